@@ -1,0 +1,166 @@
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Records;
+using Resync.Core.Runs;
+using Resync.Core.Sdk;
+using Resync.Core.Storage;
+
+namespace Resync.Core.Engine;
+
+/// <summary>
+/// Runs one batch: every record through the link's steps, then the passing ones to the target in one
+/// write. Record failures are values; only the target's whole-batch failure is caught as an exception.
+/// Per record it allocates nothing beyond the working copy the steps need.
+/// </summary>
+internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, TimeProvider clock)
+{
+    private static readonly Dictionary<string, object?> NoFields = [];
+
+    /// <summary>Processes the batch; a non-null system error means the run must stop.</summary>
+    public async Task<(BatchResult Result, ResyncError? SystemError)> ProcessAsync(long runId, BatchWork work, CancellationToken cancellationToken)
+    {
+        var records = work.Records;
+        var steps = link.Steps;
+        var level = link.Settings.LoggingLevel;
+        var passing = new List<Record>(records.Count);
+        var passingPositions = new List<int>(records.Count);
+        List<IReadOnlyList<RecordWarning>?>? passingWarnings = null;
+        var kept = new List<RecordOutcome>();
+        int failed = 0, ignored = 0, warnings = 0;
+        var context = new StepContext(records.Count > 0 ? records[0] : new Record(null, NoFields));
+
+        for (var position = 0; position < records.Count; position++)
+        {
+            var original = records[position];
+            context.Reset(steps.Count == 0 ? original : original.Clone());
+            var (result, stepName) = ApplySteps(steps, context);
+            warnings += context.Warnings.Count;
+
+            if (result.IsContinue)
+            {
+                passing.Add(context.Record);
+                passingPositions.Add(position);
+                if (context.Warnings.Count > 0 || passingWarnings is not null)
+                {
+                    passingWarnings ??= [.. Enumerable.Repeat<IReadOnlyList<RecordWarning>?>(null, passing.Count - 1)];
+                    passingWarnings.Add(context.Warnings.Count > 0 ? context.Warnings : null);
+                }
+                continue;
+            }
+
+            var snapshot = level == LoggingLevel.None ? null : new Snapshot(original.Fields, context.Record.Fields);
+            if (result.Error is { } error)
+            {
+                failed++;
+                kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Failed,
+                    error.ToError(ErrorScope.Record, clock.GetUtcNow(), stepName), null, null, context.Warnings, snapshot));
+            }
+            else
+            {
+                ignored++;
+                kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Ignored, null, stepName, result.IgnoreReason,
+                    context.Warnings, level == LoggingLevel.All ? snapshot : null));
+            }
+        }
+
+        var succeeded = 0;
+        ResyncError? batchError = null;
+        ResyncError? systemError = null;
+        if (passing.Count > 0)
+        {
+            TargetWriteResult written;
+            try
+            {
+                written = await link.Target.WriteAsync(new TargetBatch(link.Id, runId, work.Number, passing), cancellationToken);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested || exception is not OperationCanceledException)
+            {
+                var classification = classifier.Classify(exception);
+                var scope = StopsTheRun(classification) ? ErrorScope.System : ErrorScope.Batch;
+                batchError = classification.ToError(scope, clock.GetUtcNow(), "target");
+                if (scope == ErrorScope.System)
+                    systemError = batchError;
+                written = new TargetWriteResult([.. passing.Select((_, index) => new TargetRecordIssue(index, classification))]);
+            }
+
+            var issues = written.Issues;
+            var issueIndex = 0;
+            var sorted = IsSortedByIndex(issues) ? issues : [.. issues.OrderBy(issue => issue.Index)];
+            for (var i = 0; i < passing.Count; i++)
+            {
+                var position = passingPositions[i];
+                var recordWarnings = (IReadOnlyList<RecordWarning>?)passingWarnings?[i] ?? [];
+                var issue = issueIndex < sorted.Count && sorted[issueIndex].Index == i ? sorted[issueIndex++] : null;
+                var original = records[position];
+                if (issue is null)
+                {
+                    succeeded++;
+                    if (level == LoggingLevel.All || recordWarnings.Count > 0)
+                    {
+                        var snapshot = level == LoggingLevel.All ? new Snapshot(original.Fields, passing[i].Fields) : null;
+                        kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Succeeded, null, null, null, recordWarnings, snapshot));
+                    }
+                    continue;
+                }
+
+                var keptSnapshot = level == LoggingLevel.None ? null : new Snapshot(original.Fields, passing[i].Fields);
+                if (issue.Error is { } error)
+                {
+                    failed++;
+                    var recordError = batchError ?? error.ToError(ErrorScope.Record, clock.GetUtcNow(), "target");
+                    kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Failed, recordError, null, null, recordWarnings, keptSnapshot));
+                }
+                else
+                {
+                    ignored++;
+                    kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Ignored, null, "target",
+                        issue.IgnoreReason ?? "refused by the target", recordWarnings, level == LoggingLevel.All ? keptSnapshot : null));
+                }
+            }
+        }
+
+        if (kept.Count > 1)
+            kept.Sort(static (a, b) => a.Position.CompareTo(b.Position));
+        var status = batchError is not null ? BatchStatus.Failed
+            : failed > 0 ? BatchStatus.CompletedWithErrors
+            : BatchStatus.Succeeded;
+        var batch = new BatchResult(runId, work.Number, work.Cursor, status, records.Count, succeeded, failed, ignored, warnings,
+            batchError, kept, clock.GetUtcNow());
+        return (batch, systemError);
+    }
+
+    /// <summary>A target that is unreachable, refuses the credentials or fails mid-commit cannot take more batches.</summary>
+    internal static bool StopsTheRun(ErrorClassification classification) =>
+        classification.Type is ErrorType.Connection or ErrorType.RateLimit or ErrorType.InvalidAccessToken or ErrorType.Inconsistency;
+
+    private (StepResult Result, string? Step) ApplySteps(IReadOnlyList<IStep> steps, StepContext context)
+    {
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var step = steps[i];
+            StepResult result;
+            try
+            {
+                result = step.Apply(context);
+            }
+            catch (Exception exception)
+            {
+                // A step that throws is a bug in the step, but it must still only fail this record.
+                result = StepResult.Fail(classifier.Classify(exception));
+            }
+            if (!result.IsContinue)
+                return (result, step.Name);
+        }
+        return (StepResult.Continue, null);
+    }
+
+    private static bool IsSortedByIndex(IReadOnlyList<TargetRecordIssue> issues)
+    {
+        for (var i = 1; i < issues.Count; i++)
+        {
+            if (issues[i - 1].Index >= issues[i].Index)
+                return false;
+        }
+        return true;
+    }
+}

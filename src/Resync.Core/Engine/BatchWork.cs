@@ -1,0 +1,6 @@
+using Resync.Core.Records;
+
+namespace Resync.Core.Engine;
+
+/// <summary>One batch handed to a dispatcher: its number in the run, the cursor that fetches it again, and its records.</summary>
+public sealed record BatchWork(int Number, string? Cursor, IReadOnlyList<Record> Records);

@@ -1,0 +1,132 @@
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Runs;
+using Resync.Core.Sdk;
+using Resync.Core.Storage;
+
+namespace Resync.Core.Engine;
+
+/// <summary>
+/// Runs a link: reads pages from its source, hands each page as a batch to the dispatcher (in parallel,
+/// bounded), and records every batch's outcome in the store as it finishes. A system error stops reading;
+/// batches already under way finish, so that every record read is accounted for.
+/// </summary>
+public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatcherFactory? dispatchers = null)
+{
+    private readonly IBatchDispatcherFactory _dispatchers = dispatchers ?? InProcessBatchDispatcher.Factory;
+
+    /// <summary>Runs the link once. Cancelling stops reading; batches under way finish and the run ends Interrupted.</summary>
+    public async Task<RunResult> RunAsync(Link link, RunRequest request, RunProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        var settingsProblems = link.Settings.Validate();
+        if (settingsProblems.Count > 0)
+            throw new ArgumentException($"Link '{link.Id}' has invalid settings: {string.Join("; ", settingsProblems)}", nameof(link));
+
+        progress ??= new RunProgress();
+        await store.EnsureLinkAsync(link.Id, link.Tenant, cancellationToken);
+        var watermark = await store.GetWatermarkAsync(link.Id, cancellationToken);
+        var runId = await store.CreateRunAsync(
+            new NewRun(link.Id, link.Tenant, request.Kind, request.Trigger, request.ParentRunId, request.RequestId, RunOwner.Current, clock.GetUtcNow()),
+            cancellationToken);
+        progress.RunId = runId;
+
+        var classifier = link.Classifier.WithOverrides(link.Settings.ErrorTypeOverrides);
+        var run = new RunState(runId, link, classifier, store, clock, progress);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        run.StopReading = reading.Cancel;
+
+        var dispatcher = _dispatchers.Create(link.Settings.SequentialProcessing ? 1 : link.Settings.Parallelism, run.ProcessAsync);
+        var context = new SourceContext(link.Id, runId, watermark, link.Settings.BatchSize, clock);
+        var batchNumber = 0;
+        string? highestWatermark = null;
+        try
+        {
+            await foreach (var page in link.Source.ReadAsync(context, reading.Token).WithCancellation(reading.Token))
+            {
+                batchNumber++;
+                if (page.Failure is { } failure)
+                {
+                    await run.PageFailedAsync(batchNumber, page.Cursor, failure);
+                    continue;
+                }
+                if (page.Watermark is { } pageMark && string.CompareOrdinal(pageMark, highestWatermark) > 0)
+                    highestWatermark = pageMark;
+                await dispatcher.DispatchAsync(new BatchWork(batchNumber, page.Cursor, page.Records), reading.Token);
+            }
+        }
+        catch (OperationCanceledException) when (reading.IsCancellationRequested)
+        {
+            // Stopped by a system error or by the caller: batches already dispatched still finish below.
+        }
+        catch (Exception exception)
+        {
+            // The source could not go on (it threw instead of yielding a failed page): nothing more can be read.
+            run.SetSystemError(classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "source"));
+        }
+
+        await dispatcher.CompleteAsync();
+        await dispatcher.DisposeAsync();
+
+        var counts = progress.Snapshot();
+        var status = run.SystemError is not null ? RunStatus.Failed
+            : cancellationToken.IsCancellationRequested ? RunStatus.Interrupted
+            : counts.Failed > 0 || counts.BatchesFailed > 0 ? RunStatus.CompletedWithErrors
+            : RunStatus.Succeeded;
+        // The watermark moves only when the run succeeded with no error at all (last successful sync).
+        var newWatermark = status == RunStatus.Succeeded ? highestWatermark : null;
+        await store.RunFinishedAsync(runId, status, run.SystemError, newWatermark, clock.GetUtcNow(), CancellationToken.None);
+        return new RunResult(runId, status, counts, run.SystemError);
+    }
+
+    /// <summary>The shared state of one run while its batches are processed in parallel.</summary>
+    private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress)
+    {
+        private readonly BatchProcessor _processor = new(link, classifier, clock);
+        private ResyncError? _systemError;
+
+        public Action StopReading { get; set; } = () => { };
+
+        public ResyncError? SystemError => Volatile.Read(ref _systemError);
+
+        public void SetSystemError(ResyncError error)
+        {
+            // The first system error is the one that stopped the run; later ones are consequences.
+            if (Interlocked.CompareExchange(ref _systemError, error, null) is null)
+                StopReading();
+        }
+
+        public async Task ProcessAsync(BatchWork work)
+        {
+            try
+            {
+                // Batches under way are not cancelled: they finish so that their records are accounted for.
+                await store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, clock.GetUtcNow(), CancellationToken.None);
+                var (result, systemError) = await _processor.ProcessAsync(runId, work, CancellationToken.None);
+                await store.BatchFinishedAsync(result, CancellationToken.None);
+                progress.AddBatch(result.Read, result.Succeeded, result.Failed, result.Ignored, result.Warnings, result.Status == BatchStatus.Failed);
+                if (systemError is not null)
+                    SetSystemError(systemError);
+            }
+            catch (Exception exception)
+            {
+                // Only the store can get here (steps and targets are contained): without it nothing can be recorded.
+                SetSystemError(classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "store"));
+            }
+        }
+
+        public async Task PageFailedAsync(int batchNumber, string cursor, Exception failure)
+        {
+            var classification = classifier.Classify(failure);
+            var isFirstFetch = batchNumber == 1;
+            // Offline or refusing credentials at the first fetch means the run cannot start; refused credentials stop it anywhere.
+            var stopsTheRun = classification.Type == ErrorType.InvalidAccessToken
+                || (isFirstFetch && classification.Type is ErrorType.Connection or ErrorType.RateLimit);
+            var error = classification.ToError(stopsTheRun ? ErrorScope.System : ErrorScope.Batch, clock.GetUtcNow(), "source");
+            var result = new BatchResult(runId, batchNumber, cursor, BatchStatus.Failed, 0, 0, 0, 0, 0, error, [], clock.GetUtcNow());
+            await store.BatchFinishedAsync(result, CancellationToken.None);
+            progress.AddBatch(0, 0, 0, 0, 0, batchFailed: true);
+            if (stopsTheRun)
+                SetSystemError(error);
+        }
+    }
+}

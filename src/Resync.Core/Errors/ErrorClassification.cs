@@ -1,0 +1,28 @@
+namespace Resync.Core.Errors;
+
+/// <summary>
+/// What the classifier concluded about a failure, before it is placed in a run (scope, step, time, attempt).
+/// </summary>
+/// <param name="Type">The taxonomy type.</param>
+/// <param name="Durability">Ephemeral or durable.</param>
+/// <param name="Code">A stable code, e.g. <c>HTTP_503</c>, <c>23505</c>, <c>SQLITE_CONSTRAINT_UNIQUE</c>.</param>
+/// <param name="Message">What happened, in words.</param>
+/// <param name="Hint">A hint toward the fix.</param>
+/// <param name="Fields">The field (column) names involved, if known.</param>
+/// <param name="RetryAfter">How long the other side asked us to wait, if it said.</param>
+public sealed record ErrorClassification(
+    ErrorType Type,
+    Durability Durability,
+    string Code,
+    string Message,
+    string? Hint = null,
+    IReadOnlyList<string>? Fields = null,
+    TimeSpan? RetryAfter = null)
+{
+    /// <summary>True when trying again later would likely help.</summary>
+    public bool IsTransient => Durability == Durability.Ephemeral;
+
+    /// <summary>Places this classification in a run.</summary>
+    public ResyncError ToError(ErrorScope scope, DateTimeOffset occurredAt, string? step = null, int attempt = 1) =>
+        new(scope, Type, Durability, Code, Message, step, Fields ?? [], Hint, occurredAt, attempt);
+}

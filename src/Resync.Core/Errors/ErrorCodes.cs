@@ -1,0 +1,24 @@
+namespace Resync.Core.Errors;
+
+/// <summary>Resync's own error codes, in one place. Provider codes (SQLSTATE, HTTP) are used as they come.</summary>
+public static class ErrorCodes
+{
+    public const string Timeout = "TIMEOUT";
+    public const string ConnectionRefused = "CONNECTION_REFUSED";
+    public const string ConnectionFailed = "CONNECTION_FAILED";
+    public const string HostNotFound = "HOST_NOT_FOUND";
+    public const string InvalidJson = "INVALID_JSON";
+    public const string UnexpectedShape = "UNEXPECTED_SHAPE";
+    public const string Required = "REQUIRED";
+    public const string TooLong = "STRING_TOO_LONG";
+    public const string PatternMismatch = "PATTERN_MISMATCH";
+    public const string InvalidEmail = "INVALID_EMAIL";
+    public const string OutOfRange = "OUT_OF_RANGE";
+    public const string NotAllowed = "VALUE_NOT_ALLOWED";
+    public const string InvalidType = "INVALID_TYPE";
+    public const string DuplicateKey = "DUPLICATE_KEY";
+    public const string MalformedLine = "MALFORMED_LINE";
+    public const string Unexpected = "UNEXPECTED";
+    public const string Cancelled = "CANCELLED";
+    public const string Interrupted = "INTERRUPTED";
+}

@@ -1,0 +1,39 @@
+using Resync.Core.Errors;
+using Resync.Core.Sdk;
+
+namespace Resync.Core.Links;
+
+/// <summary>
+/// One configured integration, ready to run: where records come from, the steps they pass, where they go,
+/// and the settings. Built from a link file, or in code by library users.
+/// </summary>
+public sealed class Link
+{
+    public Link(string id, ISource source, IReadOnlyList<IStep> steps, ITarget target, LinkSettings? settings = null, string tenant = Tenants.Default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        Id = id;
+        Source = source;
+        Steps = steps;
+        Target = target;
+        Settings = settings ?? new LinkSettings();
+        Tenant = tenant;
+    }
+
+    /// <summary>The link's unique name.</summary>
+    public string Id { get; }
+
+    /// <summary>The customer the link belongs to.</summary>
+    public string Tenant { get; }
+
+    public ISource Source { get; }
+
+    public IReadOnlyList<IStep> Steps { get; }
+
+    public ITarget Target { get; }
+
+    public LinkSettings Settings { get; }
+
+    /// <summary>Extra classifiers for the connectors' own exceptions, added by the link's builder.</summary>
+    public ErrorClassifier Classifier { get; init; } = ErrorClassifier.Default;
+}

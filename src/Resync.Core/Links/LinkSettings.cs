@@ -1,0 +1,57 @@
+using Resync.Core.Errors;
+
+namespace Resync.Core.Links;
+
+/// <summary>A link's run settings, with the documented defaults.</summary>
+public sealed record LinkSettings
+{
+    /// <summary>Records per page/batch asked of the source. The default is 1000.</summary>
+    public int BatchSize { get; init; } = 1000;
+
+    /// <summary>Batches processed at once. The default is the machine's processor count.</summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Which records keep snapshots. The default is <see cref="LoggingLevel.Errors"/>.</summary>
+    public LoggingLevel LoggingLevel { get; init; } = LoggingLevel.Errors;
+
+    /// <summary>Re-process failed records at once in Replay runs. The default is false.</summary>
+    public bool AutomatedReplay { get; init; }
+
+    /// <summary>How many Replay runs at most. The default is 3.</summary>
+    public int ReplayMaxAttempts { get; init; } = 3;
+
+    /// <summary>Park the unprocessed remainder of a stopped run. The default is true.</summary>
+    public bool StoreIncompleteRuns { get; init; } = true;
+
+    /// <summary>Process batches one at a time, in order; the first data error stops the link. The default is false.</summary>
+    public bool SequentialProcessing { get; init; }
+
+    /// <summary>Failed runs in a row (Runtime/IncompleteData) before the link is deactivated. The default is 3.</summary>
+    public int MaxConsecutiveErrors { get; init; } = 3;
+
+    /// <summary>Attempts of one source/target call for ephemeral errors. The default is 3.</summary>
+    public int CallRetryAttempts { get; init; } = 3;
+
+    /// <summary>Base delay between call attempts (jittered, exponential). The default is 1 second.</summary>
+    public TimeSpan CallRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Error codes re-mapped to another type for this link.</summary>
+    public IReadOnlyDictionary<string, ErrorType> ErrorTypeOverrides { get; init; } = new Dictionary<string, ErrorType>();
+
+    /// <summary>Checks the settings; returns the problems, empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (BatchSize is < 1 or > 1_000_000)
+            problems.Add($"batchSize must be between 1 and 1000000, found {BatchSize}");
+        if (Parallelism is < 1 or > 256)
+            problems.Add($"parallelism must be between 1 and 256, found {Parallelism}");
+        if (ReplayMaxAttempts is < 1 or > 100)
+            problems.Add($"replay max attempts must be between 1 and 100, found {ReplayMaxAttempts}");
+        if (MaxConsecutiveErrors < 1)
+            problems.Add($"maxConsecutiveErrors must be at least 1, found {MaxConsecutiveErrors}");
+        if (CallRetryAttempts is < 1 or > 20)
+            problems.Add($"retry attempts must be between 1 and 20, found {CallRetryAttempts}");
+        return problems;
+    }
+}

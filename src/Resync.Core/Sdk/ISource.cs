@@ -1,0 +1,16 @@
+namespace Resync.Core.Sdk;
+
+/// <summary>
+/// Where a pull link's records come from. Implementations are thread-safe.
+/// </summary>
+public interface ISource
+{
+    /// <summary>
+    /// Reads the pages, in order. A page that fails on its own is yielded with its failure (a batch error);
+    /// throwing ends the run with a system error.
+    /// </summary>
+    IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken);
+
+    /// <summary>Fetches one page again by its cursor (Retry Failures of a failed batch).</summary>
+    Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken);
+}

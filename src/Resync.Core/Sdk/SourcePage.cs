@@ -1,0 +1,33 @@
+using Resync.Core.Records;
+
+namespace Resync.Core.Sdk;
+
+/// <summary>
+/// One page from a source: it becomes one batch. A page that could not be fetched carries its failure
+/// instead of records (a batch error), so that the run can go on with the next page.
+/// </summary>
+public sealed class SourcePage
+{
+    private SourcePage(string cursor, IReadOnlyList<Record> records, Exception? failure, string? watermark)
+    {
+        Cursor = cursor;
+        Records = records;
+        Failure = failure;
+        Watermark = watermark;
+    }
+
+    /// <summary>What fetches this page again (page number, offset, cursor token or URL).</summary>
+    public string Cursor { get; }
+
+    public IReadOnlyList<Record> Records { get; }
+
+    /// <summary>Why the page could not be fetched, or null.</summary>
+    public Exception? Failure { get; }
+
+    /// <summary>The highest change marker seen in the page (for the link's watermark), if the source tracks one.</summary>
+    public string? Watermark { get; }
+
+    public static SourcePage Of(string cursor, IReadOnlyList<Record> records, string? watermark = null) => new(cursor, records, null, watermark);
+
+    public static SourcePage Failed(string cursor, Exception failure) => new(cursor, [], failure, null);
+}

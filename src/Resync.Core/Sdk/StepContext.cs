@@ -1,0 +1,26 @@
+using Resync.Core.Records;
+
+namespace Resync.Core.Sdk;
+
+/// <summary>One record on its way through the steps: its working copy and the warnings raised so far.</summary>
+public sealed class StepContext
+{
+    private List<RecordWarning>? _warnings;
+
+    internal StepContext(Record record) => Record = record;
+
+    /// <summary>The record's working copy: steps may change its fields.</summary>
+    public Record Record { get; internal set; }
+
+    /// <summary>Warnings raised so far (empty when none).</summary>
+    public IReadOnlyList<RecordWarning> Warnings => (IReadOnlyList<RecordWarning>?)_warnings ?? [];
+
+    /// <summary>Attaches a warning; it never changes the outcome.</summary>
+    public void Warn(RecordWarning warning) => (_warnings ??= []).Add(warning);
+
+    internal void Reset(Record record)
+    {
+        Record = record;
+        _warnings = null;
+    }
+}

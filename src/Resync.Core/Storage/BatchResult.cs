@@ -1,0 +1,32 @@
+using Resync.Core.Errors;
+using Resync.Core.Records;
+using Resync.Core.Runs;
+
+namespace Resync.Core.Storage;
+
+/// <summary>Everything the store keeps of a finished batch, written in one transaction.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="BatchNumber">The batch's number in its run.</param>
+/// <param name="Cursor">What fetches its page again.</param>
+/// <param name="Status">Succeeded, CompletedWithErrors or Failed.</param>
+/// <param name="Read">Records read (0 when the page could not be fetched).</param>
+/// <param name="Succeeded">Records written.</param>
+/// <param name="Failed">Records failed.</param>
+/// <param name="Ignored">Records ignored.</param>
+/// <param name="Warnings">Warnings raised.</param>
+/// <param name="Error">The batch error, when the batch failed as a whole.</param>
+/// <param name="Outcomes">The outcomes kept per the logging level (failed and ignored always, succeeded at All or with warnings).</param>
+/// <param name="EndedAt">When it finished.</param>
+public sealed record BatchResult(
+    long RunId,
+    int BatchNumber,
+    string? Cursor,
+    BatchStatus Status,
+    int Read,
+    int Succeeded,
+    int Failed,
+    int Ignored,
+    int Warnings,
+    ResyncError? Error,
+    IReadOnlyList<RecordOutcome> Outcomes,
+    DateTimeOffset EndedAt);

@@ -1,0 +1,18 @@
+namespace Resync.Core.Storage;
+
+/// <summary>The read side of run state, paged, used alike by the CLI, the API and the dashboard.</summary>
+public interface IRunQueries
+{
+    Task<RunView?> GetRunAsync(long runId, CancellationToken cancellationToken);
+
+    /// <summary>Runs, newest first.</summary>
+    Task<IReadOnlyList<RunView>> ListRunsAsync(RunFilter filter, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<BatchView>> ListBatchesAsync(long runId, int offset, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Record errors grouped by type, code, step and fields, largest first, each with a sample.</summary>
+    Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken);
+
+    /// <summary>Kept record outcomes of a run, with snapshots.</summary>
+    Task<IReadOnlyList<RecordView>> ListRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken);
+}

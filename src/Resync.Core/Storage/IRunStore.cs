@@ -1,0 +1,35 @@
+using Resync.Core.Errors;
+using Resync.Core.Runs;
+
+namespace Resync.Core.Storage;
+
+/// <summary>
+/// The write side of run state. State is written as the run progresses, so that a process that dies
+/// mid-run leaves a run that the next start can mark Interrupted with every record read accounted for.
+/// </summary>
+public interface IRunStore
+{
+    /// <summary>Creates or migrates the schema.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Marks runs whose process died as Interrupted (and their processing batches too); returns their ids.</summary>
+    Task<IReadOnlyList<long>> RecoverInterruptedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Registers the link (or updates its tenant) so runs can refer to it.</summary>
+    Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken);
+
+    /// <summary>Opens a run in state Running; returns its id.</summary>
+    Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken);
+
+    /// <summary>Notes that a batch was read and is being processed.</summary>
+    Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken);
+
+    /// <summary>Stores a batch's result and adds its counts to the run, atomically.</summary>
+    Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken);
+
+    /// <summary>Ends a run; moves the link's watermark when one is given.</summary>
+    Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken);
+
+    /// <summary>The link's last successful sync point, or null before its first successful run.</summary>
+    Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken);
+}

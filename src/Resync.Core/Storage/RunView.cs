@@ -1,0 +1,20 @@
+using Resync.Core.Errors;
+using Resync.Core.Runs;
+
+namespace Resync.Core.Storage;
+
+/// <summary>A run as shown in summaries: status, kind, lineage, timings, counts and its run-level errors.</summary>
+public sealed record RunView(
+    long Id,
+    string LinkId,
+    string Tenant,
+    RunKind Kind,
+    RunStatus Status,
+    string Trigger,
+    long? ParentRunId,
+    string? RequestId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    RunCounts Counts,
+    ResyncError? SystemError,
+    IReadOnlyList<BatchErrorView> BatchErrors);

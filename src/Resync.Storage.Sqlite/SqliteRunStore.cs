@@ -1,0 +1,362 @@
+using System.Globalization;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Resync.Core.Errors;
+using Resync.Core.Records;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+
+namespace Resync.Storage.Sqlite;
+
+/// <summary>
+/// All run state in one SQLite file: WAL journal, full-sync commits, numbered migrations. Writes go
+/// through one group-committing writer; reads open their own connections (WAL lets them run alongside).
+/// </summary>
+public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
+{
+    private readonly string _connectionString;
+    private readonly string _path;
+    private SqliteWriter? _writer;
+
+    private readonly TimeProvider _clock;
+
+    public SqliteRunStore(string path, TimeProvider? clock = null)
+    {
+        _path = System.IO.Path.GetFullPath(path);
+        _clock = clock ?? TimeProvider.System;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true, DefaultTimeout = 30 }.ToString();
+    }
+
+    /// <summary>The state file's full path.</summary>
+    public string FilePath => _path;
+
+    private SqliteWriter Writer => _writer ?? throw new InvalidOperationException("Call InitializeAsync before using the store.");
+
+    public Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_writer is not null)
+            return Task.CompletedTask;
+        var directory = Path.GetDirectoryName(_path);
+        if (!string.IsNullOrEmpty(directory))
+            Directory.CreateDirectory(directory);
+        var connection = Open();
+        try
+        {
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            Migrate(connection);
+        }
+        catch (SqliteException exception)
+        {
+            connection.Dispose();
+            var classification = ErrorClassifier.Default.ClassifySqlite(exception.SqliteErrorCode, exception.SqliteExtendedErrorCode, exception.Message);
+            throw new ResyncException(classification with
+            {
+                Message = $"The state file '{_path}' cannot be used: {exception.Message}",
+                Hint = exception.SqliteErrorCode == SqliteResultCodes.NotADatabase
+                    ? "The file is not a SQLite database: choose another path with --db, or move the file away."
+                    : classification.Hint,
+            }, exception);
+        }
+        _writer = new SqliteWriter(connection);
+        return Task.CompletedTask;
+    }
+
+    public async Task<IReadOnlyList<long>> RecoverInterruptedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var running = (await connection.QueryAsync<(long Id, string Owner)>(
+            new CommandDefinition("SELECT id, owner FROM runs WHERE status = 'Running'", cancellationToken: cancellationToken))).ToList();
+        var dead = running.Where(run => RunOwner.IsDeadOnThisHost(run.Owner)).Select(run => run.Id).ToList();
+        foreach (var runId in dead)
+        {
+            await Writer.ExecuteAsync((c, t) =>
+            {
+                var incomplete = c.ExecuteScalar<long>(
+                    "SELECT COALESCE(SUM(read), 0) FROM batches WHERE run_id = @runId AND status = 'Processing'", new { runId }, t);
+                c.Execute("UPDATE batches SET status = 'Interrupted', ended_at = @now WHERE run_id = @runId AND status = 'Processing'",
+                    new { runId, now = Text(now) }, t);
+                RunTransitions.Ensure(RunStatus.Running, RunStatus.Interrupted);
+                var error = new ResyncError(ErrorScope.System, ErrorType.Runtime, Durability.Ephemeral, ErrorCodes.Interrupted,
+                    "The process running this run stopped before the run finished.", null, [],
+                    incomplete > 0 ? $"{incomplete} records were being processed and are counted as incomplete; run the link again to process them." : "Run the link again.",
+                    now, 1);
+                c.Execute("""
+                    UPDATE runs SET status = 'Interrupted', ended_at = @now, incomplete = incomplete + @incomplete, system_error = @error
+                    WHERE id = @runId AND status = 'Running'
+                    """, new { runId, now = Text(now), incomplete, error = StoredJson.Error(error) }, t);
+                return 0;
+            }, cancellationToken);
+        }
+        return dead;
+    }
+
+    public Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) => c.Execute(
+            "INSERT INTO links (id, tenant) VALUES (@linkId, @tenant) ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant",
+            new { linkId, tenant }, t), cancellationToken);
+
+    public Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) => c.ExecuteScalar<long>("""
+            INSERT INTO runs (link_id, tenant, kind, status, trigger, parent_run_id, request_id, owner, started_at)
+            VALUES (@LinkId, @Tenant, @Kind, 'Running', @Trigger, @ParentRunId, @RequestId, @Owner, @StartedAt)
+            RETURNING id
+            """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner, StartedAt = Text(run.StartedAt) }, t),
+            cancellationToken);
+
+    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) =>
+        {
+            var inserted = c.Execute("""
+                INSERT INTO batches (run_id, number, cursor, status, read, started_at)
+                VALUES (@runId, @batchNumber, @cursor, 'Processing', @recordCount, @startedAt)
+                ON CONFLICT (run_id, number) DO NOTHING
+                """, new { runId, batchNumber, cursor, recordCount, startedAt = Text(startedAt) }, t);
+            // A batch delivered twice (cluster redelivery) is counted once.
+            if (inserted == 1)
+                c.Execute("UPDATE runs SET read = read + @recordCount, batches_total = batches_total + 1 WHERE id = @runId", new { runId, recordCount }, t);
+            return inserted;
+        }, cancellationToken);
+
+    public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) =>
+        {
+            var current = c.QuerySingleOrDefault<string?>("SELECT status FROM batches WHERE run_id = @RunId AND number = @BatchNumber",
+                new { result.RunId, result.BatchNumber }, t);
+            if (current is not null && Enum.Parse<BatchStatus>(current) != BatchStatus.Processing)
+                return 0; // already finished: a repeated delivery changes nothing.
+            if (current is not null)
+                BatchTransitions.Ensure(BatchStatus.Processing, result.Status);
+
+            var parameters = new
+            {
+                result.RunId,
+                result.BatchNumber,
+                result.Cursor,
+                Status = result.Status.ToString(),
+                result.Read,
+                result.Succeeded,
+                result.Failed,
+                result.Ignored,
+                result.Warnings,
+                Error = StoredJson.Error(result.Error),
+                EndedAt = Text(result.EndedAt),
+                BatchFailed = result.Status == BatchStatus.Failed ? 1 : 0,
+                NewBatch = current is null ? 1 : 0,
+            };
+            c.Execute("""
+                INSERT INTO batches (run_id, number, cursor, status, read, succeeded, failed, ignored, warnings, error, started_at, ended_at)
+                VALUES (@RunId, @BatchNumber, @Cursor, @Status, @Read, @Succeeded, @Failed, @Ignored, @Warnings, @Error, @EndedAt, @EndedAt)
+                ON CONFLICT (run_id, number) DO UPDATE SET status = excluded.status, succeeded = excluded.succeeded, failed = excluded.failed,
+                    ignored = excluded.ignored, warnings = excluded.warnings, error = excluded.error, ended_at = excluded.ended_at
+                """, parameters, t);
+            c.Execute("""
+                UPDATE runs SET succeeded = succeeded + @Succeeded, failed = failed + @Failed, ignored = ignored + @Ignored,
+                    warnings = warnings + @Warnings, batches_failed = batches_failed + @BatchFailed,
+                    read = read + CASE WHEN @NewBatch = 1 THEN @Read ELSE 0 END,
+                    batches_total = batches_total + @NewBatch
+                WHERE id = @RunId
+                """, parameters, t);
+            InsertOutcomes(c, t, result);
+            return 1;
+        }, cancellationToken);
+
+    public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
+    {
+        RunTransitions.Ensure(RunStatus.Running, status);
+        await Writer.ExecuteAsync((c, t) =>
+        {
+            var updated = c.Execute("""
+                UPDATE runs SET status = @status, system_error = COALESCE(@error, system_error), ended_at = @endedAt
+                WHERE id = @runId AND status = 'Running'
+                """, new { runId, status = status.ToString(), error = StoredJson.Error(systemError), endedAt = Text(endedAt) }, t);
+            if (updated != 1)
+                throw new InvalidTransitionException("run", "(not Running)", status.ToString());
+            if (newWatermark is not null)
+                c.Execute("UPDATE links SET watermark = @newWatermark WHERE id = (SELECT link_id FROM runs WHERE id = @runId)", new { runId, newWatermark }, t);
+            return updated;
+        }, cancellationToken);
+    }
+
+    public async Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        return await connection.QuerySingleOrDefaultAsync<string?>(
+            new CommandDefinition("SELECT watermark FROM links WHERE id = @linkId", new { linkId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<RunView?> GetRunAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var row = await connection.QuerySingleOrDefaultAsync<RunRow>(
+            new CommandDefinition($"{RunRow.Select} WHERE id = @runId", new { runId }, cancellationToken: cancellationToken));
+        if (row is null)
+            return null;
+        var batchErrors = await connection.QueryAsync<(long Number, string? Cursor, string Error)>(new CommandDefinition(
+            "SELECT number, cursor, error FROM batches WHERE run_id = @runId AND status = 'Failed' AND error IS NOT NULL ORDER BY number LIMIT 100",
+            new { runId }, cancellationToken: cancellationToken));
+        return row.ToView([.. batchErrors.Select(b => new BatchErrorView((int)b.Number, b.Cursor, StoredJson.Error(b.Error)!))]);
+    }
+
+    public async Task<IReadOnlyList<RunView>> ListRunsAsync(RunFilter filter, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<RunRow>(new CommandDefinition($"""
+            {RunRow.Select}
+            WHERE (@LinkId IS NULL OR link_id = @LinkId) AND (@Tenant IS NULL OR tenant = @Tenant) AND (@Status IS NULL OR status = @Status)
+            ORDER BY id DESC LIMIT @Limit OFFSET @Offset
+            """, new { filter.LinkId, filter.Tenant, Status = filter.Status?.ToString(), filter.Limit, filter.Offset }, cancellationToken: cancellationToken));
+        return [.. rows.Select(row => row.ToView([]))];
+    }
+
+    public async Task<IReadOnlyList<BatchView>> ListBatchesAsync(long runId, int offset, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<BatchRow>(new CommandDefinition("""
+            SELECT run_id AS RunId, number AS Number, cursor AS Cursor, status AS Status, read AS Read, succeeded AS Succeeded,
+                   failed AS Failed, ignored AS Ignored, error AS Error, started_at AS StartedAt, ended_at AS EndedAt
+            FROM batches WHERE run_id = @runId ORDER BY number LIMIT @limit OFFSET @offset
+            """, new { runId, limit, offset }, cancellationToken: cancellationToken));
+        return [.. rows.Select(row => row.ToView())];
+    }
+
+    public async Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<(string Type, string Code, string? Step, string? Fields, long Count, string Error, string? Key)>(
+            new CommandDefinition("""
+                SELECT error_type, error_code, error_step, error_fields, COUNT(*), MIN(error), MIN(record_key)
+                FROM record_outcomes
+                WHERE run_id = @runId AND outcome = 'Failed' AND error_scope = 'Record'
+                GROUP BY error_type, error_code, error_step, error_fields
+                ORDER BY COUNT(*) DESC, error_code
+                """, new { runId }, cancellationToken: cancellationToken));
+        return [.. rows.Select(row =>
+        {
+            var sample = StoredJson.Error(row.Error)!;
+            return new ErrorGroupView(Enum.Parse<ErrorType>(row.Type), row.Code, row.Step, SplitFields(row.Fields), row.Count, sample.Message, row.Key, sample.Hint);
+        })];
+    }
+
+    public async Task<IReadOnlyList<RecordView>> ListRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<RecordRow>(new CommandDefinition("""
+            SELECT run_id AS RunId, batch_number AS BatchNumber, position AS Position, record_key AS RecordKey, outcome AS Outcome, error AS Error,
+                   ignored_by AS IgnoredBy, ignore_reason AS IgnoreReason, warnings AS Warnings, before AS Before, after AS After
+            FROM record_outcomes WHERE run_id = @runId AND (@Outcome IS NULL OR outcome = @Outcome)
+            ORDER BY batch_number, position LIMIT @Limit OFFSET @Offset
+            """, new { runId, Outcome = filter.Outcome?.ToString(), filter.Limit, filter.Offset }, cancellationToken: cancellationToken));
+        return [.. rows.Select(row => new RecordView(row.RunId, (int)row.BatchNumber, (int)row.Position, row.RecordKey, Enum.Parse<OutcomeKind>(row.Outcome),
+            StoredJson.Error(row.Error), row.IgnoredBy, row.IgnoreReason, StoredJson.Warnings(row.Warnings), row.Before, row.After))];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is not null)
+            await _writer.DisposeAsync();
+        _writer = null;
+    }
+
+    private static void InsertOutcomes(SqliteConnection connection, SqliteTransaction transaction, BatchResult result)
+    {
+        if (result.Outcomes.Count == 0)
+            return;
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT OR REPLACE INTO record_outcomes (run_id, batch_number, position, record_key, outcome, error_scope, error_type, error_code,
+                error_step, error_fields, error, ignored_by, ignore_reason, warnings, before, after)
+            VALUES ($run, $batch, $position, $key, $outcome, $scope, $type, $code, $step, $fields, $error, $ignoredBy, $ignoreReason, $warnings, $before, $after)
+            """;
+        var p = new Dictionary<string, SqliteParameter>();
+        foreach (var name in new[] { "$run", "$batch", "$position", "$key", "$outcome", "$scope", "$type", "$code", "$step", "$fields", "$error", "$ignoredBy", "$ignoreReason", "$warnings", "$before", "$after" })
+            p[name] = command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        command.Prepare();
+        p["$run"].Value = result.RunId;
+        p["$batch"].Value = result.BatchNumber;
+        foreach (var outcome in result.Outcomes)
+        {
+            var error = outcome.Error;
+            p["$position"].Value = outcome.Position;
+            p["$key"].Value = (object?)outcome.Key ?? DBNull.Value;
+            p["$outcome"].Value = outcome.Kind.ToString();
+            p["$scope"].Value = (object?)error?.Scope.ToString() ?? DBNull.Value;
+            p["$type"].Value = (object?)error?.Type.ToString() ?? DBNull.Value;
+            p["$code"].Value = (object?)error?.Code ?? DBNull.Value;
+            p["$step"].Value = (object?)error?.Step ?? DBNull.Value;
+            p["$fields"].Value = error is null || error.Fields.Count == 0 ? DBNull.Value : string.Join(',', error.Fields);
+            p["$error"].Value = (object?)StoredJson.Error(error) ?? DBNull.Value;
+            p["$ignoredBy"].Value = (object?)outcome.IgnoredBy ?? DBNull.Value;
+            p["$ignoreReason"].Value = (object?)outcome.IgnoreReason ?? DBNull.Value;
+            p["$warnings"].Value = (object?)StoredJson.Warnings(outcome.Warnings) ?? DBNull.Value;
+            p["$before"].Value = (object?)StoredJson.Fields(outcome.Snapshot?.Before) ?? DBNull.Value;
+            p["$after"].Value = (object?)StoredJson.Fields(outcome.Snapshot?.After) ?? DBNull.Value;
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;");
+        return connection;
+    }
+
+    private void Migrate(SqliteConnection connection)
+    {
+        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+        var applied = connection.Query<long>("SELECT version FROM schema_migrations").ToHashSet();
+        foreach (var (version, sql) in SqliteMigrations.All)
+        {
+            if (applied.Contains(version))
+                continue;
+            using var transaction = connection.BeginTransaction();
+            connection.Execute(sql, transaction: transaction);
+            connection.Execute("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
+                new { version, at = Text(_clock.GetUtcNow()) }, transaction);
+            transaction.Commit();
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static string[] SplitFields(string? fields) => string.IsNullOrEmpty(fields) ? [] : fields.Split(',');
+
+    internal static string Text(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    internal static DateTimeOffset Time(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    private sealed record RunRow(long Id, string LinkId, string Tenant, string Kind, string Status, string Trigger, long? ParentRunId, string? RequestId,
+        string StartedAt, string? EndedAt, long Read, long Succeeded, long Failed, long Ignored, long Incomplete, long Warnings,
+        long BatchesTotal, long BatchesFailed, string? SystemError)
+    {
+        public const string Select = """
+            SELECT id AS Id, link_id AS LinkId, tenant AS Tenant, kind AS Kind, status AS Status, trigger AS Trigger, parent_run_id AS ParentRunId,
+                   request_id AS RequestId, started_at AS StartedAt, ended_at AS EndedAt, read AS Read, succeeded AS Succeeded, failed AS Failed,
+                   ignored AS Ignored, incomplete AS Incomplete, warnings AS Warnings, batches_total AS BatchesTotal, batches_failed AS BatchesFailed,
+                   system_error AS SystemError
+            FROM runs
+            """;
+
+        public RunView ToView(IReadOnlyList<BatchErrorView> batchErrors) => new(Id, LinkId, Tenant, Enum.Parse<RunKind>(Kind), Enum.Parse<RunStatus>(Status),
+            Trigger, ParentRunId, RequestId, Time(StartedAt), EndedAt is null ? null : Time(EndedAt),
+            new RunCounts(Read, Succeeded, Failed, Ignored, Incomplete, Warnings, (int)BatchesTotal, (int)BatchesFailed),
+            StoredJson.Error(SystemError), batchErrors);
+    }
+
+    private sealed record BatchRow(long RunId, long Number, string? Cursor, string Status, long Read, long Succeeded, long Failed, long Ignored,
+        string? Error, string StartedAt, string? EndedAt)
+    {
+        public BatchView ToView() => new(RunId, (int)Number, Cursor, Enum.Parse<BatchStatus>(Status), (int)Read, (int)Succeeded, (int)Failed, (int)Ignored,
+            StoredJson.Error(Error), Time(StartedAt), EndedAt is null ? null : Time(EndedAt));
+    }
+
+    private sealed record RecordRow(long RunId, long BatchNumber, long Position, string? RecordKey, string Outcome, string? Error, string? IgnoredBy,
+        string? IgnoreReason, string? Warnings, string? Before, string? After);
+}
