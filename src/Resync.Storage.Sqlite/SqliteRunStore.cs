@@ -222,9 +222,10 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
     public async Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var rows = await connection.QueryAsync<(string Type, string Code, string? Step, string? Fields, long Count, string Error, string? Key)>(
+        var rows = await connection.QueryAsync<(string Type, string Code, string? Step, string? Fields, long Count, string Error, string? Key, long First)>(
             new CommandDefinition("""
-                SELECT error_type, error_code, error_step, error_fields, COUNT(*), MIN(error), MIN(record_key)
+                -- SQLite takes bare columns from the row that MIN() picked: the sample's key and message belong together.
+                SELECT error_type, error_code, error_step, error_fields, COUNT(*), error, record_key, MIN(batch_number * 1000000000 + position)
                 FROM record_outcomes
                 WHERE run_id = @runId AND outcome = 'Failed' AND error_scope = 'Record'
                 GROUP BY error_type, error_code, error_step, error_fields

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Resync.Cli.Output;
+using Resync.Core.Records;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+using Spectre.Console;
+
+namespace Resync.Cli.Commands;
+
+/// <summary><c>resync runs</c> and <c>resync show</c>: read run state without running anything.</summary>
+internal static class RunQueryCommands
+{
+    public static async Task<int> ListAsync(string? db, string? linkId, string? status, int limit, bool json, CancellationToken cancellationToken)
+    {
+        RunStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out var parsed))
+                throw new CliException(ExitCodes.Usage, $"'{status}' is not a run status; use one of {string.Join(", ", Enum.GetNames<RunStatus>())}");
+            statusFilter = parsed;
+        }
+        await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        var runs = await store.ListRunsAsync(new RunFilter(linkId, null, statusFilter, 0, limit), cancellationToken);
+        if (json)
+        {
+            var array = new JsonArray([.. runs.Select(run => (JsonNode)RunDocument.Build(run, []))]);
+            Console.Out.WriteLine(new JsonObject { ["runs"] = array }.ToJsonString(RunDocument.Options));
+            return ExitCodes.Succeeded;
+        }
+        if (runs.Count == 0)
+        {
+            AnsiConsole.MarkupLine($"No runs yet in {Markup.Escape(store.FilePath)}. Try: resync demo");
+            return ExitCodes.Succeeded;
+        }
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("run").AddColumn("link").AddColumn("kind").AddColumn("status").AddColumn("started (UTC)").AddColumn("took")
+            .AddColumn(new TableColumn("read").RightAligned()).AddColumn(new TableColumn("succeeded").RightAligned())
+            .AddColumn(new TableColumn("failed").RightAligned()).AddColumn(new TableColumn("ignored").RightAligned());
+        foreach (var run in runs)
+        {
+            var took = run.EndedAt is { } end ? (end - run.StartedAt).TotalSeconds.ToString("0.0s", CultureInfo.InvariantCulture) : "-";
+            table.AddRow(run.Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(run.LinkId), run.Kind.ToString(), RunSummaryView.Status(run.Status),
+                run.StartedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), took,
+                N(run.Counts.Read), N(run.Counts.Succeeded), N(run.Counts.Failed), N(run.Counts.Ignored));
+        }
+        AnsiConsole.Write(table);
+        return ExitCodes.Succeeded;
+    }
+
+    public static async Task<int> ShowAsync(string? db, long runId, string? records, int limit, bool json, CancellationToken cancellationToken)
+    {
+        OutcomeKind? outcome = null;
+        var wantRecords = records is not null;
+        if (records is not null && records != "all")
+        {
+            if (!Enum.TryParse<OutcomeKind>(records, ignoreCase: true, out var parsed))
+                throw new CliException(ExitCodes.Usage, $"'{records}' is not an outcome; use failed, ignored, succeeded or all");
+            outcome = parsed;
+        }
+        await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        var run = await store.GetRunAsync(runId, cancellationToken)
+            ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.FilePath}.", "List runs with: resync runs");
+        var groups = await store.ListErrorGroupsAsync(runId, cancellationToken);
+        var kept = wantRecords ? await store.ListRecordsAsync(runId, new RecordFilter(outcome, 0, limit), cancellationToken) : [];
+        if (json)
+        {
+            Console.Out.WriteLine(RunDocument.Build(run, groups, wantRecords ? kept : null).ToJsonString(RunDocument.Options));
+        }
+        else
+        {
+            RunSummaryView.Write(AnsiConsole.Console, run, groups, kept);
+            if (wantRecords && kept.Count == 0)
+                AnsiConsole.MarkupLine("[grey]No kept records match (with logging level None, no snapshots are kept).[/]");
+        }
+        return LinkRunCommand.ExitCodeOf(run.Status);
+    }
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Resync.Core.Errors;
+using Resync.Core.Storage;
+
+namespace Resync.Cli.Output;
+
+/// <summary>The JSON form of a run summary (<c>--json</c>): the same facts as the console summary, in one document.</summary>
+internal static class RunDocument
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        WriteIndented = true,
+    };
+
+    public static JsonObject Build(RunView run, IReadOnlyList<ErrorGroupView> groups, IReadOnlyList<RecordView>? records = null)
+    {
+        var document = new JsonObject
+        {
+            ["runId"] = run.Id,
+            ["link"] = run.LinkId,
+            ["tenant"] = run.Tenant,
+            ["kind"] = run.Kind.ToString(),
+            ["status"] = run.Status.ToString(),
+            ["trigger"] = run.Trigger,
+            ["parentRunId"] = run.ParentRunId,
+            ["requestId"] = run.RequestId,
+            ["startedAt"] = run.StartedAt,
+            ["endedAt"] = run.EndedAt,
+            ["counts"] = new JsonObject
+            {
+                ["read"] = run.Counts.Read,
+                ["succeeded"] = run.Counts.Succeeded,
+                ["failed"] = run.Counts.Failed,
+                ["ignored"] = run.Counts.Ignored,
+                ["incomplete"] = run.Counts.Incomplete,
+                ["warnings"] = run.Counts.Warnings,
+                ["batchesTotal"] = run.Counts.BatchesTotal,
+                ["batchesFailed"] = run.Counts.BatchesFailed,
+            },
+            ["systemError"] = Error(run.SystemError),
+            ["batchErrors"] = new JsonArray([.. run.BatchErrors.Select(b => (JsonNode)new JsonObject
+            {
+                ["batch"] = b.BatchNumber,
+                ["cursor"] = b.Cursor,
+                ["error"] = Error(b.Error),
+            })]),
+            ["errorGroups"] = new JsonArray([.. groups.Select(g => (JsonNode)new JsonObject
+            {
+                ["type"] = g.Type.ToString(),
+                ["code"] = g.Code,
+                ["step"] = g.Step,
+                ["fields"] = new JsonArray([.. g.Fields.Select(f => (JsonNode)JsonValue.Create(f))]),
+                ["count"] = g.Count,
+                ["sample"] = new JsonObject { ["message"] = g.SampleMessage, ["key"] = g.SampleKey },
+                ["hint"] = g.Hint,
+            })]),
+        };
+        if (records is not null)
+            document["records"] = JsonSerializer.SerializeToNode(records.Select(r => new
+            {
+                batch = r.BatchNumber,
+                position = r.Position,
+                key = r.Key,
+                outcome = r.Outcome.ToString(),
+                error = r.Error,
+                ignoredBy = r.IgnoredBy,
+                ignoreReason = r.IgnoreReason,
+                warnings = r.Warnings,
+                before = r.BeforeJson is null ? null : JsonNode.Parse(r.BeforeJson),
+                after = r.AfterJson is null ? null : JsonNode.Parse(r.AfterJson),
+            }), Options);
+        return document;
+    }
+
+    public static JsonNode? Error(ResyncError? error) => error is null ? null : JsonSerializer.SerializeToNode(error, Options);
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Resync.Core.Errors;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+using Spectre.Console;
+
+namespace Resync.Cli.Output;
+
+/// <summary>
+/// The console run summary: status and counts first, then what went wrong in order of reach (system error,
+/// batch errors, record error groups with a sample and a hint), then failing records before/after.
+/// </summary>
+internal static class RunSummaryView
+{
+    public static void Write(IAnsiConsole console, RunView run, IReadOnlyList<ErrorGroupView> groups, IReadOnlyList<RecordView> records)
+    {
+        var c = run.Counts;
+        var duration = run.EndedAt is { } end ? $" in {(end - run.StartedAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s" : "";
+        console.MarkupLine($"[bold]Run {run.Id}[/] of link [bold]{Markup.Escape(run.LinkId)}[/] ({run.Kind}, {Markup.Escape(run.Trigger)}): {Status(run.Status)}{duration}");
+        if (run.ParentRunId is { } parent)
+            console.MarkupLine($"  parent run: {parent}");
+        if (run.RequestId is { } requestId)
+            console.MarkupLine($"  request id: {Markup.Escape(requestId)}");
+        console.MarkupLine(
+            $"  read {N(c.Read)} · [green]succeeded {N(c.Succeeded)}[/] · [red]failed {N(c.Failed)}[/] · [grey]ignored {N(c.Ignored)}[/]" +
+            (c.Incomplete > 0 ? $" · [yellow]incomplete {N(c.Incomplete)}[/]" : "") +
+            $" · warnings {N(c.Warnings)} · batches {c.BatchesTotal} ({c.BatchesFailed} failed)");
+
+        if (run.SystemError is { } system)
+        {
+            console.WriteLine();
+            console.MarkupLine("[bold red]System error[/] (the run stopped):");
+            WriteError(console, system);
+        }
+        if (run.BatchErrors.Count > 0)
+        {
+            console.WriteLine();
+            console.MarkupLine($"[bold red]Batch errors[/] ({run.BatchErrors.Count}):");
+            foreach (var batch in run.BatchErrors)
+            {
+                console.MarkupLine($"  batch {batch.BatchNumber} (cursor {Markup.Escape(batch.Cursor ?? "-")}):");
+                WriteError(console, batch.Error, indent: "    ");
+            }
+        }
+        if (groups.Count > 0)
+        {
+            console.WriteLine();
+            console.MarkupLine("[bold red]Record errors[/], grouped:");
+            foreach (var group in groups)
+            {
+                var fields = group.Fields.Count == 0 ? "" : $" [[{Markup.Escape(string.Join(", ", group.Fields))}]]";
+                console.MarkupLine($"  [bold]{N(group.Count)} record{(group.Count == 1 ? "" : "s")}[/]: {group.Type} {Markup.Escape(group.Code)} at {Markup.Escape(group.Step ?? "-")}{fields}");
+                console.MarkupLine($"    e.g. {Markup.Escape(group.SampleKey ?? "?")}: {Markup.Escape(group.SampleMessage)}");
+                if (group.Hint is not null)
+                    console.MarkupLine($"    [grey]hint: {Markup.Escape(group.Hint)}[/]");
+            }
+        }
+        if (records.Count > 0)
+        {
+            console.WriteLine();
+            console.MarkupLine("[bold]Records[/] (before → after the steps):");
+            foreach (var record in records)
+                WriteRecord(console, record);
+        }
+    }
+
+    public static string Status(RunStatus status) => status switch
+    {
+        RunStatus.Succeeded => "[green]Succeeded[/]",
+        RunStatus.CompletedWithErrors => "[yellow]Completed with errors[/]",
+        RunStatus.Failed => "[red]Failed[/]",
+        RunStatus.Interrupted => "[yellow]Interrupted[/]",
+        _ => "[blue]Running[/]",
+    };
+
+    private static void WriteError(IAnsiConsole console, ResyncError error, string indent = "  ")
+    {
+        console.MarkupLine($"{indent}{error.Type} ({error.Durability.ToString().ToLowerInvariant()}), {Markup.Escape(error.Code)}" +
+            (error.Step is null ? "" : $" at {Markup.Escape(error.Step)}") + $": {Markup.Escape(error.Message)}");
+        if (error.Hint is not null)
+            console.MarkupLine($"{indent}[grey]hint: {Markup.Escape(error.Hint)}[/]");
+    }
+
+    private static void WriteRecord(IAnsiConsole console, RecordView record)
+    {
+        var reason = record.Error is { } error ? $"{error.Code} at {error.Step}: {error.Message}" : record.IgnoreReason is { } why ? $"ignored by {record.IgnoredBy}: {why}" : record.Outcome.ToString();
+        console.MarkupLine($"  [bold]{Markup.Escape(record.Key ?? $"#{record.Position}")}[/] (batch {record.BatchNumber}) {Markup.Escape(reason)}");
+        foreach (var warning in record.Warnings)
+            console.MarkupLine($"    [yellow]warning[/] {Markup.Escape(warning.Message)}");
+        if (record.BeforeJson is null)
+            return;
+        var before = JsonNode.Parse(record.BeforeJson)?.AsObject();
+        var after = record.AfterJson is null ? null : JsonNode.Parse(record.AfterJson)?.AsObject();
+        var table = new Table().Border(TableBorder.Simple).AddColumn("field").AddColumn("before").AddColumn("after");
+        var names = (before?.Select(p => p.Key) ?? []).Concat(after?.Select(p => p.Key) ?? []).Distinct();
+        foreach (var name in names)
+        {
+            var was = before?[name]?.ToString() ?? "";
+            var now = after is null ? "" : after[name]?.ToString() ?? "";
+            var mark = record.Error?.Fields.Contains(name) == true ? "[red]" : "[default]";
+            table.AddRow($"{mark}{Markup.Escape(name)}[/]", Markup.Escape(Clip(was)), Markup.Escape(Clip(now)));
+        }
+        console.Write(new Padder(table).PadLeft(4).PadTop(0).PadBottom(0));
+    }
+
+    private static string Clip(string text) => text.Length <= 70 ? text : string.Concat(text.AsSpan(0, 67), "...");
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

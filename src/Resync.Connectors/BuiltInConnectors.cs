@@ -1,0 +1,47 @@
+using Resync.Connectors.Demo;
+using Resync.Connectors.Sqlite;
+using Resync.LinkFiles;
+
+namespace Resync.Connectors;
+
+/// <summary>Registers the built-in sources and targets with a link-file catalog.</summary>
+public static class BuiltInConnectors
+{
+    private static readonly KeySpec Path = new("path", ValueKind.Text, "The SQLite file (relative to the link file's folder).") { Required = true };
+
+    /// <summary>A catalog with every built-in step, source and target.</summary>
+    public static ComponentCatalog CreateCatalog() => new ComponentCatalog().AddBuiltInSteps().AddBuiltInConnectors();
+
+    public static ComponentCatalog AddBuiltInConnectors(this ComponentCatalog catalog) => catalog
+        .AddSource("demo", "A built-in contacts API stand-in with bad records of every kind and one failing page.",
+            new ConfigSchema(
+                new KeySpec("records", ValueKind.Integer, "How many contacts it serves.") { Default = "3000" },
+                new KeySpec("failingPage", ValueKind.Integer, "The page that answers with an HTML error page (0: none).") { Default = "7" }),
+            (config, _) =>
+            {
+                var total = config.Integer("records", 3000);
+                if (total < 0)
+                    config.Problem("records", $"must be 0 or more, found {total}");
+                return new DemoContactsSource(total, config.Integer("failingPage", 7));
+            })
+        .AddTarget("demo", "The demo's SQLite contacts table (created when missing), with constraints the demo's bad records break.",
+            new ConfigSchema(Path),
+            (config, context) =>
+            {
+                context.AddClassifier(SqliteExceptionClassifier.Instance);
+                return DemoTarget.Open(config.ResolvePath(config.Text("path", "")));
+            })
+        .AddTarget("sqlite", "A SQLite table: insert, update or upsert by key, one transaction per batch, exact per-record errors.",
+            new ConfigSchema(Path,
+                new KeySpec("table", ValueKind.Text, "The table to write.") { Required = true },
+                new KeySpec("mode", ValueKind.Text, "How records are written.") { Default = "upsert", Allowed = ["insert", "upsert", "update"] },
+                new KeySpec("key", ValueKind.Text, "The column records are matched by (upsert and update).")),
+            (config, context) =>
+            {
+                context.AddClassifier(SqliteExceptionClassifier.Instance);
+                var path = config.ResolvePath(config.Text("path", ""));
+                if (!File.Exists(path))
+                    config.Problem("path", $"the database file '{path}' does not exist");
+                return new SqliteTableTarget(path, config.Text("table", ""), Enum.Parse<SqliteWriteMode>(config.Text("mode", "upsert"), ignoreCase: true), config.Text("key"));
+            });
+}

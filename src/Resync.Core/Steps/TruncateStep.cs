@@ -1,0 +1,20 @@
+using Resync.Core.Records;
+using Resync.Core.Sdk;
+
+namespace Resync.Core.Steps;
+
+/// <summary>Shortens a text field to a maximum length, with a warning on the record (never an error).</summary>
+public sealed class TruncateStep(string name, string field, int maxLength) : IStep
+{
+    public string Name { get; } = name;
+
+    public StepResult Apply(StepContext context)
+    {
+        if (context.Record[field] is string text && text.Length > maxLength)
+        {
+            context.Record.Fields[field] = text[..maxLength];
+            context.Warn(new RecordWarning(Name, "TRUNCATED", $"{field} was cut from {text.Length} to {maxLength} characters", field));
+        }
+        return StepResult.Continue;
+    }
+}

@@ -1,0 +1,21 @@
+using Resync.Core.Errors;
+
+namespace Resync.LinkFiles;
+
+/// <summary>What a component factory is given besides its section: the link's name and a way to teach the classifier.</summary>
+public sealed class ComponentContext(string linkId)
+{
+    private readonly List<IExceptionClassifier> _classifiers = [];
+
+    public string LinkId { get; } = linkId;
+
+    /// <summary>Classifiers that connectors add for their provider's exceptions.</summary>
+    public IReadOnlyList<IExceptionClassifier> Classifiers => _classifiers;
+
+    /// <summary>Adds a classifier once (a second add of the same type is ignored).</summary>
+    public void AddClassifier(IExceptionClassifier classifier)
+    {
+        if (!_classifiers.Any(existing => existing.GetType() == classifier.GetType()))
+            _classifiers.Add(classifier);
+    }
+}

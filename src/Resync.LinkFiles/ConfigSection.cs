@@ -1,0 +1,69 @@
+using YamlDotNet.Core;
+
+namespace Resync.LinkFiles;
+
+/// <summary>
+/// A validated section of a link file: every value already has its declared type. Components read their
+/// settings from it and report problems of meaning (e.g. "give 'equals' or 'empty'") at the right line.
+/// </summary>
+public sealed class ConfigSection
+{
+    private readonly Dictionary<string, (object Value, Mark Start)> _values = new(StringComparer.Ordinal);
+    private readonly List<LinkFileProblem> _problems;
+    private readonly Mark _start;
+
+    internal ConfigSection(string path, string file, string baseDirectory, Mark start, List<LinkFileProblem> problems)
+    {
+        SectionPath = path;
+        File = file;
+        BaseDirectory = baseDirectory;
+        _start = start;
+        _problems = problems;
+    }
+
+    /// <summary>Where the section is, e.g. <c>source</c> or <c>steps[2].validate</c>.</summary>
+    public string SectionPath { get; }
+
+    /// <summary>The link file.</summary>
+    public string File { get; }
+
+    /// <summary>The folder relative paths are resolved against (the link file's folder).</summary>
+    public string BaseDirectory { get; }
+
+    public bool Has(string key) => _values.ContainsKey(key);
+
+    public string? Text(string key) => Get<string>(key);
+
+    public string Text(string key, string fallback) => Get<string>(key) ?? fallback;
+
+    public long? Integer(string key) => _values.TryGetValue(key, out var entry) ? (long)entry.Value : null;
+
+    public int Integer(string key, int fallback) => _values.TryGetValue(key, out var entry) ? (int)(long)entry.Value : fallback;
+
+    public decimal? Number(string key) => _values.TryGetValue(key, out var entry) ? (decimal)entry.Value : null;
+
+    public bool Boolean(string key, bool fallback) => _values.TryGetValue(key, out var entry) ? (bool)entry.Value : fallback;
+
+    public TimeSpan? Duration(string key) => _values.TryGetValue(key, out var entry) ? (TimeSpan)entry.Value : null;
+
+    public IReadOnlyList<string>? TextList(string key) => Get<IReadOnlyList<string>>(key);
+
+    public IReadOnlyDictionary<string, string>? TextMap(string key) => Get<IReadOnlyDictionary<string, string>>(key);
+
+    public ConfigSection? Section(string key) => Get<ConfigSection>(key);
+
+    /// <summary>A path from the link file, made absolute against the link file's folder.</summary>
+    public string ResolvePath(string path) => Path.GetFullPath(Path.Combine(BaseDirectory, path));
+
+    /// <summary>Reports a problem at the key's line (or the section's, when the key is absent).</summary>
+    public void Problem(string? key, string message)
+    {
+        var mark = key is not null && _values.TryGetValue(key, out var entry) ? entry.Start : _start;
+        var where = key is null ? SectionPath : $"{SectionPath}.{key}";
+        _problems.Add(new LinkFileProblem(File, (int)mark.Line, (int)mark.Column, $"{where}: {message}"));
+    }
+
+    internal void Set(string key, object value, Mark start) => _values[key] = (value, start);
+
+    private T? Get<T>(string key) where T : class => _values.TryGetValue(key, out var entry) ? (T)entry.Value : null;
+}

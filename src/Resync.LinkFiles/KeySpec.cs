@@ -1,0 +1,16 @@
+namespace Resync.LinkFiles;
+
+/// <summary>One allowed key of a link-file section: its type, whether it is required, its default and what it means.</summary>
+public sealed record KeySpec(string Name, ValueKind Kind, string Description)
+{
+    public bool Required { get; init; }
+
+    /// <summary>The default, as documented (null: none).</summary>
+    public string? Default { get; init; }
+
+    /// <summary>The only values allowed (Text keys), compared case-insensitively.</summary>
+    public IReadOnlyList<string>? Allowed { get; init; }
+
+    /// <summary>The nested section's keys (Section keys).</summary>
+    public ConfigSchema? Nested { get; init; }
+}

@@ -1,0 +1,196 @@
+using System.Text.RegularExpressions;
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Sdk;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Resync.LinkFiles;
+
+/// <summary>
+/// Reads a link file, checks every key against the schema of the link and of its components, and builds
+/// the link. Reports every problem at once, each with file, line and column; builds nothing when any is found.
+/// </summary>
+public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string, string?>? environment = null)
+{
+    private static readonly HashSet<string> ComponentKeys = ["source", "target", "steps"];
+    private readonly Func<string, string?> _environment = environment ?? Environment.GetEnvironmentVariable;
+
+    /// <summary>Loads a link file from disk; relative paths in it resolve against its folder.</summary>
+    public LinkFileResult Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            var what = exception is FileNotFoundException or DirectoryNotFoundException ? "the link file does not exist" : $"the link file cannot be read: {exception.Message}";
+            return new LinkFileResult(null, [new LinkFileProblem(path, 1, 1, what)]);
+        }
+        return Parse(text, path, Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
+    }
+
+    /// <summary>Loads a link from YAML text.</summary>
+    public LinkFileResult Parse(string yaml, string file, string baseDirectory)
+    {
+        var problems = new List<LinkFileProblem>();
+        var reader = new SectionReader(file, baseDirectory, problems, _environment);
+        YamlNode? root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        }
+        catch (YamlException exception)
+        {
+            reader.Report(exception.Start, $"not valid YAML: {Inner(exception).Message}");
+            return new LinkFileResult(null, problems);
+        }
+        if (root is not YamlMappingNode mapping)
+        {
+            reader.Report(root, $"a link file is a section of keys (name, source, steps, target, trigger, settings), found {SectionReader.Describe(root)}");
+            return new LinkFileResult(null, problems);
+        }
+
+        // Components bring their own keys: read the rest first, then each component against its descriptor.
+        var config = reader.Read(mapping, "link", LinkSchema.Root, ComponentKeys);
+        var name = config.Text("name");
+        if (name is not null && !NamePattern().IsMatch(name))
+            config.Problem("name", $"'{name}' is not a valid link name: use letters, digits, '-', '_' and '.'");
+
+        var context = new ComponentContext(name ?? "link");
+        var source = Component(reader, mapping, "source", catalog.Sources, context);
+        var target = Component(reader, mapping, "target", catalog.Targets, context);
+        var steps = Steps(reader, mapping, context);
+        var settings = Settings(config.Section("settings"));
+        foreach (var key in new[] { "source", "target" })
+        {
+            if (!mapping.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value == key))
+                reader.Report(mapping, $"link: the required key '{key}' is missing ({LinkSchema.Root.Find(key)!.Description})");
+        }
+
+        if (problems.Count > 0 || source is null || target is null || name is null)
+            return new LinkFileResult(null, problems);
+        var classifier = context.Classifiers.Aggregate(ErrorClassifier.Default, (all, one) => all.With(one));
+        var link = new Link(name, source, steps, target, settings, config.Text("tenant", Tenants.Default)) { Classifier = classifier };
+        return new LinkFileResult(link, problems);
+    }
+
+    private T? Component<T>(SectionReader reader, YamlMappingNode root, string key, IReadOnlyDictionary<string, ComponentDescriptor<T>> registry, ComponentContext context)
+        where T : class
+    {
+        var node = root.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode { Value: var k } && k == key).Value;
+        if (node is null)
+            return null;
+        if (node is not YamlMappingNode section)
+        {
+            reader.Report(node, $"{key}: expected a section with 'type' and its settings, found {SectionReader.Describe(node)}");
+            return null;
+        }
+        var typeNode = section.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode { Value: "type" }).Value as YamlScalarNode;
+        var type = typeNode?.Value;
+        if (string.IsNullOrEmpty(type))
+        {
+            reader.Report(section, $"{key}: the required key 'type' is missing; allowed types: {string.Join(", ", registry.Keys)}");
+            return null;
+        }
+        if (!registry.TryGetValue(type, out var descriptor))
+        {
+            reader.Report(typeNode, $"{key}.type: unknown {key} type '{type}'{Suggestions.DidYouMean(type, registry.Keys)}; allowed: {string.Join(", ", registry.Keys)}");
+            return null;
+        }
+        return Build(reader, section, $"{key}.{type}", descriptor.Schema.With(LinkSchema.Type), descriptor.Create, context, key);
+    }
+
+    private List<IStep> Steps(SectionReader reader, YamlMappingNode root, ComponentContext context)
+    {
+        var steps = new List<IStep>();
+        var node = root.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode { Value: "steps" }).Value;
+        if (node is null || node is YamlScalarNode { Value: null or "" })
+            return steps;
+        if (node is not YamlSequenceNode sequence)
+        {
+            reader.Report(node, $"steps: expected a list of steps (e.g. '- validate: {{ field: email, required: true }}'), found {SectionReader.Describe(node)}");
+            return steps;
+        }
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var item = sequence.Children[i];
+            if (item is not YamlMappingNode { Children.Count: 1 } single || single.Children.First().Key is not YamlScalarNode { Value: { } kind })
+            {
+                reader.Report(item, $"steps[{i}]: expected one step kind with its settings (e.g. '- filter: {{ ... }}'); kinds: {string.Join(", ", catalog.Steps.Keys)}");
+                continue;
+            }
+            var kindNode = single.Children.First().Key;
+            if (!catalog.Steps.TryGetValue(kind, out var descriptor))
+            {
+                reader.Report(kindNode, $"steps[{i}]: unknown step '{kind}'{Suggestions.DidYouMean(kind, catalog.Steps.Keys)}; kinds: {string.Join(", ", catalog.Steps.Keys)}");
+                continue;
+            }
+            if (Build(reader, single.Children.First().Value, $"steps[{i}].{kind}", descriptor.Schema.With(LinkSchema.StepName), descriptor.Create, context, $"steps[{i}]") is { } step)
+                steps.Add(step);
+        }
+        return steps;
+    }
+
+    private static T? Build<T>(SectionReader reader, YamlNode node, string path, ConfigSchema schema, ComponentFactory<T> create, ComponentContext context, string where)
+        where T : class
+    {
+        var before = reader.Problems.Count;
+        var config = reader.Read(node, path, schema);
+        if (reader.Problems.Count > before)
+            return null;
+        try
+        {
+            var built = create(config, context);
+            return reader.Problems.Count > before ? null : built;
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidOperationException)
+        {
+            reader.Report(node, $"{where}: {exception.Message}");
+            return null;
+        }
+    }
+
+    private static LinkSettings Settings(ConfigSection? config)
+    {
+        var settings = new LinkSettings();
+        if (config is null)
+            return settings;
+        var replay = config.Section("automatedReplay");
+        var retry = config.Section("retry");
+        var overrides = new Dictionary<string, ErrorType>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (code, type) in config.TextMap("errorTypes") ?? new Dictionary<string, string>())
+        {
+            if (Enum.TryParse<ErrorType>(type, ignoreCase: true, out var parsed))
+                overrides[code] = parsed;
+            else
+                config.Problem("errorTypes", $"'{type}' (for {code}) is not an error type{Suggestions.DidYouMean(type, Enum.GetNames<ErrorType>())}; allowed: {string.Join(", ", Enum.GetNames<ErrorType>())}");
+        }
+        settings = settings with
+        {
+            BatchSize = config.Integer("batchSize", settings.BatchSize),
+            Parallelism = config.Integer("parallelism", settings.Parallelism),
+            LoggingLevel = Enum.Parse<LoggingLevel>(config.Text("loggingLevel", "errors"), ignoreCase: true),
+            AutomatedReplay = replay?.Boolean("enabled", false) ?? false,
+            ReplayMaxAttempts = replay?.Integer("maxAttempts", settings.ReplayMaxAttempts) ?? settings.ReplayMaxAttempts,
+            StoreIncompleteRuns = config.Boolean("storeIncompleteRuns", settings.StoreIncompleteRuns),
+            SequentialProcessing = config.Boolean("sequentialProcessing", false),
+            MaxConsecutiveErrors = config.Integer("maxConsecutiveErrors", settings.MaxConsecutiveErrors),
+            CallRetryAttempts = retry?.Integer("attempts", settings.CallRetryAttempts) ?? settings.CallRetryAttempts,
+            CallRetryDelay = retry?.Duration("delay") ?? settings.CallRetryDelay,
+            ErrorTypeOverrides = overrides,
+        };
+        foreach (var problem in settings.Validate())
+            config.Problem(problem.Split(' ')[0], problem);
+        return settings;
+    }
+
+    private static Exception Inner(Exception exception) => exception.InnerException is YamlException inner ? inner : exception;
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,48 @@
+namespace Resync.LinkFiles;
+
+/// <summary>The keys of a link file outside its components (which bring their own).</summary>
+public static class LinkSchema
+{
+    public static ConfigSchema Trigger { get; } = new(
+        new KeySpec("schedule", ValueKind.Text, "A cron expression (5 fields, UTC), e.g. '*/15 * * * *'."),
+        new KeySpec("interval", ValueKind.Duration, "Run every so often, e.g. 10m."),
+        new KeySpec("manual", ValueKind.Boolean, "Can be started by hand (CLI, API, dashboard).") { Default = "true" },
+        new KeySpec("push", ValueKind.Boolean, "Records are pushed to the link's push endpoint.") { Default = "false" });
+
+    public static ConfigSchema Replay { get; } = new(
+        new KeySpec("enabled", ValueKind.Boolean, "Re-process failed records at once in Replay runs.") { Default = "false" },
+        new KeySpec("maxAttempts", ValueKind.Integer, "How many Replay runs at most.") { Default = "3" });
+
+    public static ConfigSchema Retry { get; } = new(
+        new KeySpec("attempts", ValueKind.Integer, "Attempts of one source/target call for ephemeral errors.") { Default = "3" },
+        new KeySpec("delay", ValueKind.Duration, "Base delay between attempts (exponential, jittered).") { Default = "1s" });
+
+    public static ConfigSchema Settings { get; } = new(
+        new KeySpec("batchSize", ValueKind.Integer, "Records per page/batch asked of the source.") { Default = "1000" },
+        new KeySpec("parallelism", ValueKind.Integer, "Batches processed at once.") { Default = "the processor count" },
+        new KeySpec("loggingLevel", ValueKind.Text, "Which records keep before/after snapshots.") { Default = "errors", Allowed = ["none", "errors", "all"] },
+        new KeySpec("automatedReplay", ValueKind.Section, "Automated replay of failed records.") { Nested = Replay },
+        new KeySpec("storeIncompleteRuns", ValueKind.Boolean, "Park the unprocessed remainder of a stopped run.") { Default = "true" },
+        new KeySpec("sequentialProcessing", ValueKind.Boolean, "Batches one at a time, in order; the first data error stops the link.") { Default = "false" },
+        new KeySpec("maxConsecutiveErrors", ValueKind.Integer, "Failed runs in a row before the link is deactivated.") { Default = "3" },
+        new KeySpec("retry", ValueKind.Section, "Retry of single source/target calls.") { Nested = Retry },
+        new KeySpec("errorTypes", ValueKind.TextMap, "Error codes re-mapped to another type, e.g. HTTP_500: Connection."));
+
+    /// <summary>The top-level keys. <c>source</c>, <c>target</c> and <c>steps</c> are checked against the catalog.</summary>
+    public static ConfigSchema Root { get; } = new(
+        new KeySpec("name", ValueKind.Text, "The link's unique name (letters, digits, '-', '_', '.').") { Required = true },
+        new KeySpec("tenant", ValueKind.Text, "The customer the link belongs to.") { Default = "default" },
+        new KeySpec("description", ValueKind.Text, "Free text."),
+        new KeySpec("source", ValueKind.Section, "Where records come from; 'type' picks the connector.") { Required = true },
+        new KeySpec("steps", ValueKind.Section, "The steps every record passes, in order."),
+        new KeySpec("target", ValueKind.Section, "Where records go; 'type' picks the connector.") { Required = true },
+        new KeySpec("trigger", ValueKind.Section, "When the link runs.") { Nested = Trigger },
+        new KeySpec("settings", ValueKind.Section, "Run settings.") { Nested = Settings },
+        new KeySpec("alerts", ValueKind.Section, "Alert routes (reserved: accepted and not yet used)."));
+
+    /// <summary>The key every source and target section starts with.</summary>
+    public static KeySpec Type { get; } = new("type", ValueKind.Text, "The connector.") { Required = true };
+
+    /// <summary>The optional key every step has.</summary>
+    public static KeySpec StepName { get; } = new("name", ValueKind.Text, "The step's name in errors (default: kind(field)).");
+}
