@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Resync.Cli;
 using Resync.Cli.Commands;
+using Spectre.Console;
 
 var db = new Option<string?>("--db") { Description = "The state file (default: $RESYNC_DB, else .resync/state.db).", Recursive = true };
 var json = new Option<bool>("--json") { Description = "Print one JSON document instead of the console display.", Recursive = true };
@@ -23,6 +24,18 @@ var records = new Option<string?>("--records") { Description = "Also list kept r
 var recordLimit = new Option<int>("--limit") { Description = "How many records at most.", DefaultValueFactory = _ => 20 };
 var show = new Command("show", "Show a run's summary: counts, system and batch errors, record errors grouped, and records.") { runId, records, recordLimit };
 show.SetAction((parse, token) => Guard(() => RunQueryCommands.ShowAsync(parse.GetValue(db), parse.GetValue(runId), parse.GetValue(records), parse.GetValue(recordLimit), parse.GetValue(json), token)));
+
+if (Console.IsOutputRedirected)
+{
+    // Logs, pipes and CI get plain text at a width that does not wrap every line.
+    AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Ansi = AnsiSupport.No,
+        ColorSystem = ColorSystemSupport.NoColors,
+        Out = new AnsiConsoleOutput(Console.Out),
+    });
+    AnsiConsole.Profile.Width = 160;
+}
 
 var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show };
 var parsed = root.Parse(args);

@@ -39,15 +39,16 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
         var directory = Path.GetDirectoryName(_path);
         if (!string.IsNullOrEmpty(directory))
             Directory.CreateDirectory(directory);
-        var connection = Open();
+        SqliteConnection? connection = null;
         try
         {
+            connection = Open();
             Execute(connection, "PRAGMA journal_mode = WAL;");
             Migrate(connection);
         }
         catch (SqliteException exception)
         {
-            connection.Dispose();
+            connection?.Dispose();
             var classification = ErrorClassifier.Default.ClassifySqlite(exception.SqliteErrorCode, exception.SqliteExtendedErrorCode, exception.Message);
             throw new ResyncException(classification with
             {
@@ -57,7 +58,7 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
                     : classification.Hint,
             }, exception);
         }
-        _writer = new SqliteWriter(connection);
+        _writer = new SqliteWriter(connection!);
         return Task.CompletedTask;
     }
 

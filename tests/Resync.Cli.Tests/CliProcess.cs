@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Resync.Cli.Tests;
+
+/// <summary>Runs the real <c>resync</c> command (the built resync.dll) in a folder of its own, as a user would.</summary>
+internal sealed class CliProcess : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("resync-cli-");
+
+    public string Folder => _folder.FullName;
+
+    public string StateFile => Path.Combine(Folder, "state.db");
+
+    public string Write(string name, string content)
+    {
+        var path = Path.Combine(Folder, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    public Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "resync.dll"));
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment.Remove("RESYNC_DB");
+        return Process.Start(start)!;
+    }
+
+    public async Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args)
+    {
+        using var process = Start(args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    public async Task<JsonObject> RunJsonAsync(int expectedExit, params string[] args)
+    {
+        var (exit, output, error) = await RunAsync([.. args, "--json"]);
+        exit.ShouldBe(expectedExit, $"stderr: {error}\nstdout: {output}");
+        return JsonNode.Parse(output)!.AsObject();
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            _folder.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A killed process may still hold a file for a moment; the temp folder is cleaned by the OS.
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using Resync.Connectors;
+using Resync.Core.Errors;
+using Resync.Core.Links;
+
+namespace Resync.LinkFiles.Tests;
+
+public sealed class LinkFileLoaderTests
+{
+    private const string Valid = """
+        name: contacts
+        source:
+          type: demo
+          records: 10
+        steps:
+          - validate:
+              field: email
+              required: true
+        target:
+          type: demo
+          path: out.db
+        settings:
+          batchSize: 5
+          parallelism: 1
+          loggingLevel: all
+          errorTypes:
+            HTTP_500: Connection
+        """;
+
+    private static LinkFileResult Parse(string yaml, Func<string, string?>? environment = null) =>
+        new LinkFileLoader(BuiltInConnectors.CreateCatalog(), environment ?? (_ => null))
+            .Parse(yaml, "link.yaml", Directory.CreateTempSubdirectory("resync-link-").FullName);
+
+    [Fact]
+    public void ValidFile_BuildsLinkWithSettings()
+    {
+        var result = Parse(Valid);
+
+        result.Problems.ShouldBeEmpty();
+        var link = result.Link.ShouldNotBeNull();
+        link.Id.ShouldBe("contacts");
+        link.Tenant.ShouldBe(Tenants.Default);
+        link.Steps.Single().Name.ShouldBe("validate(email)");
+        link.Settings.BatchSize.ShouldBe(5);
+        link.Settings.LoggingLevel.ShouldBe(LoggingLevel.All);
+        link.Settings.ErrorTypeOverrides["HTTP_500"].ShouldBe(ErrorType.Connection);
+    }
+
+    [Fact]
+    public void TypoInKey_IsReportedWithLineColumnAndSuggestion()
+    {
+        var result = Parse(Valid.Replace("batchSize: 5", "batchSzie: 5", StringComparison.Ordinal));
+
+        result.Link.ShouldBeNull();
+        var problem = result.Problems.ShouldHaveSingleItem();
+        problem.Line.ShouldBe(13);
+        problem.Column.ShouldBe(3);
+        problem.Message.ShouldContain("unknown key 'batchSzie' in link.settings");
+        problem.Message.ShouldContain("did you mean 'batchSize'?");
+        problem.ToString().ShouldStartWith("link.yaml:13:3: ");
+    }
+
+    [Fact]
+    public void MissingSource_IsReported()
+    {
+        var yaml = string.Join('\n', Valid.Split('\n').Where((_, i) => i is not (1 or 2 or 3)));
+        var result = Parse(yaml);
+
+        result.Problems.ShouldHaveSingleItem().Message.ShouldContain("the required key 'source' is missing");
+    }
+
+    [Fact]
+    public void WrongType_SaysWhatWasExpectedAndFound()
+    {
+        var result = Parse(Valid.Replace("records: 10", "records: ten", StringComparison.Ordinal));
+
+        var problem = result.Problems.ShouldHaveSingleItem();
+        problem.Line.ShouldBe(4);
+        problem.Message.ShouldBe("source.demo.records: expected a whole number, found 'ten'");
+    }
+
+    [Fact]
+    public void UnknownSourceType_SuggestsTheClosest()
+    {
+        var result = Parse(Valid.Replace("type: demo\n  records", "type: dmeo\n  records", StringComparison.Ordinal));
+
+        result.Problems.ShouldHaveSingleItem().Message.ShouldContain("unknown source type 'dmeo' — did you mean 'demo'?");
+    }
+
+    [Fact]
+    public void EveryProblem_IsReportedAtOnce()
+    {
+        var yaml = Valid
+            .Replace("records: 10", "records: ten", StringComparison.Ordinal)
+            .Replace("required: true", "requird: true", StringComparison.Ordinal)
+            .Replace("loggingLevel: all", "loggingLevel: verbose", StringComparison.Ordinal);
+
+        var messages = Parse(yaml).Problems.Select(p => p.Message).ToList();
+
+        messages.Count.ShouldBe(3);
+        messages.ShouldContain(m => m.Contains("records", StringComparison.Ordinal));
+        messages.ShouldContain(m => m.Contains("did you mean 'required'?", StringComparison.Ordinal));
+        messages.ShouldContain(m => m.Contains("'verbose' is not allowed", StringComparison.Ordinal) && m.Contains("none, errors, all", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MalformedYaml_IsReportedWithItsPosition()
+    {
+        var result = Parse("name: x\nsource: [unclosed\n");
+
+        var problem = result.Problems.ShouldHaveSingleItem();
+        problem.Message.ShouldStartWith("not valid YAML");
+        problem.Line.ShouldBeGreaterThanOrEqualTo(2);
+    }
+
+    [Fact]
+    public void StepWithoutMandatoryReason_IsRefused()
+    {
+        var yaml = Valid.Replace("  - validate:\n      field: email\n      required: true", "  - filter:\n      field: status\n      equals: archived", StringComparison.Ordinal);
+
+        Parse(yaml).Problems.ShouldHaveSingleItem().Message.ShouldContain("the required key 'reason' is missing");
+    }
+
+    [Fact]
+    public void EnvironmentReference_IsResolved_AndAMissingVariableIsReported()
+    {
+        var yaml = Valid.Replace("path: out.db", "path: ${env:TARGET_DB}", StringComparison.Ordinal);
+
+        Parse(yaml, name => name == "TARGET_DB" ? "from-env.db" : null).Problems.ShouldBeEmpty();
+        Parse(yaml).Problems.ShouldHaveSingleItem().Message.ShouldContain("environment variable 'TARGET_DB' is not set");
+    }
+
+    [Fact]
+    public void InvalidSettings_AreReported()
+    {
+        Parse(Valid.Replace("parallelism: 1", "parallelism: 0", StringComparison.Ordinal))
+            .Problems.ShouldHaveSingleItem().Message.ShouldContain("parallelism must be between 1 and 256");
+    }
+
+    [Fact]
+    public void MissingFile_IsAProblemNotAnException()
+    {
+        var result = new LinkFileLoader(BuiltInConnectors.CreateCatalog()).Load("does-not-exist.yaml");
+
+        result.Problems.ShouldHaveSingleItem().Message.ShouldBe("the link file does not exist");
+    }
+
+    [Fact]
+    public void DurationValues_AcceptUnits()
+    {
+        SectionReader.ParseDuration("500ms").ShouldBe(TimeSpan.FromMilliseconds(500));
+        SectionReader.ParseDuration("30s").ShouldBe(TimeSpan.FromSeconds(30));
+        SectionReader.ParseDuration("5m").ShouldBe(TimeSpan.FromMinutes(5));
+        SectionReader.ParseDuration("2h").ShouldBe(TimeSpan.FromHours(2));
+        SectionReader.ParseDuration("soon").ShouldBeNull();
+    }
+}
