@@ -37,7 +37,14 @@ if (Console.IsOutputRedirected)
     AnsiConsole.Profile.Width = 160;
 }
 
-var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show };
+var reference = new Command("reference", "Print the link-file reference (every key of every source, target and step) as Markdown.");
+reference.SetAction(_ =>
+{
+    Console.Out.Write(Resync.LinkFiles.LinkReference.Write(Resync.Connectors.BuiltInConnectors.CreateCatalog()));
+    return ExitCodes.Succeeded;
+});
+
+var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, reference };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Resync.Connectors.Sqlite;
 
 namespace Resync.Connectors.Demo;
@@ -8,31 +7,26 @@ public static class DemoTarget
 {
     public const string Table = "contacts";
 
-    /// <summary>Creates the file and table when missing, then returns an upsert target on it.</summary>
+    /// <summary>An upsert target on the file; the file and table are created at the first write when missing.</summary>
     public static SqliteTableTarget Open(string path)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
             Directory.CreateDirectory(directory);
-        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                PRAGMA journal_mode = WAL;
-                CREATE TABLE IF NOT EXISTS contacts (
-                    id TEXT PRIMARY KEY,
-                    name TEXT NOT NULL,
-                    email TEXT NOT NULL,
-                    phone TEXT CONSTRAINT phone_max_40 CHECK (length(phone) <= 40),
-                    company TEXT,
-                    notes TEXT,
-                    status TEXT,
-                    updated_at TEXT NOT NULL
-                );
-                """;
-            command.ExecuteNonQuery();
-        }
-        return new SqliteTableTarget(path, Table, SqliteWriteMode.Upsert, "id");
+        return new SqliteTableTarget(path, Table, SqliteWriteMode.Upsert, "id", CreateTable);
     }
+
+    private const string CreateTable = """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE IF NOT EXISTS contacts (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL,
+            phone TEXT CONSTRAINT phone_max_40 CHECK (length(phone) <= 40),
+            company TEXT,
+            notes TEXT,
+            status TEXT,
+            updated_at TEXT NOT NULL
+        );
+        """;
 }

@@ -19,9 +19,15 @@ public sealed partial class SqliteTableTarget : ITarget
     private readonly SqliteWriteMode _mode;
     private readonly string? _key;
     private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly string? _createTable;
     private TableShape? _shape;
 
-    public SqliteTableTarget(string path, string table, SqliteWriteMode mode, string? key)
+    /// <param name="path">The SQLite file.</param>
+    /// <param name="table">The table to write.</param>
+    /// <param name="mode">Insert, upsert or update.</param>
+    /// <param name="key">The column records are matched by (upsert and update).</param>
+    /// <param name="createTable">DDL run once before the first write (built-in targets only; link files never carry SQL).</param>
+    public SqliteTableTarget(string path, string table, SqliteWriteMode mode, string? key, string? createTable = null)
     {
         if (mode != SqliteWriteMode.Insert && string.IsNullOrEmpty(key))
             throw new ArgumentException($"mode {mode.ToString().ToLowerInvariant()} needs 'key' (the column records are matched by)");
@@ -31,6 +37,9 @@ public sealed partial class SqliteTableTarget : ITarget
         _table = table;
         _mode = mode;
         _key = key;
+        _createTable = createTable;
+        if (createTable is not null)
+            _connectionString = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWriteCreate }.ToString();
     }
 
     public async Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
@@ -56,6 +65,12 @@ public sealed partial class SqliteTableTarget : ITarget
     {
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
+        if (_shape is null && _createTable is not null)
+        {
+            using var create = connection.CreateCommand();
+            create.CommandText = _createTable;
+            create.ExecuteNonQuery();
+        }
         var shape = _shape ??= TableShape.Read(connection, _table, _key);
         using var transaction = connection.BeginTransaction(deferred: false);
         var commands = new Dictionary<string, (SqliteCommand Command, string[] Columns)>(StringComparer.Ordinal);
