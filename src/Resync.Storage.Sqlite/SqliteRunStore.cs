@@ -222,9 +222,11 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
     public async Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken)
     {
         await using var connection = Open();
+        // With a single MIN() in the query, SQLite takes the bare column (error) from the row holding the minimum,
+        // so the sample's message and key belong to the same record.
         var rows = await connection.QueryAsync<(string Type, string Code, string? Step, string? Fields, long Count, string Error, string? Key)>(
             new CommandDefinition("""
-                SELECT error_type, error_code, error_step, error_fields, COUNT(*), MIN(error), MIN(record_key)
+                SELECT error_type, error_code, error_step, error_fields, COUNT(*), error, MIN(record_key)
                 FROM record_outcomes
                 WHERE run_id = @runId AND outcome = 'Failed' AND error_scope = 'Record'
                 GROUP BY error_type, error_code, error_step, error_fields
