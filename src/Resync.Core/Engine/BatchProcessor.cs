@@ -90,6 +90,10 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
             {
                 var position = passingPositions[i];
                 var recordWarnings = (IReadOnlyList<RecordWarning>?)passingWarnings?[i] ?? [];
+                // Skip issues that no longer apply (a second issue for a record already handled, an index below 0):
+                // left in place they would hide the issues of every later record.
+                while (issueIndex < sorted.Count && sorted[issueIndex].Index < i)
+                    issueIndex++;
                 var issue = issueIndex < sorted.Count && sorted[issueIndex].Index == i ? sorted[issueIndex++] : null;
                 var original = records[position];
                 if (issue is null)

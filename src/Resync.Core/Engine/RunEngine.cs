@@ -43,6 +43,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         {
             await foreach (var page in link.Source.ReadAsync(context, reading.Token).WithCancellation(reading.Token))
             {
+                // A source need not observe the token: once the run is stopped, no page it still yields is taken.
+                reading.Token.ThrowIfCancellationRequested();
                 batchNumber++;
                 if (page.Failure is { } failure)
                 {

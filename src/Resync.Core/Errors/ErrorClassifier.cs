@@ -20,7 +20,7 @@ public sealed partial class ErrorClassifier
     public ErrorClassifier(IEnumerable<IExceptionClassifier>? providers = null, IReadOnlyDictionary<string, ErrorType>? overrides = null)
     {
         _providers = providers?.ToArray() ?? [];
-        _overrides = overrides ?? new Dictionary<string, ErrorType>(StringComparer.OrdinalIgnoreCase);
+        _overrides = IgnoringCase(overrides);
     }
 
     /// <summary>A classifier that knows the BCL's exceptions only.</summary>
@@ -193,6 +193,18 @@ public sealed partial class ErrorClassifier
             return classification;
         var durability = type is ErrorType.Connection or ErrorType.RateLimit or ErrorType.IncompleteData ? Durability.Ephemeral : Durability.Durable;
         return classification with { Type = type, Durability = durability };
+    }
+
+    // Codes are matched whatever their case ("http_500", "40p01" in a link file), whatever comparer the caller's dictionary has.
+    private static Dictionary<string, ErrorType> IgnoringCase(IReadOnlyDictionary<string, ErrorType>? overrides)
+    {
+        var ignoringCase = new Dictionary<string, ErrorType>(StringComparer.OrdinalIgnoreCase);
+        if (overrides is not null)
+        {
+            foreach (var (code, type) in overrides)
+                ignoringCase[code] = type;
+        }
+        return ignoringCase;
     }
 
     private static T? Find<T>(Exception exception) where T : Exception
