@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Resync.Core.Errors;
 using Resync.Core.Links;
+using Resync.Core.Scheduling;
 using Resync.Core.Sdk;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -66,6 +67,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
         var target = Component(reader, mapping, "target", catalog.Targets, context);
         var steps = Steps(reader, mapping, context);
         var settings = Settings(config.Section("settings"));
+        var trigger = Trigger(config.Section("trigger"));
         foreach (var key in new[] { "source", "target" })
         {
             if (!mapping.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value == key))
@@ -75,7 +77,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
         if (problems.Count > 0 || source is null || target is null || name is null)
             return new LinkFileResult(null, problems);
         var classifier = context.Classifiers.Aggregate(ErrorClassifier.Default, (all, one) => all.With(one));
-        var link = new Link(name, source, steps, target, settings, config.Text("tenant", Tenants.Default)) { Classifier = classifier };
+        var link = new Link(name, source, steps, target, settings, config.Text("tenant", Tenants.Default)) { Classifier = classifier, Trigger = trigger };
         return new LinkFileResult(link, problems);
     }
 
@@ -153,6 +155,34 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             reader.Report(node, $"{where}: {exception.Message}");
             return null;
         }
+    }
+
+    private static LinkTrigger Trigger(ConfigSection? config)
+    {
+        if (config is null)
+            return LinkTrigger.ManualOnly;
+        ISchedule? schedule = null;
+        if (config.Text("schedule") is { } cron)
+        {
+            try
+            {
+                schedule = CronSchedule.Parse(cron);
+            }
+            catch (FormatException exception)
+            {
+                config.Problem("schedule", exception.Message);
+            }
+        }
+        if (config.Duration("interval") is { } interval)
+        {
+            if (schedule is not null)
+                config.Problem("interval", "give either 'schedule' or 'interval', not both");
+            else if (interval < TimeSpan.FromSeconds(1))
+                config.Problem("interval", $"must be at least 1s, found {interval}");
+            else
+                schedule = new IntervalSchedule(interval);
+        }
+        return new LinkTrigger(schedule, config.Boolean("manual", true), config.Boolean("push", false));
     }
 
     private static LinkSettings Settings(ConfigSection? config)

@@ -145,6 +145,18 @@ public sealed class LinkFileLoaderTests
     }
 
     [Fact]
+    public void Trigger_ScheduleIsParsed_AndABadCronIsReportedAtItsLine()
+    {
+        var scheduled = Parse(Valid + "\ntrigger:\n  schedule: \"*/15 * * * *\"\n");
+        var bad = Parse(Valid + "\ntrigger:\n  schedule: \"*/15 * * *\"\n");
+
+        scheduled.Link!.Trigger.Schedule.ShouldBeOfType<Resync.Core.Scheduling.CronSchedule>().Expression.ShouldBe("*/15 * * * *");
+        var problem = bad.Problems.ShouldHaveSingleItem();
+        problem.Message.ShouldContain("link.trigger.schedule: '*/15 * * *' is not a cron expression");
+        problem.Line.ShouldBe(19);
+    }
+
+    [Fact]
     public void DurationValues_AcceptUnits()
     {
         SectionReader.ParseDuration("500ms").ShouldBe(TimeSpan.FromMilliseconds(500));

@@ -34,6 +34,9 @@ public sealed class Link
 
     public LinkSettings Settings { get; }
 
+    /// <summary>When the link runs. The default is by hand only.</summary>
+    public LinkTrigger Trigger { get; init; } = LinkTrigger.ManualOnly;
+
     /// <summary>Extra classifiers for the connectors' own exceptions, added by the link's builder.</summary>
     public ErrorClassifier Classifier { get; init; } = ErrorClassifier.Default;
 }
