@@ -1,13 +1,20 @@
 using Resync.Core.Errors;
+using Resync.Core.Links;
 
 namespace Resync.LinkFiles;
 
-/// <summary>What a component factory is given besides its section: the link's name and a way to teach the classifier.</summary>
+/// <summary>
+/// What a component factory is given besides its section: the link's name, its settings (e.g. the retry of
+/// single calls) and a way to teach the classifier.
+/// </summary>
 public sealed class ComponentContext(string linkId)
 {
     private readonly List<IExceptionClassifier> _classifiers = [];
 
     public string LinkId { get; } = linkId;
+
+    /// <summary>The link's settings, read before its components are built.</summary>
+    public LinkSettings Settings { get; init; } = new();
 
     /// <summary>Classifiers that connectors add for their provider's exceptions.</summary>
     public IReadOnlyList<IExceptionClassifier> Classifiers => _classifiers;

@@ -62,11 +62,12 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
         if (name is not null && !NamePattern().IsMatch(name))
             config.Problem("name", $"'{name}' is not a valid link name: use letters, digits, '-', '_' and '.'");
 
-        var context = new ComponentContext(name ?? "link");
+        // Settings first: components may take theirs from them (e.g. the retry of single calls).
+        var settings = Settings(config.Section("settings"));
+        var context = new ComponentContext(name ?? "link") { Settings = settings };
         var source = Component(reader, mapping, "source", catalog.Sources, context);
         var target = Component(reader, mapping, "target", catalog.Targets, context);
         var steps = Steps(reader, mapping, context);
-        var settings = Settings(config.Section("settings"));
         var trigger = Trigger(config.Section("trigger"));
         foreach (var key in new[] { "source", "target" })
         {

@@ -9,6 +9,7 @@ public static class ErrorCodes
     public const string HostNotFound = "HOST_NOT_FOUND";
     public const string InvalidJson = "INVALID_JSON";
     public const string UnexpectedShape = "UNEXPECTED_SHAPE";
+    public const string ItemRejected = "ITEM_REJECTED";
     public const string Required = "REQUIRED";
     public const string TooLong = "STRING_TOO_LONG";
     public const string PatternMismatch = "PATTERN_MISMATCH";

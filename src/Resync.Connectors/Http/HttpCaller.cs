@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Polly;
+using Polly.Retry;
+using Resync.Core.Errors;
+
+namespace Resync.Connectors.Http;
+
+/// <summary>
+/// Makes one HTTP call of a connector: credentials, per-attempt timeout, and a bounded, jittered retry
+/// (Polly) of ephemeral failures — transport errors, 408/429/5xx answers, and whatever the interpreter
+/// classifies as ephemeral — honouring <c>Retry-After</c>. Every failure leaves as a
+/// <see cref="ResyncException"/> whose classification comes from <see cref="ErrorClassifier"/>.
+/// Delays run on the caller's <see cref="TimeProvider"/>; the timeout is real time (it guards against a real server).
+/// </summary>
+internal sealed class HttpCaller : IDisposable
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
+    private readonly HttpClient _client;
+    private readonly HttpCallSettings _settings;
+    private volatile PipelineFor? _pipeline;
+
+    public HttpCaller(HttpCallSettings settings)
+    {
+        _settings = settings;
+        _client = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AutomaticDecompression = DecompressionMethods.All,
+            AllowAutoRedirect = false,
+        })
+        {
+            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    public HttpCallSettings Settings => _settings;
+
+    /// <summary>
+    /// Sends the request (again, for ephemeral failures) until an attempt succeeds: a 2xx answer that
+    /// <paramref name="interpret"/> accepts. A non-2xx answer throws a classified <see cref="ResyncException"/>
+    /// carrying the body's message; <paramref name="interpret"/> may throw one too (e.g. not JSON).
+    /// </summary>
+    public async Task<T> SendAsync<T>(HttpMethod method, string url, ReadOnlyMemory<byte>? body, Func<HttpAnswer, T> interpret, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var pipeline = PipelineOn(clock);
+        var attempts = 0;
+        try
+        {
+            return await pipeline.ExecuteAsync(async token =>
+            {
+                attempts++;
+                return await AttemptAsync(method, url, body, interpret, clock, token);
+            }, cancellationToken);
+        }
+        catch (ResyncException exception) when (attempts > 1)
+        {
+            throw new ResyncException(exception.Classification with { Message = $"{exception.Classification.Message} (after {attempts} attempts)" }, exception.InnerException);
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private async ValueTask<T> AttemptAsync<T>(HttpMethod method, string url, ReadOnlyMemory<byte>? body, Func<HttpAnswer, T> interpret, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_settings.Timeout);
+        using var request = new HttpRequestMessage(method, _settings.Auth.ApplyToUrl(url));
+        foreach (var (name, value) in _settings.Headers)
+            request.Headers.TryAddWithoutValidation(name, value);
+        _settings.Auth.ApplyTo(request);
+        if (body is { } content)
+            request.Content = new ReadOnlyMemoryContent(content) { Headers = { ContentType = Json } };
+
+        HttpAnswer answer;
+        try
+        {
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            answer = await HttpAnswer.ReadAsync(response, clock, timeout.Token);
+        }
+        catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ResyncException(new ErrorClassification(ErrorType.Connection, Durability.Ephemeral, ErrorCodes.Timeout,
+                $"{method} {url} did not answer within {Format(_settings.Timeout)}",
+                "The server is slow or unreachable; it is retried. Raise the connector's timeout if it is just slow."), exception);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or IOException)
+        {
+            var classification = ErrorClassifier.Default.Classify(exception);
+            throw new ResyncException(classification with { Message = $"{method} {url}: {classification.Message}" }, exception);
+        }
+
+        using (answer)
+        {
+            if (!answer.IsSuccess)
+            {
+                var detail = $"{JsonRecords.ErrorMessage(answer)} ({method} {url})";
+                throw new ResyncException(ErrorClassifier.Default.ClassifyHttpStatus(answer.Status, detail, answer.RetryAfter));
+            }
+            return interpret(answer);
+        }
+    }
+
+    private ResiliencePipeline PipelineOn(TimeProvider clock)
+    {
+        // One pipeline per clock: a source is given its clock with each read; in practice it is always the same one.
+        if (_pipeline is { } cached && ReferenceEquals(cached.Clock, clock))
+            return cached.Pipeline;
+        var pipeline = _settings.RetryAttempts <= 1
+            ? ResiliencePipeline.Empty
+            : new ResiliencePipelineBuilder { TimeProvider = clock }
+                .AddRetry(new RetryStrategyOptions
+                {
+                    MaxRetryAttempts = _settings.RetryAttempts - 1,
+                    Delay = _settings.RetryDelay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is ResyncException { IsTransient: true } failure
+                        && (failure.Classification.RetryAfter is not { } wait || wait <= _settings.MaxRetryAfter)),
+                    // The server's Retry-After wins over the computed backoff.
+                    DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ResyncException { Classification.RetryAfter: { } wait } ? (TimeSpan?)wait : null),
+                })
+                .Build();
+        _pipeline = new PipelineFor(clock, pipeline);
+        return pipeline;
+    }
+
+    private static string Format(TimeSpan span) => span.TotalSeconds >= 1 && span.Milliseconds == 0 ? $"{span.TotalSeconds:0}s" : $"{span.TotalMilliseconds:0}ms";
+
+    private sealed record PipelineFor(TimeProvider Clock, ResiliencePipeline Pipeline);
+}

@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text.Json;
+using Resync.Core.Errors;
+using Resync.Core.Records;
+
+namespace Resync.Connectors.Http;
+
+/// <summary>Reads records from JSON answers (as plain CLR values) and writes records as JSON.</summary>
+internal static class JsonRecords
+{
+    private static readonly JsonDocumentOptions Options = new() { AllowTrailingCommas = false, MaxDepth = 128 };
+
+    /// <summary>A parsed page: its records, its watermark and the next cursor or link found in the body.</summary>
+    public readonly record struct ParsedPage(List<Record> Records, string? Watermark, string? Next);
+
+    /// <summary>Parses a page; a body that is not JSON or not the expected shape throws a classified <see cref="ResyncException"/>.</summary>
+    public static ParsedPage ReadPage(HttpAnswer answer, string what, string? recordsPath, string keyField, string? watermarkField, string? nextPath)
+    {
+        // 204 No Content, or an empty 2xx body: no records (the end of the data).
+        if (answer.Status == 204 || answer.Body.IsEmpty)
+            return new ParsedPage([], null, null);
+        using var document = Parse(answer, what);
+        var root = document.RootElement;
+        if (Navigate(root, recordsPath) is not { ValueKind: JsonValueKind.Array } array)
+        {
+            var found = Navigate(root, recordsPath) is { } other ? Describe(other.ValueKind) : "nothing";
+            throw Shape(answer, what, $"expected an array of records {At(recordsPath)}, found {found}");
+        }
+
+        var records = new List<Record>(array.GetArrayLength());
+        string? watermark = null;
+        string[] names = [];
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+                throw Shape(answer, what, $"expected each record {At(recordsPath)} to be an object, found {Describe(item.ValueKind)} at index {records.Count}");
+            var record = ToRecord(item, keyField, ref names);
+            if (watermarkField is not null && Text(record[watermarkField]) is { } mark && string.CompareOrdinal(mark, watermark) > 0)
+                watermark = mark;
+            records.Add(record);
+        }
+        var next = nextPath is null ? null : Navigate(root, nextPath) is { } found2 ? Text(ToValue(found2)) : null;
+        return new ParsedPage(records, watermark, string.IsNullOrEmpty(next) ? null : next);
+    }
+
+    /// <summary>Parses one record (fetch by key).</summary>
+    public static Record ReadItem(HttpAnswer answer, string what, string? itemPath, string keyField)
+    {
+        using var document = Parse(answer, what);
+        if (Navigate(document.RootElement, itemPath) is not { ValueKind: JsonValueKind.Object } item)
+            throw Shape(answer, what, $"expected a record object {At(itemPath)}");
+        string[] names = [];
+        return ToRecord(item, keyField, ref names);
+    }
+
+    /// <summary>Parses an answer as JSON; throws a classified <see cref="ResyncException"/> naming what was received when it is not.</summary>
+    public static JsonDocument Parse(HttpAnswer answer, string what)
+    {
+        try
+        {
+            return JsonDocument.Parse(answer.Body, Options);
+        }
+        catch (JsonException exception)
+        {
+            throw new ResyncException(new ErrorClassification(ErrorType.IncompleteData, Durability.Ephemeral, ErrorCodes.InvalidJson,
+                $"{what} is not valid JSON: {answer.Describe()}",
+                "The server answered with an error page or a truncated body. Usually passing: use Retry Failures to fetch it again; if it persists, check the URL."), exception);
+        }
+    }
+
+    public static ResyncException Shape(HttpAnswer answer, string what, string expected) =>
+        new(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.UnexpectedShape,
+            $"{what} does not have the expected shape: {expected}; {answer.Describe()}",
+            "Check the connector's paths (recordsPath, resultsPath, …) against what the API answers."));
+
+    /// <summary>The message of an error answer: a JSON body's <c>message</c>/<c>error</c>/<c>detail</c>/<c>title</c>, or the start of the body.</summary>
+    public static string ErrorMessage(HttpAnswer answer)
+    {
+        if (answer.Body.IsEmpty)
+            return "(empty body)";
+        try
+        {
+            using var document = JsonDocument.Parse(answer.Body, Options);
+            if (MessageIn(document.RootElement) is { } message)
+                return message;
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the start of the body says what it is.
+        }
+        return answer.Snippet();
+    }
+
+    /// <summary>A human message in a JSON error value: a string, or an object's message/error/error_description/detail/title.</summary>
+    public static string? MessageIn(JsonElement value, string? preferred = null)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+            return value.GetString();
+        if (value.ValueKind != JsonValueKind.Object)
+            return null;
+        foreach (var name in (ReadOnlySpan<string>)[preferred ?? "message", "message", "error_description", "detail", "title", "error", "errors"])
+        {
+            if (!value.TryGetProperty(name, out var found))
+                continue;
+            if (found.ValueKind == JsonValueKind.String)
+                return found.GetString();
+            if (found.ValueKind == JsonValueKind.Object && MessageIn(found) is { } inner)
+                return inner;
+            if (found.ValueKind == JsonValueKind.Array && found.GetArrayLength() > 0 && MessageIn(found[0]) is { } first)
+                return first;
+        }
+        return null;
+    }
+
+    /// <summary>The element at a dotted path (<c>data.items</c>); null or empty path: the element itself; missing: null.</summary>
+    public static JsonElement? Navigate(JsonElement root, string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+            return root;
+        var current = root;
+        foreach (var part in path.AsSpan().Split('.'))
+        {
+            var name = path.AsSpan()[part];
+            if (current.ValueKind == JsonValueKind.Object && current.TryGetProperty(name, out var child))
+                current = child;
+            else if (current.ValueKind == JsonValueKind.Array && int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < current.GetArrayLength())
+                current = current[index];
+            else
+                return null;
+        }
+        return current;
+    }
+
+    /// <summary>A JSON value as a plain CLR value: string, long, decimal (double beyond its range), bool, null; objects and arrays stay JSON.</summary>
+    public static object? ToValue(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number => value.TryGetInt64(out var whole) ? whole
+            : value.TryGetDecimal(out var exact) ? exact
+            : value.TryGetDouble(out var real) ? real
+            : value.GetRawText(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        _ => value.Clone(),
+    };
+
+    /// <summary>A value as text (keys, watermarks, URL placeholders), invariant.</summary>
+    public static string? Text(object? value) => value switch
+    {
+        null => null,
+        string text => text,
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        bool flag => flag ? "true" : "false",
+        _ => value.ToString(),
+    };
+
+    /// <summary>Writes a record's fields as one JSON object.</summary>
+    public static void Write(Utf8JsonWriter writer, Record record)
+    {
+        writer.WriteStartObject();
+        foreach (var (name, value) in record.Fields)
+        {
+            writer.WritePropertyName(name);
+            WriteValue(writer, value);
+        }
+        writer.WriteEndObject();
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null: writer.WriteNullValue(); break;
+            case string text: writer.WriteStringValue(text); break;
+            case long whole: writer.WriteNumberValue(whole); break;
+            case int whole: writer.WriteNumberValue(whole); break;
+            case decimal exact: writer.WriteNumberValue(exact); break;
+            case double real when double.IsFinite(real): writer.WriteNumberValue(real); break;
+            case float real when float.IsFinite(real): writer.WriteNumberValue(real); break;
+            case bool flag: writer.WriteBooleanValue(flag); break;
+            case DateTimeOffset time: writer.WriteStringValue(time); break;
+            case DateTime time: writer.WriteStringValue(time); break;
+            case JsonElement json: json.WriteTo(writer); break;
+            default: writer.WriteStringValue(Text(value)); break;
+        }
+    }
+
+    private static Record ToRecord(JsonElement item, string keyField, ref string[] names)
+    {
+        // Records of one page have the same fields in the same order: reuse the previous record's name strings.
+        var fields = new Dictionary<string, object?>(Math.Max(names.Length, 4));
+        var index = 0;
+        var reused = true;
+        foreach (var property in item.EnumerateObject())
+        {
+            string name;
+            if (index < names.Length && property.NameEquals(names[index]))
+            {
+                name = names[index];
+            }
+            else
+            {
+                name = property.Name;
+                reused = false;
+            }
+            fields[name] = ToValue(property.Value);
+            index++;
+        }
+        if (!reused || index != names.Length)
+            names = [.. fields.Keys];
+        return new Record(Text(fields.GetValueOrDefault(keyField)), fields);
+    }
+
+    private static string At(string? path) => string.IsNullOrEmpty(path) ? "at the top of the body" : $"at '{path}'";
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+}

@@ -1,0 +1,54 @@
+using Resync.Core.Engine;
+using Resync.Core.Links;
+using Resync.Core.Sdk;
+using Resync.Core.Storage;
+using Resync.Storage.Sqlite;
+
+namespace Resync.Connectors.Tests.Http;
+
+/// <summary>Runs links through the real engine with the real SQLite run store on a temp file.</summary>
+internal sealed class EngineRun : IAsyncDisposable
+{
+    private EngineRun(SqliteRunStore store, AutoClock clock)
+    {
+        Store = store;
+        Clock = clock;
+    }
+
+    public SqliteRunStore Store { get; }
+
+    public AutoClock Clock { get; }
+
+    /// <summary>Fast call retries: 3 attempts, 10 ms base delay (on the auto clock: no real waiting).</summary>
+    public static LinkSettings Settings(int batchSize = 3) => new() { BatchSize = batchSize, Parallelism = 2, CallRetryAttempts = 3, CallRetryDelay = TimeSpan.FromMilliseconds(10) };
+
+    public static async Task<EngineRun> StartAsync()
+    {
+        var clock = new AutoClock();
+        var folder = Directory.CreateTempSubdirectory("resync-http-store-");
+        var store = new SqliteRunStore(Path.Combine(folder.FullName, "state.db"), clock);
+        await store.InitializeAsync(CancellationToken.None);
+        return new EngineRun(store, clock);
+    }
+
+    public async Task<(RunResult Result, IReadOnlyList<BatchView> Batches)> RunAsync(ISource source, ITarget target, LinkSettings? settings = null, string linkId = "http-test")
+    {
+        var link = new Link(linkId, source, [], target, settings ?? Settings());
+        var result = await new RunEngine(Store, Clock).RunAsync(link, new RunRequest());
+        var batches = await Store.ListBatchesAsync(result.RunId, 0, 1000, CancellationToken.None);
+        return (result, batches);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Store.DisposeAsync();
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(Store.FilePath)!, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+}

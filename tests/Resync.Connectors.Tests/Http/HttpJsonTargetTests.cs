@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Resync.Connectors.Http;
+using Resync.Core.Errors;
+using Resync.Core.Runs;
+using Resync.Core.Sdk;
+using Record = Resync.Core.Records.Record;
+
+namespace Resync.Connectors.Tests.Http;
+
+public sealed class HttpJsonTargetTests
+{
+    private static HttpCallSettings FastCalls() => new() { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = TimeSpan.FromSeconds(10) };
+
+    private static Record Person(int i) => new($"c{i}", Contacts.Contact(i).ToDictionary(p => p.Key, p => p.Value is string[] ? null : p.Value));
+
+    private static TargetBatch Batch(params int[] ids) => new("http-test", 1, 1, [.. ids.Select(Person)]);
+
+    [Fact]
+    public async Task PerRecord_RefusedRecordsFailAlone_WithTheServersMessage_AndTransientAnswersAreRetried()
+    {
+        var attempts = new ConcurrentDictionary<string, int>();
+        await using var api = await FakeApi.StartAsync((context, seen) =>
+        {
+            var attempt = attempts.AddOrUpdate(seen.Path, 1, (_, n) => n + 1);
+            return seen.Path switch
+            {
+                "/contacts/c2" => FakeApi.Json(context, new { message = "email is invalid" }, 422),
+                "/contacts/c4" => FakeApi.Json(context, new { error = "already exists" }, 409),
+                "/contacts/c5" when attempt == 1 => FakeApi.Json(context, new { message = "try again" }, 503),
+                _ => FakeApi.Json(context, new { ok = true }, 201),
+            };
+        });
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{id}}", Method = HttpMethod.Put, Call = FastCalls(), Clock = new AutoClock() });
+
+        var result = await target.WriteAsync(Batch(1, 2, 3, 4, 5), CancellationToken.None);
+
+        result.Issues.Select(i => i.Index).ShouldBe([1, 3]);
+        var invalid = result.Issues[0].Error.ShouldNotBeNull();
+        (invalid.Type, invalid.Code).ShouldBe((ErrorType.Data, "HTTP_422"));
+        invalid.Message.ShouldContain("email is invalid");
+        var duplicate = result.Issues[1].Error.ShouldNotBeNull();
+        (duplicate.Type, duplicate.Code).ShouldBe((ErrorType.DuplicateData, "HTTP_409"));
+        duplicate.Message.ShouldContain("already exists");
+        attempts["/contacts/c5"].ShouldBe(2);
+        attempts["/contacts/c2"].ShouldBe(1);
+
+        var sent = api.Requests.First(r => r.Path == "/contacts/c1");
+        sent.Method.ShouldBe("PUT");
+        sent.Headers["Content-Type"].ShouldStartWith("application/json");
+        using var body = JsonDocument.Parse(sent.Body);
+        body.RootElement.GetProperty("email").GetString().ShouldBe("c1@example.com");
+        body.RootElement.GetProperty("score").GetDecimal().ShouldBe(1.5m);
+        body.RootElement.GetProperty("visits").GetInt32().ShouldBe(10);
+    }
+
+    [Fact]
+    public async Task PerRecord_ARecordWithoutTheUrlField_IsARecordErrorNamingTheField()
+    {
+        await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { }, 201));
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{email}}", Call = FastCalls() });
+        var blank = new Record("c9", new Dictionary<string, object?> { ["email"] = "" });
+
+        var result = await target.WriteAsync(new TargetBatch("l", 1, 1, [Person(1), blank]), CancellationToken.None);
+
+        var issue = result.Issues.ShouldHaveSingleItem();
+        issue.Index.ShouldBe(1);
+        issue.Error!.Fields.ShouldBe(["email"]);
+        api.Requests.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task PerRecord_RefusedCredentials_FailTheBatchInsteadOfEveryRecord()
+    {
+        await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { message = "bad token" }, 401));
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts", Call = FastCalls() with { Auth = HttpAuth.Bearer("t") }, Concurrency = 1 });
+
+        var failure = await Should.ThrowAsync<ResyncException>(() => target.WriteAsync(Batch(1, 2, 3), CancellationToken.None));
+
+        failure.Classification.Type.ShouldBe(ErrorType.InvalidAccessToken);
+        api.Requests.Count.ShouldBe(1);
+        api.Requests[0].Headers["Authorization"].ShouldBe("Bearer t");
+    }
+
+    [Fact]
+    public async Task Bulk_PerItemResults_BecomeErrorsOfExactlyTheFailingRecords()
+    {
+        await using var api = await FakeApi.StartAsync((context, seen) =>
+        {
+            using var sent = JsonDocument.Parse(seen.Body);
+            sent.RootElement.GetArrayLength().ShouldBe(6);
+            return FakeApi.Json(context, new
+            {
+                results = new object[]
+                {
+                    new { status = 201 },
+                    new { status = 400, error = new { message = "phone is too long" } },
+                    new { status = "ok" },
+                    new { status = "error", message = "name is required" },
+                    new { status = 409, error = "duplicate email" },
+                    new { id = "c6", error = (string?)null },
+                },
+            }, 207);
+        });
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/bulk", Bulk = true, ResultsPath = "results", Call = FastCalls() });
+
+        var result = await target.WriteAsync(Batch(1, 2, 3, 4, 5, 6), CancellationToken.None);
+
+        result.Issues.Select(i => (i.Index, i.Error!.Type, i.Error.Code)).ShouldBe([
+            (1, ErrorType.Data, "HTTP_400"), (3, ErrorType.Data, ErrorCodes.ItemRejected), (4, ErrorType.DuplicateData, "HTTP_409")]);
+        result.Issues[0].Error!.Message.ShouldContain("phone is too long");
+        result.Issues[1].Error!.Message.ShouldContain("name is required");
+        result.Issues[2].Error!.Message.ShouldContain("duplicate email");
+        api.Requests.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Bulk_ResultsThatDoNotMatchTheRecords_FailTheBatch()
+    {
+        await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new[] { new { status = 200 } }));
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = api.Url, Bulk = true, Call = FastCalls() });
+
+        var failure = await Should.ThrowAsync<ResyncException>(() => target.WriteAsync(Batch(1, 2), CancellationToken.None));
+
+        failure.Classification.Code.ShouldBe(ErrorCodes.UnexpectedShape);
+        failure.Message.ShouldContain("expected 2 results");
+    }
+
+    [Fact]
+    public async Task Bulk_ThroughTheEngine_PartialFailuresAreRecordErrors_AndTheRunAccountsForEveryRecord()
+    {
+        await using var source = await FakeApi.StartAsync((context, seen) =>
+        {
+            var page = Contacts.Number(seen.Parameter("page"), 1);
+            return FakeApi.Json(context, Contacts.Range((page - 1) * 3 + 1, Math.Min(page * 3, 7)));
+        });
+        await using var sink = await FakeApi.StartAsync((context, seen) =>
+        {
+            using var sent = JsonDocument.Parse(seen.Body);
+            var results = sent.RootElement.EnumerateArray()
+                .Select(item => item.GetProperty("visits").GetInt32() % 30 == 0 ? new { ok = false, error = (string?)"visits must not be a multiple of 30" } : new { ok = true, error = (string?)null })
+                .ToArray();
+            return FakeApi.Json(context, new { items = results });
+        });
+        await using var engine = await EngineRun.StartAsync();
+        var httpSource = HttpJsonSource.Create(new HttpSourceOptions { Url = source.Url, Paging = new HttpPaging { Style = HttpPagingStyle.Page }, Call = FastCalls() });
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{sink.Url}/bulk", Bulk = true, ResultsPath = "items", StatusField = "ok", Call = FastCalls(), Clock = engine.Clock });
+
+        var (result, batches) = await engine.RunAsync(httpSource, target);
+
+        result.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        (result.Counts.Read, result.Counts.Succeeded, result.Counts.Failed).ShouldBe((7L, 5L, 2L));
+        batches.Select(b => b.Status).ShouldBe([BatchStatus.CompletedWithErrors, BatchStatus.CompletedWithErrors, BatchStatus.Succeeded]);
+        var failedKeys = (await engine.Store.ListRecordsAsync(result.RunId, new Resync.Core.Storage.RecordFilter(), CancellationToken.None))
+            .Select(r => r.Key).Order().ToArray();
+        failedKeys.ShouldBe(["c3", "c6"]);
+    }
+}
