@@ -7,7 +7,14 @@ public sealed class StepContext
 {
     private List<RecordWarning>? _warnings;
 
-    internal StepContext(Record record) => Record = record;
+    internal StepContext(Record record, long runId = 0)
+    {
+        Record = record;
+        RunId = runId;
+    }
+
+    /// <summary>The run the record belongs to (steps that remember records, such as dedupe, keep state per run).</summary>
+    public long RunId { get; }
 
     /// <summary>The record's working copy: steps may change its fields.</summary>
     public Record Record { get; internal set; }
