@@ -7,7 +7,8 @@ public sealed class StepContext
 {
     private List<RecordWarning>? _warnings;
 
-    internal StepContext(Record record, long runId = 0)
+    /// <summary>A record on its way through the steps (public so that step authors can unit-test their steps).</summary>
+    public StepContext(Record record, long runId = 0)
     {
         Record = record;
         RunId = runId;
