@@ -1,4 +1,5 @@
 using Resync.Connectors.Demo;
+using Resync.Connectors.Files;
 using Resync.Connectors.Http;
 using Resync.Connectors.Sqlite;
 using Resync.LinkFiles;
@@ -11,7 +12,7 @@ public static class BuiltInConnectors
     private static readonly KeySpec Path = new("path", ValueKind.Text, "The SQLite file (relative to the link file's folder).") { Required = true };
 
     /// <summary>A catalog with every built-in step, source and target.</summary>
-    public static ComponentCatalog CreateCatalog() => new ComponentCatalog().AddBuiltInSteps().AddBuiltInConnectors().AddHttpConnectors();
+    public static ComponentCatalog CreateCatalog() => new ComponentCatalog().AddBuiltInSteps().AddBuiltInConnectors().AddHttpConnectors().AddFileConnectors();
 
     public static ComponentCatalog AddBuiltInConnectors(this ComponentCatalog catalog) => catalog
         .AddSource("demo", "A built-in contacts API stand-in with bad records of every kind and one failing page.",

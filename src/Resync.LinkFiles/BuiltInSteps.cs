@@ -75,6 +75,36 @@ public static class BuiltInSteps
             {
                 var field = config.Text("field", "");
                 return new SetStep(StepName(config, "set", field), field, config.Text("value"));
+            })
+        .AddStep("map", "Builds the record anew from 'to: from' pairs and constants; fields not listed are dropped.",
+            new ConfigSchema(
+                new KeySpec("fields", ValueKind.TextMap, "Output field: input field, in output order (copy or rename)."),
+                new KeySpec("constants", ValueKind.TextMap, "Output field: constant value.")),
+            (config, _) =>
+            {
+                var fields = config.TextMap("fields") ?? new Dictionary<string, string>();
+                var constants = config.TextMap("constants") ?? new Dictionary<string, string>();
+                if (fields.Count == 0 && constants.Count == 0)
+                    config.Problem(null, "give 'fields' (to: from pairs) or 'constants' (to: value pairs)");
+                foreach (var name in constants.Keys.Where(fields.ContainsKey))
+                    config.Problem("constants", $"'{name}' is both mapped from a field and set to a constant");
+                return new MapStep(config.Text("name") ?? "map", fields,
+                    constants.Select(pair => KeyValuePair.Create(pair.Key, (object?)pair.Value)));
+            })
+        .AddStep("convert", "Converts a field to integer, number, boolean, date (ISO-8601) or text; a value that cannot be converted is a Data record error.",
+            new ConfigSchema(Field,
+                new KeySpec("to", ValueKind.Text, "The type to convert to.") { Required = true, Allowed = ["integer", "number", "boolean", "date", "text"] }),
+            (config, _) =>
+            {
+                var field = config.Text("field", "");
+                return new ConvertStep(StepName(config, "convert", field), field, Enum.Parse<ConversionType>(config.Text("to", "text"), ignoreCase: true));
+            })
+        .AddStep("dedupe", "Lets through the first record with a given key in a run; later ones fail as DuplicateData (DUPLICATE_KEY).",
+            new ConfigSchema(new KeySpec("field", ValueKind.Text, "The field that identifies a record.") { Default = "the record's key (the source's keyField)" }),
+            (config, _) =>
+            {
+                var field = config.Text("field");
+                return new DedupeStep(config.Text("name") ?? $"dedupe({field ?? "key"})", field);
             });
 
     /// <summary>The step's name in errors: its <c>name</c> key, or e.g. <c>validate(email)</c>.</summary>

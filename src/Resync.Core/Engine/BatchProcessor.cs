@@ -27,11 +27,21 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         List<IReadOnlyList<RecordWarning>?>? passingWarnings = null;
         var kept = new List<RecordOutcome>();
         int failed = 0, ignored = 0, warnings = 0;
-        var context = new StepContext(records.Count > 0 ? records[0] : new Record(null, NoFields));
+        var context = new StepContext(records.Count > 0 ? records[0] : new Record(null, NoFields), runId);
 
         for (var position = 0; position < records.Count; position++)
         {
             var original = records[position];
+            if (original.ReadError is { } readError)
+            {
+                // The source could not read this item (e.g. a malformed line): it fails alone, before any step,
+                // and keeps what the source had of it (the raw line) as its "before" snapshot.
+                failed++;
+                kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Failed,
+                    readError.ToError(ErrorScope.Record, clock.GetUtcNow(), "source"), null, null, [],
+                    level == LoggingLevel.None ? null : new Snapshot(original.Fields, null)));
+                continue;
+            }
             context.Reset(steps.Count == 0 ? original : original.Clone());
             var (result, stepName) = ApplySteps(steps, context);
             warnings += context.Warnings.Count;

@@ -19,6 +19,7 @@ public static class ErrorCodes
     public const string InvalidType = "INVALID_TYPE";
     public const string DuplicateKey = "DUPLICATE_KEY";
     public const string MalformedLine = "MALFORMED_LINE";
+    public const string FileNotFound = "FILE_NOT_FOUND";
     public const string Unexpected = "UNEXPECTED";
     public const string Cancelled = "CANCELLED";
     public const string Interrupted = "INTERRUPTED";

@@ -1,3 +1,5 @@
+using Resync.Core.Errors;
+
 namespace Resync.Core.Records;
 
 /// <summary>
@@ -22,6 +24,19 @@ public sealed class Record
     /// <summary>Returns a field's value, or null when it is missing.</summary>
     public object? this[string field] => Fields.TryGetValue(field, out var value) ? value : null;
 
+    /// <summary>
+    /// Why the source could not read this record (e.g. a malformed line in a file), or null for a record read
+    /// properly. A source that finds an unreadable item in an otherwise good page yields it as a record with
+    /// this set, with whatever it has of the raw item as fields (e.g. the line number and text), so that the
+    /// item is counted as read and fails alone as a record error at step <c>source</c>; it never passes the
+    /// steps or reaches the target.
+    /// </summary>
+    public ErrorClassification? ReadError { get; init; }
+
     /// <summary>A copy whose fields can be changed without touching this one (the "before" snapshot stays intact).</summary>
-    public Record Clone() => new(Key, new Dictionary<string, object?>(Fields, Fields.Comparer));
+    public Record Clone() => new(Key, new Dictionary<string, object?>(Fields, Fields.Comparer)) { ReadError = ReadError };
+
+    /// <summary>A record the source could not read: it fails with <paramref name="error"/>; <paramref name="raw"/> is kept as its snapshot.</summary>
+    public static Record Unreadable(ErrorClassification error, Dictionary<string, object?> raw, string? key = null) =>
+        new(key, raw) { ReadError = error };
 }

@@ -7,7 +7,15 @@ public sealed class StepContext
 {
     private List<RecordWarning>? _warnings;
 
-    internal StepContext(Record record) => Record = record;
+    /// <summary>A record on its way through the steps (public so that step authors can unit-test their steps).</summary>
+    public StepContext(Record record, long runId = 0)
+    {
+        Record = record;
+        RunId = runId;
+    }
+
+    /// <summary>The run the record belongs to (steps that remember records, such as dedupe, keep state per run).</summary>
+    public long RunId { get; }
 
     /// <summary>The record's working copy: steps may change its fields.</summary>
     public Record Record { get; internal set; }
