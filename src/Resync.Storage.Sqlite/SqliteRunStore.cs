@@ -39,15 +39,17 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
         var directory = Path.GetDirectoryName(_path);
         if (!string.IsNullOrEmpty(directory))
             Directory.CreateDirectory(directory);
-        var connection = Open();
+        SqliteConnection? connection = null;
         try
         {
+            // Opening runs the connection pragmas, which already read the file's header: it belongs inside the try.
+            connection = Open();
             Execute(connection, "PRAGMA journal_mode = WAL;");
             Migrate(connection);
         }
         catch (SqliteException exception)
         {
-            connection.Dispose();
+            connection?.Dispose();
             var classification = ErrorClassifier.Default.ClassifySqlite(exception.SqliteErrorCode, exception.SqliteExtendedErrorCode, exception.Message);
             throw new ResyncException(classification with
             {
@@ -222,9 +224,12 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
     public async Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var rows = await connection.QueryAsync<(string Type, string Code, string? Step, string? Fields, long Count, string Error, string? Key)>(
+        // The sample is the group's first record in run order: with exactly one MIN() aggregate, SQLite takes the bare columns
+        // (error, record_key) from that row, so the sample's key and message belong to the same record.
+        var rows = await connection.QueryAsync<ErrorGroupRow>(
             new CommandDefinition("""
-                SELECT error_type, error_code, error_step, error_fields, COUNT(*), MIN(error), MIN(record_key)
+                SELECT error_type AS Type, error_code AS Code, error_step AS Step, error_fields AS Fields, COUNT(*) AS Count,
+                       MIN(batch_number * 1048576 + position) AS FirstPosition, error AS Error, record_key AS RecordKey
                 FROM record_outcomes
                 WHERE run_id = @runId AND outcome = 'Failed' AND error_scope = 'Record'
                 GROUP BY error_type, error_code, error_step, error_fields
@@ -233,7 +238,7 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
         return [.. rows.Select(row =>
         {
             var sample = StoredJson.Error(row.Error)!;
-            return new ErrorGroupView(Enum.Parse<ErrorType>(row.Type), row.Code, row.Step, SplitFields(row.Fields), row.Count, sample.Message, row.Key, sample.Hint);
+            return new ErrorGroupView(Enum.Parse<ErrorType>(row.Type), row.Code, row.Step, SplitFields(row.Fields), row.Count, sample.Message, row.RecordKey, sample.Hint);
         })];
     }
 
@@ -355,6 +360,19 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
     {
         public BatchView ToView() => new(RunId, (int)Number, Cursor, Enum.Parse<BatchStatus>(Status), (int)Read, (int)Succeeded, (int)Failed, (int)Ignored,
             StoredJson.Error(Error), Time(StartedAt), EndedAt is null ? null : Time(EndedAt));
+    }
+
+    /// <summary>Settable properties rather than a constructor: with no rows, SQLite reports computed columns as blobs.</summary>
+    private sealed class ErrorGroupRow
+    {
+        public string Type { get; set; } = "";
+        public string Code { get; set; } = "";
+        public string? Step { get; set; }
+        public string? Fields { get; set; }
+        public long Count { get; set; }
+        public long FirstPosition { get; set; }
+        public string Error { get; set; } = "";
+        public string? RecordKey { get; set; }
     }
 
     private sealed record RecordRow(long RunId, long BatchNumber, long Position, string? RecordKey, string Outcome, string? Error, string? IgnoredBy,
