@@ -42,6 +42,7 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
         SqliteConnection? connection = null;
         try
         {
+            // Opening runs the connection pragmas, which already read the file's header: it belongs inside the try.
             connection = Open();
             Execute(connection, "PRAGMA journal_mode = WAL;");
             Migrate(connection);
@@ -104,62 +105,67 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
             """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner, StartedAt = Text(run.StartedAt) }, t),
             cancellationToken);
 
-    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
-        Writer.ExecuteAsync((c, t) =>
+    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    {
+        var startedText = Text(startedAt);
+        return Writer.ExecuteAsync((c, t) =>
         {
-            var inserted = c.Execute("""
+            var inserted = Writer.Prepared("""
                 INSERT INTO batches (run_id, number, cursor, status, read, started_at)
-                VALUES (@runId, @batchNumber, @cursor, 'Processing', @recordCount, @startedAt)
+                VALUES ($run, $number, $cursor, 'Processing', $read, $startedAt)
                 ON CONFLICT (run_id, number) DO NOTHING
-                """, new { runId, batchNumber, cursor, recordCount, startedAt = Text(startedAt) }, t);
+                """, t).Bind("$run", runId).Bind("$number", batchNumber).Bind("$cursor", cursor).Bind("$read", recordCount).Bind("$startedAt", startedText)
+                .ExecuteNonQuery();
             // A batch delivered twice (cluster redelivery) is counted once.
             if (inserted == 1)
-                c.Execute("UPDATE runs SET read = read + @recordCount, batches_total = batches_total + 1 WHERE id = @runId", new { runId, recordCount }, t);
+            {
+                Writer.Prepared("UPDATE runs SET read = read + $read, batches_total = batches_total + 1 WHERE id = $run", t)
+                    .Bind("$run", runId).Bind("$read", recordCount).ExecuteNonQuery();
+            }
             return inserted;
         }, cancellationToken);
+    }
 
-    public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken) =>
-        Writer.ExecuteAsync((c, t) =>
+    public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken)
+    {
+        // Serialised here, on the caller's thread, so that the single writer spends its time writing.
+        var error = StoredJson.Error(result.Error);
+        var endedAt = Text(result.EndedAt);
+        var outcomes = OutcomeRows(result.Outcomes);
+        return Writer.ExecuteAsync((c, t) =>
         {
-            var current = c.QuerySingleOrDefault<string?>("SELECT status FROM batches WHERE run_id = @RunId AND number = @BatchNumber",
-                new { result.RunId, result.BatchNumber }, t);
+            var current = Writer.Prepared("SELECT status FROM batches WHERE run_id = $run AND number = $number", t)
+                .Bind("$run", result.RunId).Bind("$number", result.BatchNumber).ExecuteScalar() as string;
             if (current is not null && Enum.Parse<BatchStatus>(current) != BatchStatus.Processing)
                 return 0; // already finished: a repeated delivery changes nothing.
             if (current is not null)
                 BatchTransitions.Ensure(BatchStatus.Processing, result.Status);
 
-            var parameters = new
-            {
-                result.RunId,
-                result.BatchNumber,
-                result.Cursor,
-                Status = result.Status.ToString(),
-                result.Read,
-                result.Succeeded,
-                result.Failed,
-                result.Ignored,
-                result.Warnings,
-                Error = StoredJson.Error(result.Error),
-                EndedAt = Text(result.EndedAt),
-                BatchFailed = result.Status == BatchStatus.Failed ? 1 : 0,
-                NewBatch = current is null ? 1 : 0,
-            };
-            c.Execute("""
+            Writer.Prepared("""
                 INSERT INTO batches (run_id, number, cursor, status, read, succeeded, failed, ignored, warnings, error, started_at, ended_at)
-                VALUES (@RunId, @BatchNumber, @Cursor, @Status, @Read, @Succeeded, @Failed, @Ignored, @Warnings, @Error, @EndedAt, @EndedAt)
+                VALUES ($run, $number, $cursor, $status, $read, $succeeded, $failed, $ignored, $warnings, $error, $endedAt, $endedAt)
                 ON CONFLICT (run_id, number) DO UPDATE SET status = excluded.status, succeeded = excluded.succeeded, failed = excluded.failed,
                     ignored = excluded.ignored, warnings = excluded.warnings, error = excluded.error, ended_at = excluded.ended_at
-                """, parameters, t);
-            c.Execute("""
-                UPDATE runs SET succeeded = succeeded + @Succeeded, failed = failed + @Failed, ignored = ignored + @Ignored,
-                    warnings = warnings + @Warnings, batches_failed = batches_failed + @BatchFailed,
-                    read = read + CASE WHEN @NewBatch = 1 THEN @Read ELSE 0 END,
-                    batches_total = batches_total + @NewBatch
-                WHERE id = @RunId
-                """, parameters, t);
-            InsertOutcomes(c, t, result);
+                """, t)
+                .Bind("$run", result.RunId).Bind("$number", result.BatchNumber).Bind("$cursor", result.Cursor).Bind("$status", result.Status.ToString())
+                .Bind("$read", result.Read).Bind("$succeeded", result.Succeeded).Bind("$failed", result.Failed).Bind("$ignored", result.Ignored)
+                .Bind("$warnings", result.Warnings).Bind("$error", error).Bind("$endedAt", endedAt)
+                .ExecuteNonQuery();
+            var newBatch = current is null ? 1 : 0;
+            Writer.Prepared("""
+                UPDATE runs SET succeeded = succeeded + $succeeded, failed = failed + $failed, ignored = ignored + $ignored,
+                    warnings = warnings + $warnings, batches_failed = batches_failed + $batchFailed,
+                    read = read + $newRead, batches_total = batches_total + $newBatch
+                WHERE id = $run
+                """, t)
+                .Bind("$run", result.RunId).Bind("$succeeded", result.Succeeded).Bind("$failed", result.Failed).Bind("$ignored", result.Ignored)
+                .Bind("$warnings", result.Warnings).Bind("$batchFailed", result.Status == BatchStatus.Failed ? 1 : 0)
+                .Bind("$newRead", newBatch == 1 ? result.Read : 0).Bind("$newBatch", newBatch)
+                .ExecuteNonQuery();
+            InsertOutcomes(t, result, outcomes);
             return 1;
         }, cancellationToken);
+    }
 
     public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
     {
@@ -223,10 +229,12 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
     public async Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var rows = await connection.QueryAsync<(string Type, string Code, string? Step, string? Fields, long Count, string Error, string? Key, long First)>(
+        // The sample is the group's first record in run order: with exactly one MIN() aggregate, SQLite takes the bare columns
+        // (error, record_key) from that row, so the sample's key and message belong to the same record.
+        var rows = await connection.QueryAsync<ErrorGroupRow>(
             new CommandDefinition("""
-                -- SQLite takes bare columns from the row that MIN() picked: the sample's key and message belong together.
-                SELECT error_type, error_code, error_step, error_fields, COUNT(*), error, record_key, MIN(batch_number * 1000000000 + position)
+                SELECT error_type AS Type, error_code AS Code, error_step AS Step, error_fields AS Fields, COUNT(*) AS Count,
+                       MIN(batch_number * 1048576 + position) AS FirstPosition, error AS Error, record_key AS RecordKey
                 FROM record_outcomes
                 WHERE run_id = @runId AND outcome = 'Failed' AND error_scope = 'Record'
                 GROUP BY error_type, error_code, error_step, error_fields
@@ -235,7 +243,7 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
         return [.. rows.Select(row =>
         {
             var sample = StoredJson.Error(row.Error)!;
-            return new ErrorGroupView(Enum.Parse<ErrorType>(row.Type), row.Code, row.Step, SplitFields(row.Fields), row.Count, sample.Message, row.Key, sample.Hint);
+            return new ErrorGroupView(Enum.Parse<ErrorType>(row.Type), row.Code, row.Step, SplitFields(row.Fields), row.Count, sample.Message, row.RecordKey, sample.Hint);
         })];
     }
 
@@ -259,43 +267,54 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
         _writer = null;
     }
 
-    private static void InsertOutcomes(SqliteConnection connection, SqliteTransaction transaction, BatchResult result)
+    private void InsertOutcomes(SqliteTransaction transaction, BatchResult result, OutcomeRow[] outcomes)
     {
-        if (result.Outcomes.Count == 0)
+        if (outcomes.Length == 0)
             return;
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = """
+        var command = Writer.Prepared("""
             INSERT OR REPLACE INTO record_outcomes (run_id, batch_number, position, record_key, outcome, error_scope, error_type, error_code,
                 error_step, error_fields, error, ignored_by, ignore_reason, warnings, before, after)
             VALUES ($run, $batch, $position, $key, $outcome, $scope, $type, $code, $step, $fields, $error, $ignoredBy, $ignoreReason, $warnings, $before, $after)
-            """;
-        var p = new Dictionary<string, SqliteParameter>();
-        foreach (var name in new[] { "$run", "$batch", "$position", "$key", "$outcome", "$scope", "$type", "$code", "$step", "$fields", "$error", "$ignoredBy", "$ignoreReason", "$warnings", "$before", "$after" })
-            p[name] = command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        command.Prepare();
-        p["$run"].Value = result.RunId;
-        p["$batch"].Value = result.BatchNumber;
-        foreach (var outcome in result.Outcomes)
+            """, transaction);
+        command.Bind("$run", result.RunId).Bind("$batch", result.BatchNumber);
+        foreach (var row in outcomes)
         {
+            var outcome = row.Outcome;
             var error = outcome.Error;
-            p["$position"].Value = outcome.Position;
-            p["$key"].Value = (object?)outcome.Key ?? DBNull.Value;
-            p["$outcome"].Value = outcome.Kind.ToString();
-            p["$scope"].Value = (object?)error?.Scope.ToString() ?? DBNull.Value;
-            p["$type"].Value = (object?)error?.Type.ToString() ?? DBNull.Value;
-            p["$code"].Value = (object?)error?.Code ?? DBNull.Value;
-            p["$step"].Value = (object?)error?.Step ?? DBNull.Value;
-            p["$fields"].Value = error is null || error.Fields.Count == 0 ? DBNull.Value : string.Join(',', error.Fields);
-            p["$error"].Value = (object?)StoredJson.Error(error) ?? DBNull.Value;
-            p["$ignoredBy"].Value = (object?)outcome.IgnoredBy ?? DBNull.Value;
-            p["$ignoreReason"].Value = (object?)outcome.IgnoreReason ?? DBNull.Value;
-            p["$warnings"].Value = (object?)StoredJson.Warnings(outcome.Warnings) ?? DBNull.Value;
-            p["$before"].Value = (object?)StoredJson.Fields(outcome.Snapshot?.Before) ?? DBNull.Value;
-            p["$after"].Value = (object?)StoredJson.Fields(outcome.Snapshot?.After) ?? DBNull.Value;
-            command.ExecuteNonQuery();
+            command.Bind("$position", outcome.Position)
+                .Bind("$key", outcome.Key)
+                .Bind("$outcome", outcome.Kind.ToString())
+                .Bind("$scope", error?.Scope.ToString())
+                .Bind("$type", error?.Type.ToString())
+                .Bind("$code", error?.Code)
+                .Bind("$step", error?.Step)
+                .Bind("$fields", error is null || error.Fields.Count == 0 ? null : string.Join(',', error.Fields))
+                .Bind("$error", row.Error)
+                .Bind("$ignoredBy", outcome.IgnoredBy)
+                .Bind("$ignoreReason", outcome.IgnoreReason)
+                .Bind("$warnings", row.Warnings)
+                .Bind("$before", row.Before)
+                .Bind("$after", row.After)
+                .ExecuteNonQuery();
         }
     }
+
+    /// <summary>Serialises the kept outcomes' JSON before the write is queued, off the writer's thread.</summary>
+    private static OutcomeRow[] OutcomeRows(IReadOnlyList<RecordOutcome> outcomes)
+    {
+        if (outcomes.Count == 0)
+            return [];
+        var rows = new OutcomeRow[outcomes.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var outcome = outcomes[i];
+            rows[i] = new OutcomeRow(outcome, StoredJson.Error(outcome.Error), StoredJson.Warnings(outcome.Warnings),
+                StoredJson.Fields(outcome.Snapshot?.Before), StoredJson.Fields(outcome.Snapshot?.After));
+        }
+        return rows;
+    }
+
+    private readonly record struct OutcomeRow(RecordOutcome Outcome, string? Error, string? Warnings, string? Before, string? After);
 
     private SqliteConnection Open()
     {
@@ -357,6 +376,19 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
     {
         public BatchView ToView() => new(RunId, (int)Number, Cursor, Enum.Parse<BatchStatus>(Status), (int)Read, (int)Succeeded, (int)Failed, (int)Ignored,
             StoredJson.Error(Error), Time(StartedAt), EndedAt is null ? null : Time(EndedAt));
+    }
+
+    /// <summary>Settable properties rather than a constructor: with no rows, SQLite reports computed columns as blobs.</summary>
+    private sealed class ErrorGroupRow
+    {
+        public string Type { get; set; } = "";
+        public string Code { get; set; } = "";
+        public string? Step { get; set; }
+        public string? Fields { get; set; }
+        public long Count { get; set; }
+        public long FirstPosition { get; set; }
+        public string Error { get; set; } = "";
+        public string? RecordKey { get; set; }
     }
 
     private sealed record RecordRow(long RunId, long BatchNumber, long Position, string? RecordKey, string Outcome, string? Error, string? IgnoredBy,

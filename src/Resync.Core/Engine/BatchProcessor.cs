@@ -17,7 +17,15 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
     private static readonly Dictionary<string, object?> NoFields = [];
 
     /// <summary>Processes the batch; a non-null system error means the run must stop.</summary>
-    public async Task<(BatchResult Result, ResyncError? SystemError)> ProcessAsync(long runId, BatchWork work, CancellationToken cancellationToken)
+    public Task<(BatchResult Result, ResyncError? SystemError)> ProcessAsync(long runId, BatchWork work, CancellationToken cancellationToken) =>
+        ProcessAsync(runId, work, Task.CompletedTask, cancellationToken);
+
+    /// <summary>
+    /// Processes the batch; a non-null system error means the run must stop. The steps (pure, no I/O) run at once;
+    /// the target is written only once <paramref name="beforeWrite"/> has completed (the store has durably noted that
+    /// the batch started), and the result is returned only after it, so its failure fails the batch's processing.
+    /// </summary>
+    public async Task<(BatchResult Result, ResyncError? SystemError)> ProcessAsync(long runId, BatchWork work, Task beforeWrite, CancellationToken cancellationToken)
     {
         var records = work.Records;
         var steps = link.Steps;
@@ -76,6 +84,7 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         var succeeded = 0;
         ResyncError? batchError = null;
         ResyncError? systemError = null;
+        await beforeWrite;
         if (passing.Count > 0)
         {
             TargetWriteResult written;

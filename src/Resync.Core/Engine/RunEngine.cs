@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Runs;
@@ -53,7 +54,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 }
                 if (page.Watermark is { } pageMark && string.CompareOrdinal(pageMark, highestWatermark) > 0)
                     highestWatermark = pageMark;
-                await dispatcher.DispatchAsync(new BatchWork(batchNumber, page.Cursor, page.Records), reading.Token);
+                await run.DispatchAsync(dispatcher, new BatchWork(batchNumber, page.Cursor, page.Records), reading.Token);
             }
         }
         catch (OperationCanceledException) when (reading.IsCancellationRequested)
@@ -68,6 +69,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
 
         await dispatcher.CompleteAsync();
         await dispatcher.DisposeAsync();
+        await run.WaitUntilStoredAsync();
 
         var counts = progress.Snapshot();
         var status = run.SystemError is not null ? RunStatus.Failed
@@ -83,6 +85,13 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
     /// <summary>The shared state of one run while its batches are processed in parallel.</summary>
     private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress)
     {
+        /// <summary>
+        /// How many finished batches may be waiting for the store to confirm their results while workers go on. Bounded so
+        /// that memory stays flat when the store is slower than the engine.
+        /// </summary>
+        private readonly int _maxUnconfirmed = MaxUnconfirmed(link.Settings);
+        private readonly SemaphoreSlim _unconfirmed = new(MaxUnconfirmed(link.Settings));
+        private readonly ConcurrentDictionary<int, TaskCompletionSource<Task>> _starts = new();
         private readonly BatchProcessor _processor = new(link, classifier, clock);
         private ResyncError? _systemError;
 
@@ -102,17 +111,78 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             try
             {
                 // Batches under way are not cancelled: they finish so that their records are accounted for.
-                await store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, clock.GetUtcNow(), CancellationToken.None);
-                var (result, systemError) = await _processor.ProcessAsync(runId, work, CancellationToken.None);
-                await store.BatchFinishedAsync(result, CancellationToken.None);
-                progress.AddBatch(result.Read, result.Succeeded, result.Failed, result.Ignored, result.Warnings, result.Status == BatchStatus.Failed);
+                // The steps run while the store commits the start; the target is written only once the start is durable,
+                // so a crash during the write still finds the batch Processing and counts its records as incomplete.
+                var started = _starts.TryRemove(work.Number, out var start)
+                    ? start.Task.Unwrap()
+                    : store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, clock.GetUtcNow(), CancellationToken.None);
+                var (result, systemError) = await _processor.ProcessAsync(runId, work, started, CancellationToken.None);
                 if (systemError is not null)
                     SetSystemError(systemError);
+
+                // The worker goes on with the next batch while the store commits this result (group commit); the run
+                // ends only after every result is confirmed (WaitUntilStoredAsync). Until then the batch stays Processing in the store.
+                await _unconfirmed.WaitAsync();
+                _ = StoreResultAsync(result);
             }
             catch (Exception exception)
             {
                 // Only the store can get here (steps and targets are contained): without it nothing can be recorded.
                 SetSystemError(classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "store"));
+            }
+        }
+
+        /// <summary>
+        /// Hands a page to the dispatcher and, once it has accepted it, asks the store to note the batch's start. The start
+        /// thus commits while the batch waits for a worker (one group commit for several batches), instead of each worker
+        /// waiting for its own; a page the dispatcher did not accept (reading stopped) is not noted, as before.
+        /// </summary>
+        public async ValueTask DispatchAsync(IBatchDispatcher dispatcher, BatchWork work, CancellationToken cancellationToken)
+        {
+            var start = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _starts[work.Number] = start;
+            try
+            {
+                await dispatcher.DispatchAsync(work, cancellationToken);
+            }
+            catch
+            {
+                _starts.TryRemove(work.Number, out _);
+                start.TrySetCanceled(CancellationToken.None);
+                throw;
+            }
+            start.SetResult(StartAsync(work));
+        }
+
+        /// <summary>Waits until the store has confirmed every batch result handed to it.</summary>
+        public async Task WaitUntilStoredAsync()
+        {
+            for (var i = 0; i < _maxUnconfirmed; i++)
+                await _unconfirmed.WaitAsync();
+            _unconfirmed.Release(_maxUnconfirmed);
+        }
+
+        private async Task StartAsync(BatchWork work) =>
+            await store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, clock.GetUtcNow(), CancellationToken.None);
+
+        private static int MaxUnconfirmed(LinkSettings settings) => 16 * (settings.SequentialProcessing ? 1 : settings.Parallelism);
+
+        /// <summary>Hands the result to the store (queued in order, synchronously) and counts it once confirmed; never throws.</summary>
+        private async Task StoreResultAsync(BatchResult result)
+        {
+            try
+            {
+                await store.BatchFinishedAsync(result, CancellationToken.None);
+                // Live counts follow what the store holds.
+                progress.AddBatch(result.Read, result.Succeeded, result.Failed, result.Ignored, result.Warnings, result.Status == BatchStatus.Failed);
+            }
+            catch (Exception exception)
+            {
+                SetSystemError(classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "store"));
+            }
+            finally
+            {
+                _unconfirmed.Release();
             }
         }
 

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Globalization;
+using Resync.Benchmarks;
+using Resync.Core.Engine;
+using Resync.Core.Links;
+using Resync.Core.Runs;
+using Resync.Core.Sdk;
+using Resync.Core.Storage;
+using Resync.Storage.Sqlite;
+
+// Usage (always a Release build):
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- engine [--records 1000000] [--repeat 3] [--parallelism N]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- memory [--records 1000000,10000000]
+var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "engine";
+var options = Options.Parse(args);
+// One state file for the whole benchmark, as a long-lived `resync serve` process keeps it open (its WAL already grown).
+await using var benchStore = await BenchStore.OpenAsync();
+Console.WriteLine($"Resync benchmarks: {command}; {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
+
+switch (command)
+{
+    case "engine":
+        await EngineAsync(options);
+        break;
+    case "memory":
+        await MemoryAsync(options);
+        break;
+    default:
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine or memory.");
+        return 2;
+}
+return 0;
+
+static async Task EngineAsync(Options options)
+{
+    var records = options.Records.FirstOrDefault(1_000_000);
+    // Warm up the JIT (tiered compilation, PGO) and the file system on a small run of each kind.
+    SourceOnly(100_000);
+    await RunLinkAsync(100_000, [], options.Parallelism);
+    await RunLinkAsync(100_000, TrivialSteps.All, options.Parallelism);
+
+    // One after the other: the measurements share the two cores.
+    var reference = await Median(options.Repeat, () => Task.FromResult(SourceOnly(records)));
+    var noSteps = await Median(options.Repeat, async () => (await RunLinkAsync(records, [], options.Parallelism)).Seconds);
+    var threeSteps = await Median(options.Repeat, async () => (await RunLinkAsync(records, TrivialSteps.All, options.Parallelism)).Seconds);
+    var freshStore = await Median(options.Repeat, () => FreshStoreRunAsync(records, options.Parallelism));
+    var noStore = await Median(options.Repeat, async () => (await RunLinkAsync(records, [], options.Parallelism, sqlite: false)).Seconds);
+
+    Console.WriteLine();
+    Console.WriteLine($"{records:N0} records, pages of 1000, parallelism {options.Parallelism}, no-op target, SQLite run store; median of {options.Repeat}");
+    Console.WriteLine($"{"what",-46} {"seconds",8} {"records/s",12} {"vs source",10}");
+    Row("source only (generate pages, no engine)", reference, reference);
+    Row("engine, no steps", noSteps, reference);
+    Row("engine, 3 trivial steps", threeSteps, reference);
+    Row("engine, no steps, new state file per run", freshStore, reference);
+    Row("engine, no steps, null store (ceiling)", noStore, reference);
+
+    void Row(string what, double seconds, double referenceSeconds) =>
+        Console.WriteLine($"{what,-46} {seconds,8:F3} {records / seconds,12:N0} {referenceSeconds / seconds,9:P0}");
+}
+
+static async Task MemoryAsync(Options options)
+{
+    var sizes = options.Records.Count > 0 ? options.Records : [1_000_000, 10_000_000];
+    await RunLinkAsync(100_000, [], options.Parallelism);
+    Console.WriteLine();
+    Console.WriteLine($"{"records",12} {"seconds",8} {"records/s",12} {"peak heap MB",13} {"peak working set MB",20}");
+    foreach (var size in sizes)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        await using var sampler = new MemorySampler(TimeSpan.FromMilliseconds(20));
+        var (seconds, _) = await RunLinkAsync(size, [], options.Parallelism);
+        await sampler.DisposeAsync();
+        Console.WriteLine($"{size,12:N0} {seconds,8:F2} {size / seconds,12:N0} {sampler.PeakHeapBytes / 1048576.0,13:F1} {sampler.PeakWorkingSetBytes / 1048576.0,20:F1}");
+    }
+}
+
+static double SourceOnly(long records)
+{
+    var stopwatch = Stopwatch.StartNew();
+    long fields = 0;
+    for (long first = 0; first < records; first += 1000)
+    {
+        var page = GeneratingSource.MakePage(first, (int)Math.Min(1000, records - first));
+        fields += page.Length;
+    }
+    stopwatch.Stop();
+    if (fields != records)
+        throw new InvalidOperationException("The source made the wrong number of records.");
+    return stopwatch.Elapsed.TotalSeconds;
+}
+
+static async Task<double> FreshStoreRunAsync(long records, int parallelism)
+{
+    // A new state file per run, as a one-off `resync run` on a new state file: the file and its WAL grow from nothing.
+    await using var fresh = await BenchStore.OpenAsync();
+    return (await RunLinkAsync(records, [], parallelism)).Seconds;
+}
+
+static async Task<(double Seconds, RunResult Result)> RunLinkAsync(long records, IReadOnlyList<IStep> steps, int parallelism, bool sqlite = true)
+{
+    IRunStore store = sqlite ? BenchStore.Sqlite : new NullRunStore();
+    var link = new Link("bench", new GeneratingSource(records, 1000), steps, new NoOpTarget(),
+        new LinkSettings { BatchSize = 1000, Parallelism = parallelism });
+    var engine = new RunEngine(store, TimeProvider.System);
+
+    var stopwatch = Stopwatch.StartNew();
+    var result = await engine.RunAsync(link, new RunRequest(RunKind.Manual, "benchmark"));
+    stopwatch.Stop();
+
+    var stored = sqlite ? await BenchStore.Sqlite.GetRunAsync(result.RunId, CancellationToken.None) : null;
+    if (result.Status != RunStatus.Succeeded || result.Counts.Read != records
+        || (sqlite && (stored?.Counts.Succeeded != records || stored.Status != RunStatus.Succeeded)))
+        throw new InvalidOperationException($"The run did not account for every record: {result}, stored {stored?.Counts}");
+    return (stopwatch.Elapsed.TotalSeconds, result);
+}
+
+static async Task<double> Median(int repeat, Func<Task<double>> measure)
+{
+    var results = new List<double>();
+    for (var i = 0; i < repeat; i++)
+        results.Add(await measure());
+    results.Sort();
+    return results[results.Count / 2];
+}
+
+/// <summary>The SQLite run store shared by every run of one benchmark process, in a temporary folder removed at the end.</summary>
+internal sealed class BenchStore : IAsyncDisposable
+{
+    private static SqliteRunStore? _sqlite;
+    private readonly string _folder;
+    private readonly SqliteRunStore? _previous;
+    private readonly SqliteRunStore _own;
+
+    private BenchStore(string folder, SqliteRunStore own, SqliteRunStore? previous)
+    {
+        _folder = folder;
+        _own = own;
+        _previous = previous;
+    }
+
+    public static SqliteRunStore Sqlite => _sqlite ?? throw new InvalidOperationException("The benchmark store is not open.");
+
+    public static async Task<BenchStore> OpenAsync()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "resync-bench", Guid.NewGuid().ToString("N"));
+        var store = new SqliteRunStore(Path.Combine(folder, "state.db"));
+        await store.InitializeAsync(CancellationToken.None);
+        var opened = new BenchStore(folder, store, _sqlite);
+        _sqlite = store;
+        return opened;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _own.DisposeAsync();
+        _sqlite = _previous;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_folder))
+            Directory.Delete(_folder, recursive: true);
+    }
+}
+
+internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Parallelism)
+{
+    public static Options Parse(string[] args)
+    {
+        var records = new List<long>();
+        var repeat = 3;
+        var parallelism = Environment.ProcessorCount;
+        for (var i = 0; i < args.Length - 1; i++)
+        {
+            switch (args[i])
+            {
+                case "--records":
+                    records.AddRange(args[i + 1].Split(',').Select(value => long.Parse(value.Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture)));
+                    break;
+                case "--repeat":
+                    repeat = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
+                case "--parallelism":
+                    parallelism = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
+            }
+        }
+        return new Options(records, repeat, parallelism);
+    }
+}

@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Resync.Core.Engine;
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Records;
+using Resync.Core.Runs;
+using Resync.Core.Sdk;
+using Resync.Core.Storage;
+using Shouldly;
+using Xunit;
+using Record = Resync.Core.Records.Record;
+
+namespace Resync.Storage.Sqlite.Tests;
+
+/// <summary>
+/// The engine on the real SQLite store: whatever happens, what the engine reports and what the store holds agree, and
+/// every record read is accounted for. Guards the engine's pipelined store writes (starts noted at dispatch, results
+/// confirmed while workers go on).
+/// </summary>
+public sealed class RunEngineOnSqliteTests : IAsyncLifetime
+{
+    private static readonly ErrorClassification Refused = new(ErrorType.Connection, Durability.Ephemeral, ErrorCodes.ConnectionRefused, "connection refused");
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "resync-tests", Guid.NewGuid().ToString("N"));
+    private SqliteRunStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = new SqliteRunStore(Path.Combine(_folder, "state.db"));
+        await _store.InitializeAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Run_WithRecordErrorsIgnoredRecordsAndFailedPages_StoresWhatItReports()
+    {
+        // 60 pages of 50: every 7th record fails validation, every 11th is ignored, the target refuses every 13th, page 9 cannot be fetched.
+        var link = new Link("orders", new PagedSource(60, 50, failingPage: 9), [new ValidateStep(), new FilterStep()], new RefusingTarget(),
+            new LinkSettings { BatchSize = 50, Parallelism = 3 });
+
+        var result = await new RunEngine(_store, TimeProvider.System).RunAsync(link, new RunRequest());
+
+        result.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        var run = (await _store.GetRunAsync(result.RunId, CancellationToken.None)).ShouldNotBeNull();
+        run.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        run.Counts.ShouldBe(result.Counts);
+        run.Counts.IsBalanced.ShouldBeTrue();
+        run.Counts.Read.ShouldBe(59 * 50);
+        run.Counts.BatchesTotal.ShouldBe(60);
+        run.Counts.BatchesFailed.ShouldBe(1);
+        run.Counts.Failed.ShouldBeGreaterThan(0);
+        run.Counts.Ignored.ShouldBeGreaterThan(0);
+        run.BatchErrors.ShouldHaveSingleItem().BatchNumber.ShouldBe(9);
+        (await _store.ListBatchesAsync(result.RunId, 0, 100, CancellationToken.None)).ShouldNotContain(b => b.Status == BatchStatus.Processing);
+        (await _store.ListRecordsAsync(result.RunId, new RecordFilter(OutcomeKind.Failed, Limit: 10_000), CancellationToken.None)).Count
+            .ShouldBe((int)run.Counts.Failed);
+        (await _store.GetWatermarkAsync("orders", CancellationToken.None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Run_ThatSucceeds_MovesTheWatermark()
+    {
+        var link = new Link("orders", new PagedSource(40, 25), [], new RefusingTarget(refuseEvery: 0), new LinkSettings { BatchSize = 25, Parallelism = 2 });
+
+        var result = await new RunEngine(_store, TimeProvider.System).RunAsync(link, new RunRequest());
+
+        result.Status.ShouldBe(RunStatus.Succeeded);
+        var run = (await _store.GetRunAsync(result.RunId, CancellationToken.None)).ShouldNotBeNull();
+        run.Counts.ShouldBe(new RunCounts(1000, 1000, 0, 0, 0, 0, 40, 0));
+        (await _store.GetWatermarkAsync("orders", CancellationToken.None)).ShouldBe("page-0040");
+    }
+
+    [Fact]
+    public async Task Run_WhoseTargetGoesOffline_FailsAndLeavesNoBatchProcessing()
+    {
+        var link = new Link("orders", new PagedSource(200, 20), [], new RefusingTarget(refuseEvery: 0, offlineFromBatch: 5),
+            new LinkSettings { BatchSize = 20, Parallelism = 2 });
+
+        var result = await new RunEngine(_store, TimeProvider.System).RunAsync(link, new RunRequest());
+
+        result.Status.ShouldBe(RunStatus.Failed);
+        result.SystemError.ShouldNotBeNull().Type.ShouldBe(ErrorType.Connection);
+        var run = (await _store.GetRunAsync(result.RunId, CancellationToken.None)).ShouldNotBeNull();
+        run.Counts.ShouldBe(result.Counts);
+        run.Counts.IsBalanced.ShouldBeTrue();
+        run.Counts.BatchesTotal.ShouldBeLessThan(200);
+        (await _store.ListBatchesAsync(result.RunId, 0, 1000, CancellationToken.None)).ShouldNotContain(b => b.Status == BatchStatus.Processing);
+    }
+
+    [Fact]
+    public async Task Run_WhenTheStoreRefusesABatchResult_FailsWithAStoreError()
+    {
+        var store = new FailingFinishStore(_store, failingBatch: 4);
+        var link = new Link("orders", new PagedSource(30, 10), [], new RefusingTarget(refuseEvery: 0), new LinkSettings { BatchSize = 10, Parallelism = 2 });
+
+        var result = await new RunEngine(store, TimeProvider.System).RunAsync(link, new RunRequest());
+
+        result.Status.ShouldBe(RunStatus.Failed);
+        result.SystemError.ShouldNotBeNull().Step.ShouldBe("store");
+        var run = (await _store.GetRunAsync(result.RunId, CancellationToken.None)).ShouldNotBeNull();
+        run.Status.ShouldBe(RunStatus.Failed);
+        // What the engine counted is what the store confirmed; the refused batch is still Processing, its records unaccounted until recovery.
+        run.Counts.Succeeded.ShouldBe(result.Counts.Succeeded);
+        (await _store.ListBatchesAsync(result.RunId, 0, 100, CancellationToken.None)).Single(b => b.Number == 4).Status.ShouldBe(BatchStatus.Processing);
+    }
+
+    private sealed class PagedSource(int pages, int pageSize, int failingPage = 0) : ISource
+    {
+        public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            for (var page = 1; page <= pages; page++)
+            {
+                await Task.Yield();
+                var cursor = $"page-{page:D4}";
+                if (page == failingPage)
+                {
+                    yield return SourcePage.Failed(cursor, new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.InvalidJson, "not JSON")));
+                    continue;
+                }
+                var records = Enumerable.Range((page - 1) * pageSize, pageSize).Select(i => new Record(i.ToString(CultureInfo.InvariantCulture),
+                    new Dictionary<string, object?> { ["n"] = (long)i, ["email"] = i % 7 == 3 ? "" : $"c{i}@example.org" })).ToList();
+                yield return SourcePage.Of(cursor, records, cursor);
+            }
+        }
+
+        public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+
+    private sealed class ValidateStep : IStep
+    {
+        public string Name => "validate";
+
+        public StepResult Apply(StepContext context) => context.Record["email"] is string { Length: > 0 }
+            ? StepResult.Continue
+            : StepResult.Fail(new ErrorClassification(ErrorType.Data, Durability.Durable, ErrorCodes.Required, "email is required", null, ["email"]));
+    }
+
+    private sealed class FilterStep : IStep
+    {
+        public string Name => "filter";
+
+        public StepResult Apply(StepContext context) => context.Record["n"] is long n && n % 11 == 5 ? StepResult.Ignore("test filter") : StepResult.Continue;
+    }
+
+    private sealed class RefusingTarget(int refuseEvery = 13, int offlineFromBatch = 0) : ITarget
+    {
+        public Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
+        {
+            if (offlineFromBatch > 0 && batch.BatchNumber >= offlineFromBatch)
+                throw new ResyncException(Refused);
+            var issues = refuseEvery == 0 ? [] : batch.Records.Select((record, index) => (record, index))
+                .Where(r => r.record["n"] is long n && n % refuseEvery == 0)
+                .Select(r => new TargetRecordIssue(r.index, new ErrorClassification(ErrorType.DuplicateData, Durability.Durable, ErrorCodes.DuplicateKey, "exists")))
+                .ToList();
+            return Task.FromResult(new TargetWriteResult(issues));
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>The real store, except that it refuses one batch's result.</summary>
+    private sealed class FailingFinishStore(IRunStore inner, int failingBatch) : IRunStore
+    {
+        public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
+
+        public Task<IReadOnlyList<long>> RecoverInterruptedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+            inner.RecoverInterruptedRunsAsync(now, cancellationToken);
+
+        public Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken) => inner.EnsureLinkAsync(linkId, tenant, cancellationToken);
+
+        public Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken) => inner.CreateRunAsync(run, cancellationToken);
+
+        public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+            inner.BatchStartedAsync(runId, batchNumber, cursor, recordCount, startedAt, cancellationToken);
+
+        public async Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            if (result.BatchNumber == failingBatch)
+                throw new IOException("disk I/O error");
+            await inner.BatchFinishedAsync(result, cancellationToken);
+        }
+
+        public Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken) =>
+            inner.RunFinishedAsync(runId, status, systemError, newWatermark, endedAt, cancellationToken);
+
+        public Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken) => inner.GetWatermarkAsync(linkId, cancellationToken);
+    }
+}

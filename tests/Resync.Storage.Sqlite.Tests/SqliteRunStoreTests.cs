@@ -1,0 +1,125 @@
+using Microsoft.Data.Sqlite;
+using Resync.Core.Errors;
+using Resync.Core.Records;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+using Resync.Storage.Compliance;
+using Shouldly;
+using Xunit;
+
+namespace Resync.Storage.Sqlite.Tests;
+
+/// <summary>The compliance suite on a real SQLite file, plus what is particular to SQLite.</summary>
+public sealed class SqliteRunStoreTests : RunStoreCompliance<SqliteRunStore>
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "resync-tests", Guid.NewGuid().ToString("N"));
+
+    private string StatePath => Path.Combine(_folder, "state.db");
+
+    protected override Task<SqliteRunStore> CreateStoreAsync() => Task.FromResult(new SqliteRunStore(StatePath));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_folder))
+            Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Initialize_OnFileThatIsNotSqlite_ThrowsNamingThePathWithHint()
+    {
+        var path = Path.Combine(_folder, "notes.db");
+        var random = new Random(42);
+        await File.WriteAllTextAsync(path, string.Concat(Enumerable.Range(0, 4096).Select(_ => (char)random.Next('a', 'z' + 1))));
+        await using var store = new SqliteRunStore(path);
+
+        var exception = await Should.ThrowAsync<ResyncException>(() => store.InitializeAsync(CancellationToken.None));
+
+        exception.Message.ShouldContain(path);
+        exception.Classification.Hint.ShouldNotBeNull().ShouldContain("not a SQLite database");
+        exception.IsTransient.ShouldBeFalse();
+        (await File.ReadAllTextAsync(path)).Length.ShouldBe(4096); // the file is left as it was
+    }
+
+    [Fact]
+    public async Task Initialize_OnExistingFile_AppliesMigrationsOnce_AndKeepsState()
+    {
+        var runId = await StartRunAsync();
+        await Store.RunFinishedAsync(runId, RunStatus.Succeeded, null, "w1", T0, CancellationToken.None);
+        await DisposeStoreAsync();
+
+        for (var reopen = 0; reopen < 2; reopen++)
+        {
+            await using var store = new SqliteRunStore(StatePath);
+            await store.InitializeAsync(CancellationToken.None);
+            (await store.GetRunAsync(runId, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(RunStatus.Succeeded);
+            (await store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("w1");
+        }
+
+        await using var connection = new SqliteConnection($"Data Source={StatePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), COUNT(DISTINCT version), MAX(version) FROM schema_migrations";
+        await using var reader = await command.ExecuteReaderAsync();
+        (await reader.ReadAsync()).ShouldBeTrue();
+        reader.GetInt64(0).ShouldBe(SqliteMigrations.All.Count);
+        reader.GetInt64(1).ShouldBe(SqliteMigrations.All.Count);
+        reader.GetInt64(2).ShouldBe(SqliteMigrations.All[^1].Version);
+    }
+
+    [Fact]
+    public async Task BatchFinished_FromManyTasksAtOnce_AllLand()
+    {
+        const int batches = 300;
+        var runId = await StartRunAsync();
+
+        await Task.WhenAll(Enumerable.Range(1, batches).Select(number => Task.Run(async () =>
+        {
+            await Store.BatchStartedAsync(runId, number, $"page={number}", 10, T0, CancellationToken.None);
+            await Store.BatchFinishedAsync(Result(runId, number, $"page={number}", BatchStatus.CompletedWithErrors, read: 10, succeeded: 8, failed: 1, ignored: 1,
+                warnings: 2, outcomes: [FailedOutcome(3, $"k{number}", DataError("REQUIRED", "email is required", "validate", "email")), IgnoredOutcome(7, null, "filter", "inactive")]),
+                CancellationToken.None);
+        })));
+
+        var counts = await CountsAsync(runId);
+        counts.ShouldBe(new RunCounts(batches * 10, batches * 8, batches, batches, 0, batches * 2, batches, 0));
+        counts.IsBalanced.ShouldBeTrue();
+        (await Store.ListBatchesAsync(runId, 0, 1000, CancellationToken.None)).Count.ShouldBe(batches);
+        (await Store.ListRecordsAsync(runId, new RecordFilter(OutcomeKind.Failed, Limit: 1000), CancellationToken.None)).Count.ShouldBe(batches);
+        (await Store.ListErrorGroupsAsync(runId, CancellationToken.None)).ShouldHaveSingleItem().Count.ShouldBe(batches);
+    }
+
+    [Fact]
+    public async Task FailingWrite_InGroupCommit_DoesNotUndoTheOthers()
+    {
+        var finished = await StartRunAsync();
+        await Store.RunFinishedAsync(finished, RunStatus.Succeeded, null, null, T0, CancellationToken.None);
+        var runId = await StartRunAsync();
+
+        // Illegal finishes fail on their own while the batches queued with them in the same commits land.
+        var illegal = Enumerable.Range(0, 20).Select(_ => Store.RunFinishedAsync(finished, RunStatus.Failed, null, null, T0, CancellationToken.None)).ToList();
+        var writes = Enumerable.Range(1, 100).Select(async number =>
+        {
+            await Store.BatchStartedAsync(runId, number, null, 3, T0, CancellationToken.None);
+            await Store.BatchFinishedAsync(Result(runId, number, null, BatchStatus.Succeeded, read: 3, succeeded: 3), CancellationToken.None);
+        }).ToList();
+
+        await Task.WhenAll(writes);
+        foreach (var write in illegal)
+            await Should.ThrowAsync<InvalidTransitionException>(() => write);
+        (await CountsAsync(runId)).ShouldBe(new RunCounts(300, 300, 0, 0, 0, 0, 100, 0));
+        (await Store.GetRunAsync(finished, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(RunStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task Store_UsedBeforeInitialize_SaysSo()
+    {
+        await using var store = new SqliteRunStore(Path.Combine(_folder, "other.db"));
+
+        var exception = await Should.ThrowAsync<InvalidOperationException>(() => store.EnsureLinkAsync("l", "t", CancellationToken.None));
+        exception.Message.ShouldContain("InitializeAsync");
+    }
+
+    private async Task DisposeStoreAsync() => await Store.DisposeAsync();
+}
