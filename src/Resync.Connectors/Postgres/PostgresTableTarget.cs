@@ -29,6 +29,10 @@ public sealed class PostgresTableTarget : ITarget
     private readonly ConcurrentDictionary<string, PostgresStatements> _statements = new(StringComparer.Ordinal);
     private volatile PostgresTableShape? _shape;
 
+    // How often recent batches held records the server refused (0 to 4): at 2 or more, batches skip the bulk attempt that
+    // would fail anyway and go straight to the per-row function; the function's results keep the count honest.
+    private int _refusals;
+
     /// <param name="dataSource">Where to connect (pooled).</param>
     /// <param name="table">The table, optionally schema-qualified.</param>
     /// <param name="mode">Insert, upsert or update.</param>
@@ -78,23 +82,31 @@ public sealed class PostgresTableTarget : ITarget
         if (_options.Transactional && issues.Count > 0)
             return new TargetWriteResult(SqlTargetIssues.RollBack(records, issues));
 
-        // 2. The bulk write; 3. the per-row function for a group the server rejects.
+        // 2. The bulk write; 3. the per-row function for a group the server rejects (or straight away while most batches are rejected).
+        var rowByRow = Volatile.Read(ref _refusals) >= 2;
+        var refused = false;
         if (_options.Transactional)
-            await WriteTransactionallyAsync(connection, records, groups.Values, issues, cancellationToken);
+            refused = await WriteTransactionallyAsync(connection, records, groups.Values, issues, rowByRow, cancellationToken);
         else
         {
             foreach (var group in groups.Values)
             {
+                if (rowByRow)
+                {
+                    refused |= await WriteRowByRowAsync(connection, null, records, group, issues, cancellationToken);
+                    continue;
+                }
                 try
                 {
                     await WriteBulkAsync(connection, null, records, group, issues, cancellationToken);
                 }
                 catch (PostgresException exception) when (IsAboutRecords(exception.SqlState))
                 {
-                    await WriteRowByRowAsync(connection, null, records, group, issues, cancellationToken);
+                    refused |= await WriteRowByRowAsync(connection, null, records, group, issues, cancellationToken);
                 }
             }
         }
+        Volatile.Write(ref _refusals, refused ? Math.Min(_refusals + 1, 4) : Math.Max(_refusals - 1, 0));
         if (issues.Count == 0)
             return TargetWriteResult.AllWritten;
         issues.Sort(static (a, b) => a.Index.CompareTo(b.Index));
@@ -108,14 +120,27 @@ public sealed class PostgresTableTarget : ITarget
             await _dataSource.DisposeAsync();
     }
 
-    private async Task WriteTransactionallyAsync(NpgsqlConnection connection, IReadOnlyList<Record> records, IEnumerable<Group> groups, List<TargetRecordIssue> issues,
-        CancellationToken cancellationToken)
+    // Returns true when the server refused some records (the batch was rolled back).
+    private async Task<bool> WriteTransactionallyAsync(NpgsqlConnection connection, IReadOnlyList<Record> records, IEnumerable<Group> groups, List<TargetRecordIssue> issues,
+        bool rowByRow, CancellationToken cancellationToken)
     {
         var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
+            var refused = false;
             foreach (var group in groups)
-                await WriteBulkAsync(connection, transaction, records, group, issues, cancellationToken);
+            {
+                if (rowByRow)
+                    refused |= await WriteRowByRowAsync(connection, transaction, records, group, issues, cancellationToken);
+                else
+                    await WriteBulkAsync(connection, transaction, records, group, issues, cancellationToken);
+            }
+            if (refused)
+            {
+                await EndAsync(transaction, commit: false, cancellationToken);
+                Replace(issues, SqlTargetIssues.RollBack(records, issues));
+                return true;
+            }
         }
         catch (PostgresException exception) when (IsAboutRecords(exception.SqlState))
         {
@@ -129,10 +154,8 @@ public sealed class PostgresTableTarget : ITarget
             await EndAsync(diagnosis, commit: false, cancellationToken);
             if (!issues.Any(issue => issue.Error is not null))
                 throw;
-            var all = SqlTargetIssues.RollBack(records, issues);
-            issues.Clear();
-            issues.AddRange(all);
-            return;
+            Replace(issues, SqlTargetIssues.RollBack(records, issues));
+            return true;
         }
         catch
         {
@@ -140,6 +163,13 @@ public sealed class PostgresTableTarget : ITarget
             throw;
         }
         await EndAsync(transaction, commit: true, cancellationToken);
+        return false;
+    }
+
+    private static void Replace(List<TargetRecordIssue> issues, List<TargetRecordIssue> with)
+    {
+        issues.Clear();
+        issues.AddRange(with);
     }
 
     private async Task WriteBulkAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<Record> records, Group group,
@@ -157,9 +187,11 @@ public sealed class PostgresTableTarget : ITarget
             issues.Add(Skipped(records, group.Indexes[reader.GetInt32(0) - 1], reader.GetBoolean(1)));
     }
 
-    private async Task WriteRowByRowAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<Record> records, Group group,
+    // Returns true when the server refused some records.
+    private async Task<bool> WriteRowByRowAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<Record> records, Group group,
         List<TargetRecordIssue> issues, CancellationToken cancellationToken)
     {
+        var refused = false;
         var shape = _shape!;
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(group.Statements.CreateFunctionSql));
@@ -176,7 +208,9 @@ public sealed class PostgresTableTarget : ITarget
                 continue;
             }
             issues.Add(new TargetRecordIssue(index, shape.Explain(reader.GetString(1), reader.GetString(2), NullIfEmpty(reader, 3), NullIfEmpty(reader, 4))));
+            refused = true;
         }
+        return refused;
     }
 
     private TargetRecordIssue Skipped(IReadOnlyList<Record> records, int index, bool rowExists) =>

@@ -185,6 +185,21 @@ public abstract class SqlTargetCompliance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Transactional_BatchAfterBatchWithRefusedRecords_EachRollsBack_AndAGoodBatchStillCommits()
+    {
+        var target = Target(SqlWriteMode.Upsert, "id", new SqlTargetOptions { Transactional = true });
+
+        for (var batch = 0; batch < 4; batch++)
+        {
+            var result = await WriteAsync(target, Person($"{batch}-1", $"{batch}-1@x.io"), Person($"{batch}-2", $"{batch}-2@x.io", age: -1));
+            result.Issues.Select(issue => issue.Error!.Code).ShouldBe([ErrorCodes.RolledBack, CheckCode]);
+        }
+        (await WriteAsync(target, Person("ok-1", "ok-1@x.io"), Person("ok-2", "ok-2@x.io"))).Issues.ShouldBeEmpty();
+
+        (await IdsAsync()).ShouldBe(["ok-1", "ok-2"]);
+    }
+
+    [Fact]
     public async Task Transactional_WhenEveryRecordIsFine_CommitsTheBatch()
     {
         var target = Target(SqlWriteMode.Upsert, "id", new SqlTargetOptions { Transactional = true });

@@ -92,6 +92,7 @@ public sealed class PostgresServer : IAsyncDisposable
                         ["-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60",
                          "-o", $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=100", "start"],
                         cancellationToken);
+                    StartWatchdog(bin, asPostgresUser, folder);
                     return new PostgresServer(folder, bin, asPostgresUser, port, password);
                 }
                 catch (InvalidOperationException) when (attempt < 3)
@@ -170,6 +171,31 @@ public sealed class PostgresServer : IAsyncDisposable
             }
         }
         TryDelete(folder);
+    }
+
+    // A detached shell that stops the cluster and deletes its folder once this process is gone, however it ended
+    // (the test host is often killed right after the last test, before an exit handler can finish).
+    private static void StartWatchdog(string bin, bool asPostgresUser, string folder)
+    {
+        if (!File.Exists("/usr/bin/setsid"))
+            return;
+        const string Script = """
+            owner=$1; pgctl=$2; data=$3; folder=$4
+            while kill -0 "$owner" 2>/dev/null; do sleep 1; done
+            if [ "$5" = yes ]; then runuser -u postgres -- "$pgctl" -D "$data" -m immediate -w stop; else "$pgctl" -D "$data" -m immediate -w stop; fi
+            rm -rf "$folder"
+            """;
+        var start = new ProcessStartInfo("/usr/bin/setsid")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "-f", "sh", "-c", Script, "resync-pg-watchdog", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+                     Path.Combine(bin, "pg_ctl"), Path.Combine(folder, "data"), folder, asPostgresUser ? "yes" : "no" })
+            start.ArgumentList.Add(argument);
+        using var watchdog = Process.Start(start);
+        watchdog?.WaitForExit(TimeSpan.FromSeconds(10));
     }
 
     // Clusters whose owning test process is gone (killed before it could stop them).
@@ -273,11 +299,11 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         try
         {
-            if (!OperatingSystem.IsWindows())
+            if (File.Exists("/usr/bin/setsid"))
             {
-                // A separate process finishes the job even when the test host is killed right after the tests end.
-                using var remove = Process.Start(new ProcessStartInfo("rm", ["-rf", folder]) { UseShellExecute = false });
-                if (remove is not null && remove.WaitForExit(TimeSpan.FromSeconds(10)))
+                // A detached process finishes the job even when the test host (and its process tree) is killed right after the tests end.
+                using var remove = Process.Start(new ProcessStartInfo("/usr/bin/setsid", ["-f", "rm", "-rf", folder]) { UseShellExecute = false });
+                if (remove is not null && remove.WaitForExit(TimeSpan.FromSeconds(10)) && remove.ExitCode == 0)
                     return;
             }
             Directory.Delete(folder, recursive: true);
