@@ -37,6 +37,38 @@ if (Console.IsOutputRedirected)
     AnsiConsole.Profile.Width = 160;
 }
 
+var retryRun = new Argument<long>("run-id") { Description = "The run whose failures to retry (any run of a chain)." };
+var retryGroup = new Option<int?>("--group") { Description = "Only this error group (its number in `resync show`)." };
+var retry = new Command("retry", "Retry Failures: a Retry run with the run's failed batches (fetched again) and failed records (from snapshots).") { retryRun, retryGroup };
+retry.SetAction((parse, token) => Guard(() => RetryCommand.RunAsync(parse.GetValue(db), parse.GetValue(retryRun), parse.GetValue(retryGroup), parse.GetValue(json), token)));
+
+var incompleteIds = new Argument<long[]>("ids") { Description = "Incomplete run ids.", Arity = ArgumentArity.ZeroOrMore };
+var incompleteAll = new Option<bool>("--all") { Description = "Every open incomplete run (list: also resolved and discarded ones)." };
+var incompleteList = new Command("list", "List incomplete runs (open ones by default).") { incompleteAll };
+incompleteList.SetAction((parse, token) => Guard(() => IncompleteCommands.ListAsync(parse.GetValue(db), parse.GetValue(incompleteAll), parse.GetValue(json), token)));
+var incompleteId = new Argument<long>("id") { Description = "The incomplete run's id." };
+var incompleteShow = new Command("show", "Show an incomplete run: why it stopped and the records in it.") { incompleteId };
+incompleteShow.SetAction((parse, token) => Guard(() => IncompleteCommands.ShowAsync(parse.GetValue(db), parse.GetValue(incompleteId), parse.GetValue(json), token)));
+var incompleteRetry = new Command("retry", "Retry incomplete runs now (their records as edited, then the pages never read).") { incompleteIds, incompleteAll };
+incompleteRetry.SetAction((parse, token) => Guard(() => IncompleteCommands.RetryAsync(parse.GetValue(db), parse.GetValue(incompleteIds) ?? [], parse.GetValue(incompleteAll), parse.GetValue(json), token)));
+var editBatch = new Option<int>("--batch") { Description = "The record's batch (see `resync incomplete show`).", Required = true };
+var editPosition = new Option<int>("--position") { Description = "The record's position in its batch.", Required = true };
+var editSet = new Option<string[]>("--set") { Description = "field=value (repeatable).", AllowMultipleArgumentsPerToken = false };
+var editUnset = new Option<string[]>("--unset") { Description = "A field to remove (repeatable)." };
+var incompleteEdit = new Command("edit", "Change a record's values in an incomplete run; the next retry writes them.") { incompleteId, editBatch, editPosition, editSet, editUnset };
+incompleteEdit.SetAction((parse, token) => Guard(() => IncompleteCommands.EditAsync(parse.GetValue(db), parse.GetValue(incompleteId), parse.GetValue(editBatch), parse.GetValue(editPosition),
+    parse.GetValue(editSet) ?? [], parse.GetValue(editUnset) ?? [], token)));
+var discardReason = new Option<string?>("--reason") { Description = "Why (kept in the run's history)." };
+var incompleteDiscard = new Command("discard", "Discard incomplete runs: their remainder will not be processed.") { incompleteIds, incompleteAll, discardReason };
+incompleteDiscard.SetAction((parse, token) => Guard(() => IncompleteCommands.DiscardAsync(parse.GetValue(db), parse.GetValue(incompleteIds) ?? [], parse.GetValue(incompleteAll), parse.GetValue(discardReason), token)));
+var incomplete = new Command("incomplete", "The remainders of runs that stopped partway: list, show, retry, edit, discard.")
+{
+    incompleteList, incompleteShow, incompleteRetry, incompleteEdit, incompleteDiscard,
+};
+
+var links = new Command("links", "List links with their state, last successful sync (watermark) and failures in a row.");
+links.SetAction((parse, token) => Guard(() => LinksCommand.ListAsync(parse.GetValue(db), parse.GetValue(json), token)));
+
 var reference = new Command("reference", "Print the link-file reference (every key of every source, target and step) as Markdown.");
 reference.SetAction(_ =>
 {
@@ -44,7 +76,7 @@ reference.SetAction(_ =>
     return ExitCodes.Succeeded;
 });
 
-var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, reference };
+var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, retry, incomplete, links, reference };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

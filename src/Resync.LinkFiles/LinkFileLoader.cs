@@ -158,6 +158,23 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
         }
     }
 
+    private static IReadOnlyList<TimeSpan>? BackoffDelays(ConfigSection config)
+    {
+        if (config.TextList("backoff") is not { } texts)
+            return null;
+        var delays = new List<TimeSpan>();
+        foreach (var text in texts)
+        {
+            if (SectionReader.ParseDuration(text) is { } delay && delay > TimeSpan.Zero)
+                delays.Add(delay);
+            else
+                config.Problem("backoff", $"'{text}' is not a positive duration such as 30s, 5m or 2h");
+        }
+        if (delays.Count == 0)
+            config.Problem("backoff", "give at least one delay");
+        return delays;
+    }
+
     private static LinkTrigger Trigger(ConfigSection? config)
     {
         if (config is null)
@@ -210,7 +227,9 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             ReplayMaxAttempts = replay?.Integer("maxAttempts", settings.ReplayMaxAttempts) ?? settings.ReplayMaxAttempts,
             StoreIncompleteRuns = config.Boolean("storeIncompleteRuns", settings.StoreIncompleteRuns),
             SequentialProcessing = config.Boolean("sequentialProcessing", false),
-            MaxConsecutiveErrors = config.Integer("maxConsecutiveErrors", settings.MaxConsecutiveErrors),
+            MaxConsecutiveErrors = (int?)config.Integer("maxConsecutiveErrors"),
+            StaleProtection = config.Boolean("staleProtection", settings.StaleProtection),
+            BackoffSchedule = BackoffDelays(config),
             CallRetryAttempts = retry?.Integer("attempts", settings.CallRetryAttempts) ?? settings.CallRetryAttempts,
             CallRetryDelay = retry?.Duration("delay") ?? settings.CallRetryDelay,
             ErrorTypeOverrides = overrides,

@@ -196,13 +196,13 @@ public sealed partial class SqliteRunStore
         var rows = await connection.QueryAsync<LinkRow>(new CommandDefinition($"""
             SELECT l.id AS Id, l.tenant AS Tenant, l.state AS State, l.state_reason AS StateReason, l.consecutive_failures AS ConsecutiveFailures,
                    l.backoff_attempts AS BackoffAttempts, l.next_attempt_at AS NextAttemptAt, l.watermark AS Watermark,
-                   (SELECT MAX(r.id) FROM runs r WHERE r.link_id = l.id) AS LastRunId,
+                   COALESCE((SELECT MAX(r.id) FROM runs r WHERE r.link_id = l.id), 0) AS LastRunId,
                    l.definition AS Definition, l.definition_path AS DefinitionPath, l.base_directory AS BaseDirectory
             FROM links l {where} ORDER BY l.id
             """, parameters, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new LinkView(r.Id, r.Tenant,
             new LinkHealth(Enum.Parse<LinkState>(r.State), r.StateReason, (int)r.ConsecutiveFailures, (int)r.BackoffAttempts, r.NextAttemptAt is null ? null : Time(r.NextAttemptAt)),
-            r.Watermark, r.LastRunId, r.Definition is null ? null : new LinkDefinition(r.Definition, r.DefinitionPath ?? "", r.BaseDirectory ?? ".")))];
+            r.Watermark, r.LastRunId == 0 ? null : r.LastRunId, r.Definition is null ? null : new LinkDefinition(r.Definition, r.DefinitionPath ?? "", r.BaseDirectory ?? ".")))];
     }
 
     private async Task<IReadOnlyList<IncompleteRunView>> QueryIncompleteAsync(string where, object parameters, int offset, int limit, CancellationToken cancellationToken)
@@ -231,7 +231,7 @@ public sealed partial class SqliteRunStore
     private sealed record ChainRow(long Id, long? ParentRunId, string Status, long CarriesAll, string Kind);
 
     private sealed record LinkRow(string Id, string Tenant, string State, string? StateReason, long ConsecutiveFailures, long BackoffAttempts,
-        string? NextAttemptAt, string? Watermark, long? LastRunId, string? Definition, string? DefinitionPath, string? BaseDirectory);
+        string? NextAttemptAt, string? Watermark, long LastRunId, string? Definition, string? DefinitionPath, string? BaseDirectory);
 
     private sealed record IncompleteRow(long Id, long RunId, string LinkId, string Tenant, string Status, string Error, string? ResumeCursor,
         long Attempts, string? NextAttemptAt, string CreatedAt, long? ResolvedByRunId, string? Note, long Edited);

@@ -255,9 +255,9 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
         var rows = await connection.QueryAsync<RecordRow>(new CommandDefinition("""
             SELECT run_id AS RunId, batch_number AS BatchNumber, position AS Position, record_key AS RecordKey, outcome AS Outcome, error AS Error,
                    ignored_by AS IgnoredBy, ignore_reason AS IgnoreReason, warnings AS Warnings, before AS Before, after AS After
-            FROM record_outcomes WHERE run_id = @runId AND (@Outcome IS NULL OR outcome = @Outcome)
+            FROM record_outcomes WHERE run_id = @runId AND (@Outcome IS NULL OR outcome = @Outcome) AND (@BatchNumber IS NULL OR batch_number = @BatchNumber)
             ORDER BY batch_number, position LIMIT @Limit OFFSET @Offset
-            """, new { runId, Outcome = filter.Outcome?.ToString(), filter.Limit, filter.Offset }, cancellationToken: cancellationToken));
+            """, new { runId, Outcome = filter.Outcome?.ToString(), filter.Limit, filter.Offset, filter.BatchNumber }, cancellationToken: cancellationToken));
         return [.. rows.Select(row => new RecordView(row.RunId, (int)row.BatchNumber, (int)row.Position, row.RecordKey, Enum.Parse<OutcomeKind>(row.Outcome),
             StoredJson.Error(row.Error), row.IgnoredBy, row.IgnoreReason, StoredJson.Warnings(row.Warnings), row.Before, row.After))];
     }

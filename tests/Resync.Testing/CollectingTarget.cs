@@ -51,6 +51,14 @@ public sealed class CollectingTarget : ITarget
         return this;
     }
 
+    /// <summary>Accepts every record again (the cause of the refusals was fixed), and throws no more.</summary>
+    public CollectingTarget Fix()
+    {
+        _refusals.Clear();
+        _throws.Clear();
+        return this;
+    }
+
     /// <summary>Ignores the records matching <paramref name="when"/> with <paramref name="reason"/> (e.g. "stale").</summary>
     public CollectingTarget IgnoreWhere(Func<Record, bool> when, string reason)
     {

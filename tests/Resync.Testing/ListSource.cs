@@ -12,7 +12,7 @@ namespace Resync.Testing;
 /// when asked for a given page (the source cannot go on), and to stamp pages with a watermark. It honours
 /// cancellation before each page. Configure it before running; reading is safe from one reader at a time.
 /// </summary>
-public sealed class ListSource : ISource
+public sealed class ListSource : ISource, IResumableSource
 {
     private readonly IReadOnlyList<IReadOnlyList<Record>> _pages;
     private readonly Dictionary<int, Exception> _failures = [];
@@ -54,6 +54,21 @@ public sealed class ListSource : ISource
         return this;
     }
 
+    /// <summary>The given pages answer properly again (the outage is over).</summary>
+    public ListSource Heal(params int[] numbers)
+    {
+        foreach (var number in numbers)
+            _failures.Remove(number);
+        return this;
+    }
+
+    /// <summary>The reader no longer throws (the source is back).</summary>
+    public ListSource Recover()
+    {
+        _throws.Clear();
+        return this;
+    }
+
     /// <summary>The reader throws <paramref name="exception"/> when it asks for page <paramref name="number"/>.</summary>
     public ListSource ThrowAtFetch(int number, Exception exception)
     {
@@ -73,11 +88,21 @@ public sealed class ListSource : ISource
         return this;
     }
 
-    public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
+        ReadFromAsync(1, context, cancellationToken);
+
+    /// <summary>The pages after the page <paramref name="cursor"/> (resuming an incomplete run).</summary>
+    public IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
+        ReadFromAsync(int.Parse(cursor, NumberStyles.None, CultureInfo.InvariantCulture) + 1, context, cancellationToken);
+
+    /// <summary>How many times a read started (ReadAsync or ReadAfterAsync).</summary>
+    public int Reads => _contexts.Count;
+
+    private async IAsyncEnumerable<SourcePage> ReadFromAsync(int first, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         _contexts.Enqueue(context);
         using var registration = cancellationToken.Register(static stopped => ((TaskCompletionSource)stopped!).TrySetResult(), _readingStopped);
-        for (var number = 1; number <= _pages.Count || _throws.ContainsKey(number); number++)
+        for (var number = first; number <= _pages.Count || _throws.ContainsKey(number); number++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (_throws.TryGetValue(number, out var exception))

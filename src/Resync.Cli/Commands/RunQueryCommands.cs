@@ -63,17 +63,18 @@ internal static class RunQueryCommands
             ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.FilePath}.", "List runs with: resync runs");
         var groups = await store.ListErrorGroupsAsync(runId, cancellationToken);
         var kept = wantRecords ? await store.ListRecordsAsync(runId, new RecordFilter(outcome, 0, limit), cancellationToken) : [];
+        var lineage = await RunLineage.ReadAsync(store, run, cancellationToken);
         if (json)
         {
-            Console.Out.WriteLine(RunDocument.Build(run, groups, wantRecords ? kept : null).ToJsonString(RunDocument.Options));
+            Console.Out.WriteLine(RunDocument.Build(run, groups, wantRecords ? kept : null, lineage).ToJsonString(RunDocument.Options));
         }
         else
         {
-            RunSummaryView.Write(AnsiConsole.Console, run, groups, kept);
+            RunSummaryView.Write(AnsiConsole.Console, run, groups, kept, lineage);
             if (wantRecords && kept.Count == 0)
                 AnsiConsole.MarkupLine("[grey]No kept records match (with logging level None, no snapshots are kept).[/]");
         }
-        return LinkRunCommand.ExitCodeOf(run.Status);
+        return RunReport.ExitCodeOf(run.Status);
     }
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -15,7 +15,7 @@ internal static class RunDocument
         WriteIndented = true,
     };
 
-    public static JsonObject Build(RunView run, IReadOnlyList<ErrorGroupView> groups, IReadOnlyList<RecordView>? records = null)
+    public static JsonObject Build(RunView run, IReadOnlyList<ErrorGroupView> groups, IReadOnlyList<RecordView>? records = null, RunLineage? lineage = null)
     {
         var document = new JsonObject
         {
@@ -26,6 +26,8 @@ internal static class RunDocument
             ["status"] = run.Status.ToString(),
             ["trigger"] = run.Trigger,
             ["parentRunId"] = run.ParentRunId,
+            ["rootRunId"] = run.RootRunId,
+            ["carriesAllFailures"] = run.CarriesAllFailures,
             ["requestId"] = run.RequestId,
             ["startedAt"] = run.StartedAt,
             ["endedAt"] = run.EndedAt,
@@ -58,6 +60,23 @@ internal static class RunDocument
                 ["hint"] = g.Hint,
             })]),
         };
+        if (lineage is not null)
+        {
+            document["children"] = new JsonArray([.. lineage.Children.Select(c => (JsonNode)new JsonObject
+            {
+                ["runId"] = c.Id,
+                ["kind"] = c.Kind.ToString(),
+                ["status"] = c.Status.ToString(),
+                ["parentRunId"] = c.ParentRunId,
+                ["failed"] = c.Counts.Failed,
+            })]);
+            document["history"] = new JsonArray([.. lineage.History.Select(e => (JsonNode)new JsonObject
+            {
+                ["at"] = e.At,
+                ["kind"] = e.Kind,
+                ["message"] = e.Message,
+            })]);
+        }
         if (records is not null)
             document["records"] = JsonSerializer.SerializeToNode(records.Select(r => new
             {

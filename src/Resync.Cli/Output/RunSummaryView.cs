@@ -13,13 +13,14 @@ namespace Resync.Cli.Output;
 /// </summary>
 internal static class RunSummaryView
 {
-    public static void Write(IAnsiConsole console, RunView run, IReadOnlyList<ErrorGroupView> groups, IReadOnlyList<RecordView> records)
+    public static void Write(IAnsiConsole console, RunView run, IReadOnlyList<ErrorGroupView> groups, IReadOnlyList<RecordView> records, RunLineage? lineage = null)
     {
         var c = run.Counts;
         var duration = run.EndedAt is { } end ? $" in {(end - run.StartedAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s" : "";
         console.MarkupLine($"[bold]Run {run.Id}[/] of link [bold]{Markup.Escape(run.LinkId)}[/] ({run.Kind}, {Markup.Escape(run.Trigger)}): {Status(run.Status)}{duration}");
         if (run.ParentRunId is { } parent)
-            console.MarkupLine($"  parent run: {parent}");
+            console.MarkupLine($"  parent run: {parent}" + (run.RootRunId is { } root && root != parent ? $" · root run: {root}" : "") +
+                (run.CarriesAllFailures ? "" : " · [yellow]carries only part of its parent's failures[/]"));
         if (run.RequestId is { } requestId)
             console.MarkupLine($"  request id: {Markup.Escape(requestId)}");
         console.MarkupLine(
@@ -47,14 +48,30 @@ internal static class RunSummaryView
         {
             console.WriteLine();
             console.MarkupLine("[bold red]Record errors[/], grouped:");
+            var number = 0;
             foreach (var group in groups)
             {
+                number++;
                 var fields = group.Fields.Count == 0 ? "" : $" [[{Markup.Escape(string.Join(", ", group.Fields))}]]";
-                console.MarkupLine($"  [bold]{N(group.Count)} record{(group.Count == 1 ? "" : "s")}[/]: {group.Type} {Markup.Escape(group.Code)} at {Markup.Escape(group.Step ?? "-")}{fields}");
+                console.MarkupLine($"  [[{number}]] [bold]{N(group.Count)} record{(group.Count == 1 ? "" : "s")}[/]: {group.Type} {Markup.Escape(group.Code)} at {Markup.Escape(group.Step ?? "-")}{fields}");
                 console.MarkupLine($"    e.g. {Markup.Escape(group.SampleKey ?? "?")}: {Markup.Escape(group.SampleMessage)}");
                 if (group.Hint is not null)
                     console.MarkupLine($"    [grey]hint: {Markup.Escape(group.Hint)}[/]");
             }
+        }
+        if (lineage is { Children.Count: > 0 })
+        {
+            console.WriteLine();
+            console.MarkupLine("[bold]Recovery runs[/]:");
+            foreach (var child in lineage.Children)
+                console.MarkupLine($"  run {child.Id} ({child.Kind}, of run {child.ParentRunId}): {Status(child.Status)} · failed {N(child.Counts.Failed)}");
+        }
+        if (lineage is { History.Count: > 0 })
+        {
+            console.WriteLine();
+            console.MarkupLine("[bold]History[/]:");
+            foreach (var entry in lineage.History)
+                console.MarkupLine($"  {entry.At:yyyy-MM-dd HH:mm:ss} {Markup.Escape(entry.Message)}");
         }
         if (records.Count > 0)
         {

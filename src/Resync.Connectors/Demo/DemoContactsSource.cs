@@ -11,15 +11,22 @@ namespace Resync.Connectors.Demo;
 /// a few bad records of every kind (too-long phone, blank or malformed email, archived, over-long notes)
 /// and one page that answers with an HTML error page instead of JSON. Supports delta pulls by updated_at.
 /// </summary>
-public sealed class DemoContactsSource(int total, int failingPage) : ISource
+public sealed class DemoContactsSource(int total, int failingPage) : ISource, IResumableSource
 {
     /// <summary>The time the demo's records were last changed: record i at this time plus i minutes.</summary>
     public static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
+        ReadFromAsync(1, context, cancellationToken);
+
+    /// <summary>The pages after the given one (page numbers are the cursors).</summary>
+    public IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
+        ReadFromAsync(int.Parse(cursor, CultureInfo.InvariantCulture) + 1, context, cancellationToken);
+
+    private async IAsyncEnumerable<SourcePage> ReadFromAsync(int firstPage, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pages = (total + context.BatchSize - 1) / context.BatchSize;
-        for (var page = 1; page <= pages; page++)
+        for (var page = firstPage; page <= pages; page++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return page == failingPage ? FailedPage(page) : Page(page, context);

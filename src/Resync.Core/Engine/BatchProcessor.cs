@@ -50,6 +50,14 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
                     level == LoggingLevel.None ? null : new Snapshot(original.Fields, null)));
                 continue;
             }
+            if (original.IgnoreReason is { } skipped)
+            {
+                // Decided before the steps (e.g. a retried record that changed at the source since it failed).
+                ignored++;
+                kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Ignored, null, "source", skipped, [],
+                    level == LoggingLevel.None ? null : new Snapshot(original.Fields, null)));
+                continue;
+            }
             context.Reset(steps.Count == 0 ? original : original.Clone());
             var (result, stepName) = ApplySteps(steps, context);
             warnings += context.Warnings.Count;

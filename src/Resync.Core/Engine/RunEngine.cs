@@ -27,7 +27,10 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         await store.EnsureLinkAsync(link.Id, link.Tenant, cancellationToken);
         var watermark = await store.GetWatermarkAsync(link.Id, cancellationToken);
         var runId = await store.CreateRunAsync(
-            new NewRun(link.Id, link.Tenant, request.Kind, request.Trigger, request.ParentRunId, request.RequestId, RunOwner.Current, clock.GetUtcNow()),
+            new NewRun(link.Id, link.Tenant, request.Kind, request.Trigger, request.ParentRunId, request.RequestId, RunOwner.Current, clock.GetUtcNow())
+            {
+                CarriesAllFailures = request.CarriesAllFailures,
+            },
             cancellationToken);
         progress.RunId = runId;
 
@@ -40,6 +43,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         var context = new SourceContext(link.Id, runId, watermark, link.Settings.BatchSize, clock);
         var batchNumber = 0;
         string? highestWatermark = null;
+        string? lastCursor = null;
         try
         {
             await foreach (var page in link.Source.ReadAsync(context, reading.Token).WithCancellation(reading.Token))
@@ -47,6 +51,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 // A source need not observe the token: once the run is stopped, no page it still yields is taken.
                 reading.Token.ThrowIfCancellationRequested();
                 batchNumber++;
+                lastCursor = page.Cursor;
                 if (page.Failure is { } failure)
                 {
                     await run.PageFailedAsync(batchNumber, page.Cursor, failure);
@@ -76,10 +81,16 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             : cancellationToken.IsCancellationRequested ? RunStatus.Interrupted
             : counts.Failed > 0 || counts.BatchesFailed > 0 ? RunStatus.CompletedWithErrors
             : RunStatus.Succeeded;
-        // The watermark moves only when the run succeeded with no error at all (last successful sync).
-        var newWatermark = status == RunStatus.Succeeded ? highestWatermark : null;
+        // The watermark moves only when a run that read the source afresh succeeded with no error at all (last successful
+        // sync). Retries, replays and resumes redo a parent's failures: their success resolves the parent instead.
+        var newWatermark = status == RunStatus.Succeeded && request.IsRoot ? highestWatermark : null;
         await store.RunFinishedAsync(runId, status, run.SystemError, newWatermark, clock.GetUtcNow(), CancellationToken.None);
-        return new RunResult(runId, status, counts, run.SystemError);
+        return new RunResult(runId, status, counts, run.SystemError)
+        {
+            HighestWatermark = highestWatermark,
+            LastCursor = lastCursor,
+            StoppedPartway = (run.SystemError is not null || status == RunStatus.Interrupted) && (counts.Read > 0 || batchNumber > 1),
+        };
     }
 
     /// <summary>The shared state of one run while its batches are processed in parallel.</summary>
@@ -119,6 +130,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 var (result, systemError) = await _processor.ProcessAsync(runId, work, started, CancellationToken.None);
                 if (systemError is not null)
                     SetSystemError(systemError);
+                else if (link.Settings.SequentialProcessing && result.Failed > 0)
+                    SetSystemError(SequentialStop(result));
 
                 // The worker goes on with the next batch while the store commits this result (group commit); the run
                 // ends only after every result is confirmed (WaitUntilStoredAsync). Until then the batch stays Processing in the store.
@@ -152,6 +165,17 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 throw;
             }
             start.SetResult(StartAsync(work));
+        }
+
+        /// <summary>With sequential processing, order matters: the first data error stops the run, and the rest waits as incomplete.</summary>
+        private ResyncError SequentialStop(BatchResult result)
+        {
+            var first = result.Outcomes.FirstOrDefault(o => o.Kind == Records.OutcomeKind.Failed);
+            var cause = first?.Error;
+            return new ResyncError(ErrorScope.System, cause?.Type ?? ErrorType.Data, Durability.Durable, ErrorCodes.SequentialStop,
+                $"Sequential processing stopped at the first failed record (batch {result.BatchNumber}, record {first?.Key ?? first?.Position.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}): {cause?.Message}",
+                cause?.Step, cause?.Fields ?? [], "Fix the record (resync incomplete edit) or its cause, then retry the incomplete run; later records wait so that order is kept.",
+                clock.GetUtcNow(), 1);
         }
 
         /// <summary>Waits until the store has confirmed every batch result handed to it.</summary>

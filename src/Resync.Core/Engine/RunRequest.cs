@@ -7,4 +7,11 @@ namespace Resync.Core.Engine;
 /// <param name="Trigger">What started it, in words.</param>
 /// <param name="ParentRunId">The run this one retries, replays or resumes.</param>
 /// <param name="RequestId">The caller's X-Request-Id.</param>
-public sealed record RunRequest(RunKind Kind = RunKind.Manual, string Trigger = "manual", long? ParentRunId = null, string? RequestId = null);
+public sealed record RunRequest(RunKind Kind = RunKind.Manual, string Trigger = "manual", long? ParentRunId = null, string? RequestId = null)
+{
+    /// <summary>For Retry, Replay and Resume runs: whether the run carries every failure of its parent.</summary>
+    public bool CarriesAllFailures { get; init; } = true;
+
+    /// <summary>True for runs that read the source afresh (their success moves the watermark); false for runs that redo a parent's failures.</summary>
+    public bool IsRoot => Kind is RunKind.Scheduled or RunKind.Manual or RunKind.Push;
+}

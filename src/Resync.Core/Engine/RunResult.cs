@@ -4,4 +4,14 @@ using Resync.Core.Runs;
 namespace Resync.Core.Engine;
 
 /// <summary>How a run ended.</summary>
-public sealed record RunResult(long RunId, RunStatus Status, RunCounts Counts, ResyncError? SystemError);
+public sealed record RunResult(long RunId, RunStatus Status, RunCounts Counts, ResyncError? SystemError)
+{
+    /// <summary>The highest change marker read (the watermark the run reached), if the source tracks one.</summary>
+    public string? HighestWatermark { get; init; }
+
+    /// <summary>The cursor of the last page read: a resumable source continues after it.</summary>
+    public string? LastCursor { get; init; }
+
+    /// <summary>True when the run stopped after it had begun processing (some batches were read), so a remainder may be left.</summary>
+    public bool StoppedPartway { get; init; }
+}

@@ -23,6 +23,8 @@ public static class ErrorCodes
     public const string Unexpected = "UNEXPECTED";
     public const string Cancelled = "CANCELLED";
     public const string Interrupted = "INTERRUPTED";
+    public const string SequentialStop = "SEQUENTIAL_STOP";
+    public const string Stale = "STALE";
 
     /// <summary>A target found no row to update for the record's key.</summary>
     public const string NotFound = "NOT_FOUND";

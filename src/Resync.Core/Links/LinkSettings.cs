@@ -26,8 +26,20 @@ public sealed record LinkSettings
     /// <summary>Process batches one at a time, in order; the first data error stops the link. The default is false.</summary>
     public bool SequentialProcessing { get; init; }
 
-    /// <summary>Failed runs in a row (Runtime/IncompleteData) before the link is deactivated. The default is 3.</summary>
-    public int MaxConsecutiveErrors { get; init; } = 3;
+    /// <summary>The maximum of consecutive errors when none is set (links that are not pushed to).</summary>
+    public const int DefaultMaxConsecutiveErrors = 3;
+
+    /// <summary>
+    /// Failed runs in a row (Runtime/IncompleteData) before the link is deactivated. The default (null) is 3, or 1 for
+    /// links triggered by pushes, which deactivate at the first such error unless this is set.
+    /// </summary>
+    public int? MaxConsecutiveErrors { get; init; }
+
+    /// <summary>Before a retried record is written, replace its snapshot by the source's current version (keyed sources). The default is true.</summary>
+    public bool StaleProtection { get; init; } = true;
+
+    /// <summary>The delays between attempts after ephemeral failures. The default is 1m, 2m, 5m, 10m, 1h, 3h, 12h, 24h.</summary>
+    public IReadOnlyList<TimeSpan>? BackoffSchedule { get; init; }
 
     /// <summary>Attempts of one source/target call for ephemeral errors. The default is 3.</summary>
     public int CallRetryAttempts { get; init; } = 3;
@@ -48,7 +60,7 @@ public sealed record LinkSettings
             problems.Add($"parallelism must be between 1 and 256, found {Parallelism}");
         if (ReplayMaxAttempts is < 1 or > 100)
             problems.Add($"replay max attempts must be between 1 and 100, found {ReplayMaxAttempts}");
-        if (MaxConsecutiveErrors < 1)
+        if (MaxConsecutiveErrors is < 1)
             problems.Add($"maxConsecutiveErrors must be at least 1, found {MaxConsecutiveErrors}");
         if (CallRetryAttempts is < 1 or > 20)
             problems.Add($"retry attempts must be between 1 and 20, found {CallRetryAttempts}");

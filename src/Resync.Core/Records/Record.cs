@@ -33,8 +33,14 @@ public sealed class Record
     /// </summary>
     public ErrorClassification? ReadError { get; init; }
 
+    /// <summary>
+    /// Why this record must not be written, decided before the steps (e.g. "stale: changed at the source since the
+    /// failure"), or null. Such a record counts as read and Ignored at step <c>source</c>.
+    /// </summary>
+    public string? IgnoreReason { get; init; }
+
     /// <summary>A copy whose fields can be changed without touching this one (the "before" snapshot stays intact).</summary>
-    public Record Clone() => new(Key, new Dictionary<string, object?>(Fields, Fields.Comparer)) { ReadError = ReadError };
+    public Record Clone() => new(Key, new Dictionary<string, object?>(Fields, Fields.Comparer)) { ReadError = ReadError, IgnoreReason = IgnoreReason };
 
     /// <summary>A record the source could not read: it fails with <paramref name="error"/>; <paramref name="raw"/> is kept as its snapshot.</summary>
     public static Record Unreadable(ErrorClassification error, Dictionary<string, object?> raw, string? key = null) =>

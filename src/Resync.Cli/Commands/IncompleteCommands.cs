@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Resync.Cli.Output;
+using Resync.Core.Records;
+using Resync.Core.Recovery;
+using Resync.Core.Storage;
+using Spectre.Console;
+
+namespace Resync.Cli.Commands;
+
+/// <summary><c>resync incomplete list|show|retry|edit|discard</c>: the remainders of runs that stopped partway.</summary>
+internal static class IncompleteCommands
+{
+    public static async Task<int> ListAsync(string? db, bool all, bool json, CancellationToken cancellationToken)
+    {
+        await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        var statuses = all ? Enum.GetValues<IncompleteStatus>() : null;
+        var items = await store.ListIncompleteAsync(new IncompleteFilter(Statuses: statuses, Limit: 1000), cancellationToken);
+        if (json)
+        {
+            Console.Out.WriteLine(new JsonObject { ["incomplete"] = JsonSerializer.SerializeToNode(items, RunDocument.Options) }.ToJsonString(RunDocument.Options));
+            return ExitCodes.Succeeded;
+        }
+        if (items.Count == 0)
+        {
+            AnsiConsole.MarkupLine(all ? "No incomplete runs." : "No open incomplete runs (use --all to see resolved and discarded ones).");
+            return ExitCodes.Succeeded;
+        }
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("id").AddColumn("run").AddColumn("link").AddColumn("status")
+            .AddColumn("why it stopped").AddColumn("attempts").AddColumn("next attempt (UTC)");
+        foreach (var item in items)
+        {
+            table.AddRow(item.Id.ToString(CultureInfo.InvariantCulture), item.RunId.ToString(CultureInfo.InvariantCulture), Markup.Escape(item.LinkId),
+                item.Status.ToString(), Markup.Escape($"{item.Error.Type} {item.Error.Code}: {item.Error.Message}"),
+                item.Attempts.ToString(CultureInfo.InvariantCulture), item.NextAttemptAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-");
+        }
+        AnsiConsole.Write(table);
+        return ExitCodes.Succeeded;
+    }
+
+    public static async Task<int> ShowAsync(string? db, long id, bool json, CancellationToken cancellationToken)
+    {
+        await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        var item = await Get(store, id, cancellationToken);
+        var records = await store.ListRecordsAsync(item.RunId, new RecordFilter(OutcomeKind.Failed, 0, 200), cancellationToken);
+        var edits = await store.GetIncompleteEditsAsync(id, cancellationToken);
+        if (json)
+        {
+            var document = JsonSerializer.SerializeToNode(item, RunDocument.Options)!.AsObject();
+            document["records"] = new JsonArray([.. records.Select(r => (JsonNode)new JsonObject
+            {
+                ["batch"] = r.BatchNumber,
+                ["position"] = r.Position,
+                ["key"] = r.Key,
+                ["error"] = RunDocument.Error(r.Error),
+                ["values"] = JsonNode.Parse(edits.GetValueOrDefault((r.BatchNumber, r.Position)) ?? r.BeforeJson ?? "null"),
+                ["edited"] = edits.ContainsKey((r.BatchNumber, r.Position)),
+            })]);
+            Console.Out.WriteLine(document.ToJsonString(RunDocument.Options));
+            return ExitCodes.Succeeded;
+        }
+        AnsiConsole.MarkupLine($"[bold]Incomplete run {item.Id}[/] — remainder of run {item.RunId} of link [bold]{Markup.Escape(item.LinkId)}[/]: {item.Status}");
+        AnsiConsole.MarkupLine($"  stopped by {item.Error.Type} ({item.Error.Durability.ToString().ToLowerInvariant()}) {Markup.Escape(item.Error.Code)}: {Markup.Escape(item.Error.Message)}");
+        if (item.Error.Hint is { } hint)
+            AnsiConsole.MarkupLine($"  [grey]hint: {Markup.Escape(hint)}[/]");
+        AnsiConsole.MarkupLine($"  attempts {item.Attempts}" + (item.NextAttemptAt is { } next ? $" · next automatic attempt {next:yyyy-MM-dd HH:mm:ss} UTC" : "") +
+            (item.ResumeCursor is { } cursor ? $" · unread pages after cursor {Markup.Escape(cursor)}" : ""));
+        if (item.Note is { } note)
+            AnsiConsole.MarkupLine($"  note: {Markup.Escape(note)}");
+        AnsiConsole.MarkupLine($"  {records.Count} failed record(s) in it{(edits.Count > 0 ? $", {edits.Count} edited" : "")}:");
+        foreach (var record in records)
+        {
+            var values = edits.GetValueOrDefault((record.BatchNumber, record.Position)) ?? record.BeforeJson ?? "(no snapshot)";
+            AnsiConsole.MarkupLine($"    batch {record.BatchNumber} position {record.Position} [bold]{Markup.Escape(record.Key ?? "-")}[/]" +
+                $"{(edits.ContainsKey((record.BatchNumber, record.Position)) ? " [green](edited)[/]" : "")}: {Markup.Escape(record.Error?.Message ?? "")}");
+            AnsiConsole.MarkupLine($"      [grey]{Markup.Escape(values)}[/]");
+        }
+        AnsiConsole.MarkupLine($"[grey]Fix a record: resync incomplete edit {id} --batch B --position P --set field=value · retry: resync incomplete retry {id} · discard: resync incomplete discard {id}[/]");
+        return ExitCodes.Succeeded;
+    }
+
+    public static async Task<int> RetryAsync(string? db, IReadOnlyList<long> ids, bool all, bool json, CancellationToken cancellationToken)
+    {
+        await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        var targets = await Select(store, ids, all, cancellationToken);
+        var exit = ExitCodes.Succeeded;
+        foreach (var item in targets)
+        {
+            var link = await LinkLoader.ForLinkAsync(store, item.LinkId, cancellationToken);
+            await using var target = link.Target;
+            var runner = new LinkRunner(store, store, store, TimeProvider.System);
+            if (!json)
+                AnsiConsole.MarkupLine($"Retrying incomplete run {item.Id} (remainder of run {item.RunId})…");
+            var code = await RunReport.FollowAsync(store, link, json, progress => runner.RetryIncompleteAsync(link, item.Id, progress, cancellationToken));
+            exit = Math.Max(exit, code);
+        }
+        return exit;
+    }
+
+    public static async Task<int> EditAsync(string? db, long id, int batch, int position, IReadOnlyList<string> assignments, IReadOnlyList<string> removals, CancellationToken cancellationToken)
+    {
+        if (assignments.Count == 0 && removals.Count == 0)
+            throw new CliException(ExitCodes.Usage, "Say what to change: --set field=value (repeatable) and/or --unset field.");
+        await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        var item = await Get(store, id, cancellationToken);
+        var edits = await store.GetIncompleteEditsAsync(id, cancellationToken);
+        var record = (await store.ListRecordsAsync(item.RunId, new RecordFilter(OutcomeKind.Failed, 0, 100_000, batch), cancellationToken)).FirstOrDefault(r => r.Position == position)
+            ?? throw new CliException(ExitCodes.Usage, $"Incomplete run {id} has no failed record at batch {batch}, position {position} (see `resync incomplete show {id}`).");
+        var json = edits.GetValueOrDefault((batch, position)) ?? record.BeforeJson
+            ?? throw new CliException(ExitCodes.Usage, $"The record at batch {batch}, position {position} has no snapshot to edit (logging level None).");
+        var fields = RecordJson.ToFields(json);
+        foreach (var assignment in assignments)
+        {
+            var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+                throw new CliException(ExitCodes.Usage, $"'{assignment}' is not field=value.");
+            fields[assignment[..equals]] = assignment[(equals + 1)..];
+        }
+        foreach (var removal in removals)
+            fields.Remove(removal);
+        var runner = new LinkRunner(store, store, store, TimeProvider.System);
+        await runner.EditIncompleteRecordAsync(id, batch, position, fields, cancellationToken);
+        AnsiConsole.MarkupLine($"Edited record {Markup.Escape(record.Key ?? "-")} of incomplete run {id}; it is written with these values at the next retry:");
+        AnsiConsole.MarkupLine($"  {Markup.Escape(RecordJson.Serialize(fields))}");
+        return ExitCodes.Succeeded;
+    }
+
+    public static async Task<int> DiscardAsync(string? db, IReadOnlyList<long> ids, bool all, string? reason, CancellationToken cancellationToken)
+    {
+        await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        var runner = new LinkRunner(store, store, store, TimeProvider.System);
+        foreach (var item in await Select(store, ids, all, cancellationToken))
+        {
+            await runner.DiscardIncompleteAsync(item.Id, reason, cancellationToken);
+            AnsiConsole.MarkupLine($"Discarded incomplete run {item.Id} (remainder of run {item.RunId}); the run's history says so.");
+        }
+        return ExitCodes.Succeeded;
+    }
+
+    private static async Task<IReadOnlyList<IncompleteRunView>> Select(IRecoveryStore store, IReadOnlyList<long> ids, bool all, CancellationToken cancellationToken)
+    {
+        if (all == (ids.Count > 0))
+            throw new CliException(ExitCodes.Usage, "Give incomplete run ids, or --all for every open one.");
+        if (all)
+            return await store.ListIncompleteAsync(new IncompleteFilter(Limit: 100_000), cancellationToken);
+        var items = new List<IncompleteRunView>();
+        foreach (var id in ids)
+        {
+            var item = await Get(store, id, cancellationToken);
+            if (item.Status is IncompleteStatus.Resolved or IncompleteStatus.Discarded)
+                throw new CliException(ExitCodes.Usage, $"Incomplete run {id} is {item.Status.ToString().ToLowerInvariant()} already.");
+            items.Add(item);
+        }
+        return items;
+    }
+
+    private static async Task<IncompleteRunView> Get(IRecoveryStore store, long id, CancellationToken cancellationToken) =>
+        await store.GetIncompleteAsync(id, cancellationToken)
+        ?? throw new CliException(ExitCodes.Usage, $"There is no incomplete run {id}.", "List them with: resync incomplete list");
+}

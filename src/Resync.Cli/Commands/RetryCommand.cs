@@ -1,0 +1,58 @@
+using Resync.Core.Recovery;
+using Resync.Core.Storage;
+using Spectre.Console;
+
+namespace Resync.Cli.Commands;
+
+/// <summary><c>resync retry &lt;run-id&gt; [--group N]</c>: Retry Failures of a run, or of one of its error groups.</summary>
+internal static class RetryCommand
+{
+    public static async Task<int> RunAsync(string? db, long runId, int? groupNumber, bool json, CancellationToken cancellationToken)
+    {
+        await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        var run = await store.GetRunAsync(runId, cancellationToken)
+            ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.FilePath}.", "List runs with: resync runs");
+        var group = groupNumber is { } number ? await GroupAsync(store, runId, number, cancellationToken) : null;
+        var link = await LinkLoader.ForLinkAsync(store, run.LinkId, cancellationToken);
+        await using var target = link.Target;
+        var runner = new LinkRunner(store, store, store, TimeProvider.System);
+
+        RecoveryPlan plan;
+        try
+        {
+            plan = await runner.PlanRetryAsync(runId, group, cancellationToken);
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new CliException(ExitCodes.Usage, exception.Message);
+        }
+        if (plan.IsEmpty)
+            throw new CliException(ExitCodes.Usage, plan.NotRetriable > 0 ? $"Run {runId} has nothing that can be retried. {plan.Limitation}" : $"Run {runId} has no failures to retry.");
+        if (!json)
+        {
+            AnsiConsole.MarkupLine($"Retrying run {runId}: {plan.FailedBatches.Count} failed batch(es) fetched again, {plan.Records} failed record(s) from snapshots" +
+                (group is null ? "." : $" in error group {Markup.Escape(group.Code)} at {Markup.Escape(group.Step ?? "-")}."));
+            if (plan.Limitation is { } limitation)
+                AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(limitation)}[/]");
+        }
+        return await RunReport.FollowAsync(store, link, json,
+            progress => runner.RetryFailuresAsync(link, runId, group, progress, cancellationToken),
+            _ => RootNoteAsync(store, run));
+    }
+
+    private static async Task<ErrorGroupKey> GroupAsync(IRunQueries store, long runId, int number, CancellationToken cancellationToken)
+    {
+        var groups = await store.ListErrorGroupsAsync(runId, cancellationToken);
+        if (number < 1 || number > groups.Count)
+            throw new CliException(ExitCodes.Usage, $"Run {runId} has {groups.Count} error group(s); --group takes 1 to {groups.Count} (as numbered by `resync show {runId}`).");
+        var g = groups[number - 1];
+        return new ErrorGroupKey(g.Type, g.Code, g.Step, g.Fields);
+    }
+
+    private static async Task<IReadOnlyList<string>> RootNoteAsync(IRunQueries store, RunView parent)
+    {
+        var rootId = parent.RootRunId ?? parent.Id;
+        var root = await store.GetRunAsync(rootId, CancellationToken.None);
+        return root is null ? [] : [$"Root run {rootId} is now {root.Status}{(root.Status == Core.Runs.RunStatus.Succeeded ? " (its history keeps the original failure)." : ".")}"];
+    }
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+using Resync.Cli.Output;
+using Resync.Core.Engine;
+using Resync.Core.Links;
+using Resync.Core.Records;
+using Resync.Core.Runs;
+using Resync.Storage.Sqlite;
+using Spectre.Console;
+
+namespace Resync.Cli.Commands;
+
+/// <summary>Shows a run while it goes (live counts) and its summary when it has ended; gives the command's exit code.</summary>
+internal static class RunReport
+{
+    /// <summary>Runs <paramref name="start"/> with a live display (unless JSON is asked for), then prints the run's summary.</summary>
+    public static async Task<int> FollowAsync(SqliteRunStore store, Link link, bool json, Func<RunProgress, Task<RunResult>> start, Func<RunResult, Task<IReadOnlyList<string>>>? notes = null)
+    {
+        var progress = new RunProgress();
+        var running = start(progress);
+        if (!json)
+            await ShowProgressAsync(link, progress, running);
+        var result = await running;
+        return await PrintAsync(store, result.RunId, json, notes is null ? [] : await notes(result));
+    }
+
+    public static async Task<int> PrintAsync(SqliteRunStore store, long runId, bool json, IEnumerable<string> notes)
+    {
+        var view = (await store.GetRunAsync(runId, CancellationToken.None))!;
+        var groups = await store.ListErrorGroupsAsync(runId, CancellationToken.None);
+        var lineage = await RunLineage.ReadAsync(store, view, CancellationToken.None);
+        if (json)
+        {
+            var document = RunDocument.Build(view, groups, lineage: lineage);
+            Console.Out.WriteLine(document.ToJsonString(RunDocument.Options));
+        }
+        else
+        {
+            var samples = await store.ListRecordsAsync(runId, new Core.Storage.RecordFilter(OutcomeKind.Failed, Limit: 3), CancellationToken.None);
+            AnsiConsole.WriteLine();
+            RunSummaryView.Write(AnsiConsole.Console, view, groups, samples, lineage);
+            foreach (var note in notes)
+                AnsiConsole.MarkupLine(Markup.Escape(note));
+            AnsiConsole.MarkupLine($"[grey]Details: resync show {view.Id} --records failed   ·   state: {Markup.Escape(store.FilePath)}[/]");
+        }
+        return ExitCodeOf(view.Status);
+    }
+
+    public static int ExitCodeOf(RunStatus status) => status switch
+    {
+        RunStatus.Succeeded => ExitCodes.Succeeded,
+        RunStatus.CompletedWithErrors => ExitCodes.CompletedWithErrors,
+        _ => ExitCodes.Failed,
+    };
+
+    private static async Task ShowProgressAsync(Link link, RunProgress progress, Task running)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        string Line()
+        {
+            var c = progress.Snapshot();
+            var seconds = Math.Max(TimeProvider.System.GetElapsedTime(started).TotalSeconds, 0.001);
+            return string.Create(CultureInfo.InvariantCulture,
+                $"run {progress.RunId} · {link.Id} · {c.Read / seconds:N0} records/s · read {c.Read:N0} · succeeded {c.Succeeded:N0} · failed {c.Failed:N0} · ignored {c.Ignored:N0} · warnings {c.Warnings:N0} · batches {c.BatchesTotal:N0} ({c.BatchesFailed} failed)");
+        }
+
+        if (Console.IsOutputRedirected)
+        {
+            // Logs and CI: a plain line every two seconds instead of a redrawn display.
+            while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(2))) != running)
+                Console.Out.WriteLine(Line());
+            return;
+        }
+        await AnsiConsole.Live(new Markup(Markup.Escape(Line()))).StartAsync(async live =>
+        {
+            while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(250))) != running)
+                live.UpdateTarget(new Markup(Markup.Escape(Line())));
+            live.UpdateTarget(new Markup(Markup.Escape(Line())));
+        });
+    }
+}

@@ -1,0 +1,13 @@
+using Resync.Core.Errors;
+
+namespace Resync.Core.Recovery;
+
+/// <summary>A notification that something needs attention (a link deactivated, a run parked for a person).</summary>
+/// <param name="Kind">What happened, e.g. <c>link-deactivated</c>.</param>
+/// <param name="LinkId">The link.</param>
+/// <param name="Tenant">The link's tenant.</param>
+/// <param name="RunId">The run concerned.</param>
+/// <param name="Message">What happened, in words.</param>
+/// <param name="Error">The error behind it, if any.</param>
+/// <param name="At">When.</param>
+public sealed record Alert(string Kind, string LinkId, string Tenant, long? RunId, string Message, ResyncError? Error, DateTimeOffset At);

@@ -1,0 +1,197 @@
+using System.Globalization;
+using Resync.Core.Engine;
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Policies;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+
+namespace Resync.Core.Recovery;
+
+/// <summary>
+/// Runs links and recovers them: the one place the CLI, the API, the scheduler and the dashboard go through.
+/// After a run it replays failed records (automated replay), parks the remainder of a run that stopped partway
+/// (incomplete runs), and keeps the link's health (backoff, consecutive errors, deactivation). It also carries
+/// out the manual recoveries: Retry Failures (of a whole run or one error group), and retrying, editing and
+/// discarding incomplete runs. Every recovery run links to its parent, and its success resolves the chain.
+/// </summary>
+public sealed class LinkRunner
+{
+    private readonly IRunStore _store;
+    private readonly IRunQueries _queries;
+    private readonly IRecoveryStore _recovery;
+    private readonly TimeProvider _clock;
+    private readonly IAlertSink? _alerts;
+    private readonly RunEngine _engine;
+    private readonly RecoveryPlanner _planner;
+
+    public LinkRunner(IRunStore store, IRunQueries queries, IRecoveryStore recovery, TimeProvider clock, IAlertSink? alerts = null, IBatchDispatcherFactory? dispatchers = null)
+    {
+        _store = store;
+        _queries = queries;
+        _recovery = recovery;
+        _clock = clock;
+        _alerts = alerts;
+        _engine = new RunEngine(store, clock, dispatchers);
+        _planner = new RecoveryPlanner(queries);
+    }
+
+    /// <summary>A run that reads the source afresh (scheduled, manual, push), and what follows it automatically.</summary>
+    public async Task<LinkRunOutcome> RunAsync(Link link, RunRequest request, RunProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        var result = await _engine.RunAsync(link, request, progress, cancellationToken);
+        if (result.Status != RunStatus.Succeeded && result.HighestWatermark is { } reached && request.IsRoot)
+            await _recovery.SetPendingWatermarkAsync(result.RunId, reached, CancellationToken.None);
+
+        var incomplete = await ParkIfStoppedPartwayAsync(link, result, attempts: 0);
+        var replays = await ReplayAsync(link, result, cancellationToken);
+        var health = await UpdateHealthAsync(link, result, parked: incomplete is not null);
+        return new LinkRunOutcome(result, replays, incomplete, health);
+    }
+
+    /// <summary>What Retry Failures of a run (or of one of its error groups) would carry, without running it.</summary>
+    public Task<RecoveryPlan> PlanRetryAsync(long runId, ErrorGroupKey? group = null, CancellationToken cancellationToken = default) =>
+        _planner.PlanAsync(runId, group is null ? RecoveryScope.AllFailures : RecoveryScope.ErrorGroup, group, null, cancellationToken);
+
+    /// <summary>
+    /// Retry Failures: a Retry run holding the run's failed batches (fetched again by cursor) and its loose failed
+    /// records (from snapshots), or only one error group's records. Throws <see cref="NothingToRetryException"/> when
+    /// nothing can be carried, saying why.
+    /// </summary>
+    public async Task<RunResult> RetryFailuresAsync(Link link, long runId, ErrorGroupKey? group = null, RunProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        var plan = await PlanRetryAsync(runId, group, cancellationToken);
+        EnsureSomethingToCarry(plan, runId);
+        var trigger = group is null ? $"retry failures of run {runId}" : $"retry error group {group.Code} at {group.Step} of run {runId}";
+        return await RecoverAsync(link, plan, RunKind.Retry, trigger, group, new Dictionary<(int, int), string>(), progress, cancellationToken);
+    }
+
+    /// <summary>Retries an incomplete run now (a person's action, or the scheduler's when its attempt is due).</summary>
+    public async Task<RunResult> RetryIncompleteAsync(Link link, long incompleteId, RunProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        var incomplete = await OpenIncompleteAsync(incompleteId, cancellationToken);
+        var plan = await _planner.PlanAsync(incomplete.RunId, RecoveryScope.Remainder, null, incomplete.ResumeCursor, cancellationToken);
+        var edits = await _recovery.GetIncompleteEditsAsync(incompleteId, cancellationToken);
+        var result = await RecoverAsync(link, plan, RunKind.Resume, $"resume incomplete run {incompleteId}", null, edits, progress, cancellationToken);
+
+        // The remainder now lives in the resume run: this incomplete run is done; what the resume could not finish is its own.
+        await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Resolved, incomplete.Attempts + 1, null, result.RunId, null, CancellationToken.None);
+        await ParkIfStoppedPartwayAsync(link, result, incomplete.Attempts + 1);
+        return result;
+    }
+
+    /// <summary>Changes one record of an incomplete run; its next retry writes these values instead of the snapshot.</summary>
+    public async Task EditIncompleteRecordAsync(long incompleteId, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, CancellationToken cancellationToken = default)
+    {
+        var incomplete = await OpenIncompleteAsync(incompleteId, cancellationToken);
+        var failed = await _queries.ListRecordsAsync(incomplete.RunId, new RecordFilter(Records.OutcomeKind.Failed, 0, 100_000, batchNumber), cancellationToken);
+        if (!failed.Any(r => r.Position == position))
+            throw new KeyNotFoundException($"Incomplete run {incompleteId} has no failed record at batch {batchNumber}, position {position}.");
+        await _recovery.EditIncompleteRecordAsync(incompleteId, batchNumber, position, fields, _clock.GetUtcNow(), cancellationToken);
+    }
+
+    /// <summary>Discards an incomplete run: its remainder will not be processed; the run's history says so.</summary>
+    public async Task DiscardIncompleteAsync(long incompleteId, string? reason, CancellationToken cancellationToken = default)
+    {
+        var incomplete = await OpenIncompleteAsync(incompleteId, cancellationToken);
+        await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Discarded, incomplete.Attempts, null, null, reason ?? "discarded by a person", cancellationToken);
+    }
+
+    private async Task<IncompleteRunView> OpenIncompleteAsync(long incompleteId, CancellationToken cancellationToken)
+    {
+        var incomplete = await _recovery.GetIncompleteAsync(incompleteId, cancellationToken)
+            ?? throw new KeyNotFoundException($"There is no incomplete run {incompleteId}.");
+        if (incomplete.Status is IncompleteStatus.Resolved or IncompleteStatus.Discarded)
+            throw new InvalidOperationException($"Incomplete run {incompleteId} is {incomplete.Status.ToString().ToLowerInvariant()} already.");
+        return incomplete;
+    }
+
+    private async Task<RunResult> RecoverAsync(Link link, RecoveryPlan plan, RunKind kind, string trigger, ErrorGroupKey? group,
+        IReadOnlyDictionary<(int Batch, int Position), string> edits, RunProgress? progress, CancellationToken cancellationToken)
+    {
+        var source = new RecoverySource(link.Source, _queries, plan, group, edits, link.Settings.StaleProtection);
+        var request = new RunRequest(kind, trigger, plan.ParentRunId) { CarriesAllFailures = plan.CarriesAllFailures };
+        var result = await _engine.RunAsync(link.WithSource(source), request, progress, cancellationToken);
+        if (result.Status == RunStatus.Succeeded)
+            await _recovery.ResolveChainAsync(result.RunId, _clock.GetUtcNow(), CancellationToken.None);
+        return result;
+    }
+
+    private async Task<IReadOnlyList<RunResult>> ReplayAsync(Link link, RunResult result, CancellationToken cancellationToken)
+    {
+        var replays = new List<RunResult>();
+        if (!link.Settings.AutomatedReplay)
+            return replays;
+        var last = result;
+        // Only records failed: each Replay carries the records still failing, until all succeed or attempts run out.
+        while (replays.Count < link.Settings.ReplayMaxAttempts && last.SystemError is null && last.Counts.Failed > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            var plan = await _planner.PlanAsync(last.RunId, RecoveryScope.FailedRecords, null, null, cancellationToken);
+            if (plan.Records == 0)
+                break;
+            last = await RecoverAsync(link, plan, RunKind.Replay, $"automated replay {replays.Count + 1} of {link.Settings.ReplayMaxAttempts}", null,
+                new Dictionary<(int, int), string>(), null, cancellationToken);
+            replays.Add(last);
+        }
+        return replays;
+    }
+
+    private async Task<long?> ParkIfStoppedPartwayAsync(Link link, RunResult result, int attempts)
+    {
+        if (!result.StoppedPartway || !link.Settings.StoreIncompleteRuns || result.SystemError is not { } error)
+            return null;
+        var now = _clock.GetUtcNow();
+        var schedule = Schedule(link);
+        var next = error.Durability == Durability.Ephemeral ? schedule.DelayAfter(attempts + 1) : null;
+        var status = next is null ? IncompleteStatus.Waiting : IncompleteStatus.Scheduled;
+        var resume = link.Source is Sdk.IResumableSource ? result.LastCursor : null;
+        var note = error.Durability == Durability.Ephemeral && next is null
+            ? $"Automatic attempts used up ({attempts}); waiting for a person."
+            : null;
+        var id = await _recovery.ParkAsync(new IncompleteRunView(0, result.RunId, link.Id, link.Tenant, status, error, resume, attempts,
+            next is { } delay ? now + delay : null, now, null, note, 0), CancellationToken.None);
+        if (status == IncompleteStatus.Waiting)
+        {
+            await RaiseAsync(new Alert(AlertKinds.WaitingForAPerson, link.Id, link.Tenant, result.RunId,
+                $"Run {result.RunId} of link '{link.Id}' stopped partway ({error.Code}: {error.Message}); its remainder is incomplete run {id}, waiting for a person. {error.Hint}",
+                error, now));
+        }
+        return id;
+    }
+
+    private async Task<LinkHealth> UpdateHealthAsync(Link link, RunResult result, bool parked)
+    {
+        var current = (await _recovery.GetLinkAsync(link.Id, CancellationToken.None))?.Health ?? LinkHealth.Healthy;
+        var now = _clock.GetUtcNow();
+        var decision = LinkHealthPolicy.After(current, link, result, parked, Schedule(link), now);
+        if (decision.Health != current)
+            await _recovery.UpdateLinkHealthAsync(link.Id, decision.Health, CancellationToken.None);
+        if (decision.AlertKind is { } kind)
+        {
+            if (kind == AlertKinds.LinkDeactivated)
+                await _recovery.AddRunEventAsync(new RunEvent(result.RunId, now, RunEventKinds.LinkDeactivated, decision.AlertMessage!), CancellationToken.None);
+            await RaiseAsync(new Alert(kind, link.Id, link.Tenant, result.RunId, decision.AlertMessage!, result.SystemError, now));
+        }
+        return decision.Health;
+    }
+
+    private async Task RaiseAsync(Alert alert)
+    {
+        if (alert.RunId is { } runId)
+            await _recovery.AddRunEventAsync(new RunEvent(runId, alert.At, RunEventKinds.Alert, $"{alert.Kind}: {alert.Message}"), CancellationToken.None);
+        if (_alerts is not null)
+            await _alerts.RaiseAsync(alert, CancellationToken.None);
+    }
+
+    private static BackoffSchedule Schedule(Link link) =>
+        link.Settings.BackoffSchedule is { Count: > 0 } delays ? new BackoffSchedule(delays) : BackoffSchedule.Default;
+
+    private static void EnsureSomethingToCarry(RecoveryPlan plan, long runId)
+    {
+        if (!plan.IsEmpty)
+            return;
+        throw new NothingToRetryException(plan.NotRetriable > 0
+            ? $"Run {runId} has nothing that can be retried. {plan.Limitation}"
+            : string.Create(CultureInfo.InvariantCulture, $"Run {runId} has no failures to retry."));
+    }
+}

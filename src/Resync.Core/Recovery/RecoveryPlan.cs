@@ -1,0 +1,30 @@
+namespace Resync.Core.Recovery;
+
+/// <summary>
+/// What a recovery run (Retry, Replay, Resume) will carry, worked out before it starts, so that a person is
+/// told plainly what can and cannot be retried.
+/// </summary>
+/// <param name="ParentRunId">The run whose failures are carried.</param>
+/// <param name="Scope">Which failures.</param>
+/// <param name="FailedBatches">Batches that failed as a whole: number and cursor.</param>
+/// <param name="Records">Loose failed records that will be rebuilt from snapshots.</param>
+/// <param name="NotRetriable">Failed records that cannot be carried (no snapshot: logging level None; or unreadable at the source).</param>
+/// <param name="ResumeCursor">For a remainder: read the pages after this cursor (null: nothing to read, or the source cannot resume).</param>
+/// <param name="CarriesAllFailures">Whether the run's success would mean every failure of the parent is fixed.</param>
+public sealed record RecoveryPlan(
+    long ParentRunId,
+    RecoveryScope Scope,
+    IReadOnlyList<(int Number, string? Cursor)> FailedBatches,
+    long Records,
+    long NotRetriable,
+    string? ResumeCursor,
+    bool CarriesAllFailures)
+{
+    /// <summary>True when the run would carry nothing at all.</summary>
+    public bool IsEmpty => FailedBatches.Count == 0 && Records == 0 && ResumeCursor is null;
+
+    /// <summary>Why some failures cannot be carried, in words, or null.</summary>
+    public string? Limitation => NotRetriable == 0 ? null
+        : $"{NotRetriable} failed record{(NotRetriable == 1 ? "" : "s")} cannot be retried one by one: no snapshot was kept (logging level None) or the source could not read them. " +
+          "Failed batches are still fetched again; to retry single records, set settings.loggingLevel to errors (the default) or all.";
+}

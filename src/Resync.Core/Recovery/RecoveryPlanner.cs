@@ -1,0 +1,70 @@
+using Resync.Core.Records;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+
+namespace Resync.Core.Recovery;
+
+/// <summary>Works out what a recovery run of a run would carry, by reading the run's batches and failed records (paged).</summary>
+internal sealed class RecoveryPlanner(IRunQueries queries)
+{
+    private const int PageSize = 1000;
+
+    public async Task<RecoveryPlan> PlanAsync(long runId, RecoveryScope scope, ErrorGroupKey? group, string? resumeCursor, CancellationToken cancellationToken)
+    {
+        var run = await queries.GetRunAsync(runId, cancellationToken)
+            ?? throw new KeyNotFoundException($"There is no run {runId}.");
+        if (run.Status == RunStatus.Running)
+            throw new InvalidOperationException($"Run {runId} is still running; its failures can be retried once it has ended.");
+
+        var failedBatches = await FailedBatchesAsync(runId, cancellationToken);
+        var failedBatchNumbers = failedBatches.Select(b => b.Number).ToHashSet();
+        long records = 0, notRetriable = 0, outsideScope = 0;
+        await foreach (var record in FailedRecordsAsync(queries, runId, cancellationToken))
+        {
+            if (failedBatchNumbers.Contains(record.BatchNumber))
+                continue; // carried with its batch
+            if (scope == RecoveryScope.ErrorGroup && (record.Error is null || !group!.Matches(record.Error)))
+            {
+                outsideScope++;
+                continue;
+            }
+            if (IsRetriable(record))
+                records++;
+            else
+                notRetriable++;
+        }
+
+        var carriedBatches = scope is RecoveryScope.AllFailures or RecoveryScope.Remainder ? failedBatches : [];
+        var carriesAll = notRetriable == 0 && outsideScope == 0 && carriedBatches.Count == failedBatches.Count
+            // A run that stopped partway left pages unread: only a resume that reads them carries everything.
+            && (run.SystemError is null || scope == RecoveryScope.Remainder && resumeCursor is not null || run.Counts.BatchesTotal == 0);
+        return new RecoveryPlan(runId, scope, carriedBatches, records, notRetriable, scope == RecoveryScope.Remainder ? resumeCursor : null, carriesAll);
+    }
+
+    /// <summary>A failed record can be rebuilt from its snapshot unless none was kept or the source could not read it.</summary>
+    internal static bool IsRetriable(RecordView record) => record.BeforeJson is not null && record.Error?.Step != "source";
+
+    internal static async IAsyncEnumerable<RecordView> FailedRecordsAsync(IRunQueries queries, long runId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (var offset = 0; ; offset += PageSize)
+        {
+            var page = await queries.ListRecordsAsync(runId, new RecordFilter(OutcomeKind.Failed, offset, PageSize), cancellationToken);
+            foreach (var record in page)
+                yield return record;
+            if (page.Count < PageSize)
+                yield break;
+        }
+    }
+
+    private async Task<List<(int Number, string? Cursor)>> FailedBatchesAsync(long runId, CancellationToken cancellationToken)
+    {
+        var failed = new List<(int, string?)>();
+        for (var offset = 0; ; offset += PageSize)
+        {
+            var page = await queries.ListBatchesAsync(runId, offset, PageSize, cancellationToken);
+            failed.AddRange(page.Where(b => b.Status is BatchStatus.Failed or BatchStatus.Interrupted).Select(b => (b.Number, b.Cursor)));
+            if (page.Count < PageSize)
+                return failed;
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Resync.Core.Records;
+using Resync.Core.Sdk;
+using Resync.Core.Storage;
+
+namespace Resync.Core.Recovery;
+
+/// <summary>
+/// The source of a recovery run: first the parent's failed batches, fetched again by cursor from the link's
+/// source (or rebuilt from their records' snapshots where the source cannot fetch a page again, e.g. pushes);
+/// then the loose failed records, rebuilt from snapshots (edited values win; with stale protection, a keyed
+/// source's current version replaces the snapshot); then, for a remainder, the pages never read.
+/// </summary>
+internal sealed class RecoverySource(
+    ISource original,
+    IRunQueries queries,
+    RecoveryPlan plan,
+    ErrorGroupKey? group,
+    IReadOnlyDictionary<(int Batch, int Position), string> edits,
+    bool staleProtection) : ISource
+{
+    /// <summary>Cursors of pages rebuilt from snapshots start with this; the link's source never sees them.</summary>
+    internal const string SnapshotCursorPrefix = "snapshots:";
+
+    public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var failedBatches = plan.FailedBatches.Select(b => b.Number).ToHashSet();
+        foreach (var (number, cursor) in plan.FailedBatches)
+            yield return await RefetchAsync(number, cursor, context, cancellationToken);
+
+        if (plan.Records > 0)
+        {
+            var pending = new List<Record>(context.BatchSize);
+            var firstOrigin = "";
+            await foreach (var failed in RecoveryPlanner.FailedRecordsAsync(queries, plan.ParentRunId, cancellationToken))
+            {
+                if (failedBatches.Contains(failed.BatchNumber) || !RecoveryPlanner.IsRetriable(failed)
+                    || (group is not null && (failed.Error is null || !group.Matches(failed.Error))))
+                    continue;
+                if (pending.Count == 0)
+                    firstOrigin = $"{failed.BatchNumber}.{failed.Position}";
+                pending.Add(await RebuildAsync(failed, context, cancellationToken));
+                if (pending.Count == context.BatchSize)
+                {
+                    yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
+                    pending = new List<Record>(context.BatchSize);
+                }
+            }
+            if (pending.Count > 0)
+                yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
+        }
+
+        if (plan.ResumeCursor is { } resume && original is IResumableSource resumable)
+        {
+            await foreach (var page in resumable.ReadAfterAsync(resume, context, cancellationToken))
+                yield return page;
+        }
+    }
+
+    /// <summary>A page of this run fetched again: by the link's source, unless it was rebuilt from snapshots.</summary>
+    public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
+        cursor.StartsWith(SnapshotCursorPrefix, StringComparison.Ordinal)
+            ? throw new NotSupportedException("A page rebuilt from snapshots is retried from its records' snapshots.")
+            : original.FetchPageAsync(cursor, context, cancellationToken);
+
+    private async Task<SourcePage> RefetchAsync(int number, string? cursor, SourceContext context, CancellationToken cancellationToken)
+    {
+        if (cursor is not null && !cursor.StartsWith(SnapshotCursorPrefix, StringComparison.Ordinal))
+        {
+            try
+            {
+                return await original.FetchPageAsync(cursor, context, cancellationToken);
+            }
+            catch (NotSupportedException)
+            {
+                // A source that cannot fetch a page again (pushes): fall back to the batch's snapshots.
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                return SourcePage.Failed(cursor, exception);
+            }
+        }
+        var records = new List<Record>();
+        for (var offset = 0; ; offset += 1000)
+        {
+            var page = await queries.ListRecordsAsync(plan.ParentRunId, new RecordFilter(OutcomeKind.Failed, offset, 1000, number), cancellationToken);
+            foreach (var failed in page.Where(RecoveryPlanner.IsRetriable))
+                records.Add(await RebuildAsync(failed, context, cancellationToken));
+            if (page.Count < 1000)
+                break;
+        }
+        return SourcePage.Of(SnapshotCursor($"{number}"), records);
+    }
+
+    private async Task<Record> RebuildAsync(RecordView failed, SourceContext context, CancellationToken cancellationToken)
+    {
+        if (edits.TryGetValue((failed.BatchNumber, failed.Position), out var edited))
+            return new Record(failed.Key, RecordJson.ToFields(edited));
+        var snapshot = new Record(failed.Key, RecordJson.ToFields(failed.BeforeJson!));
+        if (!staleProtection || failed.Key is not { } key || original is not IKeyedSource keyed)
+            return snapshot;
+        // The snapshot may be stale: what the source holds now is what should be written.
+        var current = await keyed.FetchByKeyAsync(key, context, cancellationToken);
+        return current ?? new Record(failed.Key, snapshot.Fields)
+        {
+            IgnoreReason = "stale: the record no longer exists at the source, so its snapshot from the failed run is not written",
+        };
+    }
+
+    private string SnapshotCursor(string origin) =>
+        string.Create(CultureInfo.InvariantCulture, $"{SnapshotCursorPrefix}{plan.ParentRunId}:{origin}");
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Resync.Core.Engine;
+using Resync.Core.Links;
+using Resync.Core.Recovery;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+
+namespace Resync.Core.Scheduling;
+
+/// <summary>
+/// Starts runs when they are due, on its <see cref="TimeProvider"/>: scheduled ticks (cron or interval), backoff
+/// attempts after ephemeral failures (instead of the ticks, until a run completes), and the automatic retries of
+/// ephemeral incomplete runs. A link never runs twice at once: a tick that comes while it runs is skipped.
+/// Deactivated links are left alone.
+/// </summary>
+public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoveryStore recovery, TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ISchedule Schedule, DateTimeOffset Next)> _ticks = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0);
+
+    /// <summary>Called after each run the scheduler started has ended (on the run's thread).</summary>
+    public event Action<ScheduledRun>? RunEnded;
+
+    /// <summary>Runs until cancelled; then waits for the runs under way (which end as their cancellation says).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var next = await StartDueRunsAsync(cancellationToken);
+                var wait = next is { } due ? due - clock.GetUtcNow() : Timeout.InfiniteTimeSpan;
+                if (wait != Timeout.InfiniteTimeSpan && wait <= TimeSpan.Zero)
+                    continue;
+                using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var sleeping = wait == Timeout.InfiniteTimeSpan ? Task.Delay(Timeout.Infinite, delay.Token) : Task.Delay(wait, clock, delay.Token);
+                await Task.WhenAny(sleeping, _wake.WaitAsync(cancellationToken));
+                await delay.CancelAsync();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        await Task.WhenAll(_running.Values);
+    }
+
+    /// <summary>Makes the scheduler look again now (e.g. the set of links changed).</summary>
+    public void Wake() => _wake.Release();
+
+    /// <summary>Starts every run that is due; returns when the next one will be.</summary>
+    internal async Task<DateTimeOffset?> StartDueRunsAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        DateTimeOffset? earliest = null;
+        void Consider(DateTimeOffset due) => earliest = earliest is { } e && e <= due ? e : due;
+
+        var current = links.Links.ToDictionary(l => l.Id, StringComparer.Ordinal);
+        foreach (var gone in _ticks.Keys.Where(id => !current.ContainsKey(id)).ToList())
+            _ticks.Remove(gone);
+
+        foreach (var link in current.Values)
+        {
+            var health = (await recovery.GetLinkAsync(link.Id, cancellationToken))?.Health ?? LinkHealth.Healthy;
+            if (health.State == LinkState.Deactivated)
+                continue;
+            var tick = NextTick(link, now);
+            if (health.NextAttemptAt is { } attemptAt)
+            {
+                // Backing off: the attempts replace the ticks until a run completes.
+                if (attemptAt <= now)
+                    Start(link, $"backoff attempt {health.BackoffAttempts + 1}", async token => (await runner.RunAsync(link, new RunRequest(RunKind.Scheduled, $"backoff attempt {health.BackoffAttempts + 1}"), null, token)).Run, cancellationToken);
+                else
+                    Consider(attemptAt);
+                continue;
+            }
+            if (tick is not { } due)
+                continue;
+            if (due <= now)
+            {
+                var schedule = _ticks[link.Id].Schedule;
+                _ticks[link.Id] = (schedule, schedule.Next(now));
+                Start(link, $"schedule {schedule}", async token => (await runner.RunAsync(link, new RunRequest(RunKind.Scheduled, $"schedule {schedule}"), null, token)).Run, cancellationToken);
+                Consider(_ticks[link.Id].Next);
+            }
+            else
+            {
+                Consider(due);
+            }
+        }
+
+        foreach (var incomplete in await recovery.ListIncompleteAsync(new IncompleteFilter(Statuses: [IncompleteStatus.Scheduled], Limit: 1000), cancellationToken))
+        {
+            if (!current.TryGetValue(incomplete.LinkId, out var link) || incomplete.NextAttemptAt is not { } due)
+                continue;
+            if (due <= now)
+            {
+                var trigger = string.Create(CultureInfo.InvariantCulture, $"automatic retry of incomplete run {incomplete.Id}");
+                Start(link, trigger, token => runner.RetryIncompleteAsync(link, incomplete.Id, null, token), cancellationToken);
+            }
+            else
+            {
+                Consider(due);
+            }
+        }
+        return earliest;
+    }
+
+    private DateTimeOffset? NextTick(Link link, DateTimeOffset now)
+    {
+        if (link.Trigger.Schedule is not { } schedule)
+        {
+            _ticks.Remove(link.Id);
+            return null;
+        }
+        if (!_ticks.TryGetValue(link.Id, out var tick) || !ReferenceEquals(tick.Schedule, schedule))
+        {
+            tick = (schedule, schedule.Next(now));
+            _ticks[link.Id] = tick;
+        }
+        return tick.Next;
+    }
+
+    private void Start(Link link, string trigger, Func<CancellationToken, Task<RunResult>> run, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_running.TryAdd(link.Id, done.Task))
+            return; // still running: never twice at once
+        var startedAt = clock.GetUtcNow();
+        _ = Task.Run(async () =>
+        {
+            ScheduledRun ended;
+            try
+            {
+                ended = new ScheduledRun(link.Id, trigger, startedAt, await run(cancellationToken), null);
+            }
+            catch (Exception exception)
+            {
+                ended = new ScheduledRun(link.Id, trigger, startedAt, null, exception);
+            }
+            _running.TryRemove(link.Id, out _);
+            done.SetResult();
+            _wake.Release();
+            RunEnded?.Invoke(ended);
+        }, CancellationToken.None);
+    }
+}

@@ -1,0 +1,90 @@
+using Resync.Core.Engine;
+using Resync.Core.Links;
+using Resync.Core.Recovery;
+using Resync.Core.Runs;
+using Resync.Core.Sdk;
+using Resync.Core.Storage;
+using Resync.Storage.Sqlite;
+using Resync.Testing;
+
+namespace Resync.Core.Tests.Recovery;
+
+/// <summary>A link runner on a real SQLite state file with a manual clock; reopening gives a "restarted process" on the same file.</summary>
+internal sealed class RecoveryHarness : IAsyncDisposable
+{
+    public const string LinkId = "contacts";
+    private readonly TempDirectory _directory;
+    private readonly bool _ownsDirectory;
+
+    private RecoveryHarness(TempDirectory directory, ManualTimeProvider clock, bool ownsDirectory)
+    {
+        _directory = directory;
+        _ownsDirectory = ownsDirectory;
+        Clock = clock;
+        Store = new SqliteRunStore(directory.Combine("state.db"), clock);
+        Runner = new LinkRunner(Store, Store, Store, clock, Alerts);
+    }
+
+    public ManualTimeProvider Clock { get; }
+
+    public SqliteRunStore Store { get; }
+
+    public LinkRunner Runner { get; }
+
+    public CollectingAlerts Alerts { get; } = new();
+
+    public static async Task<RecoveryHarness> StartAsync(ManualTimeProvider? clock = null)
+    {
+        var harness = new RecoveryHarness(new TempDirectory("resync-recovery"), clock ?? new ManualTimeProvider(), ownsDirectory: true);
+        await harness.Store.InitializeAsync(CancellationToken.None);
+        return harness;
+    }
+
+    /// <summary>The same state file opened by a new store and runner, as after a process restart.</summary>
+    public async Task<RecoveryHarness> RestartAsync()
+    {
+        await Store.DisposeAsync();
+        var restarted = new RecoveryHarness(_directory, Clock, ownsDirectory: false);
+        await restarted.Store.InitializeAsync(CancellationToken.None);
+        return restarted;
+    }
+
+    public static Link Link(ISource source, ITarget target, LinkSettings? settings = null, params IStep[] steps) =>
+        new(LinkId, source, steps, target, settings ?? new LinkSettings { Parallelism = 2, BatchSize = 50 });
+
+    public async Task<LinkRunOutcome> RunAsync(Link link) =>
+        await Runner.RunAsync(link, new RunRequest(RunKind.Manual, "test"));
+
+    public async Task<RunView> RunViewAsync(long runId) => (await Store.GetRunAsync(runId, CancellationToken.None)).ShouldNotBeNull();
+
+    public async Task<IReadOnlyList<RunEvent>> HistoryAsync(long runId) => await Store.ListRunEventsAsync(runId, CancellationToken.None);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Store.DisposeAsync();
+        if (_ownsDirectory)
+            _directory.Dispose();
+    }
+
+    /// <summary>Alerts raised, in order.</summary>
+    internal sealed class CollectingAlerts : IAlertSink
+    {
+        private readonly List<Alert> _alerts = [];
+
+        public IReadOnlyList<Alert> Raised
+        {
+            get
+            {
+                lock (_alerts)
+                    return [.. _alerts];
+            }
+        }
+
+        public Task RaiseAsync(Alert alert, CancellationToken cancellationToken)
+        {
+            lock (_alerts)
+                _alerts.Add(alert);
+            return Task.CompletedTask;
+        }
+    }
+}
