@@ -69,12 +69,26 @@ var incomplete = new Command("incomplete", "The remainders of runs that stopped 
 var links = new Command("links", "List links with their state, last successful sync (watermark) and failures in a row.");
 links.SetAction((parse, token) => Guard(() => LinksCommand.ListAsync(parse.GetValue(db), parse.GetValue(json), token)));
 
-var reference = new Command("reference", "Print the link-file reference (every key of every source, target and step) as Markdown.");
-reference.SetAction(_ =>
+var referenceUpdate = new Option<string?>("--update") { Description = "Rewrite the generated part of this Markdown file (between its reference markers) instead of printing." };
+var reference = new Command("reference", "Print the link-file reference (every key of every source, target and step) as Markdown.") { referenceUpdate };
+reference.SetAction(parse => Guard(async () =>
 {
-    Console.Out.Write(Resync.LinkFiles.LinkReference.Write(Resync.Connectors.BuiltInConnectors.CreateCatalog()));
+    var text = Resync.LinkFiles.LinkReference.Write(Resync.Connectors.BuiltInConnectors.CreateCatalog());
+    if (parse.GetValue(referenceUpdate) is not { } file)
+    {
+        await Console.Out.WriteAsync(text);
+        return ExitCodes.Succeeded;
+    }
+    try
+    {
+        await File.WriteAllTextAsync(file, Resync.LinkFiles.LinkReference.Splice(await File.ReadAllTextAsync(file), text));
+    }
+    catch (ArgumentException exception)
+    {
+        throw new CliException(ExitCodes.Usage, $"{file}: {exception.Message}");
+    }
     return ExitCodes.Succeeded;
-});
+}));
 
 var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, retry, incomplete, links, reference };
 var parsed = root.Parse(args);

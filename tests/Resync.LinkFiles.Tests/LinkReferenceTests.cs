@@ -12,7 +12,7 @@ public sealed class LinkReferenceTests
 
         var expected = LinkReference.Splice(document, LinkReference.Write(BuiltInConnectors.CreateCatalog()));
 
-        document.ShouldBe(expected, "docs/links.md is out of date: regenerate its reference with `resync reference` (see the markers).");
+        document.ShouldBe(expected, "docs/links.md is out of date: regenerate it with `dotnet run --project src/Resync.Cli -- reference --update docs/links.md`.");
     }
 
     [Fact]
