@@ -230,9 +230,38 @@ public sealed partial class SqliteRunStore
 
     private sealed record ChainRow(long Id, long? ParentRunId, string Status, long CarriesAll, string Kind);
 
-    private sealed record LinkRow(string Id, string Tenant, string State, string? StateReason, long ConsecutiveFailures, long BackoffAttempts,
-        string? NextAttemptAt, string? Watermark, long LastRunId, string? Definition, string? DefinitionPath, string? BaseDirectory);
+    // Classes with setters rather than positional records: Dapper then converts column by column, which it cannot
+    // do for computed columns of an empty result (their type is unknown until a row comes).
+    private sealed class LinkRow
+    {
+        public string Id { get; set; } = "";
+        public string Tenant { get; set; } = "";
+        public string State { get; set; } = "";
+        public string? StateReason { get; set; }
+        public long ConsecutiveFailures { get; set; }
+        public long BackoffAttempts { get; set; }
+        public string? NextAttemptAt { get; set; }
+        public string? Watermark { get; set; }
+        public long LastRunId { get; set; }
+        public string? Definition { get; set; }
+        public string? DefinitionPath { get; set; }
+        public string? BaseDirectory { get; set; }
+    }
 
-    private sealed record IncompleteRow(long Id, long RunId, string LinkId, string Tenant, string Status, string Error, string? ResumeCursor,
-        long Attempts, string? NextAttemptAt, string CreatedAt, long? ResolvedByRunId, string? Note, long Edited);
+    private sealed class IncompleteRow
+    {
+        public long Id { get; set; }
+        public long RunId { get; set; }
+        public string LinkId { get; set; } = "";
+        public string Tenant { get; set; } = "";
+        public string Status { get; set; } = "";
+        public string Error { get; set; } = "";
+        public string? ResumeCursor { get; set; }
+        public long Attempts { get; set; }
+        public string? NextAttemptAt { get; set; }
+        public string CreatedAt { get; set; } = "";
+        public long? ResolvedByRunId { get; set; }
+        public string? Note { get; set; }
+        public long Edited { get; set; }
+    }
 }

@@ -156,13 +156,14 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
             var newBatch = current is null ? 1 : 0;
             Writer.Prepared("""
                 UPDATE runs SET succeeded = succeeded + $succeeded, failed = failed + $failed, ignored = ignored + $ignored,
-                    warnings = warnings + $warnings, batches_failed = batches_failed + $batchFailed,
+                    warnings = warnings + $warnings, batches_failed = batches_failed + $batchFailed, incomplete = incomplete + $incomplete,
                     read = read + $newRead, batches_total = batches_total + $newBatch
                 WHERE id = $run
                 """, t)
                 .Bind("$run", result.RunId).Bind("$succeeded", result.Succeeded).Bind("$failed", result.Failed).Bind("$ignored", result.Ignored)
                 .Bind("$warnings", result.Warnings).Bind("$batchFailed", result.Status == BatchStatus.Failed ? 1 : 0)
                 .Bind("$newRead", newBatch == 1 ? result.Read : 0).Bind("$newBatch", newBatch)
+                .Bind("$incomplete", result.Status == BatchStatus.Interrupted ? result.Read : 0)
                 .ExecuteNonQuery();
             InsertOutcomes(t, result, outcomes);
             return 1;

@@ -51,15 +51,17 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 // A source need not observe the token: once the run is stopped, no page it still yields is taken.
                 reading.Token.ThrowIfCancellationRequested();
                 batchNumber++;
-                lastCursor = page.Cursor;
                 if (page.Failure is { } failure)
                 {
                     await run.PageFailedAsync(batchNumber, page.Cursor, failure);
+                    lastCursor = page.Cursor;
                     continue;
                 }
                 if (page.Watermark is { } pageMark && string.CompareOrdinal(pageMark, highestWatermark) > 0)
                     highestWatermark = pageMark;
                 await run.DispatchAsync(dispatcher, new BatchWork(batchNumber, page.Cursor, page.Records), reading.Token);
+                // Only a page the dispatcher took counts as read: a resume continues after it.
+                lastCursor = page.Cursor;
             }
         }
         catch (OperationCanceledException) when (reading.IsCancellationRequested)
@@ -110,8 +112,12 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
 
         public ResyncError? SystemError => Volatile.Read(ref _systemError);
 
-        public void SetSystemError(ResyncError error)
+        private bool _skipQueued;
+
+        public void SetSystemError(ResyncError error, bool skipQueued = false)
         {
+            if (skipQueued)
+                Volatile.Write(ref _skipQueued, true);
             // The first system error is the one that stopped the run; later ones are consequences.
             if (Interlocked.CompareExchange(ref _systemError, error, null) is null)
                 StopReading();
@@ -127,11 +133,21 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 var started = _starts.TryRemove(work.Number, out var start)
                     ? start.Task.Unwrap()
                     : store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, clock.GetUtcNow(), CancellationToken.None);
+                if (Volatile.Read(ref _skipQueued))
+                {
+                    // The target stopped the run (or, with sequential processing, a record failed): a batch that had not started
+                    // is not processed. Its records are incomplete and go to the remainder, so nothing more reaches a failing
+                    // target and order is kept. (When the source stops, the pages it already gave are processed as usual.)
+                    await started;
+                    await _unconfirmed.WaitAsync();
+                    _ = StoreResultAsync(new BatchResult(runId, work.Number, work.Cursor, BatchStatus.Interrupted, work.Records.Count, 0, 0, 0, 0, null, [], clock.GetUtcNow()));
+                    return;
+                }
                 var (result, systemError) = await _processor.ProcessAsync(runId, work, started, CancellationToken.None);
                 if (systemError is not null)
-                    SetSystemError(systemError);
+                    SetSystemError(systemError, skipQueued: true);
                 else if (link.Settings.SequentialProcessing && result.Failed > 0)
-                    SetSystemError(SequentialStop(result));
+                    SetSystemError(SequentialStop(result), skipQueued: true);
 
                 // The worker goes on with the next batch while the store commits this result (group commit); the run
                 // ends only after every result is confirmed (WaitUntilStoredAsync). Until then the batch stays Processing in the store.
@@ -198,7 +214,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             {
                 await store.BatchFinishedAsync(result, CancellationToken.None);
                 // Live counts follow what the store holds.
-                progress.AddBatch(result.Read, result.Succeeded, result.Failed, result.Ignored, result.Warnings, result.Status == BatchStatus.Failed);
+                progress.AddBatch(result.Read, result.Succeeded, result.Failed, result.Ignored, result.Warnings, result.Status == BatchStatus.Failed,
+                    result.Status == BatchStatus.Interrupted ? result.Read : 0);
             }
             catch (Exception exception)
             {

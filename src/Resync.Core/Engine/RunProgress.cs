@@ -13,6 +13,7 @@ public sealed class RunProgress
     private long _failed;
     private long _ignored;
     private long _warnings;
+    private long _incomplete;
     private int _batches;
     private int _batchesFailed;
 
@@ -24,13 +25,14 @@ public sealed class RunProgress
         Interlocked.Read(ref _succeeded),
         Interlocked.Read(ref _failed),
         Interlocked.Read(ref _ignored),
-        Incomplete: 0,
+        Interlocked.Read(ref _incomplete),
         Interlocked.Read(ref _warnings),
         Volatile.Read(ref _batches),
         Volatile.Read(ref _batchesFailed));
 
-    internal void AddBatch(int read, int succeeded, int failed, int ignored, int warnings, bool batchFailed)
+    internal void AddBatch(int read, int succeeded, int failed, int ignored, int warnings, bool batchFailed, int incomplete = 0)
     {
+        Interlocked.Add(ref _incomplete, incomplete);
         Interlocked.Add(ref _read, read);
         Interlocked.Add(ref _succeeded, succeeded);
         Interlocked.Add(ref _failed, failed);

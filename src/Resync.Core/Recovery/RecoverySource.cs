@@ -25,19 +25,29 @@ internal sealed class RecoverySource(
 
     public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // In the parent's order: each failed batch comes where it stood, between the loose records of the batches
+        // around it, so that a sequential link's remainder is processed in order.
+        var batches = new Queue<(int Number, string? Cursor)>(plan.FailedBatches.OrderBy(b => b.Number));
         var failedBatches = plan.FailedBatches.Select(b => b.Number).ToHashSet();
-        foreach (var (number, cursor) in plan.FailedBatches)
-            yield return await RefetchAsync(number, cursor, context, cancellationToken);
-
+        var pending = new List<Record>(context.BatchSize);
+        var firstOrigin = "";
         if (plan.Records > 0)
         {
-            var pending = new List<Record>(context.BatchSize);
-            var firstOrigin = "";
             await foreach (var failed in RecoveryPlanner.FailedRecordsAsync(queries, plan.ParentRunId, cancellationToken))
             {
                 if (failedBatches.Contains(failed.BatchNumber) || !RecoveryPlanner.IsRetriable(failed)
                     || (group is not null && (failed.Error is null || !group.Matches(failed.Error))))
                     continue;
+                while (batches.TryPeek(out var batch) && batch.Number < failed.BatchNumber)
+                {
+                    if (pending.Count > 0)
+                    {
+                        yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
+                        pending = new List<Record>(context.BatchSize);
+                    }
+                    batches.Dequeue();
+                    yield return await RefetchAsync(batch.Number, batch.Cursor, context, cancellationToken);
+                }
                 if (pending.Count == 0)
                     firstOrigin = $"{failed.BatchNumber}.{failed.Position}";
                 pending.Add(await RebuildAsync(failed, context, cancellationToken));
@@ -47,9 +57,11 @@ internal sealed class RecoverySource(
                     pending = new List<Record>(context.BatchSize);
                 }
             }
-            if (pending.Count > 0)
-                yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
         }
+        if (pending.Count > 0)
+            yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
+        while (batches.TryDequeue(out var batch))
+            yield return await RefetchAsync(batch.Number, batch.Cursor, context, cancellationToken);
 
         if (plan.ResumeCursor is { } resume && original is IResumableSource resumable)
         {

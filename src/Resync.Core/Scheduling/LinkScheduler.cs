@@ -20,12 +20,16 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
     private readonly Dictionary<string, (ISchedule Schedule, DateTimeOffset Next)> _ticks = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
 
+    /// <summary>When the scheduler last looked (or started): a link's first tick is the first one after it, so none is missed.</summary>
+    private DateTimeOffset? _lastLook;
+
     /// <summary>Called after each run the scheduler started has ended (on the run's thread).</summary>
     public event Action<ScheduledRun>? RunEnded;
 
     /// <summary>Runs until cancelled; then waits for the runs under way (which end as their cancellation says).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        _lastLook ??= clock.GetUtcNow();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -36,8 +40,11 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
                     continue;
                 using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var sleeping = wait == Timeout.InfiniteTimeSpan ? Task.Delay(Timeout.Infinite, delay.Token) : Task.Delay(wait, clock, delay.Token);
-                await Task.WhenAny(sleeping, _wake.WaitAsync(cancellationToken));
+                // Both waits end with this pass: a wake-up wait left pending would swallow the next wake-up.
+                var woken = _wake.WaitAsync(delay.Token);
+                await Task.WhenAny(sleeping, woken);
                 await delay.CancelAsync();
+                await Task.WhenAll(sleeping, woken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -53,6 +60,8 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
     internal async Task<DateTimeOffset?> StartDueRunsAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        var since = _lastLook ?? now;
+        _lastLook = now;
         DateTimeOffset? earliest = null;
         void Consider(DateTimeOffset due) => earliest = earliest is { } e && e <= due ? e : due;
 
@@ -65,7 +74,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
             var health = (await recovery.GetLinkAsync(link.Id, cancellationToken))?.Health ?? LinkHealth.Healthy;
             if (health.State == LinkState.Deactivated)
                 continue;
-            var tick = NextTick(link, now);
+            var tick = NextTick(link, since);
             if (health.NextAttemptAt is { } attemptAt)
             {
                 // Backing off: the attempts replace the ticks until a run completes.
@@ -107,7 +116,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
         return earliest;
     }
 
-    private DateTimeOffset? NextTick(Link link, DateTimeOffset now)
+    private DateTimeOffset? NextTick(Link link, DateTimeOffset since)
     {
         if (link.Trigger.Schedule is not { } schedule)
         {
@@ -116,7 +125,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
         }
         if (!_ticks.TryGetValue(link.Id, out var tick) || !ReferenceEquals(tick.Schedule, schedule))
         {
-            tick = (schedule, schedule.Next(now));
+            tick = (schedule, schedule.Next(since));
             _ticks[link.Id] = tick;
         }
         return tick.Next;

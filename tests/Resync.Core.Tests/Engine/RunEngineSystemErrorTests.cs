@@ -176,7 +176,10 @@ public sealed class RunEngineSystemErrorTests
             () => batches[0].Status.ShouldBe(BatchStatus.Failed),
             () => batches[0].Failed.ShouldBe(5),
             () => batches[0].Error!.Scope.ShouldBe(ErrorScope.System));
-        batches.Skip(1).ShouldAllBe(batch => batch.Status == BatchStatus.Succeeded && batch.Succeeded == 5);
+        // Batch 2 was under way and finished; batches still queued were not sent to the failing target (incomplete).
+        batches[1].ShouldSatisfyAllConditions(() => batches[1].Status.ShouldBe(BatchStatus.Succeeded), () => batches[1].Succeeded.ShouldBe(5));
+        batches.Skip(2).ShouldAllBe(batch => batch.Status == BatchStatus.Interrupted && batch.Succeeded == 0);
+        result.Counts.Incomplete.ShouldBe(batches.Skip(2).Sum(batch => (long)batch.Read));
         result.Counts.Failed.ShouldBe(5);
         target.BatchesWritten.ShouldBeUnique();
     }

@@ -1,0 +1,173 @@
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Resync.Core.Engine;
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Policies;
+using Resync.Core.Recovery;
+using Resync.Core.Runs;
+using Resync.Core.Scheduling;
+using Resync.Testing;
+
+namespace Resync.Core.Tests.Recovery;
+
+public sealed class BackoffAndDeactivationTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 30, 0, TimeSpan.Zero);
+
+    private static HttpRequestException Down() => new("Connection refused", new SocketException((int)SocketError.ConnectionRefused));
+
+    [Fact]
+    public async Task SourceDown_RerunsHappenAtTheScheduleOffsets_AndTheLinkIsDeactivatedAfterTheLast()
+    {
+        var clock = new ManualTimeProvider(Start);
+        await using var harness = await RecoveryHarness.StartAsync(clock);
+        var source = ListSource.Paged(1, 5).ThrowAtFirstFetch(Down());
+        var link = HourlyLink(source);
+        var (scheduler, ended, loop, stop) = StartScheduler(harness, link);
+
+        // The hourly tick at 01:00 fails; then every attempt follows 1m, 2m, 5m, 10m, 1h, 3h, 12h, 24h.
+        var expected = new List<DateTimeOffset> { new(2026, 3, 1, 1, 0, 0, TimeSpan.Zero) };
+        foreach (var delay in BackoffSchedule.Default.Delays)
+            expected.Add(expected[^1] + delay);
+        var started = new List<DateTimeOffset>();
+        foreach (var due in expected)
+        {
+            clock.SetUtcNow(due);
+            var run = await ended.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            run.Result!.Status.ShouldBe(RunStatus.Failed);
+            started.Add(run.StartedAt);
+        }
+
+        started.ShouldBe(expected);
+        var health = (await harness.Store.GetLinkAsync(link.Id, CancellationToken.None))!.Health;
+        health.State.ShouldBe(LinkState.Deactivated);
+        health.StateReason!.ShouldContain("after 9 attempts");
+        harness.Alerts.Raised.ShouldContain(a => a.Kind == AlertKinds.LinkDeactivated);
+
+        // Deactivated: nothing runs any more, whatever the clock says.
+        clock.Advance(TimeSpan.FromDays(3));
+        await scheduler.StartDueRunsAsync(CancellationToken.None);
+        ended.Reader.TryRead(out _).ShouldBeFalse();
+        await stop.CancelAsync();
+        await loop;
+    }
+
+    [Fact]
+    public async Task SourceBackAtTheFourthAttempt_ResetsTheCounter_AndTheScheduleResumes()
+    {
+        var clock = new ManualTimeProvider(Start);
+        await using var harness = await RecoveryHarness.StartAsync(clock);
+        var source = ListSource.Paged(1, 5).ThrowAtFirstFetch(Down());
+        var link = HourlyLink(source);
+        var (_, ended, loop, stop) = StartScheduler(harness, link);
+
+        var tick = new DateTimeOffset(2026, 3, 1, 1, 0, 0, TimeSpan.Zero);
+        var times = new[] { tick, tick.AddMinutes(1), tick.AddMinutes(3), tick.AddMinutes(8) };
+        for (var attempt = 0; attempt < times.Length; attempt++)
+        {
+            if (attempt == 3)
+                source.Recover();
+            clock.SetUtcNow(times[attempt]);
+            var run = await ended.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            run.StartedAt.ShouldBe(times[attempt]);
+            run.Result!.Status.ShouldBe(attempt == 3 ? RunStatus.Succeeded : RunStatus.Failed);
+        }
+
+        var health = (await harness.Store.GetLinkAsync(link.Id, CancellationToken.None))!.Health;
+        health.ShouldBe(LinkHealth.Healthy);
+        // Back on the hourly schedule: the next run is at 02:00, not on the backoff schedule.
+        clock.SetUtcNow(new DateTimeOffset(2026, 3, 1, 1, 59, 0, TimeSpan.Zero));
+        ended.Reader.TryRead(out _).ShouldBeFalse();
+        clock.SetUtcNow(new DateTimeOffset(2026, 3, 1, 2, 0, 0, TimeSpan.Zero));
+        (await ended.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))).StartedAt.ShouldBe(new DateTimeOffset(2026, 3, 1, 2, 0, 0, TimeSpan.Zero));
+        await stop.CancelAsync();
+        await loop;
+    }
+
+    [Fact]
+    public async Task OverlappingTick_DoesNotStartASecondRun()
+    {
+        var clock = new ManualTimeProvider(Start);
+        await using var harness = await RecoveryHarness.StartAsync(clock);
+        var release = new TaskCompletionSource();
+        var writing = new TaskCompletionSource();
+        var target = new CollectingTarget();
+        target.BeforeWrite = async (_, token) =>
+        {
+            writing.TrySetResult();
+            await release.Task.WaitAsync(token);
+        };
+        var link = new Link(RecoveryHarness.LinkId, ListSource.Paged(1, 5), [], target, new LinkSettings { BatchSize = 5 })
+        {
+            Trigger = new LinkTrigger(CronSchedule.Parse("* * * * *")),
+        };
+        var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, clock);
+        var ended = Channel.CreateUnbounded<ScheduledRun>();
+        scheduler.RunEnded += run => ended.Writer.TryWrite(run);
+
+        clock.SetUtcNow(Start.AddMinutes(1).AddSeconds(-30));
+        await scheduler.StartDueRunsAsync(CancellationToken.None); // learns the next tick: 00:31
+        clock.SetUtcNow(new DateTimeOffset(2026, 3, 1, 0, 31, 0, TimeSpan.Zero));
+        await scheduler.StartDueRunsAsync(CancellationToken.None);
+        await writing.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // Two more ticks pass while the first run is still writing.
+        clock.SetUtcNow(new DateTimeOffset(2026, 3, 1, 0, 33, 0, TimeSpan.Zero));
+        await scheduler.StartDueRunsAsync(CancellationToken.None);
+        release.SetResult();
+
+        (await ended.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))).Result!.Status.ShouldBe(RunStatus.Succeeded);
+        (await harness.Store.ListRunsAsync(new Core.Storage.RunFilter(), CancellationToken.None)).Count.ShouldBe(1);
+        ended.Reader.TryRead(out _).ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData(false, null, 3)]
+    [InlineData(true, null, 1)]
+    [InlineData(true, 4, 4)]
+    public void RuntimeErrors_DeactivateAfterTheMaximumInARow_PushLinksAtTheFirstUnlessSet(bool push, int? setting, int expected)
+    {
+        var link = new Link("l", ListSource.Paged(1, 1), [], new CollectingTarget(), new LinkSettings { MaxConsecutiveErrors = setting }) { Trigger = new LinkTrigger(Push: push) };
+        var error = new ResyncError(ErrorScope.System, ErrorType.Runtime, Durability.Durable, "UNEXPECTED", "boom", "target", [], null, Start, 1);
+        var health = LinkHealth.Healthy;
+        for (var run = 1; run <= expected; run++)
+        {
+            health.State.ShouldBe(LinkState.Active, $"still active before failed run {run}");
+            health = LinkHealthPolicy.After(health, link, new RunResult(run, RunStatus.Failed, RunCounts.Zero, error), parked: false, BackoffSchedule.Default, Start).Health;
+        }
+        health.State.ShouldBe(LinkState.Deactivated);
+        health.ConsecutiveFailures.ShouldBe(expected);
+    }
+
+    [Fact]
+    public void ACompletedRun_ResetsBothCounters()
+    {
+        var link = new Link("l", ListSource.Paged(1, 1), [], new CollectingTarget());
+        var struggling = new LinkHealth(LinkState.Active, null, 2, 3, Start.AddMinutes(5));
+
+        var after = LinkHealthPolicy.After(struggling, link, new RunResult(1, RunStatus.CompletedWithErrors, RunCounts.Zero, null), false, BackoffSchedule.Default, Start);
+
+        after.Health.ShouldBe(LinkHealth.Healthy);
+    }
+
+    private static Link HourlyLink(ListSource source) =>
+        new(RecoveryHarness.LinkId, source, [], new CollectingTarget(), new LinkSettings { BatchSize = 5 })
+        {
+            Trigger = new LinkTrigger(new IntervalSchedule(TimeSpan.FromHours(1))),
+        };
+
+    private static (LinkScheduler Scheduler, Channel<ScheduledRun> Ended, Task Loop, CancellationTokenSource Stop) StartScheduler(RecoveryHarness harness, Link link)
+    {
+        var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, harness.Clock);
+        var ended = Channel.CreateUnbounded<ScheduledRun>();
+        scheduler.RunEnded += run => ended.Writer.TryWrite(run);
+        var stop = new CancellationTokenSource();
+        var loop = scheduler.RunAsync(stop.Token);
+        return (scheduler, ended, loop, stop);
+    }
+
+    private sealed class FixedLinks(params Link[] links) : ILinkSet
+    {
+        public IReadOnlyCollection<Link> Links { get; } = links;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net.Sockets;
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Recovery;
+using Resync.Core.Runs;
+using Resync.Core.Scheduling;
+using Resync.Core.Storage;
+using Resync.Testing;
+
+namespace Resync.Core.Tests.Recovery;
+
+public sealed class IncompleteRunTests
+{
+    private static readonly ErrorClassification BadEmail =
+        new(ErrorType.Data, Durability.Durable, "INVALID_EMAIL", "email is not an address", "Fix it.", ["email"]);
+
+    private static HttpRequestException TargetDown() =>
+        new("The target refused the connection.", new SocketException((int)SocketError.ConnectionRefused));
+
+    [Fact]
+    public async Task TargetDownMidRun_ParksTheRemainder_WhichSurvivesARestart_AndIsRetriedAutomaticallyWhenDue()
+    {
+        var clock = new ManualTimeProvider();
+        var harness = await RecoveryHarness.StartAsync(clock);
+        var source = ListSource.Paged(10, 10);
+        var target = new CollectingTarget().ThrowOnBatch(4, TargetDown());
+        var link = RecoveryHarness.Link(source, target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
+
+        var outcome = await harness.RunAsync(link);
+
+        outcome.Run.Status.ShouldBe(RunStatus.Failed);
+        outcome.Run.SystemError!.Type.ShouldBe(ErrorType.Connection);
+        var parked = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId!.Value, CancellationToken.None)).ShouldNotBeNull();
+        parked.Status.ShouldBe(IncompleteStatus.Scheduled);
+        parked.NextAttemptAt.ShouldBe(clock.GetUtcNow() + TimeSpan.FromMinutes(1));
+        parked.ResumeCursor.ShouldNotBeNull();
+        outcome.Health.NextAttemptAt.ShouldBeNull("the remainder retries itself; the link is not backed off");
+
+        // The process restarts; the target is back; the scheduler finds the remainder when it is due.
+        harness = await harness.RestartAsync();
+        await using var _ = harness;
+        target.Fix();
+        var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, clock);
+        (await scheduler.StartDueRunsAsync(CancellationToken.None)).ShouldBe(parked.NextAttemptAt);
+        var ended = new TaskCompletionSource<ScheduledRun>();
+        scheduler.RunEnded += run => ended.TrySetResult(run);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await scheduler.StartDueRunsAsync(CancellationToken.None);
+        var resumed = (await ended.Task.WaitAsync(TimeSpan.FromSeconds(30))).Result.ShouldNotBeNull();
+
+        resumed.Status.ShouldBe(RunStatus.Succeeded);
+        (await harness.RunViewAsync(resumed.RunId)).Kind.ShouldBe(RunKind.Resume);
+        (await harness.Store.GetIncompleteAsync(parked.Id, CancellationToken.None))!.Status.ShouldBe(IncompleteStatus.Resolved);
+        (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
+        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 100).Select(i => (long)i), "every record once, none twice");
+    }
+
+    [Fact]
+    public async Task SequentialProcessing_StopsAtTheFirstDataError_AndAnEditedRecordSucceedsOnManualRetry()
+    {
+        await using var harness = await RecoveryHarness.StartAsync();
+        var source = ListSource.Paged(5, 10);
+        var target = new CollectingTarget().Refuse(r => r["email"] is "contact23@example.com", BadEmail);
+        var link = RecoveryHarness.Link(source, target, new LinkSettings { BatchSize = 10, SequentialProcessing = true });
+
+        var outcome = await harness.RunAsync(link);
+
+        outcome.Run.SystemError!.Code.ShouldBe(ErrorCodes.SequentialStop);
+        (outcome.Run.Counts.Succeeded + outcome.Run.Counts.Failed).ShouldBe(30, "no batch after the failing one was processed");
+        outcome.Run.Counts.Incomplete.ShouldBe(outcome.Run.Counts.Read - 30);
+        target.BatchesWritten.Max().ShouldBe(3);
+        var parked = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId!.Value, CancellationToken.None))!;
+        parked.Status.ShouldBe(IncompleteStatus.Waiting, "a data error waits for a person");
+        harness.Alerts.Raised.ShouldContain(a => a.Kind == AlertKinds.WaitingForAPerson);
+
+        var failed = (await harness.Store.ListRecordsAsync(outcome.Run.RunId, new RecordFilter(Records.OutcomeKind.Failed), CancellationToken.None)).ShouldHaveSingleItem();
+        await harness.Runner.EditIncompleteRecordAsync(parked.Id, failed.BatchNumber, failed.Position,
+            new Dictionary<string, object?> { ["id"] = 23L, ["name"] = "Contact 23", ["email"] = "fixed23@example.com" });
+        var resumed = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
+
+        resumed.Status.ShouldBe(RunStatus.Succeeded);
+        resumed.Counts.Read.ShouldBe(21, "the edited record, then the batches after it");
+        target.Written.Any(r => Equals(r["email"], "fixed23@example.com")).ShouldBeTrue();
+        target.Written.Count.ShouldBe(50);
+        (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task Discard_EndsTheIncompleteRun_AndTheRunsHistorySaysSo()
+    {
+        await using var harness = await RecoveryHarness.StartAsync();
+        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) == 2, BadEmail);
+        var link = RecoveryHarness.Link(ListSource.Paged(3, 10), target, new LinkSettings { BatchSize = 10, SequentialProcessing = true });
+        var outcome = await harness.RunAsync(link);
+        var id = outcome.IncompleteRunId!.Value;
+
+        await harness.Runner.DiscardIncompleteAsync(id, "the source will send it again");
+
+        (await harness.Store.GetIncompleteAsync(id, CancellationToken.None))!.Status.ShouldBe(IncompleteStatus.Discarded);
+        (await harness.Store.ListIncompleteAsync(new IncompleteFilter(), CancellationToken.None)).ShouldBeEmpty();
+        (await harness.HistoryAsync(outcome.Run.RunId)).ShouldContain(e => e.Kind == RunEventKinds.Discarded && e.Message.Contains("the source will send it again", StringComparison.Ordinal));
+        await Should.ThrowAsync<InvalidOperationException>(() => harness.Runner.RetryIncompleteAsync(link, id));
+    }
+
+    [Fact]
+    public async Task WithStoreIncompleteRunsOff_TheRunFails_AndNothingIsParked()
+    {
+        await using var harness = await RecoveryHarness.StartAsync();
+        var link = RecoveryHarness.Link(ListSource.Paged(5, 10), new CollectingTarget().ThrowOnBatch(2, TargetDown()),
+            new LinkSettings { BatchSize = 10, Parallelism = 1, StoreIncompleteRuns = false });
+
+        var outcome = await harness.RunAsync(link);
+
+        outcome.Run.Status.ShouldBe(RunStatus.Failed);
+        outcome.IncompleteRunId.ShouldBeNull();
+        (await harness.Store.ListIncompleteAsync(new IncompleteFilter(), CancellationToken.None)).ShouldBeEmpty();
+    }
+
+    private sealed class FixedLinks(params Link[] links) : ILinkSet
+    {
+        public IReadOnlyCollection<Link> Links { get; } = links;
+    }
+}
