@@ -13,7 +13,7 @@ internal static class KeyEndpoints
     {
         var keys = api.MapGroup("/keys").WithTags("Keys");
         keys.MapGet("/", ListAsync).WithName("ListKeys");
-        keys.MapPost("/", CreateAsync).WithName("CreateKey").Accepts<NewKey>("application/json");
+        keys.MapPost("/", CreateAsync).WithName("CreateKey");
         keys.MapDelete("/{prefix}", RevokeAsync).WithName("RevokeKey");
         return api;
     }

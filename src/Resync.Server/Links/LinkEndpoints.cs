@@ -21,9 +21,9 @@ internal static class LinkEndpoints
         var links = api.MapGroup("/links").WithTags("Links");
         links.MapGet("/", ListAsync).WithName("ListLinks");
         links.MapGet("/{linkId}", GetAsync).WithName("GetLink");
-        links.MapPut("/{linkId}", PutAsync).WithName("PutLink").Accepts<string>("application/yaml", "text/yaml", "text/plain");
+        links.MapPut("/{linkId}", PutAsync).WithName("PutLink");
         links.MapPost("/{linkId}/activate", ActivateAsync).WithName("ActivateLink");
-        links.MapPost("/{linkId}/deactivate", DeactivateAsync).WithName("DeactivateLink").Accepts<LinkStateChange>("application/json");
+        links.MapPost("/{linkId}/deactivate", DeactivateAsync).WithName("DeactivateLink");
         links.MapPost("/{linkId}/runs", StartRunAsync).WithName("StartRun");
         return api;
     }

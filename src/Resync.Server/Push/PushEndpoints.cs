@@ -21,7 +21,6 @@ internal static class PushEndpoints
     public static RouteGroupBuilder MapPush(this RouteGroupBuilder api)
     {
         api.MapPost("/links/{linkId}/push", PushAsync).WithTags("Push").WithName("Push")
-            .Accepts<JsonElement>("application/json")
             .Produces<PushAnswer>(200).Produces<PushAccepted>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
         return api;
     }
