@@ -38,17 +38,5 @@ public static class BuiltInConnectors
                 context.AddClassifier(SqliteExceptionClassifier.Instance);
                 return DemoTarget.Open(config.ResolvePath(config.Text("path", "")));
             })
-        .AddTarget("sqlite", "A SQLite table: insert, update or upsert by key, one transaction per batch, exact per-record errors.",
-            new ConfigSchema(Path,
-                new KeySpec("table", ValueKind.Text, "The table to write.") { Required = true },
-                new KeySpec("mode", ValueKind.Text, "How records are written.") { Default = "upsert", Allowed = ["insert", "upsert", "update"] },
-                new KeySpec("key", ValueKind.Text, "The column records are matched by (upsert and update).")),
-            (config, context) =>
-            {
-                context.AddClassifier(SqliteExceptionClassifier.Instance);
-                var path = config.ResolvePath(config.Text("path", ""));
-                if (!File.Exists(path))
-                    config.Problem("path", $"the database file '{path}' does not exist");
-                return new SqliteTableTarget(path, config.Text("table", ""), Enum.Parse<SqliteWriteMode>(config.Text("mode", "upsert"), ignoreCase: true), config.Text("key"));
-            });
+        .AddSqlConnectors();
 }

@@ -74,5 +74,50 @@ internal static class SqliteMigrations
             ) WITHOUT ROWID;
             CREATE INDEX record_outcomes_by_group ON record_outcomes(run_id, outcome, error_type, error_code, error_step, error_fields);
             """),
+        (2, """
+            ALTER TABLE runs ADD COLUMN root_run_id INTEGER REFERENCES runs(id);
+            ALTER TABLE runs ADD COLUMN carries_all INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE runs ADD COLUMN pending_watermark TEXT;
+            ALTER TABLE runs ADD COLUMN resolved_by_run_id INTEGER REFERENCES runs(id);
+            CREATE INDEX runs_by_parent ON runs(parent_run_id);
+            ALTER TABLE links ADD COLUMN state_changed_at TEXT;
+            ALTER TABLE links ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE links ADD COLUMN backoff_attempts INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE links ADD COLUMN next_attempt_at TEXT;
+            ALTER TABLE links ADD COLUMN definition TEXT;
+            ALTER TABLE links ADD COLUMN definition_path TEXT;
+            ALTER TABLE links ADD COLUMN base_directory TEXT;
+            CREATE TABLE run_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id INTEGER NOT NULL REFERENCES runs(id),
+                at TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                message TEXT NOT NULL
+            );
+            CREATE INDEX run_events_by_run ON run_events(run_id, id);
+            CREATE TABLE incomplete_runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id INTEGER NOT NULL UNIQUE REFERENCES runs(id),
+                link_id TEXT NOT NULL REFERENCES links(id),
+                tenant TEXT NOT NULL,
+                status TEXT NOT NULL,
+                error TEXT NOT NULL,
+                resume_cursor TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT,
+                created_at TEXT NOT NULL,
+                resolved_by_run_id INTEGER REFERENCES runs(id),
+                note TEXT
+            );
+            CREATE INDEX incomplete_runs_by_status ON incomplete_runs(status, next_attempt_at);
+            CREATE TABLE incomplete_edits (
+                incomplete_id INTEGER NOT NULL REFERENCES incomplete_runs(id),
+                batch_number INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                fields TEXT NOT NULL,
+                edited_at TEXT NOT NULL,
+                PRIMARY KEY (incomplete_id, batch_number, position)
+            ) WITHOUT ROWID;
+            """),
     ];
 }

@@ -12,7 +12,7 @@ namespace Resync.Storage.Sqlite;
 /// All run state in one SQLite file: WAL journal, full-sync commits, numbered migrations. Writes go
 /// through one group-committing writer; reads open their own connections (WAL lets them run alongside).
 /// </summary>
-public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
+public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoveryStore, IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly string _path;
@@ -99,10 +99,12 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
 
     public Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken) =>
         Writer.ExecuteAsync((c, t) => c.ExecuteScalar<long>("""
-            INSERT INTO runs (link_id, tenant, kind, status, trigger, parent_run_id, request_id, owner, started_at)
-            VALUES (@LinkId, @Tenant, @Kind, 'Running', @Trigger, @ParentRunId, @RequestId, @Owner, @StartedAt)
+            INSERT INTO runs (link_id, tenant, kind, status, trigger, parent_run_id, request_id, owner, started_at, root_run_id, carries_all)
+            VALUES (@LinkId, @Tenant, @Kind, 'Running', @Trigger, @ParentRunId, @RequestId, @Owner, @StartedAt,
+                    (SELECT COALESCE(root_run_id, id) FROM runs WHERE id = @ParentRunId), @CarriesAll)
             RETURNING id
-            """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner, StartedAt = Text(run.StartedAt) }, t),
+            """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner, StartedAt = Text(run.StartedAt),
+                CarriesAll = run.CarriesAllFailures ? 1 : 0 }, t),
             cancellationToken);
 
     public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken)
@@ -355,20 +357,24 @@ public sealed class SqliteRunStore : IRunStore, IRunQueries, IAsyncDisposable
 
     private sealed record RunRow(long Id, string LinkId, string Tenant, string Kind, string Status, string Trigger, long? ParentRunId, string? RequestId,
         string StartedAt, string? EndedAt, long Read, long Succeeded, long Failed, long Ignored, long Incomplete, long Warnings,
-        long BatchesTotal, long BatchesFailed, string? SystemError)
+        long BatchesTotal, long BatchesFailed, string? SystemError, long? RootRunId, long CarriesAll)
     {
         public const string Select = """
             SELECT id AS Id, link_id AS LinkId, tenant AS Tenant, kind AS Kind, status AS Status, trigger AS Trigger, parent_run_id AS ParentRunId,
                    request_id AS RequestId, started_at AS StartedAt, ended_at AS EndedAt, read AS Read, succeeded AS Succeeded, failed AS Failed,
                    ignored AS Ignored, incomplete AS Incomplete, warnings AS Warnings, batches_total AS BatchesTotal, batches_failed AS BatchesFailed,
-                   system_error AS SystemError
+                   system_error AS SystemError, root_run_id AS RootRunId, carries_all AS CarriesAll
             FROM runs
             """;
 
         public RunView ToView(IReadOnlyList<BatchErrorView> batchErrors) => new(Id, LinkId, Tenant, Enum.Parse<RunKind>(Kind), Enum.Parse<RunStatus>(Status),
             Trigger, ParentRunId, RequestId, Time(StartedAt), EndedAt is null ? null : Time(EndedAt),
             new RunCounts(Read, Succeeded, Failed, Ignored, Incomplete, Warnings, (int)BatchesTotal, (int)BatchesFailed),
-            StoredJson.Error(SystemError), batchErrors);
+            StoredJson.Error(SystemError), batchErrors)
+        {
+            RootRunId = RootRunId,
+            CarriesAllFailures = CarriesAll != 0,
+        };
     }
 
     private sealed record BatchRow(long RunId, long Number, string? Cursor, string Status, long Read, long Succeeded, long Failed, long Ignored,

@@ -1,3 +1,4 @@
+using Resync.Connectors.Sql;
 using Resync.Connectors.Sqlite;
 
 namespace Resync.Connectors.Demo;
@@ -13,7 +14,7 @@ public static class DemoTarget
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
             Directory.CreateDirectory(directory);
-        return new SqliteTableTarget(path, Table, SqliteWriteMode.Upsert, "id", CreateTable);
+        return new SqliteTableTarget(path, Table, SqlWriteMode.Upsert, "id", createTable: CreateTable);
     }
 
     private const string CreateTable = """

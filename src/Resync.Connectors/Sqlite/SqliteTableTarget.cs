@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
+using Resync.Connectors.Sql;
 using Resync.Core.Errors;
 using Resync.Core.Records;
 using Resync.Core.Sdk;
@@ -10,14 +11,17 @@ namespace Resync.Connectors.Sqlite;
 /// <summary>
 /// Writes records into a SQLite table, one transaction per batch, with exact per-record errors: SQLite undoes
 /// only the failing statement, so a record that breaks a constraint fails alone and its siblings are written,
-/// without savepoints or extra round trips. Batches take turns (SQLite has one writer at a time).
+/// without savepoints or extra round trips. Batches take turns (SQLite has one writer at a time). Optionally
+/// all-or-none per batch (<see cref="SqlTargetOptions.Transactional"/>) and stale-protected by a version column
+/// (<see cref="SqlTargetOptions.VersionColumn"/>), with the same outcomes as the PostgreSQL target.
 /// </summary>
 public sealed partial class SqliteTableTarget : ITarget
 {
     private readonly string _connectionString;
     private readonly string _table;
-    private readonly SqliteWriteMode _mode;
+    private readonly SqlWriteMode _mode;
     private readonly string? _key;
+    private readonly SqlTargetOptions _options;
     private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly string? _createTable;
     private TableShape? _shape;
@@ -26,11 +30,15 @@ public sealed partial class SqliteTableTarget : ITarget
     /// <param name="table">The table to write.</param>
     /// <param name="mode">Insert, upsert or update.</param>
     /// <param name="key">The column records are matched by (upsert and update).</param>
+    /// <param name="options">Transactional writes and stale protection.</param>
     /// <param name="createTable">DDL run once before the first write (built-in targets only; link files never carry SQL).</param>
-    public SqliteTableTarget(string path, string table, SqliteWriteMode mode, string? key, string? createTable = null)
+    public SqliteTableTarget(string path, string table, SqlWriteMode mode, string? key, SqlTargetOptions? options = null, string? createTable = null)
     {
-        if (mode != SqliteWriteMode.Insert && string.IsNullOrEmpty(key))
+        _options = options ?? SqlTargetOptions.Default;
+        if (mode != SqlWriteMode.Insert && string.IsNullOrEmpty(key))
             throw new ArgumentException($"mode {mode.ToString().ToLowerInvariant()} needs 'key' (the column records are matched by)");
+        if (_options.VersionColumn is not null && mode == SqlWriteMode.Insert)
+            throw new ArgumentException("'versionColumn' needs mode upsert or update (insert never overwrites a row)");
         if (!IdentifierPattern().IsMatch(table))
             throw new ArgumentException($"'{table}' is not a valid table name");
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = true, DefaultTimeout = 30 }.ToString();
@@ -71,15 +79,23 @@ public sealed partial class SqliteTableTarget : ITarget
             create.CommandText = _createTable;
             create.ExecuteNonQuery();
         }
-        var shape = _shape ??= TableShape.Read(connection, _table, _key);
+        var shape = _shape ??= TableShape.Read(connection, _table, _key, _options.VersionColumn);
         using var transaction = connection.BeginTransaction(deferred: false);
         var commands = new Dictionary<string, (SqliteCommand Command, string[] Columns)>(StringComparer.Ordinal);
+        SqliteCommand? exists = null;
         List<TargetRecordIssue>? issues = null;
+        var failed = false;
         try
         {
             for (var index = 0; index < records.Count; index++)
             {
                 var record = records[index];
+                if (_options.VersionColumn is { } version && record[version] is null)
+                {
+                    (issues ??= []).Add(new TargetRecordIssue(index, SqlTargetIssues.VersionMissing(version)));
+                    failed = true;
+                    continue;
+                }
                 var columns = shape.ColumnsOf(record);
                 var signature = string.Join('\u001f', columns);
                 if (!commands.TryGetValue(signature, out var prepared))
@@ -92,38 +108,66 @@ public sealed partial class SqliteTableTarget : ITarget
                 try
                 {
                     var changed = prepared.Command.ExecuteNonQuery();
-                    if (changed == 0 && _mode == SqliteWriteMode.Update)
+                    if (changed > 0 || _mode == SqlWriteMode.Insert)
+                        continue;
+                    // Skipped: stale (the row's version is newer), or no row to update.
+                    var rowExists = _mode == SqlWriteMode.Upsert || RowExists(ref exists, connection, transaction, record);
+                    if (rowExists && _options.VersionColumn is { } versionColumn)
+                        (issues ??= []).Add(new TargetRecordIssue(index, null, SqlTargetIssues.StaleReason(versionColumn, record[versionColumn])));
+                    else
                     {
-                        (issues ??= []).Add(new TargetRecordIssue(index, new ErrorClassification(ErrorType.Data, Durability.Durable, "NOT_FOUND",
-                            $"no row in {_table} has {_key} = '{record[_key!]}'", "Update mode only changes existing rows: use upsert to create missing ones.", [_key!])));
+                        (issues ??= []).Add(new TargetRecordIssue(index, SqlTargetIssues.NotFound(_table, _key!, record[_key!])));
+                        failed = true;
                     }
                 }
                 catch (SqliteException exception) when (exception.SqliteErrorCode is SqliteResultCodes.Constraint or SqliteResultCodes.Mismatch or SqliteResultCodes.TooBig)
                 {
                     (issues ??= []).Add(new TargetRecordIssue(index, shape.Explain(ErrorClassifier.Default.ClassifySqlite(exception.SqliteErrorCode, exception.SqliteExtendedErrorCode, exception.Message))));
+                    failed = true;
                 }
             }
-            Commit(transaction);
+            if (failed && _options.Transactional)
+            {
+                End(transaction, commit: false);
+                return new TargetWriteResult(SqlTargetIssues.RollBack(records, issues!));
+            }
+            End(transaction, commit: true);
         }
         finally
         {
             foreach (var (command, _) in commands.Values)
                 command.Dispose();
+            exists?.Dispose();
         }
         return issues is null ? TargetWriteResult.AllWritten : new TargetWriteResult(issues);
     }
 
-    private static void Commit(SqliteTransaction transaction)
+    private bool RowExists(ref SqliteCommand? exists, SqliteConnection connection, SqliteTransaction transaction, Record record)
+    {
+        if (exists is null)
+        {
+            exists = connection.CreateCommand();
+            exists.Transaction = transaction;
+            exists.CommandText = $"SELECT EXISTS (SELECT 1 FROM {Quote(_table)} WHERE {Quote(_key!)} = $key)";
+            exists.Parameters.Add(new SqliteParameter("$key", null));
+        }
+        exists.Parameters[0].Value = ToDb(record[_key!]);
+        return Convert.ToInt64(exists.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+    }
+
+    private static void End(SqliteTransaction transaction, bool commit)
     {
         try
         {
-            transaction.Commit();
+            if (commit)
+                transaction.Commit();
+            else
+                transaction.Rollback();
         }
         catch (SqliteException exception)
         {
             // The records were accepted one by one but the commit failed: nothing may be reported as written.
-            throw new ResyncException(new ErrorClassification(ErrorType.Inconsistency, Durability.Durable, SqliteResultCodes.Name(exception.SqliteErrorCode),
-                $"The commit of the batch failed: {exception.Message}", "Nothing of this batch was written; check the target database, then retry the run's failures."), exception);
+            throw SqlTargetIssues.Inconsistency(commit ? "commit" : "rollback", SqliteResultCodes.Name(exception.SqliteErrorCode), exception);
         }
     }
 
@@ -133,13 +177,20 @@ public sealed partial class SqliteTableTarget : ITarget
         command.Transaction = transaction;
         var names = string.Join(", ", columns.Select(Quote));
         var values = string.Join(", ", columns.Select((_, i) => $"$p{i}"));
+        var table = Quote(_table);
+        var version = _options.VersionColumn is { } v ? Quote(v) : null;
+        var updated = columns.Where(c => c != _key).ToArray();
+        if (updated.Length == 0)
+            updated = [_key!];
         command.CommandText = _mode switch
         {
-            SqliteWriteMode.Insert => $"INSERT INTO {Quote(_table)} ({names}) VALUES ({values})",
-            SqliteWriteMode.Upsert => $"INSERT INTO {Quote(_table)} ({names}) VALUES ({values}) ON CONFLICT ({Quote(_key!)}) DO " +
-                (columns.Length > 1 ? $"UPDATE SET {string.Join(", ", columns.Where(c => c != _key).Select(c => $"{Quote(c)} = excluded.{Quote(c)}"))}" : "NOTHING"),
-            _ => $"UPDATE {Quote(_table)} SET {string.Join(", ", columns.Select((c, i) => (c, i)).Where(p => p.c != _key).Select(p => $"{Quote(p.c)} = $p{p.i}"))} " +
-                 $"WHERE {Quote(_key!)} = $p{Array.IndexOf(columns, _key)}",
+            SqlWriteMode.Insert => $"INSERT INTO {table} ({names}) VALUES ({values})",
+            SqlWriteMode.Upsert => $"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT ({Quote(_key!)}) DO " +
+                $"UPDATE SET {string.Join(", ", updated.Select(c => $"{Quote(c)} = excluded.{Quote(c)}"))}" +
+                (version is null ? "" : $" WHERE {table}.{version} IS NULL OR {table}.{version} <= excluded.{version}"),
+            _ => $"UPDATE {table} SET {string.Join(", ", updated.Select(c => $"{Quote(c)} = $p{Array.IndexOf(columns, c)}"))} " +
+                 $"WHERE {Quote(_key!)} = $p{Array.IndexOf(columns, _key)}" +
+                 (version is null ? "" : $" AND ({version} IS NULL OR {version} <= $p{Array.IndexOf(columns, _options.VersionColumn)})"),
         };
         for (var i = 0; i < columns.Length; i++)
             command.Parameters.Add(new SqliteParameter($"$p{i}", null));

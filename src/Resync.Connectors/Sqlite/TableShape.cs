@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
+using Resync.Connectors.Sql;
 using Resync.Core.Errors;
 using Resync.Core.Records;
 
@@ -22,7 +23,7 @@ internal sealed partial class TableShape
         _checks = checks;
     }
 
-    public static TableShape Read(SqliteConnection connection, string table, string? key)
+    public static TableShape Read(SqliteConnection connection, string table, string? key, string? versionColumn = null)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT name FROM pragma_table_info($table)";
@@ -34,11 +35,11 @@ internal sealed partial class TableShape
                 columns.Add(reader.GetString(0));
         }
         if (columns.Count == 0)
-            throw new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, "TABLE_NOT_FOUND",
-                $"The target table '{table}' does not exist in {connection.DataSource}", "Create the table, or fix 'table' in the link's target."));
+            throw SqlTargetIssues.TableNotFound(table, connection.DataSource);
         if (key is not null && !columns.Contains(key))
-            throw new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, "COLUMN_NOT_FOUND",
-                $"The key column '{key}' is not a column of '{table}' (columns: {string.Join(", ", columns)})", "Fix 'key' in the link's target.", [key]));
+            throw SqlTargetIssues.ColumnNotFound("key", key, table, columns);
+        if (versionColumn is not null && !columns.Contains(versionColumn))
+            throw SqlTargetIssues.ColumnNotFound("versionColumn", versionColumn, table, columns);
 
         command.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $table";
         var sql = command.ExecuteScalar() as string ?? "";

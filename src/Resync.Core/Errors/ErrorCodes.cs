@@ -24,4 +24,16 @@ public static class ErrorCodes
     public const string Unexpected = "UNEXPECTED";
     public const string Cancelled = "CANCELLED";
     public const string Interrupted = "INTERRUPTED";
+
+    /// <summary>A target found no row to update for the record's key.</summary>
+    public const string NotFound = "NOT_FOUND";
+
+    /// <summary>A target table named in the link does not exist.</summary>
+    public const string TableNotFound = "TABLE_NOT_FOUND";
+
+    /// <summary>A column named in the link is not a column of its table.</summary>
+    public const string ColumnNotFound = "COLUMN_NOT_FOUND";
+
+    /// <summary>A record of a transactional batch that was rolled back because another record failed.</summary>
+    public const string RolledBack = "ROLLED_BACK";
 }

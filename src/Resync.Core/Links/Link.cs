@@ -37,6 +37,9 @@ public sealed class Link
     /// <summary>When the link runs. The default is by hand only.</summary>
     public LinkTrigger Trigger { get; init; } = LinkTrigger.ManualOnly;
 
+    /// <summary>The same link reading from another source (retries read failed pages and snapshots).</summary>
+    public Link WithSource(ISource source) => new(Id, source, Steps, Target, Settings, Tenant) { Trigger = Trigger, Classifier = Classifier };
+
     /// <summary>Extra classifiers for the connectors' own exceptions, added by the link's builder.</summary>
     public ErrorClassifier Classifier { get; init; } = ErrorClassifier.Default;
 }

@@ -17,4 +17,8 @@ public sealed record NewRun(
     long? ParentRunId,
     string? RequestId,
     string Owner,
-    DateTimeOffset StartedAt);
+    DateTimeOffset StartedAt)
+{
+    /// <summary>For Retry, Replay and Resume runs: whether the run carries every failure of its parent (so its success resolves the parent).</summary>
+    public bool CarriesAllFailures { get; init; } = true;
+}

@@ -17,4 +17,11 @@ public sealed record RunView(
     DateTimeOffset? EndedAt,
     RunCounts Counts,
     ResyncError? SystemError,
-    IReadOnlyList<BatchErrorView> BatchErrors);
+    IReadOnlyList<BatchErrorView> BatchErrors)
+{
+    /// <summary>The first run of the chain this run belongs to (null when it is a root).</summary>
+    public long? RootRunId { get; init; }
+
+    /// <summary>Whether this run (a Retry, Replay or Resume) carried every failure of its parent.</summary>
+    public bool CarriesAllFailures { get; init; } = true;
+}

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Resync.Connectors.Sql;
 using Resync.Connectors.Sqlite;
 using Resync.Core.Errors;
 using Record = Resync.Core.Records.Record;
@@ -27,7 +28,7 @@ public sealed class SqliteTableTargetTests : IDisposable
     [Fact]
     public async Task ConstraintBreakingRecords_FailAlone_WithTheirColumnNamed()
     {
-        await using var target = new SqliteTableTarget(_path, "people", SqliteWriteMode.Insert, null);
+        await using var target = new SqliteTableTarget(_path, "people", SqlWriteMode.Insert, null);
         var records = new[]
         {
             Person("1", "a@x.io", "+1 555"),
@@ -57,7 +58,7 @@ public sealed class SqliteTableTargetTests : IDisposable
     [Fact]
     public async Task Upsert_WritingTheSameRecordTwice_ChangesNothing()
     {
-        await using var target = new SqliteTableTarget(_path, "people", SqliteWriteMode.Upsert, "id");
+        await using var target = new SqliteTableTarget(_path, "people", SqlWriteMode.Upsert, "id");
         var batch = new TargetBatch("l", 1, 1, [Person("1", "a@x.io", "1"), Person("2", "b@x.io", "2")]);
 
         (await target.WriteAsync(batch, CancellationToken.None)).Issues.ShouldBeEmpty();
@@ -70,7 +71,7 @@ public sealed class SqliteTableTargetTests : IDisposable
     public async Task Update_OfAMissingRow_IsADataErrorForThatRecord()
     {
         Execute("INSERT INTO people (id, email) VALUES ('1', 'a@x.io')");
-        await using var target = new SqliteTableTarget(_path, "people", SqliteWriteMode.Update, "id");
+        await using var target = new SqliteTableTarget(_path, "people", SqlWriteMode.Update, "id");
 
         var result = await target.WriteAsync(new TargetBatch("l", 1, 1, [Person("1", "new@x.io", "1"), Person("9", "z@x.io", "9")]), CancellationToken.None);
 
@@ -82,7 +83,7 @@ public sealed class SqliteTableTargetTests : IDisposable
     [Fact]
     public async Task MissingTable_FailsTheWriteWithAClearDurableError()
     {
-        await using var target = new SqliteTableTarget(_path, "nope", SqliteWriteMode.Insert, null);
+        await using var target = new SqliteTableTarget(_path, "nope", SqlWriteMode.Insert, null);
 
         var exception = await Should.ThrowAsync<ResyncException>(() => target.WriteAsync(new TargetBatch("l", 1, 1, [Person("1", "a@x.io", "1")]), CancellationToken.None));
 
@@ -92,7 +93,7 @@ public sealed class SqliteTableTargetTests : IDisposable
 
     [Fact]
     public void UpsertWithoutKey_IsRefused() =>
-        Should.Throw<ArgumentException>(() => new SqliteTableTarget(_path, "people", SqliteWriteMode.Upsert, null)).Message.ShouldContain("needs 'key'");
+        Should.Throw<ArgumentException>(() => new SqliteTableTarget(_path, "people", SqlWriteMode.Upsert, null)).Message.ShouldContain("needs 'key'");
 
     private static Record Person(string id, string? email, string phone, int age = 30) =>
         new(id, new Dictionary<string, object?> { ["id"] = id, ["email"] = email, ["phone"] = phone, ["age"] = (long)age, ["unknown"] = "dropped" });

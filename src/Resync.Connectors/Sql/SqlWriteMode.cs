@@ -1,7 +1,7 @@
-namespace Resync.Connectors.Sqlite;
+namespace Resync.Connectors.Sql;
 
 /// <summary>How a SQL table target writes a record.</summary>
-public enum SqliteWriteMode
+public enum SqlWriteMode
 {
     /// <summary>INSERT; an existing key is a DuplicateData record error.</summary>
     Insert,

@@ -1,0 +1,289 @@
+using System.Collections.Concurrent;
+using Npgsql;
+using NpgsqlTypes;
+using Resync.Connectors.Sql;
+using Resync.Core.Errors;
+using Resync.Core.Records;
+using Resync.Core.Sdk;
+
+namespace Resync.Connectors.Postgres;
+
+/// <summary>
+/// Writes records into a PostgreSQL table in bulk, with exact per-record errors. Per batch: the constraints known
+/// from the catalog (NOT NULL, varchar length) are checked in C#; the rest go in one
+/// <c>INSERT … SELECT … FROM unnest(arrays) [ON CONFLICT (key) DO UPDATE]</c>; a batch the server still rejects
+/// (UNIQUE, CHECK, foreign key, a value of the wrong type) is sent to a server-side per-row function that writes
+/// each row in its own subtransaction and returns the failed rows with SQLSTATE, column and constraint (see
+/// docs/connectors-sql.md for why this is the fastest exact strategy). Safe for parallel batches: each takes its
+/// own pooled connection.
+/// </summary>
+public sealed class PostgresTableTarget : ITarget
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+    private readonly SqlTableName _table;
+    private readonly SqlWriteMode _mode;
+    private readonly string? _key;
+    private readonly SqlTargetOptions _options;
+    private readonly SemaphoreSlim _shapeLock = new(1, 1);
+    private readonly ConcurrentDictionary<string, PostgresStatements> _statements = new(StringComparer.Ordinal);
+    private volatile PostgresTableShape? _shape;
+
+    // How often recent batches held records the server refused (0 to 4): at 2 or more, batches skip the bulk attempt that
+    // would fail anyway and go straight to the per-row function; the function's results keep the count honest.
+    private int _refusals;
+
+    /// <param name="dataSource">Where to connect (pooled).</param>
+    /// <param name="table">The table, optionally schema-qualified.</param>
+    /// <param name="mode">Insert, upsert or update.</param>
+    /// <param name="key">The column records are matched by (upsert and update; a unique key).</param>
+    /// <param name="options">Transactional writes and stale protection.</param>
+    /// <param name="ownsDataSource">Dispose <paramref name="dataSource"/> with the target.</param>
+    public PostgresTableTarget(NpgsqlDataSource dataSource, string table, SqlWriteMode mode, string? key, SqlTargetOptions? options = null, bool ownsDataSource = false)
+    {
+        _options = options ?? SqlTargetOptions.Default;
+        if (mode != SqlWriteMode.Insert && string.IsNullOrEmpty(key))
+            throw new ArgumentException($"mode {mode.ToString().ToLowerInvariant()} needs 'key' (the column records are matched by)");
+        if (_options.VersionColumn is not null && mode == SqlWriteMode.Insert)
+            throw new ArgumentException("'versionColumn' needs mode upsert or update (insert never overwrites a row)");
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        _table = SqlTableName.Parse(table, allowSchema: true);
+        _mode = mode;
+        _key = key;
+    }
+
+    public async Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
+    {
+        var records = batch.Records;
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var shape = _shape ?? await ReadShapeAsync(connection, cancellationToken);
+
+        // 1. The constraints known up front, checked here: such records never reach the server.
+        var issues = new List<TargetRecordIssue>();
+        var groups = new Dictionary<string, Group>(StringComparer.Ordinal);
+        for (var index = 0; index < records.Count; index++)
+        {
+            var record = records[index];
+            var columns = shape.ColumnsOf(record);
+            var problem = _options.VersionColumn is { } version && record[version] is null
+                ? SqlTargetIssues.VersionMissing(version)
+                : shape.Check(record, columns, insertsRows: _mode != SqlWriteMode.Update);
+            if (problem is not null)
+            {
+                issues.Add(new TargetRecordIssue(index, problem));
+                continue;
+            }
+            var signature = string.Join('\u001f', columns.Select(column => column.Name));
+            if (!groups.TryGetValue(signature, out var group))
+                groups[signature] = group = new Group(_statements.GetOrAdd(signature, _ => new PostgresStatements(_table, columns, _mode, _key, _options.VersionColumn)));
+            group.Indexes.Add(index);
+        }
+        if (_options.Transactional && issues.Count > 0)
+            return new TargetWriteResult(SqlTargetIssues.RollBack(records, issues));
+
+        // 2. The bulk write; 3. the per-row function for a group the server rejects (or straight away while most batches are rejected).
+        var rowByRow = Volatile.Read(ref _refusals) >= 2;
+        var refused = false;
+        if (_options.Transactional)
+            refused = await WriteTransactionallyAsync(connection, records, groups.Values, issues, rowByRow, cancellationToken);
+        else
+        {
+            foreach (var group in groups.Values)
+            {
+                if (rowByRow)
+                {
+                    refused |= await WriteRowByRowAsync(connection, null, records, group, issues, cancellationToken);
+                    continue;
+                }
+                try
+                {
+                    await WriteBulkAsync(connection, null, records, group, issues, cancellationToken);
+                }
+                catch (PostgresException exception) when (IsAboutRecords(exception.SqlState))
+                {
+                    refused |= await WriteRowByRowAsync(connection, null, records, group, issues, cancellationToken);
+                }
+            }
+        }
+        Volatile.Write(ref _refusals, refused ? Math.Min(_refusals + 1, 4) : Math.Max(_refusals - 1, 0));
+        if (issues.Count == 0)
+            return TargetWriteResult.AllWritten;
+        issues.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        return new TargetWriteResult(issues);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _shapeLock.Dispose();
+        if (_ownsDataSource)
+            await _dataSource.DisposeAsync();
+    }
+
+    // Returns true when the server refused some records (the batch was rolled back).
+    private async Task<bool> WriteTransactionallyAsync(NpgsqlConnection connection, IReadOnlyList<Record> records, IEnumerable<Group> groups, List<TargetRecordIssue> issues,
+        bool rowByRow, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var refused = false;
+            foreach (var group in groups)
+            {
+                if (rowByRow)
+                    refused |= await WriteRowByRowAsync(connection, transaction, records, group, issues, cancellationToken);
+                else
+                    await WriteBulkAsync(connection, transaction, records, group, issues, cancellationToken);
+            }
+            if (refused)
+            {
+                await EndAsync(transaction, commit: false, cancellationToken);
+                Replace(issues, SqlTargetIssues.RollBack(records, issues));
+                return true;
+            }
+        }
+        catch (PostgresException exception) when (IsAboutRecords(exception.SqlState))
+        {
+            await EndAsync(transaction, commit: false, cancellationToken);
+
+            // Find the culprits row by row in a transaction that is rolled back too, then report the whole batch as not written.
+            issues.Clear();
+            var diagnosis = await connection.BeginTransactionAsync(cancellationToken);
+            foreach (var group in groups)
+                await WriteRowByRowAsync(connection, diagnosis, records, group, issues, cancellationToken);
+            await EndAsync(diagnosis, commit: false, cancellationToken);
+            if (!issues.Any(issue => issue.Error is not null))
+                throw;
+            Replace(issues, SqlTargetIssues.RollBack(records, issues));
+            return true;
+        }
+        catch
+        {
+            await transaction.DisposeAsync();
+            throw;
+        }
+        await EndAsync(transaction, commit: true, cancellationToken);
+        return false;
+    }
+
+    private static void Replace(List<TargetRecordIssue> issues, List<TargetRecordIssue> with)
+    {
+        issues.Clear();
+        issues.AddRange(with);
+    }
+
+    private async Task WriteBulkAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<Record> records, Group group,
+        List<TargetRecordIssue> issues, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(group.Statements.BulkSql, connection, transaction);
+        AddArrays(command.Parameters, records, group);
+        if (!group.Statements.DetectsSkipped)
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            issues.Add(Skipped(records, group.Indexes[reader.GetInt32(0) - 1], reader.GetBoolean(1)));
+    }
+
+    // Returns true when the server refused some records.
+    private async Task<bool> WriteRowByRowAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<Record> records, Group group,
+        List<TargetRecordIssue> issues, CancellationToken cancellationToken)
+    {
+        var refused = false;
+        var shape = _shape!;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(group.Statements.CreateFunctionSql));
+        var call = new NpgsqlBatchCommand(group.Statements.CallFunctionSql);
+        AddArrays(call.Parameters, records, group);
+        batch.BatchCommands.Add(call);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var index = group.Indexes[reader.GetInt32(0) - 1];
+            if (reader.IsDBNull(1))
+            {
+                issues.Add(Skipped(records, index, reader.GetBoolean(5)));
+                continue;
+            }
+            issues.Add(new TargetRecordIssue(index, shape.Explain(reader.GetString(1), reader.GetString(2), NullIfEmpty(reader, 3), NullIfEmpty(reader, 4))));
+            refused = true;
+        }
+        return refused;
+    }
+
+    private TargetRecordIssue Skipped(IReadOnlyList<Record> records, int index, bool rowExists) =>
+        rowExists && _options.VersionColumn is { } version
+            ? new TargetRecordIssue(index, null, SqlTargetIssues.StaleReason(version, records[index][version]))
+            : new TargetRecordIssue(index, SqlTargetIssues.NotFound(_table.ToString(), _key!, records[index][_key!]));
+
+    private static void AddArrays(NpgsqlParameterCollection parameters, IReadOnlyList<Record> records, Group group)
+    {
+        var columns = group.Statements.Columns;
+        for (var c = 0; c < columns.Length; c++)
+        {
+            var name = columns[c].Name;
+            var values = new string?[group.Indexes.Count];
+            for (var r = 0; r < values.Length; r++)
+                values[r] = SqlValues.ToText(records[group.Indexes[r]].Fields[name]);
+            parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        }
+    }
+
+    private static async Task EndAsync(NpgsqlTransaction transaction, bool commit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (commit)
+                await transaction.CommitAsync(cancellationToken);
+            else
+                await transaction.RollbackAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
+        {
+            throw SqlTargetIssues.Inconsistency(commit ? "commit" : "rollback", (exception as PostgresException)?.SqlState ?? "TRANSACTION_FAILED", exception);
+        }
+        finally
+        {
+            await transaction.DisposeAsync();
+        }
+    }
+
+    // Errors that belong to some rows of the batch (data, integrity, a key twice in one batch, a trigger's RAISE):
+    // the per-row function finds which. Anything else fails the batch, or the run.
+    private static bool IsAboutRecords(string sqlState) =>
+        sqlState.StartsWith("22", StringComparison.Ordinal) || sqlState.StartsWith("23", StringComparison.Ordinal)
+        || sqlState == PostgresErrorCodes.CardinalityViolation || sqlState == PostgresErrorCodes.RaiseException;
+
+    private static string? NullIfEmpty(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) || reader.GetString(ordinal).Length == 0 ? null : reader.GetString(ordinal);
+
+    private async Task<PostgresTableShape> ReadShapeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await _shapeLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_shape is { } known)
+                return known;
+            var shape = await PostgresTableShape.ReadAsync(connection, _table, cancellationToken);
+            foreach (var (option, column) in new[] { ("key", _key), ("versionColumn", _options.VersionColumn) })
+            {
+                if (column is not null && shape.Find(column) is null)
+                    throw SqlTargetIssues.ColumnNotFound(option, column, _table.ToString(), shape.Columns.Select(c => c.Name));
+            }
+            return _shape = shape;
+        }
+        finally
+        {
+            _shapeLock.Release();
+        }
+    }
+
+    private sealed class Group(PostgresStatements statements)
+    {
+        public PostgresStatements Statements { get; } = statements;
+
+        public List<int> Indexes { get; } = [];
+    }
+}

@@ -1,0 +1,18 @@
+namespace Resync.Connectors.Sql;
+
+/// <summary>What the SQL table targets share beyond table, mode and key.</summary>
+public sealed record SqlTargetOptions
+{
+    /// <summary>Writes each batch all-or-none: when any record fails, nothing of the batch is written.</summary>
+    /// <value>The default is false: every record that can be written is written.</value>
+    public bool Transactional { get; init; }
+
+    /// <summary>
+    /// A version or updated-at column: a row whose value is newer than the record's is never overwritten, and the
+    /// record is Ignored as stale (upsert and update modes).
+    /// </summary>
+    /// <value>The default is null: no stale protection.</value>
+    public string? VersionColumn { get; init; }
+
+    public static SqlTargetOptions Default { get; } = new();
+}

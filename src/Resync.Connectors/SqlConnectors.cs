@@ -1,0 +1,82 @@
+using Npgsql;
+using Resync.Connectors.Postgres;
+using Resync.Connectors.Sql;
+using Resync.Connectors.Sqlite;
+using Resync.LinkFiles;
+
+namespace Resync.Connectors;
+
+/// <summary>Registers the SQL table sources and targets (PostgreSQL, SQLite) with a link-file catalog. See docs/connectors-sql.md.</summary>
+public static class SqlConnectors
+{
+    private static readonly KeySpec Path = new("path", ValueKind.Text, "The SQLite file (relative to the link file's folder).") { Required = true };
+
+    private static readonly KeySpec ConnectionString = new("connectionString", ValueKind.Text,
+        "The Npgsql connection string, e.g. 'Host=db;Database=crm;Username=resync;Password=${env:PG_PASSWORD}' (keep secrets in ${env:…}).") { Required = true };
+
+    private static readonly KeySpec[] TargetKeys =
+    [
+        new("mode", ValueKind.Text, "How records are written.") { Default = "upsert", Allowed = ["insert", "upsert", "update"] },
+        new("key", ValueKind.Text, "The column records are matched by (upsert and update; a unique column)."),
+        new("transactional", ValueKind.Boolean, "All-or-none per batch: when any record fails, the batch is rolled back and its other records fail as rolled back.") { Default = "false" },
+        new("versionColumn", ValueKind.Text, "Stale protection: a row whose version/updated-at column is newer than the record's is not overwritten; the record is Ignored as stale (upsert, update)."),
+    ];
+
+    private static readonly KeySpec[] SourceKeys =
+    [
+        new("keyColumn", ValueKind.Text, "The column that identifies a row (the record's key; fetch by key).") { Required = true },
+        new("updatedAtColumn", ValueKind.Text, "Delta pulls: only rows whose column is newer than the watermark, in (updated-at, key) order. Without it every run reads the whole table."),
+    ];
+
+    public static ComponentCatalog AddSqlConnectors(this ComponentCatalog catalog) => catalog
+        .AddSource("postgres", "A PostgreSQL table, in pages by keyset; delta pulls by an updated-at column.",
+            new ConfigSchema([ConnectionString, Table("The table to read, optionally schema-qualified (schema.table)."), .. SourceKeys]),
+            (config, context) =>
+            {
+                context.AddClassifier(PostgresExceptionClassifier.Instance);
+                return SqlTableSource.Postgres(NpgsqlDataSource.Create(config.Text("connectionString", "")),
+                    config.Text("table", ""), config.Text("keyColumn", ""), config.Text("updatedAtColumn"));
+            })
+        .AddSource("sqlite", "A SQLite table, in pages by keyset; delta pulls by an updated-at column.",
+            new ConfigSchema([Path, Table("The table to read."), .. SourceKeys]),
+            (config, context) =>
+            {
+                context.AddClassifier(SqliteExceptionClassifier.Instance);
+                var path = ExistingFile(config);
+                return SqlTableSource.Sqlite(path, config.Text("table", ""), config.Text("keyColumn", ""), config.Text("updatedAtColumn"));
+            })
+        .AddTarget("postgres", "A PostgreSQL table: insert, update or upsert by key, in bulk, optionally transactional and stale-protected, exact per-record errors.",
+            new ConfigSchema([ConnectionString, Table("The table to write, optionally schema-qualified (schema.table)."), .. TargetKeys]),
+            (config, context) =>
+            {
+                context.AddClassifier(PostgresExceptionClassifier.Instance);
+                return new PostgresTableTarget(NpgsqlDataSource.Create(config.Text("connectionString", "")),
+                    config.Text("table", ""), Mode(config), config.Text("key"), Options(config), ownsDataSource: true);
+            })
+        .AddTarget("sqlite", "A SQLite table: insert, update or upsert by key, one transaction per batch, optionally all-or-none and stale-protected, exact per-record errors.",
+            new ConfigSchema([Path, Table("The table to write."), .. TargetKeys]),
+            (config, context) =>
+            {
+                context.AddClassifier(SqliteExceptionClassifier.Instance);
+                var path = ExistingFile(config);
+                return new SqliteTableTarget(path, config.Text("table", ""), Mode(config), config.Text("key"), Options(config));
+            });
+
+    private static KeySpec Table(string description) => new("table", ValueKind.Text, description) { Required = true };
+
+    private static SqlWriteMode Mode(ConfigSection config) => Enum.Parse<SqlWriteMode>(config.Text("mode", "upsert"), ignoreCase: true);
+
+    private static SqlTargetOptions Options(ConfigSection config) => new()
+    {
+        Transactional = config.Boolean("transactional", false),
+        VersionColumn = config.Text("versionColumn"),
+    };
+
+    private static string ExistingFile(ConfigSection config)
+    {
+        var path = config.ResolvePath(config.Text("path", ""));
+        if (!File.Exists(path))
+            config.Problem("path", $"the database file '{path}' does not exist");
+        return path;
+    }
+}

@@ -1,0 +1,50 @@
+using Resync.Core.Links;
+
+namespace Resync.Core.Storage;
+
+/// <summary>
+/// What recovery keeps across runs: link definitions and health, run chains (retry, replay, resume) and
+/// their history, and incomplete runs with their edited records.
+/// </summary>
+public interface IRecoveryStore
+{
+    Task SaveLinkDefinitionAsync(string linkId, string tenant, LinkDefinition definition, CancellationToken cancellationToken);
+
+    Task<LinkView?> GetLinkAsync(string linkId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<LinkView>> ListLinksAsync(string? tenant, CancellationToken cancellationToken);
+
+    Task UpdateLinkHealthAsync(string linkId, LinkHealth health, CancellationToken cancellationToken);
+
+    /// <summary>Keeps the highest watermark a run saw, to apply when its retry chain eventually succeeds.</summary>
+    Task SetPendingWatermarkAsync(long runId, string watermark, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After <paramref name="runId"/> (a Retry, Replay or Resume run) succeeded: every ancestor whose failures it
+    /// carried in full becomes Succeeded (its history keeps the original failure), and when the root does, the link's
+    /// watermark moves to the root's pending watermark. Returns the runs that changed.
+    /// </summary>
+    Task<IReadOnlyList<long>> ResolveChainAsync(long runId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    Task AddRunEventAsync(RunEvent runEvent, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<RunEvent>> ListRunEventsAsync(long runId, CancellationToken cancellationToken);
+
+    /// <summary>The runs started from this one (retries, replays, resumes), oldest first.</summary>
+    Task<IReadOnlyList<long>> ListChildRunsAsync(long runId, CancellationToken cancellationToken);
+
+    Task<long> ParkAsync(IncompleteRunView incomplete, CancellationToken cancellationToken);
+
+    Task<IncompleteRunView?> GetIncompleteAsync(long id, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<IncompleteRunView>> ListIncompleteAsync(IncompleteFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Changes the status (and bookkeeping) of an incomplete run; discarding and resolving are final.</summary>
+    Task UpdateIncompleteAsync(long id, IncompleteStatus status, int attempts, DateTimeOffset? nextAttemptAt, long? resolvedByRunId, string? note, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the field values of one record of an incomplete run (used instead of its snapshot when it is retried).</summary>
+    Task EditIncompleteRecordAsync(long id, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The edited records of an incomplete run: (batch, position) → field values as JSON.</summary>
+    Task<IReadOnlyDictionary<(int Batch, int Position), string>> GetIncompleteEditsAsync(long id, CancellationToken cancellationToken);
+}

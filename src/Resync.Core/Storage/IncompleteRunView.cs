@@ -1,0 +1,22 @@
+using Resync.Core.Errors;
+
+namespace Resync.Core.Storage;
+
+/// <summary>
+/// The unprocessed remainder of a run that stopped partway: the batches cut by the error that stopped it
+/// (fetched again by cursor or rebuilt from snapshots) and the pages never read (from <see cref="ResumeCursor"/>).
+/// </summary>
+public sealed record IncompleteRunView(
+    long Id,
+    long RunId,
+    string LinkId,
+    string Tenant,
+    IncompleteStatus Status,
+    ResyncError Error,
+    string? ResumeCursor,
+    int Attempts,
+    DateTimeOffset? NextAttemptAt,
+    DateTimeOffset CreatedAt,
+    long? ResolvedByRunId,
+    string? Note,
+    int EditedRecords);

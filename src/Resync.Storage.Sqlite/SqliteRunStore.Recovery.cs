@@ -1,0 +1,238 @@
+using Dapper;
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Records;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+
+namespace Resync.Storage.Sqlite;
+
+/// <summary>Recovery state: link definitions and health, run chains and history, incomplete runs.</summary>
+public sealed partial class SqliteRunStore
+{
+    public Task SaveLinkDefinitionAsync(string linkId, string tenant, LinkDefinition definition, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) => c.Execute("""
+            INSERT INTO links (id, tenant, definition, definition_path, base_directory) VALUES (@linkId, @tenant, @Text, @Path, @BaseDirectory)
+            ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, definition = excluded.definition,
+                definition_path = excluded.definition_path, base_directory = excluded.base_directory
+            """, new { linkId, tenant, definition.Text, definition.Path, definition.BaseDirectory }, t), cancellationToken);
+
+    public async Task<LinkView?> GetLinkAsync(string linkId, CancellationToken cancellationToken) =>
+        (await QueryLinksAsync("WHERE l.id = @linkId", new { linkId }, cancellationToken)).SingleOrDefault();
+
+    public Task<IReadOnlyList<LinkView>> ListLinksAsync(string? tenant, CancellationToken cancellationToken) =>
+        QueryLinksAsync("WHERE (@tenant IS NULL OR l.tenant = @tenant)", new { tenant }, cancellationToken);
+
+    public Task UpdateLinkHealthAsync(string linkId, LinkHealth health, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) => c.Execute("""
+            UPDATE links SET state = @State, state_reason = @StateReason, consecutive_failures = @ConsecutiveFailures,
+                backoff_attempts = @BackoffAttempts, next_attempt_at = @NextAttemptAt,
+                state_changed_at = CASE WHEN state <> @State THEN @Now ELSE state_changed_at END
+            WHERE id = @linkId
+            """, new
+        {
+            linkId,
+            State = health.State.ToString(),
+            health.StateReason,
+            health.ConsecutiveFailures,
+            health.BackoffAttempts,
+            NextAttemptAt = health.NextAttemptAt is { } next ? Text(next) : null,
+            Now = Text(_clock.GetUtcNow()),
+        }, t), cancellationToken);
+
+    public Task SetPendingWatermarkAsync(long runId, string watermark, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) => c.Execute("UPDATE runs SET pending_watermark = @watermark WHERE id = @runId", new { runId, watermark }, t), cancellationToken);
+
+    public Task<IReadOnlyList<long>> ResolveChainAsync(long runId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync<IReadOnlyList<long>>((c, t) =>
+        {
+            var resolved = new List<long>();
+            var child = c.QuerySingle<ChainRow>("SELECT id AS Id, parent_run_id AS ParentRunId, status AS Status, carries_all AS CarriesAll, kind AS Kind FROM runs WHERE id = @runId", new { runId }, t);
+            if (child.Status != nameof(RunStatus.Succeeded))
+                return resolved;
+            while (child.ParentRunId is { } parentId && child.CarriesAll != 0)
+            {
+                var parent = c.QuerySingle<ChainRow>("SELECT id AS Id, parent_run_id AS ParentRunId, status AS Status, carries_all AS CarriesAll, kind AS Kind FROM runs WHERE id = @parentId", new { parentId }, t);
+                var status = Enum.Parse<RunStatus>(parent.Status);
+                if (status == RunStatus.Running)
+                    break;
+                if (status != RunStatus.Succeeded)
+                {
+                    RunTransitions.Ensure(status, RunStatus.Succeeded);
+                    c.Execute("UPDATE runs SET status = 'Succeeded', resolved_by_run_id = @runId WHERE id = @parentId", new { runId, parentId }, t);
+                    c.Execute("INSERT INTO run_events (run_id, at, kind, message) VALUES (@parentId, @at, @kind, @message)", new
+                    {
+                        parentId,
+                        at = Text(at),
+                        kind = RunEventKinds.ResolvedByChain,
+                        message = $"Was {Describe(status)}; now Succeeded: {child.Kind.ToLowerInvariant()} run {child.Id} succeeded for every failure it carried.",
+                    }, t);
+                    resolved.Add(parentId);
+                }
+                if (parent.ParentRunId is null)
+                {
+                    // The root: its chain succeeded for everything, so the link's last successful sync is where the root read up to.
+                    c.Execute("""
+                        UPDATE links SET watermark = r.pending_watermark FROM runs r
+                        WHERE r.id = @parentId AND links.id = r.link_id AND r.pending_watermark IS NOT NULL
+                          AND (links.watermark IS NULL OR links.watermark < r.pending_watermark)
+                        """, new { parentId }, t);
+                }
+                child = parent;
+            }
+            return resolved;
+        }, cancellationToken);
+
+    public Task AddRunEventAsync(RunEvent runEvent, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) => c.Execute("INSERT INTO run_events (run_id, at, kind, message) VALUES (@RunId, @At, @Kind, @Message)",
+            new { runEvent.RunId, At = Text(runEvent.At), runEvent.Kind, runEvent.Message }, t), cancellationToken);
+
+    public async Task<IReadOnlyList<RunEvent>> ListRunEventsAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<(long RunId, string At, string Kind, string Message)>(new CommandDefinition(
+            "SELECT run_id, at, kind, message FROM run_events WHERE run_id = @runId ORDER BY id", new { runId }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new RunEvent(r.RunId, Time(r.At), r.Kind, r.Message))];
+    }
+
+    public async Task<IReadOnlyList<long>> ListChildRunsAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        return [.. await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT id FROM runs WHERE parent_run_id = @runId OR root_run_id = @runId ORDER BY id", new { runId }, cancellationToken: cancellationToken))];
+    }
+
+    public Task<long> ParkAsync(IncompleteRunView incomplete, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) =>
+        {
+            var id = c.ExecuteScalar<long>("""
+                INSERT INTO incomplete_runs (run_id, link_id, tenant, status, error, resume_cursor, attempts, next_attempt_at, created_at, note)
+                VALUES (@RunId, @LinkId, @Tenant, @Status, @Error, @ResumeCursor, @Attempts, @NextAttemptAt, @CreatedAt, @Note)
+                RETURNING id
+                """, new
+            {
+                incomplete.RunId,
+                incomplete.LinkId,
+                incomplete.Tenant,
+                Status = incomplete.Status.ToString(),
+                Error = StoredJson.Error(incomplete.Error),
+                incomplete.ResumeCursor,
+                incomplete.Attempts,
+                NextAttemptAt = incomplete.NextAttemptAt is { } next ? Text(next) : null,
+                CreatedAt = Text(incomplete.CreatedAt),
+                incomplete.Note,
+            }, t);
+            c.Execute("INSERT INTO run_events (run_id, at, kind, message) VALUES (@RunId, @at, @kind, @message)", new
+            {
+                incomplete.RunId,
+                at = Text(incomplete.CreatedAt),
+                kind = RunEventKinds.Parked,
+                message = incomplete.Status == IncompleteStatus.Scheduled
+                    ? $"Stopped partway; the remainder is incomplete run {id}, retried automatically at {incomplete.NextAttemptAt:u}."
+                    : $"Stopped partway; the remainder is incomplete run {id}, waiting for a person (resync incomplete show {id}).",
+            }, t);
+            return id;
+        }, cancellationToken);
+
+    public async Task<IncompleteRunView?> GetIncompleteAsync(long id, CancellationToken cancellationToken) =>
+        (await QueryIncompleteAsync("WHERE i.id = @id", new { id }, 0, 1, cancellationToken)).SingleOrDefault();
+
+    public Task<IReadOnlyList<IncompleteRunView>> ListIncompleteAsync(IncompleteFilter filter, CancellationToken cancellationToken)
+    {
+        var statuses = (filter.Statuses ?? [IncompleteStatus.Scheduled, IncompleteStatus.Waiting]).Select(s => s.ToString()).ToArray();
+        return QueryIncompleteAsync("""
+            WHERE (@LinkId IS NULL OR i.link_id = @LinkId) AND (@Tenant IS NULL OR i.tenant = @Tenant) AND i.status IN @statuses
+              AND (@DueBy IS NULL OR (i.next_attempt_at IS NOT NULL AND i.next_attempt_at <= @DueBy))
+            """, new { filter.LinkId, filter.Tenant, statuses, DueBy = filter.DueBy is { } due ? Text(due) : null }, filter.Offset, filter.Limit, cancellationToken);
+    }
+
+    public Task UpdateIncompleteAsync(long id, IncompleteStatus status, int attempts, DateTimeOffset? nextAttemptAt, long? resolvedByRunId, string? note, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) =>
+        {
+            var current = c.QuerySingleOrDefault<(string Status, long RunId)?>("SELECT status, run_id FROM incomplete_runs WHERE id = @id", new { id }, t)
+                ?? throw new KeyNotFoundException($"There is no incomplete run {id}.");
+            if (current.Status is nameof(IncompleteStatus.Resolved) or nameof(IncompleteStatus.Discarded))
+                throw new InvalidTransitionException("incomplete run", current.Status, status.ToString());
+            c.Execute("""
+                UPDATE incomplete_runs SET status = @status, attempts = @attempts, next_attempt_at = @next,
+                    resolved_by_run_id = COALESCE(@resolvedByRunId, resolved_by_run_id), note = COALESCE(@note, note)
+                WHERE id = @id
+                """, new { id, status = status.ToString(), attempts, next = nextAttemptAt is { } n ? Text(n) : null, resolvedByRunId, note }, t);
+            if (status is IncompleteStatus.Discarded or IncompleteStatus.Resolved)
+            {
+                c.Execute("INSERT INTO run_events (run_id, at, kind, message) VALUES (@runId, @at, @kind, @message)", new
+                {
+                    runId = current.RunId,
+                    at = Text(_clock.GetUtcNow()),
+                    kind = status == IncompleteStatus.Discarded ? RunEventKinds.Discarded : RunEventKinds.Resumed,
+                    message = status == IncompleteStatus.Discarded
+                        ? $"Incomplete run {id} was discarded{(note is null ? "" : $": {note}")}; its remainder will not be processed."
+                        : $"Incomplete run {id} was processed by resume run {resolvedByRunId}.",
+                }, t);
+            }
+            return 0;
+        }, cancellationToken);
+
+    public Task EditIncompleteRecordAsync(long id, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var json = RecordJson.Serialize(fields);
+        return Writer.ExecuteAsync((c, t) => c.Execute("""
+            INSERT INTO incomplete_edits (incomplete_id, batch_number, position, fields, edited_at) VALUES (@id, @batchNumber, @position, @json, @at)
+            ON CONFLICT (incomplete_id, batch_number, position) DO UPDATE SET fields = excluded.fields, edited_at = excluded.edited_at
+            """, new { id, batchNumber, position, json, at = Text(at) }, t), cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<(int Batch, int Position), string>> GetIncompleteEditsAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<(long Batch, long Position, string Fields)>(new CommandDefinition(
+            "SELECT batch_number, position, fields FROM incomplete_edits WHERE incomplete_id = @id", new { id }, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => ((int)r.Batch, (int)r.Position), r => r.Fields);
+    }
+
+    private async Task<IReadOnlyList<LinkView>> QueryLinksAsync(string where, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<LinkRow>(new CommandDefinition($"""
+            SELECT l.id AS Id, l.tenant AS Tenant, l.state AS State, l.state_reason AS StateReason, l.consecutive_failures AS ConsecutiveFailures,
+                   l.backoff_attempts AS BackoffAttempts, l.next_attempt_at AS NextAttemptAt, l.watermark AS Watermark,
+                   (SELECT MAX(r.id) FROM runs r WHERE r.link_id = l.id) AS LastRunId,
+                   l.definition AS Definition, l.definition_path AS DefinitionPath, l.base_directory AS BaseDirectory
+            FROM links l {where} ORDER BY l.id
+            """, parameters, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new LinkView(r.Id, r.Tenant,
+            new LinkHealth(Enum.Parse<LinkState>(r.State), r.StateReason, (int)r.ConsecutiveFailures, (int)r.BackoffAttempts, r.NextAttemptAt is null ? null : Time(r.NextAttemptAt)),
+            r.Watermark, r.LastRunId, r.Definition is null ? null : new LinkDefinition(r.Definition, r.DefinitionPath ?? "", r.BaseDirectory ?? ".")))];
+    }
+
+    private async Task<IReadOnlyList<IncompleteRunView>> QueryIncompleteAsync(string where, object parameters, int offset, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var p = new DynamicParameters(parameters);
+        p.Add("offset", offset);
+        p.Add("limit", limit);
+        var rows = await connection.QueryAsync<IncompleteRow>(new CommandDefinition($"""
+            SELECT i.id AS Id, i.run_id AS RunId, i.link_id AS LinkId, i.tenant AS Tenant, i.status AS Status, i.error AS Error,
+                   i.resume_cursor AS ResumeCursor, i.attempts AS Attempts, i.next_attempt_at AS NextAttemptAt, i.created_at AS CreatedAt,
+                   i.resolved_by_run_id AS ResolvedByRunId, i.note AS Note,
+                   (SELECT COUNT(*) FROM incomplete_edits e WHERE e.incomplete_id = i.id) AS Edited
+            FROM incomplete_runs i {where} ORDER BY i.id LIMIT @limit OFFSET @offset
+            """, p, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new IncompleteRunView(r.Id, r.RunId, r.LinkId, r.Tenant, Enum.Parse<IncompleteStatus>(r.Status), StoredJson.Error(r.Error)!,
+            r.ResumeCursor, (int)r.Attempts, r.NextAttemptAt is null ? null : Time(r.NextAttemptAt), Time(r.CreatedAt), r.ResolvedByRunId, r.Note, (int)r.Edited))];
+    }
+
+    private static string Describe(RunStatus status) => status switch
+    {
+        RunStatus.CompletedWithErrors => "Completed with errors",
+        _ => status.ToString(),
+    };
+
+    private sealed record ChainRow(long Id, long? ParentRunId, string Status, long CarriesAll, string Kind);
+
+    private sealed record LinkRow(string Id, string Tenant, string State, string? StateReason, long ConsecutiveFailures, long BackoffAttempts,
+        string? NextAttemptAt, string? Watermark, long? LastRunId, string? Definition, string? DefinitionPath, string? BaseDirectory);
+
+    private sealed record IncompleteRow(long Id, long RunId, string LinkId, string Tenant, string Status, string Error, string? ResumeCursor,
+        long Attempts, string? NextAttemptAt, string CreatedAt, long? ResolvedByRunId, string? Note, long Edited);
+}

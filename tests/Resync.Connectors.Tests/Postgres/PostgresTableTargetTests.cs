@@ -1,0 +1,196 @@
+using System.Globalization;
+using Npgsql;
+using Resync.Connectors.Postgres;
+using Resync.Connectors.Sql;
+using Resync.Core.Engine;
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Records;
+using Record = Resync.Core.Records.Record;
+using Resync.Core.Runs;
+using Resync.Core.Sdk;
+using Resync.Core.Storage;
+using Resync.Storage.Sqlite;
+using Resync.Testing;
+
+namespace Resync.Connectors.Tests.Postgres;
+
+/// <summary>What only the PostgreSQL target does or must show: through the real engine, and its connection and credential failures.</summary>
+public sealed class PostgresTableTargetTests(PostgresDatabaseFixture fixture) : IClassFixture<PostgresDatabaseFixture>
+{
+    private static readonly ErrorClassifier Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance);
+
+    [Fact]
+    public async Task OnePercentOfRecordsBreakingAConstraint_ThroughTheEngine_ExactlyThoseFail_WithColumnAndConstraintNamed_AndAllOthersAreWritten()
+    {
+        var table = await CreateContactsAsync();
+        // 2,000 records in pages of 200; every 100th breaks a constraint, in turn NOT NULL, length, CHECK and UNIQUE.
+        var pages = TestRecords.Pages(10, 200).Select(page => (IReadOnlyList<Record>)[.. page.Select(Contact)]).ToArray();
+        var broken = new Dictionary<string, (string Column, string Names)>();
+        var all = pages.SelectMany(page => page).ToArray();
+        for (var i = 50; i < all.Length; i += 100)
+        {
+            var record = all[i];
+            var (column, names) = (i / 100 % 4) switch
+            {
+                0 => ("email", "not-null constraint"),
+                1 => ("phone", "character varying(40)"),
+                2 => ("age", "age_not_negative"),
+                _ => ("email", $"{table}_email_key"),
+            };
+            record.Fields[column] = (i / 100 % 4) switch
+            {
+                0 => null,
+                1 => new string('9', 60),
+                2 => -1L,
+                _ => "contact1@example.com",
+            };
+            broken[record.Key!] = (column, names);
+        }
+        broken.Count.ShouldBe(20);
+
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, SqlWriteMode.Upsert, "id", ownsDataSource: true);
+        using var folder = new TempDirectory("resync-pg-engine");
+        var clock = new ManualTimeProvider();
+        await using var store = new SqliteRunStore(folder.Combine("state.db"), clock);
+        await store.InitializeAsync(CancellationToken.None);
+        var link = new Link("contacts", new ListSource(pages), [], target, new LinkSettings { Parallelism = 2, BatchSize = 200 }) { Classifier = Classifier };
+
+        var result = await new RunEngine(store, clock).RunAsync(link, new RunRequest(RunKind.Manual, "test"));
+
+        result.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        result.Counts.Read.ShouldBe(2000);
+        result.Counts.Failed.ShouldBe(20);
+        result.Counts.Succeeded.ShouldBe(1980);
+        var failed = await store.ListRecordsAsync(result.RunId, new RecordFilter(OutcomeKind.Failed, 0, 100), CancellationToken.None);
+        failed.Select(record => record.Key).Order().ShouldBe(broken.Keys.Order());
+        foreach (var record in failed)
+        {
+            var (column, names) = broken[record.Key!];
+            var error = record.Error.ShouldNotBeNull();
+            error.ShouldSatisfyAllConditions(
+                () => error.Scope.ShouldBe(ErrorScope.Record),
+                () => error.Fields.ShouldBe([column], record.Key),
+                () => error.Message.ShouldContain(names, Case.Sensitive, record.Key),
+                () => error.Type.ShouldBeOneOf(ErrorType.Data, ErrorType.DuplicateData));
+        }
+        var written = await fixture.Database.QueryAsync($"SELECT id FROM {table}");
+        written.Count.ShouldBe(1980);
+        written.Select(row => "c" + ((long)row[0]!).ToString(CultureInfo.InvariantCulture)).Intersect(broken.Keys).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AValueOfTheWrongType_FailsOnlyItsRecord()
+    {
+        var table = await CreateContactsAsync();
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, SqlWriteMode.Insert, null, ownsDataSource: true);
+        var records = TestRecords.Contacts(1, 3).Select(Contact).ToArray();
+        records[1].Fields["age"] = "thirty";
+
+        var result = await target.WriteAsync(new TargetBatch("l", 1, 1, records), CancellationToken.None);
+
+        var issue = result.Issues.ShouldHaveSingleItem();
+        issue.Index.ShouldBe(1);
+        issue.Error!.Code.ShouldBe("22P02");
+        issue.Error.Type.ShouldBe(ErrorType.Data);
+        (await fixture.Database.QueryAsync($"SELECT id FROM {table} ORDER BY id")).Select(row => (long)row[0]!).ShouldBe([1L, 3L]);
+    }
+
+    [Fact]
+    public async Task TheSameKeyTwiceInOneBatch_IsWrittenInOrder()
+    {
+        var table = await CreateContactsAsync();
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, SqlWriteMode.Upsert, "id", ownsDataSource: true);
+        var first = Contact(TestRecords.Contact(1));
+        var second = Contact(TestRecords.Contact(1, "changed@example.com"));
+
+        var result = await target.WriteAsync(new TargetBatch("l", 1, 1, [first, second]), CancellationToken.None);
+
+        result.Issues.ShouldBeEmpty();
+        (await fixture.Database.QueryAsync($"SELECT email FROM {table}")).Single()[0].ShouldBe("changed@example.com");
+    }
+
+    [Fact]
+    public async Task ASchemaQualifiedTable_IsWritten()
+    {
+        await fixture.Database.ExecuteAsync("CREATE SCHEMA IF NOT EXISTS crm; CREATE TABLE crm.accounts (id bigint PRIMARY KEY, name text NOT NULL)");
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), "crm.accounts", SqlWriteMode.Upsert, "id", ownsDataSource: true);
+
+        var result = await target.WriteAsync(new TargetBatch("l", 1, 1, [new Record("1", new() { ["id"] = 1L, ["name"] = "Acme" }), new Record("2", new() { ["id"] = 2L, ["name"] = null })]), CancellationToken.None);
+
+        result.Issues.ShouldHaveSingleItem().Error!.Message.ShouldContain("\"accounts\"");
+        (await fixture.Database.QueryAsync("SELECT name FROM crm.accounts")).Single()[0].ShouldBe("Acme");
+    }
+
+    [Fact]
+    public async Task ARefusedConnection_IsAConnectionErrorThatStopsTheRun()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(fixture.Database.ConnectionString) { Port = ClosedPort(), Timeout = 5 };
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(builder.ConnectionString), "anything", SqlWriteMode.Insert, null, ownsDataSource: true);
+
+        var exception = await Should.ThrowAsync<NpgsqlException>(() => target.WriteAsync(new TargetBatch("l", 1, 1, [Contact(TestRecords.Contact(1))]), CancellationToken.None));
+
+        var classification = Classifier.Classify(exception);
+        classification.Type.ShouldBe(ErrorType.Connection);
+        classification.IsTransient.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task AWrongPassword_IsAnInvalidAccessTokenError()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(fixture.Database.ConnectionString) { Password = "wrong" };
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(builder.ConnectionString), "anything", SqlWriteMode.Insert, null, ownsDataSource: true);
+
+        var exception = await Should.ThrowAsync<PostgresException>(() => target.WriteAsync(new TargetBatch("l", 1, 1, [Contact(TestRecords.Contact(1))]), CancellationToken.None));
+
+        exception.SqlState.ShouldBe("28P01");
+        var classification = Classifier.Classify(exception);
+        classification.Type.ShouldBe(ErrorType.InvalidAccessToken);
+        classification.IsTransient.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task TheClassifier_NamesColumnAndConstraint_OfAServerError()
+    {
+        var table = await CreateContactsAsync();
+
+        var exception = await Should.ThrowAsync<PostgresException>(() => fixture.Database.ExecuteAsync($"INSERT INTO {table} (id, name, email, age) VALUES (1, 'A', 'a@x.io', -1)"));
+        var check = Classifier.Classify(exception);
+        var notNull = Classifier.Classify(await Should.ThrowAsync<PostgresException>(() => fixture.Database.ExecuteAsync($"INSERT INTO {table} (id, name) VALUES (2, 'B')")));
+
+        check.Code.ShouldBe("23514");
+        check.Message.ShouldContain("age_not_negative");
+        notNull.Code.ShouldBe("23502");
+        notNull.Fields.ShouldBe(["email"]);
+    }
+
+    private async Task<string> CreateContactsAsync()
+    {
+        var table = "contacts_" + Guid.NewGuid().ToString("N")[..8];
+        await fixture.Database.ExecuteAsync($"""
+            CREATE TABLE {table} (
+                id bigint PRIMARY KEY,
+                name text NOT NULL,
+                email varchar(100) NOT NULL CONSTRAINT {table}_email_key UNIQUE,
+                phone varchar(40),
+                age integer CONSTRAINT age_not_negative CHECK (age >= 0)
+            )
+            """);
+        return table;
+    }
+
+    // A test contact with the columns of the contacts table.
+    private static Record Contact(Record contact)
+    {
+        contact.Fields["phone"] = "+1 555 0100";
+        contact.Fields["age"] = 30L;
+        return contact;
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
