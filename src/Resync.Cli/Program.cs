@@ -90,7 +90,28 @@ reference.SetAction(parse => Guard(async () =>
     return ExitCodes.Succeeded;
 }));
 
-var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, retry, incomplete, links, reference };
+
+var urls = new Option<string>("--urls") { Description = "Where the server listens.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+var linksFolder = new Option<string?>("--links") { Description = "A folder of link files to load and watch." };
+var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Let links and push callbacks connect to loopback addresses (off: SSRF guard)." };
+var allowPrivate = new Option<bool>("--allow-private-networks") { Description = "Let links and push callbacks connect to private networks (off: SSRF guard)." };
+var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.") { urls, linksFolder, allowLoopback, allowPrivate };
+serve.SetAction((parse, token) => Guard(() => ServeCommand.RunAsync(parse.GetValue(db), parse.GetValue(urls)!, parse.GetValue(linksFolder),
+    parse.GetValue(allowLoopback), parse.GetValue(allowPrivate), token)));
+
+var keyTenant = new Option<string?>("--tenant") { Description = "The tenant the key is limited to." };
+var keyOperator = new Option<bool>("--operator") { Description = "A key for every tenant (operators)." };
+var keyName = new Option<string>("--name") { Description = "What the key is for.", DefaultValueFactory = _ => "" };
+var keysCreate = new Command("create", "Create an API key; it is printed once.") { keyTenant, keyOperator, keyName };
+keysCreate.SetAction((parse, token) => Guard(() => KeyCommands.CreateAsync(parse.GetValue(db), parse.GetValue(keyTenant), parse.GetValue(keyOperator), parse.GetValue(keyName)!, token)));
+var keysList = new Command("list", "List API keys (prefixes, scopes; never the keys).");
+keysList.SetAction((parse, token) => Guard(() => KeyCommands.ListAsync(parse.GetValue(db), token)));
+var keyPrefix = new Argument<string>("prefix") { Description = "The key's prefix, e.g. rsk_3fa9c2d1." };
+var keysRevoke = new Command("revoke", "Revoke an API key.") { keyPrefix };
+keysRevoke.SetAction((parse, token) => Guard(() => KeyCommands.RevokeAsync(parse.GetValue(db), parse.GetValue(keyPrefix)!, token)));
+var keys = new Command("keys", "API keys of the server.") { keysCreate, keysList, keysRevoke };
+
+var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, retry, incomplete, links, reference, serve, keys };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

@@ -30,7 +30,7 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
     /// <summary>The state file's full path.</summary>
     public string FilePath => _path;
 
-    private SqliteWriter Writer => _writer ?? throw new InvalidOperationException("Call InitializeAsync before using the store.");
+    internal SqliteWriter Writer => _writer ?? throw new InvalidOperationException("Call InitializeAsync before using the store.");
 
     public Task InitializeAsync(CancellationToken cancellationToken)
     {

@@ -24,6 +24,9 @@ public sealed record HttpCallSettings
     /// </summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Which addresses may be connected to (the SSRF guard). The default is <see cref="OutboundNetworkPolicy.Unrestricted"/>; the server passes its own.</summary>
+    public OutboundNetworkPolicy Network { get; init; } = OutboundNetworkPolicy.Unrestricted;
+
     /// <summary>Throws when a value is out of range.</summary>
     internal void Validate()
     {

@@ -23,12 +23,7 @@ internal sealed class HttpCaller : IDisposable
     public HttpCaller(HttpCallSettings settings)
     {
         _settings = settings;
-        _client = new HttpClient(new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            AutomaticDecompression = DecompressionMethods.All,
-            AllowAutoRedirect = false,
-        })
+        _client = new HttpClient(settings.Network.CreateHandler())
         {
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,
         };
@@ -83,6 +78,13 @@ internal sealed class HttpCaller : IDisposable
             throw new ResyncException(new ErrorClassification(ErrorType.Connection, Durability.Ephemeral, ErrorCodes.Timeout,
                 $"{method} {url} did not answer within {Format(_settings.Timeout)}",
                 "The server is slow or unreachable; it is retried. Raise the connector's timeout if it is just slow."), exception);
+        }
+        catch (HttpRequestException exception) when (exception.InnerException is OutboundAddressRefusedException refused)
+        {
+            // The SSRF guard: a configuration problem, not a network hiccup, so it is durable and not retried.
+            throw new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.AddressNotAllowed,
+                $"{method} {url}: {refused.Message}",
+                "Point the link at a public address, or allow loopback/private networks in the server's configuration (Resync:Network)."), exception);
         }
         catch (Exception exception) when (exception is HttpRequestException or IOException)
         {

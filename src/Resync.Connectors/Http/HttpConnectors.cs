@@ -37,7 +37,8 @@ public static class HttpConnectors
         new("maxRetryAfter", ValueKind.Duration, "The longest Retry-After waited for within a call; longer fails the call (RateLimit).") { Default = "1m" },
     ];
 
-    public static ComponentCatalog AddHttpConnectors(this ComponentCatalog catalog) => catalog
+    /// <summary>Adds the HTTP source and target; their connections obey <paramref name="network"/> (default: unrestricted).</summary>
+    public static ComponentCatalog AddHttpConnectors(this ComponentCatalog catalog, OutboundNetworkPolicy? network = null) => catalog
         .AddSource("http", "A JSON API over HTTP: page/offset/cursor/next-link pagination, delta pulls, bearer/basic/API-key auth, Retry-After.",
             new ConfigSchema([
                 new KeySpec("url", ValueKind.Text, "The collection's URL, with any fixed query parameters.") { Required = true },
@@ -80,7 +81,7 @@ public static class HttpConnectors
                     WatermarkField = config.Text("watermarkField"),
                     ItemUrl = config.Text("itemUrl"),
                     ItemPath = config.Text("itemPath"),
-                    Call = CallSettings(config, context),
+                    Call = CallSettings(config, context, network ?? OutboundNetworkPolicy.Unrestricted),
                 });
             })
         .AddTarget("http", "A JSON API over HTTP: one request per record, or bulk requests whose per-item results become record outcomes.",
@@ -105,10 +106,10 @@ public static class HttpConnectors
                 ErrorField = config.Text("errorField", "error"),
                 MessageField = config.Text("messageField", "message"),
                 Concurrency = config.Integer("concurrency", 4),
-                Call = CallSettings(config, context),
+                Call = CallSettings(config, context, network ?? OutboundNetworkPolicy.Unrestricted),
             }));
 
-    private static HttpCallSettings CallSettings(ConfigSection config, ComponentContext context)
+    private static HttpCallSettings CallSettings(ConfigSection config, ComponentContext context, OutboundNetworkPolicy network)
     {
         var defaults = new HttpCallSettings();
         return new HttpCallSettings
@@ -119,6 +120,7 @@ public static class HttpConnectors
             MaxRetryAfter = config.Duration("maxRetryAfter") ?? defaults.MaxRetryAfter,
             RetryAttempts = context.Settings.CallRetryAttempts,
             RetryDelay = context.Settings.CallRetryDelay,
+            Network = network,
         };
     }
 

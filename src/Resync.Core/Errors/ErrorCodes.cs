@@ -7,6 +7,7 @@ public static class ErrorCodes
     public const string ConnectionRefused = "CONNECTION_REFUSED";
     public const string ConnectionFailed = "CONNECTION_FAILED";
     public const string HostNotFound = "HOST_NOT_FOUND";
+    public const string AddressNotAllowed = "ADDRESS_NOT_ALLOWED";
     public const string InvalidJson = "INVALID_JSON";
     public const string UnexpectedShape = "UNEXPECTED_SHAPE";
     public const string ItemRejected = "ITEM_REJECTED";

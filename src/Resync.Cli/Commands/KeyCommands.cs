@@ -1,0 +1,54 @@
+using Resync.Core.Storage;
+using Resync.Server.Auth;
+using Resync.Storage.Sqlite;
+using Spectre.Console;
+
+namespace Resync.Cli.Commands;
+
+/// <summary><c>resync keys create|list|revoke</c>: API keys in the state file (the server sees changes at once).</summary>
+internal static class KeyCommands
+{
+    public static async Task<int> CreateAsync(string? db, string? tenant, bool operatorScope, string name, CancellationToken cancellationToken)
+    {
+        if (operatorScope == (tenant is not null))
+            throw new CliException(ExitCodes.Usage, "Give either --tenant <name> (a tenant key) or --operator (every tenant).");
+        await using var runs = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        var keys = await KeysAsync(runs, cancellationToken);
+        var (record, key) = await keys.CreateAsync(operatorScope ? ApiKeyScope.Operator : ApiKeyScope.Tenant, tenant, name, cancellationToken);
+        await Console.Error.WriteLineAsync($"Created {record.Scope.ToString().ToLowerInvariant()} key {record.Prefix}{(tenant is null ? "" : $" for tenant {tenant}")}. It is shown once; store it now:");
+        Console.Out.WriteLine(key);
+        return ExitCodes.Succeeded;
+    }
+
+    public static async Task<int> ListAsync(string? db, CancellationToken cancellationToken)
+    {
+        await using var runs = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        var keys = await KeysAsync(runs, cancellationToken);
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("prefix").AddColumn("scope").AddColumn("tenant").AddColumn("name").AddColumn("created (UTC)").AddColumn("revoked");
+        foreach (var key in await keys.ListAsync(cancellationToken))
+        {
+            table.AddRow(key.Prefix, key.Scope.ToString(), Markup.Escape(key.Tenant ?? "(all)"), Markup.Escape(key.Name),
+                key.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+                key.RevokedAt?.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+        }
+        AnsiConsole.Write(table);
+        return ExitCodes.Succeeded;
+    }
+
+    public static async Task<int> RevokeAsync(string? db, string prefix, CancellationToken cancellationToken)
+    {
+        await using var runs = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        var keys = await KeysAsync(runs, cancellationToken);
+        if (!await keys.RevokeAsync(prefix, cancellationToken))
+            throw new CliException(ExitCodes.Usage, $"There is no valid key '{prefix}'.", "List keys with: resync keys list");
+        await Console.Error.WriteLineAsync($"Revoked {prefix}.");
+        return ExitCodes.Succeeded;
+    }
+
+    private static async Task<ApiKeyService> KeysAsync(SqliteRunStore runs, CancellationToken cancellationToken)
+    {
+        var store = new SqliteServerStore(runs);
+        await store.InitializeAsync(cancellationToken);
+        return new ApiKeyService(store, TimeProvider.System);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Resync.Core.Errors;
+using Resync.Core.Records;
+using Resync.Core.Sdk;
+
+namespace Resync.Connectors.Push;
+
+/// <summary>
+/// The source of a push (webhook) link: its records come in the body of a request to the link's push endpoint,
+/// not from a pull. The link file declares it (<c>source: {type: push}</c>) with the field that holds each
+/// record's key and an optional error message template; each push becomes a run over
+/// <see cref="WithRecords"/>'s source.
+/// </summary>
+public sealed class PushSource(string keyField = "id", string? errorMessage = null) : ISource
+{
+    /// <summary>The field whose value is each record's key. The default is <c>id</c>.</summary>
+    public string KeyField { get; } = keyField;
+
+    /// <summary>
+    /// The message a synchronous push answers for a failing record, with placeholders <c>{index}</c>, <c>{key}</c>,
+    /// <c>{code}</c>, <c>{type}</c>, <c>{field}</c> and <c>{message}</c>; null: the error's own message.
+    /// </summary>
+    public string? ErrorMessage { get; } = errorMessage;
+
+    /// <summary>A source over one push's records, in pages of the link's batch size.</summary>
+    public ISource WithRecords(IReadOnlyList<Record> records) => new PushedRecords(records);
+
+    /// <summary>
+    /// Reads a push body: one record object, an array of them, or <c>{"records": [...]}</c>. Throws
+    /// <see cref="JsonException"/> when it is not JSON or not of that shape, and <see cref="PushTooLargeException"/>
+    /// when it holds more than <paramref name="maxRecords"/> records.
+    /// </summary>
+    public IReadOnlyList<Record> ReadBody(ReadOnlySpan<byte> body, int maxRecords)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+        using var document = JsonDocument.ParseValue(ref reader);
+        var root = document.RootElement;
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("records", out var wrapped))
+            root = wrapped;
+        if (root.ValueKind == JsonValueKind.Object)
+            return [ToRecord(root, 0)];
+        if (root.ValueKind != JsonValueKind.Array)
+            throw new JsonException($"The body is one record (a JSON object), an array of records or {{\"records\": [...]}}, found {Kind(root)}.");
+        var count = root.GetArrayLength();
+        if (count > maxRecords)
+            throw new PushTooLargeException(count, maxRecords);
+        var records = new List<Record>(count);
+        var index = 0;
+        foreach (var item in root.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+                throw new JsonException($"Record {index} is not a JSON object but {Kind(item)}.");
+            records.Add(ToRecord(item, index++));
+        }
+        return records;
+    }
+
+    public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
+        throw new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.Unexpected,
+            $"Link '{context.LinkId}' receives its records by push; it has nothing to pull.",
+            "Send records to the link's push endpoint (POST /api/v1/links/{id}/push) instead of starting a run."));
+
+    public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
+        throw new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.Unexpected,
+            $"Pushed records of link '{context.LinkId}' cannot be fetched again by cursor; they are retried from their snapshots.", null));
+
+    private Record ToRecord(JsonElement item, int index)
+    {
+        var fields = RecordJson.ToFields(item);
+        var key = fields.TryGetValue(KeyField, out var value) && value is not null ? Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) : null;
+        _ = index;
+        return new Record(key, fields);
+    }
+
+    private static string Kind(JsonElement element) => element.ValueKind.ToString().ToLowerInvariant();
+
+    /// <summary>One push's records, in pages; the cursor is the page's first index, so a page can be taken again.</summary>
+    private sealed class PushedRecords(IReadOnlyList<Record> records) : ISource
+    {
+        public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            for (var start = 0; start < records.Count; start += context.BatchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return Page(start, context.BatchSize);
+            }
+            await Task.CompletedTask;
+        }
+
+        public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
+            Task.FromResult(Page(int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture), context.BatchSize));
+
+        private SourcePage Page(int start, int size)
+        {
+            var count = Math.Min(size, records.Count - start);
+            var page = new Record[count];
+            for (var i = 0; i < count; i++)
+                page[i] = records[start + i];
+            return SourcePage.Of(start.ToString(System.Globalization.CultureInfo.InvariantCulture), page);
+        }
+    }
+}

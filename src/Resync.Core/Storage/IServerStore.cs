@@ -1,0 +1,51 @@
+namespace Resync.Core.Storage;
+
+/// <summary>
+/// The server's own state beside the runs: links created through the API, API keys (hashed), idempotency
+/// records and asynchronous push payloads. In embedded mode it lives in the same SQLite file as the runs.
+/// </summary>
+public interface IServerStore
+{
+    /// <summary>Creates or migrates the server's tables (after the run store's).</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    Task SaveLinkDocumentAsync(StoredLinkDocument document, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<StoredLinkDocument>> ListLinkDocumentsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The link's state, or null when no run or state change has registered it yet (it is then Active).</summary>
+    Task<LinkStateView?> GetLinkStateAsync(string linkId, CancellationToken cancellationToken);
+
+    Task SetLinkStateAsync(string linkId, string tenant, bool active, string? reason, CancellationToken cancellationToken);
+
+    Task AddApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken);
+
+    Task<ApiKeyRecord?> FindApiKeyAsync(string prefix, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(CancellationToken cancellationToken);
+
+    /// <summary>Revokes a key; false when there is no such key or it was revoked already.</summary>
+    Task<bool> RevokeApiKeyAsync(string prefix, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The first answer under this key, if it was given at or after <paramref name="notBefore"/>.</summary>
+    Task<IdempotencyRecord?> FindIdempotencyAsync(string scope, string key, DateTimeOffset notBefore, CancellationToken cancellationToken);
+
+    /// <summary>Stores an answer; an older record under the same key (outside the window) is replaced.</summary>
+    Task SaveIdempotencyAsync(IdempotencyRecord record, CancellationToken cancellationToken);
+
+    /// <summary>Deletes answers older than <paramref name="before"/>; returns how many.</summary>
+    Task<int> PurgeIdempotencyAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
+    /// <summary>Stores a push payload durably; returns its id.</summary>
+    Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken);
+
+    Task PushStartedAsync(long pushId, long runId, CancellationToken cancellationToken);
+
+    Task PushFinishedAsync(long pushId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Pushes stored but never started (the process stopped in between), oldest first.</summary>
+    Task<IReadOnlyList<StoredPush>> ListUnstartedPushesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Runs whose parent is <paramref name="runId"/> (Retry, Replay, Resume), oldest first.</summary>
+    Task<IReadOnlyList<long>> ListChildRunIdsAsync(long runId, CancellationToken cancellationToken);
+}

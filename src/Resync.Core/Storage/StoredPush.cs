@@ -1,0 +1,14 @@
+namespace Resync.Core.Storage;
+
+/// <summary>An asynchronous push, stored durably before it is acknowledged.</summary>
+/// <param name="Id">The push's number.</param>
+/// <param name="LinkId">The link pushed to.</param>
+/// <param name="Tenant">The link's tenant.</param>
+/// <param name="Payload">The request body (JSON), as received.</param>
+/// <param name="RequestId">The caller's X-Request-Id.</param>
+/// <param name="CallbackUrl">Where to post the outcome when the run ends.</param>
+/// <param name="RunId">The run processing it, once started.</param>
+/// <param name="AcceptedAt">When it was stored.</param>
+/// <param name="FinishedAt">When its run ended.</param>
+public sealed record StoredPush(long Id, string LinkId, string Tenant, string Payload, string? RequestId, string? CallbackUrl, long? RunId,
+    DateTimeOffset AcceptedAt, DateTimeOffset? FinishedAt);

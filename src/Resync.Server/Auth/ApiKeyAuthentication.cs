@@ -1,0 +1,33 @@
+using Resync.Server.Api;
+
+namespace Resync.Server.Auth;
+
+/// <summary>
+/// The endpoint filter on <c>/api/v1</c>: takes the key from <c>Authorization: Bearer</c> or <c>X-Api-Key</c>,
+/// answers 401 (problem document) without a valid one, and otherwise hands the <see cref="Caller"/> to the endpoint.
+/// </summary>
+internal static class ApiKeyAuthentication
+{
+    private const string CallerItem = "resync.caller";
+
+    public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var keys = http.RequestServices.GetRequiredService<ApiKeyService>();
+        var key = http.Request.Headers["X-Api-Key"].FirstOrDefault();
+        var authorization = http.Request.Headers.Authorization.FirstOrDefault();
+        if (key is null && authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            key = authorization["Bearer ".Length..].Trim();
+        if (key is null)
+            return Problems.Unauthorized("No API key: send it as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");
+        var caller = await keys.AuthenticateAsync(key, http.RequestAborted);
+        if (caller is null)
+            return Problems.Unauthorized("The API key is not valid: unknown, malformed or revoked.");
+        http.Items[CallerItem] = caller;
+        return await next(context);
+    }
+
+    /// <summary>The authenticated caller of this request.</summary>
+    public static Caller Caller(this HttpContext context) =>
+        context.Items[CallerItem] as Caller ?? throw new InvalidOperationException("The endpoint is not behind the API key filter.");
+}

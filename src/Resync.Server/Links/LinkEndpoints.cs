@@ -1,0 +1,146 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Resync.Connectors.Push;
+using Resync.Core.Engine;
+using Resync.Core.Links;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+using Resync.Server.Api;
+using Resync.Server.Auth;
+using Resync.Server.Runs;
+using Microsoft.Extensions.Options;
+
+namespace Resync.Server.Links;
+
+/// <summary><c>/api/v1/links</c>: list, get, create/update from a link document, activate/deactivate, start a run.</summary>
+internal static class LinkEndpoints
+{
+    public static RouteGroupBuilder MapLinks(this RouteGroupBuilder api)
+    {
+        var links = api.MapGroup("/links").WithTags("Links");
+        links.MapGet("/", ListAsync).WithName("ListLinks");
+        links.MapGet("/{linkId}", GetAsync).WithName("GetLink");
+        links.MapPut("/{linkId}", PutAsync).WithName("PutLink");
+        links.MapPost("/{linkId}/activate", ActivateAsync).WithName("ActivateLink");
+        links.MapPost("/{linkId}/deactivate", DeactivateAsync).WithName("DeactivateLink");
+        links.MapPost("/{linkId}/runs", StartRunAsync).WithName("StartRun");
+        return api;
+    }
+
+    public static LinkEntry? Visible(HttpContext http, LinkRegistry registry, string linkId) =>
+        registry.Find(linkId) is { } entry && http.Caller().Sees(entry.Tenant) ? entry : null;
+
+    private static async Task<Ok<Page<LinkDocument>>> ListAsync(HttpContext http, LinkRegistry registry, IServerStore store, RunLauncher launcher, int? offset, int? limit)
+    {
+        var caller = http.Caller();
+        var start = Math.Max(0, offset ?? 0);
+        var count = Math.Clamp(limit ?? 100, 1, Paging.MaxLimit);
+        var page = registry.All.Where(entry => caller.Sees(entry.Tenant)).Skip(start).Take(count).ToList();
+        var documents = new List<LinkDocument>(page.Count);
+        foreach (var entry in page)
+            documents.Add(await DocumentAsync(entry, store, launcher, http.RequestAborted));
+        return TypedResults.Ok(Page<LinkDocument>.Of(documents, start, count));
+    }
+
+    private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> GetAsync(HttpContext http, LinkRegistry registry, IServerStore store, RunLauncher launcher,
+        string linkId)
+    {
+        if (Visible(http, registry, linkId) is not { } entry)
+            return Problems.NotFound("link", linkId);
+        return TypedResults.Ok(await DocumentAsync(entry, store, launcher, http.RequestAborted));
+    }
+
+    private static async Task<Results<Created<LinkDocument>, Ok<LinkDocument>, ProblemHttpResult>> PutAsync(HttpContext http, LinkRegistry registry,
+        IServerStore store, RunLauncher launcher, ServerOptions options, string linkId)
+    {
+        var caller = http.Caller();
+        var existing = registry.Find(linkId);
+        if (existing is not null && !caller.Sees(existing.Tenant))
+            return Problems.NotFound("link", linkId);
+        if (existing is { Origin: "file" })
+            return Problems.Conflict("link-from-file", $"Link '{linkId}' is defined by a file of the links folder; change the file instead.");
+        var type = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        if (type is not ("application/yaml" or "text/yaml" or "application/x-yaml" or "text/plain"))
+            return Problems.UnsupportedMediaType("application/yaml (the link document)", http.Request.ContentType);
+        var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, Math.Min(options.MaxBodyBytes, 1024 * 1024));
+        if (tooLarge is not null)
+            return tooLarge;
+        var (entry, problems, created) = await registry.SaveAsync(linkId, Encoding.UTF8.GetString(body.Span), caller.IsOperator ? null : caller.Tenant, http.RequestAborted);
+        if (entry is null)
+        {
+            return Problems.BadRequest("invalid-link", $"The link document has {problems.Count} problem(s): {problems[0].Message}",
+                new Dictionary<string, object?> { ["problems"] = problems.Select(p => new { line = p.Line, column = p.Column, message = p.Message, text = p.ToString() }).ToList() });
+        }
+        var document = await DocumentAsync(entry, store, launcher, http.RequestAborted);
+        return created ? TypedResults.Created($"/api/v1/links/{linkId}", document) : TypedResults.Ok(document);
+    }
+
+    private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> ActivateAsync(HttpContext http, LinkRegistry registry, IServerStore store, RunLauncher launcher,
+        string linkId)
+    {
+        if (Visible(http, registry, linkId) is not { } entry)
+            return Problems.NotFound("link", linkId);
+        await store.SetLinkStateAsync(linkId, entry.Tenant, active: true, reason: null, http.RequestAborted);
+        return TypedResults.Ok(await DocumentAsync(entry, store, launcher, http.RequestAborted));
+    }
+
+    private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> DeactivateAsync(HttpContext http, LinkRegistry registry, IServerStore store,
+        RunLauncher launcher, string linkId)
+    {
+        if (Visible(http, registry, linkId) is not { } entry)
+            return Problems.NotFound("link", linkId);
+        string? reason = null;
+        if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        {
+            if (!RequestBody.IsJson(http.Request))
+                return Problems.UnsupportedMediaType("application/json", http.Request.ContentType);
+            var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, 64 * 1024);
+            if (tooLarge is not null)
+                return tooLarge;
+            try
+            {
+                reason = JsonSerializer.Deserialize<LinkStateChange>(body.Span, JsonSerializerOptions.Web)?.Reason;
+            }
+            catch (JsonException exception)
+            {
+                return Problems.BadRequest("malformed-json", $"The body is not valid JSON: {exception.Message}");
+            }
+        }
+        await store.SetLinkStateAsync(linkId, entry.Tenant, active: false, reason ?? "deactivated through the API", http.RequestAborted);
+        return TypedResults.Ok(await DocumentAsync(entry, store, launcher, http.RequestAborted));
+    }
+
+    private static async Task<IResult> StartRunAsync(HttpContext http, LinkRegistry registry, IServerStore store, RunLauncher launcher, IdempotencyGate idempotency,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, string linkId)
+    {
+        if (Visible(http, registry, linkId) is not { } entry)
+            return Problems.NotFound("link", linkId);
+        if (entry.Link.Source is PushSource)
+            return Problems.Conflict("push-link", $"Link '{linkId}' gets its records by push; send them to /api/v1/links/{linkId}/push.");
+        if (!entry.Link.Trigger.Manual)
+            return Problems.Conflict("manual-runs-off", $"Link '{linkId}' does not allow manual runs (trigger.manual: false).");
+        if (await store.GetLinkStateAsync(linkId, http.RequestAborted) is { IsActive: false } state)
+            return Problems.Conflict("link-deactivated", $"Link '{linkId}' is deactivated ({state.Reason ?? "no reason given"}); activate it first.");
+        var requestId = http.Request.Headers["X-Request-Id"].FirstOrDefault();
+        return await idempotency.RunAsync(http, ReadOnlyMemory<byte>.Empty, async () =>
+        {
+            var run = await launcher.TryStartExclusiveAsync(entry.Link, new RunRequest(RunKind.Manual, "api", null, requestId), CancellationToken.None);
+            if (run is null)
+                return Problems.Conflict("run-in-progress", $"A run of link '{linkId}' is still going; wait for it to end.");
+            var links = RunLinks.For(run.RunId);
+            return new JsonAnswer(StatusCodes.Status202Accepted,
+                JsonSerializer.Serialize(new { runId = run.RunId, status = "Running", statusUrl = links.Self, eventsUrl = links.Events }, json.Value.SerializerOptions),
+                links.Self);
+        });
+    }
+
+    private static async Task<LinkDocument> DocumentAsync(LinkEntry entry, IServerStore store, RunLauncher launcher, CancellationToken cancellationToken)
+    {
+        var state = await store.GetLinkStateAsync(entry.Id, cancellationToken);
+        var trigger = entry.Link.Trigger;
+        return new LinkDocument(entry.Id, entry.Tenant, entry.Origin, state is { IsActive: false } ? "Deactivated" : "Active", state?.Reason,
+            launcher.IsRunning(entry.Id), new LinkTriggerDocument(trigger.Schedule?.ToString(), trigger.Manual, trigger.Push),
+            LinkDocuments.Redact(entry.Document), $"/api/v1/runs?linkId={Uri.EscapeDataString(entry.Id)}");
+    }
+}

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.DataProtection;
+using Resync.Core.Links;
+using Resync.Core.Storage;
+using Resync.LinkFiles;
+
+namespace Resync.Server.Links;
+
+/// <summary>
+/// The links the server runs: those of the links folder (reloaded when a file changes) and those created through
+/// the API (stored encrypted with Data Protection in the state file). Link ids are unique across both.
+/// </summary>
+public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, IDataProtectionProvider protection, TimeProvider clock,
+    ServerOptions options, ILogger<LinkRegistry> logger)
+{
+    private readonly ConcurrentDictionary<string, LinkEntry> _links = new(StringComparer.Ordinal);
+    private readonly IDataProtector _protector = protection.CreateProtector("Resync.LinkDocuments.v1");
+    private readonly Lock _changeLock = new();
+    private CancellationTokenSource _changed = new();
+
+    /// <summary>Cancelled whenever the set of links changes (the scheduler re-plans).</summary>
+    public CancellationToken Changed
+    {
+        get
+        {
+            lock (_changeLock)
+                return _changed.Token;
+        }
+    }
+
+    public IReadOnlyCollection<LinkEntry> All => [.. _links.Values.OrderBy(entry => entry.Id, StringComparer.Ordinal)];
+
+    public LinkEntry? Find(string id) => _links.TryGetValue(id, out var entry) ? entry : null;
+
+    /// <summary>Loads the stored API links and the folder's link files.</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var loader = ApiLoader();
+        foreach (var stored in await store.ListLinkDocumentsAsync(cancellationToken))
+        {
+            string document;
+            try
+            {
+                document = _protector.Unprotect(stored.ProtectedDocument);
+            }
+            catch (System.Security.Cryptography.CryptographicException exception)
+            {
+                logger.LogError("Link {LinkId} cannot be decrypted (was the key ring replaced?): {Message}", stored.LinkId, exception.Message);
+                continue;
+            }
+            var result = loader.Parse(document, $"{stored.LinkId}.link.yaml", DataDirectory);
+            if (result.Succeeded)
+                _links[stored.LinkId] = new LinkEntry(result.Link!, document, "api", null);
+            else
+                logger.LogError("Stored link {LinkId} no longer loads: {Problems}", stored.LinkId, string.Join("; ", result.Problems));
+        }
+        if (options.LinksFolder is { } folder && Directory.Exists(folder))
+        {
+            foreach (var file in LinkFiles(folder))
+                LoadFile(file);
+        }
+        Signal();
+    }
+
+    /// <summary>Loads (or reloads) one link file of the folder; a file with problems is logged and leaves the previous version in place.</summary>
+    public void LoadFile(string path)
+    {
+        var result = new LinkFileLoader(catalog).Load(path);
+        if (!result.Succeeded)
+        {
+            logger.LogWarning("Link file {File} has problems and is not loaded: {Problems}", path, string.Join("; ", result.Problems));
+            return;
+        }
+        var link = result.Link!;
+        if (_links.TryGetValue(link.Id, out var existing) && existing.Origin == "api")
+        {
+            logger.LogWarning("Link file {File} defines link {LinkId}, which exists already (created through the API); the file is ignored.", path, link.Id);
+            return;
+        }
+        _links[link.Id] = new LinkEntry(link, File.ReadAllText(path), "file", Path.GetFullPath(path));
+        logger.LogInformation("Loaded link {LinkId} from {File}", link.Id, path);
+        Signal();
+    }
+
+    /// <summary>Forgets the links of a deleted file.</summary>
+    public void RemoveFile(string path)
+    {
+        var full = Path.GetFullPath(path);
+        foreach (var entry in _links.Values.Where(entry => entry.File == full).ToList())
+        {
+            _links.TryRemove(entry.Id, out _);
+            logger.LogInformation("Link {LinkId} removed: its file {File} is gone", entry.Id, path);
+        }
+        Signal();
+    }
+
+    /// <summary>
+    /// Creates or replaces a link from a document sent through the API, with the same validation messages as the CLI.
+    /// Returns the problems (nothing is stored when there is any) and whether the link is new.
+    /// </summary>
+    public async Task<(LinkEntry? Entry, IReadOnlyList<LinkFileProblem> Problems, bool Created)> SaveAsync(string id, string document, string? forcedTenant,
+        CancellationToken cancellationToken)
+    {
+        var file = $"{id}.link.yaml";
+        var result = ApiLoader().Parse(document, file, DataDirectory);
+        if (!result.Succeeded)
+            return (null, result.Problems, false);
+        var link = result.Link!;
+        if (link.Id != id)
+            return (null, [new LinkFileProblem(file, 1, 1, $"name: the document names link '{link.Id}' but was sent to '{id}'")], false);
+        if (forcedTenant is not null && link.Tenant != forcedTenant)
+        {
+            if (link.Tenant != Tenants.Default)
+                return (null, [new LinkFileProblem(file, 1, 1, $"tenant: '{link.Tenant}' is not your tenant; leave it out or give '{forcedTenant}'")], false);
+            link = new Link(link.Id, link.Source, link.Steps, link.Target, link.Settings, forcedTenant) { Classifier = link.Classifier, Trigger = link.Trigger };
+        }
+        var created = !_links.ContainsKey(id);
+        await store.SaveLinkDocumentAsync(new StoredLinkDocument(id, link.Tenant, _protector.Protect(document), clock.GetUtcNow()), cancellationToken);
+        var entry = new LinkEntry(link, document, "api", null);
+        _links[id] = entry;
+        Signal();
+        return (entry, [], created);
+    }
+
+    private string DataDirectory => Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".";
+
+    /// <summary>
+    /// Documents from the API may not read the server's environment (<c>${env:...}</c>): a tenant could otherwise send
+    /// the server's own secrets to an address of its choosing.
+    /// </summary>
+    private LinkFileLoader ApiLoader() => new(catalog, _ => null);
+
+    private static IEnumerable<string> LinkFiles(string folder) =>
+        Directory.EnumerateFiles(folder, "*.yaml").Concat(Directory.EnumerateFiles(folder, "*.yml")).Order(StringComparer.Ordinal);
+
+    private void Signal()
+    {
+        CancellationTokenSource previous;
+        lock (_changeLock)
+        {
+            previous = _changed;
+            _changed = new CancellationTokenSource();
+        }
+        previous.Cancel();
+        previous.Dispose();
+    }
+}

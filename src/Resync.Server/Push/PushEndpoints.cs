@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Resync.Connectors.Push;
+using Resync.Core.Records;
+using Resync.Core.Storage;
+using Resync.Server.Api;
+using Resync.Server.Auth;
+using Resync.Server.Links;
+using Resync.Server.Runs;
+
+namespace Resync.Server.Push;
+
+/// <summary>
+/// <c>POST /api/v1/links/{linkId}/push</c>: records in the body. Synchronous by default (the answer lists each record's
+/// outcome); <c>?mode=async</c> (or <c>Prefer: respond-async</c>) answers 202 once the payload is stored, with the run id.
+/// </summary>
+internal static class PushEndpoints
+{
+    public static RouteGroupBuilder MapPush(this RouteGroupBuilder api)
+    {
+        api.MapPost("/links/{linkId}/push", PushAsync).WithTags("Push").WithName("Push")
+            .Produces<PushAnswer>(200).Produces<PushAccepted>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
+        return api;
+    }
+
+    private static async Task<IResult> PushAsync(HttpContext http, string linkId, string? mode, string? callbackUrl, LinkRegistry links, IServerStore serverStore,
+        PushProcessor processor, IRunQueries queries, IdempotencyGate idempotency, ServerOptions options, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    {
+        var caller = http.Caller();
+        if (links.Find(linkId) is not { } entry || !caller.Sees(entry.Tenant))
+            return Problems.NotFound("link", linkId);
+        if (!entry.Link.Trigger.Push || entry.Link.Source is not PushSource source)
+            return Problems.Conflict("push-not-enabled", $"Link '{linkId}' does not take pushes: give it 'source: {{type: push}}' and 'trigger: {{push: true}}'.");
+        if (!RequestBody.IsJson(http.Request))
+            return Problems.UnsupportedMediaType("application/json", http.Request.ContentType);
+        var isAsync = string.Equals(mode, "async", StringComparison.OrdinalIgnoreCase)
+            || http.Request.Headers["Prefer"].Any(value => value?.Contains("respond-async", StringComparison.OrdinalIgnoreCase) == true);
+        if (mode is not null && !isAsync && !string.Equals(mode, "sync", StringComparison.OrdinalIgnoreCase))
+            return Problems.BadRequest("invalid-mode", $"mode is 'sync' (the default) or 'async', found '{mode}'.");
+        if (callbackUrl is not null && (!isAsync || !Uri.TryCreate(callbackUrl, UriKind.Absolute, out var callback) || callback.Scheme is not ("http" or "https")))
+            return Problems.BadRequest("invalid-callback", "callbackUrl is an absolute http(s) URL, and only for mode=async.");
+        var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, options.MaxBodyBytes);
+        if (tooLarge is not null)
+            return tooLarge;
+
+        IReadOnlyList<Record> records;
+        try
+        {
+            records = source.ReadBody(body.Span, options.MaxRecordsPerPush);
+        }
+        catch (JsonException exception)
+        {
+            return Problems.BadRequest("malformed-json", $"The body is not a valid push: {exception.Message}",
+                exception.LineNumber is { } line ? new Dictionary<string, object?> { ["line"] = line + 1, ["position"] = exception.BytePositionInLine + 1 } : null);
+        }
+        catch (PushTooLargeException exception)
+        {
+            return Problems.BadRequest("too-many-records", exception.Message, new Dictionary<string, object?> { ["maxRecords"] = exception.Max, ["records"] = exception.Count });
+        }
+        if (records.Count == 0)
+            return Problems.BadRequest("no-records", "The push holds no records.");
+        if (await serverStore.GetLinkStateAsync(linkId, http.RequestAborted) is { IsActive: false } state)
+            return Problems.Conflict("link-deactivated", $"Link '{linkId}' is deactivated ({state.Reason ?? "no reason given"}); activate it to accept pushes.");
+
+        var requestId = http.Request.Headers["X-Request-Id"].FirstOrDefault();
+        if (requestId is { Length: > 200 })
+            return Problems.BadRequest("invalid-request-id", "X-Request-Id has at most 200 characters.");
+        var serializer = json.Value.SerializerOptions;
+        return await idempotency.RunAsync(http, body, async () =>
+        {
+            if (isAsync)
+            {
+                var push = new StoredPush(0, linkId, entry.Tenant, Encoding.UTF8.GetString(body.Span), requestId, callbackUrl, null, clock.GetUtcNow(), null);
+                push = push with { Id = await serverStore.AddPushAsync(push, http.RequestAborted) };
+                var started = await processor.StartStoredAsync(push, entry.Link, source, records, CancellationToken.None);
+                var links = RunLinks.For(started.RunId);
+                var accepted = new PushAccepted(push.Id, started.RunId, "Accepted", links.Self, links.Events, callbackUrl);
+                return new JsonAnswer(StatusCodes.Status202Accepted, JsonSerializer.Serialize(accepted, serializer), links.Self);
+            }
+            var run = await processor.RunAsync(entry.Link, source, records, requestId, CancellationToken.None);
+            // The client may go away; the run goes on and is in the run list either way.
+            var result = await run.Completion;
+            var answer = await AnswerAsync(queries, source, entry, run.RunId, result, records, CancellationToken.None);
+            return new JsonAnswer(StatusCodes.Status200OK, JsonSerializer.Serialize(answer, serializer), RunLinks.For(run.RunId).Self);
+        });
+    }
+
+    private static async Task<PushAnswer> AnswerAsync(IRunQueries queries, PushSource source, LinkEntry entry, long runId, Core.Engine.RunResult result,
+        IReadOnlyList<Record> records, CancellationToken cancellationToken)
+    {
+        var batchSize = entry.Link.Settings.BatchSize;
+        var results = new PushRecordResult[records.Count];
+        foreach (var outcome in new[] { OutcomeKind.Failed, OutcomeKind.Ignored })
+        {
+            for (var offset = 0; ; offset += Paging.MaxLimit)
+            {
+                var kept = await queries.ListRecordsAsync(runId, new RecordFilter(outcome, offset, Paging.MaxLimit), cancellationToken);
+                foreach (var record in kept)
+                {
+                    var index = (record.BatchNumber - 1) * batchSize + record.Position;
+                    if (index < 0 || index >= results.Length)
+                        continue;
+                    var message = outcome == OutcomeKind.Ignored ? record.IgnoreReason : Message(source.ErrorMessage, index, record);
+                    results[index] = new PushRecordResult(index, record.Key, outcome, message, record.Error);
+                }
+                if (kept.Count < Paging.MaxLimit)
+                    break;
+            }
+        }
+        // Records without a kept failure or ignore succeeded, if their batch finished; a batch that failed as a whole or
+        // never ran (the run stopped) fails its records with the batch's or the run's error.
+        var batches = result.SystemError is null && result.Counts.BatchesFailed == 0
+            ? null
+            : (await queries.ListBatchesAsync(runId, 0, Paging.MaxLimit, cancellationToken)).ToDictionary(batch => batch.Number);
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (results[i] is not null)
+                continue;
+            var batch = batches is null ? null : batches.GetValueOrDefault(i / batchSize + 1);
+            var succeeded = batches is null || batch is { Status: Core.Runs.BatchStatus.Succeeded or Core.Runs.BatchStatus.CompletedWithErrors };
+            var error = batch?.Error ?? result.SystemError;
+            results[i] = succeeded
+                ? new PushRecordResult(i, records[i].Key, OutcomeKind.Succeeded, null, null)
+                : new PushRecordResult(i, records[i].Key, OutcomeKind.Failed, error?.Message ?? "not processed: the run stopped first", error);
+        }
+        return new PushAnswer(runId, result.Status, result.Status != Core.Runs.RunStatus.Succeeded, result.Counts, result.SystemError, results, RunLinks.For(runId));
+    }
+
+    private static string? Message(string? template, int index, RecordView record)
+    {
+        var error = record.Error;
+        if (template is null || error is null)
+            return error?.Message;
+        return template
+            .Replace("{index}", index.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{key}", record.Key ?? "", StringComparison.Ordinal)
+            .Replace("{code}", error.Code, StringComparison.Ordinal)
+            .Replace("{type}", error.Type.ToString(), StringComparison.Ordinal)
+            .Replace("{field}", string.Join(", ", error.Fields), StringComparison.Ordinal)
+            .Replace("{message}", error.Message, StringComparison.Ordinal);
+    }
+}

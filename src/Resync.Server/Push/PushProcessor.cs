@@ -1,0 +1,103 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Resync.Connectors.Http;
+using Resync.Connectors.Push;
+using Resync.Core.Engine;
+using Resync.Core.Links;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+using Resync.Server.Links;
+using Resync.Server.Runs;
+
+namespace Resync.Server.Push;
+
+/// <summary>
+/// Runs pushes: a synchronous push is a run over the body's records; an asynchronous one is first stored, then run,
+/// and its callback URL (if any) is called once when the run ends. At start, pushes stored but never started (the
+/// process stopped in between) are started.
+/// </summary>
+public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, IServerStore serverStore, TimeProvider clock, ServerOptions options,
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<PushProcessor> logger) : IHostedService, IDisposable
+{
+    private readonly HttpClient _callbacks = new(new OutboundNetworkPolicy
+    {
+        AllowLoopback = options.AllowLoopback,
+        AllowPrivateNetworks = options.AllowPrivateNetworks,
+    }.CreateHandler())
+    { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>Starts a run over <paramref name="records"/> of a push link.</summary>
+    public Task<ActiveRun> RunAsync(Link link, PushSource source, IReadOnlyList<Core.Records.Record> records, string? requestId, CancellationToken cancellationToken)
+    {
+        var pushed = new Link(link.Id, source.WithRecords(records), link.Steps, link.Target, link.Settings, link.Tenant)
+        {
+            Classifier = link.Classifier,
+            Trigger = link.Trigger,
+        };
+        return launcher.StartAsync(pushed, new RunRequest(RunKind.Push, "push", null, requestId), cancellationToken);
+    }
+
+    /// <summary>Starts the run of a stored push and follows it to its end (callback).</summary>
+    public async Task<ActiveRun> StartStoredAsync(StoredPush push, Link link, PushSource source, IReadOnlyList<Core.Records.Record> records, CancellationToken cancellationToken)
+    {
+        var run = await RunAsync(link, source, records, push.RequestId, cancellationToken);
+        await serverStore.PushStartedAsync(push.Id, run.RunId, CancellationToken.None);
+        _ = FollowAsync(push, run);
+        return run;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var push in await serverStore.ListUnstartedPushesAsync(cancellationToken))
+        {
+            if (links.Find(push.LinkId) is not { Link.Source: PushSource source } entry)
+            {
+                logger.LogWarning("Stored push {PushId} is for link {LinkId}, which is gone or no longer a push link; it stays stored", push.Id, push.LinkId);
+                continue;
+            }
+            var records = source.ReadBody(System.Text.Encoding.UTF8.GetBytes(push.Payload), int.MaxValue);
+            var run = await StartStoredAsync(push, entry.Link, source, records, cancellationToken);
+            logger.LogInformation("Stored push {PushId} of link {LinkId} started as run {RunId}", push.Id, push.LinkId, run.RunId);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose() => _callbacks.Dispose();
+
+    private async Task FollowAsync(StoredPush push, ActiveRun run)
+    {
+        RunResult result;
+        try
+        {
+            result = await run.Completion;
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Push {PushId}: run {RunId} failed in the runner", push.Id, run.RunId);
+            return;
+        }
+        await serverStore.PushFinishedAsync(push.Id, clock.GetUtcNow(), CancellationToken.None);
+        if (push.CallbackUrl is null || result.Status == RunStatus.Interrupted)
+            return;
+        var body = new PushCallback(push.Id, run.RunId, push.LinkId, push.RequestId, result.Status, result.Counts, $"/api/v1/runs/{run.RunId}");
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            try
+            {
+                using var response = await _callbacks.PostAsJsonAsync(push.CallbackUrl, body, json.Value.SerializerOptions);
+                if (response.IsSuccessStatusCode)
+                    return;
+                logger.LogWarning("Push {PushId}: callback answered {Status} (attempt {Attempt})", push.Id, (int)response.StatusCode, attempt);
+                if ((int)response.StatusCode < 500)
+                    return;
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
+            {
+                logger.LogWarning("Push {PushId}: callback failed (attempt {Attempt}): {Message}", push.Id, attempt, exception.Message);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(attempt), clock);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.DataProtection;
+using Resync.Connectors;
+using Resync.Connectors.Http;
+using Resync.Core.Storage;
+using Resync.LinkFiles;
+using Resync.Server.Api;
+using Resync.Server.Auth;
+using Resync.Server.Keys;
+using Resync.Server.Links;
+using Resync.Server.Push;
+using Resync.Server.Recovery;
+using Resync.Server.Runs;
+using Resync.Server.Scheduling;
+using Resync.Storage.Sqlite;
+
+namespace Resync.Server;
+
+/// <summary>Builds the <c>resync serve</c> application: one process, the embedded SQLite store, API, push, scheduler.</summary>
+public static class ResyncServer
+{
+    /// <summary>
+    /// Builds the server. <paramref name="catalog"/> defaults to the built-in connectors (with the server's SSRF guard);
+    /// <paramref name="clock"/> to the system clock.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(ServerOptions options, TimeProvider? clock = null, ComponentCatalog? catalog = null,
+        Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.DatabasePath);
+        clock ??= TimeProvider.System;
+        var network = new OutboundNetworkPolicy { AllowLoopback = options.AllowLoopback, AllowPrivateNetworks = options.AllowPrivateNetworks };
+        catalog ??= BuiltInConnectors.CreateCatalog(network);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Resync.Server" });
+        builder.WebHost.UseUrls(options.Urls);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi("v1");
+        var keyRing = options.KeyRingFolder ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".", "keys");
+        builder.Services.AddDataProtection().SetApplicationName("Resync").PersistKeysToFileSystem(new DirectoryInfo(keyRing));
+
+        var runStore = new SqliteRunStore(options.DatabasePath, clock);
+        var serverStore = new SqliteServerStore(runStore, clock);
+        await serverStore.InitializeAsync(cancellationToken);
+        await runStore.RecoverInterruptedRunsAsync(clock.GetUtcNow(), cancellationToken);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(clock);
+        builder.Services.AddSingleton(catalog);
+        builder.Services.AddSingleton(runStore);
+        builder.Services.AddSingleton<IRunStore>(runStore);
+        builder.Services.AddSingleton<IRunQueries>(runStore);
+        builder.Services.AddSingleton<IServerStore>(serverStore);
+        builder.Services.AddSingleton<ApiKeyService>();
+        builder.Services.AddSingleton<IdempotencyGate>();
+        builder.Services.AddSingleton<LinkRegistry>();
+        // Hosted services stop in reverse order: the scheduler first, the runs in flight last.
+        builder.Services.AddSingleton<RunLauncher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RunLauncher>());
+        builder.Services.AddSingleton<PushProcessor>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<PushProcessor>());
+        builder.Services.AddHostedService<LinkFolderWatcher>();
+        builder.Services.AddHostedService<RunScheduler>();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        await app.Services.GetRequiredService<LinkRegistry>().LoadAsync(cancellationToken);
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapGet("/health", (TimeProvider time) => TypedResults.Ok(new { status = "Healthy", time = time.GetUtcNow() })).WithTags("Health");
+
+        var api = app.MapGroup("/api/v1").AddEndpointFilter(ApiKeyAuthentication.FilterAsync).ProducesProblem(401).ProducesProblem(404);
+        api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys();
+        return app;
+    }
+}

@@ -1,0 +1,35 @@
+using Resync.Core.Errors;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+
+namespace Resync.Server.Runs;
+
+/// <summary>A run as the API shows it: the summary, live while it is going, with lineage and error groups.</summary>
+public sealed record RunDocument(
+    long Id,
+    string LinkId,
+    string Tenant,
+    RunKind Kind,
+    RunStatus Status,
+    string Trigger,
+    long? ParentRunId,
+    IReadOnlyList<long> Children,
+    string? RequestId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    RunCounts Counts,
+    ResyncError? SystemError,
+    IReadOnlyList<BatchErrorView> BatchErrors,
+    IReadOnlyList<ErrorGroupView>? ErrorGroups,
+    RunLinks Links)
+{
+    public static RunDocument From(RunView run, IReadOnlyList<long> children, IReadOnlyList<ErrorGroupView>? groups, ActiveRun? live)
+    {
+        // While the run is going, the live counters are ahead of the store's (they count batches as they finish).
+        var counts = live is not null && run.Status == RunStatus.Running ? Max(run.Counts, live.Progress.Snapshot()) : run.Counts;
+        return new RunDocument(run.Id, run.LinkId, run.Tenant, run.Kind, run.Status, run.Trigger, run.ParentRunId, children, run.RequestId,
+            run.StartedAt, run.EndedAt, counts, run.SystemError, run.BatchErrors, groups, RunLinks.For(run.Id));
+    }
+
+    private static RunCounts Max(RunCounts stored, RunCounts live) => stored.Read >= live.Read && stored.BatchesTotal >= live.BatchesTotal ? stored : live;
+}

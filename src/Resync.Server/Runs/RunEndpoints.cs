@@ -1,0 +1,152 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Resync.Core.Records;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+using Resync.Server.Api;
+using Resync.Server.Auth;
+
+namespace Resync.Server.Runs;
+
+/// <summary><c>/api/v1/runs</c>: list, summary, batches, error groups, records, and live progress (server-sent events).</summary>
+internal static class RunEndpoints
+{
+    public static RouteGroupBuilder MapRuns(this RouteGroupBuilder api)
+    {
+        var runs = api.MapGroup("/runs").WithTags("Runs");
+        runs.MapGet("/", ListAsync).WithName("ListRuns");
+        runs.MapGet("/{runId:long}", GetAsync).WithName("GetRun");
+        runs.MapGet("/{runId:long}/batches", BatchesAsync).WithName("ListBatches");
+        runs.MapGet("/{runId:long}/error-groups", ErrorGroupsAsync).WithName("ListErrorGroups");
+        runs.MapGet("/{runId:long}/errors", ErrorsAsync).WithName("GetRunErrors");
+        runs.MapGet("/{runId:long}/records", RecordsAsync).WithName("ListRecords");
+        runs.MapGet("/{runId:long}/events", EventsAsync).WithName("RunEvents").Produces(200, contentType: "text/event-stream");
+        return api;
+    }
+
+    /// <summary>The run if the caller may see it; null otherwise (answered 404 alike, whether absent or another tenant's).</summary>
+    public static async Task<RunView?> VisibleRunAsync(HttpContext http, IRunQueries queries, long runId)
+    {
+        var run = await queries.GetRunAsync(runId, http.RequestAborted);
+        return run is not null && http.Caller().Sees(run.Tenant) ? run : null;
+    }
+
+    private static async Task<Results<Ok<Page<RunDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, IRunQueries queries, RunLauncher launcher,
+        string? linkId, string? status, int? offset, int? limit)
+    {
+        if (Paging.Check(offset, limit, 50, out var start, out var count) is { } bad)
+            return bad;
+        RunStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out var parsed))
+                return Problems.BadRequest("invalid-filter", $"'{status}' is not a run status; use one of {string.Join(", ", Enum.GetNames<RunStatus>())}.");
+            statusFilter = parsed;
+        }
+        var found = await queries.ListRunsAsync(new RunFilter(linkId, http.Caller().TenantFilter, statusFilter, start, count), http.RequestAborted);
+        return TypedResults.Ok(Page<RunDocument>.Of([.. found.Select(run => RunDocument.From(run, [], null, launcher.Find(run.Id)))], start, count));
+    }
+
+    private static async Task<Results<Ok<RunDocument>, ProblemHttpResult>> GetAsync(HttpContext http, IRunQueries queries, IServerStore serverStore,
+        RunLauncher launcher, long runId)
+    {
+        if (await VisibleRunAsync(http, queries, runId) is not { } run)
+            return Problems.NotFound("run", runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var groups = await queries.ListErrorGroupsAsync(runId, http.RequestAborted);
+        var children = await serverStore.ListChildRunIdsAsync(runId, http.RequestAborted);
+        return TypedResults.Ok(RunDocument.From(run, children, groups, launcher.Find(runId)));
+    }
+
+    private static async Task<Results<Ok<Page<BatchView>>, ProblemHttpResult>> BatchesAsync(HttpContext http, IRunQueries queries, long runId, int? offset, int? limit)
+    {
+        if (await VisibleRunAsync(http, queries, runId) is null)
+            return Problems.NotFound("run", Id(runId));
+        if (Paging.Check(offset, limit, 100, out var start, out var count) is { } bad)
+            return bad;
+        return TypedResults.Ok(Page<BatchView>.Of(await queries.ListBatchesAsync(runId, start, count, http.RequestAborted), start, count));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<ErrorGroupView>>, ProblemHttpResult>> ErrorGroupsAsync(HttpContext http, IRunQueries queries, long runId)
+    {
+        if (await VisibleRunAsync(http, queries, runId) is null)
+            return Problems.NotFound("run", Id(runId));
+        return TypedResults.Ok(await queries.ListErrorGroupsAsync(runId, http.RequestAborted));
+    }
+
+    private static async Task<Results<Ok<RunErrors>, ProblemHttpResult>> ErrorsAsync(HttpContext http, IRunQueries queries, long runId)
+    {
+        if (await VisibleRunAsync(http, queries, runId) is not { } run)
+            return Problems.NotFound("run", Id(runId));
+        return TypedResults.Ok(new RunErrors(run.SystemError, run.BatchErrors, await queries.ListErrorGroupsAsync(runId, http.RequestAborted)));
+    }
+
+    private static async Task<Results<Ok<Page<RecordDocument>>, ProblemHttpResult>> RecordsAsync(HttpContext http, IRunQueries queries, long runId,
+        string? outcome, int? offset, int? limit)
+    {
+        if (await VisibleRunAsync(http, queries, runId) is null)
+            return Problems.NotFound("run", Id(runId));
+        if (Paging.Check(offset, limit, 100, out var start, out var count) is { } bad)
+            return bad;
+        OutcomeKind? kind = null;
+        if (outcome is not null && outcome != "all")
+        {
+            if (!Enum.TryParse<OutcomeKind>(outcome, ignoreCase: true, out var parsed))
+                return Problems.BadRequest("invalid-filter", $"'{outcome}' is not an outcome; use failed, ignored, succeeded or all.");
+            kind = parsed;
+        }
+        var records = await queries.ListRecordsAsync(runId, new RecordFilter(kind, start, count), http.RequestAborted);
+        return TypedResults.Ok(Page<RecordDocument>.Of([.. records.Select(RecordDocument.From)], start, count));
+    }
+
+    /// <summary>
+    /// Live progress: a <c>progress</c> event with the counts at each interval while the run goes (only when they
+    /// changed), then one <c>finished</c> event with the final summary, and the stream ends.
+    /// </summary>
+    private static async Task<IResult> EventsAsync(HttpContext http, IRunQueries queries, RunLauncher launcher, ServerOptions options, TimeProvider clock,
+        long runId)
+    {
+        if (await VisibleRunAsync(http, queries, runId) is null)
+            return Problems.NotFound("run", Id(runId));
+        var token = http.RequestAborted;
+        http.Response.Headers.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        var json = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        RunCounts? last = null;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                var run = await queries.GetRunAsync(runId, token);
+                if (run is null)
+                    break;
+                var document = RunDocument.From(run, [], null, launcher.Find(runId));
+                if (run.Status != RunStatus.Running)
+                {
+                    await WriteEventAsync(http, "finished", JsonSerializer.Serialize(document, json), token);
+                    break;
+                }
+                if (document.Counts != last)
+                {
+                    await WriteEventAsync(http, "progress", JsonSerializer.Serialize(document.Counts, json), token);
+                    last = document.Counts;
+                }
+                await Task.Delay(options.ProgressInterval, clock, token);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        return Results.Empty;
+    }
+
+    private static async Task WriteEventAsync(HttpContext http, string name, string data, CancellationToken cancellationToken)
+    {
+        await http.Response.WriteAsync($"event: {name}\ndata: {data}\n\n", cancellationToken);
+        await http.Response.Body.FlushAsync(cancellationToken);
+    }
+
+    private static string Id(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

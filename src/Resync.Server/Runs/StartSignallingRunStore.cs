@@ -1,0 +1,36 @@
+using Resync.Core.Errors;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+
+namespace Resync.Server.Runs;
+
+/// <summary>
+/// The run store as seen by one launched run: everything passes through, and the id of the first run it opens is
+/// handed to <paramref name="started"/>, so the launcher can answer with the run id as soon as the run exists.
+/// </summary>
+internal sealed class StartSignallingRunStore(IRunStore inner, TaskCompletionSource<long> started) : IRunStore
+{
+    public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
+
+    public Task<IReadOnlyList<long>> RecoverInterruptedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.RecoverInterruptedRunsAsync(now, cancellationToken);
+
+    public Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken) => inner.EnsureLinkAsync(linkId, tenant, cancellationToken);
+
+    public async Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken)
+    {
+        var id = await inner.CreateRunAsync(run, cancellationToken);
+        started.TrySetResult(id);
+        return id;
+    }
+
+    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+        inner.BatchStartedAsync(runId, batchNumber, cursor, recordCount, startedAt, cancellationToken);
+
+    public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken) => inner.BatchFinishedAsync(result, cancellationToken);
+
+    public Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken) =>
+        inner.RunFinishedAsync(runId, status, systemError, newWatermark, endedAt, cancellationToken);
+
+    public Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken) => inner.GetWatermarkAsync(linkId, cancellationToken);
+}

@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Resync.Server;
+
+/// <summary>How <c>resync serve</c> runs: where its state and links are, what it accepts and where it may connect.</summary>
+public sealed class ServerOptions
+{
+    /// <summary>The addresses Kestrel listens on. The default is <c>http://127.0.0.1:5080</c>.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>The SQLite state file (runs and the server's own tables). Required.</summary>
+    [Required]
+    public string DatabasePath { get; set; } = "";
+
+    /// <summary>A folder of <c>*.link.yaml</c> / <c>*.yaml</c> link files, loaded at start and watched. The default is none.</summary>
+    public string? LinksFolder { get; set; }
+
+    /// <summary>Where Data Protection keeps its key ring. The default is a <c>keys</c> folder beside the state file.</summary>
+    public string? KeyRingFolder { get; set; }
+
+    /// <summary>The largest request body accepted, in bytes (413 above). The default is 4 MiB.</summary>
+    [Range(1024, 1L << 31)]
+    public long MaxBodyBytes { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>The most records accepted in one push (400 above). The default is 10,000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxRecordsPerPush { get; set; } = 10_000;
+
+    /// <summary>How long a repeated Idempotency-Key returns the first answer. The default is 24 hours.</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Whether links (HTTP connectors) and push callbacks may connect to loopback addresses. The default is false.</summary>
+    public bool AllowLoopback { get; set; }
+
+    /// <summary>Whether they may connect to private and link-local networks. The default is false.</summary>
+    public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>How often the live run progress stream (server-sent events) sends counts. The default is 500 ms.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long shutdown waits for runs in flight to finish their current batches. The default is 30 seconds.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,167 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Resync.Core.Storage;
+
+namespace Resync.Storage.Sqlite;
+
+/// <summary>
+/// The server's state (API links, hashed API keys, idempotency records, async push payloads) in the run store's
+/// SQLite file. Writes share the run store's group-committing writer, so a push payload and the batches of
+/// running links share one fsync; reads open their own connections.
+/// </summary>
+public sealed class SqliteServerStore(SqliteRunStore runs, TimeProvider? clock = null) : IServerStore
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = runs.FilePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await runs.InitializeAsync(cancellationToken);
+        await using var connection = Open();
+        var applied = connection.Query<long>("SELECT version FROM schema_migrations").ToHashSet();
+        foreach (var (version, sql) in SqliteServerMigrations.All)
+        {
+            if (applied.Contains(version))
+                continue;
+            await runs.Writer.ExecuteAsync((c, t) =>
+            {
+                // Another process (the CLI's `resync keys` beside a running server) may have applied it meanwhile.
+                if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM schema_migrations WHERE version = @version", new { version }, t) > 0)
+                    return 0;
+                c.Execute(sql, transaction: t);
+                c.Execute("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
+                    new { version, at = SqliteRunStore.Text(_clock.GetUtcNow()) }, t);
+                return 1;
+            }, cancellationToken);
+        }
+    }
+
+    public Task SaveLinkDocumentAsync(StoredLinkDocument document, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) => c.Execute("""
+            INSERT INTO server_links (id, tenant, document, updated_at) VALUES (@LinkId, @Tenant, @ProtectedDocument, @UpdatedAt)
+            ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, document = excluded.document, updated_at = excluded.updated_at
+            """, new { document.LinkId, document.Tenant, document.ProtectedDocument, UpdatedAt = SqliteRunStore.Text(document.UpdatedAt) }, t), cancellationToken);
+
+    public async Task<IReadOnlyList<StoredLinkDocument>> ListLinkDocumentsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<(string Id, string Tenant, string Document, string UpdatedAt)>(
+            new CommandDefinition("SELECT id, tenant, document, updated_at FROM server_links ORDER BY id", cancellationToken: cancellationToken));
+        return [.. rows.Select(row => new StoredLinkDocument(row.Id, row.Tenant, row.Document, SqliteRunStore.Time(row.UpdatedAt)))];
+    }
+
+    public async Task<LinkStateView?> GetLinkStateAsync(string linkId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var row = await connection.QuerySingleOrDefaultAsync<StateRow>(
+            new CommandDefinition("SELECT state AS State, state_reason AS Reason FROM links WHERE id = @linkId", new { linkId }, cancellationToken: cancellationToken));
+        return row is null ? null : new LinkStateView(linkId, row.State == "Active", row.Reason);
+    }
+
+    public Task SetLinkStateAsync(string linkId, string tenant, bool active, string? reason, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) => c.Execute("""
+            INSERT INTO links (id, tenant, state, state_reason) VALUES (@linkId, @tenant, @state, @reason)
+            ON CONFLICT (id) DO UPDATE SET state = excluded.state, state_reason = excluded.state_reason
+            """, new { linkId, tenant, state = active ? "Active" : "Deactivated", reason }, t), cancellationToken);
+
+    public Task AddApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) => c.Execute("""
+            INSERT INTO api_keys (prefix, hash, scope, tenant, name, created_at) VALUES (@Prefix, @Hash, @Scope, @Tenant, @Name, @CreatedAt)
+            """, new { key.Prefix, key.Hash, Scope = key.Scope.ToString(), key.Tenant, key.Name, CreatedAt = SqliteRunStore.Text(key.CreatedAt) }, t), cancellationToken);
+
+    public async Task<ApiKeyRecord?> FindApiKeyAsync(string prefix, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(
+            new CommandDefinition($"{KeyRow.Select} WHERE prefix = @prefix", new { prefix }, cancellationToken: cancellationToken));
+        return row?.ToRecord();
+    }
+
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<KeyRow>(new CommandDefinition($"{KeyRow.Select} ORDER BY created_at, prefix", cancellationToken: cancellationToken));
+        return [.. rows.Select(row => row.ToRecord())];
+    }
+
+    public async Task<bool> RevokeApiKeyAsync(string prefix, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await runs.Writer.ExecuteAsync((c, t) => c.Execute(
+            "UPDATE api_keys SET revoked_at = @at WHERE prefix = @prefix AND revoked_at IS NULL",
+            new { prefix, at = SqliteRunStore.Text(at) }, t), cancellationToken) == 1;
+
+    public async Task<IdempotencyRecord?> FindIdempotencyAsync(string scope, string key, DateTimeOffset notBefore, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var row = await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(new CommandDefinition(
+            "SELECT request_hash AS RequestHash, status AS Status, location AS Location, body AS Body, created_at AS CreatedAt FROM idempotency_records WHERE scope = @scope AND key = @key AND created_at >= @notBefore",
+            new { scope, key, notBefore = SqliteRunStore.Text(notBefore) }, cancellationToken: cancellationToken));
+        return row is null
+            ? null
+            : new IdempotencyRecord(scope, key, row.RequestHash, (int)row.Status, row.Location, row.Body, SqliteRunStore.Time(row.CreatedAt));
+    }
+
+    public Task SaveIdempotencyAsync(IdempotencyRecord record, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) => c.Execute("""
+            INSERT OR REPLACE INTO idempotency_records (scope, key, request_hash, status, location, body, created_at)
+            VALUES (@Scope, @Key, @RequestHash, @Status, @Location, @Body, @CreatedAt)
+            """, new { record.Scope, record.Key, record.RequestHash, record.Status, record.Location, record.Body, CreatedAt = SqliteRunStore.Text(record.CreatedAt) }, t),
+            cancellationToken);
+
+    public Task<int> PurgeIdempotencyAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) => c.Execute("DELETE FROM idempotency_records WHERE created_at < @before",
+            new { before = SqliteRunStore.Text(before) }, t), cancellationToken);
+
+    public Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) => c.ExecuteScalar<long>("""
+            INSERT INTO pushes (link_id, tenant, payload, request_id, callback_url, accepted_at)
+            VALUES (@LinkId, @Tenant, @Payload, @RequestId, @CallbackUrl, @AcceptedAt) RETURNING id
+            """, new { push.LinkId, push.Tenant, push.Payload, push.RequestId, push.CallbackUrl, AcceptedAt = SqliteRunStore.Text(push.AcceptedAt) }, t),
+            cancellationToken);
+
+    public Task PushStartedAsync(long pushId, long runId, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) => c.Execute("UPDATE pushes SET run_id = @runId WHERE id = @pushId", new { pushId, runId }, t), cancellationToken);
+
+    public Task PushFinishedAsync(long pushId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) => c.Execute("UPDATE pushes SET finished_at = @at WHERE id = @pushId",
+            new { pushId, at = SqliteRunStore.Text(at) }, t), cancellationToken);
+
+    public async Task<IReadOnlyList<StoredPush>> ListUnstartedPushesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<(long Id, string LinkId, string Tenant, string Payload, string? RequestId, string? CallbackUrl, string AcceptedAt)>(
+            new CommandDefinition("""
+                SELECT id, link_id, tenant, payload, request_id, callback_url, accepted_at FROM pushes WHERE run_id IS NULL ORDER BY id
+                """, cancellationToken: cancellationToken));
+        return [.. rows.Select(row => new StoredPush(row.Id, row.LinkId, row.Tenant, row.Payload, row.RequestId, row.CallbackUrl, null,
+            SqliteRunStore.Time(row.AcceptedAt), null))];
+    }
+
+    public async Task<IReadOnlyList<long>> ListChildRunIdsAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        return [.. await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT id FROM runs WHERE parent_run_id = @runId ORDER BY id", new { runId }, cancellationToken: cancellationToken))];
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+        command.ExecuteNonQuery();
+        return connection;
+    }
+
+    private sealed record StateRow(string State, string? Reason);
+
+    private sealed record IdempotencyRow(string RequestHash, long Status, string? Location, string Body, string CreatedAt);
+
+    private sealed record KeyRow(string Prefix, string Hash, string Scope, string? Tenant, string Name, string CreatedAt, string? RevokedAt)
+    {
+        public const string Select = "SELECT prefix AS Prefix, hash AS Hash, scope AS Scope, tenant AS Tenant, name AS Name, created_at AS CreatedAt, revoked_at AS RevokedAt FROM api_keys";
+
+        public ApiKeyRecord ToRecord() => new(Prefix, Hash, Enum.Parse<ApiKeyScope>(Scope), Tenant, Name, SqliteRunStore.Time(CreatedAt),
+            RevokedAt is null ? null : SqliteRunStore.Time(RevokedAt));
+    }
+}

@@ -1,0 +1,236 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Resync.Server.Tests.Push;
+
+public sealed class PushEndpointTests
+{
+    [Fact]
+    public async Task SyncPush_Of100RecordsWith3Bad_AnswersExactlyThose3FailingAndWhy()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        server.CreateContactsTable();
+        await server.PutLinkAsync(server.AcmeKey, "contacts-push", ServerHarness.PushLink);
+        using var client = server.Client(server.AcmeKey);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/links/contacts-push/push")
+        {
+            Content = new StringContent(ServerHarness.Contacts(100, 7, 42, 99), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Request-Id", "req-123");
+
+        using var response = await client.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var answer = await ServerHarness.JsonAsync(response);
+        answer["status"]!.GetValue<string>().ShouldBe("CompletedWithErrors");
+        answer["hasErrors"]!.GetValue<bool>().ShouldBeTrue();
+        var records = answer["records"]!.AsArray();
+        records.Count.ShouldBe(100);
+        var failing = records.Where(r => r!["outcome"]!.GetValue<string>() == "Failed").ToList();
+        failing.Select(r => r!["index"]!.GetValue<int>()).ShouldBe([7, 42, 99]);
+        failing.Select(r => r!["key"]!.GetValue<string>()).ShouldBe(["c7", "c42", "c99"]);
+        foreach (var record in failing)
+        {
+            record!["message"]!.GetValue<string>().ShouldStartWith($"Contact {record["key"]}: ");
+            record["error"]!["code"]!.GetValue<string>().ShouldBe("REQUIRED");
+            record["error"]!["fields"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldBe(["email"]);
+        }
+        records.Count(r => r!["outcome"]!.GetValue<string>() == "Succeeded").ShouldBe(97);
+
+        // The run carries the request id, and the target holds the 97 good contacts.
+        var runId = answer["runId"]!.GetValue<long>();
+        using var run = await client.GetAsync($"/api/v1/runs/{runId}");
+        var runDocument = await ServerHarness.JsonAsync(run);
+        runDocument["requestId"]!.GetValue<string>().ShouldBe("req-123");
+        runDocument["kind"]!.GetValue<string>().ShouldBe("Push");
+        runDocument["counts"]!["failed"]!.GetValue<long>().ShouldBe(3);
+        CountContacts(server).ShouldBe(97);
+    }
+
+    [Fact]
+    public async Task AsyncPush_Answers202BeforeProcessing_StatusShowsProgressThenFinalCounts_CallbackCalledOnce()
+    {
+        var callbacks = new ConcurrentQueue<string>();
+        await using var receiver = await CallbackReceiver.StartAsync(callbacks);
+        await using var server = await ServerHarness.StartAsync();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstBatchWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Target.BeforeWrite = async (batch, _) =>
+        {
+            if (batch.BatchNumber == 1)
+                firstBatchWritten.TrySetResult();
+            else
+                await gate.Task;
+        };
+        await server.PutLinkAsync(server.AcmeKey, "gated", """
+            name: gated
+            source: { type: push }
+            target: { type: collect }
+            trigger: { push: true, manual: false }
+            settings: { batchSize: 10, parallelism: 1 }
+            """);
+        using var client = server.Client(server.AcmeKey);
+
+        using var response = await client.PostAsync($"/api/v1/links/gated/push?mode=async&callbackUrl={Uri.EscapeDataString(receiver.Url + "/done")}",
+            new StringContent(ServerHarness.Contacts(50), Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var accepted = await ServerHarness.JsonAsync(response);
+        var statusUrl = accepted["statusUrl"]!.GetValue<string>();
+        response.Headers.Location!.ToString().ShouldBe(statusUrl);
+        // Answered while the run is held at its second batch: nothing beyond the first batch is written yet.
+        server.Target.Written.Count.ShouldBeLessThanOrEqualTo(10);
+
+        await firstBatchWritten.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        JsonNode? during = null;
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            using var poll = await client.GetAsync(statusUrl);
+            during = await ServerHarness.JsonAsync(poll);
+            return during["counts"]!["succeeded"]!.GetValue<long>() >= 10;
+        }, "the first batch's counts in the status");
+        during!["status"]!.GetValue<string>().ShouldBe("Running");
+        during["counts"]!["succeeded"]!.GetValue<long>().ShouldBeLessThan(50);
+        callbacks.ShouldBeEmpty();
+
+        gate.SetResult();
+        JsonNode? final = null;
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            using var poll = await client.GetAsync(statusUrl);
+            final = await ServerHarness.JsonAsync(poll);
+            return final["status"]!.GetValue<string>() != "Running";
+        }, "the run's end");
+        final!["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        final["counts"]!["succeeded"]!.GetValue<long>().ShouldBe(50);
+        await ServerHarness.EventuallyAsync(() => Task.FromResult(!callbacks.IsEmpty), "the callback");
+        await Task.Delay(200);
+        callbacks.Count.ShouldBe(1);
+        var callback = JsonNode.Parse(callbacks.Single())!;
+        callback["runId"]!.GetValue<long>().ShouldBe(accepted["runId"]!.GetValue<long>());
+        callback["status"]!.GetValue<string>().ShouldBe("Succeeded");
+    }
+
+    [Fact]
+    public async Task SameIdempotencyKeyTwice_OneRun_SameAnswer()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        server.CreateContactsTable();
+        await server.PutLinkAsync(server.AcmeKey, "contacts-push", ServerHarness.PushLink);
+        using var client = server.Client(server.AcmeKey);
+        var body = ServerHarness.Contacts(10, 3);
+
+        async Task<(HttpStatusCode Status, string Body, bool Replayed)> PushAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/links/contacts-push/push") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", "order-7");
+            using var response = await client.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Contains("Idempotent-Replayed"));
+        }
+
+        var first = await PushAsync();
+        var second = await PushAsync();
+
+        first.Status.ShouldBe(HttpStatusCode.OK, first.Body);
+        second.Status.ShouldBe(first.Status);
+        second.Body.ShouldBe(first.Body);
+        second.Replayed.ShouldBeTrue();
+        using var runs = await client.GetAsync("/api/v1/runs");
+        (await ServerHarness.JsonAsync(runs))["items"]!.AsArray().Count.ShouldBe(1);
+
+        // The same key with another body is refused, and does nothing.
+        body = ServerHarness.Contacts(11);
+        var other = await PushAsync();
+        other.Status.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        other.Body.ShouldContain("idempotency-key-reused");
+    }
+
+    [Theory]
+    [InlineData("malformed", HttpStatusCode.BadRequest, "malformed-json")]
+    [InlineData("content-type", HttpStatusCode.UnsupportedMediaType, "unsupported-media-type")]
+    [InlineData("unknown-link", HttpStatusCode.NotFound, "not-found")]
+    [InlineData("oversized", HttpStatusCode.RequestEntityTooLarge, "body-too-large")]
+    [InlineData("too-many", HttpStatusCode.BadRequest, "too-many-records")]
+    [InlineData("not-records", HttpStatusCode.BadRequest, "malformed-json")]
+    public async Task BadPush_AnswersSpecificProblem_AndStoresNothing(string kind, HttpStatusCode status, string code)
+    {
+        await using var server = await ServerHarness.StartAsync(configure: options =>
+        {
+            options.MaxBodyBytes = 4096;
+            options.MaxRecordsPerPush = 20;
+        });
+        server.CreateContactsTable();
+        await server.PutLinkAsync(server.AcmeKey, "contacts-push", ServerHarness.PushLink);
+        using var client = server.Client(server.AcmeKey);
+        var (path, content) = kind switch
+        {
+            "malformed" => ("contacts-push", new StringContent("[{\"id\": 1,", Encoding.UTF8, "application/json")),
+            "content-type" => ("contacts-push", new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "text/csv")),
+            "unknown-link" => ("no-such-link", new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "application/json")),
+            "oversized" => ("contacts-push", new StringContent(new string(' ', 5000) + "[]", Encoding.UTF8, "application/json")),
+            "too-many" => ("contacts-push", new StringContent(ServerHarness.Contacts(21), Encoding.UTF8, "application/json")),
+            _ => ("contacts-push", new StringContent("[1, 2]", Encoding.UTF8, "application/json")),
+        };
+
+        using var response = await client.PostAsync($"/api/v1/links/{path}/push?mode=async", content);
+
+        response.StatusCode.ShouldBe(status);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        var problem = await ServerHarness.JsonAsync(response);
+        problem["code"]!.GetValue<string>().ShouldBe(code);
+        problem["type"]!.GetValue<string>().ShouldBe($"urn:resync:problem:{code}");
+        problem["status"]!.GetValue<int>().ShouldBe((int)status);
+        using var runs = await client.GetAsync("/api/v1/runs");
+        (await ServerHarness.JsonAsync(runs))["items"]!.AsArray().ShouldBeEmpty();
+        StoredPushes(server).ShouldBe(0);
+        CountContacts(server).ShouldBe(0);
+    }
+
+    private static long CountContacts(ServerHarness server) => Scalar(Path.Combine(server.Folder, "target.db"), "SELECT COUNT(*) FROM contacts");
+
+    private static long StoredPushes(ServerHarness server) => Scalar(server.Options.DatabasePath, "SELECT COUNT(*) FROM pushes");
+
+    private static long Scalar(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>A real HTTP server on loopback that records the bodies posted to it.</summary>
+    private sealed class CallbackReceiver(WebApplication app) : IAsyncDisposable
+    {
+        public string Url => app.Urls.First().TrimEnd('/');
+
+        public static async Task<CallbackReceiver> StartAsync(ConcurrentQueue<string> bodies)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+            var app = builder.Build();
+            app.MapPost("/done", async (HttpRequest request) =>
+            {
+                using var reader = new StreamReader(request.Body);
+                bodies.Enqueue(await reader.ReadToEndAsync());
+                return Results.Ok();
+            });
+            await app.StartAsync();
+            return new CallbackReceiver(app);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}

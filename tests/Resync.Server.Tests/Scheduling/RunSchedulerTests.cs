@@ -1,0 +1,93 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Resync.Testing;
+
+namespace Resync.Server.Tests.Scheduling;
+
+public sealed class RunSchedulerTests
+{
+    private const string Scheduled = """
+        name: every-minute
+        source: { type: demo, records: 20, failingPage: 0 }
+        target: { type: collect }
+        trigger: { interval: 1m }
+        settings: { batchSize: 10, parallelism: 1 }
+        """;
+
+    [Fact]
+    public async Task ScheduledLink_RunsOnTime_UnderAFakeClock_AndAnOverlappingTickStartsNoSecondRun()
+    {
+        var clock = new ManualTimeProvider();
+        await using var server = await ServerHarness.StartAsync(clock);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Target.BeforeWrite = (_, _) => gate.Task;
+        await server.PutLinkAsync(server.OperatorKey, "every-minute", Scheduled);
+        using var client = server.Client(server.OperatorKey);
+        await ServerHarness.EventuallyAsync(() => Task.FromResult(clock.PendingTimers > 0), "the scheduler's timer");
+        (await RunsAsync(client)).ShouldBeEmpty();
+
+        clock.Advance(TimeSpan.FromSeconds(59));
+        (await RunsAsync(client)).ShouldBeEmpty(); // not before its time
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await ServerHarness.EventuallyAsync(async () => (await RunsAsync(client)).Count == 1, "the first scheduled run");
+        var first = (await RunsAsync(client))[0]!;
+        first["kind"]!.GetValue<string>().ShouldBe("Scheduled");
+        first["startedAt"]!.GetValue<DateTimeOffset>().ShouldBe(ManualTimeProvider.DefaultStart.AddMinutes(1));
+
+        // The run is held at its first write; the next tick comes and finds it going.
+        await ServerHarness.EventuallyAsync(() => Task.FromResult(clock.PendingTimers > 0), "the scheduler's next timer");
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await ServerHarness.EventuallyAsync(() => Task.FromResult(clock.PendingTimers > 0), "the scheduler's timer after the skipped tick");
+        (await RunsAsync(client)).Count.ShouldBe(1);
+
+        gate.SetResult();
+        await ServerHarness.EventuallyAsync(async () => (await RunsAsync(client))[0]!["status"]!.GetValue<string>() == "Succeeded", "the first run's end");
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            using var link = await client.GetAsync("/api/v1/links/every-minute");
+            return !(await ServerHarness.JsonAsync(link))["running"]!.GetValue<bool>();
+        }, "the link to be free");
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await ServerHarness.EventuallyAsync(async () => (await RunsAsync(client)).Count == 2, "the next scheduled run");
+    }
+
+    [Fact]
+    public async Task GracefulShutdown_LeavesNoRunRunning()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Target.BeforeWrite = async (_, token) =>
+        {
+            writing.TrySetResult();
+            await Task.Delay(50, token);
+        };
+        await server.PutLinkAsync(server.OperatorKey, "long", """
+            name: long
+            source: { type: demo, records: 5000, failingPage: 0 }
+            target: { type: collect }
+            settings: { batchSize: 10, parallelism: 1 }
+            """);
+        using var client = server.Client(server.OperatorKey);
+        using var started = await client.PostAsync("/api/v1/links/long/runs", null);
+        started.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var runId = (await ServerHarness.JsonAsync(started))["runId"]!.GetValue<long>();
+        await writing.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await server.StopAsync();
+
+        var store = new Resync.Storage.Sqlite.SqliteRunStore(server.Options.DatabasePath);
+        await store.InitializeAsync(default);
+        var run = await store.GetRunAsync(runId, default);
+        await store.DisposeAsync();
+        run!.Status.ShouldBe(Resync.Core.Runs.RunStatus.Interrupted);
+        run.Counts.Read.ShouldBeLessThan(5000);
+        run.Counts.IsBalanced.ShouldBeTrue();
+    }
+
+    private static async Task<JsonArray> RunsAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("/api/v1/runs");
+        return (await ServerHarness.JsonAsync(response))["items"]!.AsArray();
+    }
+}

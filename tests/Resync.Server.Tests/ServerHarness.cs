@@ -1,0 +1,175 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Resync.Connectors;
+using Resync.Connectors.Http;
+using Resync.Core.Storage;
+using Resync.LinkFiles;
+using Resync.Server;
+using Resync.Server.Auth;
+using Resync.Testing;
+
+namespace Resync.Server.Tests;
+
+/// <summary>
+/// A real <c>resync serve</c> on 127.0.0.1 (Kestrel, a free port) over a fresh state file, with an operator key and
+/// keys for tenants "acme" and "globex", and a <c>collect</c> target type whose instance the test holds.
+/// </summary>
+internal sealed class ServerHarness : IAsyncDisposable
+{
+    private readonly TempDirectory _folder;
+    private readonly WebApplication _app;
+    private bool _stopped;
+
+    private ServerHarness(TempDirectory folder, WebApplication app, ServerOptions options, CollectingTarget target)
+    {
+        _folder = folder;
+        _app = app;
+        Options = options;
+        Target = target;
+    }
+
+    public ServerOptions Options { get; }
+
+    public CollectingTarget Target { get; }
+
+    public string Url { get; private set; } = "";
+
+    public string OperatorKey { get; private set; } = "";
+
+    public string AcmeKey { get; private set; } = "";
+
+    public string GlobexKey { get; private set; } = "";
+
+    public IServiceProvider Services => _app.Services;
+
+    public WebApplication App => _app;
+
+    public string Folder => _folder.Path;
+
+    public static async Task<ServerHarness> StartAsync(TimeProvider? clock = null, Action<ServerOptions>? configure = null, string? linksFolder = null)
+    {
+        var folder = new TempDirectory("resync-server");
+        var options = new ServerOptions
+        {
+            Urls = "http://127.0.0.1:0",
+            DatabasePath = folder.Combine("state.db"),
+            LinksFolder = linksFolder,
+            AllowLoopback = true,
+            ProgressInterval = TimeSpan.FromMilliseconds(50),
+        };
+        configure?.Invoke(options);
+        var target = new CollectingTarget();
+        var catalog = BuiltInConnectors.CreateCatalog(new OutboundNetworkPolicy { AllowLoopback = options.AllowLoopback, AllowPrivateNetworks = options.AllowPrivateNetworks })
+            .AddTarget("collect", "The test's collecting target.", new ConfigSchema(), (_, _) => target);
+        var app = await ResyncServer.BuildAsync(options, clock, catalog, builder => builder.Logging.ClearProviders());
+        var harness = new ServerHarness(folder, app, options, target);
+        await app.StartAsync();
+        harness.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var keys = app.Services.GetRequiredService<ApiKeyService>();
+        harness.OperatorKey = (await keys.CreateAsync(ApiKeyScope.Operator, null, "tests", default)).Key;
+        harness.AcmeKey = (await keys.CreateAsync(ApiKeyScope.Tenant, "acme", "acme", default)).Key;
+        harness.GlobexKey = (await keys.CreateAsync(ApiKeyScope.Tenant, "globex", "globex", default)).Key;
+        return harness;
+    }
+
+    public HttpClient Client(string? key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(60) };
+        if (key is not null)
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>Creates a SQLite file with a contacts table in the server's folder; returns its path.</summary>
+    public string CreateContactsTable(string name = "target.db")
+    {
+        var path = Path.Combine(_folder.Path, name);
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "CREATE TABLE contacts (id TEXT PRIMARY KEY, name TEXT, email TEXT NOT NULL)";
+        command.ExecuteNonQuery();
+        return path;
+    }
+
+    /// <summary>Creates (PUT) a link from a YAML document with the given key; throws unless it was accepted.</summary>
+    public async Task PutLinkAsync(string key, string id, string yaml)
+    {
+        using var client = Client(key);
+        using var response = await client.PutAsync($"/api/v1/links/{id}", new StringContent(yaml, Encoding.UTF8, "application/yaml"));
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"PUT link {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public static async Task<JsonNode> JsonAsync(HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException("empty body");
+
+    /// <summary>Waits (real time, bounded) until <paramref name="condition"/> holds: for work on other threads, never for time to pass.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int timeoutSeconds = 30)
+    {
+        var deadline = Environment.TickCount64 + timeoutSeconds * 1000L;
+        while (!await condition())
+        {
+            if (Environment.TickCount64 > deadline)
+                throw new TimeoutException($"Timed out waiting for: {what}");
+            await Task.Delay(10);
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_stopped)
+            return;
+        _stopped = true;
+        await _app.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _app.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        _folder.Dispose();
+    }
+
+    public const string PushLink = """
+        name: contacts-push
+        tenant: acme
+        source:
+          type: push
+          keyField: id
+          errorMessage: "Contact {key}: {message}"
+        steps:
+          - validate:
+              field: email
+              required: true
+              email: true
+        target:
+          type: sqlite
+          path: target.db
+          table: contacts
+          key: id
+        trigger:
+          manual: false
+          push: true
+        settings:
+          batchSize: 25
+          parallelism: 2
+        """;
+
+    /// <summary>A push body of <paramref name="count"/> contacts; those in <paramref name="bad"/> have no email.</summary>
+    public static string Contacts(int count, params int[] bad) =>
+        new JsonArray([.. Enumerable.Range(0, count).Select(i => (JsonNode)new JsonObject
+        {
+            ["id"] = $"c{i}",
+            ["name"] = $"Contact {i}",
+            ["email"] = bad.Contains(i) ? "" : $"c{i}@example.com",
+        })]).ToJsonString();
+}
