@@ -11,6 +11,7 @@ using Resync.Storage.Sqlite;
 // Usage (always a Release build):
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- engine [--records 1000000] [--repeat 3] [--parallelism N]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- memory [--records 1000000,10000000]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- retry [--records 1000000] [--repeat 3]
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "engine";
 var options = Options.Parse(args);
 // One state file for the whole benchmark, as a long-lived `resync serve` process keeps it open (its WAL already grown).
@@ -25,8 +26,11 @@ switch (command)
     case "memory":
         await MemoryAsync(options);
         break;
+    case "retry":
+        await RetryBenchmark.RunAsync(BenchStore.Sqlite, options.Records.FirstOrDefault(1_000_000), options.Parallelism, options.Repeat);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine or memory.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory or retry.");
         return 2;
 }
 return 0;
