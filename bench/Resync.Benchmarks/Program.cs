@@ -29,8 +29,11 @@ switch (command)
     case "pipeline":
         await Resync.Benchmarks.Pipeline.PipelineBenchmark.RunAsync(options.Records.FirstOrDefault(1_000_000), options.Repeat, options.Parallelism, options.Fetches);
         break;
+    case "pipeline-profile":
+        await Resync.Benchmarks.Pipeline.PipelineProfile.RunAsync(options.Records.FirstOrDefault(200_000), options.Parallelism, options.Fetches);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory or pipeline.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, pipeline or pipeline-profile.");
         return 2;
 }
 return 0;

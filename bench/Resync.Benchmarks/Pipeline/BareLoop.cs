@@ -53,6 +53,33 @@ internal sealed class BareLoop(string apiUrl, NpgsqlDataSource dataSource, strin
         return written;
     }
 
+    /// <summary>Every page, fetched one after the other (for the profile's writers-only row).</summary>
+    public async Task<List<Contact[]>> FetchAllAsync(long total)
+    {
+        using var client = new HttpClient();
+        var pages = new List<Contact[]>();
+        for (long page = 1; ; page++)
+        {
+            var contacts = await FetchAsync(client, total, page);
+            if (contacts.Length == 0)
+                return pages;
+            pages.Add(contacts);
+        }
+    }
+
+    /// <summary>Writes pages already in memory with the loop's writers.</summary>
+    public async Task<long> WriteAllAsync(IReadOnlyList<Contact[]> all)
+    {
+        var pages = Channel.CreateUnbounded<Contact[]>();
+        foreach (var page in all)
+            pages.Writer.TryWrite(page);
+        pages.Writer.Complete();
+        var written = 0L;
+        foreach (var count in await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(() => WriteAsync(pages.Reader)))))
+            written += count;
+        return written;
+    }
+
     private async Task<Contact[]> FetchAsync(HttpClient client, long total, long page)
     {
         var url = $"{apiUrl}/contacts?total={total}&size={pageSize}&page={page}";
