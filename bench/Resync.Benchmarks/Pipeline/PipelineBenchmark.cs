@@ -63,13 +63,13 @@ internal static class PipelineBenchmark
         var reference = Median(bareRuns);
         Console.WriteLine();
         Console.WriteLine($"{records:N0} records ({ContactsApi.BadCount(records):N0} bad), pages of {PageSize}, {fetches} concurrent fetches, {writers} writers; median of {repeat}");
-        Console.WriteLine($"{"what",-58} {"seconds",8} {"records/s",11} {"alloc B/rec",12} {"our CPU s",10}");
+        Console.WriteLine($"{"what",-58} {"seconds",8} {"records/s",11} {"alloc B/rec",12} {"our CPU s",10} {"GC pause s",11}");
         Row("Resync: HTTP source → 3 steps → PostgreSQL upsert, errors", resync);
         Row("bare loop: fetch + parse + same upsert, no error handling", reference);
         Console.WriteLine($"Resync / bare loop: {reference.Seconds / resync.Seconds:P0} (target ≥ 60 %)");
 
         void Row(string what, Measured measured) =>
-            Console.WriteLine($"{what,-58} {measured.Seconds,8:F2} {records / measured.Seconds,11:N0} {measured.AllocatedBytes / (double)records,12:N0} {measured.CpuSeconds,10:F2}");
+            Console.WriteLine($"{what,-58} {measured.Seconds,8:F2} {records / measured.Seconds,11:N0} {measured.AllocatedBytes / (double)records,12:N0} {measured.CpuSeconds,10:F2} {measured.GcPauseSeconds,11:F2}");
     }
 
     private static async Task<Measured> ResyncOnceAsync(ContactsApi api, NpgsqlDataSource dataSource, long records, int writers, int fetches)
@@ -147,16 +147,17 @@ internal static class PipelineBenchmark
         GC.WaitForPendingFinalizers();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var pause = GC.GetTotalPauseDuration();
         var stopwatch = Stopwatch.StartNew();
         var result = await run();
         stopwatch.Stop();
         var measured = new Measured(stopwatch.Elapsed.TotalSeconds, GC.GetTotalAllocatedBytes(precise: true) - allocated,
-            (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+            (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, (GC.GetTotalPauseDuration() - pause).TotalSeconds);
         return (measured, result);
     }
 
     private static Measured Median(List<Measured> runs) => runs.OrderBy(run => run.Seconds).ElementAt(runs.Count / 2);
 
-    /// <summary>One timed run: wall-clock seconds, bytes allocated by the whole process (the API server's included), and this process's CPU time.</summary>
-    private sealed record Measured(double Seconds, long AllocatedBytes, double CpuSeconds);
+    /// <summary>One timed run: wall-clock seconds, bytes allocated by the whole process (the API server's included), this process's CPU time and GC pauses.</summary>
+    private sealed record Measured(double Seconds, long AllocatedBytes, double CpuSeconds, double GcPauseSeconds);
 }

@@ -67,6 +67,13 @@ internal static class PipelineProfile
                 }
                 return Task.CompletedTask;
             });
+            await Row("bare fetch + parse only", async () =>
+            {
+                for (var i = 0; i < 1; i++)
+                    await bare.FetchAllAsync(records);
+            });
+            await Row("engine: pages in memory → 3 steps → no-op target", () => RunAsync(new Link("p0", new MemorySource(pages), steps, new NoOpTarget(),
+                new LinkSettings { BatchSize = PageSize, Parallelism = writers })));
             await Row("engine: HTTP source → 3 steps → no-op target", () => RunAsync(new Link("p1", source, steps, new NoOpTarget(),
                 new LinkSettings { BatchSize = PageSize, Parallelism = writers })));
             await ContactsTable.TruncateAsync(dataSource, "contacts_resync");
@@ -105,6 +112,19 @@ internal static class PipelineProfile
             Console.WriteLine($"  {what,-50} {records / stopwatch.Elapsed.TotalSeconds,11:N0} rec/s {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)records,8:N0} B/rec " +
                 $"{(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / records,6:F2} µs CPU/rec; GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms");
         }
+    }
+
+    private sealed class MemorySource(List<IReadOnlyList<Record>> pages) : ISource
+    {
+        public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            for (var i = 0; i < pages.Count; i++)
+                yield return SourcePage.Of(i.ToString(System.Globalization.CultureInfo.InvariantCulture), pages[i]);
+        }
+
+        public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
+            Task.FromResult(SourcePage.Of(cursor, pages[int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture)]));
     }
 
     private static Record? Apply(IReadOnlyList<IStep> steps, Record record)
