@@ -12,6 +12,7 @@ using Resync.Storage.Sqlite;
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- engine [--records 1000000] [--repeat 3] [--parallelism N]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- memory [--records 1000000,10000000]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline [--records 1000000] [--repeat 3] [--parallelism N] [--fetches 4]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-profile [--records 200000] [--parallelism N] [--fetches 4]
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "engine";
 var options = Options.Parse(args);
 // One state file for the whole benchmark, as a long-lived `resync serve` process keeps it open (its WAL already grown).
