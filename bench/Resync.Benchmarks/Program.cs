@@ -13,6 +13,7 @@ using Resync.Storage.Sqlite;
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- memory [--records 1000000,10000000]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- retry [--records 1000000] [--repeat 3]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline [--records 1000000] [--repeat 3] [--parallelism N] [--fetches 4]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-retry [--records 1000000] [--repeat 3]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-profile [--records 200000] [--parallelism N] [--fetches 4]
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "engine";
 var options = Options.Parse(args);
@@ -34,11 +35,14 @@ switch (command)
     case "pipeline":
         await Resync.Benchmarks.Pipeline.PipelineBenchmark.RunAsync(options.Records.FirstOrDefault(1_000_000), options.Repeat, options.Parallelism, options.Fetches);
         break;
+    case "pipeline-retry":
+        await Resync.Benchmarks.Pipeline.PipelineRetryBenchmark.RunAsync(options.Records.FirstOrDefault(1_000_000), options.Repeat, options.Parallelism, options.Fetches);
+        break;
     case "pipeline-profile":
         await Resync.Benchmarks.Pipeline.PipelineProfile.RunAsync(options.Records.FirstOrDefault(200_000), options.Parallelism, options.Fetches);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline or pipeline-profile.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline, pipeline-retry or pipeline-profile.");
         return 2;
 }
 return 0;

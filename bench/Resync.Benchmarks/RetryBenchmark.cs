@@ -51,26 +51,6 @@ internal static class RetryBenchmark
         source.Heal();
         target.Fix();
         watch.Restart();
-        var planOnly = await runner.PlanRetryAsync(full.RunId);
-        var planSeconds = watch.Elapsed.TotalSeconds;
-        watch.Restart();
-        var scan = 0;
-        (int, int)? after = null;
-        var parse = TimeSpan.Zero;
-        while (true)
-        {
-            var page = await store.ListRetriableFailedRecordsAsync(full.RunId, null, after, 1000, CancellationToken.None);
-            var t = Stopwatch.StartNew();
-            foreach (var r in page)
-                _ = Core.Records.RecordJson.ToFields(r.BeforeJson);
-            parse += t.Elapsed;
-            scan += page.Count;
-            if (page.Count < 1000) break;
-            after = (page[^1].BatchNumber, page[^1].Position);
-        }
-        Console.WriteLine($"  (parse {parse.TotalSeconds:F3}s)");
-        Console.WriteLine($"  plan {planSeconds:F2}s ({planOnly.Records} records), list failed {watch.Elapsed.TotalSeconds:F2}s ({scan})");
-        watch.Restart();
         var retry = await runner.RetryFailuresAsync(link, full.RunId);
         var retrySeconds = watch.Elapsed.TotalSeconds;
 

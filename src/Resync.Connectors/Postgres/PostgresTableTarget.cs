@@ -27,7 +27,9 @@ public sealed class PostgresTableTarget : ITarget
     private readonly SqlTargetOptions _options;
     private readonly SemaphoreSlim _shapeLock = new(1, 1);
     private readonly ConcurrentDictionary<string, PostgresStatements> _statements = new(StringComparer.Ordinal);
-    private volatile PostgresTableShape? _shape;
+    // The table's shape, read again at the first write of each run: a schema fixed between a run and its retry (a wider
+    // column, a dropped constraint) must be seen by the retry, even in a long-lived server.
+    private volatile ShapeOfRun? _shape;
 
     // How often recent batches held records the server refused (0 to 4): at 2 or more, batches skip the bulk attempt that
     // would fail anyway and go straight to the per-row function; the function's results keep the count honest.
@@ -57,7 +59,7 @@ public sealed class PostgresTableTarget : ITarget
     {
         var records = batch.Records;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var shape = _shape ?? await ReadShapeAsync(connection, cancellationToken);
+        var shape = _shape is { } current && current.RunId == batch.RunId ? current.Shape : await ReadShapeAsync(connection, batch.RunId, cancellationToken);
 
         // 1. The constraints known up front, checked here: such records never reach the server.
         var issues = new List<TargetRecordIssue>();
@@ -200,7 +202,7 @@ public sealed class PostgresTableTarget : ITarget
         List<TargetRecordIssue> issues, CancellationToken cancellationToken)
     {
         var refused = false;
-        var shape = _shape!;
+        var shape = _shape!.Shape;
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(group.Statements.CreateFunctionSql));
         var call = new NpgsqlBatchCommand(group.Statements.CallFunctionSql);
@@ -267,20 +269,21 @@ public sealed class PostgresTableTarget : ITarget
     private static string? NullIfEmpty(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) || reader.GetString(ordinal).Length == 0 ? null : reader.GetString(ordinal);
 
-    private async Task<PostgresTableShape> ReadShapeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task<PostgresTableShape> ReadShapeAsync(NpgsqlConnection connection, long runId, CancellationToken cancellationToken)
     {
         await _shapeLock.WaitAsync(cancellationToken);
         try
         {
-            if (_shape is { } known)
-                return known;
+            if (_shape is { } known && known.RunId == runId)
+                return known.Shape;
             var shape = await PostgresTableShape.ReadAsync(connection, _table, cancellationToken);
             foreach (var (option, column) in new[] { ("key", _key), ("versionColumn", _options.VersionColumn) })
             {
                 if (column is not null && shape.Find(column) is null)
                     throw SqlTargetIssues.ColumnNotFound(option, column, _table.ToString(), shape.Columns.Select(c => c.Name));
             }
-            return _shape = shape;
+            _shape = new ShapeOfRun(runId, shape);
+            return shape;
         }
         finally
         {
@@ -294,4 +297,6 @@ public sealed class PostgresTableTarget : ITarget
 
         public List<int> Indexes { get; } = [];
     }
+
+    private sealed record ShapeOfRun(long RunId, PostgresTableShape Shape);
 }

@@ -26,6 +26,10 @@ public sealed partial class SqliteTableTarget : ITarget
     private readonly string? _createTable;
     private TableShape? _shape;
 
+    // The run the shape was read for: it is read again at the first write of each run, so a schema fixed between a run
+    // and its retry is seen.
+    private long _shapeRunId = -1;
+
     /// <param name="path">The SQLite file.</param>
     /// <param name="table">The table to write.</param>
     /// <param name="mode">Insert, upsert or update.</param>
@@ -55,7 +59,7 @@ public sealed partial class SqliteTableTarget : ITarget
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            return Write(batch.Records);
+            return Write(batch.Records, batch.RunId);
         }
         finally
         {
@@ -69,7 +73,7 @@ public sealed partial class SqliteTableTarget : ITarget
         return ValueTask.CompletedTask;
     }
 
-    private TargetWriteResult Write(IReadOnlyList<Record> records)
+    private TargetWriteResult Write(IReadOnlyList<Record> records, long runId)
     {
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
@@ -79,7 +83,12 @@ public sealed partial class SqliteTableTarget : ITarget
             create.CommandText = _createTable;
             create.ExecuteNonQuery();
         }
-        var shape = _shape ??= TableShape.Read(connection, _table, _key, _options.VersionColumn);
+        if (_shape is null || _shapeRunId != runId)
+        {
+            _shape = TableShape.Read(connection, _table, _key, _options.VersionColumn);
+            _shapeRunId = runId;
+        }
+        var shape = _shape;
         using var transaction = connection.BeginTransaction(deferred: false);
         var commands = new Dictionary<string, (SqliteCommand Command, string[] Columns)>(StringComparer.Ordinal);
         SqliteCommand? exists = null;

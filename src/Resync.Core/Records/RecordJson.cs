@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 
 namespace Resync.Core.Records;
@@ -16,8 +18,37 @@ public static class RecordJson
     /// <summary>Rebuilds field values from a JSON object; throws <see cref="JsonException"/> when it is not one.</summary>
     public static Dictionary<string, object?> ToFields(string json)
     {
-        using var document = JsonDocument.Parse(json);
-        return ToFields(document.RootElement);
+        // Retries rebuild thousands of records from snapshots: read the text once, straight into the dictionary.
+        var length = Encoding.UTF8.GetMaxByteCount(json.Length);
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(json, rented);
+            var reader = new Utf8JsonReader(rented.AsSpan(0, written));
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                throw new JsonException($"A record is a JSON object, found {(reader.TokenType == JsonTokenType.None ? "nothing" : reader.TokenType.ToString().ToLowerInvariant())}.");
+            var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                fields[name] = reader.TokenType switch
+                {
+                    JsonTokenType.String => reader.GetString(),
+                    JsonTokenType.Number when reader.TryGetInt64(out var whole) => whole,
+                    JsonTokenType.Number => reader.GetDouble(),
+                    JsonTokenType.True => true,
+                    JsonTokenType.False => false,
+                    JsonTokenType.Null => null,
+                    _ => JsonElement.ParseValue(ref reader),
+                };
+            }
+            return fields;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Field values of a JSON object element.</summary>

@@ -31,10 +31,13 @@ internal sealed class RecoverySource(
         var batches = new Queue<(int Number, string? Cursor)>(plan.FailedBatches.OrderBy(b => b.Number));
         var pending = new List<Record>(context.BatchSize);
         var firstOrigin = "";
-        (int Batch, int Position)? after = null;
-        while (plan.Records > 0)
+        var next = plan.Records > 0 ? queries.ListRetriableFailedRecordsAsync(plan.ParentRunId, group, null, PageSize, cancellationToken) : null;
+        while (next is not null)
         {
-            var snapshots = await queries.ListRetriableFailedRecordsAsync(plan.ParentRunId, group, after, PageSize, cancellationToken);
+            var snapshots = await next;
+            // Read the next page from the store while this one is rebuilt and processed.
+            next = snapshots.Count < PageSize ? null
+                : queries.ListRetriableFailedRecordsAsync(plan.ParentRunId, group, (snapshots[^1].BatchNumber, snapshots[^1].Position), PageSize, cancellationToken);
             foreach (var failed in snapshots)
             {
                 while (batches.TryPeek(out var batch) && batch.Number < failed.BatchNumber)
@@ -56,9 +59,6 @@ internal sealed class RecoverySource(
                     pending = new List<Record>(context.BatchSize);
                 }
             }
-            if (snapshots.Count < PageSize)
-                break;
-            after = (snapshots[^1].BatchNumber, snapshots[^1].Position);
         }
         if (pending.Count > 0)
             yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);

@@ -97,6 +97,22 @@ public sealed class PostgresTableTargetTests(PostgresDatabaseFixture fixture) : 
     }
 
     [Fact]
+    public async Task AColumnWidenedAfterARun_IsSeenByTheNextRun_OfTheSameTarget()
+    {
+        // Regression: the target read the table's shape once, so a retry after the fix kept refusing by the old length.
+        var table = await CreateContactsAsync();
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, SqlWriteMode.Upsert, "id", ownsDataSource: true);
+        var record = Contact(TestRecords.Contact(1));
+        record.Fields["phone"] = new string('9', 60);
+
+        (await target.WriteAsync(new TargetBatch("l", 1, 1, [record]), CancellationToken.None)).Issues.ShouldHaveSingleItem();
+        await fixture.Database.ExecuteAsync($"ALTER TABLE {table} ALTER COLUMN phone TYPE varchar(80)");
+        var retried = await target.WriteAsync(new TargetBatch("l", 2, 1, [record]), CancellationToken.None);
+
+        retried.Issues.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task RecordsWithDifferentFields_InOneBatch_AreEachWrittenWithTheirOwnColumns()
     {
         var table = await CreateContactsAsync();

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Npgsql;
+using Resync.Connectors.Http;
+using Resync.Connectors.Postgres;
+using Resync.Connectors.Sql;
+using Resync.Core.Engine;
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Recovery;
+using Resync.Core.Runs;
+using Resync.Core.Sdk;
+using Resync.Core.Steps;
+using Resync.Testing.Postgres;
+
+namespace Resync.Benchmarks.Pipeline;
+
+/// <summary>
+/// Retry Failures on a real link (design §9): HTTP source on loopback → 3 steps → PostgreSQL upsert, 2% of records refused
+/// (1% phones longer than the column, 1% breaking a CHECK constraint); then the table is fixed and the run's failures
+/// are retried. Reports the full run's time, the retry's, their ratio (target: under 5%) and the source pages fetched.
+/// </summary>
+internal static class PipelineRetryBenchmark
+{
+    private const string Table = "contacts_retry";
+
+    public static async Task RunAsync(long records, int repeat, int writers, int fetches)
+    {
+        await using var server = await PostgresServer.StartAsync(CancellationToken.None);
+        await using var dataSource = NpgsqlDataSource.Create(server.ConnectionString());
+        await using var api = await ContactsApi.StartAsync();
+        await OnceAsync(api, dataSource, Math.Min(records, 100_000), writers, fetches, quiet: true);
+
+        var runs = new List<(double Full, double Retry, long Failed, int Requests)>();
+        for (var i = 0; i < repeat; i++)
+            runs.Add(await OnceAsync(api, dataSource, records, writers, fetches, quiet: false));
+        var median = runs.OrderBy(r => r.Retry / r.Full).ElementAt(runs.Count / 2);
+        Console.WriteLine();
+        Console.WriteLine($"{records:N0} records, HTTP → 3 steps → PostgreSQL upsert, {median.Failed:N0} refused (2%), {writers} writers, {fetches} fetches; median of {repeat} by ratio");
+        Console.WriteLine($"{"full run",-28} {median.Full,8:F2} s  {records / median.Full,12:N0} records/s");
+        Console.WriteLine($"{"Retry Failures",-28} {median.Retry,8:F2} s  ({median.Failed:N0} records from snapshots, {median.Requests} source requests)");
+        Console.WriteLine($"{"retry / full",-28} {median.Retry / median.Full,8:P1}   (target: under 5%)");
+    }
+
+    private static async Task<(double Full, double Retry, long Failed, int Requests)> OnceAsync(ContactsApi api, NpgsqlDataSource dataSource, long records, int writers, int fetches, bool quiet)
+    {
+        await ContactsTable.CreateAsync(dataSource, Table, ContactsApi.PhoneLimit);
+        await ExecuteAsync(dataSource, $"ALTER TABLE {Table} ADD CONSTRAINT amount_not_11 CHECK (id % 100 <> 11)");
+        var source = new CountingSource(HttpJsonSource.Create(new HttpSourceOptions
+        {
+            Url = $"{api.Url}/contacts?total={records}",
+            Paging = new HttpPaging { Style = HttpPagingStyle.Page, PageParam = "page", SizeParam = "size", Concurrency = fetches },
+        }));
+        IReadOnlyList<IStep> steps =
+        [
+            new ValidateStep("validate email", "email", new ValidationRules { Required = true, Email = true }),
+            new ConvertStep("convert amount", "amount", ConversionType.Number),
+            new TruncateStep("truncate name", "name", 80),
+        ];
+        await using var target = new PostgresTableTarget(dataSource, Table, SqlWriteMode.Upsert, "id");
+        var link = new Link($"pipeline-retry-{Guid.NewGuid():N}", source, steps, target, new LinkSettings { BatchSize = 1000, Parallelism = writers })
+        {
+            Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance),
+        };
+        var runner = new LinkRunner(BenchStore.Sqlite, BenchStore.Sqlite, BenchStore.Sqlite, TimeProvider.System);
+
+        var watch = Stopwatch.StartNew();
+        var full = (await runner.RunAsync(link, new RunRequest(RunKind.Manual, "benchmark"))).Run;
+        var fullSeconds = watch.Elapsed.TotalSeconds;
+
+        // The cause is fixed: a wider phone column, and the check constraint dropped.
+        await ExecuteAsync(dataSource, $"ALTER TABLE {Table} ALTER COLUMN phone TYPE varchar(200); ALTER TABLE {Table} DROP CONSTRAINT amount_not_11");
+        var requestsBefore = source.Requests;
+        watch.Restart();
+        var retry = await runner.RetryFailuresAsync(link, full.RunId);
+        var retrySeconds = watch.Elapsed.TotalSeconds;
+        var requests = source.Requests - requestsBefore;
+
+        var rows = await ContactsTable.ScalarAsync(dataSource, $"SELECT count(*) FROM {Table}");
+        if (retry.Status != RunStatus.Succeeded || rows != records || requests != 0 || full.Counts.Failed != records / 50)
+            throw new InvalidOperationException($"Unexpected: full failed {full.Counts.Failed}, retry {retry.Status} ({retry.Counts.Read} read), {rows} rows, {requests} source requests.");
+        if (!quiet)
+            Console.WriteLine($"  full {fullSeconds:F2}s ({full.Counts.Failed:N0} failed) · retry {retrySeconds:F2}s · {retrySeconds / fullSeconds:P1}");
+        return (fullSeconds, retrySeconds, full.Counts.Failed, requests);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Counts the source's page fetches, to show a retry of record failures asks the source for nothing.</summary>
+    private sealed class CountingSource(ISource inner) : ISource
+    {
+        private int _requests;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await foreach (var page in inner.ReadAsync(context, cancellationToken))
+            {
+                Interlocked.Increment(ref _requests);
+                yield return page;
+            }
+        }
+
+        public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _requests);
+            return inner.FetchPageAsync(cursor, context, cancellationToken);
+        }
+    }
+}
