@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace Resync.Cli.Tests;
+
+public sealed class RecoveryCommandTests : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    [Fact]
+    public async Task Retry_OfTheDemoRun_FetchesTheFailedPageAgain_AndResendsOnlyTheFailedRecords()
+    {
+        var demo = await _cli.RunJsonAsync(1, "demo", "--db", _cli.StateFile);
+        var failed = demo["counts"]!["failed"]!.GetValue<long>();
+
+        var retry = await _cli.RunJsonAsync(1, "retry", "1", "--db", _cli.StateFile);
+
+        retry["kind"]!.GetValue<string>().ShouldBe("Retry");
+        retry["parentRunId"]!.GetValue<long>().ShouldBe(1);
+        retry["rootRunId"]!.GetValue<long>().ShouldBe(1);
+        // The page that failed (100 records) plus the records that failed, nothing else.
+        retry["counts"]!["read"]!.GetValue<long>().ShouldBe(100 + failed);
+        retry["counts"]!["batchesFailed"]!.GetValue<long>().ShouldBe(0);
+        var root = await _cli.RunJsonAsync(1, "show", "1", "--db", _cli.StateFile);
+        root["children"]!.AsArray().Single()!["runId"]!.GetValue<long>().ShouldBe(retry["runId"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Retry_OfARunWithoutFailures_ExplainsThereIsNothingToRetry()
+    {
+        var link = _cli.Write("clean.yaml", """
+            name: clean
+            source: { type: demo, records: 40, failingPage: 0 }
+            target: { type: demo, path: clean.db }
+            """);
+        await _cli.RunJsonAsync(0, "run", link, "--db", _cli.StateFile);
+
+        var (exit, _, error) = await _cli.RunAsync("retry", "1", "--db", _cli.StateFile);
+
+        exit.ShouldBe(64);
+        error.ShouldContain("Run 1 has no failures to retry.");
+    }
+
+    [Fact]
+    public async Task IncompleteRun_IsListedShownEditedRetriedAndDiscarded_FromTheCommandLine()
+    {
+        // Sequential processing: the first failed record (c-00053, phone too long for the table) stops the run.
+        var link = _cli.Write("ordered.yaml", """
+            name: ordered
+            source: { type: demo, records: 120, failingPage: 0 }
+            target: { type: demo, path: ordered.db }
+            settings: { batchSize: 20, sequentialProcessing: true }
+            """);
+        var run = await _cli.RunJsonAsync(2, "run", link, "--db", _cli.StateFile);
+        run["systemError"]!["code"]!.GetValue<string>().ShouldBe("SEQUENTIAL_STOP");
+
+        var listed = await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile);
+        var item = listed["incomplete"]!.AsArray().Single()!;
+        item["status"]!.GetValue<string>().ShouldBe("Waiting");
+        var shown = await _cli.RunJsonAsync(0, "incomplete", "show", "1", "--db", _cli.StateFile);
+        var record = shown["records"]!.AsArray().Single()!;
+        record["key"]!.GetValue<string>().ShouldBe("c-00053");
+
+        var (editExit, _, editError) = await _cli.RunAsync("incomplete", "edit", "1", "--batch", record["batch"]!.ToString(), "--position", record["position"]!.ToString(),
+            "--set", "phone=+1 555 0053", "--db", _cli.StateFile);
+        editExit.ShouldBe(0, editError);
+        var resumed = await _cli.RunJsonAsync(2, "incomplete", "retry", "1", "--db", _cli.StateFile);
+
+        // The edited record is written; processing goes on in order and stops at the next bad record, c-00106.
+        resumed["kind"]!.GetValue<string>().ShouldBe("Resume");
+        PhoneOf("c-00053").ShouldBe("+1 555 0053");
+        PhoneOf("c-00105").ShouldNotBeNull();
+        PhoneOf("c-00106").ShouldBeNull();
+        resumed["systemError"]!["message"]!.GetValue<string>().ShouldContain("c-00106");
+        var open = (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["incomplete"]!.AsArray().Single()!;
+        open["runId"]!.GetValue<long>().ShouldBe(resumed["runId"]!.GetValue<long>());
+
+        // This time the person discards the remainder; the run's history says so.
+        var (discardExit, _, _) = await _cli.RunAsync("incomplete", "discard", open["id"]!.ToString(), "--reason", "fixed at the source", "--db", _cli.StateFile);
+        discardExit.ShouldBe(0);
+        var history = (await _cli.RunJsonAsync(2, "show", resumed["runId"]!.ToString(), "--db", _cli.StateFile))["history"]!.AsArray();
+        history.ShouldContain(e => e!["message"]!.GetValue<string>().Contains("discarded: fixed at the source", StringComparison.Ordinal));
+        (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["incomplete"]!.AsArray().ShouldBeEmpty();
+    }
+
+    private string? PhoneOf(string id)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_cli.Folder, "ordered.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT phone FROM contacts WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        return command.ExecuteScalar() as string;
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
