@@ -45,7 +45,10 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
                 var sleeping = wait == Timeout.InfiniteTimeSpan ? Task.Delay(Timeout.Infinite, delay.Token) : Task.Delay(wait, clock, delay.Token);
                 // Both waits end with this pass: a wake-up wait left pending would swallow the next wake-up.
                 var woken = _wake.WaitAsync(delay.Token);
-                await Task.WhenAny(sleeping, woken);
+                // The clock may have moved past the due time between reading it and setting the timer (which then counts
+                // from the new time and would fire late): look again at once instead of waiting.
+                if (next is not { } at || clock.GetUtcNow() < at)
+                    await Task.WhenAny(sleeping, woken);
                 await delay.CancelAsync();
                 await Task.WhenAll(sleeping, woken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
