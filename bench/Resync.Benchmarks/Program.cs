@@ -11,6 +11,9 @@ using Resync.Storage.Sqlite;
 // Usage (always a Release build):
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- engine [--records 1000000] [--repeat 3] [--parallelism N]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- memory [--records 1000000,10000000]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- retry [--records 1000000] [--repeat 3]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline [--records 1000000] [--repeat 3] [--parallelism N] [--fetches 4]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-profile [--records 200000] [--parallelism N] [--fetches 4]
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "engine";
 var options = Options.Parse(args);
 // One state file for the whole benchmark, as a long-lived `resync serve` process keeps it open (its WAL already grown).
@@ -25,8 +28,17 @@ switch (command)
     case "memory":
         await MemoryAsync(options);
         break;
+    case "retry":
+        await RetryBenchmark.RunAsync(BenchStore.Sqlite, options.Records.FirstOrDefault(1_000_000), options.Parallelism, options.Repeat);
+        break;
+    case "pipeline":
+        await Resync.Benchmarks.Pipeline.PipelineBenchmark.RunAsync(options.Records.FirstOrDefault(1_000_000), options.Repeat, options.Parallelism, options.Fetches);
+        break;
+    case "pipeline-profile":
+        await Resync.Benchmarks.Pipeline.PipelineProfile.RunAsync(options.Records.FirstOrDefault(200_000), options.Parallelism, options.Fetches);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine or memory.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline or pipeline-profile.");
         return 2;
 }
 return 0;
@@ -163,13 +175,14 @@ internal sealed class BenchStore : IAsyncDisposable
     }
 }
 
-internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Parallelism)
+internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Parallelism, int Fetches)
 {
     public static Options Parse(string[] args)
     {
         var records = new List<long>();
         var repeat = 3;
         var parallelism = Environment.ProcessorCount;
+        var fetches = 4;
         for (var i = 0; i < args.Length - 1; i++)
         {
             switch (args[i])
@@ -183,8 +196,11 @@ internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Para
                 case "--parallelism":
                     parallelism = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
                     break;
+                case "--fetches":
+                    fetches = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
             }
         }
-        return new Options(records, repeat, parallelism);
+        return new Options(records, repeat, parallelism, fetches);
     }
 }

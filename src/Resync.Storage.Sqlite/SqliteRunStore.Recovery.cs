@@ -190,6 +190,56 @@ public sealed partial class SqliteRunStore
         return rows.ToDictionary(r => ((int)r.Batch, (int)r.Position), r => r.Fields);
     }
 
+    public async Task<FailedRecordCounts> CountFailedRecordsAsync(long runId, ErrorGroupKey? group, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var row = await connection.QuerySingleAsync<(long Retriable, long NotRetriable, long OutsideGroup)>(new CommandDefinition($$"""
+            SELECT COALESCE(SUM(CASE WHEN {{InGroup}} AND {{Retriable}} THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN {{InGroup}} AND NOT ({{Retriable}}) THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN {{InGroup}} THEN 0 ELSE 1 END), 0)
+            FROM record_outcomes o
+            WHERE o.run_id = @runId AND o.outcome = 'Failed' AND {{OutsideFailedBatches}}
+            """, GroupParameters(runId, group), cancellationToken: cancellationToken));
+        return new FailedRecordCounts(row.Retriable, row.NotRetriable, row.OutsideGroup);
+    }
+
+    public async Task<IReadOnlyList<FailedRecordSnapshot>> ListRetriableFailedRecordsAsync(long runId, ErrorGroupKey? group, (int Batch, int Position)? after, int limit, CancellationToken cancellationToken)
+    {
+        var parameters = GroupParameters(runId, group);
+        parameters.Add("limit", limit);
+        parameters.Add("afterBatch", after?.Batch ?? -1);
+        parameters.Add("afterPosition", after?.Position ?? -1);
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<(long Batch, long Position, string? Key, string Before)>(new CommandDefinition($$"""
+            SELECT o.batch_number, o.position, o.record_key, o.before
+            FROM record_outcomes o
+            WHERE o.run_id = @runId AND o.outcome = 'Failed' AND (o.batch_number, o.position) > (@afterBatch, @afterPosition)
+              AND {{OutsideFailedBatches}} AND {{InGroup}} AND {{Retriable}}
+            ORDER BY o.batch_number, o.position LIMIT @limit
+            """, parameters, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new FailedRecordSnapshot((int)r.Batch, (int)r.Position, r.Key, r.Before))];
+    }
+
+    // A failed record can be rebuilt from its snapshot unless none was kept or the source could not read it.
+    private const string Retriable = "o.before IS NOT NULL AND (o.error_step IS NULL OR o.error_step <> 'source')";
+
+    private const string OutsideFailedBatches =
+        "NOT EXISTS (SELECT 1 FROM batches b WHERE b.run_id = o.run_id AND b.number = o.batch_number AND b.status IN ('Failed', 'Interrupted'))";
+
+    private const string InGroup =
+        "(@groupType IS NULL OR (o.error_type = @groupType AND o.error_code = @groupCode AND o.error_step IS @groupStep AND o.error_fields IS @groupFields))";
+
+    private static DynamicParameters GroupParameters(long runId, ErrorGroupKey? group)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("runId", runId);
+        parameters.Add("groupType", group?.Type.ToString());
+        parameters.Add("groupCode", group?.Code);
+        parameters.Add("groupStep", group?.Step);
+        parameters.Add("groupFields", group is null || group.Fields.Count == 0 ? null : string.Join(',', group.Fields));
+        return parameters;
+    }
+
     private async Task<IReadOnlyList<LinkView>> QueryLinksAsync(string where, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = Open();

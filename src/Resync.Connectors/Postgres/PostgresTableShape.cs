@@ -85,6 +85,17 @@ internal sealed class PostgresTableShape
         return new PostgresTableShape(qualified, columns, constraints);
     }
 
+    /// <summary>
+    /// The table columns the record has a field for, in table order: <paramref name="previous"/> itself when the record
+    /// has a field for exactly those columns (records of one batch nearly always do), so that nothing is allocated.
+    /// </summary>
+    public PostgresColumn[] ColumnsOf(Record record, PostgresColumn[]? previous)
+    {
+        if (previous is not null && HasExactly(record, previous))
+            return previous;
+        return ColumnsOf(record);
+    }
+
     /// <summary>The table columns the record has a field for, in table order.</summary>
     public PostgresColumn[] ColumnsOf(Record record)
     {
@@ -102,6 +113,21 @@ internal sealed class PostgresTableShape
                 columns[i++] = column;
         }
         return columns;
+    }
+
+    // Whether the record has a field for each of these columns (a subset of Columns, in table order) and for no other column.
+    private bool HasExactly(Record record, PostgresColumn[] columns)
+    {
+        var next = 0;
+        foreach (var column in Columns)
+        {
+            var expected = next < columns.Length && ReferenceEquals(columns[next], column);
+            if (record.Fields.ContainsKey(column.Name) != expected)
+                return false;
+            if (expected)
+                next++;
+        }
+        return next == columns.Length;
     }
 
     /// <summary>

@@ -62,10 +62,12 @@ public sealed class PostgresTableTarget : ITarget
         // 1. The constraints known up front, checked here: such records never reach the server.
         var issues = new List<TargetRecordIssue>();
         var groups = new Dictionary<string, Group>(StringComparer.Ordinal);
+        PostgresColumn[]? lastColumns = null;
+        Group? lastGroup = null;
         for (var index = 0; index < records.Count; index++)
         {
             var record = records[index];
-            var columns = shape.ColumnsOf(record);
+            var columns = shape.ColumnsOf(record, lastColumns);
             var problem = _options.VersionColumn is { } version && record[version] is null
                 ? SqlTargetIssues.VersionMissing(version)
                 : shape.Check(record, columns, insertsRows: _mode != SqlWriteMode.Update);
@@ -74,10 +76,16 @@ public sealed class PostgresTableTarget : ITarget
                 issues.Add(new TargetRecordIssue(index, problem));
                 continue;
             }
-            var signature = string.Join('\u001f', columns.Select(column => column.Name));
-            if (!groups.TryGetValue(signature, out var group))
-                groups[signature] = group = new Group(_statements.GetOrAdd(signature, _ => new PostgresStatements(_table, columns, _mode, _key, _options.VersionColumn)));
-            group.Indexes.Add(index);
+            // Records with the same fields as the one before go to its group without building their signature.
+            if (!ReferenceEquals(columns, lastColumns) || lastGroup is null)
+            {
+                var signature = string.Join('\u001f', columns.Select(column => column.Name));
+                if (!groups.TryGetValue(signature, out var group))
+                    groups[signature] = group = new Group(_statements.GetOrAdd(signature, _ => new PostgresStatements(_table, columns, _mode, _key, _options.VersionColumn)));
+                lastColumns = columns;
+                lastGroup = group;
+            }
+            lastGroup.Indexes.Add(index);
         }
         if (_options.Transactional && issues.Count > 0)
             return new TargetWriteResult(SqlTargetIssues.RollBack(records, issues));

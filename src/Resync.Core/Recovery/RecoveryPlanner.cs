@@ -17,22 +17,8 @@ internal sealed class RecoveryPlanner(IRunQueries queries)
             throw new InvalidOperationException($"Run {runId} is still running; its failures can be retried once it has ended.");
 
         var failedBatches = await FailedBatchesAsync(runId, cancellationToken);
-        var failedBatchNumbers = failedBatches.Select(b => b.Number).ToHashSet();
-        long records = 0, notRetriable = 0, outsideScope = 0;
-        await foreach (var record in FailedRecordsAsync(queries, runId, cancellationToken))
-        {
-            if (failedBatchNumbers.Contains(record.BatchNumber))
-                continue; // carried with its batch
-            if (scope == RecoveryScope.ErrorGroup && (record.Error is null || !group!.Matches(record.Error)))
-            {
-                outsideScope++;
-                continue;
-            }
-            if (IsRetriable(record))
-                records++;
-            else
-                notRetriable++;
-        }
+        var counts = await queries.CountFailedRecordsAsync(runId, scope == RecoveryScope.ErrorGroup ? group : null, cancellationToken);
+        var (records, notRetriable, outsideScope) = (counts.Retriable, counts.NotRetriable, counts.OutsideGroup);
 
         var carriedBatches = scope is RecoveryScope.AllFailures or RecoveryScope.Remainder ? failedBatches : [];
         var carriesAll = notRetriable == 0 && outsideScope == 0 && carriedBatches.Count == failedBatches.Count
@@ -43,18 +29,6 @@ internal sealed class RecoveryPlanner(IRunQueries queries)
 
     /// <summary>A failed record can be rebuilt from its snapshot unless none was kept or the source could not read it.</summary>
     internal static bool IsRetriable(RecordView record) => record.BeforeJson is not null && record.Error?.Step != "source";
-
-    internal static async IAsyncEnumerable<RecordView> FailedRecordsAsync(IRunQueries queries, long runId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        for (var offset = 0; ; offset += PageSize)
-        {
-            var page = await queries.ListRecordsAsync(runId, new RecordFilter(OutcomeKind.Failed, offset, PageSize), cancellationToken);
-            foreach (var record in page)
-                yield return record;
-            if (page.Count < PageSize)
-                yield break;
-        }
-    }
 
     private async Task<List<(int Number, string? Cursor)>> FailedBatchesAsync(long runId, CancellationToken cancellationToken)
     {

@@ -22,22 +22,21 @@ internal sealed class RecoverySource(
 {
     /// <summary>Cursors of pages rebuilt from snapshots start with this; the link's source never sees them.</summary>
     internal const string SnapshotCursorPrefix = "snapshots:";
+    private const int PageSize = 1000;
 
     public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // In the parent's order: each failed batch comes where it stood, between the loose records of the batches
         // around it, so that a sequential link's remainder is processed in order.
         var batches = new Queue<(int Number, string? Cursor)>(plan.FailedBatches.OrderBy(b => b.Number));
-        var failedBatches = plan.FailedBatches.Select(b => b.Number).ToHashSet();
         var pending = new List<Record>(context.BatchSize);
         var firstOrigin = "";
-        if (plan.Records > 0)
+        (int Batch, int Position)? after = null;
+        while (plan.Records > 0)
         {
-            await foreach (var failed in RecoveryPlanner.FailedRecordsAsync(queries, plan.ParentRunId, cancellationToken))
+            var snapshots = await queries.ListRetriableFailedRecordsAsync(plan.ParentRunId, group, after, PageSize, cancellationToken);
+            foreach (var failed in snapshots)
             {
-                if (failedBatches.Contains(failed.BatchNumber) || !RecoveryPlanner.IsRetriable(failed)
-                    || (group is not null && (failed.Error is null || !group.Matches(failed.Error))))
-                    continue;
                 while (batches.TryPeek(out var batch) && batch.Number < failed.BatchNumber)
                 {
                     if (pending.Count > 0)
@@ -50,13 +49,16 @@ internal sealed class RecoverySource(
                 }
                 if (pending.Count == 0)
                     firstOrigin = $"{failed.BatchNumber}.{failed.Position}";
-                pending.Add(await RebuildAsync(failed, context, cancellationToken));
+                pending.Add(await RebuildAsync(failed.BatchNumber, failed.Position, failed.Key, failed.BeforeJson, context, cancellationToken));
                 if (pending.Count == context.BatchSize)
                 {
                     yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
                     pending = new List<Record>(context.BatchSize);
                 }
             }
+            if (snapshots.Count < PageSize)
+                break;
+            after = (snapshots[^1].BatchNumber, snapshots[^1].Position);
         }
         if (pending.Count > 0)
             yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
@@ -98,7 +100,7 @@ internal sealed class RecoverySource(
         {
             var page = await queries.ListRecordsAsync(plan.ParentRunId, new RecordFilter(OutcomeKind.Failed, offset, 1000, number), cancellationToken);
             foreach (var failed in page.Where(RecoveryPlanner.IsRetriable))
-                records.Add(await RebuildAsync(failed, context, cancellationToken));
+                records.Add(await RebuildAsync(failed.BatchNumber, failed.Position, failed.Key, failed.BeforeJson!, context, cancellationToken));
             if (page.Count < 1000)
                 break;
         }
@@ -119,16 +121,16 @@ internal sealed class RecoverySource(
         return SourcePage.Of(page.Cursor, records, page.Watermark);
     }
 
-    private async Task<Record> RebuildAsync(RecordView failed, SourceContext context, CancellationToken cancellationToken)
+    private async Task<Record> RebuildAsync(int batchNumber, int position, string? recordKey, string beforeJson, SourceContext context, CancellationToken cancellationToken)
     {
-        if (edits.TryGetValue((failed.BatchNumber, failed.Position), out var edited))
-            return new Record(failed.Key, RecordJson.ToFields(edited));
-        var snapshot = new Record(failed.Key, RecordJson.ToFields(failed.BeforeJson!));
-        if (!staleProtection || failed.Key is not { } key || original is not IKeyedSource keyed)
+        if (edits.TryGetValue((batchNumber, position), out var edited))
+            return new Record(recordKey, RecordJson.ToFields(edited));
+        var snapshot = new Record(recordKey, RecordJson.ToFields(beforeJson));
+        if (!staleProtection || recordKey is not { } key || original is not IKeyedSource keyed)
             return snapshot;
         // The snapshot may be stale: what the source holds now is what should be written.
         var current = await keyed.FetchByKeyAsync(key, context, cancellationToken);
-        return current ?? new Record(failed.Key, snapshot.Fields)
+        return current ?? new Record(recordKey, snapshot.Fields)
         {
             IgnoreReason = "stale: the record no longer exists at the source, so its snapshot from the failed run is not written",
         };

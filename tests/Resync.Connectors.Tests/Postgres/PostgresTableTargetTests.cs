@@ -97,6 +97,30 @@ public sealed class PostgresTableTargetTests(PostgresDatabaseFixture fixture) : 
     }
 
     [Fact]
+    public async Task RecordsWithDifferentFields_InOneBatch_AreEachWrittenWithTheirOwnColumns()
+    {
+        var table = await CreateContactsAsync();
+        await fixture.Database.ExecuteAsync($"INSERT INTO {table} (id, name, email, phone, age) VALUES (2, 'Old', 'old2@example.com', '+1 555 0199', 40)");
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, SqlWriteMode.Upsert, "id", ownsDataSource: true);
+        var records = TestRecords.Contacts(1, 6).Select(Contact).ToArray();
+        records[1].Fields.Remove("phone");     // an existing row: keeps its phone
+        records[2].Fields.Remove("age");       // a new row: no age
+        records[3].Fields.Remove("phone");     // the same fields as record 2, after other ones
+        records[4].Fields["nickname"] = "Jo";  // a field without a column is not written
+        records[5].Fields.Remove("phone");
+
+        var result = await target.WriteAsync(new TargetBatch("l", 1, 1, records), CancellationToken.None);
+
+        result.Issues.ShouldBeEmpty();
+        var rows = await fixture.Database.QueryAsync($"SELECT id, phone, age FROM {table} ORDER BY id");
+        rows.Select(row => ((long)row[0]!, (string?)row[1], (int?)row[2])).ShouldBe(
+        [
+            (1L, "+1 555 0100", 30), (2L, "+1 555 0199", 30), (3L, "+1 555 0100", null),
+            (4L, null, 30), (5L, "+1 555 0100", 30), (6L, null, 30),
+        ]);
+    }
+
+    [Fact]
     public async Task TheSameKeyTwiceInOneBatch_IsWrittenInOrder()
     {
         var table = await CreateContactsAsync();

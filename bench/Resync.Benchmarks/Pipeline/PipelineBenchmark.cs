@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using Npgsql;
+using Resync.Connectors.Http;
+using Resync.Connectors.Postgres;
+using Resync.Connectors.Sql;
+using Resync.Core.Engine;
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Records;
+using Resync.Core.Runs;
+using Resync.Core.Sdk;
+using Resync.Core.Steps;
+using Resync.Core.Storage;
+using Resync.Testing.Postgres;
+
+namespace Resync.Benchmarks.Pipeline;
+
+/// <summary>
+/// HTTP JSON API on loopback → three steps → PostgreSQL upsert with per-record errors, 1% bad records, through
+/// <see cref="RunEngine"/> and the SQLite run store; against <see cref="BareLoop"/> in the same process, alternating.
+/// </summary>
+internal static class PipelineBenchmark
+{
+    private const int PageSize = 1000;
+    private const string ResyncTable = "contacts_resync";
+    private const string BareTable = "contacts_bare";
+
+    public static async Task RunAsync(long records, int repeat, int writers, int fetches)
+    {
+        await using var server = await PostgresServer.StartAsync(CancellationToken.None);
+        await using var dataSource = NpgsqlDataSource.Create(server.ConnectionString());
+        await using var api = await ContactsApi.StartAsync();
+        await ContactsTable.CreateAsync(dataSource, ResyncTable, ContactsApi.PhoneLimit);
+        await ContactsTable.CreateAsync(dataSource, BareTable, phoneLimit: null);
+        var bare = new BareLoop(api.Url, dataSource, BareTable, PageSize, fetches, writers);
+
+        // Warm up the JIT, the connection pools and the server on a run of each side. It must be long enough for tiered
+        // compilation with PGO to reach its final code: after a 20,000-record warm-up the JIT still took ~15% of the CPU
+        // during the first measured run, more of it for Resync (engine, store, Polly, Npgsql paths) than for the bare loop.
+        var warmUp = Math.Min(records, 200_000);
+        await ResyncOnceAsync(api, dataSource, warmUp, writers, fetches);
+        await BareOnceAsync(bare, dataSource, warmUp);
+
+        var resyncRuns = new List<Measured>();
+        var bareRuns = new List<Measured>();
+        for (var i = 0; i < repeat; i++)
+        {
+            // Alternate which side goes first, so that neither always follows the other's checkpoint or garbage.
+            if (i % 2 == 0)
+            {
+                resyncRuns.Add(await ResyncOnceAsync(api, dataSource, records, writers, fetches));
+                bareRuns.Add(await BareOnceAsync(bare, dataSource, records));
+            }
+            else
+            {
+                bareRuns.Add(await BareOnceAsync(bare, dataSource, records));
+                resyncRuns.Add(await ResyncOnceAsync(api, dataSource, records, writers, fetches));
+            }
+            Console.WriteLine($"  round {i + 1}: Resync {records / resyncRuns[^1].Seconds:N0} records/s, bare loop {records / bareRuns[^1].Seconds:N0} records/s, " +
+                $"ratio {bareRuns[^1].Seconds / resyncRuns[^1].Seconds:P0}");
+        }
+
+        var resync = Median(resyncRuns);
+        var reference = Median(bareRuns);
+        Console.WriteLine();
+        Console.WriteLine($"{records:N0} records ({ContactsApi.BadCount(records):N0} bad), pages of {PageSize}, {fetches} concurrent fetches, {writers} writers; median of {repeat}");
+        Console.WriteLine($"{"what",-58} {"seconds",8} {"records/s",11} {"alloc B/rec",12} {"our CPU s",10} {"GC pause s",11}");
+        Row("Resync: HTTP source → 3 steps → PostgreSQL upsert, errors", resync);
+        Row("bare loop: fetch + parse + same upsert, no error handling", reference);
+        // Both ways of pairing: the medians of each side, and the median of each round's ratio (the two runs of a round
+        // are next to each other in time, so they share the machine's load best).
+        var roundRatios = resyncRuns.Zip(bareRuns, (r, b) => b.Seconds / r.Seconds).Order().ToList();
+        Console.WriteLine($"Resync / bare loop: {reference.Seconds / resync.Seconds:P0} of the medians, {roundRatios[roundRatios.Count / 2]:P0} median of the rounds' ratios (target ≥ 60 %)");
+
+        void Row(string what, Measured measured) =>
+            Console.WriteLine($"{what,-58} {measured.Seconds,8:F2} {records / measured.Seconds,11:N0} {measured.AllocatedBytes / (double)records,12:N0} {measured.CpuSeconds,10:F2} {measured.GcPauseSeconds,11:F2}");
+    }
+
+    private static async Task<Measured> ResyncOnceAsync(ContactsApi api, NpgsqlDataSource dataSource, long records, int writers, int fetches)
+    {
+        await ContactsTable.TruncateAsync(dataSource, ResyncTable);
+        var source = HttpJsonSource.Create(new HttpSourceOptions
+        {
+            Url = $"{api.Url}/contacts?total={records}",
+            Paging = new HttpPaging { Style = HttpPagingStyle.Page, PageParam = "page", SizeParam = "size", Concurrency = fetches },
+        });
+        IReadOnlyList<IStep> steps =
+        [
+            new ValidateStep("validate email", "email", new ValidationRules { Required = true, Email = true }),
+            new ConvertStep("convert amount", "amount", ConversionType.Number),
+            new TruncateStep("truncate name", "name", 80),
+        ];
+        await using var target = new PostgresTableTarget(dataSource, ResyncTable, SqlWriteMode.Upsert, "id");
+        var link = new Link("pipeline-bench", source, steps, target, new LinkSettings { BatchSize = PageSize, Parallelism = writers })
+        {
+            Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance),
+        };
+        var engine = new RunEngine(BenchStore.Sqlite, TimeProvider.System);
+
+        var (measured, result) = await MeasureAsync(() => engine.RunAsync(link, new RunRequest(RunKind.Manual, "benchmark")));
+        await CheckResyncAsync(dataSource, records, result);
+        return measured;
+    }
+
+    private static async Task<Measured> BareOnceAsync(BareLoop bare, NpgsqlDataSource dataSource, long records)
+    {
+        await ContactsTable.TruncateAsync(dataSource, BareTable);
+        var (measured, written) = await MeasureAsync(() => bare.RunAsync(records));
+        var stored = await ContactsTable.ScalarAsync(dataSource, $"SELECT count(*) FROM {BareTable}");
+        if (written != records || stored != records)
+            throw new InvalidOperationException($"The bare loop wrote {written:N0} rows ({stored:N0} in its table) of {records:N0}.");
+        return measured;
+    }
+
+    // Exactly the bad records failed, each at the target on the phone column; every other record is in the table.
+    private static async Task CheckResyncAsync(NpgsqlDataSource dataSource, long records, RunResult result)
+    {
+        var bad = ContactsApi.BadCount(records);
+        var stored = await BenchStore.Sqlite.GetRunAsync(result.RunId, CancellationToken.None);
+        var expectedStatus = bad > 0 ? RunStatus.CompletedWithErrors : RunStatus.Succeeded;
+        if (result.Status != expectedStatus || result.Counts.Read != records || result.Counts.Failed != bad || result.Counts.Succeeded != records - bad
+            || stored is null || stored.Status != expectedStatus || stored.Counts.Failed != bad || stored.Counts.Succeeded != records - bad)
+            throw new InvalidOperationException($"The run did not end as expected ({bad:N0} failed of {records:N0}): {result}, stored {stored?.Counts}");
+
+        var rows = await ContactsTable.ScalarAsync(dataSource, $"SELECT count(*) FROM {ResyncTable}");
+        var badRows = await ContactsTable.ScalarAsync(dataSource, $"SELECT count(*) FROM {ResyncTable} WHERE id % 100 = 37");
+        if (rows != records - bad || badRows != 0)
+            throw new InvalidOperationException($"The table holds {rows:N0} rows ({badRows:N0} bad) instead of {records - bad:N0}.");
+
+        var failed = 0L;
+        for (var offset = 0; ; offset += 1000)
+        {
+            var page = await BenchStore.Sqlite.ListRecordsAsync(result.RunId, new RecordFilter(OutcomeKind.Failed, offset, 1000), CancellationToken.None);
+            if (page.Count == 0)
+                break;
+            foreach (var record in page)
+            {
+                if (!long.TryParse(record.Key, out var id) || !ContactsApi.IsBad(id) || record.Error is not { Step: "target", Type: ErrorType.Data } error
+                    || !error.Fields.Contains("phone"))
+                    throw new InvalidOperationException($"Record {record.Key} failed unexpectedly: {record.Error}");
+            }
+            failed += page.Count;
+        }
+        if (failed != bad)
+            throw new InvalidOperationException($"The store lists {failed:N0} failed records instead of {bad:N0}.");
+    }
+
+    private static async Task<(Measured Measured, T Result)> MeasureAsync<T>(Func<Task<T>> run)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var pause = GC.GetTotalPauseDuration();
+        var stopwatch = Stopwatch.StartNew();
+        var result = await run();
+        stopwatch.Stop();
+        var measured = new Measured(stopwatch.Elapsed.TotalSeconds, GC.GetTotalAllocatedBytes(precise: true) - allocated,
+            (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, (GC.GetTotalPauseDuration() - pause).TotalSeconds);
+        return (measured, result);
+    }
+
+    private static Measured Median(List<Measured> runs) => runs.OrderBy(run => run.Seconds).ElementAt(runs.Count / 2);
+
+    /// <summary>One timed run: wall-clock seconds, bytes allocated by the whole process (the API server's included), this process's CPU time and GC pauses.</summary>
+    private sealed record Measured(double Seconds, long AllocatedBytes, double CpuSeconds, double GcPauseSeconds);
+}
