@@ -15,6 +15,7 @@ using Resync.Storage.Sqlite;
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline [--records 1000000] [--repeat 3] [--parallelism N] [--fetches 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-retry [--records 1000000] [--repeat 3]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-profile [--records 200000] [--parallelism N] [--fetches 4]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- push [--records 2000] [--concurrency 4]
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "engine";
 var options = Options.Parse(args);
 // One state file for the whole benchmark, as a long-lived `resync serve` process keeps it open (its WAL already grown).
@@ -41,8 +42,11 @@ switch (command)
     case "pipeline-profile":
         await Resync.Benchmarks.Pipeline.PipelineProfile.RunAsync(options.Records.FirstOrDefault(200_000), options.Parallelism, options.Fetches);
         break;
+    case "push":
+        await Resync.Benchmarks.Push.PushBenchmark.RunAsync((int)options.Records.FirstOrDefault(2_000), options.Concurrency);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline, pipeline-retry or pipeline-profile.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline, pipeline-retry, pipeline-profile or push.");
         return 2;
 }
 return 0;
@@ -179,7 +183,7 @@ internal sealed class BenchStore : IAsyncDisposable
     }
 }
 
-internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Parallelism, int Fetches)
+internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Parallelism, int Fetches, int Concurrency)
 {
     public static Options Parse(string[] args)
     {
@@ -187,6 +191,7 @@ internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Para
         var repeat = 3;
         var parallelism = Environment.ProcessorCount;
         var fetches = 4;
+        var concurrency = 4;
         for (var i = 0; i < args.Length - 1; i++)
         {
             switch (args[i])
@@ -203,8 +208,11 @@ internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Para
                 case "--fetches":
                     fetches = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
                     break;
+                case "--concurrency":
+                    concurrency = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
             }
         }
-        return new Options(records, repeat, parallelism, fetches);
+        return new Options(records, repeat, parallelism, fetches, concurrency);
     }
 }

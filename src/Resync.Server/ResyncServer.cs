@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.DataProtection;
 using Resync.Connectors;
 using Resync.Connectors.Http;
+using Resync.Core.Scheduling;
 using Resync.Core.Storage;
 using Resync.LinkFiles;
 using Resync.Server.Api;
@@ -57,7 +58,9 @@ public static class ResyncServer
         builder.Services.AddSingleton(runStore);
         builder.Services.AddSingleton<IRunStore>(runStore);
         builder.Services.AddSingleton<IRunQueries>(runStore);
+        builder.Services.AddSingleton<IRecoveryStore>(runStore);
         builder.Services.AddSingleton<IServerStore>(serverStore);
+        builder.Services.AddSingleton<LinkRunGate>();
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<IdempotencyGate>();
         builder.Services.AddSingleton<LinkRegistry>();
@@ -67,7 +70,8 @@ public static class ResyncServer
         builder.Services.AddSingleton<PushProcessor>();
         builder.Services.AddHostedService(services => services.GetRequiredService<PushProcessor>());
         builder.Services.AddHostedService<LinkFolderWatcher>();
-        builder.Services.AddHostedService<RunScheduler>();
+        builder.Services.AddSingleton<SchedulerService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SchedulerService>());
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -48,5 +48,14 @@ internal static class SqliteServerMigrations
             );
             CREATE INDEX pushes_unstarted ON pushes(run_id) WHERE run_id IS NULL;
             """),
+        (101, """
+            CREATE TABLE replay_overrides (
+                link_id TEXT PRIMARY KEY,
+                tenant TEXT NOT NULL,
+                automated_replay INTEGER NOT NULL,
+                max_attempts INTEGER NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            """),
     ];
 }

@@ -143,6 +143,26 @@ public sealed class SqliteServerStore(SqliteRunStore runs, TimeProvider? clock =
             "SELECT id FROM runs WHERE parent_run_id = @runId ORDER BY id", new { runId }, cancellationToken: cancellationToken))];
     }
 
+    public Task SaveReplayOverrideAsync(ReplayOverride replay, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) => c.Execute("""
+            INSERT INTO replay_overrides (link_id, tenant, automated_replay, max_attempts, updated_at)
+            VALUES (@LinkId, @Tenant, @AutomatedReplay, @MaxAttempts, @UpdatedAt)
+            ON CONFLICT (link_id) DO UPDATE SET tenant = excluded.tenant, automated_replay = excluded.automated_replay,
+                max_attempts = excluded.max_attempts, updated_at = excluded.updated_at
+            """, new { replay.LinkId, replay.Tenant, AutomatedReplay = replay.AutomatedReplay ? 1 : 0, replay.MaxAttempts, UpdatedAt = SqliteRunStore.Text(replay.UpdatedAt) }, t),
+            cancellationToken);
+
+    public async Task<bool> DeleteReplayOverrideAsync(string linkId, CancellationToken cancellationToken) =>
+        await runs.Writer.ExecuteAsync((c, t) => c.Execute("DELETE FROM replay_overrides WHERE link_id = @linkId", new { linkId }, t), cancellationToken) == 1;
+
+    public async Task<IReadOnlyList<ReplayOverride>> ListReplayOverridesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<(string LinkId, string Tenant, long AutomatedReplay, long MaxAttempts, string UpdatedAt)>(new CommandDefinition(
+            "SELECT link_id, tenant, automated_replay, max_attempts, updated_at FROM replay_overrides ORDER BY link_id", cancellationToken: cancellationToken));
+        return [.. rows.Select(row => new ReplayOverride(row.LinkId, row.Tenant, row.AutomatedReplay != 0, (int)row.MaxAttempts, SqliteRunStore.Time(row.UpdatedAt)))];
+    }
+
     private SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);

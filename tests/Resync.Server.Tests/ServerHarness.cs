@@ -108,6 +108,38 @@ internal sealed class ServerHarness : IAsyncDisposable
             throw new InvalidOperationException($"PUT link {id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
+    /// <summary>
+    /// A pull link (demo source, 30 records in batches of 10, one at a time) whose target refuses connections at the second
+    /// batch: the run stops partway and its remainder is parked. Returns the incomplete run's id; the target is left failing.
+    /// </summary>
+    public static async Task<long> CreateIncompleteRunAsync(ServerHarness server, string key, string linkId)
+    {
+        await server.PutLinkAsync(key, linkId, $$"""
+            name: {{linkId}}
+            source: { type: demo, records: 30, failingPage: 0 }
+            target: { type: collect }
+            settings: { batchSize: 10, parallelism: 1, retry: { attempts: 1 } }
+            """);
+        server.Target.ThrowOnBatch(2, TargetDown());
+        using var client = server.Client(key);
+        using var started = await client.PostAsync($"/api/v1/links/{linkId}/runs", null);
+        if (started.StatusCode != System.Net.HttpStatusCode.Accepted)
+            throw new InvalidOperationException($"start {linkId}: {(int)started.StatusCode} {await started.Content.ReadAsStringAsync()}");
+        var runId = (await JsonAsync(started))["runId"]!.GetValue<long>();
+        JsonNode? parked = null;
+        await EventuallyAsync(async () =>
+        {
+            using var list = await client.GetAsync($"/api/v1/incomplete-runs?linkId={linkId}");
+            parked = (await JsonAsync(list))["items"]!.AsArray().FirstOrDefault(item => item!["runId"]!.GetValue<long>() == runId);
+            return parked is not null;
+        }, $"the remainder of run {runId} to be parked");
+        return parked!["id"]!.GetValue<long>();
+    }
+
+    /// <summary>What a target that is down throws: connection refused.</summary>
+    public static HttpRequestException TargetDown() =>
+        new("The target refused the connection.", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused));
+
     public static async Task<JsonNode> JsonAsync(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException("empty body");
 

@@ -84,7 +84,7 @@ internal sealed class RecoverySource(
         {
             try
             {
-                return await original.FetchPageAsync(cursor, context, cancellationToken);
+                return WithEdits(number, await original.FetchPageAsync(cursor, context, cancellationToken));
             }
             catch (NotSupportedException)
             {
@@ -105,6 +105,20 @@ internal sealed class RecoverySource(
                 break;
         }
         return SourcePage.Of(SnapshotCursor($"{number}"), records);
+    }
+
+    /// <summary>A person's edits win over what the source gives again: an edited record of a re-fetched batch is written as edited.</summary>
+    private SourcePage WithEdits(int number, SourcePage page)
+    {
+        if (page.Failure is not null || !edits.Keys.Any(key => key.Batch == number))
+            return page;
+        var records = page.Records.ToArray();
+        for (var position = 0; position < records.Length; position++)
+        {
+            if (edits.TryGetValue((number, position), out var edited))
+                records[position] = new Record(records[position].Key, RecordJson.ToFields(edited));
+        }
+        return SourcePage.Of(page.Cursor, records, page.Watermark);
     }
 
     private async Task<Record> RebuildAsync(int batchNumber, int position, string? recordKey, string beforeJson, SourceContext context, CancellationToken cancellationToken)

@@ -12,10 +12,13 @@ namespace Resync.Core.Scheduling;
 /// Starts runs when they are due, on its <see cref="TimeProvider"/>: scheduled ticks (cron or interval), backoff
 /// attempts after ephemeral failures (instead of the ticks, until a run completes), and the automatic retries of
 /// ephemeral incomplete runs. A link never runs twice at once: a tick that comes while it runs is skipped.
-/// Deactivated links are left alone.
+/// Deactivated links are left alone. A host that starts runs of its own (a server's API) shares a
+/// <see cref="LinkRunGate"/> with the scheduler, so that neither starts a link the other is running.
 /// </summary>
-public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoveryStore recovery, TimeProvider clock)
+public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoveryStore recovery, TimeProvider clock, LinkRunGate? gate = null)
 {
+    private readonly LinkRunGate _gate = gate ?? new LinkRunGate();
+
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (ISchedule Schedule, DateTimeOffset Next)> _ticks = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
@@ -42,7 +45,10 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
                 var sleeping = wait == Timeout.InfiniteTimeSpan ? Task.Delay(Timeout.Infinite, delay.Token) : Task.Delay(wait, clock, delay.Token);
                 // Both waits end with this pass: a wake-up wait left pending would swallow the next wake-up.
                 var woken = _wake.WaitAsync(delay.Token);
-                await Task.WhenAny(sleeping, woken);
+                // The clock may have moved past the due time between reading it and setting the timer (which then counts
+                // from the new time and would fire late): look again at once instead of waiting.
+                if (next is not { } at || clock.GetUtcNow() < at)
+                    await Task.WhenAny(sleeping, woken);
                 await delay.CancelAsync();
                 await Task.WhenAll(sleeping, woken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
@@ -134,8 +140,9 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
     private void Start(Link link, string trigger, Func<CancellationToken, Task<RunResult>> run, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_running.TryAdd(link.Id, done.Task))
-            return; // still running: never twice at once
+        if (!_gate.TryEnter(link.Id))
+            return; // still running (started by the scheduler or by its host): never twice at once
+        _running[link.Id] = done.Task;
         var startedAt = clock.GetUtcNow();
         _ = Task.Run(async () =>
         {
@@ -149,6 +156,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
                 ended = new ScheduledRun(link.Id, trigger, startedAt, null, exception);
             }
             _running.TryRemove(link.Id, out _);
+            _gate.Exit(link.Id);
             done.SetResult();
             _wake.Release();
             RunEnded?.Invoke(ended);

@@ -46,6 +46,14 @@ public interface IServerStore
     /// <summary>Pushes stored but never started (the process stopped in between), oldest first.</summary>
     Task<IReadOnlyList<StoredPush>> ListUnstartedPushesAsync(CancellationToken cancellationToken);
 
+    /// <summary>Stores (or replaces) a link's replay settings override.</summary>
+    Task SaveReplayOverrideAsync(ReplayOverride replay, CancellationToken cancellationToken);
+
+    /// <summary>Removes a link's replay settings override; false when it had none.</summary>
+    Task<bool> DeleteReplayOverrideAsync(string linkId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ReplayOverride>> ListReplayOverridesAsync(CancellationToken cancellationToken);
+
     /// <summary>Runs whose parent is <paramref name="runId"/> (Retry, Replay, Resume), oldest first.</summary>
     Task<IReadOnlyList<long>> ListChildRunIdsAsync(long runId, CancellationToken cancellationToken);
 }

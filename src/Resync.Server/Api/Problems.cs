@@ -30,9 +30,6 @@ public static class Problems
     public static ProblemHttpResult BadRequest(string code, string detail, IDictionary<string, object?>? extensions = null) =>
         Of(StatusCodes.Status400BadRequest, code, "Bad request", detail, extensions);
 
-    public static ProblemHttpResult NotImplemented(string feature) => Of(StatusCodes.Status501NotImplemented, "not-implemented", "Not implemented yet",
-        $"{feature} needs the recovery runner (Retry Failures, replay, incomplete runs), which this server version does not have yet.");
-
     public static ProblemHttpResult UnsupportedMediaType(string expected, string? found) => Of(StatusCodes.Status415UnsupportedMediaType,
         "unsupported-media-type", "Unsupported media type", $"Send the body as {expected}; found '{found ?? "(none)"}'.");
 

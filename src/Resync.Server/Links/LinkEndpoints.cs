@@ -9,6 +9,7 @@ using Resync.Core.Storage;
 using Resync.Server.Api;
 using Resync.Server.Auth;
 using Resync.Server.Runs;
+using Resync.Server.Scheduling;
 using Microsoft.Extensions.Options;
 
 namespace Resync.Server.Links;
@@ -31,7 +32,7 @@ internal static class LinkEndpoints
     public static LinkEntry? Visible(HttpContext http, LinkRegistry registry, string linkId) =>
         registry.Find(linkId) is { } entry && http.Caller().Sees(entry.Tenant) ? entry : null;
 
-    private static async Task<Ok<Page<LinkDocument>>> ListAsync(HttpContext http, LinkRegistry registry, IServerStore store, RunLauncher launcher, int? offset, int? limit)
+    private static async Task<Ok<Page<LinkDocument>>> ListAsync(HttpContext http, LinkRegistry registry, IRecoveryStore recovery, RunLauncher launcher, int? offset, int? limit)
     {
         var caller = http.Caller();
         var start = Math.Max(0, offset ?? 0);
@@ -39,20 +40,20 @@ internal static class LinkEndpoints
         var page = registry.All.Where(entry => caller.Sees(entry.Tenant)).Skip(start).Take(count).ToList();
         var documents = new List<LinkDocument>(page.Count);
         foreach (var entry in page)
-            documents.Add(await DocumentAsync(entry, store, launcher, http.RequestAborted));
+            documents.Add(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
         return TypedResults.Ok(Page<LinkDocument>.Of(documents, start, count));
     }
 
-    private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> GetAsync(HttpContext http, LinkRegistry registry, IServerStore store, RunLauncher launcher,
+    private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> GetAsync(HttpContext http, LinkRegistry registry, IRecoveryStore recovery, RunLauncher launcher,
         string linkId)
     {
         if (Visible(http, registry, linkId) is not { } entry)
             return Problems.NotFound("link", linkId);
-        return TypedResults.Ok(await DocumentAsync(entry, store, launcher, http.RequestAborted));
+        return TypedResults.Ok(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
     }
 
     private static async Task<Results<Created<LinkDocument>, Ok<LinkDocument>, ProblemHttpResult>> PutAsync(HttpContext http, LinkRegistry registry,
-        IServerStore store, RunLauncher launcher, ServerOptions options, string linkId)
+        IRecoveryStore recovery, RunLauncher launcher, ServerOptions options, string linkId)
     {
         var caller = http.Caller();
         var existing = registry.Find(linkId);
@@ -72,21 +73,24 @@ internal static class LinkEndpoints
             return Problems.BadRequest("invalid-link", $"The link document has {problems.Count} problem(s): {problems[0].Message}",
                 new Dictionary<string, object?> { ["problems"] = problems.Select(p => new { line = p.Line, column = p.Column, message = p.Message, text = p.ToString() }).ToList() });
         }
-        var document = await DocumentAsync(entry, store, launcher, http.RequestAborted);
+        var document = await DocumentAsync(entry, recovery, launcher, http.RequestAborted);
         return created ? TypedResults.Created($"/api/v1/links/{linkId}", document) : TypedResults.Ok(document);
     }
 
-    private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> ActivateAsync(HttpContext http, LinkRegistry registry, IServerStore store, RunLauncher launcher,
-        string linkId)
+    private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> ActivateAsync(HttpContext http, LinkRegistry registry, IServerStore store, IRecoveryStore recovery,
+        RunLauncher launcher, SchedulerService scheduler, string linkId)
     {
         if (Visible(http, registry, linkId) is not { } entry)
             return Problems.NotFound("link", linkId);
+        // A person activates the link: it starts afresh, without the failures in a row or the backoff that deactivated it.
         await store.SetLinkStateAsync(linkId, entry.Tenant, active: true, reason: null, http.RequestAborted);
-        return TypedResults.Ok(await DocumentAsync(entry, store, launcher, http.RequestAborted));
+        await recovery.UpdateLinkHealthAsync(linkId, LinkHealth.Healthy, http.RequestAborted);
+        scheduler.Wake();
+        return TypedResults.Ok(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
     }
 
     private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> DeactivateAsync(HttpContext http, LinkRegistry registry, IServerStore store,
-        RunLauncher launcher, string linkId)
+        IRecoveryStore recovery, RunLauncher launcher, string linkId)
     {
         if (Visible(http, registry, linkId) is not { } entry)
             return Problems.NotFound("link", linkId);
@@ -108,7 +112,7 @@ internal static class LinkEndpoints
             }
         }
         await store.SetLinkStateAsync(linkId, entry.Tenant, active: false, reason ?? "deactivated through the API", http.RequestAborted);
-        return TypedResults.Ok(await DocumentAsync(entry, store, launcher, http.RequestAborted));
+        return TypedResults.Ok(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
     }
 
     private static async Task<IResult> StartRunAsync(HttpContext http, LinkRegistry registry, IServerStore store, RunLauncher launcher, IdempotencyGate idempotency,
@@ -135,12 +139,14 @@ internal static class LinkEndpoints
         });
     }
 
-    private static async Task<LinkDocument> DocumentAsync(LinkEntry entry, IServerStore store, RunLauncher launcher, CancellationToken cancellationToken)
+    private static async Task<LinkDocument> DocumentAsync(LinkEntry entry, IRecoveryStore recovery, RunLauncher launcher, CancellationToken cancellationToken)
     {
-        var state = await store.GetLinkStateAsync(entry.Id, cancellationToken);
+        var known = await recovery.GetLinkAsync(entry.Id, cancellationToken);
+        var health = known?.Health ?? LinkHealth.Healthy;
         var trigger = entry.Link.Trigger;
-        return new LinkDocument(entry.Id, entry.Tenant, entry.Origin, state is { IsActive: false } ? "Deactivated" : "Active", state?.Reason,
-            launcher.IsRunning(entry.Id), new LinkTriggerDocument(trigger.Schedule?.ToString(), trigger.Manual, trigger.Push),
-            LinkDocuments.Redact(entry.Document), $"/api/v1/runs?linkId={Uri.EscapeDataString(entry.Id)}");
+        var id = Uri.EscapeDataString(entry.Id);
+        return new LinkDocument(entry.Id, entry.Tenant, entry.Origin, health.State.ToString(), health.StateReason, launcher.IsRunning(entry.Id),
+            LinkHealthDocument.From(health), known?.Watermark, known?.LastRunId, new LinkTriggerDocument(trigger.Schedule?.ToString(), trigger.Manual, trigger.Push),
+            LinkDocuments.Redact(entry.Document), $"/api/v1/runs?linkId={id}", $"/api/v1/incomplete-runs?linkId={id}", $"/api/v1/links/{id}/replay-settings");
     }
 }

@@ -11,5 +11,8 @@ public sealed record LinkEntry(Link Link, string Document, string Origin, string
 {
     public string Id => Link.Id;
 
+    /// <summary>The settings as the document gives them (the link's own may differ by a replay settings override).</summary>
+    public LinkSettings DocumentSettings { get; init; } = Link.Settings;
+
     public string Tenant => Link.Tenant;
 }

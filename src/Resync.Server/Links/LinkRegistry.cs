@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.DataProtection;
 using Resync.Core.Links;
+using Resync.Core.Scheduling;
 using Resync.Core.Storage;
 using Resync.LinkFiles;
 
@@ -11,22 +12,17 @@ namespace Resync.Server.Links;
 /// the API (stored encrypted with Data Protection in the state file). Link ids are unique across both.
 /// </summary>
 public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, IDataProtectionProvider protection, TimeProvider clock,
-    ServerOptions options, ILogger<LinkRegistry> logger)
+    ServerOptions options, ILogger<LinkRegistry> logger) : ILinkSet
 {
     private readonly ConcurrentDictionary<string, LinkEntry> _links = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ReplayOverride> _replay = new(StringComparer.Ordinal);
     private readonly IDataProtector _protector = protection.CreateProtector("Resync.LinkDocuments.v1");
-    private readonly Lock _changeLock = new();
-    private CancellationTokenSource _changed = new();
 
-    /// <summary>Cancelled whenever the set of links changes (the scheduler re-plans).</summary>
-    public CancellationToken Changed
-    {
-        get
-        {
-            lock (_changeLock)
-                return _changed.Token;
-        }
-    }
+    /// <summary>Raised whenever the set of links changes (the scheduler looks again).</summary>
+    public event Action? LinksChanged;
+
+    /// <inheritdoc/>
+    public IReadOnlyCollection<Link> Links => [.. All.Select(entry => entry.Link)];
 
     public IReadOnlyCollection<LinkEntry> All => [.. _links.Values.OrderBy(entry => entry.Id, StringComparer.Ordinal)];
 
@@ -35,6 +31,8 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
     /// <summary>Loads the stored API links and the folder's link files.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
+        foreach (var replay in await store.ListReplayOverridesAsync(cancellationToken))
+            _replay[replay.LinkId] = replay;
         var loader = ApiLoader();
         foreach (var stored in await store.ListLinkDocumentsAsync(cancellationToken))
         {
@@ -50,7 +48,7 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
             }
             var result = loader.Parse(document, $"{stored.LinkId}.link.yaml", DataDirectory);
             if (result.Succeeded)
-                _links[stored.LinkId] = new LinkEntry(result.Link!, document, "api", null);
+                _links[stored.LinkId] = Entry(result.Link!, document, "api", null);
             else
                 logger.LogError("Stored link {LinkId} no longer loads: {Problems}", stored.LinkId, string.Join("; ", result.Problems));
         }
@@ -77,7 +75,7 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
             logger.LogWarning("Link file {File} defines link {LinkId}, which exists already (created through the API); the file is ignored.", path, link.Id);
             return;
         }
-        _links[link.Id] = new LinkEntry(link, File.ReadAllText(path), "file", Path.GetFullPath(path));
+        _links[link.Id] = Entry(link, File.ReadAllText(path), "file", Path.GetFullPath(path));
         logger.LogInformation("Loaded link {LinkId} from {File}", link.Id, path);
         Signal();
     }
@@ -116,10 +114,46 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
         }
         var created = !_links.ContainsKey(id);
         await store.SaveLinkDocumentAsync(new StoredLinkDocument(id, link.Tenant, _protector.Protect(document), clock.GetUtcNow()), cancellationToken);
-        var entry = new LinkEntry(link, document, "api", null);
+        var entry = Entry(link, document, "api", null);
         _links[id] = entry;
         Signal();
         return (entry, [], created);
+    }
+
+    /// <summary>
+    /// Sets (or, with null, removes) the link's replay settings override: stored, and applied to the link at once,
+    /// whether it comes from a file or from the API; it survives reloads of the link until removed.
+    /// </summary>
+    public async Task<LinkEntry> SetReplayOverrideAsync(LinkEntry entry, bool? automatedReplay, int? maxAttempts, CancellationToken cancellationToken)
+    {
+        if (automatedReplay is { } enabled && maxAttempts is { } attempts)
+        {
+            var replay = new ReplayOverride(entry.Id, entry.Tenant, enabled, attempts, clock.GetUtcNow());
+            await store.SaveReplayOverrideAsync(replay, cancellationToken);
+            _replay[entry.Id] = replay;
+        }
+        else
+        {
+            await store.DeleteReplayOverrideAsync(entry.Id, cancellationToken);
+            _replay.TryRemove(entry.Id, out _);
+        }
+        var current = Find(entry.Id) ?? entry;
+        var updated = Entry(current.Link, current.Document, current.Origin, current.File, current.DocumentSettings);
+        _links[entry.Id] = updated;
+        Signal();
+        return updated;
+    }
+
+    /// <summary>The entry of a link as built from its document, with the replay override (if any) applied to its settings.</summary>
+    private LinkEntry Entry(Link link, string document, string origin, string? file, LinkSettings? documentSettings = null)
+    {
+        documentSettings ??= link.Settings;
+        var settings = _replay.TryGetValue(link.Id, out var replay)
+            ? documentSettings with { AutomatedReplay = replay.AutomatedReplay, ReplayMaxAttempts = replay.MaxAttempts }
+            : documentSettings;
+        if (!ReferenceEquals(settings, link.Settings))
+            link = new Link(link.Id, link.Source, link.Steps, link.Target, settings, link.Tenant) { Classifier = link.Classifier, Trigger = link.Trigger };
+        return new LinkEntry(link, document, origin, file) { DocumentSettings = documentSettings };
     }
 
     private string DataDirectory => Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".";
@@ -133,15 +167,5 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
     private static IEnumerable<string> LinkFiles(string folder) =>
         Directory.EnumerateFiles(folder, "*.yaml").Concat(Directory.EnumerateFiles(folder, "*.yml")).Order(StringComparer.Ordinal);
 
-    private void Signal()
-    {
-        CancellationTokenSource previous;
-        lock (_changeLock)
-        {
-            previous = _changed;
-            _changed = new CancellationTokenSource();
-        }
-        previous.Cancel();
-        previous.Dispose();
-    }
+    private void Signal() => LinksChanged?.Invoke();
 }

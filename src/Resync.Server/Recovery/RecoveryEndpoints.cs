@@ -1,4 +1,8 @@
+using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Resync.Core.Recovery;
 using Resync.Core.Storage;
 using Resync.Server.Api;
 using Resync.Server.Links;
@@ -7,49 +11,160 @@ using Resync.Server.Runs;
 namespace Resync.Server.Recovery;
 
 /// <summary>
-/// Retry Failures, error-group retry, incomplete runs and replay settings. Their routes, tenancy checks and reads are
-/// here; the actions answer 501 (problem document) until the recovery runner is part of the server.
+/// Retry Failures of a run (all of them, or one error group) and a link's replay settings. Every action goes through
+/// the core <see cref="LinkRunner"/> (the one replay interface of the API, the CLI and the dashboard) via the
+/// <see cref="RunLauncher"/>, so a retry never overlaps another run of its link and ends Interrupted on shutdown.
 /// </summary>
 internal static class RecoveryEndpoints
 {
     public static RouteGroupBuilder MapRecovery(this RouteGroupBuilder api)
     {
-        api.MapPost("/runs/{runId:long}/retry", (HttpContext http, IRunQueries queries, long runId) => WithRunAsync(http, queries, runId, "Retry Failures"))
-            .WithTags("Recovery").WithName("RetryFailures");
-        api.MapPost("/runs/{runId:long}/error-groups/retry", (HttpContext http, IRunQueries queries, long runId) => WithRunAsync(http, queries, runId, "Retrying an error group"))
-            .WithTags("Recovery").WithName("RetryErrorGroup");
-
-        var incomplete = api.MapGroup("/incomplete-runs").WithTags("Incomplete runs");
-        incomplete.MapGet("/", () => Problems.NotImplemented("Listing incomplete runs")).WithName("ListIncompleteRuns");
-        incomplete.MapPost("/retry", () => Problems.NotImplemented("Retrying incomplete runs in bulk")).WithName("RetryIncompleteRuns");
-        incomplete.MapPost("/discard", () => Problems.NotImplemented("Discarding incomplete runs in bulk")).WithName("DiscardIncompleteRuns");
-        incomplete.MapGet("/{runId:long}", (HttpContext http, IRunQueries queries, long runId) => WithRunAsync(http, queries, runId, "Showing an incomplete run"))
-            .WithName("GetIncompleteRun");
-        incomplete.MapPost("/{runId:long}/retry", (HttpContext http, IRunQueries queries, long runId) => WithRunAsync(http, queries, runId, "Retrying an incomplete run"))
-            .WithName("RetryIncompleteRun");
-        incomplete.MapPost("/{runId:long}/discard", (HttpContext http, IRunQueries queries, long runId) => WithRunAsync(http, queries, runId, "Discarding an incomplete run"))
-            .WithName("DiscardIncompleteRun");
-        incomplete.MapPut("/{runId:long}/records/{batch:int}/{position:int}",
-            (HttpContext http, IRunQueries queries, long runId) => WithRunAsync(http, queries, runId, "Editing a record of an incomplete run"))
-            .WithName("EditIncompleteRecord");
-
+        api.MapPost("/runs/{runId:long}/retry", RetryFailuresAsync).WithTags("Recovery").WithName("RetryFailures")
+            .Produces<RecoveryStarted>(202).ProducesProblem(409);
+        api.MapPost("/runs/{runId:long}/error-groups/retry", RetryErrorGroupAsync).WithTags("Recovery").WithName("RetryErrorGroup")
+            .Produces<RecoveryStarted>(202).ProducesProblem(400).ProducesProblem(409);
         api.MapGet("/links/{linkId}/replay-settings", GetReplaySettings).WithTags("Recovery").WithName("GetReplaySettings");
-        api.MapPut("/links/{linkId}/replay-settings", (HttpContext http, LinkRegistry registry, string linkId) =>
-            LinkEndpoints.Visible(http, registry, linkId) is null ? Problems.NotFound("link", linkId) : Problems.NotImplemented("Changing replay settings through the API"))
-            .WithTags("Recovery").WithName("PutReplaySettings");
-        return api;
+        api.MapPut("/links/{linkId}/replay-settings", PutReplaySettingsAsync).WithTags("Recovery").WithName("PutReplaySettings").ProducesProblem(400);
+        api.MapDelete("/links/{linkId}/replay-settings", DeleteReplaySettingsAsync).WithTags("Recovery").WithName("DeleteReplaySettings");
+        return api.MapIncompleteRuns();
     }
 
-    private static Results<Ok<ReplaySettings>, ProblemHttpResult> GetReplaySettings(HttpContext http, LinkRegistry registry, string linkId)
+    private static async Task<IResult> RetryFailuresAsync(HttpContext http, IRunQueries queries, LinkRegistry registry, RunLauncher launcher,
+        IdempotencyGate idempotency, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, long runId) =>
+        await RetryAsync(http, queries, registry, launcher, idempotency, json.Value.SerializerOptions, runId, group: null, selection: false);
+
+    private static async Task<IResult> RetryErrorGroupAsync(HttpContext http, IRunQueries queries, LinkRegistry registry, RunLauncher launcher,
+        IdempotencyGate idempotency, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, long runId) =>
+        await RetryAsync(http, queries, registry, launcher, idempotency, json.Value.SerializerOptions, runId, group: null, selection: true);
+
+    private static async Task<IResult> RetryAsync(HttpContext http, IRunQueries queries, LinkRegistry registry, RunLauncher launcher, IdempotencyGate idempotency,
+        JsonSerializerOptions json, long runId, ErrorGroupKey? group, bool selection)
+    {
+        if (await RunEndpoints.VisibleRunAsync(http, queries, runId) is not { } run)
+            return Problems.NotFound("run", Id(runId));
+        if (selection)
+        {
+            var (chosen, problem) = await JsonBody.ReadAsync<ErrorGroupSelection>(http.Request, json);
+            if (problem is not null)
+                return problem;
+            var (key, unknown) = await GroupAsync(queries, runId, chosen!, http.RequestAborted);
+            if (unknown is not null)
+                return unknown;
+            group = key;
+        }
+        if (registry.Find(run.LinkId) is not { } entry)
+            return LinkUnknown(run.LinkId, $"run {runId}");
+        RecoveryPlan plan;
+        try
+        {
+            plan = await launcher.Runner.PlanRetryAsync(runId, group, http.RequestAborted);
+        }
+        catch (InvalidOperationException exception)
+        {
+            return Problems.Conflict("run-in-progress", exception.Message);
+        }
+        if (plan.IsEmpty)
+            return NothingToRetry(plan.NotRetriable > 0 ? $"Run {runId} has nothing that can be retried. {plan.Limitation}" : $"Run {runId} has no failures to retry.", plan);
+
+        // The group chosen is part of the request an Idempotency-Key stands for.
+        var request = group is null ? ReadOnlyMemory<byte>.Empty : JsonSerializer.SerializeToUtf8Bytes(group, json);
+        return await idempotency.RunAsync(http, request, async () =>
+        {
+            ActiveRun? started;
+            try
+            {
+                started = await launcher.TryStartExclusiveAsync(entry.Link,
+                    (runner, progress, token) => runner.RetryFailuresAsync(entry.Link, runId, group, progress, token), CancellationToken.None);
+            }
+            catch (NothingToRetryException exception)
+            {
+                return NothingToRetry(exception.Message, plan);
+            }
+            if (started is null)
+                return Problems.Conflict("run-in-progress", $"A run of link '{entry.Id}' is going; retry once it has ended.");
+            return Started(started.RunId, runId, "Retry", RetryPlanDocument.From(plan), json);
+        });
+    }
+
+    private static async Task<(ErrorGroupKey? Key, ProblemHttpResult? Problem)> GroupAsync(IRunQueries queries, long runId, ErrorGroupSelection selection,
+        CancellationToken cancellationToken)
+    {
+        var groups = await queries.ListErrorGroupsAsync(runId, cancellationToken);
+        ErrorGroupView? found;
+        if (selection.Group is { } number)
+        {
+            if (number < 1 || number > groups.Count)
+                return (null, Problems.BadRequest("unknown-error-group", $"Run {runId} has {groups.Count} error group(s); group is 1 to {groups.Count}, as listed by GET /api/v1/runs/{runId}/error-groups."));
+            found = groups[number - 1];
+        }
+        else
+        {
+            if (selection.Type is null || string.IsNullOrEmpty(selection.Code))
+                return (null, Problems.BadRequest("unknown-error-group", "Name the error group: {\"group\": n} (its number in the run's error groups), or its type, code, step and fields as listed there."));
+            var fields = selection.Fields ?? [];
+            found = groups.FirstOrDefault(g => g.Type == selection.Type && g.Code == selection.Code && g.Step == selection.Step && g.Fields.SequenceEqual(fields));
+            if (found is null)
+                return (null, Problems.BadRequest("unknown-error-group", $"Run {runId} has no error group {selection.Type} {selection.Code} at step '{selection.Step ?? "-"}' on fields [{string.Join(", ", fields)}]."));
+        }
+        return (new ErrorGroupKey(found.Type, found.Code, found.Step, found.Fields), null);
+    }
+
+    private static Results<Ok<ReplaySettingsDocument>, ProblemHttpResult> GetReplaySettings(HttpContext http, LinkRegistry registry, string linkId) =>
+        LinkEndpoints.Visible(http, registry, linkId) is { } entry ? TypedResults.Ok(ReplayDocument(entry)) : Problems.NotFound("link", linkId);
+
+    /// <summary>
+    /// Changes a link's automated replay. Stored as an override that wins over the link document (file or API) until it is
+    /// removed with DELETE, so a link from the links folder can be changed here too without its file being rewritten.
+    /// </summary>
+    private static async Task<Results<Ok<ReplaySettingsDocument>, ProblemHttpResult>> PutReplaySettingsAsync(HttpContext http, LinkRegistry registry,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, string linkId)
     {
         if (LinkEndpoints.Visible(http, registry, linkId) is not { } entry)
             return Problems.NotFound("link", linkId);
-        var settings = entry.Link.Settings;
-        return TypedResults.Ok(new ReplaySettings(settings.AutomatedReplay, settings.ReplayMaxAttempts));
+        var (change, problem) = await JsonBody.ReadAsync<ReplaySettingsChange>(http.Request, json.Value.SerializerOptions);
+        if (problem is not null)
+            return problem;
+        var enabled = change!.AutomatedReplay ?? entry.Link.Settings.AutomatedReplay;
+        var attempts = change.MaxAttempts ?? entry.Link.Settings.ReplayMaxAttempts;
+        if (attempts is < 1 or > 100)
+            return Problems.BadRequest("invalid-replay-settings", $"maxAttempts must be between 1 and 100, found {attempts}.");
+        var updated = await registry.SetReplayOverrideAsync(entry, enabled, attempts, http.RequestAborted);
+        return TypedResults.Ok(ReplayDocument(updated));
     }
 
-    private static async Task<ProblemHttpResult> WithRunAsync(HttpContext http, IRunQueries queries, long runId, string feature) =>
-        await RunEndpoints.VisibleRunAsync(http, queries, runId) is null
-            ? Problems.NotFound("run", runId.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            : Problems.NotImplemented(feature);
+    private static async Task<Results<Ok<ReplaySettingsDocument>, ProblemHttpResult>> DeleteReplaySettingsAsync(HttpContext http, LinkRegistry registry, string linkId)
+    {
+        if (LinkEndpoints.Visible(http, registry, linkId) is not { } entry)
+            return Problems.NotFound("link", linkId);
+        var updated = await registry.SetReplayOverrideAsync(entry, null, null, http.RequestAborted);
+        return TypedResults.Ok(ReplayDocument(updated));
+    }
+
+    private static ReplaySettingsDocument ReplayDocument(LinkEntry entry)
+    {
+        var settings = entry.Link.Settings;
+        var document = entry.DocumentSettings;
+        return new ReplaySettingsDocument(settings.AutomatedReplay, settings.ReplayMaxAttempts, !ReferenceEquals(settings, document),
+            new ReplaySettings(document.AutomatedReplay, document.ReplayMaxAttempts));
+    }
+
+    internal static JsonAnswer Started(long runId, long parentRunId, string kind, RetryPlanDocument? plan, JsonSerializerOptions json)
+    {
+        var links = RunLinks.For(runId);
+        var answer = new RecoveryStarted(runId, parentRunId, kind, "Running", plan, links.Self, links.Events, RunLinks.For(parentRunId).Self);
+        return new JsonAnswer(StatusCodes.Status202Accepted, JsonSerializer.Serialize(answer, json), links.Self);
+    }
+
+    internal static ProblemHttpResult LinkUnknown(string linkId, string what) => Problems.Conflict("link-unknown",
+        $"The link of {what}, '{linkId}', is not loaded on this server (its file or API document is gone); restore the link to retry.");
+
+    private static ProblemHttpResult NothingToRetry(string detail, RecoveryPlan plan) => Problems.Of(StatusCodes.Status409Conflict, "nothing-to-retry",
+        "Nothing to retry", detail, new Dictionary<string, object?>
+        {
+            ["failedBatches"] = plan.FailedBatches.Count,
+            ["retriableRecords"] = plan.Records,
+            ["notRetriable"] = plan.NotRetriable,
+        });
+
+    private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 }

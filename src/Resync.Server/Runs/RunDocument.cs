@@ -4,7 +4,10 @@ using Resync.Core.Storage;
 
 namespace Resync.Server.Runs;
 
-/// <summary>A run as the API shows it: the summary, live while it is going, with lineage and error groups.</summary>
+/// <summary>
+/// A run as the API shows it: the summary, live while it is going, with lineage (parent, root, children: retries,
+/// replays and resumes), error groups and history (resolved by a retry chain, parked, discarded, alerts).
+/// </summary>
 public sealed record RunDocument(
     long Id,
     string LinkId,
@@ -13,6 +16,7 @@ public sealed record RunDocument(
     RunStatus Status,
     string Trigger,
     long? ParentRunId,
+    long? RootRunId,
     IReadOnlyList<long> Children,
     string? RequestId,
     DateTimeOffset StartedAt,
@@ -21,14 +25,17 @@ public sealed record RunDocument(
     ResyncError? SystemError,
     IReadOnlyList<BatchErrorView> BatchErrors,
     IReadOnlyList<ErrorGroupView>? ErrorGroups,
+    IReadOnlyList<RunHistoryEntry>? History,
     RunLinks Links)
 {
-    public static RunDocument From(RunView run, IReadOnlyList<long> children, IReadOnlyList<ErrorGroupView>? groups, ActiveRun? live)
+    public static RunDocument From(RunView run, IReadOnlyList<long> children, IReadOnlyList<ErrorGroupView>? groups, ActiveRun? live,
+        IReadOnlyList<RunEvent>? history = null)
     {
         // While the run is going, the live counters are ahead of the store's (they count batches as they finish).
         var counts = live is not null && run.Status == RunStatus.Running ? Max(run.Counts, live.Progress.Snapshot()) : run.Counts;
-        return new RunDocument(run.Id, run.LinkId, run.Tenant, run.Kind, run.Status, run.Trigger, run.ParentRunId, children, run.RequestId,
-            run.StartedAt, run.EndedAt, counts, run.SystemError, run.BatchErrors, groups, RunLinks.For(run.Id));
+        return new RunDocument(run.Id, run.LinkId, run.Tenant, run.Kind, run.Status, run.Trigger, run.ParentRunId, run.RootRunId, children,
+            run.RequestId, run.StartedAt, run.EndedAt, counts, run.SystemError, run.BatchErrors, groups,
+            history?.Select(entry => new RunHistoryEntry(entry.At, entry.Kind, entry.Message)).ToList(), RunLinks.For(run.Id));
     }
 
     private static RunCounts Max(RunCounts stored, RunCounts live) => stored.Read >= live.Read && stored.BatchesTotal >= live.BatchesTotal ? stored : live;

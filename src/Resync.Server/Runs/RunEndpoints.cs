@@ -48,14 +48,15 @@ internal static class RunEndpoints
         return TypedResults.Ok(Page<RunDocument>.Of([.. found.Select(run => RunDocument.From(run, [], null, launcher.Find(run.Id)))], start, count));
     }
 
-    private static async Task<Results<Ok<RunDocument>, ProblemHttpResult>> GetAsync(HttpContext http, IRunQueries queries, IServerStore serverStore,
+    private static async Task<Results<Ok<RunDocument>, ProblemHttpResult>> GetAsync(HttpContext http, IRunQueries queries, IRecoveryStore recovery,
         RunLauncher launcher, long runId)
     {
         if (await VisibleRunAsync(http, queries, runId) is not { } run)
             return Problems.NotFound("run", runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var groups = await queries.ListErrorGroupsAsync(runId, http.RequestAborted);
-        var children = await serverStore.ListChildRunIdsAsync(runId, http.RequestAborted);
-        return TypedResults.Ok(RunDocument.From(run, children, groups, launcher.Find(runId)));
+        var children = await recovery.ListChildRunsAsync(runId, http.RequestAborted);
+        var history = await recovery.ListRunEventsAsync(runId, http.RequestAborted);
+        return TypedResults.Ok(RunDocument.From(run, children, groups, launcher.Find(runId), history));
     }
 
     private static async Task<Results<Ok<Page<BatchView>>, ProblemHttpResult>> BatchesAsync(HttpContext http, IRunQueries queries, long runId, int? offset, int? limit)

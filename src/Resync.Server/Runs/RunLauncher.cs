@@ -1,44 +1,103 @@
 using System.Collections.Concurrent;
 using Resync.Core.Engine;
 using Resync.Core.Links;
+using Resync.Core.Recovery;
+using Resync.Core.Scheduling;
 using Resync.Core.Storage;
 
 namespace Resync.Server.Runs;
 
 /// <summary>
-/// Every run the server starts (scheduled, manual, push) starts here: one place that owns the runs in flight, their
-/// live progress, the rule that a link's scheduled/manual runs never overlap, and shutdown. On stop, runs in flight are
-/// cancelled: they finish the batches under way and end Interrupted, so none is left Running.
+/// Every run the API starts (manual, push, Retry Failures, incomplete-run retries) starts here, through the core
+/// <see cref="LinkRunner"/>, so each gets automated replay, parking of an incomplete remainder and link health. One
+/// place owns the runs in flight and their live progress, the rule that a link's runs never overlap (shared with the
+/// scheduler through <see cref="LinkRunGate"/>; pushes are exempt) and shutdown: on stop, runs in flight are
+/// cancelled, finish the batches under way and end Interrupted, so none is left Running.
 /// </summary>
-public sealed class RunLauncher(IRunStore store, TimeProvider clock, ILogger<RunLauncher> logger) : IHostedService
+public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryStore recovery, LinkRunGate gate, TimeProvider clock,
+    ILogger<RunLauncher> logger, IAlertSink? alerts = null) : IHostedService
 {
     private readonly ConcurrentDictionary<long, ActiveRun> _active = new();
-    private readonly ConcurrentDictionary<string, byte> _exclusive = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
-    /// <summary>The run if it is going (started by this process), else null.</summary>
+    /// <summary>A recovery or run operation on a runner whose first run signals its id.</summary>
+    public delegate Task<RunResult> RunWork(LinkRunner runner, RunProgress progress, CancellationToken cancellationToken);
+
+    /// <summary>The run if it is going (started by this process through the API), else null.</summary>
     public ActiveRun? Find(long runId) => _active.TryGetValue(runId, out var run) ? run : null;
 
-    /// <summary>Whether a scheduled or manual run of the link is going.</summary>
-    public bool IsRunning(string linkId) => _exclusive.ContainsKey(linkId);
+    /// <summary>Whether a run of the link is going (started by the API or the scheduler); pushes do not count.</summary>
+    public bool IsRunning(string linkId) => gate.IsBusy(linkId);
 
-    /// <summary>Starts a run (pushes: any number at once); returns once the run exists in the store, with its id.</summary>
-    public Task<ActiveRun> StartAsync(Link link, RunRequest request, CancellationToken cancellationToken) => LaunchAsync(link, request, null, cancellationToken);
+    /// <summary>A runner for actions that start no run (editing and discarding incomplete runs, planning a retry).</summary>
+    public LinkRunner Runner { get; } = new(store, queries, recovery, clock, alerts);
 
-    /// <summary>Starts a run unless one of the link's scheduled/manual runs is still going; then returns null.</summary>
-    public async Task<ActiveRun?> TryStartExclusiveAsync(Link link, RunRequest request, CancellationToken cancellationToken)
+    /// <summary>Cancelled when the server stops.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>Starts a run of a push (any number at once); returns once the run exists in the store, with its id.</summary>
+    public Task<ActiveRun> StartAsync(Link link, RunRequest request, CancellationToken cancellationToken) =>
+        LaunchAsync(link, Fresh(link, request), null, cancellationToken);
+
+    /// <summary>Starts a run unless one of the link's runs is going; then returns null.</summary>
+    public Task<ActiveRun?> TryStartExclusiveAsync(Link link, RunRequest request, CancellationToken cancellationToken) =>
+        TryStartExclusiveAsync(link, Fresh(link, request), cancellationToken);
+
+    /// <summary>
+    /// Starts a recovery (or any run) unless one of the link's runs is going; then returns null. What keeps the work
+    /// from opening a run (e.g. <see cref="NothingToRetryException"/>) is thrown here.
+    /// </summary>
+    public async Task<ActiveRun?> TryStartExclusiveAsync(Link link, RunWork work, CancellationToken cancellationToken)
     {
-        if (!_exclusive.TryAdd(link.Id, 0))
+        if (!gate.TryEnter(link.Id))
             return null;
+        var entered = true;
         try
         {
-            return await LaunchAsync(link, request, () => _exclusive.TryRemove(link.Id, out _), cancellationToken);
+            var run = await LaunchAsync(link, work, () => gate.Exit(link.Id), cancellationToken);
+            entered = false;
+            return run;
         }
-        catch
+        finally
         {
-            _exclusive.TryRemove(link.Id, out _);
-            throw;
+            if (entered)
+                gate.Exit(link.Id);
         }
+    }
+
+    /// <summary>
+    /// Runs the works one after another in the background, each as soon as its link is free (bulk retries); stops at
+    /// shutdown. Failures are logged; each work's outcome is in the store.
+    /// </summary>
+    public void RunInTurn(IReadOnlyList<(Link Link, RunWork Work)> works)
+    {
+        if (works.Count == 0)
+            return;
+        _ = Task.Run(async () =>
+        {
+            foreach (var (link, work) in works)
+            {
+                try
+                {
+                    ActiveRun? run;
+                    while ((run = await TryStartExclusiveAsync(link, work, _stopping.Token)) is null)
+                        await gate.WhenFreeAsync(link.Id, _stopping.Token);
+                    await run.Completion;
+                }
+                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (InvalidOperationException) when (_stopping.IsCancellationRequested)
+                {
+                    return; // the server is stopping
+                }
+                catch (Exception exception)
+                {
+                    logger.LogWarning(exception, "A bulk retry of link {LinkId} did not run: {Message}", link.Id, exception.Message);
+                }
+            }
+        }, CancellationToken.None);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -59,21 +118,28 @@ public sealed class RunLauncher(IRunStore store, TimeProvider clock, ILogger<Run
         }
     }
 
-    private async Task<ActiveRun> LaunchAsync(Link link, RunRequest request, Action? ended, CancellationToken cancellationToken)
+    private static RunWork Fresh(Link link, RunRequest request) =>
+        async (runner, progress, token) => (await runner.RunAsync(link, request, progress, token)).Run;
+
+    /// <param name="ended">Called once the work has ended, whether or not it opened a run (not called when this throws).</param>
+    private async Task<ActiveRun> LaunchAsync(Link link, RunWork work, Action? ended, CancellationToken cancellationToken)
     {
         if (_stopping.IsCancellationRequested)
             throw new InvalidOperationException("The server is stopping; no run starts now.");
         var started = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var progress = new RunProgress();
-        // The one place that names the runner: the recovery-aware runner replaces RunEngine here.
-        var runner = new RunEngine(new StartSignallingRunStore(store, started), clock);
-        var completion = Task.Run(() => runner.RunAsync(link, request, progress, _stopping.Token), CancellationToken.None);
+        // The first run the work opens is the one answered (replays and resumes after it are its children).
+        var runner = new LinkRunner(new StartSignallingRunStore(store, started), queries, recovery, clock, alerts);
+        var completion = Task.Run(() => work(runner, progress, _stopping.Token), CancellationToken.None);
         var first = await Task.WhenAny(started.Task, completion).WaitAsync(cancellationToken);
         if (first == completion && !started.Task.IsCompleted)
         {
-            ended?.Invoke();
-            await completion; // throws what kept the run from starting
-            throw new InvalidOperationException($"Link '{link.Id}' ended without opening a run.");
+            await completion.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            if (!started.Task.IsCompleted)
+            {
+                await completion; // throws what kept the run from starting
+                throw new InvalidOperationException($"Link '{link.Id}' ended without opening a run.");
+            }
         }
         var runId = await started.Task;
         var active = new ActiveRun(runId, link.Id, progress, completion);

@@ -86,6 +86,30 @@ public sealed class IncompleteRunTests
     }
 
     [Fact]
+    public async Task EditedRecord_OfABatchFetchedAgainByCursor_IsWrittenWithItsEdits()
+    {
+        // Regression: a batch the target refused as a whole is fetched again from the source on retry, and its edited
+        // record used to be written with the source's values, silently dropping the edit.
+        await using var harness = await RecoveryHarness.StartAsync();
+        var target = new CollectingTarget().ThrowOnBatch(2, TargetDown());
+        var source = ListSource.Paged(3, 10);
+        var link = RecoveryHarness.Link(source, target, new LinkSettings { BatchSize = 10, Parallelism = 1, CallRetryAttempts = 1 });
+        var outcome = await harness.RunAsync(link);
+        var id = outcome.IncompleteRunId!.Value;
+        var failed = (await harness.Store.ListRecordsAsync(outcome.Run.RunId, new RecordFilter(Records.OutcomeKind.Failed), CancellationToken.None))[0];
+        (failed.BatchNumber, failed.Position).ShouldBe((2, 0));
+
+        await harness.Runner.EditIncompleteRecordAsync(id, failed.BatchNumber, failed.Position,
+            new Dictionary<string, object?> { ["id"] = 11L, ["name"] = "Contact 11", ["email"] = "edited@example.com" });
+        target.Fix();
+        var resumed = await harness.Runner.RetryIncompleteAsync(link, id);
+
+        resumed.Status.ShouldBe(RunStatus.Succeeded);
+        target.Written.Single(r => TestRecords.Id(r) == 11)["email"].ShouldBe("edited@example.com");
+        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 30).Select(i => (long)i));
+    }
+
+    [Fact]
     public async Task Discard_EndsTheIncompleteRun_AndTheRunsHistorySaysSo()
     {
         await using var harness = await RecoveryHarness.StartAsync();

@@ -36,6 +36,8 @@ public sealed class TenancyTests
         pushed.StatusCode.ShouldBe(HttpStatusCode.OK);
         var runId = (await ServerHarness.JsonAsync(pushed))["runId"]!.GetValue<long>();
         var globexKeyPrefix = server.GlobexKey[..12];
+        // And an incomplete run: a pull whose target goes down at the second batch.
+        var incompleteId = await ServerHarness.CreateIncompleteRunAsync(server, server.GlobexKey, "globex-pull");
 
         var endpoints = server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText!.StartsWith("/api/v1", StringComparison.Ordinal)).ToList();
@@ -57,6 +59,7 @@ public sealed class TenancyTests
                     "linkId" => "globex-push",
                     "runId" => runId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     "prefix" => globexKeyPrefix,
+                    "incompleteId" => incompleteId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     _ => "1",
                 };
                 path = System.Text.RegularExpressions.Regex.Replace(path, "\\{" + parameter.Name + "[^}]*\\}", value);
@@ -76,15 +79,31 @@ public sealed class TenancyTests
         walked.ShouldBeGreaterThan(20);
 
         // Lists show acme nothing of globex.
-        foreach (var list in new[] { "/api/v1/links", "/api/v1/runs" })
+        foreach (var list in new[] { "/api/v1/links", "/api/v1/runs", "/api/v1/incomplete-runs?status=all" })
         {
             using var response = await acme.GetAsync(list);
             response.StatusCode.ShouldBe(HttpStatusCode.OK);
             (await ServerHarness.JsonAsync(response))["items"]!.AsArray().ShouldBeEmpty(list);
         }
-        // And globex's own key still sees its run: the 404s were about the tenant, not the objects.
+        // Bulk actions naming globex's incomplete run refuse it as not found, and leave it alone.
+        foreach (var bulk in new[] { "retry", "discard" })
+        {
+            using var response = await acme.PostAsync($"/api/v1/incomplete-runs/{bulk}",
+                new StringContent($"{{\"ids\":[{incompleteId}]}}", Encoding.UTF8, "application/json"));
+            response.IsSuccessStatusCode.ShouldBeTrue(bulk);
+            var answer = await ServerHarness.JsonAsync(response);
+            answer["accepted"]!.AsArray().ShouldBeEmpty(bulk);
+            answer["refused"]![0]!["code"]!.GetValue<string>().ShouldBe("not-found", bulk);
+        }
+        using (var all = await acme.PostAsync("/api/v1/incomplete-runs/discard", new StringContent("""{"all":true}""", Encoding.UTF8, "application/json")))
+            (await ServerHarness.JsonAsync(all))["accepted"]!.AsArray().ShouldBeEmpty();
+
+        // And globex's own key still sees its run and its incomplete run, still open: the 404s were about the tenant, not the objects.
         using var own = await globex.GetAsync($"/api/v1/runs/{runId}");
         own.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var ownIncomplete = await globex.GetAsync($"/api/v1/incomplete-runs/{incompleteId}");
+        ownIncomplete.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await ServerHarness.JsonAsync(ownIncomplete))["incompleteRun"]!["status"]!.GetValue<string>().ShouldBe("Scheduled");
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using Resync.Testing;
 
 namespace Resync.Server.Tests.Scheduling;
 
-public sealed class RunSchedulerTests
+public sealed class SchedulerServiceTests
 {
     private const string Scheduled = """
         name: every-minute

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Resync.Core.Storage;
+using Resync.Server;
+using Resync.Server.Auth;
+
+namespace Resync.Benchmarks.Push;
+
+/// <summary>
+/// <c>resync serve</c> on loopback (Kestrel, a fresh state file) with a push link writing to a SQLite table, driven by an
+/// HttpClient load generator with a bounded number of requests in flight: the latency of synchronous pushes of one
+/// record (the answer waits for the run, the record is in the target table), then how many asynchronous pushes are
+/// acknowledged per second (each answered 202 once its payload is stored with fsync and its run started).
+/// </summary>
+internal static class PushBenchmark
+{
+    private const string LinkId = "bench-push";
+
+    public static async Task RunAsync(int requests, int concurrency)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "resync-bench", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await RunInAsync(folder, requests, concurrency);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task RunInAsync(string folder, int requests, int concurrency)
+    {
+        var targetPath = Path.Combine(folder, "target.db");
+        await using (var connection = new SqliteConnection($"Data Source={targetPath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE contacts (id TEXT PRIMARY KEY, name TEXT, email TEXT NOT NULL)";
+            await command.ExecuteNonQueryAsync();
+        }
+        var options = new ServerOptions { Urls = "http://127.0.0.1:0", DatabasePath = Path.Combine(folder, "state.db") };
+        await using var app = await ResyncServer.BuildAsync(options, configure: builder => builder.Logging.ClearProviders());
+        await app.StartAsync();
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var key = (await app.Services.GetRequiredService<ApiKeyService>().CreateAsync(ApiKeyScope.Operator, null, "bench", CancellationToken.None)).Key;
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using (var link = await client.PutAsync($"/api/v1/links/{LinkId}", new StringContent($"""
+            name: {LinkId}
+            source: {"{"} type: push, keyField: id {"}"}
+            target: {"{"} type: sqlite, path: target.db, table: contacts, key: id, mode: upsert {"}"}
+            trigger: {"{"} manual: false, push: true {"}"}
+            """, Encoding.UTF8, "application/yaml")))
+        {
+            if (!link.IsSuccessStatusCode)
+                throw new InvalidOperationException($"The push link was refused: {await link.Content.ReadAsStringAsync()}");
+        }
+
+        // Warm-up (JIT, connections, the state file's WAL), not measured.
+        await DriveAsync(client, "warm", Math.Min(200, requests), concurrency, async: false);
+        await DriveAsync(client, "warm-async", Math.Min(200, requests), concurrency, async: true);
+
+        var sync = await DriveAsync(client, "sync", requests, concurrency, async: false);
+        var asyncRun = await DriveAsync(client, "async", requests, concurrency, async: true);
+
+        // Every pushed record must reach the table: the async runs go on after their 202.
+        var expected = 2L * requests + 2L * Math.Min(200, requests);
+        var stopwatch = Stopwatch.StartNew();
+        long rows;
+        while ((rows = await CountAsync(targetPath)) < expected)
+        {
+            if (stopwatch.Elapsed > TimeSpan.FromMinutes(5))
+                throw new InvalidOperationException($"Only {rows:N0} of {expected:N0} pushed records reached the target.");
+            await Task.Delay(100);
+        }
+        var drained = stopwatch.Elapsed.TotalSeconds;
+
+        Console.WriteLine();
+        Console.WriteLine($"{requests:N0} pushes of one record each, {concurrency} requests in flight, SQLite target (upsert), loopback HTTP/1.1");
+        Console.WriteLine($"{"what",-34} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"per second",11}");
+        Row("sync push (answer after the run)", sync);
+        Row("async push (202 after stored)", asyncRun);
+        Console.WriteLine($"async runs finished {drained:F1} s after the last 202; {rows:N0} rows in the target, as pushed");
+
+        static void Row(string what, (double[] Latencies, double Seconds) result)
+        {
+            var sorted = result.Latencies.Order().ToArray();
+            Console.WriteLine($"{what,-34} {Percentile(sorted, 0.50),8:F2} {Percentile(sorted, 0.99),8:F2} {sorted[^1],8:F2} {sorted.Length / result.Seconds,11:N0}");
+        }
+        await app.StopAsync();
+    }
+
+    /// <summary>Sends <paramref name="count"/> pushes with at most <paramref name="concurrency"/> in flight; returns each one's latency (ms) and the wall time.</summary>
+    private static async Task<(double[] Latencies, double Seconds)> DriveAsync(HttpClient client, string prefix, int count, int concurrency, bool async)
+    {
+        var latencies = new double[count];
+        var next = -1;
+        var path = async ? $"/api/v1/links/{LinkId}/push?mode=async" : $"/api/v1/links/{LinkId}/push";
+        var expected = async ? HttpStatusCode.Accepted : HttpStatusCode.OK;
+        var wall = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var id = string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i}");
+                using var body = new StringContent($$"""[{"id":"{{id}}","name":"Contact {{i}}","email":"{{id}}@example.com"}]""", Encoding.UTF8, "application/json");
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsync(path, body);
+                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (response.StatusCode != expected)
+                    throw new InvalidOperationException($"Push {id} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                if (!async && !(await response.Content.ReadAsStringAsync()).Contains("\"status\":\"Succeeded\"", StringComparison.Ordinal))
+                    throw new InvalidOperationException($"Push {id} did not succeed.");
+            }
+        }));
+        return (latencies, wall.Elapsed.TotalSeconds);
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static async Task<long> CountAsync(string path)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False;Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM contacts";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

@@ -1,0 +1,269 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Resync.Core.Records;
+using Resync.Core.Recovery;
+using Resync.Core.Storage;
+using Resync.Server.Api;
+using Resync.Server.Auth;
+using Resync.Server.Links;
+using Resync.Server.Runs;
+
+namespace Resync.Server.Recovery;
+
+/// <summary>
+/// <c>/api/v1/incomplete-runs</c>: the remainders of runs that stopped partway. List, show with records, retry (a Resume
+/// run), edit one record's values, discard with a reason; retry and discard in bulk. Ids are the incomplete runs' own
+/// (as <c>resync incomplete</c> shows them); each names the run it is the remainder of.
+/// </summary>
+internal static class IncompleteEndpoints
+{
+    public static RouteGroupBuilder MapIncompleteRuns(this RouteGroupBuilder api)
+    {
+        var incomplete = api.MapGroup("/incomplete-runs").WithTags("Incomplete runs");
+        incomplete.MapGet("/", ListAsync).WithName("ListIncompleteRuns");
+        incomplete.MapPost("/retry", RetryManyAsync).WithName("RetryIncompleteRuns").Produces<BulkAnswer>(202);
+        incomplete.MapPost("/discard", DiscardManyAsync).WithName("DiscardIncompleteRuns");
+        incomplete.MapGet("/{incompleteId:long}", GetAsync).WithName("GetIncompleteRun");
+        incomplete.MapPost("/{incompleteId:long}/retry", RetryAsync).WithName("RetryIncompleteRun").Produces<RecoveryStarted>(202).ProducesProblem(409);
+        incomplete.MapPost("/{incompleteId:long}/discard", DiscardAsync).WithName("DiscardIncompleteRun").ProducesProblem(409);
+        incomplete.MapPut("/{incompleteId:long}/records/{batch:int}/{position:int}", EditAsync).WithName("EditIncompleteRecord").ProducesProblem(400).ProducesProblem(409);
+        return api;
+    }
+
+    private static async Task<IncompleteRunView?> VisibleAsync(HttpContext http, IRecoveryStore recovery, long id)
+    {
+        var found = await recovery.GetIncompleteAsync(id, http.RequestAborted);
+        return found is not null && http.Caller().Sees(found.Tenant) ? found : null;
+    }
+
+    private static async Task<Results<Ok<Page<IncompleteRunDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, IRecoveryStore recovery,
+        string? linkId, string? status, int? offset, int? limit)
+    {
+        if (Paging.Check(offset, limit, 100, out var start, out var count) is { } bad)
+            return bad;
+        if (ParseStatuses(status, out var statuses) is { } invalid)
+            return invalid;
+        var found = await recovery.ListIncompleteAsync(new IncompleteFilter(linkId, http.Caller().TenantFilter, statuses, null, start, count), http.RequestAborted);
+        return TypedResults.Ok(Page<IncompleteRunDocument>.Of([.. found.Select(IncompleteRunDocument.From)], start, count));
+    }
+
+    private static async Task<Results<Ok<IncompleteRunDetail>, ProblemHttpResult>> GetAsync(HttpContext http, IRecoveryStore recovery, IRunQueries queries,
+        long incompleteId, int? offset, int? limit)
+    {
+        if (await VisibleAsync(http, recovery, incompleteId) is not { } item)
+            return Problems.NotFound("incomplete run", Id(incompleteId));
+        if (Paging.Check(offset, limit, 100, out var start, out var count) is { } bad)
+            return bad;
+        var edits = await recovery.GetIncompleteEditsAsync(incompleteId, http.RequestAborted);
+        var records = await queries.ListRecordsAsync(item.RunId, new RecordFilter(OutcomeKind.Failed, start, count), http.RequestAborted);
+        var documents = records.Select(record => Record(incompleteId, record, edits)).ToList();
+        return TypedResults.Ok(new IncompleteRunDetail(IncompleteRunDocument.From(item), Page<IncompleteRecordDocument>.Of(documents, start, count)));
+    }
+
+    private static async Task<IResult> RetryAsync(HttpContext http, IRecoveryStore recovery, LinkRegistry registry, RunLauncher launcher, IdempotencyGate idempotency,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, long incompleteId)
+    {
+        if (await VisibleAsync(http, recovery, incompleteId) is not { } item)
+            return Problems.NotFound("incomplete run", Id(incompleteId));
+        if (Closed(item) is { } closed)
+            return closed;
+        if (registry.Find(item.LinkId) is not { } entry)
+            return RecoveryEndpoints.LinkUnknown(item.LinkId, $"incomplete run {incompleteId}");
+        return await idempotency.RunAsync(http, ReadOnlyMemory<byte>.Empty, async () =>
+        {
+            ActiveRun? started;
+            try
+            {
+                started = await launcher.TryStartExclusiveAsync(entry.Link,
+                    (runner, progress, token) => runner.RetryIncompleteAsync(entry.Link, incompleteId, progress, token), CancellationToken.None);
+            }
+            catch (InvalidOperationException exception)
+            {
+                return Problems.Conflict("incomplete-closed", exception.Message);
+            }
+            if (started is null)
+                return Problems.Conflict("run-in-progress", $"A run of link '{entry.Id}' is going; retry once it has ended.");
+            return RecoveryEndpoints.Started(started.RunId, item.RunId, "Resume", null, json.Value.SerializerOptions);
+        });
+    }
+
+    private static async Task<Results<Ok<IncompleteRunDocument>, ProblemHttpResult>> DiscardAsync(HttpContext http, IRecoveryStore recovery, RunLauncher launcher,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, long incompleteId)
+    {
+        if (await VisibleAsync(http, recovery, incompleteId) is not { } item)
+            return Problems.NotFound("incomplete run", Id(incompleteId));
+        var (body, problem) = await JsonBody.ReadAsync(http.Request, json.Value.SerializerOptions, optional: true, empty: new DiscardRequest(null));
+        if (problem is not null)
+            return problem;
+        if (Closed(item) is { } closed)
+            return closed;
+        if (launcher.IsRunning(item.LinkId))
+            return Problems.Conflict("run-in-progress", $"A run of link '{item.LinkId}' is going (it may be retrying this incomplete run); discard once it has ended.");
+        try
+        {
+            await launcher.Runner.DiscardIncompleteAsync(incompleteId, Reason(body!.Reason), http.RequestAborted);
+        }
+        catch (InvalidOperationException exception)
+        {
+            return Problems.Conflict("incomplete-closed", exception.Message);
+        }
+        return TypedResults.Ok(IncompleteRunDocument.From((await recovery.GetIncompleteAsync(incompleteId, http.RequestAborted))!));
+    }
+
+    /// <summary>Replaces the values of one failed record of the incomplete run: its next retry writes these instead of the snapshot.</summary>
+    private static async Task<Results<Ok<IncompleteRecordDocument>, ProblemHttpResult>> EditAsync(HttpContext http, IRecoveryStore recovery, IRunQueries queries,
+        RunLauncher launcher, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, long incompleteId, int batch, int position)
+    {
+        if (await VisibleAsync(http, recovery, incompleteId) is not { } item)
+            return Problems.NotFound("incomplete run", Id(incompleteId));
+        var (body, problem) = await JsonBody.ReadAsync<JsonElement>(http.Request, json.Value.SerializerOptions);
+        if (problem is not null)
+            return problem;
+        if (body.ValueKind != JsonValueKind.Object)
+            return Problems.BadRequest("invalid-record", $"Send the record's values as a JSON object (field: value); found {body.ValueKind.ToString().ToLowerInvariant()}.");
+        if (Closed(item) is { } closed)
+            return closed;
+        try
+        {
+            await launcher.Runner.EditIncompleteRecordAsync(incompleteId, batch, position, RecordJson.ToFields(body), http.RequestAborted);
+        }
+        catch (KeyNotFoundException)
+        {
+            return Problems.NotFound("record", $"{batch}/{position} of incomplete run {incompleteId}");
+        }
+        catch (InvalidOperationException exception)
+        {
+            return Problems.Conflict("incomplete-closed", exception.Message);
+        }
+        var edits = await recovery.GetIncompleteEditsAsync(incompleteId, http.RequestAborted);
+        var record = (await queries.ListRecordsAsync(item.RunId, new RecordFilter(OutcomeKind.Failed, 0, 100_000, batch), http.RequestAborted)).First(r => r.Position == position);
+        return TypedResults.Ok(Record(incompleteId, record, edits));
+    }
+
+    /// <summary>Retries incomplete runs in bulk: 202 at once; they run one after another per link, each as a Resume run.</summary>
+    private static async Task<Results<Accepted<BulkAnswer>, ProblemHttpResult>> RetryManyAsync(HttpContext http, IRecoveryStore recovery, LinkRegistry registry,
+        RunLauncher launcher, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    {
+        var (selection, problem) = await JsonBody.ReadAsync<IncompleteSelection>(http.Request, json.Value.SerializerOptions);
+        if (problem is not null)
+            return problem;
+        var (items, refused, invalid) = await SelectAsync(http, recovery, selection!);
+        if (invalid is not null)
+            return invalid;
+        var work = new List<(Core.Links.Link Link, long Id)>();
+        foreach (var item in items)
+        {
+            if (registry.Find(item.LinkId) is { } entry)
+                work.Add((entry.Link, item.Id));
+            else
+                refused.Add(new BulkRefusal(item.Id, "link-unknown", $"Link '{item.LinkId}' is not loaded on this server."));
+        }
+        launcher.RunInTurn([.. work.Select(w => (w.Link, (RunLauncher.RunWork)((runner, progress, token) => runner.RetryIncompleteAsync(w.Link, w.Id, progress, token))))]);
+        return TypedResults.Accepted("/api/v1/incomplete-runs", new BulkAnswer([.. work.Select(w => w.Id)], refused));
+    }
+
+    private static async Task<Results<Ok<BulkAnswer>, ProblemHttpResult>> DiscardManyAsync(HttpContext http, IRecoveryStore recovery, RunLauncher launcher,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    {
+        var (selection, problem) = await JsonBody.ReadAsync<IncompleteSelection>(http.Request, json.Value.SerializerOptions);
+        if (problem is not null)
+            return problem;
+        var (items, refused, invalid) = await SelectAsync(http, recovery, selection!);
+        if (invalid is not null)
+            return invalid;
+        var discarded = new List<long>();
+        foreach (var item in items)
+        {
+            if (launcher.IsRunning(item.LinkId))
+            {
+                refused.Add(new BulkRefusal(item.Id, "run-in-progress", $"A run of link '{item.LinkId}' is going; discard once it has ended."));
+                continue;
+            }
+            try
+            {
+                await launcher.Runner.DiscardIncompleteAsync(item.Id, Reason(selection!.Reason), http.RequestAborted);
+                discarded.Add(item.Id);
+            }
+            catch (InvalidOperationException exception)
+            {
+                refused.Add(new BulkRefusal(item.Id, "incomplete-closed", exception.Message));
+            }
+        }
+        return TypedResults.Ok(new BulkAnswer(discarded, refused));
+    }
+
+    /// <summary>The open incomplete runs a bulk action names, those it cannot take (another tenant's answer not-found), or a problem.</summary>
+    private static async Task<(List<IncompleteRunView> Items, List<BulkRefusal> Refused, ProblemHttpResult? Problem)> SelectAsync(HttpContext http,
+        IRecoveryStore recovery, IncompleteSelection selection)
+    {
+        var items = new List<IncompleteRunView>();
+        var refused = new List<BulkRefusal>();
+        var ids = selection.Ids ?? [];
+        if (selection.All == (ids.Count > 0))
+            return (items, refused, Problems.BadRequest("invalid-selection", "Give \"ids\": [...] or \"all\": true (with an optional \"linkId\"), not both."));
+        if (ids.Count > Paging.MaxLimit)
+            return (items, refused, Problems.BadRequest("invalid-selection", $"At most {Paging.MaxLimit} ids at once."));
+        if (selection.All)
+        {
+            for (var offset = 0; ; offset += Paging.MaxLimit)
+            {
+                var page = await recovery.ListIncompleteAsync(new IncompleteFilter(selection.LinkId, http.Caller().TenantFilter, null, null, offset, Paging.MaxLimit), http.RequestAborted);
+                items.AddRange(page);
+                if (page.Count < Paging.MaxLimit)
+                    break;
+            }
+            return (items, refused, null);
+        }
+        foreach (var id in ids.Distinct())
+        {
+            if (await VisibleAsync(http, recovery, id) is not { } item)
+                refused.Add(new BulkRefusal(id, "not-found", $"There is no incomplete run '{Id(id)}'."));
+            else if (item.Status is IncompleteStatus.Resolved or IncompleteStatus.Discarded)
+                refused.Add(new BulkRefusal(id, "incomplete-closed", $"Incomplete run {id} is {item.Status.ToString().ToLowerInvariant()} already."));
+            else
+                items.Add(item);
+        }
+        return (items, refused, null);
+    }
+
+    private static ProblemHttpResult? Closed(IncompleteRunView item) => item.Status is IncompleteStatus.Resolved or IncompleteStatus.Discarded
+        ? Problems.Conflict("incomplete-closed", $"Incomplete run {item.Id} is {item.Status.ToString().ToLowerInvariant()} already" +
+            (item.ResolvedByRunId is { } by ? $" (by run {by})." : "."))
+        : null;
+
+    private static ProblemHttpResult? ParseStatuses(string? status, out IReadOnlyList<IncompleteStatus>? statuses)
+    {
+        statuses = null;
+        if (status is null or "open")
+            return null;
+        if (status == "all")
+        {
+            statuses = Enum.GetValues<IncompleteStatus>();
+            return null;
+        }
+        var parsed = new List<IncompleteStatus>();
+        foreach (var part in status.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse<IncompleteStatus>(part, ignoreCase: true, out var one))
+                return Problems.BadRequest("invalid-filter", $"'{part}' is not an incomplete run status; use open (the default), all, or some of {string.Join(", ", Enum.GetNames<IncompleteStatus>())}.");
+            parsed.Add(one);
+        }
+        statuses = parsed;
+        return null;
+    }
+
+    private static IncompleteRecordDocument Record(long incompleteId, RecordView record, IReadOnlyDictionary<(int Batch, int Position), string> edits)
+    {
+        var edited = edits.TryGetValue((record.BatchNumber, record.Position), out var values);
+        var json = values ?? record.BeforeJson;
+        return new IncompleteRecordDocument(record.BatchNumber, record.Position, record.Key, record.Error, json is null ? null : JsonNode.Parse(json), edited,
+            $"/api/v1/incomplete-runs/{incompleteId}/records/{record.BatchNumber}/{record.Position}");
+    }
+
+    private static string Reason(string? reason) => string.IsNullOrWhiteSpace(reason) ? "discarded through the API" : reason.Trim();
+
+    private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
+}

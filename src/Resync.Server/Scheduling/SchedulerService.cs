@@ -1,0 +1,42 @@
+using Resync.Core.Recovery;
+using Resync.Core.Scheduling;
+using Resync.Core.Storage;
+using Resync.Server.Links;
+
+namespace Resync.Server.Scheduling;
+
+/// <summary>
+/// The core <see cref="LinkScheduler"/> as a hosted service, over the server's links (<see cref="LinkRegistry"/>):
+/// scheduled ticks, backoff attempts and the automatic retries of ephemeral incomplete runs, on the server's
+/// <see cref="TimeProvider"/>. It shares the <see cref="LinkRunGate"/> with the API's runs, so a tick that finds the
+/// link running (whoever started it) starts nothing. It looks again whenever the links change, a link becomes free
+/// or a person changes a link's state. On stop, runs it started finish the batches under way and end Interrupted.
+/// </summary>
+public sealed class SchedulerService : BackgroundService
+{
+    private readonly LinkScheduler _scheduler;
+    private readonly ILogger<SchedulerService> _logger;
+
+    public SchedulerService(LinkRegistry links, IRunStore store, IRunQueries queries, IRecoveryStore recovery, LinkRunGate gate, TimeProvider clock,
+        ILogger<SchedulerService> logger, IAlertSink? alerts = null)
+    {
+        _logger = logger;
+        _scheduler = new LinkScheduler(links, new LinkRunner(store, queries, recovery, clock, alerts), recovery, clock, gate);
+        _scheduler.RunEnded += Ended;
+        links.LinksChanged += Wake;
+        gate.Freed += _ => Wake();
+    }
+
+    /// <summary>Makes the scheduler look at the links again now.</summary>
+    public void Wake() => _scheduler.Wake();
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _scheduler.RunAsync(stoppingToken);
+
+    private void Ended(ScheduledRun run)
+    {
+        if (run.Failure is { } failure)
+            _logger.LogError(failure, "Link {LinkId}: the run for {Trigger} could not run", run.LinkId, run.Trigger);
+        else
+            _logger.LogInformation("Link {LinkId}: run {RunId} for {Trigger} ended {Status}", run.LinkId, run.Result!.RunId, run.Trigger, run.Result.Status);
+    }
+}
