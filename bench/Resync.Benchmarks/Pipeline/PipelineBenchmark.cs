@@ -79,17 +79,8 @@ internal static class PipelineBenchmark
     private static async Task<Measured> ResyncOnceAsync(ContactsApi api, NpgsqlDataSource dataSource, long records, int writers, int fetches)
     {
         await ContactsTable.TruncateAsync(dataSource, ResyncTable);
-        var source = HttpJsonSource.Create(new HttpSourceOptions
-        {
-            Url = $"{api.Url}/contacts?total={records}",
-            Paging = new HttpPaging { Style = HttpPagingStyle.Page, PageParam = "page", SizeParam = "size", Concurrency = fetches },
-        });
-        IReadOnlyList<IStep> steps =
-        [
-            new ValidateStep("validate email", "email", new ValidationRules { Required = true, Email = true }),
-            new ConvertStep("convert amount", "amount", ConversionType.Number),
-            new TruncateStep("truncate name", "name", 80),
-        ];
+        var source = PipelineParts.Source(api, records, fetches);
+        var steps = PipelineParts.Steps();
         await using var target = new PostgresTableTarget(dataSource, ResyncTable, SqlWriteMode.Upsert, "id");
         var link = new Link("pipeline-bench", source, steps, target, new LinkSettings { BatchSize = PageSize, Parallelism = writers })
         {

@@ -29,17 +29,8 @@ internal static class PipelineProfile
         await using var api = await ContactsApi.StartAsync();
         await ContactsTable.CreateAsync(dataSource, "contacts_resync", ContactsApi.PhoneLimit);
         await ContactsTable.CreateAsync(dataSource, "contacts_bare", phoneLimit: null);
-        var source = HttpJsonSource.Create(new HttpSourceOptions
-        {
-            Url = $"{api.Url}/contacts?total={records}",
-            Paging = new HttpPaging { Style = HttpPagingStyle.Page, PageParam = "page", SizeParam = "size", Concurrency = fetches },
-        });
-        IReadOnlyList<IStep> steps =
-        [
-            new ValidateStep("validate email", "email", new ValidationRules { Required = true, Email = true }),
-            new ConvertStep("convert amount", "amount", ConversionType.Number),
-            new TruncateStep("truncate name", "name", 80),
-        ];
+        var source = PipelineParts.Source(api, records, fetches);
+        var steps = PipelineParts.Steps();
 
         // The records as the source makes them, kept in memory for the target-only rows.
         var pages = new List<IReadOnlyList<Record>>();

@@ -45,17 +45,8 @@ internal static class PipelineRetryBenchmark
     {
         await ContactsTable.CreateAsync(dataSource, Table, ContactsApi.PhoneLimit);
         await ExecuteAsync(dataSource, $"ALTER TABLE {Table} ADD CONSTRAINT amount_not_11 CHECK (id % 100 <> 11)");
-        var source = new CountingSource(HttpJsonSource.Create(new HttpSourceOptions
-        {
-            Url = $"{api.Url}/contacts?total={records}",
-            Paging = new HttpPaging { Style = HttpPagingStyle.Page, PageParam = "page", SizeParam = "size", Concurrency = fetches },
-        }));
-        IReadOnlyList<IStep> steps =
-        [
-            new ValidateStep("validate email", "email", new ValidationRules { Required = true, Email = true }),
-            new ConvertStep("convert amount", "amount", ConversionType.Number),
-            new TruncateStep("truncate name", "name", 80),
-        ];
+        var source = new CountingSource(PipelineParts.Source(api, records, fetches));
+        var steps = PipelineParts.Steps();
         await using var target = new PostgresTableTarget(dataSource, Table, SqlWriteMode.Upsert, "id");
         var link = new Link($"pipeline-retry-{Guid.NewGuid():N}", source, steps, target, new LinkSettings { BatchSize = 1000, Parallelism = writers })
         {
