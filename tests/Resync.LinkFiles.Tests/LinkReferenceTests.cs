@@ -38,7 +38,11 @@ public sealed class LinkReferenceTests
     {
         var samples = Directory.GetFiles(RepositoryFiles.PathOf("samples"), "*.link.yaml");
         samples.ShouldNotBeEmpty();
-        var loader = new LinkFileLoader(BuiltInConnectors.CreateCatalog(), name => $"sample-{name}");
+        // What a user would put in the environment: the samples take URLs, connection strings and secrets from it.
+        var loader = new LinkFileLoader(BuiltInConnectors.CreateCatalog(), name =>
+            name.EndsWith("_URL", StringComparison.Ordinal) ? "https://api.example.com/v1/contacts"
+            : name.EndsWith("_DB", StringComparison.Ordinal) ? "Host=127.0.0.1;Database=sample;Username=sample"
+            : $"sample-{name}");
 
         foreach (var sample in samples)
             loader.Load(sample).Problems.ShouldBeEmpty($"{Path.GetFileName(sample)} should load");

@@ -8,7 +8,7 @@ internal static class FileErrors
     /// <summary>A line that cannot be read as a record: a Data record error naming the line.</summary>
     public static ErrorClassification MalformedLine(long number, string problem) =>
         new(ErrorType.Data, Durability.Durable, ErrorCodes.MalformedLine, $"line {number}: {problem}",
-            $"Fix line {number} of the file, then use Retry Failures to read its page again.");
+            $"Fix line {number} of the file, then run the link again: a line the source could not read has no values to retry from.");
 
     /// <summary>The file is missing: the run cannot start (durable until someone puts it there).</summary>
     public static ResyncException NotFound(string path, Exception inner) =>
