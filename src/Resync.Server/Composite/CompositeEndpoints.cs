@@ -166,10 +166,14 @@ internal static partial class CompositeEndpoints
 
     private static async Task<IResult> TreeAsync(HttpContext http, string linkId, IServiceProvider services, ServerOptions options)
     {
+        // The link is in the path: an unknown or foreign link is a 404 problem before anything else, as on every route with an id.
+        var context = ContextOf(http, services);
+        var (entry, source, refused) = FindPushLink(context, linkId);
+        if (refused is not null)
+            return refused.StatusCode == 404 ? Problems.NotFound("link", linkId) : Problems.Conflict("push-not-enabled", refused.Errors[0].Message);
         var (root, bad) = await ReadAsync(http, options);
         if (bad is not null)
             return bad;
-        var context = ContextOf(http, services);
         var errors = new List<CompositeError>();
         var nodes = new List<(string ReferenceId, JsonObject Fields, string? ParentReference, string? ParentField)>();
         if (root!["records"] is not JsonArray top)
@@ -184,9 +188,6 @@ internal static partial class CompositeEndpoints
             errors.Add(new CompositeError(CompositeCodes.DuplicateReferenceId, $"The referenceId '{duplicate.Key}' is used more than once.", []));
         if (errors.Count > 0)
             return Malformed(errors);
-        var (entry, source, refused) = FindPushLink(context, linkId);
-        if (refused is not null)
-            return Answer(context, [.. nodes.Select(node => refused with { ReferenceId = node.ReferenceId })]);
         if (!TransactionalTargets.IsTransactional(entry!.Document))
             return Malformed([NotTransactional(entry.Id)]);
 

@@ -51,6 +51,24 @@ public sealed class CompositeTreeAndCompositeTests
         Assert.Empty(fixture.Rows());
     }
 
+    [Fact]
+    public async Task Tree_ForeignTenantsLink_Answers404_AndWritesNothing()
+    {
+        await using var fixture = await CompositeFixture.StartAsync();
+        var (status, _) = await fixture.PostAsync($"/api/v1/composite/tree/{CompositeFixture.LinkId}", Tree("1"), fixture.Server.GlobexKey);
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Empty(fixture.Rows());
+    }
+
+    [Fact]
+    public async Task Composite_AllOrNone_ForeignTenantsLink_EveryResultIs404()
+    {
+        await using var fixture = await CompositeFixture.StartAsync();
+        var (_, body) = await fixture.PostAsync("/api/v1/composite", Composite(true), fixture.Server.GlobexKey);
+        Assert.All(body["results"]!.AsArray(), r => Assert.Equal(404, r!["statusCode"]!.GetValue<int>()));
+        Assert.Empty(fixture.Rows());
+    }
+
     private static string Composite(bool allOrNone) => new JsonObject
     {
         ["allOrNone"] = allOrNone,
