@@ -6,7 +6,6 @@ using Resync.Core.Storage;
 using Resync.LinkFiles;
 using Resync.Server.Api;
 using Resync.Server.Auth;
-using Resync.Server.Composite;
 using Resync.Server.Keys;
 using Resync.Server.Links;
 using Resync.Server.Push;
@@ -81,7 +80,7 @@ public static class ResyncServer
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter(ApiKeyAuthentication.FilterAsync).ProducesProblem(401).ProducesProblem(404);
         api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys();
-        api.MapComposite();
+        Composite.CompositeEndpoints.MapComposite(api);
         return app;
     }
 }
