@@ -84,6 +84,7 @@ public static class ResyncServer
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter(ApiKeyAuthentication.FilterAsync).ProducesProblem(401).ProducesProblem(404);
         api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys();
+        Composite.CompositeEndpoints.MapComposite(api);
         return app;
     }
 }

@@ -1,0 +1,14 @@
+using System.Text.Json.Nodes;
+
+namespace Resync.Server.Composite;
+
+/// <summary>
+/// The result of one subrequest (or one tree record). Always the same shape, success or failure, so typed clients parse
+/// it without guessing: <see cref="Body"/> is the subrequest's answer (null on failure), <see cref="Errors"/> is empty on success.
+/// </summary>
+/// <param name="ReferenceId">The subrequest's or record's referenceId (null for batch subrequests, which have none).</param>
+/// <param name="Success">True when the subrequest did what it asked and its effect is kept.</param>
+/// <param name="StatusCode">The HTTP status the subrequest would have answered on its own (201, 200, 400, 404, 412…).</param>
+/// <param name="Body">The answer: for a record operation <c>{"id": …}</c>; for another API URL its JSON body.</param>
+/// <param name="Errors">Why it failed; empty on success.</param>
+public sealed record CompositeResult(string? ReferenceId, bool Success, int StatusCode, JsonNode? Body, IReadOnlyList<CompositeError> Errors);
