@@ -58,7 +58,9 @@ public sealed class RecoveryCommandTests : IDisposable
         var item = listed["incomplete"]!.AsArray().Single()!;
         item["status"]!.GetValue<string>().ShouldBe("Waiting");
         var shown = await _cli.RunJsonAsync(0, "incomplete", "show", "1", "--db", _cli.StateFile);
-        var record = shown["records"]!.AsArray().Single()!;
+        var records = shown["records"]!.AsArray();
+        records.Where(r => r!["outcome"]!.GetValue<string>() == "Incomplete").ShouldAllBe(r => r!["values"] != null, "records the run never got to keep their values");
+        var record = records.Single(r => r!["outcome"]!.GetValue<string>() == "Failed")!;
         record["key"]!.GetValue<string>().ShouldBe("c-00053");
 
         var (editExit, _, editError) = await _cli.RunAsync("incomplete", "edit", "1", "--batch", record["batch"]!.ToString(), "--position", record["position"]!.ToString(),

@@ -43,7 +43,7 @@ internal static class IncompleteCommands
     {
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var item = await Get(store, id, cancellationToken);
-        var records = await store.ListRecordsAsync(item.RunId, new RecordFilter(OutcomeKind.Failed, 0, 200), cancellationToken);
+        var records = (await store.ListRecordsAsync(item.RunId, new RecordFilter(null, 0, 1000), cancellationToken)).Where(InRemainder).Take(200).ToList();
         var edits = await store.GetIncompleteEditsAsync(id, cancellationToken);
         if (json)
         {
@@ -53,6 +53,7 @@ internal static class IncompleteCommands
                 ["batch"] = r.BatchNumber,
                 ["position"] = r.Position,
                 ["key"] = r.Key,
+                ["outcome"] = r.Outcome.ToString(),
                 ["error"] = RunDocument.Error(r.Error),
                 ["values"] = JsonNode.Parse(edits.GetValueOrDefault((r.BatchNumber, r.Position)) ?? r.BeforeJson ?? "null"),
                 ["edited"] = edits.ContainsKey((r.BatchNumber, r.Position)),
@@ -68,7 +69,7 @@ internal static class IncompleteCommands
             (item.ResumeCursor is { } cursor ? $" · unread pages after cursor {Markup.Escape(cursor)}" : ""));
         if (item.Note is { } note)
             AnsiConsole.MarkupLine($"  note: {Markup.Escape(note)}");
-        AnsiConsole.MarkupLine($"  {records.Count} failed record(s) in it{(edits.Count > 0 ? $", {edits.Count} edited" : "")}:");
+        AnsiConsole.MarkupLine($"  {records.Count} failed or unprocessed record(s) in it{(edits.Count > 0 ? $", {edits.Count} edited" : "")}:");
         foreach (var record in records)
         {
             var values = edits.GetValueOrDefault((record.BatchNumber, record.Position)) ?? record.BeforeJson ?? "(no snapshot)";
@@ -105,7 +106,7 @@ internal static class IncompleteCommands
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var item = await Get(store, id, cancellationToken);
         var edits = await store.GetIncompleteEditsAsync(id, cancellationToken);
-        var record = (await store.ListRecordsAsync(item.RunId, new RecordFilter(OutcomeKind.Failed, 0, 100_000, batch), cancellationToken)).FirstOrDefault(r => r.Position == position)
+        var record = (await store.ListRecordsAsync(item.RunId, new RecordFilter(null, 0, 100_000, batch), cancellationToken)).FirstOrDefault(r => r.Position == position && InRemainder(r))
             ?? throw new CliException(ExitCodes.Usage, $"Incomplete run {id} has no failed record at batch {batch}, position {position} (see `resync incomplete show {id}`).");
         var json = edits.GetValueOrDefault((batch, position)) ?? record.BeforeJson
             ?? throw new CliException(ExitCodes.Usage, $"The record at batch {batch}, position {position} has no snapshot to edit (logging level None).");
@@ -154,6 +155,9 @@ internal static class IncompleteCommands
         }
         return items;
     }
+
+    /// <summary>The records an incomplete run carries: those that failed, and those the run never got to.</summary>
+    private static bool InRemainder(RecordView record) => record.Outcome is OutcomeKind.Failed or OutcomeKind.Incomplete;
 
     private static async Task<IncompleteRunView> Get(IRecoveryStore store, long id, CancellationToken cancellationToken) =>
         await store.GetIncompleteAsync(id, cancellationToken)

@@ -140,7 +140,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                     // target and order is kept. (When the source stops, the pages it already gave are processed as usual.)
                     await started;
                     await _unconfirmed.WaitAsync();
-                    _ = StoreResultAsync(new BatchResult(runId, work.Number, work.Cursor, BatchStatus.Interrupted, work.Records.Count, 0, 0, 0, 0, null, [], clock.GetUtcNow()));
+                    _ = StoreResultAsync(new BatchResult(runId, work.Number, work.Cursor, BatchStatus.Interrupted, work.Records.Count, 0, 0, 0, 0, null,
+                        Unprocessed(work), clock.GetUtcNow()));
                     return;
                 }
                 var (result, systemError) = await _processor.ProcessAsync(runId, work, started, CancellationToken.None);
@@ -181,6 +182,21 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 throw;
             }
             start.SetResult(StartAsync(work));
+        }
+
+        /// <summary>The records of a batch the run never processed, with their values, unless the link keeps no snapshots.</summary>
+        private List<Records.RecordOutcome> Unprocessed(BatchWork work)
+        {
+            if (link.Settings.LoggingLevel == LoggingLevel.None)
+                return [];
+            var outcomes = new List<Records.RecordOutcome>(work.Records.Count);
+            for (var position = 0; position < work.Records.Count; position++)
+            {
+                var record = work.Records[position];
+                outcomes.Add(new Records.RecordOutcome(position, record.Key, Records.OutcomeKind.Incomplete, null, null, null, [],
+                    new Records.Snapshot(record.Fields, null)));
+            }
+            return outcomes;
         }
 
         /// <summary>With sequential processing, order matters: the first data error stops the run, and the rest waits as incomplete.</summary>

@@ -6,4 +6,10 @@ public enum OutcomeKind
     Succeeded,
     Failed,
     Ignored,
+
+    /// <summary>
+    /// Read but never processed: the run stopped before its batch started (kept with its snapshot, so that a retry of a
+    /// source that cannot fetch pages again, such as pushes, still has the record's values).
+    /// </summary>
+    Incomplete,
 }

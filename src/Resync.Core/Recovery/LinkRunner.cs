@@ -84,8 +84,8 @@ public sealed class LinkRunner
     public async Task EditIncompleteRecordAsync(long incompleteId, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, CancellationToken cancellationToken = default)
     {
         var incomplete = await OpenIncompleteAsync(incompleteId, cancellationToken);
-        var failed = await _queries.ListRecordsAsync(incomplete.RunId, new RecordFilter(Records.OutcomeKind.Failed, 0, 100_000, batchNumber), cancellationToken);
-        if (!failed.Any(r => r.Position == position))
+        var kept = await _queries.ListRecordsAsync(incomplete.RunId, new RecordFilter(null, 0, 100_000, batchNumber), cancellationToken);
+        if (!kept.Any(r => r.Position == position && r.Outcome is Records.OutcomeKind.Failed or Records.OutcomeKind.Incomplete))
             throw new KeyNotFoundException($"Incomplete run {incompleteId} has no failed record at batch {batchNumber}, position {position}.");
         await _recovery.EditIncompleteRecordAsync(incompleteId, batchNumber, position, fields, _clock.GetUtcNow(), cancellationToken);
     }

@@ -98,8 +98,9 @@ internal sealed class RecoverySource(
         var records = new List<Record>();
         for (var offset = 0; ; offset += 1000)
         {
-            var page = await queries.ListRecordsAsync(plan.ParentRunId, new RecordFilter(OutcomeKind.Failed, offset, 1000, number), cancellationToken);
-            foreach (var failed in page.Where(RecoveryPlanner.IsRetriable))
+            // Its failed records, and those it never got to (the run stopped before the batch started).
+            var page = await queries.ListRecordsAsync(plan.ParentRunId, new RecordFilter(null, offset, 1000, number), cancellationToken);
+            foreach (var failed in page.Where(r => r.Outcome is OutcomeKind.Failed or OutcomeKind.Incomplete && RecoveryPlanner.IsRetriable(r)))
                 records.Add(await RebuildAsync(failed.BatchNumber, failed.Position, failed.Key, failed.BeforeJson!, context, cancellationToken));
             if (page.Count < 1000)
                 break;

@@ -139,7 +139,7 @@ internal static class IncompleteEndpoints
             return Problems.Conflict("incomplete-closed", exception.Message);
         }
         var edits = await recovery.GetIncompleteEditsAsync(incompleteId, http.RequestAborted);
-        var record = (await queries.ListRecordsAsync(item.RunId, new RecordFilter(OutcomeKind.Failed, 0, 100_000, batch), http.RequestAborted)).First(r => r.Position == position);
+        var record = (await queries.ListRecordsAsync(item.RunId, new RecordFilter(null, 0, 100_000, batch), http.RequestAborted)).First(r => r.Position == position && r.Outcome is OutcomeKind.Failed or OutcomeKind.Incomplete);
         return TypedResults.Ok(Record(incompleteId, record, edits));
     }
 

@@ -140,6 +140,40 @@ public sealed class IncompleteRunTests
         (await harness.Store.ListIncompleteAsync(new IncompleteFilter(), CancellationToken.None)).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task PushedRecords_OfBatchesNeverStarted_AreKeptWithTheirValues_AndWrittenOnceByTheResume()
+    {
+        // Regression: a source that cannot fetch pages again (pushes) left the records of never-started batches without values.
+        await using var harness = await RecoveryHarness.StartAsync();
+        var target = new CollectingTarget().ThrowOnBatch(2, TargetDown());
+        var link = RecoveryHarness.Link(new PushLikeSource(ListSource.Paged(6, 10)), target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
+
+        var outcome = await harness.RunAsync(link);
+
+        outcome.Run.Counts.Incomplete.ShouldBeGreaterThan(0);
+        var unprocessed = await harness.Store.ListRecordsAsync(outcome.Run.RunId, new RecordFilter(Records.OutcomeKind.Incomplete, 0, 1000), CancellationToken.None);
+        unprocessed.Count.ShouldBe((int)outcome.Run.Counts.Incomplete);
+        unprocessed.ShouldAllBe(r => r.BeforeJson != null);
+
+        target.Fix();
+        var resumed = await harness.Runner.RetryIncompleteAsync(link, outcome.IncompleteRunId!.Value);
+
+        resumed.Status.ShouldBe(RunStatus.Succeeded);
+        // Every record that was read is written once: the batch that failed and the batches never started, from their values.
+        // (Pages the run never read at all need a source that can continue after a cursor; a push source cannot yet.)
+        var read = outcome.Run.Counts.Read;
+        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, (int)read).Select(i => (long)i));
+    }
+
+    /// <summary>Like a push: the records come once and no page can be fetched again.</summary>
+    private sealed class PushLikeSource(ListSource pages) : Sdk.ISource
+    {
+        public IAsyncEnumerable<Sdk.SourcePage> ReadAsync(Sdk.SourceContext context, CancellationToken cancellationToken) => pages.ReadAsync(context, cancellationToken);
+
+        public Task<Sdk.SourcePage> FetchPageAsync(string cursor, Sdk.SourceContext context, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("Pushed records cannot be fetched again.");
+    }
+
     private sealed class FixedLinks(params Link[] links) : ILinkSet
     {
         public IReadOnlyCollection<Link> Links { get; } = links;
