@@ -255,7 +255,9 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
         // Only the conditions that apply: "@x IS NULL OR …" would keep SQLite from seeking the key range, and every page
         // of a long list would scan the whole run again.
         var where = new List<string> { "run_id = @runId" };
-        if (filter.Outcome is not null)
+        if (filter.Outcomes is { Count: > 0 })
+            where.Add("outcome IN @Outcomes");
+        else if (filter.Outcome is not null)
             where.Add("outcome = @Outcome");
         if (filter.BatchNumber is not null)
             where.Add("batch_number = @BatchNumber");
@@ -267,7 +269,7 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
                    ignored_by AS IgnoredBy, ignore_reason AS IgnoreReason, warnings AS Warnings, before AS Before, after AS After
             FROM record_outcomes WHERE {string.Join(" AND ", where)}
             ORDER BY batch_number, position LIMIT @Limit OFFSET @Offset
-            """, new { runId, Outcome = filter.Outcome?.ToString(), filter.Limit, filter.Offset, filter.BatchNumber, AfterBatch = filter.After?.Batch, AfterPosition = filter.After?.Position }, cancellationToken: cancellationToken));
+            """, new { runId, Outcome = filter.Outcome?.ToString(), Outcomes = filter.Outcomes?.Select(o => o.ToString()).ToArray(), filter.Limit, filter.Offset, filter.BatchNumber, AfterBatch = filter.After?.Batch, AfterPosition = filter.After?.Position }, cancellationToken: cancellationToken));
         return [.. rows.Select(row => new RecordView(row.RunId, (int)row.BatchNumber, (int)row.Position, row.RecordKey, Enum.Parse<OutcomeKind>(row.Outcome),
             StoredJson.Error(row.Error), row.IgnoredBy, row.IgnoreReason, StoredJson.Warnings(row.Warnings), row.Before, row.After))];
     }

@@ -43,7 +43,7 @@ internal static class IncompleteCommands
     {
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var item = await Get(store, id, cancellationToken);
-        var records = (await store.ListRecordsAsync(item.RunId, new RecordFilter(null, 0, 1000), cancellationToken)).Where(InRemainder).Take(200).ToList();
+        var records = await store.ListRecordsAsync(item.RunId, new RecordFilter(Limit: 200) { Outcomes = [OutcomeKind.Failed, OutcomeKind.Incomplete] }, cancellationToken);
         var edits = await store.GetIncompleteEditsAsync(id, cancellationToken);
         if (json)
         {

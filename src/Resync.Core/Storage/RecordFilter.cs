@@ -10,4 +10,7 @@ public sealed record RecordFilter(OutcomeKind? Outcome = null, int Offset = 0, i
     /// the same for every page, where an offset re-reads every record before it.
     /// </summary>
     public (int Batch, int Position)? After { get; init; }
+
+    /// <summary>Several outcomes at once (e.g. Failed and Incomplete: what an incomplete run carries); overrides <see cref="Outcome"/>.</summary>
+    public IReadOnlyList<OutcomeKind>? Outcomes { get; init; }
 }

@@ -58,7 +58,8 @@ internal static class IncompleteEndpoints
         if (Paging.Check(offset, limit, 100, out var start, out var count) is { } bad)
             return bad;
         var edits = await recovery.GetIncompleteEditsAsync(incompleteId, http.RequestAborted);
-        var records = await queries.ListRecordsAsync(item.RunId, new RecordFilter(OutcomeKind.Failed, start, count), http.RequestAborted);
+        // What the incomplete run carries: the records that failed and those the run never got to.
+        var records = await queries.ListRecordsAsync(item.RunId, new RecordFilter(Offset: start, Limit: count) { Outcomes = [OutcomeKind.Failed, OutcomeKind.Incomplete] }, http.RequestAborted);
         var documents = records.Select(record => Record(incompleteId, record, edits)).ToList();
         return TypedResults.Ok(new IncompleteRunDetail(IncompleteRunDocument.From(item), Page<IncompleteRecordDocument>.Of(documents, start, count)));
     }
@@ -260,7 +261,10 @@ internal static class IncompleteEndpoints
         var edited = edits.TryGetValue((record.BatchNumber, record.Position), out var values);
         var json = values ?? record.BeforeJson;
         return new IncompleteRecordDocument(record.BatchNumber, record.Position, record.Key, record.Error, json is null ? null : JsonNode.Parse(json), edited,
-            $"/api/v1/incomplete-runs/{incompleteId}/records/{record.BatchNumber}/{record.Position}");
+            $"/api/v1/incomplete-runs/{incompleteId}/records/{record.BatchNumber}/{record.Position}")
+        {
+            Outcome = record.Outcome.ToString(),
+        };
     }
 
     private static string Reason(string? reason) => string.IsNullOrWhiteSpace(reason) ? "discarded through the API" : reason.Trim();
