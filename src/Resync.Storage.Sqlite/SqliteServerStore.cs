@@ -136,13 +136,6 @@ public sealed class SqliteServerStore(SqliteRunStore runs, TimeProvider? clock =
             SqliteRunStore.Time(row.AcceptedAt), null))];
     }
 
-    public async Task<IReadOnlyList<long>> ListChildRunIdsAsync(long runId, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        return [.. await connection.QueryAsync<long>(new CommandDefinition(
-            "SELECT id FROM runs WHERE parent_run_id = @runId ORDER BY id", new { runId }, cancellationToken: cancellationToken))];
-    }
-
     public Task SaveReplayOverrideAsync(ReplayOverride replay, CancellationToken cancellationToken) =>
         runs.Writer.ExecuteAsync((c, t) => c.Execute("""
             INSERT INTO replay_overrides (link_id, tenant, automated_replay, max_attempts, updated_at)

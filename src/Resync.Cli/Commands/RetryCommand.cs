@@ -26,8 +26,8 @@ internal static class RetryCommand
         {
             throw new CliException(ExitCodes.Usage, exception.Message);
         }
-        if (plan.IsEmpty)
-            throw new CliException(ExitCodes.Usage, plan.NotRetriable > 0 ? $"Run {runId} has nothing that can be retried. {plan.Limitation}" : $"Run {runId} has no failures to retry.");
+        if (plan.NothingToRetry is { } why)
+            throw new CliException(ExitCodes.Usage, why);
         if (!json)
         {
             AnsiConsole.MarkupLine($"Retrying run {runId}: {plan.FailedBatches.Count} failed batch(es) fetched again, {plan.Records} failed record(s) from snapshots" +

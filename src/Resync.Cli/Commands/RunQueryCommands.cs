@@ -42,7 +42,7 @@ internal static class RunQueryCommands
             var took = run.EndedAt is { } end ? (end - run.StartedAt).TotalSeconds.ToString("0.0s", CultureInfo.InvariantCulture) : "-";
             table.AddRow(run.Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(run.LinkId), run.Kind.ToString(), RunSummaryView.Status(run.Status),
                 run.StartedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), took,
-                N(run.Counts.Read), N(run.Counts.Succeeded), N(run.Counts.Failed), N(run.Counts.Ignored));
+                RunSummaryView.N(run.Counts.Read), RunSummaryView.N(run.Counts.Succeeded), RunSummaryView.N(run.Counts.Failed), RunSummaryView.N(run.Counts.Ignored));
         }
         AnsiConsole.Write(table);
         return ExitCodes.Succeeded;
@@ -77,5 +77,4 @@ internal static class RunQueryCommands
         return RunReport.ExitCodeOf(run.Status);
     }
 
-    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

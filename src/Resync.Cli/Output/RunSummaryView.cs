@@ -123,5 +123,6 @@ internal static class RunSummaryView
 
     private static string Clip(string text) => text.Length <= 70 ? text : string.Concat(text.AsSpan(0, 67), "...");
 
-    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    /// <summary>A count as the CLI shows it: 1,204.</summary>
+    internal static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -16,10 +16,6 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
 {
     private static readonly Dictionary<string, object?> NoFields = [];
 
-    /// <summary>Processes the batch; a non-null system error means the run must stop.</summary>
-    public Task<(BatchResult Result, ResyncError? SystemError)> ProcessAsync(long runId, BatchWork work, CancellationToken cancellationToken) =>
-        ProcessAsync(runId, work, Task.CompletedTask, cancellationToken);
-
     /// <summary>
     /// Processes the batch; a non-null system error means the run must stop. The steps (pure, no I/O) run at once;
     /// the target is written only once <paramref name="beforeWrite"/> has completed (the store has durably noted that

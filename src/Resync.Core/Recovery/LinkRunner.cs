@@ -1,4 +1,3 @@
-using System.Globalization;
 using Resync.Core.Engine;
 using Resync.Core.Errors;
 using Resync.Core.Links;
@@ -61,7 +60,8 @@ public sealed class LinkRunner
     public async Task<RunResult> RetryFailuresAsync(Link link, long runId, ErrorGroupKey? group = null, RunProgress? progress = null, CancellationToken cancellationToken = default)
     {
         var plan = await PlanRetryAsync(runId, group, cancellationToken);
-        EnsureSomethingToCarry(plan, runId);
+        if (plan.NothingToRetry is { } why)
+            throw new NothingToRetryException(why);
         var trigger = group is null ? $"retry failures of run {runId}" : $"retry error group {group.Code} at {group.Step} of run {runId}";
         return await RecoverAsync(link, plan, RunKind.Retry, trigger, group, new Dictionary<(int, int), string>(), progress, cancellationToken);
     }
@@ -185,13 +185,4 @@ public sealed class LinkRunner
 
     private static BackoffSchedule Schedule(Link link) =>
         link.Settings.BackoffSchedule is { Count: > 0 } delays ? new BackoffSchedule(delays) : BackoffSchedule.Default;
-
-    private static void EnsureSomethingToCarry(RecoveryPlan plan, long runId)
-    {
-        if (!plan.IsEmpty)
-            return;
-        throw new NothingToRetryException(plan.NotRetriable > 0
-            ? $"Run {runId} has nothing that can be retried. {plan.Limitation}"
-            : string.Create(CultureInfo.InvariantCulture, $"Run {runId} has no failures to retry."));
-    }
 }

@@ -23,6 +23,11 @@ public sealed record RecoveryPlan(
     /// <summary>True when the run would carry nothing at all.</summary>
     public bool IsEmpty => FailedBatches.Count == 0 && Records == 0 && ResumeCursor is null;
 
+    /// <summary>Why a retry of the run would carry nothing, in words (CLI, API and <see cref="NothingToRetryException"/> alike), or null.</summary>
+    public string? NothingToRetry => !IsEmpty ? null
+        : NotRetriable > 0 ? $"Run {ParentRunId} has nothing that can be retried. {Limitation}"
+        : $"Run {ParentRunId} has no failures to retry.";
+
     /// <summary>Why some failures cannot be carried, in words, or null.</summary>
     public string? Limitation => NotRetriable == 0 ? null
         : $"{NotRetriable} failed record{(NotRetriable == 1 ? "" : "s")} cannot be retried one by one: no snapshot was kept (logging level None) or the source could not read them. " +

@@ -53,7 +53,4 @@ public interface IServerStore
     Task<bool> DeleteReplayOverrideAsync(string linkId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ReplayOverride>> ListReplayOverridesAsync(CancellationToken cancellationToken);
-
-    /// <summary>Runs whose parent is <paramref name="runId"/> (Retry, Replay, Resume), oldest first.</summary>
-    Task<IReadOnlyList<long>> ListChildRunIdsAsync(long runId, CancellationToken cancellationToken);
 }

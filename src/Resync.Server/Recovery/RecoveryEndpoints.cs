@@ -63,8 +63,8 @@ internal static class RecoveryEndpoints
         {
             return Problems.Conflict("run-in-progress", exception.Message);
         }
-        if (plan.IsEmpty)
-            return NothingToRetry(plan.NotRetriable > 0 ? $"Run {runId} has nothing that can be retried. {plan.Limitation}" : $"Run {runId} has no failures to retry.", plan);
+        if (plan.NothingToRetry is { } why)
+            return NothingToRetry(why, plan);
 
         // The group chosen is part of the request an Idempotency-Key stands for.
         var request = group is null ? ReadOnlyMemory<byte>.Empty : JsonSerializer.SerializeToUtf8Bytes(group, json);
