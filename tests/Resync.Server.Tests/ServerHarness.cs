@@ -41,6 +41,9 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public string Url { get; private set; } = "";
 
+    /// <summary>What the server logged at warning and above.</summary>
+    public CollectedLogs Logs { get; private init; } = new();
+
     public string OperatorKey { get; private set; } = "";
 
     public string AcmeKey { get; private set; } = "";
@@ -68,8 +71,9 @@ internal sealed class ServerHarness : IAsyncDisposable
         var target = new CollectingTarget();
         var catalog = BuiltInConnectors.CreateCatalog(new OutboundNetworkPolicy { AllowLoopback = options.AllowLoopback, AllowPrivateNetworks = options.AllowPrivateNetworks })
             .AddTarget("collect", "The test's collecting target.", new ConfigSchema(), (_, _) => target);
-        var app = await ResyncServer.BuildAsync(options, clock, catalog, builder => builder.Logging.ClearProviders());
-        var harness = new ServerHarness(folder, app, options, target);
+        var logs = new CollectedLogs();
+        var app = await ResyncServer.BuildAsync(options, clock, catalog, builder => builder.Logging.ClearProviders().AddProvider(logs));
+        var harness = new ServerHarness(folder, app, options, target) { Logs = logs };
         await app.StartAsync();
         harness.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         var keys = app.Services.GetRequiredService<ApiKeyService>();

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Resync.Connectors.Push;
+using Resync.Core.Engine;
+using Resync.Core.Links;
 using Resync.Core.Records;
 using Resync.Core.Storage;
 using Resync.Server.Api;
@@ -36,28 +38,45 @@ internal static partial class CompositeEndpoints
         return api;
     }
 
-    private sealed record Subrequest(int Index, string Method, string Url, JsonNode? Body, string? ReferenceId);
-
-    private sealed class Context(HttpContext http, LinkRegistry links, CompositeRecordWriter writer, IServer server, JsonSerializerOptions json)
+    private sealed class Context(HttpContext http, IServiceProvider services)
     {
         public HttpContext Http { get; } = http;
-        public LinkRegistry Links { get; } = links;
-        public CompositeRecordWriter Writer { get; } = writer;
-        public IServer Server { get; } = server;
-        public JsonSerializerOptions Json { get; } = json;
-        public List<long> RunIds { get; } = [];
+        public LinkRegistry Links { get; } = services.GetRequiredService<LinkRegistry>();
+        public IServerStore Store { get; } = services.GetRequiredService<IServerStore>();
+        public IServer Server { get; } = services.GetRequiredService<IServer>();
+        public TimeProvider Clock { get; } = services.GetRequiredService<TimeProvider>();
+        public RunLauncher Launcher { get; } = services.GetRequiredService<RunLauncher>();
+        public IRunQueries Queries { get; } = services.GetRequiredService<IRunQueries>();
+        public IdempotencyGate Idempotency { get; } = services.GetRequiredService<IdempotencyGate>();
+        public JsonSerializerOptions Json { get; } = services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         public string RequestId { get; } = http.Request.Headers["X-Request-Id"].FirstOrDefault() is { Length: > 0 and <= 200 } id ? id : $"composite-{Guid.NewGuid():N}";
+
+        /// <summary>The call's run, once it carries out the subrequests.</summary>
+        public long RunId { get; set; }
+
+        /// <summary>The run's token: a client going away does not stop the call (its run shows what was done either way).</summary>
+        public CancellationToken Stopping { get; set; }
     }
 
-    private static Context ContextOf(HttpContext http, IServiceProvider services) => new(http, services.GetRequiredService<LinkRegistry>(),
-        new CompositeRecordWriter(services.GetRequiredService<RunLauncher>(), services.GetRequiredService<IRunQueries>()), services.GetRequiredService<IServer>(),
-        services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions);
+    /// <summary>Carries out the subrequests as the records of the call's one run (see <see cref="CompositeRun"/>), then answers.</summary>
+    private static async Task<IResult> RunAsync(Context context, IReadOnlyList<CompositeSubrequest> subrequests, Func<Task<IReadOnlyList<CompositeResult>>> work)
+    {
+        var caller = context.Http.Caller();
+        var (runId, results) = await new CompositeRun(context.Launcher).RunAsync(caller.Tenant ?? Tenants.Default, subrequests, context.RequestId,
+            (runId, token) =>
+            {
+                context.RunId = runId;
+                context.Stopping = token;
+                return work();
+            });
+        return Answer(context, runId, results);
+    }
 
     // ---- batch ----
 
     private static async Task<IResult> BatchAsync(HttpContext http, IServiceProvider services, ServerOptions options)
     {
-        var (root, bad) = await ReadAsync(http, options);
+        var (root, body, bad) = await ReadAsync(http, options);
         if (bad is not null)
             return bad;
         var errors = new List<CompositeError>();
@@ -65,28 +84,31 @@ internal static partial class CompositeEndpoints
         var subrequests = Subrequests(root!, "batchRequests", requireReferenceId: false, errors);
         if (errors.Count > 0)
             return Malformed(errors);
-        var context = ContextOf(http, services);
-        var results = new List<CompositeResult>();
-        var halted = false;
-        foreach (var subrequest in subrequests)
+        var context = new Context(http, services);
+        return await context.Idempotency.RunAsync(http, body, () => RunAsync(context, subrequests, async () =>
         {
-            if (halted)
+            var results = new List<CompositeResult>();
+            var halted = false;
+            foreach (var subrequest in subrequests)
             {
-                results.Add(Failure(null, 412, CompositeCodes.BatchProcessingHalted, "Batch processing halted: an earlier subrequest failed and haltOnError is true."));
-                continue;
+                if (halted)
+                {
+                    results.Add(Failure(null, 412, CompositeCodes.BatchProcessingHalted, "Batch processing halted: an earlier subrequest failed and haltOnError is true."));
+                    continue;
+                }
+                var result = await ExecuteAsync(context, subrequest, subrequest.Url, subrequest.Body);
+                results.Add(result);
+                halted = halt && !result.Success;
             }
-            var result = await ExecuteAsync(context, subrequest, subrequest.Url, subrequest.Body);
-            results.Add(result);
-            halted = halt && !result.Success;
-        }
-        return Answer(context, results);
+            return results;
+        }));
     }
 
     // ---- composite ----
 
     private static async Task<IResult> CompositeAsync(HttpContext http, IServiceProvider services, ServerOptions options)
     {
-        var (root, bad) = await ReadAsync(http, options);
+        var (root, body, bad) = await ReadAsync(http, options);
         if (bad is not null)
             return bad;
         var errors = new List<CompositeError>();
@@ -94,13 +116,19 @@ internal static partial class CompositeEndpoints
         var subrequests = Subrequests(root!, "compositeRequest", requireReferenceId: true, errors);
         if (errors.Count == 0)
             CheckReferences(subrequests, errors);
+        if (allOrNone && errors.Count == 0)
+            CheckAllOrNone(subrequests, errors);
         if (errors.Count > 0)
             return Malformed(errors);
-        var context = ContextOf(http, services);
-        return allOrNone ? await AllOrNoneAsync(context, subrequests) : await DependentAsync(context, subrequests);
+        var context = new Context(http, services);
+        if (allOrNone && context.Links.Find(RecordOperationLink(subrequests[0].Method, subrequests[0].Url)!) is { } entry && http.Caller().Sees(entry.Tenant)
+            && !TransactionalTargets.IsTransactional(entry.Document))
+            return Malformed([NotTransactional(entry.Id)]);
+        return await context.Idempotency.RunAsync(http, body, () => RunAsync(context, subrequests,
+            () => allOrNone ? AllOrNoneAsync(context, subrequests) : DependentAsync(context, subrequests)));
     }
 
-    private static async Task<IResult> DependentAsync(Context context, IReadOnlyList<Subrequest> subrequests)
+    private static async Task<IReadOnlyList<CompositeResult>> DependentAsync(Context context, IReadOnlyList<CompositeSubrequest> subrequests)
     {
         var done = new Dictionary<string, CompositeResult>(StringComparer.Ordinal);
         var results = new List<CompositeResult>();
@@ -117,20 +145,23 @@ internal static partial class CompositeEndpoints
             done[subrequest.ReferenceId!] = result;
             results.Add(result);
         }
-        return Answer(context, results);
+        return results;
     }
 
-    private static async Task<IResult> AllOrNoneAsync(Context context, IReadOnlyList<Subrequest> subrequests)
+    /// <summary>allOrNone is one transaction: every subrequest a record operation on one link (its target is checked once the link is found).</summary>
+    private static void CheckAllOrNone(IReadOnlyList<CompositeSubrequest> subrequests, List<CompositeError> errors)
     {
         var linkIds = subrequests.Select(subrequest => RecordOperationLink(subrequest.Method, subrequest.Url)).ToList();
         if (linkIds.Any(id => id is null) || linkIds.Distinct(StringComparer.Ordinal).Count() != 1)
-            return Malformed([new CompositeError(CompositeCodes.AllOrNoneUnsupported,
-                "allOrNone is done in one transaction: every subrequest must be a record operation (POST /api/v1/links/{linkId}/records) on one link.", [])]);
-        var (entry, source, refused) = FindPushLink(context, linkIds[0]!);
+            errors.Add(new CompositeError(CompositeCodes.AllOrNoneUnsupported,
+                "allOrNone is done in one transaction: every subrequest must be a record operation (POST /api/v1/links/{linkId}/records) on one link.", []));
+    }
+
+    private static async Task<IReadOnlyList<CompositeResult>> AllOrNoneAsync(Context context, IReadOnlyList<CompositeSubrequest> subrequests)
+    {
+        var (entry, source, refused) = await FindPushLinkAsync(context, RecordOperationLink(subrequests[0].Method, subrequests[0].Url)!);
         if (refused is not null)
-            return Answer(context, [.. subrequests.Select(subrequest => refused with { ReferenceId = subrequest.ReferenceId })]);
-        if (!TransactionalTargets.IsTransactional(entry!.Document))
-            return Malformed([NotTransactional(entry.Id)]);
+            return [.. subrequests.Select(subrequest => refused with { ReferenceId = subrequest.ReferenceId })];
 
         // Ids are planned before the write (the key field, or a new id), so references resolve before the one transaction.
         var planned = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
@@ -150,16 +181,33 @@ internal static partial class CompositeEndpoints
             }
         }
         if (early.Any(result => result is not null))
-            return Answer(context, [.. subrequests.Select(subrequest => early[subrequest.Index] ?? Failure(subrequest.ReferenceId, 400, CompositeCodes.ProcessingHalted, RolledBackMessage))]);
+            return [.. subrequests.Select(subrequest => early[subrequest.Index] ?? Failure(subrequest.ReferenceId, 400, CompositeCodes.ProcessingHalted, RolledBackMessage))];
 
-        var (runId, outcomes) = await context.Writer.WriteAsync(entry, source!, records, allOrNone: true, context.RequestId);
-        context.RunIds.Add(runId);
+        var outcomes = await WriteAsync(context, entry!, records, allOrNone: true);
         var allWritten = outcomes.All(outcome => outcome.Succeeded);
-        return Answer(context, [.. subrequests.Select((subrequest, i) => allWritten
-            ? new CompositeResult(subrequest.ReferenceId, true, 201, new JsonObject { ["id"] = records[i].Key }, [])
+        return [.. subrequests.Select((subrequest, i) => allWritten
+            ? Created(subrequest.ReferenceId, records[i])
             : outcomes[i].Succeeded || outcomes[i].RolledBack
                 ? Failure(subrequest.ReferenceId, 400, CompositeCodes.ProcessingHalted, RolledBackMessage)
-                : new CompositeResult(subrequest.ReferenceId, false, 400, null, [outcomes[i].Error!]))]);
+                : Refused(subrequest.ReferenceId, outcomes[i]))];
+    }
+
+    /// <summary>Writes records of a composite call through a link's steps and target, as records of the call's run (not as a run of that link).</summary>
+    private static async Task<IReadOnlyList<CompositeRecordOutcome>> WriteAsync(Context context, LinkEntry entry, IReadOnlyList<Record> records, bool allOrNone)
+    {
+        var link = new Link(entry.Id, entry.Link.Source, entry.Link.Steps, allOrNone ? new AllOrNoneTarget(entry.Link.Target, records.Count) : entry.Link.Target,
+            entry.Link.Settings, entry.Tenant)
+        {
+            Classifier = entry.Link.Classifier,
+            Trigger = entry.Link.Trigger,
+        };
+        var (result, _) = await LinkBatch.ProcessAsync(link, context.RunId, records, context.Clock, context.Stopping);
+        var outcomes = new CompositeRecordOutcome[records.Count];
+        foreach (var kept in result.Outcomes)
+            outcomes[kept.Position] = CompositeRecordOutcome.Of(kept);
+        for (var i = 0; i < outcomes.Length; i++)
+            outcomes[i] ??= CompositeRecordOutcome.Written;
+        return outcomes;
     }
 
     // ---- tree ----
@@ -167,11 +215,11 @@ internal static partial class CompositeEndpoints
     private static async Task<IResult> TreeAsync(HttpContext http, string linkId, IServiceProvider services, ServerOptions options)
     {
         // The link is in the path: an unknown or foreign link is a 404 problem before anything else, as on every route with an id.
-        var context = ContextOf(http, services);
-        var (entry, source, refused) = FindPushLink(context, linkId);
+        var context = new Context(http, services);
+        var (entry, source, refused) = await FindPushLinkAsync(context, linkId);
         if (refused is not null)
-            return refused.StatusCode == 404 ? Problems.NotFound("link", linkId) : Problems.Conflict("push-not-enabled", refused.Errors[0].Message);
-        var (root, bad) = await ReadAsync(http, options);
+            return refused.StatusCode == 404 ? Problems.NotFound("link", linkId) : Problems.Conflict(refused.Errors[0].ErrorCode.ToLowerInvariant().Replace('_', '-'), refused.Errors[0].Message);
+        var (root, body, bad) = await ReadAsync(http, options);
         if (bad is not null)
             return bad;
         var errors = new List<CompositeError>();
@@ -201,15 +249,18 @@ internal static partial class CompositeEndpoints
             ids[referenceId] = record.Key;
             records.Add(record);
         }
-        var (runId, outcomes) = await context.Writer.WriteAsync(entry, source!, records, allOrNone: true, context.RequestId);
-        context.RunIds.Add(runId);
-        if (outcomes.All(outcome => outcome.Succeeded))
-            return Answer(context, [.. nodes.Select((node, i) => new CompositeResult(node.ReferenceId, true, 201, new JsonObject { ["id"] = records[i].Key }, []))]);
-        // As Salesforce: on failure, the records that failed on their own (the others were only rolled back with them).
-        var culprits = nodes.Select((node, i) => (node, outcome: outcomes[i])).Where(pair => !pair.outcome.Succeeded && !pair.outcome.RolledBack).ToList();
-        if (culprits.Count == 0)
-            culprits = [.. nodes.Select((node, i) => (node, outcome: outcomes[i])).Where(pair => !pair.outcome.Succeeded)];
-        return Answer(context, [.. culprits.Select(pair => new CompositeResult(pair.node.ReferenceId, false, 400, null, [pair.outcome.Error!]))]);
+        return await context.Idempotency.RunAsync(http, body, async () =>
+        {
+            // A tree is a push of its records to the link: one run of that link, one batch, one transaction.
+            var (runId, outcomes) = await new CompositeRecordWriter(context.Launcher, context.Queries).WriteAllOrNoneAsync(entry, source!, records, context.RequestId);
+            if (outcomes.All(outcome => outcome.Succeeded))
+                return Answer(context, runId, [.. nodes.Select((node, i) => Created(node.ReferenceId, records[i]))]);
+            // As Salesforce: on failure, the records that failed on their own (the others were only rolled back with them).
+            var culprits = nodes.Select((node, i) => (node, outcome: outcomes[i])).Where(pair => !pair.outcome.Succeeded && !pair.outcome.RolledBack).ToList();
+            if (culprits.Count == 0)
+                culprits = [.. nodes.Select((node, i) => (node, outcome: outcomes[i])).Where(pair => !pair.outcome.Succeeded)];
+            return Answer(context, runId, [.. culprits.Select(pair => Refused(pair.node.ReferenceId, pair.outcome))]);
+        });
     }
 
     private static void Flatten(JsonArray records, string? parent, string? parentField, List<(string, JsonObject, string?, string?)> nodes, List<CompositeError> errors)
@@ -251,29 +302,33 @@ internal static partial class CompositeEndpoints
 
     // ---- executing one subrequest ----
 
-    private static async Task<CompositeResult> ExecuteAsync(Context context, Subrequest subrequest, string url, JsonNode? body)
+    private static async Task<CompositeResult> ExecuteAsync(Context context, CompositeSubrequest subrequest, string url, JsonNode? body)
     {
         if (RecordOperationLink(subrequest.Method, url) is { } linkId)
         {
-            var (entry, source, refused) = FindPushLink(context, linkId);
+            var (entry, source, refused) = await FindPushLinkAsync(context, linkId);
             if (refused is not null)
                 return refused with { ReferenceId = subrequest.ReferenceId };
             if (body is not JsonObject fields)
                 return Failure(subrequest.ReferenceId, 400, CompositeCodes.JsonParserError, "A record operation's body is one record (a JSON object).");
             var record = ToRecord(fields, source!.KeyField);
-            var (runId, outcomes) = await context.Writer.WriteAsync(entry!, source, [record], allOrNone: false, context.RequestId);
-            context.RunIds.Add(runId);
-            return outcomes[0].Succeeded
-                ? new CompositeResult(subrequest.ReferenceId, true, 201, new JsonObject { ["id"] = record.Key }, [])
-                : new CompositeResult(subrequest.ReferenceId, false, 400, null, [outcomes[0].Error!]);
+            var outcome = (await WriteAsync(context, entry!, [record], allOrNone: false))[0];
+            return outcome.Succeeded ? Created(subrequest.ReferenceId, record) : Refused(subrequest.ReferenceId, outcome);
         }
         if (!url.StartsWith("/api/v1/", StringComparison.Ordinal) || url.StartsWith("/api/v1/composite", StringComparison.OrdinalIgnoreCase) || url.Contains("..", StringComparison.Ordinal))
             return Failure(subrequest.ReferenceId, 404, CompositeCodes.NotFound, $"'{url}' is not a valid URL: subrequests call /api/v1/… resources (not the composite API itself).");
-        return await CallAsync(context, subrequest, url, body);
+        try
+        {
+            return await CallAsync(context, subrequest, url, body);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !context.Stopping.IsCancellationRequested)
+        {
+            return Failure(subrequest.ReferenceId, 503, "SERVICE_UNAVAILABLE", $"{subrequest.Method} {url} got no answer: {exception.Message}");
+        }
     }
 
     /// <summary>Any other API URL: called on this server over loopback with the caller's own credentials.</summary>
-    private static async Task<CompositeResult> CallAsync(Context context, Subrequest subrequest, string url, JsonNode? body)
+    private static async Task<CompositeResult> CallAsync(Context context, CompositeSubrequest subrequest, string url, JsonNode? body)
     {
         using var client = new HttpClient { BaseAddress = Loopback(context.Server), Timeout = TimeSpan.FromSeconds(100) };
         using var request = new HttpRequestMessage(new HttpMethod(subrequest.Method), url);
@@ -284,8 +339,8 @@ internal static partial class CompositeEndpoints
         }
         if (body is not null)
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        using var response = await client.SendAsync(request, context.Http.RequestAborted);
-        var text = await response.Content.ReadAsStringAsync(context.Http.RequestAborted);
+        using var response = await client.SendAsync(request, context.Stopping);
+        var text = await response.Content.ReadAsStringAsync(context.Stopping);
         JsonNode? answer = null;
         try
         {
@@ -314,12 +369,14 @@ internal static partial class CompositeEndpoints
         return new Uri($"{uri.Scheme}://{uri.Host}:{uri.Port}");
     }
 
-    private static (LinkEntry? Entry, PushSource? Source, CompositeResult? Refused) FindPushLink(Context context, string linkId)
+    private static async Task<(LinkEntry? Entry, PushSource? Source, CompositeResult? Refused)> FindPushLinkAsync(Context context, string linkId)
     {
         if (context.Links.Find(linkId) is not { } entry || !context.Http.Caller().Sees(entry.Tenant))
             return (null, null, Failure(null, 404, CompositeCodes.NotFound, $"There is no link '{linkId}'."));
         if (entry.Link.Source is not PushSource source)
             return (null, null, Failure(null, 409, "PUSH_NOT_ENABLED", $"Link '{linkId}' does not take pushes: give it 'source: {{type: push}}'."));
+        if (await context.Store.GetLinkStateAsync(linkId, CancellationToken.None) is { IsActive: false } state)
+            return (null, null, Failure(null, 409, "LINK_DEACTIVATED", $"Link '{linkId}' is deactivated ({state.Reason ?? "no reason given"}); activate it to accept records."));
         return (entry, source, null);
     }
 
@@ -341,22 +398,22 @@ internal static partial class CompositeEndpoints
 
     // ---- parsing and references ----
 
-    private static async Task<(JsonObject? Root, IResult? Bad)> ReadAsync(HttpContext http, ServerOptions options)
+    private static async Task<(JsonObject? Root, ReadOnlyMemory<byte> Body, IResult? Bad)> ReadAsync(HttpContext http, ServerOptions options)
     {
         if (!RequestBody.IsJson(http.Request))
-            return (null, Problems.UnsupportedMediaType("application/json", http.Request.ContentType));
+            return (null, default, Problems.UnsupportedMediaType("application/json", http.Request.ContentType));
         var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, options.MaxBodyBytes);
         if (tooLarge is not null)
-            return (null, tooLarge);
+            return (null, default, tooLarge);
         try
         {
             if (JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) is JsonObject root)
-                return (root, null);
-            return (null, Malformed([new CompositeError(CompositeCodes.JsonParserError, "The body is a JSON object.", [])]));
+                return (root, body, null);
+            return (null, default, Malformed([new CompositeError(CompositeCodes.JsonParserError, "The body is a JSON object.", [])]));
         }
         catch (JsonException exception)
         {
-            return (null, Malformed([new CompositeError(CompositeCodes.JsonParserError, $"The body is not valid JSON: {exception.Message}", [])]));
+            return (null, default, Malformed([new CompositeError(CompositeCodes.JsonParserError, $"The body is not valid JSON: {exception.Message}", [])]));
         }
     }
 
@@ -376,9 +433,9 @@ internal static partial class CompositeEndpoints
         }
     }
 
-    private static List<Subrequest> Subrequests(JsonObject root, string name, bool requireReferenceId, List<CompositeError> errors)
+    private static List<CompositeSubrequest> Subrequests(JsonObject root, string name, bool requireReferenceId, List<CompositeError> errors)
     {
-        var list = new List<Subrequest>();
+        var list = new List<CompositeSubrequest>();
         if (root[name] is not JsonArray items || items.Count == 0)
         {
             errors.Add(new CompositeError(CompositeCodes.JsonParserError, $"'{name}' is a required field (an array of subrequests).", []));
@@ -413,17 +470,17 @@ internal static partial class CompositeEndpoints
             else if (referenceId is not null && !seen.Add(referenceId))
                 errors.Add(new CompositeError(CompositeCodes.DuplicateReferenceId, $"The referenceId '{referenceId}' is used more than once.", []));
             if (method is not null && url is not null)
-                list.Add(new Subrequest(i, method.ToUpperInvariant(), url, item["body"]?.DeepClone(), referenceId));
+                list.Add(new CompositeSubrequest(i, method.ToUpperInvariant(), url, item["body"]?.DeepClone(), referenceId));
         }
         return list;
     }
 
     private static string? Text(JsonObject item, string name) => item[name] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
 
-    private static IEnumerable<(string Id, string Path)> References(Subrequest subrequest) =>
+    private static IEnumerable<(string Id, string Path)> References(CompositeSubrequest subrequest) =>
         ReferencePattern().Matches(subrequest.Url + "\n" + (subrequest.Body?.ToJsonString() ?? "")).Select(match => (match.Groups[1].Value, match.Groups[2].Value));
 
-    private static void CheckReferences(IReadOnlyList<Subrequest> subrequests, List<CompositeError> errors)
+    private static void CheckReferences(IReadOnlyList<CompositeSubrequest> subrequests, List<CompositeError> errors)
     {
         var byId = subrequests.ToDictionary(subrequest => subrequest.ReferenceId!, StringComparer.Ordinal);
         foreach (var subrequest in subrequests)
@@ -440,7 +497,7 @@ internal static partial class CompositeEndpoints
         }
     }
 
-    private static bool Reaches(Subrequest from, string goal, Dictionary<string, Subrequest> byId, HashSet<string> visited)
+    private static bool Reaches(CompositeSubrequest from, string goal, Dictionary<string, CompositeSubrequest> byId, HashSet<string> visited)
     {
         if (!visited.Add(from.ReferenceId!))
             return false;
@@ -453,7 +510,7 @@ internal static partial class CompositeEndpoints
     }
 
     /// <summary>Replaces each <c>@{ref.path}</c> in the URL and body; a string that is one reference takes the value's JSON type.</summary>
-    private static bool TryResolve(Subrequest subrequest, Func<string, JsonNode?> bodyOf, out string? url, out JsonNode? body, out string? problem)
+    private static bool TryResolve(CompositeSubrequest subrequest, Func<string, JsonNode?> bodyOf, out string? url, out JsonNode? body, out string? problem)
     {
         string? failure = null;
         JsonNode? Lookup(string id, string path)
@@ -499,8 +556,13 @@ internal static partial class CompositeEndpoints
 
     private static IResult Malformed(IReadOnlyList<CompositeError> errors) => TypedResults.BadRequest(errors);
 
-    private static IResult Answer(Context context, IReadOnlyList<CompositeResult> results) =>
-        TypedResults.Ok(new CompositeAnswer(results.Any(result => !result.Success), context.RunIds, results));
+    private static CompositeResult Created(string? referenceId, Record record) => new(referenceId, true, 201, new JsonObject { ["id"] = record.Key }, []);
+
+    private static CompositeResult Refused(string? referenceId, CompositeRecordOutcome outcome) => new(referenceId, false, 400, null, [outcome.Error!], outcome.Cause);
+
+    /// <summary>A processed call: 200 with one result per subrequest, as JSON that an Idempotency-Key can replay.</summary>
+    private static JsonAnswer Answer(Context context, long runId, IReadOnlyList<CompositeResult> results) =>
+        new(StatusCodes.Status200OK, JsonSerializer.Serialize(new CompositeAnswer(results.Any(result => !result.Success), runId, results), context.Json));
 
     [GeneratedRegex(@"^/api/v1/links/([^/?#]+)/records/?$", RegexOptions.CultureInvariant)]
     private static partial Regex RecordsUrl();

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Resync.Core.Errors;
 
 namespace Resync.Server.Composite;
 
@@ -11,4 +13,6 @@ namespace Resync.Server.Composite;
 /// <param name="StatusCode">The HTTP status the subrequest would have answered on its own (201, 200, 400, 404, 412…).</param>
 /// <param name="Body">The answer: for a record operation <c>{"id": …}</c>; for another API URL its JSON body.</param>
 /// <param name="Errors">Why it failed; empty on success.</param>
-public sealed record CompositeResult(string? ReferenceId, bool Success, int StatusCode, JsonNode? Body, IReadOnlyList<CompositeError> Errors);
+/// <param name="Cause">For a failed record operation, the error as the link's steps or target gave it (type, hint), which the call's run keeps.</param>
+public sealed record CompositeResult(string? ReferenceId, bool Success, int StatusCode, JsonNode? Body, IReadOnlyList<CompositeError> Errors,
+    [property: JsonIgnore] ResyncError? Cause = null);

@@ -8,6 +8,8 @@ using Resync.Server.Api;
 using Resync.Server.Links;
 using Resync.Server.Runs;
 
+using Resync.Server.Composite;
+
 namespace Resync.Server.Recovery;
 
 /// <summary>
@@ -52,6 +54,9 @@ internal static class RecoveryEndpoints
                 return unknown;
             group = key;
         }
+        if (run.LinkId == CompositeRun.LinkId)
+            return Problems.Conflict("composite-call", $"Run {runId} records a composite call, which was answered to its caller: the server does not send its "
+                + $"subrequests again on its own. Send the failed ones again; each is kept as sent under /api/v1/runs/{runId}/records?outcome=failed.");
         if (registry.Find(run.LinkId) is not { } entry)
             return LinkUnknown(run.LinkId, $"run {runId}");
         RecoveryPlan plan;

@@ -27,7 +27,20 @@ public sealed class CompositeBatchTests
         Assert.Equal("a1", results[0]!["body"]!["id"]!.GetValue<string>());
         Assert.Empty(results[0]!["errors"]!.AsArray());
         Assert.Equal(["a1|Account 1||", "a2|Account 2||"], fixture.Rows());
-        Assert.Equal(2, body["runIds"]!.AsArray().Count);
+
+        // The call is one run of the pseudo-link _composite, its subrequests the records: the bad URL is its one failure.
+        var (run, records) = await fixture.RunAsync(body["runId"]!.GetValue<long>());
+        Assert.Equal("_composite", run["linkId"]!.GetValue<string>());
+        Assert.Equal("Push", run["kind"]!.GetValue<string>());
+        Assert.Equal("acme", run["tenant"]!.GetValue<string>());
+        Assert.Equal((3, 2, 1), (run["counts"]!["read"]!.GetValue<int>(), run["counts"]!["succeeded"]!.GetValue<int>(), run["counts"]!["failed"]!.GetValue<int>()));
+        Assert.Equal(["Succeeded", "Failed", "Succeeded"], records.Select(r => r!["outcome"]!.GetValue<string>()));
+        Assert.Equal(["1", "2", "3"], records.Select(r => r!["key"]!.GetValue<string>()));
+        Assert.Equal("NOT_FOUND", records[1]!["error"]!["code"]!.GetValue<string>());
+        Assert.Contains("notARealResource", records[1]!["before"]!["url"]!.GetValue<string>(), StringComparison.Ordinal);
+        await ServerHarness.EventuallyAsync(() => Task.FromResult(fixture.Server.Logs.Lines.Any(line =>
+            line.Message.Contains($"Run {run["id"]} of link _composite (tenant acme) ended CompletedWithErrors: 3 read, 2 succeeded, 1 failed", StringComparison.Ordinal))),
+            "the run's end in the log");
     }
 
     [Fact]
@@ -77,10 +90,79 @@ public sealed class CompositeBatchTests
         await using var fixture = await CompositeFixture.StartAsync();
         var json = new JsonObject { ["batchRequests"] = new JsonArray(CompositeFixture.Create(null, "a1", null)) }.ToJsonString();
         var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", json);
-        var runId = body["runIds"]![0]!.GetValue<long>();
-        using var client = fixture.Server.Client(fixture.Server.AcmeKey);
-        var run = await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{runId}"));
+        var (run, records) = await fixture.RunAsync(body["runId"]!.GetValue<long>(), "failed");
         Assert.Equal("Push", run["kind"]!.GetValue<string>());
         Assert.Equal(1, run["counts"]!["failed"]!.GetValue<int>());
+        Assert.Equal("Data", Assert.Single(run["errorGroups"]!.AsArray())!["type"]!.GetValue<string>());
+        var failed = Assert.Single(records)!;
+        Assert.Equal("a1", failed["before"]!["body"]!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Batch_HaltedSubrequests_AreFailedRecordsOfTheRun_WithAHint()
+    {
+        await using var fixture = await CompositeFixture.StartAsync();
+        var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(true));
+        var (run, records) = await fixture.RunAsync(body["runId"]!.GetValue<long>(), "failed");
+        Assert.Equal(2, run["counts"]!["failed"]!.GetValue<int>());
+        Assert.Equal(["NOT_FOUND", "BATCH_PROCESSING_HALTED"], records.Select(r => r!["error"]!["code"]!.GetValue<string>()));
+        Assert.Contains("haltOnError", records[1]!["error"]!["hint"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Batch_SameIdempotencyKeyTwice_IsOneRun_AndTheSameAnswer()
+    {
+        await using var fixture = await CompositeFixture.StartAsync();
+        var (_, first) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null), idempotencyKey: "call-1");
+        var (_, second) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null), idempotencyKey: "call-1");
+        Assert.Equal(first.ToJsonString(), second.ToJsonString());
+        using var client = fixture.Server.Client(fixture.Server.AcmeKey);
+        var runs = await ServerHarness.JsonAsync(await client.GetAsync("/api/v1/runs?linkId=_composite"));
+        Assert.Single(runs["items"]!.AsArray());
+        Assert.Equal(["a1|Account 1||", "a2|Account 2||"], fixture.Rows());
+
+        var (status, _) = await fixture.PostAsync("/api/v1/composite/batch", Batch(true), idempotencyKey: "call-1");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+    }
+
+    [Fact]
+    public async Task Batch_RecordOperationOnADeactivatedLink_IsRefused_AndWritesNothing()
+    {
+        await using var fixture = await CompositeFixture.StartAsync();
+        using var client = fixture.Server.Client(fixture.Server.AcmeKey);
+        using var deactivated = await client.PostAsync($"/api/v1/links/{CompositeFixture.LinkId}/deactivate",
+            new StringContent("{\"reason\": \"maintenance\"}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(deactivated.IsSuccessStatusCode);
+        var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null));
+        var results = body["results"]!.AsArray();
+        Assert.Equal([409, 404, 409], results.Select(r => r!["statusCode"]!.GetValue<int>()));
+        Assert.Equal("LINK_DEACTIVATED", results[0]!["errors"]![0]!["errorCode"]!.GetValue<string>());
+        Assert.Contains("maintenance", results[0]!["errors"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(fixture.Rows());
+    }
+
+    [Fact]
+    public async Task RetryFailures_OfACompositeRun_IsRefusedWithWhatToDo()
+    {
+        await using var fixture = await CompositeFixture.StartAsync();
+        var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null));
+        var runId = body["runId"]!.GetValue<long>();
+        using var client = fixture.Server.Client(fixture.Server.AcmeKey);
+        using var response = await client.PostAsync($"/api/v1/runs/{runId}/retry", null);
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var problem = await ServerHarness.JsonAsync(response);
+        Assert.Contains($"/api/v1/runs/{runId}/records?outcome=failed", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CompositeRuns_AreTheCallersTenantsOnly()
+    {
+        await using var fixture = await CompositeFixture.StartAsync();
+        var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null));
+        using var globex = fixture.Server.Client(fixture.Server.GlobexKey);
+        using var response = await globex.GetAsync($"/api/v1/runs/{body["runId"]!.GetValue<long>()}");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var runs = await ServerHarness.JsonAsync(await globex.GetAsync("/api/v1/runs?linkId=_composite"));
+        Assert.Empty(runs["items"]!.AsArray());
     }
 }

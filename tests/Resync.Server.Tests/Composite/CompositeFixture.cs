@@ -1,49 +1,82 @@
+using System.Data.Common;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Npgsql;
+using Resync.Testing.Postgres;
 
 namespace Resync.Server.Tests.Composite;
 
-/// <summary>A real server with an "accounts" SQLite table behind a transactional push link of tenant acme.</summary>
+/// <summary>
+/// A real server with an "accounts" table behind a push link of tenant acme: in a SQLite file (a validate step caps
+/// phone at 40 characters), or in a real PostgreSQL database (the column is varchar(40), so the target refuses).
+/// </summary>
 internal sealed class CompositeFixture : IAsyncDisposable
 {
-    private CompositeFixture(ServerHarness server, string database)
+    private readonly Func<DbConnection> _connect;
+
+    private CompositeFixture(ServerHarness server, Func<DbConnection> connect)
     {
         Server = server;
-        Database = database;
+        _connect = connect;
     }
 
     public ServerHarness Server { get; }
 
-    public string Database { get; }
-
     public const string LinkId = "accounts";
 
-    public static async Task<CompositeFixture> StartAsync(bool transactional = true)
+    public const string Sqlite = "sqlite";
+
+    public const string Postgres = "postgres";
+
+    public static TheoryData<string> Stores => [Sqlite, Postgres];
+
+    public static async Task<CompositeFixture> StartAsync(bool transactional = true, string store = Sqlite)
     {
         var server = await ServerHarness.StartAsync();
-        var database = Path.Combine(server.Folder, "accounts.db");
-        await using (var connection = new SqliteConnection($"Data Source={database};Pooling=False"))
+        string target;
+        Func<DbConnection> connect;
+        if (store == Postgres)
         {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "CREATE TABLE accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL, phone TEXT, parent_id TEXT)";
-            command.ExecuteNonQuery();
+            var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("composite");
+            connect = () => new NpgsqlConnection(connectionString);
+            target = $"""
+                  type: postgres
+                  connectionString: "{connectionString}"
+                """;
         }
+        else
+        {
+            var database = Path.Combine(server.Folder, "accounts.db");
+            connect = () => new SqliteConnection($"Data Source={database};Pooling=False");
+            target = $"""
+                  type: sqlite
+                  path: {database}
+                """;
+        }
+        await using (var connection = connect())
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL, phone VARCHAR(40), parent_id TEXT)";
+            await command.ExecuteNonQueryAsync();
+        }
+        var steps = store == Postgres ? "steps: []" : """
+            steps:
+              - validate:
+                  field: phone
+                  maxLength: 40
+            """;
         await server.PutLinkAsync(server.AcmeKey, LinkId, $"""
             name: accounts
             tenant: acme
             source:
               type: push
               keyField: id
-            steps:
-              - validate:
-                  field: phone
-                  maxLength: 40
+            {steps}
             target:
-              type: sqlite
-              path: {database}
+            {target}
               table: accounts
               key: id
               transactional: {(transactional ? "true" : "false")}
@@ -51,20 +84,32 @@ internal sealed class CompositeFixture : IAsyncDisposable
               manual: false
               push: true
             """);
-        return new CompositeFixture(server, database);
+        return new CompositeFixture(server, connect);
     }
 
-    public async Task<(HttpStatusCode Status, JsonNode Body)> PostAsync(string path, string json, string? key = null)
+    public async Task<(HttpStatusCode Status, JsonNode Body)> PostAsync(string path, string json, string? key = null, string? idempotencyKey = null)
     {
         using var client = Server.Client(key ?? Server.AcmeKey);
-        using var response = await client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        if (idempotencyKey is not null)
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        using var response = await client.SendAsync(request);
         return (response.StatusCode, await ServerHarness.JsonAsync(response));
+    }
+
+    /// <summary>A run of the acme tenant, and its records of one outcome.</summary>
+    public async Task<(JsonNode Run, JsonArray Records)> RunAsync(long runId, string outcome = "all")
+    {
+        using var client = Server.Client(Server.AcmeKey);
+        var run = await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{runId}"));
+        var records = await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{runId}/records?outcome={outcome}"));
+        return (run, records["items"]!.AsArray());
     }
 
     /// <summary>The table's rows as "id|name|phone|parent_id", sorted.</summary>
     public List<string> Rows()
     {
-        using var connection = new SqliteConnection($"Data Source={Database};Pooling=False");
+        using var connection = _connect();
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT id, name, phone, parent_id FROM accounts ORDER BY id";

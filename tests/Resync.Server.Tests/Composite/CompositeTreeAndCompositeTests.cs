@@ -61,6 +61,19 @@ public sealed class CompositeTreeAndCompositeTests
     }
 
     [Fact]
+    public async Task Composite_AllOrNone_NonTransactionalTarget_Answers400_AndStartsNoRun()
+    {
+        await using var fixture = await CompositeFixture.StartAsync(transactional: false);
+        var (status, body) = await fixture.PostAsync("/api/v1/composite", Composite(true));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("ALL_OR_NONE_NOT_SUPPORTED", body[0]!["errorCode"]!.GetValue<string>());
+        Assert.Contains("transactional: true", body[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        using var client = fixture.Server.Client(fixture.Server.AcmeKey);
+        Assert.Empty((await ServerHarness.JsonAsync(await client.GetAsync("/api/v1/runs")))["items"]!.AsArray());
+        Assert.Empty(fixture.Rows());
+    }
+
+    [Fact]
     public async Task Composite_AllOrNone_ForeignTenantsLink_EveryResultIs404()
     {
         await using var fixture = await CompositeFixture.StartAsync();
@@ -78,10 +91,11 @@ public sealed class CompositeTreeAndCompositeTests
             CompositeFixture.Create("badAccount", "acc3", null)),
     }.ToJsonString();
 
-    [Fact]
-    public async Task Composite_ParentThenChild_OneFailure_KeepsTheOthers()
+    [Theory]
+    [MemberData(nameof(CompositeFixture.Stores), MemberType = typeof(CompositeFixture))]
+    public async Task Composite_ParentThenChild_OneFailure_KeepsTheOthers(string store)
     {
-        await using var fixture = await CompositeFixture.StartAsync();
+        await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (status, body) = await fixture.PostAsync("/api/v1/composite", Composite(false));
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(body["hasErrors"]!.GetValue<bool>());
@@ -91,10 +105,11 @@ public sealed class CompositeTreeAndCompositeTests
         Assert.Equal(["acc1|Ok Account||", "acc2|Child Account||acc1"], fixture.Rows());
     }
 
-    [Fact]
-    public async Task Composite_AllOrNone_OneFailure_RollsBackEverything_AndEveryResultSaysSo()
+    [Theory]
+    [MemberData(nameof(CompositeFixture.Stores), MemberType = typeof(CompositeFixture))]
+    public async Task Composite_AllOrNone_OneFailure_RollsBackEverything_AndEveryResultSaysSo(string store)
     {
-        await using var fixture = await CompositeFixture.StartAsync();
+        await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (status, body) = await fixture.PostAsync("/api/v1/composite", Composite(true));
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(body["hasErrors"]!.GetValue<bool>());
@@ -105,10 +120,11 @@ public sealed class CompositeTreeAndCompositeTests
         Assert.Empty(fixture.Rows());
     }
 
-    [Fact]
-    public async Task Composite_AllOrNone_AllGood_WritesEverything()
+    [Theory]
+    [MemberData(nameof(CompositeFixture.Stores), MemberType = typeof(CompositeFixture))]
+    public async Task Composite_AllOrNone_AllGood_WritesEverything(string store)
     {
-        await using var fixture = await CompositeFixture.StartAsync();
+        await using var fixture = await CompositeFixture.StartAsync(store: store);
         var json = new JsonObject
         {
             ["allOrNone"] = true,
@@ -118,14 +134,17 @@ public sealed class CompositeTreeAndCompositeTests
         }.ToJsonString();
         var (_, body) = await fixture.PostAsync("/api/v1/composite", json);
         Assert.False(body["hasErrors"]!.GetValue<bool>());
-        Assert.Single(body["runIds"]!.AsArray());
+        var (run, records) = await fixture.RunAsync(body["runId"]!.GetValue<long>());
+        Assert.Equal((2, 2), (run["counts"]!["read"]!.GetValue<int>(), run["counts"]!["succeeded"]!.GetValue<int>()));
+        Assert.Equal(["newAccount", "newChild"], records.Select(r => r!["key"]!.GetValue<string>()));
         Assert.Equal(["acc1|Ok Account||", "acc2|Child Account||acc1"], fixture.Rows());
     }
 
-    [Fact]
-    public async Task Composite_DependentOfAFailedOne_FailsClearly_AndIsNotRun()
+    [Theory]
+    [MemberData(nameof(CompositeFixture.Stores), MemberType = typeof(CompositeFixture))]
+    public async Task Composite_DependentOfAFailedOne_FailsClearly_AndIsNotRun(string store)
     {
-        await using var fixture = await CompositeFixture.StartAsync();
+        await using var fixture = await CompositeFixture.StartAsync(store: store);
         var json = new JsonObject
         {
             ["compositeRequest"] = new JsonArray(
@@ -139,6 +158,11 @@ public sealed class CompositeTreeAndCompositeTests
         Assert.Equal("PROCESSING_HALTED", results[1]!["errors"]![0]!["errorCode"]!.GetValue<string>());
         Assert.Contains("badParent", results[1]!["errors"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(["acc3|Other||"], fixture.Rows());
+
+        var (run, records) = await fixture.RunAsync(body["runId"]!.GetValue<long>(), "failed");
+        Assert.Equal((3, 1, 2), (run["counts"]!["read"]!.GetValue<int>(), run["counts"]!["succeeded"]!.GetValue<int>(), run["counts"]!["failed"]!.GetValue<int>()));
+        Assert.Equal(["badParent", "child"], records.Select(r => r!["key"]!.GetValue<string>()));
+        Assert.Equal("PROCESSING_HALTED", records[1]!["error"]!["code"]!.GetValue<string>());
     }
 
     public static TheoryData<string, string, string> MalformedRequests => new()
@@ -178,10 +202,11 @@ public sealed class CompositeTreeAndCompositeTests
         Assert.Equal("'referenceId' is a required field.", body[0]!["message"]!.GetValue<string>());
     }
 
-    [Fact]
-    public async Task AllOrNone_PropertyOverRandomMixes_TargetUnchangedOnAnyFailure_ElseExactlyTheSuccessfulOnes()
+    [Theory]
+    [MemberData(nameof(CompositeFixture.Stores), MemberType = typeof(CompositeFixture))]
+    public async Task AllOrNone_PropertyOverRandomMixes_TargetUnchangedOnAnyFailure_ElseExactlyTheSuccessfulOnes(string store)
     {
-        await using var fixture = await CompositeFixture.StartAsync();
+        await using var fixture = await CompositeFixture.StartAsync(store: store);
         var random = new Random(20261122);
         var expected = new SortedSet<string>(StringComparer.Ordinal);
         for (var iteration = 0; iteration < 50; iteration++)
