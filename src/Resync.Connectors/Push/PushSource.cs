@@ -61,9 +61,9 @@ public sealed class PushSource(string keyField = "id", string? errorMessage = nu
             $"Link '{context.LinkId}' receives its records by push; it has nothing to pull.",
             "Send records to the link's push endpoint (POST /api/v1/links/{id}/push) instead of starting a run."));
 
+    /// <summary>Pushed records come once: a failed batch of a push is rebuilt from its records' snapshots instead.</summary>
     public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
-        throw new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.Unexpected,
-            $"Pushed records of link '{context.LinkId}' cannot be fetched again by cursor; they are retried from their snapshots.", null));
+        throw new NotSupportedException($"Pushed records of link '{context.LinkId}' cannot be fetched again by cursor; they are retried from their snapshots.");
 
     private Record ToRecord(JsonElement item, int index)
     {
@@ -75,8 +75,8 @@ public sealed class PushSource(string keyField = "id", string? errorMessage = nu
 
     private static string Kind(JsonElement element) => element.ValueKind.ToString().ToLowerInvariant();
 
-    /// <summary>One push's records, in pages; the cursor is the page's first index, so a page can be taken again.</summary>
-    private sealed class PushedRecords(IReadOnlyList<Record> records) : ISource
+    /// <summary>One push's records, in pages; the cursor is the page's first index, so a page can be taken again. Held: a run that stops keeps the pages it did not read.</summary>
+    private sealed class PushedRecords(IReadOnlyList<Record> records) : ISource, IHeldRecordsSource
     {
         public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
@@ -90,6 +90,16 @@ public sealed class PushSource(string keyField = "id", string? errorMessage = nu
 
         public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
             Task.FromResult(Page(int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture), context.BatchSize));
+
+        public async IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            for (var start = int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture) + context.BatchSize; start < records.Count; start += context.BatchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return Page(start, context.BatchSize);
+            }
+            await Task.CompletedTask;
+        }
 
         private SourcePage Page(int start, int size)
         {

@@ -76,6 +76,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
 
         await dispatcher.CompleteAsync();
         await dispatcher.DisposeAsync();
+        if ((run.SystemError is not null || cancellationToken.IsCancellationRequested) && link.Source is IHeldRecordsSource held)
+            (batchNumber, lastCursor) = await run.KeepUnreadAsync(held, lastCursor, context, batchNumber);
         await run.WaitUntilStoredAsync();
 
         var counts = progress.Snapshot();
@@ -139,9 +141,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                     // is not processed. Its records are incomplete and go to the remainder, so nothing more reaches a failing
                     // target and order is kept. (When the source stops, the pages it already gave are processed as usual.)
                     await started;
-                    await _unconfirmed.WaitAsync();
-                    _ = StoreResultAsync(new BatchResult(runId, work.Number, work.Cursor, BatchStatus.Interrupted, work.Records.Count, 0, 0, 0, 0, null,
-                        Unprocessed(work), clock.GetUtcNow()));
+                    await KeepUnprocessedAsync(work);
                     return;
                 }
                 var (result, systemError) = await _processor.ProcessAsync(runId, work, started, CancellationToken.None);
@@ -182,6 +182,40 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 throw;
             }
             start.SetResult(StartAsync(work));
+        }
+
+        /// <summary>
+        /// Keeps the pages of a held source (a push) that the run did not read as batches of incomplete records; returns the
+        /// last batch number and cursor (nothing is left unread after it). A page the dispatcher had not taken when reading
+        /// stopped is read again here, after the last one it took.
+        /// </summary>
+        public async Task<(int BatchNumber, string? LastCursor)> KeepUnreadAsync(IHeldRecordsSource held, string? lastCursor, SourceContext context, int batchNumber)
+        {
+            var unread = lastCursor is null ? ((ISource)held).ReadAsync(context, CancellationToken.None) : held.ReadAfterAsync(lastCursor, context, CancellationToken.None);
+            try
+            {
+                await foreach (var page in unread)
+                {
+                    var work = new BatchWork(++batchNumber, page.Cursor, page.Records);
+                    await StartAsync(work);
+                    await KeepUnprocessedAsync(work);
+                    lastCursor = page.Cursor;
+                }
+            }
+            catch (Exception exception)
+            {
+                // Records held in memory cannot fail to be read; if the store fails, the run's first system error stays the one reported.
+                SetSystemError(classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "store"));
+            }
+            return (batchNumber, lastCursor);
+        }
+
+        /// <summary>Stores a batch the run did not process as Interrupted, its records incomplete with their values.</summary>
+        private async Task KeepUnprocessedAsync(BatchWork work)
+        {
+            await _unconfirmed.WaitAsync();
+            _ = StoreResultAsync(new BatchResult(runId, work.Number, work.Cursor, BatchStatus.Interrupted, work.Records.Count, 0, 0, 0, 0, null,
+                Unprocessed(work), clock.GetUtcNow()));
         }
 
         /// <summary>The records of a batch the run never processed, with their values, unless the link keeps no snapshots.</summary>

@@ -144,6 +144,7 @@ public sealed class LinkRunner
         var schedule = Schedule(link);
         var next = error.Durability == Durability.Ephemeral ? schedule.DelayAfter(attempts + 1) : null;
         var status = next is null ? IncompleteStatus.Waiting : IncompleteStatus.Scheduled;
+        // (A held source's cursor is its last page: its unread pages are kept as incomplete records, so nothing follows it.)
         var resume = link.Source is Sdk.IResumableSource ? result.LastCursor : null;
         var note = error.Durability == Durability.Ephemeral && next is null
             ? $"Automatic attempts used up ({attempts}); waiting for a person."

@@ -11,6 +11,9 @@ public interface ISource
     /// </summary>
     IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken);
 
-    /// <summary>Fetches one page again by its cursor (Retry Failures of a failed batch).</summary>
+    /// <summary>
+    /// Fetches one page again by its cursor (Retry Failures of a failed batch). A source that cannot (its records came
+    /// once, as a push's) throws <see cref="NotSupportedException"/>: the batch is then rebuilt from its records' snapshots.
+    /// </summary>
     Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken);
 }

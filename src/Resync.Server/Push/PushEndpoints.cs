@@ -92,7 +92,7 @@ internal static class PushEndpoints
     {
         var batchSize = entry.Link.Settings.BatchSize;
         var results = new PushRecordResult[records.Count];
-        foreach (var outcome in new[] { OutcomeKind.Failed, OutcomeKind.Ignored })
+        foreach (var outcome in new[] { OutcomeKind.Failed, OutcomeKind.Ignored, OutcomeKind.Incomplete })
         {
             for (var offset = 0; ; offset += Paging.MaxLimit)
             {
@@ -102,8 +102,14 @@ internal static class PushEndpoints
                     var index = (record.BatchNumber - 1) * batchSize + record.Position;
                     if (index < 0 || index >= results.Length)
                         continue;
-                    var message = outcome == OutcomeKind.Ignored ? record.IgnoreReason : Message(source.ErrorMessage, index, record);
-                    results[index] = new PushRecordResult(index, record.Key, outcome, message, record.Error);
+                    var message = outcome switch
+                    {
+                        OutcomeKind.Ignored => record.IgnoreReason,
+                        OutcomeKind.Incomplete => $"not written yet: the run stopped before this record ({result.SystemError?.Code} {result.SystemError?.Message}); "
+                            + $"it is kept with its values in the link's incomplete run, which writes it when resumed (GET /api/v1/incomplete-runs?linkId={entry.Id})",
+                        _ => Message(source.ErrorMessage, index, record),
+                    };
+                    results[index] = new PushRecordResult(index, record.Key, outcome, message, outcome == OutcomeKind.Incomplete ? null : record.Error);
                 }
                 if (kept.Count < Paging.MaxLimit)
                     break;

@@ -49,6 +49,7 @@ public sealed class IncompleteRunTests
         var resumed = (await ended.Task.WaitAsync(TimeSpan.FromSeconds(30))).Result.ShouldNotBeNull();
 
         resumed.Status.ShouldBe(RunStatus.Succeeded);
+        (await harness.Store.GetRunAsync(outcome.Run.RunId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Succeeded);
         (await harness.RunViewAsync(resumed.RunId)).Kind.ShouldBe(RunKind.Resume);
         (await harness.Store.GetIncompleteAsync(parked.Id, CancellationToken.None))!.Status.ShouldBe(IncompleteStatus.Resolved);
         (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
@@ -79,6 +80,7 @@ public sealed class IncompleteRunTests
         var resumed = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
 
         resumed.Status.ShouldBe(RunStatus.Succeeded);
+        (await harness.Store.GetRunAsync(outcome.Run.RunId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Succeeded);
         resumed.Counts.Read.ShouldBe(21, "the edited record, then the batches after it");
         target.Written.Any(r => Equals(r["email"], "fixed23@example.com")).ShouldBeTrue();
         target.Written.Count.ShouldBe(50);
@@ -105,6 +107,7 @@ public sealed class IncompleteRunTests
         var resumed = await harness.Runner.RetryIncompleteAsync(link, id);
 
         resumed.Status.ShouldBe(RunStatus.Succeeded);
+        (await harness.Store.GetRunAsync(outcome.Run.RunId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Succeeded);
         target.Written.Single(r => TestRecords.Id(r) == 11)["email"].ShouldBe("edited@example.com");
         target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 30).Select(i => (long)i));
     }
@@ -150,7 +153,10 @@ public sealed class IncompleteRunTests
 
         var outcome = await harness.RunAsync(link);
 
-        outcome.Run.Counts.Incomplete.ShouldBeGreaterThan(0);
+        // Every pushed record is accounted for: batch 1 written, batch 2 failed with the target, the pages never read kept as incomplete.
+        outcome.Run.Counts.Read.ShouldBe(60);
+        outcome.Run.Counts.Succeeded.ShouldBe(10);
+        (outcome.Run.Counts.Failed + outcome.Run.Counts.Incomplete).ShouldBe(50);
         var unprocessed = await harness.Store.ListRecordsAsync(outcome.Run.RunId, new RecordFilter(Records.OutcomeKind.Incomplete, 0, 1000), CancellationToken.None);
         unprocessed.Count.ShouldBe((int)outcome.Run.Counts.Incomplete);
         unprocessed.ShouldAllBe(r => r.BeforeJson != null);
@@ -159,16 +165,18 @@ public sealed class IncompleteRunTests
         var resumed = await harness.Runner.RetryIncompleteAsync(link, outcome.IncompleteRunId!.Value);
 
         resumed.Status.ShouldBe(RunStatus.Succeeded);
-        // Every record that was read is written once: the batch that failed and the batches never started, from their values.
-        // (Pages the run never read at all need a source that can continue after a cursor; a push source cannot yet.)
-        var read = outcome.Run.Counts.Read;
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, (int)read).Select(i => (long)i));
+        (await harness.Store.GetRunAsync(outcome.Run.RunId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Succeeded);
+        // Every record is written once: the batch that failed, the batches never started and the pages never read, from their values.
+        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 60).Select(i => (long)i));
     }
 
-    /// <summary>Like a push: the records come once and no page can be fetched again.</summary>
-    private sealed class PushLikeSource(ListSource pages) : Sdk.ISource
+    /// <summary>Like a push: the records are held in memory; no page can be fetched again once the run is over.</summary>
+    private sealed class PushLikeSource(ListSource pages) : Sdk.IHeldRecordsSource, Sdk.ISource
     {
         public IAsyncEnumerable<Sdk.SourcePage> ReadAsync(Sdk.SourceContext context, CancellationToken cancellationToken) => pages.ReadAsync(context, cancellationToken);
+
+        public IAsyncEnumerable<Sdk.SourcePage> ReadAfterAsync(string cursor, Sdk.SourceContext context, CancellationToken cancellationToken) =>
+            pages.ReadAfterAsync(cursor, context, cancellationToken);
 
         public Task<Sdk.SourcePage> FetchPageAsync(string cursor, Sdk.SourceContext context, CancellationToken cancellationToken) =>
             throw new NotSupportedException("Pushed records cannot be fetched again.");

@@ -55,6 +55,49 @@ public sealed class PushEndpointTests
     }
 
     [Fact]
+    public async Task SyncPush_TargetDownPartway_KeepsEveryUnwrittenRecord_AndTheResumeWritesEachOnce()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        await server.PutLinkAsync(server.AcmeKey, "collect-push", """
+            name: collect-push
+            tenant: acme
+            source: { type: push, keyField: id }
+            target: { type: collect }
+            trigger: { manual: false, push: true }
+            settings: { batchSize: 10, parallelism: 1, retry: { attempts: 1 } }
+            """);
+        server.Target.ThrowOnBatch(2, ServerHarness.TargetDown());
+        using var client = server.Client(server.AcmeKey);
+
+        using var response = await client.PostAsync("/api/v1/links/collect-push/push", new StringContent(ServerHarness.Contacts(60), Encoding.UTF8, "application/json"));
+
+        var answer = await ServerHarness.JsonAsync(response);
+        answer["status"]!.GetValue<string>().ShouldBe("Failed");
+        var outcomes = answer["records"]!.AsArray().Select(r => r!["outcome"]!.GetValue<string>()).ToList();
+        outcomes.Take(10).ShouldAllBe(outcome => outcome == "Succeeded");
+        outcomes.Skip(10).Take(10).ShouldAllBe(outcome => outcome == "Failed");
+        // The pages the run never read are not lost: they wait, with their values, in the incomplete run.
+        outcomes.Skip(20).ShouldAllBe(outcome => outcome == "Incomplete");
+        answer["records"]![59]!["message"]!.GetValue<string>().ShouldContain("incomplete-runs?linkId=collect-push");
+        answer["counts"]!["read"]!.GetValue<long>().ShouldBe(60);
+        server.Target.Written.Count.ShouldBe(10);
+
+        var parked = (await ServerHarness.JsonAsync(await client.GetAsync("/api/v1/incomplete-runs?linkId=collect-push")))["items"]!.AsArray().Single()!;
+        server.Target.Fix();
+        using var retried = await client.PostAsync($"/api/v1/incomplete-runs/{parked["id"]}/retry", null);
+        retried.StatusCode.ShouldBe(HttpStatusCode.Accepted, await retried.Content.ReadAsStringAsync());
+        await ServerHarness.EventuallyAsync(() => Task.FromResult(server.Target.Written.Count >= 60), "the resume to write the rest");
+        var resumeId = (await ServerHarness.JsonAsync(retried))["runId"]!.GetValue<long>();
+        await ServerHarness.EventuallyAsync(async () =>
+            (await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{resumeId}")))["status"]!.GetValue<string>() == "Succeeded", "the resume to succeed");
+        server.Target.Written.Select(record => (string)record["id"]!).Order(StringComparer.Ordinal)
+            .ShouldBe(Enumerable.Range(0, 60).Select(i => $"c{i}").Order(StringComparer.Ordinal));
+        // The resume carried everything, so the push's run is resolved.
+        var root = await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{answer["runId"]}"));
+        root["status"]!.GetValue<string>().ShouldBe("Succeeded");
+    }
+
+    [Fact]
     public async Task AsyncPush_Answers202BeforeProcessing_StatusShowsProgressThenFinalCounts_CallbackCalledOnce()
     {
         var callbacks = new ConcurrentQueue<string>();
