@@ -14,10 +14,11 @@ public sealed class CompositeBatchTests
             CompositeFixture.Create(null, "a2", "Account 2")),
     }.ToJsonString();
 
-    [Fact]
-    public async Task Batch_BadUrlInTheMiddle_ProcessesTheOthers()
+    [Theory]
+    [MemberData(nameof(CompositeFixture.Stores), MemberType = typeof(CompositeFixture))]
+    public async Task Batch_BadUrlInTheMiddle_ProcessesTheOthers(string store)
     {
-        await using var fixture = await CompositeFixture.StartAsync();
+        await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (status, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null));
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(body["hasErrors"]!.GetValue<bool>());
@@ -43,10 +44,11 @@ public sealed class CompositeBatchTests
             "the run's end in the log");
     }
 
-    [Fact]
-    public async Task Batch_HaltOnError_AnswersLaterOnes412AndDoesNotRunThem()
+    [Theory]
+    [MemberData(nameof(CompositeFixture.Stores), MemberType = typeof(CompositeFixture))]
+    public async Task Batch_HaltOnError_AnswersLaterOnes412AndDoesNotRunThem(string store)
     {
-        await using var fixture = await CompositeFixture.StartAsync();
+        await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (status, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(true));
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(body["hasErrors"]!.GetValue<bool>());

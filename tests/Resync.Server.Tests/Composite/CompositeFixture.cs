@@ -10,7 +10,7 @@ namespace Resync.Server.Tests.Composite;
 
 /// <summary>
 /// A real server with an "accounts" table behind a push link of tenant acme: in a SQLite file (a validate step caps
-/// phone at 40 characters), or in a real PostgreSQL database (the column is varchar(40), so the target refuses).
+/// phone at 40 characters), or in a real PostgreSQL database (the column is varchar(40), so the target refuses; parent_id is a foreign key, so parents must be written first).
 /// </summary>
 internal sealed class CompositeFixture : IAsyncDisposable
 {
@@ -59,7 +59,7 @@ internal sealed class CompositeFixture : IAsyncDisposable
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
-            command.CommandText = "CREATE TABLE accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL, phone VARCHAR(40), parent_id TEXT)";
+            command.CommandText = "CREATE TABLE accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL, phone VARCHAR(40), parent_id TEXT REFERENCES accounts(id))";
             await command.ExecuteNonQueryAsync();
         }
         var steps = store == Postgres ? "steps: []" : """

@@ -16,10 +16,11 @@ public sealed class CompositeTreeAndCompositeTests
         ]}
         """;
 
-    [Fact]
-    public async Task Tree_OnePhoneTooLong_WritesNothing_AndNamesTheField()
+    [Theory]
+    [MemberData(nameof(CompositeFixture.Stores), MemberType = typeof(CompositeFixture))]
+    public async Task Tree_OnePhoneTooLong_WritesNothing_AndNamesTheField(string store)
     {
-        await using var fixture = await CompositeFixture.StartAsync();
+        await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (status, body) = await fixture.PostAsync($"/api/v1/composite/tree/{CompositeFixture.LinkId}", Tree(LongPhone));
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(body["hasErrors"]!.GetValue<bool>());
@@ -31,10 +32,11 @@ public sealed class CompositeTreeAndCompositeTests
         Assert.Empty(fixture.Rows());
     }
 
-    [Fact]
-    public async Task Tree_AllGood_WritesParentsAndChildren_WithTheirIds()
+    [Theory]
+    [MemberData(nameof(CompositeFixture.Stores), MemberType = typeof(CompositeFixture))]
+    public async Task Tree_AllGood_WritesParentsAndChildren_WithTheirIds(string store)
     {
-        await using var fixture = await CompositeFixture.StartAsync();
+        await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (_, body) = await fixture.PostAsync($"/api/v1/composite/tree/{CompositeFixture.LinkId}", Tree("555-0100"));
         Assert.False(body["hasErrors"]!.GetValue<bool>());
         Assert.Equal(["ref1:p1", "ref2:c1", "ref3:p2"], body["results"]!.AsArray().Select(r => $"{r!["referenceId"]}:{r["body"]!["id"]}"));
