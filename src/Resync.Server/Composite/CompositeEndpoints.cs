@@ -121,7 +121,7 @@ internal static partial class CompositeEndpoints
         if (errors.Count > 0)
             return Malformed(errors);
         var context = new Context(http, services);
-        if (allOrNone && context.Links.Find(RecordOperationLink(subrequests[0].Method, subrequests[0].Url)!) is { } entry && http.Caller().Sees(entry.Tenant)
+        if (allOrNone && context.Links.Find(RecordOperationOf(subrequests[0].Method, subrequests[0].Url)!.LinkId) is { } entry && http.Caller().Sees(entry.Tenant)
             && !TransactionalTargets.IsTransactional(entry.Document))
             return Malformed([NotTransactional(entry.Id)]);
         return await context.Idempotency.RunAsync(http, body, () => RunAsync(context, subrequests,
@@ -151,15 +151,15 @@ internal static partial class CompositeEndpoints
     /// <summary>allOrNone is one transaction: every subrequest a record operation on one link (its target is checked once the link is found).</summary>
     private static void CheckAllOrNone(IReadOnlyList<CompositeSubrequest> subrequests, List<CompositeError> errors)
     {
-        var linkIds = subrequests.Select(subrequest => RecordOperationLink(subrequest.Method, subrequest.Url)).ToList();
+        var linkIds = subrequests.Select(subrequest => RecordOperationOf(subrequest.Method, subrequest.Url)?.LinkId).ToList();
         if (linkIds.Any(id => id is null) || linkIds.Distinct(StringComparer.Ordinal).Count() != 1)
             errors.Add(new CompositeError(CompositeCodes.AllOrNoneUnsupported,
-                "allOrNone is done in one transaction: every subrequest must be a record operation (POST /api/v1/links/{linkId}/records) on one link.", []));
+                "allOrNone is done in one transaction: every subrequest must be a record operation (POST /api/v1/links/{linkId}/records, or PATCH or PUT …/records/{key}) on one link.", []));
     }
 
     private static async Task<IReadOnlyList<CompositeResult>> AllOrNoneAsync(Context context, IReadOnlyList<CompositeSubrequest> subrequests)
     {
-        var (entry, source, refused) = await FindPushLinkAsync(context, RecordOperationLink(subrequests[0].Method, subrequests[0].Url)!);
+        var (entry, source, refused) = await FindPushLinkAsync(context, RecordOperationOf(subrequests[0].Method, subrequests[0].Url)!.LinkId);
         if (refused is not null)
             return [.. subrequests.Select(subrequest => refused with { ReferenceId = subrequest.ReferenceId })];
 
@@ -169,13 +169,15 @@ internal static partial class CompositeEndpoints
         var early = new CompositeResult?[subrequests.Count];
         foreach (var subrequest in subrequests)
         {
-            if (!TryResolve(subrequest, id => planned[id], out _, out var body, out var problem))
-                early[subrequest.Index] = Failure(subrequest.ReferenceId, 400, CompositeCodes.InvalidReference, problem!);
-            else if (body is not JsonObject fields)
-                early[subrequest.Index] = Failure(subrequest.ReferenceId, 400, CompositeCodes.JsonParserError, "A record operation's body is one record (a JSON object).");
-            else
+            if (!TryResolve(subrequest, id => planned[id], out var url, out var body, out var problem))
             {
-                var record = ToRecord(fields, source!.KeyField);
+                early[subrequest.Index] = Failure(subrequest.ReferenceId, 400, CompositeCodes.InvalidReference, problem!);
+                continue;
+            }
+            var (record, refusal) = ToRecord(subrequest, body, source!.KeyField, RecordOperationOf(subrequest.Method, url!)?.Key);
+            early[subrequest.Index] = refusal;
+            if (record is not null)
+            {
                 planned[subrequest.ReferenceId!] = new JsonObject { ["id"] = record.Key };
                 records.Add(record);
             }
@@ -186,7 +188,7 @@ internal static partial class CompositeEndpoints
         var outcomes = await WriteAsync(context, entry!, records, allOrNone: true);
         var allWritten = outcomes.All(outcome => outcome.Succeeded);
         return [.. subrequests.Select((subrequest, i) => allWritten
-            ? Created(subrequest.ReferenceId, records[i])
+            ? Written(subrequest, records[i])
             : outcomes[i].Succeeded || outcomes[i].RolledBack
                 ? Failure(subrequest.ReferenceId, 400, CompositeCodes.ProcessingHalted, RolledBackMessage)
                 : Refused(subrequest.ReferenceId, outcomes[i]))];
@@ -304,17 +306,20 @@ internal static partial class CompositeEndpoints
 
     private static async Task<CompositeResult> ExecuteAsync(Context context, CompositeSubrequest subrequest, string url, JsonNode? body)
     {
-        if (RecordOperationLink(subrequest.Method, url) is { } linkId)
+        if (RecordOperationOf(subrequest.Method, url) is { } operation)
         {
-            var (entry, source, refused) = await FindPushLinkAsync(context, linkId);
+            var (entry, source, refused) = await FindPushLinkAsync(context, operation.LinkId);
             if (refused is not null)
                 return refused with { ReferenceId = subrequest.ReferenceId };
-            if (body is not JsonObject fields)
-                return Failure(subrequest.ReferenceId, 400, CompositeCodes.JsonParserError, "A record operation's body is one record (a JSON object).");
-            var record = ToRecord(fields, source!.KeyField);
-            var outcome = (await WriteAsync(context, entry!, [record], allOrNone: false))[0];
-            return outcome.Succeeded ? Created(subrequest.ReferenceId, record) : Refused(subrequest.ReferenceId, outcome);
+            var (record, refusal) = ToRecord(subrequest, body, source!.KeyField, operation.Key);
+            if (refusal is not null)
+                return refusal;
+            var outcome = (await WriteAsync(context, entry!, [record!], allOrNone: false))[0];
+            return outcome.Succeeded ? Written(subrequest, record!) : Refused(subrequest.ReferenceId, outcome);
         }
+        if (RecordsUrl().IsMatch(url))
+            return Failure(subrequest.ReferenceId, 405, CompositeCodes.MethodNotAllowed,
+                $"{subrequest.Method} {url}: a link's records take POST /api/v1/links/{{linkId}}/records (create) or PATCH or PUT /api/v1/links/{{linkId}}/records/{{key}} (write the record of that key).");
         if (!url.StartsWith("/api/v1/", StringComparison.Ordinal) || url.StartsWith("/api/v1/composite", StringComparison.OrdinalIgnoreCase) || url.Contains("..", StringComparison.Ordinal))
             return Failure(subrequest.ReferenceId, 404, CompositeCodes.NotFound, $"'{url}' is not a valid URL: subrequests call /api/v1/… resources (not the composite API itself).");
         try
@@ -383,12 +388,33 @@ internal static partial class CompositeEndpoints
     private static CompositeError NotTransactional(string linkId) => new(CompositeCodes.AllOrNoneUnsupported,
         $"All-or-none needs a transactional target: link '{linkId}' must write to a sqlite or postgres target with 'transactional: true'.", []);
 
-    private static string? RecordOperationLink(string method, string url) =>
-        method == "POST" && RecordsUrl().Match(url) is { Success: true } match ? Uri.UnescapeDataString(match.Groups[1].Value) : null;
+    /// <summary>A record operation on a link: create (<c>POST …/records</c>), or write the record of a key (<c>PATCH</c>/<c>PUT …/records/{key}</c>).</summary>
+    private sealed record RecordOperation(string LinkId, string? Key);
 
-    private static Record ToRecord(JsonObject fields, string keyField)
+    private static RecordOperation? RecordOperationOf(string method, string url)
     {
-        if (fields[keyField] is null)
+        var match = RecordsUrl().Match(url);
+        if (!match.Success || (method == "POST") == match.Groups[2].Success || method is not ("POST" or "PATCH" or "PUT"))
+            return null;
+        return new RecordOperation(Uri.UnescapeDataString(match.Groups[1].Value), match.Groups[2].Success ? Uri.UnescapeDataString(match.Groups[2].Value) : null);
+    }
+
+    /// <summary>The record a record operation writes: its body, keyed by the URL's key, or by its key field, or by a new id.</summary>
+    private static (Record? Record, CompositeResult? Refused) ToRecord(CompositeSubrequest subrequest, JsonNode? body, string keyField, string? key)
+    {
+        if (body is not JsonObject fields)
+            return (null, Failure(subrequest.ReferenceId, 400, CompositeCodes.JsonParserError, "A record operation's body is one record (a JSON object)."));
+        if (key is not null && fields[keyField] is JsonValue given && given.ToString() != key)
+            return (null, Failure(subrequest.ReferenceId, 400, CompositeCodes.JsonParserError,
+                $"The body's '{keyField}' ('{given}') is not the key in the URL ('{key}'): leave it out or make them equal."));
+        return (ToRecord(fields, keyField, key), null);
+    }
+
+    private static Record ToRecord(JsonObject fields, string keyField, string? urlKey = null)
+    {
+        if (urlKey is not null)
+            fields[keyField] = urlKey;
+        else if (fields[keyField] is null)
             fields[keyField] = Guid.NewGuid().ToString("N");
         using var document = JsonDocument.Parse(fields.ToJsonString());
         var values = RecordJson.ToFields(document.RootElement);
@@ -558,13 +584,17 @@ internal static partial class CompositeEndpoints
 
     private static CompositeResult Created(string? referenceId, Record record) => new(referenceId, true, 201, new JsonObject { ["id"] = record.Key }, []);
 
+    /// <summary>A written record operation: 201 for a create, 200 for a write by key.</summary>
+    private static CompositeResult Written(CompositeSubrequest subrequest, Record record) =>
+        subrequest.Method == "POST" ? Created(subrequest.ReferenceId, record) : Created(subrequest.ReferenceId, record) with { StatusCode = 200 };
+
     private static CompositeResult Refused(string? referenceId, CompositeRecordOutcome outcome) => new(referenceId, false, 400, null, [outcome.Error!], outcome.Cause);
 
     /// <summary>A processed call: 200 with one result per subrequest, as JSON that an Idempotency-Key can replay.</summary>
     private static JsonAnswer Answer(Context context, long runId, IReadOnlyList<CompositeResult> results) =>
         new(StatusCodes.Status200OK, JsonSerializer.Serialize(new CompositeAnswer(results.Any(result => !result.Success), runId, results), context.Json));
 
-    [GeneratedRegex(@"^/api/v1/links/([^/?#]+)/records/?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^/api/v1/links/([^/?#]+)/records(?:/([^/?#]+))?/?$", RegexOptions.CultureInvariant)]
     private static partial Regex RecordsUrl();
 
     [GeneratedRegex(@"@\{([A-Za-z0-9_]+)\.([A-Za-z0-9_.]+)\}", RegexOptions.CultureInvariant)]

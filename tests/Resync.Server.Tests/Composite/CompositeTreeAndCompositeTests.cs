@@ -167,6 +167,49 @@ public sealed class CompositeTreeAndCompositeTests
         Assert.Equal("PROCESSING_HALTED", records[1]!["error"]!["code"]!.GetValue<string>());
     }
 
+    [Theory]
+    [MemberData(nameof(CompositeFixture.Stores), MemberType = typeof(CompositeFixture))]
+    public async Task Composite_CreateThenPatchTheNewRecordByReference_WritesTheRecordOfThatKey(string store)
+    {
+        await using var fixture = await CompositeFixture.StartAsync(store: store);
+        var patch = new JsonObject
+        {
+            ["method"] = "PATCH",
+            ["url"] = $"/api/v1/links/{CompositeFixture.LinkId}/records/@{{newAccount.id}}",
+            ["referenceId"] = "renamed",
+            ["body"] = new JsonObject { ["name"] = "New Name", ["phone"] = "555-0101" },
+        };
+        var json = new JsonObject { ["compositeRequest"] = new JsonArray(CompositeFixture.Create("newAccount", "acc1", "Old Name", "555-0100"), patch) }.ToJsonString();
+
+        var (_, body) = await fixture.PostAsync("/api/v1/composite", json);
+
+        Assert.False(body["hasErrors"]!.GetValue<bool>());
+        var results = body["results"]!.AsArray();
+        Assert.Equal([201, 200], results.Select(r => r!["statusCode"]!.GetValue<int>()));
+        Assert.Equal("acc1", results[1]!["body"]!["id"]!.GetValue<string>());
+        Assert.Equal(["acc1|New Name|555-0101|"], fixture.Rows());
+    }
+
+    [Fact]
+    public async Task Composite_RecordOperationWithAKeyMismatchOrNoKey_FailsClearly_AndWritesNothing()
+    {
+        await using var fixture = await CompositeFixture.StartAsync();
+        var json = new JsonObject
+        {
+            ["compositeRequest"] = new JsonArray(
+                new JsonObject { ["method"] = "PATCH", ["url"] = "/api/v1/links/accounts/records/acc1", ["referenceId"] = "mismatch", ["body"] = new JsonObject { ["id"] = "acc2", ["name"] = "n" } },
+                new JsonObject { ["method"] = "PATCH", ["url"] = "/api/v1/links/accounts/records", ["referenceId"] = "noKey", ["body"] = new JsonObject { ["name"] = "n" } }),
+        }.ToJsonString();
+
+        var (_, body) = await fixture.PostAsync("/api/v1/composite", json);
+
+        var results = body["results"]!.AsArray();
+        Assert.Equal([400, 405], results.Select(r => r!["statusCode"]!.GetValue<int>()));
+        Assert.Contains("'acc1'", results[0]!["errors"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("METHOD_NOT_ALLOWED", results[1]!["errors"]![0]!["errorCode"]!.GetValue<string>());
+        Assert.Empty(fixture.Rows());
+    }
+
     public static TheoryData<string, string, string> MalformedRequests => new()
     {
         { "/api/v1/composite", "{\"compositeRequest\": [", "JSON_PARSER_ERROR" },
