@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Resync.Server.Tests;
 
-/// <summary>The server's log lines (warning and above), kept in memory so that tests can read what an operator's log would show.</summary>
+/// <summary>The server's log lines (information and above), kept in memory so that tests can read what an operator's log would show.</summary>
 public sealed class CollectedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message)> _lines = new();
@@ -20,7 +20,7 @@ public sealed class CollectedLogs : ILoggerProvider
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

@@ -41,7 +41,7 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public string Url { get; private set; } = "";
 
-    /// <summary>What the server logged at warning and above.</summary>
+    /// <summary>What the server logged at information and above.</summary>
     public CollectedLogs Logs { get; private init; } = new();
 
     public string OperatorKey { get; private set; } = "";

@@ -119,16 +119,6 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
         }
     }
 
-    /// <summary>Every run's end is in the log, a warning when records or the run failed, so that log-based monitoring sees it.</summary>
-    private void LogEnded(Link link, RunResult result)
-    {
-        var counts = result.Counts;
-        var level = result.Status == RunStatus.Succeeded ? LogLevel.Information : LogLevel.Warning;
-        logger.Log(level, "Run {RunId} of link {LinkId} (tenant {Tenant}) ended {Status}: {Read} read, {Succeeded} succeeded, {Failed} failed, {Ignored} ignored{SystemError}",
-            result.RunId, link.Id, link.Tenant, result.Status, counts.Read, counts.Succeeded, counts.Failed, counts.Ignored,
-            result.SystemError is { } error ? $"; {error.Code} {error.Message}" : "");
-    }
-
     private static RunWork Fresh(Link link, RunRequest request) =>
         async (runner, progress, token) => (await runner.RunAsync(link, request, progress, token)).Run;
 
@@ -162,7 +152,7 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
             if (task.IsFaulted)
                 logger.LogError(task.Exception, "Run {RunId} of link {LinkId} failed in the runner", runId, link.Id);
             else if (task.IsCompletedSuccessfully)
-                LogEnded(link, task.Result);
+                RunEndLog.Write(logger, link.Id, link.Tenant, "api", task.Result);
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return active;
     }

@@ -2,6 +2,7 @@ using Resync.Core.Recovery;
 using Resync.Core.Scheduling;
 using Resync.Core.Storage;
 using Resync.Server.Links;
+using Resync.Server.Runs;
 
 namespace Resync.Server.Scheduling;
 
@@ -16,11 +17,13 @@ public sealed class SchedulerService : BackgroundService
 {
     private readonly LinkScheduler _scheduler;
     private readonly ILogger<SchedulerService> _logger;
+    private readonly LinkRegistry _links;
 
     public SchedulerService(LinkRegistry links, IRunStore store, IRunQueries queries, IRecoveryStore recovery, LinkRunGate gate, TimeProvider clock,
         ILogger<SchedulerService> logger, IAlertSink? alerts = null)
     {
         _logger = logger;
+        _links = links;
         _scheduler = new LinkScheduler(links, new LinkRunner(store, queries, recovery, clock, alerts), recovery, clock, gate);
         _scheduler.RunEnded += Ended;
         links.LinksChanged += Wake;
@@ -37,6 +40,6 @@ public sealed class SchedulerService : BackgroundService
         if (run.Failure is { } failure)
             _logger.LogError(failure, "Link {LinkId}: the run for {Trigger} could not run", run.LinkId, run.Trigger);
         else
-            _logger.LogInformation("Link {LinkId}: run {RunId} for {Trigger} ended {Status}", run.LinkId, run.Result!.RunId, run.Trigger, run.Result.Status);
+            RunEndLog.Write(_logger, run.LinkId, _links.Find(run.LinkId)?.Tenant, run.Trigger, run.Result!);
     }
 }

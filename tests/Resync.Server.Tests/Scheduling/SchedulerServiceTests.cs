@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Resync.Testing;
 
 namespace Resync.Server.Tests.Scheduling;
@@ -43,6 +44,9 @@ public sealed class SchedulerServiceTests
 
         gate.SetResult();
         await ServerHarness.EventuallyAsync(async () => (await RunsAsync(client))[0]!["status"]!.GetValue<string>() == "Succeeded", "the first run's end");
+        await ServerHarness.EventuallyAsync(() => Task.FromResult(server.Logs.Lines.Any(line => line.Level == LogLevel.Information
+            && line.Message.StartsWith($"Run {first["id"]} of link every-minute (tenant ", StringComparison.Ordinal) && line.Message.Contains("ended Succeeded", StringComparison.Ordinal))),
+            "the scheduled run's end in the log");
         await ServerHarness.EventuallyAsync(async () =>
         {
             using var link = await client.GetAsync("/api/v1/links/every-minute");
