@@ -5,6 +5,8 @@ using Resync.Connectors.Http;
 using Resync.Core.Scheduling;
 using Resync.Core.Storage;
 using Resync.LinkFiles;
+using Resync.Core.Recovery;
+using Resync.Server.Alerts;
 using Resync.Server.Api;
 using Resync.Server.Auth;
 using Resync.Server.Keys;
@@ -64,6 +66,12 @@ public static class ResyncServer
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<IdempotencyGate>();
         builder.Services.AddSingleton<LinkRegistry>();
+        // Alert delivery starts first and stops last: alerts raised by runs ending at shutdown are still stored.
+        builder.Services.AddSingleton<AlertSecrets>();
+        builder.Services.AddSingleton<AlertDeliveryService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AlertDeliveryService>());
+        builder.Services.AddSingleton<AlertOutbox>();
+        builder.Services.AddSingleton<IAlertSink>(services => services.GetRequiredService<AlertOutbox>());
         // Hosted services stop in reverse order: the scheduler first, the runs in flight last.
         builder.Services.AddSingleton<RunLauncher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RunLauncher>());
@@ -83,7 +91,7 @@ public static class ResyncServer
         app.MapGet("/health", (TimeProvider time) => TypedResults.Ok(new { status = "Healthy", time = time.GetUtcNow() })).WithTags("Health");
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter(ApiKeyAuthentication.FilterAsync).ProducesProblem(401).ProducesProblem(404);
-        api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys();
+        api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys().MapAlerts();
         Composite.CompositeEndpoints.MapComposite(api);
         return app;
     }

@@ -40,4 +40,14 @@ public sealed class ServerOptions
 
     /// <summary>How long shutdown waits for runs in flight to finish their current batches. The default is 30 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The delays between attempts to deliver an alert to a webhook that failed (non-2xx or no answer); after the last the
+    /// delivery is given up as Failed. The default is 10 s, 1 min, 5 min, 30 min, 2 h, 6 h (seven attempts in all).
+    /// </summary>
+    public IReadOnlyList<TimeSpan> AlertRetryDelays { get; set; } =
+        [TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(6)];
+
+    /// <summary>How long one alert delivery waits for the webhook's answer. The default is 10 seconds.</summary>
+    public TimeSpan AlertTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -57,5 +57,46 @@ internal static class SqliteServerMigrations
                 updated_at TEXT NOT NULL
             );
             """),
+        (102, """
+            CREATE TABLE alert_routes (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                tenant TEXT,
+                name TEXT NOT NULL,
+                url TEXT NOT NULL,
+                link_id TEXT,
+                kinds TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                last_delivery_id INTEGER,
+                last_attempt INTEGER
+            );
+            CREATE TABLE alert_deliveries (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                route_id INTEGER NOT NULL,
+                message_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                tenant TEXT,
+                link_id TEXT,
+                run_id INTEGER,
+                payload TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                next_attempt_at TEXT,
+                delivered_at TEXT
+            );
+            CREATE INDEX alert_deliveries_due ON alert_deliveries(next_attempt_at) WHERE status = 'Pending';
+            CREATE INDEX alert_deliveries_by_route ON alert_deliveries(route_id, id);
+            CREATE TABLE alert_delivery_attempts (
+                delivery_id INTEGER NOT NULL,
+                number INTEGER NOT NULL,
+                at TEXT NOT NULL,
+                succeeded INTEGER NOT NULL,
+                status_code INTEGER,
+                error TEXT,
+                hint TEXT,
+                PRIMARY KEY (delivery_id, number)
+            ) WITHOUT ROWID;
+            """),
     ];
 }

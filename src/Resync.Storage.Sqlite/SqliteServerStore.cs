@@ -9,7 +9,7 @@ namespace Resync.Storage.Sqlite;
 /// SQLite file. Writes share the run store's group-committing writer, so a push payload and the batches of
 /// running links share one fsync; reads open their own connections.
 /// </summary>
-public sealed class SqliteServerStore(SqliteRunStore runs, TimeProvider? clock = null) : IServerStore
+public sealed partial class SqliteServerStore(SqliteRunStore runs, TimeProvider? clock = null) : IServerStore
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = runs.FilePath, Pooling = true, DefaultTimeout = 30 }.ToString();

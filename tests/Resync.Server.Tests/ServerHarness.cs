@@ -26,6 +26,7 @@ internal sealed class ServerHarness : IAsyncDisposable
     private readonly TempDirectory _folder;
     private readonly WebApplication _app;
     private bool _stopped;
+    private bool _handedOver;
 
     private ServerHarness(TempDirectory folder, WebApplication app, ServerOptions options, CollectingTarget target)
     {
@@ -68,6 +69,21 @@ internal sealed class ServerHarness : IAsyncDisposable
             ProgressInterval = TimeSpan.FromMilliseconds(50),
         };
         configure?.Invoke(options);
+        return await StartOnAsync(folder, options, clock);
+    }
+
+    /// <summary>Stops this server and starts a new one on the same state file, key ring and options (the process restarted).</summary>
+    public async Task<ServerHarness> RestartAsync(TimeProvider? clock = null)
+    {
+        await StopAsync();
+        await _app.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        _handedOver = true;
+        return await StartOnAsync(_folder, Options, clock);
+    }
+
+    private static async Task<ServerHarness> StartOnAsync(TempDirectory folder, ServerOptions options, TimeProvider? clock)
+    {
         var target = new CollectingTarget();
         var catalog = BuiltInConnectors.CreateCatalog(new OutboundNetworkPolicy { AllowLoopback = options.AllowLoopback, AllowPrivateNetworks = options.AllowPrivateNetworks })
             .AddTarget("collect", "The test's collecting target.", new ConfigSchema(), (_, _) => target);
@@ -169,6 +185,8 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_handedOver)
+            return; // the restarted server owns the folder now
         await StopAsync();
         await _app.DisposeAsync();
         SqliteConnection.ClearAllPools();

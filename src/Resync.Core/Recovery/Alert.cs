@@ -10,4 +10,6 @@ namespace Resync.Core.Recovery;
 /// <param name="Message">What happened, in words.</param>
 /// <param name="Error">The error behind it, if any.</param>
 /// <param name="At">When.</param>
-public sealed record Alert(string Kind, string LinkId, string Tenant, long? RunId, string Message, ResyncError? Error, DateTimeOffset At);
+/// <param name="RequestId">The external request id (X-Request-Id) of the call that started the run, if any.</param>
+public sealed record Alert(string Kind, string LinkId, string Tenant, long? RunId, string Message, ResyncError? Error, DateTimeOffset At,
+    string? RequestId = null);

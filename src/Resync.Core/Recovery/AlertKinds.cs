@@ -6,4 +6,10 @@ public static class AlertKinds
     public const string LinkDeactivated = "link-deactivated";
     public const string WaitingForAPerson = "incomplete-waiting";
     public const string RunFailed = "run-failed";
+
+    /// <summary>Sent on request to check that an alert destination works.</summary>
+    public const string Test = "test";
+
+    /// <summary>Every kind, for filters.</summary>
+    public static IReadOnlyList<string> All { get; } = [LinkDeactivated, WaitingForAPerson, RunFailed, Test];
 }

@@ -42,9 +42,9 @@ public sealed class LinkRunner
         if (result.Status != RunStatus.Succeeded && result.HighestWatermark is { } reached && request.IsRoot)
             await _recovery.SetPendingWatermarkAsync(result.RunId, reached, CancellationToken.None);
 
-        var incomplete = await ParkIfStoppedPartwayAsync(link, result, attempts: 0);
+        var incomplete = await ParkIfStoppedPartwayAsync(link, result, attempts: 0, request.RequestId);
         var replays = await ReplayAsync(link, result, cancellationToken);
-        var health = await UpdateHealthAsync(link, result, parked: incomplete is not null);
+        var health = await UpdateHealthAsync(link, result, parked: incomplete is not null, request.RequestId);
         return new LinkRunOutcome(result, replays, incomplete, health);
     }
 
@@ -76,7 +76,7 @@ public sealed class LinkRunner
 
         // The remainder now lives in the resume run: this incomplete run is done; what the resume could not finish is its own.
         await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Resolved, incomplete.Attempts + 1, null, result.RunId, null, CancellationToken.None);
-        await ParkIfStoppedPartwayAsync(link, result, incomplete.Attempts + 1);
+        await ParkIfStoppedPartwayAsync(link, result, incomplete.Attempts + 1, requestId: null);
         return result;
     }
 
@@ -136,7 +136,7 @@ public sealed class LinkRunner
         return replays;
     }
 
-    private async Task<long?> ParkIfStoppedPartwayAsync(Link link, RunResult result, int attempts)
+    private async Task<long?> ParkIfStoppedPartwayAsync(Link link, RunResult result, int attempts, string? requestId)
     {
         if (!result.StoppedPartway || !link.Settings.StoreIncompleteRuns || result.SystemError is not { } error)
             return null;
@@ -155,12 +155,12 @@ public sealed class LinkRunner
         {
             await RaiseAsync(new Alert(AlertKinds.WaitingForAPerson, link.Id, link.Tenant, result.RunId,
                 $"Run {result.RunId} of link '{link.Id}' stopped partway ({error.Code}: {error.Message}); its remainder is incomplete run {id}, waiting for a person. {error.Hint}",
-                error, now));
+                error, now, requestId));
         }
         return id;
     }
 
-    private async Task<LinkHealth> UpdateHealthAsync(Link link, RunResult result, bool parked)
+    private async Task<LinkHealth> UpdateHealthAsync(Link link, RunResult result, bool parked, string? requestId)
     {
         var current = (await _recovery.GetLinkAsync(link.Id, CancellationToken.None))?.Health ?? LinkHealth.Healthy;
         var now = _clock.GetUtcNow();
@@ -171,7 +171,7 @@ public sealed class LinkRunner
         {
             if (kind == AlertKinds.LinkDeactivated)
                 await _recovery.AddRunEventAsync(new RunEvent(result.RunId, now, RunEventKinds.LinkDeactivated, decision.AlertMessage!), CancellationToken.None);
-            await RaiseAsync(new Alert(kind, link.Id, link.Tenant, result.RunId, decision.AlertMessage!, result.SystemError, now));
+            await RaiseAsync(new Alert(kind, link.Id, link.Tenant, result.RunId, decision.AlertMessage!, result.SystemError, now, requestId));
         }
         return decision.Health;
     }

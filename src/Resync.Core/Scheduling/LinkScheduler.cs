@@ -21,7 +21,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
 
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (ISchedule Schedule, DateTimeOffset Next)> _ticks = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly WakeableWait _wake = new();
 
     /// <summary>When the scheduler last looked (or started): a link's first tick is the first one after it, so none is missed.</summary>
     private DateTimeOffset? _lastLook;
@@ -38,19 +38,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
             while (!cancellationToken.IsCancellationRequested)
             {
                 var next = await StartDueRunsAsync(cancellationToken);
-                var wait = next is { } due ? due - clock.GetUtcNow() : Timeout.InfiniteTimeSpan;
-                if (wait != Timeout.InfiniteTimeSpan && wait <= TimeSpan.Zero)
-                    continue;
-                using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var sleeping = wait == Timeout.InfiniteTimeSpan ? Task.Delay(Timeout.Infinite, delay.Token) : Task.Delay(wait, clock, delay.Token);
-                // Both waits end with this pass: a wake-up wait left pending would swallow the next wake-up.
-                var woken = _wake.WaitAsync(delay.Token);
-                // The clock may have moved past the due time between reading it and setting the timer (which then counts
-                // from the new time and would fire late): look again at once instead of waiting.
-                if (next is not { } at || clock.GetUtcNow() < at)
-                    await Task.WhenAny(sleeping, woken);
-                await delay.CancelAsync();
-                await Task.WhenAll(sleeping, woken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                await _wake.WaitAsync(next, clock, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -60,7 +48,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
     }
 
     /// <summary>Makes the scheduler look again now (e.g. the set of links changed).</summary>
-    public void Wake() => _wake.Release();
+    public void Wake() => _wake.Wake();
 
     /// <summary>Starts every run that is due; returns when the next one will be.</summary>
     internal async Task<DateTimeOffset?> StartDueRunsAsync(CancellationToken cancellationToken)
@@ -158,7 +146,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
             _running.TryRemove(link.Id, out _);
             _gate.Exit(link.Id);
             done.SetResult();
-            _wake.Release();
+            _wake.Wake();
             RunEnded?.Invoke(ended);
         }, CancellationToken.None);
     }

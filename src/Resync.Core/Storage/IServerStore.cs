@@ -2,7 +2,7 @@ namespace Resync.Core.Storage;
 
 /// <summary>
 /// The server's own state beside the runs: links created through the API, API keys (hashed), idempotency
-/// records and asynchronous push payloads. In embedded mode it lives in the same SQLite file as the runs.
+/// records, asynchronous push payloads, and alert routes with their outbox. In embedded mode it lives in the same SQLite file as the runs.
 /// </summary>
 public interface IServerStore
 {
@@ -53,4 +53,37 @@ public interface IServerStore
     Task<bool> DeleteReplayOverrideAsync(string linkId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ReplayOverride>> ListReplayOverridesAsync(CancellationToken cancellationToken);
+
+    Task<long> AddAlertRouteAsync(AlertRouteRecord route, CancellationToken cancellationToken);
+
+    /// <summary>Changes a route's name, URL, link, kinds and tenant (not its secret or health); false when there is no such route.</summary>
+    Task<bool> UpdateAlertRouteAsync(AlertRouteRecord route, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a route with its deliveries; false when there is no such route.</summary>
+    Task<bool> DeleteAlertRouteAsync(long routeId, CancellationToken cancellationToken);
+
+    Task<AlertRouteRecord?> GetAlertRouteAsync(long routeId, CancellationToken cancellationToken);
+
+    /// <summary>Every route of every tenant, oldest first.</summary>
+    Task<IReadOnlyList<AlertRouteRecord>> ListAlertRoutesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stores alert deliveries (the outbox) in one transaction; returns their ids in order.</summary>
+    Task<IReadOnlyList<long>> AddAlertDeliveriesAsync(IReadOnlyList<AlertDeliveryRecord> deliveries, CancellationToken cancellationToken);
+
+    /// <summary>Pending deliveries due at <paramref name="now"/>, oldest first.</summary>
+    Task<IReadOnlyList<AlertDeliveryRecord>> ListDueAlertDeliveriesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>When the earliest pending delivery is due; null when none is pending.</summary>
+    Task<DateTimeOffset?> NextAlertDeliveryDueAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records an attempt and its consequence in one transaction: the delivery becomes Delivered (success), stays
+    /// Pending until <paramref name="nextAttemptAt"/>, or is Failed (no next attempt); the route's health follows.
+    /// </summary>
+    Task RecordAlertAttemptAsync(long deliveryId, AlertDeliveryAttempt attempt, DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken);
+
+    Task<AlertDeliveryRecord?> GetAlertDeliveryAsync(long deliveryId, CancellationToken cancellationToken);
+
+    /// <summary>A route's deliveries, newest first.</summary>
+    Task<IReadOnlyList<AlertDeliveryRecord>> ListAlertDeliveriesAsync(long routeId, int offset, int limit, CancellationToken cancellationToken);
 }

@@ -7,6 +7,7 @@ using Resync.Connectors.Http;
 using Resync.Core.Errors;
 using Resync.Core.Runs;
 using Resync.Core.Sdk;
+using Resync.Testing.Http;
 
 namespace Resync.Connectors.Tests.Http;
 

@@ -5,6 +5,7 @@ using Resync.Core.Errors;
 using Resync.Core.Runs;
 using Resync.Core.Sdk;
 using Record = Resync.Core.Records.Record;
+using Resync.Testing.Http;
 
 namespace Resync.Connectors.Tests.Http;
 

@@ -38,6 +38,11 @@ public sealed class TenancyTests
         var globexKeyPrefix = server.GlobexKey[..12];
         // And an incomplete run: a pull whose target goes down at the second batch.
         var incompleteId = await ServerHarness.CreateIncompleteRunAsync(server, server.GlobexKey, "globex-pull");
+        // And an alert route.
+        using var route = await globex.PostAsync("/api/v1/alert-routes",
+            new StringContent("""{"name":"globex ops","url":"http://127.0.0.1:9/hook"}""", Encoding.UTF8, "application/json"));
+        route.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var routeId = (await ServerHarness.JsonAsync(route))["route"]!["id"]!.ToString();
 
         var endpoints = server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText!.StartsWith("/api/v1", StringComparison.Ordinal)).ToList();
@@ -60,6 +65,7 @@ public sealed class TenancyTests
                     "runId" => runId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     "prefix" => globexKeyPrefix,
                     "incompleteId" => incompleteId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "routeId" => routeId,
                     _ => "1",
                 };
                 path = System.Text.RegularExpressions.Regex.Replace(path, "\\{" + parameter.Name + "[^}]*\\}", value);

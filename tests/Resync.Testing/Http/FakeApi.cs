@@ -6,10 +6,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Resync.Connectors.Tests.Http;
+namespace Resync.Testing.Http;
 
 /// <summary>A real HTTP server on 127.0.0.1 (Kestrel, a free port) that answers with the test's handler and records every request.</summary>
-internal sealed class FakeApi : IAsyncDisposable
+public sealed class FakeApi : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<SeenRequest> _requests = new();
@@ -55,9 +55,4 @@ internal sealed class FakeApi : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
-}
-
-internal sealed record SeenRequest(string Method, string Path, string Query, Dictionary<string, string> Parameters, Dictionary<string, string> Headers, string Body)
-{
-    public string? Parameter(string name) => Parameters.GetValueOrDefault(name);
 }

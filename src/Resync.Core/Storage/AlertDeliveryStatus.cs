@@ -1,0 +1,9 @@
+namespace Resync.Core.Storage;
+
+/// <summary>Where an alert delivery stands: waiting for its (next) attempt, delivered, or given up after the last.</summary>
+public enum AlertDeliveryStatus
+{
+    Pending,
+    Delivered,
+    Failed,
+}

@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Resync.Connectors.Http;
+using Resync.Core.Policies;
+using Resync.Core.Scheduling;
+using Resync.Core.Storage;
+
+namespace Resync.Server.Alerts;
+
+/// <summary>
+/// Sends the alert outbox: each pending delivery is POSTed to its route's webhook, signed (Standard Webhooks), through
+/// the server's SSRF guard. At least once: a non-2xx answer or no answer is tried again after each delay of
+/// <see cref="ServerOptions.AlertRetryDelays"/> (same webhook-id), then given up as Failed. Every attempt is recorded
+/// with the route's health, so a failing destination shows. All timing is on the server's <see cref="TimeProvider"/>.
+/// </summary>
+public sealed class AlertDeliveryService : BackgroundService
+{
+    private const int BatchSize = 32;
+
+    private readonly IServerStore _store;
+    private readonly AlertSecrets _secrets;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<AlertDeliveryService> _logger;
+    private readonly BackoffSchedule _retries;
+    private readonly HttpClient _http;
+    private readonly WakeableWait _wake = new();
+    private readonly ConcurrentDictionary<long, TaskCompletionSource> _attempted = new();
+
+    public AlertDeliveryService(IServerStore store, AlertSecrets secrets, TimeProvider clock, ServerOptions options, ILogger<AlertDeliveryService> logger)
+    {
+        _store = store;
+        _secrets = secrets;
+        _clock = clock;
+        _logger = logger;
+        _retries = new BackoffSchedule(options.AlertRetryDelays);
+        var policy = new OutboundNetworkPolicy { AllowLoopback = options.AllowLoopback, AllowPrivateNetworks = options.AllowPrivateNetworks };
+        _http = new HttpClient(policy.CreateHandler()) { Timeout = options.AlertTimeout };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("Resync-Alerts/1");
+    }
+
+    /// <summary>Looks at the outbox now (an alert was stored).</summary>
+    public void Wake() => _wake.Wake();
+
+    /// <summary>Completes when the delivery's next attempt has been recorded (or at once if it has one already).</summary>
+    public async Task WaitForAttemptAsync(long deliveryId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var attempted = _attempted.GetOrAdd(deliveryId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (await _store.GetAlertDeliveryAsync(deliveryId, cancellationToken) is { Attempts.Count: > 0 })
+            return;
+        // A real-time bound on a network call under way, not a schedule: the fake clock of tests must not hold it.
+        await attempted.Task.WaitAsync(timeout, cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            DateTimeOffset? next;
+            try
+            {
+                var due = await _store.ListDueAlertDeliveriesAsync(_clock.GetUtcNow(), BatchSize, stoppingToken);
+                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
+                    async (delivery, token) => await AttemptAsync(delivery, token));
+                next = due.Count == BatchSize ? _clock.GetUtcNow() : await _store.NextAlertDeliveryDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                AlertLog.OutboxFailed(_logger, exception);
+                next = _clock.GetUtcNow() + TimeSpan.FromSeconds(10);
+            }
+            await _wake.WaitAsync(next, _clock, stoppingToken);
+        }
+    }
+
+    private async Task AttemptAsync(AlertDeliveryRecord delivery, CancellationToken stoppingToken)
+    {
+        if (await _store.GetAlertRouteAsync(delivery.RouteId, stoppingToken) is not { } route)
+            return; // deleted meanwhile, with its deliveries
+        var number = delivery.Attempts.Count + 1;
+        var at = _clock.GetUtcNow();
+        var (statusCode, error, hint) = await SendAsync(route, delivery, at, stoppingToken);
+        var succeeded = error is null;
+        DateTimeOffset? nextAttempt = succeeded ? null : at + _retries.DelayAfter(number);
+        await _store.RecordAlertAttemptAsync(delivery.Id, new AlertDeliveryAttempt(number, at, succeeded, statusCode, error, hint), nextAttempt, CancellationToken.None);
+        if (!succeeded)
+        {
+            if (nextAttempt is { } when)
+                AlertLog.DeliveryFailed(_logger, delivery.Id, delivery.Kind, route.Id, route.Name, number, error!, hint, when);
+            else
+                AlertLog.DeliveryGivenUp(_logger, delivery.Id, delivery.Kind, route.Id, route.Name, number, error!, hint);
+        }
+        if (_attempted.TryRemove(delivery.Id, out var waiter))
+            waiter.TrySetResult();
+    }
+
+    /// <summary>One POST; the status code answered (if any), and an error with a hint unless it was 2xx.</summary>
+    private async Task<(int? StatusCode, string? Error, string? Hint)> SendAsync(AlertRouteRecord route, AlertDeliveryRecord delivery, DateTimeOffset at,
+        CancellationToken stoppingToken)
+    {
+        var timestamp = at.ToUnixTimeSeconds();
+        using var request = new HttpRequestMessage(HttpMethod.Post, route.Url) { Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json") };
+        request.Headers.Add("webhook-id", delivery.MessageId);
+        request.Headers.Add("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add("webhook-signature", WebhookSignature.Sign(_secrets.Unprotect(route.ProtectedSecret), delivery.MessageId, timestamp, delivery.Payload));
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stoppingToken);
+            var code = (int)response.StatusCode;
+            return response.IsSuccessStatusCode
+                ? (code, null, null)
+                : (code, $"The webhook answered HTTP {code} {response.ReasonPhrase}.", StatusHint(response.StatusCode));
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return (null, $"The webhook did not answer within {_http.Timeout.TotalSeconds:0.#} s.",
+                "Make the receiver answer 2xx at once and do its work afterwards; it is tried again later.");
+        }
+        catch (HttpRequestException exception) when (exception.InnerException is OutboundAddressRefusedException refused)
+        {
+            return (null, refused.Message, "The server's SSRF guard refuses loopback and private addresses: use a public URL, or start the server with "
+                + "--allow-private-networks / --allow-loopback if the receiver is meant to be internal.");
+        }
+        catch (HttpRequestException exception)
+        {
+            var socket = exception.InnerException as SocketException;
+            return (null, $"Could not connect to the webhook: {exception.Message}", socket?.SocketErrorCode switch
+            {
+                SocketError.HostNotFound or SocketError.NoData => "The host name does not resolve: check the route's URL.",
+                SocketError.ConnectionRefused => "Nothing listens at that address and port: check the URL and that the receiver is running.",
+                _ => "Check the route's URL and that the receiver is reachable from the server; it is tried again later.",
+            });
+        }
+    }
+
+    private static string StatusHint(HttpStatusCode status) => (int)status switch
+    {
+        401 or 403 => "The receiver refused the request: check that it expects these alerts and verifies the signature with this route's secret.",
+        404 or 405 => "The receiver has no such endpoint: check the route's URL (path and method POST).",
+        >= 500 => "The receiver failed; see its logs. The delivery is tried again later.",
+        _ => "The receiver did not accept the alert; see its logs. The delivery is tried again later.",
+    };
+}

@@ -1,0 +1,11 @@
+namespace Resync.Server.Alerts;
+
+/// <summary>The <c>data</c> of an alert webhook.</summary>
+/// <param name="LinkId">The link concerned.</param>
+/// <param name="Tenant">Its tenant.</param>
+/// <param name="RunId">The run that raised it.</param>
+/// <param name="RunUrl">The run's summary in the API.</param>
+/// <param name="RequestId">The external request id (X-Request-Id) of the call that started the run.</param>
+/// <param name="Message">What happened, in words.</param>
+/// <param name="Error">The error behind it, if any.</param>
+public sealed record AlertPayloadData(string? LinkId, string? Tenant, long? RunId, string? RunUrl, string? RequestId, string Message, AlertErrorSummary? Error);

@@ -1,0 +1,21 @@
+using Resync.Core.Storage;
+
+namespace Resync.Server.Alerts;
+
+/// <summary>An alert route as the API shows it: never its secret, always how its deliveries go.</summary>
+/// <param name="Id">The route's number.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Tenant">Whose alerts it takes; null: every tenant's (operators only).</param>
+/// <param name="Url">The webhook.</param>
+/// <param name="LinkId">Only this link's alerts, or null.</param>
+/// <param name="Kinds">Only these kinds; empty: all.</param>
+/// <param name="CreatedAt">When it was created.</param>
+/// <param name="Health">Last attempt (status code, error, hint), failures in a row, next attempt.</param>
+/// <param name="DeliveriesUrl">Its deliveries, newest first.</param>
+/// <param name="TestUrl">POST here to send a test alert.</param>
+public sealed record AlertRouteDocument(long Id, string Name, string? Tenant, string Url, string? LinkId, IReadOnlyList<string> Kinds, DateTimeOffset CreatedAt,
+    AlertRouteHealth Health, string DeliveriesUrl, string TestUrl)
+{
+    public static AlertRouteDocument From(AlertRouteRecord route) => new(route.Id, route.Name, route.Tenant, route.Url, route.LinkId, route.Kinds, route.CreatedAt,
+        route.Health, $"{AlertEndpoints.Root}/{route.Id}/deliveries", $"{AlertEndpoints.Root}/{route.Id}/test");
+}
