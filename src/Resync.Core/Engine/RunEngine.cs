@@ -44,6 +44,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         var batchNumber = 0;
         string? highestWatermark = null;
         string? lastCursor = null;
+        var takenBatches = 0; // batches up to lastCursor: a page read when the run stopped may not have been taken
         try
         {
             await foreach (var page in link.Source.ReadAsync(context, reading.Token).WithCancellation(reading.Token))
@@ -54,14 +55,14 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 if (page.Failure is { } failure)
                 {
                     await run.PageFailedAsync(batchNumber, page.Cursor, failure);
-                    lastCursor = page.Cursor;
+                    (lastCursor, takenBatches) = (page.Cursor, batchNumber);
                     continue;
                 }
                 if (page.Watermark is { } pageMark && string.CompareOrdinal(pageMark, highestWatermark) > 0)
                     highestWatermark = pageMark;
                 await run.DispatchAsync(dispatcher, new BatchWork(batchNumber, page.Cursor, page.Records), reading.Token);
                 // Only a page the dispatcher took counts as read: a resume continues after it.
-                lastCursor = page.Cursor;
+                (lastCursor, takenBatches) = (page.Cursor, batchNumber);
             }
         }
         catch (OperationCanceledException) when (reading.IsCancellationRequested)
@@ -77,7 +78,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         await dispatcher.CompleteAsync();
         await dispatcher.DisposeAsync();
         if ((run.SystemError is not null || cancellationToken.IsCancellationRequested) && link.Source is IHeldRecordsSource held)
-            (batchNumber, lastCursor) = await run.KeepUnreadAsync(held, lastCursor, context, batchNumber);
+            (batchNumber, lastCursor) = await run.KeepUnreadAsync(held, lastCursor, context, takenBatches);
         await run.WaitUntilStoredAsync();
 
         var counts = progress.Snapshot();

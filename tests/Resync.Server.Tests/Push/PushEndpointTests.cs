@@ -80,6 +80,9 @@ public sealed class PushEndpointTests
         outcomes.Skip(20).ShouldAllBe(outcome => outcome == "Incomplete");
         answer["records"]![59]!["message"]!.GetValue<string>().ShouldContain("incomplete-runs?linkId=collect-push");
         answer["counts"]!["read"]!.GetValue<long>().ShouldBe(60);
+        // Batches are numbered without a gap, even when the page being handed over as the run stopped is kept (a regression).
+        var batches = (await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{answer["runId"]}/batches")))["items"]!.AsArray();
+        batches.Select(b => b!["number"]!.GetValue<int>()).ShouldBe(Enumerable.Range(1, 6));
         server.Target.Written.Count.ShouldBe(10);
 
         var parked = (await ServerHarness.JsonAsync(await client.GetAsync("/api/v1/incomplete-runs?linkId=collect-push")))["items"]!.AsArray().Single()!;
