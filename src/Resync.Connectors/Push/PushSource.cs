@@ -78,25 +78,21 @@ public sealed class PushSource(string keyField = "id", string? errorMessage = nu
     /// <summary>One push's records, in pages; the cursor is the page's first index, so a page can be taken again. Held: a run that stops keeps the pages it did not read.</summary>
     private sealed class PushedRecords(IReadOnlyList<Record> records) : ISource, IHeldRecordsSource
     {
-        public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            for (var start = 0; start < records.Count; start += context.BatchSize)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return Page(start, context.BatchSize);
-            }
-            await Task.CompletedTask;
-        }
+        public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
+            PagesFrom(0, context.BatchSize, cancellationToken);
 
         public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
             Task.FromResult(Page(int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture), context.BatchSize));
 
-        public async IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
+            PagesFrom(int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture) + context.BatchSize, context.BatchSize, cancellationToken);
+
+        private async IAsyncEnumerable<SourcePage> PagesFrom(int first, int size, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            for (var start = int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture) + context.BatchSize; start < records.Count; start += context.BatchSize)
+            for (var start = first; start < records.Count; start += size)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return Page(start, context.BatchSize);
+                yield return Page(start, size);
             }
             await Task.CompletedTask;
         }

@@ -37,8 +37,12 @@ public sealed class Link
     /// <summary>When the link runs. The default is by hand only.</summary>
     public LinkTrigger Trigger { get; init; } = LinkTrigger.ManualOnly;
 
-    /// <summary>The same link reading from another source (retries read failed pages and snapshots).</summary>
-    public Link WithSource(ISource source) => new(Id, source, Steps, Target, Settings, Tenant) { Trigger = Trigger, Classifier = Classifier };
+    /// <summary>
+    /// The same link with some parts replaced (another source for a retry or a push, another target for an all-or-none
+    /// write, other settings or tenant); its steps, trigger and classifier stay.
+    /// </summary>
+    public Link With(ISource? source = null, ITarget? target = null, LinkSettings? settings = null, string? tenant = null) =>
+        new(Id, source ?? Source, Steps, target ?? Target, settings ?? Settings, tenant ?? Tenant) { Trigger = Trigger, Classifier = Classifier };
 
     /// <summary>Extra classifiers for the connectors' own exceptions, added by the link's builder.</summary>
     public ErrorClassifier Classifier { get; init; } = ErrorClassifier.Default;

@@ -111,7 +111,7 @@ public sealed class LinkRunner
     {
         var source = new RecoverySource(link.Source, _queries, plan, group, edits, link.Settings.StaleProtection);
         var request = new RunRequest(kind, trigger, plan.ParentRunId) { CarriesAllFailures = plan.CarriesAllFailures };
-        var result = await _engine.RunAsync(link.WithSource(source), request, progress, cancellationToken);
+        var result = await _engine.RunAsync(link.With(source: source), request, progress, cancellationToken);
         if (result.Status == RunStatus.Succeeded)
             await _recovery.ResolveChainAsync(result.RunId, _clock.GetUtcNow(), CancellationToken.None);
         return result;

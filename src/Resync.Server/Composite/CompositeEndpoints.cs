@@ -197,12 +197,7 @@ internal static partial class CompositeEndpoints
     /// <summary>Writes records of a composite call through a link's steps and target, as records of the call's run (not as a run of that link).</summary>
     private static async Task<IReadOnlyList<CompositeRecordOutcome>> WriteAsync(Context context, LinkEntry entry, IReadOnlyList<Record> records, bool allOrNone)
     {
-        var link = new Link(entry.Id, entry.Link.Source, entry.Link.Steps, allOrNone ? new AllOrNoneTarget(entry.Link.Target, records.Count) : entry.Link.Target,
-            entry.Link.Settings, entry.Tenant)
-        {
-            Classifier = entry.Link.Classifier,
-            Trigger = entry.Link.Trigger,
-        };
+        var link = allOrNone ? entry.Link.With(target: new AllOrNoneTarget(entry.Link.Target, records.Count)) : entry.Link;
         var (result, _) = await LinkBatch.ProcessAsync(link, context.RunId, records, context.Clock, context.Stopping);
         var outcomes = new CompositeRecordOutcome[records.Count];
         foreach (var kept in result.Outcomes)

@@ -110,7 +110,7 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
         {
             if (link.Tenant != Tenants.Default)
                 return (null, [new LinkFileProblem(file, 1, 1, $"tenant: '{link.Tenant}' is not your tenant; leave it out or give '{forcedTenant}'")], false);
-            link = new Link(link.Id, link.Source, link.Steps, link.Target, link.Settings, forcedTenant) { Classifier = link.Classifier, Trigger = link.Trigger };
+            link = link.With(tenant: forcedTenant);
         }
         var created = !_links.ContainsKey(id);
         await store.SaveLinkDocumentAsync(new StoredLinkDocument(id, link.Tenant, _protector.Protect(document), clock.GetUtcNow()), cancellationToken);
@@ -152,7 +152,7 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
             ? documentSettings with { AutomatedReplay = replay.AutomatedReplay, ReplayMaxAttempts = replay.MaxAttempts }
             : documentSettings;
         if (!ReferenceEquals(settings, link.Settings))
-            link = new Link(link.Id, link.Source, link.Steps, link.Target, settings, link.Tenant) { Classifier = link.Classifier, Trigger = link.Trigger };
+            link = link.With(settings: settings);
         return new LinkEntry(link, document, origin, file) { DocumentSettings = documentSettings };
     }
 

@@ -30,11 +30,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
     /// <summary>Starts a run over <paramref name="records"/> of a push link.</summary>
     public Task<ActiveRun> RunAsync(Link link, PushSource source, IReadOnlyList<Core.Records.Record> records, string? requestId, CancellationToken cancellationToken)
     {
-        var pushed = new Link(link.Id, source.WithRecords(records), link.Steps, link.Target, link.Settings, link.Tenant)
-        {
-            Classifier = link.Classifier,
-            Trigger = link.Trigger,
-        };
+        var pushed = link.With(source: source.WithRecords(records));
         return launcher.StartAsync(pushed, new RunRequest(RunKind.Push, "push", null, requestId), cancellationToken);
     }
 

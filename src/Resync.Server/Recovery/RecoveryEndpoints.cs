@@ -5,10 +5,9 @@ using Microsoft.Extensions.Options;
 using Resync.Core.Recovery;
 using Resync.Core.Storage;
 using Resync.Server.Api;
+using Resync.Server.Composite;
 using Resync.Server.Links;
 using Resync.Server.Runs;
-
-using Resync.Server.Composite;
 
 namespace Resync.Server.Recovery;
 
