@@ -50,4 +50,7 @@ public sealed class ServerOptions
 
     /// <summary>How long one alert delivery waits for the webhook's answer. The default is 10 seconds.</summary>
     public TimeSpan AlertTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long one call of an asynchronous push's callback URL waits for the answer. The default is 10 seconds.</summary>
+    public TimeSpan CallbackTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -124,7 +124,8 @@ public sealed class RunCommandTests : IDisposable
         var link = _cli.Write("big.yaml", LinkFile.Replace("records: 500", "records: 5000000", StringComparison.Ordinal).Replace("batchSize: 100", "batchSize: 1000", StringComparison.Ordinal));
         using (var process = _cli.Start("run", link, "--db", _cli.StateFile))
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            // A safety net against a hang (generous: the machine may be running several suites at once).
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
             while (FinishedBatches() < 10)
             {
                 process.HasExited.ShouldBeFalse("the run ended before it could be killed");

@@ -67,6 +67,9 @@ internal sealed class ServerHarness : IAsyncDisposable
             LinksFolder = linksFolder,
             AllowLoopback = true,
             ProgressInterval = TimeSpan.FromMilliseconds(50),
+            // Webhooks and callbacks are waited for in real time: on a busy machine a slow answer must not count as none.
+            AlertTimeout = Patience.Limit,
+            CallbackTimeout = Patience.Limit,
         };
         configure?.Invoke(options);
         return await StartOnAsync(folder, options, clock);
@@ -101,7 +104,7 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public HttpClient Client(string? key)
     {
-        var client = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient { BaseAddress = new Uri(Url), Timeout = Patience.Limit };
         if (key is not null)
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
@@ -163,10 +166,13 @@ internal sealed class ServerHarness : IAsyncDisposable
     public static async Task<JsonNode> JsonAsync(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException("empty body");
 
-    /// <summary>Waits (real time, bounded) until <paramref name="condition"/> holds: for work on other threads, never for time to pass.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int timeoutSeconds = 30)
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds: for work on other threads, never for time to pass. The bound
+    /// (<see cref="Patience.Limit"/>) is a safety net against a hang.
+    /// </summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
     {
-        var deadline = Environment.TickCount64 + timeoutSeconds * 1000L;
+        var deadline = Environment.TickCount64 + (long)Patience.Limit.TotalMilliseconds;
         while (!await condition())
         {
             if (Environment.TickCount64 > deadline)

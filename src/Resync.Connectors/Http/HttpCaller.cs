@@ -11,7 +11,8 @@ namespace Resync.Connectors.Http;
 /// (Polly) of ephemeral failures — transport errors, 408/429/5xx answers, and whatever the interpreter
 /// classifies as ephemeral — honouring <c>Retry-After</c>. Every failure leaves as a
 /// <see cref="ResyncException"/> whose classification comes from <see cref="ErrorClassifier"/>.
-/// Delays run on the caller's <see cref="TimeProvider"/>; the timeout is real time (it guards against a real server).
+/// Delays and the per-attempt timeout run on the caller's <see cref="TimeProvider"/> (the system clock in production), so
+/// that a test decides when a call times out instead of a busy machine.
 /// </summary>
 internal sealed class HttpCaller : IDisposable
 {
@@ -58,8 +59,8 @@ internal sealed class HttpCaller : IDisposable
 
     private async ValueTask<T> AttemptAsync<T>(HttpMethod method, string url, ReadOnlyMemory<byte>? body, Func<HttpAnswer, T> interpret, TimeProvider clock, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_settings.Timeout);
+        using var deadline = new CancellationTokenSource(_settings.Timeout, clock);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         using var request = new HttpRequestMessage(method, _settings.Auth.ApplyToUrl(url));
         foreach (var (name, value) in _settings.Headers)
             request.Headers.TryAddWithoutValidation(name, value);

@@ -25,7 +25,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
         AllowLoopback = options.AllowLoopback,
         AllowPrivateNetworks = options.AllowPrivateNetworks,
     }.CreateHandler())
-    { Timeout = TimeSpan.FromSeconds(10) };
+    { Timeout = options.CallbackTimeout };
 
     /// <summary>Starts a run over <paramref name="records"/> of a push link.</summary>
     public Task<ActiveRun> RunAsync(Link link, PushSource source, IReadOnlyList<Core.Records.Record> records, string? requestId, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Resync.Connectors.Http;
 using Resync.Core.Errors;
@@ -13,17 +14,19 @@ namespace Resync.Connectors.Tests.Http;
 
 public sealed class HttpJsonSourceTests
 {
-    private static HttpCallSettings FastCalls(TimeSpan? timeout = null) => new()
+    /// <summary>Three attempts, 10 ms base delay; the timeout fires only when a test times a call out (<see cref="AutoClock"/>).</summary>
+    private static HttpCallSettings FastCalls() => new()
     {
         RetryAttempts = 3,
         RetryDelay = TimeSpan.FromMilliseconds(10),
-        Timeout = timeout ?? TimeSpan.FromSeconds(10),
+        Timeout = AutoClock.CallTimeout,
     };
 
     [Fact]
     public async Task PagedPull_ThroughTheEngine_EachFailingPageBecomesItsOwnBatchError_AndTransientOnesRecover()
     {
         var attempts = new ConcurrentDictionary<int, int>();
+        var slowPageAsked = Channel.CreateUnbounded<int>();
         await using var api = await FakeApi.StartAsync(async (context, seen) =>
         {
             var page = Contacts.Number(seen.Parameter("page"), 1);
@@ -41,6 +44,8 @@ public sealed class HttpJsonSourceTests
                     await FakeApi.Json(context, new { message = "slow down" }, 429);
                     return;
                 case 5:
+                    // Never answers: the attempt is held until the test times it out.
+                    slowPageAsked.Writer.TryWrite(attempt);
                     await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
                     return;
                 case 6:
@@ -57,11 +62,18 @@ public sealed class HttpJsonSourceTests
             Url = $"{api.Url}/contacts",
             RecordsPath = "data.items",
             Paging = new HttpPaging { Style = HttpPagingStyle.Page, SizeParam = "per_page" },
-            Call = FastCalls(TimeSpan.FromMilliseconds(200)),
+            Call = FastCalls(),
         });
         var target = new CollectingTarget();
 
-        var (result, batches) = await engine.RunAsync(source, target);
+        var running = engine.RunAsync(source, target);
+        using var patience = new CancellationTokenSource(Resync.Testing.Patience.Limit);
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            (await slowPageAsked.Reader.ReadAsync(patience.Token)).ShouldBe(attempt);
+            await engine.Clock.TimeOutTheOnlyCallAsync(patience.Token);
+        }
+        var (result, batches) = await running.WaitAsync(patience.Token);
 
         result.Status.ShouldBe(RunStatus.CompletedWithErrors);
         result.SystemError.ShouldBeNull();
@@ -94,6 +106,30 @@ public sealed class HttpJsonSourceTests
         result.Counts.Read.ShouldBe(12);
         result.Counts.Read.ShouldBe(result.Counts.Succeeded + result.Counts.Failed + result.Counts.Ignored);
         target.Records.Select(r => r.Key).Order().ShouldBe(["c1", "c10", "c11", "c12", "c19", "c2", "c20", "c21", "c3", "c4", "c5", "c6"]);
+    }
+
+    [Fact]
+    public async Task CallTimeout_RunsOnTheLinksClock_ANeverAnsweredCallTimesOutWhenTheClockPassesIt()
+    {
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var api = await FakeApi.StartAsync(async (context, _) =>
+        {
+            asked.TrySetResult();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        var clock = new Resync.Testing.ManualTimeProvider();
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() with { RetryAttempts = 1, Timeout = TimeSpan.FromHours(1) } });
+        using var patience = new CancellationTokenSource(Resync.Testing.Patience.Limit);
+
+        var reading = Contacts.ReadAllAsync(source, Contacts.Context(clock));
+        await asked.Task.WaitAsync(patience.Token);
+        clock.Advance(TimeSpan.FromMinutes(59));
+        reading.IsCompleted.ShouldBeFalse("not before its time");
+        clock.Advance(TimeSpan.FromMinutes(1)); // an hour on the link's clock, however little real time went by
+
+        var failure = (await reading.WaitAsync(patience.Token)).ShouldHaveSingleItem().Failure.ShouldBeOfType<ResyncException>();
+        (failure.Classification.Type, failure.Classification.Code).ShouldBe((ErrorType.Connection, ErrorCodes.Timeout));
+        failure.Classification.Message.ShouldContain("did not answer within 3600s");
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace Resync.Connectors.Tests.Http;
 
 public sealed class HttpJsonTargetTests
 {
-    private static HttpCallSettings FastCalls() => new() { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = TimeSpan.FromSeconds(10) };
+    private static HttpCallSettings FastCalls() => new() { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = AutoClock.CallTimeout };
 
     private static Record Person(int i) => new($"c{i}", Contacts.Contact(i).ToDictionary(p => p.Key, p => p.Value is string[] ? null : p.Value));
 

@@ -20,7 +20,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     public const string LinkId = "contacts";
 
     /// <summary>How long a test waits for a coordinated step before it fails instead of hanging.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Patience = Resync.Testing.Patience.Limit;
 
     private readonly TempDirectory _directory = new("resync-engine");
 

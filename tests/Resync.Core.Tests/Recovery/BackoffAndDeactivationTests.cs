@@ -34,7 +34,7 @@ public sealed class BackoffAndDeactivationTests
         foreach (var due in expected)
         {
             clock.SetUtcNow(due);
-            var run = await ended.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            var run = await ended.Reader.ReadAsync().AsTask().WaitAsync(Patience.Limit);
             run.Result!.Status.ShouldBe(RunStatus.Failed);
             started.Add(run.StartedAt);
         }
@@ -69,7 +69,7 @@ public sealed class BackoffAndDeactivationTests
             if (attempt == 3)
                 source.Recover();
             clock.SetUtcNow(times[attempt]);
-            var run = await ended.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            var run = await ended.Reader.ReadAsync().AsTask().WaitAsync(Patience.Limit);
             run.StartedAt.ShouldBe(times[attempt]);
             run.Result!.Status.ShouldBe(attempt == 3 ? RunStatus.Succeeded : RunStatus.Failed);
         }
@@ -80,7 +80,7 @@ public sealed class BackoffAndDeactivationTests
         clock.SetUtcNow(new DateTimeOffset(2026, 3, 1, 1, 59, 0, TimeSpan.Zero));
         ended.Reader.TryRead(out _).ShouldBeFalse();
         clock.SetUtcNow(new DateTimeOffset(2026, 3, 1, 2, 0, 0, TimeSpan.Zero));
-        (await ended.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))).StartedAt.ShouldBe(new DateTimeOffset(2026, 3, 1, 2, 0, 0, TimeSpan.Zero));
+        (await ended.Reader.ReadAsync().AsTask().WaitAsync(Patience.Limit)).StartedAt.ShouldBe(new DateTimeOffset(2026, 3, 1, 2, 0, 0, TimeSpan.Zero));
         await stop.CancelAsync();
         await loop;
     }
@@ -110,13 +110,13 @@ public sealed class BackoffAndDeactivationTests
         await scheduler.StartDueRunsAsync(CancellationToken.None); // learns the next tick: 00:31
         clock.SetUtcNow(new DateTimeOffset(2026, 3, 1, 0, 31, 0, TimeSpan.Zero));
         await scheduler.StartDueRunsAsync(CancellationToken.None);
-        await writing.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await writing.Task.WaitAsync(Patience.Limit);
         // Two more ticks pass while the first run is still writing.
         clock.SetUtcNow(new DateTimeOffset(2026, 3, 1, 0, 33, 0, TimeSpan.Zero));
         await scheduler.StartDueRunsAsync(CancellationToken.None);
         release.SetResult();
 
-        (await ended.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))).Result!.Status.ShouldBe(RunStatus.Succeeded);
+        (await ended.Reader.ReadAsync().AsTask().WaitAsync(Patience.Limit)).Result!.Status.ShouldBe(RunStatus.Succeeded);
         (await harness.Store.ListRunsAsync(new Core.Storage.RunFilter(), CancellationToken.None)).Count.ShouldBe(1);
         ended.Reader.TryRead(out _).ShouldBeFalse();
     }

@@ -46,7 +46,7 @@ public sealed class IncompleteRunTests
         scheduler.RunEnded += run => ended.TrySetResult(run);
         clock.Advance(TimeSpan.FromMinutes(1));
         await scheduler.StartDueRunsAsync(CancellationToken.None);
-        var resumed = (await ended.Task.WaitAsync(TimeSpan.FromSeconds(30))).Result.ShouldNotBeNull();
+        var resumed = (await ended.Task.WaitAsync(Patience.Limit)).Result.ShouldNotBeNull();
 
         resumed.Status.ShouldBe(RunStatus.Succeeded);
         (await harness.Store.GetRunAsync(outcome.Run.RunId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Succeeded);

@@ -29,7 +29,7 @@ public sealed class ManualTimeProviderTests
         delay.IsCompleted.ShouldBeFalse();
         clock.Advance(TimeSpan.FromMinutes(1));
 
-        await delay.WaitAsync(TimeSpan.FromSeconds(30));
+        await delay.WaitAsync(Patience.Limit);
         clock.PendingTimers.ShouldBe(0);
     }
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Resync.Testing;
 
 namespace Resync.Server.Tests.Push;
 
@@ -91,8 +92,8 @@ public sealed class PushEndpointTests
         retried.StatusCode.ShouldBe(HttpStatusCode.Accepted, await retried.Content.ReadAsStringAsync());
         await ServerHarness.EventuallyAsync(() => Task.FromResult(server.Target.Written.Count >= 60), "the resume to write the rest");
         var resumeId = (await ServerHarness.JsonAsync(retried))["runId"]!.GetValue<long>();
-        await ServerHarness.EventuallyAsync(async () =>
-            (await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{resumeId}")))["status"]!.GetValue<string>() == "Succeeded", "the resume to succeed");
+        // Ended and the link free: the resume's whole work is done (the chain is resolved after the resume run ends).
+        (await Recovery.RecoveryApiTests.FinishedAsync(client, resumeId))["status"]!.GetValue<string>().ShouldBe("Succeeded");
         server.Target.Written.Select(record => (string)record["id"]!).Order(StringComparer.Ordinal)
             .ShouldBe(Enumerable.Range(0, 60).Select(i => $"c{i}").Order(StringComparer.Ordinal));
         // The resume carried everything, so the push's run is resolved.
@@ -134,7 +135,7 @@ public sealed class PushEndpointTests
         // Answered while the run is held at its second batch: nothing beyond the first batch is written yet.
         server.Target.Written.Count.ShouldBeLessThanOrEqualTo(10);
 
-        await firstBatchWritten.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await firstBatchWritten.Task.WaitAsync(Patience.Limit);
         JsonNode? during = null;
         await ServerHarness.EventuallyAsync(async () =>
         {
@@ -157,7 +158,8 @@ public sealed class PushEndpointTests
         final!["status"]!.GetValue<string>().ShouldBe("Succeeded");
         final["counts"]!["succeeded"]!.GetValue<long>().ShouldBe(50);
         await ServerHarness.EventuallyAsync(() => Task.FromResult(!callbacks.IsEmpty), "the callback");
-        await Task.Delay(200);
+        // Its answer was 200, so it is not called again: counted once the server has stopped, not after a sleep.
+        await server.StopAsync();
         callbacks.Count.ShouldBe(1);
         var callback = JsonNode.Parse(callbacks.Single())!;
         callback["runId"]!.GetValue<long>().ShouldBe(accepted["runId"]!.GetValue<long>());

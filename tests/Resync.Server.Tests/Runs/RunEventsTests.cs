@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Resync.Testing;
 
 namespace Resync.Server.Tests.Runs;
 
@@ -27,7 +28,7 @@ public sealed class RunEventsTests
             """);
         using var client = server.Client(server.AcmeKey);
         var runId = await Recovery.RecoveryApiTests.StartAsync(client, "/api/v1/links/watched/runs");
-        await writing.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await writing.Task.WaitAsync(Patience.Limit);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/runs/{runId}/events");
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
@@ -56,7 +57,7 @@ public sealed class RunEventsTests
     private static async Task<(string Name, JsonNode Data)> NextEventAsync(StreamReader reader)
     {
         string? name = null, data = null;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(Patience.Limit);
         while (await reader.ReadLineAsync(timeout.Token) is { } line)
         {
             if (line.StartsWith("event: ", StringComparison.Ordinal))

@@ -59,12 +59,15 @@ public sealed class SchedulerServiceTests
     [Fact]
     public async Task GracefulShutdown_LeavesNoRunRunning()
     {
-        await using var server = await ServerHarness.StartAsync();
+        await using var server = await ServerHarness.StartAsync(configure: options => options.ShutdownTimeout = Patience.Limit);
         var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Target.BeforeWrite = async (_, token) =>
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.App.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+        server.Target.BeforeWrite = async (_, _) =>
         {
+            // Every write waits for the server to begin stopping: the run is certainly going when it stops.
             writing.TrySetResult();
-            await Task.Delay(50, token);
+            await stopping.Task;
         };
         await server.PutLinkAsync(server.OperatorKey, "long", """
             name: long
@@ -76,7 +79,7 @@ public sealed class SchedulerServiceTests
         using var started = await client.PostAsync("/api/v1/links/long/runs", null);
         started.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         var runId = (await ServerHarness.JsonAsync(started))["runId"]!.GetValue<long>();
-        await writing.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await writing.Task.WaitAsync(Patience.Limit);
 
         await server.StopAsync();
 
