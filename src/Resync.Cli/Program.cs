@@ -93,11 +93,12 @@ reference.SetAction(parse => Guard(async () =>
 
 var urls = new Option<string>("--urls") { Description = "Where the server listens.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
 var linksFolder = new Option<string?>("--links") { Description = "A folder of link files to load and watch." };
-var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Let links and push callbacks connect to loopback addresses (off: SSRF guard)." };
-var allowPrivate = new Option<bool>("--allow-private-networks") { Description = "Let links and push callbacks connect to private networks (off: SSRF guard)." };
-var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.") { urls, linksFolder, allowLoopback, allowPrivate };
+var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Let links, webhooks and push callbacks connect to loopback and this machine's own addresses (off: outbound network policy)." };
+var allowPrivate = new Option<bool>("--allow-private-networks") { Description = "Let links, webhooks and push callbacks connect to private and link-local networks (off: outbound network policy)." };
+var allowNetwork = new Option<string[]>("--allow-network") { Description = "A range links, webhooks and push callbacks may connect to whatever the policy says, e.g. 10.20.0.0/16 (repeatable)." };
+var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.") { urls, linksFolder, allowLoopback, allowPrivate, allowNetwork };
 serve.SetAction((parse, token) => Guard(() => ServeCommand.RunAsync(parse.GetValue(db), parse.GetValue(urls)!, parse.GetValue(linksFolder),
-    parse.GetValue(allowLoopback), parse.GetValue(allowPrivate), token)));
+    parse.GetValue(allowLoopback), parse.GetValue(allowPrivate), parse.GetValue(allowNetwork) ?? [], token)));
 
 var keyTenant = new Option<string?>("--tenant") { Description = "The tenant the key is limited to." };
 var keyOperator = new Option<bool>("--operator") { Description = "A key for every tenant (operators)." };

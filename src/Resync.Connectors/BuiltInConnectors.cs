@@ -1,6 +1,7 @@
 using Resync.Connectors.Demo;
 using Resync.Connectors.Files;
 using Resync.Connectors.Http;
+using Resync.Connectors.Network;
 using Resync.Connectors.Push;
 using Resync.Connectors.Sqlite;
 using Resync.LinkFiles;
@@ -13,13 +14,13 @@ public static class BuiltInConnectors
     private static readonly KeySpec Path = new("path", ValueKind.Text, "The SQLite file (relative to the link file's folder).") { Required = true };
 
     /// <summary>
-    /// A catalog with every built-in step, source and target. The HTTP connectors connect only where
+    /// A catalog with every built-in step, source and target. The HTTP and PostgreSQL connectors connect only where
     /// <paramref name="network"/> allows (default: anywhere, as for the CLI on a person's own machine).
     /// </summary>
     public static ComponentCatalog CreateCatalog(OutboundNetworkPolicy? network = null) =>
-        new ComponentCatalog().AddBuiltInSteps().AddBuiltInConnectors().AddHttpConnectors(network).AddFileConnectors().AddPushConnectors();
+        new ComponentCatalog().AddBuiltInSteps().AddBuiltInConnectors(network).AddHttpConnectors(network).AddFileConnectors().AddPushConnectors();
 
-    public static ComponentCatalog AddBuiltInConnectors(this ComponentCatalog catalog) => catalog
+    public static ComponentCatalog AddBuiltInConnectors(this ComponentCatalog catalog, OutboundNetworkPolicy? network = null) => catalog
         .AddSource("demo", "A built-in contacts API stand-in with bad records of every kind and one failing page.",
             new ConfigSchema(
                 new KeySpec("records", ValueKind.Integer, "How many contacts it serves.") { Default = "3000" },
@@ -38,5 +39,5 @@ public static class BuiltInConnectors
                 context.AddClassifier(SqliteExceptionClassifier.Instance);
                 return DemoTarget.Open(config.ResolvePath(config.Text("path", "")));
             })
-        .AddSqlConnectors();
+        .AddSqlConnectors(network);
 }

@@ -1,4 +1,5 @@
 using Npgsql;
+using Resync.Connectors.Network;
 using Resync.Connectors.Postgres;
 using Resync.Connectors.Sql;
 using Resync.Connectors.Sqlite;
@@ -28,13 +29,17 @@ public static class SqlConnectors
         new("updatedAtColumn", ValueKind.Text, "Delta pulls: only rows whose column is newer than the watermark, in (updated-at, key) order. Without it every run reads the whole table."),
     ];
 
-    public static ComponentCatalog AddSqlConnectors(this ComponentCatalog catalog) => catalog
+    /// <summary>
+    /// Registers the SQL connectors. PostgreSQL connects only where <paramref name="network"/> allows (default: anywhere, as
+    /// for the CLI on a person's own machine).
+    /// </summary>
+    public static ComponentCatalog AddSqlConnectors(this ComponentCatalog catalog, OutboundNetworkPolicy? network = null) => catalog
         .AddSource("postgres", "A PostgreSQL table, in pages by keyset; delta pulls by an updated-at column.",
             new ConfigSchema([ConnectionString, Table("The table to read, optionally schema-qualified (schema.table)."), .. SourceKeys]),
             (config, context) =>
             {
                 context.AddClassifier(PostgresExceptionClassifier.Instance);
-                return SqlTableSource.Postgres(NpgsqlDataSource.Create(config.Text("connectionString", "")),
+                return SqlTableSource.Postgres(DataSource(config.Text("connectionString", ""), network),
                     config.Text("table", ""), config.Text("keyColumn", ""), config.Text("updatedAtColumn"));
             })
         .AddSource("sqlite", "A SQLite table, in pages by keyset; delta pulls by an updated-at column.",
@@ -50,7 +55,7 @@ public static class SqlConnectors
             (config, context) =>
             {
                 context.AddClassifier(PostgresExceptionClassifier.Instance);
-                return new PostgresTableTarget(NpgsqlDataSource.Create(config.Text("connectionString", "")),
+                return new PostgresTableTarget(DataSource(config.Text("connectionString", ""), network),
                     config.Text("table", ""), Mode(config), config.Text("key"), Options(config), ownsDataSource: true);
             })
         .AddTarget("sqlite", "A SQLite table: insert, update or upsert by key, one transaction per batch, optionally all-or-none and stale-protected, exact per-record errors.",
@@ -61,6 +66,10 @@ public static class SqlConnectors
                 var path = ExistingFile(config);
                 return new SqliteTableTarget(path, config.Text("table", ""), Mode(config), config.Text("key"), Options(config));
             });
+
+    // The CLI's connections go where the string says; the server's go through its network policy.
+    private static System.Data.Common.DbDataSource DataSource(string connectionString, OutboundNetworkPolicy? network) =>
+        network is not { Enforced: true } ? NpgsqlDataSource.Create(connectionString) : new GuardedPostgresDataSource(connectionString, network);
 
     private static KeySpec Table(string description) => new("table", ValueKind.Text, description) { Required = true };
 

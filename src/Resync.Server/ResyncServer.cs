@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.DataProtection;
 using Resync.Connectors;
-using Resync.Connectors.Http;
 using Resync.Core.Scheduling;
 using Resync.Core.Storage;
 using Resync.LinkFiles;
@@ -31,8 +30,7 @@ public static class ResyncServer
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(options.DatabasePath);
         clock ??= TimeProvider.System;
-        var network = new OutboundNetworkPolicy { AllowLoopback = options.AllowLoopback, AllowPrivateNetworks = options.AllowPrivateNetworks };
-        catalog ??= BuiltInConnectors.CreateCatalog(network);
+        catalog ??= BuiltInConnectors.CreateCatalog(options.NetworkPolicy());
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Resync.Server" });
         builder.WebHost.UseUrls(options.Urls);

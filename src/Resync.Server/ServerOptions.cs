@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Resync.Connectors.Network;
 
 namespace Resync.Server;
 
@@ -29,11 +31,26 @@ public sealed class ServerOptions
     /// <summary>How long a repeated Idempotency-Key returns the first answer. The default is 24 hours.</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Whether links (HTTP connectors) and push callbacks may connect to loopback addresses. The default is false.</summary>
+    /// <summary>
+    /// Whether links (HTTP, PostgreSQL), alert webhooks and push callbacks may connect to loopback addresses and to this
+    /// machine's own interface addresses. The default is false.
+    /// </summary>
     public bool AllowLoopback { get; set; }
 
-    /// <summary>Whether they may connect to private and link-local networks. The default is false.</summary>
+    /// <summary>Whether they may connect to private, shared and link-local networks. The default is false.</summary>
     public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>
+    /// Extra ranges they may connect to whatever the other rules say, e.g. <c>10.20.0.0/16</c> for one internal subnet
+    /// (<c>--allow-network</c>). The default is none.
+    /// </summary>
+    public IReadOnlyList<IPNetwork> AllowedNetworks { get; set; } = [];
+
+    /// <summary>
+    /// How long the payload of an asynchronous push is kept once its run has accounted for every record (then it is deleted:
+    /// the records live on in the run's history as far as its logging level keeps them). The default is zero: at once.
+    /// </summary>
+    public TimeSpan PushPayloadRetention { get; set; } = TimeSpan.Zero;
 
     /// <summary>How often the live run progress stream (server-sent events) sends counts. The default is 500 ms.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -51,6 +68,11 @@ public sealed class ServerOptions
     /// <summary>How long one alert delivery waits for the webhook's answer. The default is 10 seconds.</summary>
     public TimeSpan AlertTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long one call of an asynchronous push's callback URL waits for the answer. The default is 10 seconds.</summary>
-    public TimeSpan CallbackTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>The policy every outbound connection of the server goes through (links, webhooks, callbacks): built here only.</summary>
+    public OutboundNetworkPolicy NetworkPolicy() => new()
+    {
+        AllowLoopback = AllowLoopback,
+        AllowPrivateNetworks = AllowPrivateNetworks,
+        AllowedNetworks = AllowedNetworks,
+    };
 }

@@ -98,5 +98,12 @@ internal static class SqliteServerMigrations
                 PRIMARY KEY (delivery_id, number)
             ) WITHOUT ROWID;
             """),
+        // Push callbacks go through the alert outbox: a delivery with a callback URL and its own secret instead of a route.
+        (110, """
+            ALTER TABLE alert_deliveries ADD COLUMN callback_url TEXT;
+            ALTER TABLE alert_deliveries ADD COLUMN callback_secret TEXT;
+            ALTER TABLE pushes ADD COLUMN callback_secret TEXT;
+            CREATE INDEX alert_deliveries_callbacks ON alert_deliveries(run_id) WHERE callback_url IS NOT NULL;
+            """),
     ];
 }

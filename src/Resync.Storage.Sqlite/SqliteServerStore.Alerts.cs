@@ -18,7 +18,8 @@ public sealed partial class SqliteServerStore
 
     private const string DeliverySelect = """
         SELECT id AS Id, route_id AS RouteId, message_id AS MessageId, kind AS Kind, tenant AS Tenant, link_id AS LinkId, run_id AS RunId,
-            payload AS Payload, status AS Status, created_at AS CreatedAt, next_attempt_at AS NextAttemptAt, delivered_at AS DeliveredAt
+            payload AS Payload, status AS Status, created_at AS CreatedAt, next_attempt_at AS NextAttemptAt, delivered_at AS DeliveredAt,
+            callback_url AS CallbackUrl, callback_secret AS CallbackSecret
         FROM alert_deliveries
         """;
 
@@ -59,9 +60,11 @@ public sealed partial class SqliteServerStore
 
     public Task<IReadOnlyList<long>> AddAlertDeliveriesAsync(IReadOnlyList<AlertDeliveryRecord> deliveries, CancellationToken cancellationToken) =>
         runs.Writer.ExecuteAsync<IReadOnlyList<long>>((c, t) => [.. deliveries.Select(d => c.ExecuteScalar<long>("""
-            INSERT INTO alert_deliveries (route_id, message_id, kind, tenant, link_id, run_id, payload, status, created_at, next_attempt_at)
-            VALUES (@RouteId, @MessageId, @Kind, @Tenant, @LinkId, @RunId, @Payload, @Status, @CreatedAt, @NextAttemptAt) RETURNING id
-            """, new { d.RouteId, d.MessageId, d.Kind, d.Tenant, d.LinkId, d.RunId, d.Payload, Status = d.Status.ToString(),
+            INSERT INTO alert_deliveries (route_id, message_id, kind, tenant, link_id, run_id, payload, status, created_at, next_attempt_at,
+                callback_url, callback_secret)
+            VALUES (@RouteId, @MessageId, @Kind, @Tenant, @LinkId, @RunId, @Payload, @Status, @CreatedAt, @NextAttemptAt, @CallbackUrl,
+                @ProtectedCallbackSecret) RETURNING id
+            """, new { d.RouteId, d.MessageId, d.Kind, d.Tenant, d.LinkId, d.RunId, d.Payload, Status = d.Status.ToString(), d.CallbackUrl, d.ProtectedCallbackSecret,
                 CreatedAt = SqliteRunStore.Text(d.CreatedAt), NextAttemptAt = d.NextAttemptAt is { } next ? SqliteRunStore.Text(next) : null }, t))],
             cancellationToken);
 
@@ -106,6 +109,9 @@ public sealed partial class SqliteServerStore
         QueryDeliveriesAsync($"{DeliverySelect} WHERE route_id = @routeId ORDER BY id DESC LIMIT @limit OFFSET @offset",
             new { routeId, offset, limit }, cancellationToken);
 
+    public Task<IReadOnlyList<AlertDeliveryRecord>> ListCallbackDeliveriesAsync(long runId, CancellationToken cancellationToken) =>
+        QueryDeliveriesAsync($"{DeliverySelect} WHERE run_id = @runId AND callback_url IS NOT NULL ORDER BY id", new { runId }, cancellationToken);
+
     /// <summary>Deliveries with their attempts (two queries: the deliveries, then every attempt of those).</summary>
     private async Task<IReadOnlyList<AlertDeliveryRecord>> QueryDeliveriesAsync(string sql, object parameters, CancellationToken cancellationToken)
     {
@@ -120,7 +126,7 @@ public sealed partial class SqliteServerStore
             .ToLookup(a => a.DeliveryId, a => a.ToAttempt()!);
         return [.. rows.Select(r => new AlertDeliveryRecord(r.Id, r.RouteId, r.MessageId, r.Kind, r.Tenant, r.LinkId, r.RunId, r.Payload,
             Enum.Parse<AlertDeliveryStatus>(r.Status), SqliteRunStore.Time(r.CreatedAt), OptionalTime(r.NextAttemptAt), OptionalTime(r.DeliveredAt),
-            [.. attempts[r.Id]]))];
+            [.. attempts[r.Id]]) { CallbackUrl = r.CallbackUrl, ProtectedCallbackSecret = r.CallbackSecret })];
     }
 
     private static DateTimeOffset? OptionalTime(string? value) => value is null ? null : SqliteRunStore.Time(value);
@@ -151,7 +157,7 @@ public sealed partial class SqliteServerStore
     }
 
     private sealed record DeliveryRow(long Id, long RouteId, string MessageId, string Kind, string? Tenant, string? LinkId, long? RunId, string Payload,
-        string Status, string CreatedAt, string? NextAttemptAt, string? DeliveredAt);
+        string Status, string CreatedAt, string? NextAttemptAt, string? DeliveredAt, string? CallbackUrl, string? CallbackSecret);
 
     private sealed record AttemptRow(long DeliveryId, long? Number, string? At, long? Succeeded, long? StatusCode, string? Error, string? Hint)
     {

@@ -113,9 +113,10 @@ public sealed partial class SqliteServerStore(SqliteRunStore runs, TimeProvider?
 
     public Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken) =>
         runs.Writer.ExecuteAsync((c, t) => c.ExecuteScalar<long>("""
-            INSERT INTO pushes (link_id, tenant, payload, request_id, callback_url, accepted_at)
-            VALUES (@LinkId, @Tenant, @Payload, @RequestId, @CallbackUrl, @AcceptedAt) RETURNING id
-            """, new { push.LinkId, push.Tenant, push.Payload, push.RequestId, push.CallbackUrl, AcceptedAt = SqliteRunStore.Text(push.AcceptedAt) }, t),
+            INSERT INTO pushes (link_id, tenant, payload, request_id, callback_url, callback_secret, accepted_at)
+            VALUES (@LinkId, @Tenant, @Payload, @RequestId, @CallbackUrl, @ProtectedCallbackSecret, @AcceptedAt) RETURNING id
+            """, new { push.LinkId, push.Tenant, push.Payload, push.RequestId, push.CallbackUrl, push.ProtectedCallbackSecret,
+                AcceptedAt = SqliteRunStore.Text(push.AcceptedAt) }, t),
             cancellationToken);
 
     public Task PushStartedAsync(long pushId, long runId, CancellationToken cancellationToken) =>
@@ -125,15 +126,20 @@ public sealed partial class SqliteServerStore(SqliteRunStore runs, TimeProvider?
         runs.Writer.ExecuteAsync((c, t) => c.Execute("UPDATE pushes SET finished_at = @at WHERE id = @pushId",
             new { pushId, at = SqliteRunStore.Text(at) }, t), cancellationToken);
 
+    public Task<int> PurgePushPayloadsAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) => c.Execute("UPDATE pushes SET payload = '' WHERE finished_at IS NOT NULL AND finished_at <= @before AND payload <> ''",
+            new { before = SqliteRunStore.Text(finishedBefore) }, t), cancellationToken);
+
     public async Task<IReadOnlyList<StoredPush>> ListUnstartedPushesAsync(CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var rows = await connection.QueryAsync<(long Id, string LinkId, string Tenant, string Payload, string? RequestId, string? CallbackUrl, string AcceptedAt)>(
+        var rows = await connection.QueryAsync<(long Id, string LinkId, string Tenant, string Payload, string? RequestId, string? CallbackUrl, string AcceptedAt,
+            string? CallbackSecret)>(
             new CommandDefinition("""
-                SELECT id, link_id, tenant, payload, request_id, callback_url, accepted_at FROM pushes WHERE run_id IS NULL ORDER BY id
+                SELECT id, link_id, tenant, payload, request_id, callback_url, accepted_at, callback_secret FROM pushes WHERE run_id IS NULL ORDER BY id
                 """, cancellationToken: cancellationToken));
         return [.. rows.Select(row => new StoredPush(row.Id, row.LinkId, row.Tenant, row.Payload, row.RequestId, row.CallbackUrl, null,
-            SqliteRunStore.Time(row.AcceptedAt), null))];
+            SqliteRunStore.Time(row.AcceptedAt), null) { ProtectedCallbackSecret = row.CallbackSecret })];
     }
 
     public Task SaveReplayOverrideAsync(ReplayOverride replay, CancellationToken cancellationToken) =>

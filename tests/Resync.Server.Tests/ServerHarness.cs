@@ -8,7 +8,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Resync.Connectors;
-using Resync.Connectors.Http;
 using Resync.Core.Storage;
 using Resync.LinkFiles;
 using Resync.Server;
@@ -69,7 +68,6 @@ internal sealed class ServerHarness : IAsyncDisposable
             ProgressInterval = TimeSpan.FromMilliseconds(50),
             // Webhooks and callbacks are waited for in real time: on a busy machine a slow answer must not count as none.
             AlertTimeout = Patience.Limit,
-            CallbackTimeout = Patience.Limit,
         };
         configure?.Invoke(options);
         return await StartOnAsync(folder, options, clock);
@@ -88,7 +86,7 @@ internal sealed class ServerHarness : IAsyncDisposable
     private static async Task<ServerHarness> StartOnAsync(TempDirectory folder, ServerOptions options, TimeProvider? clock)
     {
         var target = new CollectingTarget();
-        var catalog = BuiltInConnectors.CreateCatalog(new OutboundNetworkPolicy { AllowLoopback = options.AllowLoopback, AllowPrivateNetworks = options.AllowPrivateNetworks })
+        var catalog = BuiltInConnectors.CreateCatalog(options.NetworkPolicy())
             .AddTarget("collect", "The test's collecting target.", new ConfigSchema(), (_, _) => target);
         var logs = new CollectedLogs();
         var app = await ResyncServer.BuildAsync(options, clock, catalog, builder => builder.Logging.ClearProviders().AddProvider(logs));
@@ -197,6 +195,32 @@ internal sealed class ServerHarness : IAsyncDisposable
         await _app.DisposeAsync();
         SqliteConnection.ClearAllPools();
         _folder.Dispose();
+    }
+
+    /// <summary>A push link (push only) into the <c>collect</c> target.</summary>
+    public static string CollectingPushLink(string id) => $$"""
+        name: {{id}}
+        source: { type: push }
+        target: { type: collect }
+        trigger: { push: true, manual: false }
+        """;
+
+    /// <summary>Starts a manual run of a link and waits for its end; the run as GET /runs/{id} answers it.</summary>
+    public async Task<JsonNode> RunToEndAsync(string key, string linkId)
+    {
+        using var client = Client(key);
+        using var started = await client.PostAsync($"/api/v1/links/{linkId}/runs", null);
+        if (started.StatusCode != System.Net.HttpStatusCode.Accepted)
+            throw new InvalidOperationException($"POST run of {linkId}: {(int)started.StatusCode} {await started.Content.ReadAsStringAsync()}");
+        var statusUrl = (await JsonAsync(started))["statusUrl"]!.GetValue<string>();
+        JsonNode? run = null;
+        await EventuallyAsync(async () =>
+        {
+            using var poll = await client.GetAsync(statusUrl);
+            run = await JsonAsync(poll);
+            return run["status"]!.GetValue<string>() != "Running";
+        }, $"the end of the run of {linkId}");
+        return run!;
     }
 
     public const string PushLink = """

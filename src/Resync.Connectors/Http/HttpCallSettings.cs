@@ -1,3 +1,5 @@
+using Resync.Connectors.Network;
+
 namespace Resync.Connectors.Http;
 
 /// <summary>How an HTTP connector makes one call: credentials, headers, timeout and the retry of ephemeral failures.</summary>

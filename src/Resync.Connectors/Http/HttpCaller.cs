@@ -80,13 +80,6 @@ internal sealed class HttpCaller : IDisposable
                 $"{method} {url} did not answer within {Format(_settings.Timeout)}",
                 "The server is slow or unreachable; it is retried. Raise the connector's timeout if it is just slow."), exception);
         }
-        catch (HttpRequestException exception) when (exception.InnerException is OutboundAddressRefusedException refused)
-        {
-            // The SSRF guard: a configuration problem, not a network hiccup, so it is durable and not retried.
-            throw new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.AddressNotAllowed,
-                $"{method} {url}: {refused.Message}",
-                "Point the link at a public address, or allow loopback/private networks in the server's configuration (Resync:Network)."), exception);
-        }
         catch (Exception exception) when (exception is HttpRequestException or IOException)
         {
             var classification = ErrorClassifier.Default.Classify(exception);

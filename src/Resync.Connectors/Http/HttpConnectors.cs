@@ -1,3 +1,4 @@
+using Resync.Connectors.Network;
 using Resync.LinkFiles;
 
 namespace Resync.Connectors.Http;

@@ -5,7 +5,7 @@ using Resync.Connectors.Sql;
 namespace Resync.Connectors.Postgres;
 
 /// <summary>PostgreSQL for <see cref="SqlTableSource"/>: pooled connections; text parameters are cast to the column's type.</summary>
-internal sealed class PostgresSourceDialect(NpgsqlDataSource dataSource) : SqlSourceDialect
+internal sealed class PostgresSourceDialect(DbDataSource dataSource) : SqlSourceDialect
 {
     public override string Where => $"database '{new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Database}'";
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Npgsql;
 using NpgsqlTypes;
 using Resync.Connectors.Sql;
@@ -19,7 +20,7 @@ namespace Resync.Connectors.Postgres;
 /// </summary>
 public sealed class PostgresTableTarget : ITarget
 {
-    private readonly NpgsqlDataSource _dataSource;
+    private readonly DbDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly SqlTableName _table;
     private readonly SqlWriteMode _mode;
@@ -41,7 +42,7 @@ public sealed class PostgresTableTarget : ITarget
     /// <param name="key">The column records are matched by (upsert and update; a unique key).</param>
     /// <param name="options">Transactional writes and stale protection.</param>
     /// <param name="ownsDataSource">Dispose <paramref name="dataSource"/> with the target.</param>
-    public PostgresTableTarget(NpgsqlDataSource dataSource, string table, SqlWriteMode mode, string? key, SqlTargetOptions? options = null, bool ownsDataSource = false)
+    public PostgresTableTarget(DbDataSource dataSource, string table, SqlWriteMode mode, string? key, SqlTargetOptions? options = null, bool ownsDataSource = false)
     {
         _options = options ?? SqlTargetOptions.Default;
         if (mode != SqlWriteMode.Insert && string.IsNullOrEmpty(key))
@@ -58,7 +59,7 @@ public sealed class PostgresTableTarget : ITarget
     public async Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
     {
         var records = batch.Records;
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = (NpgsqlConnection)await _dataSource.OpenConnectionAsync(cancellationToken);
         var shape = _shape is { } current && current.RunId == batch.RunId ? current.Shape : await ReadShapeAsync(connection, batch.RunId, cancellationToken);
 
         // 1. The constraints known up front, checked here: such records never reach the server.

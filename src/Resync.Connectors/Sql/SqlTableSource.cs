@@ -37,7 +37,7 @@ public sealed class SqlTableSource : ISource, IKeyedSource, IAsyncDisposable
     }
 
     /// <summary>A PostgreSQL table; the source owns and disposes <paramref name="dataSource"/>.</summary>
-    public static SqlTableSource Postgres(Npgsql.NpgsqlDataSource dataSource, string table, string keyColumn, string? updatedAtColumn = null) =>
+    public static SqlTableSource Postgres(System.Data.Common.DbDataSource dataSource, string table, string keyColumn, string? updatedAtColumn = null) =>
         new(new PostgresSourceDialect(dataSource), table, keyColumn, updatedAtColumn);
 
     /// <summary>A table of a SQLite file (opened read-only).</summary>

@@ -43,6 +43,9 @@ public sealed partial class ErrorClassifier
                 return known;
         }
 
+        if ((exception as OutboundAddressRefusedException ?? Find<OutboundAddressRefusedException>(exception)) is { } refused)
+            return AddressNotAllowed(refused);
+
         switch (exception)
         {
             case ResyncException resync:
@@ -182,6 +185,12 @@ public sealed partial class ErrorClassifier
         _ => new(ErrorType.Connection, Durability.Ephemeral, ErrorCodes.ConnectionFailed,
             $"The connection failed ({socket.SocketErrorCode}): {socket.Message}", "Usually transient; it is retried."),
     };
+
+    // The outbound network policy: a configuration problem, not a network hiccup, so it is durable and not retried.
+    private static ErrorClassification AddressNotAllowed(OutboundAddressRefusedException refused) =>
+        new(ErrorType.Runtime, Durability.Durable, ErrorCodes.AddressNotAllowed, refused.Message,
+            "Use a public address. If the destination is meant to be internal, the server's operator allows it: "
+            + "resync serve --allow-loopback / --allow-private-networks, or --allow-network <CIDR> for one range (docs/network-policy.md).");
 
     private static ErrorClassification Timeout(string message) =>
         new(ErrorType.Connection, Durability.Ephemeral, ErrorCodes.Timeout, $"The call timed out: {message}",

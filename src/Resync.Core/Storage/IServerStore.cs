@@ -43,6 +43,12 @@ public interface IServerStore
 
     Task PushFinishedAsync(long pushId, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Empties the payloads of pushes whose run ended at or before <paramref name="finishedBefore"/> (their records are
+    /// accounted for in the run's history); returns how many.
+    /// </summary>
+    Task<int> PurgePushPayloadsAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken);
+
     /// <summary>Pushes stored but never started (the process stopped in between), oldest first.</summary>
     Task<IReadOnlyList<StoredPush>> ListUnstartedPushesAsync(CancellationToken cancellationToken);
 
@@ -86,4 +92,7 @@ public interface IServerStore
 
     /// <summary>A route's deliveries, newest first.</summary>
     Task<IReadOnlyList<AlertDeliveryRecord>> ListAlertDeliveriesAsync(long routeId, int offset, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The push callback deliveries of a run, oldest first.</summary>
+    Task<IReadOnlyList<AlertDeliveryRecord>> ListCallbackDeliveriesAsync(long runId, CancellationToken cancellationToken);
 }

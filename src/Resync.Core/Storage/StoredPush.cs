@@ -11,4 +11,8 @@ namespace Resync.Core.Storage;
 /// <param name="AcceptedAt">When it was stored.</param>
 /// <param name="FinishedAt">When its run ended.</param>
 public sealed record StoredPush(long Id, string LinkId, string Tenant, string Payload, string? RequestId, string? CallbackUrl, long? RunId,
-    DateTimeOffset AcceptedAt, DateTimeOffset? FinishedAt);
+    DateTimeOffset AcceptedAt, DateTimeOffset? FinishedAt)
+{
+    /// <summary>The callback's signing secret, encrypted; shown once, in the push's answer.</summary>
+    public string? ProtectedCallbackSecret { get; init; }
+}

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Resync.Connectors.Http;
+using Resync.Core.Errors;
 using Resync.Core.Policies;
 using Resync.Core.Scheduling;
 using Resync.Core.Storage;
@@ -10,8 +10,8 @@ using Resync.Core.Storage;
 namespace Resync.Server.Alerts;
 
 /// <summary>
-/// Sends the alert outbox: each pending delivery is POSTed to its route's webhook, signed (Standard Webhooks), through
-/// the server's SSRF guard. At least once: a non-2xx answer or no answer is tried again after each delay of
+/// Sends the alert outbox: each pending delivery is POSTed to its route's webhook (or, for a push callback, to the push's
+/// callback URL), signed (Standard Webhooks), through the server's outbound network policy. At least once: a non-2xx answer or no answer is tried again after each delay of
 /// <see cref="ServerOptions.AlertRetryDelays"/> (same webhook-id), then given up as Failed. Every attempt is recorded
 /// with the route's health, so a failing destination shows. All timing is on the server's <see cref="TimeProvider"/>.
 /// </summary>
@@ -35,8 +35,7 @@ public sealed class AlertDeliveryService : BackgroundService
         _clock = clock;
         _logger = logger;
         _retries = new BackoffSchedule(options.AlertRetryDelays);
-        var policy = new OutboundNetworkPolicy { AllowLoopback = options.AllowLoopback, AllowPrivateNetworks = options.AllowPrivateNetworks };
-        _http = new HttpClient(policy.CreateHandler()) { Timeout = options.AlertTimeout };
+        _http = new HttpClient(options.NetworkPolicy().CreateHandler()) { Timeout = options.AlertTimeout };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("Resync-Alerts/1");
     }
 
@@ -86,34 +85,37 @@ public sealed class AlertDeliveryService : BackgroundService
 
     private async Task AttemptAsync(AlertDeliveryRecord delivery, CancellationToken stoppingToken)
     {
-        if (await _store.GetAlertRouteAsync(delivery.RouteId, stoppingToken) is not { } route)
+        var target = delivery.CallbackUrl is { } callback
+            ? new Destination(0, "push callback", callback, delivery.ProtectedCallbackSecret ?? "")
+            : await _store.GetAlertRouteAsync(delivery.RouteId, stoppingToken) is { } found ? new Destination(found.Id, found.Name, found.Url, found.ProtectedSecret) : null;
+        if (target is null)
             return; // deleted meanwhile, with its deliveries
         var number = delivery.Attempts.Count + 1;
         var at = _clock.GetUtcNow();
-        var (statusCode, error, hint) = await SendAsync(route, delivery, at, stoppingToken);
+        var (statusCode, error, hint) = await SendAsync(target, delivery, at, stoppingToken);
         var succeeded = error is null;
         DateTimeOffset? nextAttempt = succeeded ? null : at + _retries.DelayAfter(number);
         await _store.RecordAlertAttemptAsync(delivery.Id, new AlertDeliveryAttempt(number, at, succeeded, statusCode, error, hint), nextAttempt, CancellationToken.None);
         if (!succeeded)
         {
             if (nextAttempt is { } when)
-                AlertLog.DeliveryFailed(_logger, delivery.Id, delivery.Kind, route.Id, route.Name, number, error!, hint, when);
+                AlertLog.DeliveryFailed(_logger, delivery.Id, delivery.Kind, target.RouteId, target.Name, number, error!, hint, when);
             else
-                AlertLog.DeliveryGivenUp(_logger, delivery.Id, delivery.Kind, route.Id, route.Name, number, error!, hint);
+                AlertLog.DeliveryGivenUp(_logger, delivery.Id, delivery.Kind, target.RouteId, target.Name, number, error!, hint);
         }
         if (_attempted.TryRemove(delivery.Id, out var waiter))
             waiter.TrySetResult();
     }
 
     /// <summary>One POST; the status code answered (if any), and an error with a hint unless it was 2xx.</summary>
-    private async Task<(int? StatusCode, string? Error, string? Hint)> SendAsync(AlertRouteRecord route, AlertDeliveryRecord delivery, DateTimeOffset at,
+    private async Task<(int? StatusCode, string? Error, string? Hint)> SendAsync(Destination target, AlertDeliveryRecord delivery, DateTimeOffset at,
         CancellationToken stoppingToken)
     {
         var timestamp = at.ToUnixTimeSeconds();
-        using var request = new HttpRequestMessage(HttpMethod.Post, route.Url) { Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json") };
         request.Headers.Add("webhook-id", delivery.MessageId);
         request.Headers.Add("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.Add("webhook-signature", WebhookSignature.Sign(_secrets.Unprotect(route.ProtectedSecret), delivery.MessageId, timestamp, delivery.Payload));
+        request.Headers.Add("webhook-signature", WebhookSignature.Sign(_secrets.Unprotect(target.ProtectedSecret), delivery.MessageId, timestamp, delivery.Payload));
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stoppingToken);
@@ -127,10 +129,10 @@ public sealed class AlertDeliveryService : BackgroundService
             return (null, $"The webhook did not answer within {_http.Timeout.TotalSeconds:0.#} s.",
                 "Make the receiver answer 2xx at once and do its work afterwards; it is tried again later.");
         }
-        catch (HttpRequestException exception) when (exception.InnerException is OutboundAddressRefusedException refused)
+        catch (HttpRequestException exception) when (exception.InnerException is OutboundAddressRefusedException)
         {
-            return (null, refused.Message, "The server's SSRF guard refuses loopback and private addresses: use a public URL, or start the server with "
-                + "--allow-private-networks / --allow-loopback if the receiver is meant to be internal.");
+            var refused = ErrorClassifier.Default.Classify(exception);
+            return (null, refused.Message, refused.Hint);
         }
         catch (HttpRequestException exception)
         {
@@ -151,4 +153,7 @@ public sealed class AlertDeliveryService : BackgroundService
         >= 500 => "The receiver failed; see its logs. The delivery is tried again later.",
         _ => "The receiver did not accept the alert; see its logs. The delivery is tried again later.",
     };
+
+    /// <summary>Where a delivery goes: a route, or a push's callback (route 0).</summary>
+    private sealed record Destination(long RouteId, string Name, string Url, string ProtectedSecret);
 }

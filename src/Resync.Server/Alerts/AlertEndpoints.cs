@@ -147,10 +147,9 @@ internal static class AlertEndpoints
             return Bad("Give the webhook's 'url' (http or https), e.g. \"https://alerts.example.com/resync\".");
         if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
             return Bad($"'url' must be an absolute http or https URL; found '{request.Url}'.");
-        var policy = new Connectors.Http.OutboundNetworkPolicy { AllowLoopback = options.AllowLoopback, AllowPrivateNetworks = options.AllowPrivateNetworks };
-        if (IPAddress.TryParse(url.IdnHost, out var address) && !policy.Allows(address))
-            return Bad($"'url' points at {address}, an address this server does not connect to (loopback, private or reserved: the SSRF guard). "
-                + "Use a public address, or start the server with --allow-private-networks / --allow-loopback.");
+        if (IPAddress.TryParse(url.IdnHost, out var address) && options.NetworkPolicy().Check(address) is { } refused)
+            return Bad($"'url' points at {address}, an address this server does not connect to: {refused.Rule} (the outbound network policy). "
+                + "Use a public address, or start the server with --allow-private-networks / --allow-loopback / --allow-network <CIDR>.");
         var kinds = request.Kinds ?? [];
         if (kinds.FirstOrDefault(kind => !AlertKinds.All.Contains(kind, StringComparer.Ordinal)) is { } unknown)
             return Bad($"'kinds' may hold {string.Join(", ", AlertKinds.All)}; found '{unknown}'.");

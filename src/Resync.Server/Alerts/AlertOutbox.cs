@@ -39,6 +39,23 @@ public sealed class AlertOutbox(IServerStore store, AlertDeliveryService deliver
         return ids;
     }
 
+    /// <summary>
+    /// Stores the callback of an asynchronous push whose run ended as one outbox delivery, due now: sent, signed with the
+    /// push's own secret and retried like an alert, and listed under the run (GET /api/v1/runs/{id}/callbacks).
+    /// </summary>
+    public async Task<long> EnqueueCallbackAsync(StoredPush push, long runId, string payload, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var ids = await store.AddAlertDeliveriesAsync([new AlertDeliveryRecord(0, 0, $"msg_{Guid.NewGuid():N}", PushCallbackKind, push.Tenant, push.LinkId, runId,
+            payload, AlertDeliveryStatus.Pending, now, now, null, []) { CallbackUrl = push.CallbackUrl, ProtectedCallbackSecret = push.ProtectedCallbackSecret }],
+            cancellationToken);
+        delivery.Wake();
+        return ids[0];
+    }
+
+    /// <summary>The kind of a push callback delivery.</summary>
+    public const string PushCallbackKind = "push.finished";
+
     /// <summary>Whether a route takes an alert: its tenant (or all tenants), its link (or every link), its kinds (or all).</summary>
     public static bool Matches(AlertRouteRecord route, Alert alert) =>
         (route.Tenant is null || string.Equals(route.Tenant, alert.Tenant, StringComparison.Ordinal))

@@ -40,7 +40,7 @@ public sealed class IdempotencyGate(IServerStore store, TimeProvider clock, Serv
             }
             var answer = await work();
             if (answer is JsonAnswer { Status: >= 200 and < 300 } json)
-                await store.SaveIdempotencyAsync(new IdempotencyRecord(scope, key, hash, json.Status, json.Location, json.Json, clock.GetUtcNow()), CancellationToken.None);
+                await store.SaveIdempotencyAsync(new IdempotencyRecord(scope, key, hash, json.Status, json.Location, json.KeptJson ?? json.Json, clock.GetUtcNow()), CancellationToken.None);
             return answer;
         }
         finally

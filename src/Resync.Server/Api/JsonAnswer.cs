@@ -11,6 +11,9 @@ public sealed class JsonAnswer(int status, string json, string? location = null)
 
     public bool Replayed { get; init; }
 
+    /// <summary>What an Idempotency-Key replay answers instead of <see cref="Json"/>: the answer without what is shown only once (a secret).</summary>
+    public string? KeptJson { get; init; }
+
     public Task ExecuteAsync(HttpContext httpContext)
     {
         httpContext.Response.StatusCode = Status;

@@ -1,4 +1,8 @@
 namespace Resync.Server.Push;
 
-/// <summary>The answer to an asynchronous push: stored, its run started; poll <paramref name="StatusUrl"/> for progress.</summary>
-public sealed record PushAccepted(long PushId, long RunId, string Status, string StatusUrl, string EventsUrl, string? CallbackUrl);
+/// <summary>
+/// The answer to an asynchronous push: stored, its run started; poll <paramref name="StatusUrl"/> for progress. With a callback,
+/// <paramref name="CallbackSecret"/> is the secret its signature is made with, shown here only (an Idempotency-Key replay omits it).
+/// </summary>
+public sealed record PushAccepted(long PushId, long RunId, string Status, string StatusUrl, string EventsUrl, string? CallbackUrl, string? CallbackSecret = null,
+    string? CallbacksUrl = null);

@@ -3,11 +3,14 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Resync.Connectors.Push;
+using Resync.Core.Errors;
 using Resync.Core.Records;
 using Resync.Core.Storage;
+using Resync.Server.Alerts;
 using Resync.Server.Api;
 using Resync.Server.Auth;
 using Resync.Server.Links;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Resync.Server.Runs;
 
 namespace Resync.Server.Push;
@@ -22,11 +25,13 @@ internal static class PushEndpoints
     {
         api.MapPost("/links/{linkId}/push", PushAsync).WithTags("Push").WithName("Push")
             .Produces<PushAnswer>(200).Produces<PushAccepted>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
+        api.MapGet("/runs/{runId:long}/callbacks", CallbacksAsync).WithTags("Push").WithName("ListPushCallbacks");
         return api;
     }
 
     private static async Task<IResult> PushAsync(HttpContext http, string linkId, string? mode, string? callbackUrl, LinkRegistry links, IServerStore serverStore,
-        PushProcessor processor, IRunQueries queries, IdempotencyGate idempotency, ServerOptions options, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+        PushProcessor processor, IRunQueries queries, IdempotencyGate idempotency, AlertSecrets secrets, ServerOptions options, TimeProvider clock,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         var caller = http.Caller();
         if (links.Find(linkId) is not { } entry || !caller.Sees(entry.Tenant))
@@ -39,8 +44,8 @@ internal static class PushEndpoints
             || http.Request.Headers["Prefer"].Any(value => value?.Contains("respond-async", StringComparison.OrdinalIgnoreCase) == true);
         if (mode is not null && !isAsync && !string.Equals(mode, "sync", StringComparison.OrdinalIgnoreCase))
             return Problems.BadRequest("invalid-mode", $"mode is 'sync' (the default) or 'async', found '{mode}'.");
-        if (callbackUrl is not null && (!isAsync || !Uri.TryCreate(callbackUrl, UriKind.Absolute, out var callback) || callback.Scheme is not ("http" or "https")))
-            return Problems.BadRequest("invalid-callback", "callbackUrl is an absolute http(s) URL, and only for mode=async.");
+        if (callbackUrl is not null && await CallbackProblemAsync(callbackUrl, isAsync, options, http.RequestAborted) is { } badCallback)
+            return badCallback;
         var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, options.MaxBodyBytes);
         if (tooLarge is not null)
             return tooLarge;
@@ -72,12 +77,22 @@ internal static class PushEndpoints
         {
             if (isAsync)
             {
-                var push = new StoredPush(0, linkId, entry.Tenant, Encoding.UTF8.GetString(body.Span), requestId, callbackUrl, null, clock.GetUtcNow(), null);
+                // Each push with a callback gets its own signing secret, shown once: a receiver checks that the callback comes
+                // from this server and is about this push, and no tenant can sign for another.
+                var secret = callbackUrl is null ? null : WebhookSignature.NewSecret();
+                var push = new StoredPush(0, linkId, entry.Tenant, Encoding.UTF8.GetString(body.Span), requestId, callbackUrl, null, clock.GetUtcNow(), null)
+                {
+                    ProtectedCallbackSecret = secret is null ? null : secrets.Protect(secret),
+                };
                 push = push with { Id = await serverStore.AddPushAsync(push, http.RequestAborted) };
                 var started = await processor.StartStoredAsync(push, entry.Link, source, records, CancellationToken.None);
                 var links = RunLinks.For(started.RunId);
-                var accepted = new PushAccepted(push.Id, started.RunId, "Accepted", links.Self, links.Events, callbackUrl);
-                return new JsonAnswer(StatusCodes.Status202Accepted, JsonSerializer.Serialize(accepted, serializer), links.Self);
+                var accepted = new PushAccepted(push.Id, started.RunId, "Accepted", links.Self, links.Events, callbackUrl, null,
+                    callbackUrl is null ? null : $"{links.Self}/callbacks");
+                return new JsonAnswer(StatusCodes.Status202Accepted, JsonSerializer.Serialize(accepted with { CallbackSecret = secret }, serializer), links.Self)
+                {
+                    KeptJson = JsonSerializer.Serialize(accepted, serializer),
+                };
             }
             var run = await processor.RunAsync(entry.Link, source, records, requestId, CancellationToken.None);
             // The client may go away; the run goes on and is in the run list either way.
@@ -85,6 +100,29 @@ internal static class PushEndpoints
             var answer = await AnswerAsync(queries, source, entry, run.RunId, result, records, CancellationToken.None);
             return new JsonAnswer(StatusCodes.Status200OK, JsonSerializer.Serialize(answer, serializer), RunLinks.For(run.RunId).Self);
         });
+    }
+
+    /// <summary>A problem with the callback URL: not an absolute http(s) URL, not async, or an address the outbound network policy refuses.</summary>
+    private static async Task<ProblemHttpResult?> CallbackProblemAsync(string callbackUrl, bool isAsync, ServerOptions options, CancellationToken cancellationToken)
+    {
+        if (!isAsync || !Uri.TryCreate(callbackUrl, UriKind.Absolute, out var callback) || callback.Scheme is not ("http" or "https"))
+            return Problems.BadRequest("invalid-callback", "callbackUrl is an absolute http(s) URL, and only for mode=async.");
+        // Checked now, so that a callback that could never be sent is refused at the push (it is checked again when sent).
+        if (await options.NetworkPolicy().RefusalAsync(callback.IdnHost, cancellationToken) is not { } refused)
+            return null;
+        var classified = ErrorClassifier.Default.Classify(refused);
+        return Problems.BadRequest("invalid-callback", $"callbackUrl: {classified.Message}. {classified.Hint}");
+    }
+
+    private static async Task<Results<Ok<Page<AlertDeliveryDocument>>, ProblemHttpResult>> CallbacksAsync(HttpContext http, IRunQueries queries,
+        IServerStore store, long runId, int? offset, int? limit)
+    {
+        if (Paging.Check(offset, limit, 50, out var start, out var count) is { } bad)
+            return bad;
+        if (await RunEndpoints.VisibleRunAsync(http, queries, runId) is null)
+            return Problems.NotFound("run", runId.ToString(CultureInfo.InvariantCulture));
+        var deliveries = await store.ListCallbackDeliveriesAsync(runId, http.RequestAborted);
+        return TypedResults.Ok(Page<AlertDeliveryDocument>.Of([.. deliveries.Skip(start).Take(count).Select(AlertDeliveryDocument.From)], start, count));
     }
 
     private static async Task<PushAnswer> AnswerAsync(IRunQueries queries, PushSource source, LinkEntry entry, long runId, Core.Engine.RunResult result,

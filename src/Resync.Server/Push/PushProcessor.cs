@@ -1,12 +1,11 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Resync.Connectors.Http;
 using Resync.Connectors.Push;
 using Resync.Core.Engine;
 using Resync.Core.Links;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
+using Resync.Server.Alerts;
 using Resync.Server.Links;
 using Resync.Server.Runs;
 
@@ -14,19 +13,13 @@ namespace Resync.Server.Push;
 
 /// <summary>
 /// Runs pushes: a synchronous push is a run over the body's records; an asynchronous one is first stored, then run,
-/// and its callback URL (if any) is called once when the run ends. At start, pushes stored but never started (the
+/// and its callback URL (if any) is called when the run ends, through the alert outbox. Once the run has ended, the stored
+/// payload is emptied (after <see cref="ServerOptions.PushPayloadRetention"/>). At start, pushes stored but never started (the
 /// process stopped in between) are started.
 /// </summary>
-public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, IServerStore serverStore, TimeProvider clock, ServerOptions options,
-    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<PushProcessor> logger) : IHostedService, IDisposable
+public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, IServerStore serverStore, AlertOutbox outbox, TimeProvider clock, ServerOptions options,
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<PushProcessor> logger) : IHostedService
 {
-    private readonly HttpClient _callbacks = new(new OutboundNetworkPolicy
-    {
-        AllowLoopback = options.AllowLoopback,
-        AllowPrivateNetworks = options.AllowPrivateNetworks,
-    }.CreateHandler())
-    { Timeout = options.CallbackTimeout };
-
     /// <summary>Starts a run over <paramref name="records"/> of a push link.</summary>
     public Task<ActiveRun> RunAsync(Link link, PushSource source, IReadOnlyList<Core.Records.Record> records, string? requestId, CancellationToken cancellationToken)
     {
@@ -45,6 +38,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await serverStore.PurgePushPayloadsAsync(clock.GetUtcNow() - options.PushPayloadRetention, cancellationToken);
         foreach (var push in await serverStore.ListUnstartedPushesAsync(cancellationToken))
         {
             if (links.Find(push.LinkId) is not { Link.Source: PushSource source } entry)
@@ -60,8 +54,6 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Dispose() => _callbacks.Dispose();
-
     private async Task FollowAsync(StoredPush push, ActiveRun run)
     {
         RunResult result;
@@ -74,26 +66,24 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
             logger.LogError(exception, "Push {PushId}: run {RunId} failed in the runner", push.Id, run.RunId);
             return;
         }
-        await serverStore.PushFinishedAsync(push.Id, clock.GetUtcNow(), CancellationToken.None);
-        if (push.CallbackUrl is null || result.Status == RunStatus.Interrupted)
-            return;
-        var body = new PushCallback(push.Id, run.RunId, push.LinkId, push.RequestId, result.Status, result.Counts, $"/api/v1/runs/{run.RunId}");
-        for (var attempt = 1; attempt <= 3; attempt++)
+        try
         {
-            try
+            await serverStore.PushFinishedAsync(push.Id, clock.GetUtcNow(), CancellationToken.None);
+            if (push.CallbackUrl is not null && result.Status != RunStatus.Interrupted)
             {
-                using var response = await _callbacks.PostAsJsonAsync(push.CallbackUrl, body, json.Value.SerializerOptions);
-                if (response.IsSuccessStatusCode)
-                    return;
-                logger.LogWarning("Push {PushId}: callback answered {Status} (attempt {Attempt})", push.Id, (int)response.StatusCode, attempt);
-                if ((int)response.StatusCode < 500)
-                    return;
+                // Through the alert outbox: durable, signed, retried with backoff, and visible under the run.
+                var body = new PushCallback(push.Id, run.RunId, push.LinkId, push.RequestId, result.Status, result.Counts, $"/api/v1/runs/{run.RunId}");
+                if (push.ProtectedCallbackSecret is null)
+                    logger.LogWarning("Push {PushId} was stored without a callback secret (before callbacks were signed); its callback is not sent", push.Id);
+                else
+                    await outbox.EnqueueCallbackAsync(push, run.RunId, JsonSerializer.Serialize(body, json.Value.SerializerOptions), CancellationToken.None);
             }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException)
-            {
-                logger.LogWarning("Push {PushId}: callback failed (attempt {Attempt}): {Message}", push.Id, attempt, exception.Message);
-            }
-            await Task.Delay(TimeSpan.FromSeconds(attempt), clock);
+            // The run has accounted for every record (written, kept as failed or incomplete): the payload is no longer needed.
+            await serverStore.PurgePushPayloadsAsync(clock.GetUtcNow() - options.PushPayloadRetention, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Push {PushId}: the end of run {RunId} could not be recorded", push.Id, run.RunId);
         }
     }
 }

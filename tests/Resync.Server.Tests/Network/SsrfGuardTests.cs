@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Resync.Connectors.Http;
+using Resync.Connectors.Network;
 
 namespace Resync.Server.Tests.Network;
 
@@ -43,19 +43,9 @@ public sealed class SsrfGuardTests
             target: { type: collect }
             settings: { retry: { attempts: 1 } }
             """);
-        using var client = server.Client(server.OperatorKey);
-        using var started = await client.PostAsync("/api/v1/links/internal/runs", null);
-        started.StatusCode.ShouldBe(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
-        var statusUrl = (await ServerHarness.JsonAsync(started))["statusUrl"]!.GetValue<string>();
-        JsonNode? run = null;
-        await ServerHarness.EventuallyAsync(async () =>
-        {
-            using var poll = await client.GetAsync(statusUrl);
-            run = await ServerHarness.JsonAsync(poll);
-            return run["status"]!.GetValue<string>() != "Running";
-        }, "the run's end");
+        var run = await server.RunToEndAsync(server.OperatorKey, "internal");
         // The page could not be fetched: a batch error, durable (not retried), naming the guard.
-        run!["status"]!.GetValue<string>().ShouldBe("CompletedWithErrors");
+        run["status"]!.GetValue<string>().ShouldBe("CompletedWithErrors");
         var error = run["batchErrors"]!.AsArray().Single()!["error"]!;
         error["code"]!.GetValue<string>().ShouldBe("ADDRESS_NOT_ALLOWED");
         error["durability"]!.GetValue<string>().ShouldBe("Durable");

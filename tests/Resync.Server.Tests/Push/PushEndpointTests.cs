@@ -1,12 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
+using Resync.Server.Tests.Alerts;
 using Resync.Testing;
 
 namespace Resync.Server.Tests.Push;
@@ -102,10 +98,9 @@ public sealed class PushEndpointTests
     }
 
     [Fact]
-    public async Task AsyncPush_Answers202BeforeProcessing_StatusShowsProgressThenFinalCounts_CallbackCalledOnce()
+    public async Task AsyncPush_Answers202BeforeProcessing_StatusShowsProgressThenFinalCounts_CallbackSignedAndListed_PayloadRemoved()
     {
-        var callbacks = new ConcurrentQueue<string>();
-        await using var receiver = await CallbackReceiver.StartAsync(callbacks);
+        await using var receiver = await WebhookReceiver.StartAsync();
         await using var server = await ServerHarness.StartAsync();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var firstBatchWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -125,7 +120,7 @@ public sealed class PushEndpointTests
             """);
         using var client = server.Client(server.AcmeKey);
 
-        using var response = await client.PostAsync($"/api/v1/links/gated/push?mode=async&callbackUrl={Uri.EscapeDataString(receiver.Url + "/done")}",
+        using var response = await client.PostAsync($"/api/v1/links/gated/push?mode=async&callbackUrl={Uri.EscapeDataString(receiver.Url)}",
             new StringContent(ServerHarness.Contacts(50), Encoding.UTF8, "application/json"));
 
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
@@ -145,7 +140,7 @@ public sealed class PushEndpointTests
         }, "the first batch's counts in the status");
         during!["status"]!.GetValue<string>().ShouldBe("Running");
         during["counts"]!["succeeded"]!.GetValue<long>().ShouldBeLessThan(50);
-        callbacks.ShouldBeEmpty();
+        receiver.Received.ShouldBeEmpty();
 
         gate.SetResult();
         JsonNode? final = null;
@@ -157,13 +152,90 @@ public sealed class PushEndpointTests
         }, "the run's end");
         final!["status"]!.GetValue<string>().ShouldBe("Succeeded");
         final["counts"]!["succeeded"]!.GetValue<long>().ShouldBe(50);
-        await ServerHarness.EventuallyAsync(() => Task.FromResult(!callbacks.IsEmpty), "the callback");
-        // Its answer was 200, so it is not called again: counted once the server has stopped, not after a sleep.
-        await server.StopAsync();
-        callbacks.Count.ShouldBe(1);
-        var callback = JsonNode.Parse(callbacks.Single())!;
+        // The callback goes through the alert outbox: listed under the run, delivered once, signed with the push's secret.
+        var callbacksUrl = accepted["callbacksUrl"]!.GetValue<string>();
+        JsonNode? delivery = null;
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            delivery = await CallbackAsync(client, callbacksUrl);
+            return delivery?["status"]!.GetValue<string>() == "Delivered";
+        }, "the callback's delivery");
+        delivery!["kind"]!.GetValue<string>().ShouldBe("push.finished");
+        delivery["attempts"]!.AsArray().Count.ShouldBe(1);
+        var received = receiver.Received.ShouldHaveSingleItem();
+        received.VerifiesWith(accepted["callbackSecret"]!.GetValue<string>()).ShouldBeTrue();
+        var callback = JsonNode.Parse(received.Body)!;
         callback["runId"]!.GetValue<long>().ShouldBe(accepted["runId"]!.GetValue<long>());
         callback["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        // Every record is accounted for in the run: the payload is no longer kept in the state file.
+        Scalar(server.Options.DatabasePath, "SELECT length(payload) FROM pushes").ShouldBe(0);
+        // Another tenant sees no callbacks of this run.
+        using var foreign = server.Client(server.GlobexKey);
+        (await foreign.GetAsync(callbacksUrl)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task AsyncPush_CallbackAnswering500ThenOk_IsRetriedFromTheOutboxAfterTheBackoffDelay()
+    {
+        var clock = new ManualTimeProvider();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.AnswerNext(500);
+        await using var server = await ServerHarness.StartAsync(clock);
+        await server.PutLinkAsync(server.AcmeKey, "pushed", ServerHarness.CollectingPushLink("pushed"));
+        using var client = server.Client(server.AcmeKey);
+        using var response = await client.PostAsync($"/api/v1/links/pushed/push?mode=async&callbackUrl={Uri.EscapeDataString(receiver.Url)}",
+            new StringContent(ServerHarness.Contacts(3), Encoding.UTF8, "application/json"));
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var accepted = await ServerHarness.JsonAsync(response);
+        var callbacksUrl = accepted["callbacksUrl"]!.GetValue<string>();
+
+        JsonNode? delivery = null;
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            delivery = await CallbackAsync(client, callbacksUrl);
+            return delivery?["attempts"]!.AsArray().Count == 1;
+        }, "the first attempt");
+        delivery!["status"]!.GetValue<string>().ShouldBe("Pending");
+        delivery["attempts"]![0]!["statusCode"]!.GetValue<int>().ShouldBe(500);
+        delivery["nextAttemptAt"]!.GetValue<DateTimeOffset>().ShouldBe(ManualTimeProvider.DefaultStart.AddSeconds(10));
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            delivery = await CallbackAsync(client, callbacksUrl);
+            return delivery!["status"]!.GetValue<string>() == "Delivered";
+        }, "the second attempt");
+        receiver.Received.Count.ShouldBe(2);
+        receiver.Received[1].Id.ShouldBe(receiver.Received[0].Id);
+        receiver.Received[1].VerifiesWith(accepted["callbackSecret"]!.GetValue<string>()).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task AsyncPushWithCallback_ReplayedByIdempotencyKey_OmitsTheSecretShownOnce()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var server = await ServerHarness.StartAsync();
+        await server.PutLinkAsync(server.AcmeKey, "pushed", ServerHarness.CollectingPushLink("pushed"));
+        using var client = server.Client(server.AcmeKey);
+        async Task<JsonNode> PushAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/links/pushed/push?mode=async&callbackUrl={Uri.EscapeDataString(receiver.Url)}")
+            {
+                Content = new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "application/json"),
+                Headers = { { "Idempotency-Key", "once" } },
+            };
+            using var response = await client.SendAsync(request);
+            response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            return await ServerHarness.JsonAsync(response);
+        }
+
+        var first = await PushAsync();
+        var replayed = await PushAsync();
+
+        first["callbackSecret"]!.GetValue<string>().ShouldStartWith("whsec_");
+        replayed["callbackSecret"].ShouldBeNull();
+        replayed["pushId"]!.GetValue<long>().ShouldBe(first["pushId"]!.GetValue<long>());
+        Scalar(server.Options.DatabasePath, "SELECT COUNT(*) FROM idempotency_records WHERE body LIKE '%whsec_%'").ShouldBe(0);
     }
 
     [Fact]
@@ -241,6 +313,13 @@ public sealed class PushEndpointTests
         CountContacts(server).ShouldBe(0);
     }
 
+    /// <summary>The run's one callback delivery, or null before it is stored.</summary>
+    private static async Task<JsonNode?> CallbackAsync(HttpClient client, string callbacksUrl)
+    {
+        using var poll = await client.GetAsync(callbacksUrl);
+        return (await ServerHarness.JsonAsync(poll))["items"]!.AsArray().SingleOrDefault();
+    }
+
     private static long CountContacts(ServerHarness server) => Scalar(Path.Combine(server.Folder, "target.db"), "SELECT COUNT(*) FROM contacts");
 
     private static long StoredPushes(ServerHarness server) => Scalar(server.Options.DatabasePath, "SELECT COUNT(*) FROM pushes");
@@ -252,33 +331,5 @@ public sealed class PushEndpointTests
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return (long)command.ExecuteScalar()!;
-    }
-
-    /// <summary>A real HTTP server on loopback that records the bodies posted to it.</summary>
-    private sealed class CallbackReceiver(WebApplication app) : IAsyncDisposable
-    {
-        public string Url => app.Urls.First().TrimEnd('/');
-
-        public static async Task<CallbackReceiver> StartAsync(ConcurrentQueue<string> bodies)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-            var app = builder.Build();
-            app.MapPost("/done", async (HttpRequest request) =>
-            {
-                using var reader = new StreamReader(request.Body);
-                bodies.Enqueue(await reader.ReadToEndAsync());
-                return Results.Ok();
-            });
-            await app.StartAsync();
-            return new CallbackReceiver(app);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
     }
 }
