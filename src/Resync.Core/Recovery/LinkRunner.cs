@@ -57,13 +57,17 @@ public sealed class LinkRunner
     /// <summary>
     /// Retry Failures: a Retry run holding the run's failed batches (fetched again by cursor) and its loose failed
     /// records (from snapshots), or only one error group's records. Throws <see cref="NothingToRetryException"/> when
-    /// nothing can be carried, saying why.
+    /// nothing can be carried, saying why, and <see cref="AlreadyResolvedException"/> when the run's chain has resolved
+    /// (unless <paramref name="force"/>): its failures would be written a second time.
     /// </summary>
-    public async Task<RunResult> RetryFailuresAsync(Link link, long runId, ErrorGroupKey? group = null, RunProgress? progress = null, CancellationToken cancellationToken = default)
+    public async Task<RunResult> RetryFailuresAsync(Link link, long runId, ErrorGroupKey? group = null, RunProgress? progress = null, bool force = false,
+        CancellationToken cancellationToken = default)
     {
         var plan = await PlanRetryAsync(runId, group, cancellationToken);
         if (plan.NothingToRetry is { } why)
             throw new NothingToRetryException(why);
+        if (!force && plan.AlreadyResolved is { } resolved)
+            throw new AlreadyResolvedException(resolved, plan.ResolvedByRunId!.Value);
         var trigger = group is null ? $"retry failures of run {runId}" : $"retry error group {group.Code} at {group.Step} of run {runId}";
         return (await RecoverAsync(link, plan, RunKind.Retry, trigger, group, new Dictionary<(int, int), string>(), progress, cancellationToken)).Result;
     }
