@@ -39,8 +39,9 @@ if (Console.IsOutputRedirected)
 
 var retryRun = new Argument<long>("run-id") { Description = "The run whose failures to retry (any run of a chain)." };
 var retryGroup = new Option<int?>("--group") { Description = "Only this error group (its number in `resync show`)." };
-var retry = new Command("retry", "Retry Failures: a Retry run with the run's failed batches (fetched again) and failed records (from snapshots).") { retryRun, retryGroup };
-retry.SetAction((parse, token) => Guard(() => RetryCommand.RunAsync(parse.GetValue(db), parse.GetValue(retryRun), parse.GetValue(retryGroup), parse.GetValue(json), token)));
+var retryForce = new Option<bool>("--force") { Description = "Retry even a run whose chain has resolved (its failures are written again)." };
+var retry = new Command("retry", "Retry Failures: a Retry run with the run's failed batches (fetched again) and failed records (from snapshots).") { retryRun, retryGroup, retryForce };
+retry.SetAction((parse, token) => Guard(() => RetryCommand.RunAsync(parse.GetValue(db), parse.GetValue(retryRun), parse.GetValue(retryGroup), parse.GetValue(json), parse.GetValue(retryForce), token)));
 
 var incompleteIds = new Argument<long[]>("ids") { Description = "Incomplete run ids.", Arity = ArgumentArity.ZeroOrMore };
 var incompleteAll = new Option<bool>("--all") { Description = "Every open incomplete run (list: also resolved and discarded ones)." };

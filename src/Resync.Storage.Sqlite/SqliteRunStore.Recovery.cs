@@ -50,6 +50,8 @@ public sealed partial class SqliteRunStore
             var child = c.QuerySingle<ChainRow>("SELECT id AS Id, parent_run_id AS ParentRunId, status AS Status, carries_all AS CarriesAll, kind AS Kind FROM runs WHERE id = @runId", new { runId }, t);
             if (child.Status != nameof(RunStatus.Succeeded))
                 return resolved;
+            // Every ancestor is resolved by this run (not by the child in between, which may have failed).
+            var resolver = $"{child.Kind.ToLowerInvariant()} run {runId}";
             while (child.ParentRunId is { } parentId && child.CarriesAll != 0)
             {
                 var parent = c.QuerySingle<ChainRow>("SELECT id AS Id, parent_run_id AS ParentRunId, status AS Status, carries_all AS CarriesAll, kind AS Kind FROM runs WHERE id = @parentId", new { parentId }, t);
@@ -65,7 +67,7 @@ public sealed partial class SqliteRunStore
                         parentId,
                         at = Text(at),
                         kind = RunEventKinds.ResolvedByChain,
-                        message = $"Was {Describe(status)}; now Succeeded: {child.Kind.ToLowerInvariant()} run {child.Id} succeeded for every failure it carried.",
+                        message = $"Was {Describe(status)}; now Succeeded: {resolver} resolved every failure.",
                     }, t);
                     resolved.Add(parentId);
                 }

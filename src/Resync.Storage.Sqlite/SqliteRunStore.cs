@@ -369,13 +369,13 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
 
     private sealed record RunRow(long Id, string LinkId, string Tenant, string Kind, string Status, string Trigger, long? ParentRunId, string? RequestId,
         string StartedAt, string? EndedAt, long Read, long Succeeded, long Failed, long Ignored, long Incomplete, long Warnings,
-        long BatchesTotal, long BatchesFailed, string? SystemError, long? RootRunId, long CarriesAll)
+        long BatchesTotal, long BatchesFailed, string? SystemError, long? RootRunId, long CarriesAll, long? ResolvedByRunId)
     {
         public const string Select = """
             SELECT id AS Id, link_id AS LinkId, tenant AS Tenant, kind AS Kind, status AS Status, trigger AS Trigger, parent_run_id AS ParentRunId,
                    request_id AS RequestId, started_at AS StartedAt, ended_at AS EndedAt, read AS Read, succeeded AS Succeeded, failed AS Failed,
                    ignored AS Ignored, incomplete AS Incomplete, warnings AS Warnings, batches_total AS BatchesTotal, batches_failed AS BatchesFailed,
-                   system_error AS SystemError, root_run_id AS RootRunId, carries_all AS CarriesAll
+                   system_error AS SystemError, root_run_id AS RootRunId, carries_all AS CarriesAll, resolved_by_run_id AS ResolvedByRunId
             FROM runs
             """;
 
@@ -386,6 +386,7 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
         {
             RootRunId = RootRunId,
             CarriesAllFailures = CarriesAll != 0,
+            ResolvedByRunId = ResolvedByRunId,
         };
     }
 

@@ -42,6 +42,27 @@ public sealed class RecoveryCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Retry_OfARunWhoseChainResolved_ExitsWithUsage_NamingTheRunThatResolvedIt_UnlessForced()
+    {
+        // 40 demo records without a bad one; its only page fails once (the outage passes for the retry).
+        var link = _cli.Write("outage.yaml", """
+            name: outage
+            source: { type: demo, records: 40, failingPage: 1 }
+            target: { type: demo, path: outage.db }
+            """);
+        await _cli.RunJsonAsync(1, "run", link, "--db", _cli.StateFile);
+        (await _cli.RunJsonAsync(0, "retry", "1", "--db", _cli.StateFile))["runId"]!.GetValue<long>().ShouldBe(2);
+
+        var (exit, _, error) = await _cli.RunAsync("retry", "1", "--db", _cli.StateFile);
+
+        exit.ShouldBe(64);
+        error.ShouldContain("Run 1 is resolved already: run 2 resolved every failure");
+        error.ShouldContain("--force");
+        var forced = await _cli.RunJsonAsync(0, "retry", "1", "--force", "--db", _cli.StateFile);
+        forced["counts"]!["read"]!.GetValue<long>().ShouldBe(40);
+    }
+
+    [Fact]
     public async Task IncompleteRun_IsListedShownEditedRetriedAndDiscarded_FromTheCommandLine()
     {
         // Sequential processing: the first failed record (c-00053, phone too long for the table) stops the run.

@@ -94,6 +94,8 @@ internal static class IncompleteCommands
             if (!json)
                 AnsiConsole.MarkupLine($"Retrying incomplete run {item.Id} (remainder of run {item.RunId})…");
             var code = await RunReport.FollowAsync(store, link, json, progress => runner.RetryIncompleteAsync(link, item.Id, progress, cancellationToken));
+            if (!json && item.NotRecovered is { } unread)
+                AnsiConsole.MarkupLine($"[yellow]Not recovered by this resume.[/] {Markup.Escape(unread)}");
             exit = Math.Max(exit, code);
         }
         return exit;

@@ -4,10 +4,10 @@ using Spectre.Console;
 
 namespace Resync.Cli.Commands;
 
-/// <summary><c>resync retry &lt;run-id&gt; [--group N]</c>: Retry Failures of a run, or of one of its error groups.</summary>
+/// <summary><c>resync retry &lt;run-id&gt; [--group N] [--force]</c>: Retry Failures of a run, or of one of its error groups.</summary>
 internal static class RetryCommand
 {
-    public static async Task<int> RunAsync(string? db, long runId, int? groupNumber, bool json, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string? db, long runId, int? groupNumber, bool json, bool force, CancellationToken cancellationToken)
     {
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var run = await store.GetRunAsync(runId, cancellationToken)
@@ -28,6 +28,8 @@ internal static class RetryCommand
         }
         if (plan.NothingToRetry is { } why)
             throw new CliException(ExitCodes.Usage, why);
+        if (!force && plan.AlreadyResolved is { } resolved)
+            throw new CliException(ExitCodes.Usage, resolved, $"See the chain: resync show {plan.ResolvedByRunId}");
         if (!json)
         {
             AnsiConsole.MarkupLine($"Retrying run {runId}: {plan.FailedBatches.Count} failed batch(es) fetched again, {plan.Records} failed record(s) from snapshots" +
@@ -36,7 +38,7 @@ internal static class RetryCommand
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(limitation)}[/]");
         }
         return await RunReport.FollowAsync(store, link, json,
-            progress => runner.RetryFailuresAsync(link, runId, group, progress, cancellationToken),
+            progress => runner.RetryFailuresAsync(link, runId, group, progress, force, cancellationToken),
             _ => RootNoteAsync(store, run));
     }
 

@@ -8,7 +8,7 @@ namespace Resync.Connectors.Files;
 /// <c>MALFORMED_LINE</c> record error naming its line. Page cursors are <c>offset:line</c>, so a page is
 /// read again without reading the file up to it.
 /// </summary>
-public sealed class CsvSource : ISource
+public sealed class CsvSource : ISource, IResumableSource
 {
     private readonly string _path;
     private readonly char _delimiter;
@@ -35,6 +35,10 @@ public sealed class CsvSource : ISource
 
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
         FilePages.ReadAsync(_path, CreateParser, context, cancellationToken);
+
+    /// <summary>The pages after the page that starts at <paramref name="cursor"/> (resuming a run that stopped partway).</summary>
+    public IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
+        FilePages.ReadAfterAsync(_path, CreateParser, cursor, context, cancellationToken);
 
     public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
         FilePages.FetchPageAsync(_path, CreateParser, cursor, context, cancellationToken);

@@ -16,6 +16,31 @@ internal static class FilePages
         var parser = createParser();
         await using var reader = await LineReader.OpenAsync(path, 0, 1, cancellationToken);
         await parser.ReadPreambleAsync(reader, cancellationToken);
+        await foreach (var page in ReadPagesAsync(reader, parser, context, cancellationToken))
+            yield return page;
+    }
+
+    /// <summary>
+    /// The pages after the page that starts at <paramref name="cursor"/> (a resume): that page's lines are read again only to
+    /// find where the next one starts, so pages keep the boundaries of the run that stopped.
+    /// </summary>
+    public static async IAsyncEnumerable<SourcePage> ReadAfterAsync(string path, Func<ILineRecordParser> createParser, string cursor, SourceContext context,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var start = FileCursor.Parse(cursor);
+        var parser = createParser();
+        await using (var header = await LineReader.OpenAsync(path, 0, 1, cancellationToken))
+            await parser.ReadPreambleAsync(header, cancellationToken);
+        await using var reader = await LineReader.OpenAsync(path, start.Offset, start.Line, cancellationToken);
+        if ((await ReadPageAsync(reader, parser, context.BatchSize, cancellationToken)).Count < context.BatchSize)
+            yield break;
+        await foreach (var page in ReadPagesAsync(reader, parser, context, cancellationToken))
+            yield return page;
+    }
+
+    private static async IAsyncEnumerable<SourcePage> ReadPagesAsync(LineReader reader, ILineRecordParser parser, SourceContext context,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         while (true)
         {
             var cursor = new FileCursor(reader.NextOffset, reader.NextNumber);

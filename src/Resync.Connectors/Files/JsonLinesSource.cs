@@ -7,7 +7,7 @@ namespace Resync.Connectors.Files;
 /// A line that is not a JSON object fails alone as a <c>MALFORMED_LINE</c> record error naming its line.
 /// Page cursors are <c>offset:line</c>, so a page is read again without reading the file up to it.
 /// </summary>
-public sealed class JsonLinesSource : ISource
+public sealed class JsonLinesSource : ISource, IResumableSource
 {
     private readonly string _path;
     private readonly string? _keyField;
@@ -23,6 +23,10 @@ public sealed class JsonLinesSource : ISource
 
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
         FilePages.ReadAsync(_path, CreateParser, context, cancellationToken);
+
+    /// <summary>The pages after the page that starts at <paramref name="cursor"/> (resuming a run that stopped partway).</summary>
+    public IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
+        FilePages.ReadAfterAsync(_path, CreateParser, cursor, context, cancellationToken);
 
     public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
         FilePages.FetchPageAsync(_path, CreateParser, cursor, context, cancellationToken);

@@ -12,9 +12,11 @@ namespace Resync.Connectors.Http;
 /// next-link pagination, delta pulls through a "changed since" parameter, bearer/basic/API-key auth,
 /// a per-request timeout, and a bounded retry of ephemeral failures honouring <c>Retry-After</c>.
 /// A page that fails on its own becomes a failed page (a batch error) whose cursor — the page's URL,
-/// without credentials — fetches it again.
+/// without credentials — fetches it again. A run that stopped partway resumes after its last page: numbered styles
+/// go on from the page number or offset in that page's URL; cursor and next-link styles fetch that page again for the
+/// cursor or link to the one after it.
 /// </summary>
-public sealed class HttpJsonSource : ISource
+public sealed class HttpJsonSource : ISource, IResumableSource
 {
     /// <summary>Page-number and offset pagination stop after this many failed pages in a row (the API is down, or answers errors past the end).</summary>
     internal const int MaxFailedPagesInARow = 10;
@@ -39,9 +41,39 @@ public sealed class HttpJsonSource : ISource
     public HttpSourceOptions Options => _options;
 
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
-        _options.Paging.Style is HttpPagingStyle.Page or HttpPagingStyle.Offset
-            ? ReadNumberedAsync(context, cancellationToken)
-            : ReadChainedAsync(context, cancellationToken);
+        _options.Paging.Style switch
+        {
+            HttpPagingStyle.Page => ReadNumberedAsync(NumberedBase(context), _options.Paging.FirstPage, context, cancellationToken),
+            HttpPagingStyle.Offset => ReadNumberedAsync(NumberedBase(context), 0, context, cancellationToken),
+            _ => ReadChainedAsync(FirstUrl(context, _options.Paging.Style == HttpPagingStyle.None ? null : _options.Paging.SizeParam), skipFirst: false, context, cancellationToken),
+        };
+
+    /// <summary>
+    /// The pages after the page whose URL is <paramref name="cursor"/>. Numbered styles continue from the number or offset
+    /// in it, keeping its other parameters (so a resume asks for the same "changed since" as the run it continues).
+    /// </summary>
+    public IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, CancellationToken cancellationToken)
+    {
+        if (!HttpUrls.SameOrigin(cursor, _options.Url))
+            throw new ArgumentException($"the cursor '{cursor}' is not a URL of this source ({_options.Url})", nameof(cursor));
+        var paging = _options.Paging;
+        switch (paging.Style)
+        {
+            case HttpPagingStyle.None:
+                return AsyncEnumerable.Empty<SourcePage>();
+            case HttpPagingStyle.Page:
+                var page = NumberIn(cursor, paging.PageParam);
+                return ReadNumberedAsync(HttpUrls.WithoutQuery(cursor, paging.PageParam), page + 1, context, cancellationToken);
+            case HttpPagingStyle.Offset:
+                var offset = NumberIn(cursor, paging.OffsetParam);
+                var limit = HttpUrls.QueryValue(cursor, paging.LimitParam) is { } text && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var taken)
+                    ? taken
+                    : context.BatchSize;
+                return ReadNumberedAsync(HttpUrls.WithoutQuery(HttpUrls.WithoutQuery(cursor, paging.OffsetParam), paging.LimitParam), offset + limit, context, cancellationToken);
+            default:
+                return ReadChainedAsync(cursor, skipFirst: true, context, cancellationToken);
+        }
+    }
 
     public async Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken)
     {
@@ -67,7 +99,9 @@ public sealed class HttpJsonSource : ISource
         }
     }
 
-    private async IAsyncEnumerable<SourcePage> ReadNumberedAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <param name="baseUrl">The URL of every page without its page number (or offset and limit).</param>
+    /// <param name="first">The first page number, or the first offset.</param>
+    private async IAsyncEnumerable<SourcePage> ReadNumberedAsync(string baseUrl, long first, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var offsets = _options.Paging.Style == HttpPagingStyle.Offset;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -75,7 +109,7 @@ public sealed class HttpJsonSource : ISource
         long next = 0;
         void Start()
         {
-            var url = NumberedUrl(next++, context);
+            var url = NumberedUrl(baseUrl, first, next++, context);
             window.Enqueue((url, FetchAsync(url, context, stop.Token)));
         }
 
@@ -123,13 +157,31 @@ public sealed class HttpJsonSource : ISource
         }
     }
 
-    private async IAsyncEnumerable<SourcePage> ReadChainedAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <param name="url">The first page's URL.</param>
+    /// <param name="skipFirst">Resuming: the first page was taken already; it is fetched again only for the cursor or link to the next.</param>
+    private async IAsyncEnumerable<SourcePage> ReadChainedAsync(string url, bool skipFirst, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var paging = _options.Paging;
-        var url = FirstUrl(context, paging.Style == HttpPagingStyle.None ? null : paging.SizeParam);
         while (true)
         {
             var (page, next) = await FetchAsync(url, context, cancellationToken);
+            if (skipFirst)
+            {
+                skipFirst = false;
+                // The run that read this page is over; its answer is needed again only for where the next page is.
+                if (page.Failure is { } lost)
+                {
+                    var classification = ErrorClassifier.Default.Classify(lost);
+                    throw new ResyncException(classification with
+                    {
+                        Message = $"Resuming after {url} needs that page again for the cursor to the next one, and it could not be read ({classification.Message})",
+                    }, lost);
+                }
+                if (page.Records.Count == 0 || next is null || Following(url, next, context) is not { } resumed)
+                    yield break;
+                url = resumed;
+                continue;
+            }
             if (page.Failure is { } failure)
             {
                 yield return page;
@@ -148,26 +200,29 @@ public sealed class HttpJsonSource : ISource
             if (page.Records.Count == 0)
                 yield break;
             yield return page;
-            if (paging.Style == HttpPagingStyle.None || next is null)
-                yield break;
-
-            string following;
-            if (paging.Style == HttpPagingStyle.Cursor)
-            {
-                following = HttpUrls.WithQuery(FirstUrl(context, paging.SizeParam), paging.CursorParam, next);
-            }
-            else
-            {
-                following = HttpUrls.Resolve(url, next);
-                if (!HttpUrls.SameOrigin(following, _options.Url))
-                    throw new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.UnexpectedShape,
-                        $"The next link {following} leaves the source's origin ({_options.Url}); it is not followed, so that credentials stay with that server.",
-                        "Point the source's url at the host the API's next links use."));
-            }
-            if (following == url)
+            if (paging.Style == HttpPagingStyle.None || next is null || Following(url, next, context) is not { } following)
                 yield break;
             url = following;
         }
+    }
+
+    /// <summary>The URL of the page after <paramref name="url"/>, given the cursor or link its answer named; null when it names itself.</summary>
+    private string? Following(string url, string next, SourceContext context)
+    {
+        string following;
+        if (_options.Paging.Style == HttpPagingStyle.Cursor)
+        {
+            following = HttpUrls.WithQuery(FirstUrl(context, _options.Paging.SizeParam), _options.Paging.CursorParam, next);
+        }
+        else
+        {
+            following = HttpUrls.Resolve(url, next);
+            if (!HttpUrls.SameOrigin(following, _options.Url))
+                throw new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.UnexpectedShape,
+                    $"The next link {following} leaves the source's origin ({_options.Url}); it is not followed, so that credentials stay with that server.",
+                    "Point the source's url at the host the API's next links use."));
+        }
+        return following == url ? null : following;
     }
 
     /// <summary>Fetches and parses one page; never throws but for cancellation.</summary>
@@ -210,17 +265,25 @@ public sealed class HttpJsonSource : ISource
         return url;
     }
 
-    private string NumberedUrl(long index, SourceContext context)
+    private string NumberedBase(SourceContext context) =>
+        FirstUrl(context, _options.Paging.Style == HttpPagingStyle.Offset ? null : _options.Paging.SizeParam);
+
+    private string NumberedUrl(string baseUrl, long first, long index, SourceContext context)
     {
         var paging = _options.Paging;
         if (paging.Style == HttpPagingStyle.Offset)
         {
-            var url = FirstUrl(context, null);
-            url = HttpUrls.WithQuery(url, paging.OffsetParam, (index * context.BatchSize).ToString(CultureInfo.InvariantCulture));
+            var url = HttpUrls.WithQuery(baseUrl, paging.OffsetParam, (first + index * context.BatchSize).ToString(CultureInfo.InvariantCulture));
             return HttpUrls.WithQuery(url, paging.LimitParam, context.BatchSize.ToString(CultureInfo.InvariantCulture));
         }
-        return HttpUrls.WithQuery(FirstUrl(context, paging.SizeParam), paging.PageParam, (paging.FirstPage + index).ToString(CultureInfo.InvariantCulture));
+        return HttpUrls.WithQuery(baseUrl, paging.PageParam, (first + index).ToString(CultureInfo.InvariantCulture));
     }
+
+    /// <summary>The page number or offset a page's URL carries (the cursor a resume continues after).</summary>
+    private static long NumberIn(string cursor, string parameter) =>
+        HttpUrls.QueryValue(cursor, parameter) is { } text && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new ArgumentException($"the cursor '{cursor}' has no number in its '{parameter}' parameter, so the pages after it cannot be found", nameof(cursor));
 
     private static ResyncException CappedPageSize(string shortPage, string laterPage) =>
         new(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.UnexpectedShape,

@@ -27,6 +27,41 @@ internal static partial class HttpUrls
         return builder.Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value)).ToString();
     }
 
+    /// <summary>The (unescaped) value of a URL's first query parameter named <paramref name="name"/>, or null.</summary>
+    public static string? QueryValue(string url, string name)
+    {
+        foreach (var (key, value) in QueryParts(url))
+        {
+            if (key == name)
+                return value;
+        }
+        return null;
+    }
+
+    /// <summary>The URL without any query parameter named <paramref name="name"/> (the others kept as they were, in order).</summary>
+    public static string WithoutQuery(string url, string name)
+    {
+        var question = url.IndexOf('?', StringComparison.Ordinal);
+        if (question < 0)
+            return url;
+        var kept = url[(question + 1)..].Split('&').Where(part => part.Length > 0 && Uri.UnescapeDataString(part.Split('=')[0]) != name);
+        var query = string.Join('&', kept);
+        return query.Length == 0 ? url[..question] : $"{url[..question]}?{query}";
+    }
+
+    private static IEnumerable<(string Key, string Value)> QueryParts(string url)
+    {
+        var question = url.IndexOf('?', StringComparison.Ordinal);
+        if (question < 0)
+            yield break;
+        foreach (var part in url[(question + 1)..].Split('&'))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            var key = equals < 0 ? part : part[..equals];
+            yield return (Uri.UnescapeDataString(key), equals < 0 ? "" : Uri.UnescapeDataString(part[(equals + 1)..]));
+        }
+    }
+
     /// <summary>Fills <c>{name}</c> placeholders with escaped values; returns null and the first missing name when one has no value.</summary>
     public static string? Fill(string template, Func<string, string?> value, out string? missing)
     {

@@ -4,11 +4,14 @@ using Resync.Core.Sdk;
 namespace Resync.Connectors.Http;
 
 /// <summary>An HTTP JSON source with an item URL: it can also fetch one record's current version by its key.</summary>
-internal sealed class KeyedHttpJsonSource(HttpJsonSource source) : ISource, IKeyedSource
+internal sealed class KeyedHttpJsonSource(HttpJsonSource source) : ISource, IKeyedSource, IResumableSource
 {
     public HttpJsonSource Source => source;
 
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) => source.ReadAsync(context, cancellationToken);
+
+    public IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
+        source.ReadAfterAsync(cursor, context, cancellationToken);
 
     public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
         source.FetchPageAsync(cursor, context, cancellationToken);

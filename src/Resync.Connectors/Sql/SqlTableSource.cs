@@ -12,9 +12,10 @@ namespace Resync.Connectors.Sql;
 /// Reads a table (PostgreSQL or SQLite) in pages by keyset: ordered by (updated-at, key) for delta pulls, asking only
 /// for rows changed since the watermark, or by key alone for full pulls. A page's cursor names its range, so a failed
 /// page is re-read exactly; a page's watermark is its highest updated-at as ISO-8601 text. Rows whose updated-at is
-/// null are not read by a delta source. Link files name a table and columns only, never SQL.
+/// null are not read by a delta source. A resume continues after the last row of the page it is given. Link files name a
+/// table and columns only, never SQL.
 /// </summary>
-public sealed class SqlTableSource : ISource, IKeyedSource, IAsyncDisposable
+public sealed class SqlTableSource : ISource, IKeyedSource, IResumableSource, IAsyncDisposable
 {
     private readonly SqlSourceDialect _dialect;
     private readonly SqlTableName _table;
@@ -44,9 +45,19 @@ public sealed class SqlTableSource : ISource, IKeyedSource, IAsyncDisposable
     public static SqlTableSource Sqlite(string path, string table, string keyColumn, string? updatedAtColumn = null) =>
         new(new SqliteSourceDialect(path), table, keyColumn, updatedAtColumn);
 
-    public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
+        ReadFromAsync(new SqlSourceCursor(_updatedAt is null ? null : context.Watermark, null, null), context, cancellationToken);
+
+    /// <summary>The pages after the page <paramref name="cursor"/>: rows past its last row, in the same order.</summary>
+    public IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, CancellationToken cancellationToken)
     {
-        var position = new SqlSourceCursor(_updatedAt is null ? null : context.Watermark, null, null);
+        var page = SqlSourceCursor.Parse(cursor);
+        var through = page.Through ?? throw new ArgumentException($"the cursor '{cursor}' names no last row, so the pages after it cannot be found", nameof(cursor));
+        return ReadFromAsync(new SqlSourceCursor(null, through, null), context, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<SourcePage> ReadFromAsync(SqlSourceCursor position, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         while (true)
         {
             var records = new List<Record>(context.BatchSize);

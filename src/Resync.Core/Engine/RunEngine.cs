@@ -45,6 +45,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         string? highestWatermark = null;
         string? lastCursor = null;
         var takenBatches = 0; // batches up to lastCursor: a page read when the run stopped may not have been taken
+        var readToEnd = false;
         try
         {
             await foreach (var page in link.Source.ReadAsync(context, reading.Token).WithCancellation(reading.Token))
@@ -64,6 +65,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 // Only a page the dispatcher took counts as read: a resume continues after it.
                 (lastCursor, takenBatches) = (page.Cursor, batchNumber);
             }
+            readToEnd = true;
         }
         catch (OperationCanceledException) when (reading.IsCancellationRequested)
         {
@@ -94,6 +96,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         {
             HighestWatermark = highestWatermark,
             LastCursor = lastCursor,
+            ReadToEnd = readToEnd,
             StoppedPartway = (run.SystemError is not null || status == RunStatus.Interrupted) && (counts.Read > 0 || batchNumber > 1),
         };
     }

@@ -12,6 +12,9 @@ public sealed record RunResult(long RunId, RunStatus Status, RunCounts Counts, R
     /// <summary>The cursor of the last page read: a resumable source continues after it.</summary>
     public string? LastCursor { get; init; }
 
+    /// <summary>True when the source had no more pages: nothing was left unread.</summary>
+    public bool ReadToEnd { get; init; }
+
     /// <summary>True when the run stopped after it had begun processing (some batches were read), so a remainder may be left.</summary>
     public bool StoppedPartway { get; init; }
 }

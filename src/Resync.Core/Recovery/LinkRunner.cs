@@ -42,7 +42,9 @@ public sealed class LinkRunner
         if (result.Status != RunStatus.Succeeded && result.HighestWatermark is { } reached && request.IsRoot)
             await _recovery.SetPendingWatermarkAsync(result.RunId, reached, CancellationToken.None);
 
-        var incomplete = await ParkIfStoppedPartwayAsync(link, result, attempts: 0, request.RequestId);
+        // (A held source's cursor is its last page: its unread pages are kept as incomplete records, so nothing follows it.)
+        var resume = link.Source is Sdk.IResumableSource ? result.LastCursor : null;
+        var incomplete = await ParkIfStoppedPartwayAsync(link, result, resume, attempts: 0, request.RequestId);
         var replays = await ReplayAsync(link, result, cancellationToken);
         var health = await UpdateHealthAsync(link, result, parked: incomplete is not null, request.RequestId);
         return new LinkRunOutcome(result, replays, incomplete, health);
@@ -55,15 +57,19 @@ public sealed class LinkRunner
     /// <summary>
     /// Retry Failures: a Retry run holding the run's failed batches (fetched again by cursor) and its loose failed
     /// records (from snapshots), or only one error group's records. Throws <see cref="NothingToRetryException"/> when
-    /// nothing can be carried, saying why.
+    /// nothing can be carried, saying why, and <see cref="AlreadyResolvedException"/> when the run's chain has resolved
+    /// (unless <paramref name="force"/>): its failures would be written a second time.
     /// </summary>
-    public async Task<RunResult> RetryFailuresAsync(Link link, long runId, ErrorGroupKey? group = null, RunProgress? progress = null, CancellationToken cancellationToken = default)
+    public async Task<RunResult> RetryFailuresAsync(Link link, long runId, ErrorGroupKey? group = null, RunProgress? progress = null, bool force = false,
+        CancellationToken cancellationToken = default)
     {
         var plan = await PlanRetryAsync(runId, group, cancellationToken);
         if (plan.NothingToRetry is { } why)
             throw new NothingToRetryException(why);
+        if (!force && plan.AlreadyResolved is { } resolved)
+            throw new AlreadyResolvedException(resolved, plan.ResolvedByRunId!.Value);
         var trigger = group is null ? $"retry failures of run {runId}" : $"retry error group {group.Code} at {group.Step} of run {runId}";
-        return await RecoverAsync(link, plan, RunKind.Retry, trigger, group, new Dictionary<(int, int), string>(), progress, cancellationToken);
+        return (await RecoverAsync(link, plan, RunKind.Retry, trigger, group, new Dictionary<(int, int), string>(), progress, cancellationToken)).Result;
     }
 
     /// <summary>Retries an incomplete run now (a person's action, or the scheduler's when its attempt is due).</summary>
@@ -72,11 +78,14 @@ public sealed class LinkRunner
         var incomplete = await OpenIncompleteAsync(incompleteId, cancellationToken);
         var plan = await _planner.PlanAsync(incomplete.RunId, RecoveryScope.Remainder, null, incomplete.ResumeCursor, cancellationToken);
         var edits = await _recovery.GetIncompleteEditsAsync(incompleteId, cancellationToken);
-        var result = await RecoverAsync(link, plan, RunKind.Resume, $"resume incomplete run {incompleteId}", null, edits, progress, cancellationToken);
+        var (result, source) = await RecoverAsync(link, plan, RunKind.Resume, $"resume incomplete run {incompleteId}", null, edits, progress, cancellationToken);
 
-        // The remainder now lives in the resume run: this incomplete run is done; what the resume could not finish is its own.
+        // The remainder now lives in the resume run: this incomplete run is done; what the resume could not finish is its own
+        // (the parent's failures it did not get to are kept in it, the pages never read stay behind the resume cursor).
         await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Resolved, incomplete.Attempts + 1, null, result.RunId, null, CancellationToken.None);
-        await ParkIfStoppedPartwayAsync(link, result, incomplete.Attempts + 1, requestId: null);
+        if (incomplete.NotRecovered is { } unread)
+            await _recovery.AddRunEventAsync(new RunEvent(result.RunId, _clock.GetUtcNow(), RunEventKinds.Resumed, $"Not recovered by this resume. {unread}"), CancellationToken.None);
+        await ParkIfStoppedPartwayAsync(link, result, source.ResumeCursorAfter(result.LastCursor), incomplete.Attempts + 1, requestId: null);
         return result;
     }
 
@@ -106,7 +115,7 @@ public sealed class LinkRunner
         return incomplete;
     }
 
-    private async Task<RunResult> RecoverAsync(Link link, RecoveryPlan plan, RunKind kind, string trigger, ErrorGroupKey? group,
+    private async Task<(RunResult Result, RecoverySource Source)> RecoverAsync(Link link, RecoveryPlan plan, RunKind kind, string trigger, ErrorGroupKey? group,
         IReadOnlyDictionary<(int Batch, int Position), string> edits, RunProgress? progress, CancellationToken cancellationToken)
     {
         var source = new RecoverySource(link.Source, _queries, plan, group, edits, link.Settings.StaleProtection);
@@ -114,7 +123,7 @@ public sealed class LinkRunner
         var result = await _engine.RunAsync(link.With(source: source), request, progress, cancellationToken);
         if (result.Status == RunStatus.Succeeded)
             await _recovery.ResolveChainAsync(result.RunId, _clock.GetUtcNow(), CancellationToken.None);
-        return result;
+        return (result, source);
     }
 
     private async Task<IReadOnlyList<RunResult>> ReplayAsync(Link link, RunResult result, CancellationToken cancellationToken)
@@ -129,14 +138,15 @@ public sealed class LinkRunner
             var plan = await _planner.PlanAsync(last.RunId, RecoveryScope.FailedRecords, null, null, cancellationToken);
             if (plan.Records == 0)
                 break;
-            last = await RecoverAsync(link, plan, RunKind.Replay, $"automated replay {replays.Count + 1} of {link.Settings.ReplayMaxAttempts}", null,
+            (last, _) = await RecoverAsync(link, plan, RunKind.Replay, $"automated replay {replays.Count + 1} of {link.Settings.ReplayMaxAttempts}", null,
                 new Dictionary<(int, int), string>(), null, cancellationToken);
             replays.Add(last);
         }
         return replays;
     }
 
-    private async Task<long?> ParkIfStoppedPartwayAsync(Link link, RunResult result, int attempts, string? requestId)
+    /// <param name="resume">Where the pages the run never read start (null: none, or the source cannot resume).</param>
+    private async Task<long?> ParkIfStoppedPartwayAsync(Link link, RunResult result, string? resume, int attempts, string? requestId)
     {
         if (!result.StoppedPartway || !link.Settings.StoreIncompleteRuns || result.SystemError is not { } error)
             return null;
@@ -144,11 +154,11 @@ public sealed class LinkRunner
         var schedule = Schedule(link);
         var next = error.Durability == Durability.Ephemeral ? schedule.DelayAfter(attempts + 1) : null;
         var status = next is null ? IncompleteStatus.Waiting : IncompleteStatus.Scheduled;
-        // (A held source's cursor is its last page: its unread pages are kept as incomplete records, so nothing follows it.)
-        var resume = link.Source is Sdk.IResumableSource ? result.LastCursor : null;
         var note = error.Durability == Durability.Ephemeral && next is null
             ? $"Automatic attempts used up ({attempts}); waiting for a person."
             : null;
+        if (!result.ReadToEnd && link.Source is not Sdk.IResumableSource)
+            note = $"{NotResumable(link, result)}{(note is null ? "" : " " + note)}";
         var id = await _recovery.ParkAsync(new IncompleteRunView(0, result.RunId, link.Id, link.Tenant, status, error, resume, attempts,
             next is { } delay ? now + delay : null, now, null, note, 0), CancellationToken.None);
         if (status == IncompleteStatus.Waiting)
@@ -183,6 +193,11 @@ public sealed class LinkRunner
         if (_alerts is not null)
             await _alerts.RaiseAsync(alert, CancellationToken.None);
     }
+
+    /// <summary>Says plainly that a source that cannot resume left pages unread, and how to get them.</summary>
+    private static string NotResumable(Link link, RunResult result) =>
+        $"{IncompleteRunView.NotReadPrefix}the source of link '{link.Id}' cannot continue after a page, so the pages after those run {result.RunId} took were not read and retrying this incomplete run " +
+        $"does not read them. To get them, run the link again (resync run {link.Id}): its watermark did not move, so it reads them (and again what run {result.RunId} wrote).";
 
     private static BackoffSchedule Schedule(Link link) =>
         link.Settings.BackoffSchedule is { Count: > 0 } delays ? new BackoffSchedule(delays) : BackoffSchedule.Default;

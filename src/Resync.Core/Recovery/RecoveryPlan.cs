@@ -20,6 +20,17 @@ public sealed record RecoveryPlan(
     string? ResumeCursor,
     bool CarriesAllFailures)
 {
+    /// <summary>The run that resolved the parent's chain already (its failures are fixed), or null.</summary>
+    public long? ResolvedByRunId { get; init; }
+
+    /// <summary>
+    /// Why the parent should not be retried (its chain resolved: a retry would write its failures a second time), in words
+    /// for the CLI, the API and <see cref="AlreadyResolvedException"/> alike, or null.
+    /// </summary>
+    public string? AlreadyResolved => ResolvedByRunId is not { } by ? null
+        : $"Run {ParentRunId} is resolved already: run {by} resolved every failure of its chain, so retrying it would write its failed batches and records " +
+          "a second time (an insert or POST target would get duplicates). To retry it anyway, force it (resync retry --force, or force=true in the API).";
+
     /// <summary>True when the run would carry nothing at all.</summary>
     public bool IsEmpty => FailedBatches.Count == 0 && Records == 0 && ResumeCursor is null;
 

@@ -24,7 +24,10 @@ internal sealed class RecoveryPlanner(IRunQueries queries)
         var carriesAll = notRetriable == 0 && outsideScope == 0 && carriedBatches.Count == failedBatches.Count
             // A run that stopped partway left pages unread: only a resume that reads them carries everything.
             && (run.SystemError is null || scope == RecoveryScope.Remainder && resumeCursor is not null || run.Counts.BatchesTotal == 0);
-        return new RecoveryPlan(runId, scope, carriedBatches, records, notRetriable, scope == RecoveryScope.Remainder ? resumeCursor : null, carriesAll);
+        return new RecoveryPlan(runId, scope, carriedBatches, records, notRetriable, scope == RecoveryScope.Remainder ? resumeCursor : null, carriesAll)
+        {
+            ResolvedByRunId = run.Status == RunStatus.Succeeded ? run.ResolvedByRunId : null,
+        };
     }
 
     /// <summary>A failed record can be rebuilt from its snapshot unless none was kept or the source could not read it.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Resync.Core.Records;
@@ -10,7 +11,9 @@ namespace Resync.Core.Recovery;
 /// The source of a recovery run: first the parent's failed batches, fetched again by cursor from the link's
 /// source (or rebuilt from their records' snapshots where the source cannot fetch a page again, e.g. pushes);
 /// then the loose failed records, rebuilt from snapshots (edited values win; with stale protection, a keyed
-/// source's current version replaces the snapshot); then, for a remainder, the pages never read.
+/// source's current version replaces the snapshot); then, for a remainder, the pages never read. When the run stops
+/// again, what it did not get to of the parent's failures is kept in it like a push's records (it holds them), and the
+/// pages never read stay behind the resume cursor, so that nothing is lost however often a remainder stops.
 /// </summary>
 internal sealed class RecoverySource(
     ISource original,
@@ -18,14 +21,49 @@ internal sealed class RecoverySource(
     RecoveryPlan plan,
     ErrorGroupKey? group,
     IReadOnlyDictionary<(int Batch, int Position), string> edits,
-    bool staleProtection) : ISource
+    bool staleProtection) : ISource, IHeldRecordsSource
 {
     /// <summary>Cursors of pages rebuilt from snapshots start with this; the link's source never sees them.</summary>
     internal const string SnapshotCursorPrefix = "snapshots:";
     private const int PageSize = 1000;
+    private readonly ConcurrentDictionary<string, byte> _resumed = new(StringComparer.Ordinal);
+    private int _reads;
 
-    public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
+        // The engine reads a run's source once; a second read is it keeping what the run did not get to (nothing was taken).
+        Interlocked.Increment(ref _reads) == 1 ? ReadAllAsync(context, cancellationToken) : ParentFailuresAsync(context, keep: true, after: null, cancellationToken);
+
+    /// <summary>
+    /// What this run did not get to after the page <paramref name="cursor"/>, once it stopped: the parent's failures it had
+    /// not reached, with their values and without asking the source anything (pages to fetch again keep their cursor, and the
+    /// values kept of their records), so that the next resume carries them. The pages never read stay behind
+    /// <see cref="ResumeCursorAfter"/>.
+    /// </summary>
+    public IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
+        _resumed.ContainsKey(cursor) ? AsyncEnumerable.Empty<SourcePage>() : ParentFailuresAsync(context, keep: true, after: cursor, cancellationToken);
+
+    /// <summary>Where the pages never read start once this run has ended with <paramref name="lastTaken"/> as its last page taken.</summary>
+    public string? ResumeCursorAfter(string? lastTaken) => lastTaken is not null && _resumed.ContainsKey(lastTaken) ? lastTaken : plan.ResumeCursor;
+
+    private async IAsyncEnumerable<SourcePage> ReadAllAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await foreach (var page in ParentFailuresAsync(context, keep: false, after: null, cancellationToken))
+            yield return page;
+        if (plan.ResumeCursor is { } resume && original is IResumableSource resumable)
+        {
+            await foreach (var page in resumable.ReadAfterAsync(resume, context, cancellationToken))
+            {
+                _resumed.TryAdd(page.Cursor, 0);
+                yield return page;
+            }
+        }
+    }
+
+    /// <param name="keep">Keeping what a stopped run did not get to: nothing is fetched from the source.</param>
+    /// <param name="after">Keeping: only what comes after this page.</param>
+    private async IAsyncEnumerable<SourcePage> ParentFailuresAsync(SourceContext context, bool keep, string? after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var skipping = after is not null;
         // In the parent's order: each failed batch comes where it stood, between the loose records of the batches
         // around it, so that a sequential link's remainder is processed in order.
         var batches = new Queue<(int Number, string? Cursor)>(plan.FailedBatches.OrderBy(b => b.Number));
@@ -44,32 +82,49 @@ internal sealed class RecoverySource(
                 {
                     if (pending.Count > 0)
                     {
-                        yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
+                        var loose = SourcePage.Of(SnapshotCursor(firstOrigin), pending);
                         pending = new List<Record>(context.BatchSize);
+                        if (!Skip(ref skipping, after, loose.Cursor))
+                            yield return loose;
                     }
                     batches.Dequeue();
-                    yield return await RefetchAsync(batch.Number, batch.Cursor, context, cancellationToken);
+                    if (!Skip(ref skipping, after, batch.Cursor, SnapshotCursor($"{batch.Number}")))
+                        yield return await RefetchAsync(batch.Number, batch.Cursor, keep, context, cancellationToken);
                 }
                 if (pending.Count == 0)
                     firstOrigin = $"{failed.BatchNumber}.{failed.Position}";
-                pending.Add(await RebuildAsync(failed.BatchNumber, failed.Position, failed.Key, failed.BeforeJson, context, cancellationToken));
+                pending.Add(skipping ? new Record(failed.Key, new Dictionary<string, object?>())
+                    : await RebuildAsync(failed.BatchNumber, failed.Position, failed.Key, failed.BeforeJson, keep, context, cancellationToken));
                 if (pending.Count == context.BatchSize)
                 {
-                    yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
+                    var loose = SourcePage.Of(SnapshotCursor(firstOrigin), pending);
                     pending = new List<Record>(context.BatchSize);
+                    if (!Skip(ref skipping, after, loose.Cursor))
+                        yield return loose;
                 }
             }
         }
-        if (pending.Count > 0)
+        if (pending.Count > 0 && !Skip(ref skipping, after, SnapshotCursor(firstOrigin)))
             yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
         while (batches.TryDequeue(out var batch))
-            yield return await RefetchAsync(batch.Number, batch.Cursor, context, cancellationToken);
-
-        if (plan.ResumeCursor is { } resume && original is IResumableSource resumable)
         {
-            await foreach (var page in resumable.ReadAfterAsync(resume, context, cancellationToken))
-                yield return page;
+            if (!Skip(ref skipping, after, batch.Cursor, SnapshotCursor($"{batch.Number}")))
+                yield return await RefetchAsync(batch.Number, batch.Cursor, keep, context, cancellationToken);
         }
+    }
+
+    /// <summary>While keeping what comes after a page, true for that page and those before it (which the run took).</summary>
+    /// <param name="cursors">The cursors the page may carry (a batch fetched again carries the source's, or its snapshots').</param>
+    private static bool Skip(ref bool skipping, string? after, params ReadOnlySpan<string?> cursors)
+    {
+        if (!skipping)
+            return false;
+        foreach (var cursor in cursors)
+        {
+            if (cursor == after)
+                skipping = false;
+        }
+        return true;
     }
 
     /// <summary>A page of this run fetched again: by the link's source, unless it was rebuilt from snapshots.</summary>
@@ -78,9 +133,9 @@ internal sealed class RecoverySource(
             ? throw new NotSupportedException("A page rebuilt from snapshots is retried from its records' snapshots.")
             : original.FetchPageAsync(cursor, context, cancellationToken);
 
-    private async Task<SourcePage> RefetchAsync(int number, string? cursor, SourceContext context, CancellationToken cancellationToken)
+    private async Task<SourcePage> RefetchAsync(int number, string? cursor, bool keep, SourceContext context, CancellationToken cancellationToken)
     {
-        if (cursor is not null && !cursor.StartsWith(SnapshotCursorPrefix, StringComparison.Ordinal))
+        if (!keep && cursor is not null && !cursor.StartsWith(SnapshotCursorPrefix, StringComparison.Ordinal))
         {
             try
             {
@@ -101,11 +156,12 @@ internal sealed class RecoverySource(
             // Its failed records, and those it never got to (the run stopped before the batch started).
             var page = await queries.ListRecordsAsync(plan.ParentRunId, new RecordFilter(null, offset, 1000, number), cancellationToken);
             foreach (var failed in page.Where(r => r.Outcome is OutcomeKind.Failed or OutcomeKind.Incomplete && RecoveryPlanner.IsRetriable(r)))
-                records.Add(await RebuildAsync(failed.BatchNumber, failed.Position, failed.Key, failed.BeforeJson!, context, cancellationToken));
+                records.Add(await RebuildAsync(failed.BatchNumber, failed.Position, failed.Key, failed.BeforeJson!, keep, context, cancellationToken));
             if (page.Count < 1000)
                 break;
         }
-        return SourcePage.Of(SnapshotCursor($"{number}"), records);
+        // Kept, a page the source can fetch again keeps its cursor: the next resume fetches it (its values kept here are the fallback).
+        return SourcePage.Of(keep && cursor is not null ? cursor : SnapshotCursor($"{number}"), records);
     }
 
     /// <summary>A person's edits win over what the source gives again: an edited record of a re-fetched batch is written as edited.</summary>
@@ -122,12 +178,12 @@ internal sealed class RecoverySource(
         return SourcePage.Of(page.Cursor, records, page.Watermark);
     }
 
-    private async Task<Record> RebuildAsync(int batchNumber, int position, string? recordKey, string beforeJson, SourceContext context, CancellationToken cancellationToken)
+    private async Task<Record> RebuildAsync(int batchNumber, int position, string? recordKey, string beforeJson, bool keep, SourceContext context, CancellationToken cancellationToken)
     {
         if (edits.TryGetValue((batchNumber, position), out var edited))
             return new Record(recordKey, RecordJson.ToFields(edited));
         var snapshot = new Record(recordKey, RecordJson.ToFields(beforeJson));
-        if (!staleProtection || recordKey is not { } key || original is not IKeyedSource keyed)
+        if (keep || !staleProtection || recordKey is not { } key || original is not IKeyedSource keyed)
             return snapshot;
         // The snapshot may be stale: what the source holds now is what should be written.
         var current = await keyed.FetchByKeyAsync(key, context, cancellationToken);

@@ -19,4 +19,11 @@ public sealed record IncompleteRunView(
     DateTimeOffset CreatedAt,
     long? ResolvedByRunId,
     string? Note,
-    int EditedRecords);
+    int EditedRecords)
+{
+    /// <summary>How <see cref="Note"/> starts when the source cannot resume, so the pages it never read are not in the remainder.</summary>
+    public const string NotReadPrefix = "Not read: ";
+
+    /// <summary>What a retry of this remainder does not recover, and how to get it (a source that cannot resume), or null.</summary>
+    public string? NotRecovered => Note is { } note && note.StartsWith(NotReadPrefix, StringComparison.Ordinal) ? note : null;
+}

@@ -24,4 +24,7 @@ public sealed record RunView(
 
     /// <summary>Whether this run (a Retry, Replay or Resume) carried every failure of its parent.</summary>
     public bool CarriesAllFailures { get; init; } = true;
+
+    /// <summary>The recovery run whose success made this run Succeeded (its chain resolved), or null.</summary>
+    public long? ResolvedByRunId { get; init; }
 }

@@ -69,6 +69,9 @@ internal static class RecoveryEndpoints
         }
         if (plan.NothingToRetry is { } why)
             return NothingToRetry(why, plan);
+        var force = string.Equals(http.Request.Query["force"], "true", StringComparison.OrdinalIgnoreCase);
+        if (!force && plan.AlreadyResolved is { } resolved)
+            return Problems.Conflict("already-resolved", resolved);
 
         // The group chosen is part of the request an Idempotency-Key stands for.
         var request = group is null ? ReadOnlyMemory<byte>.Empty : JsonSerializer.SerializeToUtf8Bytes(group, json);
@@ -78,11 +81,15 @@ internal static class RecoveryEndpoints
             try
             {
                 started = await launcher.TryStartExclusiveAsync(entry.Link,
-                    (runner, progress, token) => runner.RetryFailuresAsync(entry.Link, runId, group, progress, token), CancellationToken.None);
+                    (runner, progress, token) => runner.RetryFailuresAsync(entry.Link, runId, group, progress, force, token), CancellationToken.None);
             }
             catch (NothingToRetryException exception)
             {
                 return NothingToRetry(exception.Message, plan);
+            }
+            catch (AlreadyResolvedException exception)
+            {
+                return Problems.Conflict("already-resolved", exception.Message);
             }
             if (started is null)
                 return Problems.Conflict("run-in-progress", $"A run of link '{entry.Id}' is going; retry once it has ended.");

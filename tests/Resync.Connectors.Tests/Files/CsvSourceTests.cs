@@ -1,6 +1,7 @@
 using Resync.Connectors.Files;
 using Resync.Core.Errors;
 using Resync.Core.Records;
+using Resync.Testing;
 
 namespace Resync.Connectors.Tests.Files;
 
@@ -60,6 +61,21 @@ public sealed class CsvSourceTests : IDisposable
         var records = TempFolder.Records(await TempFolder.ReadAllAsync(new CsvSource(path, keyField: "id"), batchSize: 10));
 
         records.Select(r => r.ReadError is null ? r.Key : $"bad@{r["line"]}").ShouldBe(["bad@2", "2", "3"]);
+    }
+
+    [Fact]
+    public async Task ReadAfter_APagesCursor_ReadsThePagesAfterIt_WithTheHeadersColumns()
+    {
+        var path = _folder.Write("people.csv", "id,name\n" + string.Concat(Enumerable.Range(1, 12).Select(i => $"{i},\"Name, {i}\"\n")));
+        var source = new CsvSource(path, keyField: "id");
+        var all = await TempFolder.ReadAllAsync(source, batchSize: 4);
+
+        var after = await SourceReading.ReadAfterAsync(source, all[0].Cursor, TempFolder.Context(4));
+
+        after.Select(p => p.Cursor).ShouldBe(all.Skip(1).Select(p => p.Cursor));
+        var records = TempFolder.Records(after);
+        records.Select(r => r.Key).ShouldBe(Enumerable.Range(5, 8).Select(i => $"{i}"));
+        records[0]["name"].ShouldBe("Name, 5");
     }
 
     [Fact]

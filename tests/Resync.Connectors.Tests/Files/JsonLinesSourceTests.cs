@@ -1,5 +1,6 @@
 using Resync.Connectors.Files;
 using Resync.Core.Errors;
+using Resync.Testing;
 
 namespace Resync.Connectors.Tests.Files;
 
@@ -44,6 +45,20 @@ public sealed class JsonLinesSourceTests : IDisposable
         records[1]["raw"].ShouldBe("{\"id\":2,");
         records[2].ReadError!.Message.ShouldBe("line 3: expected a JSON object, found an array");
         records[3].Key.ShouldBe("4");
+    }
+
+    [Fact]
+    public async Task ReadAfter_APagesCursor_ReadsThePagesAfterIt_WithTheSameBoundaries()
+    {
+        var path = _folder.Write("items.jsonl", string.Concat(Enumerable.Range(1, 23).Select(i => $"{{\"id\":{i}}}\n")));
+        var source = new JsonLinesSource(path, keyField: "id");
+        var all = await TempFolder.ReadAllAsync(source, batchSize: 5);
+
+        var after = await SourceReading.ReadAfterAsync(source, all[1].Cursor, TempFolder.Context(5));
+
+        after.Select(p => p.Cursor).ShouldBe(all.Skip(2).Select(p => p.Cursor));
+        TempFolder.Records(after).Select(r => r.Key).ShouldBe(Enumerable.Range(11, 13).Select(i => $"{i}"));
+        (await SourceReading.ReadAfterAsync(source, all[^1].Cursor, TempFolder.Context(5))).ShouldBeEmpty("nothing follows the last page");
     }
 
     [Fact]

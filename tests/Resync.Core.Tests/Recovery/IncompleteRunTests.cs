@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using Resync.Core.Errors;
 using Resync.Core.Links;
@@ -112,6 +113,65 @@ public sealed class IncompleteRunTests
         target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 30).Select(i => (long)i));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ResumeStoppedAgain_KeepsWhatItDidNotReach_AndTheNextResumeWritesEveryRecordOnce(bool inThePagesNeverRead)
+    {
+        // Regression: a resume that stopped in the cut batches lost the rest of them and every page never read.
+        await using var harness = await RecoveryHarness.StartAsync();
+        var target = new CollectingTarget().ThrowOnBatch(3, TargetDown());
+        var link = RecoveryHarness.Link(ListSource.Paged(10, 10), target, new LinkSettings { BatchSize = 10, Parallelism = 1, CallRetryAttempts = 1 });
+        var outcome = await harness.RunAsync(link);
+        var first = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId!.Value, CancellationToken.None))!;
+        first.ResumeCursor.ShouldNotBeNull();
+        var cut = (await harness.Store.ListBatchesAsync(outcome.Run.RunId, 0, 100, CancellationToken.None)).Count(b => b.Status is BatchStatus.Failed or BatchStatus.Interrupted);
+
+        // The resume takes the cut batches first, then the pages never read: the target fails again at the first of the
+        // cut batches, or at the second page never read.
+        target.Fix().ThrowOnBatch(inThePagesNeverRead ? cut + 2 : 1, TargetDown());
+        var stoppedAgain = await harness.Runner.RetryIncompleteAsync(link, first.Id);
+
+        stoppedAgain.Status.ShouldBe(RunStatus.Failed);
+        stoppedAgain.Counts.IsBalanced.ShouldBeTrue();
+        var second = (await harness.Store.ListIncompleteAsync(new IncompleteFilter(), CancellationToken.None)).ShouldHaveSingleItem();
+        second.RunId.ShouldBe(stoppedAgain.RunId);
+        var cursors = (Before: int.Parse(first.ResumeCursor, CultureInfo.InvariantCulture), After: int.Parse(second.ResumeCursor!, CultureInfo.InvariantCulture));
+        if (inThePagesNeverRead)
+            cursors.After.ShouldBeGreaterThan(cursors.Before, "the pages never read now start after the resume's last page");
+        else
+            cursors.After.ShouldBe(cursors.Before, "the pages never read still start where the first run stopped reading");
+
+        target.Fix();
+        var resumed = await harness.Runner.RetryIncompleteAsync(link, second.Id);
+
+        resumed.Status.ShouldBe(RunStatus.Succeeded);
+        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 100).Select(i => (long)i), "every record once, none twice, none lost");
+        (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task SourceThatCannotResume_ItsIncompleteRunSaysWhatIsNotRead_AndItsResumeDoesNotCallTheRunSucceeded()
+    {
+        await using var harness = await RecoveryHarness.StartAsync();
+        var target = new CollectingTarget().ThrowOnBatch(2, TargetDown());
+        var link = RecoveryHarness.Link(new NotResumableSource(ListSource.Paged(10, 10)), target, new LinkSettings { BatchSize = 10, Parallelism = 1, CallRetryAttempts = 1 });
+        var outcome = await harness.RunAsync(link);
+        var parked = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId!.Value, CancellationToken.None))!;
+
+        parked.ResumeCursor.ShouldBeNull();
+        parked.Note.ShouldNotBeNull().ShouldContain("cannot continue after a page");
+        parked.Note.ShouldContain($"resync run {RecoveryHarness.LinkId}");
+
+        target.Fix();
+        var resumed = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
+
+        resumed.Status.ShouldBe(RunStatus.Succeeded);
+        (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Failed, "pages were never read: the run is not fixed");
+        (await harness.HistoryAsync(resumed.RunId)).ShouldContain(e => e.Message.StartsWith("Not recovered by this resume. Not read: ", StringComparison.Ordinal));
+        parked.NotRecovered.ShouldBe(parked.Note);
+    }
+
     [Fact]
     public async Task Discard_EndsTheIncompleteRun_AndTheRunsHistorySaysSo()
     {
@@ -180,6 +240,15 @@ public sealed class IncompleteRunTests
 
         public Task<Sdk.SourcePage> FetchPageAsync(string cursor, Sdk.SourceContext context, CancellationToken cancellationToken) =>
             throw new NotSupportedException("Pushed records cannot be fetched again.");
+    }
+
+    /// <summary>A pull source that cannot continue after a page (a plug-in without <see cref="Sdk.IResumableSource"/>).</summary>
+    private sealed class NotResumableSource(ListSource pages) : Sdk.ISource
+    {
+        public IAsyncEnumerable<Sdk.SourcePage> ReadAsync(Sdk.SourceContext context, CancellationToken cancellationToken) => pages.ReadAsync(context, cancellationToken);
+
+        public Task<Sdk.SourcePage> FetchPageAsync(string cursor, Sdk.SourceContext context, CancellationToken cancellationToken) =>
+            pages.FetchPageAsync(cursor, context, cancellationToken);
     }
 
     private sealed class FixedLinks(params Link[] links) : ILinkSet

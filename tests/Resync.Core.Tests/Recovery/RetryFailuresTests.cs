@@ -121,6 +121,52 @@ public sealed class RetryFailuresTests
     }
 
     [Fact]
+    public async Task RetryFailures_OfARunWhoseChainResolved_IsRefusedNamingTheRunThatResolvedIt_UnlessForced()
+    {
+        // Regression: retrying a resolved root fetched its failed pages again and rewrote their records.
+        await using var harness = await RecoveryHarness.StartAsync();
+        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) is 15 or 35, PhoneTooLong);
+        var link = RecoveryHarness.Link(ListSource.Paged(4, 10), target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
+        var root = (await harness.RunAsync(link)).Run;
+        var failedRetry = await harness.Runner.RetryFailuresAsync(link, root.RunId);
+        failedRetry.Status.ShouldBe(RunStatus.CompletedWithErrors, "the target still refuses them");
+        target.Fix();
+        var resolving = await harness.Runner.RetryFailuresAsync(link, failedRetry.RunId);
+        resolving.Status.ShouldBe(RunStatus.Succeeded);
+        var written = target.Written.Count;
+
+        var refused = await Should.ThrowAsync<AlreadyResolvedException>(() => harness.Runner.RetryFailuresAsync(link, root.RunId));
+
+        refused.ResolvedByRunId.ShouldBe(resolving.RunId);
+        refused.Message.ShouldContain($"run {resolving.RunId} resolved every failure");
+        (await Should.ThrowAsync<AlreadyResolvedException>(() => harness.Runner.RetryFailuresAsync(link, failedRetry.RunId))).ResolvedByRunId.ShouldBe(resolving.RunId);
+        target.Written.Count.ShouldBe(written, "nothing is written twice");
+        (await harness.RunViewAsync(root.RunId)).ResolvedByRunId.ShouldBe(resolving.RunId);
+
+        var forced = await harness.Runner.RetryFailuresAsync(link, root.RunId, force: true);
+        forced.Status.ShouldBe(RunStatus.Succeeded);
+        target.Written.Count.ShouldBe(written + 2, "forced: both records again");
+    }
+
+    [Fact]
+    public async Task ResolvedRun_History_NamesTheRunThatResolvedIt_NotTheFailedRetryInBetween()
+    {
+        await using var harness = await RecoveryHarness.StartAsync();
+        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) == 12, PhoneTooLong);
+        var link = RecoveryHarness.Link(ListSource.Paged(3, 10), target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
+        var root = (await harness.RunAsync(link)).Run;
+        var failedRetry = await harness.Runner.RetryFailuresAsync(link, root.RunId);
+        failedRetry.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        target.Fix();
+        var resolving = await harness.Runner.RetryFailuresAsync(link, failedRetry.RunId);
+
+        var resolved = (await harness.HistoryAsync(root.RunId)).Single(e => e.Kind == RunEventKinds.ResolvedByChain);
+
+        resolved.Message.ShouldBe($"Was Completed with errors; now Succeeded: retry run {resolving.RunId} resolved every failure.");
+        resolved.Message.ShouldNotContain($"run {failedRetry.RunId}");
+    }
+
+    [Fact]
     public async Task RetryErrorGroup_CarriesOnlyThatGroupsRecords()
     {
         await using var harness = await RecoveryHarness.StartAsync();

@@ -72,6 +72,21 @@ public sealed class RecoveryApiTests
         linkDocument["watermark"].ShouldNotBeNull();
         linkDocument["health"]!["state"]!.GetValue<string>().ShouldBe("Active");
         linkDocument["health"]!["consecutiveFailures"]!.GetValue<int>().ShouldBe(0);
+
+        // The chain resolved: retrying the root or the failed retry again would write their failures twice. Refused, naming
+        // the run that resolved them, unless forced.
+        foreach (var resolved in new[] { rootId, retryId })
+        {
+            using var refused = await client.PostAsync($"/api/v1/runs/{resolved}/retry", null);
+            refused.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+            var problem = await ServerHarness.JsonAsync(refused);
+            problem["code"]!.GetValue<string>().ShouldBe("already-resolved");
+            problem["detail"]!.GetValue<string>().ShouldContain($"run {secondId} resolved every failure");
+        }
+        (await RunAsync(client, rootId))["history"]!.AsArray().ShouldContain(e => e!["message"]!.GetValue<string>().Contains($"retry run {secondId} resolved every failure"));
+        using var forced = await client.PostAsync($"/api/v1/runs/{rootId}/retry?force=true", null);
+        forced.StatusCode.ShouldBe(HttpStatusCode.Accepted, await forced.Content.ReadAsStringAsync());
+        (await FinishedAsync(client, (await ServerHarness.JsonAsync(forced))["runId"]!.GetValue<long>()))["status"]!.GetValue<string>().ShouldBe("Succeeded");
     }
 
     [Fact]
