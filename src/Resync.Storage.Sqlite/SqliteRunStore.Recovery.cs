@@ -145,7 +145,21 @@ public sealed partial class SqliteRunStore
         return QueryIncompleteAsync("""
             WHERE (@LinkId IS NULL OR i.link_id = @LinkId) AND (@Tenant IS NULL OR i.tenant = @Tenant) AND i.status IN @statuses
               AND (@DueBy IS NULL OR (i.next_attempt_at IS NOT NULL AND i.next_attempt_at <= @DueBy))
-            """, new { filter.LinkId, filter.Tenant, statuses, DueBy = filter.DueBy is { } due ? Text(due) : null }, filter.Offset, filter.Limit, cancellationToken);
+              AND (@RunId IS NULL OR i.run_id = @RunId)
+            """, new { filter.LinkId, filter.Tenant, statuses, DueBy = filter.DueBy is { } due ? Text(due) : null, filter.RunId }, filter.Offset, filter.Limit, cancellationToken);
+    }
+
+    public Task KeepInterruptedRecordsAsync(long runId, int batchNumber, IReadOnlyList<RecordOutcome> records, CancellationToken cancellationToken)
+    {
+        var rows = OutcomeRows(records);
+        return Writer.ExecuteAsync((c, t) =>
+        {
+            var status = c.ExecuteScalar<string?>("SELECT status FROM batches WHERE run_id = @runId AND number = @batchNumber", new { runId, batchNumber }, t);
+            if (status != nameof(BatchStatus.Interrupted))
+                throw new InvalidOperationException($"Batch {batchNumber} of run {runId} is {status ?? "missing"}; only an interrupted batch's records are kept this way.");
+            InsertOutcomes(t, runId, batchNumber, rows, replace: false);
+            return 0;
+        }, cancellationToken);
     }
 
     public Task UpdateIncompleteAsync(long id, IncompleteStatus status, int attempts, DateTimeOffset? nextAttemptAt, long? resolvedByRunId, string? note, CancellationToken cancellationToken) =>

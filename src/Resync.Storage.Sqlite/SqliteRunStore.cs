@@ -165,7 +165,7 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
                 .Bind("$newRead", newBatch == 1 ? result.Read : 0).Bind("$newBatch", newBatch)
                 .Bind("$incomplete", result.Status == BatchStatus.Interrupted ? result.Read : 0)
                 .ExecuteNonQuery();
-            InsertOutcomes(t, result, outcomes);
+            InsertOutcomes(t, result.RunId, result.BatchNumber, outcomes, replace: true);
             return 1;
         }, cancellationToken);
     }
@@ -281,16 +281,23 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
         _writer = null;
     }
 
-    private void InsertOutcomes(SqliteTransaction transaction, BatchResult result, OutcomeRow[] outcomes)
+    private const string ReplaceOutcome = "INSERT OR REPLACE " + OutcomeInsert;
+
+    /// <summary>Keeps a record's first outcome: used where a later write must not replace what a run recorded.</summary>
+    private const string KeepOutcome = "INSERT OR IGNORE " + OutcomeInsert;
+
+    private const string OutcomeInsert = """
+        INTO record_outcomes (run_id, batch_number, position, record_key, outcome, error_scope, error_type, error_code,
+            error_step, error_fields, error, ignored_by, ignore_reason, warnings, before, after)
+        VALUES ($run, $batch, $position, $key, $outcome, $scope, $type, $code, $step, $fields, $error, $ignoredBy, $ignoreReason, $warnings, $before, $after)
+        """;
+
+    private void InsertOutcomes(SqliteTransaction transaction, long runId, int batchNumber, OutcomeRow[] outcomes, bool replace)
     {
         if (outcomes.Length == 0)
             return;
-        var command = Writer.Prepared("""
-            INSERT OR REPLACE INTO record_outcomes (run_id, batch_number, position, record_key, outcome, error_scope, error_type, error_code,
-                error_step, error_fields, error, ignored_by, ignore_reason, warnings, before, after)
-            VALUES ($run, $batch, $position, $key, $outcome, $scope, $type, $code, $step, $fields, $error, $ignoredBy, $ignoreReason, $warnings, $before, $after)
-            """, transaction);
-        command.Bind("$run", result.RunId).Bind("$batch", result.BatchNumber);
+        var command = Writer.Prepared(replace ? ReplaceOutcome : KeepOutcome, transaction);
+        command.Bind("$run", runId).Bind("$batch", batchNumber);
         foreach (var row in outcomes)
         {
             var outcome = row.Outcome;

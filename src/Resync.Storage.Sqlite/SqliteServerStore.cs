@@ -130,15 +130,21 @@ public sealed partial class SqliteServerStore(SqliteRunStore runs, TimeProvider?
         runs.Writer.ExecuteAsync((c, t) => c.Execute("UPDATE pushes SET payload = '' WHERE finished_at IS NOT NULL AND finished_at <= @before AND payload <> ''",
             new { before = SqliteRunStore.Text(finishedBefore) }, t), cancellationToken);
 
-    public async Task<IReadOnlyList<StoredPush>> ListUnstartedPushesAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StoredPush>> ListUnstartedPushesAsync(CancellationToken cancellationToken) =>
+        ListPushesAsync("run_id IS NULL", cancellationToken);
+
+    public Task<IReadOnlyList<StoredPush>> ListUnfinishedPushesAsync(CancellationToken cancellationToken) =>
+        ListPushesAsync("run_id IS NOT NULL AND finished_at IS NULL", cancellationToken);
+
+    private async Task<IReadOnlyList<StoredPush>> ListPushesAsync(string where, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var rows = await connection.QueryAsync<(long Id, string LinkId, string Tenant, string Payload, string? RequestId, string? CallbackUrl, string AcceptedAt,
+        var rows = await connection.QueryAsync<(long Id, string LinkId, string Tenant, string Payload, string? RequestId, string? CallbackUrl, long? RunId, string AcceptedAt,
             string? CallbackSecret)>(
-            new CommandDefinition("""
-                SELECT id, link_id, tenant, payload, request_id, callback_url, accepted_at, callback_secret FROM pushes WHERE run_id IS NULL ORDER BY id
+            new CommandDefinition($"""
+                SELECT id, link_id, tenant, payload, request_id, callback_url, run_id, accepted_at, callback_secret FROM pushes WHERE {where} ORDER BY id
                 """, cancellationToken: cancellationToken));
-        return [.. rows.Select(row => new StoredPush(row.Id, row.LinkId, row.Tenant, row.Payload, row.RequestId, row.CallbackUrl, null,
+        return [.. rows.Select(row => new StoredPush(row.Id, row.LinkId, row.Tenant, row.Payload, row.RequestId, row.CallbackUrl, row.RunId,
             SqliteRunStore.Time(row.AcceptedAt), null) { ProtectedCallbackSecret = row.CallbackSecret })];
     }
 

@@ -45,6 +45,12 @@ public interface IRecoveryStore
     /// <summary>Replaces the field values of one record of an incomplete run (used instead of its snapshot when it is retried).</summary>
     Task EditIncompleteRecordAsync(long id, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Keeps the values of the records of a batch that ended Interrupted without them (its process stopped while the batch
+    /// was under way), as <c>Incomplete</c> records, so that a resume can rebuild them. Records already kept stay as they are.
+    /// </summary>
+    Task KeepInterruptedRecordsAsync(long runId, int batchNumber, IReadOnlyList<Records.RecordOutcome> records, CancellationToken cancellationToken);
+
     /// <summary>The edited records of an incomplete run: (batch, position) → field values as JSON.</summary>
     Task<IReadOnlyDictionary<(int Batch, int Position), string>> GetIncompleteEditsAsync(long id, CancellationToken cancellationToken);
 }

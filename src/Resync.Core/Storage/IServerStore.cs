@@ -52,6 +52,9 @@ public interface IServerStore
     /// <summary>Pushes stored but never started (the process stopped in between), oldest first.</summary>
     Task<IReadOnlyList<StoredPush>> ListUnstartedPushesAsync(CancellationToken cancellationToken);
 
+    /// <summary>Pushes whose run was started but not seen to end (the process stopped first), oldest first.</summary>
+    Task<IReadOnlyList<StoredPush>> ListUnfinishedPushesAsync(CancellationToken cancellationToken);
+
     /// <summary>Stores (or replaces) a link's replay settings override.</summary>
     Task SaveReplayOverrideAsync(ReplayOverride replay, CancellationToken cancellationToken);
 

@@ -14,12 +14,17 @@ namespace Resync.Server.Push;
 /// <summary>
 /// Runs pushes: a synchronous push is a run over the body's records; an asynchronous one is first stored, then run,
 /// and its callback URL (if any) is called when the run ends, through the alert outbox. Once the run has ended, the stored
-/// payload is emptied (after <see cref="ServerOptions.PushPayloadRetention"/>). At start, pushes stored but never started (the
-/// process stopped in between) are started.
+/// payload is emptied (after <see cref="ServerOptions.PushPayloadRetention"/>). At start, acknowledged pushes whose run was
+/// cut by the process stopping have their remainder parked for the scheduler to resume (<see cref="PushRecovery"/>), and
+/// pushes stored but never started (the process stopped in between) are started.
 /// </summary>
-public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, IServerStore serverStore, AlertOutbox outbox, TimeProvider clock, ServerOptions options,
-    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<PushProcessor> logger) : IHostedService
+public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, IServerStore serverStore, IRunStore runs, IRunQueries queries, IRecoveryStore recovery,
+    AlertOutbox outbox, TimeProvider clock, ServerOptions options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<PushProcessor> logger)
+    : IHostedService
 {
+    /// <summary>True once the server is stopping: no push is taken then.</summary>
+    public bool IsStopping => launcher.Stopping.IsCancellationRequested;
+
     /// <summary>Starts a run over <paramref name="records"/> of a push link.</summary>
     public Task<ActiveRun> RunAsync(Link link, PushSource source, IReadOnlyList<Core.Records.Record> records, string? requestId, CancellationToken cancellationToken)
     {
@@ -39,13 +44,19 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await serverStore.PurgePushPayloadsAsync(clock.GetUtcNow() - options.PushPayloadRetention, cancellationToken);
+        var cut = new PushRecovery(runs, queries, recovery, serverStore, clock);
+        foreach (var push in await serverStore.ListUnfinishedPushesAsync(cancellationToken))
+        {
+            if (PushLink(push) is not { Link.Source: PushSource source } entry)
+                continue;
+            if (await cut.RecoverAsync(push, entry.Link, source, cancellationToken) is { } incompleteId)
+                logger.LogWarning("Push {PushId} of link {LinkId}: run {RunId} was cut by the process stopping; its remainder is incomplete run {IncompleteId}, resumed now",
+                    push.Id, push.LinkId, push.RunId, incompleteId);
+        }
         foreach (var push in await serverStore.ListUnstartedPushesAsync(cancellationToken))
         {
-            if (links.Find(push.LinkId) is not { Link.Source: PushSource source } entry)
-            {
-                logger.LogWarning("Stored push {PushId} is for link {LinkId}, which is gone or no longer a push link; it stays stored", push.Id, push.LinkId);
+            if (PushLink(push) is not { Link.Source: PushSource source } entry)
                 continue;
-            }
             var records = source.ReadBody(System.Text.Encoding.UTF8.GetBytes(push.Payload), int.MaxValue);
             var run = await StartStoredAsync(push, entry.Link, source, records, cancellationToken);
             logger.LogInformation("Stored push {PushId} of link {LinkId} started as run {RunId}", push.Id, push.LinkId, run.RunId);
@@ -53,6 +64,14 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private LinkEntry? PushLink(StoredPush push)
+    {
+        if (links.Find(push.LinkId) is { Link.Source: PushSource } entry)
+            return entry;
+        logger.LogWarning("Stored push {PushId} is for link {LinkId}, which is gone or no longer a push link; it stays stored", push.Id, push.LinkId);
+        return null;
+    }
 
     private async Task FollowAsync(StoredPush push, ActiveRun run)
     {
