@@ -91,13 +91,18 @@ reference.SetAction(parse => Guard(async () =>
 }));
 
 
-var urls = new Option<string>("--urls") { Description = "Where the server listens.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+var urls = new Option<string?>("--urls") { Description = "Where the server listens (default: $ASPNETCORE_URLS, else http://127.0.0.1:5080)." };
 var linksFolder = new Option<string?>("--links") { Description = "A folder of link files to load and watch." };
 var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Let links and push callbacks connect to loopback addresses (off: SSRF guard)." };
 var allowPrivate = new Option<bool>("--allow-private-networks") { Description = "Let links and push callbacks connect to private networks (off: SSRF guard)." };
-var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.") { urls, linksFolder, allowLoopback, allowPrivate };
-serve.SetAction((parse, token) => Guard(() => ServeCommand.RunAsync(parse.GetValue(db), parse.GetValue(urls)!, parse.GetValue(linksFolder),
-    parse.GetValue(allowLoopback), parse.GetValue(allowPrivate), token)));
+var settingsFile = new Option<string?>("--config") { Description = "A settings file (JSON); default: appsettings.json in the current folder, if there. See docs/configuration.md." };
+var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.") { urls, linksFolder, allowLoopback, allowPrivate, settingsFile };
+serve.SetAction((parse, token) => Guard(() =>
+{
+    var (options, configuration) = ServeSettings.Load(parse.GetValue(settingsFile), parse.GetValue(db), parse.GetValue(urls), parse.GetValue(linksFolder),
+        parse.GetValue(allowLoopback), parse.GetValue(allowPrivate));
+    return ServeCommand.RunAsync(options, configuration, parse.GetValue(json), token);
+}));
 
 var keyTenant = new Option<string?>("--tenant") { Description = "The tenant the key is limited to." };
 var keyOperator = new Option<bool>("--operator") { Description = "A key for every tenant (operators)." };

@@ -12,6 +12,9 @@ internal sealed class CliProcess : IDisposable
 
     public string StateFile => Path.Combine(Folder, "state.db");
 
+    /// <summary>Environment variables for the commands started from now on.</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     public string Write(string name, string content)
     {
         var path = Path.Combine(Folder, name);
@@ -32,6 +35,8 @@ internal sealed class CliProcess : IDisposable
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment.Remove("RESYNC_DB");
+        foreach (var (name, value) in Environment)
+            start.Environment[name] = value;
         return Process.Start(start)!;
     }
 
@@ -72,6 +77,38 @@ internal sealed class CliProcess : IDisposable
         var (exit, output, error) = await RunAsync([.. args, "--json"]);
         exit.ShouldBe(expectedExit, $"stderr: {error}\nstdout: {output}");
         return JsonNode.Parse(output)!.AsObject();
+    }
+
+    /// <summary>
+    /// Starts <c>resync serve --json</c> with <paramref name="args"/>, reads its start line (where it listens, its settings),
+    /// calls <paramref name="whileRunning"/> and stops it.
+    /// </summary>
+    public async Task<JsonObject> ServeAsync(string[] args, Func<JsonObject, Task>? whileRunning = null)
+    {
+        using var process = Start(["serve", "--db", StateFile, "--json", .. args]);
+        var errors = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                // Log lines may come first (plain or JSON, as Logging:Console says).
+                if (line.StartsWith("{\"listening\"", StringComparison.Ordinal))
+                {
+                    var started = JsonNode.Parse(line)!.AsObject();
+                    if (whileRunning is not null)
+                        await whileRunning(started);
+                    return started;
+                }
+            }
+            throw new InvalidOperationException($"resync serve stopped before it listened (exit {process.ExitCode}): {await errors}");
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
     }
 
     public void Dispose()

@@ -1,4 +1,11 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Resync.Cli.Output;
 using Resync.Server;
 
 namespace Resync.Cli.Commands;
@@ -6,21 +13,27 @@ namespace Resync.Cli.Commands;
 /// <summary><c>resync serve</c>: the server (API, push endpoint, scheduler) on the state file, until Ctrl+C.</summary>
 internal static class ServeCommand
 {
-    public static async Task<int> RunAsync(string? db, string urls, string? linksFolder, bool allowLoopback, bool allowPrivate, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ServerOptions options, IConfiguration configuration, bool json, CancellationToken cancellationToken)
     {
-        if (linksFolder is not null && !Directory.Exists(linksFolder))
-            throw new CliException(ExitCodes.Usage, $"The links folder '{linksFolder}' does not exist.");
-        var options = new ServerOptions
-        {
-            Urls = urls,
-            DatabasePath = StateFile.Resolve(db),
-            LinksFolder = linksFolder is null ? null : Path.GetFullPath(linksFolder),
-            AllowLoopback = allowLoopback,
-            AllowPrivateNetworks = allowPrivate,
-        };
-        await using var app = await ResyncServer.BuildAsync(options, cancellationToken: cancellationToken);
-        await Console.Error.WriteLineAsync($"resync serve: {urls} (state {options.DatabasePath}); API under /api/v1, OpenAPI at /openapi/v1.json. Ctrl+C stops.");
+        await using var app = await ResyncServer.BuildAsync(options, configure: builder => builder.Configuration.AddConfiguration(configuration), cancellationToken: cancellationToken);
         await app.StartAsync(cancellationToken);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [options.Urls];
+        if (json)
+        {
+            // One line, so that a supervisor can read where the server listens (port 0 included) and the settings it runs with.
+            var started = new JsonObject
+            {
+                ["listening"] = new JsonArray([.. addresses.Select(a => (JsonNode)JsonValue.Create(a))]),
+                ["stateFile"] = options.DatabasePath,
+                ["settings"] = JsonSerializer.SerializeToNode(options, RunDocument.Options),
+            };
+            await Console.Out.WriteLineAsync(started.ToJsonString(RunDocument.Compact));
+            await Console.Out.FlushAsync(cancellationToken);
+        }
+        else
+        {
+            await Console.Error.WriteLineAsync($"resync serve: listening on {string.Join(", ", addresses)} (state {options.DatabasePath}); API under /api/v1, OpenAPI at /openapi/v1.json. Ctrl+C stops.");
+        }
         await app.WaitForShutdownAsync(cancellationToken);
         return ExitCodes.Succeeded;
     }

@@ -84,7 +84,7 @@ internal sealed class HttpCaller : IDisposable
             // The SSRF guard: a configuration problem, not a network hiccup, so it is durable and not retried.
             throw new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.AddressNotAllowed,
                 $"{method} {url}: {refused.Message}",
-                "Point the link at a public address, or allow loopback/private networks in the server's configuration (Resync:Network)."), exception);
+                "Point the link at a public address, or allow loopback/private networks: Resync:AllowLoopback / Resync:AllowPrivateNetworks in the server's settings (--allow-loopback / --allow-private-networks)."), exception);
         }
         catch (Exception exception) when (exception is HttpRequestException or IOException)
         {
