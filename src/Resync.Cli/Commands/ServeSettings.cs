@@ -52,8 +52,7 @@ internal static class ServeSettings
         }
         catch (OptionsValidationException exception)
         {
-            throw new CliException(ExitCodes.Usage, "The server's settings are invalid:" + string.Concat(exception.Failures.Select(f => $"{Environment.NewLine}  {f}")),
-                "Settings and their defaults: docs/configuration.md");
+            throw new CliException(ExitCodes.Usage, "The server's settings are invalid:", "Settings and their defaults: docs/configuration.md", [.. exception.Failures]);
         }
         options.DatabasePath = Path.GetFullPath(options.DatabasePath);
         if (options.LinksFolder is { } folder)

@@ -103,5 +103,8 @@ internal static class RunDocument
         return document;
     }
 
+    /// <summary>Stored JSON (a record's values) as a person reads it: one line, no escapes beyond what JSON needs.</summary>
+    public static string Readable(string json) => JsonNode.Parse(json)?.ToJsonString(Compact) ?? "null";
+
     public static JsonNode? Error(ResyncError? error) => error is null ? null : JsonSerializer.SerializeToNode(error, Options);
 }
