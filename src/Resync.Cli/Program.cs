@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Resync.Cli;
 using Resync.Cli.Commands;
+using Resync.Cli.Output;
 using Spectre.Console;
 
 var db = new Option<string?>("--db") { Description = "The state file (default: $RESYNC_DB, else .resync/state.db).", Recursive = true };
@@ -8,22 +9,23 @@ var json = new Option<bool>("--json") { Description = "Print one JSON document i
 
 var linkFile = new Argument<string>("link-file") { Description = "The link's YAML file." };
 var run = new Command("run", "Run a link once and print its summary.") { linkFile };
-run.SetAction((parse, token) => Guard(() => LinkRunCommand.RunFileAsync(parse.GetValue(linkFile)!, parse.GetValue(db), parse.GetValue(json), token)));
+run.SetAction((parse, token) => Guard(parse, () => LinkRunCommand.RunFileAsync(parse.GetValue(linkFile)!, parse.GetValue(db), parse.GetValue(json), token)));
 
 var demo = new Command("demo", "Run the built-in demo link: a contacts API stand-in into a local SQLite table, with every kind of outcome.");
-demo.SetAction((parse, token) => Guard(() => LinkRunCommand.RunDemoAsync(parse.GetValue(db), parse.GetValue(json), token)));
+demo.SetAction((parse, token) => Guard(parse, () => LinkRunCommand.RunDemoAsync(parse.GetValue(db), parse.GetValue(json), token)));
 
 var linkFilter = new Option<string?>("--link") { Description = "Only runs of this link." };
 var statusFilter = new Option<string?>("--status") { Description = "Only runs with this status (Running, Succeeded, CompletedWithErrors, Failed, Interrupted)." };
-var limit = new Option<int>("--limit") { Description = "How many at most.", DefaultValueFactory = _ => 20 };
+var limit = CommandLineValues.Count("--limit", "How many at most", 20, minimum: 1);
 var runs = new Command("runs", "List recent runs, newest first.") { linkFilter, statusFilter, limit };
-runs.SetAction((parse, token) => Guard(() => RunQueryCommands.ListAsync(parse.GetValue(db), parse.GetValue(linkFilter), parse.GetValue(statusFilter), parse.GetValue(limit), parse.GetValue(json), token)));
+runs.SetAction((parse, token) => Guard(parse, () => RunQueryCommands.ListAsync(parse.GetValue(db), parse.GetValue(linkFilter), parse.GetValue(statusFilter), parse.GetValue(limit), parse.GetValue(json), token)));
 
-var runId = new Argument<long>("run-id") { Description = "The run's number." };
+var runId = CommandLineValues.Id("run-id", "The run's number (see `resync runs`).", "run id");
 var records = new Option<string?>("--records") { Description = "Also list kept records: failed, ignored, succeeded or all (with before/after snapshots)." };
-var recordLimit = new Option<int>("--limit") { Description = "How many records at most.", DefaultValueFactory = _ => 20 };
-var show = new Command("show", "Show a run's summary: counts, system and batch errors, record errors grouped, and records.") { runId, records, recordLimit };
-show.SetAction((parse, token) => Guard(() => RunQueryCommands.ShowAsync(parse.GetValue(db), parse.GetValue(runId), parse.GetValue(records), parse.GetValue(recordLimit), parse.GetValue(json), token)));
+var recordLimit = CommandLineValues.Count("--limit", "How many records at most", 20, minimum: 1);
+var recordOffset = CommandLineValues.Count("--offset", "How many matching records to skip first", 0, minimum: 0);
+var show = new Command("show", "Show a run's summary: counts, system and batch errors, record errors grouped, and records.") { runId, records, recordLimit, recordOffset };
+show.SetAction((parse, token) => Guard(parse, () => RunQueryCommands.ShowAsync(parse.GetValue(db), parse.GetValue(runId), parse.GetValue(records), parse.GetValue(recordLimit), parse.GetValue(recordOffset), parse.GetValue(json), token)));
 
 if (Console.IsOutputRedirected)
 {
@@ -37,46 +39,48 @@ if (Console.IsOutputRedirected)
     AnsiConsole.Profile.Width = 160;
 }
 
-var retryRun = new Argument<long>("run-id") { Description = "The run whose failures to retry (any run of a chain)." };
+var retryRun = CommandLineValues.Id("run-id", "The run whose failures to retry (any run of a chain).", "run id");
 var retryGroup = new Option<int?>("--group") { Description = "Only this error group (its number in `resync show`)." };
 var retryForce = new Option<bool>("--force") { Description = "Retry even a run whose chain has resolved (its failures are written again)." };
 var retry = new Command("retry", "Retry Failures: a Retry run with the run's failed batches (fetched again) and failed records (from snapshots).") { retryRun, retryGroup, retryForce };
-retry.SetAction((parse, token) => Guard(() => RetryCommand.RunAsync(parse.GetValue(db), parse.GetValue(retryRun), parse.GetValue(retryGroup), parse.GetValue(json), parse.GetValue(retryForce), token)));
+retry.SetAction((parse, token) => Guard(parse, () => RetryCommand.RunAsync(parse.GetValue(db), parse.GetValue(retryRun), parse.GetValue(retryGroup), parse.GetValue(json), parse.GetValue(retryForce), token)));
 
-var incompleteIds = new Argument<long[]>("ids") { Description = "Incomplete run ids.", Arity = ArgumentArity.ZeroOrMore };
+var incompleteIds = CommandLineValues.Ids("ids", "Incomplete run ids.", "incomplete run id");
 var incompleteAll = new Option<bool>("--all") { Description = "Every open incomplete run (list: also resolved and discarded ones)." };
 var incompleteList = new Command("list", "List incomplete runs (open ones by default).") { incompleteAll };
-incompleteList.SetAction((parse, token) => Guard(() => IncompleteCommands.ListAsync(parse.GetValue(db), parse.GetValue(incompleteAll), parse.GetValue(json), token)));
-var incompleteId = new Argument<long>("id") { Description = "The incomplete run's id." };
+incompleteList.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.ListAsync(parse.GetValue(db), parse.GetValue(incompleteAll), parse.GetValue(json), token)));
+var incompleteId = CommandLineValues.Id("id", "The incomplete run's id (see `resync incomplete list`).", "incomplete run id");
 var incompleteShow = new Command("show", "Show an incomplete run: why it stopped and the records in it.") { incompleteId };
-incompleteShow.SetAction((parse, token) => Guard(() => IncompleteCommands.ShowAsync(parse.GetValue(db), parse.GetValue(incompleteId), parse.GetValue(json), token)));
+incompleteShow.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.ShowAsync(parse.GetValue(db), parse.GetValue(incompleteId), parse.GetValue(json), token)));
 var incompleteRetry = new Command("retry", "Retry incomplete runs now (their records as edited, then the pages never read).") { incompleteIds, incompleteAll };
-incompleteRetry.SetAction((parse, token) => Guard(() => IncompleteCommands.RetryAsync(parse.GetValue(db), parse.GetValue(incompleteIds) ?? [], parse.GetValue(incompleteAll), parse.GetValue(json), token)));
+incompleteRetry.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.RetryAsync(parse.GetValue(db), parse.GetValue(incompleteIds) ?? [], parse.GetValue(incompleteAll), parse.GetValue(json), token)));
 var editBatch = new Option<int>("--batch") { Description = "The record's batch (see `resync incomplete show`).", Required = true };
 var editPosition = new Option<int>("--position") { Description = "The record's position in its batch.", Required = true };
 var editSet = new Option<string[]>("--set") { Description = "field=value (repeatable).", AllowMultipleArgumentsPerToken = false };
 var editUnset = new Option<string[]>("--unset") { Description = "A field to remove (repeatable)." };
 var incompleteEdit = new Command("edit", "Change a record's values in an incomplete run; the next retry writes them.") { incompleteId, editBatch, editPosition, editSet, editUnset };
-incompleteEdit.SetAction((parse, token) => Guard(() => IncompleteCommands.EditAsync(parse.GetValue(db), parse.GetValue(incompleteId), parse.GetValue(editBatch), parse.GetValue(editPosition),
-    parse.GetValue(editSet) ?? [], parse.GetValue(editUnset) ?? [], token)));
+incompleteEdit.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.EditAsync(parse.GetValue(db), parse.GetValue(incompleteId), parse.GetValue(editBatch), parse.GetValue(editPosition),
+    parse.GetValue(editSet) ?? [], parse.GetValue(editUnset) ?? [], parse.GetValue(json), token)));
 var discardReason = new Option<string?>("--reason") { Description = "Why (kept in the run's history)." };
 var incompleteDiscard = new Command("discard", "Discard incomplete runs: their remainder will not be processed.") { incompleteIds, incompleteAll, discardReason };
-incompleteDiscard.SetAction((parse, token) => Guard(() => IncompleteCommands.DiscardAsync(parse.GetValue(db), parse.GetValue(incompleteIds) ?? [], parse.GetValue(incompleteAll), parse.GetValue(discardReason), token)));
+incompleteDiscard.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.DiscardAsync(parse.GetValue(db), parse.GetValue(incompleteIds) ?? [], parse.GetValue(incompleteAll), parse.GetValue(discardReason), parse.GetValue(json), token)));
 var incomplete = new Command("incomplete", "The remainders of runs that stopped partway: list, show, retry, edit, discard.")
 {
     incompleteList, incompleteShow, incompleteRetry, incompleteEdit, incompleteDiscard,
 };
 
 var links = new Command("links", "List links with their state, last successful sync (watermark) and failures in a row.");
-links.SetAction((parse, token) => Guard(() => LinksCommand.ListAsync(parse.GetValue(db), parse.GetValue(json), token)));
+links.SetAction((parse, token) => Guard(parse, () => LinksCommand.ListAsync(parse.GetValue(db), parse.GetValue(json), token)));
 
 var referenceUpdate = new Option<string?>("--update") { Description = "Rewrite the generated part of this Markdown file (between its reference markers) instead of printing." };
 var reference = new Command("reference", "Print the link-file reference (every key of every source, target and step) as Markdown.") { referenceUpdate };
-reference.SetAction(parse => Guard(async () =>
+reference.SetAction(parse => Guard(parse, async () =>
 {
     var text = Resync.LinkFiles.LinkReference.Write(Resync.Connectors.BuiltInConnectors.CreateCatalog());
     if (parse.GetValue(referenceUpdate) is not { } file)
     {
+        if (parse.GetValue(json))
+            return JsonOutput.Write(new { markdown = text });
         await Console.Out.WriteAsync(text);
         return ExitCodes.Succeeded;
     }
@@ -84,68 +88,63 @@ reference.SetAction(parse => Guard(async () =>
     {
         await File.WriteAllTextAsync(file, Resync.LinkFiles.LinkReference.Splice(await File.ReadAllTextAsync(file), text));
     }
-    catch (ArgumentException exception)
+    catch (Exception exception) when (exception is ArgumentException or IOException or UnauthorizedAccessException)
     {
         throw new CliException(ExitCodes.Usage, $"{file}: {exception.Message}");
     }
-    return ExitCodes.Succeeded;
+    return parse.GetValue(json) ? JsonOutput.Write(new { updated = file }) : ExitCodes.Succeeded;
 }));
 
-
-var urls = new Option<string>("--urls") { Description = "Where the server listens.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+var urls = new Option<string?>("--urls") { Description = "Where the server listens (default: $ASPNETCORE_URLS, else http://127.0.0.1:5080)." };
 var linksFolder = new Option<string?>("--links") { Description = "A folder of link files to load and watch." };
 var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Let links, webhooks and push callbacks connect to loopback and this machine's own addresses (off: outbound network policy)." };
 var allowPrivate = new Option<bool>("--allow-private-networks") { Description = "Let links, webhooks and push callbacks connect to private and link-local networks (off: outbound network policy)." };
 var allowNetwork = new Option<string[]>("--allow-network") { Description = "A range links, webhooks and push callbacks may connect to whatever the policy says, e.g. 10.20.0.0/16 (repeatable)." };
-var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.") { urls, linksFolder, allowLoopback, allowPrivate, allowNetwork };
-serve.SetAction((parse, token) => Guard(() => ServeCommand.RunAsync(parse.GetValue(db), parse.GetValue(urls)!, parse.GetValue(linksFolder),
-    parse.GetValue(allowLoopback), parse.GetValue(allowPrivate), parse.GetValue(allowNetwork) ?? [], token)));
+var settingsFile = new Option<string?>("--config") { Description = "A settings file (JSON); default: appsettings.json in the current folder, if there. See docs/configuration.md." };
+var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.") { urls, linksFolder, allowLoopback, allowPrivate, allowNetwork, settingsFile };
+serve.SetAction((parse, token) => Guard(parse, () =>
+{
+    var (options, configuration) = ServeSettings.Load(parse.GetValue(settingsFile), parse.GetValue(db), parse.GetValue(urls), parse.GetValue(linksFolder),
+        parse.GetValue(allowLoopback), parse.GetValue(allowPrivate));
+    return ServeCommand.RunAsync(options, configuration, parse.GetValue(allowNetwork) ?? [], parse.GetValue(json), token);
+}));
 
 var keyTenant = new Option<string?>("--tenant") { Description = "The tenant the key is limited to." };
 var keyOperator = new Option<bool>("--operator") { Description = "A key for every tenant (operators)." };
 var keyName = new Option<string>("--name") { Description = "What the key is for.", DefaultValueFactory = _ => "" };
 var keysCreate = new Command("create", "Create an API key; it is printed once.") { keyTenant, keyOperator, keyName };
-keysCreate.SetAction((parse, token) => Guard(() => KeyCommands.CreateAsync(parse.GetValue(db), parse.GetValue(keyTenant), parse.GetValue(keyOperator), parse.GetValue(keyName)!, token)));
+keysCreate.SetAction((parse, token) => Guard(parse, () => KeyCommands.CreateAsync(parse.GetValue(db), parse.GetValue(keyTenant), parse.GetValue(keyOperator), parse.GetValue(keyName)!, parse.GetValue(json), token)));
 var keysList = new Command("list", "List API keys (prefixes, scopes; never the keys).");
-keysList.SetAction((parse, token) => Guard(() => KeyCommands.ListAsync(parse.GetValue(db), token)));
+keysList.SetAction((parse, token) => Guard(parse, () => KeyCommands.ListAsync(parse.GetValue(db), parse.GetValue(json), token)));
 var keyPrefix = new Argument<string>("prefix") { Description = "The key's prefix, e.g. rsk_3fa9c2d1." };
 var keysRevoke = new Command("revoke", "Revoke an API key.") { keyPrefix };
-keysRevoke.SetAction((parse, token) => Guard(() => KeyCommands.RevokeAsync(parse.GetValue(db), parse.GetValue(keyPrefix)!, token)));
+keysRevoke.SetAction((parse, token) => Guard(parse, () => KeyCommands.RevokeAsync(parse.GetValue(db), parse.GetValue(keyPrefix)!, parse.GetValue(json), token)));
 var keys = new Command("keys", "API keys of the server.") { keysCreate, keysList, keysRevoke };
 
 var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, retry, incomplete, links, reference, serve, keys };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
-{
-    foreach (var error in parsed.Errors)
-        await Console.Error.WriteLineAsync($"error: {error.Message}");
-    await Console.Error.WriteLineAsync("Run 'resync --help' for usage.");
-    return ExitCodes.Usage;
-}
+    return await UsageErrors.ReportAsync(parsed, parsed.GetValue(json));
 return await parsed.InvokeAsync();
 
-static async Task<int> Guard(Func<Task<int>> command)
+async Task<int> Guard(ParseResult parse, Func<Task<int>> command)
 {
+    var asJson = parse.GetValue(json);
     try
     {
         return await command();
     }
     catch (CliException exception)
     {
-        await Console.Error.WriteLineAsync($"error: {exception.Message}");
-        if (exception.Hint is not null)
-            await Console.Error.WriteLineAsync($"hint: {exception.Hint}");
-        return exception.ExitCode;
+        return await ErrorOutput.WriteAsync(asJson, exception.ExitCode, exception.Message, exception.Hint, exception.Problems);
     }
     catch (OperationCanceledException)
     {
-        await Console.Error.WriteLineAsync("Cancelled.");
-        return ExitCodes.Failed;
+        return await ErrorOutput.WriteAsync(asJson, ExitCodes.Failed, "Cancelled.");
     }
     catch (Exception exception) when (Environment.GetEnvironmentVariable("RESYNC_DEBUG") is null)
     {
-        await Console.Error.WriteLineAsync($"error: {exception.GetType().Name}: {exception.Message}");
-        await Console.Error.WriteLineAsync("hint: this is unexpected; set RESYNC_DEBUG=1 to see the stack trace, and report it.");
-        return ExitCodes.Failed;
+        return await ErrorOutput.WriteAsync(asJson, ExitCodes.Failed, $"{exception.GetType().Name}: {exception.Message}",
+            "this is unexpected; set RESYNC_DEBUG=1 to see the stack trace, and report it.");
     }
 }

@@ -1,8 +1,9 @@
 namespace Resync.LinkFiles;
 
 /// <summary>"Did you mean" for misspelt keys and names.</summary>
-internal static class Suggestions
+public static class Suggestions
 {
+    /// <summary>" — did you mean 'x'?" for the nearest allowed name, or "" when none is near.</summary>
     public static string DidYouMean(string found, IEnumerable<string> allowed)
     {
         var best = allowed

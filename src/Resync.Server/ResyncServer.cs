@@ -28,13 +28,16 @@ public static class ResyncServer
     public static async Task<WebApplication> BuildAsync(ServerOptions options, TimeProvider? clock = null, ComponentCatalog? catalog = null,
         Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.DatabasePath);
+        if (ServerConfiguration.Validate(options) is { Count: > 0 } problems)
+            throw new Microsoft.Extensions.Options.OptionsValidationException(ServerConfiguration.SectionName, typeof(ServerOptions), problems);
         clock ??= TimeProvider.System;
         catalog ??= BuiltInConnectors.CreateCatalog(options.NetworkPolicy());
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Resync.Server" });
         builder.WebHost.UseUrls(options.Urls);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The slim builder pins the console formatter to "simple": Logging:Console (FormatterName: json, systemd…) applies over it.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.Services.ConfigureHttpJsonOptions(json =>

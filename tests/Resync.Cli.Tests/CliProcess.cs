@@ -12,6 +12,9 @@ internal sealed class CliProcess : IDisposable
 
     public string StateFile => Path.Combine(Folder, "state.db");
 
+    /// <summary>Environment variables for the commands started from now on.</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     public string Write(string name, string content)
     {
         var path = Path.Combine(Folder, name);
@@ -32,12 +35,36 @@ internal sealed class CliProcess : IDisposable
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment.Remove("RESYNC_DB");
+        foreach (var (name, value) in Environment)
+            start.Environment[name] = value;
         return Process.Start(start)!;
     }
 
-    public async Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args)
+    public Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args) => WaitAsync(Start(args));
+
+    /// <summary>Runs another program (dotnet pack, an installed tool…) in the folder, with extra environment variables.</summary>
+    public Task<(int ExitCode, string Out, string Error)> RunProgramAsync(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = Start(args);
+        var start = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = Folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment.Remove("RESYNC_DB");
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
+        return WaitAsync(Process.Start(start)!);
+    }
+
+    private static async Task<(int ExitCode, string Out, string Error)> WaitAsync(Process started)
+    {
+        using var process = started;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         // A safety net against a hang (generous: the machine may be running several suites at once).
@@ -51,6 +78,38 @@ internal sealed class CliProcess : IDisposable
         var (exit, output, error) = await RunAsync([.. args, "--json"]);
         exit.ShouldBe(expectedExit, $"stderr: {error}\nstdout: {output}");
         return JsonNode.Parse(output)!.AsObject();
+    }
+
+    /// <summary>
+    /// Starts <c>resync serve --json</c> with <paramref name="args"/>, reads its start line (where it listens, its settings),
+    /// calls <paramref name="whileRunning"/> and stops it.
+    /// </summary>
+    public async Task<JsonObject> ServeAsync(string[] args, Func<JsonObject, Task>? whileRunning = null)
+    {
+        using var process = Start(["serve", "--db", StateFile, "--json", .. args]);
+        var errors = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                // Log lines may come first (plain or JSON, as Logging:Console says).
+                if (line.StartsWith("{\"listening\"", StringComparison.Ordinal))
+                {
+                    var started = JsonNode.Parse(line)!.AsObject();
+                    if (whileRunning is not null)
+                        await whileRunning(started);
+                    return started;
+                }
+            }
+            throw new InvalidOperationException($"resync serve stopped before it listened (exit {process.ExitCode}): {await errors}");
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using Resync.Testing;
 using Resync.Connectors;
 
 namespace Resync.LinkFiles.Tests;

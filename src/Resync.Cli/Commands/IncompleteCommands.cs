@@ -72,7 +72,8 @@ internal static class IncompleteCommands
         AnsiConsole.MarkupLine($"  {records.Count} failed or unprocessed record(s) in it{(edits.Count > 0 ? $", {edits.Count} edited" : "")}:");
         foreach (var record in records)
         {
-            var values = edits.GetValueOrDefault((record.BatchNumber, record.Position)) ?? record.BeforeJson ?? "(no snapshot)";
+            var values = edits.GetValueOrDefault((record.BatchNumber, record.Position)) ?? record.BeforeJson;
+            values = values is null ? "(no snapshot)" : RunDocument.Readable(values);
             AnsiConsole.MarkupLine($"    batch {record.BatchNumber} position {record.Position} [bold]{Markup.Escape(record.Key ?? "-")}[/]" +
                 $"{(edits.ContainsKey((record.BatchNumber, record.Position)) ? " [green](edited)[/]" : "")}: {Markup.Escape(record.Error?.Message ?? "")}");
             AnsiConsole.MarkupLine($"      [grey]{Markup.Escape(values)}[/]");
@@ -101,7 +102,7 @@ internal static class IncompleteCommands
         return exit;
     }
 
-    public static async Task<int> EditAsync(string? db, long id, int batch, int position, IReadOnlyList<string> assignments, IReadOnlyList<string> removals, CancellationToken cancellationToken)
+    public static async Task<int> EditAsync(string? db, long id, int batch, int position, IReadOnlyList<string> assignments, IReadOnlyList<string> removals, bool json, CancellationToken cancellationToken)
     {
         if (assignments.Count == 0 && removals.Count == 0)
             throw new CliException(ExitCodes.Usage, "Say what to change: --set field=value (repeatable) and/or --unset field.");
@@ -110,9 +111,9 @@ internal static class IncompleteCommands
         var edits = await store.GetIncompleteEditsAsync(id, cancellationToken);
         var record = (await store.ListRecordsAsync(item.RunId, new RecordFilter(null, 0, 100_000, batch), cancellationToken)).FirstOrDefault(r => r.Position == position && InRemainder(r))
             ?? throw new CliException(ExitCodes.Usage, $"Incomplete run {id} has no failed record at batch {batch}, position {position} (see `resync incomplete show {id}`).");
-        var json = edits.GetValueOrDefault((batch, position)) ?? record.BeforeJson
+        var stored = edits.GetValueOrDefault((batch, position)) ?? record.BeforeJson
             ?? throw new CliException(ExitCodes.Usage, $"The record at batch {batch}, position {position} has no snapshot to edit (logging level None).");
-        var fields = RecordJson.ToFields(json);
+        var fields = RecordJson.ToFields(stored);
         foreach (var assignment in assignments)
         {
             var equals = assignment.IndexOf('=', StringComparison.Ordinal);
@@ -124,21 +125,26 @@ internal static class IncompleteCommands
             fields.Remove(removal);
         var runner = new LinkRunner(store, store, store, TimeProvider.System);
         await runner.EditIncompleteRecordAsync(id, batch, position, fields, cancellationToken);
+        if (json)
+            return JsonOutput.Write(new { incompleteRunId = id, batch, position, key = record.Key, values = JsonNode.Parse(RecordJson.Serialize(fields)) });
         AnsiConsole.MarkupLine($"Edited record {Markup.Escape(record.Key ?? "-")} of incomplete run {id}; it is written with these values at the next retry:");
-        AnsiConsole.MarkupLine($"  {Markup.Escape(RecordJson.Serialize(fields))}");
+        AnsiConsole.MarkupLine($"  {Markup.Escape(RunDocument.Readable(RecordJson.Serialize(fields)))}");
         return ExitCodes.Succeeded;
     }
 
-    public static async Task<int> DiscardAsync(string? db, IReadOnlyList<long> ids, bool all, string? reason, CancellationToken cancellationToken)
+    public static async Task<int> DiscardAsync(string? db, IReadOnlyList<long> ids, bool all, string? reason, bool json, CancellationToken cancellationToken)
     {
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var runner = new LinkRunner(store, store, store, TimeProvider.System);
+        var discarded = new List<IncompleteRunView>();
         foreach (var item in await Select(store, ids, all, cancellationToken))
         {
             await runner.DiscardIncompleteAsync(item.Id, reason, cancellationToken);
-            AnsiConsole.MarkupLine($"Discarded incomplete run {item.Id} (remainder of run {item.RunId}); the run's history says so.");
+            discarded.Add(item);
+            if (!json)
+                AnsiConsole.MarkupLine($"Discarded incomplete run {item.Id} (remainder of run {item.RunId}); the run's history says so.");
         }
-        return ExitCodes.Succeeded;
+        return json ? JsonOutput.Write(new { discarded = discarded.Select(d => new { incompleteRunId = d.Id, runId = d.RunId }) }) : ExitCodes.Succeeded;
     }
 
     private static async Task<IReadOnlyList<IncompleteRunView>> Select(IRecoveryStore store, IReadOnlyList<long> ids, bool all, CancellationToken cancellationToken)

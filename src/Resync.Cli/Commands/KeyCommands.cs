@@ -1,5 +1,7 @@
+using Resync.Cli.Output;
 using Resync.Core.Storage;
 using Resync.Server.Auth;
+using Resync.Server.Keys;
 using Resync.Storage.Sqlite;
 using Spectre.Console;
 
@@ -8,24 +10,29 @@ namespace Resync.Cli.Commands;
 /// <summary><c>resync keys create|list|revoke</c>: API keys in the state file (the server sees changes at once).</summary>
 internal static class KeyCommands
 {
-    public static async Task<int> CreateAsync(string? db, string? tenant, bool operatorScope, string name, CancellationToken cancellationToken)
+    public static async Task<int> CreateAsync(string? db, string? tenant, bool operatorScope, string name, bool json, CancellationToken cancellationToken)
     {
         if (operatorScope == (tenant is not null))
             throw new CliException(ExitCodes.Usage, "Give either --tenant <name> (a tenant key) or --operator (every tenant).");
         await using var runs = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var keys = await KeysAsync(runs, cancellationToken);
         var (record, key) = await keys.CreateAsync(operatorScope ? ApiKeyScope.Operator : ApiKeyScope.Tenant, tenant, name, cancellationToken);
+        if (json)
+            return JsonOutput.Write(new CreatedKey(key, KeyDocument.From(record)));
         await Console.Error.WriteLineAsync($"Created {record.Scope.ToString().ToLowerInvariant()} key {record.Prefix}{(tenant is null ? "" : $" for tenant {tenant}")}. It is shown once; store it now:");
         Console.Out.WriteLine(key);
         return ExitCodes.Succeeded;
     }
 
-    public static async Task<int> ListAsync(string? db, CancellationToken cancellationToken)
+    public static async Task<int> ListAsync(string? db, bool json, CancellationToken cancellationToken)
     {
         await using var runs = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var keys = await KeysAsync(runs, cancellationToken);
+        var all = await keys.ListAsync(cancellationToken);
+        if (json)
+            return JsonOutput.Write(new { keys = all.Select(KeyDocument.From) });
         var table = new Table().Border(TableBorder.Rounded).AddColumn("prefix").AddColumn("scope").AddColumn("tenant").AddColumn("name").AddColumn("created (UTC)").AddColumn("revoked");
-        foreach (var key in await keys.ListAsync(cancellationToken))
+        foreach (var key in all)
         {
             table.AddRow(key.Prefix, key.Scope.ToString(), Markup.Escape(key.Tenant ?? "(all)"), Markup.Escape(key.Name),
                 key.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
@@ -35,12 +42,14 @@ internal static class KeyCommands
         return ExitCodes.Succeeded;
     }
 
-    public static async Task<int> RevokeAsync(string? db, string prefix, CancellationToken cancellationToken)
+    public static async Task<int> RevokeAsync(string? db, string prefix, bool json, CancellationToken cancellationToken)
     {
         await using var runs = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var keys = await KeysAsync(runs, cancellationToken);
         if (!await keys.RevokeAsync(prefix, cancellationToken))
             throw new CliException(ExitCodes.Usage, $"There is no valid key '{prefix}'.", "List keys with: resync keys list");
+        if (json)
+            return JsonOutput.Write(new { revoked = prefix });
         await Console.Error.WriteLineAsync($"Revoked {prefix}.");
         return ExitCodes.Succeeded;
     }

@@ -45,7 +45,7 @@ internal static class LinkLoader
     {
         if (loaded.Succeeded)
             return loaded.Link!;
-        var problems = string.Join(Environment.NewLine, loaded.Problems.Select(p => $"  {p}"));
-        throw new CliException(ExitCodes.Usage, $"The link file is not valid ({loaded.Problems.Count} problem{(loaded.Problems.Count == 1 ? "" : "s")}):{Environment.NewLine}{problems}");
+        throw new CliException(ExitCodes.Usage, $"The link file is not valid ({loaded.Problems.Count} problem{(loaded.Problems.Count == 1 ? "" : "s")}):",
+            problems: [.. loaded.Problems.Select(p => p.ToString())]);
     }
 }

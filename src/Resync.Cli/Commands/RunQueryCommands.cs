@@ -24,7 +24,15 @@ internal static class RunQueryCommands
         var runs = await store.ListRunsAsync(new RunFilter(linkId, null, statusFilter, 0, limit), cancellationToken);
         if (json)
         {
-            var array = new JsonArray([.. runs.Select(run => (JsonNode)RunDocument.Build(run, []))]);
+            // The list query leaves out batch errors and groups: read them for the runs that have any, so each entry is the run's whole document.
+            var documents = new List<JsonNode>();
+            foreach (var run in runs)
+            {
+                var failed = run.Counts.Failed > 0 || run.Counts.BatchesFailed > 0;
+                documents.Add(RunDocument.Build(failed ? await store.GetRunAsync(run.Id, cancellationToken) ?? run : run,
+                    failed ? await store.ListErrorGroupsAsync(run.Id, cancellationToken) : []));
+            }
+            var array = new JsonArray([.. documents]);
             Console.Out.WriteLine(new JsonObject { ["runs"] = array }.ToJsonString(RunDocument.Options));
             return ExitCodes.Succeeded;
         }
@@ -48,21 +56,21 @@ internal static class RunQueryCommands
         return ExitCodes.Succeeded;
     }
 
-    public static async Task<int> ShowAsync(string? db, long runId, string? records, int limit, bool json, CancellationToken cancellationToken)
+    public static async Task<int> ShowAsync(string? db, long runId, string? records, int limit, int offset, bool json, CancellationToken cancellationToken)
     {
         OutcomeKind? outcome = null;
         var wantRecords = records is not null;
         if (records is not null && records != "all")
         {
             if (!Enum.TryParse<OutcomeKind>(records, ignoreCase: true, out var parsed))
-                throw new CliException(ExitCodes.Usage, $"'{records}' is not an outcome; use failed, ignored, succeeded or all");
+                throw new CliException(ExitCodes.Usage, $"'{records}' is not an outcome; use failed, ignored, succeeded, incomplete or all");
             outcome = parsed;
         }
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var run = await store.GetRunAsync(runId, cancellationToken)
             ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.FilePath}.", "List runs with: resync runs");
         var groups = await store.ListErrorGroupsAsync(runId, cancellationToken);
-        var kept = wantRecords ? await store.ListRecordsAsync(runId, new RecordFilter(outcome, 0, limit), cancellationToken) : [];
+        var kept = wantRecords ? await store.ListRecordsAsync(runId, new RecordFilter(outcome, offset, limit), cancellationToken) : [];
         var lineage = await RunLineage.ReadAsync(store, run, cancellationToken);
         if (json)
         {
@@ -71,8 +79,8 @@ internal static class RunQueryCommands
         else
         {
             RunSummaryView.Write(AnsiConsole.Console, run, groups, kept, lineage);
-            if (wantRecords && kept.Count == 0)
-                AnsiConsole.MarkupLine("[grey]No kept records match (with logging level None, no snapshots are kept).[/]");
+            if (wantRecords)
+                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(RecordPage.Describe(run.Counts, outcome, offset, limit, kept.Count))}[/]");
         }
         return RunReport.ExitCodeOf(run.Status);
     }

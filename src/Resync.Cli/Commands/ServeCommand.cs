@@ -1,4 +1,11 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Resync.Cli.Output;
 using Resync.Server;
 
 namespace Resync.Cli.Commands;
@@ -6,30 +13,39 @@ namespace Resync.Cli.Commands;
 /// <summary><c>resync serve</c>: the server (API, push endpoint, scheduler) on the state file, until Ctrl+C.</summary>
 internal static class ServeCommand
 {
-    public static async Task<int> RunAsync(string? db, string urls, string? linksFolder, bool allowLoopback, bool allowPrivate, IReadOnlyList<string> allowNetworks,
+    public static async Task<int> RunAsync(ServerOptions options, IConfiguration configuration, IReadOnlyList<string> allowNetworks, bool json,
         CancellationToken cancellationToken)
     {
-        if (linksFolder is not null && !Directory.Exists(linksFolder))
-            throw new CliException(ExitCodes.Usage, $"The links folder '{linksFolder}' does not exist.");
-        var networks = new List<System.Net.IPNetwork>();
-        foreach (var cidr in allowNetworks)
+        if (allowNetworks.Count > 0)
         {
-            if (!System.Net.IPNetwork.TryParse(cidr, out var network))
-                throw new CliException(ExitCodes.Usage, $"--allow-network: '{cidr}' is not an address range in CIDR form, e.g. 10.20.0.0/16 or fd00:1::/64.");
-            networks.Add(network);
+            var networks = new List<System.Net.IPNetwork>(options.AllowedNetworks);
+            foreach (var cidr in allowNetworks)
+            {
+                if (!System.Net.IPNetwork.TryParse(cidr, out var network))
+                    throw new CliException(ExitCodes.Usage, $"--allow-network: '{cidr}' is not an address range in CIDR form, e.g. 10.20.0.0/16 or fd00:1::/64.");
+                networks.Add(network);
+            }
+            options.AllowedNetworks = networks;
         }
-        var options = new ServerOptions
-        {
-            Urls = urls,
-            DatabasePath = StateFile.Resolve(db),
-            LinksFolder = linksFolder is null ? null : Path.GetFullPath(linksFolder),
-            AllowLoopback = allowLoopback,
-            AllowPrivateNetworks = allowPrivate,
-            AllowedNetworks = networks,
-        };
-        await using var app = await ResyncServer.BuildAsync(options, cancellationToken: cancellationToken);
-        await Console.Error.WriteLineAsync($"resync serve: {urls} (state {options.DatabasePath}); API under /api/v1, OpenAPI at /openapi/v1.json. Ctrl+C stops.");
+        await using var app = await ResyncServer.BuildAsync(options, configure: builder => builder.Configuration.AddConfiguration(configuration), cancellationToken: cancellationToken);
         await app.StartAsync(cancellationToken);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [options.Urls];
+        if (json)
+        {
+            // One line, so that a supervisor can read where the server listens (port 0 included) and the settings it runs with.
+            var started = new JsonObject
+            {
+                ["listening"] = new JsonArray([.. addresses.Select(a => (JsonNode)JsonValue.Create(a))]),
+                ["stateFile"] = options.DatabasePath,
+                ["settings"] = JsonSerializer.SerializeToNode(options, RunDocument.Options),
+            };
+            await Console.Out.WriteLineAsync(started.ToJsonString(RunDocument.Compact));
+            await Console.Out.FlushAsync(cancellationToken);
+        }
+        else
+        {
+            await Console.Error.WriteLineAsync($"resync serve: listening on {string.Join(", ", addresses)} (state {options.DatabasePath}); API under /api/v1, OpenAPI at /openapi/v1.json. Ctrl+C stops.");
+        }
         await app.WaitForShutdownAsync(cancellationToken);
         return ExitCodes.Succeeded;
     }

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -9,11 +10,19 @@ namespace Resync.Cli.Output;
 /// <summary>The JSON form of a run summary (<c>--json</c>): the same facts as the console summary, in one document.</summary>
 internal static class RunDocument
 {
+    /// <summary>
+    /// The CLI's JSON: web casing, enums as names, and only the escapes JSON needs (a person reads it: <c>'</c>, <c>+</c>, <c>&lt;</c>
+    /// stay as they are; nothing here is embedded in HTML).
+    /// </summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter() },
         WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
+
+    /// <summary>The same on one line (a line a supervisor reads, an error on stderr).</summary>
+    public static JsonSerializerOptions Compact { get; } = new(Options) { WriteIndented = false };
 
     public static JsonObject Build(RunView run, IReadOnlyList<ErrorGroupView> groups, IReadOnlyList<RecordView>? records = null, RunLineage? lineage = null)
     {
@@ -93,6 +102,9 @@ internal static class RunDocument
             }), Options);
         return document;
     }
+
+    /// <summary>Stored JSON (a record's values) as a person reads it: one line, no escapes beyond what JSON needs.</summary>
+    public static string Readable(string json) => JsonNode.Parse(json)?.ToJsonString(Compact) ?? "null";
 
     public static JsonNode? Error(ResyncError? error) => error is null ? null : JsonSerializer.SerializeToNode(error, Options);
 }

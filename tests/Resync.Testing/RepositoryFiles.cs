@@ -1,7 +1,7 @@
-namespace Resync.LinkFiles.Tests;
+namespace Resync.Testing;
 
 /// <summary>Finds files of the repository (docs, samples) from the test's output folder.</summary>
-internal static class RepositoryFiles
+public static class RepositoryFiles
 {
     public static string Root { get; } = FindRoot();
 

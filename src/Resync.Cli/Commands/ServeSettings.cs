@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Resync.Server;
+
+namespace Resync.Cli.Commands;
+
+/// <summary>
+/// The settings of <c>resync serve</c>, from the usual .NET sources in the usual order (a later one wins): the defaults of
+/// <see cref="ServerOptions"/>, <c>appsettings.json</c> (and <c>appsettings.{Environment}.json</c>) in the current folder or the
+/// file given by <c>--config</c>, environment variables (<c>RESYNC__MAXBODYBYTES</c>; <c>ASPNETCORE_URLS</c>, <c>RESYNC_DB</c>),
+/// then the command line. The same configuration reaches ASP.NET Core, so <c>Logging</c> and <c>Kestrel</c> sections work too.
+/// </summary>
+internal static class ServeSettings
+{
+    public const string DefaultFile = "appsettings.json";
+
+    /// <summary>Environment variables known by another name, read as the setting unless its own <c>RESYNC__…</c> variable is set.</summary>
+    private static readonly (string Variable, string Setting)[] Aliases =
+    [
+        ("ASPNETCORE_URLS", nameof(ServerOptions.Urls)),
+        (StateFile.EnvironmentVariable, nameof(ServerOptions.DatabasePath)),
+    ];
+
+    public static (ServerOptions Options, IConfigurationRoot Configuration) Load(string? configFile, string? db, string? urls, string? linksFolder,
+        bool allowLoopback, bool allowPrivateNetworks)
+    {
+        if (configFile is not null && !File.Exists(configFile))
+            throw new CliException(ExitCodes.Usage, $"The settings file '{configFile}' does not exist.");
+        var file = Path.GetFullPath(configFile ?? DefaultFile);
+        var builder = new ConfigurationBuilder().AddJsonFile(file, optional: configFile is null, reloadOnChange: false);
+        if ((Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")) is { Length: > 0 } environment)
+            builder.AddJsonFile(Path.Combine(Path.GetDirectoryName(file)!, $"appsettings.{environment}.json"), optional: true, reloadOnChange: false);
+        builder.AddEnvironmentVariables();
+        builder.AddInMemoryCollection(Aliases
+            .Where(alias => Environment.GetEnvironmentVariable(alias.Variable) is { Length: > 0 } && !HasOwnVariable(alias.Setting))
+            .Select(alias => KeyValuePair.Create($"{ServerConfiguration.SectionName}:{alias.Setting}", Environment.GetEnvironmentVariable(alias.Variable))));
+        builder.AddCommandLine([.. CommandLine(db, urls, linksFolder, allowLoopback, allowPrivateNetworks)]);
+
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = builder.Build();
+        }
+        catch (InvalidDataException exception)
+        {
+            throw new CliException(ExitCodes.Usage, $"{exception.Message} {exception.InnerException?.Message}".TrimEnd());
+        }
+        ServerOptions options;
+        try
+        {
+            options = ServerConfiguration.Bind(configuration, new ServerOptions { DatabasePath = StateFile.Resolve(null) });
+        }
+        catch (OptionsValidationException exception)
+        {
+            throw new CliException(ExitCodes.Usage, "The server's settings are invalid:", "Settings and their defaults: docs/configuration.md", [.. exception.Failures]);
+        }
+        options.DatabasePath = Path.GetFullPath(options.DatabasePath);
+        if (options.LinksFolder is { } folder)
+        {
+            options.LinksFolder = Path.GetFullPath(folder);
+            if (!Directory.Exists(options.LinksFolder))
+                throw new CliException(ExitCodes.Usage, $"The links folder '{folder}' ({ServerConfiguration.SectionName}:{nameof(ServerOptions.LinksFolder)}, --links) does not exist.",
+                    $"Create it (mkdir {folder}) or point to a folder of link files.");
+        }
+        return (options, configuration);
+    }
+
+    private static bool HasOwnVariable(string setting) =>
+        Environment.GetEnvironmentVariables().Keys.Cast<string>().Any(name => string.Equals(name, $"RESYNC__{setting}", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The command-line options as configuration keys; a flag left out leaves the setting to the other sources.</summary>
+    private static IEnumerable<string> CommandLine(string? db, string? urls, string? linksFolder, bool allowLoopback, bool allowPrivateNetworks)
+    {
+        var section = ServerConfiguration.SectionName;
+        if (db is not null)
+            yield return $"--{section}:{nameof(ServerOptions.DatabasePath)}={db}";
+        if (urls is not null)
+            yield return $"--{section}:{nameof(ServerOptions.Urls)}={urls}";
+        if (linksFolder is not null)
+            yield return $"--{section}:{nameof(ServerOptions.LinksFolder)}={linksFolder}";
+        if (allowLoopback)
+            yield return $"--{section}:{nameof(ServerOptions.AllowLoopback)}=true";
+        if (allowPrivateNetworks)
+            yield return $"--{section}:{nameof(ServerOptions.AllowPrivateNetworks)}=true";
+    }
+}
