@@ -95,9 +95,19 @@ var urls = new Option<string>("--urls") { Description = "Where the server listen
 var linksFolder = new Option<string?>("--links") { Description = "A folder of link files to load and watch." };
 var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Let links and push callbacks connect to loopback addresses (off: SSRF guard)." };
 var allowPrivate = new Option<bool>("--allow-private-networks") { Description = "Let links and push callbacks connect to private networks (off: SSRF guard)." };
-var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.") { urls, linksFolder, allowLoopback, allowPrivate };
+var dataFolder = new Option<string?>("--data") { Description = "The folder of the tenants' data folders (files of links from the API stay in theirs). Default: 'data' beside the state file." };
+var allowFiles = new Option<string[]>("--allow-files") { Description = "A folder links from the API may also reach by absolute path (repeatable); never the state file or key ring." };
+var keyRingCertificate = new Option<string?>("--key-ring-certificate")
+{
+    Description = "A PFX certificate that encrypts the key ring at rest (password in RESYNC_KEY_RING_CERTIFICATE_PASSWORD). Without it the keys are stored in clear.",
+};
+var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.")
+{
+    urls, linksFolder, allowLoopback, allowPrivate, dataFolder, allowFiles, keyRingCertificate,
+};
 serve.SetAction((parse, token) => Guard(() => ServeCommand.RunAsync(parse.GetValue(db), parse.GetValue(urls)!, parse.GetValue(linksFolder),
-    parse.GetValue(allowLoopback), parse.GetValue(allowPrivate), token)));
+    parse.GetValue(allowLoopback), parse.GetValue(allowPrivate), token,
+    new ServeCommand.Files(parse.GetValue(dataFolder), parse.GetValue(allowFiles) ?? [], parse.GetValue(keyRingCertificate)))));
 
 var keyTenant = new Option<string?>("--tenant") { Description = "The tenant the key is limited to." };
 var keyOperator = new Option<bool>("--operator") { Description = "A key for every tenant (operators)." };

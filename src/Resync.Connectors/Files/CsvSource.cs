@@ -33,11 +33,14 @@ public sealed class CsvSource : ISource
         _columns = columns;
     }
 
+    /// <summary>Called with the file's path right before each time it is opened (a server checks it again there).</summary>
+    public Action<string>? BeforeOpen { get; init; }
+
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
-        FilePages.ReadAsync(_path, CreateParser, context, cancellationToken);
+        FilePages.ReadAsync(_path, CreateParser, context, BeforeOpen, cancellationToken);
 
     public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
-        FilePages.FetchPageAsync(_path, CreateParser, cursor, context, cancellationToken);
+        FilePages.FetchPageAsync(_path, CreateParser, cursor, context, BeforeOpen, cancellationToken);
 
     private CsvRecordParser CreateParser() => new(_path, _delimiter, _header, _columns, _keyField);
 }

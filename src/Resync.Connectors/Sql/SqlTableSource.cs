@@ -41,8 +41,8 @@ public sealed class SqlTableSource : ISource, IKeyedSource, IAsyncDisposable
         new(new PostgresSourceDialect(dataSource), table, keyColumn, updatedAtColumn);
 
     /// <summary>A table of a SQLite file (opened read-only).</summary>
-    public static SqlTableSource Sqlite(string path, string table, string keyColumn, string? updatedAtColumn = null) =>
-        new(new SqliteSourceDialect(path), table, keyColumn, updatedAtColumn);
+    public static SqlTableSource Sqlite(string path, string table, string keyColumn, string? updatedAtColumn = null, Action<string>? beforeOpen = null) =>
+        new(new SqliteSourceDialect(path, beforeOpen), table, keyColumn, updatedAtColumn);
 
     public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
