@@ -140,9 +140,10 @@ static async Task<int> Guard(Func<Task<int>> command)
     }
     catch (CliException exception)
     {
-        await Console.Error.WriteLineAsync($"error: {exception.Message}");
+        // Messages may quote a link file's values: connection-string passwords and URL userinfo are never printed.
+        await Console.Error.WriteLineAsync($"error: {Resync.Core.Errors.SecretText.Mask(exception.Message)}");
         if (exception.Hint is not null)
-            await Console.Error.WriteLineAsync($"hint: {exception.Hint}");
+            await Console.Error.WriteLineAsync($"hint: {Resync.Core.Errors.SecretText.Mask(exception.Hint)}");
         return exception.ExitCode;
     }
     catch (OperationCanceledException)
@@ -152,7 +153,7 @@ static async Task<int> Guard(Func<Task<int>> command)
     }
     catch (Exception exception) when (Environment.GetEnvironmentVariable("RESYNC_DEBUG") is null)
     {
-        await Console.Error.WriteLineAsync($"error: {exception.GetType().Name}: {exception.Message}");
+        await Console.Error.WriteLineAsync($"error: {exception.GetType().Name}: {Resync.Core.Errors.SecretText.Mask(exception.Message)}");
         await Console.Error.WriteLineAsync("hint: this is unexpected; set RESYNC_DEBUG=1 to see the stack trace, and report it.");
         return ExitCodes.Failed;
     }

@@ -146,7 +146,10 @@ internal static class AlertEndpoints
         if (string.IsNullOrWhiteSpace(request.Url))
             return Bad("Give the webhook's 'url' (http or https), e.g. \"https://alerts.example.com/resync\".");
         if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-            return Bad($"'url' must be an absolute http or https URL; found '{request.Url}'.");
+            return Bad($"'url' must be an absolute http or https URL; found '{Core.Errors.SecretText.Mask(request.Url)}'.");
+        // Route URLs are stored and shown as they are; deliveries are signed with the route's secret instead.
+        if (url.UserInfo.Length > 0)
+            return Bad("'url' may not carry credentials (user:password@); the receiver verifies the webhook-signature header instead.");
         var policy = new Connectors.Http.OutboundNetworkPolicy { AllowLoopback = options.AllowLoopback, AllowPrivateNetworks = options.AllowPrivateNetworks };
         if (IPAddress.TryParse(url.IdnHost, out var address) && !policy.Allows(address))
             return Bad($"'url' points at {address}, an address this server does not connect to (loopback, private or reserved: the SSRF guard). "

@@ -52,6 +52,15 @@ public sealed class SecretCanaryTests
             await ServerHarness.EventuallyAsync(async () => (await GetAsync(acme, statusUrl))["status"]!.GetValue<string>() != "Running", $"the run of {id} to end");
         }
 
+        // An alert route with userinfo is refused (route URLs are stored as they are), without echoing it.
+        using (var route = await acme.PostAsync("/api/v1/alert-routes", new StringContent(
+            $$"""{"name":"ops","url":"http://hook:{{Canary}}-9@127.0.0.1:9/hook"}""", Encoding.UTF8, "application/json")))
+        {
+            route.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            answers.AppendLine(await route.Content.ReadAsStringAsync());
+        }
+        answers.AppendLine(await TextAsync(acme, "/api/v1/alert-routes"));
+
         // Every answer that can show a link, a run or an error.
         foreach (var id in links.Keys)
             answers.AppendLine(await TextAsync(acme, $"/api/v1/links/{id}"));
