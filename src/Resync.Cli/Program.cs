@@ -101,12 +101,22 @@ var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Let li
 var allowPrivate = new Option<bool>("--allow-private-networks") { Description = "Let links, webhooks and push callbacks connect to private and link-local networks (off: outbound network policy)." };
 var allowNetwork = new Option<string[]>("--allow-network") { Description = "A range links, webhooks and push callbacks may connect to whatever the policy says, e.g. 10.20.0.0/16 (repeatable)." };
 var settingsFile = new Option<string?>("--config") { Description = "A settings file (JSON); default: appsettings.json in the current folder, if there. See docs/configuration.md." };
-var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.") { urls, linksFolder, allowLoopback, allowPrivate, allowNetwork, settingsFile };
+var dataFolder = new Option<string?>("--data") { Description = "The folder of the tenants' data folders (files of links from the API stay in theirs). Default: 'data' beside the state file." };
+var allowFiles = new Option<string[]>("--allow-files") { Description = "A folder links from the API may also reach by absolute path (repeatable); never the state file or key ring." };
+var keyRingCertificate = new Option<string?>("--key-ring-certificate")
+{
+    Description = "A PFX certificate that encrypts the key ring at rest (password in RESYNC_KEY_RING_CERTIFICATE_PASSWORD). Without it the keys are stored in clear.",
+};
+var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.")
+{
+    urls, linksFolder, allowLoopback, allowPrivate, allowNetwork, settingsFile, dataFolder, allowFiles, keyRingCertificate,
+};
 serve.SetAction((parse, token) => Guard(parse, () =>
 {
     var (options, configuration) = ServeSettings.Load(parse.GetValue(settingsFile), parse.GetValue(db), parse.GetValue(urls), parse.GetValue(linksFolder),
         parse.GetValue(allowLoopback), parse.GetValue(allowPrivate));
-    return ServeCommand.RunAsync(options, configuration, parse.GetValue(allowNetwork) ?? [], parse.GetValue(json), token);
+    var files = new ServeCommand.Files(parse.GetValue(dataFolder), parse.GetValue(allowFiles) ?? [], parse.GetValue(keyRingCertificate));
+    return ServeCommand.RunAsync(options, configuration, parse.GetValue(allowNetwork) ?? [], files, parse.GetValue(json), token);
 }));
 
 var keyTenant = new Option<string?>("--tenant") { Description = "The tenant the key is limited to." };

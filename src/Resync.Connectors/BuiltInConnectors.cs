@@ -11,7 +11,7 @@ namespace Resync.Connectors;
 /// <summary>Registers the built-in sources and targets with a link-file catalog.</summary>
 public static class BuiltInConnectors
 {
-    private static readonly KeySpec Path = new("path", ValueKind.Text, "The SQLite file (relative to the link file's folder).") { Required = true };
+    private static readonly KeySpec Path = new("path", ValueKind.Text, "The SQLite file (relative to the link file's folder).") { Required = true, FilePath = true };
 
     /// <summary>
     /// A catalog with every built-in step, source and target. The HTTP and PostgreSQL connectors connect only where
@@ -37,7 +37,7 @@ public static class BuiltInConnectors
             (config, context) =>
             {
                 context.AddClassifier(SqliteExceptionClassifier.Instance);
-                return DemoTarget.Open(config.ResolvePath(config.Text("path", "")));
+                return DemoTarget.Open(config.ResolvePath(config.Text("path", "")), config.Trust.CheckBeforeOpen);
             })
         .AddSqlConnectors(network);
 }

@@ -10,7 +10,7 @@ namespace Resync.Connectors;
 /// <summary>Registers the SQL table sources and targets (PostgreSQL, SQLite) with a link-file catalog. See docs/connectors-sql.md.</summary>
 public static class SqlConnectors
 {
-    private static readonly KeySpec Path = new("path", ValueKind.Text, "The SQLite file (relative to the link file's folder).") { Required = true };
+    private static readonly KeySpec Path = new("path", ValueKind.Text, "The SQLite file (relative to the link file's folder).") { Required = true, FilePath = true };
 
     private static readonly KeySpec ConnectionString = new("connectionString", ValueKind.Text,
         "The Npgsql connection string, e.g. 'Host=db;Database=crm;Username=resync;Password=${env:PG_PASSWORD}' (keep secrets in ${env:…}).") { Required = true };
@@ -48,7 +48,7 @@ public static class SqlConnectors
             {
                 context.AddClassifier(SqliteExceptionClassifier.Instance);
                 var path = ExistingFile(config);
-                return SqlTableSource.Sqlite(path, config.Text("table", ""), config.Text("keyColumn", ""), config.Text("updatedAtColumn"));
+                return SqlTableSource.Sqlite(path, config.Text("table", ""), config.Text("keyColumn", ""), config.Text("updatedAtColumn"), config.Trust.CheckBeforeOpen);
             })
         .AddTarget("postgres", "A PostgreSQL table: insert, update or upsert by key, in bulk, optionally transactional and stale-protected, exact per-record errors.",
             new ConfigSchema([ConnectionString, Table("The table to write, optionally schema-qualified (schema.table)."), .. TargetKeys]),
@@ -64,7 +64,7 @@ public static class SqlConnectors
             {
                 context.AddClassifier(SqliteExceptionClassifier.Instance);
                 var path = ExistingFile(config);
-                return new SqliteTableTarget(path, config.Text("table", ""), Mode(config), config.Text("key"), Options(config));
+                return new SqliteTableTarget(path, config.Text("table", ""), Mode(config), config.Text("key"), Options(config)) { BeforeOpen = config.Trust.CheckBeforeOpen };
             });
 
     // The CLI's connections go where the string says; the server's go through its network policy.

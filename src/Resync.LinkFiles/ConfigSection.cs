@@ -12,11 +12,12 @@ public sealed class ConfigSection
     private readonly List<LinkFileProblem> _problems;
     private readonly Mark _start;
 
-    internal ConfigSection(string path, string file, string baseDirectory, Mark start, List<LinkFileProblem> problems)
+    internal ConfigSection(string path, string file, string baseDirectory, Mark start, List<LinkFileProblem> problems, ILinkTrust trust)
     {
         SectionPath = path;
         File = file;
         BaseDirectory = baseDirectory;
+        Trust = trust;
         _start = start;
         _problems = problems;
     }
@@ -29,6 +30,9 @@ public sealed class ConfigSection
 
     /// <summary>The folder relative paths are resolved against (the link file's folder).</summary>
     public string BaseDirectory { get; }
+
+    /// <summary>What the link may reach; connectors pass <see cref="ILinkTrust.CheckBeforeOpen"/> to what opens files.</summary>
+    public ILinkTrust Trust { get; }
 
     public bool Has(string key) => _values.ContainsKey(key);
 
@@ -52,8 +56,9 @@ public sealed class ConfigSection
 
     public ConfigSection? Section(string key) => Get<ConfigSection>(key);
 
-    /// <summary>A path from the link file, made absolute against the link file's folder.</summary>
-    public string ResolvePath(string path) => Path.GetFullPath(Path.Combine(BaseDirectory, path));
+    /// <summary>A path from the link file, made absolute against the link file's folder and checked by the link's trust.</summary>
+    /// <exception cref="ArgumentException">The trust refuses it.</exception>
+    public string ResolvePath(string path) => Trust.ResolvePath(path, BaseDirectory);
 
     /// <summary>Reports a problem at the key's line (or the section's, when the key is absent).</summary>
     public void Problem(string? key, string message)

@@ -11,6 +11,12 @@ public sealed record KeySpec(string Name, ValueKind Kind, string Description)
     /// <summary>The only values allowed (Text keys), compared case-insensitively.</summary>
     public IReadOnlyList<string>? Allowed { get; init; }
 
+    /// <summary>
+    /// The value names a file (Text keys): it is resolved and checked by the loader's <see cref="ILinkTrust"/> when the link
+    /// is read (a server confines it to the tenant's data folder). Every key that names a file must say so.
+    /// </summary>
+    public bool FilePath { get; init; }
+
     /// <summary>The nested section's keys (Section keys).</summary>
     public ConfigSchema? Nested { get; init; }
 }

@@ -12,10 +12,14 @@ namespace Resync.LinkFiles;
 /// Reads a link file, checks every key against the schema of the link and of its components, and builds
 /// the link. Reports every problem at once, each with file, line and column; builds nothing when any is found.
 /// </summary>
-public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string, string?>? environment = null)
+/// <param name="catalog">The component types.</param>
+/// <param name="environment">Where <c>${env:…}</c> values come from (default: the process environment).</param>
+/// <param name="trust">What the link may reach (default: everything, as for the CLI).</param>
+public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string, string?>? environment = null, ILinkTrust? trust = null)
 {
     private static readonly HashSet<string> ComponentKeys = ["source", "target", "steps"];
     private readonly Func<string, string?> _environment = environment ?? Environment.GetEnvironmentVariable;
+    private readonly ILinkTrust _trust = trust ?? FullTrust.Instance;
 
     /// <summary>Loads a link file from disk; relative paths in it resolve against its folder.</summary>
     public LinkFileResult Load(string path)
@@ -37,7 +41,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
     public LinkFileResult Parse(string yaml, string file, string baseDirectory)
     {
         var problems = new List<LinkFileProblem>();
-        var reader = new SectionReader(file, baseDirectory, problems, _environment);
+        var reader = new SectionReader(file, baseDirectory, problems, _environment, _trust);
         YamlNode? root;
         try
         {
@@ -105,6 +109,11 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             reader.Report(typeNode, $"{key}.type: unknown {key} type '{type}'{Suggestions.DidYouMean(type, registry.Keys)}; allowed: {string.Join(", ", registry.Keys)}");
             return null;
         }
+        if (_trust.RefuseType(key, type) is { } refusal)
+        {
+            reader.Report(typeNode, $"{key}.type: {refusal}");
+            return null;
+        }
         return Build(reader, section, $"{key}.{type}", descriptor.Schema.With(LinkSchema.Type), descriptor.Create, context, key);
     }
 
@@ -131,6 +140,11 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             if (!catalog.Steps.TryGetValue(kind, out var descriptor))
             {
                 reader.Report(kindNode, $"steps[{i}]: unknown step '{kind}'{Suggestions.DidYouMean(kind, catalog.Steps.Keys)}; kinds: {string.Join(", ", catalog.Steps.Keys)}");
+                continue;
+            }
+            if (_trust.RefuseType("steps", kind) is { } refusal)
+            {
+                reader.Report(kindNode, $"steps[{i}].{kind}: {refusal}");
                 continue;
             }
             if (Build(reader, single.Children.First().Value, $"steps[{i}].{kind}", descriptor.Schema.With(LinkSchema.StepName), descriptor.Create, context, $"steps[{i}]") is { } step)

@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 namespace Resync.LinkFiles;
 
 /// <summary>Checks a YAML mapping against a schema, converting each value to its declared type and collecting every problem.</summary>
-internal sealed partial class SectionReader(string file, string baseDirectory, List<LinkFileProblem> problems, Func<string, string?> environment)
+internal sealed partial class SectionReader(string file, string baseDirectory, List<LinkFileProblem> problems, Func<string, string?> environment, ILinkTrust trust)
 {
     public List<LinkFileProblem> Problems => problems;
 
@@ -17,7 +17,7 @@ internal sealed partial class SectionReader(string file, string baseDirectory, L
 
     public ConfigSection Read(YamlNode node, string path, ConfigSchema schema, IReadOnlySet<string>? readElsewhere = null)
     {
-        var section = new ConfigSection(path, file, baseDirectory, node.Start, problems);
+        var section = new ConfigSection(path, file, baseDirectory, node.Start, problems, trust);
         if (node is not YamlMappingNode mapping)
         {
             Report(node, $"{path}: expected a section of keys ({Names(schema)}), found {Describe(node)}");
@@ -35,7 +35,7 @@ internal sealed partial class SectionReader(string file, string baseDirectory, L
                 Report(keyNode, $"unknown key '{key}' in {path}{Suggestions.DidYouMean(key, schema.Keys.Select(k => k.Name))}; allowed: {Names(schema)}");
                 continue;
             }
-            if (Convert(valueNode, $"{path}.{key}", spec) is { } value)
+            if (Convert(valueNode, $"{path}.{key}", spec) is { } value && (!spec.FilePath || Confined(valueNode, $"{path}.{key}", (string)value)))
                 section.Set(key, value, valueNode.Start);
         }
 
@@ -45,6 +45,21 @@ internal sealed partial class SectionReader(string file, string baseDirectory, L
                 Report(mapping, $"{path}: the required key '{spec.Name}' is missing ({spec.Description})");
         }
         return section;
+    }
+
+    /// <summary>Whether the link's trust lets a file path key point where it does; reports the rule it breaks.</summary>
+    private bool Confined(YamlNode node, string path, string value)
+    {
+        try
+        {
+            trust.ResolvePath(value, baseDirectory);
+            return true;
+        }
+        catch (ArgumentException exception)
+        {
+            Report(node, $"{path}: {exception.Message}");
+            return false;
+        }
     }
 
     private object? Convert(YamlNode node, string path, KeySpec spec)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.DataProtection;
 using Resync.Connectors;
@@ -48,7 +49,10 @@ public static class ResyncServer
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi("v1");
         var keyRing = options.KeyRingFolder ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".", "keys");
-        builder.Services.AddDataProtection().SetApplicationName("Resync").PersistKeysToFileSystem(new DirectoryInfo(keyRing));
+        var protection = builder.Services.AddDataProtection().SetApplicationName("Resync").PersistKeysToFileSystem(new DirectoryInfo(keyRing));
+        // Linux has no key store: without a certificate the key ring is kept in clear (Data Protection warns at every start).
+        if (options.KeyRingCertificatePath is { } certificate)
+            protection.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(certificate, options.KeyRingCertificatePassword));
 
         var runStore = new SqliteRunStore(options.DatabasePath, clock);
         var serverStore = new SqliteServerStore(runStore, clock);
@@ -66,6 +70,7 @@ public static class ResyncServer
         builder.Services.AddSingleton<LinkRunGate>();
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<IdempotencyGate>();
+        builder.Services.AddSingleton(new ServerFiles(options));
         builder.Services.AddSingleton<LinkRegistry>();
         // Alert delivery starts first and stops last: alerts raised by runs ending at shutdown are still stored.
         builder.Services.AddSingleton<AlertSecrets>();

@@ -20,6 +20,36 @@ public sealed class ServerOptions
     /// <summary>Where Data Protection keeps its key ring. The default is a <c>keys</c> folder beside the state file.</summary>
     public string? KeyRingFolder { get; set; }
 
+    /// <summary>
+    /// The folder that holds each tenant's data folder (<c>tenants/&lt;tenant&gt;</c>): file paths of links from the API resolve
+    /// inside their tenant's folder and cannot leave it. The default is a <c>data</c> folder beside the state file.
+    /// </summary>
+    public string? DataFolder { get; set; }
+
+    /// <summary>
+    /// Folders links from the API may reach besides their tenant's data folder (by absolute path). The state file and the key
+    /// ring stay out of reach even inside them. The default is none.
+    /// </summary>
+    public IReadOnlyList<string> AllowedFileRoots { get; set; } = [];
+
+    /// <summary>The source types links from the API may use. The default (null) is every type the server knows: files are confined and connections guarded.</summary>
+    public IReadOnlyList<string>? TenantSourceTypes { get; set; }
+
+    /// <summary>The target types links from the API may use. The default (null) is every type the server knows.</summary>
+    public IReadOnlyList<string>? TenantTargetTypes { get; set; }
+
+    /// <summary>The step kinds links from the API may use. The default (null) is every kind the server knows.</summary>
+    public IReadOnlyList<string>? TenantStepTypes { get; set; }
+
+    /// <summary>
+    /// A certificate (PFX file) that encrypts the Data Protection key ring at rest; without it the keys are stored in clear and
+    /// the server warns at every start. The default is none.
+    /// </summary>
+    public string? KeyRingCertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="KeyRingCertificatePath"/> (or none).</summary>
+    public string? KeyRingCertificatePassword { get; set; }
+
     /// <summary>The largest request body accepted, in bytes (413 above). The default is 4 MiB.</summary>
     [Range(1024, 1L << 31)]
     public long MaxBodyBytes { get; set; } = 4L * 1024 * 1024;

@@ -14,7 +14,8 @@ internal static class StoredJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static string? Error(ResyncError? error) => error is null ? null : JsonSerializer.Serialize(error, Options);
+    public static string? Error(ResyncError? error) =>
+        error is null ? null : JsonSerializer.Serialize(error with { Message = SecretText.Mask(error.Message), Hint = SecretText.MaskOrNull(error.Hint) }, Options);
 
     public static ResyncError? Error(string? json) => json is null ? null : JsonSerializer.Deserialize<ResyncError>(json, Options);
 

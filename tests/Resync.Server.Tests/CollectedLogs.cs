@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Resync.Server.Tests;
 
-/// <summary>The server's log lines (information and above), kept in memory so that tests can read what an operator's log would show.</summary>
+/// <summary>
+/// The server's log lines (information and above, each with its exception when it has one), kept in memory so that tests can
+/// read what an operator's log would show.
+/// </summary>
 public sealed class CollectedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message)> _lines = new();
@@ -25,7 +28,7 @@ public sealed class CollectedLogs : ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (IsEnabled(logLevel))
-                logs._lines.Enqueue((logLevel, category, formatter(state, exception)));
+                logs._lines.Enqueue((logLevel, category, formatter(state, exception) + (exception is null ? "" : Environment.NewLine + exception)));
         }
     }
 }

@@ -108,10 +108,14 @@ internal sealed class ServerHarness : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Creates a SQLite file with a contacts table in the server's folder; returns its path.</summary>
-    public string CreateContactsTable(string name = "target.db")
+    /// <summary>The data folder of a tenant's links from the API (relative paths in their documents start there).</summary>
+    public string TenantFolder(string tenant) => Path.Combine(_folder.Path, "data", "tenants", tenant);
+
+    /// <summary>Creates a SQLite file with a contacts table in the tenant's data folder; returns its path.</summary>
+    public string CreateContactsTable(string name = "target.db", string tenant = "acme")
     {
-        var path = Path.Combine(_folder.Path, name);
+        Directory.CreateDirectory(TenantFolder(tenant));
+        var path = Path.Combine(TenantFolder(tenant), name);
         using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();

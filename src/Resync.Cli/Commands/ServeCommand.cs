@@ -13,7 +13,10 @@ namespace Resync.Cli.Commands;
 /// <summary><c>resync serve</c>: the server (API, push endpoint, scheduler) on the state file, until Ctrl+C.</summary>
 internal static class ServeCommand
 {
-    public static async Task<int> RunAsync(ServerOptions options, IConfiguration configuration, IReadOnlyList<string> allowNetworks, bool json,
+    /// <summary>Where links may keep files, and the certificate that protects the key ring (command-line options).</summary>
+    public sealed record Files(string? DataFolder, IReadOnlyList<string> AllowedRoots, string? KeyRingCertificate);
+
+    public static async Task<int> RunAsync(ServerOptions options, IConfiguration configuration, IReadOnlyList<string> allowNetworks, Files files, bool json,
         CancellationToken cancellationToken)
     {
         if (allowNetworks.Count > 0)
@@ -27,6 +30,19 @@ internal static class ServeCommand
             }
             options.AllowedNetworks = networks;
         }
+        if (files.DataFolder is not null)
+            options.DataFolder = files.DataFolder;
+        if (files.KeyRingCertificate is not null)
+            options.KeyRingCertificatePath = files.KeyRingCertificate;
+        options.KeyRingCertificatePassword ??= Environment.GetEnvironmentVariable("RESYNC_KEY_RING_CERTIFICATE_PASSWORD");
+        options.AllowedFileRoots = [.. options.AllowedFileRoots, .. files.AllowedRoots];
+        if (options.KeyRingCertificatePath is { } certificate && !File.Exists(certificate))
+            throw new CliException(ExitCodes.Usage, $"The key ring certificate '{certificate}' does not exist.");
+        foreach (var root in options.AllowedFileRoots.Where(root => !Directory.Exists(root)))
+            throw new CliException(ExitCodes.Usage, $"The folder '{root}' given to --allow-files does not exist.");
+        options.DataFolder = options.DataFolder is null ? null : Path.GetFullPath(options.DataFolder);
+        options.AllowedFileRoots = [.. options.AllowedFileRoots.Select(Path.GetFullPath)];
+        options.KeyRingCertificatePath = options.KeyRingCertificatePath is null ? null : Path.GetFullPath(options.KeyRingCertificatePath);
         await using var app = await ResyncServer.BuildAsync(options, configure: builder => builder.Configuration.AddConfiguration(configuration), cancellationToken: cancellationToken);
         await app.StartAsync(cancellationToken);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [options.Urls];

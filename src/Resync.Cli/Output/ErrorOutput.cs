@@ -10,7 +10,10 @@ internal static class ErrorOutput
 {
     public static async Task<int> WriteAsync(bool json, int exitCode, string message, string? hint = null, IReadOnlyList<string>? problems = null)
     {
-        problems ??= [];
+        // Messages may quote a link file's values: connection-string passwords and URL userinfo are never printed.
+        message = Resync.Core.Errors.SecretText.Mask(message);
+        hint = hint is null ? null : Resync.Core.Errors.SecretText.Mask(hint);
+        problems = [.. (problems ?? []).Select(Resync.Core.Errors.SecretText.Mask)];
         if (json)
         {
             var error = new JsonObject

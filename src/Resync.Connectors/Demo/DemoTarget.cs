@@ -9,12 +9,12 @@ public static class DemoTarget
     public const string Table = "contacts";
 
     /// <summary>An upsert target on the file; the file and table are created at the first write when missing.</summary>
-    public static SqliteTableTarget Open(string path)
+    public static SqliteTableTarget Open(string path, Action<string>? beforeOpen = null)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
             Directory.CreateDirectory(directory);
-        return new SqliteTableTarget(path, Table, SqlWriteMode.Upsert, "id", createTable: CreateTable);
+        return new SqliteTableTarget(path, Table, SqlWriteMode.Upsert, "id", createTable: CreateTable) { BeforeOpen = beforeOpen };
     }
 
     private const string CreateTable = """

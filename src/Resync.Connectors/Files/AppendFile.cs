@@ -14,6 +14,9 @@ internal sealed class AppendFile(string path) : IAsyncDisposable
 
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
+    /// <summary>Called with <see cref="Path"/> right before the file is opened.</summary>
+    public Action<string>? BeforeOpen { get; set; }
+
     /// <summary>
     /// Runs <paramref name="write"/> alone, with the file open for appending and told whether it was empty;
     /// the text it returns is appended and flushed to disk.
@@ -25,6 +28,7 @@ internal sealed class AppendFile(string path) : IAsyncDisposable
         {
             if (_stream is null)
             {
+                BeforeOpen?.Invoke(Path);
                 var directory = System.IO.Path.GetDirectoryName(Path);
                 if (!string.IsNullOrEmpty(directory))
                     Directory.CreateDirectory(directory);

@@ -39,6 +39,9 @@ public sealed class CsvTarget : ITarget
         _existingHeader = new(() => _fieldsGiven || !_header ? Task.FromResult<string[]?>(null) : ExistingHeaderAsync(CancellationToken.None));
     }
 
+    /// <summary>Called with the file's path right before it is opened (a server checks it again there).</summary>
+    public Action<string>? BeforeOpen { get => _file.BeforeOpen; init => _file.BeforeOpen = value; }
+
     public async Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
     {
         var existing = await _existingHeader.Value.WaitAsync(cancellationToken);
@@ -101,6 +104,7 @@ public sealed class CsvTarget : ITarget
         if (!File.Exists(_file.Path) || new FileInfo(_file.Path).Length == 0)
             return null;
         var parser = new CsvRecordParser(_file.Path, _delimiter, header: true, columns: null, keyField: null);
+        _file.BeforeOpen?.Invoke(_file.Path);
         await using var reader = await LineReader.OpenAsync(_file.Path, 0, 1, cancellationToken);
         await parser.ReadPreambleAsync(reader, cancellationToken);
         return parser.Columns?.ToArray();

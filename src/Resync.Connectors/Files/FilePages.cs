@@ -11,9 +11,10 @@ namespace Resync.Connectors.Files;
 internal static class FilePages
 {
     public static async IAsyncEnumerable<SourcePage> ReadAsync(string path, Func<ILineRecordParser> createParser, SourceContext context,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        Action<string>? beforeOpen, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var parser = createParser();
+        beforeOpen?.Invoke(path);
         await using var reader = await LineReader.OpenAsync(path, 0, 1, cancellationToken);
         await parser.ReadPreambleAsync(reader, cancellationToken);
         await foreach (var page in ReadPagesAsync(reader, parser, context, cancellationToken))
@@ -55,10 +56,11 @@ internal static class FilePages
 
     /// <summary>Reads the page that starts at the cursor again: the same lines, as long as the file was not changed.</summary>
     public static async Task<SourcePage> FetchPageAsync(string path, Func<ILineRecordParser> createParser, string cursor, SourceContext context,
-        CancellationToken cancellationToken)
+        Action<string>? beforeOpen, CancellationToken cancellationToken)
     {
         var start = FileCursor.Parse(cursor);
         var parser = createParser();
+        beforeOpen?.Invoke(path);
         await using (var header = await LineReader.OpenAsync(path, 0, 1, cancellationToken))
             await parser.ReadPreambleAsync(header, cancellationToken);
         await using var reader = await LineReader.OpenAsync(path, start.Offset, start.Line, cancellationToken);

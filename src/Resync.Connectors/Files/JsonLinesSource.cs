@@ -21,15 +21,18 @@ public sealed class JsonLinesSource : ISource, IResumableSource
         _keyField = keyField;
     }
 
+    /// <summary>Called with the file's path right before each time it is opened (a server checks it again there).</summary>
+    public Action<string>? BeforeOpen { get; init; }
+
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
-        FilePages.ReadAsync(_path, CreateParser, context, cancellationToken);
+        FilePages.ReadAsync(_path, CreateParser, context, BeforeOpen, cancellationToken);
 
     /// <summary>The pages after the page that starts at <paramref name="cursor"/> (resuming a run that stopped partway).</summary>
     public IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
         FilePages.ReadAfterAsync(_path, CreateParser, cursor, context, cancellationToken);
 
     public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
-        FilePages.FetchPageAsync(_path, CreateParser, cursor, context, cancellationToken);
+        FilePages.FetchPageAsync(_path, CreateParser, cursor, context, BeforeOpen, cancellationToken);
 
     private JsonLinesRecordParser CreateParser() => new(_keyField);
 }

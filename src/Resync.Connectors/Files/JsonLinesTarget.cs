@@ -28,6 +28,9 @@ public sealed class JsonLinesTarget : ITarget
         _fields = fields is { Count: > 0 } ? fields : null;
     }
 
+    /// <summary>Called with the file's path right before it is opened (a server checks it again there).</summary>
+    public Action<string>? BeforeOpen { get => _file.BeforeOpen; init => _file.BeforeOpen = value; }
+
     public Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken) =>
         _file.AppendAsync((_, text) =>
         {

@@ -80,7 +80,7 @@ public sealed class HttpJsonSource : ISource, IResumableSource
         // The cursor is the page's URL; credentials are only ever sent to the configured origin.
         if (!HttpUrls.SameOrigin(cursor, _options.Url))
             throw new ArgumentException($"the cursor '{cursor}' is not a URL of this source ({_options.Url})", nameof(cursor));
-        var (page, _) = await FetchAsync(cursor, context, cancellationToken);
+        var (page, _) = await FetchAsync(HttpUrls.WithUserinfoOf(cursor, _options.Url), context, cancellationToken);
         return page;
     }
 
@@ -243,7 +243,7 @@ public sealed class HttpJsonSource : ISource, IResumableSource
             var next = parsed.Next;
             if (paging.Style == HttpPagingStyle.NextLink && paging.NextLinkPath is null)
                 next = HttpUrls.NextFromLinkHeader(linkHeader);
-            return (SourcePage.Of(url, parsed.Records, parsed.Watermark), next);
+            return (SourcePage.Of(HttpUrls.WithoutUserinfo(url), parsed.Records, parsed.Watermark), next);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -251,7 +251,7 @@ public sealed class HttpJsonSource : ISource, IResumableSource
         }
         catch (Exception exception)
         {
-            return (SourcePage.Failed(url, exception), null);
+            return (SourcePage.Failed(HttpUrls.WithoutUserinfo(url), exception), null);
         }
     }
 

@@ -97,6 +97,16 @@ internal static partial class HttpUrls
     /// <summary>A next-page URL made absolute against the page that named it.</summary>
     public static string Resolve(string current, string next) => new Uri(new Uri(current), next).AbsoluteUri;
 
+    /// <summary>The URL without its userinfo (<c>user:secret@</c>): page URLs become cursors, stored and shown, which must not carry credentials.</summary>
+    public static string WithoutUserinfo(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0 ? new UriBuilder(uri) { UserName = "", Password = "" }.Uri.AbsoluteUri : url;
+
+    /// <summary>A cursor with the userinfo of the configured URL put back (the caller checked they have the same origin).</summary>
+    public static string WithUserinfoOf(string url, string configured) =>
+        Uri.TryCreate(configured, UriKind.Absolute, out var origin) && origin.UserInfo.Length > 0 && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length == 0
+            ? new UriBuilder(uri) { UserName = origin.UserInfo.Split(':')[0], Password = origin.UserInfo.Contains(':') ? origin.UserInfo[(origin.UserInfo.IndexOf(':') + 1)..] : "" }.Uri.AbsoluteUri
+            : url;
+
     /// <summary>True when both URLs have the same scheme, host and port (credentials are sent only there).</summary>
     public static bool SameOrigin(string a, string b) =>
         Uri.TryCreate(a, UriKind.Absolute, out var x) && Uri.TryCreate(b, UriKind.Absolute, out var y)

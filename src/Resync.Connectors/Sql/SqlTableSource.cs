@@ -42,8 +42,8 @@ public sealed class SqlTableSource : ISource, IKeyedSource, IResumableSource, IA
         new(new PostgresSourceDialect(dataSource), table, keyColumn, updatedAtColumn);
 
     /// <summary>A table of a SQLite file (opened read-only).</summary>
-    public static SqlTableSource Sqlite(string path, string table, string keyColumn, string? updatedAtColumn = null) =>
-        new(new SqliteSourceDialect(path), table, keyColumn, updatedAtColumn);
+    public static SqlTableSource Sqlite(string path, string table, string keyColumn, string? updatedAtColumn = null, Action<string>? beforeOpen = null) =>
+        new(new SqliteSourceDialect(path, beforeOpen), table, keyColumn, updatedAtColumn);
 
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
         ReadFromAsync(new SqlSourceCursor(_updatedAt is null ? null : context.Watermark, null, null), context, cancellationToken);

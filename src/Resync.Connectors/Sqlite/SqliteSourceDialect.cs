@@ -5,7 +5,7 @@ using Resync.Connectors.Sql;
 namespace Resync.Connectors.Sqlite;
 
 /// <summary>SQLite for <see cref="SqlTableSource"/>: a read-only pooled connection; comparisons follow the column's affinity.</summary>
-internal sealed class SqliteSourceDialect(string path) : SqlSourceDialect
+internal sealed class SqliteSourceDialect(string path, Action<string>? beforeOpen) : SqlSourceDialect
 {
     private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true, DefaultTimeout = 30 }.ToString();
 
@@ -15,6 +15,7 @@ internal sealed class SqliteSourceDialect(string path) : SqlSourceDialect
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        beforeOpen?.Invoke(path);
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;

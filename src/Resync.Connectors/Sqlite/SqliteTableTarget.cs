@@ -17,6 +17,7 @@ namespace Resync.Connectors.Sqlite;
 /// </summary>
 public sealed partial class SqliteTableTarget : ITarget
 {
+    private readonly string _path;
     private readonly string _connectionString;
     private readonly string _table;
     private readonly SqlWriteMode _mode;
@@ -45,6 +46,7 @@ public sealed partial class SqliteTableTarget : ITarget
             throw new ArgumentException("'versionColumn' needs mode upsert or update (insert never overwrites a row)");
         if (!IdentifierPattern().IsMatch(table))
             throw new ArgumentException($"'{table}' is not a valid table name");
+        _path = path;
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = true, DefaultTimeout = 30 }.ToString();
         _table = table;
         _mode = mode;
@@ -53,6 +55,9 @@ public sealed partial class SqliteTableTarget : ITarget
         if (createTable is not null)
             _connectionString = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWriteCreate }.ToString();
     }
+
+    /// <summary>Called with the file's path right before each connection is opened (a server checks it again there).</summary>
+    public Action<string>? BeforeOpen { get; init; }
 
     public async Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
     {
@@ -75,6 +80,7 @@ public sealed partial class SqliteTableTarget : ITarget
 
     private TargetWriteResult Write(IReadOnlyList<Record> records, long runId)
     {
+        BeforeOpen?.Invoke(_path);
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
         if (_shape is null && _createTable is not null)

@@ -22,7 +22,7 @@ public sealed record ErrorClassification(
     /// <summary>True when trying again later would likely help.</summary>
     public bool IsTransient => Durability == Durability.Ephemeral;
 
-    /// <summary>Places this classification in a run.</summary>
+    /// <summary>Places this classification in a run, with any secret in its words masked (<see cref="SecretText"/>).</summary>
     public ResyncError ToError(ErrorScope scope, DateTimeOffset occurredAt, string? step = null, int attempt = 1) =>
-        new(scope, Type, Durability, Code, Message, step, Fields ?? [], Hint, occurredAt, attempt);
+        new(scope, Type, Durability, Code, SecretText.Mask(Message), step, Fields ?? [], SecretText.MaskOrNull(Hint), occurredAt, attempt);
 }

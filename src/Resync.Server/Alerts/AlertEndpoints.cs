@@ -146,7 +146,10 @@ internal static class AlertEndpoints
         if (string.IsNullOrWhiteSpace(request.Url))
             return Bad("Give the webhook's 'url' (http or https), e.g. \"https://alerts.example.com/resync\".");
         if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-            return Bad($"'url' must be an absolute http or https URL; found '{request.Url}'.");
+            return Bad($"'url' must be an absolute http or https URL; found '{Core.Errors.SecretText.Mask(request.Url)}'.");
+        // Route URLs are stored and shown as they are; deliveries are signed with the route's secret instead.
+        if (url.UserInfo.Length > 0)
+            return Bad("'url' may not carry credentials (user:password@); the receiver verifies the webhook-signature header instead.");
         if (IPAddress.TryParse(url.IdnHost, out var address) && options.NetworkPolicy().Check(address) is { } refused)
             return Bad($"'url' points at {address}, an address this server does not connect to: {refused.Rule} (the outbound network policy). "
                 + "Use a public address, or start the server with --allow-private-networks / --allow-loopback / --allow-network <CIDR>.");

@@ -16,6 +16,6 @@ namespace Resync.Server.Alerts;
 public sealed record AlertRouteDocument(long Id, string Name, string? Tenant, string Url, string? LinkId, IReadOnlyList<string> Kinds, DateTimeOffset CreatedAt,
     AlertRouteHealth Health, string DeliveriesUrl, string TestUrl)
 {
-    public static AlertRouteDocument From(AlertRouteRecord route) => new(route.Id, route.Name, route.Tenant, route.Url, route.LinkId, route.Kinds, route.CreatedAt,
+    public static AlertRouteDocument From(AlertRouteRecord route) => new(route.Id, route.Name, route.Tenant, Resync.Core.Errors.SecretText.Mask(route.Url), route.LinkId, route.Kinds, route.CreatedAt,
         route.Health, $"{AlertEndpoints.Root}/{route.Id}/deliveries", $"{AlertEndpoints.Root}/{route.Id}/test");
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Resync.Core.Errors;
 using YamlDotNet.RepresentationModel;
 
 namespace Resync.Server.Links;
@@ -11,7 +12,8 @@ public static partial class LinkDocuments
 
     /// <summary>
     /// The document with every credential replaced by <c>********</c>: every value of an <c>auth</c> section but its
-    /// kind, user and parameter names; any key named like a password, secret or token; and credential-like headers.
+    /// kind, user and parameter names; any key named like a password, secret or token; credential-like headers; and
+    /// the passwords of connection strings and the userinfo of URLs in any value (<see cref="SecretText"/>).
     /// </summary>
     public static string Redact(string yaml)
     {
@@ -45,6 +47,8 @@ public static partial class LinkDocuments
                         || (string.Equals(parentKey, "headers", StringComparison.OrdinalIgnoreCase) && SecretHeader().IsMatch(key));
                     if (secret && value is YamlScalarNode)
                         mapping.Children[keyNode] = new YamlScalarNode(Hidden);
+                    else if (value is YamlScalarNode { Value: { } text } && SecretText.Mask(text) is var masked && masked != text)
+                        mapping.Children[keyNode] = new YamlScalarNode(masked);
                     else
                         Walk(value, key);
                 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Resync.Connectors.Push;
 using Resync.Core.Engine;
+using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
@@ -70,8 +71,11 @@ internal static class LinkEndpoints
         var (entry, problems, created) = await registry.SaveAsync(linkId, Encoding.UTF8.GetString(body.Span), caller.IsOperator ? null : caller.Tenant, http.RequestAborted);
         if (entry is null)
         {
-            return Problems.BadRequest("invalid-link", $"The link document has {problems.Count} problem(s): {problems[0].Message}",
-                new Dictionary<string, object?> { ["problems"] = problems.Select(p => new { line = p.Line, column = p.Column, message = p.Message, text = p.ToString() }).ToList() });
+            return Problems.BadRequest("invalid-link", $"The link document has {problems.Count} problem(s): {SecretText.Mask(problems[0].Message)}",
+                new Dictionary<string, object?>
+                {
+                    ["problems"] = problems.Select(p => new { line = p.Line, column = p.Column, message = SecretText.Mask(p.Message), text = SecretText.Mask(p.ToString()) }).ToList(),
+                });
         }
         var document = await DocumentAsync(entry, recovery, launcher, http.RequestAborted);
         return created ? TypedResults.Created($"/api/v1/links/{linkId}", document) : TypedResults.Ok(document);

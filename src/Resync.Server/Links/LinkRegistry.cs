@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.DataProtection;
+using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Scheduling;
 using Resync.Core.Storage;
@@ -12,7 +13,7 @@ namespace Resync.Server.Links;
 /// the API (stored encrypted with Data Protection in the state file). Link ids are unique across both.
 /// </summary>
 public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, IDataProtectionProvider protection, TimeProvider clock,
-    ServerOptions options, ILogger<LinkRegistry> logger) : ILinkSet
+    ServerOptions options, ServerFiles files, ILogger<LinkRegistry> logger) : ILinkSet
 {
     private readonly ConcurrentDictionary<string, LinkEntry> _links = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ReplayOverride> _replay = new(StringComparer.Ordinal);
@@ -33,7 +34,6 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
     {
         foreach (var replay in await store.ListReplayOverridesAsync(cancellationToken))
             _replay[replay.LinkId] = replay;
-        var loader = ApiLoader();
         foreach (var stored in await store.ListLinkDocumentsAsync(cancellationToken))
         {
             string document;
@@ -46,11 +46,11 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
                 logger.LogError("Link {LinkId} cannot be decrypted (was the key ring replaced?): {Message}", stored.LinkId, exception.Message);
                 continue;
             }
-            var result = loader.Parse(document, $"{stored.LinkId}.link.yaml", DataDirectory);
+            var result = ApiParse(document, stored.LinkId, stored.Tenant);
             if (result.Succeeded)
-                _links[stored.LinkId] = Entry(result.Link!, document, "api", null);
+                _links[stored.LinkId] = Entry(result.Link!.Tenant == stored.Tenant ? result.Link : result.Link.With(tenant: stored.Tenant), document, "api", null);
             else
-                logger.LogError("Stored link {LinkId} no longer loads: {Problems}", stored.LinkId, string.Join("; ", result.Problems));
+                logger.LogError("Stored link {LinkId} no longer loads: {Problems}", stored.LinkId, SecretText.Mask(string.Join("; ", result.Problems)));
         }
         if (options.LinksFolder is { } folder && Directory.Exists(folder))
         {
@@ -63,10 +63,10 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
     /// <summary>Loads (or reloads) one link file of the folder; a file with problems is logged and leaves the previous version in place.</summary>
     public void LoadFile(string path)
     {
-        var result = new LinkFileLoader(catalog).Load(path);
+        var result = new LinkFileLoader(catalog, trust: LinkTrust.OperatorFile(files)).Load(path);
         if (!result.Succeeded)
         {
-            logger.LogWarning("Link file {File} has problems and is not loaded: {Problems}", path, string.Join("; ", result.Problems));
+            logger.LogWarning("Link file {File} has problems and is not loaded: {Problems}", path, SecretText.Mask(string.Join("; ", result.Problems)));
             return;
         }
         var link = result.Link!;
@@ -100,7 +100,7 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
         CancellationToken cancellationToken)
     {
         var file = $"{id}.link.yaml";
-        var result = ApiLoader().Parse(document, file, DataDirectory);
+        var result = ApiParse(document, id, forcedTenant ?? DocumentTenant(document));
         if (!result.Succeeded)
             return (null, result.Problems, false);
         var link = result.Link!;
@@ -156,13 +156,35 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
         return new LinkEntry(link, document, origin, file) { DocumentSettings = documentSettings };
     }
 
-    private string DataDirectory => Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".";
-
     /// <summary>
+    /// Builds a document from the API with its tenant's trust (files in the tenant's data folder, the types tenants may use).
     /// Documents from the API may not read the server's environment (<c>${env:...}</c>): a tenant could otherwise send
     /// the server's own secrets to an address of its choosing.
     /// </summary>
-    private LinkFileLoader ApiLoader() => new(catalog, _ => null);
+    private LinkFileResult ApiParse(string document, string id, string tenant)
+    {
+        var trust = LinkTrust.Api(files, options, tenant);
+        return new LinkFileLoader(catalog, _ => null, trust).Parse(document, $"{id}.link.yaml", trust.BaseDirectory(files.DataRoot));
+    }
+
+    /// <summary>The tenant a document names (its files resolve in that tenant's folder), before it is read in full.</summary>
+    private static string DocumentTenant(string document)
+    {
+        try
+        {
+            var stream = new YamlDotNet.RepresentationModel.YamlStream();
+            stream.Load(new StringReader(document));
+            if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlDotNet.RepresentationModel.YamlMappingNode root
+                && root.Children.FirstOrDefault(pair => pair.Key is YamlDotNet.RepresentationModel.YamlScalarNode { Value: "tenant" }).Value
+                    is YamlDotNet.RepresentationModel.YamlScalarNode { Value: { Length: > 0 } tenant })
+                return tenant;
+        }
+        catch (YamlDotNet.Core.YamlException)
+        {
+            // The loader reports it, with its line.
+        }
+        return Tenants.Default;
+    }
 
     private static IEnumerable<string> LinkFiles(string folder) =>
         Directory.EnumerateFiles(folder, "*.yaml").Concat(Directory.EnumerateFiles(folder, "*.yml")).Order(StringComparer.Ordinal);

@@ -87,7 +87,7 @@ internal static class PushEndpoints
                 push = push with { Id = await serverStore.AddPushAsync(push, http.RequestAborted) };
                 var started = await processor.StartStoredAsync(push, entry.Link, source, records, CancellationToken.None);
                 var links = RunLinks.For(started.RunId);
-                var accepted = new PushAccepted(push.Id, started.RunId, "Accepted", links.Self, links.Events, callbackUrl, null,
+                var accepted = new PushAccepted(push.Id, started.RunId, "Accepted", links.Self, links.Events, Resync.Core.Errors.SecretText.MaskOrNull(callbackUrl), null,
                     callbackUrl is null ? null : $"{links.Self}/callbacks");
                 return new JsonAnswer(StatusCodes.Status202Accepted, JsonSerializer.Serialize(accepted with { CallbackSecret = secret }, serializer), links.Self)
                 {

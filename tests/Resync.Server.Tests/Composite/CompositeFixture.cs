@@ -48,11 +48,12 @@ internal sealed class CompositeFixture : IAsyncDisposable
         }
         else
         {
-            var database = Path.Combine(server.Folder, "accounts.db");
+            Directory.CreateDirectory(server.TenantFolder("acme"));
+            var database = Path.Combine(server.TenantFolder("acme"), "accounts.db");
             connect = () => new SqliteConnection($"Data Source={database};Pooling=False");
-            target = $"""
+            target = """
                   type: sqlite
-                  path: {database}
+                  path: accounts.db
                 """;
         }
         await using (var connection = connect())

@@ -320,7 +320,7 @@ public sealed class PushEndpointTests
         return (await ServerHarness.JsonAsync(poll))["items"]!.AsArray().SingleOrDefault();
     }
 
-    private static long CountContacts(ServerHarness server) => Scalar(Path.Combine(server.Folder, "target.db"), "SELECT COUNT(*) FROM contacts");
+    private static long CountContacts(ServerHarness server) => Scalar(Path.Combine(server.TenantFolder("acme"), "target.db"), "SELECT COUNT(*) FROM contacts");
 
     private static long StoredPushes(ServerHarness server) => Scalar(server.Options.DatabasePath, "SELECT COUNT(*) FROM pushes");
 

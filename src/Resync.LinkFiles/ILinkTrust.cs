@@ -1,0 +1,23 @@
+namespace Resync.LinkFiles;
+
+/// <summary>
+/// What a link document is trusted to reach: where its file paths may point and which component types it may name.
+/// The loader asks it for every key marked <see cref="KeySpec.FilePath"/> (and every <see cref="ConfigSection.ResolvePath"/>),
+/// so a connector with a new path key is confined without code of its own.
+/// </summary>
+public interface ILinkTrust
+{
+    /// <summary>The full path a path value names, resolved against <paramref name="baseDirectory"/>.</summary>
+    /// <exception cref="ArgumentException">The value breaks a rule; the message names the rule.</exception>
+    string ResolvePath(string value, string baseDirectory);
+
+    /// <summary>
+    /// Checks a resolved path again right before a connector opens it: a symbolic link swapped in since the link was
+    /// accepted must not lead out.
+    /// </summary>
+    /// <exception cref="Resync.Core.Errors.ResyncException">The path now resolves to a place the link may not reach.</exception>
+    void CheckBeforeOpen(string fullPath);
+
+    /// <summary>Why a component type may not be used (null: it may). <paramref name="section"/> is source, target or steps.</summary>
+    string? RefuseType(string section, string type);
+}
