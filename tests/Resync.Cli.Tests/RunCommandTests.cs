@@ -119,6 +119,15 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ServeWithAnAllowedNetworkThatIsNotARange_ExitsWith64_NamingIt()
+    {
+        var (exit, _, error) = await _cli.RunAsync("serve", "--db", _cli.StateFile, "--allow-network", "10.0.0.0/8", "--allow-network", "intranet");
+
+        exit.ShouldBe(64);
+        error.ShouldContain("--allow-network: 'intranet' is not an address range in CIDR form");
+    }
+
+    [Fact]
     public async Task RunKilledMidway_IsMarkedInterruptedAtNextStart_WithCountsIntact()
     {
         var link = _cli.Write("big.yaml", LinkFile.Replace("records: 500", "records: 5000000", StringComparison.Ordinal).Replace("batchSize: 100", "batchSize: 1000", StringComparison.Ordinal));

@@ -157,6 +157,29 @@ public sealed class OutboundTableTests
     }
 
     [Fact]
+    public async Task ListenerControl_WithLoopbackAllowed_HttpAndPostgresLinksReachIt()
+    {
+        // The control that gives the "nothing accepted" assertions their meaning: allowed, the same links do connect.
+        await using var listener = LocalListener.Start();
+        await using var server = await ServerHarness.StartAsync();
+        await RunToEndAsync(server, "http", $$"""
+            name: http
+            source: { type: http, url: "http://localhost:{{listener.Port}}/contacts", timeout: 2s }
+            target: { type: collect }
+            settings: { retry: { attempts: 1 } }
+            """);
+        listener.Accepted.ShouldBeGreaterThan(0);
+        var before = listener.Accepted;
+        await RunToEndAsync(server, "pg", $$"""
+            name: pg
+            source: { type: postgres, connectionString: "Host=localhost;Port={{listener.Port}};Username=u;Password=p;Database=d;Timeout=2", table: contacts, keyColumn: id }
+            target: { type: collect }
+            settings: { retry: { attempts: 1 } }
+            """);
+        listener.Accepted.ShouldBeGreaterThan(before);
+    }
+
+    [Fact]
     public async Task OwnInterfaceAddress_IsRefusedForAnHttpSource_EvenWithPrivateNetworksAllowed()
     {
         var own = NetworkInterface.GetAllNetworkInterfaces().SelectMany(face => face.GetIPProperties().UnicastAddresses).Select(unicast => unicast.Address)

@@ -211,6 +211,31 @@ public sealed class PushEndpointTests
     }
 
     [Fact]
+    public async Task AsyncPush_WithAPayloadRetention_KeepsThePayloadThatLong_ThenRemovesIt()
+    {
+        var clock = new ManualTimeProvider();
+        await using var server = await ServerHarness.StartAsync(clock, options => options.PushPayloadRetention = TimeSpan.FromHours(1));
+        await server.PutLinkAsync(server.AcmeKey, "pushed", ServerHarness.CollectingPushLink("pushed"));
+        using var client = server.Client(server.AcmeKey);
+        async Task PushAsync(int finishedBefore)
+        {
+            using var response = await client.PostAsync("/api/v1/links/pushed/push?mode=async", new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "application/json"));
+            response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            await ServerHarness.EventuallyAsync(() => Task.FromResult(
+                Scalar(server.Options.DatabasePath, "SELECT COUNT(*) FROM pushes WHERE finished_at IS NOT NULL") == finishedBefore + 1), "the push run's end");
+        }
+
+        await PushAsync(0);
+        Scalar(server.Options.DatabasePath, "SELECT length(payload) FROM pushes WHERE id = 1").ShouldBeGreaterThan(0);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        await PushAsync(1);
+        await ServerHarness.EventuallyAsync(() => Task.FromResult(
+            Scalar(server.Options.DatabasePath, "SELECT length(payload) FROM pushes WHERE id = 1") == 0), "the first payload's removal");
+        Scalar(server.Options.DatabasePath, "SELECT length(payload) FROM pushes WHERE id = 2").ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
     public async Task AsyncPushWithCallback_ReplayedByIdempotencyKey_OmitsTheSecretShownOnce()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
