@@ -30,6 +30,7 @@ public static class ResyncServer
         Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(options.DatabasePath);
+        options.RateLimit?.Validate();
         clock ??= TimeProvider.System;
         var network = new OutboundNetworkPolicy { AllowLoopback = options.AllowLoopback, AllowPrivateNetworks = options.AllowPrivateNetworks };
         catalog ??= BuiltInConnectors.CreateCatalog(network);
@@ -64,8 +65,10 @@ public static class ResyncServer
         builder.Services.AddSingleton<IServerStore>(serverStore);
         builder.Services.AddSingleton<LinkRunGate>();
         builder.Services.AddSingleton<ApiKeyService>();
+        builder.Services.AddSingleton<KeyRateLimiter>();
         builder.Services.AddSingleton<IdempotencyGate>();
         builder.Services.AddSingleton<LinkRegistry>();
+        builder.Services.AddSingleton(services => Composite.SubrequestRoutes.FromEndpoints(services.GetRequiredService<EndpointDataSource>()));
         // Alert delivery starts first and stops last: alerts raised by runs ending at shutdown are still stored.
         builder.Services.AddSingleton<AlertSecrets>();
         builder.Services.AddSingleton<AlertDeliveryService>();
@@ -85,6 +88,7 @@ public static class ResyncServer
         var app = builder.Build();
         await app.Services.GetRequiredService<LinkRegistry>().LoadAsync(cancellationToken);
 
+        app.Use(RequestIds.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -50,4 +50,7 @@ public sealed class ServerOptions
 
     /// <summary>How long one alert delivery waits for the webhook's answer. The default is 10 seconds.</summary>
     public TimeSpan AlertTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many requests each API key may make (429 with Retry-After above); null: no limit. The default is <see cref="ApiRateLimit.Default"/>.</summary>
+    public ApiRateLimit? RateLimit { get; set; } = ApiRateLimit.Default;
 }
