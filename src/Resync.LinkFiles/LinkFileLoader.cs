@@ -54,6 +54,12 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             reader.Report(exception.Start, $"not valid YAML: {Inner(exception).Message}");
             return new LinkFileResult(null, problems);
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (not a YamlException) on some malformed flow mappings, e.g. "key:"x" { a: b }".
+            reader.Report(Mark.Empty, "not valid YAML: the document could not be read; check its quotes, braces and brackets");
+            return new LinkFileResult(null, problems);
+        }
         if (root is not YamlMappingNode mapping)
         {
             reader.Report(root, $"a link file is a section of keys (name, source, steps, target, trigger, settings), found {SectionReader.Describe(root)}");

@@ -31,6 +31,7 @@ public static class ResyncServer
     {
         if (ServerConfiguration.Validate(options) is { Count: > 0 } problems)
             throw new Microsoft.Extensions.Options.OptionsValidationException(ServerConfiguration.SectionName, typeof(ServerOptions), problems);
+        options.RateLimit?.Validate();
         clock ??= TimeProvider.System;
         catalog ??= BuiltInConnectors.CreateCatalog(options.NetworkPolicy());
 
@@ -69,9 +70,11 @@ public static class ResyncServer
         builder.Services.AddSingleton<IServerStore>(serverStore);
         builder.Services.AddSingleton<LinkRunGate>();
         builder.Services.AddSingleton<ApiKeyService>();
+        builder.Services.AddSingleton<KeyRateLimiter>();
         builder.Services.AddSingleton<IdempotencyGate>();
         builder.Services.AddSingleton(new ServerFiles(options));
         builder.Services.AddSingleton<LinkRegistry>();
+        builder.Services.AddSingleton(services => Composite.SubrequestRoutes.FromEndpoints(services.GetRequiredService<EndpointDataSource>()));
         // Alert delivery starts first and stops last: alerts raised by runs ending at shutdown are still stored.
         builder.Services.AddSingleton<AlertSecrets>();
         builder.Services.AddSingleton<AlertDeliveryService>();
@@ -91,6 +94,7 @@ public static class ResyncServer
         var app = builder.Build();
         await app.Services.GetRequiredService<LinkRegistry>().LoadAsync(cancellationToken);
 
+        app.Use(RequestIds.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -98,6 +98,9 @@ public sealed class ServerOptions
     /// <summary>How long one alert delivery waits for the webhook's answer. The default is 10 seconds.</summary>
     public TimeSpan AlertTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How many requests each API key may make (429 with Retry-After above); null: no limit. The default is <see cref="ApiRateLimit.Default"/>.</summary>
+    public ApiRateLimit? RateLimit { get; set; } = ApiRateLimit.Default;
+
     /// <summary>The policy every outbound connection of the server goes through (links, webhooks, callbacks): built here only.</summary>
     public OutboundNetworkPolicy NetworkPolicy() => new()
     {

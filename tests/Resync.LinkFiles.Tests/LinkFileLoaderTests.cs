@@ -103,6 +103,16 @@ public sealed class LinkFileLoaderTests
     }
 
     [Fact]
+    public void YamlTheReaderItselfChokesOn_IsAProblem_NotAnException()
+    {
+        // Found by the server's randomised test: YamlDotNet's scanner throws InvalidOperationException on this.
+        var result = Parse("name: x\nsource: { type: push, keyF\nield: id }\ntarget: { type: collect }\ntrigger:\"/a/%2e\" { push: tcrue, manual: false }\n");
+
+        result.Link.ShouldBeNull();
+        result.Problems.ShouldHaveSingleItem().Message.ShouldStartWith("not valid YAML");
+    }
+
+    [Fact]
     public void MalformedYaml_IsReportedWithItsPosition()
     {
         var result = Parse("name: x\nsource: [unclosed\n");

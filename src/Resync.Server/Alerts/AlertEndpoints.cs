@@ -35,9 +35,9 @@ internal static class AlertEndpoints
         return api;
     }
 
-    private static async Task<Results<Ok<Page<AlertRouteDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, IServerStore store, int? offset, int? limit)
+    private static async Task<Results<Ok<Page<AlertRouteDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, IServerStore store, [AsParameters] Paging paging)
     {
-        if (Paging.Check(offset, limit, 100, out var start, out var count) is { } bad)
+        if (paging.Check(100, out var start, out var count) is { } bad)
             return bad;
         var caller = http.Caller();
         var visible = (await store.ListAlertRoutesAsync(http.RequestAborted)).Where(route => Sees(caller, route)).Skip(start).Take(count);
@@ -78,11 +78,11 @@ internal static class AlertEndpoints
             : NotFound(routeId);
 
     private static async Task<Results<Ok<Page<AlertDeliveryDocument>>, ProblemHttpResult>> DeliveriesAsync(HttpContext http, IServerStore store, long routeId,
-        int? offset, int? limit)
+        [AsParameters] Paging paging)
     {
         if (await VisibleAsync(http, store, routeId) is null)
             return NotFound(routeId);
-        if (Paging.Check(offset, limit, 50, out var start, out var count) is { } bad)
+        if (paging.Check(50, out var start, out var count) is { } bad)
             return bad;
         var deliveries = await store.ListAlertDeliveriesAsync(routeId, start, count, http.RequestAborted);
         return TypedResults.Ok(Page<AlertDeliveryDocument>.Of([.. deliveries.Select(AlertDeliveryDocument.From)], start, count));

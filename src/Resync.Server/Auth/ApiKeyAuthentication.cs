@@ -4,11 +4,13 @@ namespace Resync.Server.Auth;
 
 /// <summary>
 /// The endpoint filter on <c>/api/v1</c>: takes the key from <c>Authorization: Bearer</c> or <c>X-Api-Key</c>,
-/// answers 401 (problem document) without a valid one, and otherwise hands the <see cref="Caller"/> to the endpoint.
+/// answers 401 (problem document, with a <c>WWW-Authenticate</c> challenge) without a valid one, 429 when the key is
+/// over its rate limit (<see cref="KeyRateLimiter"/>), and otherwise hands the <see cref="Caller"/> to the endpoint.
 /// </summary>
 internal static class ApiKeyAuthentication
 {
     private const string CallerItem = "resync.caller";
+    private const string Challenge = "Bearer realm=\"resync\"";
 
     public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -19,10 +21,18 @@ internal static class ApiKeyAuthentication
         if (key is null && authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             key = authorization["Bearer ".Length..].Trim();
         if (key is null)
+        {
+            http.Response.Headers.WWWAuthenticate = Challenge;
             return Problems.Unauthorized("No API key: send it as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");
+        }
         var caller = await keys.AuthenticateAsync(key, http.RequestAborted);
         if (caller is null)
+        {
+            http.Response.Headers.WWWAuthenticate = Challenge + ", error=\"invalid_token\"";
             return Problems.Unauthorized("The API key is not valid: unknown, malformed or revoked.");
+        }
+        if (http.RequestServices.GetRequiredService<KeyRateLimiter>().Check(http, caller) is { } limited)
+            return limited;
         http.Items[CallerItem] = caller;
         return await next(context);
     }

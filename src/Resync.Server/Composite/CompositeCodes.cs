@@ -27,6 +27,12 @@ public static class CompositeCodes
     /// <summary>A composite subrequest not done, or undone, because another failed (allOrNone, or a dependency).</summary>
     public const string ProcessingHalted = "PROCESSING_HALTED";
 
+    /// <summary>
+    /// A subrequest URL that is not a record operation or a read of the API once decoded (the composite API itself, a
+    /// write, a dot segment, a double-encoded or lookalike name…): the call is refused before anything runs.
+    /// </summary>
+    public const string InvalidUrl = "INVALID_URL";
+
     /// <summary>The URL names no resource, or a link the caller does not see.</summary>
     public const string NotFound = "NOT_FOUND";
 

@@ -48,6 +48,7 @@ internal static partial class CompositeEndpoints
         public RunLauncher Launcher { get; } = services.GetRequiredService<RunLauncher>();
         public IRunQueries Queries { get; } = services.GetRequiredService<IRunQueries>();
         public IdempotencyGate Idempotency { get; } = services.GetRequiredService<IdempotencyGate>();
+        public SubrequestRoutes Routes { get; } = services.GetRequiredService<SubrequestRoutes>();
         public JsonSerializerOptions Json { get; } = services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         public string RequestId { get; } = http.Request.Headers["X-Request-Id"].FirstOrDefault() is { Length: > 0 and <= 200 } id ? id : $"composite-{Guid.NewGuid():N}";
 
@@ -74,14 +75,14 @@ internal static partial class CompositeEndpoints
 
     // ---- batch ----
 
-    private static async Task<IResult> BatchAsync(HttpContext http, IServiceProvider services, ServerOptions options)
+    private static async Task<IResult> BatchAsync(HttpContext http, IServiceProvider services, ServerOptions options, SubrequestRoutes routes)
     {
         var (root, body, bad) = await ReadAsync(http, options);
         if (bad is not null)
             return bad;
         var errors = new List<CompositeError>();
         var halt = Flag(root!, "haltOnError", errors);
-        var subrequests = Subrequests(root!, "batchRequests", requireReferenceId: false, errors);
+        var subrequests = Subrequests(root!, "batchRequests", requireReferenceId: false, routes, errors);
         if (errors.Count > 0)
             return Malformed(errors);
         var context = new Context(http, services);
@@ -106,22 +107,22 @@ internal static partial class CompositeEndpoints
 
     // ---- composite ----
 
-    private static async Task<IResult> CompositeAsync(HttpContext http, IServiceProvider services, ServerOptions options)
+    private static async Task<IResult> CompositeAsync(HttpContext http, IServiceProvider services, ServerOptions options, SubrequestRoutes routes)
     {
         var (root, body, bad) = await ReadAsync(http, options);
         if (bad is not null)
             return bad;
         var errors = new List<CompositeError>();
         var allOrNone = Flag(root!, "allOrNone", errors);
-        var subrequests = Subrequests(root!, "compositeRequest", requireReferenceId: true, errors);
+        var subrequests = Subrequests(root!, "compositeRequest", requireReferenceId: true, routes, errors);
         if (errors.Count == 0)
             CheckReferences(subrequests, errors);
         if (allOrNone && errors.Count == 0)
-            CheckAllOrNone(subrequests, errors);
+            CheckAllOrNone(subrequests, routes, errors);
         if (errors.Count > 0)
             return Malformed(errors);
         var context = new Context(http, services);
-        if (allOrNone && context.Links.Find(RecordOperationOf(subrequests[0].Method, subrequests[0].Url)!.LinkId) is { } entry && http.Caller().Sees(entry.Tenant)
+        if (allOrNone && context.Links.Find(RecordOperationOf(routes, subrequests[0].Method, subrequests[0].Url)!.LinkId!) is { } entry && http.Caller().Sees(entry.Tenant)
             && !TransactionalTargets.IsTransactional(entry.Document))
             return Malformed([NotTransactional(entry.Id)]);
         return await context.Idempotency.RunAsync(http, body, () => RunAsync(context, subrequests,
@@ -149,9 +150,9 @@ internal static partial class CompositeEndpoints
     }
 
     /// <summary>allOrNone is one transaction: every subrequest a record operation on one link (its target is checked once the link is found).</summary>
-    private static void CheckAllOrNone(IReadOnlyList<CompositeSubrequest> subrequests, List<CompositeError> errors)
+    private static void CheckAllOrNone(IReadOnlyList<CompositeSubrequest> subrequests, SubrequestRoutes routes, List<CompositeError> errors)
     {
-        var linkIds = subrequests.Select(subrequest => RecordOperationOf(subrequest.Method, subrequest.Url)?.LinkId).ToList();
+        var linkIds = subrequests.Select(subrequest => RecordOperationOf(routes, subrequest.Method, subrequest.Url)?.LinkId).ToList();
         if (linkIds.Any(id => id is null) || linkIds.Distinct(StringComparer.Ordinal).Count() != 1)
             errors.Add(new CompositeError(CompositeCodes.AllOrNoneUnsupported,
                 "allOrNone is done in one transaction: every subrequest must be a record operation (POST /api/v1/links/{linkId}/records, or PATCH or PUT …/records/{key}) on one link.", []));
@@ -159,7 +160,7 @@ internal static partial class CompositeEndpoints
 
     private static async Task<IReadOnlyList<CompositeResult>> AllOrNoneAsync(Context context, IReadOnlyList<CompositeSubrequest> subrequests)
     {
-        var (entry, source, refused) = await FindPushLinkAsync(context, RecordOperationOf(subrequests[0].Method, subrequests[0].Url)!.LinkId);
+        var (entry, source, refused) = await FindPushLinkAsync(context, RecordOperationOf(context.Routes, subrequests[0].Method, subrequests[0].Url)!.LinkId!);
         if (refused is not null)
             return [.. subrequests.Select(subrequest => refused with { ReferenceId = subrequest.ReferenceId })];
 
@@ -174,7 +175,7 @@ internal static partial class CompositeEndpoints
                 early[subrequest.Index] = Failure(subrequest.ReferenceId, 400, CompositeCodes.InvalidReference, problem!);
                 continue;
             }
-            var (record, refusal) = ToRecord(subrequest, body, source!.KeyField, RecordOperationOf(subrequest.Method, url!)?.Key);
+            var (record, refusal) = ToRecord(subrequest, body, source!.KeyField, RecordOperationOf(context.Routes, subrequest.Method, url!)?.Key);
             early[subrequest.Index] = refusal;
             if (record is not null)
             {
@@ -301,25 +302,27 @@ internal static partial class CompositeEndpoints
 
     private static async Task<CompositeResult> ExecuteAsync(Context context, CompositeSubrequest subrequest, string url, JsonNode? body)
     {
-        if (RecordOperationOf(subrequest.Method, url) is { } operation)
+        // Matched again once references are resolved: a resolved value is one escaped segment, and is checked like the rest.
+        var match = context.Routes.Match(subrequest.Method, url);
+        if (match.IsRecordOperation)
         {
-            var (entry, source, refused) = await FindPushLinkAsync(context, operation.LinkId);
+            var (entry, source, refused) = await FindPushLinkAsync(context, match.LinkId!);
             if (refused is not null)
                 return refused with { ReferenceId = subrequest.ReferenceId };
-            var (record, refusal) = ToRecord(subrequest, body, source!.KeyField, operation.Key);
+            var (record, refusal) = ToRecord(subrequest, body, source!.KeyField, match.Key);
             if (refusal is not null)
                 return refusal;
             var outcome = (await WriteAsync(context, entry!, [record!], allOrNone: false))[0];
             return outcome.Succeeded ? Written(subrequest, record!) : Refused(subrequest.ReferenceId, outcome);
         }
-        if (RecordsUrl().IsMatch(url))
+        if (match.Kind == SubrequestKind.RecordsMethodNotAllowed)
             return Failure(subrequest.ReferenceId, 405, CompositeCodes.MethodNotAllowed,
                 $"{subrequest.Method} {url}: a link's records take POST /api/v1/links/{{linkId}}/records (create) or PATCH or PUT /api/v1/links/{{linkId}}/records/{{key}} (write the record of that key).");
-        if (!url.StartsWith("/api/v1/", StringComparison.Ordinal) || url.StartsWith("/api/v1/composite", StringComparison.OrdinalIgnoreCase) || url.Contains("..", StringComparison.Ordinal))
-            return Failure(subrequest.ReferenceId, 404, CompositeCodes.NotFound, $"'{url}' is not a valid URL: subrequests call /api/v1/… resources (not the composite API itself).");
+        if (match.Kind == SubrequestKind.Refused)
+            return Failure(subrequest.ReferenceId, 400, CompositeCodes.InvalidUrl, match.Problem!);
         try
         {
-            return await CallAsync(context, subrequest, url, body);
+            return await CallAsync(context, subrequest, match.Url, body);
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !context.Stopping.IsCancellationRequested)
         {
@@ -383,16 +386,9 @@ internal static partial class CompositeEndpoints
     private static CompositeError NotTransactional(string linkId) => new(CompositeCodes.AllOrNoneUnsupported,
         $"All-or-none needs a transactional target: link '{linkId}' must write to a sqlite or postgres target with 'transactional: true'.", []);
 
-    /// <summary>A record operation on a link: create (<c>POST …/records</c>), or write the record of a key (<c>PATCH</c>/<c>PUT …/records/{key}</c>).</summary>
-    private sealed record RecordOperation(string LinkId, string? Key);
-
-    private static RecordOperation? RecordOperationOf(string method, string url)
-    {
-        var match = RecordsUrl().Match(url);
-        if (!match.Success || (method == "POST") == match.Groups[2].Success || method is not ("POST" or "PATCH" or "PUT"))
-            return null;
-        return new RecordOperation(Uri.UnescapeDataString(match.Groups[1].Value), match.Groups[2].Success ? Uri.UnescapeDataString(match.Groups[2].Value) : null);
-    }
+    /// <summary>The record operation a subrequest is (create, or write by key), or null.</summary>
+    private static SubrequestMatch? RecordOperationOf(SubrequestRoutes routes, string method, string url) =>
+        routes.Match(method, url) is { IsRecordOperation: true } match ? match : null;
 
     /// <summary>The record a record operation writes: its body, keyed by the URL's key, or by its key field, or by a new id.</summary>
     private static (Record? Record, CompositeResult? Refused) ToRecord(CompositeSubrequest subrequest, JsonNode? body, string keyField, string? key)
@@ -428,7 +424,8 @@ internal static partial class CompositeEndpoints
             return (null, default, tooLarge);
         try
         {
-            if (JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) is JsonObject root)
+            // Duplicate names are refused here: a JsonObject holding two would throw (a 500) when first read.
+            if (JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }) is JsonObject root)
                 return (root, body, null);
             return (null, default, Malformed([new CompositeError(CompositeCodes.JsonParserError, "The body is a JSON object.", [])]));
         }
@@ -454,7 +451,7 @@ internal static partial class CompositeEndpoints
         }
     }
 
-    private static List<CompositeSubrequest> Subrequests(JsonObject root, string name, bool requireReferenceId, List<CompositeError> errors)
+    private static List<CompositeSubrequest> Subrequests(JsonObject root, string name, bool requireReferenceId, SubrequestRoutes routes, List<CompositeError> errors)
     {
         var list = new List<CompositeSubrequest>();
         if (root[name] is not JsonArray items || items.Count == 0)
@@ -484,6 +481,10 @@ internal static partial class CompositeEndpoints
                 errors.Add(new CompositeError(CompositeCodes.MethodNotAllowed, $"'{method}' is not a supported method (GET, POST, PUT, PATCH, DELETE).", []));
             if (url is null)
                 errors.Add(new CompositeError(CompositeCodes.JsonParserError, "'url' is a required field.", []));
+            // References are resolved later; here each stands for one plain segment (resolved values are escaped into one).
+            else if (method is not null && Methods.Contains(method.ToUpperInvariant())
+                && routes.Match(method.ToUpperInvariant(), ReferencePattern().Replace(url, "ref")) is { Kind: SubrequestKind.Refused } refused)
+                errors.Add(new CompositeError(CompositeCodes.InvalidUrl, $"Subrequest {i + 1}: {refused.Problem}", ["url"]));
             if (requireReferenceId && referenceId is null)
                 errors.Add(new CompositeError(CompositeCodes.JsonParserError, "'referenceId' is a required field.", []));
             else if (referenceId is not null && !ReferenceIdPattern().IsMatch(referenceId))
@@ -553,8 +554,8 @@ internal static partial class CompositeEndpoints
             }
             return node;
         }
-        string Replace(string text) => ReferencePattern().Replace(text, match =>
-            Lookup(match.Groups[1].Value, match.Groups[2].Value) is { } node ? (node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node.ToJsonString()) : "");
+        string Replace(string text, bool escape = false) => ReferencePattern().Replace(text, match =>
+            Lookup(match.Groups[1].Value, match.Groups[2].Value) is { } node ? Escaped(node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node.ToJsonString(), escape) : "");
         JsonNode? Walk(JsonNode? node) => node switch
         {
             JsonObject obj => new JsonObject(obj.Select(pair => KeyValuePair.Create(pair.Key, Walk(pair.Value)))),
@@ -564,11 +565,13 @@ internal static partial class CompositeEndpoints
                 : JsonValue.Create(Replace(text)),
             _ => node?.DeepClone(),
         };
-        url = Replace(subrequest.Url);
+        url = Replace(subrequest.Url, escape: true);
         body = Walk(subrequest.Body);
         problem = failure;
         return failure is null;
     }
+
+    private static string Escaped(string value, bool escape) => escape ? Uri.EscapeDataString(value) : value;
 
     // ---- answers ----
 
@@ -588,9 +591,6 @@ internal static partial class CompositeEndpoints
     /// <summary>A processed call: 200 with one result per subrequest, as JSON that an Idempotency-Key can replay.</summary>
     private static JsonAnswer Answer(Context context, long runId, IReadOnlyList<CompositeResult> results) =>
         new(StatusCodes.Status200OK, JsonSerializer.Serialize(new CompositeAnswer(results.Any(result => !result.Success), runId, results), context.Json));
-
-    [GeneratedRegex(@"^/api/v1/links/([^/?#]+)/records(?:/([^/?#]+))?/?$", RegexOptions.CultureInvariant)]
-    private static partial Regex RecordsUrl();
 
     [GeneratedRegex(@"@\{([A-Za-z0-9_]+)\.([A-Za-z0-9_.]+)\}", RegexOptions.CultureInvariant)]
     private static partial Regex ReferencePattern();

@@ -33,11 +33,12 @@ internal static class LinkEndpoints
     public static LinkEntry? Visible(HttpContext http, LinkRegistry registry, string linkId) =>
         registry.Find(linkId) is { } entry && http.Caller().Sees(entry.Tenant) ? entry : null;
 
-    private static async Task<Ok<Page<LinkDocument>>> ListAsync(HttpContext http, LinkRegistry registry, IRecoveryStore recovery, RunLauncher launcher, int? offset, int? limit)
+    private static async Task<Results<Ok<Page<LinkDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, LinkRegistry registry, IRecoveryStore recovery, RunLauncher launcher,
+        [AsParameters] Paging paging)
     {
+        if (paging.Check(100, out var start, out var count) is { } bad)
+            return bad;
         var caller = http.Caller();
-        var start = Math.Max(0, offset ?? 0);
-        var count = Math.Clamp(limit ?? 100, 1, Paging.MaxLimit);
         var page = registry.All.Where(entry => caller.Sees(entry.Tenant)).Skip(start).Take(count).ToList();
         var documents = new List<LinkDocument>(page.Count);
         foreach (var entry in page)

@@ -70,8 +70,6 @@ internal static class PushEndpoints
             return Problems.Conflict("link-deactivated", $"Link '{linkId}' is deactivated ({state.Reason ?? "no reason given"}); activate it to accept pushes.");
 
         var requestId = http.Request.Headers["X-Request-Id"].FirstOrDefault();
-        if (requestId is { Length: > 200 })
-            return Problems.BadRequest("invalid-request-id", "X-Request-Id has at most 200 characters.");
         var serializer = json.Value.SerializerOptions;
         return await idempotency.RunAsync(http, body, async () =>
         {

@@ -40,9 +40,9 @@ internal static class IncompleteEndpoints
     }
 
     private static async Task<Results<Ok<Page<IncompleteRunDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, IRecoveryStore recovery,
-        string? linkId, string? status, int? offset, int? limit)
+        string? linkId, string? status, [AsParameters] Paging paging)
     {
-        if (Paging.Check(offset, limit, 100, out var start, out var count) is { } bad)
+        if (paging.Check(100, out var start, out var count) is { } bad)
             return bad;
         if (ParseStatuses(status, out var statuses) is { } invalid)
             return invalid;
@@ -51,11 +51,11 @@ internal static class IncompleteEndpoints
     }
 
     private static async Task<Results<Ok<IncompleteRunDetail>, ProblemHttpResult>> GetAsync(HttpContext http, IRecoveryStore recovery, IRunQueries queries,
-        long incompleteId, int? offset, int? limit)
+        long incompleteId, [AsParameters] Paging paging)
     {
         if (await VisibleAsync(http, recovery, incompleteId) is not { } item)
             return Problems.NotFound("incomplete run", Id(incompleteId));
-        if (Paging.Check(offset, limit, 100, out var start, out var count) is { } bad)
+        if (paging.Check(100, out var start, out var count) is { } bad)
             return bad;
         var edits = await recovery.GetIncompleteEditsAsync(incompleteId, http.RequestAborted);
         // What the incomplete run carries: the records that failed and those the run never got to.

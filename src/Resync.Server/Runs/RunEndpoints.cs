@@ -33,9 +33,9 @@ internal static class RunEndpoints
     }
 
     private static async Task<Results<Ok<Page<RunDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, IRunQueries queries, RunLauncher launcher,
-        string? linkId, string? status, int? offset, int? limit)
+        string? linkId, string? status, [AsParameters] Paging paging)
     {
-        if (Paging.Check(offset, limit, 50, out var start, out var count) is { } bad)
+        if (paging.Check(50, out var start, out var count) is { } bad)
             return bad;
         RunStatus? statusFilter = null;
         if (status is not null)
@@ -59,11 +59,11 @@ internal static class RunEndpoints
         return TypedResults.Ok(RunDocument.From(run, children, groups, launcher.Find(runId), history));
     }
 
-    private static async Task<Results<Ok<Page<BatchView>>, ProblemHttpResult>> BatchesAsync(HttpContext http, IRunQueries queries, long runId, int? offset, int? limit)
+    private static async Task<Results<Ok<Page<BatchView>>, ProblemHttpResult>> BatchesAsync(HttpContext http, IRunQueries queries, long runId, [AsParameters] Paging paging)
     {
         if (await VisibleRunAsync(http, queries, runId) is null)
             return Problems.NotFound("run", Id(runId));
-        if (Paging.Check(offset, limit, 100, out var start, out var count) is { } bad)
+        if (paging.Check(100, out var start, out var count) is { } bad)
             return bad;
         return TypedResults.Ok(Page<BatchView>.Of(await queries.ListBatchesAsync(runId, start, count, http.RequestAborted), start, count));
     }
@@ -83,11 +83,11 @@ internal static class RunEndpoints
     }
 
     private static async Task<Results<Ok<Page<RecordDocument>>, ProblemHttpResult>> RecordsAsync(HttpContext http, IRunQueries queries, long runId,
-        string? outcome, int? offset, int? limit)
+        string? outcome, [AsParameters] Paging paging)
     {
         if (await VisibleRunAsync(http, queries, runId) is null)
             return Problems.NotFound("run", Id(runId));
-        if (Paging.Check(offset, limit, 100, out var start, out var count) is { } bad)
+        if (paging.Check(100, out var start, out var count) is { } bad)
             return bad;
         OutcomeKind? kind = null;
         if (outcome is not null && outcome != "all")

@@ -10,7 +10,7 @@ public sealed class CompositeBatchTests
         ["haltOnError"] = halt is null ? null : JsonValue.Create(halt.Value ? "true" : "false"),
         ["batchRequests"] = new JsonArray(
             CompositeFixture.Create(null, "a1", "Account 1"),
-            new JsonObject { ["method"] = "GET", ["url"] = "/api/v1/notARealResource/" },
+            new JsonObject { ["method"] = "GET", ["url"] = "/api/v1/links/notARealResource" },
             CompositeFixture.Create(null, "a2", "Account 2")),
     }.ToJsonString();
 

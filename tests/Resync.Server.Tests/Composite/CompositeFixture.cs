@@ -32,9 +32,9 @@ internal sealed class CompositeFixture : IAsyncDisposable
 
     public static TheoryData<string> Stores => [Sqlite, Postgres];
 
-    public static async Task<CompositeFixture> StartAsync(bool transactional = true, string store = Sqlite)
+    public static async Task<CompositeFixture> StartAsync(bool transactional = true, string store = Sqlite, Action<ServerOptions>? configure = null)
     {
-        var server = await ServerHarness.StartAsync();
+        var server = await ServerHarness.StartAsync(configure: configure);
         string target;
         Func<DbConnection> connect;
         if (store == Postgres)
