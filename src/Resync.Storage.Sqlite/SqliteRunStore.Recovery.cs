@@ -214,7 +214,7 @@ public sealed partial class SqliteRunStore
                    COALESCE(SUM(CASE WHEN {{InGroup}} AND NOT ({{Retriable}}) THEN 1 ELSE 0 END), 0),
                    COALESCE(SUM(CASE WHEN {{InGroup}} THEN 0 ELSE 1 END), 0)
             FROM record_outcomes o
-            WHERE o.run_id = @runId AND o.outcome = 'Failed' AND {{OutsideFailedBatches}}
+            WHERE o.run_id = @runId AND o.outcome IN ('Failed', 'Incomplete') AND {{OutsideFailedBatches}}
             """, GroupParameters(runId, group), cancellationToken: cancellationToken));
         return new FailedRecordCounts(row.Retriable, row.NotRetriable, row.OutsideGroup);
     }
@@ -229,7 +229,7 @@ public sealed partial class SqliteRunStore
         var rows = await connection.QueryAsync<(long Batch, long Position, string? Key, string Before)>(new CommandDefinition($$"""
             SELECT o.batch_number, o.position, o.record_key, o.before
             FROM record_outcomes o
-            WHERE o.run_id = @runId AND o.outcome = 'Failed' AND (o.batch_number, o.position) > (@afterBatch, @afterPosition)
+            WHERE o.run_id = @runId AND o.outcome IN ('Failed', 'Incomplete') AND (o.batch_number, o.position) > (@afterBatch, @afterPosition)
               AND {{OutsideFailedBatches}} AND {{InGroup}} AND {{Retriable}}
             ORDER BY o.batch_number, o.position LIMIT @limit
             """, parameters, cancellationToken: cancellationToken));

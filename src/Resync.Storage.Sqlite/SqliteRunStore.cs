@@ -163,7 +163,7 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
                 .Bind("$run", result.RunId).Bind("$succeeded", result.Succeeded).Bind("$failed", result.Failed).Bind("$ignored", result.Ignored)
                 .Bind("$warnings", result.Warnings).Bind("$batchFailed", result.Status == BatchStatus.Failed ? 1 : 0)
                 .Bind("$newRead", newBatch == 1 ? result.Read : 0).Bind("$newBatch", newBatch)
-                .Bind("$incomplete", result.Status == BatchStatus.Interrupted ? result.Read : 0)
+                .Bind("$incomplete", result.Incomplete)
                 .ExecuteNonQuery();
             InsertOutcomes(t, result.RunId, result.BatchNumber, outcomes, replace: true);
             return 1;

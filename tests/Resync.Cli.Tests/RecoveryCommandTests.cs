@@ -63,6 +63,35 @@ public sealed class RecoveryCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task SequentialProcessing_WritesNothingAfterTheFailedRecord_AndTheResumeWritesTheRestInSourceOrder()
+    {
+        // Record 7 has a field the CSV target has no column for: it fails alone, and with sequential processing the run stops at it.
+        _cli.Write("in.jsonl", string.Concat(Enumerable.Range(1, 23).Select(i => i == 7 ? "{\"id\":7,\"name\":\"n7\",\"extra\":\"x\"}\n" : $"{{\"id\":{i},\"name\":\"n{i}\"}}\n")));
+        var link = _cli.Write("ordered.yaml", """
+            name: ordered-files
+            source: { type: jsonl, path: in.jsonl, keyField: id }
+            target: { type: csv, path: out.csv }
+            settings: { batchSize: 5, sequentialProcessing: true }
+            """);
+        var run = await _cli.RunJsonAsync(2, "run", link, "--db", _cli.StateFile);
+        run["systemError"]!["code"]!.GetValue<string>().ShouldBe("SEQUENTIAL_STOP");
+        Ids().ShouldBe([1, 2, 3, 4, 5, 6], "nothing after the failed record is written");
+
+        var shown = await _cli.RunJsonAsync(0, "incomplete", "show", "1", "--db", _cli.StateFile);
+        var failed = shown["records"]!.AsArray().Single(r => r!["outcome"]!.GetValue<string>() == "Failed")!;
+        failed["key"]!.GetValue<string>().ShouldBe("7");
+        var (editExit, _, editError) = await _cli.RunAsync("incomplete", "edit", "1", "--batch", failed["batch"]!.ToString(), "--position", failed["position"]!.ToString(),
+            "--unset", "extra", "--db", _cli.StateFile);
+        editExit.ShouldBe(0, editError);
+        var resumed = await _cli.RunJsonAsync(0, "incomplete", "retry", "1", "--db", _cli.StateFile);
+
+        resumed["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        Ids().ShouldBe(Enumerable.Range(1, 23), "in source order, none twice, none lost");
+    }
+
+    private List<int> Ids() => [.. File.ReadAllLines(Path.Combine(_cli.Folder, "out.csv")).Skip(1).Select(line => int.Parse(line.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture))];
+
+    [Fact]
     public async Task IncompleteRun_IsListedShownEditedRetriedAndDiscarded_FromTheCommandLine()
     {
         // Sequential processing: the first failed record (c-00053, phone too long for the table) stops the run.

@@ -10,7 +10,9 @@ namespace Resync.Core.Engine;
 /// <summary>
 /// Runs one batch: every record through the link's steps, then the passing ones to the target in one
 /// write. Record failures are values; only the target's whole-batch failure is caught as an exception.
-/// Per record it allocates nothing beyond the working copy the steps need.
+/// Per record it allocates nothing beyond the working copy the steps need. Under sequential processing the
+/// first failed record ends the batch: the records after it are not written but kept, with their values, as
+/// Incomplete; the target is then given one record at a time, as nothing after a refused record may be written.
 /// </summary>
 internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, TimeProvider clock)
 {
@@ -32,9 +34,15 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         var kept = new List<RecordOutcome>();
         int failed = 0, ignored = 0, warnings = 0;
         var context = new StepContext(records.Count > 0 ? records[0] : new Record(null, NoFields), runId);
+        var sequential = link.Settings.SequentialProcessing;
 
         for (var position = 0; position < records.Count; position++)
         {
+            if (sequential && failed > 0)
+            {
+                kept.Add(Unprocessed(position, records[position], level));
+                continue;
+            }
             var original = records[position];
             if (original.ReadError is { } readError)
             {
@@ -89,21 +97,30 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         ResyncError? batchError = null;
         ResyncError? systemError = null;
         await beforeWrite;
+        // Sequential: the records of passing from this index on were not written (a record before them failed).
+        var writtenCount = passing.Count;
         if (passing.Count > 0)
         {
             TargetWriteResult written;
-            try
+            if (sequential)
             {
-                written = await link.Target.WriteAsync(new TargetBatch(link.Id, runId, work.Number, passing), cancellationToken);
+                (written, writtenCount, systemError) = await WriteInOrderAsync(runId, work.Number, passing, cancellationToken);
             }
-            catch (Exception exception) when (!cancellationToken.IsCancellationRequested || exception is not OperationCanceledException)
+            else
             {
-                var classification = classifier.Classify(exception);
-                var scope = StopsTheRun(classification) ? ErrorScope.System : ErrorScope.Batch;
-                batchError = classification.ToError(scope, clock.GetUtcNow(), "target");
-                if (scope == ErrorScope.System)
-                    systemError = batchError;
-                written = new TargetWriteResult([.. passing.Select((_, index) => new TargetRecordIssue(index, classification))]);
+                try
+                {
+                    written = await link.Target.WriteAsync(new TargetBatch(link.Id, runId, work.Number, passing), cancellationToken);
+                }
+                catch (Exception exception) when (!cancellationToken.IsCancellationRequested || exception is not OperationCanceledException)
+                {
+                    var classification = classifier.Classify(exception);
+                    var scope = StopsTheRun(classification) ? ErrorScope.System : ErrorScope.Batch;
+                    batchError = classification.ToError(scope, clock.GetUtcNow(), "target");
+                    if (scope == ErrorScope.System)
+                        systemError = batchError;
+                    written = new TargetWriteResult([.. passing.Select((_, index) => new TargetRecordIssue(index, classification))]);
+                }
             }
 
             var issues = written.Issues;
@@ -119,6 +136,11 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
                     issueIndex++;
                 var issue = issueIndex < sorted.Count && sorted[issueIndex].Index == i ? sorted[issueIndex++] : null;
                 var original = records[position];
+                if (i >= writtenCount)
+                {
+                    kept.Add(Unprocessed(position, original, level));
+                    continue;
+                }
                 if (issue is null)
                 {
                     succeeded++;
@@ -134,7 +156,8 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
                 if (issue.Error is { } error)
                 {
                     failed++;
-                    var recordError = batchError ?? error.ToError(ErrorScope.Record, clock.GetUtcNow(), "target");
+                    // (Sequential: the error that stopped the run is the record's own, the one it stopped at.)
+                    var recordError = batchError ?? (sequential && systemError is not null ? systemError : error.ToError(ErrorScope.Record, clock.GetUtcNow(), "target"));
                     kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Failed, recordError, null, null, recordWarnings, keptSnapshot));
                 }
                 else
@@ -155,6 +178,40 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
             batchError, kept, clock.GetUtcNow());
         return (batch, systemError);
     }
+
+    /// <summary>
+    /// Sequential processing: writes the records one at a time, in order, up to the first the target refuses (or fails
+    /// on); returns the issues, how many records were given to the target, and the system error if the target stopped the run.
+    /// </summary>
+    private async Task<(TargetWriteResult Written, int Given, ResyncError? SystemError)> WriteInOrderAsync(long runId, int batchNumber, List<Record> passing,
+        CancellationToken cancellationToken)
+    {
+        var issues = new List<TargetRecordIssue>();
+        for (var i = 0; i < passing.Count; i++)
+        {
+            try
+            {
+                var written = await link.Target.WriteAsync(new TargetBatch(link.Id, runId, batchNumber, [passing[i]]), cancellationToken);
+                if (written.Issues.FirstOrDefault() is not { } issue)
+                    continue;
+                issues.Add(new TargetRecordIssue(i, issue.Error, issue.IgnoreReason));
+                if (issue.Error is not null)
+                    return (new TargetWriteResult(issues), i + 1, null);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested || exception is not OperationCanceledException)
+            {
+                var classification = classifier.Classify(exception);
+                issues.Add(new TargetRecordIssue(i, classification));
+                var stops = StopsTheRun(classification) ? classification.ToError(ErrorScope.System, clock.GetUtcNow(), "target") : null;
+                return (new TargetWriteResult(issues), i + 1, stops);
+            }
+        }
+        return (issues.Count == 0 ? TargetWriteResult.AllWritten : new TargetWriteResult(issues), passing.Count, null);
+    }
+
+    /// <summary>A record not processed because a record before it failed (sequential processing): kept with its values.</summary>
+    private static RecordOutcome Unprocessed(int position, Record record, LoggingLevel level) =>
+        new(position, record.Key, OutcomeKind.Incomplete, null, null, null, [], level == LoggingLevel.None ? null : new Snapshot(record.Fields, null));
 
     /// <summary>A target that is unreachable, refuses the credentials or fails mid-commit cannot take more batches.</summary>
     internal static bool StopsTheRun(ErrorClassification classification) =>

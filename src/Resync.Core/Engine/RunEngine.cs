@@ -269,7 +269,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 await store.BatchFinishedAsync(result, CancellationToken.None);
                 // Live counts follow what the store holds.
                 progress.AddBatch(result.Read, result.Succeeded, result.Failed, result.Ignored, result.Warnings, result.Status == BatchStatus.Failed,
-                    result.Status == BatchStatus.Interrupted ? result.Read : 0);
+                    result.Incomplete);
             }
             catch (Exception exception)
             {

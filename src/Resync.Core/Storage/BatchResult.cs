@@ -29,4 +29,11 @@ public sealed record BatchResult(
     int Warnings,
     ResyncError? Error,
     IReadOnlyList<RecordOutcome> Outcomes,
-    DateTimeOffset EndedAt);
+    DateTimeOffset EndedAt)
+{
+    /// <summary>
+    /// Records read but not processed: all of an Interrupted batch's, and under sequential processing those after the
+    /// first failed record (kept with their values, outcome Incomplete).
+    /// </summary>
+    public int Incomplete => Read - Succeeded - Failed - Ignored;
+}

@@ -13,11 +13,14 @@ public interface IRunQueries
     /// <summary>Record errors grouped by type, code, step and fields, largest first, each with a sample.</summary>
     Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken);
 
-    /// <summary>Counts the failed records outside failed batches: retriable (in <paramref name="group"/>, if given) or not.</summary>
+    /// <summary>
+    /// Counts the failed records outside failed batches (and those a sequential run did not get to, outcome Incomplete):
+    /// retriable (in <paramref name="group"/>, if given) or not.
+    /// </summary>
     Task<FailedRecordCounts> CountFailedRecordsAsync(long runId, ErrorGroupKey? group, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The retriable failed records outside failed batches (with a snapshot, read properly by the source), in the group if
+    /// The retriable failed (or Incomplete) records outside failed batches (with a snapshot, read properly by the source), in the group if
     /// given, in order after <paramref name="after"/> (keyset paging).
     /// </summary>
     Task<IReadOnlyList<FailedRecordSnapshot>> ListRetriableFailedRecordsAsync(long runId, ErrorGroupKey? group, (int Batch, int Position)? after, int limit, CancellationToken cancellationToken);

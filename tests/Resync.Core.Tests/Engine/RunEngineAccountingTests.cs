@@ -165,7 +165,8 @@ public sealed class RunEngineAccountingTests
         var result = await harness.RunAsync(EngineHarness.Link(ListSource.Paged(12, 3), target, new LinkSettings { Parallelism = 4, SequentialProcessing = true }));
 
         result.Status.ShouldBe(RunStatus.Succeeded);
-        target.BatchesWritten.ShouldBe(Enumerable.Range(1, 12));
+        // One record per write, so that nothing after a refused record would be written.
+        target.BatchesWritten.ShouldBe(Enumerable.Range(1, 12).SelectMany(batch => Enumerable.Repeat(batch, 3)));
         target.Written.Select(Id).ShouldBe(Enumerable.Range(1, 36).Select(id => (long)id));
     }
 

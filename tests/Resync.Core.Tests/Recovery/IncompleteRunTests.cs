@@ -68,8 +68,8 @@ public sealed class IncompleteRunTests
         var outcome = await harness.RunAsync(link);
 
         outcome.Run.SystemError!.Code.ShouldBe(ErrorCodes.SequentialStop);
-        (outcome.Run.Counts.Succeeded + outcome.Run.Counts.Failed).ShouldBe(30, "no batch after the failing one was processed");
-        outcome.Run.Counts.Incomplete.ShouldBe(outcome.Run.Counts.Read - 30);
+        (outcome.Run.Counts.Succeeded + outcome.Run.Counts.Failed).ShouldBe(23, "nothing after the failing record was processed");
+        outcome.Run.Counts.Incomplete.ShouldBe(outcome.Run.Counts.Read - 23);
         target.BatchesWritten.Max().ShouldBe(3);
         var parked = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId!.Value, CancellationToken.None))!;
         parked.Status.ShouldBe(IncompleteStatus.Waiting, "a data error waits for a person");
@@ -82,10 +82,46 @@ public sealed class IncompleteRunTests
 
         resumed.Status.ShouldBe(RunStatus.Succeeded);
         (await harness.Store.GetRunAsync(outcome.Run.RunId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Succeeded);
-        resumed.Counts.Read.ShouldBe(21, "the edited record, then the batches after it");
+        resumed.Counts.Read.ShouldBe(28, "the edited record, the rest of its batch, then the batches after it");
         target.Written.Any(r => Equals(r["email"], "fixed23@example.com")).ShouldBeTrue();
         target.Written.Count.ShouldBe(50);
         (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task SequentialProcessing_NothingAfterTheFirstFailedRecordIsWritten_AndEachResumeContinuesInSourceOrder()
+    {
+        // Regression: records after the failed one in its batch were written, and after the fix the target ended out of order with duplicates.
+        await using var harness = await RecoveryHarness.StartAsync();
+        string[] bad = ["contact7@example.com", "contact23@example.com"];
+        var target = new CollectingTarget().Refuse(r => bad.Contains(r["email"]), BadEmail);
+        var link = RecoveryHarness.Link(ListSource.Paged(6, 10), target, new LinkSettings { BatchSize = 10, SequentialProcessing = true });
+
+        var outcome = await harness.RunAsync(link);
+
+        target.Written.Select(TestRecords.Id).ShouldBe([1, 2, 3, 4, 5, 6], "nothing after record 7 is written");
+        outcome.Run.Counts.IsBalanced.ShouldBeTrue();
+        outcome.Run.Counts.Failed.ShouldBe(1);
+        var expected = new List<long>(target.Written.Select(TestRecords.Id));
+
+        // Fixed one by one: each resume writes in order up to the next bad record and parks again.
+        foreach (var (id, next) in new[] { (7L, 23L), (23L, 0L) })
+        {
+            var parked = (await harness.Store.ListIncompleteAsync(new IncompleteFilter(), CancellationToken.None)).ShouldHaveSingleItem();
+            var failed = (await harness.Store.ListRecordsAsync(parked.RunId, new RecordFilter(Records.OutcomeKind.Failed), CancellationToken.None)).ShouldHaveSingleItem();
+            failed.Key.ShouldBe($"c{id}");
+            await harness.Runner.EditIncompleteRecordAsync(parked.Id, failed.BatchNumber, failed.Position,
+                new Dictionary<string, object?> { ["id"] = id, ["name"] = $"Contact {id}", ["email"] = $"fixed{id}@example.com" });
+
+            var resumed = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
+
+            resumed.Counts.IsBalanced.ShouldBeTrue();
+            resumed.Status.ShouldBe(next == 0 ? RunStatus.Succeeded : RunStatus.Failed);
+            expected.AddRange(Enumerable.Range((int)id, (int)(next == 0 ? 61 - id : next - id)).Select(i => (long)i));
+            target.Written.Select(TestRecords.Id).ShouldBe(expected, "in source order, none twice");
+        }
+        (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
+        (await harness.Store.ListIncompleteAsync(new IncompleteFilter(), CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]
