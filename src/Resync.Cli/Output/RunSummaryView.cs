@@ -82,14 +82,18 @@ internal static class RunSummaryView
         }
     }
 
+    /// <summary>A status in the console's words and colour (markup).</summary>
     public static string Status(RunStatus status) => status switch
     {
         RunStatus.Succeeded => "[green]Succeeded[/]",
-        RunStatus.CompletedWithErrors => "[yellow]Completed with errors[/]",
+        RunStatus.CompletedWithErrors => $"[yellow]{StatusText(status)}[/]",
         RunStatus.Failed => "[red]Failed[/]",
         RunStatus.Interrupted => "[yellow]Interrupted[/]",
         _ => "[blue]Running[/]",
     };
+
+    /// <summary>A status in the console's words, as plain text ("Completed with errors"; JSON keeps the enum name).</summary>
+    public static string StatusText(RunStatus status) => status == RunStatus.CompletedWithErrors ? "Completed with errors" : status.ToString();
 
     private static void WriteError(IAnsiConsole console, ResyncError error, string indent = "  ")
     {
