@@ -38,6 +38,9 @@ if (Console.IsOutputRedirected)
     });
     AnsiConsole.Profile.Width = 160;
 }
+// COLUMNS, as for other terminal tools: the width to lay out for (a pipe, a narrow log viewer, the tests at 80 and 120).
+if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns >= 40)
+    AnsiConsole.Profile.Width = columns;
 
 var retryRun = CommandLineValues.Id("run-id", "The run whose failures to retry (any run of a chain).", "run id");
 var retryGroup = new Option<int?>("--group") { Description = "Only this error group (its number in `resync show`)." };

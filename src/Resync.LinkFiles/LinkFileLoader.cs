@@ -108,6 +108,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
         if (string.IsNullOrEmpty(type))
         {
             reader.Report(section, $"{key}: the required key 'type' is missing; allowed types: {string.Join(", ", registry.Keys)}");
+            ReportUnknownKeys(reader, section, key, registry);
             return null;
         }
         if (!registry.TryGetValue(type, out var descriptor))
@@ -121,6 +122,24 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             return null;
         }
         return Build(reader, section, $"{key}.{type}", descriptor.Schema.With(LinkSchema.Type), descriptor.Create, context, key);
+    }
+
+    /// <summary>
+    /// Without a type the section's keys cannot be checked against one schema: report those no type has, so that a type
+    /// written as a key (<c>source: { htpp: {} }</c>) is named with the type it is nearest to.
+    /// </summary>
+    private static void ReportUnknownKeys<T>(SectionReader reader, YamlMappingNode section, string key, IReadOnlyDictionary<string, ComponentDescriptor<T>> registry)
+        where T : class
+    {
+        var known = registry.Values.SelectMany(d => d.Schema.Keys.Select(k => k.Name)).ToHashSet();
+        foreach (var (child, _) in section.Children)
+        {
+            if (child is not YamlScalarNode { Value: { } name } || name == "type" || known.Contains(name))
+                continue;
+            var asType = Suggestions.DidYouMean(name, registry.Keys);
+            var hint = asType.Length > 0 ? asType.Replace("did you mean '", "did you mean 'type: ", StringComparison.Ordinal) : Suggestions.DidYouMean(name, known);
+            reader.Report(child, $"unknown key '{name}' in {key}{hint}");
+        }
     }
 
     private List<IStep> Steps(SectionReader reader, YamlMappingNode root, ComponentContext context)

@@ -87,6 +87,16 @@ public sealed class LinkFileLoaderTests
     }
 
     [Fact]
+    public void SourceWithATypeWrittenAsAKey_ReportsTheMissingTypeAndTheUnknownKey()
+    {
+        var messages = Parse("name: x\nsource: { htpp: {}, tabel: x }\ntarget: { type: demo, path: t.db }\n").Problems.Select(p => p.ToString()).ToList();
+
+        messages.ShouldContain(m => m.Contains("source: the required key 'type' is missing", StringComparison.Ordinal));
+        messages.ShouldContain("link.yaml:2:11: unknown key 'htpp' in source — did you mean 'type: http'?");
+        messages.ShouldContain("link.yaml:2:21: unknown key 'tabel' in source — did you mean 'table'?");
+    }
+
+    [Fact]
     public void EveryProblem_IsReportedAtOnce()
     {
         var yaml = Valid

@@ -1,3 +1,4 @@
+using Resync.Cli.Output;
 using Resync.Core.Engine;
 using Resync.Core.Links;
 using Resync.Core.Recovery;
@@ -42,7 +43,7 @@ internal static class LinkRunCommand
     private static IEnumerable<string> Notes(LinkRunOutcome outcome)
     {
         foreach (var replay in outcome.Replays)
-            yield return $"Automated replay: run {replay.RunId} {replay.Status} ({replay.Counts.Failed} still failing).";
+            yield return $"Automated replay: run {replay.RunId} {RunSummaryView.StatusText(replay.Status)} ({replay.Counts.Failed} still failing).";
         if (outcome.IncompleteRunId is { } incomplete)
             yield return $"The run stopped partway: its remainder is incomplete run {incomplete} (resync incomplete show {incomplete}).";
         if (outcome.Health.State == LinkState.Deactivated)

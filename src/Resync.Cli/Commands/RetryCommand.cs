@@ -55,6 +55,6 @@ internal static class RetryCommand
     {
         var rootId = parent.RootRunId ?? parent.Id;
         var root = await store.GetRunAsync(rootId, CancellationToken.None);
-        return root is null ? [] : [$"Root run {rootId} is now {root.Status}{(root.Status == Core.Runs.RunStatus.Succeeded ? " (its history keeps the original failure)." : ".")}"];
+        return root is null ? [] : [$"Root run {rootId} is now {Output.RunSummaryView.StatusText(root.Status)}{(root.Status == Core.Runs.RunStatus.Succeeded ? " (its history keeps the original failure)." : ".")}"];
     }
 }

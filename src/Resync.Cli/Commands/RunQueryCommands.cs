@@ -41,17 +41,7 @@ internal static class RunQueryCommands
             AnsiConsole.MarkupLine($"No runs yet in {Markup.Escape(store.FilePath)}. Try: resync demo");
             return ExitCodes.Succeeded;
         }
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn("run").AddColumn("link").AddColumn("kind").AddColumn("status").AddColumn("started (UTC)").AddColumn("took")
-            .AddColumn(new TableColumn("read").RightAligned()).AddColumn(new TableColumn("succeeded").RightAligned())
-            .AddColumn(new TableColumn("failed").RightAligned()).AddColumn(new TableColumn("ignored").RightAligned());
-        foreach (var run in runs)
-        {
-            var took = run.EndedAt is { } end ? (end - run.StartedAt).TotalSeconds.ToString("0.0s", CultureInfo.InvariantCulture) : "-";
-            table.AddRow(run.Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(run.LinkId), run.Kind.ToString(), RunSummaryView.Status(run.Status),
-                run.StartedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), took,
-                RunSummaryView.N(run.Counts.Read), RunSummaryView.N(run.Counts.Succeeded), RunSummaryView.N(run.Counts.Failed), RunSummaryView.N(run.Counts.Ignored));
-        }
+        var table = RunTable.Build(runs, AnsiConsole.Profile.Width);
         AnsiConsole.Write(table);
         return ExitCodes.Succeeded;
     }

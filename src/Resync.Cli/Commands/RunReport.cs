@@ -55,13 +55,7 @@ internal static class RunReport
     private static async Task ShowProgressAsync(Link link, RunProgress progress, Task running)
     {
         var started = TimeProvider.System.GetTimestamp();
-        string Line()
-        {
-            var c = progress.Snapshot();
-            var seconds = Math.Max(TimeProvider.System.GetElapsedTime(started).TotalSeconds, 0.001);
-            return string.Create(CultureInfo.InvariantCulture,
-                $"run {progress.RunId} · {link.Id} · {c.Read / seconds:N0} records/s · read {c.Read:N0} · succeeded {c.Succeeded:N0} · failed {c.Failed:N0} · ignored {c.Ignored:N0} · warnings {c.Warnings:N0} · batches {c.BatchesTotal:N0} ({c.BatchesFailed} failed)");
-        }
+        string Line() => ProgressLine.Format(progress.RunId, link.Id, progress.Snapshot(), TimeProvider.System.GetElapsedTime(started), AnsiConsole.Profile.Width);
 
         if (Console.IsOutputRedirected)
         {
@@ -70,11 +64,11 @@ internal static class RunReport
                 Console.Out.WriteLine(Line());
             return;
         }
-        await AnsiConsole.Live(new Markup(Markup.Escape(Line()))).StartAsync(async live =>
+        // AutoClear: the live line gives way to the summary instead of staying above it.
+        await AnsiConsole.Live(new Markup(Markup.Escape(Line()))).AutoClear(true).StartAsync(async live =>
         {
             while (await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(250))) != running)
                 live.UpdateTarget(new Markup(Markup.Escape(Line())));
-            live.UpdateTarget(new Markup(Markup.Escape(Line())));
         });
     }
 }

@@ -76,20 +76,24 @@ internal static class RunSummaryView
         if (records.Count > 0)
         {
             console.WriteLine();
-            console.MarkupLine("[bold]Records[/] (before → after the steps):");
+            console.MarkupLine($"[bold]Records[/] (before → after the steps; {Null} is null, \"\" is empty):");
             foreach (var record in records)
                 WriteRecord(console, record);
         }
     }
 
+    /// <summary>A status in the console's words and colour (markup).</summary>
     public static string Status(RunStatus status) => status switch
     {
         RunStatus.Succeeded => "[green]Succeeded[/]",
-        RunStatus.CompletedWithErrors => "[yellow]Completed with errors[/]",
+        RunStatus.CompletedWithErrors => $"[yellow]{StatusText(status)}[/]",
         RunStatus.Failed => "[red]Failed[/]",
         RunStatus.Interrupted => "[yellow]Interrupted[/]",
         _ => "[blue]Running[/]",
     };
+
+    /// <summary>A status in the console's words, as plain text ("Completed with errors"; JSON keeps the enum name).</summary>
+    public static string StatusText(RunStatus status) => status == RunStatus.CompletedWithErrors ? "Completed with errors" : status.ToString();
 
     private static void WriteError(IAnsiConsole console, ResyncError error, string indent = "  ")
     {
@@ -113,13 +117,28 @@ internal static class RunSummaryView
         var names = (before?.Select(p => p.Key) ?? []).Concat(after?.Select(p => p.Key) ?? []).Distinct();
         foreach (var name in names)
         {
-            var was = before?[name]?.ToString() ?? "";
-            var now = after is null ? "" : after[name]?.ToString() ?? "";
+            var was = Cell(before, name);
+            var now = Cell(after, name);
             var mark = record.Error?.Fields.Contains(name) == true ? "[red]" : "[default]";
             table.AddRow($"{mark}{Markup.Escape(name)}[/]", Markup.Escape(Clip(was)), Markup.Escape(Clip(now)));
         }
         console.Write(new Padder(table).PadLeft(4).PadTop(0).PadBottom(0));
     }
+
+    /// <summary>A field as the record table shows it: null as ∅, the empty string as "", a missing field as nothing.</summary>
+    internal static string Cell(JsonObject? values, string name)
+    {
+        if (values is null || !values.TryGetPropertyValue(name, out var value))
+            return "";
+        if (value is null)
+            return Null;
+        if (value.GetValueKind() == System.Text.Json.JsonValueKind.String)
+            return value.GetValue<string>() is { Length: > 0 } text ? text : "\"\"";
+        return value.ToJsonString(RunDocument.Compact);
+    }
+
+    /// <summary>How the console shows null, distinct from an empty text.</summary>
+    public const string Null = "∅";
 
     private static string Clip(string text) => text.Length <= 70 ? text : string.Concat(text.AsSpan(0, 67), "...");
 

@@ -1,0 +1,93 @@
+namespace Resync.Cli.Tests;
+
+/// <summary>What the command says when it is used wrongly or when there is little to show: plain words, one message, a way on.</summary>
+public sealed class MessageTests : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    [Fact]
+    public async Task Limit_ZeroOrNegative_IsRefusedWithUsageCode()
+    {
+        var zero = await _cli.RunAsync("runs", "--limit", "0", "--db", _cli.StateFile);
+        var negative = await _cli.RunAsync("show", "1", "--records", "failed", "--limit", "-3", "--db", _cli.StateFile);
+
+        zero.ExitCode.ShouldBe(64);
+        zero.Error.ShouldContain("--limit takes a whole number of at least 1; found '0'.");
+        negative.ExitCode.ShouldBe(64);
+        negative.Error.ShouldContain("--limit takes a whole number of at least 1; found '-3'.");
+    }
+
+    [Fact]
+    public async Task Show_RunIdNotANumber_SaysSoWithoutNamingDotNetTypes()
+    {
+        var (exit, _, error) = await _cli.RunAsync("show", "abc", "--db", _cli.StateFile);
+
+        exit.ShouldBe(64);
+        error.ShouldContain("'abc' is not a run id: run ids are whole numbers from 1.");
+        error.ShouldNotContain("System.");
+    }
+
+    [Fact]
+    public async Task BareResync_ShowsHelp()
+    {
+        var (exit, output, error) = await _cli.RunAsync();
+
+        exit.ShouldBe(64);
+        output.ShouldContain("Usage:");
+        output.ShouldContain("Commands:");
+        error.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task UnknownCommand_IsOneErrorWithTheNearestCommand()
+    {
+        var (exit, _, error) = await _cli.RunAsync("sohw", "1");
+
+        exit.ShouldBe(64);
+        error.Split('\n').Count(line => line.StartsWith("error:", StringComparison.Ordinal)).ShouldBe(1);
+        error.ShouldContain("error: 'sohw' is not a resync command — did you mean 'show'?");
+    }
+
+    [Fact]
+    public async Task ShowRecords_SaysHowManyOfHowManyAreShown()
+    {
+        var demo = await _cli.RunJsonAsync(1, "demo", "--db", _cli.StateFile);
+        var failed = demo["counts"]!["failed"]!.GetValue<long>();
+
+        var first = await _cli.RunAsync("show", "1", "--records", "failed", "--db", _cli.StateFile);
+        var later = await _cli.RunAsync("show", "1", "--records", "failed", "--offset", "20", "--limit", "5", "--db", _cli.StateFile);
+
+        first.Out.ShouldContain($"20 of {failed} failed records shown — use --limit/--offset for more.");
+        later.Out.ShouldContain($"21–25 of {failed} failed records shown — use --limit/--offset for more.");
+    }
+
+    [Fact]
+    public async Task ShowRecords_OfAnOutcomeTheRunDoesNotHave_SaysSo()
+    {
+        var link = _cli.Write("clean.yaml", """
+            name: clean
+            source: { type: demo, records: 8, failingPage: 0 }
+            target: { type: demo, path: clean.db }
+            settings: { loggingLevel: all }
+            """);
+        await _cli.RunJsonAsync(0, "run", link, "--db", _cli.StateFile);
+
+        var (_, output, _) = await _cli.RunAsync("show", "1", "--records", "failed", "--db", _cli.StateFile);
+
+        output.ShouldContain("The run has no failed records.");
+        output.ShouldNotContain("logging level None");
+    }
+
+    [Fact]
+    public async Task Retry_HumanOutput_WritesStatusesInWords()
+    {
+        await _cli.RunJsonAsync(1, "demo", "--db", _cli.StateFile);
+
+        var (_, output, _) = await _cli.RunAsync("retry", "1", "--db", _cli.StateFile);
+
+        output.ShouldContain("Root run 1 is now Completed with errors.");
+        output.ShouldNotContain("CompletedWithErrors");
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
