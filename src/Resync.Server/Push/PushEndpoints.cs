@@ -113,9 +113,9 @@ internal static class PushEndpoints
     }
 
     private static async Task<Results<Ok<Page<AlertDeliveryDocument>>, ProblemHttpResult>> CallbacksAsync(HttpContext http, IRunQueries queries,
-        IServerStore store, long runId, int? offset, int? limit)
+        IServerStore store, long runId, [AsParameters] Paging paging)
     {
-        if (Paging.Check(offset, limit, 50, out var start, out var count) is { } bad)
+        if (paging.Check(50, out var start, out var count) is { } bad)
             return bad;
         if (await RunEndpoints.VisibleRunAsync(http, queries, runId) is null)
             return Problems.NotFound("run", runId.ToString(CultureInfo.InvariantCulture));
