@@ -50,7 +50,7 @@ internal static partial class CompositeEndpoints
         public IdempotencyGate Idempotency { get; } = services.GetRequiredService<IdempotencyGate>();
         public SubrequestRoutes Routes { get; } = services.GetRequiredService<SubrequestRoutes>();
         public JsonSerializerOptions Json { get; } = services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-        public string RequestId { get; } = http.Request.Headers["X-Request-Id"].FirstOrDefault() is { Length: > 0 and <= 200 } id ? id : $"composite-{Guid.NewGuid():N}";
+        public string RequestId { get; } = http.Request.Headers[RequestIds.Header].ToString();
 
         /// <summary>The call's run, once it carries out the subrequests.</summary>
         public long RunId { get; set; }
@@ -554,8 +554,9 @@ internal static partial class CompositeEndpoints
             }
             return node;
         }
-        string Replace(string text, bool escape = false) => ReferencePattern().Replace(text, match =>
-            Lookup(match.Groups[1].Value, match.Groups[2].Value) is { } node ? Escaped(node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node.ToJsonString(), escape) : "");
+        string Replace(string text, bool escape = false) => ReferencePattern().Replace(text, match => Lookup(match.Groups[1].Value, match.Groups[2].Value) is { } node
+            ? (node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node.ToJsonString()) is var value && escape ? Uri.EscapeDataString(value) : value
+            : "");
         JsonNode? Walk(JsonNode? node) => node switch
         {
             JsonObject obj => new JsonObject(obj.Select(pair => KeyValuePair.Create(pair.Key, Walk(pair.Value)))),
@@ -570,8 +571,6 @@ internal static partial class CompositeEndpoints
         problem = failure;
         return failure is null;
     }
-
-    private static string Escaped(string value, bool escape) => escape ? Uri.EscapeDataString(value) : value;
 
     // ---- answers ----
 
