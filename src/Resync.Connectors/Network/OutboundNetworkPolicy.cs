@@ -15,6 +15,9 @@ namespace Resync.Connectors.Network;
 /// </summary>
 public sealed record OutboundNetworkPolicy
 {
+    /// <summary>The rule that refuses an address of one of the server's own network interfaces.</summary>
+    public const string OwnAddressRule = "this machine's own address (one of the server's network interfaces)";
+
     /// <summary>Every address allowed, nothing checked (the CLI on a person's own machine).</summary>
     public static OutboundNetworkPolicy Unrestricted { get; } = new() { AllowLoopback = true, AllowPrivateNetworks = true, Enforced = false };
 
@@ -39,7 +42,13 @@ public sealed record OutboundNetworkPolicy
     /// <summary>Null when a connection to <paramref name="address"/> is allowed; otherwise the rule that refuses it.</summary>
     public RefusedAddress? Check(IPAddress address)
     {
-        if (!Enforced || IsListed(address))
+        if (!Enforced)
+            return null;
+        // The server's own addresses before the operator's ranges: a listed subnet (or an allowed private network) that
+        // holds the server must not open the server's own ports; only --allow-loopback does.
+        if (!AllowLoopback && !IPAddress.IsLoopback(address) && LocalAddresses.Contains(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address))
+            return new RefusedAddress(address, OwnAddressRule);
+        if (IsListed(address))
             return null;
         if (address.AddressFamily == AddressFamily.InterNetworkV6 && Embedded(address) is { } embedded)
         {
@@ -50,9 +59,6 @@ public sealed record OutboundNetworkPolicy
         }
         if (SpecialPurposeAddresses.Find(address) is { } range && !IsAllowed(range.Class))
             return new RefusedAddress(address, range.Rule);
-        // After the ranges: the server's own private address stays refused when private networks are allowed.
-        if (LocalAddresses.Contains(address))
-            return AllowLoopback ? null : new RefusedAddress(address, "this machine's own address (one of the server's network interfaces)");
         return null;
     }
 

@@ -156,13 +156,14 @@ public sealed class OutboundNetworkPolicyTests
     }
 
     [Fact]
-    public void OwnInterfaceAddress_IsRefused_EvenWithPrivateNetworksAllowed()
+    public void OwnInterfaceAddress_IsRefused_EvenWithPrivateNetworksAllowedAndItsRangeListed()
     {
         var own = OwnNonLoopbackAddress();
         if (own is null)
             return; // a machine with loopback only: nothing to show
-        var refused = new OutboundNetworkPolicy { AllowPrivateNetworks = true }.Check(own);
-        refused.ShouldNotBeNull(own.ToString());
+        var listed = new OutboundNetworkPolicy { AllowPrivateNetworks = true, AllowedNetworks = [new IPNetwork(own, 32)] };
+        listed.Check(own)!.Rule.ShouldBe(OutboundNetworkPolicy.OwnAddressRule);
+        listed.Check(IPAddress.Parse($"::ffff:{own}"))!.Rule.ShouldContain(OutboundNetworkPolicy.OwnAddressRule);
         // --allow-loopback lifts this rule (the address may still be refused by its range, e.g. a benchmarking one in a sandbox).
         new OutboundNetworkPolicy { AllowLoopback = true, AllowPrivateNetworks = true }.Check(own)?.Rule.ShouldNotContain("own address");
     }

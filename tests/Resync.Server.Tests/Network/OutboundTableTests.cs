@@ -180,14 +180,15 @@ public sealed class OutboundTableTests
     }
 
     [Fact]
-    public async Task OwnInterfaceAddress_IsRefusedForAnHttpSource_EvenWithPrivateNetworksAllowed()
+    public async Task OwnInterfaceAddress_IsRefusedForAnHttpSource_EvenWithPrivateNetworksAllowedAndItsRangeListed()
     {
         var own = NetworkInterface.GetAllNetworkInterfaces().SelectMany(face => face.GetIPProperties().UnicastAddresses).Select(unicast => unicast.Address)
             .FirstOrDefault(address => address.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(address));
         if (own is null)
             return; // a machine with loopback only
         await using var listener = LocalListener.Start();
-        await using var server = await ServerHarness.StartAsync(configure: options => (options.AllowLoopback, options.AllowPrivateNetworks) = (false, true));
+        await using var server = await ServerHarness.StartAsync(configure: options =>
+            (options.AllowLoopback, options.AllowPrivateNetworks, options.AllowedNetworks) = (false, true, [new IPNetwork(own, 32)]));
         var run = await RunToEndAsync(server, "own", $$"""
             name: own
             source: { type: http, url: "http://{{own}}:{{listener.Port}}/contacts" }
@@ -195,7 +196,7 @@ public sealed class OutboundTableTests
             settings: { retry: { attempts: 1 } }
             """);
         run.ShouldContain("ADDRESS_NOT_ALLOWED");
-        run.ShouldContain(own.ToString());
+        run.ShouldContain($"{own} ({Resync.Connectors.Network.OutboundNetworkPolicy.OwnAddressRule})");
         listener.Accepted.ShouldBe(0);
     }
 
