@@ -6,7 +6,7 @@ public static class LinkSchema
     public static ConfigSchema Trigger { get; } = new(
         new KeySpec("schedule", ValueKind.Text, "A cron expression (5 fields, UTC), e.g. '*/15 * * * *'."),
         new KeySpec("interval", ValueKind.Duration, "Run every so often, e.g. 10m."),
-        new KeySpec("manual", ValueKind.Boolean, "Can be started by hand (CLI, API, dashboard).") { Default = "true" },
+        new KeySpec("manual", ValueKind.Boolean, "Can be started by hand (CLI, API).") { Default = "true" },
         new KeySpec("push", ValueKind.Boolean, "Records are pushed to the link's push endpoint.") { Default = "false" });
 
     public static ConfigSchema Replay { get; } = new(
