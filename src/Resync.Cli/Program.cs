@@ -95,9 +95,10 @@ var urls = new Option<string>("--urls") { Description = "Where the server listen
 var linksFolder = new Option<string?>("--links") { Description = "A folder of link files to load and watch." };
 var allowLoopback = new Option<bool>("--allow-loopback") { Description = "Let links and push callbacks connect to loopback addresses (off: SSRF guard)." };
 var allowPrivate = new Option<bool>("--allow-private-networks") { Description = "Let links and push callbacks connect to private networks (off: SSRF guard)." };
-var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.") { urls, linksFolder, allowLoopback, allowPrivate };
+var shutdownTimeout = new Option<int?>("--shutdown-timeout") { Description = "Seconds a stop (SIGTERM, Ctrl+C) waits for runs to finish their current batches (default 30)." };
+var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.") { urls, linksFolder, allowLoopback, allowPrivate, shutdownTimeout };
 serve.SetAction((parse, token) => Guard(() => ServeCommand.RunAsync(parse.GetValue(db), parse.GetValue(urls)!, parse.GetValue(linksFolder),
-    parse.GetValue(allowLoopback), parse.GetValue(allowPrivate), token)));
+    parse.GetValue(allowLoopback), parse.GetValue(allowPrivate), parse.GetValue(shutdownTimeout), token)));
 
 var keyTenant = new Option<string?>("--tenant") { Description = "The tenant the key is limited to." };
 var keyOperator = new Option<bool>("--operator") { Description = "A key for every tenant (operators)." };
@@ -120,7 +121,8 @@ if (parsed.Errors.Count > 0)
     await Console.Error.WriteLineAsync("Run 'resync --help' for usage.");
     return ExitCodes.Usage;
 }
-return await parsed.InvokeAsync();
+// The server handles SIGTERM and SIGINT itself, through its host (see SignalLifetime); other commands cancel on them.
+return await parsed.InvokeAsync(parsed.CommandResult.Command == serve ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null);
 
 static async Task<int> Guard(Func<Task<int>> command)
 {

@@ -193,6 +193,16 @@ internal sealed class ServerHarness : IAsyncDisposable
         _folder.Dispose();
     }
 
+    /// <summary>A push link <c>collect-push</c> (tenant acme) writing to the collecting target in batches of 10, one at a time, without retries.</summary>
+    public const string CollectPushLink = """
+        name: collect-push
+        tenant: acme
+        source: { type: push, keyField: id }
+        target: { type: collect }
+        trigger: { manual: false, push: true }
+        settings: { batchSize: 10, parallelism: 1, retry: { attempts: 1 } }
+        """;
+
     public const string PushLink = """
         name: contacts-push
         tenant: acme

@@ -76,7 +76,8 @@ public sealed class LinkRunner
 
         // The remainder now lives in the resume run: this incomplete run is done; what the resume could not finish is its own.
         await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Resolved, incomplete.Attempts + 1, null, result.RunId, null, CancellationToken.None);
-        await ParkIfStoppedPartwayAsync(link, result, incomplete.Attempts + 1, requestId: null);
+        // A remainder of a source that cannot read on (a push) was held by the resume (RecoverySource.For): nothing is left unread.
+        await ParkIfStoppedPartwayAsync(link, result, incomplete.Attempts + 1, requestId: null, held: link.Source is not Sdk.IResumableSource);
         return result;
     }
 
@@ -109,7 +110,7 @@ public sealed class LinkRunner
     private async Task<RunResult> RecoverAsync(Link link, RecoveryPlan plan, RunKind kind, string trigger, ErrorGroupKey? group,
         IReadOnlyDictionary<(int Batch, int Position), string> edits, RunProgress? progress, CancellationToken cancellationToken)
     {
-        var source = new RecoverySource(link.Source, _queries, plan, group, edits, link.Settings.StaleProtection);
+        var source = RecoverySource.For(link.Source, _queries, plan, group, edits, link.Settings.StaleProtection);
         var request = new RunRequest(kind, trigger, plan.ParentRunId) { CarriesAllFailures = plan.CarriesAllFailures };
         var result = await _engine.RunAsync(link.With(source: source), request, progress, cancellationToken);
         if (result.Status == RunStatus.Succeeded)
@@ -136,21 +137,36 @@ public sealed class LinkRunner
         return replays;
     }
 
-    private async Task<long?> ParkIfStoppedPartwayAsync(Link link, RunResult result, int attempts, string? requestId)
+    /// <param name="held">The run's source held its records (<see cref="Sdk.IHeldRecordsSource"/>) though the link's own cannot resume.</param>
+    private async Task<long?> ParkIfStoppedPartwayAsync(Link link, RunResult result, int attempts, string? requestId, bool held = false)
     {
-        if (!result.StoppedPartway || !link.Settings.StoreIncompleteRuns || result.SystemError is not { } error)
+        if (!result.StoppedPartway || !link.Settings.StoreIncompleteRuns)
             return null;
         var now = _clock.GetUtcNow();
-        var schedule = Schedule(link);
-        var next = error.Durability == Durability.Ephemeral ? schedule.DelayAfter(attempts + 1) : null;
-        var status = next is null ? IncompleteStatus.Waiting : IncompleteStatus.Scheduled;
         // (A held source's cursor is its last page: its unread pages are kept as incomplete records, so nothing follows it.)
-        var resume = link.Source is Sdk.IResumableSource ? result.LastCursor : null;
-        var note = error.Durability == Durability.Ephemeral && next is null
-            ? $"Automatic attempts used up ({attempts}); waiting for a person."
-            : null;
+        var resume = link.Source is Sdk.IResumableSource || held ? result.LastCursor : null;
+        string? note = null;
+        DateTimeOffset? nextAttemptAt;
+        if (result.SystemError is not { } error)
+        {
+            // Stopped by its host (the server shutting down): what it did not process is due at once, i.e. at the next start.
+            if (result.Status != RunStatus.Interrupted || (resume is null && result.Counts.Incomplete == 0 && result.Counts.Failed == 0))
+                return null;
+            error = new ResyncError(ErrorScope.System, ErrorType.Runtime, Durability.Ephemeral, ErrorCodes.Interrupted,
+                "The run was stopped (the server shut down) before it finished.", null, [], "It is resumed automatically when the server runs again.", now, 1);
+            nextAttemptAt = now;
+        }
+        else
+        {
+            var next = error.Durability == Durability.Ephemeral ? Schedule(link).DelayAfter(attempts + 1) : null;
+            nextAttemptAt = next is { } delay ? now + delay : null;
+            note = error.Durability == Durability.Ephemeral && next is null
+                ? $"Automatic attempts used up ({attempts}); waiting for a person."
+                : null;
+        }
+        var status = nextAttemptAt is null ? IncompleteStatus.Waiting : IncompleteStatus.Scheduled;
         var id = await _recovery.ParkAsync(new IncompleteRunView(0, result.RunId, link.Id, link.Tenant, status, error, resume, attempts,
-            next is { } delay ? now + delay : null, now, null, note, 0), CancellationToken.None);
+            nextAttemptAt, now, null, note, 0), CancellationToken.None);
         if (status == IncompleteStatus.Waiting)
         {
             await RaiseAsync(new Alert(AlertKinds.WaitingForAPerson, link.Id, link.Tenant, result.RunId,

@@ -12,7 +12,7 @@ namespace Resync.Core.Recovery;
 /// then the loose failed records, rebuilt from snapshots (edited values win; with stale protection, a keyed
 /// source's current version replaces the snapshot); then, for a remainder, the pages never read.
 /// </summary>
-internal sealed class RecoverySource(
+internal class RecoverySource(
     ISource original,
     IRunQueries queries,
     RecoveryPlan plan,
@@ -24,13 +24,43 @@ internal sealed class RecoverySource(
     internal const string SnapshotCursorPrefix = "snapshots:";
     private const int PageSize = 1000;
 
-    public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The source of a recovery run of <paramref name="link"/>. Where the link's source cannot read on after a page (a push:
+    /// there is no unread remainder at the source), it holds its records: a recovery run that stops keeps the pages it did
+    /// not read as incomplete records, so a remainder retried again and again never drops any.
+    /// </summary>
+    public static RecoverySource For(ISource original, IRunQueries queries, RecoveryPlan plan, ErrorGroupKey? group,
+        IReadOnlyDictionary<(int Batch, int Position), string> edits, bool staleProtection) =>
+        original is IResumableSource
+            ? new RecoverySource(original, queries, plan, group, edits, staleProtection)
+            : new HeldRecoverySource(original, queries, plan, group, edits, staleProtection);
+
+    public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) => PagesAsync(null, context, cancellationToken);
+
+    /// <summary>
+    /// The pages after <paramref name="after"/>, as they are held (snapshots and edits; the link's source is not asked):
+    /// what a run that stopped keeps for its incomplete run. A page of a batch that could be fetched again keeps its cursor,
+    /// so that the next retry fetches it again when the source can.
+    /// </summary>
+    protected IAsyncEnumerable<SourcePage> KeptPagesAfterAsync(string after, SourceContext context, CancellationToken cancellationToken) =>
+        PagesAsync(after, context, cancellationToken);
+
+    private async IAsyncEnumerable<SourcePage> PagesAsync(string? after, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var keep = after is not null;
+        var skipping = keep;
+        bool Skip(string cursor, string? alternative = null)
+        {
+            if (!skipping)
+                return false;
+            skipping = cursor != after && alternative != after;
+            return true;
+        }
+
         // In the parent's order: each failed batch comes where it stood, between the loose records of the batches
         // around it, so that a sequential link's remainder is processed in order.
         var batches = new Queue<(int Number, string? Cursor)>(plan.FailedBatches.OrderBy(b => b.Number));
-        var pending = new List<Record>(context.BatchSize);
-        var firstOrigin = "";
+        var pending = new List<FailedRecordSnapshot>(context.BatchSize);
         var next = plan.Records > 0 ? queries.ListRetriableFailedRecordsAsync(plan.ParentRunId, group, null, PageSize, cancellationToken) : null;
         while (next is not null)
         {
@@ -44,32 +74,46 @@ internal sealed class RecoverySource(
                 {
                     if (pending.Count > 0)
                     {
-                        yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
-                        pending = new List<Record>(context.BatchSize);
+                        if (!Skip(PendingCursor(pending)))
+                            yield return await RebuiltPageAsync(pending, keep, context, cancellationToken);
+                        pending = new List<FailedRecordSnapshot>(context.BatchSize);
                     }
                     batches.Dequeue();
-                    yield return await RefetchAsync(batch.Number, batch.Cursor, context, cancellationToken);
+                    if (!Skip(batch.Cursor ?? "", SnapshotCursor($"{batch.Number}")))
+                        yield return await RefetchAsync(batch.Number, batch.Cursor, keep, context, cancellationToken);
                 }
-                if (pending.Count == 0)
-                    firstOrigin = $"{failed.BatchNumber}.{failed.Position}";
-                pending.Add(await RebuildAsync(failed.BatchNumber, failed.Position, failed.Key, failed.BeforeJson, context, cancellationToken));
+                pending.Add(failed);
                 if (pending.Count == context.BatchSize)
                 {
-                    yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
-                    pending = new List<Record>(context.BatchSize);
+                    if (!Skip(PendingCursor(pending)))
+                        yield return await RebuiltPageAsync(pending, keep, context, cancellationToken);
+                    pending = new List<FailedRecordSnapshot>(context.BatchSize);
                 }
             }
         }
-        if (pending.Count > 0)
-            yield return SourcePage.Of(SnapshotCursor(firstOrigin), pending);
+        if (pending.Count > 0 && !Skip(PendingCursor(pending)))
+            yield return await RebuiltPageAsync(pending, keep, context, cancellationToken);
         while (batches.TryDequeue(out var batch))
-            yield return await RefetchAsync(batch.Number, batch.Cursor, context, cancellationToken);
+        {
+            if (!Skip(batch.Cursor ?? "", SnapshotCursor($"{batch.Number}")))
+                yield return await RefetchAsync(batch.Number, batch.Cursor, keep, context, cancellationToken);
+        }
 
-        if (plan.ResumeCursor is { } resume && original is IResumableSource resumable)
+        if (!keep && plan.ResumeCursor is { } resume && original is IResumableSource resumable)
         {
             await foreach (var page in resumable.ReadAfterAsync(resume, context, cancellationToken))
                 yield return page;
         }
+    }
+
+    private string PendingCursor(List<FailedRecordSnapshot> pending) => SnapshotCursor($"{pending[0].BatchNumber}.{pending[0].Position}");
+
+    private async Task<SourcePage> RebuiltPageAsync(List<FailedRecordSnapshot> pending, bool keep, SourceContext context, CancellationToken cancellationToken)
+    {
+        var records = new List<Record>(pending.Count);
+        foreach (var failed in pending)
+            records.Add(await RebuildAsync(failed.BatchNumber, failed.Position, failed.Key, failed.BeforeJson, keep, context, cancellationToken));
+        return SourcePage.Of(PendingCursor(pending), records);
     }
 
     /// <summary>A page of this run fetched again: by the link's source, unless it was rebuilt from snapshots.</summary>
@@ -78,9 +122,10 @@ internal sealed class RecoverySource(
             ? throw new NotSupportedException("A page rebuilt from snapshots is retried from its records' snapshots.")
             : original.FetchPageAsync(cursor, context, cancellationToken);
 
-    private async Task<SourcePage> RefetchAsync(int number, string? cursor, SourceContext context, CancellationToken cancellationToken)
+    private async Task<SourcePage> RefetchAsync(int number, string? cursor, bool keep, SourceContext context, CancellationToken cancellationToken)
     {
-        if (cursor is not null && !cursor.StartsWith(SnapshotCursorPrefix, StringComparison.Ordinal))
+        var refetchable = cursor is not null && !cursor.StartsWith(SnapshotCursorPrefix, StringComparison.Ordinal);
+        if (refetchable && !keep && cursor is not null)
         {
             try
             {
@@ -101,11 +146,11 @@ internal sealed class RecoverySource(
             // Its failed records, and those it never got to (the run stopped before the batch started).
             var page = await queries.ListRecordsAsync(plan.ParentRunId, new RecordFilter(null, offset, 1000, number), cancellationToken);
             foreach (var failed in page.Where(r => r.Outcome is OutcomeKind.Failed or OutcomeKind.Incomplete && RecoveryPlanner.IsRetriable(r)))
-                records.Add(await RebuildAsync(failed.BatchNumber, failed.Position, failed.Key, failed.BeforeJson!, context, cancellationToken));
+                records.Add(await RebuildAsync(failed.BatchNumber, failed.Position, failed.Key, failed.BeforeJson!, keep, context, cancellationToken));
             if (page.Count < 1000)
                 break;
         }
-        return SourcePage.Of(SnapshotCursor($"{number}"), records);
+        return SourcePage.Of(keep && refetchable ? cursor! : SnapshotCursor($"{number}"), records);
     }
 
     /// <summary>A person's edits win over what the source gives again: an edited record of a re-fetched batch is written as edited.</summary>
@@ -122,12 +167,13 @@ internal sealed class RecoverySource(
         return SourcePage.Of(page.Cursor, records, page.Watermark);
     }
 
-    private async Task<Record> RebuildAsync(int batchNumber, int position, string? recordKey, string beforeJson, SourceContext context, CancellationToken cancellationToken)
+    /// <param name="keep">Only as held (edits and snapshot): the record is kept, not written, so its source is not asked.</param>
+    private async Task<Record> RebuildAsync(int batchNumber, int position, string? recordKey, string beforeJson, bool keep, SourceContext context, CancellationToken cancellationToken)
     {
         if (edits.TryGetValue((batchNumber, position), out var edited))
             return new Record(recordKey, RecordJson.ToFields(edited));
         var snapshot = new Record(recordKey, RecordJson.ToFields(beforeJson));
-        if (!staleProtection || recordKey is not { } key || original is not IKeyedSource keyed)
+        if (keep || !staleProtection || recordKey is not { } key || original is not IKeyedSource keyed)
             return snapshot;
         // The snapshot may be stale: what the source holds now is what should be written.
         var current = await keyed.FetchByKeyAsync(key, context, cancellationToken);

@@ -58,14 +58,7 @@ public sealed class PushEndpointTests
     public async Task SyncPush_TargetDownPartway_KeepsEveryUnwrittenRecord_AndTheResumeWritesEachOnce()
     {
         await using var server = await ServerHarness.StartAsync();
-        await server.PutLinkAsync(server.AcmeKey, "collect-push", """
-            name: collect-push
-            tenant: acme
-            source: { type: push, keyField: id }
-            target: { type: collect }
-            trigger: { manual: false, push: true }
-            settings: { batchSize: 10, parallelism: 1, retry: { attempts: 1 } }
-            """);
+        await server.PutLinkAsync(server.AcmeKey, "collect-push", ServerHarness.CollectPushLink);
         server.Target.ThrowOnBatch(2, ServerHarness.TargetDown());
         using var client = server.Client(server.AcmeKey);
 
@@ -95,9 +88,9 @@ public sealed class PushEndpointTests
             (await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{resumeId}")))["status"]!.GetValue<string>() == "Succeeded", "the resume to succeed");
         server.Target.Written.Select(record => (string)record["id"]!).Order(StringComparer.Ordinal)
             .ShouldBe(Enumerable.Range(0, 60).Select(i => $"c{i}").Order(StringComparer.Ordinal));
-        // The resume carried everything, so the push's run is resolved.
-        var root = await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{answer["runId"]}"));
-        root["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        // The resume carried everything, so the push's run is resolved (just after the resume's own end is stored).
+        await ServerHarness.EventuallyAsync(async () =>
+            (await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{answer["runId"]}")))["status"]!.GetValue<string>() == "Succeeded", "the push's run to be resolved");
     }
 
     [Fact]
