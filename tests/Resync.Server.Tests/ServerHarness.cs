@@ -153,6 +153,12 @@ internal sealed class ServerHarness : IAsyncDisposable
             parked = (await JsonAsync(list))["items"]!.AsArray().FirstOrDefault(item => item!["runId"]!.GetValue<long>() == runId);
             return parked is not null;
         }, $"the remainder of run {runId} to be parked");
+        // The run's work goes on a moment after parking (replays, link health): the link is free only once it has ended.
+        await EventuallyAsync(async () =>
+        {
+            using var link = await client.GetAsync($"/api/v1/links/{linkId}");
+            return !(await JsonAsync(link))["running"]!.GetValue<bool>();
+        }, $"link {linkId} to be free");
         return parked!["id"]!.GetValue<long>();
     }
 

@@ -180,7 +180,7 @@ public sealed class LinkRunner
     {
         var current = (await _recovery.GetLinkAsync(link.Id, CancellationToken.None))?.Health ?? LinkHealth.Healthy;
         var now = _clock.GetUtcNow();
-        var decision = LinkHealthPolicy.After(current, link, result, parked, Schedule(link), now);
+        var decision = LinkHealthPolicy.After(current, link, result, parked, Schedule(link), now, await GotNothingThroughAsync(result));
         if (decision.Health != current)
             await _recovery.UpdateLinkHealthAsync(link.Id, decision.Health, CancellationToken.None);
         if (decision.AlertKind is { } kind)
@@ -190,6 +190,18 @@ public sealed class LinkRunner
             await RaiseAsync(new Alert(kind, link.Id, link.Tenant, result.RunId, decision.AlertMessage!, result.SystemError, now, requestId));
         }
         return decision.Health;
+    }
+
+    /// <summary>A run that completed with every batch failed, or every record failed with errors that are not the data's (see <see cref="LinkHealthPolicy"/>).</summary>
+    private async Task<bool> GotNothingThroughAsync(RunResult result)
+    {
+        var counts = result.Counts;
+        if (result.Status != RunStatus.CompletedWithErrors || counts.Succeeded > 0 || counts.Ignored > 0)
+            return false;
+        if (counts.BatchesTotal > 0 && counts.BatchesFailed == counts.BatchesTotal)
+            return true;
+        var groups = await _queries.ListErrorGroupsAsync(result.RunId, CancellationToken.None);
+        return groups.Count > 0 && !groups.Any(group => group.Type is ErrorType.Data or ErrorType.DuplicateData);
     }
 
     private async Task RaiseAsync(Alert alert)

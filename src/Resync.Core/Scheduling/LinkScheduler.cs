@@ -76,7 +76,10 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
             var tick = NextTick(link, since);
             if (health.NextAttemptAt is { } attemptAt)
             {
-                // Backing off: the attempts replace the ticks until a run completes.
+                // Backing off: the attempts replace the ticks until a run completes; a tick that falls inside is dropped, not
+                // fired after the attempt.
+                if (tick is { } skipped && skipped <= now)
+                    _ticks[link.Id] = (_ticks[link.Id].Schedule, _ticks[link.Id].Schedule.Next(now));
                 if (attemptAt <= now)
                     Start(link, $"backoff attempt {health.BackoffAttempts + 1}", async token => (await runner.RunAsync(link, new RunRequest(RunKind.Scheduled, $"backoff attempt {health.BackoffAttempts + 1}"), null, token)).Run, cancellationToken);
                 else
