@@ -110,16 +110,17 @@ var keyRingCertificate = new Option<string?>("--key-ring-certificate")
 {
     Description = "A PFX certificate that encrypts the key ring at rest (password in RESYNC_KEY_RING_CERTIFICATE_PASSWORD). Without it the keys are stored in clear.",
 };
+var shutdownTimeout = new Option<int?>("--shutdown-timeout") { Description = "Seconds a stop (SIGTERM, Ctrl+C) waits for runs to finish their current batches (default 30)." };
 var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.")
 {
-    urls, linksFolder, allowLoopback, allowPrivate, allowNetwork, settingsFile, dataFolder, allowFiles, keyRingCertificate,
+    urls, linksFolder, allowLoopback, allowPrivate, allowNetwork, settingsFile, dataFolder, allowFiles, keyRingCertificate, shutdownTimeout,
 };
 serve.SetAction((parse, token) => Guard(parse, () =>
 {
     var (options, configuration) = ServeSettings.Load(parse.GetValue(settingsFile), parse.GetValue(db), parse.GetValue(urls), parse.GetValue(linksFolder),
         parse.GetValue(allowLoopback), parse.GetValue(allowPrivate));
     var files = new ServeCommand.Files(parse.GetValue(dataFolder), parse.GetValue(allowFiles) ?? [], parse.GetValue(keyRingCertificate));
-    return ServeCommand.RunAsync(options, configuration, parse.GetValue(allowNetwork) ?? [], files, parse.GetValue(json), token);
+    return ServeCommand.RunAsync(options, configuration, parse.GetValue(allowNetwork) ?? [], files, parse.GetValue(shutdownTimeout), parse.GetValue(json), token);
 }));
 
 var keyTenant = new Option<string?>("--tenant") { Description = "The tenant the key is limited to." };
@@ -138,7 +139,8 @@ var root = new RootCommand("Resync: an integration engine whose defining feature
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
     return await UsageErrors.ReportAsync(parsed, parsed.GetValue(json));
-return await parsed.InvokeAsync();
+// The server handles SIGTERM and SIGINT itself, through its host (see SignalLifetime); other commands cancel on them.
+return await parsed.InvokeAsync(parsed.CommandResult.Command == serve ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null);
 
 async Task<int> Guard(ParseResult parse, Func<Task<int>> command)
 {

@@ -24,7 +24,7 @@ public static class LinkSchema
         new KeySpec("automatedReplay", ValueKind.Section, "Automated replay of failed records.") { Nested = Replay },
         new KeySpec("storeIncompleteRuns", ValueKind.Boolean, "Park the unprocessed remainder of a stopped run.") { Default = "true" },
         new KeySpec("sequentialProcessing", ValueKind.Boolean, "Batches one at a time, in order; the first data error stops the link.") { Default = "false" },
-        new KeySpec("maxConsecutiveErrors", ValueKind.Integer, "Failed runs in a row (Runtime/IncompleteData errors) before the link is deactivated.") { Default = "3 (1 for push links)" },
+        new KeySpec("maxConsecutiveErrors", ValueKind.Integer, "Failed runs in a row before the link is deactivated: runs stopped by a Runtime/IncompleteData error or that got nothing through (every batch, or every record, failed with non-data errors).") { Default = "3 (1 for push links)" },
         new KeySpec("staleProtection", ValueKind.Boolean, "Before a retried record is written, use the source's current version of it (sources that fetch by key).") { Default = "true" },
         new KeySpec("backoff", ValueKind.TextList, "Delays between attempts after an ephemeral failure; the link is deactivated after the last.") { Default = "[1m, 2m, 5m, 10m, 1h, 3h, 12h, 24h]" },
         new KeySpec("retry", ValueKind.Section, "Retry of single source/target calls.") { Nested = Retry },

@@ -158,6 +158,12 @@ internal sealed class ServerHarness : IAsyncDisposable
             parked = (await JsonAsync(list))["items"]!.AsArray().FirstOrDefault(item => item!["runId"]!.GetValue<long>() == runId);
             return parked is not null;
         }, $"the remainder of run {runId} to be parked");
+        // The run's work goes on a moment after parking (replays, link health): the link is free only once it has ended.
+        await EventuallyAsync(async () =>
+        {
+            using var link = await client.GetAsync($"/api/v1/links/{linkId}");
+            return !(await JsonAsync(link))["running"]!.GetValue<bool>();
+        }, $"link {linkId} to be free");
         return parked!["id"]!.GetValue<long>();
     }
 
@@ -226,6 +232,16 @@ internal sealed class ServerHarness : IAsyncDisposable
         }, $"the end of the run of {linkId}");
         return run!;
     }
+
+    /// <summary>A push link <c>collect-push</c> (tenant acme) writing to the collecting target in batches of 10, one at a time, without retries.</summary>
+    public const string CollectPushLink = """
+        name: collect-push
+        tenant: acme
+        source: { type: push, keyField: id }
+        target: { type: collect }
+        trigger: { manual: false, push: true }
+        settings: { batchSize: 10, parallelism: 1, retry: { attempts: 1 } }
+        """;
 
     public const string PushLink = """
         name: contacts-push

@@ -27,6 +27,40 @@ public sealed class SqliteRunStoreTests : RunStoreCompliance<SqliteRunStore>
     }
 
     [Fact]
+    public async Task KeepInterruptedRecords_GivesACutBatchItsValues_OnceAndOnlyForAnInterruptedBatch()
+    {
+        var runId = await StartRunAsync();
+        await Store.BatchStartedAsync(runId, 1, "0", 2, T0, CancellationToken.None);
+        await Store.BatchFinishedAsync(new BatchResult(runId, 1, "0", BatchStatus.Succeeded, 2, 2, 0, 0, 0, null, [], T0), CancellationToken.None);
+        await Store.BatchStartedAsync(runId, 2, "2", 2, T0, CancellationToken.None);
+        await Store.BatchFinishedAsync(new BatchResult(runId, 2, "2", BatchStatus.Interrupted, 2, 0, 0, 0, 0, null, [], T0), CancellationToken.None);
+        static RecordOutcome Held(int position, string name) =>
+            new(position, $"k{position}", OutcomeKind.Incomplete, null, null, null, [], new Snapshot(new Dictionary<string, object?> { ["name"] = name }, null));
+
+        await Store.KeepInterruptedRecordsAsync(runId, 2, [Held(0, "ann"), Held(1, "bob")], CancellationToken.None);
+        await Store.KeepInterruptedRecordsAsync(runId, 2, [Held(0, "changed")], CancellationToken.None);
+
+        var kept = await Store.ListRecordsAsync(runId, new RecordFilter(OutcomeKind.Incomplete, 0, 10), CancellationToken.None);
+        kept.Select(r => (r.BatchNumber, r.Position, r.BeforeJson)).ShouldBe([(2, 0, """{"name":"ann"}"""), (2, 1, """{"name":"bob"}""")]);
+        (await CountsAsync(runId)).ShouldBe(new RunCounts(4, 2, 0, 0, 2, 0, 2, 0), "keeping values counts nothing again");
+        await Should.ThrowAsync<InvalidOperationException>(() => Store.KeepInterruptedRecordsAsync(runId, 1, [Held(0, "x")], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListIncomplete_ByRun_ListsOnlyThatRunsIncompleteRuns()
+    {
+        var first = await StartRunAsync();
+        var second = await StartRunAsync();
+        var error = new ResyncError(ErrorScope.System, ErrorType.Connection, Durability.Ephemeral, "CONNECTION_REFUSED", "down", "target", [], null, T0, 1);
+        foreach (var runId in new[] { first, second })
+            await Store.ParkAsync(new IncompleteRunView(0, runId, Name("orders"), Name("acme"), IncompleteStatus.Waiting, error, null, 0, null, T0, null, null, 0), CancellationToken.None);
+
+        var listed = await Store.ListIncompleteAsync(new IncompleteFilter(RunId: second), CancellationToken.None);
+
+        listed.ShouldHaveSingleItem().RunId.ShouldBe(second);
+    }
+
+    [Fact]
     public async Task Initialize_OnFileThatIsNotSqlite_ThrowsNamingThePathWithHint()
     {
         var path = Path.Combine(_folder, "notes.db");

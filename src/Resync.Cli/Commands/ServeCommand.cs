@@ -10,15 +10,19 @@ using Resync.Server;
 
 namespace Resync.Cli.Commands;
 
-/// <summary><c>resync serve</c>: the server (API, push endpoint, scheduler) on the state file, until Ctrl+C.</summary>
+/// <summary><c>resync serve</c>: the server (API, push endpoint, scheduler) on the state file, until SIGTERM or Ctrl+C.</summary>
 internal static class ServeCommand
 {
     /// <summary>Where links may keep files, and the certificate that protects the key ring (command-line options).</summary>
     public sealed record Files(string? DataFolder, IReadOnlyList<string> AllowedRoots, string? KeyRingCertificate);
 
-    public static async Task<int> RunAsync(ServerOptions options, IConfiguration configuration, IReadOnlyList<string> allowNetworks, Files files, bool json,
-        CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ServerOptions options, IConfiguration configuration, IReadOnlyList<string> allowNetworks, Files files,
+        int? shutdownSeconds, bool json, CancellationToken cancellationToken)
     {
+        if (shutdownSeconds is < 0 or > 3600)
+            throw new CliException(ExitCodes.Usage, $"--shutdown-timeout is a number of seconds from 0 to 3600, found {shutdownSeconds}.");
+        if (shutdownSeconds is { } seconds)
+            options.ShutdownTimeout = TimeSpan.FromSeconds(seconds);
         if (allowNetworks.Count > 0)
         {
             var networks = new List<System.Net.IPNetwork>(options.AllowedNetworks);
@@ -43,7 +47,12 @@ internal static class ServeCommand
         options.DataFolder = options.DataFolder is null ? null : Path.GetFullPath(options.DataFolder);
         options.AllowedFileRoots = [.. options.AllowedFileRoots.Select(Path.GetFullPath)];
         options.KeyRingCertificatePath = options.KeyRingCertificatePath is null ? null : Path.GetFullPath(options.KeyRingCertificatePath);
-        await using var app = await ResyncServer.BuildAsync(options, configure: builder => builder.Configuration.AddConfiguration(configuration), cancellationToken: cancellationToken);
+        // Signals are the host's to handle (System.CommandLine's would end the process after 2 s, mid-shutdown).
+        await using var app = await ResyncServer.BuildAsync(options, configure: builder =>
+        {
+            builder.Configuration.AddConfiguration(configuration);
+            builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();
+        }, cancellationToken: cancellationToken);
         await app.StartAsync(cancellationToken);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [options.Urls];
         if (json)

@@ -30,7 +30,7 @@ public sealed record LinkSettings
     public const int DefaultMaxConsecutiveErrors = 3;
 
     /// <summary>
-    /// Failed runs in a row (Runtime/IncompleteData) before the link is deactivated. The default (null) is 3, or 1 for
+    /// Failed runs in a row before the link is deactivated, the last stopped by a Runtime/IncompleteData error or having got nothing through (see LinkHealthPolicy). The default (null) is 3, or 1 for
     /// links triggered by pushes, which deactivate at the first such error unless this is set.
     /// </summary>
     public int? MaxConsecutiveErrors { get; init; }

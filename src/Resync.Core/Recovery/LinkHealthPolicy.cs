@@ -7,25 +7,43 @@ using Resync.Core.Runs;
 namespace Resync.Core.Recovery;
 
 /// <summary>
-/// Decides a link's health after one of its runs (design §3.5–3.6). A run that fails with an ephemeral system
-/// error before processing anything is tried again on the backoff schedule; after the last attempt the link is
-/// deactivated. Runs that fail with Runtime or IncompleteData errors count toward the maximum of consecutive
-/// errors (push links: deactivated at the first, unless configured). A run that completes resets both counters.
+/// Decides a link's health after one of its runs (design §3.5–3.6). <b>Failures in a row</b>
+/// (<see cref="LinkHealth.ConsecutiveFailures"/>) counts the runs that failed: stopped by a system error (backoff attempts
+/// included), or completed having got nothing through — every batch failed, or every record failed with errors that are
+/// not the data's own (the target refused them all). A run that got anything through (or had nothing to do) resets it.
+/// A run that fails with an ephemeral system error before processing anything is tried again on the backoff schedule,
+/// whose attempts replace the link's schedule; after the last attempt the link is deactivated. At
+/// <see cref="LinkSettings.MaxConsecutiveErrors"/> failures in a row (push links: 1 unless set) the link is deactivated
+/// when the last one is a run that got nothing through or stopped with a Runtime or IncompleteData error (ephemeral
+/// stops follow the backoff schedule instead). An interrupted run (stopped by its host) changes nothing.
 /// </summary>
 public static class LinkHealthPolicy
 {
-    public static HealthDecision After(LinkHealth health, Link link, RunResult result, bool parked, BackoffSchedule schedule, DateTimeOffset now)
+    /// <param name="gotNothingThrough">
+    /// The run completed but nothing got through: every batch failed, or every record failed with non-data errors
+    /// (decided by the caller, who can see the run's error groups).
+    /// </param>
+    public static HealthDecision After(LinkHealth health, Link link, RunResult result, bool parked, BackoffSchedule schedule, DateTimeOffset now,
+        bool gotNothingThrough = false)
     {
-        if (result.Status is RunStatus.Succeeded or RunStatus.CompletedWithErrors)
+        if (result.Status == RunStatus.Succeeded || (result.Status == RunStatus.CompletedWithErrors && !gotNothingThrough))
             return new HealthDecision(health with { ConsecutiveFailures = 0, BackoffAttempts = 0, NextAttemptAt = null }, null, null);
-        if (result.SystemError is not { } error)
-            return new HealthDecision(health, null, null); // interrupted: neither a success nor a failure of the link
-
-        var consecutive = error.Type is ErrorType.Runtime or ErrorType.IncompleteData ? health.ConsecutiveFailures + 1 : health.ConsecutiveFailures;
+        var consecutive = health.ConsecutiveFailures + 1;
         var maximum = link.Settings.MaxConsecutiveErrors ?? (link.Trigger.Push ? 1 : LinkSettings.DefaultMaxConsecutiveErrors);
+        if (result.SystemError is not { } error)
+        {
+            if (!gotNothingThrough)
+                return new HealthDecision(health, null, null); // interrupted: neither a success nor a failure of the link
+            var failed = health with { ConsecutiveFailures = consecutive, BackoffAttempts = 0, NextAttemptAt = null };
+            return consecutive >= maximum
+                ? Deactivate(failed, $"{consecutive} run{(consecutive == 1 ? "" : "s")} in a row got nothing through (maximum {maximum}); last: run {result.RunId}, " +
+                    $"{result.Counts.Failed} of {result.Counts.Read} records and {result.Counts.BatchesFailed} of {result.Counts.BatchesTotal} batches failed")
+                : new HealthDecision(failed, null, null);
+        }
+
         if (consecutive >= maximum && error.Type is ErrorType.Runtime or ErrorType.IncompleteData)
         {
-            var reason = $"{consecutive} failed run{(consecutive == 1 ? "" : "s")} in a row with {error.Type} errors (maximum {maximum}); last: {error.Code} {error.Message}";
+            var reason = $"{consecutive} failed run{(consecutive == 1 ? "" : "s")} in a row, the last with {error.Type} errors (maximum {maximum}); last: {error.Code} {error.Message}";
             return Deactivate(health with { ConsecutiveFailures = consecutive }, reason);
         }
 

@@ -44,7 +44,8 @@ public sealed class LinkRunner
 
         // (A held source's cursor is its last page: its unread pages are kept as incomplete records, so nothing follows it.)
         var resume = link.Source is Sdk.IResumableSource ? result.LastCursor : null;
-        var incomplete = await ParkIfStoppedPartwayAsync(link, result, resume, attempts: 0, request.RequestId);
+        var unreadAtSource = !result.ReadToEnd && link.Source is not (Sdk.IResumableSource or Sdk.IHeldRecordsSource);
+        var incomplete = await ParkIfStoppedPartwayAsync(link, result, resume, attempts: 0, request.RequestId, unreadAtSource);
         var replays = await ReplayAsync(link, result, cancellationToken);
         var health = await UpdateHealthAsync(link, result, parked: incomplete is not null, request.RequestId);
         return new LinkRunOutcome(result, replays, incomplete, health);
@@ -85,7 +86,8 @@ public sealed class LinkRunner
         await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Resolved, incomplete.Attempts + 1, null, result.RunId, null, CancellationToken.None);
         if (incomplete.NotRecovered is { } unread)
             await _recovery.AddRunEventAsync(new RunEvent(result.RunId, _clock.GetUtcNow(), RunEventKinds.Resumed, $"Not recovered by this resume. {unread}"), CancellationToken.None);
-        await ParkIfStoppedPartwayAsync(link, result, source.ResumeCursorAfter(result.LastCursor), incomplete.Attempts + 1, requestId: null);
+        await ParkIfStoppedPartwayAsync(link, result, source.ResumeCursorAfter(result.LastCursor), incomplete.Attempts + 1, requestId: null,
+            unreadAtSource: incomplete.NotRecovered is not null);
         return result;
     }
 
@@ -146,21 +148,36 @@ public sealed class LinkRunner
     }
 
     /// <param name="resume">Where the pages the run never read start (null: none, or the source cannot resume).</param>
-    private async Task<long?> ParkIfStoppedPartwayAsync(Link link, RunResult result, string? resume, int attempts, string? requestId)
+    /// <param name="unreadAtSource">Pages were left unread by a source that cannot resume (the note says so, and how to get them).</param>
+    private async Task<long?> ParkIfStoppedPartwayAsync(Link link, RunResult result, string? resume, int attempts, string? requestId, bool unreadAtSource)
     {
-        if (!result.StoppedPartway || !link.Settings.StoreIncompleteRuns || result.SystemError is not { } error)
+        if (!result.StoppedPartway || !link.Settings.StoreIncompleteRuns)
             return null;
         var now = _clock.GetUtcNow();
-        var schedule = Schedule(link);
-        var next = error.Durability == Durability.Ephemeral ? schedule.DelayAfter(attempts + 1) : null;
-        var status = next is null ? IncompleteStatus.Waiting : IncompleteStatus.Scheduled;
-        var note = error.Durability == Durability.Ephemeral && next is null
-            ? $"Automatic attempts used up ({attempts}); waiting for a person."
-            : null;
-        if (!result.ReadToEnd && link.Source is not Sdk.IResumableSource)
+        string? note = null;
+        DateTimeOffset? nextAttemptAt;
+        if (result.SystemError is not { } error)
+        {
+            // Stopped by its host (the server shutting down): what it did not process is due at once, i.e. at the next start.
+            if (result.Status != RunStatus.Interrupted || (resume is null && result.Counts.Incomplete == 0 && result.Counts.Failed == 0))
+                return null;
+            error = new ResyncError(ErrorScope.System, ErrorType.Runtime, Durability.Ephemeral, ErrorCodes.Interrupted,
+                "The run was stopped (the server shut down) before it finished.", null, [], "It is resumed automatically when the server runs again.", now, 1);
+            nextAttemptAt = now;
+        }
+        else
+        {
+            var next = error.Durability == Durability.Ephemeral ? Schedule(link).DelayAfter(attempts + 1) : null;
+            nextAttemptAt = next is { } delay ? now + delay : null;
+            note = error.Durability == Durability.Ephemeral && next is null
+                ? $"Automatic attempts used up ({attempts}); waiting for a person."
+                : null;
+        }
+        var status = nextAttemptAt is null ? IncompleteStatus.Waiting : IncompleteStatus.Scheduled;
+        if (unreadAtSource)
             note = $"{NotResumable(link, result)}{(note is null ? "" : " " + note)}";
         var id = await _recovery.ParkAsync(new IncompleteRunView(0, result.RunId, link.Id, link.Tenant, status, error, resume, attempts,
-            next is { } delay ? now + delay : null, now, null, note, 0), CancellationToken.None);
+            nextAttemptAt, now, null, note, 0), CancellationToken.None);
         if (status == IncompleteStatus.Waiting)
         {
             await RaiseAsync(new Alert(AlertKinds.WaitingForAPerson, link.Id, link.Tenant, result.RunId,
@@ -174,7 +191,7 @@ public sealed class LinkRunner
     {
         var current = (await _recovery.GetLinkAsync(link.Id, CancellationToken.None))?.Health ?? LinkHealth.Healthy;
         var now = _clock.GetUtcNow();
-        var decision = LinkHealthPolicy.After(current, link, result, parked, Schedule(link), now);
+        var decision = LinkHealthPolicy.After(current, link, result, parked, Schedule(link), now, await GotNothingThroughAsync(result));
         if (decision.Health != current)
             await _recovery.UpdateLinkHealthAsync(link.Id, decision.Health, CancellationToken.None);
         if (decision.AlertKind is { } kind)
@@ -184,6 +201,18 @@ public sealed class LinkRunner
             await RaiseAsync(new Alert(kind, link.Id, link.Tenant, result.RunId, decision.AlertMessage!, result.SystemError, now, requestId));
         }
         return decision.Health;
+    }
+
+    /// <summary>A run that completed with every batch failed, or every record failed with errors that are not the data's (see <see cref="LinkHealthPolicy"/>).</summary>
+    private async Task<bool> GotNothingThroughAsync(RunResult result)
+    {
+        var counts = result.Counts;
+        if (result.Status != RunStatus.CompletedWithErrors || counts.Succeeded > 0 || counts.Ignored > 0)
+            return false;
+        if (counts.BatchesTotal > 0 && counts.BatchesFailed == counts.BatchesTotal)
+            return true;
+        var groups = await _queries.ListErrorGroupsAsync(result.RunId, CancellationToken.None);
+        return groups.Count > 0 && !groups.Any(group => group.Type is ErrorType.Data or ErrorType.DuplicateData);
     }
 
     private async Task RaiseAsync(Alert alert)

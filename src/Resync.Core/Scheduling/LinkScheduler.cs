@@ -11,8 +11,9 @@ namespace Resync.Core.Scheduling;
 /// <summary>
 /// Starts runs when they are due, on its <see cref="TimeProvider"/>: scheduled ticks (cron or interval), backoff
 /// attempts after ephemeral failures (instead of the ticks, until a run completes), and the automatic retries of
-/// ephemeral incomplete runs. A link never runs twice at once: a tick that comes while it runs is skipped.
-/// Deactivated links are left alone. A host that starts runs of its own (a server's API) shares a
+/// ephemeral incomplete runs, whatever parked them, at their <c>nextAttemptAt</c>. A link never runs twice at once: a tick
+/// that comes while it runs is skipped. Deactivated links are left alone, their incomplete runs included (they wait, and
+/// are retried once the link is activated). A host that starts runs of its own (a server's API) shares a
 /// <see cref="LinkRunGate"/> with the scheduler, so that neither starts a link the other is running.
 /// </summary>
 public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoveryStore recovery, TimeProvider clock, LinkRunGate? gate = null)
@@ -60,6 +61,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
         void Consider(DateTimeOffset due) => earliest = earliest is { } e && e <= due ? e : due;
 
         var current = links.Links.ToDictionary(l => l.Id, StringComparer.Ordinal);
+        var deactivated = new HashSet<string>(StringComparer.Ordinal);
         foreach (var gone in _ticks.Keys.Where(id => !current.ContainsKey(id)).ToList())
             _ticks.Remove(gone);
 
@@ -67,11 +69,17 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
         {
             var health = (await recovery.GetLinkAsync(link.Id, cancellationToken))?.Health ?? LinkHealth.Healthy;
             if (health.State == LinkState.Deactivated)
+            {
+                deactivated.Add(link.Id);
                 continue;
+            }
             var tick = NextTick(link, since);
             if (health.NextAttemptAt is { } attemptAt)
             {
-                // Backing off: the attempts replace the ticks until a run completes.
+                // Backing off: the attempts replace the ticks until a run completes; a tick that falls inside is dropped, not
+                // fired after the attempt.
+                if (tick is { } skipped && skipped <= now)
+                    _ticks[link.Id] = (_ticks[link.Id].Schedule, _ticks[link.Id].Schedule.Next(now));
                 if (attemptAt <= now)
                     Start(link, $"backoff attempt {health.BackoffAttempts + 1}", async token => (await runner.RunAsync(link, new RunRequest(RunKind.Scheduled, $"backoff attempt {health.BackoffAttempts + 1}"), null, token)).Run, cancellationToken);
                 else
@@ -95,7 +103,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
 
         foreach (var incomplete in await recovery.ListIncompleteAsync(new IncompleteFilter(Statuses: [IncompleteStatus.Scheduled], Limit: 1000), cancellationToken))
         {
-            if (!current.TryGetValue(incomplete.LinkId, out var link) || incomplete.NextAttemptAt is not { } due)
+            if (!current.TryGetValue(incomplete.LinkId, out var link) || deactivated.Contains(link.Id) || incomplete.NextAttemptAt is not { } due)
                 continue;
             if (due <= now)
             {

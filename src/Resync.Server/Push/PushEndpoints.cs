@@ -24,7 +24,7 @@ internal static class PushEndpoints
     public static RouteGroupBuilder MapPush(this RouteGroupBuilder api)
     {
         api.MapPost("/links/{linkId}/push", PushAsync).WithTags("Push").WithName("Push")
-            .Produces<PushAnswer>(200).Produces<PushAccepted>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
+            .Produces<PushAnswer>(200).Produces<PushAccepted>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
         api.MapGet("/runs/{runId:long}/callbacks", CallbacksAsync).WithTags("Push").WithName("ListPushCallbacks");
         return api;
     }
@@ -70,6 +70,8 @@ internal static class PushEndpoints
             return Problems.Conflict("link-deactivated", $"Link '{linkId}' is deactivated ({state.Reason ?? "no reason given"}); activate it to accept pushes.");
 
         var requestId = http.Request.Headers["X-Request-Id"].FirstOrDefault();
+        if (processor.IsStopping)
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "server-stopping", "Server stopping", "The server is shutting down and takes no new pushes; send it again once it is back.");
         var serializer = json.Value.SerializerOptions;
         return await idempotency.RunAsync(http, body, async () =>
         {
@@ -141,7 +143,7 @@ internal static class PushEndpoints
                     var message = outcome switch
                     {
                         OutcomeKind.Ignored => record.IgnoreReason,
-                        OutcomeKind.Incomplete => $"not written yet: the run stopped before this record ({result.SystemError?.Code} {result.SystemError?.Message}); "
+                        OutcomeKind.Incomplete => $"not written yet: the run stopped before this record ({(result.SystemError is { } stop ? $"{stop.Code} {stop.Message}" : "the server is shutting down")}); "
                             + $"it is kept with its values in the link's incomplete run, which writes it when resumed (GET /api/v1/incomplete-runs?linkId={entry.Id})",
                         _ => Message(source.ErrorMessage, index, record),
                     };

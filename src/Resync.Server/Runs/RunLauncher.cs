@@ -12,11 +12,12 @@ namespace Resync.Server.Runs;
 /// Every run the API starts (manual, push, Retry Failures, incomplete-run retries) starts here, through the core
 /// <see cref="LinkRunner"/>, so each gets automated replay, parking of an incomplete remainder and link health. One
 /// place owns the runs in flight and their live progress, the rule that a link's runs never overlap (shared with the
-/// scheduler through <see cref="LinkRunGate"/>; pushes are exempt) and shutdown: on stop, runs in flight are
-/// cancelled, finish the batches under way and end Interrupted, so none is left Running.
+/// scheduler through <see cref="LinkRunGate"/>; pushes are exempt) and shutdown: as soon as the host is stopping (before
+/// the web server waits for the requests in flight, so a synchronous push gets its answer), runs in flight are cancelled,
+/// finish the batches under way, park their remainder and end Interrupted, so none is left Running.
 /// </summary>
 public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryStore recovery, LinkRunGate gate, TimeProvider clock,
-    ILogger<RunLauncher> logger, IAlertSink? alerts = null) : IHostedService
+    ILogger<RunLauncher> logger, IAlertSink? alerts = null, IHostApplicationLifetime? lifetime = null) : IHostedService
 {
     private readonly ConcurrentDictionary<long, ActiveRun> _active = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -32,6 +33,12 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
 
     /// <summary>A runner for actions that start no run (editing and discarding incomplete runs, planning a retry).</summary>
     public LinkRunner Runner { get; } = new(store, queries, recovery, clock, alerts);
+
+    /// <summary>
+    /// Raised after each run started here has ended (pushes included), once it has parked its remainder: the scheduler looks
+    /// again then, so that a remainder is retried at its <c>nextAttemptAt</c> whatever parked it.
+    /// </summary>
+    public event Action? RunEnded;
 
     /// <summary>Cancelled when the server stops.</summary>
     public CancellationToken Stopping => _stopping.Token;
@@ -101,7 +108,11 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
         }, CancellationToken.None);
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime?.ApplicationStopping.Register(_stopping.Cancel);
+        return Task.CompletedTask;
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -149,6 +160,7 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
         {
             _active.TryRemove(runId, out _);
             ended?.Invoke();
+            RunEnded?.Invoke();
             if (task.IsFaulted)
                 logger.LogError(task.Exception, "Run {RunId} of link {LinkId} failed in the runner", runId, link.Id);
             else if (task.IsCompletedSuccessfully)

@@ -150,6 +150,86 @@ public sealed class BackoffAndDeactivationTests
         after.Health.ShouldBe(LinkHealth.Healthy);
     }
 
+    [Fact]
+    public async Task TickInsideABackoff_IsReplacedByTheAttempts_NoRunRightAfterTheSuccessfulOne()
+    {
+        // Regression: the tick that fell inside the backoff fired right after the successful attempt.
+        var clock = new ManualTimeProvider(Start);
+        await using var harness = await RecoveryHarness.StartAsync(clock);
+        var source = ListSource.Paged(1, 5).ThrowAtFirstFetch(Down());
+        var link = new Link(RecoveryHarness.LinkId, source, [], new CollectingTarget(), new LinkSettings { BatchSize = 5 })
+        {
+            Trigger = new LinkTrigger(new IntervalSchedule(TimeSpan.FromMinutes(2))),
+        };
+        var gate = new LinkRunGate();
+        var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, clock, gate);
+        var ended = Channel.CreateUnbounded<ScheduledRun>();
+        scheduler.RunEnded += run => ended.Writer.TryWrite(run);
+        (await scheduler.StartDueRunsAsync(CancellationToken.None)).ShouldBe(Start.AddMinutes(2));
+
+        // 00:32 the tick fails; 00:33 the first attempt fails; the 00:34 tick falls inside; 00:35 the second attempt succeeds.
+        foreach (var (minute, succeeds) in new[] { (32, false), (33, false), (35, true) })
+        {
+            if (succeeds)
+                source.Recover();
+            clock.SetUtcNow(Start.AddMinutes(minute - 30));
+            await scheduler.StartDueRunsAsync(CancellationToken.None);
+            var run = await ended.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
+            run.Result!.Status.ShouldBe(succeeds ? RunStatus.Succeeded : RunStatus.Failed);
+        }
+
+        (await scheduler.StartDueRunsAsync(CancellationToken.None)).ShouldBe(Start.AddMinutes(6), "the next tick after the attempt, not the one it replaced");
+        gate.IsBusy(link.Id).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task RunsWhoseEveryBatchFails_CountAsFailuresInARow_AndDeactivateTheLinkAtTheMaximum()
+    {
+        // Regression: a run that completed with every batch failed (a missing table) reset the counter; the link ran on forever.
+        await using var harness = await RecoveryHarness.StartAsync(new ManualTimeProvider(Start));
+        var target = new CollectingTarget();
+        target.BeforeWrite = (_, _) => throw new InvalidOperationException("no such table: contacts");
+        var link = RecoveryHarness.Link(ListSource.Paged(2, 5), target, new LinkSettings { BatchSize = 5, Parallelism = 1 });
+
+        for (var run = 1; run <= LinkSettings.DefaultMaxConsecutiveErrors; run++)
+        {
+            var outcome = await harness.RunAsync(link);
+            outcome.Run.Status.ShouldBe(RunStatus.CompletedWithErrors);
+            outcome.Health.ConsecutiveFailures.ShouldBe(run);
+        }
+
+        var health = (await harness.Store.GetLinkAsync(link.Id, CancellationToken.None))!.Health;
+        health.State.ShouldBe(LinkState.Deactivated);
+        health.StateReason!.ShouldContain("got nothing through");
+    }
+
+    [Fact]
+    public async Task RunsWithOnlyDataErrors_AndRunsThatWroteSomething_DoNotCountAsFailures()
+    {
+        await using var harness = await RecoveryHarness.StartAsync(new ManualTimeProvider(Start));
+        var badData = new ErrorClassification(ErrorType.Data, Durability.Durable, "INVALID_EMAIL", "email is not an address", "Fix it.", ["email"]);
+        var everyRecordBad = RecoveryHarness.Link(ListSource.Paged(1, 5), new CollectingTarget().Refuse(_ => true, badData));
+        var someWritten = RecoveryHarness.Link(ListSource.Paged(2, 5), new CollectingTarget().ThrowOnBatch(2, new InvalidOperationException("no such table")),
+            new LinkSettings { BatchSize = 5, Parallelism = 1 });
+
+        (await harness.RunAsync(everyRecordBad)).Health.ConsecutiveFailures.ShouldBe(0, "the data is wrong, not the link");
+        (await harness.RunAsync(someWritten)).Health.ConsecutiveFailures.ShouldBe(0, "a batch got through");
+    }
+
+    [Fact]
+    public void BackoffAttempts_CountAsFailuresInARow()
+    {
+        var link = HourlyLink(ListSource.Paged(1, 1));
+        var error = new ResyncError(ErrorScope.System, ErrorType.Connection, Durability.Ephemeral, "CONNECTION_REFUSED", "down", "source", [], null, Start, 1);
+        var health = LinkHealth.Healthy;
+        for (var run = 1; run <= 3; run++)
+            health = LinkHealthPolicy.After(health, link, new RunResult(run, RunStatus.Failed, RunCounts.Zero, error), parked: false, BackoffSchedule.Default, Start).Health;
+
+        health.ConsecutiveFailures.ShouldBe(3);
+        health.BackoffAttempts.ShouldBe(3);
+        health.State.ShouldBe(LinkState.Active, "an ephemeral outage follows the backoff schedule");
+    }
+
     private static Link HourlyLink(ListSource source) =>
         new(RecoveryHarness.LinkId, source, [], new CollectingTarget(), new LinkSettings { BatchSize = 5 })
         {

@@ -55,14 +55,7 @@ public sealed class PushEndpointTests
     public async Task SyncPush_TargetDownPartway_KeepsEveryUnwrittenRecord_AndTheResumeWritesEachOnce()
     {
         await using var server = await ServerHarness.StartAsync();
-        await server.PutLinkAsync(server.AcmeKey, "collect-push", """
-            name: collect-push
-            tenant: acme
-            source: { type: push, keyField: id }
-            target: { type: collect }
-            trigger: { manual: false, push: true }
-            settings: { batchSize: 10, parallelism: 1, retry: { attempts: 1 } }
-            """);
+        await server.PutLinkAsync(server.AcmeKey, "collect-push", ServerHarness.CollectPushLink);
         server.Target.ThrowOnBatch(2, ServerHarness.TargetDown());
         using var client = server.Client(server.AcmeKey);
 

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using Resync.Testing.Http;
+
+namespace Resync.Cli.Tests;
+
+/// <summary>
+/// <c>resync serve</c> stopped by a real SIGTERM while a slow HTTP target (on loopback) is being written: the runs finish
+/// their batches under way, park the rest, answer the synchronous client, and the process exits 0; the next start writes
+/// what was parked, so every pushed record reaches the target exactly once.
+/// </summary>
+public sealed class ServeShutdownTests : IAsyncLifetime
+{
+    private readonly CliProcess _cli = new();
+    private readonly ConcurrentDictionary<string, int> _written = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _writing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private FakeApi _target = null!;
+
+    public async Task InitializeAsync()
+    {
+        _target = await FakeApi.StartAsync(async (context, request) =>
+        {
+            // Slow: each record takes a while, so that a stop comes while batches are under way.
+            await Task.Delay(40, CancellationToken.None);
+            _written.AddOrUpdate(request.Path, 1, (_, n) => n + 1);
+            if (_written.Count >= 10)
+                _writing.TrySetResult();
+            context.Response.StatusCode = StatusCodes.Status200OK;
+        });
+        Directory.CreateDirectory(Path.Combine(_cli.Folder, "links"));
+        _cli.Write(Path.Combine("links", "contacts.yaml"), $$"""
+            name: contacts
+            tenant: acme
+            source: { type: push, keyField: id }
+            target: { type: http, url: "{{_target.Url}}/contacts/{id}", method: PUT }
+            trigger: { push: true }
+            settings: { batchSize: 5, parallelism: 2 }
+            """);
+    }
+
+    [Fact]
+    public async Task Serve_SigtermDuringASlowSyncPush_AnswersTheClientAndWritesEveryRecordOnceAfterRestart()
+    {
+        var records = PushTarget.Records("sync", 200);
+        await using var serve = await ServeProcess.StartAsync(_cli, "--shutdown-timeout", "60");
+        var push = serve.PushAsync("contacts", records, "sync");
+        await _writing.Task.WaitAsync(TimeSpan.FromMinutes(2));
+
+        await serve.SignalAsync("TERM");
+
+        var (status, answer) = await push;
+        status.ShouldBe(HttpStatusCode.OK, answer?.ToJsonString());
+        var outcomes = answer!["records"]!.AsArray().Select(r => r!["outcome"]!.GetValue<string>()).ToList();
+        outcomes.Count.ShouldBe(200);
+        outcomes.ShouldAllBe(outcome => outcome == "Succeeded" || outcome == "Incomplete");
+        outcomes.Count(o => o == "Incomplete").ShouldBeGreaterThan(0, "the stop came while records were still to be written");
+        // What the answer says succeeded is what the target has, once each.
+        outcomes.Count(o => o == "Succeeded").ShouldBe(_written.Count);
+        var (exit, error) = await serve.WaitForExitAsync();
+        exit.ShouldBe(0, error);
+
+        await AfterRestartEveryRecordIsWrittenOnceAsync(records);
+    }
+
+    [Fact]
+    public async Task Serve_SigtermDuringAnAsyncPush_ParksTheRestAndWritesEveryRecordOnceAfterRestart()
+    {
+        var records = PushTarget.Records("async", 200);
+        await using var serve = await ServeProcess.StartAsync(_cli, "--shutdown-timeout", "60");
+        var (status, _) = await serve.PushAsync("contacts", records, "async");
+        status.ShouldBe(HttpStatusCode.Accepted);
+        await _writing.Task.WaitAsync(TimeSpan.FromMinutes(2));
+
+        await serve.SignalAsync("TERM");
+
+        var (exit, error) = await serve.WaitForExitAsync();
+        exit.ShouldBe(0, error);
+        _written.Count.ShouldBeLessThan(200, "the stop came while records were still to be written");
+
+        await AfterRestartEveryRecordIsWrittenOnceAsync(records);
+    }
+
+    private async Task AfterRestartEveryRecordIsWrittenOnceAsync(JsonArray records)
+    {
+        await using var again = await ServeProcess.StartAsync(_cli);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (_written.Count < records.Count || (await again.GetAsync("/api/v1/incomplete-runs?linkId=contacts"))["items"]!.AsArray().Count > 0)
+            await Task.Delay(100, timeout.Token);
+        _written.Keys.Order().ShouldBe(records.Select(r => $"/contacts/{r!["id"]}").Order());
+        _written.Where(pair => pair.Value != 1).Select(pair => pair.Key).ShouldBeEmpty();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _target.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        _cli.Dispose();
+    }
+}
