@@ -40,7 +40,7 @@ public sealed class ApiHygieneTests
     public async Task DefaultRateLimit_IsDocumentedAndOn()
     {
         new ServerOptions().RateLimit.ShouldBe(ApiRateLimit.Default);
-        ApiRateLimit.Default.ShouldBe(new ApiRateLimit(2_000, 1_000, TimeSpan.FromSeconds(1)));
+        ApiRateLimit.Default.ShouldBe(new ApiRateLimit(10_000, 10_000, TimeSpan.FromSeconds(1)));
         await Should.ThrowAsync<ArgumentOutOfRangeException>(() => ServerHarness.StartAsync(configure: options => options.RateLimit = new ApiRateLimit(0, 1, TimeSpan.FromSeconds(1))));
     }
 
@@ -148,7 +148,7 @@ public sealed class ApiHygieneTests
         }
         lists.Order().ShouldBe([
             "/api/v1/alert-routes/", $"/api/v1/alert-routes/{routeId}/deliveries", $"/api/v1/incomplete-runs/", $"/api/v1/incomplete-runs/{incompleteId}", "/api/v1/links/",
-            "/api/v1/runs/", $"/api/v1/runs/{runId}/batches", $"/api/v1/runs/{runId}/records",
+            "/api/v1/runs/", $"/api/v1/runs/{runId}/batches", $"/api/v1/runs/{runId}/callbacks", $"/api/v1/runs/{runId}/records",
         ], ignoreOrder: true);
     }
 }
