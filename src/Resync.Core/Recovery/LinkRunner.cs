@@ -77,6 +77,15 @@ public sealed class LinkRunner
     {
         var incomplete = await OpenIncompleteAsync(incompleteId, cancellationToken);
         var plan = await _planner.PlanAsync(incomplete.RunId, RecoveryScope.Remainder, null, incomplete.ResumeCursor, cancellationToken);
+        if (plan.ResumeCursor is not null && link.Source is not Sdk.IResumableSource
+            && (await _queries.GetRunAsync(incomplete.RunId, cancellationToken))?.Kind is RunKind.Manual or RunKind.Scheduled)
+        {
+            // (A pull run whose process died is parked with its last page whatever its source: this one cannot read on from there.
+            // A push's cursor is its last page: every record it had was kept, so nothing follows it.)
+            plan = plan with { ResumeCursor = null, CarriesAllFailures = false };
+            incomplete = incomplete with { Note = $"{IncompleteRunView.NotReadPrefix}the source of link '{link.Id}' cannot continue after a page, so the pages after those run " +
+                $"{incomplete.RunId} took are not read by this retry. To get them, run the link again (resync run {link.Id})." };
+        }
         var edits = await _recovery.GetIncompleteEditsAsync(incompleteId, cancellationToken);
         var (result, source) = await RecoverAsync(link, plan, RunKind.Resume, $"resume incomplete run {incompleteId}", null, edits, progress, cancellationToken);
 
@@ -148,9 +157,15 @@ public sealed class LinkRunner
     /// <param name="resume">Where the pages the run never read start (null: none, or the source cannot resume).</param>
     private async Task<long?> ParkIfStoppedPartwayAsync(Link link, RunResult result, string? resume, int attempts, string? requestId)
     {
-        if (!result.StoppedPartway || !link.Settings.StoreIncompleteRuns || result.SystemError is not { } error)
-            return null;
         var now = _clock.GetUtcNow();
+        // Stopped by the caller (Ctrl+C, a shutdown): what it did not get to waits for a person like any remainder.
+        var error = result.SystemError ?? (result.Status == RunStatus.Interrupted && link.Source is not Sdk.IHeldRecordsSource
+            ? new ResyncError(ErrorScope.System, ErrorType.Runtime, Durability.Durable, ErrorCodes.Interrupted,
+                $"Run {result.RunId} was stopped (cancelled or shut down) before it finished.", null, [],
+                "Retry this incomplete run to process what the run did not get to.", now, 1)
+            : null);
+        if (!result.StoppedPartway || !link.Settings.StoreIncompleteRuns || error is null)
+            return null;
         var schedule = Schedule(link);
         var next = error.Durability == Durability.Ephemeral ? schedule.DelayAfter(attempts + 1) : null;
         var status = next is null ? IncompleteStatus.Waiting : IncompleteStatus.Scheduled;
