@@ -130,6 +130,9 @@ public sealed class RecoveryCommandTests : IDisposable
         parked["runId"]!.GetValue<long>().ShouldBe(1);
         parked["resumeCursor"].ShouldNotBeNull();
         Scalar(targetPath, "SELECT COUNT(*) FROM people").ShouldBeLessThan(total, "the run was killed before the end");
+        var (retryExit, _, retryError) = await _cli.RunAsync("retry", "1", "--db", _cli.StateFile);
+        retryExit.ShouldBe(64, "Retry Failures would not read the pages never read");
+        retryError.ShouldContain($"is incomplete run {parked["id"]}");
 
         var resumed = await _cli.RunJsonAsync(0, "incomplete", "retry", parked["id"]!.ToString(), "--db", _cli.StateFile);
 

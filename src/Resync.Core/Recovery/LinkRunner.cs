@@ -51,8 +51,15 @@ public sealed class LinkRunner
     }
 
     /// <summary>What Retry Failures of a run (or of one of its error groups) would carry, without running it.</summary>
-    public Task<RecoveryPlan> PlanRetryAsync(long runId, ErrorGroupKey? group = null, CancellationToken cancellationToken = default) =>
-        _planner.PlanAsync(runId, group is null ? RecoveryScope.AllFailures : RecoveryScope.ErrorGroup, group, null, cancellationToken);
+    public async Task<RecoveryPlan> PlanRetryAsync(long runId, ErrorGroupKey? group = null, CancellationToken cancellationToken = default)
+    {
+        var plan = await _planner.PlanAsync(runId, group is null ? RecoveryScope.AllFailures : RecoveryScope.ErrorGroup, group, null, cancellationToken);
+        if (plan.ResolvedByRunId is not null || (await _queries.GetRunAsync(runId, cancellationToken))?.LinkId is not { } linkId)
+            return plan;
+        // A run that stopped partway has its remainder parked: only retrying that reads the pages it never read.
+        var open = await _recovery.ListIncompleteAsync(new IncompleteFilter(LinkId: linkId, Limit: 10_000), cancellationToken);
+        return plan with { RemainderIncompleteId = open.FirstOrDefault(i => i.RunId == runId)?.Id };
+    }
 
     /// <summary>
     /// Retry Failures: a Retry run holding the run's failed batches (fetched again by cursor) and its loose failed
@@ -64,6 +71,8 @@ public sealed class LinkRunner
         CancellationToken cancellationToken = default)
     {
         var plan = await PlanRetryAsync(runId, group, cancellationToken);
+        if (!force && plan.WaitsAsIncomplete is { } parked)
+            throw new NothingToRetryException(parked);
         if (plan.NothingToRetry is { } why)
             throw new NothingToRetryException(why);
         if (!force && plan.AlreadyResolved is { } resolved)

@@ -231,6 +231,9 @@ public sealed class IncompleteRunTests
         parked.Status.ShouldBe(IncompleteStatus.Waiting);
         parked.Error.Code.ShouldBe(ErrorCodes.Interrupted);
         parked.ResumeCursor.ShouldNotBeNull();
+        // Retry Failures would carry the cut batches only, and could say Succeeded with pages never read: it points to the remainder.
+        var refused = await Should.ThrowAsync<NothingToRetryException>(() => harness.Runner.RetryFailuresAsync(link, outcome.Run.RunId));
+        refused.Message.ShouldContain($"is incomplete run {parked.Id}");
 
         var resumed = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
 
