@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Data.Sqlite;
 using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Records;
@@ -105,36 +106,38 @@ public sealed partial class SqliteRunStore
     }
 
     public Task<long> ParkAsync(IncompleteRunView incomplete, CancellationToken cancellationToken) =>
-        Writer.ExecuteAsync((c, t) =>
+        Writer.ExecuteAsync((c, t) => Park(c, t, incomplete), cancellationToken);
+
+    private static long Park(SqliteConnection c, SqliteTransaction t, IncompleteRunView incomplete)
+    {
+        var id = c.ExecuteScalar<long>("""
+            INSERT INTO incomplete_runs (run_id, link_id, tenant, status, error, resume_cursor, attempts, next_attempt_at, created_at, note)
+            VALUES (@RunId, @LinkId, @Tenant, @Status, @Error, @ResumeCursor, @Attempts, @NextAttemptAt, @CreatedAt, @Note)
+            RETURNING id
+            """, new
         {
-            var id = c.ExecuteScalar<long>("""
-                INSERT INTO incomplete_runs (run_id, link_id, tenant, status, error, resume_cursor, attempts, next_attempt_at, created_at, note)
-                VALUES (@RunId, @LinkId, @Tenant, @Status, @Error, @ResumeCursor, @Attempts, @NextAttemptAt, @CreatedAt, @Note)
-                RETURNING id
-                """, new
-            {
-                incomplete.RunId,
-                incomplete.LinkId,
-                incomplete.Tenant,
-                Status = incomplete.Status.ToString(),
-                Error = StoredJson.Error(incomplete.Error),
-                incomplete.ResumeCursor,
-                incomplete.Attempts,
-                NextAttemptAt = incomplete.NextAttemptAt is { } next ? Text(next) : null,
-                CreatedAt = Text(incomplete.CreatedAt),
-                incomplete.Note,
-            }, t);
-            c.Execute("INSERT INTO run_events (run_id, at, kind, message) VALUES (@RunId, @at, @kind, @message)", new
-            {
-                incomplete.RunId,
-                at = Text(incomplete.CreatedAt),
-                kind = RunEventKinds.Parked,
-                message = incomplete.Status == IncompleteStatus.Scheduled
-                    ? $"Stopped partway; the remainder is incomplete run {id}, retried automatically at {incomplete.NextAttemptAt:u}."
-                    : $"Stopped partway; the remainder is incomplete run {id}, waiting for a person (resync incomplete show {id}).",
-            }, t);
-            return id;
-        }, cancellationToken);
+            incomplete.RunId,
+            incomplete.LinkId,
+            incomplete.Tenant,
+            Status = incomplete.Status.ToString(),
+            Error = StoredJson.Error(incomplete.Error),
+            incomplete.ResumeCursor,
+            incomplete.Attempts,
+            NextAttemptAt = incomplete.NextAttemptAt is { } next ? Text(next) : null,
+            CreatedAt = Text(incomplete.CreatedAt),
+            incomplete.Note,
+        }, t);
+        c.Execute("INSERT INTO run_events (run_id, at, kind, message) VALUES (@RunId, @at, @kind, @message)", new
+        {
+            incomplete.RunId,
+            at = Text(incomplete.CreatedAt),
+            kind = RunEventKinds.Parked,
+            message = incomplete.Status == IncompleteStatus.Scheduled
+                ? $"Stopped partway; the remainder is incomplete run {id}, retried automatically at {incomplete.NextAttemptAt:u}."
+                : $"Stopped partway; the remainder is incomplete run {id}, waiting for a person (resync incomplete show {id}).",
+        }, t);
+        return id;
+    }
 
     public async Task<IncompleteRunView?> GetIncompleteAsync(long id, CancellationToken cancellationToken) =>
         (await QueryIncompleteAsync("WHERE i.id = @id", new { id }, 0, 1, cancellationToken)).SingleOrDefault();

@@ -86,10 +86,28 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
                     UPDATE runs SET status = 'Interrupted', ended_at = @now, incomplete = incomplete + @incomplete, system_error = @error
                     WHERE id = @runId AND status = 'Running'
                     """, new { runId, now = Text(now), incomplete, error = StoredJson.Error(error) }, t);
+                ParkCrashed(c, t, runId, error, now);
                 return 0;
             }, cancellationToken);
         }
         return dead;
+    }
+
+    /// <summary>
+    /// A pull run whose process died is given its incomplete run at once, so that one retry finishes it: the batches cut by
+    /// the crash (Interrupted: fetched again by cursor) and the pages never read, after the last page the run had started.
+    /// (Recovery runs and pushes are not: a push's records died with the process; a recovery run's remainder is its parent's.)
+    /// </summary>
+    private static void ParkCrashed(SqliteConnection c, SqliteTransaction t, long runId, ResyncError error, DateTimeOffset now)
+    {
+        var run = c.QuerySingle<(string LinkId, string Tenant, string Kind)>("SELECT link_id, tenant, kind FROM runs WHERE id = @runId", new { runId }, t);
+        if (run.Kind is not (nameof(RunKind.Manual) or nameof(RunKind.Scheduled)))
+            return;
+        var last = c.QuerySingleOrDefault<string?>("SELECT cursor FROM batches WHERE run_id = @runId ORDER BY number DESC LIMIT 1", new { runId }, t);
+        if (last is null)
+            return;
+        Park(c, t, new IncompleteRunView(0, runId, run.LinkId, run.Tenant, IncompleteStatus.Waiting, error, last, 0, null, now, null,
+            "The process stopped (killed, or the machine went down) during this run: retrying this incomplete run processes the batches it cut and reads the pages it never read.", 0));
     }
 
     public Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken) =>

@@ -91,6 +91,75 @@ public sealed class RecoveryCommandTests : IDisposable
 
     private List<int> Ids() => [.. File.ReadAllLines(Path.Combine(_cli.Folder, "out.csv")).Skip(1).Select(line => int.Parse(line.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture))];
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(15)]
+    [InlineData(60)]
+    public async Task RunKilledWithSigkill_GetsItsIncompleteRun_AndOneRetryWritesEveryRow(int finishedBatchesBeforeKill)
+    {
+        // Regression: kill -9 left no incomplete run, and the pages never read were lost without a word.
+        const int total = 200_000;
+        _cli.Write("in.jsonl", string.Concat(Enumerable.Range(1, total).Select(i => $"{{\"id\":{i},\"name\":\"n{i}\"}}\n")));
+        var targetPath = Path.Combine(_cli.Folder, "out.db");
+        using (var connection = new SqliteConnection($"Data Source={targetPath};Pooling=False"))
+        {
+            connection.Open();
+            using var create = connection.CreateCommand();
+            create.CommandText = "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)";
+            create.ExecuteNonQuery();
+        }
+        var link = _cli.Write("killed.yaml", """
+            name: killed
+            source: { type: jsonl, path: in.jsonl, keyField: id }
+            target: { type: sqlite, path: out.db, table: people, mode: upsert, key: id }
+            settings: { batchSize: 500 }
+            """);
+        using (var process = _cli.Start("run", link, "--db", _cli.StateFile))
+        {
+            using var safetyNet = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            while (Scalar(_cli.StateFile, "SELECT COUNT(*) FROM batches WHERE status <> 'Processing'") < finishedBatchesBeforeKill)
+            {
+                process.HasExited.ShouldBeFalse("the run ended before it could be killed");
+                await Task.Delay(20, safetyNet.Token);
+            }
+            process.Kill(); // SIGKILL: no chance to clean up.
+            await process.WaitForExitAsync(safetyNet.Token);
+        }
+
+        var parked = (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["incomplete"]!.AsArray().Single()!;
+        parked["runId"]!.GetValue<long>().ShouldBe(1);
+        parked["resumeCursor"].ShouldNotBeNull();
+        Scalar(targetPath, "SELECT COUNT(*) FROM people").ShouldBeLessThan(total, "the run was killed before the end");
+        var (retryExit, _, retryError) = await _cli.RunAsync("retry", "1", "--db", _cli.StateFile);
+        retryExit.ShouldBe(64, "Retry Failures would not read the pages never read");
+        retryError.ShouldContain($"is incomplete run {parked["id"]}");
+
+        var resumed = await _cli.RunJsonAsync(0, "incomplete", "retry", parked["id"]!.ToString(), "--db", _cli.StateFile);
+
+        resumed["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        Scalar(targetPath, "SELECT COUNT(*) FROM people").ShouldBe(total);
+        Scalar(targetPath, "SELECT SUM(id) FROM people").ShouldBe((long)total * (total + 1) / 2, "every expected row");
+        (await _cli.RunJsonAsync(0, "show", "1", "--db", _cli.StateFile))["status"]!.GetValue<string>().ShouldBe("Succeeded");
+    }
+
+    private static long Scalar(string database, string sql)
+    {
+        if (!File.Exists(database))
+            return 0;
+        try
+        {
+            using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return command.ExecuteScalar() is long value ? value : 0;
+        }
+        catch (SqliteException)
+        {
+            return 0; // the schema is not there yet
+        }
+    }
+
     [Fact]
     public async Task IncompleteRun_IsListedShownEditedRetriedAndDiscarded_FromTheCommandLine()
     {

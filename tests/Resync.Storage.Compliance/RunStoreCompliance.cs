@@ -584,6 +584,10 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
         (await Store.GetRunAsync(elsewhere, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(RunStatus.Running);
         (await Store.GetRunAsync(finished, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(RunStatus.Succeeded);
 
+        // The dead run's remainder is parked at once: its cut batches, and the pages after the last one it started.
+        var parked = (await ((IRecoveryStore)Store).ListIncompleteAsync(new IncompleteFilter(), CancellationToken.None)).ShouldHaveSingleItem();
+        (parked.RunId, parked.Status, parked.ResumeCursor, parked.Error.Code).ShouldBe((dead, IncompleteStatus.Waiting, "page=3", ErrorCodes.Interrupted));
+
         // Recovering again finds nothing more, and counts nothing twice.
         (await Store.RecoverInterruptedRunsAsync(now.AddMinutes(1), CancellationToken.None)).ShouldNotContain(dead);
         (await CountsAsync(dead)).Incomplete.ShouldBe(11);

@@ -26,6 +26,8 @@ internal static class RetryCommand
         {
             throw new CliException(ExitCodes.Usage, exception.Message);
         }
+        if (!force && plan.WaitsAsIncomplete is { } parked)
+            throw new CliException(ExitCodes.Usage, parked);
         if (plan.NothingToRetry is { } why)
             throw new CliException(ExitCodes.Usage, why);
         if (!force && plan.AlreadyResolved is { } resolved)

@@ -213,9 +213,9 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
     private static RecordOutcome Unprocessed(int position, Record record, LoggingLevel level) =>
         new(position, record.Key, OutcomeKind.Incomplete, null, null, null, [], level == LoggingLevel.None ? null : new Snapshot(record.Fields, null));
 
-    /// <summary>A target that is unreachable, refuses the credentials or fails mid-commit cannot take more batches.</summary>
+    /// <summary>A target that is unreachable, refuses the credentials, fails mid-commit or is misconfigured (no such table, database or key constraint) cannot take more batches.</summary>
     internal static bool StopsTheRun(ErrorClassification classification) =>
-        classification.Type is ErrorType.Connection or ErrorType.RateLimit or ErrorType.InvalidAccessToken or ErrorType.Inconsistency;
+        classification.StopsTheRun || classification.Type is ErrorType.Connection or ErrorType.RateLimit or ErrorType.InvalidAccessToken or ErrorType.Inconsistency;
 
     private (StepResult Result, string? Step) ApplySteps(IReadOnlyList<IStep> steps, StepContext context)
     {

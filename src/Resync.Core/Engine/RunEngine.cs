@@ -286,7 +286,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             var classification = classifier.Classify(failure);
             var isFirstFetch = batchNumber == 1;
             // Offline or refusing credentials at the first fetch means the run cannot start; refused credentials stop it anywhere.
-            var stopsTheRun = classification.Type == ErrorType.InvalidAccessToken
+            var stopsTheRun = classification.Type == ErrorType.InvalidAccessToken || classification.StopsTheRun
                 || (isFirstFetch && classification.Type is ErrorType.Connection or ErrorType.RateLimit);
             var error = classification.ToError(stopsTheRun ? ErrorScope.System : ErrorScope.Batch, clock.GetUtcNow(), "source");
             var result = new BatchResult(runId, batchNumber, cursor, BatchStatus.Failed, 0, 0, 0, 0, 0, error, [], clock.GetUtcNow());

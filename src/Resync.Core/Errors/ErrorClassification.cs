@@ -19,6 +19,13 @@ public sealed record ErrorClassification(
     IReadOnlyList<string>? Fields = null,
     TimeSpan? RetryAfter = null)
 {
+    /// <summary>
+    /// True for a failure of the link's configuration (no such database, table or column, no unique constraint for the
+    /// key): every batch would fail the same way, so it stops the run instead of failing each batch (and the records
+    /// after it are not read only to be stored as failed).
+    /// </summary>
+    public bool StopsTheRun { get; init; }
+
     /// <summary>True when trying again later would likely help.</summary>
     public bool IsTransient => Durability == Durability.Ephemeral;
 

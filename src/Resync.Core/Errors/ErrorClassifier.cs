@@ -128,7 +128,11 @@ public sealed partial class ErrorClassifier
             "57014" => Make(ErrorType.Connection, Durability.Ephemeral, "The statement timed out; it is retried."),
             "57P01" or "57P02" or "57P03" or "53300" => Make(ErrorType.Connection, Durability.Ephemeral, "The database is restarting or full of connections; it is retried."),
             "42501" => Make(ErrorType.InvalidAccessToken, Durability.Durable, "The database user lacks a permission: grant it."),
-            "42P01" or "42703" => Make(ErrorType.Runtime, Durability.Durable, "A table or column named in the link does not exist: check the link's target."),
+            "42P01" or "42703" => Make(ErrorType.Runtime, Durability.Durable, "A table or column named in the link does not exist: check the link's target.") with { StopsTheRun = true },
+            "42P10" => Make(ErrorType.Runtime, Durability.Durable,
+                "No unique constraint or index matches the link's key: add one on the key column(s), or fix 'key' in the link's target.") with { StopsTheRun = true },
+            "3D000" => Make(ErrorType.Runtime, Durability.Durable,
+                "The database named in the connection string does not exist: fix 'Database' in the link's connectionString.") with { StopsTheRun = true },
             _ when sqlState.StartsWith("08", StringComparison.Ordinal) => Make(ErrorType.Connection, Durability.Ephemeral, "The database connection failed; it is retried."),
             _ when sqlState.StartsWith("28", StringComparison.Ordinal) => Make(ErrorType.InvalidAccessToken, Durability.Durable, "The database refused the credentials: check user and password."),
             _ when sqlState.StartsWith("22", StringComparison.Ordinal) || sqlState.StartsWith("23", StringComparison.Ordinal) =>

@@ -52,8 +52,15 @@ public sealed class LinkRunner
     }
 
     /// <summary>What Retry Failures of a run (or of one of its error groups) would carry, without running it.</summary>
-    public Task<RecoveryPlan> PlanRetryAsync(long runId, ErrorGroupKey? group = null, CancellationToken cancellationToken = default) =>
-        _planner.PlanAsync(runId, group is null ? RecoveryScope.AllFailures : RecoveryScope.ErrorGroup, group, null, cancellationToken);
+    public async Task<RecoveryPlan> PlanRetryAsync(long runId, ErrorGroupKey? group = null, CancellationToken cancellationToken = default)
+    {
+        var plan = await _planner.PlanAsync(runId, group is null ? RecoveryScope.AllFailures : RecoveryScope.ErrorGroup, group, null, cancellationToken);
+        if (plan.ResolvedByRunId is not null || (await _queries.GetRunAsync(runId, cancellationToken))?.LinkId is not { } linkId)
+            return plan;
+        // A run that stopped partway has its remainder parked: only retrying that reads the pages it never read.
+        var open = await _recovery.ListIncompleteAsync(new IncompleteFilter(LinkId: linkId, Limit: 10_000), cancellationToken);
+        return plan with { RemainderIncompleteId = open.FirstOrDefault(i => i.RunId == runId)?.Id };
+    }
 
     /// <summary>
     /// Retry Failures: a Retry run holding the run's failed batches (fetched again by cursor) and its loose failed
@@ -65,6 +72,8 @@ public sealed class LinkRunner
         CancellationToken cancellationToken = default)
     {
         var plan = await PlanRetryAsync(runId, group, cancellationToken);
+        if (!force && plan.WaitsAsIncomplete is { } parked)
+            throw new NothingToRetryException(parked);
         if (plan.NothingToRetry is { } why)
             throw new NothingToRetryException(why);
         if (!force && plan.AlreadyResolved is { } resolved)
@@ -78,6 +87,15 @@ public sealed class LinkRunner
     {
         var incomplete = await OpenIncompleteAsync(incompleteId, cancellationToken);
         var plan = await _planner.PlanAsync(incomplete.RunId, RecoveryScope.Remainder, null, incomplete.ResumeCursor, cancellationToken);
+        if (plan.ResumeCursor is not null && link.Source is not Sdk.IResumableSource
+            && (await _queries.GetRunAsync(incomplete.RunId, cancellationToken))?.Kind is RunKind.Manual or RunKind.Scheduled)
+        {
+            // (A pull run whose process died is parked with its last page whatever its source: this one cannot read on from there.
+            // A push's cursor is its last page: every record it had was kept, so nothing follows it.)
+            plan = plan with { ResumeCursor = null, CarriesAllFailures = false };
+            incomplete = incomplete with { Note = $"{IncompleteRunView.NotReadPrefix}the source of link '{link.Id}' cannot continue after a page, so the pages after those run " +
+                $"{incomplete.RunId} took are not read by this retry. To get them, run the link again (resync run {link.Id})." };
+        }
         var edits = await _recovery.GetIncompleteEditsAsync(incompleteId, cancellationToken);
         var (result, source) = await RecoverAsync(link, plan, RunKind.Resume, $"resume incomplete run {incompleteId}", null, edits, progress, cancellationToken);
 
@@ -158,11 +176,12 @@ public sealed class LinkRunner
         DateTimeOffset? nextAttemptAt;
         if (result.SystemError is not { } error)
         {
-            // Stopped by its host (the server shutting down): what it did not process is due at once, i.e. at the next start.
+            // Stopped by its caller (Ctrl+C, the server shutting down): what it did not process is due at once, i.e. at the next start.
             if (result.Status != RunStatus.Interrupted || (resume is null && result.Counts.Incomplete == 0 && result.Counts.Failed == 0))
                 return null;
             error = new ResyncError(ErrorScope.System, ErrorType.Runtime, Durability.Ephemeral, ErrorCodes.Interrupted,
-                "The run was stopped (the server shut down) before it finished.", null, [], "It is resumed automatically when the server runs again.", now, 1);
+                $"Run {result.RunId} was stopped (cancelled, or the server shut down) before it finished.", null, [],
+                "resync serve resumes it when it runs again; resync incomplete retry resumes it now.", now, 1);
             nextAttemptAt = now;
         }
         else

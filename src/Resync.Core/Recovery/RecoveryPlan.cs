@@ -31,6 +31,18 @@ public sealed record RecoveryPlan(
         : $"Run {ParentRunId} is resolved already: run {by} resolved every failure of its chain, so retrying it would write its failed batches and records " +
           "a second time (an insert or POST target would get duplicates). To retry it anyway, force it (resync retry --force, or force=true in the API).";
 
+    /// <summary>The open incomplete run holding the parent's remainder (it stopped partway), or null.</summary>
+    public long? RemainderIncompleteId { get; init; }
+
+    /// <summary>
+    /// Why Retry Failures is the wrong tool for a run that stopped partway (it would not read the pages never read, yet
+    /// could succeed), in words for the CLI, the API and the runner alike, or null.
+    /// </summary>
+    public string? WaitsAsIncomplete => RemainderIncompleteId is not { } id ? null
+        : $"Run {ParentRunId} stopped partway: its remainder, the batches it cut and the pages it never read, is incomplete run {id}. " +
+          $"Retry that instead (resync incomplete retry {id}, or POST /api/v1/incomplete-runs/{id}/retry): Retry Failures would not read the pages never read. " +
+          "To retry only the failures anyway, force it (resync retry --force, or force=true in the API).";
+
     /// <summary>True when the run would carry nothing at all.</summary>
     public bool IsEmpty => FailedBatches.Count == 0 && Records == 0 && ResumeCursor is null;
 

@@ -67,9 +67,11 @@ internal static class RecoveryEndpoints
         {
             return Problems.Conflict("run-in-progress", exception.Message);
         }
+        var force = string.Equals(http.Request.Query["force"], "true", StringComparison.OrdinalIgnoreCase);
+        if (!force && plan.WaitsAsIncomplete is { } parked)
+            return Problems.Conflict("remainder-incomplete", parked);
         if (plan.NothingToRetry is { } why)
             return NothingToRetry(why, plan);
-        var force = string.Equals(http.Request.Query["force"], "true", StringComparison.OrdinalIgnoreCase);
         if (!force && plan.AlreadyResolved is { } resolved)
             return Problems.Conflict("already-resolved", resolved);
 

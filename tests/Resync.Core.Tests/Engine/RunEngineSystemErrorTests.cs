@@ -53,6 +53,26 @@ public sealed class RunEngineSystemErrorTests
     }
 
     [Fact]
+    public async Task TargetWithoutAUniqueConstraintForTheKey_StopsTheRun_InsteadOfFailingEveryBatch()
+    {
+        // Regression: 42P10 (and 3D000, 42P01) failed every batch as a durable batch error, so the whole source was read for nothing.
+        await using var harness = await EngineHarness.StartAsync();
+        var noConstraint = new Resync.Core.Errors.ResyncException(ErrorClassifier.Default.ClassifySqlState("42P10",
+            "there is no unique or exclusion constraint matching the ON CONFLICT specification", null, null));
+        var target = new CollectingTarget();
+        for (var batch = 1; batch <= 20; batch++)
+            target.ThrowOnBatch(batch, noConstraint);
+
+        var result = await harness.RunAsync(EngineHarness.Link(ListSource.Paged(20, 5), target, new Links.LinkSettings { BatchSize = 5, Parallelism = 1 }));
+
+        result.Status.ShouldBe(RunStatus.Failed);
+        var error = result.SystemError.ShouldNotBeNull();
+        (error.Scope, error.Code).ShouldBe((ErrorScope.System, "42P10"));
+        error.Hint.ShouldNotBeNull().ShouldContain("key");
+        target.BatchesWritten.Count.ShouldBeLessThan(20, "the run stopped at the first batch instead of trying every one");
+    }
+
+    [Fact]
     public async Task FirstFetch_PageNotValidJson_IsOnlyABatchError()
     {
         await using var harness = await EngineHarness.StartAsync();

@@ -214,6 +214,24 @@ public sealed class ErrorClassifierTests
         Classifier.ClassifySqlState(sqlState, "refused", null, null).ShouldBeClassifiedAs(ErrorType.Data, Durability.Durable, sqlState);
 
     [Theory]
+    [InlineData("3D000")] // no such database
+    [InlineData("42P01")] // no such table
+    [InlineData("42703")] // no such column
+    [InlineData("42P10")] // no unique constraint matching the key (ON CONFLICT)
+    public void SqlState_MisconfiguredLink_IsADurableErrorThatStopsTheRun(string sqlState)
+    {
+        var classification = Classifier.ClassifySqlState(sqlState, "refused", null, null);
+
+        classification.ShouldBeClassifiedAs(ErrorType.Runtime, Durability.Durable, sqlState);
+        classification.StopsTheRun.ShouldBeTrue("every batch would fail the same way");
+        classification.Hint.ShouldNotBeNull().ShouldContain("link");
+    }
+
+    [Fact]
+    public void SqlState_28P01BadPassword_IsInvalidAccessTokenDurable() =>
+        Classifier.ClassifySqlState("28P01", "password authentication failed", null, null).ShouldBeClassifiedAs(ErrorType.InvalidAccessToken, Durability.Durable, "28P01");
+
+    [Theory]
     [InlineData("40001")] // serialization failure
     [InlineData("40P01")] // deadlock
     [InlineData("55P03")] // lock not available

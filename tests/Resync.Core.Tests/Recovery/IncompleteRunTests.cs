@@ -209,6 +209,40 @@ public sealed class IncompleteRunTests
     }
 
     [Fact]
+    public async Task RunCancelledMidway_ParksWhatItDidNotGetTo_AndOneRetryWritesEveryRecordOnce()
+    {
+        // Regression: Ctrl+C left an Interrupted run and nothing about the records it never read.
+        await using var harness = await RecoveryHarness.StartAsync();
+        using var stop = new CancellationTokenSource();
+        var source = ListSource.Paged(20, 10);
+        source.AfterPageTaken = page =>
+        {
+            if (page == 5)
+                stop.Cancel();
+        };
+        var target = new CollectingTarget();
+        var link = RecoveryHarness.Link(source, target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
+
+        var outcome = await harness.Runner.RunAsync(link, new Resync.Core.Engine.RunRequest(RunKind.Manual, "test"), cancellationToken: stop.Token);
+
+        outcome.Run.Status.ShouldBe(RunStatus.Interrupted);
+        target.Written.Count.ShouldBeLessThan(200);
+        var parked = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId.ShouldNotBeNull(), CancellationToken.None))!;
+        parked.Status.ShouldBe(IncompleteStatus.Waiting);
+        parked.Error.Code.ShouldBe(ErrorCodes.Interrupted);
+        parked.ResumeCursor.ShouldNotBeNull();
+        // Retry Failures would carry the cut batches only, and could say Succeeded with pages never read: it points to the remainder.
+        var refused = await Should.ThrowAsync<NothingToRetryException>(() => harness.Runner.RetryFailuresAsync(link, outcome.Run.RunId));
+        refused.Message.ShouldContain($"is incomplete run {parked.Id}");
+
+        var resumed = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
+
+        resumed.Status.ShouldBe(RunStatus.Succeeded);
+        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 200).Select(i => (long)i), "every record once, none lost");
+        (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
+    }
+
+    [Fact]
     public async Task Discard_EndsTheIncompleteRun_AndTheRunsHistorySaysSo()
     {
         await using var harness = await RecoveryHarness.StartAsync();
