@@ -30,7 +30,7 @@ internal static class PushEndpoints
     }
 
     private static async Task<IResult> PushAsync(HttpContext http, string linkId, string? mode, string? callbackUrl, LinkRegistry links, IServerStore serverStore,
-        PushProcessor processor, IRunQueries queries, IdempotencyGate idempotency, AlertSecrets secrets, ServerOptions options, TimeProvider clock,
+        PushProcessor processor, IRunQueries queries, IRecoveryStore recovery, IdempotencyGate idempotency, AlertSecrets secrets, ServerOptions options, TimeProvider clock,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         var caller = http.Caller();
@@ -97,7 +97,7 @@ internal static class PushEndpoints
             var run = await processor.RunAsync(entry.Link, source, records, requestId, CancellationToken.None);
             // The client may go away; the run goes on and is in the run list either way.
             var result = await run.Completion;
-            var answer = await AnswerAsync(queries, source, entry, run.RunId, result, records, CancellationToken.None);
+            var answer = await AnswerAsync(queries, recovery, source, entry, run.RunId, result, records, CancellationToken.None);
             return new JsonAnswer(StatusCodes.Status200OK, JsonSerializer.Serialize(answer, serializer), RunLinks.For(run.RunId).Self);
         });
     }
@@ -125,10 +125,12 @@ internal static class PushEndpoints
         return TypedResults.Ok(Page<AlertDeliveryDocument>.Of([.. deliveries.Skip(start).Take(count).Select(AlertDeliveryDocument.From)], start, count));
     }
 
-    private static async Task<PushAnswer> AnswerAsync(IRunQueries queries, PushSource source, LinkEntry entry, long runId, Core.Engine.RunResult result,
-        IReadOnlyList<Record> records, CancellationToken cancellationToken)
+    private static async Task<PushAnswer> AnswerAsync(IRunQueries queries, IRecoveryStore recovery, PushSource source, LinkEntry entry, long runId,
+        Core.Engine.RunResult result, IReadOnlyList<Record> records, CancellationToken cancellationToken)
     {
         var batchSize = entry.Link.Settings.BatchSize;
+        // The answer waits for the automated replays (they end with the run's work); a record one of them wrote is Succeeded.
+        var replayed = await ReplayOutcomes.WrittenByReplaysAsync(queries, recovery, runId, batchSize, cancellationToken);
         var results = new PushRecordResult[records.Count];
         foreach (var outcome in new[] { OutcomeKind.Failed, OutcomeKind.Ignored, OutcomeKind.Incomplete })
         {
@@ -147,7 +149,9 @@ internal static class PushEndpoints
                             + $"it is kept with its values in the link's incomplete run, which writes it when resumed (GET /api/v1/incomplete-runs?linkId={entry.Id})",
                         _ => Message(source.ErrorMessage, index, record),
                     };
-                    results[index] = new PushRecordResult(index, record.Key, outcome, message, outcome == OutcomeKind.Incomplete ? null : record.Error);
+                    results[index] = replayed.TryGetValue((record.BatchNumber, record.Position), out var replayId)
+                        ? new PushRecordResult(index, record.Key, OutcomeKind.Succeeded, $"written by automated replay run {replayId}", null)
+                        : new PushRecordResult(index, record.Key, outcome, message, outcome == OutcomeKind.Incomplete ? null : record.Error);
                 }
                 if (kept.Count < Paging.MaxLimit)
                     break;
@@ -169,7 +173,9 @@ internal static class PushEndpoints
                 ? new PushRecordResult(i, records[i].Key, OutcomeKind.Succeeded, null, null)
                 : new PushRecordResult(i, records[i].Key, OutcomeKind.Failed, error?.Message ?? "not processed: the run stopped first", error);
         }
-        return new PushAnswer(runId, result.Status, result.Status != Core.Runs.RunStatus.Succeeded, result.Counts, result.SystemError, results, RunLinks.For(runId));
+        // A replay that wrote every failure resolved the run: its status says so (its counts keep the original failures).
+        var status = replayed.Count > 0 && await queries.GetRunAsync(runId, cancellationToken) is { } now ? now.Status : result.Status;
+        return new PushAnswer(runId, status, status != Core.Runs.RunStatus.Succeeded, result.Counts, result.SystemError, results, RunLinks.For(runId));
     }
 
     private static string? Message(string? template, int index, RecordView record)

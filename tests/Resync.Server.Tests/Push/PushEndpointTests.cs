@@ -91,6 +91,38 @@ public sealed class PushEndpointTests
     }
 
     [Fact]
+    public async Task SyncPush_RecordsAnAutomatedReplayWrote_AreAnsweredSucceeded_NotFailed()
+    {
+        // Regression: the answer called Failed the records a replay had already written; a client would have sent them again.
+        await using var server = await ServerHarness.StartAsync();
+        await server.PutLinkAsync(server.AcmeKey, "replayed-push", """
+            name: replayed-push
+            tenant: acme
+            source: { type: push, keyField: id }
+            target: { type: collect }
+            trigger: { manual: false, push: true }
+            settings: { batchSize: 2, parallelism: 1, automatedReplay: { enabled: true, maxAttempts: 3 } }
+            """);
+        // c1 and c3 are refused once, c4 twice: the first replay writes c1 and c3, the second c4.
+        var refusals = new ConcurrentDictionary<string, int>();
+        var locked = new Core.Errors.ErrorClassification(Core.Errors.ErrorType.Runtime, Core.Errors.Durability.Ephemeral, "ROW_LOCKED", "the row is locked", "It passes on its own.", []);
+        server.Target.Refuse(record => (string)record["id"]! is var id && id is "c1" or "c3" or "c4"
+            && refusals.AddOrUpdate(id, 1, (_, n) => n + 1) <= (id == "c4" ? 2 : 1), locked);
+        using var client = server.Client(server.AcmeKey);
+
+        using var response = await client.PostAsync("/api/v1/links/replayed-push/push", new StringContent(ServerHarness.Contacts(6), Encoding.UTF8, "application/json"));
+
+        var answer = await ServerHarness.JsonAsync(response);
+        answer["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        var records = answer["records"]!.AsArray();
+        records.Select(r => r!["outcome"]!.GetValue<string>()).ShouldAllBe(outcome => outcome == "Succeeded");
+        foreach (var index in new[] { 1, 3, 4 })
+            records[index]!["message"]!.GetValue<string>().ShouldStartWith("written by automated replay run ");
+        records[1]!["message"]!.GetValue<string>().ShouldNotBe(records[4]!["message"]!.GetValue<string>(), "c4 was written by the second replay");
+        server.Target.Written.Select(record => (string)record["id"]!).Order(StringComparer.Ordinal).ShouldBe(Enumerable.Range(0, 6).Select(i => $"c{i}"));
+    }
+
+    [Fact]
     public async Task AsyncPush_Answers202BeforeProcessing_StatusShowsProgressThenFinalCounts_CallbackSignedAndListed_PayloadRemoved()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
