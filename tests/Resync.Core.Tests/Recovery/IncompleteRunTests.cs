@@ -228,7 +228,8 @@ public sealed class IncompleteRunTests
         outcome.Run.Status.ShouldBe(RunStatus.Interrupted);
         target.Written.Count.ShouldBeLessThan(200);
         var parked = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId.ShouldNotBeNull(), CancellationToken.None))!;
-        parked.Status.ShouldBe(IncompleteStatus.Waiting);
+        parked.Status.ShouldBe(IncompleteStatus.Scheduled, "due at once: a server resumes it when it runs again");
+        parked.NextAttemptAt.ShouldBe(harness.Clock.GetUtcNow());
         parked.Error.Code.ShouldBe(ErrorCodes.Interrupted);
         parked.ResumeCursor.ShouldNotBeNull();
         // Retry Failures would carry the cut batches only, and could say Succeeded with pages never read: it points to the remainder.

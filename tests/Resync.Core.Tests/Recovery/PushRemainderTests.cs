@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Resync.Core.Links;
+using Resync.Core.Engine;
 using Resync.Core.Runs;
 using Resync.Core.Scheduling;
 using Resync.Core.Sdk;
@@ -27,7 +28,8 @@ public sealed class PushRemainderTests
         var pushed = RecoveryHarness.Link(new HeldPages(ListSource.Paged(10, 10)), target, Settings);
         var link = RecoveryHarness.Link(new PushEndpointSource(), target, Settings);
 
-        var first = await harness.RunAsync(pushed);
+        // A push's run (a manual run of a source that cannot read on would leave its unread pages to a person).
+        var first = await harness.Runner.RunAsync(pushed, new RunRequest(RunKind.Push, "push", null, null));
         first.Run.Status.ShouldBe(RunStatus.Failed);
         var incompleteId = first.IncompleteRunId.ShouldNotBeNull();
 
