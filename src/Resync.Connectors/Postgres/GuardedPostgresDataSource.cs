@@ -12,7 +12,8 @@ namespace Resync.Connectors.Postgres;
 /// checked addresses as literals (it then resolves nothing). The original host name stays the TLS target (SNI and
 /// certificate check) when the string names one host. Resolution is repeated at most every 30 seconds, so a database that
 /// moves is followed and a name that starts resolving to a refused address (DNS rebinding) is refused from then on.
-/// Unix-socket hosts (a path) and a missing host (which would fall back to the server's PGHOST) are refused when built.
+/// Unix-socket hosts (a path), a missing host (which would fall back to the server's PGHOST) and keys that read a file of
+/// the server's (Passfile, SSL Certificate, SSL Key, Root Certificate) are refused when built.
 /// </summary>
 internal sealed class GuardedPostgresDataSource : DbDataSource
 {
@@ -29,6 +30,13 @@ internal sealed class GuardedPostgresDataSource : DbDataSource
     public GuardedPostgresDataSource(string connectionString, OutboundNetworkPolicy network)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        // Keys that make Npgsql read a file of the server's: a link may not name the server's files (see docs/security.md).
+        foreach (var (key, value) in new[] { ("Passfile", builder.Passfile), ("SSL Certificate", builder.SslCertificate), ("SSL Key", builder.SslKey),
+            ("Root Certificate", builder.RootCertificate) })
+        {
+            if (!string.IsNullOrEmpty(value))
+                throw new ArgumentException($"'{key}' makes the server read one of its own files, which a link on this server may not do; give the password in the connection string and let the server verify the certificate against its trusted roots");
+        }
         _connectionString = connectionString;
         _network = network;
         _hosts = Hosts(builder.Host, builder.Port);

@@ -107,6 +107,9 @@ internal static class PushEndpoints
     {
         if (!isAsync || !Uri.TryCreate(callbackUrl, UriKind.Absolute, out var callback) || callback.Scheme is not ("http" or "https"))
             return Problems.BadRequest("invalid-callback", "callbackUrl is an absolute http(s) URL, and only for mode=async.");
+        // Stored with the push and shown in its answers: no credentials in it; the receiver verifies the webhook-signature header instead.
+        if (callback.UserInfo.Length > 0)
+            return Problems.BadRequest("invalid-callback", "callbackUrl may not carry credentials (user:password@); the receiver verifies the webhook-signature header instead.");
         // Checked now, so that a callback that could never be sent is refused at the push (it is checked again when sent).
         if (await options.NetworkPolicy().RefusalAsync(callback.IdnHost, cancellationToken) is not { } refused)
             return null;

@@ -61,4 +61,16 @@ public sealed class GuardedPostgresDataSourceTests(PostgresDatabaseFixture fixtu
     [Fact]
     public void Hosts_ListWithPortsAndIPv6_IsReadAsNpgsqlReadsIt() =>
         GuardedPostgresDataSource.Hosts("a, b:5433,[::1]:5434,::1", 5432).ShouldBe([("a", 5432), ("b", 5433), ("::1", 5434), ("::1", 5432)]);
+
+    [Theory]
+    [InlineData("Passfile=/etc/passwd")]
+    [InlineData("SSL Certificate=/srv/resync/state.db")]
+    [InlineData("SSL Key=/root/.ssh/id_rsa")]
+    [InlineData("Root Certificate=/etc/shadow")]
+    public void ConnectionString_WithAKeyThatReadsAServerFile_IsRefusedNamingTheKey(string fileKey)
+    {
+        var refused = Should.Throw<ArgumentException>(() => new GuardedPostgresDataSource($"Host=db.example.com;Username=u;Password=p;{fileKey}", OutboundNetworkPolicy.PublicOnly));
+
+        refused.Message.ShouldContain($"'{fileKey.Split('=')[0]}' makes the server read one of its own files");
+    }
 }

@@ -201,6 +201,24 @@ public sealed class PushEndpointTests
     }
 
     [Fact]
+    public async Task AsyncPush_CallbackUrlWithCredentials_IsRefusedAndNothingIsStored()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        await server.PutLinkAsync(server.AcmeKey, "pushed", ServerHarness.CollectingPushLink("pushed"));
+        using var client = server.Client(server.AcmeKey);
+        var callbackUrl = Uri.EscapeDataString("http://svc:CANARY-SECRET@127.0.0.1:9/hook");
+
+        using var response = await client.PostAsync($"/api/v1/links/pushed/push?mode=async&callbackUrl={callbackUrl}",
+            new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var body = await response.Content.ReadAsStringAsync();
+        body.ShouldContain("invalid-callback");
+        body.ShouldNotContain("CANARY-SECRET");
+        Scalar(server.Options.DatabasePath, "SELECT COUNT(*) FROM pushes").ShouldBe(0);
+    }
+
+    [Fact]
     public async Task AsyncPush_CallbackAnswering500ThenOk_IsRetriedFromTheOutboxAfterTheBackoffDelay()
     {
         var clock = new ManualTimeProvider();
