@@ -53,8 +53,11 @@ var incompleteAll = new Option<bool>("--all") { Description = "Every open incomp
 var incompleteList = new Command("list", "List incomplete runs (open ones by default).") { incompleteAll };
 incompleteList.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.ListAsync(parse.GetValue(db), parse.GetValue(incompleteAll), parse.GetValue(json), token)));
 var incompleteId = CommandLineValues.Id("id", "The incomplete run's id (see `resync incomplete list`).", "incomplete run id");
-var incompleteShow = new Command("show", "Show an incomplete run: why it stopped and the records in it.") { incompleteId };
-incompleteShow.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.ShowAsync(parse.GetValue(db), parse.GetValue(incompleteId), parse.GetValue(json), token)));
+var incompleteLimit = CommandLineValues.Count("--limit", "How many records at most", 50, minimum: 1);
+var incompleteOffset = CommandLineValues.Count("--offset", "How many records to skip first", 0, minimum: 0);
+var incompleteShow = new Command("show", "Show an incomplete run: why it stopped and the records in it, a page at a time.") { incompleteId, incompleteLimit, incompleteOffset };
+incompleteShow.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.ShowAsync(parse.GetValue(db), parse.GetValue(incompleteId), parse.GetValue(incompleteLimit),
+    parse.GetValue(incompleteOffset), parse.GetValue(json), token)));
 var incompleteRetry = new Command("retry", "Retry incomplete runs now (their records as edited, then the pages never read).") { incompleteIds, incompleteAll };
 incompleteRetry.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.RetryAsync(parse.GetValue(db), parse.GetValue(incompleteIds) ?? [], parse.GetValue(incompleteAll), parse.GetValue(json), token)));
 var editBatch = new Option<int>("--batch") { Description = "The record's batch (see `resync incomplete show`).", Required = true };

@@ -137,6 +137,36 @@ public sealed class RecoveryApiTests
     }
 
     [Fact]
+    public async Task IncompleteRunRecords_MoreThanOnePage_ArePagedWithTheirTotal()
+    {
+        await using var server = await ServerHarness.StartAsync(new ManualTimeProvider());
+        var incompleteId = await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, "acme-paged");
+        using var client = server.Client(server.AcmeKey);
+
+        var seen = new List<string>();
+        int? offset = 0;
+        var total = -1;
+        while (offset is { } start)
+        {
+            using var response = await client.GetAsync($"/api/v1/incomplete-runs/{incompleteId}?offset={start}&limit=4");
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            var detail = await ServerHarness.JsonAsync(response);
+            total = detail["totalRecords"]!.GetValue<int>();
+            var page = detail["records"]!;
+            page["items"]!.AsArray().Count.ShouldBeLessThanOrEqualTo(4);
+            seen.AddRange(page["items"]!.AsArray().Select(r => $"{r!["batch"]}/{r["position"]}"));
+            offset = page["nextOffset"]?.GetValue<int>();
+        }
+        total.ShouldBeGreaterThan(4, "more records than one page");
+        seen.Count.ShouldBe(total);
+        seen.Distinct().Count().ShouldBe(total);
+
+        using var bad = await client.GetAsync($"/api/v1/incomplete-runs/{incompleteId}?limit=0");
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await ServerHarness.JsonAsync(bad))["parameter"]!.GetValue<string>().ShouldBe("limit");
+    }
+
+    [Fact]
     public async Task IncompleteRun_TargetDownMidRun_IsListedEditedRetriedAndResolved_ThroughTheApi()
     {
         // A manual clock: the remainder's automatic retry (in a minute) never comes; a person handles it through the API.
