@@ -220,6 +220,36 @@ public sealed class RecoveryCommandTests : IDisposable
         badError.ShouldContain("--offset takes a whole number of at least 0; found '-1'.");
     }
 
+    [Fact]
+    public async Task Edit_OfAFailedRecord_ThenRetry_WritesTheEditedValue_AndARecordThatDidNotFailIsRefused()
+    {
+        // c-00053 and c-00106 fail (phone too long for the table); loggingLevel all keeps the records that succeeded too.
+        var link = _cli.Write("repair.yaml", """
+            name: repair
+            source: { type: demo, records: 120, failingPage: 0 }
+            target: { type: demo, path: ordered.db }
+            settings: { batchSize: 20, loggingLevel: all }
+            """);
+        await _cli.RunJsonAsync(1, "run", link, "--db", _cli.StateFile);
+        var failed = (await _cli.RunJsonAsync(1, "show", "1", "--records", "failed", "--db", _cli.StateFile))["records"]!.AsArray()
+            .Single(r => r!["key"]!.GetValue<string>() == "c-00053")!;
+
+        var edited = await _cli.RunJsonAsync(0, "edit", "1", "--batch", failed["batch"]!.ToString(), "--position", failed["position"]!.ToString(),
+            "--set", "phone=+1 555 0053", "--db", _cli.StateFile);
+        edited["values"]!["phone"]!.GetValue<string>().ShouldBe("+1 555 0053");
+        var (refusedExit, _, refused) = await _cli.RunAsync("edit", "1", "--batch", "1", "--position", "0", "--set", "phone=x", "--db", _cli.StateFile);
+        refusedExit.ShouldBe(64);
+        refused.ShouldContain("The record at batch 1, position 0 of run 1 did not fail (it is Succeeded)");
+        PhoneOf("c-00053").ShouldBeNull();
+
+        var retry = await _cli.RunJsonAsync(1, "retry", "1", "--db", _cli.StateFile);
+        retry["counts"]!["succeeded"]!.GetValue<long>().ShouldBe(1, "the edited record; c-00106 still fails");
+        PhoneOf("c-00053").ShouldBe("+1 555 0053");
+        PhoneOf("c-00001").ShouldNotBeNull();
+        (await _cli.RunJsonAsync(1, "show", "1", "--db", _cli.StateFile))["history"]!.AsArray()
+            .ShouldContain(e => e!["message"]!.GetValue<string>().Contains("c-00053 (batch 3, position 12) edited by hand", StringComparison.Ordinal));
+    }
+
     /// <summary>120 demo contacts into a SQLite table with sequential processing: the first failed record, c-00053, stops the run.</summary>
     private Task<JsonObject> RunOrderedDemoAsync()
     {

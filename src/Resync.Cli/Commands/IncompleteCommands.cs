@@ -111,8 +111,7 @@ internal static class IncompleteCommands
 
     public static async Task<int> EditAsync(string? db, long id, int batch, int position, IReadOnlyList<string> assignments, IReadOnlyList<string> removals, bool json, CancellationToken cancellationToken)
     {
-        if (assignments.Count == 0 && removals.Count == 0)
-            throw new CliException(ExitCodes.Usage, "Say what to change: --set field=value (repeatable) and/or --unset field.");
+        RecordAssignments.Check(assignments, removals);
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var item = await Get(store, id, cancellationToken);
         var edits = await store.GetIncompleteEditsAsync(id, cancellationToken);
@@ -120,16 +119,7 @@ internal static class IncompleteCommands
             ?? throw new CliException(ExitCodes.Usage, $"Incomplete run {id} has no failed record at batch {batch}, position {position} (see `resync incomplete show {id}`).");
         var stored = edits.GetValueOrDefault((batch, position)) ?? record.BeforeJson
             ?? throw new CliException(ExitCodes.Usage, $"The record at batch {batch}, position {position} has no snapshot to edit (logging level None).");
-        var fields = RecordJson.ToFields(stored);
-        foreach (var assignment in assignments)
-        {
-            var equals = assignment.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-                throw new CliException(ExitCodes.Usage, $"'{assignment}' is not field=value.");
-            fields[assignment[..equals]] = assignment[(equals + 1)..];
-        }
-        foreach (var removal in removals)
-            fields.Remove(removal);
+        var fields = RecordAssignments.Apply(stored, assignments, removals);
         var runner = new LinkRunner(store, store, store, TimeProvider.System);
         await runner.EditIncompleteRecordAsync(id, batch, position, fields, cancellationToken);
         if (json)

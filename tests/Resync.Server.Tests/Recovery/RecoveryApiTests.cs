@@ -137,6 +137,59 @@ public sealed class RecoveryApiTests
     }
 
     [Fact]
+    public async Task EditFailedRecord_ThenRetryFailures_WritesTheEditedValues_AndTheHistorySaysSo()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        server.Target.Refuse(record => record.Key == "c-00003" && record["phone"] as string != "+1 555 9003", Constraint);
+        await server.PutLinkAsync(server.AcmeKey, "repair", PullLink("repair", ", loggingLevel: all"));
+        using var client = server.Client(server.AcmeKey);
+        var rootId = await StartAsync(client, "/api/v1/links/repair/runs");
+        (await FinishedAsync(client, rootId))["counts"]!["failed"]!.GetValue<long>().ShouldBe(1);
+        using var failedList = await client.GetAsync($"/api/v1/runs/{rootId}/records?outcome=failed");
+        var failed = (await ServerHarness.JsonAsync(failedList))["items"]!.AsArray().ShouldHaveSingleItem()!;
+        var path = $"/api/v1/runs/{rootId}/records/{failed["batch"]}/{failed["position"]}";
+
+        using var edited = await client.PatchAsync(path, new StringContent("""{"phone":"+1 555 9003"}""", Encoding.UTF8, "application/json"));
+        edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync());
+        var document = await ServerHarness.JsonAsync(edited);
+        document["key"]!.GetValue<string>().ShouldBe("c-00003");
+        document["values"]!["phone"]!.GetValue<string>().ShouldBe("+1 555 9003");
+        (await RunAsync(client, rootId))["history"]!.AsArray().ShouldContain(e => e!["kind"]!.GetValue<string>() == "record-edited");
+
+        using var retried = await client.PostAsync($"/api/v1/runs/{rootId}/retry", null);
+        retried.StatusCode.ShouldBe(HttpStatusCode.Accepted, await retried.Content.ReadAsStringAsync());
+        var retry = await FinishedAsync(client, (await ServerHarness.JsonAsync(retried))["runId"]!.GetValue<long>());
+        retry["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        server.Target.Written.Last(r => r.Key == "c-00003")["phone"].ShouldBe("+1 555 9003");
+    }
+
+    [Fact]
+    public async Task EditFailedRecord_OfAnotherTenant_IsNotFound_AndOfARecordThatDidNotFail_IsRefused()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        server.Target.Refuse(record => record.Key == "c-00003", Constraint);
+        await server.PutLinkAsync(server.AcmeKey, "guarded", PullLink("guarded", ", loggingLevel: all"));
+        using var client = server.Client(server.AcmeKey);
+        var rootId = await StartAsync(client, "/api/v1/links/guarded/runs");
+        await FinishedAsync(client, rootId);
+        var body = """{"phone":"+1 555 0000"}""";
+
+        using var globex = server.Client(server.GlobexKey);
+        using var foreign = await globex.PatchAsync($"/api/v1/runs/{rootId}/records/1/2", new StringContent(body, Encoding.UTF8, "application/json"));
+        foreign.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using var succeeded = await client.PatchAsync($"/api/v1/runs/{rootId}/records/1/0", new StringContent(body, Encoding.UTF8, "application/json"));
+        succeeded.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var problem = await ServerHarness.JsonAsync(succeeded);
+        problem["code"]!.GetValue<string>().ShouldBe("record-not-failed");
+        problem["detail"]!.GetValue<string>().ShouldContain("did not fail (it is Succeeded)");
+        using var missing = await client.PatchAsync($"/api/v1/runs/{rootId}/records/9/0", new StringContent(body, Encoding.UTF8, "application/json"));
+        missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using var notAnObject = await client.PatchAsync($"/api/v1/runs/{rootId}/records/1/2", new StringContent("[1]", Encoding.UTF8, "application/json"));
+        notAnObject.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await RunAsync(client, rootId))["history"]!.AsArray().ShouldNotContain(e => e!["kind"]!.GetValue<string>() == "record-edited");
+    }
+
+    [Fact]
     public async Task IncompleteRunRecords_MoreThanOnePage_ArePagedWithTheirTotal()
     {
         await using var server = await ServerHarness.StartAsync(new ManualTimeProvider());
