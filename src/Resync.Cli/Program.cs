@@ -53,11 +53,14 @@ var incompleteAll = new Option<bool>("--all") { Description = "Every open incomp
 var incompleteList = new Command("list", "List incomplete runs (open ones by default).") { incompleteAll };
 incompleteList.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.ListAsync(parse.GetValue(db), parse.GetValue(incompleteAll), parse.GetValue(json), token)));
 var incompleteId = CommandLineValues.Id("id", "The incomplete run's id (see `resync incomplete list`).", "incomplete run id");
-var incompleteShow = new Command("show", "Show an incomplete run: why it stopped and the records in it.") { incompleteId };
-incompleteShow.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.ShowAsync(parse.GetValue(db), parse.GetValue(incompleteId), parse.GetValue(json), token)));
+var incompleteLimit = CommandLineValues.Count("--limit", "How many records at most", 50, minimum: 1);
+var incompleteOffset = CommandLineValues.Count("--offset", "How many records to skip first", 0, minimum: 0);
+var incompleteShow = new Command("show", "Show an incomplete run: why it stopped and the records in it, a page at a time.") { incompleteId, incompleteLimit, incompleteOffset };
+incompleteShow.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.ShowAsync(parse.GetValue(db), parse.GetValue(incompleteId), parse.GetValue(incompleteLimit),
+    parse.GetValue(incompleteOffset), parse.GetValue(json), token)));
 var incompleteRetry = new Command("retry", "Retry incomplete runs now (their records as edited, then the pages never read).") { incompleteIds, incompleteAll };
 incompleteRetry.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.RetryAsync(parse.GetValue(db), parse.GetValue(incompleteIds) ?? [], parse.GetValue(incompleteAll), parse.GetValue(json), token)));
-var editBatch = new Option<int>("--batch") { Description = "The record's batch (see `resync incomplete show`).", Required = true };
+var editBatch = new Option<int>("--batch") { Description = "The record's batch (see `resync incomplete show` or `resync show RUN --records failed`).", Required = true };
 var editPosition = new Option<int>("--position") { Description = "The record's position in its batch.", Required = true };
 var editSet = new Option<string[]>("--set") { Description = "field=value (repeatable).", AllowMultipleArgumentsPerToken = false };
 var editUnset = new Option<string[]>("--unset") { Description = "A field to remove (repeatable)." };
@@ -71,6 +74,11 @@ var incomplete = new Command("incomplete", "The remainders of runs that stopped 
 {
     incompleteList, incompleteShow, incompleteRetry, incompleteEdit, incompleteDiscard,
 };
+
+var editRun = CommandLineValues.Id("run-id", "The run whose failed record to change (see `resync show RUN --records failed`).", "run id");
+var edit = new Command("edit", "Change a failed record's values by hand; the run's next `resync retry` writes them.") { editRun, editBatch, editPosition, editSet, editUnset };
+edit.SetAction((parse, token) => Guard(parse, () => EditCommand.RunAsync(parse.GetValue(db), parse.GetValue(editRun), parse.GetValue(editBatch), parse.GetValue(editPosition),
+    parse.GetValue(editSet) ?? [], parse.GetValue(editUnset) ?? [], parse.GetValue(json), token)));
 
 var links = new Command("links", "List links with their state, last successful sync (watermark) and failures in a row.");
 links.SetAction((parse, token) => Guard(parse, () => LinksCommand.ListAsync(parse.GetValue(db), parse.GetValue(json), token)));
@@ -135,7 +143,7 @@ var keysRevoke = new Command("revoke", "Revoke an API key.") { keyPrefix };
 keysRevoke.SetAction((parse, token) => Guard(parse, () => KeyCommands.RevokeAsync(parse.GetValue(db), parse.GetValue(keyPrefix)!, parse.GetValue(json), token)));
 var keys = new Command("keys", "API keys of the server.") { keysCreate, keysList, keysRevoke };
 
-var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, retry, incomplete, links, reference, serve, keys };
+var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, retry, edit, incomplete, links, reference, serve, keys };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
     return await UsageErrors.ReportAsync(parsed, parsed.GetValue(json));

@@ -119,5 +119,15 @@ internal static class SqliteMigrations
                 PRIMARY KEY (incomplete_id, batch_number, position)
             ) WITHOUT ROWID;
             """),
+        (3, """
+            CREATE TABLE record_edits (
+                run_id INTEGER NOT NULL REFERENCES runs(id),
+                batch_number INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                fields TEXT NOT NULL,
+                edited_at TEXT NOT NULL,
+                PRIMARY KEY (run_id, batch_number, position)
+            ) WITHOUT ROWID;
+            """),
     ];
 }

@@ -192,20 +192,34 @@ public sealed partial class SqliteRunStore
             return 0;
         }, cancellationToken);
 
-    public Task EditIncompleteRecordAsync(long id, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task EditFailedRecordAsync(long runId, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, DateTimeOffset at, CancellationToken cancellationToken) =>
+        SaveEditAsync("record_edits", "run_id", runId, batchNumber, position, fields, at, cancellationToken);
+
+    public Task<IReadOnlyDictionary<(int Batch, int Position), string>> GetRecordEditsAsync(long runId, CancellationToken cancellationToken) =>
+        GetEditsAsync("record_edits", "run_id", runId, cancellationToken);
+
+    public Task EditIncompleteRecordAsync(long id, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, DateTimeOffset at, CancellationToken cancellationToken) =>
+        SaveEditAsync("incomplete_edits", "incomplete_id", id, batchNumber, position, fields, at, cancellationToken);
+
+    public Task<IReadOnlyDictionary<(int Batch, int Position), string>> GetIncompleteEditsAsync(long id, CancellationToken cancellationToken) =>
+        GetEditsAsync("incomplete_edits", "incomplete_id", id, cancellationToken);
+
+    /// <summary>Keeps a person's values for one record (of a run or of an incomplete run: <paramref name="table"/>, owned by <paramref name="owner"/>); the latest wins.</summary>
+    private Task SaveEditAsync(string table, string owner, long id, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, DateTimeOffset at,
+        CancellationToken cancellationToken)
     {
         var json = RecordJson.Serialize(fields);
-        return Writer.ExecuteAsync((c, t) => c.Execute("""
-            INSERT INTO incomplete_edits (incomplete_id, batch_number, position, fields, edited_at) VALUES (@id, @batchNumber, @position, @json, @at)
-            ON CONFLICT (incomplete_id, batch_number, position) DO UPDATE SET fields = excluded.fields, edited_at = excluded.edited_at
+        return Writer.ExecuteAsync((c, t) => c.Execute($"""
+            INSERT INTO {table} ({owner}, batch_number, position, fields, edited_at) VALUES (@id, @batchNumber, @position, @json, @at)
+            ON CONFLICT ({owner}, batch_number, position) DO UPDATE SET fields = excluded.fields, edited_at = excluded.edited_at
             """, new { id, batchNumber, position, json, at = Text(at) }, t), cancellationToken);
     }
 
-    public async Task<IReadOnlyDictionary<(int Batch, int Position), string>> GetIncompleteEditsAsync(long id, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<(int Batch, int Position), string>> GetEditsAsync(string table, string owner, long id, CancellationToken cancellationToken)
     {
         await using var connection = Open();
         var rows = await connection.QueryAsync<(long Batch, long Position, string Fields)>(new CommandDefinition(
-            "SELECT batch_number, position, fields FROM incomplete_edits WHERE incomplete_id = @id", new { id }, cancellationToken: cancellationToken));
+            $"SELECT batch_number, position, fields FROM {table} WHERE {owner} = @id", new { id }, cancellationToken: cancellationToken));
         return rows.ToDictionary(r => ((int)r.Batch, (int)r.Position), r => r.Fields);
     }
 

@@ -270,8 +270,30 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
 
     public async Task<IReadOnlyList<RecordView>> ListRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
     {
-        // Only the conditions that apply: "@x IS NULL OR …" would keep SQLite from seeking the key range, and every page
-        // of a long list would scan the whole run again.
+        await using var connection = Open();
+        var rows = await connection.QueryAsync<RecordRow>(new CommandDefinition($"""
+            SELECT run_id AS RunId, batch_number AS BatchNumber, position AS Position, record_key AS RecordKey, outcome AS Outcome, error AS Error,
+                   ignored_by AS IgnoredBy, ignore_reason AS IgnoreReason, warnings AS Warnings, before AS Before, after AS After
+            FROM record_outcomes WHERE {RecordConditions(filter)}
+            ORDER BY batch_number, position LIMIT @Limit OFFSET @Offset
+            """, RecordParameters(runId, filter), cancellationToken: cancellationToken));
+        return [.. rows.Select(row => new RecordView(row.RunId, (int)row.BatchNumber, (int)row.Position, row.RecordKey, Enum.Parse<OutcomeKind>(row.Outcome),
+            StoredJson.Error(row.Error), row.IgnoredBy, row.IgnoreReason, StoredJson.Warnings(row.Warnings), row.Before, row.After))];
+    }
+
+    public async Task<int> CountRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM record_outcomes WHERE {RecordConditions(filter)}", RecordParameters(runId, filter), cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Only the conditions that apply: "@x IS NULL OR …" would keep SQLite from seeking the key range, and every page
+    /// of a long list would scan the whole run again.
+    /// </summary>
+    private static string RecordConditions(RecordFilter filter)
+    {
         var where = new List<string> { "run_id = @runId" };
         if (filter.Outcomes is { Count: > 0 })
             where.Add("outcome IN @Outcomes");
@@ -281,16 +303,14 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
             where.Add("batch_number = @BatchNumber");
         if (filter.After is not null)
             where.Add("(batch_number, position) > (@AfterBatch, @AfterPosition)");
-        await using var connection = Open();
-        var rows = await connection.QueryAsync<RecordRow>(new CommandDefinition($"""
-            SELECT run_id AS RunId, batch_number AS BatchNumber, position AS Position, record_key AS RecordKey, outcome AS Outcome, error AS Error,
-                   ignored_by AS IgnoredBy, ignore_reason AS IgnoreReason, warnings AS Warnings, before AS Before, after AS After
-            FROM record_outcomes WHERE {string.Join(" AND ", where)}
-            ORDER BY batch_number, position LIMIT @Limit OFFSET @Offset
-            """, new { runId, Outcome = filter.Outcome?.ToString(), Outcomes = filter.Outcomes?.Select(o => o.ToString()).ToArray(), filter.Limit, filter.Offset, filter.BatchNumber, AfterBatch = filter.After?.Batch, AfterPosition = filter.After?.Position }, cancellationToken: cancellationToken));
-        return [.. rows.Select(row => new RecordView(row.RunId, (int)row.BatchNumber, (int)row.Position, row.RecordKey, Enum.Parse<OutcomeKind>(row.Outcome),
-            StoredJson.Error(row.Error), row.IgnoredBy, row.IgnoreReason, StoredJson.Warnings(row.Warnings), row.Before, row.After))];
+        return string.Join(" AND ", where);
     }
+
+    private static object RecordParameters(long runId, RecordFilter filter) => new
+    {
+        runId, Outcome = filter.Outcome?.ToString(), Outcomes = filter.Outcomes?.Select(o => o.ToString()).ToArray(), filter.Limit, filter.Offset, filter.BatchNumber,
+        AfterBatch = filter.After?.Batch, AfterPosition = filter.After?.Position,
+    };
 
     public async ValueTask DisposeAsync()
     {

@@ -164,13 +164,7 @@ public sealed class RecoveryCommandTests : IDisposable
     public async Task IncompleteRun_IsListedShownEditedRetriedAndDiscarded_FromTheCommandLine()
     {
         // Sequential processing: the first failed record (c-00053, phone too long for the table) stops the run.
-        var link = _cli.Write("ordered.yaml", """
-            name: ordered
-            source: { type: demo, records: 120, failingPage: 0 }
-            target: { type: demo, path: ordered.db }
-            settings: { batchSize: 20, sequentialProcessing: true }
-            """);
-        var run = await _cli.RunJsonAsync(2, "run", link, "--db", _cli.StateFile);
+        var run = await RunOrderedDemoAsync();
         run["systemError"]!["code"]!.GetValue<string>().ShouldBe("SEQUENTIAL_STOP");
 
         var listed = await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile);
@@ -202,6 +196,70 @@ public sealed class RecoveryCommandTests : IDisposable
         var history = (await _cli.RunJsonAsync(2, "show", resumed["runId"]!.ToString(), "--db", _cli.StateFile))["history"]!.AsArray();
         history.ShouldContain(e => e!["message"]!.GetValue<string>().Contains("discarded: fixed at the source", StringComparison.Ordinal));
         (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["incomplete"]!.AsArray().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task IncompleteShow_OfMoreRecordsThanOnePage_PagesWithOffsetAndLimit_AndSaysTheTotal()
+    {
+        // Sequential processing stops at c-00053: the remainder keeps it and the 27 records after it that were read.
+        await RunOrderedDemoAsync();
+
+        var page = await _cli.RunJsonAsync(0, "incomplete", "show", "1", "--offset", "5", "--limit", "10", "--db", _cli.StateFile);
+        page["totalRecords"]!.GetValue<int>().ShouldBe(28);
+        page["records"]!.AsArray().Select(r => r!["key"]!.GetValue<string>()).ShouldBe([.. Enumerable.Range(58, 10).Select(n => $"c-{n:00000}")]);
+        var (exit, output, error) = await _cli.RunAsync("incomplete", "show", "1", "--offset", "5", "--limit", "10", "--db", _cli.StateFile);
+        exit.ShouldBe(0, error);
+        output.ShouldContain("28 failed or unprocessed record(s) in it");
+        output.ShouldContain("6–15 of 28 records shown — use --limit/--offset for more.");
+        var (lastExit, last, _) = await _cli.RunAsync("incomplete", "show", "1", "--offset", "20", "--limit", "10", "--db", _cli.StateFile);
+        lastExit.ShouldBe(0);
+        last.ShouldContain("21–28 of 28 records shown.");
+
+        var (badExit, _, badError) = await _cli.RunAsync("incomplete", "show", "1", "--offset", "-1", "--db", _cli.StateFile);
+        badExit.ShouldBe(64);
+        badError.ShouldContain("--offset takes a whole number of at least 0; found '-1'.");
+    }
+
+    [Fact]
+    public async Task Edit_OfAFailedRecord_ThenRetry_WritesTheEditedValue_AndARecordThatDidNotFailIsRefused()
+    {
+        // c-00053 and c-00106 fail (phone too long for the table); loggingLevel all keeps the records that succeeded too.
+        var link = _cli.Write("repair.yaml", """
+            name: repair
+            source: { type: demo, records: 120, failingPage: 0 }
+            target: { type: demo, path: ordered.db }
+            settings: { batchSize: 20, loggingLevel: all }
+            """);
+        await _cli.RunJsonAsync(1, "run", link, "--db", _cli.StateFile);
+        var failed = (await _cli.RunJsonAsync(1, "show", "1", "--records", "failed", "--db", _cli.StateFile))["records"]!.AsArray()
+            .Single(r => r!["key"]!.GetValue<string>() == "c-00053")!;
+
+        var edited = await _cli.RunJsonAsync(0, "edit", "1", "--batch", failed["batch"]!.ToString(), "--position", failed["position"]!.ToString(),
+            "--set", "phone=+1 555 0053", "--db", _cli.StateFile);
+        edited["values"]!["phone"]!.GetValue<string>().ShouldBe("+1 555 0053");
+        var (refusedExit, _, refused) = await _cli.RunAsync("edit", "1", "--batch", "1", "--position", "0", "--set", "phone=x", "--db", _cli.StateFile);
+        refusedExit.ShouldBe(64);
+        refused.ShouldContain("The record at batch 1, position 0 of run 1 did not fail (it is Succeeded)");
+        PhoneOf("c-00053").ShouldBeNull();
+
+        var retry = await _cli.RunJsonAsync(1, "retry", "1", "--db", _cli.StateFile);
+        retry["counts"]!["succeeded"]!.GetValue<long>().ShouldBe(1, "the edited record; c-00106 still fails");
+        PhoneOf("c-00053").ShouldBe("+1 555 0053");
+        PhoneOf("c-00001").ShouldNotBeNull();
+        (await _cli.RunJsonAsync(1, "show", "1", "--db", _cli.StateFile))["history"]!.AsArray()
+            .ShouldContain(e => e!["message"]!.GetValue<string>().Contains("c-00053 (batch 3, position 12) edited by hand", StringComparison.Ordinal));
+    }
+
+    /// <summary>120 demo contacts into a SQLite table with sequential processing: the first failed record, c-00053, stops the run.</summary>
+    private Task<JsonObject> RunOrderedDemoAsync()
+    {
+        var link = _cli.Write("ordered.yaml", """
+            name: ordered
+            source: { type: demo, records: 120, failingPage: 0 }
+            target: { type: demo, path: ordered.db }
+            settings: { batchSize: 20, sequentialProcessing: true }
+            """);
+        return _cli.RunJsonAsync(2, "run", link, "--db", _cli.StateFile);
     }
 
     private string? PhoneOf(string id)

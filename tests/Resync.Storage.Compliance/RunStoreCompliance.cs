@@ -318,6 +318,9 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
         (await Store.ListRecordsAsync(runId, new RecordFilter(OutcomeKind.Failed, Offset: 10, Limit: 4), CancellationToken.None))
             .Select(r => r.Key).ShouldBe([Key(2, 4), Key(2, 5)]);
         (await Store.ListRecordsAsync(runId, new RecordFilter(OutcomeKind.Failed, Offset: 12, Limit: 4), CancellationToken.None)).ShouldBeEmpty();
+
+        (await Store.CountRecordsAsync(runId, new RecordFilter(OutcomeKind.Failed, Offset: 12, Limit: 4), CancellationToken.None)).ShouldBe(12);
+        (await Store.CountRecordsAsync(runId, new RecordFilter(Limit: 1) { Outcomes = [OutcomeKind.Failed, OutcomeKind.Ignored] }, CancellationToken.None)).ShouldBe(18);
     }
 
     [Fact]

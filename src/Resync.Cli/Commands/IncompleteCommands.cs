@@ -39,11 +39,13 @@ internal static class IncompleteCommands
         return ExitCodes.Succeeded;
     }
 
-    public static async Task<int> ShowAsync(string? db, long id, bool json, CancellationToken cancellationToken)
+    public static async Task<int> ShowAsync(string? db, long id, int limit, int offset, bool json, CancellationToken cancellationToken)
     {
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var item = await Get(store, id, cancellationToken);
-        var records = await store.ListRecordsAsync(item.RunId, new RecordFilter(Limit: 200) { Outcomes = [OutcomeKind.Failed, OutcomeKind.Incomplete] }, cancellationToken);
+        var filter = new RecordFilter(Offset: offset, Limit: limit) { Outcomes = [OutcomeKind.Failed, OutcomeKind.Incomplete] };
+        var records = await store.ListRecordsAsync(item.RunId, filter, cancellationToken);
+        var total = await store.CountRecordsAsync(item.RunId, filter, cancellationToken);
         var edits = await store.GetIncompleteEditsAsync(id, cancellationToken);
         if (json)
         {
@@ -58,6 +60,9 @@ internal static class IncompleteCommands
                 ["values"] = JsonNode.Parse(edits.GetValueOrDefault((r.BatchNumber, r.Position)) ?? r.BeforeJson ?? "null"),
                 ["edited"] = edits.ContainsKey((r.BatchNumber, r.Position)),
             })]);
+            document["totalRecords"] = total;
+            document["offset"] = offset;
+            document["limit"] = limit;
             Console.Out.WriteLine(document.ToJsonString(RunDocument.Options));
             return ExitCodes.Succeeded;
         }
@@ -69,7 +74,7 @@ internal static class IncompleteCommands
             (item.ResumeCursor is { } cursor ? $" · unread pages after cursor {Markup.Escape(cursor)}" : ""));
         if (item.Note is { } note)
             AnsiConsole.MarkupLine($"  note: {Markup.Escape(note)}");
-        AnsiConsole.MarkupLine($"  {records.Count} failed or unprocessed record(s) in it{(edits.Count > 0 ? $", {edits.Count} edited" : "")}:");
+        AnsiConsole.MarkupLine($"  {RunSummaryView.N(total)} failed or unprocessed record(s) in it{(edits.Count > 0 ? $", {edits.Count} edited" : "")}:");
         foreach (var record in records)
         {
             var values = edits.GetValueOrDefault((record.BatchNumber, record.Position)) ?? record.BeforeJson;
@@ -78,6 +83,8 @@ internal static class IncompleteCommands
                 $"{(edits.ContainsKey((record.BatchNumber, record.Position)) ? " [green](edited)[/]" : "")}: {Markup.Escape(record.Error?.Message ?? "")}");
             AnsiConsole.MarkupLine($"      [grey]{Markup.Escape(values)}[/]");
         }
+        if (records.Count > 0 || offset > 0)
+            AnsiConsole.MarkupLine($"  [grey]{Markup.Escape(records.Count > 0 ? RecordPage.Shown(total, "records", offset, limit, records.Count) : $"No records after the first {RunSummaryView.N(offset)}: it carries {RunSummaryView.N(total)}.")}[/]");
         AnsiConsole.MarkupLine($"[grey]Fix a record: resync incomplete edit {id} --batch B --position P --set field=value · retry: resync incomplete retry {id} · discard: resync incomplete discard {id}[/]");
         return ExitCodes.Succeeded;
     }
@@ -104,8 +111,7 @@ internal static class IncompleteCommands
 
     public static async Task<int> EditAsync(string? db, long id, int batch, int position, IReadOnlyList<string> assignments, IReadOnlyList<string> removals, bool json, CancellationToken cancellationToken)
     {
-        if (assignments.Count == 0 && removals.Count == 0)
-            throw new CliException(ExitCodes.Usage, "Say what to change: --set field=value (repeatable) and/or --unset field.");
+        RecordAssignments.Check(assignments, removals);
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var item = await Get(store, id, cancellationToken);
         var edits = await store.GetIncompleteEditsAsync(id, cancellationToken);
@@ -113,16 +119,7 @@ internal static class IncompleteCommands
             ?? throw new CliException(ExitCodes.Usage, $"Incomplete run {id} has no failed record at batch {batch}, position {position} (see `resync incomplete show {id}`).");
         var stored = edits.GetValueOrDefault((batch, position)) ?? record.BeforeJson
             ?? throw new CliException(ExitCodes.Usage, $"The record at batch {batch}, position {position} has no snapshot to edit (logging level None).");
-        var fields = RecordJson.ToFields(stored);
-        foreach (var assignment in assignments)
-        {
-            var equals = assignment.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-                throw new CliException(ExitCodes.Usage, $"'{assignment}' is not field=value.");
-            fields[assignment[..equals]] = assignment[(equals + 1)..];
-        }
-        foreach (var removal in removals)
-            fields.Remove(removal);
+        var fields = RecordAssignments.Apply(stored, assignments, removals);
         var runner = new LinkRunner(store, store, store, TimeProvider.System);
         await runner.EditIncompleteRecordAsync(id, batch, position, fields, cancellationToken);
         if (json)

@@ -24,6 +24,12 @@ internal static class RecordPage
             return $"No {records} after the first {RunSummaryView.N(offset)}: the run has {RunSummaryView.N(total)}.";
         if (shown == 0)
             return $"None of the run's {RunSummaryView.N(total)} {records} was kept: a link keeps the values of failed records (loggingLevel: errors, the default) or of every record (all).";
+        return Shown(total, records, offset, limit, shown);
+    }
+
+    /// <summary>"6–15 of 4,086 records shown — use --limit/--offset for more." for a page that is not empty.</summary>
+    public static string Shown(long total, string records, int offset, int limit, int shown)
+    {
         var range = offset == 0 ? RunSummaryView.N(shown) : $"{RunSummaryView.N(offset + 1)}–{RunSummaryView.N(offset + shown)}";
         return shown == limit && offset + shown < total
             ? $"{range} of {RunSummaryView.N(total)} {records} shown — use --limit/--offset for more."

@@ -79,7 +79,8 @@ public sealed class LinkRunner
         if (!force && plan.AlreadyResolved is { } resolved)
             throw new AlreadyResolvedException(resolved, plan.ResolvedByRunId!.Value);
         var trigger = group is null ? $"retry failures of run {runId}" : $"retry error group {group.Code} at {group.Step} of run {runId}";
-        return (await RecoverAsync(link, plan, RunKind.Retry, trigger, group, new Dictionary<(int, int), string>(), progress, cancellationToken)).Result;
+        var edits = await _recovery.GetRecordEditsAsync(plan.ParentRunId, cancellationToken);
+        return (await RecoverAsync(link, plan, RunKind.Retry, trigger, group, edits, progress, cancellationToken)).Result;
     }
 
     /// <summary>Retries an incomplete run now (a person's action, or the scheduler's when its attempt is due).</summary>
@@ -117,6 +118,23 @@ public sealed class LinkRunner
         if (!kept.Any(r => r.Position == position && r.Outcome is Records.OutcomeKind.Failed or Records.OutcomeKind.Incomplete))
             throw new KeyNotFoundException($"Incomplete run {incompleteId} has no failed record at batch {batchNumber}, position {position}.");
         await _recovery.EditIncompleteRecordAsync(incompleteId, batchNumber, position, fields, _clock.GetUtcNow(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Changes one failed record of a run by hand; the run's next Retry Failures writes these values instead of the snapshot
+    /// (or of what the source gives again), and the run's history says so. Throws <see cref="KeyNotFoundException"/> when the
+    /// run kept no record there, and <see cref="InvalidOperationException"/> when that record did not fail.
+    /// </summary>
+    public async Task EditFailedRecordAsync(long runId, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, CancellationToken cancellationToken = default)
+    {
+        var record = (await _queries.ListRecordsAsync(runId, new RecordFilter(null, 0, 100_000, batchNumber), cancellationToken)).FirstOrDefault(r => r.Position == position)
+            ?? throw new KeyNotFoundException($"Run {runId} kept no record at batch {batchNumber}, position {position}.");
+        if (record.Outcome != Records.OutcomeKind.Failed)
+            throw new InvalidOperationException($"The record at batch {batchNumber}, position {position} of run {runId} did not fail (it is {record.Outcome}): only failed records are edited for a retry.");
+        var at = _clock.GetUtcNow();
+        await _recovery.EditFailedRecordAsync(runId, batchNumber, position, fields, at, cancellationToken);
+        await _recovery.AddRunEventAsync(new RunEvent(runId, at, RunEventKinds.RecordEdited,
+            $"Record {record.Key ?? "-"} (batch {batchNumber}, position {position}) edited by hand: the next retry of this run writes its edited values."), CancellationToken.None);
     }
 
     /// <summary>Discards an incomplete run: its remainder will not be processed; the run's history says so.</summary>

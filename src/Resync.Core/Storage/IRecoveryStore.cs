@@ -51,6 +51,12 @@ public interface IRecoveryStore
     /// </summary>
     Task KeepInterruptedRecordsAsync(long runId, int batchNumber, IReadOnlyList<Records.RecordOutcome> records, CancellationToken cancellationToken);
 
+    /// <summary>Replaces the field values of one failed record of a run (used instead of its snapshot by the run's next Retry Failures).</summary>
+    Task EditFailedRecordAsync(long runId, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The edited failed records of a run: (batch, position) → field values as JSON.</summary>
+    Task<IReadOnlyDictionary<(int Batch, int Position), string>> GetRecordEditsAsync(long runId, CancellationToken cancellationToken);
+
     /// <summary>The edited records of an incomplete run: (batch, position) → field values as JSON.</summary>
     Task<IReadOnlyDictionary<(int Batch, int Position), string>> GetIncompleteEditsAsync(long id, CancellationToken cancellationToken);
 }

@@ -27,4 +27,7 @@ public interface IRunQueries
 
     /// <summary>Kept record outcomes of a run, with snapshots.</summary>
     Task<IReadOnlyList<RecordView>> ListRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>How many kept record outcomes match the filter, whatever its offset and limit: the total under a page.</summary>
+    Task<int> CountRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken);
 }

@@ -8,6 +8,7 @@ public static class RunEventKinds
     public const string Parked = "parked";
     public const string Discarded = "discarded";
     public const string Resumed = "resumed";
+    public const string RecordEdited = "record-edited";
     public const string LinkDeactivated = "link-deactivated";
     public const string Alert = "alert";
 }

@@ -59,9 +59,11 @@ internal static class IncompleteEndpoints
             return bad;
         var edits = await recovery.GetIncompleteEditsAsync(incompleteId, http.RequestAborted);
         // What the incomplete run carries: the records that failed and those the run never got to.
-        var records = await queries.ListRecordsAsync(item.RunId, new RecordFilter(Offset: start, Limit: count) { Outcomes = [OutcomeKind.Failed, OutcomeKind.Incomplete] }, http.RequestAborted);
+        var filter = new RecordFilter(Offset: start, Limit: count) { Outcomes = [OutcomeKind.Failed, OutcomeKind.Incomplete] };
+        var records = await queries.ListRecordsAsync(item.RunId, filter, http.RequestAborted);
         var documents = records.Select(record => Record(incompleteId, record, edits)).ToList();
-        return TypedResults.Ok(new IncompleteRunDetail(IncompleteRunDocument.From(item), Page<IncompleteRecordDocument>.Of(documents, start, count)));
+        var total = await queries.CountRecordsAsync(item.RunId, filter, http.RequestAborted);
+        return TypedResults.Ok(new IncompleteRunDetail(IncompleteRunDocument.From(item), Page<IncompleteRecordDocument>.Of(documents, start, count), total));
     }
 
     private static async Task<IResult> RetryAsync(HttpContext http, IRecoveryStore recovery, LinkRegistry registry, RunLauncher launcher, IdempotencyGate idempotency,

@@ -24,6 +24,8 @@ internal static class RecoveryEndpoints
             .Produces<RecoveryStarted>(202).ProducesProblem(409);
         api.MapPost("/runs/{runId:long}/error-groups/retry", RetryErrorGroupAsync).WithTags("Recovery").WithName("RetryErrorGroup")
             .Produces<RecoveryStarted>(202).ProducesProblem(400).ProducesProblem(409);
+        api.MapPatch("/runs/{runId:long}/records/{batch:int}/{position:int}", EditFailedRecordAsync).WithTags("Recovery").WithName("EditFailedRecord")
+            .ProducesProblem(400).ProducesProblem(409);
         api.MapGet("/links/{linkId}/replay-settings", GetReplaySettings).WithTags("Recovery").WithName("GetReplaySettings");
         api.MapPut("/links/{linkId}/replay-settings", PutReplaySettingsAsync).WithTags("Recovery").WithName("PutReplaySettings").ProducesProblem(400);
         api.MapDelete("/links/{linkId}/replay-settings", DeleteReplaySettingsAsync).WithTags("Recovery").WithName("DeleteReplaySettings");
@@ -37,6 +39,46 @@ internal static class RecoveryEndpoints
     private static async Task<IResult> RetryErrorGroupAsync(HttpContext http, IRunQueries queries, LinkRegistry registry, RunLauncher launcher,
         IdempotencyGate idempotency, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, long runId) =>
         await RetryAsync(http, queries, registry, launcher, idempotency, json.Value.SerializerOptions, runId, group: null, selection: true);
+
+    /// <summary>
+    /// Changes the values of one failed record of a run (a JSON merge patch: a field set to null is removed); the run's next Retry
+    /// Failures writes them, and the run's history says so.
+    /// </summary>
+    private static async Task<Results<Ok<EditedRecordDocument>, ProblemHttpResult>> EditFailedRecordAsync(HttpContext http, IRunQueries queries, IRecoveryStore recovery,
+        RunLauncher launcher, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, long runId, int batch, int position)
+    {
+        if (await RunEndpoints.VisibleRunAsync(http, queries, runId) is null)
+            return Problems.NotFound("run", Id(runId));
+        var (body, problem) = await JsonBody.ReadAsync<JsonElement>(http.Request, json.Value.SerializerOptions);
+        if (problem is not null)
+            return problem;
+        if (body.ValueKind != JsonValueKind.Object)
+            return Problems.BadRequest("invalid-record", $"Send the fields to change as a JSON object (field: value, null removes it); found {body.ValueKind.ToString().ToLowerInvariant()}.");
+        var record = (await queries.ListRecordsAsync(runId, new RecordFilter(null, 0, 100_000, batch), http.RequestAborted)).FirstOrDefault(r => r.Position == position);
+        if (record is null)
+            return Problems.NotFound("record", $"{batch}/{position} of run {runId}");
+        var stored = (await recovery.GetRecordEditsAsync(runId, http.RequestAborted)).GetValueOrDefault((batch, position)) ?? record.BeforeJson;
+        if (stored is null && record.Outcome == Core.Records.OutcomeKind.Failed)
+            return Problems.Conflict("no-snapshot", $"The record at batch {batch}, position {position} of run {runId} has no snapshot to edit (logging level None).");
+        var fields = stored is null ? [] : Core.Records.RecordJson.ToFields(stored);
+        foreach (var property in body.EnumerateObject())
+        {
+            if (property.Value.ValueKind == JsonValueKind.Null)
+                fields.Remove(property.Name);
+            else
+                fields[property.Name] = Core.Records.RecordJson.ToValue(property.Value);
+        }
+        try
+        {
+            await launcher.Runner.EditFailedRecordAsync(runId, batch, position, fields, http.RequestAborted);
+        }
+        catch (InvalidOperationException exception)
+        {
+            return Problems.Conflict("record-not-failed", exception.Message);
+        }
+        return TypedResults.Ok(new EditedRecordDocument(runId, batch, position, record.Key, record.Error,
+            System.Text.Json.Nodes.JsonNode.Parse(Core.Records.RecordJson.Serialize(fields)), $"/api/v1/runs/{runId}/retry"));
+    }
 
     private static async Task<IResult> RetryAsync(HttpContext http, IRunQueries queries, LinkRegistry registry, RunLauncher launcher, IdempotencyGate idempotency,
         JsonSerializerOptions json, long runId, ErrorGroupKey? group, bool selection)

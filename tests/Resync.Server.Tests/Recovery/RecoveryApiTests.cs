@@ -137,6 +137,89 @@ public sealed class RecoveryApiTests
     }
 
     [Fact]
+    public async Task EditFailedRecord_ThenRetryFailures_WritesTheEditedValues_AndTheHistorySaysSo()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        server.Target.Refuse(record => record.Key == "c-00003" && record["phone"] as string != "+1 555 9003", Constraint);
+        await server.PutLinkAsync(server.AcmeKey, "repair", PullLink("repair", ", loggingLevel: all"));
+        using var client = server.Client(server.AcmeKey);
+        var rootId = await StartAsync(client, "/api/v1/links/repair/runs");
+        (await FinishedAsync(client, rootId))["counts"]!["failed"]!.GetValue<long>().ShouldBe(1);
+        using var failedList = await client.GetAsync($"/api/v1/runs/{rootId}/records?outcome=failed");
+        var failed = (await ServerHarness.JsonAsync(failedList))["items"]!.AsArray().ShouldHaveSingleItem()!;
+        var path = $"/api/v1/runs/{rootId}/records/{failed["batch"]}/{failed["position"]}";
+
+        using var edited = await client.PatchAsync(path, new StringContent("""{"phone":"+1 555 9003"}""", Encoding.UTF8, "application/json"));
+        edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync());
+        var document = await ServerHarness.JsonAsync(edited);
+        document["key"]!.GetValue<string>().ShouldBe("c-00003");
+        document["values"]!["phone"]!.GetValue<string>().ShouldBe("+1 555 9003");
+        (await RunAsync(client, rootId))["history"]!.AsArray().ShouldContain(e => e!["kind"]!.GetValue<string>() == "record-edited");
+
+        using var retried = await client.PostAsync($"/api/v1/runs/{rootId}/retry", null);
+        retried.StatusCode.ShouldBe(HttpStatusCode.Accepted, await retried.Content.ReadAsStringAsync());
+        var retry = await FinishedAsync(client, (await ServerHarness.JsonAsync(retried))["runId"]!.GetValue<long>());
+        retry["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        server.Target.Written.Last(r => r.Key == "c-00003")["phone"].ShouldBe("+1 555 9003");
+    }
+
+    [Fact]
+    public async Task EditFailedRecord_OfAnotherTenant_IsNotFound_AndOfARecordThatDidNotFail_IsRefused()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        server.Target.Refuse(record => record.Key == "c-00003", Constraint);
+        await server.PutLinkAsync(server.AcmeKey, "guarded", PullLink("guarded", ", loggingLevel: all"));
+        using var client = server.Client(server.AcmeKey);
+        var rootId = await StartAsync(client, "/api/v1/links/guarded/runs");
+        await FinishedAsync(client, rootId);
+        var body = """{"phone":"+1 555 0000"}""";
+
+        using var globex = server.Client(server.GlobexKey);
+        using var foreign = await globex.PatchAsync($"/api/v1/runs/{rootId}/records/1/2", new StringContent(body, Encoding.UTF8, "application/json"));
+        foreign.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using var succeeded = await client.PatchAsync($"/api/v1/runs/{rootId}/records/1/0", new StringContent(body, Encoding.UTF8, "application/json"));
+        succeeded.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var problem = await ServerHarness.JsonAsync(succeeded);
+        problem["code"]!.GetValue<string>().ShouldBe("record-not-failed");
+        problem["detail"]!.GetValue<string>().ShouldContain("did not fail (it is Succeeded)");
+        using var missing = await client.PatchAsync($"/api/v1/runs/{rootId}/records/9/0", new StringContent(body, Encoding.UTF8, "application/json"));
+        missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using var notAnObject = await client.PatchAsync($"/api/v1/runs/{rootId}/records/1/2", new StringContent("[1]", Encoding.UTF8, "application/json"));
+        notAnObject.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await RunAsync(client, rootId))["history"]!.AsArray().ShouldNotContain(e => e!["kind"]!.GetValue<string>() == "record-edited");
+    }
+
+    [Fact]
+    public async Task IncompleteRunRecords_MoreThanOnePage_ArePagedWithTheirTotal()
+    {
+        await using var server = await ServerHarness.StartAsync(new ManualTimeProvider());
+        var incompleteId = await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, "acme-paged");
+        using var client = server.Client(server.AcmeKey);
+
+        var seen = new List<string>();
+        int? offset = 0;
+        var total = -1;
+        while (offset is { } start)
+        {
+            using var response = await client.GetAsync($"/api/v1/incomplete-runs/{incompleteId}?offset={start}&limit=4");
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            var detail = await ServerHarness.JsonAsync(response);
+            total = detail["totalRecords"]!.GetValue<int>();
+            var page = detail["records"]!;
+            page["items"]!.AsArray().Count.ShouldBeLessThanOrEqualTo(4);
+            seen.AddRange(page["items"]!.AsArray().Select(r => $"{r!["batch"]}/{r["position"]}"));
+            offset = page["nextOffset"]?.GetValue<int>();
+        }
+        total.ShouldBeGreaterThan(4, "more records than one page");
+        seen.Count.ShouldBe(total);
+        seen.Distinct().Count().ShouldBe(total);
+
+        using var bad = await client.GetAsync($"/api/v1/incomplete-runs/{incompleteId}?limit=0");
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await ServerHarness.JsonAsync(bad))["parameter"]!.GetValue<string>().ShouldBe("limit");
+    }
+
+    [Fact]
     public async Task IncompleteRun_TargetDownMidRun_IsListedEditedRetriedAndResolved_ThroughTheApi()
     {
         // A manual clock: the remainder's automatic retry (in a minute) never comes; a person handles it through the API.

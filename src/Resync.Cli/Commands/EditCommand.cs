@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+using Resync.Cli.Output;
+using Resync.Core.Records;
+using Resync.Core.Recovery;
+using Resync.Core.Storage;
+using Spectre.Console;
+
+namespace Resync.Cli.Commands;
+
+/// <summary><c>resync edit &lt;run-id&gt; --batch B --position P --set field=value</c>: repairs a failed record by hand before Retry Failures.</summary>
+internal static class EditCommand
+{
+    public static async Task<int> RunAsync(string? db, long runId, int batch, int position, IReadOnlyList<string> assignments, IReadOnlyList<string> removals, bool json,
+        CancellationToken cancellationToken)
+    {
+        RecordAssignments.Check(assignments, removals);
+        await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
+        _ = await store.GetRunAsync(runId, cancellationToken)
+            ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.FilePath}.", "List runs with: resync runs");
+        var record = (await store.ListRecordsAsync(runId, new RecordFilter(null, 0, 100_000, batch), cancellationToken)).FirstOrDefault(r => r.Position == position)
+            ?? throw new CliException(ExitCodes.Usage, $"Run {runId} kept no record at batch {batch}, position {position}.", $"See its failed records: resync show {runId} --records failed");
+        if (record.Outcome != OutcomeKind.Failed)
+            throw new CliException(ExitCodes.Usage, $"The record at batch {batch}, position {position} of run {runId} did not fail (it is {record.Outcome}): only failed records are edited for a retry.");
+        var edits = await store.GetRecordEditsAsync(runId, cancellationToken);
+        var stored = edits.GetValueOrDefault((batch, position)) ?? record.BeforeJson
+            ?? throw new CliException(ExitCodes.Usage, $"The record at batch {batch}, position {position} has no snapshot to edit (logging level None).");
+        var fields = RecordAssignments.Apply(stored, assignments, removals);
+        var runner = new LinkRunner(store, store, store, TimeProvider.System);
+        await runner.EditFailedRecordAsync(runId, batch, position, fields, cancellationToken);
+        if (json)
+            return JsonOutput.Write(new { runId, batch, position, key = record.Key, values = JsonNode.Parse(RecordJson.Serialize(fields)) });
+        AnsiConsole.MarkupLine($"Edited failed record {Markup.Escape(record.Key ?? "-")} of run {runId}; the next retry (resync retry {runId}) writes these values:");
+        AnsiConsole.MarkupLine($"  {Markup.Escape(RunDocument.Readable(RecordJson.Serialize(fields)))}");
+        return ExitCodes.Succeeded;
+    }
+}

@@ -1,0 +1,30 @@
+using Resync.Core.Records;
+
+namespace Resync.Cli.Commands;
+
+/// <summary>A record's values changed by <c>--set field=value</c> and <c>--unset field</c> (incomplete and failed records alike).</summary>
+internal static class RecordAssignments
+{
+    public static void Check(IReadOnlyList<string> assignments, IReadOnlyList<string> removals)
+    {
+        if (assignments.Count == 0 && removals.Count == 0)
+            throw new CliException(ExitCodes.Usage, "Say what to change: --set field=value (repeatable) and/or --unset field.");
+        foreach (var assignment in assignments.Where(a => a.IndexOf('=', StringComparison.Ordinal) <= 0))
+            throw new CliException(ExitCodes.Usage, $"'{assignment}' is not field=value.");
+    }
+
+    /// <summary>The values of <paramref name="storedJson"/> with the changes made.</summary>
+    public static Dictionary<string, object?> Apply(string storedJson, IReadOnlyList<string> assignments, IReadOnlyList<string> removals)
+    {
+        Check(assignments, removals);
+        var fields = RecordJson.ToFields(storedJson);
+        foreach (var assignment in assignments)
+        {
+            var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+            fields[assignment[..equals]] = assignment[(equals + 1)..];
+        }
+        foreach (var removal in removals)
+            fields.Remove(removal);
+        return fields;
+    }
+}
