@@ -94,6 +94,8 @@ public sealed class HttpJsonSourceTests
         var timedOut = batches[4].Error.ShouldNotBeNull();
         (timedOut.Scope, timedOut.Type, timedOut.Code).ShouldBe((ErrorScope.Batch, ErrorType.Connection, ErrorCodes.Timeout));
         timedOut.Message.ShouldContain("after 3 attempts");
+        timedOut.Attempt.ShouldBe(3, "the error carries the attempts the call made");
+        badRequest.Attempt.ShouldBe(1, "a durable answer is not tried again");
         attempts[5].ShouldBe(3);
 
         var notJson = batches[5].Error.ShouldNotBeNull();
@@ -441,6 +443,7 @@ public sealed class HttpJsonSourceTests
         var error = result.SystemError.ShouldNotBeNull();
         (error.Scope, error.Type, error.Code).ShouldBe((ErrorScope.System, ErrorType.Connection, ErrorCodes.ConnectionRefused));
         error.Message.ShouldContain("after 3 attempts");
+        error.Attempt.ShouldBe(3);
         batches[0].Status.ShouldBe(BatchStatus.Failed);
         result.Counts.Read.ShouldBe(0);
     }
