@@ -153,6 +153,37 @@ public sealed class HttpJsonSourceTests
     }
 
     [Fact]
+    public async Task KeyFieldNoRecordOfTheFirstPageHas_StopsTheRun_NamingTheFieldAndTheSetting()
+    {
+        // Regression: a keyField that no record had passed silently, every key shown as '?'.
+        await using var api = await FakeApi.StartAsync((context, _) => context.Response.WriteAsync("""[{"Id": 1, "name": "Ann"}, {"Id": 2, "name": "Bo"}]"""));
+        await using var engine = await EngineRun.StartAsync();
+        var target = new CollectingTarget();
+
+        var (result, _) = await engine.RunAsync(HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() }), target);
+
+        result.Status.ShouldBe(RunStatus.Failed);
+        var error = result.SystemError.ShouldNotBeNull();
+        (error.Scope, error.Type, error.Code).ShouldBe((ErrorScope.System, ErrorType.Runtime, ErrorCodes.KeyFieldMissing));
+        error.Message.ShouldContain("'id'");
+        error.Message.ShouldContain("source.keyField");
+        target.Records.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task KeyFieldSomeRecordsLack_IsNoConfigurationError()
+    {
+        await using var api = await FakeApi.StartAsync((context, _) => context.Response.WriteAsync("""[{"name": "Ann"}, {"id": 2, "name": "Bo"}]"""));
+        await using var engine = await EngineRun.StartAsync();
+        var target = new CollectingTarget();
+
+        var (result, _) = await engine.RunAsync(HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() }), target);
+
+        result.SystemError.ShouldBeNull();
+        target.Records.Count.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task JsonValues_BecomePlainClrValues()
     {
         await using var api = await FakeApi.StartAsync((context, _) => context.Response.WriteAsync(
