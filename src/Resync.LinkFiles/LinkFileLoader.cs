@@ -197,20 +197,21 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
         }
     }
 
-    private static IReadOnlyList<TimeSpan>? BackoffDelays(ConfigSection config)
+    /// <param name="zeroAllowed">Whether 0s (at once) is a delay here.</param>
+    private static IReadOnlyList<TimeSpan>? Delays(ConfigSection config, string key, bool zeroAllowed)
     {
-        if (config.TextList("backoff") is not { } texts)
+        if (config.TextList(key) is not { } texts)
             return null;
         var delays = new List<TimeSpan>();
         foreach (var text in texts)
         {
-            if (SectionReader.ParseDuration(text) is { } delay && delay > TimeSpan.Zero)
+            if (SectionReader.ParseDuration(text) is { } delay && (delay > TimeSpan.Zero || zeroAllowed && delay == TimeSpan.Zero))
                 delays.Add(delay);
             else
-                config.Problem("backoff", $"'{text}' is not a positive duration such as 30s, 5m or 2h");
+                config.Problem(key, $"'{text}' is not a {(zeroAllowed ? "" : "positive ")}duration such as {(zeroAllowed ? "0s, " : "")}30s, 5m or 2h");
         }
-        if (delays.Count == 0)
-            config.Problem("backoff", "give at least one delay");
+        if (texts.Count == 0)
+            config.Problem(key, "give at least one delay");
         return delays;
     }
 
@@ -264,11 +265,13 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             LoggingLevel = Enum.Parse<LoggingLevel>(config.Text("loggingLevel", "errors"), ignoreCase: true),
             AutomatedReplay = replay?.Boolean("enabled", false) ?? false,
             ReplayMaxAttempts = replay?.Integer("maxAttempts", settings.ReplayMaxAttempts) ?? settings.ReplayMaxAttempts,
+            ReplayIncludesDurable = replay?.Boolean("includeDurable", false) ?? false,
+            ReplayDelays = (replay is null ? null : Delays(replay, "delays", zeroAllowed: true)) is { Count: > 0 } replayDelays ? replayDelays : settings.ReplayDelays,
             StoreIncompleteRuns = config.Boolean("storeIncompleteRuns", settings.StoreIncompleteRuns),
             SequentialProcessing = config.Boolean("sequentialProcessing", false),
             MaxConsecutiveErrors = (int?)config.Integer("maxConsecutiveErrors"),
             StaleProtection = config.Boolean("staleProtection", settings.StaleProtection),
-            BackoffSchedule = BackoffDelays(config),
+            BackoffSchedule = Delays(config, "backoff", zeroAllowed: false),
             CallRetryAttempts = retry?.Integer("attempts", settings.CallRetryAttempts) ?? settings.CallRetryAttempts,
             CallRetryDelay = retry?.Duration("delay") ?? settings.CallRetryDelay,
             ErrorTypeOverrides = overrides,

@@ -1,3 +1,5 @@
+using Resync.Core.Links;
+
 namespace Resync.LinkFiles;
 
 /// <summary>The keys of a link file outside its components (which bring their own).</summary>
@@ -10,8 +12,10 @@ public static class LinkSchema
         new KeySpec("push", ValueKind.Boolean, "Records are pushed to the link's push endpoint.") { Default = "false" });
 
     public static ConfigSchema Replay { get; } = new(
-        new KeySpec("enabled", ValueKind.Boolean, "Re-process failed records at once in Replay runs.") { Default = "false" },
-        new KeySpec("maxAttempts", ValueKind.Integer, "How many Replay runs at most.") { Default = "3" });
+        new KeySpec("enabled", ValueKind.Boolean, "Re-process failed records in Replay runs after each run.") { Default = "false" },
+        new KeySpec("maxAttempts", ValueKind.Integer, "How many Replay runs at most.") { Default = "3" },
+        new KeySpec("includeDurable", ValueKind.Boolean, "Also replay records whose errors are durable (they fail the same way until the record or the target is fixed).") { Default = "false" },
+        new KeySpec("delays", ValueKind.TextList, "The wait before each replay; the last repeats. 0s replays at once.") { Default = Durations(LinkSettings.DefaultReplayDelays) });
 
     public static ConfigSchema Retry { get; } = new(
         new KeySpec("attempts", ValueKind.Integer, "Attempts of one source/target call for ephemeral errors.") { Default = "3" },
@@ -44,6 +48,11 @@ public static class LinkSchema
 
     /// <summary>The key every source and target section starts with.</summary>
     public static KeySpec Type { get; } = new("type", ValueKind.Text, "The connector.") { Required = true };
+
+    /// <summary>Delays as a link file writes them: [5s, 30s, 2m].</summary>
+    private static string Durations(IEnumerable<TimeSpan> delays) =>
+        $"[{string.Join(", ", delays.Select(delay => delay.TotalHours is >= 1 and var h && h % 1 == 0 ? $"{h:0}h"
+            : delay.TotalMinutes is >= 1 and var m && m % 1 == 0 ? $"{m:0}m" : $"{delay.TotalSeconds:0}s"))}]";
 
     /// <summary>The optional key every step has.</summary>
     public static KeySpec StepName { get; } = new("name", ValueKind.Text, "The step's name in errors (default: kind(field)).");

@@ -226,14 +226,15 @@ public sealed partial class SqliteRunStore
     public async Task<FailedRecordCounts> CountFailedRecordsAsync(long runId, ErrorGroupKey? group, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var row = await connection.QuerySingleAsync<(long Retriable, long NotRetriable, long OutsideGroup)>(new CommandDefinition($$"""
+        var row = await connection.QuerySingleAsync<(long Retriable, long NotRetriable, long OutsideGroup, long RetriableDurable)>(new CommandDefinition($$"""
             SELECT COALESCE(SUM(CASE WHEN {{InGroup}} AND {{Retriable}} THEN 1 ELSE 0 END), 0),
                    COALESCE(SUM(CASE WHEN {{InGroup}} AND NOT ({{Retriable}}) THEN 1 ELSE 0 END), 0),
-                   COALESCE(SUM(CASE WHEN {{InGroup}} THEN 0 ELSE 1 END), 0)
+                   COALESCE(SUM(CASE WHEN {{InGroup}} THEN 0 ELSE 1 END), 0),
+                   COALESCE(SUM(CASE WHEN {{InGroup}} AND {{Retriable}} AND {{Durable}} THEN 1 ELSE 0 END), 0)
             FROM record_outcomes o
             WHERE o.run_id = @runId AND o.outcome IN ('Failed', 'Incomplete') AND {{OutsideFailedBatches}}
             """, GroupParameters(runId, group), cancellationToken: cancellationToken));
-        return new FailedRecordCounts(row.Retriable, row.NotRetriable, row.OutsideGroup);
+        return new FailedRecordCounts(row.Retriable, row.NotRetriable, row.OutsideGroup, row.RetriableDurable);
     }
 
     public async Task<IReadOnlyList<FailedRecordSnapshot>> ListRetriableFailedRecordsAsync(long runId, ErrorGroupKey? group, (int Batch, int Position)? after, int limit, CancellationToken cancellationToken)
@@ -243,18 +244,21 @@ public sealed partial class SqliteRunStore
         parameters.Add("afterBatch", after?.Batch ?? -1);
         parameters.Add("afterPosition", after?.Position ?? -1);
         await using var connection = Open();
-        var rows = await connection.QueryAsync<(long Batch, long Position, string? Key, string Before)>(new CommandDefinition($$"""
-            SELECT o.batch_number, o.position, o.record_key, o.before
+        var rows = await connection.QueryAsync<(long Batch, long Position, string? Key, string Before, long Durable)>(new CommandDefinition($$"""
+            SELECT o.batch_number, o.position, o.record_key, o.before, CASE WHEN {{Durable}} THEN 1 ELSE 0 END
             FROM record_outcomes o
             WHERE o.run_id = @runId AND o.outcome IN ('Failed', 'Incomplete') AND (o.batch_number, o.position) > (@afterBatch, @afterPosition)
               AND {{OutsideFailedBatches}} AND {{InGroup}} AND {{Retriable}}
             ORDER BY o.batch_number, o.position LIMIT @limit
             """, parameters, cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new FailedRecordSnapshot((int)r.Batch, (int)r.Position, r.Key, r.Before))];
+        return [.. rows.Select(r => new FailedRecordSnapshot((int)r.Batch, (int)r.Position, r.Key, r.Before, r.Durable != 0))];
     }
 
     // A failed record can be rebuilt from its snapshot unless none was kept or the source could not read it.
     private const string Retriable = "o.before IS NOT NULL AND (o.error_step IS NULL OR o.error_step <> 'source')";
+
+    // The error is kept as JSON (StoredJson: camelCase names, enums as text).
+    private const string Durable = "json_extract(o.error, '$.durability') = 'Durable'";
 
     private const string OutsideFailedBatches =
         "NOT EXISTS (SELECT 1 FROM batches b WHERE b.run_id = o.run_id AND b.number = o.batch_number AND b.status IN ('Failed', 'Interrupted'))";

@@ -46,6 +46,27 @@ public sealed class LinkFileLoaderTests
     }
 
     [Fact]
+    public void AutomatedReplay_DelaysAndIncludeDurable_AreRead_DefaultsWhenAbsent()
+    {
+        var link = Parse(Valid.Replace("parallelism: 1", "parallelism: 1\n  automatedReplay: { enabled: true, includeDurable: true, delays: [0s, 1m] }", StringComparison.Ordinal))
+            .Link.ShouldNotBeNull();
+        var plain = Parse(Valid).Link.ShouldNotBeNull();
+
+        link.Settings.ReplayIncludesDurable.ShouldBeTrue();
+        link.Settings.ReplayDelays.ShouldBe([TimeSpan.Zero, TimeSpan.FromMinutes(1)]);
+        plain.Settings.ReplayIncludesDurable.ShouldBeFalse();
+        plain.Settings.ReplayDelays.ShouldBe(LinkSettings.DefaultReplayDelays);
+    }
+
+    [Fact]
+    public void AutomatedReplay_DelayThatIsNoDuration_IsReportedWithItsKey()
+    {
+        var result = Parse(Valid.Replace("parallelism: 1", "parallelism: 1\n  automatedReplay: { enabled: true, delays: [soon] }", StringComparison.Ordinal));
+
+        result.Problems.ShouldHaveSingleItem().Message.ShouldContain("'soon' is not a duration such as 0s, 30s, 5m or 2h");
+    }
+
+    [Fact]
     public void TypoInKey_IsReportedWithLineColumnAndSuggestion()
     {
         var result = Parse(Valid.Replace("batchSize: 5", "batchSzie: 5", StringComparison.Ordinal));

@@ -51,7 +51,7 @@ internal sealed class HttpCaller : IDisposable
         }
         catch (ResyncException exception) when (attempts > 1)
         {
-            throw new ResyncException(exception.Classification with { Message = $"{exception.Classification.Message} (after {attempts} attempts)" }, exception.InnerException);
+            throw new ResyncException(exception.Classification with { Message = $"{exception.Classification.Message} (after {attempts} attempts)", Attempts = attempts }, exception.InnerException);
         }
     }
 

@@ -16,7 +16,7 @@ namespace Resync.Connectors.Http;
 /// go on from the page number or offset in that page's URL; cursor and next-link styles fetch that page again for the
 /// cursor or link to the one after it.
 /// </summary>
-public sealed class HttpJsonSource : ISource, IResumableSource
+public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource
 {
     /// <summary>Page-number and offset pagination stop after this many failed pages in a row (the API is down, or answers errors past the end).</summary>
     internal const int MaxFailedPagesInARow = 10;
@@ -39,6 +39,8 @@ public sealed class HttpJsonSource : ISource, IResumableSource
     }
 
     public HttpSourceOptions Options => _options;
+
+    public string KeyField => _options.KeyField;
 
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
         _options.Paging.Style switch

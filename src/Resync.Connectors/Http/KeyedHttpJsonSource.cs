@@ -4,9 +4,11 @@ using Resync.Core.Sdk;
 namespace Resync.Connectors.Http;
 
 /// <summary>An HTTP JSON source with an item URL: it can also fetch one record's current version by its key.</summary>
-internal sealed class KeyedHttpJsonSource(HttpJsonSource source) : ISource, IKeyedSource, IResumableSource
+internal sealed class KeyedHttpJsonSource(HttpJsonSource source) : ISource, IKeyedSource, IResumableSource, IKeyFieldSource
 {
     public HttpJsonSource Source => source;
+
+    public string KeyField => source.KeyField;
 
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) => source.ReadAsync(context, cancellationToken);
 

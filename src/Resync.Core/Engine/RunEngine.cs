@@ -59,6 +59,12 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                     (lastCursor, takenBatches) = (page.Cursor, batchNumber);
                     continue;
                 }
+                if (batchNumber == 1 && link.Source is IKeyFieldSource keyed && page.Records.Count > 0 && page.Records.All(record => record.Key is null))
+                {
+                    // Not taken: a wrong key field is the link's fault, not the records'; the run stops before writing any.
+                    await run.PageFailedAsync(batchNumber, page.Cursor, new ResyncException(ErrorClassifier.KeyFieldMissing(link.Id, keyed.KeyField, page.Records.Count)));
+                    continue;
+                }
                 if (page.Watermark is { } pageMark && string.CompareOrdinal(pageMark, highestWatermark) > 0)
                     highestWatermark = pageMark;
                 await run.DispatchAsync(dispatcher, new BatchWork(batchNumber, page.Cursor, page.Records), reading.Token);

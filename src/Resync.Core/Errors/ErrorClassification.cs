@@ -26,10 +26,16 @@ public sealed record ErrorClassification(
     /// </summary>
     public bool StopsTheRun { get; init; }
 
+    /// <summary>How many attempts of the call were made before it gave up (a call retried for ephemeral errors says so). The default is 1.</summary>
+    public int Attempts { get; init; } = 1;
+
     /// <summary>True when trying again later would likely help.</summary>
     public bool IsTransient => Durability == Durability.Ephemeral;
 
-    /// <summary>Places this classification in a run, with any secret in its words masked (<see cref="SecretText"/>).</summary>
-    public ResyncError ToError(ErrorScope scope, DateTimeOffset occurredAt, string? step = null, int attempt = 1) =>
-        new(scope, Type, Durability, Code, SecretText.Mask(Message), step, Fields ?? [], SecretText.MaskOrNull(Hint), occurredAt, attempt);
+    /// <summary>
+    /// Places this classification in a run, with any secret in its words masked (<see cref="SecretText"/>); its attempt is
+    /// <paramref name="attempt"/> when given, else the attempts the call made (<see cref="Attempts"/>).
+    /// </summary>
+    public ResyncError ToError(ErrorScope scope, DateTimeOffset occurredAt, string? step = null, int? attempt = null) =>
+        new(scope, Type, Durability, Code, SecretText.Mask(Message), step, Fields ?? [], SecretText.MaskOrNull(Hint), occurredAt, attempt ?? Attempts);
 }

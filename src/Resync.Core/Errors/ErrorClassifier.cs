@@ -191,6 +191,13 @@ public sealed partial class ErrorClassifier
     };
 
     // The outbound network policy: a configuration problem, not a network hiccup, so it is durable and not retried.
+    /// <summary>A key field that no record of the first page has: the link's configuration is wrong, so the run stops.</summary>
+    public static ErrorClassification KeyFieldMissing(string linkId, string keyField, int records) =>
+        new(ErrorType.Runtime, Durability.Durable, ErrorCodes.KeyFieldMissing,
+            $"None of the {records} record{(records == 1 ? "" : "s")} of the first page has the field '{keyField}' that link '{linkId}' names as the key (source.keyField).",
+            "Set source.keyField to the field that holds each record's id (field names are case-sensitive), then run the link again.", [keyField])
+        { StopsTheRun = true };
+
     private static ErrorClassification AddressNotAllowed(OutboundAddressRefusedException refused) =>
         new(ErrorType.Runtime, Durability.Durable, ErrorCodes.AddressNotAllowed, refused.Message,
             "Use a public address. If the destination is meant to be internal, the server's operator allows it: "

@@ -27,6 +27,9 @@ public static class ErrorCodes
     public const string SequentialStop = "SEQUENTIAL_STOP";
     public const string Stale = "STALE";
 
+    /// <summary>No record of the first page has the field the link names as the key (source.keyField).</summary>
+    public const string KeyFieldMissing = "KEY_FIELD_MISSING";
+
     /// <summary>A target found no row to update for the record's key.</summary>
     public const string NotFound = "NOT_FOUND";
 

@@ -14,11 +14,23 @@ public sealed record LinkSettings
     /// <summary>Which records keep snapshots. The default is <see cref="LoggingLevel.Errors"/>.</summary>
     public LoggingLevel LoggingLevel { get; init; } = LoggingLevel.Errors;
 
-    /// <summary>Re-process failed records at once in Replay runs. The default is false.</summary>
+    /// <summary>Re-process failed records in Replay runs after each run (see <see cref="ReplayDelays"/>). The default is false.</summary>
     public bool AutomatedReplay { get; init; }
 
     /// <summary>How many Replay runs at most. The default is 3.</summary>
     public int ReplayMaxAttempts { get; init; } = 3;
+
+    /// <summary>
+    /// Automated replay also carries records whose errors are durable (a value too long for its column fails the same way
+    /// until someone fixes it, so replaying it only burns attempts). The default is false: only ephemeral errors are replayed.
+    /// </summary>
+    public bool ReplayIncludesDurable { get; init; }
+
+    /// <summary>The default delays before each automated replay: a few seconds, then longer.</summary>
+    public static IReadOnlyList<TimeSpan> DefaultReplayDelays { get; } = [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2)];
+
+    /// <summary>The delay before each automated replay; the last repeats for further replays. The default is <see cref="DefaultReplayDelays"/>.</summary>
+    public IReadOnlyList<TimeSpan> ReplayDelays { get; init; } = DefaultReplayDelays;
 
     /// <summary>Park the unprocessed remainder of a stopped run. The default is true.</summary>
     public bool StoreIncompleteRuns { get; init; } = true;
@@ -60,6 +72,8 @@ public sealed record LinkSettings
             problems.Add($"parallelism must be between 1 and 256, found {Parallelism}");
         if (ReplayMaxAttempts is < 1 or > 100)
             problems.Add($"replay max attempts must be between 1 and 100, found {ReplayMaxAttempts}");
+        if (ReplayDelays.Count == 0 || ReplayDelays.Any(delay => delay < TimeSpan.Zero))
+            problems.Add("replay delays must be at least one duration, none negative, e.g. [5s, 30s, 2m]");
         if (MaxConsecutiveErrors is < 1)
             problems.Add($"maxConsecutiveErrors must be at least 1, found {MaxConsecutiveErrors}");
         if (CallRetryAttempts is < 1 or > 20)

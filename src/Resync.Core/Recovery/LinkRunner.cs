@@ -169,14 +169,27 @@ public sealed class LinkRunner
         var replays = new List<RunResult>();
         if (!link.Settings.AutomatedReplay)
             return replays;
+        var settings = link.Settings;
+        // Durable errors fail the same way until someone fixes the record: replaying them only burns attempts, unless asked to.
+        var scope = settings.ReplayIncludesDurable ? RecoveryScope.FailedRecords : RecoveryScope.EphemeralFailedRecords;
         var last = result;
         // Only records failed: each Replay carries the records still failing, until all succeed or attempts run out.
-        while (replays.Count < link.Settings.ReplayMaxAttempts && last.SystemError is null && last.Counts.Failed > 0 && !cancellationToken.IsCancellationRequested)
+        while (replays.Count < settings.ReplayMaxAttempts && last.SystemError is null && last.Counts.Failed > 0 && !cancellationToken.IsCancellationRequested)
         {
-            var plan = await _planner.PlanAsync(last.RunId, RecoveryScope.FailedRecords, null, null, cancellationToken);
+            var plan = await _planner.PlanAsync(last.RunId, scope, null, null, cancellationToken);
             if (plan.Records == 0)
                 break;
-            (last, _) = await RecoverAsync(link, plan, RunKind.Replay, $"automated replay {replays.Count + 1} of {link.Settings.ReplayMaxAttempts}", null,
+            // What failed for a moment (a lock, a rate limit) needs time to pass: waited on the injected clock.
+            var delay = settings.ReplayDelays[Math.Min(replays.Count, settings.ReplayDelays.Count - 1)];
+            try
+            {
+                await Task.Delay(delay, _clock, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break; // Stopped while waiting (the server shutting down): the records stay failed, for Retry Failures.
+            }
+            (last, _) = await RecoverAsync(link, plan, RunKind.Replay, $"automated replay {replays.Count + 1} of {settings.ReplayMaxAttempts}", null,
                 new Dictionary<(int, int), string>(), null, cancellationToken);
             replays.Add(last);
         }

@@ -19,6 +19,8 @@ internal sealed class RecoveryPlanner(IRunQueries queries)
         var failedBatches = await FailedBatchesAsync(runId, cancellationToken);
         var counts = await queries.CountFailedRecordsAsync(runId, scope == RecoveryScope.ErrorGroup ? group : null, cancellationToken);
         var (records, notRetriable, outsideScope) = (counts.Retriable, counts.NotRetriable, counts.OutsideGroup);
+        if (scope == RecoveryScope.EphemeralFailedRecords)
+            (records, outsideScope) = (records - counts.RetriableDurable, outsideScope + counts.RetriableDurable);
 
         var carriedBatches = scope is RecoveryScope.AllFailures or RecoveryScope.Remainder ? failedBatches : [];
         var carriesAll = notRetriable == 0 && outsideScope == 0 && carriedBatches.Count == failedBatches.Count

@@ -6,8 +6,11 @@ public enum RecoveryScope
     /// <summary>Retry Failures: failed batches (fetched again) and loose failed records (from snapshots).</summary>
     AllFailures,
 
-    /// <summary>Automated replay: the failed records only, from snapshots.</summary>
+    /// <summary>Automated replay including durable errors: the failed records only, from snapshots.</summary>
     FailedRecords,
+
+    /// <summary>Automated replay (the default): the failed records whose errors are ephemeral, from snapshots.</summary>
+    EphemeralFailedRecords,
 
     /// <summary>One error group's records, from snapshots.</summary>
     ErrorGroup,

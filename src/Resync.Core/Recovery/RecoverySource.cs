@@ -76,7 +76,7 @@ internal sealed class RecoverySource(
             // Read the next page from the store while this one is rebuilt and processed.
             next = snapshots.Count < PageSize ? null
                 : queries.ListRetriableFailedRecordsAsync(plan.ParentRunId, group, (snapshots[^1].BatchNumber, snapshots[^1].Position), PageSize, cancellationToken);
-            foreach (var failed in snapshots)
+            foreach (var failed in snapshots.Where(s => !s.Durable || plan.Scope != RecoveryScope.EphemeralFailedRecords))
             {
                 while (batches.TryPeek(out var batch) && batch.Number < failed.BatchNumber)
                 {

@@ -133,7 +133,7 @@ internal static class PushEndpoints
     {
         var batchSize = entry.Link.Settings.BatchSize;
         // The answer waits for the automated replays (they end with the run's work); a record one of them wrote is Succeeded.
-        var replayed = await ReplayOutcomes.WrittenByReplaysAsync(queries, recovery, runId, batchSize, cancellationToken);
+        var replayed = await ReplayOutcomes.WrittenByReplaysAsync(queries, recovery, runId, batchSize, entry.Link.Settings.ReplayIncludesDurable, cancellationToken);
         var results = new PushRecordResult[records.Count];
         foreach (var outcome in new[] { OutcomeKind.Failed, OutcomeKind.Ignored, OutcomeKind.Incomplete })
         {

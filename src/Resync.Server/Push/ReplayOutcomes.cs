@@ -15,8 +15,9 @@ internal static class ReplayOutcomes
     private const int PageSize = 1000;
 
     /// <summary>The (batch, position) in <paramref name="runId"/> of each failed record a replay wrote, with that replay's id.</summary>
+    /// <param name="includesDurable">Whether the replays carried records with durable errors (by default they carry only ephemeral ones).</param>
     public static async Task<Dictionary<(int Batch, int Position), long>> WrittenByReplaysAsync(IRunQueries queries, IRecoveryStore recovery, long runId,
-        int batchSize, CancellationToken cancellationToken)
+        int batchSize, bool includesDurable, CancellationToken cancellationToken)
     {
         var written = new Dictionary<(int, int), long>();
         var parent = runId;
@@ -25,7 +26,7 @@ internal static class ReplayOutcomes
         {
             if (await queries.GetRunAsync(childId, cancellationToken) is not { Kind: RunKind.Replay, Status: not RunStatus.Running } replay || replay.ParentRunId != parent)
                 continue;
-            var carried = await CarriedAsync(queries, parent, cancellationToken);
+            var carried = await CarriedAsync(queries, parent, includesDurable, cancellationToken);
             var kept = new Dictionary<(int, int), OutcomeKind>();
             for (var offset = 0; ; offset += PageSize)
             {
@@ -51,14 +52,14 @@ internal static class ReplayOutcomes
         return written;
     }
 
-    private static async Task<List<(int, int)>> CarriedAsync(IRunQueries queries, long runId, CancellationToken cancellationToken)
+    private static async Task<List<(int, int)>> CarriedAsync(IRunQueries queries, long runId, bool includesDurable, CancellationToken cancellationToken)
     {
         var carried = new List<(int, int)>();
         (int, int)? after = null;
         while (true)
         {
             var page = await queries.ListRetriableFailedRecordsAsync(runId, null, after, PageSize, cancellationToken);
-            carried.AddRange(page.Select(record => (record.BatchNumber, record.Position)));
+            carried.AddRange(page.Where(record => includesDurable || !record.Durable).Select(record => (record.BatchNumber, record.Position)));
             if (page.Count < PageSize)
                 return carried;
             after = (page[^1].BatchNumber, page[^1].Position);

@@ -94,6 +94,8 @@ public sealed class HttpJsonSourceTests
         var timedOut = batches[4].Error.ShouldNotBeNull();
         (timedOut.Scope, timedOut.Type, timedOut.Code).ShouldBe((ErrorScope.Batch, ErrorType.Connection, ErrorCodes.Timeout));
         timedOut.Message.ShouldContain("after 3 attempts");
+        timedOut.Attempt.ShouldBe(3, "the error carries the attempts the call made");
+        badRequest.Attempt.ShouldBe(1, "a durable answer is not tried again");
         attempts[5].ShouldBe(3);
 
         var notJson = batches[5].Error.ShouldNotBeNull();
@@ -148,6 +150,37 @@ public sealed class HttpJsonSourceTests
 
         again.Failure.ShouldBeNull();
         again.Records.Select(r => r.Key).ShouldBe(["c20", "c21"]);
+    }
+
+    [Fact]
+    public async Task KeyFieldNoRecordOfTheFirstPageHas_StopsTheRun_NamingTheFieldAndTheSetting()
+    {
+        // Regression: a keyField that no record had passed silently, every key shown as '?'.
+        await using var api = await FakeApi.StartAsync((context, _) => context.Response.WriteAsync("""[{"Id": 1, "name": "Ann"}, {"Id": 2, "name": "Bo"}]"""));
+        await using var engine = await EngineRun.StartAsync();
+        var target = new CollectingTarget();
+
+        var (result, _) = await engine.RunAsync(HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() }), target);
+
+        result.Status.ShouldBe(RunStatus.Failed);
+        var error = result.SystemError.ShouldNotBeNull();
+        (error.Scope, error.Type, error.Code).ShouldBe((ErrorScope.System, ErrorType.Runtime, ErrorCodes.KeyFieldMissing));
+        error.Message.ShouldContain("'id'");
+        error.Message.ShouldContain("source.keyField");
+        target.Records.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task KeyFieldSomeRecordsLack_IsNoConfigurationError()
+    {
+        await using var api = await FakeApi.StartAsync((context, _) => context.Response.WriteAsync("""[{"name": "Ann"}, {"id": 2, "name": "Bo"}]"""));
+        await using var engine = await EngineRun.StartAsync();
+        var target = new CollectingTarget();
+
+        var (result, _) = await engine.RunAsync(HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() }), target);
+
+        result.SystemError.ShouldBeNull();
+        target.Records.Count.ShouldBe(2);
     }
 
     [Fact]
@@ -441,6 +474,7 @@ public sealed class HttpJsonSourceTests
         var error = result.SystemError.ShouldNotBeNull();
         (error.Scope, error.Type, error.Code).ShouldBe((ErrorScope.System, ErrorType.Connection, ErrorCodes.ConnectionRefused));
         error.Message.ShouldContain("after 3 attempts");
+        error.Attempt.ShouldBe(3);
         batches[0].Status.ShouldBe(BatchStatus.Failed);
         result.Counts.Read.ShouldBe(0);
     }

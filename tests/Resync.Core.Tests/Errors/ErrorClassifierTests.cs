@@ -490,6 +490,16 @@ public sealed class ErrorClassifierTests
     }
 
     [Fact]
+    public void ToError_OfACallMadeSeveralTimes_CarriesItsRealAttemptCount()
+    {
+        // Regression: the error said "after 4 attempts" while its attempt was 1.
+        var classification = Classifier.Classify(new TimeoutException()) with { Attempts = 4 };
+
+        classification.ToError(ErrorScope.Batch, DateTimeOffset.UnixEpoch, "source").Attempt.ShouldBe(4);
+        Classifier.Classify(new TimeoutException()).ToError(ErrorScope.Batch, DateTimeOffset.UnixEpoch).Attempt.ShouldBe(1);
+    }
+
+    [Fact]
     public void ToError_WithoutFields_HasEmptyFields() =>
         Classifier.Classify(new TimeoutException()).ToError(ErrorScope.Batch, DateTimeOffset.UnixEpoch).Fields.ShouldBeEmpty();
 

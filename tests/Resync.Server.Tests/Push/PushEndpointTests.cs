@@ -102,7 +102,7 @@ public sealed class PushEndpointTests
             source: { type: push, keyField: id }
             target: { type: collect }
             trigger: { manual: false, push: true }
-            settings: { batchSize: 2, parallelism: 1, automatedReplay: { enabled: true, maxAttempts: 3 } }
+            settings: { batchSize: 2, parallelism: 1, automatedReplay: { enabled: true, maxAttempts: 3, delays: [0s] } }
             """);
         // c1 and c3 are refused once, c4 twice: the first replay writes c1 and c3, the second c4.
         var refusals = new ConcurrentDictionary<string, int>();

@@ -331,7 +331,8 @@ public sealed class RecoveryApiTests
     {
         await using var server = await ServerHarness.StartAsync();
         server.Target.Refuse(record => Refused.Contains(record.Key!), Constraint);
-        await server.PutLinkAsync(server.AcmeKey, "replayed", PullLink("replayed"));
+        // The refusal is durable: the document asks for durable errors to be replayed, at once; the override keeps that.
+        await server.PutLinkAsync(server.AcmeKey, "replayed", PullLink("replayed", ", automatedReplay: { enabled: false, includeDurable: true, delays: [0s] }"));
         using var client = server.Client(server.AcmeKey);
 
         using var bad = await client.PutAsync("/api/v1/links/replayed/replay-settings", new StringContent("""{"automatedReplay":true,"maxAttempts":0}""", Encoding.UTF8, "application/json"));
