@@ -125,10 +125,10 @@ var serve = new Command("serve", "Run the server: REST API, push endpoint and sc
 };
 serve.SetAction((parse, token) => Guard(parse, () =>
 {
-    var (options, configuration) = ServeSettings.Load(parse.GetValue(settingsFile), parse.GetValue(db), parse.GetValue(urls), parse.GetValue(linksFolder),
-        parse.GetValue(allowLoopback), parse.GetValue(allowPrivate));
-    var files = new ServeCommand.Files(parse.GetValue(dataFolder), parse.GetValue(allowFiles) ?? [], parse.GetValue(keyRingCertificate));
-    return ServeCommand.RunAsync(options, configuration, parse.GetValue(allowNetwork) ?? [], files, parse.GetValue(shutdownTimeout), parse.GetValue(json), token);
+    var flags = new ServeSettings.Flags(parse.GetValue(urls), parse.GetValue(linksFolder), parse.GetValue(allowLoopback), parse.GetValue(allowPrivate),
+        parse.GetValue(allowNetwork), parse.GetValue(dataFolder), parse.GetValue(allowFiles), parse.GetValue(keyRingCertificate), parse.GetValue(shutdownTimeout));
+    var (options, configuration) = ServeSettings.Load(parse.GetValue(settingsFile), parse.GetValue(db), flags);
+    return ServeCommand.RunAsync(options, configuration, parse.GetValue(json), token);
 }));
 
 var keyTenant = new Option<string?>("--tenant") { Description = "The tenant the key is limited to." };

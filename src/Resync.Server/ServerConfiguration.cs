@@ -73,6 +73,8 @@ public static class ServerConfiguration
             foreach (var member in result.MemberNames.DefaultIfEmpty(""))
                 yield return (member, result.ErrorMessage ?? "is invalid");
         }
+        foreach (var cidr in options.AllowedNetworks.Where(cidr => !System.Net.IPNetwork.TryParse(cidr, out _)))
+            yield return (nameof(ServerOptions.AllowedNetworks), $"'{cidr}' is not an address range in CIDR form, e.g. 10.20.0.0/16 or fd00:1::/64");
         foreach (var property in Settings())
         {
             // No duration of the server's may be negative (a timeout, an interval, a window): one rule for every one, new ones included.

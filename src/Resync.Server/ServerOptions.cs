@@ -71,10 +71,10 @@ public sealed class ServerOptions
     public bool AllowPrivateNetworks { get; set; }
 
     /// <summary>
-    /// Extra ranges they may connect to whatever the other rules say, e.g. <c>10.20.0.0/16</c> for one internal subnet
+    /// Extra ranges (CIDR) they may connect to whatever the other rules say, e.g. <c>10.20.0.0/16</c> for one internal subnet
     /// (<c>--allow-network</c>). The default is none.
     /// </summary>
-    public IReadOnlyList<IPNetwork> AllowedNetworks { get; set; } = [];
+    public IReadOnlyList<string> AllowedNetworks { get; set; } = [];
 
     /// <summary>
     /// How long the payload of an asynchronous push is kept once its run has accounted for every record (then it is deleted:
@@ -106,6 +106,6 @@ public sealed class ServerOptions
     {
         AllowLoopback = AllowLoopback,
         AllowPrivateNetworks = AllowPrivateNetworks,
-        AllowedNetworks = AllowedNetworks,
+        AllowedNetworks = [.. AllowedNetworks.Select(cidr => IPNetwork.Parse(cidr))],
     };
 }

@@ -50,6 +50,29 @@ public sealed class ServeSettingsTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_AllowedNetworksFromTheEnvironment_AreReadLikeEveryOtherSetting()
+    {
+        // Regression: a list of ranges given anywhere but the command line was dropped without a word.
+        _cli.Environment["RESYNC__ALLOWEDNETWORKS__0"] = "10.20.0.0/16";
+
+        var started = await _cli.ServeAsync(["--urls", AnyPort, "--allow-files", _cli.Folder]);
+
+        Settings(started)["allowedNetworks"]!.AsArray().Select(n => n!.GetValue<string>()).ShouldBe(["10.20.0.0/16"]);
+        Settings(started)["allowedFileRoots"]!.AsArray().Select(n => n!.GetValue<string>()).ShouldBe([Path.GetFullPath(_cli.Folder)]);
+    }
+
+    [Fact]
+    public async Task Serve_KeyRingCertificatePassword_IsNeverPrinted()
+    {
+        _cli.Environment["RESYNC_KEY_RING_CERTIFICATE_PASSWORD"] = "CANARY-PASSWORD";
+
+        var started = await _cli.ServeAsync(["--urls", AnyPort]);
+
+        Settings(started)["keyRingCertificatePassword"]!.GetValue<string>().ShouldBe("********");
+        started.ToJsonString().ShouldNotContain("CANARY-PASSWORD");
+    }
+
+    [Fact]
     public async Task Serve_AspNetCoreUrls_IsWhereItListens()
     {
         _cli.Environment["ASPNETCORE_URLS"] = AnyPort;

@@ -13,40 +13,8 @@ namespace Resync.Cli.Commands;
 /// <summary><c>resync serve</c>: the server (API, push endpoint, scheduler) on the state file, until SIGTERM or Ctrl+C.</summary>
 internal static class ServeCommand
 {
-    /// <summary>Where links may keep files, and the certificate that protects the key ring (command-line options).</summary>
-    public sealed record Files(string? DataFolder, IReadOnlyList<string> AllowedRoots, string? KeyRingCertificate);
-
-    public static async Task<int> RunAsync(ServerOptions options, IConfiguration configuration, IReadOnlyList<string> allowNetworks, Files files,
-        int? shutdownSeconds, bool json, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ServerOptions options, IConfiguration configuration, bool json, CancellationToken cancellationToken)
     {
-        if (shutdownSeconds is < 0 or > 3600)
-            throw new CliException(ExitCodes.Usage, $"--shutdown-timeout is a number of seconds from 0 to 3600, found {shutdownSeconds}.");
-        if (shutdownSeconds is { } seconds)
-            options.ShutdownTimeout = TimeSpan.FromSeconds(seconds);
-        if (allowNetworks.Count > 0)
-        {
-            var networks = new List<System.Net.IPNetwork>(options.AllowedNetworks);
-            foreach (var cidr in allowNetworks)
-            {
-                if (!System.Net.IPNetwork.TryParse(cidr, out var network))
-                    throw new CliException(ExitCodes.Usage, $"--allow-network: '{cidr}' is not an address range in CIDR form, e.g. 10.20.0.0/16 or fd00:1::/64.");
-                networks.Add(network);
-            }
-            options.AllowedNetworks = networks;
-        }
-        if (files.DataFolder is not null)
-            options.DataFolder = files.DataFolder;
-        if (files.KeyRingCertificate is not null)
-            options.KeyRingCertificatePath = files.KeyRingCertificate;
-        options.KeyRingCertificatePassword ??= Environment.GetEnvironmentVariable("RESYNC_KEY_RING_CERTIFICATE_PASSWORD");
-        options.AllowedFileRoots = [.. options.AllowedFileRoots, .. files.AllowedRoots];
-        if (options.KeyRingCertificatePath is { } certificate && !File.Exists(certificate))
-            throw new CliException(ExitCodes.Usage, $"The key ring certificate '{certificate}' does not exist.");
-        foreach (var root in options.AllowedFileRoots.Where(root => !Directory.Exists(root)))
-            throw new CliException(ExitCodes.Usage, $"The folder '{root}' given to --allow-files does not exist.");
-        options.DataFolder = options.DataFolder is null ? null : Path.GetFullPath(options.DataFolder);
-        options.AllowedFileRoots = [.. options.AllowedFileRoots.Select(Path.GetFullPath)];
-        options.KeyRingCertificatePath = options.KeyRingCertificatePath is null ? null : Path.GetFullPath(options.KeyRingCertificatePath);
         // Signals are the host's to handle (System.CommandLine's would end the process after 2 s, mid-shutdown).
         await using var app = await ResyncServer.BuildAsync(options, configure: builder =>
         {
@@ -62,7 +30,7 @@ internal static class ServeCommand
             {
                 ["listening"] = new JsonArray([.. addresses.Select(a => (JsonNode)JsonValue.Create(a))]),
                 ["stateFile"] = options.DatabasePath,
-                ["settings"] = JsonSerializer.SerializeToNode(options, RunDocument.Options),
+                ["settings"] = Settings(options),
             };
             await Console.Out.WriteLineAsync(started.ToJsonString(RunDocument.Compact));
             await Console.Out.FlushAsync(cancellationToken);
@@ -73,5 +41,14 @@ internal static class ServeCommand
         }
         await app.WaitForShutdownAsync(cancellationToken);
         return ExitCodes.Succeeded;
+    }
+
+    /// <summary>Every setting as the server runs with it, but the certificate's password: secrets are never printed.</summary>
+    private static JsonObject Settings(ServerOptions options)
+    {
+        var settings = JsonSerializer.SerializeToNode(options, RunDocument.Options)!.AsObject();
+        if (options.KeyRingCertificatePassword is not null)
+            settings[RunDocument.Options.PropertyNamingPolicy?.ConvertName(nameof(ServerOptions.KeyRingCertificatePassword)) ?? nameof(ServerOptions.KeyRingCertificatePassword)] = "********";
+        return settings;
     }
 }

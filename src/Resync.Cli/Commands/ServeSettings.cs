@@ -19,10 +19,15 @@ internal static class ServeSettings
     [
         ("ASPNETCORE_URLS", nameof(ServerOptions.Urls)),
         (StateFile.EnvironmentVariable, nameof(ServerOptions.DatabasePath)),
+        ("RESYNC_KEY_RING_CERTIFICATE_PASSWORD", nameof(ServerOptions.KeyRingCertificatePassword)),
     ];
 
-    public static (ServerOptions Options, IConfigurationRoot Configuration) Load(string? configFile, string? db, string? urls, string? linksFolder,
-        bool allowLoopback, bool allowPrivateNetworks)
+    /// <summary>The options of <c>resync serve</c> beyond <c>--db</c> and <c>--config</c>; each one left out leaves its setting to the other sources.</summary>
+    public sealed record Flags(string? Urls = null, string? LinksFolder = null, bool AllowLoopback = false, bool AllowPrivateNetworks = false,
+        IReadOnlyList<string>? AllowNetworks = null, string? DataFolder = null, IReadOnlyList<string>? AllowFiles = null, string? KeyRingCertificate = null,
+        int? ShutdownSeconds = null);
+
+    public static (ServerOptions Options, IConfigurationRoot Configuration) Load(string? configFile, string? db, Flags flags)
     {
         if (configFile is not null && !File.Exists(configFile))
             throw new CliException(ExitCodes.Usage, $"The settings file '{configFile}' does not exist.");
@@ -34,7 +39,7 @@ internal static class ServeSettings
         builder.AddInMemoryCollection(Aliases
             .Where(alias => Environment.GetEnvironmentVariable(alias.Variable) is { Length: > 0 } && !HasOwnVariable(alias.Setting))
             .Select(alias => KeyValuePair.Create($"{ServerConfiguration.SectionName}:{alias.Setting}", Environment.GetEnvironmentVariable(alias.Variable))));
-        builder.AddCommandLine([.. CommandLine(db, urls, linksFolder, allowLoopback, allowPrivateNetworks)]);
+        builder.AddCommandLine([.. CommandLine(db, flags)]);
 
         IConfigurationRoot configuration;
         try
@@ -62,6 +67,16 @@ internal static class ServeSettings
                 throw new CliException(ExitCodes.Usage, $"The links folder '{folder}' ({ServerConfiguration.SectionName}:{nameof(ServerOptions.LinksFolder)}, --links) does not exist.",
                     $"Create it (mkdir {folder}) or point to a folder of link files.");
         }
+        options.DataFolder = options.DataFolder is null ? null : Path.GetFullPath(options.DataFolder);
+        options.AllowedFileRoots = [.. options.AllowedFileRoots.Select(Path.GetFullPath)];
+        foreach (var root in options.AllowedFileRoots.Where(root => !Directory.Exists(root)))
+            throw new CliException(ExitCodes.Usage, $"The folder '{root}' given to --allow-files does not exist.");
+        if (options.KeyRingCertificatePath is { } certificate)
+        {
+            options.KeyRingCertificatePath = Path.GetFullPath(certificate);
+            if (!File.Exists(options.KeyRingCertificatePath))
+                throw new CliException(ExitCodes.Usage, $"The key ring certificate '{certificate}' does not exist.");
+        }
         return (options, configuration);
     }
 
@@ -69,18 +84,36 @@ internal static class ServeSettings
         Environment.GetEnvironmentVariables().Keys.Cast<string>().Any(name => string.Equals(name, $"RESYNC__{setting}", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The command-line options as configuration keys; a flag left out leaves the setting to the other sources.</summary>
-    private static IEnumerable<string> CommandLine(string? db, string? urls, string? linksFolder, bool allowLoopback, bool allowPrivateNetworks)
+    private static IEnumerable<string> CommandLine(string? db, Flags flags)
     {
         var section = ServerConfiguration.SectionName;
         if (db is not null)
             yield return $"--{section}:{nameof(ServerOptions.DatabasePath)}={db}";
-        if (urls is not null)
-            yield return $"--{section}:{nameof(ServerOptions.Urls)}={urls}";
-        if (linksFolder is not null)
-            yield return $"--{section}:{nameof(ServerOptions.LinksFolder)}={linksFolder}";
-        if (allowLoopback)
+        if (flags.Urls is not null)
+            yield return $"--{section}:{nameof(ServerOptions.Urls)}={flags.Urls}";
+        if (flags.LinksFolder is not null)
+            yield return $"--{section}:{nameof(ServerOptions.LinksFolder)}={flags.LinksFolder}";
+        if (flags.AllowLoopback)
             yield return $"--{section}:{nameof(ServerOptions.AllowLoopback)}=true";
-        if (allowPrivateNetworks)
+        if (flags.AllowPrivateNetworks)
             yield return $"--{section}:{nameof(ServerOptions.AllowPrivateNetworks)}=true";
+        foreach (var (cidr, index) in (flags.AllowNetworks ?? []).Select((cidr, index) => (cidr, index)))
+        {
+            if (!System.Net.IPNetwork.TryParse(cidr, out _))
+                throw new CliException(ExitCodes.Usage, $"--allow-network: '{cidr}' is not an address range in CIDR form, e.g. 10.20.0.0/16 or fd00:1::/64.");
+            yield return $"--{section}:{nameof(ServerOptions.AllowedNetworks)}:{index}={cidr}";
+        }
+        if (flags.DataFolder is not null)
+            yield return $"--{section}:{nameof(ServerOptions.DataFolder)}={flags.DataFolder}";
+        foreach (var (root, index) in (flags.AllowFiles ?? []).Select((root, index) => (root, index)))
+            yield return $"--{section}:{nameof(ServerOptions.AllowedFileRoots)}:{index}={root}";
+        if (flags.KeyRingCertificate is not null)
+            yield return $"--{section}:{nameof(ServerOptions.KeyRingCertificatePath)}={flags.KeyRingCertificate}";
+        if (flags.ShutdownSeconds is { } seconds)
+        {
+            if (seconds is < 0 or > 3600)
+                throw new CliException(ExitCodes.Usage, $"--shutdown-timeout is a number of seconds from 0 to 3600, found {seconds}.");
+            yield return $"--{section}:{nameof(ServerOptions.ShutdownTimeout)}={TimeSpan.FromSeconds(seconds).ToString("c", System.Globalization.CultureInfo.InvariantCulture)}";
+        }
     }
 }

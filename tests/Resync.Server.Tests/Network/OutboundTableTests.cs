@@ -188,7 +188,7 @@ public sealed class OutboundTableTests
             return; // a machine with loopback only
         await using var listener = LocalListener.Start();
         await using var server = await ServerHarness.StartAsync(configure: options =>
-            (options.AllowLoopback, options.AllowPrivateNetworks, options.AllowedNetworks) = (false, true, [new IPNetwork(own, 32)]));
+            (options.AllowLoopback, options.AllowPrivateNetworks, options.AllowedNetworks) = (false, true, [$"{own}/32"]));
         var run = await RunToEndAsync(server, "own", $$"""
             name: own
             source: { type: http, url: "http://{{own}}:{{listener.Port}}/contacts" }
