@@ -2,6 +2,7 @@ using System.CommandLine;
 using Resync.Cli;
 using Resync.Cli.Commands;
 using Resync.Cli.Output;
+using Resync.Server.Links;
 using Spectre.Console;
 
 var db = new Option<string?>("--db") { Description = "The state file (default: $RESYNC_DB, else .resync/state.db).", Recursive = true };
@@ -45,8 +46,15 @@ if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns)
 var retryRun = CommandLineValues.Id("run-id", "The run whose failures to retry (any run of a chain).", "run id");
 var retryGroup = new Option<int?>("--group") { Description = "Only this error group (its number in `resync show`)." };
 var retryForce = new Option<bool>("--force") { Description = "Retry even a run whose chain has resolved (its failures are written again)." };
-var retry = new Command("retry", "Retry Failures: a Retry run with the run's failed batches (fetched again) and failed records (from snapshots).") { retryRun, retryGroup, retryForce };
-retry.SetAction((parse, token) => Guard(parse, () => RetryCommand.RunAsync(parse.GetValue(db), parse.GetValue(retryRun), parse.GetValue(retryGroup), parse.GetValue(json), parse.GetValue(retryForce), token)));
+var definition = new Option<string?>("--definition")
+{
+    Description = "current (default): the link's definition now, its file read again; original: the one the run ran with.",
+    HelpName = "current|original",
+};
+definition.AcceptOnlyFromAmong(DefinitionChoice.Current, DefinitionChoice.Original);
+var retry = new Command("retry", "Retry Failures: a Retry run with the run's failed batches (fetched again) and failed records (from snapshots).") { retryRun, retryGroup, retryForce, definition };
+retry.SetAction((parse, token) => Guard(parse, () => RetryCommand.RunAsync(parse.GetValue(db), parse.GetValue(retryRun), parse.GetValue(retryGroup), parse.GetValue(json), parse.GetValue(retryForce),
+    DefinitionChoice.IsOriginal(parse.GetValue(definition)), token)));
 
 var incompleteIds = CommandLineValues.Ids("ids", "Incomplete run ids.", "incomplete run id");
 var incompleteAll = new Option<bool>("--all") { Description = "Every open incomplete run (list: also resolved and discarded ones)." };
@@ -58,8 +66,9 @@ var incompleteOffset = CommandLineValues.Count("--offset", "How many records to 
 var incompleteShow = new Command("show", "Show an incomplete run: why it stopped and the records in it, a page at a time.") { incompleteId, incompleteLimit, incompleteOffset };
 incompleteShow.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.ShowAsync(parse.GetValue(db), parse.GetValue(incompleteId), parse.GetValue(incompleteLimit),
     parse.GetValue(incompleteOffset), parse.GetValue(json), token)));
-var incompleteRetry = new Command("retry", "Retry incomplete runs now (their records as edited, then the pages never read).") { incompleteIds, incompleteAll };
-incompleteRetry.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.RetryAsync(parse.GetValue(db), parse.GetValue(incompleteIds) ?? [], parse.GetValue(incompleteAll), parse.GetValue(json), token)));
+var incompleteRetry = new Command("retry", "Retry incomplete runs now (their records as edited, then the pages never read).") { incompleteIds, incompleteAll, definition };
+incompleteRetry.SetAction((parse, token) => Guard(parse, () => IncompleteCommands.RetryAsync(parse.GetValue(db), parse.GetValue(incompleteIds) ?? [], parse.GetValue(incompleteAll), parse.GetValue(json),
+    DefinitionChoice.IsOriginal(parse.GetValue(definition)), token)));
 var editBatch = new Option<int>("--batch") { Description = "The record's batch (see `resync incomplete show` or `resync show RUN --records failed`).", Required = true };
 var editPosition = new Option<int>("--position") { Description = "The record's position in its batch.", Required = true };
 var editSet = new Option<string[]>("--set") { Description = "field=value (repeatable).", AllowMultipleArgumentsPerToken = false };

@@ -129,5 +129,16 @@ internal static class SqliteMigrations
                 PRIMARY KEY (run_id, batch_number, position)
             ) WITHOUT ROWID;
             """),
+        // Link versions: each run names the version of its link's definition it ran with; each version's document is kept once.
+        (4, """
+            CREATE TABLE link_versions (
+                link_id TEXT NOT NULL REFERENCES links(id),
+                hash TEXT NOT NULL,
+                document TEXT NOT NULL,
+                first_used_at TEXT NOT NULL,
+                PRIMARY KEY (link_id, hash)
+            ) WITHOUT ROWID;
+            ALTER TABLE runs ADD COLUMN link_version TEXT;
+            """),
     ];
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Resync.Core.Errors;
+using Resync.Core.Links;
 using Resync.Core.Records;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
@@ -75,6 +76,24 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     [Fact]
     public async Task GetRun_OfUnknownId_ReturnsNull() =>
         (await Store.GetRunAsync(987_654_321, CancellationToken.None)).ShouldBeNull();
+
+    [Fact]
+    public async Task CreateRun_WithLinkVersion_KeepsTheVersionOnceAndNamesItOnTheRun()
+    {
+        var link = Name("orders");
+        await Store.EnsureLinkAsync(link, Name("acme"), CancellationToken.None);
+        var first = await Store.CreateRunAsync(NewRun(link, Name("acme")) with { LinkVersion = new LinkVersion("a1b2c3d4e5f6", "doc v1") }, CancellationToken.None);
+        var second = await Store.CreateRunAsync(NewRun(link, Name("acme")) with { LinkVersion = new LinkVersion("a1b2c3d4e5f6", "doc v1 again") }, CancellationToken.None);
+        var unversioned = await Store.CreateRunAsync(NewRun(link, Name("acme")), CancellationToken.None);
+
+        (await Store.GetRunAsync(first, CancellationToken.None))!.LinkVersion.ShouldBe("a1b2c3d4e5f6");
+        (await Store.GetRunAsync(second, CancellationToken.None))!.LinkVersion.ShouldBe("a1b2c3d4e5f6");
+        (await Store.GetRunAsync(unversioned, CancellationToken.None))!.LinkVersion.ShouldBeNull();
+        // The latest copy of a version's document is kept (a server stores it re-encrypted, with its current credentials).
+        (await Store.GetLinkVersionAsync(link, "a1b2c3d4e5f6", CancellationToken.None)).ShouldBe(new LinkVersion("a1b2c3d4e5f6", "doc v1 again"));
+        (await Store.GetLinkVersionAsync(link, "000000000000", CancellationToken.None)).ShouldBeNull();
+        (await Store.GetLinkVersionAsync(Name("other"), "a1b2c3d4e5f6", CancellationToken.None)).ShouldBeNull();
+    }
 
     // ---- batches and counts ----
 

@@ -89,19 +89,28 @@ internal static class IncompleteCommands
         return ExitCodes.Succeeded;
     }
 
-    public static async Task<int> RetryAsync(string? db, IReadOnlyList<long> ids, bool all, bool json, CancellationToken cancellationToken)
+    public static async Task<int> RetryAsync(string? db, IReadOnlyList<long> ids, bool all, bool json, bool original, CancellationToken cancellationToken)
     {
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var targets = await Select(store, ids, all, cancellationToken);
         var exit = ExitCodes.Succeeded;
         foreach (var item in targets)
         {
-            var link = await LinkLoader.ForLinkAsync(store, item.LinkId, cancellationToken);
+            var run = (await store.GetRunAsync(item.RunId, cancellationToken))!;
+            var (link, definition) = await LinkLoader.ForRecoveryAsync(store, run, original, cancellationToken);
             await using var target = link.Target;
             var runner = new LinkRunner(store, store, store, TimeProvider.System);
             if (!json)
+            {
                 AnsiConsole.MarkupLine($"Retrying incomplete run {item.Id} (remainder of run {item.RunId})…");
-            var code = await RunReport.FollowAsync(store, link, json, progress => runner.RetryIncompleteAsync(link, item.Id, progress, cancellationToken));
+                RunReport.WriteDefinition(definition);
+            }
+            var code = await RunReport.FollowAsync(store, link, json, progress => runner.RetryIncompleteAsync(link, item.Id, progress, cancellationToken),
+                async result =>
+                {
+                    await RunReport.KeepDefinitionAsync(store, result.RunId, definition);
+                    return [];
+                });
             if (!json && item.NotRecovered is { } unread)
                 AnsiConsole.MarkupLine($"[yellow]Not recovered by this resume.[/] {Markup.Escape(unread)}");
             exit = Math.Max(exit, code);

@@ -3,6 +3,8 @@ using Resync.Connectors;
 using Resync.Core.Links;
 using Resync.Core.Storage;
 using Resync.LinkFiles;
+using Resync.Server.Links;
+using Resync.Storage.Sqlite;
 
 namespace Resync.Cli.Commands;
 
@@ -16,7 +18,7 @@ internal static class LinkLoader
         var full = Path.GetFullPath(file);
         var loaded = new LinkFileLoader(BuiltInConnectors.CreateCatalog()).Load(file);
         var text = loaded.Succeeded ? File.ReadAllText(full) : "";
-        return (Checked(loaded), new LinkDefinition(text, file, Path.GetDirectoryName(full) ?? "."));
+        return (Checked(loaded).With(version: LinkVersions.Of(text, text)), new LinkDefinition(text, file, Path.GetDirectoryName(full) ?? "."));
     }
 
     public static async Task<(Link Link, LinkDefinition Definition)> DemoAsync(string stateFolder, CancellationToken cancellationToken)
@@ -29,17 +31,62 @@ internal static class LinkLoader
         return (FromDefinition(definition), definition);
     }
 
-    /// <summary>The link a run belongs to, rebuilt from the link file text kept when it last ran.</summary>
-    public static async Task<Link> ForLinkAsync(IRecoveryStore store, string linkId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The link to recover a run with. By default its current definition: the link file it was last run from, read again when
+    /// it still exists (and kept as the link's definition), else the definition kept then; with <paramref name="original"/>, the
+    /// definition the run itself ran with. Says which it is and what changed since the run.
+    /// </summary>
+    public static async Task<(Link Link, DefinitionChoice Choice)> ForRecoveryAsync(SqliteRunStore store, RunView run, bool original, CancellationToken cancellationToken)
     {
-        var view = await store.GetLinkAsync(linkId, cancellationToken);
-        if (view?.Definition is not { } definition)
-            throw new CliException(ExitCodes.Usage, $"The definition of link '{linkId}' is not in the state file.", "Run the link once with `resync run <link-file>` so that its definition is kept.");
-        return FromDefinition(definition);
+        var view = await store.GetLinkAsync(run.LinkId, cancellationToken);
+        if (view?.Definition is not { } kept)
+            throw new CliException(ExitCodes.Usage, $"The definition of link '{run.LinkId}' is not in the state file.", "Run the link once with `resync run <link-file>` so that its definition is kept.");
+        var (current, from) = await CurrentAsync(store, run.LinkId, kept, reload: !original, cancellationToken);
+        var currentLink = FromDefinition(current);
+        var before = run.LinkVersion is { } hash ? await store.GetLinkVersionAsync(run.LinkId, hash, cancellationToken) : null;
+        var changes = before is null || before.Hash == currentLink.Version!.Hash ? [] : LinkVersions.Changes(before.Document, current.Text);
+        if (!original)
+            return (currentLink, new DefinitionChoice(DefinitionChoice.Current, currentLink.Version!.Hash, run.Id, run.LinkVersion, currentLink.Version.Hash, changes, from));
+        if (before is null)
+            throw new CliException(ExitCodes.Usage, $"Run {run.Id} ran before link versions were kept: it has no definition of its own to use.",
+                "Leave out --definition original to use the link's current definition.");
+        var link = FromDefinition(kept with { Text = before.Document });
+        return (link, new DefinitionChoice(DefinitionChoice.Original, before.Hash, run.Id, before.Hash, currentLink.Version!.Hash, changes, from));
     }
 
-    private static Link FromDefinition(LinkDefinition definition) =>
-        Checked(new LinkFileLoader(BuiltInConnectors.CreateCatalog()).Parse(definition.Text, definition.Path, definition.BaseDirectory));
+    /// <summary>The link's definition now: its file read again when it still exists (then kept in the state file), else the kept one.</summary>
+    private static async Task<(LinkDefinition Definition, string? From)> CurrentAsync(SqliteRunStore store, string linkId, LinkDefinition kept, bool reload,
+        CancellationToken cancellationToken)
+    {
+        if (kept.Path == DemoPath)
+            return (kept, null);
+        var file = Path.Combine(kept.BaseDirectory, Path.GetFileName(kept.Path));
+        if (!File.Exists(file))
+            return (kept, $"the definition kept when it last ran ({kept.Path} is gone)");
+        var text = await File.ReadAllTextAsync(file, cancellationToken);
+        var fresh = new LinkDefinition(text, kept.Path, kept.BaseDirectory);
+        if (!reload)
+            return (fresh, kept.Path); // Only for the comparison: a file that does not load must not stop a retry with the run's own definition.
+        var loaded = new LinkFileLoader(BuiltInConnectors.CreateCatalog()).Parse(text, file, kept.BaseDirectory);
+        if (!loaded.Succeeded)
+        {
+            throw new CliException(ExitCodes.Usage, $"The link file {kept.Path} is not valid ({loaded.Problems.Count} problem{(loaded.Problems.Count == 1 ? "" : "s")}):",
+                $"Fix it, or retry with the definition the run ran with: --definition {DefinitionChoice.Original}", [.. loaded.Problems.Select(p => p.ToString())]);
+        }
+        if (loaded.Link!.Id != linkId)
+        {
+            throw new CliException(ExitCodes.Usage, $"The link file {kept.Path} now defines link '{loaded.Link.Id}', not '{linkId}'.",
+                $"Put its name back, or retry with the definition the run ran with: --definition {DefinitionChoice.Original}");
+        }
+        await store.SaveLinkDefinitionAsync(linkId, loaded.Link.Tenant, fresh, cancellationToken);
+        return (fresh, kept.Path);
+    }
+
+    private static Link FromDefinition(LinkDefinition definition)
+    {
+        var link = Checked(new LinkFileLoader(BuiltInConnectors.CreateCatalog()).Parse(definition.Text, definition.Path, definition.BaseDirectory));
+        return link.With(version: LinkVersions.Of(definition.Text, definition.Text));
+    }
 
     private static Link Checked(LinkFileResult loaded)
     {

@@ -4,16 +4,16 @@ using Spectre.Console;
 
 namespace Resync.Cli.Commands;
 
-/// <summary><c>resync retry &lt;run-id&gt; [--group N] [--force]</c>: Retry Failures of a run, or of one of its error groups.</summary>
+/// <summary><c>resync retry &lt;run-id&gt; [--group N] [--force] [--definition current|original]</c>: Retry Failures of a run, or of one of its error groups.</summary>
 internal static class RetryCommand
 {
-    public static async Task<int> RunAsync(string? db, long runId, int? groupNumber, bool json, bool force, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string? db, long runId, int? groupNumber, bool json, bool force, bool original, CancellationToken cancellationToken)
     {
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var run = await store.GetRunAsync(runId, cancellationToken)
             ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.FilePath}.", "List runs with: resync runs");
         var group = groupNumber is { } number ? await GroupAsync(store, runId, number, cancellationToken) : null;
-        var link = await LinkLoader.ForLinkAsync(store, run.LinkId, cancellationToken);
+        var (link, definition) = await LinkLoader.ForRecoveryAsync(store, run, original, cancellationToken);
         await using var target = link.Target;
         var runner = new LinkRunner(store, store, store, TimeProvider.System);
 
@@ -38,10 +38,15 @@ internal static class RetryCommand
                 (group is null ? "." : $" in error group {Markup.Escape(group.Code)} at {Markup.Escape(group.Step ?? "-")}."));
             if (plan.Limitation is { } limitation)
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(limitation)}[/]");
+            RunReport.WriteDefinition(definition);
         }
         return await RunReport.FollowAsync(store, link, json,
             progress => runner.RetryFailuresAsync(link, runId, group, progress, force, cancellationToken),
-            _ => RootNoteAsync(store, run));
+            async result =>
+            {
+                await RunReport.KeepDefinitionAsync(store, result.RunId, definition);
+                return await RootNoteAsync(store, run);
+            });
     }
 
     private static async Task<ErrorGroupKey> GroupAsync(IRunQueries store, long runId, int number, CancellationToken cancellationToken)

@@ -4,6 +4,8 @@ using Resync.Core.Engine;
 using Resync.Core.Links;
 using Resync.Core.Records;
 using Resync.Core.Runs;
+using Resync.Core.Storage;
+using Resync.Server.Links;
 using Resync.Storage.Sqlite;
 using Spectre.Console;
 
@@ -22,6 +24,18 @@ internal static class RunReport
         var result = await running;
         return await PrintAsync(store, result.RunId, json, notes is null ? [] : await notes(result));
     }
+
+    /// <summary>Says which definition of its link a recovery runs with, and what changed since the run it recovers.</summary>
+    public static void WriteDefinition(DefinitionChoice choice)
+    {
+        foreach (var line in choice.Lines())
+            AnsiConsole.MarkupLine(Markup.Escape(line));
+    }
+
+    /// <summary>Keeps in the recovery run's history which definition it ran with and what had changed.</summary>
+    public static Task KeepDefinitionAsync(SqliteRunStore store, long runId, DefinitionChoice choice) =>
+        store.AddRunEventAsync(new RunEvent(runId, TimeProvider.System.GetUtcNow(), RunEventKinds.Definition, choice.Summary),
+            CancellationToken.None);
 
     public static async Task<int> PrintAsync(SqliteRunStore store, long runId, bool json, IEnumerable<string> notes)
     {

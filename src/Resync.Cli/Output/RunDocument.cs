@@ -38,6 +38,7 @@ internal static class RunDocument
             ["rootRunId"] = run.RootRunId,
             ["carriesAllFailures"] = run.CarriesAllFailures,
             ["requestId"] = run.RequestId,
+            ["linkVersion"] = run.LinkVersion,
             ["startedAt"] = run.StartedAt,
             ["endedAt"] = run.EndedAt,
             ["counts"] = new JsonObject

@@ -23,6 +23,8 @@ internal static class RunSummaryView
                 (run.CarriesAllFailures ? "" : " · [yellow]carries only part of its parent's failures[/]"));
         if (run.RequestId is { } requestId)
             console.MarkupLine($"  request id: {Markup.Escape(requestId)}");
+        if (run.LinkVersion is { } version)
+            console.MarkupLine($"  link version: {Markup.Escape(version)}");
         console.MarkupLine(
             $"  read {N(c.Read)} · [green]succeeded {N(c.Succeeded)}[/] · [red]failed {N(c.Failed)}[/] · [grey]ignored {N(c.Ignored)}[/]" +
             (c.Incomplete > 0 ? $" · [yellow]incomplete {N(c.Incomplete)}[/]" : "") +

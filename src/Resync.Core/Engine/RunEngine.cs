@@ -30,6 +30,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             new NewRun(link.Id, link.Tenant, request.Kind, request.Trigger, request.ParentRunId, request.RequestId, RunOwner.Current, clock.GetUtcNow())
             {
                 CarriesAllFailures = request.CarriesAllFailures,
+                LinkVersion = link.Version,
             },
             cancellationToken);
         progress.RunId = runId;

@@ -41,8 +41,16 @@ public sealed class Link
     /// The same link with some parts replaced (another source for a retry or a push, another target for an all-or-none
     /// write, other settings or tenant); its steps, trigger and classifier stay.
     /// </summary>
-    public Link With(ISource? source = null, ITarget? target = null, LinkSettings? settings = null, string? tenant = null) =>
-        new(Id, source ?? Source, Steps, target ?? Target, settings ?? Settings, tenant ?? Tenant) { Trigger = Trigger, Classifier = Classifier };
+    public Link With(ISource? source = null, ITarget? target = null, LinkSettings? settings = null, string? tenant = null, LinkVersion? version = null) =>
+        new(Id, source ?? Source, Steps, target ?? Target, settings ?? Settings, tenant ?? Tenant)
+        {
+            Trigger = Trigger,
+            Classifier = Classifier,
+            Version = version ?? Version,
+        };
+
+    /// <summary>The version of the definition the link was built from (recorded with each of its runs), or null for links built in code.</summary>
+    public LinkVersion? Version { get; init; }
 
     /// <summary>Extra classifiers for the connectors' own exceptions, added by the link's builder.</summary>
     public ErrorClassifier Classifier { get; init; } = ErrorClassifier.Default;

@@ -21,4 +21,7 @@ public sealed record NewRun(
 {
     /// <summary>For Retry, Replay and Resume runs: whether the run carries every failure of its parent (so its success resolves the parent).</summary>
     public bool CarriesAllFailures { get; init; } = true;
+
+    /// <summary>The version of the link's definition the run runs with (kept by the store with the run), or null for links built in code.</summary>
+    public Links.LinkVersion? LinkVersion { get; init; }
 }

@@ -30,4 +30,7 @@ public interface IRunQueries
 
     /// <summary>How many kept record outcomes match the filter, whatever its offset and limit: the total under a page.</summary>
     Task<int> CountRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>A version of a link's definition that some run ran with (kept when that run was created), or null.</summary>
+    Task<Links.LinkVersion?> GetLinkVersionAsync(string linkId, string hash, CancellationToken cancellationToken);
 }

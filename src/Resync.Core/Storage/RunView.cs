@@ -27,4 +27,7 @@ public sealed record RunView(
 
     /// <summary>The recovery run whose success made this run Succeeded (its chain resolved), or null.</summary>
     public long? ResolvedByRunId { get; init; }
+
+    /// <summary>The hash of the link definition the run ran with (<see cref="Links.LinkVersion"/>), or null (a link built in code, an older run).</summary>
+    public string? LinkVersion { get; init; }
 }

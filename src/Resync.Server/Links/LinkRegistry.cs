@@ -19,6 +19,10 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
     private readonly ConcurrentDictionary<string, ReplayOverride> _replay = new(StringComparer.Ordinal);
     private readonly IDataProtector _protector = protection.CreateProtector("Resync.LinkDocuments.v1");
 
+    // A version's document is kept encrypted like the link itself (credentials inside), under a purpose per origin: a version
+    // recorded from an API document can then never be rebuilt with the trust of an operator's file, nor the other way round.
+    private IDataProtector VersionProtector(string origin) => protection.CreateProtector("Resync.LinkVersions.v1", origin);
+
     /// <summary>Raised whenever the set of links changes (the scheduler looks again).</summary>
     public event Action? LinksChanged;
 
@@ -151,9 +155,49 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
         var settings = _replay.TryGetValue(link.Id, out var replay)
             ? documentSettings with { AutomatedReplay = replay.AutomatedReplay, ReplayMaxAttempts = replay.MaxAttempts }
             : documentSettings;
-        if (!ReferenceEquals(settings, link.Settings))
-            link = link.With(settings: settings);
+        link = link.With(settings: settings, version: LinkVersions.Of(document, VersionProtector(origin).Protect(document)));
         return new LinkEntry(link, document, origin, file) { DocumentSettings = documentSettings };
+    }
+
+    /// <summary>
+    /// The link to recover <paramref name="run"/> with: the link's current definition, or with <paramref name="original"/> the one the run
+    /// ran with (rebuilt with the trust of the link's origin); and what changed between the two. Returns a problem in words
+    /// when the run's own definition cannot be used.
+    /// </summary>
+    public async Task<(Link? Link, DefinitionChoice? Choice, string? Problem)> ForRecoveryAsync(LinkEntry entry, RunView run, bool original, IRunQueries queries,
+        CancellationToken cancellationToken)
+    {
+        var before = run.LinkVersion is { } hash ? await queries.GetLinkVersionAsync(run.LinkId, hash, cancellationToken) : null;
+        string? beforeText = null;
+        if (before is not null)
+        {
+            try
+            {
+                beforeText = VersionProtector(entry.Origin).Unprotect(before.Document);
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                // Recorded by the CLI, under the link's other origin, or with a key ring since replaced.
+            }
+        }
+        var current = entry.Link.Version!.Hash;
+        var changes = beforeText is null || before!.Hash == current ? [] : LinkVersions.Changes(beforeText, entry.Document);
+        var from = entry.File is { } path ? Path.GetFileName(path) : "its API document";
+        if (!original)
+            return (entry.Link, new DefinitionChoice(DefinitionChoice.Current, current, run.Id, run.LinkVersion, current, changes, from), null);
+        if (beforeText is null)
+        {
+            return (null, null, run.LinkVersion is null
+                ? $"Run {run.Id} ran before link versions were kept: it has no definition of its own to use. Leave out definition=original to use the link's current definition."
+                : $"The definition run {run.Id} ran with (version {run.LinkVersion}) cannot be read here (it was recorded by the CLI, for another origin of link '{run.LinkId}', or under another key ring). Leave out definition=original to use the link's current definition.");
+        }
+        var result = entry.Origin == "api"
+            ? ApiParse(beforeText, entry.Id, entry.Tenant)
+            : new LinkFileLoader(catalog, trust: LinkTrust.OperatorFile(files)).Parse(beforeText, entry.File!, Path.GetDirectoryName(entry.File!) ?? ".");
+        if (!result.Succeeded || result.Link!.Id != entry.Id)
+            return (null, null, $"The definition run {run.Id} ran with (version {before!.Hash}) no longer loads: {SecretText.Mask(string.Join("; ", result.Problems))}");
+        var link = result.Link.Tenant == entry.Tenant ? result.Link : result.Link.With(tenant: entry.Tenant);
+        return (Entry(link, beforeText, entry.Origin, entry.File).Link, new DefinitionChoice(DefinitionChoice.Original, before!.Hash, run.Id, before.Hash, current, changes, from), null);
     }
 
     /// <summary>

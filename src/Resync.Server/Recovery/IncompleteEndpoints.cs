@@ -66,8 +66,8 @@ internal static class IncompleteEndpoints
         return TypedResults.Ok(new IncompleteRunDetail(IncompleteRunDocument.From(item), Page<IncompleteRecordDocument>.Of(documents, start, count), total));
     }
 
-    private static async Task<IResult> RetryAsync(HttpContext http, IRecoveryStore recovery, LinkRegistry registry, RunLauncher launcher, IdempotencyGate idempotency,
-        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, long incompleteId)
+    private static async Task<IResult> RetryAsync(HttpContext http, IRecoveryStore recovery, IRunQueries queries, LinkRegistry registry, RunLauncher launcher,
+        IdempotencyGate idempotency, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, long incompleteId)
     {
         if (await VisibleAsync(http, recovery, incompleteId) is not { } item)
             return Problems.NotFound("incomplete run", Id(incompleteId));
@@ -75,13 +75,17 @@ internal static class IncompleteEndpoints
             return closed;
         if (registry.Find(item.LinkId) is not { } entry)
             return RecoveryEndpoints.LinkUnknown(item.LinkId, $"incomplete run {incompleteId}");
+        var run = (await queries.GetRunAsync(item.RunId, http.RequestAborted))!;
+        var (link, definition, problem) = await RecoveryEndpoints.DefinitionAsync(http, queries, registry, entry, run);
+        if (problem is not null)
+            return problem;
         return await idempotency.RunAsync(http, ReadOnlyMemory<byte>.Empty, async () =>
         {
             ActiveRun? started;
             try
             {
-                started = await launcher.TryStartExclusiveAsync(entry.Link,
-                    (runner, progress, token) => runner.RetryIncompleteAsync(entry.Link, incompleteId, progress, token), CancellationToken.None);
+                started = await launcher.TryStartExclusiveAsync(link!,
+                    (runner, progress, token) => runner.RetryIncompleteAsync(link!, incompleteId, progress, token), CancellationToken.None);
             }
             catch (InvalidOperationException exception)
             {
@@ -89,7 +93,7 @@ internal static class IncompleteEndpoints
             }
             if (started is null)
                 return Problems.Conflict("run-in-progress", $"A run of link '{entry.Id}' is going; retry once it has ended.");
-            return RecoveryEndpoints.Started(started.RunId, item.RunId, "Resume", null, json.Value.SerializerOptions);
+            return await RecoveryEndpoints.StartedAsync(http, recovery, started.RunId, item.RunId, "Resume", null, definition!, json.Value.SerializerOptions);
         });
     }
 

@@ -32,13 +32,13 @@ internal static class RecoveryEndpoints
         return api.MapIncompleteRuns();
     }
 
-    private static async Task<IResult> RetryFailuresAsync(HttpContext http, IRunQueries queries, LinkRegistry registry, RunLauncher launcher,
+    private static async Task<IResult> RetryFailuresAsync(HttpContext http, IRunQueries queries, IRecoveryStore recovery, LinkRegistry registry, RunLauncher launcher,
         IdempotencyGate idempotency, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, long runId) =>
-        await RetryAsync(http, queries, registry, launcher, idempotency, json.Value.SerializerOptions, runId, group: null, selection: false);
+        await RetryAsync(http, queries, recovery, registry, launcher, idempotency, json.Value.SerializerOptions, runId, group: null, selection: false);
 
-    private static async Task<IResult> RetryErrorGroupAsync(HttpContext http, IRunQueries queries, LinkRegistry registry, RunLauncher launcher,
+    private static async Task<IResult> RetryErrorGroupAsync(HttpContext http, IRunQueries queries, IRecoveryStore recovery, LinkRegistry registry, RunLauncher launcher,
         IdempotencyGate idempotency, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, long runId) =>
-        await RetryAsync(http, queries, registry, launcher, idempotency, json.Value.SerializerOptions, runId, group: null, selection: true);
+        await RetryAsync(http, queries, recovery, registry, launcher, idempotency, json.Value.SerializerOptions, runId, group: null, selection: true);
 
     /// <summary>
     /// Changes the values of one failed record of a run (a JSON merge patch: a field set to null is removed); the run's next Retry
@@ -80,8 +80,8 @@ internal static class RecoveryEndpoints
             System.Text.Json.Nodes.JsonNode.Parse(Core.Records.RecordJson.Serialize(fields)), $"/api/v1/runs/{runId}/retry"));
     }
 
-    private static async Task<IResult> RetryAsync(HttpContext http, IRunQueries queries, LinkRegistry registry, RunLauncher launcher, IdempotencyGate idempotency,
-        JsonSerializerOptions json, long runId, ErrorGroupKey? group, bool selection)
+    private static async Task<IResult> RetryAsync(HttpContext http, IRunQueries queries, IRecoveryStore recovery, LinkRegistry registry, RunLauncher launcher,
+        IdempotencyGate idempotency, JsonSerializerOptions json, long runId, ErrorGroupKey? group, bool selection)
     {
         if (await RunEndpoints.VisibleRunAsync(http, queries, runId) is not { } run)
             return Problems.NotFound("run", Id(runId));
@@ -100,6 +100,9 @@ internal static class RecoveryEndpoints
                 + $"subrequests again on its own. Send the failed ones again; each is kept as sent under /api/v1/runs/{runId}/records?outcome=failed.");
         if (registry.Find(run.LinkId) is not { } entry)
             return LinkUnknown(run.LinkId, $"run {runId}");
+        var (link, definition, unusable) = await DefinitionAsync(http, queries, registry, entry, run);
+        if (unusable is not null)
+            return unusable;
         RecoveryPlan plan;
         try
         {
@@ -124,8 +127,8 @@ internal static class RecoveryEndpoints
             ActiveRun? started;
             try
             {
-                started = await launcher.TryStartExclusiveAsync(entry.Link,
-                    (runner, progress, token) => runner.RetryFailuresAsync(entry.Link, runId, group, progress, force, token), CancellationToken.None);
+                started = await launcher.TryStartExclusiveAsync(link!,
+                    (runner, progress, token) => runner.RetryFailuresAsync(link!, runId, group, progress, force, token), CancellationToken.None);
             }
             catch (NothingToRetryException exception)
             {
@@ -137,8 +140,40 @@ internal static class RecoveryEndpoints
             }
             if (started is null)
                 return Problems.Conflict("run-in-progress", $"A run of link '{entry.Id}' is going; retry once it has ended.");
-            return Started(started.RunId, runId, "Retry", RetryPlanDocument.From(plan), json);
+            return await StartedAsync(http, recovery, started.RunId, runId, "Retry", RetryPlanDocument.From(plan), definition!, json);
         });
+    }
+
+    /// <summary>
+    /// The link a retry or resume of <paramref name="run"/> runs with: its current definition, or its own with <c>?definition=original</c>
+    /// (a problem when that is not an accepted value, or the run's own definition cannot be used).
+    /// </summary>
+    internal static async Task<(Core.Links.Link? Link, DefinitionChoice? Choice, ProblemHttpResult? Problem)> DefinitionAsync(HttpContext http, IRunQueries queries,
+        LinkRegistry registry, LinkEntry entry, RunView run)
+    {
+        bool original;
+        try
+        {
+            original = DefinitionChoice.IsOriginal(http.Request.Query["definition"].FirstOrDefault());
+        }
+        catch (ArgumentException exception)
+        {
+            return (null, null, Problems.BadRequest("invalid-definition", exception.Message));
+        }
+        var (link, choice, unusable) = await registry.ForRecoveryAsync(entry, run, original, queries, http.RequestAborted);
+        return unusable is null ? (link, choice, null) : (null, null, Problems.Conflict("definition-unavailable", unusable));
+    }
+
+    /// <summary>The answer to a recovery just started, the definition it runs with kept in its history.</summary>
+    internal static async Task<JsonAnswer> StartedAsync(HttpContext http, IRecoveryStore recovery, long runId, long parentRunId, string kind, RetryPlanDocument? plan,
+        DefinitionChoice definition, JsonSerializerOptions json)
+    {
+        var at = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        await recovery.AddRunEventAsync(new RunEvent(runId, at, RunEventKinds.Definition, definition.Summary), CancellationToken.None);
+        var links = RunLinks.For(runId);
+        var answer = new RecoveryStarted(runId, parentRunId, kind, "Running", plan, links.Self, links.Events, RunLinks.For(parentRunId).Self,
+            DefinitionUsedDocument.From(definition));
+        return new JsonAnswer(StatusCodes.Status202Accepted, JsonSerializer.Serialize(answer, json), links.Self);
     }
 
     private static async Task<(ErrorGroupKey? Key, ProblemHttpResult? Problem)> GroupAsync(IRunQueries queries, long runId, ErrorGroupSelection selection,
@@ -201,13 +236,6 @@ internal static class RecoveryEndpoints
         var document = entry.DocumentSettings;
         return new ReplaySettingsDocument(settings.AutomatedReplay, settings.ReplayMaxAttempts, !ReferenceEquals(settings, document),
             new ReplaySettings(document.AutomatedReplay, document.ReplayMaxAttempts));
-    }
-
-    internal static JsonAnswer Started(long runId, long parentRunId, string kind, RetryPlanDocument? plan, JsonSerializerOptions json)
-    {
-        var links = RunLinks.For(runId);
-        var answer = new RecoveryStarted(runId, parentRunId, kind, "Running", plan, links.Self, links.Events, RunLinks.For(parentRunId).Self);
-        return new JsonAnswer(StatusCodes.Status202Accepted, JsonSerializer.Serialize(answer, json), links.Self);
     }
 
     internal static ProblemHttpResult LinkUnknown(string linkId, string what) => Problems.Conflict("link-unknown",

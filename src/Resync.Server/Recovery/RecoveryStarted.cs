@@ -5,4 +5,6 @@ namespace Resync.Server.Recovery;
 /// <param name="ParentRunId">The run whose failures (or remainder) it carries.</param>
 /// <param name="Status">Running.</param>
 /// <param name="Plan">What it carries (null for incomplete runs).</param>
-public sealed record RecoveryStarted(long RunId, long ParentRunId, string Kind, string Status, RetryPlanDocument? Plan, string StatusUrl, string EventsUrl, string ParentUrl);
+/// <param name="Definition">Which definition of the link it runs with, and what changed since the parent ran.</param>
+public sealed record RecoveryStarted(long RunId, long ParentRunId, string Kind, string Status, RetryPlanDocument? Plan, string StatusUrl, string EventsUrl, string ParentUrl,
+    DefinitionUsedDocument? Definition = null);

@@ -28,6 +28,9 @@ public sealed record RunDocument(
     IReadOnlyList<RunHistoryEntry>? History,
     RunLinks Links)
 {
+    /// <summary>The hash of the link definition the run ran with (null: a link built in code, or a run from before versions were kept).</summary>
+    public string? LinkVersion { get; init; }
+
     public static RunDocument From(RunView run, IReadOnlyList<long> children, IReadOnlyList<ErrorGroupView>? groups, ActiveRun? live,
         IReadOnlyList<RunEvent>? history = null)
     {
@@ -35,7 +38,10 @@ public sealed record RunDocument(
         var counts = live is not null && run.Status == RunStatus.Running ? Max(run.Counts, live.Progress.Snapshot()) : run.Counts;
         return new RunDocument(run.Id, run.LinkId, run.Tenant, run.Kind, run.Status, run.Trigger, run.ParentRunId, run.RootRunId, children,
             run.RequestId, run.StartedAt, run.EndedAt, counts, run.SystemError, run.BatchErrors, groups,
-            history?.Select(entry => new RunHistoryEntry(entry.At, entry.Kind, entry.Message)).ToList(), RunLinks.For(run.Id));
+            history?.Select(entry => new RunHistoryEntry(entry.At, entry.Kind, entry.Message)).ToList(), RunLinks.For(run.Id))
+        {
+            LinkVersion = run.LinkVersion,
+        };
     }
 
     private static RunCounts Max(RunCounts stored, RunCounts live) => stored.Read >= live.Read && stored.BatchesTotal >= live.BatchesTotal ? stored : live;
