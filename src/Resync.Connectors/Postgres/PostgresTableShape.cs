@@ -15,8 +15,9 @@ internal sealed class PostgresTableShape
     private readonly Dictionary<string, PostgresColumn> _byName;
     private readonly Dictionary<string, string[]> _constraintColumns;
 
-    private PostgresTableShape(string qualifiedName, IReadOnlyList<PostgresColumn> columns, Dictionary<string, string[]> constraintColumns)
+    private PostgresTableShape(string qualifiedName, IReadOnlyList<PostgresColumn> columns, Dictionary<string, string[]> constraintColumns, List<string[]> uniqueKeys)
     {
+        UniqueKeys = uniqueKeys;
         QualifiedName = qualifiedName;
         Columns = columns;
         _byName = columns.ToDictionary(column => column.Name, StringComparer.Ordinal);
@@ -28,6 +29,9 @@ internal sealed class PostgresTableShape
 
     /// <summary>The writable columns (not generated), in table order.</summary>
     public IReadOnlyList<PostgresColumn> Columns { get; }
+
+    /// <summary>The columns of each primary key, unique constraint and unique index without a predicate (what ON CONFLICT can match).</summary>
+    public IReadOnlyList<string[]> UniqueKeys { get; }
 
     public PostgresColumn? Find(string name) => _byName.GetValueOrDefault(name);
 
@@ -69,20 +73,28 @@ internal sealed class PostgresTableShape
         // Constraints and unique indexes by name, with the columns they cover (a CHECK's are the columns its expression reads).
         command.CommandText = """
             SELECT con.conname, ARRAY(SELECT a.attname FROM unnest(con.conkey) AS k(attnum)
-                                      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY a.attnum)
+                                      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY a.attnum),
+                   con.contype IN ('p', 'u')
             FROM pg_constraint con WHERE con.conrelid = $1
             UNION ALL
             SELECT i.relname, ARRAY(SELECT a.attname FROM unnest(x.indkey::int2[]) AS k(attnum)
-                                    JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum ORDER BY a.attnum)
+                                    JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum ORDER BY a.attnum),
+                   x.indpred IS NULL AND x.indexprs IS NULL
             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1 AND x.indisunique
             """;
         var constraints = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var uniqueKeys = new List<string[]>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
-                constraints.TryAdd(reader.GetString(0), reader.GetFieldValue<string[]>(1));
+            {
+                var covered = reader.GetFieldValue<string[]>(1);
+                constraints.TryAdd(reader.GetString(0), covered);
+                if (reader.GetBoolean(2))
+                    uniqueKeys.Add(covered);
+            }
         }
-        return new PostgresTableShape(qualified, columns, constraints);
+        return new PostgresTableShape(qualified, columns, constraints, uniqueKeys);
     }
 
     /// <summary>

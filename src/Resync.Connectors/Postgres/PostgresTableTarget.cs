@@ -283,6 +283,8 @@ public sealed class PostgresTableTarget : ITarget
                 if (column is not null && shape.Find(column) is null)
                     throw SqlTargetIssues.ColumnNotFound(option, column, _table.ToString(), shape.Columns.Select(c => c.Name));
             }
+            if (_mode == SqlWriteMode.Upsert && !shape.UniqueKeys.Any(columns => columns is [var only] && only == _key))
+                throw SqlTargetIssues.KeyNotUnique(_key!, _table.ToString());
             _shape = new ShapeOfRun(runId, shape);
             return shape;
         }

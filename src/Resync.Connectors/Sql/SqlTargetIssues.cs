@@ -46,14 +46,23 @@ internal static class SqlTargetIssues
             $"The {phase} of the batch failed: {exception.Message}",
             "The target's state for this batch is uncertain: check the target database, then retry the run's failures."), exception);
 
-    /// <summary>The target table does not exist.</summary>
+    // The three below are the link's configuration, checked before the first write: every batch would fail the same way,
+    // so they stop the run (a system error) instead of failing each batch of the whole source.
+
+    /// <summary>The target table does not exist (SQLSTATE 42P01 found before writing).</summary>
     public static ResyncException TableNotFound(string table, string where) =>
         new(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.TableNotFound,
-            $"The target table '{table}' does not exist in {where}", "Create the table, or fix 'table' in the link's target."));
+            $"The target table '{table}' does not exist in {where}", "Create the table, or fix 'table' in the link's target.") { StopsTheRun = true });
 
-    /// <summary>A column named in the link is not a column of the table.</summary>
+    /// <summary>A column named in the link is not a column of the table (SQLSTATE 42703 found before writing).</summary>
     public static ResyncException ColumnNotFound(string option, string column, string table, IEnumerable<string> columns) =>
         new(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.ColumnNotFound,
             $"The {option} column '{column}' is not a column of '{table}' (columns: {string.Join(", ", columns)})",
-            $"Fix '{option}' in the link.", [column]));
+            $"Fix '{option}: {column}' in the link (one of the columns above).", [column]) { StopsTheRun = true });
+
+    /// <summary>An upsert's key has no unique constraint or index of its own, so rows cannot be matched by it (SQLSTATE 42P10 found before writing).</summary>
+    public static ResyncException KeyNotUnique(string key, string table) =>
+        new(ErrorClassifier.Default.ClassifySqlState("42P10",
+            $"No unique constraint or index of '{table}' is on the link's key '{key}' alone, so an upsert cannot match rows by it", key, null)
+            with { Hint = $"Add a unique constraint on {table}({key}), or set 'key' in the link's target to a column that has one." });
 }

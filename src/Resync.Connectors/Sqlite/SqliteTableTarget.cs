@@ -91,7 +91,7 @@ public sealed partial class SqliteTableTarget : ITarget
         }
         if (_shape is null || _shapeRunId != runId)
         {
-            _shape = TableShape.Read(connection, _table, _key, _options.VersionColumn);
+            _shape = TableShape.Read(connection, _table, _key, _options.VersionColumn, keyMustBeUnique: _mode == SqlWriteMode.Upsert);
             _shapeRunId = runId;
         }
         var shape = _shape;

@@ -23,7 +23,8 @@ internal sealed partial class TableShape
         _checks = checks;
     }
 
-    public static TableShape Read(SqliteConnection connection, string table, string? key, string? versionColumn = null)
+    /// <param name="keyMustBeUnique">Upserts: <paramref name="key"/> must have a primary key or unique index of its own (what ON CONFLICT matches).</param>
+    public static TableShape Read(SqliteConnection connection, string table, string? key, string? versionColumn = null, bool keyMustBeUnique = false)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT name FROM pragma_table_info($table)";
@@ -40,6 +41,17 @@ internal sealed partial class TableShape
             throw SqlTargetIssues.ColumnNotFound("key", key, table, columns);
         if (versionColumn is not null && !columns.Contains(versionColumn))
             throw SqlTargetIssues.ColumnNotFound("versionColumn", versionColumn, table, columns);
+        if (keyMustBeUnique && key is not null)
+        {
+            command.CommandText = """
+                SELECT (SELECT COUNT(*) = 1 AND MAX(name) = $key FROM pragma_table_info($table) WHERE pk > 0)
+                    OR EXISTS (SELECT 1 FROM pragma_index_list($table) AS list WHERE list."unique" = 1 AND list.partial = 0
+                               AND (SELECT COUNT(*) FROM pragma_index_info(list.name)) = 1 AND (SELECT name FROM pragma_index_info(list.name)) = $key)
+                """;
+            command.Parameters.AddWithValue("$key", key);
+            if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                throw SqlTargetIssues.KeyNotUnique(key, table);
+        }
 
         command.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $table";
         var sql = command.ExecuteScalar() as string ?? "";

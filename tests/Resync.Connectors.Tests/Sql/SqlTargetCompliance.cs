@@ -250,6 +250,40 @@ public abstract class SqlTargetCompliance : IAsyncLifetime
         exception.Classification.Code.ShouldBe(ErrorCodes.TableNotFound);
         exception.Classification.Message.ShouldContain("nope_" + People);
         exception.IsTransient.ShouldBeFalse();
+        exception.Classification.StopsTheRun.ShouldBeTrue("every batch would fail the same way");
+    }
+
+    [Fact]
+    public async Task Upsert_ByAKeyColumnTheTableDoesNotHave_StopsTheRunBeforeWriting_NamingTheKey()
+    {
+        var target = Target(SqlWriteMode.Upsert, "ident");
+
+        var exception = await Should.ThrowAsync<ResyncException>(() => target.WriteAsync(new TargetBatch("l", 1, 1, [Person("1", "a@x.io")]), CancellationToken.None));
+
+        exception.Classification.Code.ShouldBe(ErrorCodes.ColumnNotFound);
+        exception.Classification.StopsTheRun.ShouldBeTrue();
+        exception.Classification.Fields.ShouldBe(["ident"]);
+        exception.Classification.Hint.ShouldBe("Fix 'key: ident' in the link (one of the columns above).");
+        exception.Classification.Message.ShouldContain("email");
+        (await IdsAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Upsert_ByAColumnWithoutAUniqueConstraint_StopsTheRunBeforeWriting_NamingTheKey()
+    {
+        var target = Target(SqlWriteMode.Upsert, "phone");
+
+        var exception = await Should.ThrowAsync<ResyncException>(() => target.WriteAsync(new TargetBatch("l", 1, 1, [Person("1", "a@x.io")]), CancellationToken.None));
+
+        exception.Classification.Code.ShouldBe("42P10");
+        exception.Classification.StopsTheRun.ShouldBeTrue();
+        exception.Classification.Fields.ShouldBe(["phone"]);
+        exception.Classification.Message.ShouldContain("key 'phone'");
+        exception.Classification.Hint!.ShouldStartWith($"Add a unique constraint on {People}(phone), or set 'key'");
+        (await IdsAsync()).ShouldBeEmpty();
+        // A key with a unique constraint of its own (email), or the primary key, is fine.
+        (await WriteAsync(Target(SqlWriteMode.Upsert, "email"), Person("1", "a@x.io"))).Issues.ShouldBeEmpty();
+        (await WriteAsync(Target(SqlWriteMode.Upsert, "id"), Person("1", "b@x.io"))).Issues.ShouldBeEmpty();
     }
 
     [Fact]
