@@ -24,7 +24,7 @@ public sealed class PushSource(string keyField = "id", string? errorMessage = nu
     public string? ErrorMessage { get; } = errorMessage;
 
     /// <summary>A source over one push's records, in pages of the link's batch size.</summary>
-    public ISource WithRecords(IReadOnlyList<Record> records) => new PushedRecords(records);
+    public ISource WithRecords(IReadOnlyList<Record> records) => new PushedRecords(records, KeyField);
 
     /// <summary>
     /// Reads a push body: one record object, an array of them, or <c>{"records": [...]}</c>. Throws
@@ -75,9 +75,14 @@ public sealed class PushSource(string keyField = "id", string? errorMessage = nu
 
     private static string Kind(JsonElement element) => element.ValueKind.ToString().ToLowerInvariant();
 
-    /// <summary>One push's records, in pages; the cursor is the page's first index, so a page can be taken again. Held: a run that stops keeps the pages it did not read.</summary>
-    private sealed class PushedRecords(IReadOnlyList<Record> records) : ISource, IHeldRecordsSource
+    /// <summary>
+    /// One push's records, in pages; the cursor is the page's first index, so a page can be taken again. Held: a run that stops
+    /// keeps the pages it did not read. Its key field is checked against the first page like a pull source's.
+    /// </summary>
+    private sealed class PushedRecords(IReadOnlyList<Record> records, string keyField) : ISource, IHeldRecordsSource, IKeyFieldSource
     {
+        public string KeyField { get; } = keyField;
+
         public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
             PagesFrom(0, context.BatchSize, cancellationToken);
 

@@ -53,6 +53,28 @@ public sealed class PushEndpointTests
     }
 
     [Fact]
+    public async Task SyncPush_WhoseRecordsLackTheKeyField_StopsTheRunNamingSourceKeyField_AndWritesNothing()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        await server.PutLinkAsync(server.AcmeKey, "collect-push", ServerHarness.CollectPushLink.Replace("keyField: id", "keyField: uuid", StringComparison.Ordinal));
+        using var client = server.Client(server.AcmeKey);
+
+        using var response = await client.PostAsync("/api/v1/links/collect-push/push", new StringContent(ServerHarness.Contacts(25), Encoding.UTF8, "application/json"));
+
+        var answer = await ServerHarness.JsonAsync(response);
+        answer["status"]!.GetValue<string>().ShouldBe("Failed", answer.ToJsonString());
+        server.Target.Written.ShouldBeEmpty();
+        // The first page carries the error; every record is kept (none is lost), the rest waiting in the link's incomplete run.
+        answer["records"]!.AsArray().Select(r => r!["outcome"]!.GetValue<string>()).Distinct().ShouldBe(["Failed", "Incomplete"]);
+        answer["records"]![0]!["error"]!["code"]!.GetValue<string>().ShouldBe("KEY_FIELD_MISSING");
+        var run = await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{answer["runId"]!.GetValue<long>()}"));
+        run["systemError"]!["code"]!.GetValue<string>().ShouldBe("KEY_FIELD_MISSING");
+        run["systemError"]!["message"]!.GetValue<string>().ShouldContain("'uuid'");
+        run["systemError"]!["message"]!.GetValue<string>().ShouldContain("source.keyField");
+        run["counts"]!["succeeded"]!.GetValue<long>().ShouldBe(0);
+    }
+
+    [Fact]
     public async Task SyncPush_TargetDownPartway_KeepsEveryUnwrittenRecord_AndTheResumeWritesEachOnce()
     {
         await using var server = await ServerHarness.StartAsync();
