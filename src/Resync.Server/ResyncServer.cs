@@ -58,7 +58,14 @@ public static class ResyncServer
         var runStore = new SqliteRunStore(options.DatabasePath, clock);
         var serverStore = new SqliteServerStore(runStore, clock);
         await serverStore.InitializeAsync(cancellationToken);
-        await runStore.RecoverInterruptedRunsAsync(clock.GetUtcNow(), cancellationToken);
+        foreach (var cut in await runStore.RecoverInterruptedRunsAsync(clock.GetUtcNow(), cancellationToken))
+        {
+            // A pull run the last process left cut (killed, or its shutdown cut short by a second signal or the timeout) has its
+            // remainder parked for a person; a server resumes it at once instead, before the link's next tick reads from the
+            // watermark again (the batches it cut are written again: the documented cost of a cut write).
+            foreach (var parked in await runStore.ListIncompleteAsync(new IncompleteFilter(Statuses: [IncompleteStatus.Waiting], RunId: cut), cancellationToken))
+                await runStore.UpdateIncompleteAsync(parked.Id, IncompleteStatus.Scheduled, parked.Attempts, clock.GetUtcNow(), null, parked.Note, cancellationToken);
+        }
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(clock);

@@ -159,6 +159,10 @@ public sealed class LinkRunner
         var source = new RecoverySource(link.Source, _queries, plan, group, edits, link.Settings.StaleProtection);
         var request = new RunRequest(kind, trigger, plan.ParentRunId) { CarriesAllFailures = plan.CarriesAllFailures };
         var result = await _engine.RunAsync(link.With(source: source), request, progress, cancellationToken);
+        // The pages a resume read after its parent's last page continue the root's read: once the chain resolves, the
+        // watermark moves past them too (left where the root stopped, the next run would read and write them again).
+        if (result.HighestWatermark is { } reached && await _queries.GetRunAsync(plan.ParentRunId, CancellationToken.None) is { } parent)
+            await _recovery.SetPendingWatermarkAsync(parent.RootRunId ?? parent.Id, reached, CancellationToken.None);
         if (result.Status == RunStatus.Succeeded)
             await _recovery.ResolveChainAsync(result.RunId, _clock.GetUtcNow(), CancellationToken.None);
         return (result, source);

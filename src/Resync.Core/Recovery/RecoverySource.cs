@@ -139,7 +139,10 @@ internal sealed class RecoverySource(
         {
             try
             {
-                return WithEdits(number, await original.FetchPageAsync(cursor, context, cancellationToken));
+                // Without its watermark: the parent read this page already, and a record changed since would put the
+                // watermark ahead of the pages not read again.
+                var page = await original.FetchPageAsync(cursor, context, cancellationToken);
+                return WithEdits(number, page.Failure is null ? SourcePage.Of(page.Cursor, page.Records) : page);
             }
             catch (NotSupportedException)
             {
@@ -175,7 +178,7 @@ internal sealed class RecoverySource(
             if (edits.TryGetValue((number, position), out var edited))
                 records[position] = new Record(records[position].Key, RecordJson.ToFields(edited));
         }
-        return SourcePage.Of(page.Cursor, records, page.Watermark);
+        return SourcePage.Of(page.Cursor, records);
     }
 
     private async Task<Record> RebuildAsync(int batchNumber, int position, string? recordKey, string beforeJson, bool keep, SourceContext context, CancellationToken cancellationToken)

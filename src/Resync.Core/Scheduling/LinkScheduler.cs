@@ -65,6 +65,8 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
         foreach (var gone in _ticks.Keys.Where(id => !current.ContainsKey(id)).ToList())
             _ticks.Remove(gone);
 
+        var remainders = await recovery.ListIncompleteAsync(new IncompleteFilter(Statuses: [IncompleteStatus.Scheduled], Limit: 1000), cancellationToken);
+        var resuming = remainders.Where(r => r.NextAttemptAt <= now).Select(r => r.LinkId).ToHashSet(StringComparer.Ordinal);
         foreach (var link in current.Values)
         {
             var health = (await recovery.GetLinkAsync(link.Id, cancellationToken))?.Health ?? LinkHealth.Healthy;
@@ -92,6 +94,12 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
             {
                 var schedule = _ticks[link.Id].Schedule;
                 _ticks[link.Id] = (schedule, schedule.Next(now));
+                // A remainder due now goes first: a tick would read again from the watermark what the remainder holds.
+                if (resuming.Contains(link.Id))
+                {
+                    Consider(_ticks[link.Id].Next);
+                    continue;
+                }
                 Start(link, $"schedule {schedule}", async token => (await runner.RunAsync(link, new RunRequest(RunKind.Scheduled, $"schedule {schedule}"), null, token)).Run, cancellationToken);
                 Consider(_ticks[link.Id].Next);
             }
@@ -101,7 +109,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
             }
         }
 
-        foreach (var incomplete in await recovery.ListIncompleteAsync(new IncompleteFilter(Statuses: [IncompleteStatus.Scheduled], Limit: 1000), cancellationToken))
+        foreach (var incomplete in remainders)
         {
             if (!current.TryGetValue(incomplete.LinkId, out var link) || deactivated.Contains(link.Id) || incomplete.NextAttemptAt is not { } due)
                 continue;

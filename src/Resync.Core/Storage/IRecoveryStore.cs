@@ -16,7 +16,7 @@ public interface IRecoveryStore
 
     Task UpdateLinkHealthAsync(string linkId, LinkHealth health, CancellationToken cancellationToken);
 
-    /// <summary>Keeps the highest watermark a run saw, to apply when its retry chain eventually succeeds.</summary>
+    /// <summary>Keeps the highest watermark a run's chain read (a lower one than kept is ignored), to apply when the chain eventually succeeds.</summary>
     Task SetPendingWatermarkAsync(long runId, string watermark, CancellationToken cancellationToken);
 
     /// <summary>

@@ -244,6 +244,65 @@ public sealed class IncompleteRunTests
     }
 
     [Fact]
+    public async Task ResumeOfACancelledRun_ThatReadsThePagesNeverRead_MovesTheWatermarkPastThem()
+    {
+        // Regression: the chain's success moved the watermark to where the cancelled run had stopped reading, so the next
+        // run read (and wrote again) every page the resume had read.
+        await using var harness = await RecoveryHarness.StartAsync();
+        using var stop = new CancellationTokenSource();
+        var source = ListSource.Paged(20, 10);
+        for (var page = 1; page <= 20; page++)
+            source.WithWatermark(page, string.Create(CultureInfo.InvariantCulture, $"w{page:D2}"));
+        source.AfterPageTaken = page =>
+        {
+            if (page == 5)
+                stop.Cancel();
+        };
+        var link = RecoveryHarness.Link(source, new CollectingTarget(), new LinkSettings { BatchSize = 10, Parallelism = 1 });
+        var outcome = await harness.Runner.RunAsync(link, new Resync.Core.Engine.RunRequest(RunKind.Manual, "test"), cancellationToken: stop.Token);
+        (await harness.Store.GetWatermarkAsync(RecoveryHarness.LinkId, CancellationToken.None)).ShouldBeNull();
+
+        (await harness.Runner.RetryIncompleteAsync(link, outcome.IncompleteRunId.ShouldNotBeNull())).Status.ShouldBe(RunStatus.Succeeded);
+
+        (await harness.Store.GetWatermarkAsync(RecoveryHarness.LinkId, CancellationToken.None)).ShouldBe("w20");
+    }
+
+    [Fact]
+    public async Task RemainderAndTickDueTogether_TheRemainderIsResumedFirst_AndTheTickIsDropped()
+    {
+        // Regression: the tick went first and read again from the watermark every record the remainder held or the stopped
+        // run had written; the remainder then wrote its records a second time.
+        var clock = new ManualTimeProvider();
+        await using var harness = await RecoveryHarness.StartAsync(clock);
+        using var stop = new CancellationTokenSource();
+        var source = ListSource.Paged(4, 10);
+        source.AfterPageTaken = page =>
+        {
+            if (page == 2)
+                stop.Cancel();
+        };
+        var target = new CollectingTarget();
+        var link = RecoveryHarness.Link(source, target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
+        link = new Link(link.Id, link.Source, link.Steps, link.Target, link.Settings, link.Tenant)
+        {
+            Trigger = new LinkTrigger(new IntervalSchedule(TimeSpan.FromMinutes(1)), true, false),
+        };
+        var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, clock);
+        await scheduler.StartDueRunsAsync(CancellationToken.None);
+        var outcome = await harness.Runner.RunAsync(link, new Resync.Core.Engine.RunRequest(RunKind.Scheduled, "test"), cancellationToken: stop.Token);
+        outcome.IncompleteRunId.ShouldNotBeNull();
+        var ended = new TaskCompletionSource<ScheduledRun>(TaskCreationOptions.RunContinuationsAsynchronously);
+        scheduler.RunEnded += run => ended.TrySetResult(run);
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        await scheduler.StartDueRunsAsync(CancellationToken.None);
+
+        var first = (await ended.Task.WaitAsync(Patience.Limit)).Result.ShouldNotBeNull();
+        (await harness.RunViewAsync(first.RunId)).Kind.ShouldBe(RunKind.Resume);
+        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 40).Select(i => (long)i), "every record once");
+    }
+
+    [Fact]
     public async Task Discard_EndsTheIncompleteRun_AndTheRunsHistorySaysSo()
     {
         await using var harness = await RecoveryHarness.StartAsync();
