@@ -19,4 +19,10 @@ public sealed record KeySpec(string Name, ValueKind Kind, string Description)
 
     /// <summary>The nested section's keys (Section keys).</summary>
     public ConfigSchema? Nested { get; init; }
+
+    /// <summary>
+    /// The nested key a single value stands for (Section keys): with <c>cron</c>, <c>schedule: "0 2 * * *"</c> reads as
+    /// <c>schedule: { cron: "0 2 * * *" }</c>.
+    /// </summary>
+    public string? Shorthand { get; init; }
 }

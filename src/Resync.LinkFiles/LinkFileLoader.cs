@@ -219,18 +219,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
     {
         if (config is null)
             return LinkTrigger.ManualOnly;
-        ISchedule? schedule = null;
-        if (config.Text("schedule") is { } cron)
-        {
-            try
-            {
-                schedule = CronSchedule.Parse(cron);
-            }
-            catch (FormatException exception)
-            {
-                config.Problem("schedule", exception.Message);
-            }
-        }
+        ISchedule? schedule = config.Section("schedule") is { } cron ? Cron(cron) : null;
         if (config.Duration("interval") is { } interval)
         {
             if (schedule is not null)
@@ -241,6 +230,33 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
                 schedule = new IntervalSchedule(interval);
         }
         return new LinkTrigger(schedule, config.Boolean("manual", true), config.Boolean("push", false));
+    }
+
+    private static CronSchedule? Cron(ConfigSection config)
+    {
+        var zone = TimeZoneInfo.Utc;
+        if (config.Text("timeZone") is { } name)
+        {
+            try
+            {
+                zone = CronSchedule.FindTimeZone(name);
+            }
+            catch (FormatException exception)
+            {
+                config.Problem("timeZone", exception.Message);
+            }
+        }
+        if (config.Text("cron") is not { } expression)
+            return null; // required: the reader has said so
+        try
+        {
+            return CronSchedule.Parse(expression, zone);
+        }
+        catch (FormatException exception)
+        {
+            config.Problem("cron", exception.Message);
+            return null;
+        }
     }
 
     private static LinkSettings Settings(ConfigSection? config)

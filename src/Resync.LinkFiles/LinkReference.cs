@@ -18,13 +18,10 @@ public static class LinkReference
         Table(text, LinkSchema.Root, "");
         text.AppendLine("### `trigger`").AppendLine();
         Table(text, LinkSchema.Trigger, "trigger.");
+        NestedTables(text, LinkSchema.Trigger, "trigger.");
         text.AppendLine("### `settings`").AppendLine();
         Table(text, LinkSchema.Settings, "settings.");
-        foreach (var key in LinkSchema.Settings.Keys.Where(k => k.Nested is not null))
-        {
-            text.AppendLine($"#### `settings.{key.Name}`").AppendLine();
-            Table(text, key.Nested!, $"settings.{key.Name}.");
-        }
+        NestedTables(text, LinkSchema.Settings, "settings.");
         Components(text, "Sources", "source", catalog.Sources.Values.Select(d => (d.Name, d.Description, d.Schema)));
         Components(text, "Targets", "target", catalog.Targets.Values.Select(d => (d.Name, d.Description, d.Schema)));
         text.AppendLine("### Steps").AppendLine();
@@ -45,6 +42,15 @@ public static class LinkReference
         if (begin < 0 || end < begin)
             throw new ArgumentException("The document has no reference markers.", nameof(document));
         return document[..(begin + BeginMarker.Length)] + "\n\n" + reference + "\n" + document[end..];
+    }
+
+    private static void NestedTables(StringBuilder text, ConfigSchema schema, string prefix)
+    {
+        foreach (var key in schema.Keys.Where(k => k.Nested is not null))
+        {
+            text.AppendLine($"#### `{prefix}{key.Name}`").AppendLine();
+            Table(text, key.Nested!, $"{prefix}{key.Name}.");
+        }
     }
 
     private static void Components(StringBuilder text, string title, string key, IEnumerable<(string Name, string Description, ConfigSchema Schema)> components)

@@ -5,8 +5,12 @@ namespace Resync.LinkFiles;
 /// <summary>The keys of a link file outside its components (which bring their own).</summary>
 public static class LinkSchema
 {
+    public static ConfigSchema Schedule { get; } = new(
+        new KeySpec("cron", ValueKind.Text, "A cron expression (5 fields: minute hour day-of-month month day-of-week), e.g. '0 2 * * *'.") { Required = true },
+        new KeySpec("timeZone", ValueKind.Text, "The IANA time zone its hours are read in, e.g. Europe/Zurich.") { Default = "UTC" });
+
     public static ConfigSchema Trigger { get; } = new(
-        new KeySpec("schedule", ValueKind.Text, "A cron expression (5 fields, UTC), e.g. '*/15 * * * *'."),
+        new KeySpec("schedule", ValueKind.Section, "When to run: { cron, timeZone }, or a cron expression alone (UTC), e.g. '*/15 * * * *'.") { Nested = Schedule, Shorthand = "cron" },
         new KeySpec("interval", ValueKind.Duration, "Run every so often, e.g. 10m."),
         new KeySpec("manual", ValueKind.Boolean, "Can be started by hand (CLI, API).") { Default = "true" },
         new KeySpec("push", ValueKind.Boolean, "Records are pushed to the link's push endpoint.") { Default = "false" });

@@ -66,6 +66,11 @@ internal sealed partial class SectionReader(string file, string baseDirectory, L
     {
         switch (spec.Kind)
         {
+            case ValueKind.Section when node is YamlScalarNode && spec is { Shorthand: { } key, Nested: { } nested }:
+                var shorthand = new ConfigSection(path, file, baseDirectory, node.Start, problems, trust);
+                if (Convert(node, $"{path}.{key}", nested.Find(key)!) is { } shortValue)
+                    shorthand.Set(key, shortValue, node.Start);
+                return shorthand;
             case ValueKind.Section:
                 return Read(node, path, spec.Nested ?? new ConfigSchema());
             case ValueKind.TextList:

@@ -193,9 +193,29 @@ public sealed class LinkFileLoaderTests
 
         scheduled.Link!.Trigger.Schedule.ShouldBeOfType<Resync.Core.Scheduling.CronSchedule>().Expression.ShouldBe("*/15 * * * *");
         var problem = bad.Problems.ShouldHaveSingleItem();
-        problem.Message.ShouldContain("link.trigger.schedule: '*/15 * * *' is not a cron expression");
+        problem.Message.ShouldContain("link.trigger.schedule.cron: '*/15 * * *' is not a cron expression");
         problem.Line.ShouldBe(19);
     }
+
+    [Fact]
+    public void Trigger_ScheduleWithATimeZone_ReadsTheCronThere()
+    {
+        var result = Parse(Valid + "\ntrigger:\n  schedule: { cron: \"0 2 * * *\", timeZone: \"Europe/Zurich\" }\n");
+
+        var schedule = result.Link!.Trigger.Schedule.ShouldBeOfType<Resync.Core.Scheduling.CronSchedule>();
+        schedule.Expression.ShouldBe("0 2 * * *");
+        schedule.TimeZone.Id.ShouldBe("Europe/Zurich");
+        schedule.ToString().ShouldBe("0 2 * * * (Europe/Zurich)");
+    }
+
+    [Theory]
+    [InlineData("{ cron: \"0 2 * * *\", timeZone: \"Europe/Zurch\" }", "link.trigger.schedule.timeZone: 'Europe/Zurch' is not a known time zone")]
+    [InlineData("{ cron: \"0 2 * * *\", timeZone: \"../../etc/passwd\" }", "link.trigger.schedule.timeZone: '../../etc/passwd' is not a time zone name")]
+    [InlineData("{ cron: \"0 25 * * *\", timeZone: UTC }", "link.trigger.schedule.cron: '0 25 * * *' is not a cron expression: Hours: Value must be a number between 0 and 23")]
+    [InlineData("{ timeZone: UTC }", "link.trigger.schedule: the required key 'cron' is missing")]
+    [InlineData("{ cron: \"0 2 * * *\", timezone: UTC }", "unknown key 'timezone' in link.trigger.schedule — did you mean 'timeZone'?")]
+    public void Trigger_BadSchedule_IsReportedNamingTheField(string schedule, string expected) =>
+        Parse(Valid + $"\ntrigger:\n  schedule: {schedule}\n").Problems.ShouldHaveSingleItem().Message.ShouldContain(expected);
 
     [Fact]
     public void DurationValues_AcceptUnits()

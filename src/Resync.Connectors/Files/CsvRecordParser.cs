@@ -1,11 +1,13 @@
 using System.Text;
+using CsvHelper;
 using Resync.Core.Records;
 
 namespace Resync.Connectors.Files;
 
 /// <summary>
-/// RFC 4180 CSV: fields separated by the delimiter, optionally quoted with <c>"</c> (a quote inside a quoted
-/// field is doubled), quoted fields may span lines. A record that cannot be read fails alone at its first
+/// RFC 4180 CSV, read by CsvHelper: fields separated by the delimiter, optionally quoted with <c>"</c> (a quote inside a
+/// quoted field is doubled), quoted fields may span lines. The file is framed in lines here (for byte-offset page cursors
+/// and line numbers), and a record's lines are handed to CsvHelper whole. A record that cannot be read fails alone at its first
 /// line; when it spanned lines (a quote that was opened by mistake) the lines after the first are read again
 /// as records of their own, so one broken quote costs one record, not the rest of the file.
 /// </summary>
@@ -15,9 +17,22 @@ internal sealed class CsvRecordParser(string path, char delimiter, bool header, 
     internal const int MaxLinesPerRecord = 1000;
 
     private readonly List<string> _fields = [];
-    private readonly StringBuilder _field = new();
+    private readonly StringBuilder _text = new();
     private readonly List<FileLine> _continuation = [];
     private string[]? _columns = columns?.ToArray();
+    private CsvMalformedRecord? _malformed;
+    private CsvReaderOptions? _options;
+
+    private CsvReaderOptions Options(char separator) => CsvReaderOptions.Default with
+    {
+        Separator = separator,
+        HasHeader = false,
+        AllowLineBreaksInQuotes = true,
+        TrimWhitespace = false,
+        // One record at a time: a small buffer that grows for a long record, not 64 KiB per record.
+        BufferSize = 1024,
+        OnMalformedRecord = record => _malformed ??= record,
+    };
 
     /// <summary>The column names (known after the header, or after the first record without one).</summary>
     public IReadOnlyList<string>? Columns => _columns;
@@ -79,68 +94,64 @@ internal sealed class CsvRecordParser(string path, char delimiter, bool header, 
     /// <summary>Splits one record into <see cref="_fields"/>, reading more lines while a quoted field is open. Returns the problem, if any.</summary>
     private async ValueTask<(string? Problem, bool Spanned)> ParseAsync(FileLine first, LineReader reader, CancellationToken cancellationToken)
     {
-        _fields.Clear();
-        _field.Clear();
         _continuation.Clear();
-        var text = first.Text;
-        var quoted = false;
-        var afterQuote = false;
-        var atFieldStart = true;
+        _text.Clear().Append(first.Text);
         while (true)
         {
-            for (var i = 0; i < text.Length; i++)
-            {
-                var c = text[i];
-                if (quoted)
-                {
-                    if (c != '"')
-                        _field.Append(c);
-                    else if (i + 1 < text.Length && text[i + 1] == '"')
-                    {
-                        _field.Append('"');
-                        i++;
-                    }
-                    else
-                    {
-                        quoted = false;
-                        afterQuote = true;
-                    }
-                }
-                else if (c == delimiter)
-                {
-                    _fields.Add(_field.ToString());
-                    _field.Clear();
-                    atFieldStart = true;
-                    afterQuote = false;
-                }
-                else if (afterQuote)
-                {
-                    return ($"unexpected '{c}' after a closing quote in field {_fields.Count + 1}", _continuation.Count > 0);
-                }
-                else if (c == '"')
-                {
-                    if (!atFieldStart)
-                        return ($"a quote inside the unquoted field {_fields.Count + 1} (quote the whole field and double the quote)", _continuation.Count > 0);
-                    quoted = true;
-                    atFieldStart = false;
-                }
-                else
-                {
-                    _field.Append(c);
-                    atFieldStart = false;
-                }
-            }
-
-            if (!quoted)
-            {
-                _fields.Add(_field.ToString());
-                return (null, _continuation.Count > 0);
-            }
+            var (problem, unterminated) = Split();
+            if (!unterminated)
+                return (problem, _continuation.Count > 0);
             if (_continuation.Count >= MaxLinesPerRecord - 1 || await reader.ReadLineAsync(cancellationToken) is not { } next)
-                return ($"a quoted field in field {_fields.Count + 1} is never closed", false);
+                return (problem, false);
             _continuation.Add(next);
-            _field.Append('\n');
-            text = next.Text;
+            _text.Append('\n').Append(next.Text);
         }
+    }
+
+    /// <summary>Reads <see cref="_text"/> as one record with CsvHelper; says what is wrong with its quoting, if anything.</summary>
+    private (string? Problem, bool Unterminated) Split()
+    {
+        _fields.Clear();
+        _malformed = null;
+        var bytes = Encoding.UTF8.GetBytes(_text.ToString());
+        using (var csv = CsvReader.Create(bytes, _options ??= Options(delimiter)))
+        {
+            if (csv.Read())
+            {
+                for (var i = 0; i < csv.FieldCount; i++)
+                    _fields.Add(csv.GetString(i) ?? "");
+            }
+        }
+        if (_malformed is not { } malformed)
+            return (null, false);
+        var field = FieldAt(bytes, (int)Math.Min(malformed.ByteOffset, bytes.Length));
+        return malformed.Reason switch
+        {
+            CsvMalformedReason.UnterminatedQuote => ($"a quoted field in field {field} is never closed", true),
+            CsvMalformedReason.StrayQuote => ($"a quote inside the unquoted field {field} (quote the whole field and double the quote)", false),
+            CsvMalformedReason.TextAfterClosingQuote => ($"unexpected '{CharAt(bytes, (int)malformed.ByteOffset)}' after a closing quote in field {field}", false),
+            var other => ($"{other} in field {field}", false),
+        };
+    }
+
+    private static string CharAt(byte[] bytes, int offset)
+    {
+        Rune.DecodeFromUtf8(bytes.AsSpan(offset), out var rune, out _);
+        return rune.ToString();
+    }
+
+    /// <summary>The 1-based number of the field a byte offset of the record is in: separators outside quotes before it, plus one.</summary>
+    private int FieldAt(byte[] bytes, int offset)
+    {
+        var quoted = false;
+        var field = 1;
+        foreach (var b in bytes.AsSpan(0, offset))
+        {
+            if (b == '"')
+                quoted = !quoted;
+            else if (b == delimiter && !quoted)
+                field++;
+        }
+        return field;
     }
 }

@@ -24,8 +24,8 @@ public sealed class CsvSource : ISource, IResumableSource
     public CsvSource(string path, string? keyField = null, char delimiter = ',', bool header = true, IReadOnlyList<string>? columns = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (delimiter is '"' or '\r' or '\n')
-            throw new ArgumentException("the delimiter cannot be a quote or a line break", nameof(delimiter));
+        if (delimiter is '"' or '\r' or '\n' || !char.IsAscii(delimiter))
+            throw new ArgumentException("the delimiter is one ASCII character, not a quote or a line break", nameof(delimiter));
         _path = path;
         _keyField = keyField;
         _delimiter = delimiter;

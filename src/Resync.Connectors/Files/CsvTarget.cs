@@ -1,4 +1,5 @@
-using System.Text;
+using System.Globalization;
+using CsvHelper;
 using Resync.Core.Errors;
 using Resync.Core.Sdk;
 
@@ -14,6 +15,7 @@ public sealed class CsvTarget : ITarget
 {
     private readonly AppendFile _file;
     private readonly char _delimiter;
+    private readonly CsvWriterOptions _options;
     private readonly bool _header;
     private readonly bool _fieldsGiven;
     private readonly Lazy<Task<string[]?>> _existingHeader;
@@ -27,10 +29,11 @@ public sealed class CsvTarget : ITarget
     public CsvTarget(string path, IReadOnlyList<string>? fields = null, char delimiter = ',', bool header = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (delimiter is '"' or '\r' or '\n')
-            throw new ArgumentException("the delimiter cannot be a quote or a line break", nameof(delimiter));
+        if (delimiter is '"' or '\r' or '\n' || !char.IsAscii(delimiter))
+            throw new ArgumentException("the delimiter is one ASCII character, not a quote or a line break", nameof(delimiter));
         _file = new AppendFile(path);
         _delimiter = delimiter;
+        _options = CsvWriterOptions.Default with { Separator = delimiter, NewLine = "\n" };
         _header = header;
         _fieldsGiven = fields is { Count: > 0 };
         if (_fieldsGiven)
@@ -50,6 +53,7 @@ public sealed class CsvTarget : ITarget
             if (_columns is null && existing is not null)
                 SetColumns(existing);
             var issues = new List<TargetRecordIssue>();
+            using var csv = CsvWriter.Create(new StringWriter(text, CultureInfo.InvariantCulture), _options);
             for (var index = 0; index < batch.Records.Count; index++)
             {
                 var fields = batch.Records[index].Fields;
@@ -64,10 +68,10 @@ public sealed class CsvTarget : ITarget
                 }
                 if (empty && _header)
                 {
-                    WriteLine(text, _columns!.Select(name => (object?)name));
+                    csv.WriteRecord(_columns!);
                     empty = false;
                 }
-                WriteLine(text, _columns!.Select(name => fields.TryGetValue(name, out var value) ? value : null));
+                csv.WriteRecord(_columns!.Select(name => FileValueText.Of(fields.TryGetValue(name, out var value) ? value : null)).ToArray());
             }
             return new TargetWriteResult(issues);
         }, cancellationToken);
@@ -79,23 +83,6 @@ public sealed class CsvTarget : ITarget
     {
         _columns = columns;
         _columnSet = new HashSet<string>(columns, StringComparer.Ordinal);
-    }
-
-    private void WriteLine(StringBuilder text, IEnumerable<object?> values)
-    {
-        var first = true;
-        foreach (var value in values)
-        {
-            if (!first)
-                text.Append(_delimiter);
-            first = false;
-            var cell = FileValueText.Of(value);
-            if (cell.AsSpan().IndexOfAny(['"', '\r', '\n', _delimiter]) >= 0)
-                text.Append('"').Append(cell.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
-            else
-                text.Append(cell);
-        }
-        text.Append('\n');
     }
 
     /// <summary>The columns of a file that already has lines, read from its header.</summary>

@@ -8,7 +8,7 @@ public static class FileConnectors
     private static readonly KeySpec SourcePath = new("path", ValueKind.Text, "The file to read (relative to the link file's folder), UTF-8.") { Required = true, FilePath = true };
     private static readonly KeySpec TargetPath = new("path", ValueKind.Text, "The file to append to (relative to the link file's folder); created with its folder when missing.") { Required = true, FilePath = true };
     private static readonly KeySpec KeyField = new("keyField", ValueKind.Text, "The field that holds each record's key (its id in run summaries, retries and dedupe).");
-    private static readonly KeySpec Delimiter = new("delimiter", ValueKind.Text, "The field separator: one character, or 'tab'.") { Default = "," };
+    private static readonly KeySpec Delimiter = new("delimiter", ValueKind.Text, "The field separator: one ASCII character (not a quote), or 'tab'.") { Default = "," };
     private static readonly KeySpec Fields = new("fields", ValueKind.TextList, "The fields to write, in this order (fields not listed are left out).");
 
     public static ComponentCatalog AddFileConnectors(this ComponentCatalog catalog) => catalog
@@ -46,9 +46,9 @@ public static class FileConnectors
         var text = config.Text("delimiter", ",");
         if (text.Equals("tab", StringComparison.OrdinalIgnoreCase) || text == "\\t")
             return '\t';
-        if (text.Length != 1 || text[0] is '"' or '\r' or '\n')
+        if (text.Length != 1 || text[0] is '"' or '\r' or '\n' || !char.IsAscii(text[0]))
         {
-            config.Problem("delimiter", $"expected one character (not a quote or a line break) or 'tab', found '{text}'");
+            config.Problem("delimiter", $"expected one ASCII character (not a quote or a line break) or 'tab', found '{text}'");
             return ',';
         }
         return text[0];

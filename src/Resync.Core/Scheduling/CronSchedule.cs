@@ -1,140 +1,71 @@
-using System.Globalization;
+using Cronos;
 
 namespace Resync.Core.Scheduling;
 
 /// <summary>
-/// A five-field cron expression in UTC: minute, hour, day of month, month, day of week. Fields take
-/// <c>*</c>, numbers, ranges <c>a-b</c>, lists <c>a,b</c>, steps <c>*/n</c> or <c>a-b/n</c>, and names
-/// (<c>jan</c>…<c>dec</c>, <c>sun</c>…<c>sat</c>); also <c>@hourly</c>, <c>@daily</c>, <c>@weekly</c>,
-/// <c>@monthly</c>, <c>@yearly</c>. As in classic cron, when both day fields are restricted a day matches
-/// either.
+/// A five-field cron expression (minute, hour, day of month, month, day of week; names such as <c>mon</c> and
+/// <c>jan</c>, and <c>@hourly</c>, <c>@daily</c>… allowed) read in a time zone, by Cronos. Across a daylight-saving
+/// change an occurrence that falls in the skipped hour runs once at the end of the gap, and one in the repeated hour
+/// runs once (its first time); interval-like expressions (<c>*/15 * * * *</c>) keep their pace in both.
 /// </summary>
 public sealed class CronSchedule : ISchedule
 {
-    private static readonly string[] Months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-    private static readonly string[] Days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+    private readonly CronExpression _expression;
 
-    private readonly bool[] _minutes;
-    private readonly bool[] _hours;
-    private readonly bool[] _daysOfMonth;
-    private readonly bool[] _months;
-    private readonly bool[] _daysOfWeek;
-    private readonly bool _dayOfMonthRestricted;
-    private readonly bool _dayOfWeekRestricted;
-
-    private CronSchedule(string expression, string[] fields)
+    private CronSchedule(string expression, CronExpression parsed, TimeZoneInfo timeZone)
     {
         Expression = expression;
-        _minutes = Field(fields[0], "minute", 0, 59, null);
-        _hours = Field(fields[1], "hour", 0, 23, null);
-        _daysOfMonth = Field(fields[2], "day of month", 1, 31, null);
-        _months = Field(fields[3], "month", 1, 12, Months);
-        _daysOfWeek = Field(fields[4], "day of week", 0, 7, Days);
-        _daysOfWeek[0] |= _daysOfWeek[7]; // 7 is Sunday too
-        _dayOfMonthRestricted = fields[2] != "*";
-        _dayOfWeekRestricted = fields[4] != "*";
+        _expression = parsed;
+        TimeZone = timeZone;
     }
 
     public string Expression { get; }
 
-    /// <summary>Parses an expression; throws <see cref="FormatException"/> saying which field is wrong and why.</summary>
-    public static CronSchedule Parse(string expression)
+    /// <summary>The zone the expression's hours and days are read in (UTC unless the link names one).</summary>
+    public TimeZoneInfo TimeZone { get; }
+
+    /// <summary>Parses an expression in a time zone (UTC when none).</summary>
+    /// <exception cref="FormatException">The expression is not a five-field cron expression; the message says why.</exception>
+    public static CronSchedule Parse(string expression, TimeZoneInfo? timeZone = null)
     {
-        var text = expression.Trim().ToLowerInvariant() switch
-        {
-            "@hourly" => "0 * * * *",
-            "@daily" or "@midnight" => "0 0 * * *",
-            "@weekly" => "0 0 * * 0",
-            "@monthly" => "0 0 1 * *",
-            "@yearly" or "@annually" => "0 0 1 1 *",
-            var other => other,
-        };
-        var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (fields.Length != 5)
+        var fields = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length != 5 && !(fields.Length == 1 && expression.TrimStart().StartsWith('@')))
             throw new FormatException($"'{expression}' is not a cron expression: it needs 5 fields (minute hour day-of-month month day-of-week), found {fields.Length}.");
-        return new CronSchedule(expression, fields);
-    }
-
-    public DateTimeOffset Next(DateTimeOffset after)
-    {
-        var t = after.ToUniversalTime();
-        var candidate = new DateTimeOffset(t.Year, t.Month, t.Day, t.Hour, t.Minute, 0, TimeSpan.Zero).AddMinutes(1);
-        var limit = candidate.AddYears(5);
-        while (candidate < limit)
+        CronExpression parsed;
+        try
         {
-            if (!_months[candidate.Month])
-            {
-                candidate = new DateTimeOffset(candidate.Year, candidate.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
-                continue;
-            }
-            if (!DayMatches(candidate))
-            {
-                candidate = new DateTimeOffset(candidate.Year, candidate.Month, candidate.Day, 0, 0, 0, TimeSpan.Zero).AddDays(1);
-                continue;
-            }
-            if (!_hours[candidate.Hour])
-            {
-                candidate = new DateTimeOffset(candidate.Year, candidate.Month, candidate.Day, candidate.Hour, 0, 0, TimeSpan.Zero).AddHours(1);
-                continue;
-            }
-            if (!_minutes[candidate.Minute])
-            {
-                candidate = candidate.AddMinutes(1);
-                continue;
-            }
-            return candidate;
+            parsed = CronExpression.Parse(string.Join(' ', fields), CronFormat.Standard);
         }
-        throw new InvalidOperationException($"The cron expression '{Expression}' has no occurrence in the next five years.");
-    }
-
-    public override string ToString() => Expression;
-
-    private bool DayMatches(DateTimeOffset day)
-    {
-        var byMonthDay = _daysOfMonth[day.Day];
-        var byWeekDay = _daysOfWeek[(int)day.DayOfWeek];
-        return _dayOfMonthRestricted && _dayOfWeekRestricted ? byMonthDay || byWeekDay : byMonthDay && byWeekDay;
-    }
-
-    private static bool[] Field(string field, string name, int min, int max, string[]? names)
-    {
-        var allowed = new bool[max + 1];
-        foreach (var part in field.Split(','))
+        catch (CronFormatException exception)
         {
-            var (range, step) = part.Split('/') switch
-            {
-                [var r] => (r, 1),
-                [var r, var s] when int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 => (r, n),
-                _ => throw new FormatException($"The {name} field '{field}' has a bad step in '{part}'."),
-            };
-            int from, to;
-            if (range == "*")
-            {
-                (from, to) = (min, max == 7 ? 6 : max);
-            }
-            else if (range.Split('-') is [var a, var b])
-            {
-                (from, to) = (Value(a, name, min, max, names), Value(b, name, min, max, names));
-                if (from > to)
-                    throw new FormatException($"The {name} range '{range}' runs backwards.");
-            }
-            else
-            {
-                from = Value(range, name, min, max, names);
-                to = part.Contains('/', StringComparison.Ordinal) ? max : from;
-            }
-            for (var value = from; value <= to; value += step)
-                allowed[value] = true;
+            // Cronos names the field ("Minutes: Value must be a number between 0 and 59"); its preamble says nothing more.
+            throw new FormatException($"'{expression}' is not a cron expression: {exception.Message.Replace("The given cron expression has an invalid format. ", "", StringComparison.Ordinal)}", exception);
         }
-        return allowed;
+        if (parsed.GetNextOccurrence(DateTimeOffset.UnixEpoch, TimeZoneInfo.Utc) is null)
+            throw new FormatException($"'{expression}' never occurs (such as the 30th of February).");
+        return new CronSchedule(expression, parsed, timeZone ?? TimeZoneInfo.Utc);
     }
 
-    private static int Value(string text, string name, int min, int max, string[]? names)
+    /// <summary>Finds a time zone by its IANA name (<c>Europe/Zurich</c>) or Windows name.</summary>
+    /// <exception cref="FormatException">No such zone is known.</exception>
+    public static TimeZoneInfo FindTimeZone(string name)
     {
-        if (names is not null && Array.IndexOf(names, text) is var index and >= 0)
-            return index + (names == Months ? 1 : 0);
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-            return value;
-        throw new FormatException($"The {name} field value '{text}' is not allowed: use {min}-{max}{(names is null ? "" : " or a name")}.");
+        // The name becomes a path under the system's zoneinfo folder: a tenant's link may not make it name another file.
+        if (name.Length is 0 or > 64 || name[0] == '/' || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '-' or '+'))
+            throw new FormatException($"'{name}' is not a time zone name: use an IANA name such as Europe/Zurich or America/New_York, or UTC.");
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(name);
+        }
+        catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw new FormatException($"'{name}' is not a known time zone: use an IANA name such as Europe/Zurich or America/New_York, or UTC.", exception);
+        }
     }
+
+    public DateTimeOffset Next(DateTimeOffset after) =>
+        _expression.GetNextOccurrence(after.ToUniversalTime(), TimeZone)?.ToUniversalTime()
+        ?? throw new InvalidOperationException($"The cron expression '{Expression}' has no occurrence after {after:O}.");
+
+    public override string ToString() => TimeZone == TimeZoneInfo.Utc ? Expression : $"{Expression} ({TimeZone.Id})";
 }

@@ -35,6 +35,27 @@ public sealed class FileTargetTests : IDisposable
     }
 
     [Fact]
+    public async Task Csv_ARecordOfOneEmptyField_IsWrittenQuoted_AndReadBack_NotTakenForABlankLine()
+    {
+        var path = _folder.Path("notes.csv");
+        await using (var target = new CsvTarget(path, fields: ["note"]))
+            await target.WriteAsync(new TargetBatch("l", 1, 1, [new Record(null, new Dictionary<string, object?> { ["note"] = "" }), new Record(null, new Dictionary<string, object?> { ["note"] = "x" })]), CancellationToken.None);
+
+        (await File.ReadAllTextAsync(path)).ShouldBe("note\n\"\"\nx\n");
+        TempFolder.Records(await TempFolder.ReadAllAsync(new CsvSource(path), 10)).Select(r => r["note"]).ShouldBe(["", "x"]);
+    }
+
+    [Theory]
+    [InlineData('"')]
+    [InlineData('\n')]
+    [InlineData('§')]
+    public void Csv_ADelimiterThatIsAQuoteALineBreakOrNotAscii_IsRefused(char delimiter)
+    {
+        Should.Throw<ArgumentException>(() => new CsvTarget(_folder.Path("x.csv"), delimiter: delimiter)).Message.ShouldContain("one ASCII character");
+        Should.Throw<ArgumentException>(() => new CsvSource(_folder.Path("x.csv"), delimiter: delimiter)).Message.ShouldContain("one ASCII character");
+    }
+
+    [Fact]
     public async Task Csv_AppendingToAnExistingFile_KeepsItsHeader_AndItsColumnOrder()
     {
         var path = _folder.Write("people.csv", "note,id,name\nold,0,Zed\n");

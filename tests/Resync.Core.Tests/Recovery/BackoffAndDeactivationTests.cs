@@ -245,9 +245,4 @@ public sealed class BackoffAndDeactivationTests
         var loop = scheduler.RunAsync(stop.Token);
         return (scheduler, ended, loop, stop);
     }
-
-    private sealed class FixedLinks(params Link[] links) : ILinkSet
-    {
-        public IReadOnlyCollection<Link> Links { get; } = links;
-    }
 }

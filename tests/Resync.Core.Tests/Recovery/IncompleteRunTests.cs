@@ -380,9 +380,4 @@ public sealed class IncompleteRunTests
         public Task<Sdk.SourcePage> FetchPageAsync(string cursor, Sdk.SourceContext context, CancellationToken cancellationToken) =>
             pages.FetchPageAsync(cursor, context, cancellationToken);
     }
-
-    private sealed class FixedLinks(params Link[] links) : ILinkSet
-    {
-        public IReadOnlyCollection<Link> Links { get; } = links;
-    }
 }

@@ -111,9 +111,4 @@ public sealed class PushRemainderTests
         public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
             throw new NotSupportedException("Pushed records cannot be fetched again.");
     }
-
-    private sealed class FixedLinks(params Link[] links) : ILinkSet
-    {
-        public IReadOnlyCollection<Link> Links { get; } = links;
-    }
 }
