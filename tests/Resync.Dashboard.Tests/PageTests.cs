@@ -52,6 +52,34 @@ public sealed class PageTests(SeededDashboard dashboard) : IClassFixture<SeededD
     }
 
     [Fact]
+    public async Task LinksPage_DeactivatedLink_ShowsTheReason_AndReactivateMakesItActive()
+    {
+        await dashboard.Server.PutLinkAsync(dashboard.Server.AcmeKey, "acme-paused", SeededDashboard.DemoLink("acme-paused"));
+        using (var client = dashboard.Server.Client(dashboard.Server.AcmeKey))
+        using (var body = new StringContent("""{"reason":"paused for the audit"}""", System.Text.Encoding.UTF8, "application/json"))
+            (await client.PostAsync("/api/v1/links/acme-paused/deactivate", body)).EnsureSuccessStatusCode();
+        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
+
+        var row = page.Locator("tr", new() { HasText = "acme-paused" });
+        (await row.InnerTextAsync()).ShouldContain("paused for the audit");
+        (await row.GetByRole(AriaRole.Button, new() { Name = "Run now: acme-paused" }).IsDisabledAsync()).ShouldBeTrue();
+        await row.GetByRole(AriaRole.Button, new() { Name = "Reactivate: acme-paused" }).ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("tr", new() { HasText = "acme-paused" }).Locator(".badge").First).ToHaveTextAsync("Active");
+    }
+
+    [Theory]
+    [InlineData("CompletedWithErrors", true)]
+    [InlineData("Succeeded", false)]
+    public async Task RunsPage_FilteredByStatus_ListsOnlyMatchingRuns(string status, bool listed)
+    {
+        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
+        await DashboardBrowser.GoAsync(page, $"/runs?status={status}");
+
+        (await page.Locator("#filter-status").InputValueAsync()).ShouldBe(status);
+        (await page.GetByRole(AriaRole.Link, new() { Name = $"Run {Run}", Exact = true }).CountAsync()).ShouldBe(listed ? 1 : 0);
+    }
+
+    [Fact]
     public async Task RunSummary_WithErrors_ShowsCountsGroupsBatchesAndFailedRecords()
     {
         var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);

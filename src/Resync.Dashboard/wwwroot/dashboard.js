@@ -331,6 +331,20 @@
   // ---- Record view ------------------------------------------------------------------------------------------------
   const show = value => value === undefined ? h('span', { class: 'muted' }, '(absent)') : h('code', null, JSON.stringify(value));
 
+  // A form with one input per field of a record; read() gives the values back with their JSON types kept.
+  function valuesForm(values, failing, prefix) {
+    const inputs = Object.keys(values).map(f => [f, h('input', { id: `${prefix}-${f}`, name: f,
+      value: typeof values[f] === 'string' ? values[f] : JSON.stringify(values[f]), 'aria-invalid': failing.has(f) ? 'true' : null })]);
+    const parse = (f, text) => {
+      if (typeof values[f] === 'string') return text;
+      try { return JSON.parse(text); } catch { return text; }
+    };
+    return {
+      form: h('form', { class: 'edit-form', onsubmit: e => e.preventDefault() }, inputs.map(([f, input]) => [h('label', { for: `${prefix}-${f}` }, f), input])),
+      read: () => Object.fromEntries(inputs.map(([f, input]) => [f, parse(f, input.value)])),
+    };
+  }
+
   async function recordPage() {
     const [id, batch, position] = [Number(d.runId), Number(d.batch), Number(d.position)];
     const [detail, run] = await Promise.all([api(`/runs/${id}/records/${batch}/${position}`), api(`/runs/${id}`)]);
@@ -349,20 +363,13 @@
 
     let editor = null;
     if (r.outcome === 'Failed' && (r.before || detail.edited)) {
-      const values = detail.edited ?? r.before;
-      const inputs = Object.keys(values).map(f => [f, h('input', { id: `field-${f}`, name: f, value: typeof values[f] === 'string' ? values[f] : JSON.stringify(values[f]),
-        'aria-invalid': failing.has(f) ? 'true' : null })]);
+      const fieldsForm = valuesForm(detail.edited ?? r.before, failing, 'field');
       const status = h('p', { role: 'status', class: 'reason', id: 'edit-status' });
-      const parse = (f, text) => typeof values[f] === 'string' ? text : (() => { try { return JSON.parse(text); } catch { return text; } })();
-      const save = async () => {
-        const changes = {};
-        for (const [f, input] of inputs) changes[f] = parse(f, input.value);
-        await api(`/runs/${id}/records/${batch}/${position}`, { method: 'PATCH', body: changes });
-      };
+      const save = () => api(`/runs/${id}/records/${batch}/${position}`, { method: 'PATCH', body: fieldsForm.read() });
       const refusal = retryRefusal(run);
       editor = h('section', { class: 'card', 'aria-labelledby': 'edit-title' }, h('h2', { id: 'edit-title' }, 'Edit the values and retry'),
         h('p', { class: 'muted' }, detail.edited ? 'Edited: the next retry writes these values.' : 'The values the retry writes (from the snapshot before the steps).'),
-        h('form', { class: 'edit-form', onsubmit: e => e.preventDefault() }, inputs.map(([f, input]) => [h('label', { for: `field-${f}` }, f), input])),
+        fieldsForm.form,
         h('div', { class: 'actions' },
           action('Save', async () => { await save(); status.textContent = 'Saved: the next retry of this run writes these values.'; }),
           action('Save and retry', async () => { await save(); go(`/runs/${(await api(`/runs/${id}/retry`, { method: 'POST' })).runId}`); },
@@ -380,6 +387,99 @@
       editor);
   }
 
+  // ---- Incomplete folder ------------------------------------------------------------------------------------------
+  const incompleteLink = i => link(`/incomplete/${i.id}`, `Incomplete ${num(i.id)}`);
+
+  async function incompleteListPage() {
+    const q = query();
+    const offset = Number(q.get('offset') ?? 0);
+    const filters = { linkId: q.get('linkId') ?? '', status: q.get('status') ?? 'open' };
+    const params = new URLSearchParams({ offset, limit: 50, status: filters.status });
+    if (filters.linkId) params.set('linkId', filters.linkId);
+    const [page, links] = await Promise.all([api(`/incomplete-runs?${params}`), api('/links?limit=1000')]);
+    const apply = () => { setQuery({ linkId: linkSelect.value, status: statusSelect.value, offset: null }); render(); };
+    const linkSelect = h('select', { id: 'filter-link', onchange: apply }, h('option', { value: '' }, 'All links'),
+      links.items.map(l => h('option', { value: l.id, selected: l.id === filters.linkId }, l.id)));
+    const statusSelect = h('select', { id: 'filter-status', onchange: apply },
+      [['open', 'Open (scheduled or waiting)'], ['waiting', 'Waiting for a person'], ['scheduled', 'Scheduled'], ['resolved', 'Resolved'], ['discarded', 'Discarded'], ['all', 'All']]
+        .map(([v, label]) => h('option', { value: v, selected: v === filters.status }, label)));
+    const boxes = new Map();
+    const selected = () => [...boxes].filter(([, box]) => box.checked).map(([id]) => id);
+    const result = h('div', { role: 'status', id: 'bulk-result' });
+    const report = (answer, verb) => result.replaceChildren(h('p', { class: 'notice' }, `${count(answer.accepted.length, 'incomplete run')} ${verb}.`,
+      answer.refused.map(r => h('div', null, `Incomplete ${num(r.id)}: ${r.detail}`))));
+    const reason = h('input', { id: 'bulk-reason', name: 'reason', placeholder: 'why (kept in the run history)' });
+    const open = page.items.filter(i => i.status === 'Scheduled' || i.status === 'Waiting');
+    setContent('Incomplete runs',
+      h('p', { class: 'muted' }, 'Runs, or what remained of them, parked for later: retried on a backoff schedule while their error is ephemeral, waiting for a person when it is durable.'),
+      h('div', { class: 'toolbar' },
+        h('div', null, h('label', { for: 'filter-link' }, 'Link'), linkSelect),
+        h('div', null, h('label', { for: 'filter-status' }, 'Status'), statusSelect)),
+      table([
+        { label: 'Select', cell: i => i.status === 'Scheduled' || i.status === 'Waiting'
+          ? (() => { const box = h('input', { type: 'checkbox', 'aria-label': `Select incomplete run ${i.id}` }); boxes.set(i.id, box); return box; })() : '' },
+        { label: 'Incomplete run', cell: incompleteLink },
+        { label: 'Link', cell: i => i.linkId },
+        { label: 'Of run', cell: i => runLink(i.runId) },
+        { label: 'Status', cell: i => [badge(i.status), i.resolvedByRunId ? h('div', null, 'by ', runLink(i.resolvedByRunId)) : null] },
+        { label: 'Why it stopped', cell: i => [h('strong', null, i.error.code), ' ', i.error.message] },
+        { label: 'Attempts', num: true, cell: i => num(i.attempts) },
+        { label: 'Next attempt', cell: i => i.nextAttemptAt ? when(i.nextAttemptAt) : h('span', { class: 'muted' }, i.status === 'Waiting' ? 'waits for you' : '—') },
+        { label: 'Parked', cell: i => when(i.createdAt) },
+      ], page.items, 'Nothing here: no run waits to be completed.'),
+      pager(page, next => { setQuery({ offset: next || null }); render(); }),
+      open.length ? h('section', { class: 'card', 'aria-labelledby': 'bulk-title' }, h('h2', { id: 'bulk-title' }, 'Selected'),
+        h('div', { class: 'actions' },
+          action('Retry selected', async () => report(await api('/incomplete-runs/retry', { method: 'POST', body: { ids: selected() } }), 'retried one after another')),
+          h('label', { for: 'bulk-reason' }, 'Reason'), reason,
+          action('Discard selected', async () => { report(await api('/incomplete-runs/discard', { method: 'POST', body: { ids: selected(), reason: reason.value || null } }), 'discarded'); },
+            { class: 'danger' })),
+        result) : null);
+  }
+
+  async function incompletePage() {
+    const id = Number(d.incompleteId);
+    const offset = Number(query().get('offset') ?? 0);
+    const answer = await api(`/incomplete-runs/${id}?offset=${offset}&limit=50`);
+    const i = answer.incompleteRun;
+    const isOpen = i.status === 'Scheduled' || i.status === 'Waiting';
+    const reason = h('input', { id: 'discard-reason', name: 'reason', placeholder: 'why (kept in the run history)' });
+    const editor = r => {
+      if (!isOpen || !r.values) return r.values ? h('code', null, JSON.stringify(r.values)) : h('span', { class: 'muted' }, 'no snapshot kept');
+      const form = valuesForm(r.values, new Set(r.error?.fields ?? []), `r${r.batch}-${r.position}`);
+      return h('details', null, h('summary', null, r.edited ? 'Edited values' : 'Values', ' (edit)'), form.form,
+        action(`Save record ${r.key ?? `${r.batch}/${r.position}`}`, async message => {
+          await api(`/incomplete-runs/${id}/records/${r.batch}/${r.position}`, { method: 'PUT', body: form.read() });
+          message.textContent = 'Saved: the retry writes these values.';
+        }));
+    };
+    setContent(`Incomplete run ${num(i.id)}`,
+      h('section', { class: 'card', 'aria-labelledby': 'facts-title' }, h('h2', { id: 'facts-title' }, 'Where it stands'),
+        h('dl', { class: 'facts' },
+          h('dt', null, 'Status'), h('dd', null, badge(i.status), i.resolvedByRunId ? [' by ', runLink(i.resolvedByRunId)] : null),
+          h('dt', null, 'Remainder of'), h('dd', null, runLink(i.runId), ` of link ${i.linkId} (tenant ${i.tenant})`),
+          h('dt', null, 'Records'), h('dd', null, count(answer.totalRecords, 'record'), i.editedRecords ? `, ${num(i.editedRecords)} edited` : '',
+            i.hasUnreadPages ? '; and the pages the source had not read yet' : ''),
+          h('dt', null, 'Attempts'), h('dd', null, num(i.attempts), i.nextAttemptAt ? [' · next ', when(i.nextAttemptAt)] : null),
+          h('dt', null, 'Parked'), h('dd', null, when(i.createdAt)),
+          i.note ? [h('dt', null, 'Note'), h('dd', null, i.note)] : null),
+        isOpen ? h('div', { class: 'actions' },
+          action('Retry', async () => go(`/runs/${(await api(`/incomplete-runs/${id}/retry`, { method: 'POST' })).runId}`), { class: 'primary', id: 'retry-incomplete' }),
+          h('label', { for: 'discard-reason' }, 'Reason'), reason,
+          action('Discard', async () => { await api(`/incomplete-runs/${id}/discard`, { method: 'POST', body: { reason: reason.value || null } }); await render(); },
+            { class: 'danger', id: 'discard-incomplete' })) : null),
+      h('section', { 'aria-labelledby': 'why-title' }, h('h2', { id: 'why-title' }, 'Why it stopped'), errorBox(i.error)),
+      h('section', { 'aria-labelledby': 'records-title' }, h('h2', { id: 'records-title' }, 'Records'),
+        table([
+          { label: 'Record', cell: r => r.key ?? `#${r.batch}/${r.position}` },
+          { label: 'Batch', num: true, cell: r => num(r.batch) },
+          { label: 'Outcome', cell: r => badge(r.outcome) },
+          { label: 'Why', cell: r => r.error ? [h('strong', null, r.error.code), ' ', r.error.message] : 'not started when the run stopped' },
+          { label: 'Values', cell: editor },
+        ], answer.records.items, 'No records are held (the retry reads the source again).'),
+        pager(answer.records, next => { setQuery({ offset: next || null }); render(); })));
+  }
+
   // ---- Pages not built yet ----------------------------------------------------------------------------------------
   async function pending(title) {
     setContent(title, h('p', { class: 'notice' }, 'This page is not in the dashboard yet; the REST API and the CLI have it (see docs/server.md).'));
@@ -390,8 +490,8 @@
     runs: runsPage,
     run: runPage,
     record: recordPage,
-    'incomplete-list': () => pending('Incomplete runs'),
-    incomplete: () => pending('Incomplete run'),
+    'incomplete-list': incompleteListPage,
+    incomplete: incompletePage,
     alerts: () => pending('Alert routes'),
   };
 
