@@ -6,6 +6,7 @@ using Resync.Core.Scheduling;
 using Resync.Core.Storage;
 using Resync.LinkFiles;
 using Resync.Core.Recovery;
+using Resync.Dashboard;
 using Resync.Server.Alerts;
 using Resync.Server.Api;
 using Resync.Server.Auth;
@@ -77,6 +78,8 @@ public static class ResyncServer
         builder.Services.AddSingleton<IServerStore>(serverStore);
         builder.Services.AddSingleton<LinkRunGate>();
         builder.Services.AddSingleton<ApiKeyService>();
+        builder.Services.AddSingleton<IDashboardKeys, DashboardKeys>();
+        builder.Services.AddResyncDashboard();
         builder.Services.AddSingleton<KeyRateLimiter>();
         builder.Services.AddSingleton<IdempotencyGate>();
         builder.Services.AddSingleton(new ServerFiles(options));
@@ -110,6 +113,7 @@ public static class ResyncServer
         var api = app.MapGroup("/api/v1").AddEndpointFilter(ApiKeyAuthentication.FilterAsync).ProducesProblem(401).ProducesProblem(404);
         api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys().MapAlerts();
         Composite.CompositeEndpoints.MapComposite(api);
+        app.MapResyncDashboard();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using Resync.Dashboard;
 using Resync.Server.Api;
 
 namespace Resync.Server.Auth;
@@ -6,6 +7,7 @@ namespace Resync.Server.Auth;
 /// The endpoint filter on <c>/api/v1</c>: takes the key from <c>Authorization: Bearer</c> or <c>X-Api-Key</c>,
 /// answers 401 (problem document, with a <c>WWW-Authenticate</c> challenge) without a valid one, 429 when the key is
 /// over its rate limit (<see cref="KeyRateLimiter"/>), and otherwise hands the <see cref="Caller"/> to the endpoint.
+/// A request without a key may come from a dashboard session (<see cref="DashboardSession"/>): it stands for its key.
 /// </summary>
 internal static class ApiKeyAuthentication
 {
@@ -20,12 +22,23 @@ internal static class ApiKeyAuthentication
         var authorization = http.Request.Headers.Authorization.FirstOrDefault();
         if (key is null && authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             key = authorization["Bearer ".Length..].Trim();
-        if (key is null)
+        Caller? caller;
+        if (key is null && authorization is null && await DashboardSession.KeyPrefixAsync(http) is { } prefix)
+        {
+            // A dashboard session: its key is looked up again (revoked means signed out), and its actions carry the
+            // anti-forgery token of its pages, so another site cannot act through the cookie.
+            caller = await keys.FindAsync(prefix, http.RequestAborted);
+            if (caller is not null && !await DashboardSession.IsActionAllowedAsync(http))
+                return Problems.Of(StatusCodes.Status400BadRequest, "invalid-antiforgery-token", "Bad request",
+                    $"An action of a dashboard session needs the page's anti-forgery token in the {DashboardSession.CsrfHeader} header; reload the page.");
+        }
+        else if (key is null)
         {
             http.Response.Headers.WWWAuthenticate = Challenge;
             return Problems.Unauthorized("No API key: send it as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");
         }
-        var caller = await keys.AuthenticateAsync(key, http.RequestAborted);
+        else
+            caller = await keys.AuthenticateAsync(key, http.RequestAborted);
         if (caller is null)
         {
             http.Response.Headers.WWWAuthenticate = Challenge + ", error=\"invalid_token\"";

@@ -40,6 +40,10 @@ public sealed class ApiKeyService(IServerStore store, TimeProvider clock)
         return CryptographicOperations.FixedTimeEquals(expected, actual) ? new Caller(record.Prefix, record.Scope, record.Tenant) : null;
     }
 
+    /// <summary>The caller of the key with this prefix, or null when it is unknown or revoked (a dashboard session holds only the prefix).</summary>
+    public async Task<Caller?> FindAsync(string prefix, CancellationToken cancellationToken) =>
+        await store.FindApiKeyAsync(prefix, cancellationToken) is { RevokedAt: null } record ? new Caller(record.Prefix, record.Scope, record.Tenant) : null;
+
     public Task<bool> RevokeAsync(string prefix, CancellationToken cancellationToken) => store.RevokeApiKeyAsync(prefix, clock.GetUtcNow(), cancellationToken);
 
     public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken) => store.ListApiKeysAsync(cancellationToken);

@@ -21,6 +21,7 @@ internal static class RunEndpoints
         runs.MapGet("/{runId:long}/error-groups", ErrorGroupsAsync).WithName("ListErrorGroups");
         runs.MapGet("/{runId:long}/errors", ErrorsAsync).WithName("GetRunErrors");
         runs.MapGet("/{runId:long}/records", RecordsAsync).WithName("ListRecords");
+        runs.MapGet("/{runId:long}/records/{batch:int}/{position:int}", RecordAsync).WithName("GetRecord");
         runs.MapGet("/{runId:long}/events", EventsAsync).WithName("RunEvents").Produces(200, contentType: "text/event-stream");
         return api;
     }
@@ -98,6 +99,20 @@ internal static class RunEndpoints
         }
         var records = await queries.ListRecordsAsync(runId, new RecordFilter(kind, start, count), http.RequestAborted);
         return TypedResults.Ok(Page<RecordDocument>.Of([.. records.Select(RecordDocument.From)], start, count));
+    }
+
+    /// <summary>One kept record outcome, with the values the run's next retry writes when it was edited.</summary>
+    private static async Task<Results<Ok<RecordDetailDocument>, ProblemHttpResult>> RecordAsync(HttpContext http, IRunQueries queries, IRecoveryStore recovery,
+        long runId, int batch, int position)
+    {
+        if (await VisibleRunAsync(http, queries, runId) is null)
+            return Problems.NotFound("run", Id(runId));
+        var record = (await queries.ListRecordsAsync(runId, new RecordFilter(null, 0, 100_000, batch), http.RequestAborted)).FirstOrDefault(r => r.Position == position);
+        if (record is null)
+            return Problems.NotFound("record", $"{batch}/{position} of run {runId}");
+        var edit = (await recovery.GetRecordEditsAsync(runId, http.RequestAborted)).GetValueOrDefault((batch, position));
+        return TypedResults.Ok(new RecordDetailDocument(RecordDocument.From(record), edit is null ? null : System.Text.Json.Nodes.JsonNode.Parse(edit),
+            $"/api/v1/runs/{Id(runId)}/records/{Id(batch)}/{Id(position)}", $"/api/v1/runs/{Id(runId)}/retry"));
     }
 
     /// <summary>

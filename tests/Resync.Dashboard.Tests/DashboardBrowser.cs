@@ -1,0 +1,80 @@
+using Microsoft.Playwright;
+using Resync.Server.Tests;
+
+namespace Resync.Dashboard.Tests;
+
+/// <summary>
+/// One real <c>resync serve</c> (keys for an operator and tenants acme and globex) and one headless Chromium (the
+/// machine's, never a downloaded one) shared by the tests of a class; each test opens its own browser context.
+/// </summary>
+public class DashboardBrowser : IAsyncLifetime
+{
+    /// <summary>Debian's chromium; CI installs it when absent.</summary>
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    public static readonly ViewportSize Laptop = new() { Width = 1280, Height = 800 };
+
+    public static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
+
+    private IPlaywright? _playwright;
+
+    internal ServerHarness Server { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await ServerHarness.StartAsync();
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            // The network is closed: without these, chromium's background connections fail and slow it down.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        await SeedAsync();
+    }
+
+    /// <summary>What the tests of the class find on the server (links, runs), made once.</summary>
+    protected virtual Task SeedAsync() => Task.CompletedTask;
+
+    /// <summary>A fresh browser context (its own cookies) on the server, at the given width.</summary>
+    public async Task<IPage> NewPageAsync(ViewportSize? viewport = null)
+    {
+        var context = await Browser.NewContextAsync(new() { BaseURL = Server.Url, ViewportSize = viewport ?? Laptop, Locale = "en-GB", TimezoneId = "Europe/Paris" });
+        context.SetDefaultTimeout((float)Testing.Patience.Limit.TotalMilliseconds);
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>A page signed in with <paramref name="key"/>, showing the links page.</summary>
+    public async Task<IPage> SignedInAsync(string key, ViewportSize? viewport = null)
+    {
+        var page = await NewPageAsync(viewport);
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("API key").FillAsync(key);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/links");
+        await ReadyAsync(page);
+        return page;
+    }
+
+    /// <summary>Opens <paramref name="path"/> and waits until the script has filled the page from the API.</summary>
+    public static async Task GoAsync(IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        await ReadyAsync(page);
+    }
+
+    /// <summary>Waits until the page's script has shown what the API answered (or the problem it answered).</summary>
+    public static Task ReadyAsync(IPage page) => page.Locator("main[data-ready=true]").WaitForAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+            await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (Server is not null)
+            await Server.DisposeAsync();
+    }
+}
