@@ -100,6 +100,7 @@ public static class ResyncServer
         app.Use(RequestIds.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.MapResyncObservability();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/health", (TimeProvider time) => TypedResults.Ok(new { status = "Healthy", time = time.GetUtcNow() })).WithTags("Health");
 

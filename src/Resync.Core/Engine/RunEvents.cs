@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Resync.Core.Errors;
 using Resync.Core.Links;
@@ -10,7 +11,7 @@ namespace Resync.Core.Engine;
 
 /// <summary>
 /// Writes one run's batch and record events from what the store accepted, so that a log sink never reports what the run
-/// summary does not hold. Record keys and messages go out only when the link opts in (<see cref="LinkSettings.LogRecordValues"/>).
+/// summary does not hold; the same goes for the metrics (<see cref="ResyncMetrics"/>). Record keys and messages go out only when the link opts in (<see cref="LinkSettings.LogRecordValues"/>).
 /// </summary>
 internal sealed class RunEvents(ILogger logger, long runId, Link link, string? requestId)
 {
@@ -18,6 +19,7 @@ internal sealed class RunEvents(ILogger logger, long runId, Link link, string? r
 
     public void BatchStored(BatchResult result)
     {
+        Count(result, Tags(link));
         if (result.Error is { Scope: not ErrorScope.Record } error && result.Status == BatchStatus.Failed)
         {
             ResyncEvents.BatchFailed(logger, result.BatchNumber, runId, link.Id, link.Tenant, error.Scope.ToString(), error.Type.ToString(),
@@ -29,6 +31,29 @@ internal sealed class RunEvents(ILogger logger, long runId, Link link, string? r
         foreach (var outcome in result.Outcomes)
             Record(result.BatchNumber, outcome);
     }
+
+    private static void Count(BatchResult result, TagList tags)
+    {
+        ResyncMetrics.RecordsRead.Add(result.Read, tags);
+        Add("succeeded", result.Succeeded);
+        Add("failed", result.Failed);
+        Add("ignored", result.Ignored);
+        Add("incomplete", result.Incomplete);
+        tags.Add("status", result.Status.ToString());
+        ResyncMetrics.Batches.Add(1, tags);
+
+        void Add(string outcome, long count)
+        {
+            if (count == 0)
+                return;
+            var withOutcome = tags;
+            withOutcome.Add("outcome", outcome);
+            ResyncMetrics.Records.Add(count, withOutcome);
+        }
+    }
+
+    /// <summary>The labels every run metric has: the link and its tenant (bounded by the links configured).</summary>
+    public static TagList Tags(Link link) => new() { { "link", link.Id }, { "tenant", link.Tenant } };
 
     private void Record(int batchNumber, RecordOutcome outcome)
     {
@@ -65,6 +90,11 @@ internal sealed class RunEvents(ILogger logger, long runId, Link link, string? r
             RunStatus.Failed => LogLevel.Error,
             _ => LogLevel.Warning,
         };
+        var tags = Tags(link);
+        tags.Add("kind", request.Kind.ToString());
+        tags.Add("status", status.ToString());
+        ResyncMetrics.Runs.Add(1, tags);
+        ResyncMetrics.RunDuration.Record(duration.TotalSeconds, tags);
         ResyncEvents.RunFinished(logger, level, runId, link.Id, link.Tenant, request.Trigger, status.ToString(), counts.Read, counts.Succeeded, counts.Failed,
             counts.Ignored, counts.Incomplete, counts.Warnings, counts.BatchesFailed, counts.BatchesTotal, (long)duration.TotalMilliseconds, request.Kind.ToString(),
             request.RequestId, systemError?.Code);

@@ -111,6 +111,7 @@ public sealed class LinkRunner
         // (the parent's failures it did not get to are kept in it, the pages never read stay behind the resume cursor).
         await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Resolved, incomplete.Attempts + 1, null, result.RunId, null, CancellationToken.None);
         ResyncEvents.IncompleteResumed(_events, incompleteId, link.Id, link.Tenant, result.RunId, result.Status.ToString());
+        ResyncMetrics.IncompleteRuns.Add(-1, RunEvents.Tags(link));
         if (incomplete.NotRecovered is { } unread)
             await _recovery.AddRunEventAsync(new RunEvent(result.RunId, _clock.GetUtcNow(), RunEventKinds.Resumed, $"Not recovered by this resume. {unread}"), CancellationToken.None);
         await ParkIfStoppedPartwayAsync(link, result, source.ResumeCursorAfter(result.LastCursor), incomplete.Attempts + 1, requestId: null,
@@ -152,6 +153,7 @@ public sealed class LinkRunner
         reason ??= "discarded by a person";
         await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Discarded, incomplete.Attempts, null, null, reason, cancellationToken);
         ResyncEvents.IncompleteDiscarded(_events, incompleteId, incomplete.RunId, incomplete.LinkId, incomplete.Tenant, reason);
+        ResyncMetrics.IncompleteRuns.Add(-1, new System.Diagnostics.TagList { { "link", incomplete.LinkId }, { "tenant", incomplete.Tenant } });
     }
 
     private async Task<IncompleteRunView> OpenIncompleteAsync(long incompleteId, CancellationToken cancellationToken)
@@ -240,6 +242,7 @@ public sealed class LinkRunner
             nextAttemptAt, now, null, note, 0), CancellationToken.None);
         ResyncEvents.IncompleteParked(_events, result.RunId, link.Id, link.Tenant, id, status.ToString(), error.Type.ToString(), error.Durability.ToString(), error.Code,
             nextAttemptAt, attempts, requestId);
+        ResyncMetrics.IncompleteRuns.Add(1, RunEvents.Tags(link));
         if (status == IncompleteStatus.Waiting)
         {
             await RaiseAsync(new Alert(AlertKinds.WaitingForAPerson, link.Id, link.Tenant, result.RunId,

@@ -97,6 +97,10 @@ public sealed class AlertDeliveryService : BackgroundService
         var succeeded = error is null;
         DateTimeOffset? nextAttempt = succeeded ? null : at + _retries.DelayAfter(number);
         await _store.RecordAlertAttemptAsync(delivery.Id, new AlertDeliveryAttempt(number, at, succeeded, statusCode, error, hint), nextAttempt, CancellationToken.None);
+        ResyncMetrics.AlertDeliveries.Add(1, new System.Diagnostics.TagList
+        {
+            { "kind", delivery.Kind }, { "status", succeeded ? "delivered" : nextAttempt is null ? "given_up" : "failed" },
+        });
         if (succeeded)
             ResyncEvents.AlertDelivered(_logger, delivery.Id, delivery.Kind, target.RouteId, target.Name, number, statusCode);
         else

@@ -53,7 +53,7 @@ public abstract class BufferedLogSink : ILoggerProvider
     internal void Enqueue(LogEvent entry)
     {
         if (!_buffer.Writer.TryWrite(entry))
-            Interlocked.Increment(ref _dropped);
+            Lost(1);
     }
 
     private async Task PumpAsync()
@@ -71,10 +71,16 @@ public abstract class BufferedLogSink : ILoggerProvider
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
                 // A sink must not take the process down: what it could not write is counted, never logged (that would loop).
-                Interlocked.Add(ref _dropped, batch.Count);
+                Lost(batch.Count);
             }
             batch.Clear();
         }
+    }
+
+    private void Lost(long count)
+    {
+        Interlocked.Add(ref _dropped, count);
+        Core.Observability.ResyncMetrics.LogEventsDropped.Add(count, new KeyValuePair<string, object?>("sink", Name));
     }
 
     /// <summary>Stops taking events and writes what is buffered, waiting a few seconds at most.</summary>
