@@ -279,6 +279,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             BatchSize = config.Integer("batchSize", settings.BatchSize),
             Parallelism = config.Integer("parallelism", settings.Parallelism),
             LoggingLevel = Enum.Parse<LoggingLevel>(config.Text("loggingLevel", "errors"), ignoreCase: true),
+            LogRecordValues = config.Boolean("logRecordValues", settings.LogRecordValues),
             AutomatedReplay = replay?.Boolean("enabled", false) ?? false,
             ReplayMaxAttempts = replay?.Integer("maxAttempts", settings.ReplayMaxAttempts) ?? settings.ReplayMaxAttempts,
             ReplayIncludesDurable = replay?.Boolean("includeDurable", false) ?? false,

@@ -29,6 +29,7 @@ public static class LinkSchema
         new KeySpec("batchSize", ValueKind.Integer, "Records per page/batch asked of the source.") { Default = "1000" },
         new KeySpec("parallelism", ValueKind.Integer, "Batches processed at once.") { Default = "the processor count" },
         new KeySpec("loggingLevel", ValueKind.Text, "Which records keep before/after snapshots.") { Default = "errors", Allowed = ["none", "errors", "all"] },
+        new KeySpec("logRecordValues", ValueKind.Boolean, "Put record keys and error messages (which may quote values) into log events.") { Default = "false" },
         new KeySpec("automatedReplay", ValueKind.Section, "Automated replay of failed records.") { Nested = Replay },
         new KeySpec("storeIncompleteRuns", ValueKind.Boolean, "Park the unprocessed remainder of a stopped run.") { Default = "true" },
         new KeySpec("sequentialProcessing", ValueKind.Boolean, "Batches one at a time, in order; the first data error stops the link.") { Default = "false" },

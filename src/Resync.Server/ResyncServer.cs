@@ -12,6 +12,7 @@ using Resync.Server.Api;
 using Resync.Server.Auth;
 using Resync.Server.Keys;
 using Resync.Server.Links;
+using Resync.Server.Observability;
 using Resync.Server.Push;
 using Resync.Server.Recovery;
 using Resync.Server.Runs;
@@ -100,6 +101,8 @@ public static class ResyncServer
         builder.Services.AddSingleton<SchedulerService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SchedulerService>());
         configure?.Invoke(builder);
+        // After the caller's changes: the sinks read the configuration as it ends up, and survive a ClearProviders there.
+        builder.AddResyncObservability();
 
         var app = builder.Build();
         await app.Services.GetRequiredService<LinkRegistry>().LoadAsync(cancellationToken);
@@ -107,6 +110,7 @@ public static class ResyncServer
         app.Use(RequestIds.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.MapResyncObservability();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/health", (TimeProvider time) => TypedResults.Ok(new { status = "Healthy", time = time.GetUtcNow() })).WithTags("Health");
 

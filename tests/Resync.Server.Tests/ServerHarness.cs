@@ -56,7 +56,9 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public string Folder => _folder.Path;
 
-    public static async Task<ServerHarness> StartAsync(TimeProvider? clock = null, Action<ServerOptions>? configure = null, string? linksFolder = null)
+    /// <param name="host">Changes to the host before it is built (configuration, services), after the harness's own.</param>
+    public static async Task<ServerHarness> StartAsync(TimeProvider? clock = null, Action<ServerOptions>? configure = null, string? linksFolder = null,
+        Action<WebApplicationBuilder>? host = null)
     {
         var folder = new TempDirectory("resync-server");
         var options = new ServerOptions
@@ -70,7 +72,7 @@ internal sealed class ServerHarness : IAsyncDisposable
             AlertTimeout = Patience.Limit,
         };
         configure?.Invoke(options);
-        return await StartOnAsync(folder, options, clock);
+        return await StartOnAsync(folder, options, clock, host);
     }
 
     /// <summary>Stops this server and starts a new one on the same state file, key ring and options (the process restarted).</summary>
@@ -83,13 +85,17 @@ internal sealed class ServerHarness : IAsyncDisposable
         return await StartOnAsync(_folder, Options, clock);
     }
 
-    private static async Task<ServerHarness> StartOnAsync(TempDirectory folder, ServerOptions options, TimeProvider? clock)
+    private static async Task<ServerHarness> StartOnAsync(TempDirectory folder, ServerOptions options, TimeProvider? clock, Action<WebApplicationBuilder>? host = null)
     {
         var target = new CollectingTarget();
         var catalog = BuiltInConnectors.CreateCatalog(options.NetworkPolicy())
             .AddTarget("collect", "The test's collecting target.", new ConfigSchema(), (_, _) => target);
         var logs = new CollectedLogs();
-        var app = await ResyncServer.BuildAsync(options, clock, catalog, builder => builder.Logging.ClearProviders().AddProvider(logs));
+        var app = await ResyncServer.BuildAsync(options, clock, catalog, builder =>
+        {
+            builder.Logging.ClearProviders().AddProvider(logs);
+            host?.Invoke(builder);
+        });
         var harness = new ServerHarness(folder, app, options, target) { Logs = logs };
         await app.StartAsync();
         harness.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Resync.Core.Errors;
 using Resync.Core.Links;
+using Resync.Core.Observability;
 using Resync.Core.Runs;
 using Resync.Core.Sdk;
 using Resync.Core.Storage;
@@ -10,11 +13,13 @@ namespace Resync.Core.Engine;
 /// <summary>
 /// Runs a link: reads pages from its source, hands each page as a batch to the dispatcher (in parallel,
 /// bounded), and records every batch's outcome in the store as it finishes. A system error stops reading;
-/// batches already under way finish, so that every record read is accounted for.
+/// batches already under way finish, so that every record read is accounted for. The run's events (see
+/// <see cref="ResyncEvents"/>) go to <paramref name="events"/> once the store holds what they report.
 /// </summary>
-public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatcherFactory? dispatchers = null)
+public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatcherFactory? dispatchers = null, ILogger? events = null)
 {
     private readonly IBatchDispatcherFactory _dispatchers = dispatchers ?? InProcessBatchDispatcher.Factory;
+    private readonly ILogger _events = events ?? NullLogger.Instance;
 
     /// <summary>Runs the link once. Cancelling stops reading; batches under way finish and the run ends Interrupted.</summary>
     public async Task<RunResult> RunAsync(Link link, RunRequest request, RunProgress? progress = null, CancellationToken cancellationToken = default)
@@ -24,6 +29,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             throw new ArgumentException($"Link '{link.Id}' has invalid settings: {string.Join("; ", settingsProblems)}", nameof(link));
 
         progress ??= new RunProgress();
+        var startedAt = clock.GetTimestamp();
         await store.EnsureLinkAsync(link.Id, link.Tenant, cancellationToken);
         var watermark = await store.GetWatermarkAsync(link.Id, cancellationToken);
         var runId = await store.CreateRunAsync(
@@ -34,9 +40,10 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             },
             cancellationToken);
         progress.RunId = runId;
+        ResyncEvents.RunStarted(_events, runId, link.Id, link.Tenant, request.Trigger, request.Kind.ToString(), request.ParentRunId, request.RequestId);
 
         var classifier = link.Classifier.WithOverrides(link.Settings.ErrorTypeOverrides);
-        var run = new RunState(runId, link, classifier, store, clock, progress);
+        var run = new RunState(runId, link, classifier, store, clock, progress, new RunEvents(_events, runId, link, request.RequestId));
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         run.StopReading = reading.Cancel;
 
@@ -99,6 +106,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         // sync). Retries, replays and resumes redo a parent's failures: their success resolves the parent instead.
         var newWatermark = status == RunStatus.Succeeded && request.IsRoot ? highestWatermark : null;
         await store.RunFinishedAsync(runId, status, run.SystemError, newWatermark, clock.GetUtcNow(), CancellationToken.None);
+        RunEvents.Finished(_events, runId, link, request, status, counts, run.SystemError, clock.GetElapsedTime(startedAt));
         return new RunResult(runId, status, counts, run.SystemError)
         {
             HighestWatermark = highestWatermark,
@@ -109,7 +117,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
     }
 
     /// <summary>The shared state of one run while its batches are processed in parallel.</summary>
-    private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress)
+    private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress, RunEvents events)
     {
         /// <summary>
         /// How many finished batches may be waiting for the store to confirm their results while workers go on. Bounded so
@@ -277,6 +285,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 // Live counts follow what the store holds.
                 progress.AddBatch(result.Read, result.Succeeded, result.Failed, result.Ignored, result.Warnings, result.Status == BatchStatus.Failed,
                     result.Incomplete);
+                events.BatchStored(result);
             }
             catch (Exception exception)
             {
@@ -299,6 +308,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             var result = new BatchResult(runId, batchNumber, cursor, BatchStatus.Failed, 0, 0, 0, 0, 0, error, [], clock.GetUtcNow());
             await store.BatchFinishedAsync(result, CancellationToken.None);
             progress.AddBatch(0, 0, 0, 0, 0, batchFailed: true);
+            events.BatchStored(result);
             if (stopsTheRun)
                 SetSystemError(error);
         }

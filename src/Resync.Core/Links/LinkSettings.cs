@@ -14,6 +14,12 @@ public sealed record LinkSettings
     /// <summary>Which records keep snapshots. The default is <see cref="LoggingLevel.Errors"/>.</summary>
     public LoggingLevel LoggingLevel { get; init; } = LoggingLevel.Errors;
 
+    /// <summary>
+    /// Record keys and the messages of record errors, ignores and warnings (which may quote values) go into the log events.
+    /// The default is false: log sinks (a partner's Datadog, a collector) get codes, types, steps and field names only.
+    /// </summary>
+    public bool LogRecordValues { get; init; }
+
     /// <summary>Re-process failed records in Replay runs after each run (see <see cref="ReplayDelays"/>). The default is false.</summary>
     public bool AutomatedReplay { get; init; }
 

@@ -1,6 +1,9 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Resync.Core.Engine;
 using Resync.Core.Errors;
 using Resync.Core.Links;
+using Resync.Core.Observability;
 using Resync.Core.Policies;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
@@ -23,15 +26,19 @@ public sealed class LinkRunner
     private readonly IAlertSink? _alerts;
     private readonly RunEngine _engine;
     private readonly RecoveryPlanner _planner;
+    private readonly ILogger _events;
 
-    public LinkRunner(IRunStore store, IRunQueries queries, IRecoveryStore recovery, TimeProvider clock, IAlertSink? alerts = null, IBatchDispatcherFactory? dispatchers = null)
+    /// <param name="events">Where the run, link and incomplete-run events of <see cref="ResyncEvents"/> go (none by default).</param>
+    public LinkRunner(IRunStore store, IRunQueries queries, IRecoveryStore recovery, TimeProvider clock, IAlertSink? alerts = null, IBatchDispatcherFactory? dispatchers = null,
+        ILogger? events = null)
     {
         _store = store;
         _queries = queries;
         _recovery = recovery;
         _clock = clock;
         _alerts = alerts;
-        _engine = new RunEngine(store, clock, dispatchers);
+        _events = events ?? NullLogger.Instance;
+        _engine = new RunEngine(store, clock, dispatchers, _events);
         _planner = new RecoveryPlanner(queries);
     }
 
@@ -103,6 +110,8 @@ public sealed class LinkRunner
         // The remainder now lives in the resume run: this incomplete run is done; what the resume could not finish is its own
         // (the parent's failures it did not get to are kept in it, the pages never read stay behind the resume cursor).
         await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Resolved, incomplete.Attempts + 1, null, result.RunId, null, CancellationToken.None);
+        ResyncEvents.IncompleteResumed(_events, incompleteId, link.Id, link.Tenant, result.RunId, result.Status.ToString());
+        ResyncMetrics.IncompleteRuns.Add(-1, RunEvents.Tags(link));
         if (incomplete.NotRecovered is { } unread)
             await _recovery.AddRunEventAsync(new RunEvent(result.RunId, _clock.GetUtcNow(), RunEventKinds.Resumed, $"Not recovered by this resume. {unread}"), CancellationToken.None);
         await ParkIfStoppedPartwayAsync(link, result, source.ResumeCursorAfter(result.LastCursor), incomplete.Attempts + 1, requestId: null,
@@ -141,7 +150,10 @@ public sealed class LinkRunner
     public async Task DiscardIncompleteAsync(long incompleteId, string? reason, CancellationToken cancellationToken = default)
     {
         var incomplete = await OpenIncompleteAsync(incompleteId, cancellationToken);
-        await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Discarded, incomplete.Attempts, null, null, reason ?? "discarded by a person", cancellationToken);
+        reason ??= "discarded by a person";
+        await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Discarded, incomplete.Attempts, null, null, reason, cancellationToken);
+        ResyncEvents.IncompleteDiscarded(_events, incompleteId, incomplete.RunId, incomplete.LinkId, incomplete.Tenant, reason);
+        ResyncMetrics.IncompleteRuns.Add(-1, new System.Diagnostics.TagList { { "link", incomplete.LinkId }, { "tenant", incomplete.Tenant } });
     }
 
     private async Task<IncompleteRunView> OpenIncompleteAsync(long incompleteId, CancellationToken cancellationToken)
@@ -232,6 +244,9 @@ public sealed class LinkRunner
             note = $"{NotResumable(link, result)}{(note is null ? "" : " " + note)}";
         var id = await _recovery.ParkAsync(new IncompleteRunView(0, result.RunId, link.Id, link.Tenant, status, error, resume, attempts,
             nextAttemptAt, now, null, note, 0), CancellationToken.None);
+        ResyncEvents.IncompleteParked(_events, result.RunId, link.Id, link.Tenant, id, status.ToString(), error.Type.ToString(), error.Durability.ToString(), error.Code,
+            nextAttemptAt, attempts, requestId);
+        ResyncMetrics.IncompleteRuns.Add(1, RunEvents.Tags(link));
         if (status == IncompleteStatus.Waiting)
         {
             await RaiseAsync(new Alert(AlertKinds.WaitingForAPerson, link.Id, link.Tenant, result.RunId,
@@ -251,7 +266,10 @@ public sealed class LinkRunner
         if (decision.AlertKind is { } kind)
         {
             if (kind == AlertKinds.LinkDeactivated)
+            {
                 await _recovery.AddRunEventAsync(new RunEvent(result.RunId, now, RunEventKinds.LinkDeactivated, decision.AlertMessage!), CancellationToken.None);
+                ResyncEvents.LinkDeactivated(_events, link.Id, link.Tenant, "policy", result.RunId, decision.AlertMessage!);
+            }
             await RaiseAsync(new Alert(kind, link.Id, link.Tenant, result.RunId, decision.AlertMessage!, result.SystemError, now, requestId));
         }
         return decision.Health;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Resync.Core.Errors;
+using Resync.Core.Observability;
 using Resync.Core.Policies;
 using Resync.Core.Scheduling;
 using Resync.Core.Storage;
@@ -76,7 +77,7 @@ public sealed class AlertDeliveryService : BackgroundService
             }
             catch (Exception exception)
             {
-                AlertLog.OutboxFailed(_logger, exception);
+                ResyncEvents.AlertOutboxFailed(_logger, exception);
                 next = _clock.GetUtcNow() + TimeSpan.FromSeconds(10);
             }
             await _wake.WaitAsync(next, _clock, stoppingToken);
@@ -96,12 +97,18 @@ public sealed class AlertDeliveryService : BackgroundService
         var succeeded = error is null;
         DateTimeOffset? nextAttempt = succeeded ? null : at + _retries.DelayAfter(number);
         await _store.RecordAlertAttemptAsync(delivery.Id, new AlertDeliveryAttempt(number, at, succeeded, statusCode, error, hint), nextAttempt, CancellationToken.None);
-        if (!succeeded)
+        ResyncMetrics.AlertDeliveries.Add(1, new System.Diagnostics.TagList
+        {
+            { "kind", delivery.Kind }, { "status", succeeded ? "delivered" : nextAttempt is null ? "given_up" : "failed" },
+        });
+        if (succeeded)
+            ResyncEvents.AlertDelivered(_logger, delivery.Id, delivery.Kind, target.RouteId, target.Name, number, statusCode);
+        else
         {
             if (nextAttempt is { } when)
-                AlertLog.DeliveryFailed(_logger, delivery.Id, delivery.Kind, target.RouteId, target.Name, number, error!, hint, when);
+                ResyncEvents.AlertDeliveryFailed(_logger, delivery.Id, delivery.Kind, target.RouteId, target.Name, number, error!, hint, when);
             else
-                AlertLog.DeliveryGivenUp(_logger, delivery.Id, delivery.Kind, target.RouteId, target.Name, number, error!, hint);
+                ResyncEvents.AlertDeliveryGivenUp(_logger, delivery.Id, delivery.Kind, target.RouteId, target.Name, number, error!, hint);
         }
         if (_attempted.TryRemove(delivery.Id, out var waiter))
             waiter.TrySetResult();

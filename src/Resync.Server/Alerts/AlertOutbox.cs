@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Resync.Core.Observability;
 using Resync.Core.Recovery;
 using Resync.Core.Storage;
 
@@ -16,13 +17,13 @@ public sealed class AlertOutbox(IServerStore store, AlertDeliveryService deliver
         try
         {
             var routes = (await store.ListAlertRoutesAsync(cancellationToken)).Where(route => Matches(route, alert)).ToList();
-            AlertLog.Raised(logger, alert.Kind, alert.LinkId, alert.Tenant, alert.RunId, alert.RequestId, alert.Message, routes.Count);
+            ResyncEvents.AlertQueued(logger, alert.Kind, alert.LinkId, alert.Tenant, alert.RunId, alert.RequestId, alert.Message, routes.Count);
             await EnqueueAsync(alert, routes, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // The run's history keeps the alert whatever happens here; the run itself must not fail because of it.
-            AlertLog.NotStored(logger, exception, alert.Kind, alert.LinkId);
+            ResyncEvents.AlertNotStored(logger, exception, alert.Kind, alert.LinkId);
         }
     }
 

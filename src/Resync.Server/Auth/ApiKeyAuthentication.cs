@@ -14,9 +14,12 @@ internal static class ApiKeyAuthentication
     private const string CallerItem = "resync.caller";
     private const string Challenge = "Bearer realm=\"resync\"";
 
-    public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        await AuthenticateAsync(context.HttpContext) ?? await next(context);
+
+    /// <summary>Authenticates the request's key and notes its <see cref="Caller"/>; returns the refusal when there is no valid key.</summary>
+    public static async ValueTask<IResult?> AuthenticateAsync(HttpContext http)
     {
-        var http = context.HttpContext;
         var keys = http.RequestServices.GetRequiredService<ApiKeyService>();
         var key = http.Request.Headers["X-Api-Key"].FirstOrDefault();
         var authorization = http.Request.Headers.Authorization.FirstOrDefault();
@@ -47,7 +50,7 @@ internal static class ApiKeyAuthentication
         if (http.RequestServices.GetRequiredService<KeyRateLimiter>().Check(http, caller) is { } limited)
             return limited;
         http.Items[CallerItem] = caller;
-        return await next(context);
+        return null;
     }
 
     /// <summary>The authenticated caller of this request.</summary>

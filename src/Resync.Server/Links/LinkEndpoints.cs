@@ -5,6 +5,7 @@ using Resync.Connectors.Push;
 using Resync.Core.Engine;
 using Resync.Core.Errors;
 using Resync.Core.Links;
+using Resync.Core.Observability;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
 using Resync.Server.Api;
@@ -89,6 +90,7 @@ internal static class LinkEndpoints
             return Problems.NotFound("link", linkId);
         // A person activates the link: it starts afresh, without the failures in a row or the backoff that deactivated it.
         await store.SetLinkStateAsync(linkId, entry.Tenant, active: true, reason: null, http.RequestAborted);
+        ResyncEvents.LinkReactivated(launcher.Events, linkId, entry.Tenant, "api");
         await recovery.UpdateLinkHealthAsync(linkId, LinkHealth.Healthy, http.RequestAborted);
         scheduler.Wake();
         return TypedResults.Ok(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
@@ -116,7 +118,9 @@ internal static class LinkEndpoints
                 return Problems.BadRequest("malformed-json", $"The body is not valid JSON: {exception.Message}");
             }
         }
-        await store.SetLinkStateAsync(linkId, entry.Tenant, active: false, reason ?? "deactivated through the API", http.RequestAborted);
+        reason ??= "deactivated through the API";
+        await store.SetLinkStateAsync(linkId, entry.Tenant, active: false, reason, http.RequestAborted);
+        ResyncEvents.LinkDeactivated(launcher.Events, linkId, entry.Tenant, "api", null, reason);
         return TypedResults.Ok(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
     }
 

@@ -32,7 +32,10 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
     public bool IsRunning(string linkId) => gate.IsBusy(linkId);
 
     /// <summary>A runner for actions that start no run (editing and discarding incomplete runs, planning a retry).</summary>
-    public LinkRunner Runner { get; } = new(store, queries, recovery, clock, alerts);
+    public LinkRunner Runner { get; } = new(store, queries, recovery, clock, alerts, events: logger);
+
+    /// <summary>Where the catalogue's events of the runs and actions started here go (<see cref="Core.Observability.ResyncEvents"/>).</summary>
+    public ILogger Events => logger;
 
     /// <summary>
     /// Raised after each run started here has ended (pushes included), once it has parked its remainder: the scheduler looks
@@ -141,7 +144,7 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
         var started = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var progress = new RunProgress();
         // The first run the work opens is the one answered (replays and resumes after it are its children).
-        var runner = new LinkRunner(new StartSignallingRunStore(store, started), queries, recovery, clock, alerts);
+        var runner = new LinkRunner(new StartSignallingRunStore(store, started), queries, recovery, clock, alerts, events: logger);
         var completion = Task.Run(() => work(runner, progress, _stopping.Token), CancellationToken.None);
         var first = await Task.WhenAny(started.Task, completion).WaitAsync(cancellationToken);
         if (first == completion && !started.Task.IsCompleted)
@@ -163,8 +166,6 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
             RunEnded?.Invoke();
             if (task.IsFaulted)
                 logger.LogError(task.Exception, "Run {RunId} of link {LinkId} failed in the runner", runId, link.Id);
-            else if (task.IsCompletedSuccessfully)
-                RunEndLog.Write(logger, link.Id, link.Tenant, "api", task.Result);
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return active;
     }

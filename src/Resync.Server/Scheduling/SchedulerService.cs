@@ -27,7 +27,7 @@ public sealed class SchedulerService : BackgroundService
         _logger = logger;
         _lifetime = lifetime;
         _links = links;
-        _scheduler = new LinkScheduler(links, new LinkRunner(store, queries, recovery, clock, alerts), recovery, clock, gate);
+        _scheduler = new LinkScheduler(links, new LinkRunner(store, queries, recovery, clock, alerts, events: logger), recovery, clock, gate);
         _scheduler.RunEnded += Ended;
         links.LinksChanged += Wake;
         gate.Freed += _ => Wake();
@@ -47,9 +47,8 @@ public sealed class SchedulerService : BackgroundService
 
     private void Ended(ScheduledRun run)
     {
+        // (A run's end is in the event catalogue, written by the engine.)
         if (run.Failure is { } failure)
             _logger.LogError(failure, "Link {LinkId}: the run for {Trigger} could not run", run.LinkId, run.Trigger);
-        else
-            RunEndLog.Write(_logger, run.LinkId, _links.Find(run.LinkId)?.Tenant, run.Trigger, run.Result!);
     }
 }

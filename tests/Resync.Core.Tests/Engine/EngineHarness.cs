@@ -27,10 +27,13 @@ internal sealed class EngineHarness : IAsyncDisposable
     private EngineHarness()
     {
         Store = new SqliteRunStore(_directory.Combine("state.db"), Clock);
-        Engine = new RunEngine(Store, Clock);
+        Engine = new RunEngine(Store, Clock, events: Events);
     }
 
     public ManualTimeProvider Clock { get; } = new();
+
+    /// <summary>The events the engine wrote (the catalogue's run, batch and record events).</summary>
+    public CollectedEvents Events { get; } = new();
 
     public SqliteRunStore Store { get; }
 

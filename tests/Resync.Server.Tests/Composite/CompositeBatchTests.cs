@@ -40,7 +40,7 @@ public sealed class CompositeBatchTests
         Assert.Equal("NOT_FOUND", records[1]!["error"]!["code"]!.GetValue<string>());
         Assert.Contains("notARealResource", records[1]!["before"]!["url"]!.GetValue<string>(), StringComparison.Ordinal);
         await ServerHarness.EventuallyAsync(() => Task.FromResult(fixture.Server.Logs.Lines.Any(line =>
-            line.Message.Contains($"Run {run["id"]} of link _composite (tenant acme, api) ended CompletedWithErrors: 3 read, 2 succeeded, 1 failed", StringComparison.Ordinal))),
+            line.Message.Contains($"Run {run["id"]} of link _composite (tenant acme, composite) ended CompletedWithErrors: 3 read, 2 succeeded, 1 failed", StringComparison.Ordinal))),
             "the run's end in the log");
     }
 

@@ -1,0 +1,68 @@
+using OpenTelemetry.Metrics;
+using Resync.Core.Observability;
+using Resync.Server.Auth;
+
+namespace Resync.Server.Observability;
+
+/// <summary>
+/// Wires the event catalogue's sinks, metrics and health checks into a host from its configuration: one call in the
+/// server's composition (and in <c>resync run</c>), so that what is observed is the same wherever a run happens.
+/// </summary>
+public static class ObservabilityExtensions
+{
+    /// <summary>The path Prometheus scrapes.</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>The server's observability: its log sinks and its metrics (Resync's meter and ASP.NET Core's request metrics).</summary>
+    public static WebApplicationBuilder AddResyncObservability(this WebApplicationBuilder builder)
+    {
+        builder.Logging.AddResyncLogSinks(builder.Configuration);
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(ResyncMetrics.MeterName, "Microsoft.AspNetCore.Hosting")
+            // A scrape answers what is counted now: a cached answer would lag behind the runs.
+            .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        return builder;
+    }
+
+    /// <summary>
+    /// Serves <c>/metrics</c> (Prometheus text) to operator keys only: its labels name every tenant and link, which a tenant's
+    /// key, or someone without a key, must not learn.
+    /// </summary>
+    public static WebApplication MapResyncObservability(this WebApplication app)
+    {
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(MetricsPath), branch => branch.Use(OperatorOnlyAsync));
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(MetricsPath);
+        return app;
+    }
+
+    private static async Task OperatorOnlyAsync(HttpContext http, RequestDelegate next)
+    {
+        if (await ApiKeyAuthentication.AuthenticateAsync(http) is { } refused)
+        {
+            await refused.ExecuteAsync(http);
+            return;
+        }
+        if (!http.Caller().IsOperator)
+        {
+            await Api.Problems.NotFound("route", MetricsPath).ExecuteAsync(http);
+            return;
+        }
+        await next(http);
+    }
+
+    /// <summary>
+    /// Adds the log sinks configured under <c>Logging</c>: the JSON-lines file (<c>Logging:File:Path</c>). The console's
+    /// JSON lines are the console provider's own (<c>Logging:Console:FormatterName=json</c>).
+    /// </summary>
+    public static ILoggingBuilder AddResyncLogSinks(this ILoggingBuilder logging, IConfiguration configuration)
+    {
+        var file = JsonFileSinkOptions.Read(configuration);
+        if (file.Path is not null)
+        {
+            logging.Services.AddSingleton(services => new JsonFileLogSink(file, services.GetService<TimeProvider>() ?? TimeProvider.System));
+            logging.Services.AddSingleton<ILoggerProvider>(services => services.GetRequiredService<JsonFileLogSink>());
+            logging.Services.AddSingleton<BufferedLogSink>(services => services.GetRequiredService<JsonFileLogSink>());
+        }
+        return logging;
+    }
+}

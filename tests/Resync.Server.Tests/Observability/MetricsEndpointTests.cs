@@ -1,0 +1,75 @@
+using System.Net;
+using Resync.Core.Errors;
+
+namespace Resync.Server.Tests.Observability;
+
+/// <summary><c>/metrics</c>: Prometheus text whose counters equal what the runs' summaries say.</summary>
+public sealed class MetricsEndpointTests
+{
+    // The meter is process-wide: a link id no other test uses keeps these counts to this test's runs.
+    private const string LinkId = "metered-7f3a";
+
+    [Fact]
+    public async Task AfterThreeRuns_MetricsParseAsPrometheusText_AndCountersEqualTheRunsCounts()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        server.Target.Refuse(record => record.Key is "c-00002" or "c-00013",
+            new ErrorClassification(ErrorType.Data, Durability.Durable, ErrorCodes.Required, "email is refused", "Fix it.", ["email"]));
+        await server.PutLinkAsync(server.AcmeKey, LinkId, $$"""
+            name: {{LinkId}}
+            source: { type: demo, records: 30, failingPage: 2 }
+            target: { type: collect }
+            settings: { batchSize: 10, parallelism: 1, retry: { attempts: 1 } }
+            """);
+        var runs = new List<System.Text.Json.Nodes.JsonNode>();
+        using var client = server.Client(server.AcmeKey);
+        for (var i = 0; i < 3; i++)
+        {
+            runs.Add(await server.RunToEndAsync(server.AcmeKey, LinkId));
+            await ServerHarness.EventuallyAsync(async () =>
+            {
+                using var state = await client.GetAsync($"/api/v1/links/{LinkId}");
+                return !(await ServerHarness.JsonAsync(state))["running"]!.GetValue<bool>();
+            }, "the link to be free");
+        }
+        long Total(string count) => runs.Sum(run => run["counts"]![count]!.GetValue<long>());
+        Total("read").ShouldBe(60);
+
+        var link = ("link", LinkId);
+        IReadOnlyList<PrometheusText.Sample> samples = [];
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            samples = PrometheusText.Parse(await ScrapeAsync(server, server.OperatorKey));
+            return samples.Sum("resync_runs_total", link) == 3;
+        }, "the third run in the metrics");
+
+        samples.Sum("resync_runs_total", link, ("tenant", "acme"), ("kind", "Manual"), ("status", "CompletedWithErrors")).ShouldBe(3);
+        samples.Sum("resync_records_read_total", link).ShouldBe(Total("read"));
+        samples.Sum("resync_records_total", link, ("outcome", "succeeded")).ShouldBe(Total("succeeded"));
+        samples.Sum("resync_records_total", link, ("outcome", "failed")).ShouldBe(Total("failed"));
+        samples.Sum("resync_batches_total", link, ("status", "Failed")).ShouldBe(Total("batchesFailed"));
+        samples.Sum("resync_batches_total", link).ShouldBe(Total("batchesTotal"));
+        samples.Sum("resync_run_duration_seconds_count", link).ShouldBe(3);
+        // Bounded labels: never a run id or a record key.
+        samples.Where(s => s.Name.StartsWith("resync_", StringComparison.Ordinal)).SelectMany(s => s.Labels.Keys).Distinct()
+            .ShouldBeSubsetOf(["link", "tenant", "kind", "status", "outcome", "sink", "otel_scope_name", "otel_scope_version", "le"]);
+    }
+
+    [Fact]
+    public async Task Metrics_WithoutKeyOrWithATenantsKey_AreRefused()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        using var anonymous = server.Client(null);
+        (await anonymous.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        using var tenant = server.Client(server.AcmeKey);
+        (await tenant.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    private static async Task<string> ScrapeAsync(ServerHarness server, string key)
+    {
+        using var client = server.Client(key);
+        using var response = await client.GetAsync("/metrics");
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        return await response.Content.ReadAsStringAsync();
+    }
+}
