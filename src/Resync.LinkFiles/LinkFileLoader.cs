@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Resync.Core.Errors;
 using Resync.Core.Links;
+using Resync.Core.Policies;
 using Resync.Core.Scheduling;
 using Resync.Core.Sdk;
 using YamlDotNet.Core;
@@ -275,10 +276,33 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             CallRetryAttempts = retry?.Integer("attempts", settings.CallRetryAttempts) ?? settings.CallRetryAttempts,
             CallRetryDelay = retry?.Duration("delay") ?? settings.CallRetryDelay,
             ErrorTypeOverrides = overrides,
+            ErrorPolicies = Policies(config.Section(ErrorPolicies.SettingsKey)),
         };
-        foreach (var problem in settings.Validate())
+        foreach (var problem in settings.Validate().Where(problem => !problem.StartsWith(ErrorPolicies.SettingsKey + ".", StringComparison.Ordinal)))
             config.Problem(problem.Split(' ')[0], problem);
+        // The policies' problems are reported at the key at fault, in the type's section.
+        foreach (var problem in ErrorPolicies.Validate(settings))
+            config.Section(ErrorPolicies.SettingsKey)!.Section(problem.Type.ToString())!.Problem(problem.Key, problem.Message);
         return settings;
+    }
+
+    private static Dictionary<ErrorType, ErrorTypePolicy> Policies(ConfigSection? config)
+    {
+        var policies = new Dictionary<ErrorType, ErrorTypePolicy>();
+        foreach (var type in config is null ? [] : Enum.GetValues<ErrorType>())
+        {
+            if (config!.Section(type.ToString()) is not { } policy)
+                continue;
+            policies[type] = new ErrorTypePolicy
+            {
+                Attempts = policy.Integer("attempts", ErrorTypePolicy.DefaultAttempts),
+                Delays = Delays(policy, "delays", zeroAllowed: true) is { Count: > 0 } delays ? delays : ErrorTypePolicy.DefaultDelays,
+                // (Checked against the allowed names when the file was read.)
+                Then = policy.Text("then") is { } then ? Enum.Parse<ErrorAction>(then, ignoreCase: true) : null,
+                Reason = policy.Text("reason"),
+            };
+        }
+        return policies;
     }
 
     private static Exception Inner(Exception exception) => exception.InnerException is YamlException inner ? inner : exception;

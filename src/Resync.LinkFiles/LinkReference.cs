@@ -25,6 +25,8 @@ public static class LinkReference
             text.AppendLine($"#### `settings.{key.Name}`").AppendLine();
             Table(text, key.Nested!, $"settings.{key.Name}.");
         }
+        text.AppendLine($"#### `settings.{Core.Policies.ErrorPolicies.SettingsKey}.<type>`").AppendLine();
+        Table(text, LinkSchema.ErrorPolicy, $"settings.{Core.Policies.ErrorPolicies.SettingsKey}.<type>.");
         Components(text, "Sources", "source", catalog.Sources.Values.Select(d => (d.Name, d.Description, d.Schema)));
         Components(text, "Targets", "target", catalog.Targets.Values.Select(d => (d.Name, d.Description, d.Schema)));
         text.AppendLine("### Steps").AppendLine();
