@@ -4,6 +4,7 @@ using Resync.Core.Links;
 using Resync.Core.Policies;
 using Resync.Core.Scheduling;
 using Resync.Core.Sdk;
+using Resync.Core.Steps;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -173,10 +174,27 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
                 reader.Report(kindNode, $"steps[{i}].{kind}: {refusal}");
                 continue;
             }
-            if (Build(reader, single.Children.First().Value, $"steps[{i}].{kind}", descriptor.Schema.With(LinkSchema.StepName), descriptor.Create, context, $"steps[{i}]") is { } step)
+            var create = descriptor.Create;
+            if (Build(reader, single.Children.First().Value, $"steps[{i}].{kind}", descriptor.Schema.With(LinkSchema.StepName, LinkSchema.StepOnError, LinkSchema.StepDefault),
+                    (config, built) => WithOnError(create(config, built), config), context, $"steps[{i}]") is { } step)
                 steps.Add(step);
         }
         return steps;
+    }
+
+    /// <summary>Wraps a step in its <c>onError</c> handling, when it has one other than fail.</summary>
+    private static IStep WithOnError(IStep step, ConfigSection config)
+    {
+        var onError = Enum.Parse<StepOnError>(config.Text(LinkSchema.StepOnError.Name, nameof(StepOnError.Fail)), ignoreCase: true);
+        var fallback = config.Text(LinkSchema.StepDefault.Name);
+        var field = config.Text("field");
+        if (onError == StepOnError.Default && fallback is null)
+            config.Problem(LinkSchema.StepOnError.Name, "onError: default needs a 'default' value, put in the field when the step fails a record");
+        else if (onError == StepOnError.Default && field is null)
+            config.Problem(LinkSchema.StepOnError.Name, "onError: default needs a step with a 'field' to put the default in; use ignore or warn here");
+        else if (onError != StepOnError.Default && fallback is not null)
+            config.Problem(LinkSchema.StepDefault.Name, "'default' is only used with onError: default");
+        return onError == StepOnError.Fail ? step : new OnErrorStep(step, onError, field, fallback);
     }
 
     private static T? Build<T>(SectionReader reader, YamlNode node, string path, ConfigSchema schema, ComponentFactory<T> create, ComponentContext context, string where)

@@ -30,7 +30,8 @@ public static class LinkReference
         Components(text, "Sources", "source", catalog.Sources.Values.Select(d => (d.Name, d.Description, d.Schema)));
         Components(text, "Targets", "target", catalog.Targets.Values.Select(d => (d.Name, d.Description, d.Schema)));
         text.AppendLine("### Steps").AppendLine();
-        text.AppendLine("Every step also takes `name` (its name in errors; default `kind(field)`).").AppendLine();
+        text.AppendLine("Every step also takes these keys:").AppendLine();
+        Table(text, new ConfigSchema(LinkSchema.StepName, LinkSchema.StepOnError, LinkSchema.StepDefault), "");
         foreach (var step in catalog.Steps.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
             text.AppendLine($"#### `{step.Name}`").AppendLine().AppendLine(step.Description).AppendLine();

@@ -78,4 +78,15 @@ public static class LinkSchema
 
     /// <summary>The optional key every step has.</summary>
     public static KeySpec StepName { get; } = new("name", ValueKind.Text, "The step's name in errors (default: kind(field)).");
+
+    /// <summary>What every step does with a record it fails.</summary>
+    public static KeySpec StepOnError { get; } = new("onError", ValueKind.Text,
+        "What the step does with a record it fails: fail it (the link's error policy then applies), ignore it, let it go on with a warning, or put `default` in its field with a warning.")
+    {
+        Default = "fail",
+        Allowed = [.. Enum.GetValues<Core.Steps.StepOnError>().Select(mode => mode.ToString().ToLowerInvariant())],
+    };
+
+    /// <summary>The fallback value of <see cref="StepOnError"/> default.</summary>
+    public static KeySpec StepDefault { get; } = new("default", ValueKind.Scalar, "The value put in the step's field when it fails a record (onError: default); it passes through the step like any value.");
 }

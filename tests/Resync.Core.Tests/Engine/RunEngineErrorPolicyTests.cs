@@ -2,6 +2,7 @@ using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Policies;
 using Resync.Core.Records;
+using Record = Resync.Core.Records.Record;
 using Resync.Core.Runs;
 using Resync.Testing;
 using static Resync.Testing.TestRecords;
@@ -206,5 +207,22 @@ public sealed class RunEngineErrorPolicyTests
         var result = await harness.RunAsync(EngineHarness.Link(ListSource.Paged(2, 5), target, new LinkSettings { BatchSize = 5, Parallelism = 1 }));
 
         (result.Status, result.SystemError!.Type, result.DeactivatesLink).ShouldBe((RunStatus.Failed, ErrorType.Connection, false));
+    }
+
+    [Fact]
+    public async Task ConvertStepWithOnErrorDefault_RecordSucceedsWithTheFallbackAndAWarning()
+    {
+        await using var harness = await EngineHarness.StartAsync();
+        var source = new ListSource([new Record("c1", new Dictionary<string, object?> { ["id"] = 1L, ["age"] = "forty" }),
+            new Record("c2", new Dictionary<string, object?> { ["id"] = 2L, ["age"] = "41" })]);
+        var target = new CollectingTarget();
+        var convert = new Steps.OnErrorStep(new Steps.ConvertStep("convert(age)", "age", Steps.ConversionType.Integer), Steps.StepOnError.Default, "age", "0");
+
+        var result = await harness.RunAsync(EngineHarness.Link(source, target, steps: convert));
+
+        (result.Status, result.Counts.Succeeded, result.Counts.Warnings).ShouldBe((RunStatus.Succeeded, 2L, 1L));
+        target.Written.Select(record => record["age"]).ShouldBe([0L, 41L], ignoreOrder: true);
+        var warned = (await harness.RecordsAsync(result.RunId)).ShouldHaveSingleItem();
+        (warned.Key, warned.Outcome, warned.Warnings.ShouldHaveSingleItem().Code).ShouldBe(("c1", OutcomeKind.Succeeded, Steps.OnErrorStep.WarningCode));
     }
 }
