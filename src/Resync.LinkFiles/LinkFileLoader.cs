@@ -1,8 +1,10 @@
 using System.Text.RegularExpressions;
 using Resync.Core.Errors;
 using Resync.Core.Links;
+using Resync.Core.Policies;
 using Resync.Core.Scheduling;
 using Resync.Core.Sdk;
+using Resync.Core.Steps;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -172,10 +174,27 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
                 reader.Report(kindNode, $"steps[{i}].{kind}: {refusal}");
                 continue;
             }
-            if (Build(reader, single.Children.First().Value, $"steps[{i}].{kind}", descriptor.Schema.With(LinkSchema.StepName), descriptor.Create, context, $"steps[{i}]") is { } step)
+            var create = descriptor.Create;
+            if (Build(reader, single.Children.First().Value, $"steps[{i}].{kind}", descriptor.Schema.With(LinkSchema.StepName, LinkSchema.StepOnError, LinkSchema.StepDefault),
+                    (config, built) => WithOnError(create(config, built), config), context, $"steps[{i}]") is { } step)
                 steps.Add(step);
         }
         return steps;
+    }
+
+    /// <summary>Wraps a step in its <c>onError</c> handling, when it has one other than fail.</summary>
+    private static IStep WithOnError(IStep step, ConfigSection config)
+    {
+        var onError = Enum.Parse<StepOnError>(config.Text(LinkSchema.StepOnError.Name, nameof(StepOnError.Fail)), ignoreCase: true);
+        var fallback = config.Text(LinkSchema.StepDefault.Name);
+        var field = config.Text("field");
+        if (onError == StepOnError.Default && fallback is null)
+            config.Problem(LinkSchema.StepOnError.Name, "onError: default needs a 'default' value, put in the field when the step fails a record");
+        else if (onError == StepOnError.Default && field is null)
+            config.Problem(LinkSchema.StepOnError.Name, "onError: default needs a step with a 'field' to put the default in; use ignore or warn here");
+        else if (onError != StepOnError.Default && fallback is not null)
+            config.Problem(LinkSchema.StepDefault.Name, "'default' is only used with onError: default");
+        return onError == StepOnError.Fail ? step : new OnErrorStep(step, onError, field, fallback);
     }
 
     private static T? Build<T>(SectionReader reader, YamlNode node, string path, ConfigSchema schema, ComponentFactory<T> create, ComponentContext context, string where)
@@ -292,10 +311,33 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             CallRetryAttempts = retry?.Integer("attempts", settings.CallRetryAttempts) ?? settings.CallRetryAttempts,
             CallRetryDelay = retry?.Duration("delay") ?? settings.CallRetryDelay,
             ErrorTypeOverrides = overrides,
+            ErrorPolicies = Policies(config.Section(ErrorPolicies.SettingsKey)),
         };
-        foreach (var problem in settings.Validate())
+        foreach (var problem in settings.Validate().Where(problem => !problem.StartsWith(ErrorPolicies.SettingsKey + ".", StringComparison.Ordinal)))
             config.Problem(problem.Split(' ')[0], problem);
+        // The policies' problems are reported at the key at fault, in the type's section.
+        foreach (var problem in ErrorPolicies.Validate(settings))
+            config.Section(ErrorPolicies.SettingsKey)!.Section(problem.Type.ToString())!.Problem(problem.Key, problem.Message);
         return settings;
+    }
+
+    private static Dictionary<ErrorType, ErrorTypePolicy> Policies(ConfigSection? config)
+    {
+        var policies = new Dictionary<ErrorType, ErrorTypePolicy>();
+        foreach (var type in config is null ? [] : Enum.GetValues<ErrorType>())
+        {
+            if (config!.Section(type.ToString()) is not { } policy)
+                continue;
+            policies[type] = new ErrorTypePolicy
+            {
+                Attempts = policy.Integer("attempts", ErrorTypePolicy.DefaultAttempts),
+                Delays = Delays(policy, "delays", zeroAllowed: true) is { Count: > 0 } delays ? delays : ErrorTypePolicy.DefaultDelays,
+                // (Checked against the allowed names when the file was read.)
+                Then = policy.Text("then") is { } then ? Enum.Parse<ErrorAction>(then, ignoreCase: true) : null,
+                Reason = policy.Text("reason"),
+            };
+        }
+        return policies;
     }
 
     private static Exception Inner(Exception exception) => exception.InnerException is YamlException inner ? inner : exception;

@@ -22,10 +22,13 @@ public static class LinkReference
         text.AppendLine("### `settings`").AppendLine();
         Table(text, LinkSchema.Settings, "settings.");
         NestedTables(text, LinkSchema.Settings, "settings.");
+        text.AppendLine($"#### `settings.{Core.Policies.ErrorPolicies.SettingsKey}.<type>`").AppendLine();
+        Table(text, LinkSchema.ErrorPolicy, $"settings.{Core.Policies.ErrorPolicies.SettingsKey}.<type>.");
         Components(text, "Sources", "source", catalog.Sources.Values.Select(d => (d.Name, d.Description, d.Schema)));
         Components(text, "Targets", "target", catalog.Targets.Values.Select(d => (d.Name, d.Description, d.Schema)));
         text.AppendLine("### Steps").AppendLine();
-        text.AppendLine("Every step also takes `name` (its name in errors; default `kind(field)`).").AppendLine();
+        text.AppendLine("Every step also takes these keys:").AppendLine();
+        Table(text, new ConfigSchema(LinkSchema.StepName, LinkSchema.StepOnError, LinkSchema.StepDefault), "");
         foreach (var step in catalog.Steps.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
             text.AppendLine($"#### `{step.Name}`").AppendLine().AppendLine(step.Description).AppendLine();

@@ -1,4 +1,6 @@
+using Resync.Core.Errors;
 using Resync.Core.Links;
+using Resync.Core.Policies;
 
 namespace Resync.LinkFiles;
 
@@ -25,6 +27,25 @@ public static class LinkSchema
         new KeySpec("attempts", ValueKind.Integer, "Attempts of one source/target call for ephemeral errors.") { Default = "3" },
         new KeySpec("delay", ValueKind.Duration, "Base delay between attempts (exponential, jittered).") { Default = "1s" });
 
+    /// <summary>The keys of one error type's policy.</summary>
+    public static ConfigSchema ErrorPolicy { get; } = new(
+        new KeySpec("attempts", ValueKind.Integer, "Writes of a failed record to the target within the run, the first included (a source's calls retry on their own: see retry; steps are not retried).") { Default = ErrorTypePolicy.DefaultAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        new KeySpec("delays", ValueKind.TextList, "The wait before each further write; the last repeats. 0s writes again at once.") { Default = Durations(ErrorTypePolicy.DefaultDelays) },
+        new KeySpec("then", ValueKind.Text, "Once the attempts are used up: fail (record error), park (kept as incomplete and retried as an incomplete run), ignore (with reason), stop (the run; its remainder parked) or deactivate (stop, and deactivate the link).")
+        {
+            Default = "the type's built-in handling",
+            Allowed = [.. Enum.GetValues<ErrorAction>().Select(Core.Policies.ErrorPolicies.Name)],
+        },
+        new KeySpec("reason", ValueKind.Text, "Why records are ignored, shown with each (required with then: ignore)."));
+
+    /// <summary>One section per error type; a type not listed keeps its built-in handling (the default shown).</summary>
+    public static ConfigSchema ErrorPolicies { get; } = new(
+        [.. Enum.GetValues<ErrorType>().Select(type => new KeySpec(type.ToString(), ValueKind.Section, $"What to do with {type} errors.")
+        {
+            Default = Core.Policies.ErrorPolicies.DefaultHandling(type),
+            Nested = ErrorPolicy,
+        })]);
+
     public static ConfigSchema Settings { get; } = new(
         new KeySpec("batchSize", ValueKind.Integer, "Records per page/batch asked of the source.") { Default = "1000" },
         new KeySpec("parallelism", ValueKind.Integer, "Batches processed at once.") { Default = "the processor count" },
@@ -37,7 +58,8 @@ public static class LinkSchema
         new KeySpec("staleProtection", ValueKind.Boolean, "Before a retried record is written, use the source's current version of it (sources that fetch by key).") { Default = "true" },
         new KeySpec("backoff", ValueKind.TextList, "Delays between attempts after an ephemeral failure; the link is deactivated after the last.") { Default = "[1m, 2m, 5m, 10m, 1h, 3h, 12h, 24h]" },
         new KeySpec("retry", ValueKind.Section, "Retry of single source/target calls.") { Nested = Retry },
-        new KeySpec("errorTypes", ValueKind.TextMap, "Error codes re-mapped to another type, e.g. HTTP_500: Connection."));
+        new KeySpec("errorTypes", ValueKind.TextMap, "Error codes re-mapped to another type, e.g. HTTP_500: Connection."),
+        new KeySpec(Core.Policies.ErrorPolicies.SettingsKey, ValueKind.Section, "What the link does with each error type: retry within the run, then fail, park, ignore, stop or deactivate.") { Nested = ErrorPolicies });
 
     /// <summary>The top-level keys. <c>source</c>, <c>target</c> and <c>steps</c> are checked against the catalog.</summary>
     public static ConfigSchema Root { get; } = new(
@@ -61,4 +83,15 @@ public static class LinkSchema
 
     /// <summary>The optional key every step has.</summary>
     public static KeySpec StepName { get; } = new("name", ValueKind.Text, "The step's name in errors (default: kind(field)).");
+
+    /// <summary>What every step does with a record it fails.</summary>
+    public static KeySpec StepOnError { get; } = new("onError", ValueKind.Text,
+        "What the step does with a record it fails: fail it (the link's error policy then applies), ignore it, let it go on with a warning, or put `default` in its field with a warning.")
+    {
+        Default = "fail",
+        Allowed = [.. Enum.GetValues<Core.Steps.StepOnError>().Select(mode => mode.ToString().ToLowerInvariant())],
+    };
+
+    /// <summary>The fallback value of <see cref="StepOnError"/> default.</summary>
+    public static KeySpec StepDefault { get; } = new("default", ValueKind.Scalar, "The value put in the step's field when it fails a record (onError: default); it passes through the step like any value.");
 }

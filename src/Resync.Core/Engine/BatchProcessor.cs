@@ -1,5 +1,6 @@
 using Resync.Core.Errors;
 using Resync.Core.Links;
+using Resync.Core.Policies;
 using Resync.Core.Records;
 using Resync.Core.Runs;
 using Resync.Core.Sdk;
@@ -13,10 +14,14 @@ namespace Resync.Core.Engine;
 /// Per record it allocates nothing beyond the working copy the steps need. Under sequential processing the
 /// first failed record ends the batch: the records after it are not written but kept, with their values, as
 /// Incomplete; the target is then given one record at a time, as nothing after a refused record may be written.
+/// What a failure does to its records (and to the run) is the link's error policy for its type (<see cref="ErrorPolicies"/>).
 /// </summary>
 internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, TimeProvider clock)
 {
     private static readonly Dictionary<string, object?> NoFields = [];
+
+    /// <summary>The link's error policies, compiled once for the run.</summary>
+    public ErrorPolicies Policies { get; } = ErrorPolicies.Compile(link.Settings);
 
     /// <summary>
     /// Processes the batch; a non-null system error means the run must stop. The steps (pure, no I/O) run at once;
@@ -35,6 +40,7 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         int failed = 0, ignored = 0, warnings = 0;
         var context = new StepContext(records.Count > 0 ? records[0] : new Record(null, NoFields), runId);
         var sequential = link.Settings.SequentialProcessing;
+        ResyncError? stepStop = null; // a step's failure whose policy stops the run
 
         for (var position = 0; position < records.Count; position++)
         {
@@ -81,9 +87,10 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
             var snapshot = level == LoggingLevel.None ? null : new Snapshot(original.Fields, context.Record.Fields);
             if (result.Error is { } error)
             {
-                failed++;
-                kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Failed,
-                    error.ToError(ErrorScope.Record, clock.GetUtcNow(), stepName), null, null, context.Warnings, snapshot));
+                // (Settled before the assignment: a second stopping record must be kept too.)
+                var stops = Settle(Policies.ForStep(error), error, error.ToError(ErrorScope.Record, clock.GetUtcNow(), stepName),
+                    new RecordOutcome(position, original.Key, OutcomeKind.Failed, null, stepName, null, context.Warnings, snapshot), kept, ref failed, ref ignored);
+                stepStop ??= stops;
             }
             else
             {
@@ -96,6 +103,7 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         var succeeded = 0;
         ResyncError? batchError = null;
         ResyncError? systemError = null;
+        ErrorAction? wholeBatch = null;
         await beforeWrite;
         // Sequential: the records of passing from this index on were not written (a record before them failed).
         var writtenCount = passing.Count;
@@ -108,18 +116,18 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
             }
             else
             {
-                try
+                ErrorClassification? failure;
+                (written, failure) = await WriteWithRetriesAsync(runId, work.Number, passing, cancellationToken);
+                if (failure is not null)
                 {
-                    written = await link.Target.WriteAsync(new TargetBatch(link.Id, runId, work.Number, passing), cancellationToken);
-                }
-                catch (Exception exception) when (!cancellationToken.IsCancellationRequested || exception is not OperationCanceledException)
-                {
-                    var classification = classifier.Classify(exception);
-                    var scope = StopsTheRun(classification) ? ErrorScope.System : ErrorScope.Batch;
-                    batchError = classification.ToError(scope, clock.GetUtcNow(), "target");
-                    if (scope == ErrorScope.System)
-                        systemError = batchError;
-                    written = new TargetWriteResult([.. passing.Select((_, index) => new TargetRecordIssue(index, classification))]);
+                    wholeBatch = Policies.ForTargetBatch(failure);
+                    if (wholeBatch is ErrorAction.Fail or ErrorAction.Stop or ErrorAction.Deactivate)
+                    {
+                        var stops = wholeBatch != ErrorAction.Fail;
+                        batchError = failure.ToError(stops ? ErrorScope.System : ErrorScope.Batch, clock.GetUtcNow(), "target");
+                        if (stops)
+                            systemError = batchError;
+                    }
                 }
             }
 
@@ -155,10 +163,14 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
                 var keptSnapshot = level == LoggingLevel.None ? null : new Snapshot(original.Fields, passing[i].Fields);
                 if (issue.Error is { } error)
                 {
-                    failed++;
                     // (Sequential: the error that stopped the run is the record's own, the one it stopped at.)
-                    var recordError = batchError ?? (sequential && systemError is not null ? systemError : error.ToError(ErrorScope.Record, clock.GetUtcNow(), "target"));
-                    kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Failed, recordError, null, null, recordWarnings, keptSnapshot));
+                    var recordError = batchError ?? (sequential && systemError is not null ? systemError
+                        : error.ToError(wholeBatch is null ? ErrorScope.Record : ErrorScope.Batch, clock.GetUtcNow(), "target"));
+                    // A batch error has decided for the whole batch already: its records fail with it.
+                    var action = batchError is not null ? ErrorAction.Fail : wholeBatch ?? Policies.ForTargetRecord(error);
+                    var stops = Settle(action, error, recordError,
+                        new RecordOutcome(position, original.Key, OutcomeKind.Failed, null, "target", null, recordWarnings, keptSnapshot), kept, ref failed, ref ignored);
+                    systemError ??= stops;
                 }
                 else
                 {
@@ -172,11 +184,11 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         if (kept.Count > 1)
             kept.Sort(static (a, b) => a.Position.CompareTo(b.Position));
         var status = batchError is not null ? BatchStatus.Failed
-            : failed > 0 ? BatchStatus.CompletedWithErrors
+            : failed > 0 || kept.Any(outcome => outcome.Kind == OutcomeKind.Incomplete) ? BatchStatus.CompletedWithErrors
             : BatchStatus.Succeeded;
         var batch = new BatchResult(runId, work.Number, work.Cursor, status, records.Count, succeeded, failed, ignored, warnings,
             batchError, kept, clock.GetUtcNow());
-        return (batch, systemError);
+        return (batch, stepStop ?? systemError);
     }
 
     /// <summary>
@@ -202,7 +214,8 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
             {
                 var classification = classifier.Classify(exception);
                 issues.Add(new TargetRecordIssue(i, classification));
-                var stops = StopsTheRun(classification) ? classification.ToError(ErrorScope.System, clock.GetUtcNow(), "target") : null;
+                var stops = Policies.ForTargetBatch(classification) is ErrorAction.Stop or ErrorAction.Deactivate
+                    ? classification.ToError(ErrorScope.System, clock.GetUtcNow(), "target") : null;
                 return (new TargetWriteResult(issues), i + 1, stops);
             }
         }
@@ -213,9 +226,100 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
     private static RecordOutcome Unprocessed(int position, Record record, LoggingLevel level) =>
         new(position, record.Key, OutcomeKind.Incomplete, null, null, null, [], level == LoggingLevel.None ? null : new Snapshot(record.Fields, null));
 
-    /// <summary>A target that is unreachable, refuses the credentials, fails mid-commit or is misconfigured (no such table, database or key constraint) cannot take more batches.</summary>
-    internal static bool StopsTheRun(ErrorClassification classification) =>
-        classification.StopsTheRun || classification.Type is ErrorType.Connection or ErrorType.RateLimit or ErrorType.InvalidAccessToken or ErrorType.Inconsistency;
+    /// <summary>
+    /// Keeps a failed record as its error policy says (<paramref name="failedRecord"/> carries its key, warnings and snapshot):
+    /// failed, parked as incomplete with its values, or ignored with the policy's reason. Returns the error as a system error
+    /// when the policy stops the run (the record itself counts as failed).
+    /// </summary>
+    private ResyncError? Settle(ErrorAction action, ErrorClassification cause, ResyncError error, RecordOutcome failedRecord, List<RecordOutcome> kept,
+        ref int failed, ref int ignored)
+    {
+        switch (action)
+        {
+            case ErrorAction.Park:
+                kept.Add(failedRecord with { Kind = OutcomeKind.Incomplete, Error = error, IgnoredBy = null });
+                return null;
+            case ErrorAction.Ignore:
+                ignored++;
+                kept.Add(failedRecord with
+                {
+                    Kind = OutcomeKind.Ignored,
+                    IgnoreReason = Policies.IgnoreReason(cause),
+                    Snapshot = link.Settings.LoggingLevel == LoggingLevel.All ? failedRecord.Snapshot : null,
+                });
+                return null;
+            default:
+                failed++;
+                kept.Add(failedRecord with { Error = error, IgnoredBy = null });
+                return action is ErrorAction.Stop or ErrorAction.Deactivate ? error with { Scope = ErrorScope.System } : null;
+        }
+    }
+
+    /// <summary>
+    /// Writes the records, and writes again those the target refused (or the whole batch, when the write threw) while their
+    /// type's policy has attempts left, waiting its delays on the injected clock. Returns the issues left, or the whole
+    /// write's failure; a failure carries how many writes were made when the engine made more than one.
+    /// </summary>
+    private async Task<(TargetWriteResult Written, ErrorClassification? Failure)> WriteWithRetriesAsync(long runId, int batchNumber, List<Record> records,
+        CancellationToken cancellationToken)
+    {
+        TargetWriteResult written;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                written = await link.Target.WriteAsync(new TargetBatch(link.Id, runId, batchNumber, records), cancellationToken);
+                break;
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested || exception is not OperationCanceledException)
+            {
+                var classification = classifier.Classify(exception);
+                if (classification.StopsTheRun || Policies.For(classification.Type).DelayAfter(attempt) is not { } delay)
+                    return (new TargetWriteResult([.. records.Select((_, index) => new TargetRecordIssue(index, classification))]),
+                        attempt > 1 ? classification with { Attempts = attempt } : classification);
+                await Task.Delay(delay, clock, cancellationToken);
+            }
+        }
+        if (written.Issues.Count == 0 || !written.Issues.Any(issue => issue.Error is { } error && Policies.For(error.Type).Attempts > 1))
+            return (written, null);
+
+        // Refused records: written again, alone, while their type allows (each record counts its own attempts).
+        var issues = new Dictionary<int, TargetRecordIssue>();
+        foreach (var issue in written.Issues)
+        {
+            if (issue.Index >= 0 && issue.Index < records.Count)
+                issues.TryAdd(issue.Index, issue);
+        }
+        var attempts = issues.Keys.ToDictionary(index => index, _ => 1);
+        while (true)
+        {
+            var again = issues.Values.Where(issue => issue.Error is { StopsTheRun: false } error && Policies.For(error.Type).DelayAfter(attempts[issue.Index]) is not null)
+                .Select(issue => issue.Index).Order().ToList();
+            if (again.Count == 0)
+                break;
+            var wait = again.Max(index => Policies.For(issues[index].Error!.Type).DelayAfter(attempts[index])!.Value);
+            await Task.Delay(wait, clock, cancellationToken);
+            foreach (var index in again)
+            {
+                attempts[index]++;
+                issues.Remove(index);
+            }
+            try
+            {
+                var retried = await link.Target.WriteAsync(new TargetBatch(link.Id, runId, batchNumber, [.. again.Select(index => records[index])]), cancellationToken);
+                foreach (var issue in retried.Issues.Where(issue => issue.Index >= 0 && issue.Index < again.Count))
+                    issues.TryAdd(again[issue.Index], issue with { Index = again[issue.Index] });
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested || exception is not OperationCanceledException)
+            {
+                var classification = classifier.Classify(exception);
+                foreach (var index in again)
+                    issues[index] = new TargetRecordIssue(index, classification);
+            }
+        }
+        return (new TargetWriteResult([.. issues.Values.OrderBy(issue => issue.Index)
+            .Select(issue => issue.Error is { } error && attempts[issue.Index] > 1 ? issue with { Error = error with { Attempts = attempts[issue.Index] } } : issue)]), null);
+    }
 
     private (StepResult Result, string? Step) ApplySteps(IReadOnlyList<IStep> steps, StepContext context)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Observability;
+using Resync.Core.Policies;
 using Resync.Core.Runs;
 using Resync.Core.Sdk;
 using Resync.Core.Storage;
@@ -100,7 +101,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         var counts = progress.Snapshot();
         var status = run.SystemError is not null ? RunStatus.Failed
             : cancellationToken.IsCancellationRequested ? RunStatus.Interrupted
-            : counts.Failed > 0 || counts.BatchesFailed > 0 ? RunStatus.CompletedWithErrors
+            : counts.Failed > 0 || counts.BatchesFailed > 0 || counts.Incomplete > 0 ? RunStatus.CompletedWithErrors
             : RunStatus.Succeeded;
         // The watermark moves only when a run that read the source afresh succeeded with no error at all (last successful
         // sync). Retries, replays and resumes redo a parent's failures: their success resolves the parent instead.
@@ -113,6 +114,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             LastCursor = lastCursor,
             ReadToEnd = readToEnd,
             StoppedPartway = (run.SystemError is not null || status == RunStatus.Interrupted) && (counts.Read > 0 || batchNumber > 1),
+            ParkedError = run.ParkedError,
+            DeactivatesLink = run.SystemError is { } stop && run.Policies.Deactivates(stop),
         };
     }
 
@@ -128,6 +131,12 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         private readonly ConcurrentDictionary<int, TaskCompletionSource<Task>> _starts = new();
         private readonly BatchProcessor _processor = new(link, classifier, clock);
         private ResyncError? _systemError;
+        private ResyncError? _parkedError;
+
+        public ErrorPolicies Policies => _processor.Policies;
+
+        /// <summary>The error of the first record an error policy parked while the run went on (null: none was).</summary>
+        public ResyncError? ParkedError => Volatile.Read(ref _parkedError);
 
         public Action StopReading { get; set; } = () => { };
 
@@ -164,6 +173,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                     return;
                 }
                 var (result, systemError) = await _processor.ProcessAsync(runId, work, started, CancellationToken.None);
+                if (result.Outcomes.FirstOrDefault(outcome => outcome is { Kind: Records.OutcomeKind.Incomplete, Error: not null }) is { } parked)
+                    Interlocked.CompareExchange(ref _parkedError, parked.Error, null);
                 if (systemError is not null)
                     SetSystemError(systemError, skipQueued: true);
                 else if (link.Settings.SequentialProcessing && result.Failed > 0)
@@ -300,10 +311,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         public async Task PageFailedAsync(int batchNumber, string cursor, Exception failure)
         {
             var classification = classifier.Classify(failure);
-            var isFirstFetch = batchNumber == 1;
-            // Offline or refusing credentials at the first fetch means the run cannot start; refused credentials stop it anywhere.
-            var stopsTheRun = classification.Type == ErrorType.InvalidAccessToken || classification.StopsTheRun
-                || (isFirstFetch && classification.Type is ErrorType.Connection or ErrorType.RateLimit);
+            // Built in: offline or refusing credentials at the first fetch means the run cannot start; refused credentials stop it anywhere.
+            var stopsTheRun = Policies.ForSourcePage(classification, firstFetch: batchNumber == 1) is ErrorAction.Stop or ErrorAction.Deactivate;
             var error = classification.ToError(stopsTheRun ? ErrorScope.System : ErrorScope.Batch, clock.GetUtcNow(), "source");
             var result = new BatchResult(runId, batchNumber, cursor, BatchStatus.Failed, 0, 0, 0, 0, 0, error, [], clock.GetUtcNow());
             await store.BatchFinishedAsync(result, CancellationToken.None);

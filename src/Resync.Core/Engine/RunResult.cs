@@ -17,4 +17,10 @@ public sealed record RunResult(long RunId, RunStatus Status, RunCounts Counts, R
 
     /// <summary>True when the run stopped after it had begun processing (some batches were read), so a remainder may be left.</summary>
     public bool StoppedPartway { get; init; }
+
+    /// <summary>The error of the first record an error policy parked (<c>then: park</c>) while the run went on; null when none was.</summary>
+    public ResyncError? ParkedError { get; init; }
+
+    /// <summary>The error that stopped the run asks, by the link's error policy, for the link to be deactivated.</summary>
+    public bool DeactivatesLink { get; init; }
 }

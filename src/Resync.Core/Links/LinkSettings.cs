@@ -68,6 +68,9 @@ public sealed record LinkSettings
     /// <summary>Error codes re-mapped to another type for this link.</summary>
     public IReadOnlyDictionary<string, ErrorType> ErrorTypeOverrides { get; init; } = new Dictionary<string, ErrorType>();
 
+    /// <summary>What the link does with each error type (retry within the run, then fail, park, ignore, stop or deactivate); a type not listed keeps its built-in handling.</summary>
+    public IReadOnlyDictionary<ErrorType, Policies.ErrorTypePolicy> ErrorPolicies { get; init; } = new Dictionary<ErrorType, Policies.ErrorTypePolicy>();
+
     /// <summary>Checks the settings; returns the problems, empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -84,6 +87,7 @@ public sealed record LinkSettings
             problems.Add($"maxConsecutiveErrors must be at least 1, found {MaxConsecutiveErrors}");
         if (CallRetryAttempts is < 1 or > 20)
             problems.Add($"retry attempts must be between 1 and 20, found {CallRetryAttempts}");
+        problems.AddRange(Policies.ErrorPolicies.Validate(this).Select(problem => problem.ToString()));
         return problems;
     }
 }

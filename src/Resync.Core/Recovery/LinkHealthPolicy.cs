@@ -41,6 +41,12 @@ public static class LinkHealthPolicy
                 : new HealthDecision(failed, null, null);
         }
 
+        if (result.DeactivatesLink)
+        {
+            return Deactivate(health with { ConsecutiveFailures = consecutive, BackoffAttempts = 0 },
+                $"the link's error policy deactivates it on {error.Type} errors; run {result.RunId} stopped with {error.Code} {error.Message}");
+        }
+
         if (consecutive >= maximum && error.Type is ErrorType.Runtime or ErrorType.IncompleteData)
         {
             var reason = $"{consecutive} failed run{(consecutive == 1 ? "" : "s")} in a row, the last with {error.Type} errors (maximum {maximum}); last: {error.Code} {error.Message}";

@@ -216,12 +216,24 @@ public sealed class LinkRunner
     /// <param name="unreadAtSource">Pages were left unread by a source that cannot resume (the note says so, and how to get them).</param>
     private async Task<long?> ParkIfStoppedPartwayAsync(Link link, RunResult result, string? resume, int attempts, string? requestId, bool unreadAtSource)
     {
-        if (!result.StoppedPartway || !link.Settings.StoreIncompleteRuns)
+        // (A run whose records an error policy parked went on to the end: its parked records are its remainder.)
+        var parkedByPolicy = result.SystemError is null && result.ParkedError is not null;
+        if (!(result.StoppedPartway || parkedByPolicy) || !link.Settings.StoreIncompleteRuns)
             return null;
         var now = _clock.GetUtcNow();
         string? note = null;
         DateTimeOffset? nextAttemptAt;
-        if (result.SystemError is not { } error)
+        if ((result.SystemError ?? result.ParkedError) is { } error)
+        {
+            if (parkedByPolicy)
+                (resume, unreadAtSource) = (null, false);
+            var next = error.Durability == Durability.Ephemeral ? Schedule(link).DelayAfter(attempts + 1) : null;
+            nextAttemptAt = next is { } delay ? now + delay : null;
+            note = error.Durability == Durability.Ephemeral && next is null
+                ? $"Automatic attempts used up ({attempts}); waiting for a person."
+                : null;
+        }
+        else
         {
             // Stopped by its caller (Ctrl+C, the server shutting down): what it did not process is due at once, i.e. at the next start.
             if (result.Status != RunStatus.Interrupted || (resume is null && result.Counts.Incomplete == 0 && result.Counts.Failed == 0))
@@ -230,14 +242,6 @@ public sealed class LinkRunner
                 $"Run {result.RunId} was stopped (cancelled, or the server shut down) before it finished.", null, [],
                 "resync serve resumes it when it runs again; resync incomplete retry resumes it now.", now, 1);
             nextAttemptAt = now;
-        }
-        else
-        {
-            var next = error.Durability == Durability.Ephemeral ? Schedule(link).DelayAfter(attempts + 1) : null;
-            nextAttemptAt = next is { } delay ? now + delay : null;
-            note = error.Durability == Durability.Ephemeral && next is null
-                ? $"Automatic attempts used up ({attempts}); waiting for a person."
-                : null;
         }
         var status = nextAttemptAt is null ? IncompleteStatus.Waiting : IncompleteStatus.Scheduled;
         if (unreadAtSource)
@@ -250,7 +254,7 @@ public sealed class LinkRunner
         if (status == IncompleteStatus.Waiting)
         {
             await RaiseAsync(new Alert(AlertKinds.WaitingForAPerson, link.Id, link.Tenant, result.RunId,
-                $"Run {result.RunId} of link '{link.Id}' stopped partway ({error.Code}: {error.Message}); its remainder is incomplete run {id}, waiting for a person. {error.Hint}",
+                $"Run {result.RunId} of link '{link.Id}' {(parkedByPolicy ? "parked records" : "stopped partway")} ({error.Code}: {error.Message}); its remainder is incomplete run {id}, waiting for a person. {error.Hint}",
                 error, now, requestId));
         }
         return id;

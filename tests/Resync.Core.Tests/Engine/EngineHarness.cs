@@ -54,7 +54,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     public async Task<RunResult> RunAsync(Link link, CancellationToken cancellationToken = default)
     {
         var result = await Engine.RunAsync(link, new RunRequest(RunKind.Manual, "test"), cancellationToken: cancellationToken);
-        await ShouldBeAccountedForAsync(result);
+        await ShouldBeAccountedForAsync(result, link);
         return result;
     }
 
@@ -76,7 +76,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         _directory.Dispose();
     }
 
-    private async Task ShouldBeAccountedForAsync(RunResult result)
+    private async Task ShouldBeAccountedForAsync(RunResult result, Link link)
     {
         var run = await GetRunAsync(result.RunId);
         var batches = await BatchesAsync(result.RunId);
@@ -87,9 +87,11 @@ internal sealed class EngineHarness : IAsyncDisposable
             () => run.Status.IsFinal().ShouldBeTrue(),
             () => run.Counts.ShouldBe(counts),
             () => counts.IsBalanced.ShouldBeTrue(),
-            // Only a run stopped by its target (or by sequential processing) leaves batches it never started: their records are incomplete.
-            () => counts.Incomplete.ShouldBe(batches.Where(batch => batch.Status == BatchStatus.Interrupted).Sum(batch => (long)batch.Read)),
-            () => (counts.Incomplete == 0 || result.SystemError is not null).ShouldBeTrue(),
+            // Only a run stopped by its target (or by sequential processing) leaves batches it never started: their records are
+            // incomplete; and records an error policy parked.
+            () => counts.Incomplete.ShouldBe(batches.Where(batch => batch.Status == BatchStatus.Interrupted).Sum(batch => (long)batch.Read)
+                + (result.SystemError is null ? batches.Where(batch => batch.Status != BatchStatus.Interrupted).Sum(batch => (long)(batch.Read - batch.Succeeded - batch.Failed - batch.Ignored)) : 0)),
+            () => (counts.Incomplete == 0 || result.SystemError is not null || Resync.Core.Policies.ErrorPolicies.Compile(link.Settings).Parks).ShouldBeTrue(),
             () => counts.Read.ShouldBe(counts.Succeeded + counts.Failed + counts.Ignored + counts.Incomplete),
             () => run.SystemError.ShouldBe(result.SystemError, new ErrorComparer()),
             () => run.EndedAt.ShouldBe(Clock.GetUtcNow()),

@@ -1,0 +1,61 @@
+using Resync.Core.Errors;
+using Resync.Core.Links;
+using Resync.Core.Policies;
+using Resync.Core.Recovery;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+using Resync.Testing;
+using static Resync.Testing.TestRecords;
+
+namespace Resync.Core.Tests.Recovery;
+
+/// <summary>What follows a run whose error policy parked records or deactivates the link.</summary>
+public sealed class ErrorPolicyRecoveryTests
+{
+    private static readonly ErrorClassification Locked = new(ErrorType.Runtime, Durability.Ephemeral, "SQLITE_BUSY", "the database is locked");
+
+    private static LinkSettings Policy(ErrorType type, ErrorAction then) => new()
+    {
+        BatchSize = 5,
+        Parallelism = 1,
+        ErrorPolicies = new Dictionary<ErrorType, ErrorTypePolicy> { [type] = new() { Then = then } },
+    };
+
+    [Fact]
+    public async Task ParkPolicy_ParkedRecords_BecomeAnIncompleteRunThatRetriesThem()
+    {
+        await using var harness = await RecoveryHarness.StartAsync();
+        var target = new CollectingTarget().Refuse(record => Id(record) is 2 or 7, Locked);
+        var link = RecoveryHarness.Link(ListSource.Paged(2, 5), target, Policy(ErrorType.Runtime, ErrorAction.Park));
+
+        var outcome = await harness.RunAsync(link);
+
+        outcome.Run.Counts.ShouldSatisfyAllConditions(
+            counts => counts.IsBalanced.ShouldBeTrue(),
+            counts => (counts.Succeeded, counts.Incomplete, counts.Failed).ShouldBe((8L, 2L, 0L)));
+        var parked = (await harness.Store.ListIncompleteAsync(new IncompleteFilter(), CancellationToken.None)).ShouldHaveSingleItem();
+        (parked.Id, parked.RunId, parked.Status, parked.Error.Code).ShouldBe((outcome.IncompleteRunId!.Value, outcome.Run.RunId, IncompleteStatus.Scheduled, "SQLITE_BUSY"));
+
+        target.Fix();
+        var resumed = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
+
+        (resumed.Status, resumed.Counts.Read, resumed.Counts.Succeeded).ShouldBe((RunStatus.Succeeded, 2L, 2L));
+        target.Written.Select(Id).Order().ShouldBe([1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L]);
+    }
+
+    [Fact]
+    public async Task DeactivatePolicy_StopsTheRunAndDeactivatesTheLink()
+    {
+        await using var harness = await RecoveryHarness.StartAsync();
+        var target = new CollectingTarget().Refuse(record => Id(record) == 2,
+            new ErrorClassification(ErrorType.DuplicateData, Durability.Durable, "23505", "duplicate key"));
+        var link = RecoveryHarness.Link(ListSource.Paged(2, 5), target, Policy(ErrorType.DuplicateData, ErrorAction.Deactivate));
+
+        var outcome = await harness.RunAsync(link);
+
+        outcome.Run.Status.ShouldBe(RunStatus.Failed);
+        outcome.Health.State.ShouldBe(LinkState.Deactivated);
+        outcome.Health.StateReason.ShouldNotBeNull().ShouldContain("error policy");
+        harness.Alerts.Raised.ShouldContain(alert => alert.Kind == AlertKinds.LinkDeactivated);
+    }
+}
