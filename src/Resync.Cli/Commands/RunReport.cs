@@ -4,7 +4,7 @@ using Resync.Core.Engine;
 using Resync.Core.Links;
 using Resync.Core.Records;
 using Resync.Core.Runs;
-using Resync.Storage.Sqlite;
+using Resync.Core.Storage;
 using Spectre.Console;
 
 namespace Resync.Cli.Commands;
@@ -13,7 +13,7 @@ namespace Resync.Cli.Commands;
 internal static class RunReport
 {
     /// <summary>Runs <paramref name="start"/> with a live display (unless JSON is asked for), then prints the run's summary.</summary>
-    public static async Task<int> FollowAsync(SqliteRunStore store, Link link, bool json, Func<RunProgress, Task<RunResult>> start, Func<RunResult, Task<IReadOnlyList<string>>>? notes = null)
+    public static async Task<int> FollowAsync(IStateStore store, Link link, bool json, Func<RunProgress, Task<RunResult>> start, Func<RunResult, Task<IReadOnlyList<string>>>? notes = null)
     {
         var progress = new RunProgress();
         var running = start(progress);
@@ -23,7 +23,7 @@ internal static class RunReport
         return await PrintAsync(store, result.RunId, json, notes is null ? [] : await notes(result));
     }
 
-    public static async Task<int> PrintAsync(SqliteRunStore store, long runId, bool json, IEnumerable<string> notes)
+    public static async Task<int> PrintAsync(IStateStore store, long runId, bool json, IEnumerable<string> notes)
     {
         var view = (await store.GetRunAsync(runId, CancellationToken.None))!;
         var groups = await store.ListErrorGroupsAsync(runId, CancellationToken.None);
@@ -40,7 +40,7 @@ internal static class RunReport
             RunSummaryView.Write(AnsiConsole.Console, view, groups, samples, lineage);
             foreach (var note in notes)
                 AnsiConsole.MarkupLine(Markup.Escape(note));
-            AnsiConsole.MarkupLine($"[grey]Details: resync show {view.Id} --records failed   ·   state: {Markup.Escape(store.FilePath)}[/]");
+            AnsiConsole.MarkupLine($"[grey]Details: resync show {view.Id} --records failed   ·   state: {Markup.Escape(store.Location)}[/]");
         }
         return ExitCodeOf(view.Status);
     }
