@@ -5,7 +5,11 @@ using Resync.Cli.Output;
 using Resync.Server.Links;
 using Spectre.Console;
 
-var db = new Option<string?>("--db") { Description = "The state file (default: $RESYNC_DB, else .resync/state.db).", Recursive = true };
+var db = new Option<string?>("--db", "--state")
+{
+    Description = "Where state is kept: a SQLite file (default: $RESYNC_DB, else .resync/state.db) or a PostgreSQL connection string (postgres://user:password@host/db).",
+    Recursive = true,
+};
 var json = new Option<bool>("--json") { Description = "Print one JSON document instead of the console display.", Recursive = true };
 
 var linkFile = new Argument<string>("link-file") { Description = "The link's YAML file." };

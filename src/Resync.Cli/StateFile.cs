@@ -1,13 +1,22 @@
+using Resync.Server;
+
 namespace Resync.Cli;
 
-/// <summary>Where run state lives: --db, else $RESYNC_DB, else .resync/state.db under the current folder.</summary>
+/// <summary>Where state lives: --state (or --db), else $RESYNC_DB, else .resync/state.db under the current folder.</summary>
 internal static class StateFile
 {
     public const string EnvironmentVariable = "RESYNC_DB";
 
+    /// <summary>The state setting: a file path made absolute, or a database server's connection string as given.</summary>
     public static string Resolve(string? option)
     {
-        var path = option ?? Environment.GetEnvironmentVariable(EnvironmentVariable);
-        return Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? Path.Combine(".resync", "state.db") : path);
+        var state = option ?? Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (string.IsNullOrWhiteSpace(state))
+            return Path.GetFullPath(Path.Combine(".resync", "state.db"));
+        return StateStores.IsFile(state) ? Path.GetFullPath(state) : state;
     }
+
+    /// <summary>The folder of the state file, where local files go beside it (.resync when state is in a database server).</summary>
+    public static string Folder(string? option) =>
+        Resolve(option) is var state && StateStores.IsFile(state) ? Path.GetDirectoryName(state)! : Path.GetFullPath(".resync");
 }

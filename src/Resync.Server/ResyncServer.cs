@@ -17,11 +17,10 @@ using Resync.Server.Push;
 using Resync.Server.Recovery;
 using Resync.Server.Runs;
 using Resync.Server.Scheduling;
-using Resync.Storage.Sqlite;
 
 namespace Resync.Server;
 
-/// <summary>Builds the <c>resync serve</c> application: one process, the embedded SQLite store, API, push, scheduler.</summary>
+/// <summary>Builds the <c>resync serve</c> application: one process, the state store its settings name, API, push, scheduler.</summary>
 public static class ResyncServer
 {
     /// <summary>
@@ -57,8 +56,7 @@ public static class ResyncServer
         if (options.KeyRingCertificatePath is { } certificate)
             protection.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(certificate, options.KeyRingCertificatePassword));
 
-        var runStore = new SqliteRunStore(options.DatabasePath, clock);
-        var serverStore = new SqliteServerStore(runStore, clock);
+        var (runStore, serverStore) = StateStores.Open(options.StateLocation, clock);
         await serverStore.InitializeAsync(cancellationToken);
         foreach (var cut in await runStore.RecoverInterruptedRunsAsync(clock.GetUtcNow(), cancellationToken))
         {

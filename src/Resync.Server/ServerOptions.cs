@@ -10,9 +10,22 @@ public sealed class ServerOptions
     /// <summary>The addresses Kestrel listens on. The default is <c>http://127.0.0.1:5080</c>.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:5080";
 
-    /// <summary>The SQLite state file (runs and the server's own tables). Required.</summary>
+    /// <summary>
+    /// The SQLite state file (runs and the server's own tables) when <see cref="State"/> does not name a database server; the key
+    /// ring and data folders default beside it. Required.
+    /// </summary>
     [Required]
     public string DatabasePath { get; set; } = "";
+
+    /// <summary>
+    /// Where state is kept: a SQLite file path, or a PostgreSQL connection string (<c>postgres://user:password@host/db</c> or
+    /// <c>Host=…;Database=…</c>) for state several processes share (<c>--state</c>). The default (null) is the file <see cref="DatabasePath"/>.
+    /// </summary>
+    public string? State { get; set; }
+
+    /// <summary>The state setting in effect: <see cref="State"/>, else <see cref="DatabasePath"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string StateLocation => string.IsNullOrWhiteSpace(State) ? DatabasePath : State;
 
     /// <summary>A folder of <c>*.link.yaml</c> / <c>*.yaml</c> link files, loaded at start and watched. The default is none.</summary>
     public string? LinksFolder { get; set; }

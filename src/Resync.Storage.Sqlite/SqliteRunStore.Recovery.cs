@@ -262,7 +262,7 @@ public sealed partial class SqliteRunStore
         return [.. rows.Select(r => new FailedRecordSnapshot((int)r.Batch, (int)r.Position, r.Key, r.Before, r.Durable != 0))];
     }
 
-    // A failed record can be rebuilt from its snapshot unless none was kept or the source could not read it.
+    // The core's rule (RecordView.IsRetriable) in SQL: the compliance suite pins the two together.
     private const string Retriable = "o.before IS NOT NULL AND (o.error_step IS NULL OR o.error_step <> 'source')";
 
     // The error is kept as JSON (StoredJson: camelCase names, enums as text).

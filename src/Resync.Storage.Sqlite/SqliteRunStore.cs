@@ -12,7 +12,7 @@ namespace Resync.Storage.Sqlite;
 /// All run state in one SQLite file: WAL journal, full-sync commits, numbered migrations. Writes go
 /// through one group-committing writer; reads open their own connections (WAL lets them run alongside).
 /// </summary>
-public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoveryStore, IAsyncDisposable
+public sealed partial class SqliteRunStore : IStateStore
 {
     private readonly string _connectionString;
     private readonly string _path;
@@ -29,6 +29,8 @@ public sealed partial class SqliteRunStore : IRunStore, IRunQueries, IRecoverySt
 
     /// <summary>The state file's full path.</summary>
     public string FilePath => _path;
+
+    public string Location => _path;
 
     internal SqliteWriter Writer => _writer ?? throw new InvalidOperationException("Call InitializeAsync before using the store.");
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Dapper;
-using Resync.Core.Storage;
+using Resync.Server;
 
 namespace Resync.Storage.Sqlite;
 

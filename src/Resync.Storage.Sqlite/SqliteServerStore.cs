@@ -1,6 +1,6 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Resync.Core.Storage;
+using Resync.Server;
 
 namespace Resync.Storage.Sqlite;
 

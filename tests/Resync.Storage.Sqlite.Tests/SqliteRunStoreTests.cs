@@ -9,8 +9,8 @@ using Xunit;
 
 namespace Resync.Storage.Sqlite.Tests;
 
-/// <summary>The compliance suite on a real SQLite file, plus what is particular to SQLite.</summary>
-public sealed class SqliteRunStoreTests : RunStoreCompliance<SqliteRunStore>
+/// <summary>The compliance suites on a real SQLite file, plus what is particular to SQLite.</summary>
+public sealed class SqliteRunStoreTests : StateStoreCompliance<SqliteRunStore>
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "resync-tests", Guid.NewGuid().ToString("N"));
 
@@ -24,40 +24,6 @@ public sealed class SqliteRunStoreTests : RunStoreCompliance<SqliteRunStore>
         SqliteConnection.ClearAllPools();
         if (Directory.Exists(_folder))
             Directory.Delete(_folder, recursive: true);
-    }
-
-    [Fact]
-    public async Task KeepInterruptedRecords_GivesACutBatchItsValues_OnceAndOnlyForAnInterruptedBatch()
-    {
-        var runId = await StartRunAsync();
-        await Store.BatchStartedAsync(runId, 1, "0", 2, T0, CancellationToken.None);
-        await Store.BatchFinishedAsync(new BatchResult(runId, 1, "0", BatchStatus.Succeeded, 2, 2, 0, 0, 0, null, [], T0), CancellationToken.None);
-        await Store.BatchStartedAsync(runId, 2, "2", 2, T0, CancellationToken.None);
-        await Store.BatchFinishedAsync(new BatchResult(runId, 2, "2", BatchStatus.Interrupted, 2, 0, 0, 0, 0, null, [], T0), CancellationToken.None);
-        static RecordOutcome Held(int position, string name) =>
-            new(position, $"k{position}", OutcomeKind.Incomplete, null, null, null, [], new Snapshot(new Dictionary<string, object?> { ["name"] = name }, null));
-
-        await Store.KeepInterruptedRecordsAsync(runId, 2, [Held(0, "ann"), Held(1, "bob")], CancellationToken.None);
-        await Store.KeepInterruptedRecordsAsync(runId, 2, [Held(0, "changed")], CancellationToken.None);
-
-        var kept = await Store.ListRecordsAsync(runId, new RecordFilter(OutcomeKind.Incomplete, 0, 10), CancellationToken.None);
-        kept.Select(r => (r.BatchNumber, r.Position, r.BeforeJson)).ShouldBe([(2, 0, """{"name":"ann"}"""), (2, 1, """{"name":"bob"}""")]);
-        (await CountsAsync(runId)).ShouldBe(new RunCounts(4, 2, 0, 0, 2, 0, 2, 0), "keeping values counts nothing again");
-        await Should.ThrowAsync<InvalidOperationException>(() => Store.KeepInterruptedRecordsAsync(runId, 1, [Held(0, "x")], CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task ListIncomplete_ByRun_ListsOnlyThatRunsIncompleteRuns()
-    {
-        var first = await StartRunAsync();
-        var second = await StartRunAsync();
-        var error = new ResyncError(ErrorScope.System, ErrorType.Connection, Durability.Ephemeral, "CONNECTION_REFUSED", "down", "target", [], null, T0, 1);
-        foreach (var runId in new[] { first, second })
-            await Store.ParkAsync(new IncompleteRunView(0, runId, Name("orders"), Name("acme"), IncompleteStatus.Waiting, error, null, 0, null, T0, null, null, 0), CancellationToken.None);
-
-        var listed = await Store.ListIncompleteAsync(new IncompleteFilter(RunId: second), CancellationToken.None);
-
-        listed.ShouldHaveSingleItem().RunId.ShouldBe(second);
     }
 
     [Fact]
@@ -100,28 +66,6 @@ public sealed class SqliteRunStoreTests : RunStoreCompliance<SqliteRunStore>
         reader.GetInt64(0).ShouldBe(SqliteMigrations.All.Count);
         reader.GetInt64(1).ShouldBe(SqliteMigrations.All.Count);
         reader.GetInt64(2).ShouldBe(SqliteMigrations.All[^1].Version);
-    }
-
-    [Fact]
-    public async Task BatchFinished_FromManyTasksAtOnce_AllLand()
-    {
-        const int batches = 300;
-        var runId = await StartRunAsync();
-
-        await Task.WhenAll(Enumerable.Range(1, batches).Select(number => Task.Run(async () =>
-        {
-            await Store.BatchStartedAsync(runId, number, $"page={number}", 10, T0, CancellationToken.None);
-            await Store.BatchFinishedAsync(Result(runId, number, $"page={number}", BatchStatus.CompletedWithErrors, read: 10, succeeded: 8, failed: 1, ignored: 1,
-                warnings: 2, outcomes: [FailedOutcome(3, $"k{number}", DataError("REQUIRED", "email is required", "validate", "email")), IgnoredOutcome(7, null, "filter", "inactive")]),
-                CancellationToken.None);
-        })));
-
-        var counts = await CountsAsync(runId);
-        counts.ShouldBe(new RunCounts(batches * 10, batches * 8, batches, batches, 0, batches * 2, batches, 0));
-        counts.IsBalanced.ShouldBeTrue();
-        (await Store.ListBatchesAsync(runId, 0, 1000, CancellationToken.None)).Count.ShouldBe(batches);
-        (await Store.ListRecordsAsync(runId, new RecordFilter(OutcomeKind.Failed, Limit: 1000), CancellationToken.None)).Count.ShouldBe(batches);
-        (await Store.ListErrorGroupsAsync(runId, CancellationToken.None)).ShouldHaveSingleItem().Count.ShouldBe(batches);
     }
 
     [Fact]

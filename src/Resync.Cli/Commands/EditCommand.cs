@@ -16,7 +16,7 @@ internal static class EditCommand
         RecordAssignments.Check(assignments, removals);
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         _ = await store.GetRunAsync(runId, cancellationToken)
-            ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.FilePath}.", "List runs with: resync runs");
+            ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.Location}.", "List runs with: resync runs");
         var record = (await store.ListRecordsAsync(runId, new RecordFilter(null, 0, 100_000, batch), cancellationToken)).FirstOrDefault(r => r.Position == position)
             ?? throw new CliException(ExitCodes.Usage, $"Run {runId} kept no record at batch {batch}, position {position}.", $"See its failed records: resync show {runId} --records failed");
         if (record.Outcome != OutcomeKind.Failed)

@@ -2,7 +2,7 @@ using Resync.Cli.Output;
 using Resync.Core.Storage;
 using Resync.Server.Auth;
 using Resync.Server.Keys;
-using Resync.Storage.Sqlite;
+using Resync.Server;
 using Spectre.Console;
 
 namespace Resync.Cli.Commands;
@@ -14,8 +14,9 @@ internal static class KeyCommands
     {
         if (operatorScope == (tenant is not null))
             throw new CliException(ExitCodes.Usage, "Give either --tenant <name> (a tenant key) or --operator (every tenant).");
-        await using var runs = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
-        var keys = await KeysAsync(runs, cancellationToken);
+        var state = await StateSession.OpenStateAsync(db, Console.Error, cancellationToken);
+        await using var runs = state.Runs;
+        var keys = await KeysAsync(state, cancellationToken);
         var (record, key) = await keys.CreateAsync(operatorScope ? ApiKeyScope.Operator : ApiKeyScope.Tenant, tenant, name, cancellationToken);
         if (json)
             return JsonOutput.Write(new CreatedKey(key, KeyDocument.From(record)));
@@ -26,8 +27,9 @@ internal static class KeyCommands
 
     public static async Task<int> ListAsync(string? db, bool json, CancellationToken cancellationToken)
     {
-        await using var runs = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
-        var keys = await KeysAsync(runs, cancellationToken);
+        var state = await StateSession.OpenStateAsync(db, Console.Error, cancellationToken);
+        await using var runs = state.Runs;
+        var keys = await KeysAsync(state, cancellationToken);
         var all = await keys.ListAsync(cancellationToken);
         if (json)
             return JsonOutput.Write(new { keys = all.Select(KeyDocument.From) });
@@ -44,8 +46,9 @@ internal static class KeyCommands
 
     public static async Task<int> RevokeAsync(string? db, string prefix, bool json, CancellationToken cancellationToken)
     {
-        await using var runs = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
-        var keys = await KeysAsync(runs, cancellationToken);
+        var state = await StateSession.OpenStateAsync(db, Console.Error, cancellationToken);
+        await using var runs = state.Runs;
+        var keys = await KeysAsync(state, cancellationToken);
         if (!await keys.RevokeAsync(prefix, cancellationToken))
             throw new CliException(ExitCodes.Usage, $"There is no valid key '{prefix}'.", "List keys with: resync keys list");
         if (json)
@@ -54,10 +57,9 @@ internal static class KeyCommands
         return ExitCodes.Succeeded;
     }
 
-    private static async Task<ApiKeyService> KeysAsync(SqliteRunStore runs, CancellationToken cancellationToken)
+    private static async Task<ApiKeyService> KeysAsync(OpenedState state, CancellationToken cancellationToken)
     {
-        var store = new SqliteServerStore(runs);
-        await store.InitializeAsync(cancellationToken);
-        return new ApiKeyService(store, TimeProvider.System);
+        await state.Server.InitializeAsync(cancellationToken);
+        return new ApiKeyService(state.Server, TimeProvider.System);
     }
 }

@@ -36,7 +36,7 @@ internal static class LinkLoader
     /// it still exists (and kept as the link's definition), else the definition kept then; with <paramref name="original"/>, the
     /// definition the run itself ran with. Says which it is and what changed since the run.
     /// </summary>
-    public static async Task<(Link Link, DefinitionChoice Choice)> ForRecoveryAsync(SqliteRunStore store, RunView run, bool original, CancellationToken cancellationToken)
+    public static async Task<(Link Link, DefinitionChoice Choice)> ForRecoveryAsync(IStateStore store, RunView run, bool original, CancellationToken cancellationToken)
     {
         var view = await store.GetLinkAsync(run.LinkId, cancellationToken);
         if (view?.Definition is not { } kept)
@@ -55,7 +55,7 @@ internal static class LinkLoader
     }
 
     /// <summary>The link's definition now: its file read again when it still exists (then kept in the state file), else the kept one.</summary>
-    private static async Task<(LinkDefinition Definition, string? From)> CurrentAsync(SqliteRunStore store, string linkId, LinkDefinition kept, bool reload,
+    private static async Task<(LinkDefinition Definition, string? From)> CurrentAsync(IStateStore store, string linkId, LinkDefinition kept, bool reload,
         CancellationToken cancellationToken)
     {
         if (kept.Path == DemoPath)

@@ -19,7 +19,7 @@ internal static class LinkRunCommand
     public static async Task<int> RunDemoAsync(string? db, bool json, CancellationToken cancellationToken)
     {
         // The demo's target file sits beside the state file, so a demo leaves nothing else behind.
-        var (link, definition) = await LinkLoader.DemoAsync(Path.GetDirectoryName(StateFile.Resolve(db))!, cancellationToken);
+        var (link, definition) = await LinkLoader.DemoAsync(StateFile.Folder(db), cancellationToken);
         return await RunAsync(link, definition, db, json, cancellationToken);
     }
 

@@ -11,7 +11,7 @@ internal static class RetryCommand
     {
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var run = await store.GetRunAsync(runId, cancellationToken)
-            ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.FilePath}.", "List runs with: resync runs");
+            ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.Location}.", "List runs with: resync runs");
         var group = groupNumber is { } number ? await GroupAsync(store, runId, number, cancellationToken) : null;
         var (link, definition) = await LinkLoader.ForRecoveryAsync(store, run, original, cancellationToken);
         await using var target = link.Target;

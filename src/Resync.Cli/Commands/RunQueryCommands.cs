@@ -38,7 +38,7 @@ internal static class RunQueryCommands
         }
         if (runs.Count == 0)
         {
-            AnsiConsole.MarkupLine($"No runs yet in {Markup.Escape(store.FilePath)}. Try: resync demo");
+            AnsiConsole.MarkupLine($"No runs yet in {Markup.Escape(store.Location)}. Try: resync demo");
             return ExitCodes.Succeeded;
         }
         var table = RunTable.Build(runs, AnsiConsole.Profile.Width);
@@ -58,7 +58,7 @@ internal static class RunQueryCommands
         }
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var run = await store.GetRunAsync(runId, cancellationToken)
-            ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.FilePath}.", "List runs with: resync runs");
+            ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.Location}.", "List runs with: resync runs");
         var groups = await store.ListErrorGroupsAsync(runId, cancellationToken);
         var kept = wantRecords ? await store.ListRecordsAsync(runId, new RecordFilter(outcome, offset, limit), cancellationToken) : [];
         var lineage = await RunLineage.ReadAsync(store, run, cancellationToken);

@@ -6,7 +6,6 @@ using Resync.Core.Records;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
 using Resync.Server.Links;
-using Resync.Storage.Sqlite;
 using Spectre.Console;
 
 namespace Resync.Cli.Commands;
@@ -15,7 +14,7 @@ namespace Resync.Cli.Commands;
 internal static class RunReport
 {
     /// <summary>Runs <paramref name="start"/> with a live display (unless JSON is asked for), then prints the run's summary.</summary>
-    public static async Task<int> FollowAsync(SqliteRunStore store, Link link, bool json, Func<RunProgress, Task<RunResult>> start, Func<RunResult, Task<IReadOnlyList<string>>>? notes = null)
+    public static async Task<int> FollowAsync(IStateStore store, Link link, bool json, Func<RunProgress, Task<RunResult>> start, Func<RunResult, Task<IReadOnlyList<string>>>? notes = null)
     {
         var progress = new RunProgress();
         var running = start(progress);
@@ -33,11 +32,11 @@ internal static class RunReport
     }
 
     /// <summary>Keeps in the recovery run's history which definition it ran with and what had changed.</summary>
-    public static Task KeepDefinitionAsync(SqliteRunStore store, long runId, DefinitionChoice choice) =>
+    public static Task KeepDefinitionAsync(IStateStore store, long runId, DefinitionChoice choice) =>
         store.AddRunEventAsync(new RunEvent(runId, TimeProvider.System.GetUtcNow(), RunEventKinds.Definition, choice.Summary),
             CancellationToken.None);
 
-    public static async Task<int> PrintAsync(SqliteRunStore store, long runId, bool json, IEnumerable<string> notes)
+    public static async Task<int> PrintAsync(IStateStore store, long runId, bool json, IEnumerable<string> notes)
     {
         var view = (await store.GetRunAsync(runId, CancellationToken.None))!;
         var groups = await store.ListErrorGroupsAsync(runId, CancellationToken.None);
@@ -54,7 +53,7 @@ internal static class RunReport
             RunSummaryView.Write(AnsiConsole.Console, view, groups, samples, lineage);
             foreach (var note in notes)
                 AnsiConsole.MarkupLine(Markup.Escape(note));
-            AnsiConsole.MarkupLine($"[grey]Details: resync show {view.Id} --records failed   ·   state: {Markup.Escape(store.FilePath)}[/]");
+            AnsiConsole.MarkupLine($"[grey]Details: resync show {view.Id} --records failed   ·   state: {Markup.Escape(store.Location)}[/]");
         }
         return ExitCodeOf(view.Status);
     }

@@ -30,6 +30,7 @@ internal static class ServeCommand
             {
                 ["listening"] = new JsonArray([.. addresses.Select(a => (JsonNode)JsonValue.Create(a))]),
                 ["stateFile"] = options.DatabasePath,
+                ["state"] = StateStores.Describe(options.StateLocation),
                 ["settings"] = Settings(options),
             };
             await Console.Out.WriteLineAsync(started.ToJsonString(RunDocument.Compact));
@@ -37,18 +38,20 @@ internal static class ServeCommand
         }
         else
         {
-            await Console.Error.WriteLineAsync($"resync serve: listening on {string.Join(", ", addresses)} (state {options.DatabasePath}); API under /api/v1, OpenAPI at /openapi/v1.json. Ctrl+C stops.");
+            await Console.Error.WriteLineAsync($"resync serve: listening on {string.Join(", ", addresses)} (state {StateStores.Describe(options.StateLocation)}); API under /api/v1, OpenAPI at /openapi/v1.json. Ctrl+C stops.");
         }
         await app.WaitForShutdownAsync(cancellationToken);
         return ExitCodes.Succeeded;
     }
 
-    /// <summary>Every setting as the server runs with it, but the certificate's password: secrets are never printed.</summary>
+    /// <summary>Every setting as the server runs with it, but passwords (the certificate's, the database's): secrets are never printed.</summary>
     private static JsonObject Settings(ServerOptions options)
     {
         var settings = JsonSerializer.SerializeToNode(options, RunDocument.Options)!.AsObject();
         if (options.KeyRingCertificatePassword is not null)
             settings[RunDocument.Options.PropertyNamingPolicy?.ConvertName(nameof(ServerOptions.KeyRingCertificatePassword)) ?? nameof(ServerOptions.KeyRingCertificatePassword)] = "********";
+        if (options.State is { } state)
+            settings[RunDocument.Options.PropertyNamingPolicy?.ConvertName(nameof(ServerOptions.State)) ?? nameof(ServerOptions.State)] = StateStores.Describe(state);
         return settings;
     }
 }

@@ -14,6 +14,8 @@ internal static class ServeSettings
 {
     public const string DefaultFile = "appsettings.json";
 
+    private static readonly string DefaultStateFile = Path.Combine(".resync", "state.db");
+
     /// <summary>Environment variables known by another name, read as the setting unless its own <c>RESYNC__…</c> variable is set.</summary>
     private static readonly (string Variable, string Setting)[] Aliases =
     [
@@ -22,7 +24,7 @@ internal static class ServeSettings
         ("RESYNC_KEY_RING_CERTIFICATE_PASSWORD", nameof(ServerOptions.KeyRingCertificatePassword)),
     ];
 
-    /// <summary>The options of <c>resync serve</c> beyond <c>--db</c> and <c>--config</c>; each one left out leaves its setting to the other sources.</summary>
+    /// <summary>The options of <c>resync serve</c> beyond <c>--state</c> (<c>--db</c>) and <c>--config</c>; each one left out leaves its setting to the other sources.</summary>
     public sealed record Flags(string? Urls = null, string? LinksFolder = null, bool AllowLoopback = false, bool AllowPrivateNetworks = false,
         IReadOnlyList<string>? AllowNetworks = null, string? DataFolder = null, IReadOnlyList<string>? AllowFiles = null, string? KeyRingCertificate = null,
         int? ShutdownSeconds = null);
@@ -53,12 +55,18 @@ internal static class ServeSettings
         ServerOptions options;
         try
         {
-            options = ServerConfiguration.Bind(configuration, new ServerOptions { DatabasePath = StateFile.Resolve(null) });
+            options = ServerConfiguration.Bind(configuration, new ServerOptions { DatabasePath = DefaultStateFile });
         }
         catch (OptionsValidationException exception)
         {
             throw new CliException(ExitCodes.Usage, "The server's settings are invalid:", "Settings and their defaults: docs/configuration.md", [.. exception.Failures]);
         }
+        // One setting names the store: a file path is the SQLite file (the key ring and data folders default beside it), any
+        // other state (a connection string) a database server, whichever of State and DatabasePath ($RESYNC_DB) it came through.
+        if (options.State is { } state && StateStores.IsFile(state))
+            (options.DatabasePath, options.State) = (state, null);
+        else if (options.State is null && !StateStores.IsFile(options.DatabasePath))
+            (options.State, options.DatabasePath) = (options.DatabasePath, DefaultStateFile);
         options.DatabasePath = Path.GetFullPath(options.DatabasePath);
         if (options.LinksFolder is { } folder)
         {
@@ -88,7 +96,7 @@ internal static class ServeSettings
     {
         var section = ServerConfiguration.SectionName;
         if (db is not null)
-            yield return $"--{section}:{nameof(ServerOptions.DatabasePath)}={db}";
+            yield return $"--{section}:{nameof(ServerOptions.State)}={db}";
         if (flags.Urls is not null)
             yield return $"--{section}:{nameof(ServerOptions.Urls)}={flags.Urls}";
         if (flags.LinksFolder is not null)

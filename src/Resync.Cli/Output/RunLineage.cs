@@ -16,6 +16,6 @@ internal sealed record RunLineage(long? RootRunId, IReadOnlyList<RunView> Childr
         return new RunLineage(run.RootRunId, children, await recovery.ListRunEventsAsync(run.Id, cancellationToken));
     }
 
-    public static Task<RunLineage> ReadAsync(Resync.Storage.Sqlite.SqliteRunStore store, RunView run, CancellationToken cancellationToken) =>
+    public static Task<RunLineage> ReadAsync(IStateStore store, RunView run, CancellationToken cancellationToken) =>
         ReadAsync(store, store, run, cancellationToken);
 }

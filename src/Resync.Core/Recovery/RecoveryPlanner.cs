@@ -33,7 +33,7 @@ internal sealed class RecoveryPlanner(IRunQueries queries)
     }
 
     /// <summary>A failed record can be rebuilt from its snapshot unless none was kept or the source could not read it.</summary>
-    internal static bool IsRetriable(RecordView record) => record.BeforeJson is not null && record.Error?.Step != "source";
+    internal static bool IsRetriable(RecordView record) => record.IsRetriable;
 
     private async Task<List<(int Number, string? Cursor)>> FailedBatchesAsync(long runId, CancellationToken cancellationToken)
     {

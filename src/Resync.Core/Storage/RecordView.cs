@@ -15,4 +15,11 @@ public sealed record RecordView(
     string? IgnoreReason,
     IReadOnlyList<RecordWarning> Warnings,
     string? BeforeJson,
-    string? AfterJson);
+    string? AfterJson)
+{
+    /// <summary>
+    /// Whether a failed (or Incomplete) record can be retried on its own: it can be rebuilt from its snapshot unless none was kept
+    /// or the source could not read it. The stores repeat this rule in SQL; the storage compliance suite pins them to it.
+    /// </summary>
+    public bool IsRetriable => BeforeJson is not null && Error?.Step != "source";
+}

@@ -1,4 +1,4 @@
-namespace Resync.Core.Storage;
+namespace Resync.Server;
 
 /// <summary>An asynchronous push, stored durably before it is acknowledged.</summary>
 /// <param name="Id">The push's number.</param>

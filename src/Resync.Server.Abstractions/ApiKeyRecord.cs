@@ -1,4 +1,4 @@
-namespace Resync.Core.Storage;
+namespace Resync.Server;
 
 /// <summary>A stored API key: never the key itself, only its visible prefix and a hash of the whole key.</summary>
 /// <param name="Prefix">The key's first, visible part (its id), e.g. <c>rsk_3fa9c2d1</c>.</param>

@@ -1,4 +1,4 @@
-namespace Resync.Core.Storage;
+namespace Resync.Server;
 
 /// <summary>
 /// One alert for one route, in the durable outbox: written when the alert is raised, sent until it is delivered or given up.

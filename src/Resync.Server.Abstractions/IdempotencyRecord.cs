@@ -1,4 +1,4 @@
-namespace Resync.Core.Storage;
+namespace Resync.Server;
 
 /// <summary>The first answer to a request that carried an <c>Idempotency-Key</c>, replayed for repeats within the window.</summary>
 /// <param name="Scope">Whose key space it is in (a tenant), so that two tenants' keys never meet.</param>

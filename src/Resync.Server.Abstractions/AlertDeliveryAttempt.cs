@@ -1,4 +1,4 @@
-namespace Resync.Core.Storage;
+namespace Resync.Server;
 
 /// <summary>One attempt to deliver an alert to its route's webhook.</summary>
 /// <param name="Number">1 for the first attempt.</param>

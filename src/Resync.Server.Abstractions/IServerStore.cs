@@ -1,4 +1,4 @@
-namespace Resync.Core.Storage;
+namespace Resync.Server;
 
 /// <summary>
 /// The server's own state beside the runs: links created through the API, API keys (hashed), idempotency

@@ -1,4 +1,4 @@
-namespace Resync.Core.Storage;
+namespace Resync.Server;
 
 /// <summary>Where alerts go: a webhook, for one link, every link of a tenant, or (tenant null) every tenant.</summary>
 /// <param name="Id">The route's number.</param>

@@ -3,10 +3,10 @@ using System.Text.Json.Serialization;
 using Resync.Core.Errors;
 using Resync.Core.Records;
 
-namespace Resync.Storage.Sqlite;
+namespace Resync.Core.Storage;
 
-/// <summary>How errors, warnings and snapshots are kept as JSON text in the state file.</summary>
-internal static class StoredJson
+/// <summary>How errors, warnings and snapshots are kept as JSON text by every state store (so a stored error reads back alike).</summary>
+public static class StoredJson
 {
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
     {

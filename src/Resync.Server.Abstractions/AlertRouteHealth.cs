@@ -1,4 +1,4 @@
-namespace Resync.Core.Storage;
+namespace Resync.Server;
 
 /// <summary>How an alert route's deliveries have gone: the destination can fail too, and that must show.</summary>
 /// <param name="LastAttempt">The latest delivery attempt to it, if any.</param>

@@ -1,4 +1,4 @@
-namespace Resync.Core.Storage;
+namespace Resync.Server;
 
 /// <summary>
 /// A link's automated replay settings as changed through the API: they win over the link document's

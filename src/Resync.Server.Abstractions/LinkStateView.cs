@@ -1,4 +1,4 @@
-namespace Resync.Core.Storage;
+namespace Resync.Server;
 
 /// <summary>Whether a link is Active or Deactivated, and why.</summary>
 public sealed record LinkStateView(string LinkId, bool IsActive, string? Reason);

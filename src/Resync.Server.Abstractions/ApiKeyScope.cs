@@ -1,4 +1,4 @@
-namespace Resync.Core.Storage;
+namespace Resync.Server;
 
 /// <summary>What an API key may see.</summary>
 public enum ApiKeyScope

@@ -1,0 +1,19 @@
+using Resync.Server;
+
+namespace Resync.Storage.Sqlite;
+
+/// <summary>The embedded default: state in one SQLite file; any state setting that no other store claims is a file path.</summary>
+public sealed class SqliteStateStoreProvider : IStateStoreProvider
+{
+    public string Name => "SQLite";
+
+    public bool Accepts(string state) => !string.IsNullOrWhiteSpace(state);
+
+    public string Describe(string state) => Path.GetFullPath(state);
+
+    public OpenedState Open(string state, TimeProvider clock)
+    {
+        var runs = new SqliteRunStore(state, clock);
+        return new OpenedState(runs, new SqliteServerStore(runs, clock));
+    }
+}
