@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Playwright;
 using Resync.Core.Storage;
+using Resync.Server;
 using Resync.Server.Auth;
 using Microsoft.Extensions.DependencyInjection;
 
