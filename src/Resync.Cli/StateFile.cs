@@ -13,7 +13,22 @@ internal static class StateFile
         var state = option ?? Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (string.IsNullOrWhiteSpace(state))
             return Path.GetFullPath(Path.Combine(".resync", "state.db"));
-        return StateStores.IsFile(state) ? Path.GetFullPath(state) : state;
+        return StateStores.IsFile(state) ? Path.GetFullPath(state) : Checked(state);
+    }
+
+    /// <summary>A database server's connection string, checked before anything connects: a bad one is a usage error naming what is wrong.</summary>
+    public static string Checked(string state)
+    {
+        try
+        {
+            StateStores.Describe(state);
+            return state;
+        }
+        catch (ArgumentException exception)
+        {
+            throw new CliException(ExitCodes.Usage, exception.Message,
+                "Give --state a SQLite file path, or postgres://user:password@host:5432/database (see docs/cluster.md).");
+        }
     }
 
     /// <summary>The folder of the state file, where local files go beside it (.resync when state is in a database server).</summary>

@@ -1,3 +1,4 @@
+using Resync.Storage.Postgres;
 using Resync.Storage.Sqlite;
 
 namespace Resync.Server;
@@ -8,7 +9,7 @@ namespace Resync.Server;
 /// </summary>
 public static class StateStores
 {
-    private static readonly IStateStoreProvider[] Providers = [new SqliteStateStoreProvider()];
+    private static readonly IStateStoreProvider[] Providers = [new PostgresStateStoreProvider(), new SqliteStateStoreProvider()];
 
     /// <summary>The store <paramref name="state"/> names.</summary>
     public static IStateStoreProvider For(string state) =>

@@ -76,7 +76,7 @@ public sealed partial class SqliteRunStore
                         parentId,
                         at = Text(at),
                         kind = RunEventKinds.ResolvedByChain,
-                        message = $"Was {Describe(status)}; now Succeeded: {resolver} resolved every failure.",
+                        message = RunEventMessages.ResolvedByChain(status, resolver),
                     }, t);
                     resolved.Add(parentId);
                 }
@@ -140,9 +140,7 @@ public sealed partial class SqliteRunStore
             incomplete.RunId,
             at = Text(incomplete.CreatedAt),
             kind = RunEventKinds.Parked,
-            message = incomplete.Status == IncompleteStatus.Scheduled
-                ? $"Stopped partway; the remainder is incomplete run {id}, retried automatically at {incomplete.NextAttemptAt:u}."
-                : $"Stopped partway; the remainder is incomplete run {id}, waiting for a person (resync incomplete show {id}).",
+            message = RunEventMessages.Parked(id, incomplete),
         }, t);
         return id;
     }
@@ -192,9 +190,7 @@ public sealed partial class SqliteRunStore
                     runId = current.RunId,
                     at = Text(_clock.GetUtcNow()),
                     kind = status == IncompleteStatus.Discarded ? RunEventKinds.Discarded : RunEventKinds.Resumed,
-                    message = status == IncompleteStatus.Discarded
-                        ? $"Incomplete run {id} was discarded{(note is null ? "" : $": {note}")}; its remainder will not be processed."
-                        : $"Incomplete run {id} was processed by resume run {resolvedByRunId}.",
+                    message = RunEventMessages.IncompleteClosed(id, status, resolvedByRunId, note),
                 }, t);
             }
             return 0;
@@ -316,12 +312,6 @@ public sealed partial class SqliteRunStore
         return [.. rows.Select(r => new IncompleteRunView(r.Id, r.RunId, r.LinkId, r.Tenant, Enum.Parse<IncompleteStatus>(r.Status), StoredJson.Error(r.Error)!,
             r.ResumeCursor, (int)r.Attempts, r.NextAttemptAt is null ? null : Time(r.NextAttemptAt), Time(r.CreatedAt), r.ResolvedByRunId, r.Note, (int)r.Edited))];
     }
-
-    private static string Describe(RunStatus status) => status switch
-    {
-        RunStatus.CompletedWithErrors => "Completed with errors",
-        _ => status.ToString(),
-    };
 
     private sealed record ChainRow(long Id, long? ParentRunId, string Status, long CarriesAll, string Kind);
 

@@ -80,10 +80,7 @@ public sealed partial class SqliteRunStore : IStateStore
                 c.Execute("UPDATE batches SET status = 'Interrupted', ended_at = @now WHERE run_id = @runId AND status = 'Processing'",
                     new { runId, now = Text(now) }, t);
                 RunTransitions.Ensure(RunStatus.Running, RunStatus.Interrupted);
-                var error = new ResyncError(ErrorScope.System, ErrorType.Runtime, Durability.Ephemeral, ErrorCodes.Interrupted,
-                    "The process running this run stopped before the run finished.", null, [],
-                    incomplete > 0 ? $"{incomplete} records were being processed and are counted as incomplete; run the link again to process them." : "Run the link again.",
-                    now, 1);
+                var error = RunEventMessages.Interrupted(incomplete, now);
                 c.Execute("""
                     UPDATE runs SET status = 'Interrupted', ended_at = @now, incomplete = incomplete + @incomplete, system_error = @error
                     WHERE id = @runId AND status = 'Running'
@@ -109,7 +106,7 @@ public sealed partial class SqliteRunStore : IStateStore
         if (last is null)
             return;
         Park(c, t, new IncompleteRunView(0, runId, run.LinkId, run.Tenant, IncompleteStatus.Waiting, error, last, 0, null, now, null,
-            "The process stopped (killed, or the machine went down) during this run: retrying this incomplete run processes the batches it cut and reads the pages it never read.", 0));
+            RunEventMessages.Crashed, 0));
     }
 
     public Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken) =>

@@ -12,6 +12,9 @@ internal sealed class CliProcess : IDisposable
 
     public string StateFile => Path.Combine(Folder, "state.db");
 
+    /// <summary>The state the serve helpers use: <see cref="StateFile"/> unless a test points them at a database server.</summary>
+    public string State { get; set; } = "";
+
     /// <summary>Environment variables for the commands started from now on.</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
@@ -86,7 +89,7 @@ internal sealed class CliProcess : IDisposable
     /// </summary>
     public async Task<JsonObject> ServeAsync(string[] args, Func<JsonObject, Task>? whileRunning = null)
     {
-        using var process = Start(["serve", "--db", StateFile, "--json", .. args]);
+        using var process = Start(["serve", "--db", State.Length > 0 ? State : StateFile, "--json", .. args]);
         var errors = process.StandardError.ReadToEndAsync();
         try
         {

@@ -7,7 +7,8 @@ public sealed class RunCommandTests : IDisposable
 {
     private readonly CliProcess _cli = new();
 
-    private const string LinkFile = """
+    /// <summary>A demo link whose second page fails (200 of its 300 records are read), used by other command tests too.</summary>
+    internal const string LinkFile = """
         name: contacts
         source:
           type: demo

@@ -42,13 +42,13 @@ internal sealed class ServeProcess : IAsyncDisposable
         var keyFile = Path.Combine(cli.Folder, "operator.key");
         if (!File.Exists(keyFile))
         {
-            var (exit, output, error) = await cli.RunAsync("keys", "create", "--operator", "--name", "tests", "--db", cli.StateFile);
+            var (exit, output, error) = await cli.RunAsync("keys", "create", "--operator", "--name", "tests", "--db", cli.State.Length > 0 ? cli.State : cli.StateFile);
             exit.ShouldBe(0, error);
             await File.WriteAllTextAsync(keyFile, output.Trim());
         }
         var url = $"http://127.0.0.1:{FreePort()}";
         Directory.CreateDirectory(Path.Combine(cli.Folder, "links"));
-        var process = cli.Start(["serve", "--urls", url, "--db", cli.StateFile, "--links", Path.Combine(cli.Folder, "links"), "--allow-loopback", .. extra]);
+        var process = cli.Start(["serve", "--urls", url, "--db", cli.State.Length > 0 ? cli.State : cli.StateFile, "--links", Path.Combine(cli.Folder, "links"), "--allow-loopback", .. extra]);
         var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await File.ReadAllTextAsync(keyFile));
         var serve = new ServeProcess(cli, process, url, client);

@@ -63,10 +63,14 @@ internal static class ServeSettings
         }
         // One setting names the store: a file path is the SQLite file (the key ring and data folders default beside it), any
         // other state (a connection string) a database server, whichever of State and DatabasePath ($RESYNC_DB) it came through.
+        if (string.IsNullOrWhiteSpace(options.State))
+            options.State = null;
         if (options.State is { } state && StateStores.IsFile(state))
             (options.DatabasePath, options.State) = (state, null);
         else if (options.State is null && !StateStores.IsFile(options.DatabasePath))
             (options.State, options.DatabasePath) = (options.DatabasePath, DefaultStateFile);
+        if (options.State is { } server)
+            StateFile.Checked(server);
         options.DatabasePath = Path.GetFullPath(options.DatabasePath);
         if (options.LinksFolder is { } folder)
         {

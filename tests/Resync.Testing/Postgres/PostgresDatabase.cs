@@ -25,6 +25,17 @@ public sealed class PostgresDatabase : IAsyncDisposable
         return new PostgresDatabase(server, await server.CreateDatabaseAsync(prefix, cancellationToken));
     }
 
+    /// <summary>
+    /// Creates a fresh, empty schema in this database and returns a connection string whose search path is that schema, so that
+    /// each test gets tables of its own at the cost of a schema rather than a database.
+    /// </summary>
+    public async Task<string> CreateSchemaAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var name = $"{prefix.ToLowerInvariant()}_{Guid.NewGuid().ToString("N")[..12]}";
+        await ExecuteAsync($"CREATE SCHEMA \"{name}\"", cancellationToken);
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = name }.ToString();
+    }
+
     /// <summary>Runs SQL (DDL or DML) and returns the rows it affected.</summary>
     public async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,160 @@
+using Dapper;
+using Resync.Server;
+
+namespace Resync.Storage.Postgres;
+
+/// <summary>
+/// The server's state (API links, hashed API keys, idempotency records, async push payloads, alert routes and outbox) in the
+/// run store's PostgreSQL database, so that every server of a cluster sees the same keys, pushes and alerts.
+/// </summary>
+public sealed partial class PostgresServerStore(PostgresRunStore runs) : IServerStore
+{
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await runs.InitializeAsync(cancellationToken);
+        await runs.MigrateAsync(PostgresMigrations.Server, cancellationToken);
+    }
+
+    public Task SaveLinkDocumentAsync(StoredLinkDocument document, CancellationToken cancellationToken) =>
+        runs.WriteAsync((c, t) => c.ExecuteAsync("""
+            INSERT INTO server_links (id, tenant, document, updated_at) VALUES (@LinkId, @Tenant, @ProtectedDocument, @UpdatedAt)
+            ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, document = excluded.document, updated_at = excluded.updated_at
+            """, new { document.LinkId, document.Tenant, document.ProtectedDocument, UpdatedAt = Text(document.UpdatedAt) }, t), cancellationToken);
+
+    public async Task<IReadOnlyList<StoredLinkDocument>> ListLinkDocumentsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await runs.DataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Id, string Tenant, string Document, string UpdatedAt)>(
+            new CommandDefinition("SELECT id, tenant, document, updated_at FROM server_links ORDER BY id", cancellationToken: cancellationToken));
+        return [.. rows.Select(row => new StoredLinkDocument(row.Id, row.Tenant, row.Document, Time(row.UpdatedAt)))];
+    }
+
+    public async Task<LinkStateView?> GetLinkStateAsync(string linkId, CancellationToken cancellationToken)
+    {
+        await using var connection = await runs.DataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(string State, string? Reason)?>(
+            new CommandDefinition("SELECT state, state_reason FROM links WHERE id = @linkId", new { linkId }, cancellationToken: cancellationToken));
+        return row is { } found ? new LinkStateView(linkId, found.State == "Active", found.Reason) : null;
+    }
+
+    public Task SetLinkStateAsync(string linkId, string tenant, bool active, string? reason, CancellationToken cancellationToken) =>
+        runs.WriteAsync((c, t) => c.ExecuteAsync("""
+            INSERT INTO links (id, tenant, state, state_reason) VALUES (@linkId, @tenant, @state, @reason)
+            ON CONFLICT (id) DO UPDATE SET state = excluded.state, state_reason = excluded.state_reason
+            """, new { linkId, tenant, state = active ? "Active" : "Deactivated", reason }, t), cancellationToken);
+
+    public Task AddApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
+        runs.WriteAsync((c, t) => c.ExecuteAsync("""
+            INSERT INTO api_keys (prefix, hash, scope, tenant, name, created_at) VALUES (@Prefix, @Hash, @Scope, @Tenant, @Name, @CreatedAt)
+            """, new { key.Prefix, key.Hash, Scope = key.Scope.ToString(), key.Tenant, key.Name, CreatedAt = Text(key.CreatedAt) }, t), cancellationToken);
+
+    public async Task<ApiKeyRecord?> FindApiKeyAsync(string prefix, CancellationToken cancellationToken)
+    {
+        await using var connection = await runs.DataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(
+            new CommandDefinition($"{KeyRow.Select} WHERE prefix = @prefix", new { prefix }, cancellationToken: cancellationToken));
+        return row?.ToRecord();
+    }
+
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await runs.DataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<KeyRow>(new CommandDefinition($"{KeyRow.Select} ORDER BY created_at, prefix", cancellationToken: cancellationToken));
+        return [.. rows.Select(row => row.ToRecord())];
+    }
+
+    public async Task<bool> RevokeApiKeyAsync(string prefix, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await runs.WriteAsync((c, t) => c.ExecuteAsync(
+            "UPDATE api_keys SET revoked_at = @at WHERE prefix = @prefix AND revoked_at IS NULL", new { prefix, at = Text(at) }, t), cancellationToken) == 1;
+
+    public async Task<IdempotencyRecord?> FindIdempotencyAsync(string scope, string key, DateTimeOffset notBefore, CancellationToken cancellationToken)
+    {
+        await using var connection = await runs.DataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(new CommandDefinition(
+            "SELECT request_hash AS RequestHash, status AS Status, location AS Location, body AS Body, created_at AS CreatedAt FROM idempotency_records WHERE scope = @scope AND key = @key AND created_at >= @notBefore",
+            new { scope, key, notBefore = Text(notBefore) }, cancellationToken: cancellationToken));
+        return row is null ? null : new IdempotencyRecord(scope, key, row.RequestHash, (int)row.Status, row.Location, row.Body, Time(row.CreatedAt));
+    }
+
+    public Task SaveIdempotencyAsync(IdempotencyRecord record, CancellationToken cancellationToken) =>
+        runs.WriteAsync((c, t) => c.ExecuteAsync("""
+            INSERT INTO idempotency_records (scope, key, request_hash, status, location, body, created_at)
+            VALUES (@Scope, @Key, @RequestHash, @Status, @Location, @Body, @CreatedAt)
+            ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, status = excluded.status, location = excluded.location,
+                body = excluded.body, created_at = excluded.created_at
+            """, new { record.Scope, record.Key, record.RequestHash, Status = (long)record.Status, record.Location, record.Body, CreatedAt = Text(record.CreatedAt) }, t),
+            cancellationToken);
+
+    public Task<int> PurgeIdempotencyAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        runs.WriteAsync((c, t) => c.ExecuteAsync("DELETE FROM idempotency_records WHERE created_at < @before", new { before = Text(before) }, t), cancellationToken);
+
+    public Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken) =>
+        runs.WriteAsync((c, t) => c.ExecuteScalarAsync<long>("""
+            INSERT INTO pushes (link_id, tenant, payload, request_id, callback_url, callback_secret, accepted_at)
+            VALUES (@LinkId, @Tenant, @Payload, @RequestId, @CallbackUrl, @ProtectedCallbackSecret, @AcceptedAt) RETURNING id
+            """, new { push.LinkId, push.Tenant, push.Payload, push.RequestId, push.CallbackUrl, push.ProtectedCallbackSecret, AcceptedAt = Text(push.AcceptedAt) }, t),
+            cancellationToken);
+
+    public Task PushStartedAsync(long pushId, long runId, CancellationToken cancellationToken) =>
+        runs.WriteAsync((c, t) => c.ExecuteAsync("UPDATE pushes SET run_id = @runId WHERE id = @pushId", new { pushId, runId }, t), cancellationToken);
+
+    public Task PushFinishedAsync(long pushId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        runs.WriteAsync((c, t) => c.ExecuteAsync("UPDATE pushes SET finished_at = @at WHERE id = @pushId", new { pushId, at = Text(at) }, t), cancellationToken);
+
+    public Task<int> PurgePushPayloadsAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) =>
+        runs.WriteAsync((c, t) => c.ExecuteAsync("UPDATE pushes SET payload = '' WHERE finished_at IS NOT NULL AND finished_at <= @before AND payload <> ''",
+            new { before = Text(finishedBefore) }, t), cancellationToken);
+
+    public Task<IReadOnlyList<StoredPush>> ListUnstartedPushesAsync(CancellationToken cancellationToken) =>
+        ListPushesAsync("run_id IS NULL", cancellationToken);
+
+    public Task<IReadOnlyList<StoredPush>> ListUnfinishedPushesAsync(CancellationToken cancellationToken) =>
+        ListPushesAsync("run_id IS NOT NULL AND finished_at IS NULL", cancellationToken);
+
+    private async Task<IReadOnlyList<StoredPush>> ListPushesAsync(string where, CancellationToken cancellationToken)
+    {
+        await using var connection = await runs.DataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, string LinkId, string Tenant, string Payload, string? RequestId, string? CallbackUrl, long? RunId, string AcceptedAt,
+            string? CallbackSecret)>(new CommandDefinition($"""
+                SELECT id, link_id, tenant, payload, request_id, callback_url, run_id, accepted_at, callback_secret FROM pushes WHERE {where} ORDER BY id
+                """, cancellationToken: cancellationToken));
+        return [.. rows.Select(row => new StoredPush(row.Id, row.LinkId, row.Tenant, row.Payload, row.RequestId, row.CallbackUrl, row.RunId, Time(row.AcceptedAt), null)
+        {
+            ProtectedCallbackSecret = row.CallbackSecret,
+        })];
+    }
+
+    public Task SaveReplayOverrideAsync(ReplayOverride replay, CancellationToken cancellationToken) =>
+        runs.WriteAsync((c, t) => c.ExecuteAsync("""
+            INSERT INTO replay_overrides (link_id, tenant, automated_replay, max_attempts, updated_at)
+            VALUES (@LinkId, @Tenant, @AutomatedReplay, @MaxAttempts, @UpdatedAt)
+            ON CONFLICT (link_id) DO UPDATE SET tenant = excluded.tenant, automated_replay = excluded.automated_replay,
+                max_attempts = excluded.max_attempts, updated_at = excluded.updated_at
+            """, new { replay.LinkId, replay.Tenant, AutomatedReplay = replay.AutomatedReplay ? 1L : 0L, MaxAttempts = (long)replay.MaxAttempts,
+                UpdatedAt = Text(replay.UpdatedAt) }, t),
+            cancellationToken);
+
+    public async Task<bool> DeleteReplayOverrideAsync(string linkId, CancellationToken cancellationToken) =>
+        await runs.WriteAsync((c, t) => c.ExecuteAsync("DELETE FROM replay_overrides WHERE link_id = @linkId", new { linkId }, t), cancellationToken) == 1;
+
+    public async Task<IReadOnlyList<ReplayOverride>> ListReplayOverridesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await runs.DataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string LinkId, string Tenant, long AutomatedReplay, long MaxAttempts, string UpdatedAt)>(new CommandDefinition(
+            "SELECT link_id, tenant, automated_replay, max_attempts, updated_at FROM replay_overrides ORDER BY link_id", cancellationToken: cancellationToken));
+        return [.. rows.Select(row => new ReplayOverride(row.LinkId, row.Tenant, row.AutomatedReplay != 0, (int)row.MaxAttempts, Time(row.UpdatedAt)))];
+    }
+
+    private static string Text(DateTimeOffset value) => PostgresRunStore.Text(value);
+
+    private static DateTimeOffset Time(string value) => PostgresRunStore.Time(value);
+
+    private sealed record IdempotencyRow(string RequestHash, long Status, string? Location, string Body, string CreatedAt);
+
+    private sealed record KeyRow(string Prefix, string Hash, string Scope, string? Tenant, string Name, string CreatedAt, string? RevokedAt)
+    {
+        public const string Select = "SELECT prefix AS Prefix, hash AS Hash, scope AS Scope, tenant AS Tenant, name AS Name, created_at AS CreatedAt, revoked_at AS RevokedAt FROM api_keys";
+
+        public ApiKeyRecord ToRecord() => new(Prefix, Hash, Enum.Parse<ApiKeyScope>(Scope), Tenant, Name, Time(CreatedAt), PostgresRunStore.OptionalTime(RevokedAt));
+    }
+}
