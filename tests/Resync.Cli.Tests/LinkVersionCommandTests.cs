@@ -58,15 +58,19 @@ public sealed class LinkVersionCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Retry_WithDefinitionOriginal_UsesTheFailedRunsOwnDefinition_AndAnotherValueIsRefused()
+    public async Task Retry_WithDefinitionOriginal_UsesTheFailedRunsOwnDefinition_EvenWhenTheFileIsBrokenSince_AndAnotherValueIsRefused()
     {
         var link = _cli.Write("names.yaml", Failing);
         var failedVersion = (await _cli.RunJsonAsync(1, "run", link, "--db", _cli.StateFile))["linkVersion"]!.GetValue<string>();
-        _cli.Write("names.yaml", Fixed);
+        _cli.Write("names.yaml", Fixed.Replace("- truncate:", "- truncat:", StringComparison.Ordinal));
 
         var (refusedExit, _, refused) = await _cli.RunAsync("retry", "1", "--definition", "newest", "--db", _cli.StateFile);
         refusedExit.ShouldBe(64);
         refused.ShouldContain("newest");
+        var (brokenExit, _, broken) = await _cli.RunAsync("retry", "1", "--db", _cli.StateFile);
+        brokenExit.ShouldBe(64);
+        broken.ShouldContain("The link file");
+        broken.ShouldContain("--definition original");
         var (exit, output, _) = await _cli.RunAsync("retry", "1", "--definition", "original", "--db", _cli.StateFile);
 
         exit.ShouldBe(1, "the run's own definition fails the same records again");

@@ -42,16 +42,17 @@ internal static class LinkLoader
         if (view?.Definition is not { } kept)
             throw new CliException(ExitCodes.Usage, $"The definition of link '{run.LinkId}' is not in the state file.", "Run the link once with `resync run <link-file>` so that its definition is kept.");
         var (current, from) = await CurrentAsync(store, run.LinkId, kept, reload: !original, cancellationToken);
-        var currentLink = FromDefinition(current);
+        var currentVersion = LinkVersions.Of(current.Text, current.Text);
         var before = run.LinkVersion is { } hash ? await store.GetLinkVersionAsync(run.LinkId, hash, cancellationToken) : null;
-        var changes = before is null || before.Hash == currentLink.Version!.Hash ? [] : LinkVersions.Changes(before.Document, current.Text);
+        var changes = before is null || before.Hash == currentVersion.Hash ? [] : LinkVersions.Changes(before.Document, current.Text);
         if (!original)
-            return (currentLink, new DefinitionChoice(DefinitionChoice.Current, currentLink.Version!.Hash, run.Id, run.LinkVersion, currentLink.Version.Hash, changes, from));
+            return (FromDefinition(current), new DefinitionChoice(DefinitionChoice.Current, currentVersion.Hash, run.Id, run.LinkVersion, currentVersion.Hash, changes, from));
         if (before is null)
             throw new CliException(ExitCodes.Usage, $"Run {run.Id} ran before link versions were kept: it has no definition of its own to use.",
                 "Leave out --definition original to use the link's current definition.");
+        // The current file is only compared here, never built: a file broken since must not stop a retry with the run's own definition.
         var link = FromDefinition(kept with { Text = before.Document });
-        return (link, new DefinitionChoice(DefinitionChoice.Original, before.Hash, run.Id, before.Hash, currentLink.Version!.Hash, changes, from));
+        return (link, new DefinitionChoice(DefinitionChoice.Original, before.Hash, run.Id, before.Hash, currentVersion.Hash, changes, from));
     }
 
     /// <summary>The link's definition now: its file read again when it still exists (then kept in the state file), else the kept one.</summary>
@@ -66,7 +67,7 @@ internal static class LinkLoader
         var text = await File.ReadAllTextAsync(file, cancellationToken);
         var fresh = new LinkDefinition(text, kept.Path, kept.BaseDirectory);
         if (!reload)
-            return (fresh, kept.Path); // Only for the comparison: a file that does not load must not stop a retry with the run's own definition.
+            return (fresh, kept.Path);
         var loaded = new LinkFileLoader(BuiltInConnectors.CreateCatalog()).Parse(text, file, kept.BaseDirectory);
         if (!loaded.Succeeded)
         {

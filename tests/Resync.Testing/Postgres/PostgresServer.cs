@@ -88,10 +88,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 var port = FreePort();
                 try
                 {
-                    await RunPgAsync(bin, asPostgresUser, "pg_ctl",
-                        ["-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60",
-                         "-o", $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=100", "start"],
-                        cancellationToken);
+                    await RunPgAsync(bin, asPostgresUser, "pg_ctl", StartArguments(folder, port), cancellationToken);
                     StartWatchdog(bin, asPostgresUser, folder);
                     return new PostgresServer(folder, bin, asPostgresUser, port, password);
                 }
@@ -107,6 +104,21 @@ public sealed class PostgresServer : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Stops the server and keeps its data, as a database outage does: sessions end and open transactions roll back.
+    /// Only on a cluster of one's own (<see cref="StartAsync"/>), never the shared one. <see cref="StartAgainAsync"/> ends the outage.
+    /// </summary>
+    public Task StopForAWhileAsync(CancellationToken cancellationToken = default) =>
+        RunPgAsync(_bin, _asPostgresUser, "pg_ctl", ["-D", Path.Combine(Folder, "data"), "-m", "fast", "-w", "-t", "60", "stop"], cancellationToken);
+
+    /// <summary>Starts a server stopped by <see cref="StopForAWhileAsync"/> again, on the same port, with its data.</summary>
+    public Task StartAgainAsync(CancellationToken cancellationToken = default) =>
+        RunPgAsync(_bin, _asPostgresUser, "pg_ctl", StartArguments(Folder, Port), cancellationToken);
+
+    private static string[] StartArguments(string folder, int port) =>
+        ["-D", Path.Combine(folder, "data"), "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60",
+         "-o", $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=100", "start"];
 
     /// <summary>A connection string for <paramref name="database"/> over TCP on loopback.</summary>
     public string ConnectionString(string database = "postgres") => new NpgsqlConnectionStringBuilder
