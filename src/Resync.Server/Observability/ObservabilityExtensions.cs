@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using Resync.Core.Observability;
 using Resync.Server.Auth;
@@ -13,9 +14,19 @@ public static class ObservabilityExtensions
     /// <summary>The path Prometheus scrapes.</summary>
     public const string MetricsPath = "/metrics";
 
-    /// <summary>The server's observability: its log sinks and its metrics (Resync's meter and ASP.NET Core's request metrics).</summary>
+    private const string Ready = "ready";
+
+    /// <summary>
+    /// The server's observability: its log sinks, its metrics (Resync's meter and ASP.NET Core's request metrics) and its
+    /// readiness checks.
+    /// </summary>
     public static WebApplicationBuilder AddResyncObservability(this WebApplicationBuilder builder)
     {
+        builder.Services.AddHealthChecks()
+            .AddCheck<StateStoreHealthCheck>("state-store", tags: [Ready])
+            .AddCheck<SchedulerHealthCheck>("scheduler", tags: [Ready])
+            .AddCheck<AlertOutboxHealthCheck>("alert-outbox", tags: [Ready])
+            .AddCheck<LogSinksHealthCheck>("log-sinks", tags: [Ready]);
         builder.Logging.AddResyncLogSinks(builder.Configuration);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ResyncMetrics.MeterName, "Microsoft.AspNetCore.Hosting")
@@ -25,11 +36,16 @@ public static class ObservabilityExtensions
     }
 
     /// <summary>
-    /// Serves <c>/metrics</c> (Prometheus text) to operator keys only: its labels name every tenant and link, which a tenant's
+    /// Serves the health checks (<c>/health/live</c>, <c>/health/ready</c>, <c>/health</c>) to anyone, and <c>/metrics</c> (Prometheus text) to operator keys only: its labels name every tenant and link, which a tenant's
     /// key, or someone without a key, must not learn.
     /// </summary>
     public static WebApplication MapResyncObservability(this WebApplication app)
     {
+        // Live: the process answers. Ready (and /health, as before): it can do its work. Degraded answers 200, Unhealthy 503.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthAnswer.WriteAsync }).WithTags("Health");
+        var ready = new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = HealthAnswer.WriteAsync };
+        app.MapHealthChecks("/health/ready", ready).WithTags("Health");
+        app.MapHealthChecks("/health", ready).WithTags("Health");
         app.UseWhen(http => http.Request.Path.StartsWithSegments(MetricsPath), branch => branch.Use(OperatorOnlyAsync));
         app.UseOpenTelemetryPrometheusScrapingEndpoint(MetricsPath);
         return app;
