@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Resync.Core.Observability;
 using Resync.Server.Auth;
 
@@ -28,12 +31,36 @@ public static class ObservabilityExtensions
             .AddCheck<AlertOutboxHealthCheck>("alert-outbox", tags: [Ready])
             .AddCheck<LogSinksHealthCheck>("log-sinks", tags: [Ready]);
         builder.Logging.AddResyncLogSinks(builder.Configuration);
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ResyncMetrics.MeterName, "Microsoft.AspNetCore.Hosting")
             // A scrape answers what is counted now: a cached answer would lag behind the runs.
             .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        AddOtlp(telemetry, builder.Configuration);
         return builder;
     }
+
+    /// <summary>
+    /// With an OTLP endpoint configured (the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>
+    /// <c>grpc</c> or <c>http/protobuf</c>, <c>OTEL_SERVICE_NAME</c>… from the environment or the configuration), exports the
+    /// run and batch spans (in the trace of the request that started the run), the log events and the metrics. Without
+    /// one, no span is even made.
+    /// </summary>
+    public static IOpenTelemetryBuilder AddOtlp(OpenTelemetryBuilder telemetry, IConfiguration configuration)
+    {
+        if (!OtlpConfigured(configuration))
+            return telemetry;
+        if (string.IsNullOrEmpty(configuration["OTEL_SERVICE_NAME"]))
+            telemetry.ConfigureResource(resource => resource.AddService("resync"));
+        return telemetry
+            .WithTracing(tracing => tracing.AddSource(ResyncTracing.SourceName, "Microsoft.AspNetCore"))
+            .WithLogging(_ => { }, logs => logs.IncludeFormattedMessage = true)
+            .UseOtlpExporter();
+    }
+
+    /// <summary>Whether an OTLP endpoint is set, for every signal or for one.</summary>
+    public static bool OtlpConfigured(IConfiguration configuration) =>
+        new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT" }
+            .Any(key => !string.IsNullOrEmpty(configuration[key]));
 
     /// <summary>
     /// Serves the health checks (<c>/health/live</c>, <c>/health/ready</c>, <c>/health</c>) to anyone, and <c>/metrics</c> (Prometheus text) to operator keys only: its labels name every tenant and link, which a tenant's
