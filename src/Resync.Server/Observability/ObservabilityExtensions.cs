@@ -94,7 +94,8 @@ public static class ObservabilityExtensions
     }
 
     /// <summary>
-    /// Adds the log sinks configured under <c>Logging</c>: the JSON-lines file (<c>Logging:File:Path</c>). The console's
+    /// Adds the log sinks configured under <c>Logging</c>: the JSON-lines file (<c>Logging:File:Path</c>) and the HTTP intake
+    /// (<c>Logging:Intake:Url</c>). The console's
     /// JSON lines are the console provider's own (<c>Logging:Console:FormatterName=json</c>).
     /// </summary>
     public static ILoggingBuilder AddResyncLogSinks(this ILoggingBuilder logging, IConfiguration configuration)
@@ -105,6 +106,16 @@ public static class ObservabilityExtensions
             logging.Services.AddSingleton(services => new JsonFileLogSink(file, services.GetService<TimeProvider>() ?? TimeProvider.System));
             logging.Services.AddSingleton<ILoggerProvider>(services => services.GetRequiredService<JsonFileLogSink>());
             logging.Services.AddSingleton<BufferedLogSink>(services => services.GetRequiredService<JsonFileLogSink>());
+        }
+        var intake = HttpIntakeSinkOptions.Read(configuration);
+        if (intake.Url is not null)
+        {
+            // Through the outbound network policy, like webhooks: an intake URL cannot reach what a link may not.
+            logging.Services.AddSingleton(services => new HttpIntakeLogSink(intake,
+                (services.GetService<ServerOptions>()?.NetworkPolicy() ?? Connectors.Network.OutboundNetworkPolicy.PublicOnly).CreateHandler(),
+                services.GetService<TimeProvider>() ?? TimeProvider.System));
+            logging.Services.AddSingleton<ILoggerProvider>(services => services.GetRequiredService<HttpIntakeLogSink>());
+            logging.Services.AddSingleton<BufferedLogSink>(services => services.GetRequiredService<HttpIntakeLogSink>());
         }
         return logging;
     }
