@@ -112,7 +112,8 @@ public static class ObservabilityExtensions
         {
             // Through the outbound network policy, like webhooks: an intake URL cannot reach what a link may not.
             logging.Services.AddSingleton(services => new HttpIntakeLogSink(intake,
-                (services.GetService<ServerOptions>()?.NetworkPolicy() ?? Connectors.Network.OutboundNetworkPolicy.PublicOnly).CreateHandler(),
+                // (Without the server, in resync run, the operator's own process reaches what its links reach: unrestricted.)
+                (services.GetService<ServerOptions>()?.NetworkPolicy() ?? Connectors.Network.OutboundNetworkPolicy.Unrestricted).CreateHandler(),
                 services.GetService<TimeProvider>() ?? TimeProvider.System));
             logging.Services.AddSingleton<ILoggerProvider>(services => services.GetRequiredService<HttpIntakeLogSink>());
             logging.Services.AddSingleton<BufferedLogSink>(services => services.GetRequiredService<HttpIntakeLogSink>());

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Resync.Testing.Otlp;
 
 namespace Resync.Server.Tests.Observability;
 

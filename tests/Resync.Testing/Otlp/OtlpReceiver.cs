@@ -8,13 +8,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Resync.Server.Tests.Observability;
+namespace Resync.Testing.Otlp;
 
 /// <summary>
 /// An OTLP/HTTP receiver on 127.0.0.1 (<c>/v1/traces</c>, <c>/v1/logs</c>, <c>/v1/metrics</c>) that decodes the protobuf
 /// bodies it needs (spans and log records, by the field numbers of opentelemetry-proto) and keeps them.
 /// </summary>
-internal sealed class OtlpReceiver : IAsyncDisposable
+public sealed class OtlpReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Span> _spans = new();

@@ -1,7 +1,7 @@
-namespace Resync.Server.Tests.Observability;
+namespace Resync.Testing.Otlp;
 
 /// <summary>Just enough of the protobuf wire format to walk a message's fields (varints, fixed 32/64-bit and length-delimited).</summary>
-internal static class Protobuf
+public static class Protobuf
 {
     public sealed record Field(int Number, ulong? Varint, ulong? Fixed, byte[]? Bytes);
 
