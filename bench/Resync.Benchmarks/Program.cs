@@ -65,6 +65,12 @@ static async Task EngineAsync(Options options)
     var threeSteps = await Median(options.Repeat, async () => (await RunLinkAsync(records, TrivialSteps.All, options.Parallelism)).Seconds);
     var freshStore = await Median(options.Repeat, () => FreshStoreRunAsync(records, options.Parallelism));
     var noStore = await Median(options.Repeat, async () => (await RunLinkAsync(records, [], options.Parallelism, sqlite: false)).Seconds);
+    double allSinks;
+    await using (var sinks = await AllSinks.StartAsync())
+    {
+        await RunLinkAsync(100_000, [], options.Parallelism, events: sinks.Events);
+        allSinks = await Median(options.Repeat, async () => (await RunLinkAsync(records, [], options.Parallelism, events: sinks.Events)).Seconds);
+    }
 
     Console.WriteLine();
     Console.WriteLine($"{records:N0} records, pages of 1000, parallelism {options.Parallelism}, no-op target, SQLite run store; median of {options.Repeat}");
@@ -74,6 +80,8 @@ static async Task EngineAsync(Options options)
     Row("engine, 3 trivial steps", threeSteps, reference);
     Row("engine, no steps, new state file per run", freshStore, reference);
     Row("engine, no steps, null store (ceiling)", noStore, reference);
+    Row("engine, no steps, all sinks on", allSinks, reference);
+    Console.WriteLine($"all sinks on / off: {noSteps / allSinks:P0} (target ≥ 95 %)");
 
     void Row(string what, double seconds, double referenceSeconds) =>
         Console.WriteLine($"{what,-46} {seconds,8:F3} {records / seconds,12:N0} {referenceSeconds / seconds,9:P0}");
@@ -119,12 +127,13 @@ static async Task<double> FreshStoreRunAsync(long records, int parallelism)
     return (await RunLinkAsync(records, [], parallelism)).Seconds;
 }
 
-static async Task<(double Seconds, RunResult Result)> RunLinkAsync(long records, IReadOnlyList<IStep> steps, int parallelism, bool sqlite = true)
+static async Task<(double Seconds, RunResult Result)> RunLinkAsync(long records, IReadOnlyList<IStep> steps, int parallelism, bool sqlite = true,
+    Microsoft.Extensions.Logging.ILogger? events = null)
 {
     IRunStore store = sqlite ? BenchStore.Sqlite : new NullRunStore();
     var link = new Link("bench", new GeneratingSource(records, 1000), steps, new NoOpTarget(),
         new LinkSettings { BatchSize = 1000, Parallelism = parallelism });
-    var engine = new RunEngine(store, TimeProvider.System);
+    var engine = new RunEngine(store, TimeProvider.System, events: events);
 
     var stopwatch = Stopwatch.StartNew();
     var result = await engine.RunAsync(link, new RunRequest(RunKind.Manual, "benchmark"));

@@ -110,7 +110,6 @@ public static class ResyncServer
         app.UseStatusCodePages();
         app.MapResyncObservability();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapGet("/health", (TimeProvider time) => TypedResults.Ok(new { status = "Healthy", time = time.GetUtcNow() })).WithTags("Health");
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter(ApiKeyAuthentication.FilterAsync).ProducesProblem(401).ProducesProblem(404);
         api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys().MapAlerts();

@@ -33,7 +33,9 @@ internal static class LinkRunCommand
         if (health is { State: LinkState.Deactivated })
             await Console.Error.WriteLineAsync($"note: link '{link.Id}' is deactivated ({health.StateReason}); running it by hand anyway.");
 
-        var runner = new LinkRunner(store, store, store, TimeProvider.System);
+        // The same log sinks and OTLP export as resync serve, from the same settings: a one-off run reaches the collector too.
+        await using var telemetry = await Server.Observability.ProcessTelemetry.StartAsync(Server.Observability.ProcessTelemetry.Configuration(), cancellationToken);
+        var runner = new LinkRunner(store, store, store, TimeProvider.System, events: telemetry?.Events);
         LinkRunOutcome? outcome = null;
         return await RunReport.FollowAsync(store, link, json,
             async progress => (outcome = await runner.RunAsync(link, new RunRequest(RunKind.Manual, "cli"), progress, cancellationToken)).Run,

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Resync.Core.Errors;
@@ -41,10 +42,13 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             },
             cancellationToken);
         progress.RunId = runId;
+        using var span = ResyncTracing.Source.StartActivity("resync.run");
+        span?.SetTag("resync.run.id", runId).SetTag("resync.link", link.Id).SetTag("resync.tenant", link.Tenant).SetTag("resync.run.kind", request.Kind.ToString())
+            .SetTag("resync.request_id", request.RequestId);
         ResyncEvents.RunStarted(_events, runId, link.Id, link.Tenant, request.Trigger, request.Kind.ToString(), request.ParentRunId, request.RequestId);
 
         var classifier = link.Classifier.WithOverrides(link.Settings.ErrorTypeOverrides);
-        var run = new RunState(runId, link, classifier, store, clock, progress, new RunEvents(_events, runId, link, request.RequestId));
+        var run = new RunState(runId, link, classifier, store, clock, progress, new RunEvents(_events, runId, link, request.RequestId), span?.Context ?? default);
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         run.StopReading = reading.Cancel;
 
@@ -108,6 +112,13 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         var newWatermark = status == RunStatus.Succeeded && request.IsRoot ? highestWatermark : null;
         await store.RunFinishedAsync(runId, status, run.SystemError, newWatermark, clock.GetUtcNow(), CancellationToken.None);
         RunEvents.Finished(_events, runId, link, request, status, counts, run.SystemError, clock.GetElapsedTime(startedAt));
+        if (span is not null)
+        {
+            span.SetTag("resync.run.status", status.ToString()).SetTag("resync.records.read", counts.Read).SetTag("resync.records.failed", counts.Failed)
+                .SetTag("resync.batches.failed", counts.BatchesFailed);
+            if (status == RunStatus.Failed)
+                span.SetStatus(ActivityStatusCode.Error, run.SystemError?.Code);
+        }
         return new RunResult(runId, status, counts, run.SystemError)
         {
             HighestWatermark = highestWatermark,
@@ -120,7 +131,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
     }
 
     /// <summary>The shared state of one run while its batches are processed in parallel.</summary>
-    private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress, RunEvents events)
+    private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress, RunEvents events,
+        ActivityContext runSpan)
     {
         /// <summary>
         /// How many finished batches may be waiting for the store to confirm their results while workers go on. Bounded so
@@ -155,6 +167,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
 
         public async Task ProcessAsync(BatchWork work)
         {
+            // The run's span is the parent whatever thread the dispatcher runs the batch on.
+            using var span = BatchSpan(work.Number, work.Records.Count);
             try
             {
                 // Batches under way are not cancelled: they finish so that their records are accounted for.
@@ -175,6 +189,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 var (result, systemError) = await _processor.ProcessAsync(runId, work, started, CancellationToken.None);
                 if (result.Outcomes.FirstOrDefault(outcome => outcome is { Kind: Records.OutcomeKind.Incomplete, Error: not null }) is { } parked)
                     Interlocked.CompareExchange(ref _parkedError, parked.Error, null);
+                EndSpan(span, result);
                 if (systemError is not null)
                     SetSystemError(systemError, skipQueued: true);
                 else if (link.Settings.SequentialProcessing && result.Failed > 0)
@@ -308,13 +323,28 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             }
         }
 
+        private Activity? BatchSpan(int number, int records) =>
+            ResyncTracing.Source.StartActivity("resync.batch", ActivityKind.Internal, runSpan)?.SetTag("resync.run.id", runId).SetTag("resync.batch.number", number)
+                .SetTag("resync.records.read", records);
+
+        private static void EndSpan(Activity? span, BatchResult result)
+        {
+            if (span is null)
+                return;
+            span.SetTag("resync.batch.status", result.Status.ToString()).SetTag("resync.records.failed", result.Failed);
+            if (result.Status == BatchStatus.Failed)
+                span.SetStatus(ActivityStatusCode.Error, result.Error?.Code);
+        }
+
         public async Task PageFailedAsync(int batchNumber, string cursor, Exception failure)
         {
+            using var span = BatchSpan(batchNumber, 0);
             var classification = classifier.Classify(failure);
             // Built in: offline or refusing credentials at the first fetch means the run cannot start; refused credentials stop it anywhere.
             var stopsTheRun = Policies.ForSourcePage(classification, firstFetch: batchNumber == 1) is ErrorAction.Stop or ErrorAction.Deactivate;
             var error = classification.ToError(stopsTheRun ? ErrorScope.System : ErrorScope.Batch, clock.GetUtcNow(), "source");
             var result = new BatchResult(runId, batchNumber, cursor, BatchStatus.Failed, 0, 0, 0, 0, 0, error, [], clock.GetUtcNow());
+            EndSpan(span, result);
             await store.BatchFinishedAsync(result, CancellationToken.None);
             progress.AddBatch(0, 0, 0, 0, 0, batchFailed: true);
             events.BatchStored(result);

@@ -18,6 +18,7 @@ public abstract class BufferedLogSink : ILoggerProvider
     private Task _pump = Task.CompletedTask;
     private long _dropped;
     private long _written;
+    private int _disposed;
 
     protected BufferedLogSink(string name, int capacity, TimeProvider clock)
     {
@@ -86,6 +87,9 @@ public abstract class BufferedLogSink : ILoggerProvider
     /// <summary>Stops taking events and writes what is buffered, waiting a few seconds at most.</summary>
     public void Dispose()
     {
+        // The host disposes the sink once per service it is registered as (provider, sink, its own type).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         Dispose(true);
         GC.SuppressFinalize(this);
     }

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Resync.Connectors.Network;
+using Resync.Core.Observability;
+using Resync.Server.Observability;
+
+namespace Resync.Benchmarks;
+
+/// <summary>
+/// Every sink on at once, for the engine benchmark's "all sinks on" row: the events into a JSON-lines file and to an HTTP
+/// intake on loopback (which takes every batch), every span of the Resync source recorded, every instrument of the meter
+/// listened to.
+/// </summary>
+internal sealed class AllSinks : IAsyncDisposable
+{
+    private readonly WebApplication _intake;
+    private readonly ILoggerFactory _loggers;
+    private readonly ActivityListener _spans;
+    private readonly MeterListener _metrics;
+    private readonly string _folder;
+
+    private AllSinks(WebApplication intake, ILoggerFactory loggers, ActivityListener spans, MeterListener metrics, string folder)
+    {
+        (_intake, _loggers, _spans, _metrics, _folder) = (intake, loggers, spans, metrics, folder);
+        Events = loggers.CreateLogger("Resync.Benchmarks");
+    }
+
+    public ILogger Events { get; }
+
+    public static async Task<AllSinks> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var intake = builder.Build();
+        intake.MapPost("/logs", async (HttpRequest request) =>
+        {
+            await request.Body.CopyToAsync(Stream.Null);
+            return Results.Accepted();
+        });
+        await intake.StartAsync();
+        var url = intake.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/logs";
+
+        var folder = Directory.CreateTempSubdirectory("resync-bench-sinks-").FullName;
+        var loggers = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Information)
+            .AddProvider(new JsonFileLogSink(new JsonFileSinkOptions { Path = Path.Combine(folder, "events.jsonl") }, TimeProvider.System))
+            .AddProvider(new HttpIntakeLogSink(new HttpIntakeSinkOptions { Url = new Uri(url) }, OutboundNetworkPolicy.Unrestricted.CreateHandler(), TimeProvider.System)));
+        var spans = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ResyncTracing.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(spans);
+        var metrics = new MeterListener { InstrumentPublished = (instrument, listener) => { if (instrument.Meter.Name == ResyncMetrics.MeterName) listener.EnableMeasurementEvents(instrument); } };
+        metrics.SetMeasurementEventCallback<long>(static (_, _, _, _) => { });
+        metrics.SetMeasurementEventCallback<double>(static (_, _, _, _) => { });
+        metrics.Start();
+        return new AllSinks(intake, loggers, spans, metrics, folder);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _loggers.Dispose();
+        _spans.Dispose();
+        _metrics.Dispose();
+        await _intake.StopAsync();
+        await _intake.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
