@@ -75,6 +75,7 @@ public static class ResyncServer
         builder.Services.AddSingleton(new ServerFiles(options));
         builder.Services.AddSingleton<LinkRegistry>();
         builder.Services.AddSingleton(services => Composite.SubrequestRoutes.FromEndpoints(services.GetRequiredService<EndpointDataSource>()));
+        Composite.SubrequestClient.AddSubrequestClient(builder.Services);
         // Alert delivery starts first and stops last: alerts raised by runs ending at shutdown are still stored.
         builder.Services.AddSingleton<AlertSecrets>();
         builder.Services.AddSingleton<AlertDeliveryService>();
