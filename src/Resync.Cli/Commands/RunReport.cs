@@ -6,6 +6,7 @@ using Resync.Core.Records;
 using Resync.Core.Runs;
 using Resync.Storage.Sqlite;
 using Spectre.Console;
+using Link = Resync.Core.Links.Link;
 
 namespace Resync.Cli.Commands;
 
