@@ -49,7 +49,7 @@ public static class ResyncServer
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         });
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddApiDocument();
         var keyRing = options.KeyRingFolder ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".", "keys");
         var protection = builder.Services.AddDataProtection().SetApplicationName("Resync").PersistKeysToFileSystem(new DirectoryInfo(keyRing));
         // Linux has no key store: without a certificate the key ring is kept in clear (Data Protection warns at every start).
@@ -84,6 +84,7 @@ public static class ResyncServer
         builder.Services.AddSingleton(new ServerFiles(options));
         builder.Services.AddSingleton<LinkRegistry>();
         builder.Services.AddSingleton(services => Composite.SubrequestRoutes.FromEndpoints(services.GetRequiredService<EndpointDataSource>()));
+        Composite.SubrequestClient.AddSubrequestClient(builder.Services);
         // Alert delivery starts first and stops last: alerts raised by runs ending at shutdown are still stored.
         builder.Services.AddSingleton<AlertSecrets>();
         builder.Services.AddSingleton<AlertDeliveryService>();
@@ -109,7 +110,7 @@ public static class ResyncServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapResyncObservability();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapApiDocument();
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter(ApiKeyAuthentication.FilterAsync).ProducesProblem(401).ProducesProblem(404);
         api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys().MapAlerts();

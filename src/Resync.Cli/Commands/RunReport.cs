@@ -7,6 +7,7 @@ using Resync.Core.Runs;
 using Resync.Core.Storage;
 using Resync.Server.Links;
 using Spectre.Console;
+using Link = Resync.Core.Links.Link;
 
 namespace Resync.Cli.Commands;
 

@@ -44,6 +44,7 @@ internal static partial class CompositeEndpoints
         public LinkRegistry Links { get; } = services.GetRequiredService<LinkRegistry>();
         public IServerStore Store { get; } = services.GetRequiredService<IServerStore>();
         public IServer Server { get; } = services.GetRequiredService<IServer>();
+        public IHttpClientFactory Clients { get; } = services.GetRequiredService<IHttpClientFactory>();
         public TimeProvider Clock { get; } = services.GetRequiredService<TimeProvider>();
         public RunLauncher Launcher { get; } = services.GetRequiredService<RunLauncher>();
         public IRunQueries Queries { get; } = services.GetRequiredService<IRunQueries>();
@@ -333,8 +334,12 @@ internal static partial class CompositeEndpoints
     /// <summary>Any other API URL: called on this server over loopback with the caller's own credentials.</summary>
     private static async Task<CompositeResult> CallAsync(Context context, CompositeSubrequest subrequest, string url, JsonNode? body)
     {
-        using var client = new HttpClient { BaseAddress = Loopback(context.Server), Timeout = TimeSpan.FromSeconds(100) };
-        using var request = new HttpRequestMessage(new HttpMethod(subrequest.Method), url);
+        var server = Loopback(context.Server);
+        var target = new Uri(server, url);
+        if (!SubrequestClient.IsOnLoopback(target, server))
+            return Failure(subrequest.ReferenceId, 400, CompositeCodes.InvalidUrl, $"{subrequest.Method} {url}: a subrequest calls this server's API, not another host.");
+        var client = context.Clients.CreateClient(SubrequestClient.Name);
+        using var request = new HttpRequestMessage(new HttpMethod(subrequest.Method), target);
         foreach (var header in new[] { "Authorization", "X-Api-Key" })
         {
             if (context.Http.Request.Headers.TryGetValue(header, out var values))

@@ -1,3 +1,5 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -116,52 +118,67 @@ internal static class RunEndpoints
     }
 
     /// <summary>
-    /// Live progress: a <c>progress</c> event with the counts at each interval while the run goes (only when they
-    /// changed), then one <c>finished</c> event with the final summary, and the stream ends.
+    /// Live progress as server-sent events: a <c>progress</c> event with the counts at each interval while the run goes
+    /// (only when they changed), then one <c>finished</c> event with the final summary, and the stream ends.
     /// </summary>
     private static async Task<IResult> EventsAsync(HttpContext http, IRunQueries queries, RunLauncher launcher, ServerOptions options, TimeProvider clock,
         long runId)
     {
         if (await VisibleRunAsync(http, queries, runId) is null)
             return Problems.NotFound("run", Id(runId));
-        var token = http.RequestAborted;
-        http.Response.Headers.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
+        // A proxy in front (nginx) would otherwise hold the events back.
         http.Response.Headers["X-Accel-Buffering"] = "no";
         var json = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-        RunCounts? last = null;
-        try
-        {
-            while (!token.IsCancellationRequested)
-            {
-                var run = await queries.GetRunAsync(runId, token);
-                if (run is null)
-                    break;
-                var document = RunDocument.From(run, [], null, launcher.Find(runId));
-                if (run.Status != RunStatus.Running)
-                {
-                    await WriteEventAsync(http, "finished", JsonSerializer.Serialize(document, json), token);
-                    break;
-                }
-                if (document.Counts != last)
-                {
-                    await WriteEventAsync(http, "progress", JsonSerializer.Serialize(document.Counts, json), token);
-                    last = document.Counts;
-                }
-                await Task.Delay(options.ProgressInterval, clock, token);
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // The client went away.
-        }
-        return Results.Empty;
+        return TypedResults.ServerSentEvents(ProgressAsync(queries, launcher, options, clock, json, runId, http.RequestAborted));
     }
 
-    private static async Task WriteEventAsync(HttpContext http, string name, string data, CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SseItem<string>> ProgressAsync(IRunQueries queries, RunLauncher launcher, ServerOptions options, TimeProvider clock,
+        JsonSerializerOptions json, long runId, [EnumeratorCancellation] CancellationToken token)
     {
-        await http.Response.WriteAsync($"event: {name}\ndata: {data}\n\n", cancellationToken);
-        await http.Response.Body.FlushAsync(cancellationToken);
+        RunCounts? last = null;
+        while (await UntilCancelledAsync(() => queries.GetRunAsync(runId, token)) is { } run)
+        {
+            var document = RunDocument.From(run, [], null, launcher.Find(runId));
+            if (run.Status != RunStatus.Running)
+            {
+                yield return new SseItem<string>(JsonSerializer.Serialize(document, json), "finished");
+                yield break;
+            }
+            if (document.Counts != last)
+            {
+                yield return new SseItem<string>(JsonSerializer.Serialize(document.Counts, json), "progress");
+                last = document.Counts;
+            }
+            if (!await WaitAsync(options.ProgressInterval, clock, token))
+                yield break;
+        }
+    }
+
+    /// <summary>Waits; false once the client has gone away (its request's token cancelled).</summary>
+    private static async Task<bool> WaitAsync(TimeSpan delay, TimeProvider clock, CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(delay, clock, token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The value, or null once the client has gone away (its request's token cancelled).</summary>
+    private static async Task<T?> UntilCancelledAsync<T>(Func<Task<T?>> work) where T : class
+    {
+        try
+        {
+            return await work();
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private static string Id(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
