@@ -129,6 +129,17 @@ internal static class PostgresMigrations
                 PRIMARY KEY (run_id, batch_number, position)
             );
             """),
+        // Link versions: each run names the version of its link's definition it ran with; each version's document is kept once.
+        (2, """
+            CREATE TABLE link_versions (
+                link_id TEXT NOT NULL REFERENCES links(id),
+                hash TEXT NOT NULL,
+                document TEXT NOT NULL,
+                first_used_at TEXT NOT NULL,
+                PRIMARY KEY (link_id, hash)
+            );
+            ALTER TABLE runs ADD COLUMN link_version TEXT;
+            """),
     ];
 
     public static IReadOnlyList<(int Version, string Sql)> Server { get; } =

@@ -18,6 +18,14 @@ public sealed partial class PostgresRunStore
                 definition_path = excluded.definition_path, base_directory = excluded.base_directory
             """, new { linkId, tenant, definition.Text, definition.Path, definition.BaseDirectory }, t), cancellationToken);
 
+    public async Task<LinkVersion?> GetLinkVersionAsync(string linkId, string hash, CancellationToken cancellationToken)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+        var document = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT document FROM link_versions WHERE link_id = @linkId AND hash = @hash", new { linkId, hash }, cancellationToken: cancellationToken));
+        return document is null ? null : new LinkVersion(hash, document);
+    }
+
     public async Task<LinkView?> GetLinkAsync(string linkId, CancellationToken cancellationToken) =>
         (await QueryLinksAsync("WHERE l.id = @linkId", new { linkId }, cancellationToken)).SingleOrDefault();
 

@@ -117,13 +117,24 @@ public sealed partial class PostgresRunStore : IStateStore
             new { linkId, tenant }, t), cancellationToken);
 
     public Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken) =>
-        WriteAsync((c, t) => c.ExecuteScalarAsync<long>("""
-            INSERT INTO runs (link_id, tenant, kind, status, trigger, parent_run_id, request_id, owner, started_at, root_run_id, carries_all)
-            VALUES (@LinkId, @Tenant, @Kind, 'Running', @Trigger, @ParentRunId, @RequestId, @Owner, @StartedAt,
-                    (SELECT COALESCE(root_run_id, id) FROM runs WHERE id = @ParentRunId), @CarriesAll)
-            RETURNING id
-            """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner, StartedAt = Text(run.StartedAt),
-                CarriesAll = run.CarriesAllFailures ? 1L : 0L }, t),
+        WriteAsync(async (c, t) =>
+        {
+            // The document of a version is kept once; the latest copy wins (a server re-encrypts it, with its current credentials).
+            if (run.LinkVersion is { } version)
+            {
+                await c.ExecuteAsync("""
+                    INSERT INTO link_versions (link_id, hash, document, first_used_at) VALUES (@LinkId, @Hash, @Document, @StartedAt)
+                    ON CONFLICT (link_id, hash) DO UPDATE SET document = excluded.document
+                    """, new { run.LinkId, version.Hash, version.Document, StartedAt = Text(run.StartedAt) }, t);
+            }
+            return await c.ExecuteScalarAsync<long>("""
+                INSERT INTO runs (link_id, tenant, kind, status, trigger, parent_run_id, request_id, owner, started_at, root_run_id, carries_all, link_version)
+                VALUES (@LinkId, @Tenant, @Kind, 'Running', @Trigger, @ParentRunId, @RequestId, @Owner, @StartedAt,
+                        (SELECT COALESCE(root_run_id, id) FROM runs WHERE id = @ParentRunId), @CarriesAll, @Version)
+                RETURNING id
+                """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner, StartedAt = Text(run.StartedAt),
+                    CarriesAll = run.CarriesAllFailures ? 1L : 0L, Version = run.LinkVersion?.Hash }, t);
+        },
             cancellationToken);
 
     public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
@@ -380,13 +391,14 @@ public sealed partial class PostgresRunStore : IStateStore
 
     private sealed record RunRow(long Id, string LinkId, string Tenant, string Kind, string Status, string Trigger, long? ParentRunId, string? RequestId,
         string StartedAt, string? EndedAt, long Read, long Succeeded, long Failed, long Ignored, long Incomplete, long Warnings,
-        long BatchesTotal, long BatchesFailed, string? SystemError, long? RootRunId, long CarriesAll, long? ResolvedByRunId)
+        long BatchesTotal, long BatchesFailed, string? SystemError, long? RootRunId, long CarriesAll, long? ResolvedByRunId, string? LinkVersion)
     {
         public const string Select = """
             SELECT id AS Id, link_id AS LinkId, tenant AS Tenant, kind AS Kind, status AS Status, trigger AS Trigger, parent_run_id AS ParentRunId,
                    request_id AS RequestId, started_at AS StartedAt, ended_at AS EndedAt, read AS Read, succeeded AS Succeeded, failed AS Failed,
                    ignored AS Ignored, incomplete AS Incomplete, warnings AS Warnings, batches_total AS BatchesTotal, batches_failed AS BatchesFailed,
-                   system_error AS SystemError, root_run_id AS RootRunId, carries_all AS CarriesAll, resolved_by_run_id AS ResolvedByRunId
+                   system_error AS SystemError, root_run_id AS RootRunId, carries_all AS CarriesAll, resolved_by_run_id AS ResolvedByRunId,
+                   link_version AS LinkVersion
             FROM runs
             """;
 
@@ -398,6 +410,7 @@ public sealed partial class PostgresRunStore : IStateStore
             RootRunId = RootRunId,
             CarriesAllFailures = CarriesAll != 0,
             ResolvedByRunId = ResolvedByRunId,
+            LinkVersion = LinkVersion,
         };
     }
 
