@@ -95,6 +95,13 @@ public sealed class ServerOptions
     /// </summary>
     public TimeSpan PushPayloadRetention { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// How long a synchronous push waits, once its run has ended, for the automated replays of its failed records (when its
+    /// link has them on) before it answers; past it, the answer says the replay is under way and where to follow it. The
+    /// default is 30 seconds; zero answers as soon as the run has ended.
+    /// </summary>
+    public TimeSpan SyncPushReplayWait { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the live run progress stream (server-sent events) sends counts. The default is 500 ms.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 

@@ -29,27 +29,23 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _source = await FakeApi.StartAsync((context, request) =>
-        {
-            // Sorted by change time; `since` gives the records changed after it, `page` pages them.
-            var since = request.Parameter("since");
-            var page = int.Parse(request.Parameter("page") ?? "1", CultureInfo.InvariantCulture);
-            var changed = Enumerable.Range(0, Records).Where(i => string.IsNullOrEmpty(since) || string.CompareOrdinal(Changed(i), since) > 0).ToList();
-            var items = changed.Skip((page - 1) * PageSize).Take(PageSize).Select(i => new { id = Key(i), updated = Changed(i), n = i });
-            return FakeApi.Json(context, items);
-        });
+        // Sorted by change time; `since` gives the records changed after it, `page` pages them.
+        _source = await FakeApi.StartAsync((context, request) => ChangedContacts.AnswerAsync(context, request, Records, PageSize));
         _target = await FakeApi.StartAsync(async (context, request) =>
         {
             // Slow: each record takes a while, so that the stop comes while batches are under way.
             await Task.Delay(30, CancellationToken.None);
             _written.AddOrUpdate(request.Path, 1, (_, n) => n + 1);
             if (_written.Count >= 30)
-                _writing.TrySetResult();
-            if (_hold)
             {
-                // The target took the record and then hangs: a shutdown waiting for this batch must be cut short.
-                _held.TryAdd(request.Path, 0);
-                _holding.TrySetResult();
+                // The target takes the record and then waits for the test (however busy the machine, the stop comes
+                // mid-run); with _hold, until after the process has exited: a shutdown waiting for this batch is cut short.
+                _writing.TrySetResult();
+                if (_hold)
+                {
+                    _held.TryAdd(request.Path, 0);
+                    _holding.TrySetResult();
+                }
                 await _release.Task;
             }
             context.Response.StatusCode = StatusCodes.Status200OK;
@@ -81,6 +77,7 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
             await _writing.Task.WaitAsync(TimeSpan.FromMinutes(2));
 
             await serve.SignalAsync(signal);
+            _release.SetResult();
 
             var (exit, output) = await serve.WaitForExitAsync();
             exit.ShouldBe(0, output);
@@ -96,10 +93,9 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
     [InlineData("shutdown timeout")]
     public async Task Serve_ShutdownCutShortDuringAScheduledPull_TheNextStartWritesEveryRecord(string cut)
     {
+        _hold = true;
         await using (var serve = await ServeProcess.StartAsync(_cli, "--shutdown-timeout", cut == "shutdown timeout" ? "1" : "60"))
         {
-            await _writing.Task.WaitAsync(TimeSpan.FromMinutes(2));
-            _hold = true;
             await _holding.Task.WaitAsync(TimeSpan.FromMinutes(2));
 
             await serve.SignalAsync("TERM");
@@ -166,9 +162,9 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
     private static string HttpQuery(string url, string name) =>
         Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(url).Query)[name].ToString();
 
-    private static string Key(int i) => string.Create(CultureInfo.InvariantCulture, $"c-{i:D4}");
+    private static string Key(int i) => ChangedContacts.Key(i);
 
-    private static string Changed(int i) => string.Create(CultureInfo.InvariantCulture, $"2026-01-01T00:{i / 60:D2}:{i % 60:D2}Z");
+    private static string Changed(int i) => ChangedContacts.Changed(i);
 
     public async Task DisposeAsync()
     {

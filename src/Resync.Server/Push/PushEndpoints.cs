@@ -96,8 +96,8 @@ internal static class PushEndpoints
             }
             var run = await processor.RunAsync(entry.Link, source, records, requestId, CancellationToken.None);
             // The client may go away; the run goes on and is in the run list either way.
-            var result = await run.Completion;
-            var answer = await AnswerAsync(queries, recovery, source, entry, run.RunId, result, records, CancellationToken.None);
+            var (result, replaying) = await EndOrReplayUnderWayAsync(run, entry, queries, options, clock);
+            var answer = await AnswerAsync(queries, recovery, source, entry, run.RunId, result, records, replaying, options, CancellationToken.None);
             return new JsonAnswer(StatusCodes.Status200OK, JsonSerializer.Serialize(answer, serializer), RunLinks.For(run.RunId).Self);
         });
     }
@@ -128,9 +128,37 @@ internal static class PushEndpoints
         return TypedResults.Ok(Page<AlertDeliveryDocument>.Of([.. deliveries.Skip(start).Take(count).Select(AlertDeliveryDocument.From)], start, count));
     }
 
-    private static async Task<PushAnswer> AnswerAsync(IRunQueries queries, IRecoveryStore recovery, PushSource source, LinkEntry entry, long runId,
-        Core.Engine.RunResult result, IReadOnlyList<Record> records, CancellationToken cancellationToken)
+    /// <summary>
+    /// The run's end, with its automated replays when the link has them on, waited for at most
+    /// <see cref="ServerOptions.SyncPushReplayWait"/> once the run itself has ended; past that, the run as it stands and true.
+    /// </summary>
+    private static async Task<(Core.Engine.RunResult Result, bool Replaying)> EndOrReplayUnderWayAsync(ActiveRun run, LinkEntry entry, IRunQueries queries,
+        ServerOptions options, TimeProvider clock)
     {
+        if (!entry.Link.Settings.AutomatedReplay)
+            return (await run.Completion, false);
+        await run.Ended;
+        try
+        {
+            return (await run.Completion.WaitAsync(options.SyncPushReplayWait, clock), false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        // Only failed records are replayed: a run without any (or stopped by a system error) has none coming, just its end.
+        if (await queries.GetRunAsync(run.RunId, CancellationToken.None) is not { SystemError: null, Counts.Failed: > 0 } now)
+            return (await run.Completion, false);
+        return (new Core.Engine.RunResult(now.Id, now.Status, now.Counts, now.SystemError), true);
+    }
+
+    private static async Task<PushAnswer> AnswerAsync(IRunQueries queries, IRecoveryStore recovery, PushSource source, LinkEntry entry, long runId,
+        Core.Engine.RunResult result, IReadOnlyList<Record> records, bool replaying, ServerOptions options, CancellationToken cancellationToken)
+    {
+        var links = RunLinks.For(runId);
+        var waited = options.SyncPushReplayWait.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        var underWay = replaying
+            ? $"; automated replay of the run's failed records was still going when this answer was sent ({waited} s after the run ended), so it may write this record yet: GET {links.Self} (its status becomes Succeeded once the replays have written every failure, its children are the replays)"
+            : "";
         var batchSize = entry.Link.Settings.BatchSize;
         // The answer waits for the automated replays (they end with the run's work); a record one of them wrote is Succeeded.
         var replayed = await ReplayOutcomes.WrittenByReplaysAsync(queries, recovery, runId, batchSize, entry.Link.Settings.ReplayIncludesDurable, cancellationToken);
@@ -150,7 +178,7 @@ internal static class PushEndpoints
                         OutcomeKind.Ignored => record.IgnoreReason,
                         OutcomeKind.Incomplete => $"not written yet: the run stopped before this record ({(result.SystemError is { } stop ? $"{stop.Code} {stop.Message}" : "the server is shutting down")}); "
                             + $"it is kept with its values in the link's incomplete run, which writes it when resumed (GET /api/v1/incomplete-runs?linkId={entry.Id})",
-                        _ => Message(source.ErrorMessage, index, record),
+                        _ => underWay.Length == 0 ? Message(source.ErrorMessage, index, record) : Message(source.ErrorMessage, index, record) + underWay,
                     };
                     results[index] = replayed.TryGetValue((record.BatchNumber, record.Position), out var replayId)
                         ? new PushRecordResult(index, record.Key, OutcomeKind.Succeeded, $"written by automated replay run {replayId}", null)
@@ -178,7 +206,14 @@ internal static class PushEndpoints
         }
         // A replay that wrote every failure resolved the run: its status says so (its counts keep the original failures).
         var status = replayed.Count > 0 && await queries.GetRunAsync(runId, cancellationToken) is { } now ? now.Status : result.Status;
-        return new PushAnswer(runId, status, status != Core.Runs.RunStatus.Succeeded, result.Counts, result.SystemError, results, RunLinks.For(runId));
+        return new PushAnswer(runId, status, status != Core.Runs.RunStatus.Succeeded, result.Counts, result.SystemError, results, links)
+        {
+            Replay = replaying
+                ? new PushReplay("UnderWay", $"Automated replay of the run's failed records was still going {waited} s after the run ended "
+                    + $"(ServerOptions.SyncPushReplayWait). The records answering Failed may still be written by it: follow the run, whose status becomes Succeeded once the "
+                    + "replays have written every failure; do not send them again before it has ended.", links.Self, links.Events)
+                : null,
+        };
     }
 
     private static string? Message(string? template, int index, RecordView record)

@@ -142,9 +142,10 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
         if (_stopping.IsCancellationRequested)
             throw new InvalidOperationException("The server is stopping; no run starts now.");
         var started = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var progress = new RunProgress();
         // The first run the work opens is the one answered (replays and resumes after it are its children).
-        var runner = new LinkRunner(new StartSignallingRunStore(store, started), queries, recovery, clock, alerts, events: logger);
+        var runner = new LinkRunner(new StartSignallingRunStore(store, started, runEnded), queries, recovery, clock, alerts, events: logger);
         var completion = Task.Run(() => work(runner, progress, _stopping.Token), CancellationToken.None);
         var first = await Task.WhenAny(started.Task, completion).WaitAsync(cancellationToken);
         if (first == completion && !started.Task.IsCompleted)
@@ -157,7 +158,8 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
             }
         }
         var runId = await started.Task;
-        var active = new ActiveRun(runId, link.Id, progress, completion);
+        // (Ended also when the work ends without storing the run's end, e.g. it threw: nothing waits on it forever.)
+        var active = new ActiveRun(runId, link.Id, progress, completion, Task.WhenAny(runEnded.Task, completion));
         _active[runId] = active;
         _ = completion.ContinueWith(task =>
         {

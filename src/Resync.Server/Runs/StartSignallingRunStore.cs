@@ -6,9 +6,10 @@ namespace Resync.Server.Runs;
 
 /// <summary>
 /// The run store as seen by one launched run: everything passes through, and the id of the first run it opens is
-/// handed to <paramref name="started"/>, so the launcher can answer with the run id as soon as the run exists.
+/// handed to <paramref name="started"/>, so the launcher can answer with the run id as soon as the run exists;
+/// <paramref name="ended"/> is set once that run's end is stored (before the replays that may follow it).
 /// </summary>
-internal sealed class StartSignallingRunStore(IRunStore inner, TaskCompletionSource<long> started) : IRunStore
+internal sealed class StartSignallingRunStore(IRunStore inner, TaskCompletionSource<long> started, TaskCompletionSource ended) : IRunStore
 {
     public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
 
@@ -29,8 +30,12 @@ internal sealed class StartSignallingRunStore(IRunStore inner, TaskCompletionSou
 
     public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken) => inner.BatchFinishedAsync(result, cancellationToken);
 
-    public Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken) =>
-        inner.RunFinishedAsync(runId, status, systemError, newWatermark, endedAt, cancellationToken);
+    public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
+    {
+        await inner.RunFinishedAsync(runId, status, systemError, newWatermark, endedAt, cancellationToken);
+        if (started.Task.IsCompletedSuccessfully && started.Task.Result == runId)
+            ended.TrySetResult();
+    }
 
     public Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken) => inner.GetWatermarkAsync(linkId, cancellationToken);
 }

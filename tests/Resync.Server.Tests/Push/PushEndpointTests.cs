@@ -118,31 +118,70 @@ public sealed class PushEndpointTests
     {
         // Regression: the answer called Failed the records a replay had already written; a client would have sent them again.
         await using var server = await ServerHarness.StartAsync();
-        await server.PutLinkAsync(server.AcmeKey, "replayed-push", """
-            name: replayed-push
-            tenant: acme
-            source: { type: push, keyField: id }
-            target: { type: collect }
-            trigger: { manual: false, push: true }
-            settings: { batchSize: 2, parallelism: 1, automatedReplay: { enabled: true, maxAttempts: 3, delays: [0s] } }
-            """);
         // c1 and c3 are refused once, c4 twice: the first replay writes c1 and c3, the second c4.
-        var refusals = new ConcurrentDictionary<string, int>();
-        var locked = new Core.Errors.ErrorClassification(Core.Errors.ErrorType.Runtime, Core.Errors.Durability.Ephemeral, "ROW_LOCKED", "the row is locked", "It passes on its own.", []);
-        server.Target.Refuse(record => (string)record["id"]! is var id && id is "c1" or "c3" or "c4"
-            && refusals.AddOrUpdate(id, 1, (_, n) => n + 1) <= (id == "c4" ? 2 : 1), locked);
+        await ReplayedPushLinkAsync(server, "maxAttempts: 3, delays: [0s]", new Dictionary<string, int> { ["c1"] = 1, ["c3"] = 1, ["c4"] = 2 });
         using var client = server.Client(server.AcmeKey);
 
         using var response = await client.PostAsync("/api/v1/links/replayed-push/push", new StringContent(ServerHarness.Contacts(6), Encoding.UTF8, "application/json"));
 
         var answer = await ServerHarness.JsonAsync(response);
         answer["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        answer["replay"].ShouldBeNull("the replays ended within ServerOptions.SyncPushReplayWait, and the answer waited for them");
         var records = answer["records"]!.AsArray();
         records.Select(r => r!["outcome"]!.GetValue<string>()).ShouldAllBe(outcome => outcome == "Succeeded");
         foreach (var index in new[] { 1, 3, 4 })
             records[index]!["message"]!.GetValue<string>().ShouldStartWith("written by automated replay run ");
         records[1]!["message"]!.GetValue<string>().ShouldNotBe(records[4]!["message"]!.GetValue<string>(), "c4 was written by the second replay");
         server.Target.Written.Select(record => (string)record["id"]!).Order(StringComparer.Ordinal).ShouldBe(Enumerable.Range(0, 6).Select(i => $"c{i}"));
+    }
+
+    [Fact]
+    public async Task SyncPush_ReplayStillGoingPastTheWait_AnswersTheReplayUnderWayAndWhereToFollowIt_AndTheRunEndsSucceeded()
+    {
+        var clock = new ManualTimeProvider();
+        await using var server = await ServerHarness.StartAsync(clock, options => options.SyncPushReplayWait = TimeSpan.Zero);
+        // c1 is refused once: the replay, a minute later on the server's clock, writes it.
+        await ReplayedPushLinkAsync(server, "maxAttempts: 2, delays: [1m]", new Dictionary<string, int> { ["c1"] = 1 });
+        using var client = server.Client(server.AcmeKey);
+
+        using var response = await client.PostAsync("/api/v1/links/replayed-push/push", new StringContent(ServerHarness.Contacts(3), Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var answer = await ServerHarness.JsonAsync(response);
+        var runUrl = $"/api/v1/runs/{answer["runId"]}";
+        answer["status"]!.GetValue<string>().ShouldBe("CompletedWithErrors");
+        answer["replay"]!["status"]!.GetValue<string>().ShouldBe("UnderWay");
+        answer["replay"]!["runUrl"]!.GetValue<string>().ShouldBe(runUrl);
+        answer["replay"]!["eventsUrl"]!.GetValue<string>().ShouldBe($"{runUrl}/events");
+        answer["replay"]!["message"]!.GetValue<string>().ShouldContain("SyncPushReplayWait");
+        var records = answer["records"]!.AsArray();
+        records.Select(r => r!["outcome"]!.GetValue<string>()).ShouldBe(["Succeeded", "Failed", "Succeeded"]);
+        records[1]!["message"]!.GetValue<string>().ShouldContain($"automated replay of the run's failed records was still going when this answer was sent (0 s after the run ended), so it may write this record yet: GET {runUrl}");
+
+        // Followed as the answer says: the replay writes c1 and the run becomes Succeeded.
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            return (await ServerHarness.JsonAsync(await client.GetAsync(runUrl)))["status"]!.GetValue<string>() == "Succeeded";
+        }, "the replay to resolve the push's run");
+        server.Target.Written.Select(record => (string)record["id"]!).Order(StringComparer.Ordinal).ShouldBe(["c0", "c1", "c2"]);
+    }
+
+    /// <summary>The push link <c>replayed-push</c> with automated replay (<paramref name="replay"/>); each key of <paramref name="refused"/> is refused (a lock) that many times.</summary>
+    private static async Task ReplayedPushLinkAsync(ServerHarness server, string replay, IReadOnlyDictionary<string, int> refused)
+    {
+        await server.PutLinkAsync(server.AcmeKey, "replayed-push", $$"""
+            name: replayed-push
+            tenant: acme
+            source: { type: push, keyField: id }
+            target: { type: collect }
+            trigger: { manual: false, push: true }
+            settings: { batchSize: 2, parallelism: 1, automatedReplay: { enabled: true, {{replay}} } }
+            """);
+        var refusals = new ConcurrentDictionary<string, int>();
+        var locked = new Core.Errors.ErrorClassification(Core.Errors.ErrorType.Runtime, Core.Errors.Durability.Ephemeral, "ROW_LOCKED", "the row is locked", "It passes on its own.", []);
+        server.Target.Refuse(record => (string)record["id"]! is var id && refused.TryGetValue(id, out var times)
+            && refusals.AddOrUpdate(id, 1, (_, n) => n + 1) <= times, locked);
     }
 
     [Fact]
