@@ -84,7 +84,7 @@ public abstract class BufferedLogSink : ILoggerProvider
         Core.Observability.ResyncMetrics.LogEventsDropped.Add(count, new KeyValuePair<string, object?>("sink", Name));
     }
 
-    /// <summary>Stops taking events and writes what is buffered, waiting a few seconds at most.</summary>
+    /// <summary>Stops taking events and writes what is buffered.</summary>
     public void Dispose()
     {
         // The host disposes the sink once per service it is registered as (provider, sink, its own type).
@@ -100,7 +100,8 @@ public abstract class BufferedLogSink : ILoggerProvider
         if (!disposing)
             return;
         _buffer.Writer.TryComplete();
-        _pump.Wait(TimeSpan.FromSeconds(5));
+        // A safety net against a sink that hangs: each sink bounds its own flush (the intake gives up after 5 s).
+        _pump.Wait(TimeSpan.FromSeconds(30));
     }
 
     private sealed class SinkLogger(BufferedLogSink sink, string category) : ILogger

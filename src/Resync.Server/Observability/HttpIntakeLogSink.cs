@@ -20,6 +20,7 @@ public sealed class HttpIntakeLogSink : BufferedLogSink
     private readonly HttpClient _http;
     private readonly TimeProvider _clock;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _flushing = new();
     private readonly string _host = Environment.MachineName;
 
     public HttpIntakeLogSink(HttpIntakeSinkOptions options, HttpMessageHandler handler, TimeProvider clock) : base("intake", options.BufferSize, clock)
@@ -47,7 +48,11 @@ public sealed class HttpIntakeLogSink : BufferedLogSink
             Interlocked.Increment(ref _failedAttempts);
             if (!retry.Value || _stopping.IsCancellationRequested)
                 throw new HttpRequestException("The intake refused the batch.");
-            await Task.Delay(delay, _clock, _stopping.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
+            // At shutdown the intake is tried again at once (and every 50 ms) until the stop's deadline, not after the grown delay.
+            if (_flushing.IsCancellationRequested)
+                await Task.Delay(TimeSpan.FromMilliseconds(50), _clock, _stopping.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
+            else
+                await Task.Delay(delay, _clock, _flushing.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
         }
     }
@@ -116,12 +121,16 @@ public sealed class HttpIntakeLogSink : BufferedLogSink
     {
         // The buffer is flushed first (a few seconds at most); an intake still down then stops being waited for.
         if (disposing)
+        {
+            _flushing.Cancel();
             _stopping.CancelAfter(TimeSpan.FromSeconds(5));
+        }
         base.Dispose(disposing);
         if (disposing)
         {
             _http.Dispose();
             _stopping.Dispose();
+            _flushing.Dispose();
         }
     }
 }
