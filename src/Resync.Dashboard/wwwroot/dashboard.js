@@ -480,6 +480,34 @@
         pager(answer.records, next => { setQuery({ offset: next || null }); render(); })));
   }
 
+  // ---- Embeddable view ------------------------------------------------------------------------------------------
+  // What a partner's customer sees: their own failed records with reasons and hints, and Retry when the token allows it.
+  async function embedPage() {
+    const scope = await api('/embed-tokens/current');
+    const params = new URLSearchParams({ limit: 50 });
+    if (scope.linkId) params.set('linkId', scope.linkId);
+    const runs = (await api(`/runs?${params}`)).items.filter(r => r.counts.failed > 0 && r.status !== 'Succeeded' && r.status !== 'Running').slice(0, 10);
+    const details = await Promise.all(runs.map(async r => [await api(`/runs/${r.id}`), (await api(`/runs/${r.id}/records?outcome=failed&limit=20`)).items]));
+    const canRetry = scope.permission === 'ViewAndRetry';
+    setContent(scope.linkId ? `Failed records of ${scope.linkId}` : 'Failed records',
+      h('p', { class: 'muted' }, `Records that could not be synced, with what to fix. This view expires ${ago(scope.expiresAt)}.`),
+      details.length ? details.map(([run, records]) => h('section', { class: 'card', 'aria-labelledby': `run-${run.id}` },
+        h('h2', { id: `run-${run.id}` }, `${run.linkId}: ${count(run.counts.failed, 'record')} failed `, when(run.startedAt)),
+        (run.errorGroups ?? []).map(g => h('div', { class: 'error-box' }, h('strong', null, count(g.count, 'record')), ': ', g.sampleMessage,
+          g.hint ? h('div', { class: 'hint' }, 'How to fix: ', g.hint) : null)),
+        table([
+          { label: 'Record', cell: r => r.key ?? `#${r.batch}/${r.position}` },
+          { label: 'Problem', cell: r => r.error ? r.error.message : '' },
+          { label: 'Field', cell: r => r.error?.fields?.join(', ') ?? '' },
+          { label: 'How to fix', cell: r => r.error?.hint ?? '' },
+        ], records, 'No failed records were kept.'),
+        canRetry ? action('Retry these records', async message => {
+          const started = await api(`/runs/${run.id}/retry`, { method: 'POST' });
+          message.textContent = `Retrying: run ${num(started.runId)} started.`;
+        }, { class: 'primary' }) : null))
+        : h('p', { class: 'notice' }, 'Nothing failed: every record was synced.'));
+  }
+
   // ---- Pages not built yet ----------------------------------------------------------------------------------------
   async function pending(title) {
     setContent(title, h('p', { class: 'notice' }, 'This page is not in the dashboard yet; the REST API and the CLI have it (see docs/server.md).'));
@@ -493,6 +521,7 @@
     'incomplete-list': incompleteListPage,
     incomplete: incompletePage,
     alerts: () => pending('Alert routes'),
+    embed: embedPage,
   };
 
   async function render() {
