@@ -30,6 +30,7 @@ public static class DashboardEndpoints
         pages.MapGet("/incomplete/{id:long}", (HttpContext http, long id) => PageAsync(http, $"Incomplete run {Id(id)}", "/incomplete", "incomplete",
             new() { ["incomplete-id"] = Id(id) }));
         pages.MapGet("/alerts", Section("Alert routes", "/alerts", "alerts"));
+        pages.MapGet("/embed", (Delegate)EmbedPage);
         return app;
     }
 
@@ -43,6 +44,21 @@ public static class DashboardEndpoints
         data["page"] = page;
         var csrf = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http).RequestToken;
         return DashboardLayout.Page(http, title, user, csrf, section, $"<h1>{DashboardLayout.Encode(title)}</h1><p class=\"loading\" role=\"status\">Loading…</p>", data);
+    }
+
+    /// <summary>
+    /// The embeddable view: no session, no cookie; the page's script calls the API with its token, which decides what it
+    /// sees. Only the configured origins may frame it, and the token never leaves in a Referer.
+    /// </summary>
+    private static IResult EmbedPage(HttpContext http, DashboardOptions options)
+    {
+        var token = http.Request.Query["token"].FirstOrDefault() ?? "";
+        var ancestors = options.EmbedFrameAncestors.Count == 0 ? "'none'" : string.Join(' ', options.EmbedFrameAncestors);
+        var policy = DashboardLayout.Policy.Replace("frame-ancestors 'none'", $"frame-ancestors {ancestors}", StringComparison.Ordinal);
+        var result = DashboardLayout.Page(http, "Failed records", null, null, "", "<h1>Failed records</h1><p class=\"loading\" role=\"status\">Loading…</p>",
+            new Dictionary<string, string> { ["page"] = "embed", ["embed-token"] = token }, policy);
+        http.Response.Headers["Referrer-Policy"] = "no-referrer";
+        return result;
     }
 
     private static IResult SignInPage(HttpContext http) => SignInForm(http, http.Request.Query["returnUrl"].FirstOrDefault(), null);

@@ -25,8 +25,9 @@ public static class DashboardSession
     /// <summary>How long a session lasts without use.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromHours(8);
 
-    public static IServiceCollection AddResyncDashboard(this IServiceCollection services)
+    public static IServiceCollection AddResyncDashboard(this IServiceCollection services, DashboardOptions options)
     {
+        services.AddSingleton(options);
         services.AddAuthentication(Scheme).AddCookie(Scheme, cookie =>
         {
             cookie.Cookie.Name = CookieName;

@@ -78,7 +78,8 @@ public static class ResyncServer
         builder.Services.AddSingleton<LinkRunGate>();
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<IDashboardKeys, DashboardKeys>();
-        builder.Services.AddResyncDashboard();
+        builder.Services.AddResyncDashboard(new DashboardOptions(options.EmbedFrameAncestors));
+        builder.Services.AddSingleton<EmbedTokens>();
         builder.Services.AddSingleton<KeyRateLimiter>();
         builder.Services.AddSingleton<IdempotencyGate>();
         builder.Services.AddSingleton(new ServerFiles(options));
@@ -113,7 +114,7 @@ public static class ResyncServer
         app.MapApiDocument();
 
         var api = app.MapGroup("/api/v1").AddEndpointFilter(ApiKeyAuthentication.FilterAsync).ProducesProblem(401).ProducesProblem(404);
-        api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys().MapAlerts();
+        api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys().MapAlerts().MapEmbedTokens();
         Composite.CompositeEndpoints.MapComposite(api);
         app.MapResyncDashboard();
         return app;

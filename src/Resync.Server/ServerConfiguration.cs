@@ -75,6 +75,8 @@ public static class ServerConfiguration
         }
         foreach (var cidr in options.AllowedNetworks.Where(cidr => !System.Net.IPNetwork.TryParse(cidr, out _)))
             yield return (nameof(ServerOptions.AllowedNetworks), $"'{cidr}' is not an address range in CIDR form, e.g. 10.20.0.0/16 or fd00:1::/64");
+        foreach (var origin in options.EmbedFrameAncestors.Where(origin => !IsOrigin(origin)))
+            yield return (nameof(ServerOptions.EmbedFrameAncestors), $"'{origin}' is not an origin (scheme, host and optional port), e.g. https://app.partner.example");
         foreach (var property in Settings())
         {
             // No duration of the server's may be negative (a timeout, an interval, a window): one rule for every one, new ones included.
@@ -84,6 +86,11 @@ public static class ServerConfiguration
                 yield return (property.Name, "a duration may not be negative");
         }
     }
+
+    // Only a bare origin: the value goes into a Content-Security-Policy header, where ';' or a space would add directives.
+    private static bool IsOrigin(string origin) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+        && origin.TrimEnd('/') == uri.GetLeftPart(UriPartial.Authority) && !origin.Any(c => c is ';' or ',' or '\'' or '"' || char.IsWhiteSpace(c));
 
     /// <summary>The settings: every public read-write property of <see cref="ServerOptions"/>.</summary>
     public static IEnumerable<PropertyInfo> Settings() =>

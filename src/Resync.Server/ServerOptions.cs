@@ -102,6 +102,12 @@ public sealed class ServerOptions
     /// </summary>
     public TimeSpan SyncPushReplayWait { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The origins whose pages may frame the embeddable view (its <c>frame-ancestors</c>), e.g. <c>https://app.partner.example</c>.
+    /// The default is none: the view can be opened, not framed.
+    /// </summary>
+    public IReadOnlyList<string> EmbedFrameAncestors { get; set; } = [];
+
     /// <summary>How often the live run progress stream (server-sent events) sends counts. The default is 500 ms.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 

@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Resync.Server;
 using Resync.Server.Tests;
 
 namespace Resync.Dashboard.Tests;
@@ -24,7 +25,7 @@ public class DashboardBrowser : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await ServerHarness.StartAsync();
+        Server = await ServerHarness.StartAsync(configure: Configure);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new()
         {
@@ -34,6 +35,11 @@ public class DashboardBrowser : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
         await SeedAsync();
+    }
+
+    /// <summary>Settings of the server beyond the harness's.</summary>
+    protected virtual void Configure(ServerOptions options)
+    {
     }
 
     /// <summary>What the tests of the class find on the server (links, runs), made once.</summary>

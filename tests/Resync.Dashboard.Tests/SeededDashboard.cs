@@ -7,7 +7,7 @@ namespace Resync.Dashboard.Tests;
 /// The dashboard with a finished run with errors for each tenant: <c>acme-contacts</c> (tenant acme) and
 /// <c>globex-orders</c> (tenant globex), 30 demo contacts each, of which the target refuses three for their phone.
 /// </summary>
-public sealed class SeededDashboard : DashboardBrowser
+public class SeededDashboard : DashboardBrowser
 {
     public static readonly ErrorClassification PhoneRefused =
         new(ErrorType.Data, Durability.Durable, "CHECK_VIOLATION", "the target's check constraint refused the phone", "Widen the phone column or shorten the value.", ["phone"]);

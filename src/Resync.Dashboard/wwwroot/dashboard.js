@@ -480,10 +480,78 @@
         pager(answer.records, next => { setQuery({ offset: next || null }); render(); })));
   }
 
-  // ---- Pages not built yet ----------------------------------------------------------------------------------------
-  async function pending(title) {
-    setContent(title, h('p', { class: 'notice' }, 'This page is not in the dashboard yet; the REST API and the CLI have it (see docs/server.md).'));
+  // ---- Embeddable view ------------------------------------------------------------------------------------------
+  // What a partner's customer sees: their own failed records with reasons and hints, and Retry when the token allows it.
+  async function embedPage() {
+    const scope = await api('/embed-tokens/current');
+    const params = new URLSearchParams({ limit: 50 });
+    if (scope.linkId) params.set('linkId', scope.linkId);
+    const runs = (await api(`/runs?${params}`)).items.filter(r => r.counts.failed > 0 && r.status !== 'Succeeded' && r.status !== 'Running').slice(0, 10);
+    const details = await Promise.all(runs.map(async r => [await api(`/runs/${r.id}`), (await api(`/runs/${r.id}/records?outcome=failed&limit=20`)).items]));
+    const canRetry = scope.permission === 'ViewAndRetry';
+    setContent(scope.linkId ? `Failed records of ${scope.linkId}` : 'Failed records',
+      h('p', { class: 'muted' }, `Records that could not be synced, with what to fix. This view expires ${ago(scope.expiresAt)}.`),
+      details.length ? details.map(([run, records]) => h('section', { class: 'card', 'aria-labelledby': `run-${run.id}` },
+        h('h2', { id: `run-${run.id}` }, `${run.linkId}: ${count(run.counts.failed, 'record')} failed `, when(run.startedAt)),
+        (run.errorGroups ?? []).map(g => h('div', { class: 'error-box' }, h('strong', null, count(g.count, 'record')), ': ', g.sampleMessage,
+          g.hint ? h('div', { class: 'hint' }, 'How to fix: ', g.hint) : null)),
+        table([
+          { label: 'Record', cell: r => r.key ?? `#${r.batch}/${r.position}` },
+          { label: 'Problem', cell: r => r.error ? r.error.message : '' },
+          { label: 'Field', cell: r => r.error?.fields?.join(', ') ?? '' },
+          { label: 'How to fix', cell: r => r.error?.hint ?? '' },
+        ], records, 'No failed records were kept.'),
+        canRetry ? action('Retry these records', async message => {
+          const started = await api(`/runs/${run.id}/retry`, { method: 'POST' });
+          message.textContent = `Retrying: run ${num(started.runId)} started.`;
+        }, { class: 'primary' }) : null))
+        : h('p', { class: 'notice' }, 'Nothing failed: every record was synced.'));
   }
+
+  // ---- Alert routes -----------------------------------------------------------------------------------------------
+  function attemptText(a) {
+    return [a.succeeded ? badge('Delivered') : badge('Failed'), ' ', when(a.at), a.statusCode ? ` · HTTP ${a.statusCode}` : '',
+      a.error ? h('div', null, a.error) : null, a.hint ? h('div', { class: 'hint' }, 'Hint: ', a.hint) : null];
+  }
+
+  async function deliveriesView(route, holder) {
+    const page = await api(`/alert-routes/${route.id}/deliveries?limit=10`);
+    holder.replaceChildren(table([
+      { label: 'Delivery', cell: x => [x.kind, h('div', { class: 'muted' }, when(x.createdAt))] },
+      { label: 'Status', cell: x => [badge(x.status), x.nextAttemptAt ? h('div', null, 'next attempt ', when(x.nextAttemptAt)) : null] },
+      { label: 'Run', cell: x => x.runId != null ? runLink(x.runId) : '—' },
+      { label: 'Attempts', cell: x => x.attempts.length ? h('ol', null, x.attempts.map(a => h('li', null, attemptText(a)))) : h('span', { class: 'muted' }, 'not yet') },
+    ], page.items, 'No deliveries yet.'));
+  }
+
+  async function alertsPage() {
+    const routes = (await api('/alert-routes?limit=1000')).items;
+    setContent('Alert routes',
+      h('p', { class: 'muted' }, 'Webhooks that receive alerts (a run failed, a link deactivated, an incomplete run waiting for a person), with how their deliveries go.'),
+      routes.length ? routes.map(route => {
+        const deliveries = h('div');
+        const health = route.health;
+        const section = h('section', { class: 'card', 'aria-labelledby': `route-${route.id}` },
+          h('h2', { id: `route-${route.id}` }, route.name),
+          h('dl', { class: 'facts' },
+            h('dt', null, 'Webhook'), h('dd', null, h('code', null, route.url)),
+            h('dt', null, 'Scope'), h('dd', null, route.tenant ? `tenant ${route.tenant}` : 'every tenant', route.linkId ? `, link ${route.linkId}` : ', every link',
+              route.kinds.length ? ` · ${route.kinds.join(', ')}` : ' · every kind'),
+            h('dt', null, 'Health'), h('dd', { 'data-health': route.id },
+              health.consecutiveFailures ? h('strong', null, `${count(health.consecutiveFailures, 'failure')} in a row`) : 'no failures in a row',
+              health.nextAttemptAt ? [' · next attempt ', when(health.nextAttemptAt)] : null,
+              health.lastAttempt ? h('div', null, 'Last attempt: ', attemptText(health.lastAttempt)) : h('div', { class: 'muted' }, 'never called yet'))),
+          action('Send a test alert', async message => {
+            const delivery = await api(`/alert-routes/${route.id}/test`, { method: 'POST' });
+            message.textContent = `Test alert ${delivery.status === 'Delivered' ? 'delivered' : delivery.status === 'Pending' ? 'sent, not delivered yet' : 'failed'}.`;
+            await render();
+          }, { 'aria-label': `Send a test alert: ${route.name}` }),
+          h('h3', null, 'Latest deliveries'), deliveries);
+        deliveriesView(route, deliveries).catch(error => deliveries.replaceChildren(problem(error)));
+        return section;
+      }) : h('p', { class: 'muted' }, 'No alert routes: create one with POST /api/v1/alert-routes (see docs/server.md, Alerts).'));
+  }
+
 
   const pages = {
     links: linksPage,
@@ -492,7 +560,8 @@
     record: recordPage,
     'incomplete-list': incompleteListPage,
     incomplete: incompletePage,
-    alerts: () => pending('Alert routes'),
+    alerts: alertsPage,
+    embed: embedPage,
   };
 
   async function render() {

@@ -26,7 +26,15 @@ internal static class ApiKeyAuthentication
         if (key is null && authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             key = authorization["Bearer ".Length..].Trim();
         Caller? caller;
-        if (key is null && authorization is null && await DashboardSession.KeyPrefixAsync(http) is { } prefix)
+        if (key is null && authorization is not null && authorization.StartsWith(EmbedTokens.Scheme + " ", StringComparison.OrdinalIgnoreCase))
+        {
+            // The embeddable view: a tenant caller limited to its token's routes, link and permission.
+            var (embedded, refused) = await EmbedAccess.AuthorizeAsync(http, authorization[(EmbedTokens.Scheme.Length + 1)..].Trim());
+            if (refused is not null)
+                return refused;
+            caller = embedded;
+        }
+        else if (key is null && authorization is null && await DashboardSession.KeyPrefixAsync(http) is { } prefix)
         {
             // A dashboard session: its key is looked up again (revoked means signed out), and its actions carry the
             // anti-forgery token of its pages, so another site cannot act through the cookie.
