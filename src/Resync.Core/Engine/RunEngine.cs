@@ -36,7 +36,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         progress.RunId = runId;
 
         var classifier = link.Classifier.WithOverrides(link.Settings.ErrorTypeOverrides);
-        var run = new RunState(runId, link, classifier, store, clock, progress);
+        var run = new RunState(runId, link, classifier, store, clock, progress, new DeadLetters(link, classifier, runId, request.RootRunId ?? runId, clock));
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         run.StopReading = reading.Cancel;
 
@@ -106,13 +106,17 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             ReadToEnd = readToEnd,
             StoppedPartway = (run.SystemError is not null || status == RunStatus.Interrupted) && (counts.Read > 0 || batchNumber > 1),
             ParkedError = run.ParkedError,
+            ErrorTargetFailures = run.DeadLetters.Failures,
+            ErrorTargetFailure = run.DeadLetters.FirstFailure,
             DeactivatesLink = run.SystemError is { } stop && run.Policies.Deactivates(stop),
         };
     }
 
     /// <summary>The shared state of one run while its batches are processed in parallel.</summary>
-    private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress)
+    private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress, DeadLetters deadLetters)
     {
+        public DeadLetters DeadLetters => deadLetters;
+
         /// <summary>
         /// How many finished batches may be waiting for the store to confirm their results while workers go on. Bounded so
         /// that memory stays flat when the store is slower than the engine.
@@ -166,6 +170,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 var (result, systemError) = await _processor.ProcessAsync(runId, work, started, CancellationToken.None);
                 if (result.Outcomes.FirstOrDefault(outcome => outcome is { Kind: Records.OutcomeKind.Incomplete, Error: not null }) is { } parked)
                     Interlocked.CompareExchange(ref _parkedError, parked.Error, null);
+                await deadLetters.WriteAsync(result);
                 if (systemError is not null)
                     SetSystemError(systemError, skipQueued: true);
                 else if (link.Settings.SequentialProcessing && result.Failed > 0)

@@ -42,7 +42,13 @@ public sealed class Link
     /// write, other settings or tenant); its steps, trigger and classifier stay.
     /// </summary>
     public Link With(ISource? source = null, ITarget? target = null, LinkSettings? settings = null, string? tenant = null) =>
-        new(Id, source ?? Source, Steps, target ?? Target, settings ?? Settings, tenant ?? Tenant) { Trigger = Trigger, Classifier = Classifier };
+        new(Id, source ?? Source, Steps, target ?? Target, settings ?? Settings, tenant ?? Tenant) { Trigger = Trigger, Classifier = Classifier, ErrorTarget = ErrorTarget };
+
+    /// <summary>
+    /// The dead-letter output: a second target that receives every failed record with its error, snapshot, run, batch and
+    /// attempt (<see cref="Engine.DeadLetter"/>). Its failures never fail the run. The default is none.
+    /// </summary>
+    public ITarget? ErrorTarget { get; init; }
 
     /// <summary>Extra classifiers for the connectors' own exceptions, added by the link's builder.</summary>
     public ErrorClassifier Classifier { get; init; } = ErrorClassifier.Default;

@@ -11,4 +11,5 @@ public static class RunEventKinds
     public const string RecordEdited = "record-edited";
     public const string LinkDeactivated = "link-deactivated";
     public const string Alert = "alert";
+    public const string ErrorTargetFailed = "error-target-failed";
 }
