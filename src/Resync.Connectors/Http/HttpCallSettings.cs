@@ -29,6 +29,9 @@ public sealed record HttpCallSettings
     /// <summary>Which addresses may be connected to (the SSRF guard). The default is <see cref="OutboundNetworkPolicy.Unrestricted"/>; the server passes its own.</summary>
     public OutboundNetworkPolicy Network { get; init; } = OutboundNetworkPolicy.Unrestricted;
 
+    /// <summary>The circuit breakers every call goes through, shared with the other links of the catalog; null: none.</summary>
+    public Breakers.ConnectionBreakers? Breakers { get; init; }
+
     /// <summary>Throws when a value is out of range.</summary>
     internal void Validate()
     {
