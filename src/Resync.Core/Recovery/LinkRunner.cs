@@ -164,7 +164,7 @@ public sealed class LinkRunner
         var result = await _engine.RunAsync(link.With(source: source), request, progress, cancellationToken);
         await NoteErrorTargetFailuresAsync(link, result);
         if (result.Status == RunStatus.Succeeded)
-            await _recovery.ResolveChainAsync(result.RunId, _clock.GetUtcNow(), CancellationToken.None);
+            await TellResolvedAsync(link, result, await _recovery.ResolveChainAsync(result.RunId, _clock.GetUtcNow(), CancellationToken.None));
         return (result, source);
     }
 
@@ -271,6 +271,23 @@ public sealed class LinkRunner
             return true;
         var groups = await _queries.ListErrorGroupsAsync(result.RunId, CancellationToken.None);
         return groups.Count > 0 && !groups.Any(group => group.Type is ErrorType.Data or ErrorType.DuplicateData);
+    }
+
+    /// <summary>
+    /// Whoever was told of a failure is told when it is fixed: when a recovery run resolved runs of which an alert was
+    /// raised, one <see cref="AlertKinds.ChainResolved"/> alert names the first of them. Chains nobody was alerted about stay quiet.
+    /// </summary>
+    private async Task TellResolvedAsync(Link link, RunResult result, IReadOnlyList<long> resolved)
+    {
+        foreach (var runId in resolved.Order())
+        {
+            var history = await _recovery.ListRunEventsAsync(runId, CancellationToken.None);
+            if (!history.Any(e => e.Kind == RunEventKinds.Alert && !e.Message.StartsWith(AlertKinds.ChainResolved + ":", StringComparison.Ordinal)))
+                continue;
+            await RaiseAsync(new Alert(AlertKinds.ChainResolved, link.Id, link.Tenant, runId,
+                $"Run {runId} of link '{link.Id}' is resolved: {result.RunId} got its failures through.", null, _clock.GetUtcNow()));
+            return;
+        }
     }
 
     /// <summary>The error target's failures go in the run's history: the run itself is not failed by them.</summary>
