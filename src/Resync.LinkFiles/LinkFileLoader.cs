@@ -76,7 +76,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
 
         // Settings first: components may take theirs from them (e.g. the retry of single calls).
         var settings = Settings(config.Section("settings"));
-        var context = new ComponentContext(name ?? "link") { Settings = settings };
+        var context = new ComponentContext(name ?? "link") { Settings = settings, Tenant = _trust.Tenant ?? config.Text("tenant", Tenants.Default) };
         var source = Component(reader, mapping, "source", catalog.Sources, context);
         var target = Component(reader, mapping, "target", catalog.Targets, context);
         // (An error target is a target: the server's rules for target types apply to it alike.)

@@ -6,7 +6,8 @@ using Resync.Core.Errors;
 namespace Resync.Connectors.Breakers;
 
 /// <summary>
-/// A circuit breaker per connection (an HTTP host and port), shared by every link whose connectors the catalog built:
+/// A circuit breaker per connection (an HTTP host and port) and tenant, shared by every link of the tenant whose connectors the
+/// catalog built (not across tenants: a tenant could otherwise open another's breaker with calls made to fail, e.g. a tiny timeout):
 /// after <see cref="ConnectionBreakerOptions.FailureRatio"/> of the calls within the window failed with connection errors,
 /// calls fail fast with a Connection error (<c>CIRCUIT_OPEN</c>) for the cool-down, so runs back off instead of each
 /// hammering a dead server; then one probe call closes it again (or opens it for another cool-down). Polly's breaker,
@@ -14,7 +15,7 @@ namespace Resync.Connectors.Breakers;
 /// </summary>
 public sealed class ConnectionBreakers
 {
-    private readonly ConcurrentDictionary<string, Breaker> _breakers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<(string Tenant, string Connection), Breaker> _breakers = new();
     private readonly TimeProvider _clock;
 
     public ConnectionBreakers(TimeProvider clock, ConnectionBreakerOptions? options = null)
@@ -30,18 +31,19 @@ public sealed class ConnectionBreakers
 
     /// <summary>Every connection called so far, with its breaker's state.</summary>
     public IReadOnlyList<ConnectionBreakerState> States =>
-        [.. _breakers.OrderBy(entry => entry.Key, StringComparer.Ordinal).Select(entry => entry.Value.State(entry.Key))];
+        [.. _breakers.OrderBy(entry => entry.Key.Tenant, StringComparer.Ordinal).ThenBy(entry => entry.Key.Connection, StringComparer.Ordinal)
+            .Select(entry => entry.Value.State(entry.Key.Tenant, entry.Key.Connection))];
 
     /// <summary>The connection a URL calls: its scheme, host and port.</summary>
     public static string ConnectionOf(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Host}:{uri.Port}".ToLowerInvariant() : url;
 
-    /// <summary>Runs one call to <paramref name="url"/> through its connection's breaker.</summary>
+    /// <summary>Runs one call of <paramref name="tenant"/> to <paramref name="url"/> through the tenant's breaker of the connection.</summary>
     /// <exception cref="ResyncException">The breaker is open: a Connection error with code <c>CIRCUIT_OPEN</c>, without calling.</exception>
-    internal async ValueTask<T> CallAsync<T>(string url, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
+    internal async ValueTask<T> CallAsync<T>(string tenant, string url, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
     {
         var connection = ConnectionOf(url);
-        var breaker = _breakers.GetOrAdd(connection, _ => new Breaker(Options, _clock));
+        var breaker = _breakers.GetOrAdd((tenant, connection), _ => new Breaker(Options, _clock));
         try
         {
             return await breaker.Pipeline.ExecuteAsync(static (state, token) => state(token), call, cancellationToken);
@@ -84,7 +86,7 @@ public sealed class ConnectionBreakers
 
         public ResiliencePipeline Pipeline { get; }
 
-        public ConnectionBreakerState State(string connection) => new(connection, _state.CircuitState switch
+        public ConnectionBreakerState State(string tenant, string connection) => new(tenant, connection, _state.CircuitState switch
         {
             CircuitState.Closed => "closed",
             CircuitState.Open => "open",

@@ -32,6 +32,9 @@ public sealed record HttpCallSettings
     /// <summary>The circuit breakers every call goes through, shared with the other links of the catalog; null: none.</summary>
     public Breakers.ConnectionBreakers? Breakers { get; init; }
 
+    /// <summary>The tenant whose breakers the calls go through: one tenant's failing calls never open another's breaker.</summary>
+    public string BreakerScope { get; init; } = Core.Links.Tenants.Default;
+
     /// <summary>Throws when a value is out of range.</summary>
     internal void Validate()
     {

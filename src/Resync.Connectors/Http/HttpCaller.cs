@@ -47,7 +47,7 @@ internal sealed class HttpCaller : IDisposable
             {
                 attempts++;
                 return _settings.Breakers is { } breakers
-                    ? await breakers.CallAsync(url, callToken => AttemptAsync(method, url, body, interpret, clock, callToken), token)
+                    ? await breakers.CallAsync(_settings.BreakerScope, url, callToken => AttemptAsync(method, url, body, interpret, clock, callToken), token)
                     : await AttemptAsync(method, url, body, interpret, clock, token);
             }, cancellationToken);
         }

@@ -132,6 +132,7 @@ public static class HttpConnectors
             RetryDelay = context.Settings.CallRetryDelay,
             Network = network,
             Breakers = breakers,
+            BreakerScope = context.Tenant,
         };
     }
 

@@ -37,7 +37,7 @@ public sealed class ConnectionBreakersTests
 
         (contacts.Status, orders.Status, contacts.SystemError!.Code, orders.SystemError!.Code).ShouldBe((RunStatus.Failed, RunStatus.Failed, "HTTP_503", "HTTP_503"));
         Volatile.Read(ref calls).ShouldBe(2);
-        breakers.States.ShouldHaveSingleItem().ShouldBe(new ConnectionBreakerState(connection, "open", breakerClock.GetUtcNow()));
+        breakers.States.ShouldHaveSingleItem().ShouldBe(new ConnectionBreakerState(Core.Links.Tenants.Default, connection, "open", breakerClock.GetUtcNow()));
 
         var (failedFast, _) = await engine.RunAsync(Source("contacts"), new CollectingTarget(), linkId: "contacts");
 
@@ -52,6 +52,63 @@ public sealed class ConnectionBreakersTests
         (probe.Status, probe.Counts.Succeeded).ShouldBe((RunStatus.Succeeded, 2L));
         Volatile.Read(ref calls).ShouldBe(3, "one probe call");
         breakers.States.ShouldHaveSingleItem().State.ShouldBe("closed");
+    }
+
+    [Fact]
+    public async Task OneTenantsFailingCalls_DoNotOpenAnotherTenantsBreaker()
+    {
+        var calls = 0;
+        await using var api = await FakeApi.StartAsync(async (context, seen) =>
+        {
+            Interlocked.Increment(ref calls);
+            if (seen.Path.EndsWith("/broken", StringComparison.Ordinal))
+                await FakeApi.Json(context, new { message = "down" }, 503);
+            else
+                await FakeApi.Json(context, new { items = Contacts.Range(1, 2) });
+        });
+        var breakers = new ConnectionBreakers(new ManualTimeProvider(), new ConnectionBreakerOptions { MinimumCalls = 2 });
+        Core.Sdk.ISource Source(string tenant, string path) => HttpJsonSource.Create(new HttpSourceOptions
+        {
+            Url = $"{api.Url}/{path}",
+            RecordsPath = "items",
+            Call = new HttpCallSettings { RetryAttempts = 1, Timeout = AutoClock.CallTimeout, Breakers = breakers, BreakerScope = tenant },
+        });
+        await using var engine = await EngineRun.StartAsync();
+
+        for (var run = 0; run < 2; run++)
+            await engine.RunAsync(Source("mallory", "broken"), new CollectingTarget(), linkId: "mallory-link");
+        var (victim, _) = await engine.RunAsync(Source("acme", "contacts"), new CollectingTarget(), linkId: "acme-link");
+
+        victim.Status.ShouldBe(RunStatus.Succeeded);
+        breakers.States.Select(state => (state.Tenant, state.State)).ShouldBe([("acme", "closed"), ("mallory", "open")]);
+    }
+
+    [Fact]
+    public async Task LinkFromTheApi_CallsUnderTheTenantTheServerGaveIt_NotTheFilesOwn()
+    {
+        await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { items = Contacts.Range(1, 2) }));
+        var breakers = new ConnectionBreakers(new ManualTimeProvider());
+        var yaml = $"name: l\ntenant: globex\nsource: {{ type: http, url: '{api.Url}/contacts', recordsPath: items }}\ntarget: {{ type: jsonl, path: out.jsonl }}\n";
+        var link = new Resync.LinkFiles.LinkFileLoader(BuiltInConnectors.CreateCatalog(breakers: breakers), _ => null, new TenantTrust("acme"))
+            .Parse(yaml, "l.yaml", Directory.CreateTempSubdirectory("resync-breaker-").FullName).Link.ShouldNotBeNull();
+        await using var engine = await EngineRun.StartAsync();
+
+        await engine.RunAsync(link.Source, new CollectingTarget());
+
+        breakers.States.ShouldHaveSingleItem().Tenant.ShouldBe("acme");
+    }
+
+    private sealed class TenantTrust(string tenant) : Resync.LinkFiles.ILinkTrust
+    {
+        public string? Tenant => tenant;
+
+        public string ResolvePath(string value, string baseDirectory) => Resync.LinkFiles.FullTrust.Instance.ResolvePath(value, baseDirectory);
+
+        public void CheckBeforeOpen(string fullPath)
+        {
+        }
+
+        public string? RefuseType(string section, string type) => null;
     }
 
     [Fact]
