@@ -17,8 +17,9 @@ public static class BuiltInConnectors
     /// A catalog with every built-in step, source and target. The HTTP and PostgreSQL connectors connect only where
     /// <paramref name="network"/> allows (default: anywhere, as for the CLI on a person's own machine).
     /// </summary>
-    public static ComponentCatalog CreateCatalog(OutboundNetworkPolicy? network = null) =>
-        new ComponentCatalog().AddBuiltInSteps().AddBuiltInConnectors(network).AddHttpConnectors(network).AddFileConnectors().AddPushConnectors();
+    /// <param name="breakers">The connections' circuit breakers, shared by every link the catalog builds (default: new ones).</param>
+    public static ComponentCatalog CreateCatalog(OutboundNetworkPolicy? network = null, Breakers.ConnectionBreakers? breakers = null) =>
+        new ComponentCatalog().AddBuiltInSteps().AddBuiltInConnectors(network).AddHttpConnectors(network, breakers).AddFileConnectors().AddPushConnectors();
 
     public static ComponentCatalog AddBuiltInConnectors(this ComponentCatalog catalog, OutboundNetworkPolicy? network = null) => catalog
         .AddSource("demo", "A built-in contacts API stand-in with bad records of every kind and one failing page.",

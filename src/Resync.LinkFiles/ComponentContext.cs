@@ -13,6 +13,9 @@ public sealed class ComponentContext(string linkId)
 
     public string LinkId { get; } = linkId;
 
+    /// <summary>The tenant the link belongs to (the host's say for API links, else the file's).</summary>
+    public string Tenant { get; init; } = Resync.Core.Links.Tenants.Default;
+
     /// <summary>The link's settings, read before its components are built.</summary>
     public LinkSettings Settings { get; init; } = new();
 

@@ -20,4 +20,10 @@ public interface ILinkTrust
 
     /// <summary>Why a component type may not be used (null: it may). <paramref name="section"/> is source, target or steps.</summary>
     string? RefuseType(string section, string type);
+
+    /// <summary>
+    /// The tenant the links read under this trust belong to, when the host decides it (links from a tenant's API key);
+    /// null: the file's own <c>tenant</c>. Components that share state between links (circuit breakers) keep tenants apart by it.
+    /// </summary>
+    string? Tenant => null;
 }

@@ -19,7 +19,7 @@ namespace Resync.LinkFiles;
 /// <param name="trust">What the link may reach (default: everything, as for the CLI).</param>
 public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string, string?>? environment = null, ILinkTrust? trust = null)
 {
-    private static readonly HashSet<string> ComponentKeys = ["source", "target", "steps"];
+    private static readonly HashSet<string> ComponentKeys = ["source", "target", "errorTarget", "steps"];
     private readonly Func<string, string?> _environment = environment ?? Environment.GetEnvironmentVariable;
     private readonly ILinkTrust _trust = trust ?? FullTrust.Instance;
 
@@ -76,9 +76,11 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
 
         // Settings first: components may take theirs from them (e.g. the retry of single calls).
         var settings = Settings(config.Section("settings"));
-        var context = new ComponentContext(name ?? "link") { Settings = settings };
+        var context = new ComponentContext(name ?? "link") { Settings = settings, Tenant = _trust.Tenant ?? config.Text("tenant", Tenants.Default) };
         var source = Component(reader, mapping, "source", catalog.Sources, context);
         var target = Component(reader, mapping, "target", catalog.Targets, context);
+        // (An error target is a target: the server's rules for target types apply to it alike.)
+        var errorTarget = Component(reader, mapping, "errorTarget", catalog.Targets, context, trustSection: "target");
         var steps = Steps(reader, mapping, context);
         var trigger = Trigger(config.Section("trigger"));
         foreach (var key in new[] { "source", "target" })
@@ -90,11 +92,17 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
         if (problems.Count > 0 || source is null || target is null || name is null)
             return new LinkFileResult(null, problems);
         var classifier = context.Classifiers.Aggregate(ErrorClassifier.Default, (all, one) => all.With(one));
-        var link = new Link(name, source, steps, target, settings, config.Text("tenant", Tenants.Default)) { Classifier = classifier, Trigger = trigger };
+        var link = new Link(name, source, steps, target, settings, config.Text("tenant", Tenants.Default))
+        {
+            Classifier = classifier,
+            Trigger = trigger,
+            ErrorTarget = errorTarget,
+        };
         return new LinkFileResult(link, problems);
     }
 
-    private T? Component<T>(SectionReader reader, YamlMappingNode root, string key, IReadOnlyDictionary<string, ComponentDescriptor<T>> registry, ComponentContext context)
+    private T? Component<T>(SectionReader reader, YamlMappingNode root, string key, IReadOnlyDictionary<string, ComponentDescriptor<T>> registry, ComponentContext context,
+        string? trustSection = null)
         where T : class
     {
         var node = root.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode { Value: var k } && k == key).Value;
@@ -118,7 +126,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             reader.Report(typeNode, $"{key}.type: unknown {key} type '{type}'{Suggestions.DidYouMean(type, registry.Keys)}; allowed: {string.Join(", ", registry.Keys)}");
             return null;
         }
-        if (_trust.RefuseType(key, type) is { } refusal)
+        if (_trust.RefuseType(trustSection ?? key, type) is { } refusal)
         {
             reader.Report(typeNode, $"{key}.type: {refusal}");
             return null;

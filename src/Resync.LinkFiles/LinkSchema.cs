@@ -69,6 +69,7 @@ public static class LinkSchema
         new KeySpec("source", ValueKind.Section, "Where records come from; 'type' picks the connector.") { Required = true },
         new KeySpec("steps", ValueKind.Section, "The steps every record passes, in order."),
         new KeySpec("target", ValueKind.Section, "Where records go; 'type' picks the connector.") { Required = true },
+        new KeySpec("errorTarget", ValueKind.Section, "A dead-letter output: any target, given every failed record with its error, snapshot, run, batch and attempt (see docs/errors.md)."),
         new KeySpec("trigger", ValueKind.Section, "When the link runs.") { Nested = Trigger },
         new KeySpec("settings", ValueKind.Section, "Run settings.") { Nested = Settings },
         new KeySpec("alerts", ValueKind.Section, "Alert routes (reserved: accepted and not yet used)."));

@@ -7,14 +7,8 @@ namespace Resync.LinkFiles.Tests;
 /// <summary><c>settings.errorPolicies</c> in a link file: read into the link's settings, refused with the line and key at fault.</summary>
 public sealed class ErrorPolicyFileTests
 {
-    private const string Link = """
-        name: contacts
-        source:
-          type: demo
-          records: 10
-        target:
-          type: demo
-          path: out.db
+    private const string Link = ErrorTargetFileTests.Link + """
+
         settings:
           errorPolicies:
         """;

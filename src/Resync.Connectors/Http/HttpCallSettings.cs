@@ -29,6 +29,12 @@ public sealed record HttpCallSettings
     /// <summary>Which addresses may be connected to (the SSRF guard). The default is <see cref="OutboundNetworkPolicy.Unrestricted"/>; the server passes its own.</summary>
     public OutboundNetworkPolicy Network { get; init; } = OutboundNetworkPolicy.Unrestricted;
 
+    /// <summary>The circuit breakers every call goes through, shared with the other links of the catalog; null: none.</summary>
+    public Breakers.ConnectionBreakers? Breakers { get; init; }
+
+    /// <summary>The tenant whose breakers the calls go through: one tenant's failing calls never open another's breaker.</summary>
+    public string BreakerScope { get; init; } = Core.Links.Tenants.Default;
+
     /// <summary>Throws when a value is out of range.</summary>
     internal void Validate()
     {

@@ -46,7 +46,9 @@ internal sealed class HttpCaller : IDisposable
             return await pipeline.ExecuteAsync(async token =>
             {
                 attempts++;
-                return await AttemptAsync(method, url, body, interpret, clock, token);
+                return _settings.Breakers is { } breakers
+                    ? await breakers.CallAsync(_settings.BreakerScope, url, callToken => AttemptAsync(method, url, body, interpret, clock, callToken), token)
+                    : await AttemptAsync(method, url, body, interpret, clock, token);
             }, cancellationToken);
         }
         catch (ResyncException exception) when (attempts > 1)
@@ -111,7 +113,9 @@ internal sealed class HttpCaller : IDisposable
                     Delay = _settings.RetryDelay,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
+                    // (An open breaker is not retried: it fails fast on purpose, for its whole cool-down.)
                     ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is ResyncException { IsTransient: true } failure
+                        && failure.Classification.Code != ErrorCodes.CircuitOpen
                         && (failure.Classification.RetryAfter is not { } wait || wait <= _settings.MaxRetryAfter)),
                     // The server's Retry-After wins over the computed backoff.
                     DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ResyncException { Classification.RetryAfter: { } wait } ? (TimeSpan?)wait : null),

@@ -1,3 +1,4 @@
+using Resync.Connectors.Breakers;
 using Resync.Connectors.Network;
 using Resync.LinkFiles;
 
@@ -39,7 +40,14 @@ public static class HttpConnectors
     ];
 
     /// <summary>Adds the HTTP source and target; their connections obey <paramref name="network"/> (default: unrestricted).</summary>
-    public static ComponentCatalog AddHttpConnectors(this ComponentCatalog catalog, OutboundNetworkPolicy? network = null) => catalog
+    /// <param name="breakers">
+    /// The circuit breakers the connectors' calls go through, one per host, shared by every link the catalog builds
+    /// (default: new ones on the system clock with the default options).
+    /// </param>
+    public static ComponentCatalog AddHttpConnectors(this ComponentCatalog catalog, OutboundNetworkPolicy? network = null, ConnectionBreakers? breakers = null)
+    {
+        var shared = breakers ?? new ConnectionBreakers(TimeProvider.System);
+        return catalog
         .AddSource("http", "A JSON API over HTTP: page/offset/cursor/next-link pagination, delta pulls, bearer/basic/API-key auth, Retry-After.",
             new ConfigSchema([
                 new KeySpec("url", ValueKind.Text, "The collection's URL, with any fixed query parameters.") { Required = true },
@@ -82,7 +90,7 @@ public static class HttpConnectors
                     WatermarkField = config.Text("watermarkField"),
                     ItemUrl = config.Text("itemUrl"),
                     ItemPath = config.Text("itemPath"),
-                    Call = CallSettings(config, context, network ?? OutboundNetworkPolicy.Unrestricted),
+                    Call = CallSettings(config, context, network ?? OutboundNetworkPolicy.Unrestricted, shared),
                 });
             })
         .AddTarget("http", "A JSON API over HTTP: one request per record, or bulk requests whose per-item results become record outcomes.",
@@ -107,10 +115,11 @@ public static class HttpConnectors
                 ErrorField = config.Text("errorField", "error"),
                 MessageField = config.Text("messageField", "message"),
                 Concurrency = config.Integer("concurrency", 4),
-                Call = CallSettings(config, context, network ?? OutboundNetworkPolicy.Unrestricted),
+                Call = CallSettings(config, context, network ?? OutboundNetworkPolicy.Unrestricted, shared),
             }));
+    }
 
-    private static HttpCallSettings CallSettings(ConfigSection config, ComponentContext context, OutboundNetworkPolicy network)
+    private static HttpCallSettings CallSettings(ConfigSection config, ComponentContext context, OutboundNetworkPolicy network, ConnectionBreakers breakers)
     {
         var defaults = new HttpCallSettings();
         return new HttpCallSettings
@@ -122,6 +131,8 @@ public static class HttpConnectors
             RetryAttempts = context.Settings.CallRetryAttempts,
             RetryDelay = context.Settings.CallRetryDelay,
             Network = network,
+            Breakers = breakers,
+            BreakerScope = context.Tenant,
         };
     }
 

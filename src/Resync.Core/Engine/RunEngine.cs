@@ -48,7 +48,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         ResyncEvents.RunStarted(_events, runId, link.Id, link.Tenant, request.Trigger, request.Kind.ToString(), request.ParentRunId, request.RequestId);
 
         var classifier = link.Classifier.WithOverrides(link.Settings.ErrorTypeOverrides);
-        var run = new RunState(runId, link, classifier, store, clock, progress, new RunEvents(_events, runId, link, request.RequestId), span?.Context ?? default);
+        var run = new RunState(runId, link, classifier, store, clock, progress, new RunEvents(_events, runId, link, request.RequestId), span?.Context ?? default,
+            new DeadLetters(link, classifier, runId, request.RootRunId ?? runId, clock));
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         run.StopReading = reading.Cancel;
 
@@ -126,14 +127,18 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             ReadToEnd = readToEnd,
             StoppedPartway = (run.SystemError is not null || status == RunStatus.Interrupted) && (counts.Read > 0 || batchNumber > 1),
             ParkedError = run.ParkedError,
+            ErrorTargetFailures = run.DeadLetters.Failures,
+            ErrorTargetFailure = run.DeadLetters.FirstFailure,
             DeactivatesLink = run.SystemError is { } stop && run.Policies.Deactivates(stop),
         };
     }
 
     /// <summary>The shared state of one run while its batches are processed in parallel.</summary>
     private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress, RunEvents events,
-        ActivityContext runSpan)
+        ActivityContext runSpan, DeadLetters deadLetters)
     {
+        public DeadLetters DeadLetters => deadLetters;
+
         /// <summary>
         /// How many finished batches may be waiting for the store to confirm their results while workers go on. Bounded so
         /// that memory stays flat when the store is slower than the engine.
@@ -190,6 +195,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 if (result.Outcomes.FirstOrDefault(outcome => outcome is { Kind: Records.OutcomeKind.Incomplete, Error: not null }) is { } parked)
                     Interlocked.CompareExchange(ref _parkedError, parked.Error, null);
                 EndSpan(span, result);
+                await deadLetters.WriteAsync(result);
                 if (systemError is not null)
                     SetSystemError(systemError, skipQueued: true);
                 else if (link.Settings.SequentialProcessing && result.Failed > 0)

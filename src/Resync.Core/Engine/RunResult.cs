@@ -23,4 +23,10 @@ public sealed record RunResult(long RunId, RunStatus Status, RunCounts Counts, R
 
     /// <summary>The error that stopped the run asks, by the link's error policy, for the link to be deactivated.</summary>
     public bool DeactivatesLink { get; init; }
+
+    /// <summary>Failed records the link's error target could not take (they are still in the run's own failures).</summary>
+    public int ErrorTargetFailures { get; init; }
+
+    /// <summary>Why the error target failed the first time, when it did.</summary>
+    public string? ErrorTargetFailure { get; init; }
 }

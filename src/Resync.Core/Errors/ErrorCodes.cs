@@ -5,6 +5,9 @@ public static class ErrorCodes
 {
     public const string Timeout = "TIMEOUT";
     public const string ConnectionRefused = "CONNECTION_REFUSED";
+
+    /// <summary>A connection's circuit breaker is open: the call was not made (it fails fast while the server is down).</summary>
+    public const string CircuitOpen = "CIRCUIT_OPEN";
     public const string ConnectionFailed = "CONNECTION_FAILED";
     public const string HostNotFound = "HOST_NOT_FOUND";
     public const string AddressNotAllowed = "ADDRESS_NOT_ALLOWED";

@@ -46,11 +46,18 @@ public sealed class Link
         {
             Trigger = Trigger,
             Classifier = Classifier,
+            ErrorTarget = ErrorTarget,
             Version = version ?? Version,
         };
 
     /// <summary>The version of the definition the link was built from (recorded with each of its runs), or null for links built in code.</summary>
     public LinkVersion? Version { get; init; }
+
+    /// <summary>
+    /// The dead-letter output: a second target that receives every failed record with its error, snapshot, run, batch and
+    /// attempt (<see cref="Engine.DeadLetter"/>). Its failures never fail the run. The default is none.
+    /// </summary>
+    public ITarget? ErrorTarget { get; init; }
 
     /// <summary>Extra classifiers for the connectors' own exceptions, added by the link's builder.</summary>
     public ErrorClassifier Classifier { get; init; } = ErrorClassifier.Default;

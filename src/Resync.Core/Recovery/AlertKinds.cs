@@ -7,9 +7,12 @@ public static class AlertKinds
     public const string WaitingForAPerson = "incomplete-waiting";
     public const string RunFailed = "run-failed";
 
+    /// <summary>A run that had been alerted about was resolved by a retry, resume or replay: every failure got through.</summary>
+    public const string ChainResolved = "chain-resolved";
+
     /// <summary>Sent on request to check that an alert destination works.</summary>
     public const string Test = "test";
 
     /// <summary>Every kind, for filters.</summary>
-    public static IReadOnlyList<string> All { get; } = [LinkDeactivated, WaitingForAPerson, RunFailed, Test];
+    public static IReadOnlyList<string> All { get; } = [LinkDeactivated, WaitingForAPerson, RunFailed, ChainResolved, Test];
 }

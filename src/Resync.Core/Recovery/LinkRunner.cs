@@ -46,6 +46,7 @@ public sealed class LinkRunner
     public async Task<LinkRunOutcome> RunAsync(Link link, RunRequest request, RunProgress? progress = null, CancellationToken cancellationToken = default)
     {
         var result = await _engine.RunAsync(link, request, progress, cancellationToken);
+        await NoteErrorTargetFailuresAsync(link, result);
         if (result.Status != RunStatus.Succeeded && result.HighestWatermark is { } reached && request.IsRoot)
             await _recovery.SetPendingWatermarkAsync(result.RunId, reached, CancellationToken.None);
 
@@ -169,14 +170,17 @@ public sealed class LinkRunner
         IReadOnlyDictionary<(int Batch, int Position), string> edits, RunProgress? progress, CancellationToken cancellationToken)
     {
         var source = new RecoverySource(link.Source, _queries, plan, group, edits, link.Settings.StaleProtection);
-        var request = new RunRequest(kind, trigger, plan.ParentRunId) { CarriesAllFailures = plan.CarriesAllFailures };
+        // Dead letters are keyed by the chain's first run: a record that fails again in a retry is the same dead letter.
+        var parent = link.ErrorTarget is null ? null : await _queries.GetRunAsync(plan.ParentRunId, cancellationToken);
+        var request = new RunRequest(kind, trigger, plan.ParentRunId) { CarriesAllFailures = plan.CarriesAllFailures, RootRunId = parent?.RootRunId ?? plan.ParentRunId };
         var result = await _engine.RunAsync(link.With(source: source), request, progress, cancellationToken);
         // The pages a resume read after its parent's last page continue the root's read: once the chain resolves, the
         // watermark moves past them too (left where the root stopped, the next run would read and write them again).
-        if (result.HighestWatermark is { } reached && await _queries.GetRunAsync(plan.ParentRunId, CancellationToken.None) is { } parent)
-            await _recovery.SetPendingWatermarkAsync(parent.RootRunId ?? parent.Id, reached, CancellationToken.None);
+        if (result.HighestWatermark is { } reached && await _queries.GetRunAsync(plan.ParentRunId, CancellationToken.None) is { } parentRun)
+            await _recovery.SetPendingWatermarkAsync(parentRun.RootRunId ?? parentRun.Id, reached, CancellationToken.None);
+        await NoteErrorTargetFailuresAsync(link, result);
         if (result.Status == RunStatus.Succeeded)
-            await _recovery.ResolveChainAsync(result.RunId, _clock.GetUtcNow(), CancellationToken.None);
+            await TellResolvedAsync(link, result, await _recovery.ResolveChainAsync(result.RunId, _clock.GetUtcNow(), CancellationToken.None));
         return (result, source);
     }
 
@@ -289,6 +293,33 @@ public sealed class LinkRunner
             return true;
         var groups = await _queries.ListErrorGroupsAsync(result.RunId, CancellationToken.None);
         return groups.Count > 0 && !groups.Any(group => group.Type is ErrorType.Data or ErrorType.DuplicateData);
+    }
+
+    /// <summary>
+    /// Whoever was told of a failure is told when it is fixed: when a recovery run resolved runs of which an alert was
+    /// raised, one <see cref="AlertKinds.ChainResolved"/> alert names the first of them. Chains nobody was alerted about stay quiet.
+    /// </summary>
+    private async Task TellResolvedAsync(Link link, RunResult result, IReadOnlyList<long> resolved)
+    {
+        foreach (var runId in resolved.Order())
+        {
+            var history = await _recovery.ListRunEventsAsync(runId, CancellationToken.None);
+            if (!history.Any(e => e.Kind == RunEventKinds.Alert && !e.Message.StartsWith(AlertKinds.ChainResolved + ":", StringComparison.Ordinal)))
+                continue;
+            await RaiseAsync(new Alert(AlertKinds.ChainResolved, link.Id, link.Tenant, runId,
+                $"Run {runId} of link '{link.Id}' is resolved: {result.RunId} got its failures through.", null, _clock.GetUtcNow()));
+            return;
+        }
+    }
+
+    /// <summary>The error target's failures go in the run's history: the run itself is not failed by them.</summary>
+    private async Task NoteErrorTargetFailuresAsync(Link link, RunResult result)
+    {
+        if (result.ErrorTargetFailures == 0)
+            return;
+        await _recovery.AddRunEventAsync(new RunEvent(result.RunId, _clock.GetUtcNow(), RunEventKinds.ErrorTargetFailed,
+            $"{result.ErrorTargetFailures} failed record{(result.ErrorTargetFailures == 1 ? "" : "s")} could not be written to the error target of link '{link.Id}' " +
+            $"({result.ErrorTargetFailure}); they are still in this run's failures."), CancellationToken.None);
     }
 
     private async Task RaiseAsync(Alert alert)

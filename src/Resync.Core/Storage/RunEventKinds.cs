@@ -12,4 +12,5 @@ public static class RunEventKinds
     public const string LinkDeactivated = "link-deactivated";
     public const string Alert = "alert";
     public const string Definition = "definition";
+    public const string ErrorTargetFailed = "error-target-failed";
 }

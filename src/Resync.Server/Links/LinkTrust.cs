@@ -24,6 +24,7 @@ public sealed partial class LinkTrust : ILinkTrust
     {
         _files = files;
         _tenantRules = tenantRules;
+        Tenant = tenant;
         if (tenant is null)
             return;
         if (!TenantName().IsMatch(tenant))
@@ -33,6 +34,9 @@ public sealed partial class LinkTrust : ILinkTrust
         }
         _folder = files.TenantFolder(tenant);
     }
+
+    /// <summary>The tenant of the links from the API (null for the operator's files, whose tenant is their own).</summary>
+    public string? Tenant { get; }
 
     /// <summary>The trust of a link the operator wrote into the links folder: every file but the server's own.</summary>
     public static LinkTrust OperatorFile(ServerFiles files) => new(files, null, null);

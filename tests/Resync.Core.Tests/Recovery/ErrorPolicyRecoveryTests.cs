@@ -58,4 +58,36 @@ public sealed class ErrorPolicyRecoveryTests
         outcome.Health.StateReason.ShouldNotBeNull().ShouldContain("error policy");
         harness.Alerts.Raised.ShouldContain(alert => alert.Kind == AlertKinds.LinkDeactivated);
     }
+
+    [Fact]
+    public async Task AlertedRunResolvedByItsResume_SendsOneChainResolvedAlert()
+    {
+        await using var harness = await RecoveryHarness.StartAsync();
+        var duplicate = new ErrorClassification(ErrorType.DuplicateData, Durability.Durable, "23505", "duplicate key");
+        var target = new CollectingTarget().Refuse(record => Id(record) == 2, duplicate);
+        var link = RecoveryHarness.Link(ListSource.Paged(1, 5), target, Policy(ErrorType.DuplicateData, ErrorAction.Park));
+
+        var outcome = await harness.RunAsync(link);
+        harness.Alerts.Raised.Select(alert => alert.Kind).ShouldBe([AlertKinds.WaitingForAPerson]);
+        target.Fix();
+        await harness.Runner.RetryIncompleteAsync(link, outcome.IncompleteRunId!.Value);
+
+        var resolved = harness.Alerts.Raised.Where(alert => alert.Kind == AlertKinds.ChainResolved).ShouldHaveSingleItem();
+        (resolved.RunId, resolved.LinkId).ShouldBe((outcome.Run.RunId, RecoveryHarness.LinkId));
+        (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task ReplayResolvesARunNobodyWasAlertedAbout_SendsNoAlert()
+    {
+        await using var harness = await RecoveryHarness.StartAsync();
+        var refusals = 0;
+        var target = new CollectingTarget().Refuse(record => Id(record) == 2 && Interlocked.Increment(ref refusals) == 1, Locked);
+        var settings = new LinkSettings { BatchSize = 5, Parallelism = 1, AutomatedReplay = true, ReplayDelays = [TimeSpan.Zero] };
+
+        var outcome = await harness.RunAsync(RecoveryHarness.Link(ListSource.Paged(1, 5), target, settings));
+
+        outcome.Replays.ShouldHaveSingleItem().Status.ShouldBe(RunStatus.Succeeded);
+        harness.Alerts.Raised.ShouldBeEmpty();
+    }
 }
