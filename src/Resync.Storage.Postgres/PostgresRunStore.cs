@@ -30,6 +30,23 @@ public sealed partial class PostgresRunStore : IStateStore
 
     public string Location { get; }
 
+    public async Task<string?> WriteProblemAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            var (inRecovery, readOnly) = await connection.QuerySingleAsync<(bool, string)>(new CommandDefinition(
+                "SELECT pg_is_in_recovery(), current_setting('transaction_read_only')", cancellationToken: cancellationToken));
+            return inRecovery || readOnly == "on"
+                ? $"The PostgreSQL state store '{Location}' is read-only (a standby, or default_transaction_read_only): runs cannot be recorded."
+                : null;
+        }
+        catch (Exception exception) when (exception is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return $"The PostgreSQL state store '{Location}' cannot be reached: {exception.Message}";
+        }
+    }
+
     internal NpgsqlDataSource DataSource => _dataSource;
 
     public Task InitializeAsync(CancellationToken cancellationToken) => MigrateAsync(PostgresMigrations.Runs, cancellationToken);

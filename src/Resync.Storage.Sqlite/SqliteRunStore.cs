@@ -32,6 +32,29 @@ public sealed partial class SqliteRunStore : IStateStore
 
     public string Location => _path;
 
+    public Task<string?> WriteProblemAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!File.Exists(_path))
+                return Task.FromResult<string?>($"The state file {_path} is gone.");
+            // The mode is checked as such: a process running as root writes through a read-only mode, yet such a file was made read-only on purpose.
+            var readOnly = OperatingSystem.IsWindows()
+                ? File.GetAttributes(_path).HasFlag(FileAttributes.ReadOnly)
+                : (File.GetUnixFileMode(_path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0;
+            if (readOnly)
+                return Task.FromResult<string?>($"The state file {_path} is read-only: runs cannot be recorded. Make it writable again.");
+            using (new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+            {
+            }
+            return Task.FromResult<string?>(null);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return Task.FromResult<string?>($"The state file {_path} cannot be written: {exception.Message}");
+        }
+    }
+
     internal SqliteWriter Writer => _writer ?? throw new InvalidOperationException("Call InitializeAsync before using the store.");
 
     public Task InitializeAsync(CancellationToken cancellationToken)

@@ -14,6 +14,10 @@ public abstract class StateStoreCompliance<TStore> : RunStoreCompliance<TStore>
     where TStore : class, IStateStore
 {
     [Fact]
+    public async Task WriteProblem_OfAStoreInUse_IsNone() =>
+        (await Store.WriteProblemAsync(CancellationToken.None)).ShouldBeNull();
+
+    [Fact]
     public async Task RetriableFailedRecords_AreExactlyThoseTheCoreRuleCallsRetriable()
     {
         var runId = await StartRunAsync();

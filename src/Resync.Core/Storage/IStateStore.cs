@@ -8,4 +8,7 @@ public interface IStateStore : IRunStore, IRunQueries, IRecoveryStore, IAsyncDis
 {
     /// <summary>Where the state is, for people: a file path, or a database without its password.</summary>
     string Location { get; }
+
+    /// <summary>Why the store cannot record runs now (a read-only file, a database in recovery, unreachable), or null when it can.</summary>
+    Task<string?> WriteProblemAsync(CancellationToken cancellationToken);
 }
