@@ -62,6 +62,12 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             reader.Report(Mark.Empty, "not valid YAML: the document could not be read; check its quotes, braces and brackets");
             return new LinkFileResult(null, problems);
         }
+        catch (ArgumentException)
+        {
+            // YamlDotNet decodes "\ud800\ud800" in a double-quoted string as a surrogate pair and throws on the second half.
+            reader.Report(Mark.Empty, "not valid YAML: an escape in a double-quoted string names no character (e.g. a lone \\ud800 surrogate); use the character itself or a valid pair");
+            return new LinkFileResult(null, problems);
+        }
         if (root is not YamlMappingNode mapping)
         {
             reader.Report(root, $"a link file is a section of keys (name, source, steps, target, trigger, settings), found {SectionReader.Describe(root)}");

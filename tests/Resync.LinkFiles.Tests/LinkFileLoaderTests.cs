@@ -143,6 +143,18 @@ public sealed class LinkFileLoaderTests
         result.Problems.ShouldHaveSingleItem().Message.ShouldStartWith("not valid YAML");
     }
 
+    [Theory]
+    [InlineData("name: \"\\ud800\\ud800records\"\n")]
+    [InlineData("{\"allOrNone\":{\"phone\":\"\\ud800\\ud800records\",\"n\":123456789012345678901234567890},\"attributes\":{\"parentField\":1e999}}\n")]
+    public void EscapeOfALoneSurrogate_IsAProblem_NotAnException(string yaml)
+    {
+        // Found by the server's randomised test: a JSON-style link document with "\ud800" answered 500.
+        var result = Parse(yaml);
+
+        result.Link.ShouldBeNull();
+        result.Problems.ShouldNotBeEmpty();
+    }
+
     [Fact]
     public void MalformedYaml_IsReportedWithItsPosition()
     {
