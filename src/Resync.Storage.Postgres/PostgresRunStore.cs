@@ -256,8 +256,10 @@ public sealed partial class PostgresRunStore : IStateStore
         var rows = await connection.QueryAsync<RunRow>(new CommandDefinition($"""
             {RunRow.Select}
             WHERE (@LinkId::text IS NULL OR link_id = @LinkId) AND (@Tenant::text IS NULL OR tenant = @Tenant) AND (@Status::text IS NULL OR status = @Status)
+              AND (@Kind::text IS NULL OR kind = @Kind) AND (@From::text IS NULL OR started_at >= @From) AND (@Before::text IS NULL OR started_at < @Before)
             ORDER BY id DESC LIMIT @Limit OFFSET @Offset
-            """, new { filter.LinkId, filter.Tenant, Status = filter.Status?.ToString(), Limit = (long)filter.Limit, Offset = (long)filter.Offset },
+            """, new { filter.LinkId, filter.Tenant, Status = filter.Status?.ToString(), Kind = filter.Kind?.ToString(),
+                From = filter.StartedFrom is { } from ? Text(from) : null, Before = filter.StartedBefore is { } before ? Text(before) : null, Limit = (long)filter.Limit, Offset = (long)filter.Offset },
             cancellationToken: cancellationToken));
         return [.. rows.Select(row => row.ToView([]))];
     }

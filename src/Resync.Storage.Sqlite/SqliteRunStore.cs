@@ -264,8 +264,10 @@ public sealed partial class SqliteRunStore : IStateStore
         var rows = await connection.QueryAsync<RunRow>(new CommandDefinition($"""
             {RunRow.Select}
             WHERE (@LinkId IS NULL OR link_id = @LinkId) AND (@Tenant IS NULL OR tenant = @Tenant) AND (@Status IS NULL OR status = @Status)
+              AND (@Kind IS NULL OR kind = @Kind) AND (@From IS NULL OR started_at >= @From) AND (@Before IS NULL OR started_at < @Before)
             ORDER BY id DESC LIMIT @Limit OFFSET @Offset
-            """, new { filter.LinkId, filter.Tenant, Status = filter.Status?.ToString(), filter.Limit, filter.Offset }, cancellationToken: cancellationToken));
+            """, new { filter.LinkId, filter.Tenant, Status = filter.Status?.ToString(), Kind = filter.Kind?.ToString(),
+                From = filter.StartedFrom is { } from ? Text(from) : null, Before = filter.StartedBefore is { } before ? Text(before) : null, filter.Limit, filter.Offset }, cancellationToken: cancellationToken));
         return [.. rows.Select(row => row.ToView([]))];
     }
 

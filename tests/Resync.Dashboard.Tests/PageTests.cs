@@ -79,6 +79,21 @@ public sealed class PageTests(SeededDashboard dashboard) : IClassFixture<SeededD
         (await page.GetByRole(AriaRole.Link, new() { Name = $"Run {Run}", Exact = true }).CountAsync()).ShouldBe(listed ? 1 : 0);
     }
 
+    [Theory]
+    [InlineData("kind=Manual", true)]
+    [InlineData("kind=Retry", false)]
+    [InlineData("from=2000-01-01T00:00", true)]
+    [InlineData("to=2000-01-01T00:00", false)]
+    public async Task RunsPage_FilteredByKindOrTime_ListsOnlyMatchingRuns(string filter, bool listed)
+    {
+        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
+        await DashboardBrowser.GoAsync(page, $"/runs?{filter}");
+
+        var (name, value) = (filter.Split('=')[0], filter.Split('=')[1]);
+        (await page.Locator($"#filter-{name}").InputValueAsync()).ShouldBe(value);
+        (await page.GetByRole(AriaRole.Link, new() { Name = $"Run {Run}", Exact = true }).CountAsync()).ShouldBe(listed ? 1 : 0);
+    }
+
     [Fact]
     public async Task RunSummary_WithErrors_ShowsCountsGroupsBatchesAndFailedRecords()
     {

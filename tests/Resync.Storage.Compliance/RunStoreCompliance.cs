@@ -554,6 +554,25 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
         async Task<List<long>> Ids(RunFilter filter) => [.. (await Store.ListRunsAsync(filter, CancellationToken.None)).Select(r => r.Id)];
     }
 
+    [Fact]
+    public async Task ListRuns_FiltersByKindAndStartTime_FromInclusive_BeforeExclusive()
+    {
+        var (acme, orders) = (Name("acme"), Name("orders"));
+        await Store.EnsureLinkAsync(orders, acme, CancellationToken.None);
+        var manual = await Store.CreateRunAsync(NewRun(orders, acme, T0), CancellationToken.None);
+        var retry = await Store.CreateRunAsync(NewRun(orders, acme, T0.AddMinutes(5)) with { Kind = RunKind.Retry, ParentRunId = manual }, CancellationToken.None);
+        var later = await Store.CreateRunAsync(NewRun(orders, acme, T0.AddMinutes(10)), CancellationToken.None);
+
+        (await Ids(new RunFilter(LinkId: orders) { Kind = RunKind.Retry })).ShouldBe([retry]);
+        (await Ids(new RunFilter(LinkId: orders) { StartedFrom = T0.AddMinutes(5) })).ShouldBe([later, retry]);
+        (await Ids(new RunFilter(LinkId: orders) { StartedBefore = T0.AddMinutes(5) })).ShouldBe([manual]);
+        (await Ids(new RunFilter(LinkId: orders) { StartedFrom = T0.AddMinutes(1), StartedBefore = T0.AddMinutes(10) })).ShouldBe([retry]);
+        // An instant in another offset is the same instant.
+        (await Ids(new RunFilter(LinkId: orders) { StartedFrom = T0.AddMinutes(10).ToOffset(TimeSpan.FromHours(-5)) })).ShouldBe([later]);
+
+        async Task<List<long>> Ids(RunFilter filter) => [.. (await Store.ListRunsAsync(filter, CancellationToken.None)).Select(r => r.Id)];
+    }
+
     // ---- recovery after a crash ----
 
     [Fact]

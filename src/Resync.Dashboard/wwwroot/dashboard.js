@@ -169,19 +169,31 @@
   async function runsPage() {
     const q = query();
     const offset = Number(q.get('offset') ?? 0);
-    const filters = { linkId: q.get('linkId') ?? '', status: q.get('status') ?? '' };
+    const filters = { linkId: q.get('linkId') ?? '', status: q.get('status') ?? '', kind: q.get('kind') ?? '', from: q.get('from') ?? '', to: q.get('to') ?? '' };
     const params = new URLSearchParams({ offset, limit: 50 });
-    for (const [k, v] of Object.entries(filters)) if (v) params.set(k, v);
+    // The time range is picked in the viewer's zone and sent as UTC instants.
+    const instant = local => local ? new Date(local).toISOString() : '';
+    for (const [k, v] of Object.entries(filters)) if (v) params.set(k, k === 'from' || k === 'to' ? instant(v) : v);
     const [page, links] = await Promise.all([api(`/runs?${params}`), api('/links?limit=1000')]);
-    const apply = () => { setQuery({ linkId: linkSelect.value, status: statusSelect.value, offset: null }); render(); };
+    const apply = () => {
+      setQuery({ linkId: linkSelect.value, status: statusSelect.value, kind: kindSelect.value, from: fromInput.value, to: toInput.value, offset: null });
+      render();
+    };
     const linkSelect = h('select', { id: 'filter-link', onchange: apply }, h('option', { value: '' }, 'All links'),
       links.items.map(l => h('option', { value: l.id, selected: l.id === filters.linkId }, l.id)));
     const statusSelect = h('select', { id: 'filter-status', onchange: apply }, h('option', { value: '' }, 'Any status'),
       ['Running', 'Succeeded', 'CompletedWithErrors', 'Failed', 'Interrupted'].map(s => h('option', { value: s, selected: s === filters.status }, s)));
+    const kindSelect = h('select', { id: 'filter-kind', onchange: apply }, h('option', { value: '' }, 'Any kind'),
+      ['Scheduled', 'Manual', 'Push', 'Replay', 'Retry', 'Resume'].map(k => h('option', { value: k, selected: k === filters.kind }, k)));
+    const fromInput = h('input', { id: 'filter-from', type: 'datetime-local', value: filters.from, onchange: apply });
+    const toInput = h('input', { id: 'filter-to', type: 'datetime-local', value: filters.to, onchange: apply });
     setContent('Runs',
       h('div', { class: 'toolbar' },
         h('div', null, h('label', { for: 'filter-link' }, 'Link'), linkSelect),
-        h('div', null, h('label', { for: 'filter-status' }, 'Status'), statusSelect)),
+        h('div', null, h('label', { for: 'filter-status' }, 'Status'), statusSelect),
+        h('div', null, h('label', { for: 'filter-kind' }, 'Kind'), kindSelect),
+        h('div', null, h('label', { for: 'filter-from' }, 'Started from'), fromInput),
+        h('div', null, h('label', { for: 'filter-to' }, 'Started before'), toInput)),
       table([
         { label: 'Run', cell: r => runLink(r.id) },
         { label: 'Link', cell: r => r.linkId },

@@ -28,6 +28,14 @@ internal static class RunEndpoints
         return api;
     }
 
+    /// <summary>A time-range bound of the runs list: an ISO 8601 instant (without an offset: UTC).</summary>
+    private static (DateTimeOffset? Value, ProblemHttpResult? Problem) Instant(string? text, string name) =>
+        text is null ? (null, null)
+        : DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var value)
+            ? (value, null)
+            : (null, Problems.BadRequest("invalid-filter", $"'{text}' in '{name}' is not a time; use ISO 8601, e.g. 2026-11-30T08:00:00Z."));
+
     /// <summary>The run if the caller may see it; null otherwise (answered 404 alike, whether absent or another tenant's).</summary>
     public static async Task<RunView?> VisibleRunAsync(HttpContext http, IRunQueries queries, long runId)
     {
@@ -36,18 +44,35 @@ internal static class RunEndpoints
     }
 
     private static async Task<Results<Ok<Page<RunDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, IRunQueries queries, RunLauncher launcher,
-        string? linkId, string? status, [AsParameters] Paging paging)
+        string? linkId, string? status, string? kind, string? from, string? to, [AsParameters] Paging paging)
     {
         if (paging.Check(50, out var start, out var count) is { } bad)
             return bad;
         RunStatus? statusFilter = null;
         if (status is not null)
         {
-            if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out var parsed))
+            if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
                 return Problems.BadRequest("invalid-filter", $"'{status}' is not a run status; use one of {string.Join(", ", Enum.GetNames<RunStatus>())}.");
             statusFilter = parsed;
         }
-        var found = await queries.ListRunsAsync(new RunFilter(linkId, http.Caller().TenantFilter, statusFilter, start, count), http.RequestAborted);
+        RunKind? kindFilter = null;
+        if (kind is not null)
+        {
+            if (!Enum.TryParse<RunKind>(kind, ignoreCase: true, out var parsed) || int.TryParse(kind, out _))
+                return Problems.BadRequest("invalid-filter", $"'{kind}' is not a run kind; use one of {string.Join(", ", Enum.GetNames<RunKind>())}.");
+            kindFilter = parsed;
+        }
+        if (Instant(from, "from") is { Problem: { } badFrom })
+            return badFrom;
+        if (Instant(to, "to") is { Problem: { } badTo })
+            return badTo;
+        var filter = new RunFilter(linkId, http.Caller().TenantFilter, statusFilter, start, count)
+        {
+            Kind = kindFilter,
+            StartedFrom = Instant(from, "from").Value,
+            StartedBefore = Instant(to, "to").Value,
+        };
+        var found = await queries.ListRunsAsync(filter, http.RequestAborted);
         return TypedResults.Ok(Page<RunDocument>.Of([.. found.Select(run => RunDocument.From(run, [], null, launcher.Find(run.Id)))], start, count));
     }
 
