@@ -91,7 +91,8 @@ public sealed class PageTests(SeededDashboard dashboard) : IClassFixture<SeededD
 
         var (name, value) = (filter.Split('=')[0], filter.Split('=')[1]);
         (await page.Locator($"#filter-{name}").InputValueAsync()).ShouldBe(value);
-        (await page.GetByRole(AriaRole.Link, new() { Name = $"Run {Run}", Exact = true }).CountAsync()).ShouldBe(listed ? 1 : 0);
+        var runLink = page.GetByRole(AriaRole.Link, new() { Name = $"Run {Run}", Exact = true });
+        (await runLink.CountAsync()).ShouldBe(listed ? 1 : 0, await page.Locator("main").InnerTextAsync());
     }
 
     [Fact]
