@@ -28,6 +28,12 @@ internal static class RunEndpoints
         return api;
     }
 
+    /// <summary>A filter naming one value of <typeparamref name="TEnum"/> by name (any case; numbers are not names).</summary>
+    private static (TEnum? Value, ProblemHttpResult? Problem) Named<TEnum>(string? text, string what) where TEnum : struct, Enum =>
+        text is null ? (null, null)
+        : Enum.TryParse<TEnum>(text, ignoreCase: true, out var value) && !int.TryParse(text, out _) ? (value, null)
+        : (null, Problems.BadRequest("invalid-filter", $"'{text}' is not a {what}; use one of {string.Join(", ", Enum.GetNames<TEnum>())}."));
+
     /// <summary>A time-range bound of the runs list: an ISO 8601 instant (without an offset: UTC).</summary>
     private static (DateTimeOffset? Value, ProblemHttpResult? Problem) Instant(string? text, string name) =>
         text is null ? (null, null)
@@ -48,29 +54,17 @@ internal static class RunEndpoints
     {
         if (paging.Check(50, out var start, out var count) is { } bad)
             return bad;
-        RunStatus? statusFilter = null;
-        if (status is not null)
-        {
-            if (!Enum.TryParse<RunStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
-                return Problems.BadRequest("invalid-filter", $"'{status}' is not a run status; use one of {string.Join(", ", Enum.GetNames<RunStatus>())}.");
-            statusFilter = parsed;
-        }
-        RunKind? kindFilter = null;
-        if (kind is not null)
-        {
-            if (!Enum.TryParse<RunKind>(kind, ignoreCase: true, out var parsed) || int.TryParse(kind, out _))
-                return Problems.BadRequest("invalid-filter", $"'{kind}' is not a run kind; use one of {string.Join(", ", Enum.GetNames<RunKind>())}.");
-            kindFilter = parsed;
-        }
-        if (Instant(from, "from") is { Problem: { } badFrom })
-            return badFrom;
-        if (Instant(to, "to") is { Problem: { } badTo })
-            return badTo;
+        var (statusFilter, badStatus) = Named<RunStatus>(status, "run status");
+        var (kindFilter, badKind) = Named<RunKind>(kind, "run kind");
+        var (startedFrom, badFrom) = Instant(from, "from");
+        var (startedBefore, badTo) = Instant(to, "to");
+        if ((badStatus ?? badKind ?? badFrom ?? badTo) is { } badFilter)
+            return badFilter;
         var filter = new RunFilter(linkId, http.Caller().TenantFilter, statusFilter, start, count)
         {
             Kind = kindFilter,
-            StartedFrom = Instant(from, "from").Value,
-            StartedBefore = Instant(to, "to").Value,
+            StartedFrom = startedFrom,
+            StartedBefore = startedBefore,
         };
         var found = await queries.ListRunsAsync(filter, http.RequestAborted);
         return TypedResults.Ok(Page<RunDocument>.Of([.. found.Select(run => RunDocument.From(run, [], null, launcher.Find(run.Id)))], start, count));
