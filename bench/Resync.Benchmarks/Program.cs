@@ -16,6 +16,7 @@ using Resync.Storage.Sqlite;
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-retry [--records 1000000] [--repeat 3]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-profile [--records 200000] [--parallelism N] [--fetches 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- push [--records 2000] [--concurrency 4]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- faults [--records 100000] [--parallelism N] [--fetches 4]
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "engine";
 var options = Options.Parse(args);
 // One state file for the whole benchmark, as a long-lived `resync serve` process keeps it open (its WAL already grown).
@@ -42,11 +43,14 @@ switch (command)
     case "pipeline-profile":
         await Resync.Benchmarks.Pipeline.PipelineProfile.RunAsync(options.Records.FirstOrDefault(200_000), options.Parallelism, options.Fetches);
         break;
+    case "faults":
+        await Resync.Benchmarks.Pipeline.FaultOverlapBenchmark.RunAsync(BenchStore.Sqlite, options.Records.FirstOrDefault(100_000), options.Parallelism, options.Fetches);
+        break;
     case "push":
         await Resync.Benchmarks.Push.PushBenchmark.RunAsync((int)options.Records.FirstOrDefault(2_000), options.Concurrency);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline, pipeline-retry, pipeline-profile or push.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline, pipeline-retry, pipeline-profile, faults or push.");
         return 2;
 }
 return 0;

@@ -168,6 +168,13 @@ public sealed partial class PostgresRunStore : IStateStore
                 await c.ExecuteAsync("UPDATE runs SET read = read + @recordCount, batches_total = batches_total + 1 WHERE id = @runId",
                     new { runId, recordCount = (long)recordCount }, t);
             }
+            else if (recordCount > 0 && await c.ExecuteAsync(
+                "UPDATE batches SET read = @recordCount WHERE run_id = @runId AND number = @batchNumber AND status = 'Processing' AND read = 0",
+                new { runId, batchNumber = (long)batchNumber, recordCount = (long)recordCount }, t) == 1)
+            {
+                // A page noted while it was still coming (with no records) has arrived: its records count now.
+                await c.ExecuteAsync("UPDATE runs SET read = read + @recordCount WHERE id = @runId", new { runId, recordCount = (long)recordCount }, t);
+            }
             return inserted;
         }, cancellationToken);
 

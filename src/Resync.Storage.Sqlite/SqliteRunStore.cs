@@ -175,6 +175,13 @@ public sealed partial class SqliteRunStore : IStateStore
                 Writer.Prepared("UPDATE runs SET read = read + $read, batches_total = batches_total + 1 WHERE id = $run", t)
                     .Bind("$run", runId).Bind("$read", recordCount).ExecuteNonQuery();
             }
+            else if (recordCount > 0 && Writer.Prepared("""
+                UPDATE batches SET read = $read WHERE run_id = $run AND number = $number AND status = 'Processing' AND read = 0
+                """, t).Bind("$run", runId).Bind("$number", batchNumber).Bind("$read", recordCount).ExecuteNonQuery() == 1)
+            {
+                // A page noted while it was still coming (with no records) has arrived: its records count now.
+                Writer.Prepared("UPDATE runs SET read = read + $read WHERE id = $run", t).Bind("$run", runId).Bind("$read", recordCount).ExecuteNonQuery();
+            }
             return inserted;
         }, cancellationToken);
     }

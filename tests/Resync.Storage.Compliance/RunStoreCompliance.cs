@@ -178,6 +178,27 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BatchNotedWhileItsPageWasComing_TakesItsRecordsWhenNotedAgain_Once()
+    {
+        var runId = await StartRunAsync();
+
+        // A page still being retried keeps its place with no records; batch 2 after it runs meanwhile.
+        await Store.BatchStartedAsync(runId, 1, "page=1", 0, T0, CancellationToken.None);
+        await Store.BatchStartedAsync(runId, 2, "page=2", 4, T0, CancellationToken.None);
+        await Store.BatchFinishedAsync(Result(runId, 2, "page=2", BatchStatus.Succeeded, read: 4, succeeded: 4), CancellationToken.None);
+        (await CountsAsync(runId)).ShouldBe(new RunCounts(4, 4, 0, 0, 0, 0, 2, 0));
+
+        // It arrives with 3 records; a redelivery of its start counts nothing more.
+        await Store.BatchStartedAsync(runId, 1, "page=1", 3, T0.AddSeconds(5), CancellationToken.None);
+        await Store.BatchStartedAsync(runId, 1, "page=1", 3, T0.AddSeconds(6), CancellationToken.None);
+        await Store.BatchFinishedAsync(Result(runId, 1, "page=1", BatchStatus.Succeeded, read: 3, succeeded: 3), CancellationToken.None);
+
+        (await CountsAsync(runId)).ShouldBe(new RunCounts(7, 7, 0, 0, 0, 0, 2, 0));
+        var batches = await Store.ListBatchesAsync(runId, 0, 100, CancellationToken.None);
+        batches.Select(b => (b.Number, b.Read)).ShouldBe([(1, 3), (2, 4)]);
+    }
+
+    [Fact]
     public async Task FailedPage_WithoutBatchStarted_CountsAsFailedBatch()
     {
         var runId = await StartRunAsync();

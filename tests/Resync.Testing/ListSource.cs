@@ -18,6 +18,7 @@ public sealed class ListSource : ISource, IResumableSource
     private readonly Dictionary<int, Exception> _failures = [];
     private readonly Dictionary<int, Exception> _throws = [];
     private readonly Dictionary<int, string> _watermarks = [];
+    private readonly Dictionary<int, Task> _holds = [];
     private readonly ConcurrentQueue<SourceContext> _contexts = new();
     private readonly TaskCompletionSource _readingStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _pagesFetched;
@@ -80,6 +81,17 @@ public sealed class ListSource : ISource, IResumableSource
     /// <summary>The reader throws <paramref name="exception"/> at once, before any page.</summary>
     public ListSource ThrowAtFirstFetch(Exception exception) => ThrowAtFetch(1, exception);
 
+    /// <summary>
+    /// Page <paramref name="number"/> is still coming until <paramref name="arrival"/> completes (a page being retried): given
+    /// as pending where the reader takes pending pages (the pages after it follow at once), else waited for in its place.
+    /// </summary>
+    public ListSource HoldPage(int number, Task arrival)
+    {
+        EnsurePage(number);
+        _holds[number] = arrival;
+        return this;
+    }
+
     /// <summary>Page <paramref name="number"/> carries <paramref name="watermark"/> as its highest change marker.</summary>
     public ListSource WithWatermark(int number, string watermark)
     {
@@ -108,10 +120,23 @@ public sealed class ListSource : ISource, IResumableSource
             if (_throws.TryGetValue(number, out var exception))
                 throw exception;
             Interlocked.Increment(ref _pagesFetched);
-            yield return PageAt(number);
+            if (_holds.TryGetValue(number, out var hold))
+            {
+                var arrival = ArriveAsync(number, hold, cancellationToken);
+                yield return context.TakesPendingPages ? SourcePage.Pending(number.ToString(CultureInfo.InvariantCulture), arrival) : await arrival;
+            }
+            else
+            {
+                yield return PageAt(number);
+            }
             AfterPageTaken?.Invoke(number);
         }
-        await Task.CompletedTask;
+    }
+
+    private async Task<SourcePage> ArriveAsync(int number, Task hold, CancellationToken cancellationToken)
+    {
+        await hold.WaitAsync(cancellationToken);
+        return PageAt(number);
     }
 
     public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken)

@@ -8,7 +8,8 @@ namespace Resync.Connectors.Http;
 
 /// <summary>
 /// Reads records from a JSON API over HTTP, page by page: page-number and offset pagination with a
-/// prefetch window (pages fetched concurrently, yielded in order, up to the first empty page), cursor and
+/// prefetch window (pages fetched concurrently, yielded in order, up to the first empty page; a page being retried is handed
+/// over as pending so that the pages after it go on, where the reader takes pending pages), cursor and
 /// next-link pagination, delta pulls through a "changed since" parameter, bearer/basic/API-key auth,
 /// a per-request timeout, and a bounded retry of ephemeral failures honouring <c>Retry-After</c>.
 /// A page that fails on its own becomes a failed page (a batch error) whose cursor — the page's URL,
@@ -103,28 +104,58 @@ public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource
 
     /// <param name="baseUrl">The URL of every page without its page number (or offset and limit).</param>
     /// <param name="first">The first page number, or the first offset.</param>
+    /// <remarks>
+    /// Up to <see cref="HttpPaging.Concurrency"/> pages are fetched at once and yielded in page order. When the reader takes
+    /// pending pages (<see cref="SourceContext.TakesPendingPages"/>) and the next page in order is still coming (being retried,
+    /// waiting for its Retry-After, timing out) while a later one has arrived, it is handed over as pending and reading goes on:
+    /// it keeps its place in the window until it arrives, so the window still bounds the pages in flight.
+    /// </remarks>
     private async IAsyncEnumerable<SourcePage> ReadNumberedAsync(string baseUrl, long first, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var offsets = _options.Paging.Style == HttpPagingStyle.Offset;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var window = new Queue<(string Url, Task<(SourcePage Page, string? Next)> Fetch)>();
+        var window = new Queue<(string Url, Task<(SourcePage Page, string? Next)> Fetch, CancellationTokenSource Stop)>();
+        var handedOver = new List<Task<SourcePage>>();
         long next = 0;
-        void Start()
+        void TopUp()
         {
-            var url = NumberedUrl(baseUrl, first, next++, context);
-            window.Enqueue((url, FetchAsync(url, context, stop.Token)));
+            handedOver.RemoveAll(arrival => arrival.IsCompleted);
+            while (window.Count + handedOver.Count < _options.Paging.Concurrency)
+            {
+                var url = NumberedUrl(baseUrl, first, next++, context);
+                // Each fetch can be stopped alone: a page handed over outlives this read; one still in the window does not.
+                var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                window.Enqueue((url, FetchAsync(url, context, stop.Token), stop));
+            }
         }
 
         try
         {
-            for (var i = 0; i < _options.Paging.Concurrency; i++)
-                Start();
+            TopUp();
             var failedInARow = 0;
             string? shortPage = null;
             while (window.Count > 0)
             {
-                var (url, fetch) = window.Dequeue();
+                var (url, fetch, stop) = window.Peek();
+                if (context.TakesPendingPages && !fetch.IsCompleted)
+                {
+                    await Task.WhenAny(window.Select(w => (Task)w.Fetch).Concat(handedOver));
+                    if (!fetch.IsCompleted && window.Skip(1).Any(w => w.Fetch.IsCompleted))
+                    {
+                        window.Dequeue();
+                        var arrival = ArrivalAsync(fetch, stop);
+                        handedOver.Add(arrival);
+                        TopUp();
+                        yield return SourcePage.Pending(url, arrival);
+                        continue;
+                    }
+                    // The head arrived, or a page handed over did (its place in the window is free again).
+                    TopUp();
+                    if (!fetch.IsCompleted)
+                        continue;
+                }
+                window.Dequeue();
                 var (page, _) = await fetch;
+                stop.Dispose();
                 if (page.Failure is null && page.Records.Count == 0)
                     yield break;
                 if (offsets && page.Failure is null)
@@ -135,7 +166,7 @@ public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource
                     if (page.Records.Count < context.BatchSize)
                         shortPage = url;
                 }
-                Start();
+                TopUp();
                 yield return page;
                 failedInARow = page.Failure is null ? 0 : failedInARow + 1;
                 if (failedInARow >= MaxFailedPagesInARow && !cancellationToken.IsCancellationRequested)
@@ -144,9 +175,9 @@ public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource
         }
         finally
         {
-            await stop.CancelAsync();
-            foreach (var (_, fetch) in window)
+            foreach (var (_, fetch, stop) in window)
             {
+                await stop.CancelAsync();
                 try
                 {
                     await fetch;
@@ -155,7 +186,21 @@ public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource
                 {
                     // Prefetched past the end or stopped: nothing to keep.
                 }
+                stop.Dispose();
             }
+        }
+    }
+
+    /// <summary>A page handed over while still coming: the page once fetched (cancelled with the read that took it).</summary>
+    private static async Task<SourcePage> ArrivalAsync(Task<(SourcePage Page, string? Next)> fetch, CancellationTokenSource stop)
+    {
+        try
+        {
+            return (await fetch).Page;
+        }
+        finally
+        {
+            stop.Dispose();
         }
     }
 

@@ -54,9 +54,9 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         run.StopReading = reading.Cancel;
 
         var dispatcher = _dispatchers.Create(link.Settings.SequentialProcessing ? 1 : link.Settings.Parallelism, run.ProcessAsync);
-        var context = new SourceContext(link.Id, runId, watermark, link.Settings.BatchSize, clock);
+        // Sequential processing keeps its exact order: no page is taken while one before it is still coming.
+        var context = new SourceContext(link.Id, runId, watermark, link.Settings.BatchSize, clock) { TakesPendingPages = !link.Settings.SequentialProcessing };
         var batchNumber = 0;
-        string? highestWatermark = null;
         string? lastCursor = null;
         var takenBatches = 0; // batches up to lastCursor: a page read when the run stopped may not have been taken
         var readToEnd = false;
@@ -67,23 +67,21 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 // A source need not observe the token: once the run is stopped, no page it still yields is taken.
                 reading.Token.ThrowIfCancellationRequested();
                 batchNumber++;
-                if (page.Failure is { } failure)
+                var here = page;
+                if (page.Arrival is { } arrival)
                 {
-                    await run.PageFailedAsync(batchNumber, page.Cursor, failure);
-                    (lastCursor, takenBatches) = (page.Cursor, batchNumber);
-                    continue;
+                    if (context.TakesPendingPages)
+                    {
+                        // Its number is its place in the source's order; the pages after it are taken while it is still coming.
+                        await run.HoldAsync(dispatcher, batchNumber, page.Cursor, arrival, reading.Token);
+                        (lastCursor, takenBatches) = (page.Cursor, batchNumber);
+                        continue;
+                    }
+                    here = await RunState.ArrivedAsync(page.Cursor, arrival, reading.Token);
                 }
-                if (batchNumber == 1 && link.Source is IKeyFieldSource keyed && page.Records.Count > 0 && page.Records.All(record => record.Key is null))
-                {
-                    // Not taken: a wrong key field is the link's fault, not the records'; the run stops before writing any.
-                    await run.PageFailedAsync(batchNumber, page.Cursor, new ResyncException(ErrorClassifier.KeyFieldMissing(link.Id, keyed.KeyField, page.Records.Count)));
-                    continue;
-                }
-                if (page.Watermark is { } pageMark && string.CompareOrdinal(pageMark, highestWatermark) > 0)
-                    highestWatermark = pageMark;
-                await run.DispatchAsync(dispatcher, new BatchWork(batchNumber, page.Cursor, page.Records), reading.Token);
                 // Only a page the dispatcher took counts as read: a resume continues after it.
-                (lastCursor, takenBatches) = (page.Cursor, batchNumber);
+                if (await run.TakeAsync(dispatcher, here, batchNumber, reading.Token))
+                    (lastCursor, takenBatches) = (here.Cursor, batchNumber);
             }
             readToEnd = true;
         }
@@ -97,6 +95,9 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             run.SetSystemError(classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "source"));
         }
 
+        // Every page still coming arrives (and is dispatched), or is kept for the resume once reading has stopped.
+        await run.WaitForPendingPagesAsync();
+        var highestWatermark = run.HighestWatermark;
         await dispatcher.CompleteAsync();
         await dispatcher.DisposeAsync();
         if ((run.SystemError is not null || cancellationToken.IsCancellationRequested) && link.Source is IHeldRecordsSource held)
@@ -147,8 +148,22 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         private readonly SemaphoreSlim _unconfirmed = new(MaxUnconfirmed(link.Settings));
         private readonly ConcurrentDictionary<int, TaskCompletionSource<Task>> _starts = new();
         private readonly BatchProcessor _processor = new(link, classifier, clock);
+        private readonly SemaphoreSlim _dispatching = new(1);
+        private readonly List<Task> _pending = [];
+        private readonly Lock _watermarkLock = new();
+        private string? _highestWatermark;
         private ResyncError? _systemError;
         private ResyncError? _parkedError;
+
+        /// <summary>The highest change marker of the pages taken (the watermark the run reached), if the source tracks one.</summary>
+        public string? HighestWatermark
+        {
+            get
+            {
+                lock (_watermarkLock)
+                    return _highestWatermark;
+            }
+        }
 
         public ErrorPolicies Policies => _processor.Policies;
 
@@ -214,6 +229,88 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         }
 
         /// <summary>
+        /// Takes a page that is here: a failed one is stored as a failed batch, any other is dispatched as batch
+        /// <paramref name="number"/>. False when the page is not taken (the first page shows a key field no record has).
+        /// </summary>
+        public async Task<bool> TakeAsync(IBatchDispatcher dispatcher, SourcePage page, int number, CancellationToken cancellationToken)
+        {
+            if (page.Failure is { } failure)
+            {
+                await PageFailedAsync(number, page.Cursor, failure);
+                return true;
+            }
+            if (number == 1 && link.Source is IKeyFieldSource keyed && page.Records.Count > 0 && page.Records.All(record => record.Key is null))
+            {
+                // Not taken: a wrong key field is the link's fault, not the records'; the run stops before writing any.
+                await PageFailedAsync(number, page.Cursor, new ResyncException(ErrorClassifier.KeyFieldMissing(link.Id, keyed.KeyField, page.Records.Count)));
+                return false;
+            }
+            if (page.Watermark is { } pageMark)
+            {
+                lock (_watermarkLock)
+                {
+                    if (string.CompareOrdinal(pageMark, _highestWatermark) > 0)
+                        _highestWatermark = pageMark;
+                }
+            }
+            await DispatchAsync(dispatcher, new BatchWork(number, page.Cursor, page.Records), cancellationToken);
+            return true;
+        }
+
+        /// <summary>
+        /// Keeps the place of a page that is still coming (a source retrying it): batch <paramref name="number"/> is noted as
+        /// started, with no records yet, before any later page is taken (whose target write waits for its own start, noted
+        /// after this one), so that a stop or a crash while it is still coming finds it unfinished and keeps it for the resume,
+        /// fetched again by its cursor, while the later pages that committed are not written again. When it arrives it is
+        /// taken as batch <paramref name="number"/>.
+        /// </summary>
+        public async Task HoldAsync(IBatchDispatcher dispatcher, int number, string cursor, Task<SourcePage> arrival, CancellationToken reading)
+        {
+            await StartAsync(new BatchWork(number, cursor, []));
+            _pending.Add(ArriveAsync(dispatcher, number, cursor, arrival, reading));
+        }
+
+        /// <summary>Waits until every page held by <see cref="HoldAsync"/> has arrived and been taken, or been kept for the resume.</summary>
+        public Task WaitForPendingPagesAsync() => Task.WhenAll(_pending);
+
+        /// <summary>The page once it has arrived; a source that threw instead of giving a failed page gives one here. Throws when reading stops first.</summary>
+        public static async Task<SourcePage> ArrivedAsync(string cursor, Task<SourcePage> arrival, CancellationToken reading)
+        {
+            try
+            {
+                var page = await arrival.WaitAsync(reading);
+                return page.Arrival is null ? page
+                    : SourcePage.Failed(cursor, new InvalidOperationException($"The source gave the page {cursor} as still coming twice; a page that arrives must be here."));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !reading.IsCancellationRequested)
+            {
+                return SourcePage.Failed(cursor, exception);
+            }
+        }
+
+        private async Task ArriveAsync(IBatchDispatcher dispatcher, int number, string cursor, Task<SourcePage> arrival, CancellationToken reading)
+        {
+            try
+            {
+                try
+                {
+                    await TakeAsync(dispatcher, await ArrivedAsync(cursor, arrival, reading), number, reading);
+                }
+                catch (OperationCanceledException) when (reading.IsCancellationRequested)
+                {
+                    // Reading stopped before it arrived (or before the dispatcher took it): it is kept as cut, with no records,
+                    // so that the resume fetches it again by its cursor.
+                    await KeepUnprocessedAsync(new BatchWork(number, cursor, []));
+                }
+            }
+            catch (Exception exception)
+            {
+                // Only the store can get here: without it nothing can be recorded.
+                SetSystemError(classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "store"));
+            }
+        }
+
+        /// <summary>
         /// Hands a page to the dispatcher and, once it has accepted it, asks the store to note the batch's start. The start
         /// thus commits while the batch waits for a worker (one group commit for several batches), instead of each worker
         /// waiting for its own; a page the dispatcher did not accept (reading stopped) is not noted, as before.
@@ -224,7 +321,16 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             _starts[work.Number] = start;
             try
             {
-                await dispatcher.DispatchAsync(work, cancellationToken);
+                // The read loop and the pages that arrive late dispatch one at a time (the dispatcher has a single writer).
+                await _dispatching.WaitAsync(cancellationToken);
+                try
+                {
+                    await dispatcher.DispatchAsync(work, cancellationToken);
+                }
+                finally
+                {
+                    _dispatching.Release();
+                }
             }
             catch
             {

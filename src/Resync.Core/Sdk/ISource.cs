@@ -7,7 +7,8 @@ public interface ISource
 {
     /// <summary>
     /// Reads the pages, in order. A page that fails on its own is yielded with its failure (a batch error);
-    /// throwing ends the run with a system error.
+    /// throwing ends the run with a system error. Where <see cref="SourceContext.TakesPendingPages"/>, a page still coming
+    /// may be yielded in its place as <see cref="SourcePage.Pending"/>; its arrival must be cancelled with the read.
     /// </summary>
     IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken);
 

@@ -8,12 +8,13 @@ namespace Resync.Core.Sdk;
 /// </summary>
 public sealed class SourcePage
 {
-    private SourcePage(string cursor, IReadOnlyList<Record> records, Exception? failure, string? watermark)
+    private SourcePage(string cursor, IReadOnlyList<Record> records, Exception? failure, string? watermark, Task<SourcePage>? arrival = null)
     {
         Cursor = cursor;
         Records = records;
         Failure = failure;
         Watermark = watermark;
+        Arrival = arrival;
     }
 
     /// <summary>What fetches this page again (page number, offset, cursor token or URL).</summary>
@@ -27,7 +28,20 @@ public sealed class SourcePage
     /// <summary>The highest change marker seen in the page (for the link's watermark), if the source tracks one.</summary>
     public string? Watermark { get; }
 
+    /// <summary>
+    /// For a page still being fetched (<see cref="Pending"/>): the page once it has arrived (its records or its failure), or
+    /// cancelled when the read is. Null for a page that is here.
+    /// </summary>
+    public Task<SourcePage>? Arrival { get; }
+
     public static SourcePage Of(string cursor, IReadOnlyList<Record> records, string? watermark = null) => new(cursor, records, null, watermark);
 
     public static SourcePage Failed(string cursor, Exception failure) => new(cursor, [], failure, null);
+
+    /// <summary>
+    /// A page whose place in the source's order is known but whose answer is still coming (e.g. retried after a 429), so
+    /// that the pages after it can be taken meanwhile. Only yielded when <see cref="SourceContext.TakesPendingPages"/>;
+    /// <paramref name="arrival"/> must not complete with another pending page.
+    /// </summary>
+    public static SourcePage Pending(string cursor, Task<SourcePage> arrival) => new(cursor, [], null, null, arrival);
 }

@@ -21,7 +21,10 @@ public interface IRunStore
     /// <summary>Opens a run in state Running; returns its id.</summary>
     Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken);
 
-    /// <summary>Notes that a batch was read and is being processed.</summary>
+    /// <summary>
+    /// Notes that a batch was read and is being processed. Noted again while still processing, it is counted once; but a batch
+    /// first noted with no records (a page still coming, whose place is kept) takes the count it is noted again with.
+    /// </summary>
     Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken);
 
     /// <summary>Stores a batch's result and adds its counts to the run, atomically.</summary>
