@@ -92,7 +92,12 @@ public sealed class LinkRunner
     }
 
     /// <summary>Retries an incomplete run now (a person's action, or the scheduler's when its attempt is due).</summary>
-    public async Task<RunResult> RetryIncompleteAsync(Link link, long incompleteId, RunProgress? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="definition">
+    /// Which definition of the link the resume runs with and what changed, in words, kept in the resume run's history (a host that
+    /// says so itself, at the start, passes null).
+    /// </param>
+    public async Task<RunResult> RetryIncompleteAsync(Link link, long incompleteId, RunProgress? progress = null, CancellationToken cancellationToken = default,
+        string? definition = null)
     {
         var incomplete = await OpenIncompleteAsync(incompleteId, cancellationToken);
         var plan = await _planner.PlanAsync(incomplete.RunId, RecoveryScope.Remainder, null, incomplete.ResumeCursor, cancellationToken);
@@ -113,6 +118,8 @@ public sealed class LinkRunner
         await _recovery.UpdateIncompleteAsync(incompleteId, IncompleteStatus.Resolved, incomplete.Attempts + 1, null, result.RunId, null, CancellationToken.None);
         ResyncEvents.IncompleteResumed(_events, incompleteId, link.Id, link.Tenant, result.RunId, result.Status.ToString());
         ResyncMetrics.IncompleteRuns.Add(-1, RunEvents.Tags(link));
+        if (definition is not null)
+            await _recovery.AddRunEventAsync(new RunEvent(result.RunId, _clock.GetUtcNow(), RunEventKinds.Definition, definition), CancellationToken.None);
         if (incomplete.NotRecovered is { } unread)
             await _recovery.AddRunEventAsync(new RunEvent(result.RunId, _clock.GetUtcNow(), RunEventKinds.Resumed, $"Not recovered by this resume. {unread}"), CancellationToken.None);
         await ParkIfStoppedPartwayAsync(link, result, source.ResumeCursorAfter(result.LastCursor), incomplete.Attempts + 1, requestId: null,

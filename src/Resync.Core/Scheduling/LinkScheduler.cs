@@ -27,6 +27,12 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
     /// <summary>When the scheduler last looked (or started): a link's first tick is the first one after it, so none is missed.</summary>
     private DateTimeOffset? _lastLook;
 
+    /// <summary>
+    /// Says which definition of its link an automatic resume of an incomplete run runs with, and what changed since the run it
+    /// resumes, in words kept in the resume run's history (null, or a null answer: nothing is said).
+    /// </summary>
+    public Func<Link, IncompleteRunView, CancellationToken, Task<string?>>? DescribeDefinition { get; init; }
+
     /// <summary>Called after each run the scheduler started has ended (on the run's thread).</summary>
     public event Action<ScheduledRun>? RunEnded;
 
@@ -116,7 +122,8 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
             if (due <= now)
             {
                 var trigger = string.Create(CultureInfo.InvariantCulture, $"automatic retry of incomplete run {incomplete.Id}");
-                Start(link, trigger, token => runner.RetryIncompleteAsync(link, incomplete.Id, null, token), cancellationToken);
+                Start(link, trigger, async token => await runner.RetryIncompleteAsync(link, incomplete.Id, null, token,
+                    DescribeDefinition is { } describe ? await describe(link, incomplete, token) : null), cancellationToken);
             }
             else
             {

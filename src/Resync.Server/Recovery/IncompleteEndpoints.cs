@@ -150,25 +150,39 @@ internal static class IncompleteEndpoints
         return TypedResults.Ok(Record(incompleteId, record, edits));
     }
 
-    /// <summary>Retries incomplete runs in bulk: 202 at once; they run one after another per link, each as a Resume run.</summary>
-    private static async Task<Results<Accepted<BulkAnswer>, ProblemHttpResult>> RetryManyAsync(HttpContext http, IRecoveryStore recovery, LinkRegistry registry,
-        RunLauncher launcher, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    /// <summary>
+    /// Retries incomplete runs in bulk: 202 at once; they run one after another per link, each as a Resume run whose history says
+    /// which definition of the link it ran with (the current one, or with <c>?definition=original</c> each run's own).
+    /// </summary>
+    private static async Task<Results<Accepted<BulkAnswer>, ProblemHttpResult>> RetryManyAsync(HttpContext http, IRecoveryStore recovery, IRunQueries queries,
+        LinkRegistry registry, RunLauncher launcher, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         var (selection, problem) = await JsonBody.ReadAsync<IncompleteSelection>(http.Request, json.Value.SerializerOptions);
         if (problem is not null)
             return problem;
+        var (original, invalidDefinition) = RecoveryEndpoints.DefinitionAsked(http);
+        if (invalidDefinition is not null)
+            return invalidDefinition;
         var (items, refused, invalid) = await SelectAsync(http, recovery, selection!);
         if (invalid is not null)
             return invalid;
-        var work = new List<(Core.Links.Link Link, long Id)>();
+        var work = new List<(Core.Links.Link Link, long Id, string Definition)>();
         foreach (var item in items)
         {
-            if (registry.Find(item.LinkId) is { } entry)
-                work.Add((entry.Link, item.Id));
-            else
+            if (registry.Find(item.LinkId) is not { } entry)
+            {
                 refused.Add(new BulkRefusal(item.Id, "link-unknown", $"Link '{item.LinkId}' is not loaded on this server."));
+                continue;
+            }
+            var run = (await queries.GetRunAsync(item.RunId, http.RequestAborted))!;
+            var (link, definition, unusable) = await registry.ForRecoveryAsync(entry, run, original, queries, http.RequestAborted);
+            if (unusable is not null)
+                refused.Add(new BulkRefusal(item.Id, "definition-unavailable", unusable));
+            else
+                work.Add((link!, item.Id, definition!.Summary));
         }
-        launcher.RunInTurn([.. work.Select(w => (w.Link, (RunLauncher.RunWork)((runner, progress, token) => runner.RetryIncompleteAsync(w.Link, w.Id, progress, token))))]);
+        launcher.RunInTurn([.. work.Select(w => (w.Link,
+            (RunLauncher.RunWork)((runner, progress, token) => runner.RetryIncompleteAsync(w.Link, w.Id, progress, token, w.Definition))))]);
         return TypedResults.Accepted("/api/v1/incomplete-runs", new BulkAnswer([.. work.Select(w => w.Id)], refused));
     }
 

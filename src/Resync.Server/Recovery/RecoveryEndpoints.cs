@@ -151,17 +151,24 @@ internal static class RecoveryEndpoints
     internal static async Task<(Core.Links.Link? Link, DefinitionChoice? Choice, ProblemHttpResult? Problem)> DefinitionAsync(HttpContext http, IRunQueries queries,
         LinkRegistry registry, LinkEntry entry, RunView run)
     {
-        bool original;
+        var (original, invalid) = DefinitionAsked(http);
+        if (invalid is not null)
+            return (null, null, invalid);
+        var (link, choice, unusable) = await registry.ForRecoveryAsync(entry, run, original, queries, http.RequestAborted);
+        return unusable is null ? (link, choice, null) : (null, null, Problems.Conflict("definition-unavailable", unusable));
+    }
+
+    /// <summary>Whether the request asks for the failed run's own definition (<c>?definition=original</c>), or the problem with its value.</summary>
+    internal static (bool Original, ProblemHttpResult? Problem) DefinitionAsked(HttpContext http)
+    {
         try
         {
-            original = DefinitionChoice.IsOriginal(http.Request.Query["definition"].FirstOrDefault());
+            return (DefinitionChoice.IsOriginal(http.Request.Query["definition"].FirstOrDefault()), null);
         }
         catch (ArgumentException exception)
         {
-            return (null, null, Problems.BadRequest("invalid-definition", exception.Message));
+            return (false, Problems.BadRequest("invalid-definition", exception.Message));
         }
-        var (link, choice, unusable) = await registry.ForRecoveryAsync(entry, run, original, queries, http.RequestAborted);
-        return unusable is null ? (link, choice, null) : (null, null, Problems.Conflict("definition-unavailable", unusable));
     }
 
     /// <summary>The answer to a recovery just started, the definition it runs with kept in its history.</summary>

@@ -27,7 +27,14 @@ public sealed class SchedulerService : BackgroundService
         _logger = logger;
         _lifetime = lifetime;
         _links = links;
-        _scheduler = new LinkScheduler(links, new LinkRunner(store, queries, recovery, clock, alerts, events: logger), recovery, clock, gate);
+        _scheduler = new LinkScheduler(links, new LinkRunner(store, queries, recovery, clock, alerts, events: logger), recovery, clock, gate)
+        {
+            // An automatic resume runs with the link's current definition; its history says which, as a person's retry does.
+            DescribeDefinition = async (link, incomplete, token) =>
+                links.Find(link.Id) is { } entry && await queries.GetRunAsync(incomplete.RunId, token) is { } run
+                    ? (await links.ForRecoveryAsync(entry, run, original: false, queries, token)).Choice?.Summary
+                    : null,
+        };
         _scheduler.RunEnded += Ended;
         links.LinksChanged += Wake;
         gate.Freed += _ => Wake();

@@ -327,6 +327,32 @@ public sealed class RecoveryApiTests
     }
 
     [Fact]
+    public async Task BulkRetry_EachResumeRunsHistory_NamesTheDefinitionItRanWith()
+    {
+        await using var server = await ServerHarness.StartAsync(new ManualTimeProvider());
+        var incompleteId = await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, "acme-pull");
+        server.Target.Fix();
+        using var client = server.Client(server.AcmeKey);
+        using var refused = await client.PostAsync("/api/v1/incomplete-runs/retry?definition=newest", new StringContent("""{"all":true}""", Encoding.UTF8, "application/json"));
+        (await ServerHarness.JsonAsync(refused))["code"]!.GetValue<string>().ShouldBe("invalid-definition");
+
+        using var bulk = await client.PostAsync("/api/v1/incomplete-runs/retry", new StringContent("""{"all":true}""", Encoding.UTF8, "application/json"));
+        bulk.StatusCode.ShouldBe(HttpStatusCode.Accepted, await bulk.Content.ReadAsStringAsync());
+        JsonNode? resolved = null;
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            using var item = await client.GetAsync($"/api/v1/incomplete-runs/{incompleteId}");
+            resolved = (await ServerHarness.JsonAsync(item))["incompleteRun"];
+            return resolved?["resolvedByRunId"] is not null;
+        }, "the incomplete run to be resolved");
+
+        var resume = await FinishedAsync(client, resolved!["resolvedByRunId"]!.GetValue<long>());
+        var version = resume["linkVersion"]!.GetValue<string>();
+        resume["history"]!.AsArray().ShouldContain(e => e!["kind"]!.GetValue<string>() == "definition"
+            && e["message"]!.GetValue<string>().StartsWith($"Definition: the link's current one (version {version}", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ReplaySettings_PutThroughTheApi_AreUsedByTheNextRun_AndDeleteRestoresTheDocuments()
     {
         await using var server = await ServerHarness.StartAsync();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using Resync.Testing;
 
 namespace Resync.Server.Tests.Scheduling;
@@ -8,7 +9,7 @@ namespace Resync.Server.Tests.Scheduling;
 public sealed class ParkedRemainderTests
 {
     [Fact]
-    public async Task ParkedPushRemainder_IsRetriedAtItsNextAttemptAt_WithoutAnyOtherEvent()
+    public async Task ParkedPushRemainder_IsRetriedAtItsNextAttemptAt_WithoutAnyOtherEvent_NamingTheDefinitionItRanWith()
     {
         // Regression: a push takes no run gate, so its parked remainder did not wake the scheduler; nothing ran until a link changed.
         var clock = new ManualTimeProvider();
@@ -32,5 +33,16 @@ public sealed class ParkedRemainderTests
         await ServerHarness.EventuallyAsync(() => Task.FromResult(server.Target.Written.Count >= 40), "the remainder to be retried");
         server.Target.Written.Select(record => (string)record["id"]!).Order(StringComparer.Ordinal)
             .ShouldBe(Enumerable.Range(0, 40).Select(i => $"c{i}").Order(StringComparer.Ordinal));
+
+        // Like a person's retry, the automatic resume says which definition of the link it ran with.
+        JsonNode? resolved = null;
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            resolved = (await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/incomplete-runs/{parked["id"]}")))["incompleteRun"];
+            return resolved?["resolvedByRunId"] is not null;
+        }, "the remainder to be resolved");
+        var resume = await Recovery.RecoveryApiTests.FinishedAsync(client, resolved!["resolvedByRunId"]!.GetValue<long>());
+        resume["history"]!.AsArray().ShouldContain(e => e!["kind"]!.GetValue<string>() == "definition"
+            && e["message"]!.GetValue<string>().StartsWith($"Definition: the link's current one (version {resume["linkVersion"]}", StringComparison.Ordinal));
     }
 }
