@@ -656,6 +656,31 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecoverInterruptedRuns_APageStillComingAtTheCrash_IsCut_AndTheResumeGoesOnAfterTheLaterPagesDone()
+    {
+        // Page 2 was being retried when the process died; pages 3 and 4 after it had committed.
+        var deadOwner = $"{Environment.MachineName}:{DeadProcessId().ToString(CultureInfo.InvariantCulture)}";
+        var runId = await StartRunAsync(deadOwner);
+        await Store.BatchStartedAsync(runId, 1, "page=1", 5, T0, CancellationToken.None);
+        await Store.BatchFinishedAsync(Result(runId, 1, "page=1", BatchStatus.Succeeded, read: 5, succeeded: 5), CancellationToken.None);
+        await Store.BatchStartedAsync(runId, 2, "page=2", 0, T0, CancellationToken.None);
+        foreach (var number in new[] { 3, 4 })
+        {
+            await Store.BatchStartedAsync(runId, number, $"page={number}", 5, T0, CancellationToken.None);
+            await Store.BatchFinishedAsync(Result(runId, number, $"page={number}", BatchStatus.Succeeded, read: 5, succeeded: 5), CancellationToken.None);
+        }
+
+        await Store.RecoverInterruptedRunsAsync(T0.AddHours(1), CancellationToken.None);
+
+        (await CountsAsync(runId)).ShouldBe(new RunCounts(15, 15, 0, 0, 0, 0, 4, 0));
+        (await Store.ListBatchesAsync(runId, 0, 10, CancellationToken.None)).Select(b => (b.Number, b.Status))
+            .ShouldBe([(1, BatchStatus.Succeeded), (2, BatchStatus.Interrupted), (3, BatchStatus.Succeeded), (4, BatchStatus.Succeeded)]);
+        // The resume fetches page 2 again by its cursor (a cut batch) and reads on after page 4: pages 3 and 4 are not written again.
+        var parked = (await ((IRecoveryStore)Store).ListIncompleteAsync(new IncompleteFilter(), CancellationToken.None)).Single(i => i.RunId == runId);
+        parked.ResumeCursor.ShouldBe("page=4");
+    }
+
+    [Fact]
     public async Task RecoverInterruptedRuns_ThenLateBatchFinished_ChangesNothing()
     {
         var deadOwner = $"{Environment.MachineName}:{DeadProcessId().ToString(CultureInfo.InvariantCulture)}";
