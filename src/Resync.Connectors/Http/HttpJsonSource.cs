@@ -107,8 +107,8 @@ public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource
     /// <remarks>
     /// Up to <see cref="HttpPaging.Concurrency"/> pages are fetched at once and yielded in page order. When the reader takes
     /// pending pages (<see cref="SourceContext.TakesPendingPages"/>) and the next page in order is still coming (being retried,
-    /// waiting for its Retry-After, timing out) while a later one has arrived, it is handed over as pending and reading goes on:
-    /// it keeps its place in the window until it arrives, so the window still bounds the pages in flight.
+    /// waiting for its Retry-After, timing out) while every later page of the window has arrived, it is handed over as pending
+    /// and reading goes on: it keeps its place in the window until it arrives, so the window still bounds the pages in flight.
     /// </remarks>
     private async IAsyncEnumerable<SourcePage> ReadNumberedAsync(string baseUrl, long first, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -139,7 +139,9 @@ public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource
                 if (context.TakesPendingPages && !fetch.IsCompleted)
                 {
                     await Task.WhenAny(window.Select(w => (Task)w.Fetch).Concat(handedOver));
-                    if (!fetch.IsCompleted && window.Skip(1).Any(w => w.Fetch.IsCompleted))
+                    // Handed over only once every later page of the window has arrived: the head holds everything up (a retry
+                    // wait, not a page merely slower than the next), and noting its place costs the run a store commit.
+                    if (!fetch.IsCompleted && window.Count > 1 && window.Skip(1).All(w => w.Fetch.IsCompleted))
                     {
                         window.Dequeue();
                         var arrival = ArrivalAsync(fetch, stop);

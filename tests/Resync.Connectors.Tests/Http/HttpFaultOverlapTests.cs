@@ -70,6 +70,27 @@ public sealed class HttpFaultOverlapTests
         return written;
     }
 
+    [Fact]
+    public async Task Reading_APageBeingRetried_IsHandedOverInItsPlace_AndThePagesAfterItFollowBeforeItArrives()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var api = await StartApiAsync(429, () => release.Task);
+        var context = Contacts.Context(new AutoClock(), Size) with { TakesPendingPages = true };
+        var pages = new List<Resync.Core.Sdk.SourcePage>();
+
+        await foreach (var page in Source(api).ReadAsync(context, CancellationToken.None).WithCancellation(CancellationToken.None))
+        {
+            pages.Add(page);
+            if (pages.Count == 6)
+                release.TrySetResult(); // page 3's retry is answered only once three pages after it were read
+        }
+
+        pages.Select(page => PageIn(page.Cursor)).ShouldBe(Enumerable.Range(1, Pages));
+        var held = pages[Faulty - 1].Arrival.ShouldNotBeNull();
+        (await held.WaitAsync(Patience.Limit)).Records.Select(record => record.Key).ShouldBe(["c7", "c8", "c9"]);
+        pages.Where((_, index) => index != Faulty - 1).ShouldAllBe(page => page.Arrival == null && page.Records.Count == Size);
+    }
+
     [Theory]
     [InlineData(429)]
     [InlineData(500)]
