@@ -1,5 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.DataProtection;
 using Resync.Connectors;
 using Resync.Core.Scheduling;
@@ -43,11 +42,8 @@ public static class ResyncServer
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
-        builder.Services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
-            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-        });
+        // The CLI's --json writes the same documents with the same options: one vocabulary.
+        builder.Services.ConfigureHttpJsonOptions(json => ResyncJson.Apply(json.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddApiDocument();
         var keyRing = options.KeyRingFolder ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".", "keys");
