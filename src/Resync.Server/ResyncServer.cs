@@ -75,6 +75,7 @@ public static class ResyncServer
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<IDashboardKeys, DashboardKeys>();
         builder.Services.AddResyncDashboard(new DashboardOptions(options.EmbedFrameAncestors));
+        builder.Services.AddResyncAuthentication();
         builder.Services.AddSingleton<EmbedTokens>();
         builder.Services.AddSingleton<KeyRateLimiter>();
         builder.Services.AddSingleton<IdempotencyGate>();
@@ -106,10 +107,13 @@ public static class ResyncServer
         app.Use(RequestIds.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // After the request id and the error handler: refusals carry the id and are problem documents like every other error.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapResyncObservability();
         app.MapApiDocument();
 
-        var api = app.MapGroup("/api/v1").AddEndpointFilter(ApiKeyAuthentication.FilterAsync).ProducesProblem(401).ProducesProblem(404);
+        var api = app.MapGroup("/api/v1").RequireAuthorization(ResyncAuthentication.ApiPolicy).ProducesProblem(401).ProducesProblem(404);
         api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys().MapAlerts().MapEmbedTokens();
         Composite.CompositeEndpoints.MapComposite(api);
         app.MapResyncDashboard();
