@@ -104,7 +104,7 @@ public static class DashboardEndpoints
     {
         if (http.Request.HasFormContentType)
             await http.Request.ReadFormAsync(http.RequestAborted);
-        await DashboardSession.KeyPrefixAsync(http);
+        await DashboardSession.UserAsync(http);
         if (!await DashboardSession.IsActionAllowedAsync(http))
             return Results.BadRequest("The sign-out form expired or came from another site.");
         await http.SignOutAsync(DashboardSession.Scheme);

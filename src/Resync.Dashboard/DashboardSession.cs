@@ -10,7 +10,8 @@ namespace Resync.Dashboard;
 /// <summary>
 /// The dashboard's session: a data-protected, HttpOnly, SameSite=Strict cookie holding the signed-in key's prefix (never
 /// the key), and anti-forgery tokens that every action of a session must carry (form field or <c>X-CSRF-Token</c>).
-/// The API accepts the session beside API keys; the key behind it is looked up again on every request.
+/// The API accepts the session beside API keys (the server's authentication scheme forwards to this one); the key behind it
+/// is looked up again on every request, so a revoked key ends its sessions.
 /// </summary>
 public static class DashboardSession
 {
@@ -18,9 +19,6 @@ public static class DashboardSession
     public const string CookieName = "resync_session";
     public const string CsrfHeader = "X-CSRF-Token";
     public const string CsrfField = "__csrf";
-    private const string PrefixClaim = "resync:key";
-    private const string ScopeClaim = "resync:scope";
-    private const string TenantClaim = "resync:tenant";
 
     /// <summary>How long a session lasts without use.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromHours(8);
@@ -42,6 +40,17 @@ public static class DashboardSession
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 return Task.CompletedTask;
             };
+            // The cookie holds the key's prefix only: what it may see is read from the key now, and a revoked key has no session.
+            cookie.Events.OnValidatePrincipal = async context =>
+            {
+                var prefix = context.Principal?.FindFirst(ResyncClaims.KeyPrefix)?.Value;
+                var user = prefix is null ? null
+                    : await context.HttpContext.RequestServices.GetRequiredService<IDashboardKeys>().FindAsync(prefix, context.HttpContext.RequestAborted);
+                if (user is null)
+                    context.RejectPrincipal();
+                else
+                    context.ReplacePrincipal(Principal(user));
+            };
         });
         services.AddAntiforgery(antiforgery =>
         {
@@ -54,35 +63,16 @@ public static class DashboardSession
         return services;
     }
 
-    public static ClaimsPrincipal Principal(DashboardUser user)
-    {
-        var claims = new List<Claim>
-        {
-            new(ClaimTypes.Name, user.KeyPrefix),
-            new(PrefixClaim, user.KeyPrefix),
-            new(ScopeClaim, user.IsOperator ? "operator" : "tenant"),
-        };
-        if (user.Tenant is not null)
-            claims.Add(new Claim(TenantClaim, user.Tenant));
-        return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme));
-    }
+    public static ClaimsPrincipal Principal(DashboardUser user) => new(ResyncClaims.Identity(Scheme, user.KeyPrefix, user.IsOperator, user.Tenant));
 
-    /// <summary>The prefix of the key this request's session was opened with, or null without a session.</summary>
-    public static async Task<string?> KeyPrefixAsync(HttpContext http)
+    /// <summary>The signed-in user of this request, checked against the key store (a revoked key has no session), or null.</summary>
+    public static async Task<DashboardUser?> UserAsync(HttpContext http)
     {
         var result = await http.AuthenticateAsync(Scheme);
         if (!result.Succeeded)
             return null;
         http.User = result.Principal;
-        return result.Principal.FindFirst(PrefixClaim)?.Value;
-    }
-
-    /// <summary>The signed-in user of this request, checked against the key store (a revoked key has no session), or null.</summary>
-    public static async Task<DashboardUser?> UserAsync(HttpContext http)
-    {
-        if (await KeyPrefixAsync(http) is not { } prefix)
-            return null;
-        return await http.RequestServices.GetRequiredService<IDashboardKeys>().FindAsync(prefix, http.RequestAborted);
+        return ResyncClaims.User(result.Principal);
     }
 
     /// <summary>Whether an action of this session carries a valid anti-forgery token (always true for safe methods).</summary>

@@ -1,5 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.DataProtection;
 using Resync.Connectors;
 using Resync.Core.Scheduling;
@@ -43,11 +42,8 @@ public static class ResyncServer
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
-        builder.Services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
-            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-        });
+        // The CLI's --json writes the same documents with the same options: one vocabulary.
+        builder.Services.ConfigureHttpJsonOptions(json => ResyncJson.Apply(json.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddApiDocument();
         var keyRing = options.KeyRingFolder ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".", "keys");
@@ -79,6 +75,7 @@ public static class ResyncServer
         builder.Services.AddSingleton<ApiKeyService>();
         builder.Services.AddSingleton<IDashboardKeys, DashboardKeys>();
         builder.Services.AddResyncDashboard(new DashboardOptions(options.EmbedFrameAncestors));
+        builder.Services.AddResyncAuthentication();
         builder.Services.AddSingleton<EmbedTokens>();
         builder.Services.AddSingleton<KeyRateLimiter>();
         builder.Services.AddSingleton<IdempotencyGate>();
@@ -110,10 +107,13 @@ public static class ResyncServer
         app.Use(RequestIds.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // After the request id and the error handler: refusals carry the id and are problem documents like every other error.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapResyncObservability();
         app.MapApiDocument();
 
-        var api = app.MapGroup("/api/v1").AddEndpointFilter(ApiKeyAuthentication.FilterAsync).ProducesProblem(401).ProducesProblem(404);
+        var api = app.MapGroup("/api/v1").RequireAuthorization(ResyncAuthentication.ApiPolicy).ProducesProblem(401).ProducesProblem(404);
         api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys().MapAlerts().MapEmbedTokens();
         Composite.CompositeEndpoints.MapComposite(api);
         app.MapResyncDashboard();

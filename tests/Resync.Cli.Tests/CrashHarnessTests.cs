@@ -92,7 +92,7 @@ public sealed class CrashHarnessTests : IAsyncLifetime
 
         var (exit, text, stderr) = await cli.RunAsync("runs", "--json", "--limit", "1000", "--db", cli.StateFile);
         exit.ShouldBe(0, stderr);
-        foreach (var runDocument in JsonNode.Parse(text)!["runs"]!.AsArray())
+        foreach (var runDocument in JsonNode.Parse(text)!["items"]!.AsArray())
         {
             runDocument!["status"]!.GetValue<string>().ShouldNotBe("Running");
             var counts = runDocument["counts"]!;
@@ -113,7 +113,7 @@ public sealed class CrashHarnessTests : IAsyncLifetime
     {
         var (exit, output, error) = await cli.RunAsync("incomplete", "list", "--json", "--db", cli.StateFile);
         exit.ShouldBe(0, error);
-        return JsonNode.Parse(output)!["incomplete"]!.AsArray().Count;
+        return JsonNode.Parse(output)!["items"]!.AsArray().Count;
     }
 
     private static async Task<string?> WatermarkAsync(CliProcess cli)

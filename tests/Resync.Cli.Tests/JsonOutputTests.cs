@@ -5,7 +5,8 @@ namespace Resync.Cli.Tests;
 /// <summary>Every command honours <c>--json</c>: one JSON document on stdout, or one <c>{"error": …}</c> line on stderr with the exit code.</summary>
 public sealed class JsonOutputTests : IDisposable
 {
-    private const string SequentialLink = """
+    /// <summary>A link whose run stops at its first failed record, leaving an incomplete run.</summary>
+    internal const string SequentialLink = """
         name: ordered
         source: { type: demo, records: 120, failingPage: 0 }
         target: { type: demo, path: ordered.db }
@@ -20,32 +21,32 @@ public sealed class JsonOutputTests : IDisposable
         var link = _cli.Write("ordered.yaml", SequentialLink);
         await Json(2, "run", link);
         var demo = await Json(1, "demo");
-        var demoId = demo["runId"]!.ToString();
+        var demoId = demo["id"]!.ToString();
         var runs = await Json(0, "runs");
         await Json(1, "show", demoId, "--records", "failed");
         await Json(1, "retry", demoId);
         await Json(0, "incomplete", "list");
-        var record = (await Json(0, "incomplete", "show", "1"))["records"]!.AsArray().First(r => r!["outcome"]!.GetValue<string>() == "Failed")!;
+        var record = (await Json(0, "incomplete", "show", "1"))["records"]!["items"]!.AsArray().First(r => r!["outcome"]!.GetValue<string>() == "Failed")!;
         var edited = await Json(0, "incomplete", "edit", "1", "--batch", record["batch"]!.ToString(), "--position", record["position"]!.ToString(), "--set", "phone=+1 555 0053");
         await Json(2, "incomplete", "retry", "1");
-        var open = (await Json(0, "incomplete", "list"))["incomplete"]!.AsArray().Single()!["id"]!.ToString();
+        var open = (await Json(0, "incomplete", "list"))["items"]!.AsArray().Single()!["id"]!.ToString();
         var discarded = await Json(0, "incomplete", "discard", open);
         await Json(0, "links");
         var reference = await Json(0, "reference");
         var created = await Json(0, "keys", "create", "--operator", "--name", "admin");
         var prefix = created["details"]!["prefix"]!.GetValue<string>();
-        var keys = await Json(0, "keys", "list");
+        var keys = await JsonArray(0, "keys", "list");
         var revoked = await Json(0, "keys", "revoke", prefix);
         var served = await _cli.ServeAsync(["--urls", "http://127.0.0.1:0"]);
 
-        var listedDemo = runs["runs"]!.AsArray().Single(r => r!["runId"]!.ToString() == demoId)!;
+        var listedDemo = runs["items"]!.AsArray().Single(r => r!["id"]!.ToString() == demoId)!;
         listedDemo["batchErrors"]!.AsArray().ShouldNotBeEmpty();
         listedDemo["errorGroups"]!.AsArray().Count.ShouldBe(3);
         edited["values"]!["phone"]!.GetValue<string>().ShouldBe("+1 555 0053");
         discarded["discarded"]!.AsArray().Single()!["incompleteRunId"]!.ToString().ShouldBe(open);
         reference["markdown"]!.GetValue<string>().ShouldContain("## Sources");
         created["key"]!.GetValue<string>().ShouldStartWith(prefix);
-        keys["keys"]!.AsArray().Single()!["prefix"]!.GetValue<string>().ShouldBe(prefix);
+        keys.Single()!["prefix"]!.GetValue<string>().ShouldBe(prefix);
         revoked["revoked"]!.GetValue<string>().ShouldBe(prefix);
         served["listening"]!.AsArray().ShouldNotBeEmpty();
     }
@@ -107,6 +108,13 @@ public sealed class JsonOutputTests : IDisposable
     }
 
     private Task<JsonObject> Json(int exit, params string[] args) => _cli.RunJsonAsync(exit, [.. args, "--db", _cli.StateFile]);
+
+    private async Task<JsonArray> JsonArray(int exit, params string[] args)
+    {
+        var (code, output, error) = await _cli.RunAsync([.. args, "--json", "--db", _cli.StateFile]);
+        code.ShouldBe(exit, error);
+        return JsonNode.Parse(output)!.AsArray();
+    }
 
     public void Dispose() => _cli.Dispose();
 }

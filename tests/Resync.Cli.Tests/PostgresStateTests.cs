@@ -34,7 +34,7 @@ public sealed class PostgresStateTests : IAsyncLifetime
     {
         var link = _cli.Write("contacts.yaml", RunCommandTests.LinkFile);
         var run = await _cli.RunJsonAsync(1, "run", link, "--state", _cli.State);
-        var runId = run["runId"]!.GetValue<long>();
+        var runId = run["id"]!.GetValue<long>();
 
         await using (var serve = await ServeProcess.StartAsync(_cli))
         {

@@ -22,7 +22,7 @@ public sealed class RecoveryCommandTests : IDisposable
         retry["counts"]!["read"]!.GetValue<long>().ShouldBe(100 + failed);
         retry["counts"]!["batchesFailed"]!.GetValue<long>().ShouldBe(0);
         var root = await _cli.RunJsonAsync(1, "show", "1", "--db", _cli.StateFile);
-        root["children"]!.AsArray().Single()!["runId"]!.GetValue<long>().ShouldBe(retry["runId"]!.GetValue<long>());
+        root["children"]!.AsArray().Single()!.GetValue<long>().ShouldBe(retry["id"]!.GetValue<long>());
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class RecoveryCommandTests : IDisposable
             target: { type: demo, path: outage.db }
             """);
         await _cli.RunJsonAsync(1, "run", link, "--db", _cli.StateFile);
-        (await _cli.RunJsonAsync(0, "retry", "1", "--db", _cli.StateFile))["runId"]!.GetValue<long>().ShouldBe(2);
+        (await _cli.RunJsonAsync(0, "retry", "1", "--db", _cli.StateFile))["id"]!.GetValue<long>().ShouldBe(2);
 
         var (exit, _, error) = await _cli.RunAsync("retry", "1", "--db", _cli.StateFile);
 
@@ -78,7 +78,7 @@ public sealed class RecoveryCommandTests : IDisposable
         Ids().ShouldBe([1, 2, 3, 4, 5, 6], "nothing after the failed record is written");
 
         var shown = await _cli.RunJsonAsync(0, "incomplete", "show", "1", "--db", _cli.StateFile);
-        var failed = shown["records"]!.AsArray().Single(r => r!["outcome"]!.GetValue<string>() == "Failed")!;
+        var failed = shown["records"]!["items"]!.AsArray().Single(r => r!["outcome"]!.GetValue<string>() == "Failed")!;
         failed["key"]!.GetValue<string>().ShouldBe("7");
         var (editExit, _, editError) = await _cli.RunAsync("incomplete", "edit", "1", "--batch", failed["batch"]!.ToString(), "--position", failed["position"]!.ToString(),
             "--unset", "extra", "--db", _cli.StateFile);
@@ -126,9 +126,9 @@ public sealed class RecoveryCommandTests : IDisposable
             await process.WaitForExitAsync(safetyNet.Token);
         }
 
-        var parked = (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["incomplete"]!.AsArray().Single()!;
+        var parked = (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["items"]!.AsArray().Single()!;
         parked["runId"]!.GetValue<long>().ShouldBe(1);
-        parked["resumeCursor"].ShouldNotBeNull();
+        parked["hasUnreadPages"]!.GetValue<bool>().ShouldBeTrue();
         Scalar(targetPath, "SELECT COUNT(*) FROM people").ShouldBeLessThan(total, "the run was killed before the end");
         var (retryExit, _, retryError) = await _cli.RunAsync("retry", "1", "--db", _cli.StateFile);
         retryExit.ShouldBe(64, "Retry Failures would not read the pages never read");
@@ -168,10 +168,10 @@ public sealed class RecoveryCommandTests : IDisposable
         run["systemError"]!["code"]!.GetValue<string>().ShouldBe("SEQUENTIAL_STOP");
 
         var listed = await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile);
-        var item = listed["incomplete"]!.AsArray().Single()!;
+        var item = listed["items"]!.AsArray().Single()!;
         item["status"]!.GetValue<string>().ShouldBe("Waiting");
         var shown = await _cli.RunJsonAsync(0, "incomplete", "show", "1", "--db", _cli.StateFile);
-        var records = shown["records"]!.AsArray();
+        var records = shown["records"]!["items"]!.AsArray();
         records.Where(r => r!["outcome"]!.GetValue<string>() == "Incomplete").ShouldAllBe(r => r!["values"] != null, "records the run never got to keep their values");
         var record = records.Single(r => r!["outcome"]!.GetValue<string>() == "Failed")!;
         record["key"]!.GetValue<string>().ShouldBe("c-00053");
@@ -187,15 +187,15 @@ public sealed class RecoveryCommandTests : IDisposable
         PhoneOf("c-00105").ShouldNotBeNull();
         PhoneOf("c-00106").ShouldBeNull();
         resumed["systemError"]!["message"]!.GetValue<string>().ShouldContain("c-00106");
-        var open = (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["incomplete"]!.AsArray().Single()!;
-        open["runId"]!.GetValue<long>().ShouldBe(resumed["runId"]!.GetValue<long>());
+        var open = (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["items"]!.AsArray().Single()!;
+        open["runId"]!.GetValue<long>().ShouldBe(resumed["id"]!.GetValue<long>());
 
         // This time the person discards the remainder; the run's history says so.
         var (discardExit, _, _) = await _cli.RunAsync("incomplete", "discard", open["id"]!.ToString(), "--reason", "fixed at the source", "--db", _cli.StateFile);
         discardExit.ShouldBe(0);
-        var history = (await _cli.RunJsonAsync(2, "show", resumed["runId"]!.ToString(), "--db", _cli.StateFile))["history"]!.AsArray();
+        var history = (await _cli.RunJsonAsync(2, "show", resumed["id"]!.ToString(), "--db", _cli.StateFile))["history"]!.AsArray();
         history.ShouldContain(e => e!["message"]!.GetValue<string>().Contains("discarded: fixed at the source", StringComparison.Ordinal));
-        (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["incomplete"]!.AsArray().ShouldBeEmpty();
+        (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["items"]!.AsArray().ShouldBeEmpty();
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public sealed class RecoveryCommandTests : IDisposable
 
         var page = await _cli.RunJsonAsync(0, "incomplete", "show", "1", "--offset", "5", "--limit", "10", "--db", _cli.StateFile);
         page["totalRecords"]!.GetValue<int>().ShouldBe(28);
-        page["records"]!.AsArray().Select(r => r!["key"]!.GetValue<string>()).ShouldBe([.. Enumerable.Range(58, 10).Select(n => $"c-{n:00000}")]);
+        page["records"]!["items"]!.AsArray().Select(r => r!["key"]!.GetValue<string>()).ShouldBe([.. Enumerable.Range(58, 10).Select(n => $"c-{n:00000}")]);
         var (exit, output, error) = await _cli.RunAsync("incomplete", "show", "1", "--offset", "5", "--limit", "10", "--db", _cli.StateFile);
         exit.ShouldBe(0, error);
         output.ShouldContain("28 failed or unprocessed record(s) in it");

@@ -58,7 +58,7 @@ public sealed class RunCommandTests : IDisposable
     {
         var link = _cli.Write("contacts.yaml", LinkFile);
         var run = await _cli.RunJsonAsync(1, "run", link, "--db", _cli.StateFile);
-        var id = run["runId"]!.GetValue<long>().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var id = run["id"]!.GetValue<long>().ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var shown = await _cli.RunJsonAsync(1, "show", id, "--records", "failed", "--db", _cli.StateFile);
         var listed = await _cli.RunJsonAsync(0, "runs", "--db", _cli.StateFile);
@@ -68,7 +68,7 @@ public sealed class RunCommandTests : IDisposable
         record["outcome"]!.GetValue<string>().ShouldBe("Failed");
         record["before"]!["id"].ShouldNotBeNull();
         record["after"].ShouldNotBeNull();
-        listed["runs"]!.AsArray().Single()!["runId"]!.GetValue<long>().ShouldBe(run["runId"]!.GetValue<long>());
+        listed["items"]!.AsArray().Single()!["id"]!.GetValue<long>().ShouldBe(run["id"]!.GetValue<long>());
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class RunCommandTests : IDisposable
 
         exit.ShouldBe(0);
         notices.ShouldContain("marked Interrupted");
-        var run = JsonNode.Parse(output)!["runs"]!.AsArray().Single()!;
+        var run = JsonNode.Parse(output)!["items"]!.AsArray().Single()!;
         run["status"]!.GetValue<string>().ShouldBe("Interrupted");
         var counts = run["counts"]!.AsObject();
         Count(counts, "read").ShouldBeGreaterThanOrEqualTo(10_000);

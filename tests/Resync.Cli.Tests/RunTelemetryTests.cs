@@ -26,7 +26,7 @@ public sealed class RunTelemetryTests : IDisposable
         var (exit, output, error) = await _cli.RunAsync("run", file, "--db", _cli.StateFile, "--json");
         exit.ShouldBe(1, error); // completed with errors (page 2)
 
-        var runId = JsonNode.Parse(output)!["runId"]!.GetValue<long>();
+        var runId = JsonNode.Parse(output)!["id"]!.GetValue<long>();
         var events = File.ReadAllLines(log).Select(line => JsonNode.Parse(line)!).Where(e => e["EventName"] is not null).ToList();
         events.ShouldContain(e => e["EventName"]!.GetValue<string>() == "RunFinished" && e["State"]!["RunId"]!.GetValue<long>() == runId
             && e["State"]!["Status"]!.GetValue<string>() == "CompletedWithErrors");

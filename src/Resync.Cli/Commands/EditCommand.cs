@@ -1,8 +1,8 @@
-using System.Text.Json.Nodes;
 using Resync.Cli.Output;
 using Resync.Core.Records;
 using Resync.Core.Recovery;
 using Resync.Core.Storage;
+using Resync.Server.Recovery;
 using Spectre.Console;
 
 namespace Resync.Cli.Commands;
@@ -28,9 +28,9 @@ internal static class EditCommand
         var runner = new LinkRunner(store, store, store, TimeProvider.System);
         await runner.EditFailedRecordAsync(runId, batch, position, fields, cancellationToken);
         if (json)
-            return JsonOutput.Write(new { runId, batch, position, key = record.Key, values = JsonNode.Parse(RecordJson.Serialize(fields)) });
+            return JsonOutput.Write(EditedRecordDocument.From(record, fields)); // as PATCH /api/v1/runs/{id}/records/{batch}/{position}
         AnsiConsole.MarkupLine($"Edited failed record {Markup.Escape(record.Key ?? "-")} of run {runId}; the next retry (resync retry {runId}) writes these values:");
-        AnsiConsole.MarkupLine($"  {Markup.Escape(RunDocument.Readable(RecordJson.Serialize(fields)))}");
+        AnsiConsole.MarkupLine($"  {Markup.Escape(CliJson.Readable(RecordJson.Serialize(fields)))}");
         return ExitCodes.Succeeded;
     }
 }

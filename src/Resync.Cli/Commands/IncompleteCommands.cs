@@ -5,6 +5,8 @@ using Resync.Cli.Output;
 using Resync.Core.Records;
 using Resync.Core.Recovery;
 using Resync.Core.Storage;
+using Resync.Server.Api;
+using Resync.Server.Recovery;
 using Spectre.Console;
 
 namespace Resync.Cli.Commands;
@@ -12,15 +14,16 @@ namespace Resync.Cli.Commands;
 /// <summary><c>resync incomplete list|show|retry|edit|discard</c>: the remainders of runs that stopped partway.</summary>
 internal static class IncompleteCommands
 {
+    private const int ListLimit = 1000;
+
     public static async Task<int> ListAsync(string? db, bool all, bool json, CancellationToken cancellationToken)
     {
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var statuses = all ? Enum.GetValues<IncompleteStatus>() : null;
-        var items = await store.ListIncompleteAsync(new IncompleteFilter(Statuses: statuses, Limit: 1000), cancellationToken);
+        var items = await store.ListIncompleteAsync(new IncompleteFilter(Statuses: statuses, Limit: ListLimit), cancellationToken);
         if (json)
         {
-            Console.Out.WriteLine(new JsonObject { ["incomplete"] = JsonSerializer.SerializeToNode(items, RunDocument.Options) }.ToJsonString(RunDocument.Options));
-            return ExitCodes.Succeeded;
+            return JsonOutput.Write(Page<IncompleteRunDocument>.Of([.. items.Select(IncompleteRunDocument.From)], 0, ListLimit));
         }
         if (items.Count == 0)
         {
@@ -43,29 +46,13 @@ internal static class IncompleteCommands
     {
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var item = await Get(store, id, cancellationToken);
+        // The API's document (GET /api/v1/incomplete-runs/{id}), from the same builder.
+        if (json)
+            return JsonOutput.Write(await IncompleteRunDetail.ReadAsync(store, store, item, offset, limit, cancellationToken));
         var filter = new RecordFilter(Offset: offset, Limit: limit) { Outcomes = [OutcomeKind.Failed, OutcomeKind.Incomplete] };
         var records = await store.ListRecordsAsync(item.RunId, filter, cancellationToken);
         var total = await store.CountRecordsAsync(item.RunId, filter, cancellationToken);
         var edits = await store.GetIncompleteEditsAsync(id, cancellationToken);
-        if (json)
-        {
-            var document = JsonSerializer.SerializeToNode(item, RunDocument.Options)!.AsObject();
-            document["records"] = new JsonArray([.. records.Select(r => (JsonNode)new JsonObject
-            {
-                ["batch"] = r.BatchNumber,
-                ["position"] = r.Position,
-                ["key"] = r.Key,
-                ["outcome"] = r.Outcome.ToString(),
-                ["error"] = RunDocument.Error(r.Error),
-                ["values"] = JsonNode.Parse(edits.GetValueOrDefault((r.BatchNumber, r.Position)) ?? r.BeforeJson ?? "null"),
-                ["edited"] = edits.ContainsKey((r.BatchNumber, r.Position)),
-            })]);
-            document["totalRecords"] = total;
-            document["offset"] = offset;
-            document["limit"] = limit;
-            Console.Out.WriteLine(document.ToJsonString(RunDocument.Options));
-            return ExitCodes.Succeeded;
-        }
         AnsiConsole.MarkupLine($"[bold]Incomplete run {item.Id}[/] — remainder of run {item.RunId} of link [bold]{Markup.Escape(item.LinkId)}[/]: {item.Status}");
         AnsiConsole.MarkupLine($"  stopped by {item.Error.Type} ({item.Error.Durability.ToString().ToLowerInvariant()}) {Markup.Escape(item.Error.Code)}: {Markup.Escape(item.Error.Message)}");
         if (item.Error.Hint is { } hint)
@@ -78,7 +65,7 @@ internal static class IncompleteCommands
         foreach (var record in records)
         {
             var values = edits.GetValueOrDefault((record.BatchNumber, record.Position)) ?? record.BeforeJson;
-            values = values is null ? "(no snapshot)" : RunDocument.Readable(values);
+            values = values is null ? "(no snapshot)" : CliJson.Readable(values);
             AnsiConsole.MarkupLine($"    batch {record.BatchNumber} position {record.Position} [bold]{Markup.Escape(record.Key ?? "-")}[/]" +
                 $"{(edits.ContainsKey((record.BatchNumber, record.Position)) ? " [green](edited)[/]" : "")}: {Markup.Escape(record.Error?.Message ?? "")}");
             AnsiConsole.MarkupLine($"      [grey]{Markup.Escape(values)}[/]");
@@ -132,9 +119,9 @@ internal static class IncompleteCommands
         var runner = new LinkRunner(store, store, store, TimeProvider.System);
         await runner.EditIncompleteRecordAsync(id, batch, position, fields, cancellationToken);
         if (json)
-            return JsonOutput.Write(new { incompleteRunId = id, batch, position, key = record.Key, values = JsonNode.Parse(RecordJson.Serialize(fields)) });
+            return JsonOutput.Write(IncompleteRecordDocument.From(id, record, await store.GetIncompleteEditsAsync(id, cancellationToken))); // as PUT /api/v1/incomplete-runs/{id}/records/{batch}/{position}
         AnsiConsole.MarkupLine($"Edited record {Markup.Escape(record.Key ?? "-")} of incomplete run {id}; it is written with these values at the next retry:");
-        AnsiConsole.MarkupLine($"  {Markup.Escape(RunDocument.Readable(RecordJson.Serialize(fields)))}");
+        AnsiConsole.MarkupLine($"  {Markup.Escape(CliJson.Readable(RecordJson.Serialize(fields)))}");
         return ExitCodes.Succeeded;
     }
 

@@ -32,7 +32,7 @@ internal static class KeyCommands
         var keys = await KeysAsync(state, cancellationToken);
         var all = await keys.ListAsync(cancellationToken);
         if (json)
-            return JsonOutput.Write(new { keys = all.Select(KeyDocument.From) });
+            return JsonOutput.Write(all.Select(KeyDocument.From).ToList()); // as GET /api/v1/keys
         var table = new Table().Border(TableBorder.Rounded).AddColumn("prefix").AddColumn("scope").AddColumn("tenant").AddColumn("name").AddColumn("created (UTC)").AddColumn("revoked");
         foreach (var key in all)
         {

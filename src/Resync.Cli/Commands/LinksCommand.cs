@@ -19,12 +19,12 @@ internal static class LinksCommand
             {
                 ["id"] = l.Id,
                 ["tenant"] = l.Tenant,
-                ["health"] = JsonSerializer.SerializeToNode(l.Health, RunDocument.Options),
+                ["health"] = JsonSerializer.SerializeToNode(Server.Links.LinkHealthDocument.From(l.Health), CliJson.Options), // as the API's link document
                 ["watermark"] = l.Watermark,
                 ["lastRunId"] = l.LastRunId,
                 ["definitionPath"] = l.Definition?.Path,
             })]);
-            Console.Out.WriteLine(new JsonObject { ["links"] = array }.ToJsonString(RunDocument.Options));
+            Console.Out.WriteLine(new JsonObject { ["links"] = array }.ToJsonString(CliJson.Options));
             return ExitCodes.Succeeded;
         }
         if (links.Count == 0)

@@ -1,9 +1,11 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Resync.Cli.Output;
 using Resync.Core.Records;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
+using Resync.Server.Api;
+using Resync.Server.Runs;
 using Spectre.Console;
 
 namespace Resync.Cli.Commands;
@@ -22,20 +24,9 @@ internal static class RunQueryCommands
         }
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var runs = await store.ListRunsAsync(new RunFilter(linkId, null, statusFilter, 0, limit), cancellationToken);
+        // The API's list document (GET /api/v1/runs), from the same builder: one page of the newest runs.
         if (json)
-        {
-            // The list query leaves out batch errors and groups: read them for the runs that have any, so each entry is the run's whole document.
-            var documents = new List<JsonNode>();
-            foreach (var run in runs)
-            {
-                var failed = run.Counts.Failed > 0 || run.Counts.BatchesFailed > 0;
-                documents.Add(RunDocument.Build(failed ? await store.GetRunAsync(run.Id, cancellationToken) ?? run : run,
-                    failed ? await store.ListErrorGroupsAsync(run.Id, cancellationToken) : []));
-            }
-            var array = new JsonArray([.. documents]);
-            Console.Out.WriteLine(new JsonObject { ["runs"] = array }.ToJsonString(RunDocument.Options));
-            return ExitCodes.Succeeded;
-        }
+            return JsonOutput.Write(Page<RunDocument>.Of(await RunDocument.ListAsync(store, runs, _ => null, cancellationToken), 0, limit));
         if (runs.Count == 0)
         {
             AnsiConsole.MarkupLine($"No runs yet in {Markup.Escape(store.Location)}. Try: resync demo");
@@ -59,15 +50,19 @@ internal static class RunQueryCommands
         await using var store = await StateSession.OpenAsync(db, Console.Error, cancellationToken);
         var run = await store.GetRunAsync(runId, cancellationToken)
             ?? throw new CliException(ExitCodes.Usage, $"There is no run {runId} in {store.Location}.", "List runs with: resync runs");
-        var groups = await store.ListErrorGroupsAsync(runId, cancellationToken);
         var kept = wantRecords ? await store.ListRecordsAsync(runId, new RecordFilter(outcome, offset, limit), cancellationToken) : [];
-        var lineage = await RunLineage.ReadAsync(store, run, cancellationToken);
         if (json)
         {
-            Console.Out.WriteLine(RunDocument.Build(run, groups, wantRecords ? kept : null, lineage).ToJsonString(RunDocument.Options));
+            // The API's run document (GET /api/v1/runs/{id}); with --records, the records as /runs/{id}/records gives them.
+            var document = JsonSerializer.SerializeToNode(await RunDocument.ReadAsync(store, store, run, null, cancellationToken), CliJson.Options)!.AsObject();
+            if (wantRecords)
+                document["records"] = JsonSerializer.SerializeToNode(kept.Select(RecordDocument.From), CliJson.Options);
+            JsonOutput.Write(document);
         }
         else
         {
+            var groups = await store.ListErrorGroupsAsync(runId, cancellationToken);
+            var lineage = await RunLineage.ReadAsync(store, run, cancellationToken);
             RunSummaryView.Write(AnsiConsole.Console, run, groups, kept, lineage);
             if (wantRecords)
                 AnsiConsole.MarkupLine($"[grey]{Markup.Escape(RecordPage.Describe(run.Counts, outcome, offset, limit, kept.Count))}[/]");

@@ -6,6 +6,7 @@ using Resync.Core.Records;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
 using Resync.Server.Links;
+using Resync.Server.Runs;
 using Spectre.Console;
 using Link = Resync.Core.Links.Link;
 
@@ -40,15 +41,12 @@ internal static class RunReport
     public static async Task<int> PrintAsync(IStateStore store, long runId, bool json, IEnumerable<string> notes)
     {
         var view = (await store.GetRunAsync(runId, CancellationToken.None))!;
-        var groups = await store.ListErrorGroupsAsync(runId, CancellationToken.None);
-        var lineage = await RunLineage.ReadAsync(store, view, CancellationToken.None);
         if (json)
-        {
-            var document = RunDocument.Build(view, groups, lineage: lineage);
-            Console.Out.WriteLine(document.ToJsonString(RunDocument.Options));
-        }
+            JsonOutput.Write(await RunDocument.ReadAsync(store, store, view, null, CancellationToken.None));
         else
         {
+            var groups = await store.ListErrorGroupsAsync(runId, CancellationToken.None);
+            var lineage = await RunLineage.ReadAsync(store, view, CancellationToken.None);
             var samples = await store.ListRecordsAsync(runId, new Core.Storage.RecordFilter(OutcomeKind.Failed, Limit: 3), CancellationToken.None);
             AnsiConsole.WriteLine();
             RunSummaryView.Write(AnsiConsole.Console, view, groups, samples, lineage);

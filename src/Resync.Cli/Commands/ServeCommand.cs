@@ -33,7 +33,7 @@ internal static class ServeCommand
                 ["state"] = StateStores.Describe(options.StateLocation),
                 ["settings"] = Settings(options),
             };
-            await Console.Out.WriteLineAsync(started.ToJsonString(RunDocument.Compact));
+            await Console.Out.WriteLineAsync(started.ToJsonString(CliJson.Compact));
             await Console.Out.FlushAsync(cancellationToken);
         }
         else
@@ -47,11 +47,11 @@ internal static class ServeCommand
     /// <summary>Every setting as the server runs with it, but passwords (the certificate's, the database's): secrets are never printed.</summary>
     private static JsonObject Settings(ServerOptions options)
     {
-        var settings = JsonSerializer.SerializeToNode(options, RunDocument.Options)!.AsObject();
+        var settings = JsonSerializer.SerializeToNode(options, CliJson.Options)!.AsObject();
         if (options.KeyRingCertificatePassword is not null)
-            settings[RunDocument.Options.PropertyNamingPolicy?.ConvertName(nameof(ServerOptions.KeyRingCertificatePassword)) ?? nameof(ServerOptions.KeyRingCertificatePassword)] = "********";
+            settings[CliJson.Options.PropertyNamingPolicy?.ConvertName(nameof(ServerOptions.KeyRingCertificatePassword)) ?? nameof(ServerOptions.KeyRingCertificatePassword)] = "********";
         if (options.State is { } state)
-            settings[RunDocument.Options.PropertyNamingPolicy?.ConvertName(nameof(ServerOptions.State)) ?? nameof(ServerOptions.State)] = StateStores.Describe(state);
+            settings[CliJson.Options.PropertyNamingPolicy?.ConvertName(nameof(ServerOptions.State)) ?? nameof(ServerOptions.State)] = StateStores.Describe(state);
         return settings;
     }
 }

@@ -24,7 +24,7 @@ internal static class ErrorOutput
                 ["hint"] = hint,
                 ["exitCode"] = exitCode,
             };
-            await Console.Error.WriteLineAsync(new JsonObject { ["error"] = error }.ToJsonString(RunDocument.Compact));
+            await Console.Error.WriteLineAsync(new JsonObject { ["error"] = error }.ToJsonString(CliJson.Compact));
             return exitCode;
         }
         await Console.Error.WriteLineAsync($"error: {message}");

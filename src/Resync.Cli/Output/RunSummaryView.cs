@@ -136,7 +136,7 @@ internal static class RunSummaryView
             return Null;
         if (value.GetValueKind() == System.Text.Json.JsonValueKind.String)
             return value.GetValue<string>() is { Length: > 0 } text ? text : "\"\"";
-        return value.ToJsonString(RunDocument.Compact);
+        return value.ToJsonString(CliJson.Compact);
     }
 
     /// <summary>How the console shows null, distinct from an empty text.</summary>

@@ -32,9 +32,11 @@ internal static class RequestIds
     }
 
     // Set when the answer starts, so an error page that clears the headers still carries it.
+    // nosniff too: the JSON keeps '<' unescaped (ResyncJson), so no answer may be read as HTML.
     private static void Echo(HttpContext http, string id) => http.Response.OnStarting(() =>
     {
         http.Response.Headers[Header] = id;
+        http.Response.Headers.XContentTypeOptions = "nosniff";
         return Task.CompletedTask;
     });
 }

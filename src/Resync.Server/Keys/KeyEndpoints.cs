@@ -6,29 +6,27 @@ using Resync.Server.Auth;
 
 namespace Resync.Server.Keys;
 
-/// <summary><c>/api/v1/keys</c>, for operators only (tenant keys get 404, as for anything not theirs): list, create, revoke.</summary>
+/// <summary><c>/api/v1/keys</c>, for operators only (the <see cref="OperatorOnly"/> policy: tenant keys get 404, as for anything not theirs): list, create, revoke.</summary>
 internal static class KeyEndpoints
 {
     public static RouteGroupBuilder MapKeys(this RouteGroupBuilder api)
     {
         var keys = api.MapGroup("/keys").WithTags("Keys");
-        keys.MapGet("/", ListAsync).WithName("ListKeys");
-        keys.MapPost("/", CreateAsync).WithName("CreateKey");
-        keys.MapDelete("/{prefix}", RevokeAsync).WithName("RevokeKey");
+        var operatorOnly = ResyncAuthentication.OperatorOnly("resource", _ => "keys");
+        keys.MapGet("/", ListAsync).WithName("ListKeys").RequireAuthorization(operatorOnly);
+        keys.MapPost("/", CreateAsync).WithName("CreateKey").RequireAuthorization(operatorOnly);
+        keys.MapDelete("/{prefix}", RevokeAsync).WithName("RevokeKey")
+            .RequireAuthorization(ResyncAuthentication.OperatorOnly("key", http => http.Request.RouteValues["prefix"]?.ToString() ?? ""));
         return api;
     }
 
     private static async Task<Results<Ok<IReadOnlyList<KeyDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, ApiKeyService keys)
     {
-        if (!http.Caller().IsOperator)
-            return Problems.NotFound("resource", "keys");
         return TypedResults.Ok<IReadOnlyList<KeyDocument>>([.. (await keys.ListAsync(http.RequestAborted)).Select(KeyDocument.From)]);
     }
 
     private static async Task<Results<Created<CreatedKey>, ProblemHttpResult>> CreateAsync(HttpContext http, ApiKeyService keys)
     {
-        if (!http.Caller().IsOperator)
-            return Problems.NotFound("resource", "keys");
         if (!RequestBody.IsJson(http.Request))
             return Problems.UnsupportedMediaType("application/json", http.Request.ContentType);
         var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, 64 * 1024);
@@ -58,7 +56,7 @@ internal static class KeyEndpoints
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(HttpContext http, ApiKeyService keys, string prefix)
     {
-        if (!http.Caller().IsOperator || !await keys.RevokeAsync(prefix, http.RequestAborted))
+        if (!await keys.RevokeAsync(prefix, http.RequestAborted))
             return Problems.NotFound("key", prefix);
         return TypedResults.NoContent();
     }

@@ -73,24 +73,10 @@ public static class ObservabilityExtensions
         var ready = new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = HealthAnswer.WriteAsync };
         app.MapHealthChecks("/health/ready", ready).WithTags("Health");
         app.MapHealthChecks("/health", ready).WithTags("Health");
-        app.UseWhen(http => http.Request.Path.StartsWithSegments(MetricsPath), branch => branch.Use(OperatorOnlyAsync));
-        app.UseOpenTelemetryPrometheusScrapingEndpoint(MetricsPath);
+        app.MapPrometheusScrapingEndpoint(MetricsPath)
+            .RequireAuthorization(Auth.ResyncAuthentication.ApiPolicy)
+            .RequireAuthorization(Auth.ResyncAuthentication.OperatorOnly("route", _ => MetricsPath));
         return app;
-    }
-
-    private static async Task OperatorOnlyAsync(HttpContext http, RequestDelegate next)
-    {
-        if (await ApiKeyAuthentication.AuthenticateAsync(http) is { } refused)
-        {
-            await refused.ExecuteAsync(http);
-            return;
-        }
-        if (!http.Caller().IsOperator)
-        {
-            await Api.Problems.NotFound("route", MetricsPath).ExecuteAsync(http);
-            return;
-        }
-        await next(http);
     }
 
     /// <summary>

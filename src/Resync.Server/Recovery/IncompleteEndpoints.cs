@@ -57,13 +57,7 @@ internal static class IncompleteEndpoints
             return Problems.NotFound("incomplete run", Id(incompleteId));
         if (paging.Check(100, out var start, out var count) is { } bad)
             return bad;
-        var edits = await recovery.GetIncompleteEditsAsync(incompleteId, http.RequestAborted);
-        // What the incomplete run carries: the records that failed and those the run never got to.
-        var filter = new RecordFilter(Offset: start, Limit: count) { Outcomes = [OutcomeKind.Failed, OutcomeKind.Incomplete] };
-        var records = await queries.ListRecordsAsync(item.RunId, filter, http.RequestAborted);
-        var documents = records.Select(record => Record(incompleteId, record, edits)).ToList();
-        var total = await queries.CountRecordsAsync(item.RunId, filter, http.RequestAborted);
-        return TypedResults.Ok(new IncompleteRunDetail(IncompleteRunDocument.From(item), Page<IncompleteRecordDocument>.Of(documents, start, count), total));
+        return TypedResults.Ok(await IncompleteRunDetail.ReadAsync(recovery, queries, item, start, count, http.RequestAborted));
     }
 
     private static async Task<IResult> RetryAsync(HttpContext http, IRecoveryStore recovery, IRunQueries queries, LinkRegistry registry, RunLauncher launcher,
@@ -147,7 +141,7 @@ internal static class IncompleteEndpoints
         }
         var edits = await recovery.GetIncompleteEditsAsync(incompleteId, http.RequestAborted);
         var record = (await queries.ListRecordsAsync(item.RunId, new RecordFilter(null, 0, 100_000, batch), http.RequestAborted)).First(r => r.Position == position && r.Outcome is OutcomeKind.Failed or OutcomeKind.Incomplete);
-        return TypedResults.Ok(Record(incompleteId, record, edits));
+        return TypedResults.Ok(IncompleteRecordDocument.From(incompleteId, record, edits));
     }
 
     /// <summary>
@@ -274,17 +268,6 @@ internal static class IncompleteEndpoints
         }
         statuses = parsed;
         return null;
-    }
-
-    private static IncompleteRecordDocument Record(long incompleteId, RecordView record, IReadOnlyDictionary<(int Batch, int Position), string> edits)
-    {
-        var edited = edits.TryGetValue((record.BatchNumber, record.Position), out var values);
-        var json = values ?? record.BeforeJson;
-        return new IncompleteRecordDocument(record.BatchNumber, record.Position, record.Key, record.Error, json is null ? null : JsonNode.Parse(json), edited,
-            $"/api/v1/incomplete-runs/{incompleteId}/records/{record.BatchNumber}/{record.Position}")
-        {
-            Outcome = record.Outcome.ToString(),
-        };
     }
 
     private static string Reason(string? reason) => string.IsNullOrWhiteSpace(reason) ? "discarded through the API" : reason.Trim();

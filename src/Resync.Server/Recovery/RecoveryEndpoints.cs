@@ -76,8 +76,7 @@ internal static class RecoveryEndpoints
         {
             return Problems.Conflict("record-not-failed", exception.Message);
         }
-        return TypedResults.Ok(new EditedRecordDocument(runId, batch, position, record.Key, record.Error,
-            System.Text.Json.Nodes.JsonNode.Parse(Core.Records.RecordJson.Serialize(fields)), $"/api/v1/runs/{runId}/retry"));
+        return TypedResults.Ok(EditedRecordDocument.From(record, fields));
     }
 
     private static async Task<IResult> RetryAsync(HttpContext http, IRunQueries queries, IRecoveryStore recovery, LinkRegistry registry, RunLauncher launcher,

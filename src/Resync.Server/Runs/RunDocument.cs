@@ -5,8 +5,9 @@ using Resync.Core.Storage;
 namespace Resync.Server.Runs;
 
 /// <summary>
-/// A run as the API shows it: the summary, live while it is going, with lineage (parent, root, children: retries,
-/// replays and resumes), error groups and history (resolved by a retry chain, parked, discarded, alerts).
+/// A run as the API and the CLI's <c>--json</c> show it: the summary, live while it is going, with lineage (parent, root,
+/// children: retries, replays and resumes), error groups and history (resolved by a retry chain, parked, discarded, alerts).
+/// In lists <see cref="Children"/> and <see cref="History"/> are null (not read: see the run's own document).
 /// </summary>
 public sealed record RunDocument(
     long Id,
@@ -17,7 +18,7 @@ public sealed record RunDocument(
     string Trigger,
     long? ParentRunId,
     long? RootRunId,
-    IReadOnlyList<long> Children,
+    IReadOnlyList<long>? Children,
     string? RequestId,
     DateTimeOffset StartedAt,
     DateTimeOffset? EndedAt,
@@ -31,7 +32,33 @@ public sealed record RunDocument(
     /// <summary>The hash of the link definition the run ran with (null: a link built in code, or a run from before versions were kept).</summary>
     public string? LinkVersion { get; init; }
 
-    public static RunDocument From(RunView run, IReadOnlyList<long> children, IReadOnlyList<ErrorGroupView>? groups, ActiveRun? live,
+    /// <summary>The run's whole document: <c>GET /api/v1/runs/{id}</c> and <c>resync show --json</c>.</summary>
+    public static async Task<RunDocument> ReadAsync(IRunQueries queries, IRecoveryStore recovery, RunView run, ActiveRun? live, CancellationToken cancellationToken)
+    {
+        var groups = await queries.ListErrorGroupsAsync(run.Id, cancellationToken);
+        var children = await recovery.ListChildRunsAsync(run.Id, cancellationToken);
+        var history = await recovery.ListRunEventsAsync(run.Id, cancellationToken);
+        return From(run, children, groups, live, history);
+    }
+
+    /// <summary>
+    /// The entries of a runs list (<c>GET /api/v1/runs</c>, <c>resync runs --json</c>). The list query leaves out batch errors
+    /// and error groups: they are read for the runs that have failures, so no entry shows none where the run has some.
+    /// </summary>
+    public static async Task<IReadOnlyList<RunDocument>> ListAsync(IRunQueries queries, IReadOnlyList<RunView> runs, Func<long, ActiveRun?> live,
+        CancellationToken cancellationToken)
+    {
+        var documents = new List<RunDocument>(runs.Count);
+        foreach (var run in runs)
+        {
+            var failed = run.Counts.Failed > 0 || run.Counts.BatchesFailed > 0;
+            var whole = failed ? await queries.GetRunAsync(run.Id, cancellationToken) ?? run : run;
+            documents.Add(From(whole, null, failed ? await queries.ListErrorGroupsAsync(run.Id, cancellationToken) : [], live(run.Id)));
+        }
+        return documents;
+    }
+
+    public static RunDocument From(RunView run, IReadOnlyList<long>? children, IReadOnlyList<ErrorGroupView>? groups, ActiveRun? live,
         IReadOnlyList<RunEvent>? history = null)
     {
         // While the run is going, the live counters are ahead of the store's (they count batches as they finish).

@@ -67,7 +67,7 @@ internal static class RunEndpoints
             StartedBefore = startedBefore,
         };
         var found = await queries.ListRunsAsync(filter, http.RequestAborted);
-        return TypedResults.Ok(Page<RunDocument>.Of([.. found.Select(run => RunDocument.From(run, [], null, launcher.Find(run.Id)))], start, count));
+        return TypedResults.Ok(Page<RunDocument>.Of(await RunDocument.ListAsync(queries, found, launcher.Find, http.RequestAborted), start, count));
     }
 
     private static async Task<Results<Ok<RunDocument>, ProblemHttpResult>> GetAsync(HttpContext http, IRunQueries queries, IRecoveryStore recovery,
@@ -75,10 +75,7 @@ internal static class RunEndpoints
     {
         if (await VisibleRunAsync(http, queries, runId) is not { } run)
             return Problems.NotFound("run", runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var groups = await queries.ListErrorGroupsAsync(runId, http.RequestAborted);
-        var children = await recovery.ListChildRunsAsync(runId, http.RequestAborted);
-        var history = await recovery.ListRunEventsAsync(runId, http.RequestAborted);
-        return TypedResults.Ok(RunDocument.From(run, children, groups, launcher.Find(runId), history));
+        return TypedResults.Ok(await RunDocument.ReadAsync(queries, recovery, run, launcher.Find(runId), http.RequestAborted));
     }
 
     private static async Task<Results<Ok<Page<BatchView>>, ProblemHttpResult>> BatchesAsync(HttpContext http, IRunQueries queries, long runId, [AsParameters] Paging paging)
@@ -157,7 +154,7 @@ internal static class RunEndpoints
         RunCounts? last = null;
         while (await UntilCancelledAsync(() => queries.GetRunAsync(runId, token)) is { } run)
         {
-            var document = RunDocument.From(run, [], null, launcher.Find(runId));
+            var document = RunDocument.From(run, null, null, launcher.Find(runId));
             if (run.Status != RunStatus.Running)
             {
                 yield return new SseItem<string>(JsonSerializer.Serialize(document, json), "finished");

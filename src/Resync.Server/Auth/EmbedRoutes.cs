@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Globalization;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Resync.Core.Storage;
 using Resync.Server.Api;
 
@@ -8,42 +7,33 @@ namespace Resync.Server.Auth;
 
 /// <summary>
 /// What an embedded-view token reaches: the routes that show runs and their failed records, and the retry routes when it
-/// may retry; nothing else (404, as for anything not the caller's). Inside them it is a tenant caller, so the routes'
-/// own tenant checks apply; a token scoped to one link also reaches that link's runs only.
+/// may retry; nothing else (404, as for anything not the caller's; 403 <c>embed-view-only</c> for a retry it may not make).
+/// Inside them it is a tenant caller, so the routes' own tenant checks apply; a token scoped to one link also reaches that
+/// link's runs only. Callers with a key or a session pass.
 /// </summary>
-internal static class EmbedAccess
+public sealed class EmbedRoutes : ApiRequirement
 {
     private static readonly FrozenSet<string> ViewRoutes =
         FrozenSet.Create(StringComparer.Ordinal, "ListRuns", "GetRun", "ListRecords", "GetRecord", "ListErrorGroups", "GetRunErrors", "ListBatches", "GetEmbedScope");
 
     private static readonly FrozenSet<string> RetryRoutes = FrozenSet.Create(StringComparer.Ordinal, "RetryFailures", "RetryErrorGroup");
 
-    /// <summary>The caller the token stands for, or the problem to answer.</summary>
-    public static async Task<(Caller? Caller, ProblemHttpResult? Problem)> AuthorizeAsync(HttpContext http, string token)
+    protected override async ValueTask<IResult?> CheckAsync(HttpContext http, Caller caller)
     {
-        var scope = http.RequestServices.GetRequiredService<EmbedTokens>().Read(token, out var invalid);
-        if (scope is null)
-            return (null, Problems.Unauthorized(invalid!));
-        if (await http.RequestServices.GetRequiredService<ApiKeyService>().FindAsync(scope.IssuedBy, http.RequestAborted) is null)
-            return (null, Problems.Unauthorized($"The key that made this embedded-view token ({scope.IssuedBy}) was revoked."));
+        if (http.EmbedScope() is not { } scope)
+            return null;
         var route = http.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
         var allowed = route is not null && (ViewRoutes.Contains(route) || (scope.Permission == EmbedPermission.ViewAndRetry && RetryRoutes.Contains(route)));
         if (!allowed)
         {
-            return (null, route is not null && RetryRoutes.Contains(route)
+            return route is not null && RetryRoutes.Contains(route)
                 ? Problems.Of(StatusCodes.Status403Forbidden, "embed-view-only", "Forbidden", "This embedded view may show failed records but not retry them.")
-                : Problems.NotFound("route", http.Request.Path));
+                : Problems.NotFound("route", http.Request.Path);
         }
         if (scope.LinkId is { } link && !await WithinLinkAsync(http, route!, link))
-            return (null, Problems.NotFound("run", http.Request.RouteValues["runId"]?.ToString() ?? http.Request.Query["linkId"].ToString()));
-        http.Items[ScopeItem] = scope;
-        return (new Caller(scope.IssuedBy, ApiKeyScope.Tenant, scope.Tenant), null);
+            return Problems.NotFound("run", http.Request.RouteValues["runId"]?.ToString() ?? http.Request.Query["linkId"].ToString());
+        return null;
     }
-
-    private const string ScopeItem = "resync.embed";
-
-    /// <summary>The embedded-view scope of this request, or null when it came with a key or a session.</summary>
-    public static EmbedScope? EmbedScope(this HttpContext http) => http.Items[ScopeItem] as EmbedScope;
 
     private static async Task<bool> WithinLinkAsync(HttpContext http, string route, string link)
     {
