@@ -158,6 +158,16 @@ public sealed partial class SqliteRunStore
             """, new { filter.LinkId, filter.Tenant, statuses, DueBy = filter.DueBy is { } due ? Text(due) : null, filter.RunId }, filter.Offset, filter.Limit, cancellationToken);
     }
 
+    public async Task<IReadOnlyList<IncompleteCount>> CountOpenIncompleteAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        string[] statuses = [nameof(IncompleteStatus.Scheduled), nameof(IncompleteStatus.Waiting)];
+        var rows = await connection.QueryAsync<(string LinkId, string Tenant, long Open)>(new CommandDefinition("""
+            SELECT link_id, tenant, COUNT(*) FROM incomplete_runs WHERE status IN @statuses GROUP BY link_id, tenant ORDER BY link_id
+            """, new { statuses }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new IncompleteCount(r.LinkId, r.Tenant, r.Open))];
+    }
+
     public Task KeepInterruptedRecordsAsync(long runId, int batchNumber, IReadOnlyList<RecordOutcome> records, CancellationToken cancellationToken)
     {
         var rows = OutcomeRows(records);

@@ -10,6 +10,76 @@ public sealed class PageTests(SeededDashboard dashboard) : IClassFixture<SeededD
 
     public static TheoryData<string> Widths => ["laptop", "phone"];
 
+    /// <summary>
+    /// A link that replays its failures (durable ones too) once, at once,, converts the name (a warning on every record) and sets error policies:
+    /// what its settings, its Replay run and its records show.
+    /// </summary>
+    private const string ReplayedLink = """
+        name: acme-replayed
+        source: { type: demo, records: 30, failingPage: 0 }
+        steps:
+          - convert: { field: name, to: integer, onError: default, default: 0 }
+        target: { type: collect }
+        settings:
+          batchSize: 10
+          parallelism: 1
+          storeIncompleteRuns: false
+          automatedReplay: { enabled: true, maxAttempts: 1, delays: [0s], includeDurable: true }
+          errorPolicies:
+            Runtime: { attempts: 3, delays: [5s, 30s], then: fail }
+            Connection: { then: stop }
+        """;
+
+    [Fact]
+    public async Task LinksPage_ShowsTheSettingsThatMatterForRecovery()
+    {
+        await dashboard.Server.PutLinkAsync(dashboard.Server.AcmeKey, "acme-replayed", ReplayedLink);
+        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
+
+        var row = page.Locator("tr", new() { HasText = "acme-replayed" });
+        var settings = row.Locator("details.settings");
+        (await settings.Locator("summary").InnerTextAsync()).ShouldBe("batches of 10, replay on");
+        await settings.Locator("summary").ClickAsync();
+        var text = await settings.InnerTextAsync();
+        text.ShouldContain("10 records each, 1 at once");
+        text.ShouldContain("not kept");
+        text.ShouldContain("on: up to 1 replay after 0 s, durable errors too");
+        text.ShouldContain("3 attempts per call, from 1 s");
+        text.ShouldContain("3 failed runs in a row; backoff 1 min, 2 min, 5 min, 10 min, 1 h, 3 h, 12 h, 24 h");
+        text.ShouldContain("Connection: stop");
+        text.ShouldContain("Runtime: 3 writes (after 5 s, 30 s), then fail");
+        await Accessibility.ShouldHaveNoSeriousViolationsAsync(page);
+    }
+
+    [Fact]
+    public async Task RunSummary_ReplayRun_ShowsItsBannerAndLinkVersion_AndRecordWarningsAreAList()
+    {
+        await dashboard.Server.PutLinkAsync(dashboard.Server.AcmeKey, "acme-replayed", ReplayedLink);
+        var parent = (await dashboard.Server.RunToEndAsync(dashboard.Server.AcmeKey, "acme-replayed"))["id"]!.GetValue<long>();
+        using var client = dashboard.Server.Client(dashboard.Server.AcmeKey);
+        long replay = 0;
+        await Resync.Server.Tests.ServerHarness.EventuallyAsync(async () =>
+        {
+            var runs = await Resync.Server.Tests.ServerHarness.JsonAsync(await client.GetAsync("/api/v1/runs?linkId=acme-replayed&kind=Replay"));
+            var ended = runs["items"]!.AsArray().FirstOrDefault(r => r!["parentRunId"]?.GetValue<long>() == parent && r["status"]!.GetValue<string>() != "Running");
+            replay = ended?["id"]!.GetValue<long>() ?? 0;
+            return replay != 0;
+        }, "the automated replay of the run ended");
+        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
+
+        await DashboardBrowser.GoAsync(page, $"/runs/{replay}");
+        (await page.Locator("#kind-banner").InnerTextAsync()).ShouldStartWith($"This is an automated replay of Run {parent}: it processes the records that failed there again.");
+        (await page.Locator("#link-version code").InnerTextAsync()).ShouldNotBeNullOrWhiteSpace();
+        await Accessibility.ShouldHaveNoSeriousViolationsAsync(page);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "c-00003" }).ClickAsync();
+        await DashboardBrowser.ReadyAsync(page);
+        var warning = await page.Locator("#warnings li").InnerTextAsync();
+        warning.ShouldStartWith("STEP_ERROR_HANDLED");
+        warning.ShouldContain("· step convert(name) · field name: ");
+        warning.ShouldNotContain("\"step\"");
+    }
+
     [Theory]
     [MemberData(nameof(Widths))]
     public async Task EveryPage_HasNoSeriousAccessibilityViolation(string width)

@@ -127,6 +127,27 @@ public abstract class StateStoreCompliance<TStore> : RunStoreCompliance<TStore>
     }
 
     [Fact]
+    public async Task CountOpenIncomplete_CountsScheduledAndWaitingPerLink_NotClosedOnes()
+    {
+        var error = new ResyncError(ErrorScope.System, ErrorType.Connection, Durability.Ephemeral, "CONNECTION_REFUSED", "down", "target", [], null, T0, 1);
+        async Task<long> ParkAsync(string link, IncompleteStatus status)
+        {
+            await Store.EnsureLinkAsync(Name(link), Name("acme"), CancellationToken.None);
+            var runId = await Store.CreateRunAsync(NewRun(Name(link), Name("acme")), CancellationToken.None);
+            return await Store.ParkAsync(new IncompleteRunView(0, runId, Name(link), Name("acme"), status, error, null, 0, null, T0, null, null, 0), CancellationToken.None);
+        }
+        await ParkAsync("orders", IncompleteStatus.Scheduled);
+        await ParkAsync("orders", IncompleteStatus.Waiting);
+        await ParkAsync("users", IncompleteStatus.Waiting);
+        var discarded = await ParkAsync("users", IncompleteStatus.Waiting);
+        await Store.UpdateIncompleteAsync(discarded, IncompleteStatus.Discarded, 0, null, null, "no longer needed", CancellationToken.None);
+
+        var counts = (await Store.CountOpenIncompleteAsync(CancellationToken.None)).Where(c => c.Tenant == Name("acme")).ToList();
+
+        counts.ShouldBe([new IncompleteCount(Name("orders"), Name("acme"), 2), new IncompleteCount(Name("users"), Name("acme"), 1)], ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task Incomplete_ParkedEditedAndResolved_KeepsItsHistory_AndResolvingIsFinal()
     {
         var runId = await StartRunAsync();

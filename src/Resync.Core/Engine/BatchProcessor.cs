@@ -203,7 +203,7 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         {
             try
             {
-                var written = await link.Target.WriteAsync(new TargetBatch(link.Id, runId, batchNumber, [passing[i]]), cancellationToken);
+                var written = await WriteTimedAsync(new TargetBatch(link.Id, runId, batchNumber, [passing[i]]), cancellationToken);
                 if (written.Issues.FirstOrDefault() is not { } issue)
                     continue;
                 issues.Add(new TargetRecordIssue(i, issue.Error, issue.IgnoreReason));
@@ -268,7 +268,7 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         {
             try
             {
-                written = await link.Target.WriteAsync(new TargetBatch(link.Id, runId, batchNumber, records), cancellationToken);
+                written = await WriteTimedAsync(new TargetBatch(link.Id, runId, batchNumber, records), cancellationToken);
                 break;
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested || exception is not OperationCanceledException)
@@ -306,7 +306,7 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
             }
             try
             {
-                var retried = await link.Target.WriteAsync(new TargetBatch(link.Id, runId, batchNumber, [.. again.Select(index => records[index])]), cancellationToken);
+                var retried = await WriteTimedAsync(new TargetBatch(link.Id, runId, batchNumber, [.. again.Select(index => records[index])]), cancellationToken);
                 foreach (var issue in retried.Issues.Where(issue => issue.Index >= 0 && issue.Index < again.Count))
                     issues.TryAdd(again[issue.Index], issue with { Index = again[issue.Index] });
             }
@@ -319,6 +319,24 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         }
         return (new TargetWriteResult([.. issues.Values.OrderBy(issue => issue.Index)
             .Select(issue => issue.Error is { } error && attempts[issue.Index] > 1 ? issue with { Error = error with { Attempts = attempts[issue.Index] } } : issue)]), null);
+    }
+
+    /// <summary>One write to the target, timed for the metrics; the callers handle what it answers or throws.</summary>
+    private async Task<TargetWriteResult> WriteTimedAsync(TargetBatch batch, CancellationToken cancellationToken)
+    {
+        var started = clock.GetTimestamp();
+        try
+        {
+            var written = await link.Target.WriteAsync(batch, cancellationToken);
+            RunEvents.ConnectorCalled(link, "target", clock.GetElapsedTime(started), null);
+            return written;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Classified for its label only (classification is a pure function of the exception); the caller classifies it for the run.
+            RunEvents.ConnectorCalled(link, "target", clock.GetElapsedTime(started), classifier.Classify(exception).Type);
+            throw;
+        }
     }
 
     private (StepResult Result, string? Step) ApplySteps(IReadOnlyList<IStep> steps, StepContext context)

@@ -62,7 +62,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         var readToEnd = false;
         try
         {
-            await foreach (var page in link.Source.ReadAsync(context, reading.Token).WithCancellation(reading.Token))
+            await foreach (var page in TimedAsync(link, classifier, link.Source.ReadAsync(context, reading.Token), reading.Token).WithCancellation(reading.Token))
             {
                 // A source need not observe the token: once the run is stopped, no page it still yields is taken.
                 reading.Token.ThrowIfCancellationRequested();
@@ -135,6 +135,32 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
     }
 
     /// <summary>The shared state of one run while its batches are processed in parallel.</summary>
+    /// <summary>The source's pages, each read timed for the metrics (a failed page, or a read that throws, with its error type).</summary>
+    private async IAsyncEnumerable<SourcePage> TimedAsync(Link link, ErrorClassifier classifier, IAsyncEnumerable<SourcePage> pages,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var reader = pages.GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            var started = clock.GetTimestamp();
+            bool read;
+            try
+            {
+                read = await reader.MoveNextAsync();
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                RunEvents.ConnectorCalled(link, "source", clock.GetElapsedTime(started), classifier.Classify(exception).Type);
+                throw;
+            }
+            if (!read)
+                yield break;
+            var page = reader.Current;
+            RunEvents.ConnectorCalled(link, "source", clock.GetElapsedTime(started), page.Failure is { } failure ? classifier.Classify(failure).Type : null);
+            yield return page;
+        }
+    }
+
     private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress, RunEvents events,
         ActivityContext runSpan, DeadLetters deadLetters)
     {

@@ -52,6 +52,21 @@ internal sealed class RunEvents(ILogger logger, long runId, Link link, string? r
         }
     }
 
+    /// <summary>Counts one call to the link's source or target (<paramref name="connector"/>): its duration, and its error type when it failed as a whole.</summary>
+    public static void ConnectorCalled(Link link, string connector, TimeSpan duration, ErrorType? error)
+    {
+        var tags = Tags(link);
+        tags.Add("connector", connector);
+        var timed = tags;
+        timed.Add("outcome", error is null ? "ok" : "error");
+        ResyncMetrics.ConnectorCallDuration.Record(duration.TotalSeconds, timed);
+        if (error is { } type)
+        {
+            tags.Add("error_type", type.ToString());
+            ResyncMetrics.ConnectorErrors.Add(1, tags);
+        }
+    }
+
     /// <summary>The labels every run metric has: the link and its tenant (bounded by the links configured).</summary>
     public static TagList Tags(Link link) => new() { { "link", link.Id }, { "tenant", link.Tenant } };
 

@@ -30,9 +30,51 @@ public static class ResyncMetrics
     /// <summary>How long runs took, by link, tenant, kind and status.</summary>
     public static Histogram<double> RunDuration { get; } = Meter.CreateHistogram<double>("resync.run.duration", "s", "How long runs took.");
 
+    /// <summary>How long calls to sources (a page) and targets (a write) took, by link, tenant, connector (source, target) and outcome (ok, error).</summary>
+    public static Histogram<double> ConnectorCallDuration { get; } = Meter.CreateHistogram<double>("resync.connector.call.duration", "s",
+        "How long source page reads and target writes took.");
+
+    /// <summary>Source and target calls that failed as a whole, by link, tenant, connector and error type (the glossary's types).</summary>
+    public static Counter<long> ConnectorErrors { get; } = Meter.CreateCounter<long>("resync.connector.errors", "{call}",
+        "Source page reads and target writes that failed, by error type.");
+
     /// <summary>Incomplete runs parked (+1) and closed (-1) by this process, by link and tenant.</summary>
     public static UpDownCounter<long> IncompleteRuns { get; } = Meter.CreateUpDownCounter<long>("resync.incomplete.changes", "{run}",
         "Incomplete runs parked (+1) and resumed or discarded (-1) by this process.");
+
+    private static readonly List<Func<IEnumerable<Measurement<long>>>> OpenIncompleteSources = [];
+
+    /// <summary>
+    /// Open incomplete runs (Scheduled or Waiting) by link and tenant, as the state store counts them; observed from the
+    /// sources <see cref="ObserveOpenIncomplete"/> registers (a server, or each server of a test process).
+    /// </summary>
+    public static ObservableGauge<long> OpenIncomplete { get; } = Meter.CreateObservableGauge("resync.incomplete.open", ObserveOpenIncomplete, "{run}",
+        "Open incomplete runs (scheduled or waiting for a person), as the state store counts them.");
+
+    /// <summary>Adds a source of <see cref="OpenIncomplete"/>'s measurements until the answer is disposed.</summary>
+    public static IDisposable ObserveOpenIncomplete(Func<IEnumerable<Measurement<long>>> source)
+    {
+        lock (OpenIncompleteSources)
+            OpenIncompleteSources.Add(source);
+        return new Registration(() =>
+        {
+            lock (OpenIncompleteSources)
+                OpenIncompleteSources.Remove(source);
+        });
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveOpenIncomplete()
+    {
+        Func<IEnumerable<Measurement<long>>>[] sources;
+        lock (OpenIncompleteSources)
+            sources = [.. OpenIncompleteSources];
+        return sources.SelectMany(source => source());
+    }
+
+    private sealed class Registration(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
 
     /// <summary>Alert delivery attempts, by kind and status (delivered, failed, given_up).</summary>
     public static Counter<long> AlertDeliveries { get; } = Meter.CreateCounter<long>("resync.alert.deliveries", "{attempt}", "Alert delivery attempts, by status.");

@@ -19,6 +19,10 @@ namespace Resync.Core.Recovery;
 /// </summary>
 public static class LinkHealthPolicy
 {
+    /// <summary>Failed runs in a row that deactivate <paramref name="link"/>: its setting, else 1 for push links and 3 for the others.</summary>
+    public static int MaxConsecutiveErrors(Link link) =>
+        link.Settings.MaxConsecutiveErrors ?? (link.Trigger.Push ? 1 : LinkSettings.DefaultMaxConsecutiveErrors);
+
     /// <param name="gotNothingThrough">
     /// The run completed but nothing got through: every batch failed, or every record failed with non-data errors
     /// (decided by the caller, who can see the run's error groups).
@@ -29,7 +33,7 @@ public static class LinkHealthPolicy
         if (result.Status == RunStatus.Succeeded || (result.Status == RunStatus.CompletedWithErrors && !gotNothingThrough))
             return new HealthDecision(health with { ConsecutiveFailures = 0, BackoffAttempts = 0, NextAttemptAt = null }, null, null);
         var consecutive = health.ConsecutiveFailures + 1;
-        var maximum = link.Settings.MaxConsecutiveErrors ?? (link.Trigger.Push ? 1 : LinkSettings.DefaultMaxConsecutiveErrors);
+        var maximum = MaxConsecutiveErrors(link);
         if (result.SystemError is not { } error)
         {
             if (!gotNothingThrough)

@@ -39,6 +39,9 @@ public interface IRecoveryStore
 
     Task<IReadOnlyList<IncompleteRunView>> ListIncompleteAsync(IncompleteFilter filter, CancellationToken cancellationToken);
 
+    /// <summary>The open incomplete runs (Scheduled or Waiting) per link, counted by the store (for the metrics gauge: one cheap query).</summary>
+    Task<IReadOnlyList<IncompleteCount>> CountOpenIncompleteAsync(CancellationToken cancellationToken);
+
     /// <summary>Changes the status (and bookkeeping) of an incomplete run; discarding and resolving are final.</summary>
     Task UpdateIncompleteAsync(long id, IncompleteStatus status, int attempts, DateTimeOffset? nextAttemptAt, long? resolvedByRunId, string? note, CancellationToken cancellationToken);
 

@@ -39,6 +39,9 @@
     return m < 60 ? `${m} min ${Math.round(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
   }
 
+  // A setting's duration in seconds, as people say it: 30 s, 2 min, 1 h.
+  const seconds = s => s >= 3600 && s % 3600 === 0 ? `${num(s / 3600)} h` : s >= 60 && s % 60 === 0 ? `${num(s / 60)} min` : `${num(s)} s`;
+
   // ---- DOM --------------------------------------------------------------------------------------------------------
   function h(tag, attrs, ...children) {
     const el = document.createElement(tag);
@@ -142,6 +145,27 @@
       const run = lastRuns.get(l.id);
       return run ? [runLink(run.id), ' ', badge(run.status), h('div', { class: 'muted' }, when(run.endedAt ?? run.startedAt))] : h('span', { class: 'muted' }, 'never ran');
     };
+    // The settings that decide how the link fails and recovers, as it runs (defaults filled in by the API).
+    const recovery = l => {
+      const s = l.settings;
+      const onOff = on => on ? 'on' : 'off';
+      const facts = [
+        ['Batches', `${count(s.batchSize, 'record')} each, ${s.sequentialProcessing ? 'one at a time in order (sequential: the first data error stops the link)' : `${num(s.parallelism)} at once`}`],
+        ['Incomplete runs', s.storeIncompleteRuns ? 'kept (a stopped run\'s remainder is parked and retried)' : 'not kept'],
+        ['Automated replay', s.automatedReplay ? `on: up to ${count(s.replayMaxAttempts, 'replay')} after ${s.replayDelaysSeconds.map(seconds).join(', ')}${s.replayIncludesDurable ? ', durable errors too' : ', ephemeral errors only'}` : 'off'],
+        ['Call retries', `${count(s.callRetryAttempts, 'attempt')} per call, from ${seconds(s.callRetryDelaySeconds)}`],
+        ['Deactivated after', `${count(s.maxConsecutiveErrors, 'failed run')} in a row; backoff ${s.backoffScheduleSeconds.map(seconds).join(', ')}`],
+        ['Snapshots kept', s.loggingLevel],
+        ['Stale protection', onOff(s.staleProtection)],
+        ['Error policies', s.errorPolicies.length
+          ? h('ul', null, s.errorPolicies.map(p => h('li', null, h('strong', null, p.type), ': ',
+            p.attempts > 1 ? `${count(p.attempts, 'write')} (after ${p.delaysSeconds.map(seconds).join(', ')}), then ` : '',
+            p.then ? p.then.toLowerCase() : 'built-in handling', p.reason ? ` (${p.reason})` : '')))
+          : 'built-in handling for every error type'],
+      ];
+      return h('details', { class: 'settings' }, h('summary', null, `${s.sequentialProcessing ? 'sequential' : `batches of ${num(s.batchSize)}`}, replay ${onOff(s.automatedReplay)}`),
+        h('dl', { class: 'facts' }, facts.map(([name, value]) => [h('dt', null, name), h('dd', null, value)])));
+    };
     const actions = l => h('div', { class: 'actions' },
       l.state === 'Deactivated'
         ? action('Reactivate', async () => { await api(`/links/${encodeURIComponent(l.id)}/activate`, { method: 'POST' }); await render(); }, { 'aria-label': `Reactivate: ${l.id}` })
@@ -161,6 +185,7 @@
         { label: 'Health', cell: health },
         { label: 'Last run', cell: last },
         { label: 'Watermark', cell: l => l.watermark ? h('code', null, l.watermark) : h('span', { class: 'muted' }, 'none yet') },
+        { label: 'Recovery settings', cell: recovery },
         { label: 'Actions', cell: actions },
       ], links, 'No links yet: add a link file to the links folder or PUT one through the API.'));
   }
@@ -242,15 +267,25 @@
     return h('section', { class: 'card', 'aria-labelledby': 'chain-title' }, h('h2', { id: 'chain-title' }, 'Retry chain'), h('ul', { class: 'tree' }, node(root)));
   }
 
+  // What a recovery run is, in words, by its kind.
+  const recoveryWords = {
+    Replay: parent => ['This is an automated replay of ', runLink(parent), ': it processes the records that failed there again'],
+    Retry: parent => ['This is a retry of ', runLink(parent), ': it writes the failures of that run again'],
+    Resume: parent => ['This is a resume of ', runLink(parent), ': it completes what that run left incomplete'],
+  };
+
   async function runPage() {
     const id = Number(d.runId);
     const run = await api(`/runs/${id}`);
     const refusal = retryRefusal(run);
     const started = body => go(`/runs/${body.runId}`);
     const banner = run.parentRunId != null
-      ? h('p', { class: 'banner' }, `This is a ${run.kind} run of `, runLink(run.parentRunId),
-        run.rootRunId != null && run.rootRunId !== run.parentRunId ? [' (root ', runLink(run.rootRunId), ')'] : null, '.')
+      ? h('p', { class: 'banner', id: 'kind-banner' }, recoveryWords[run.kind]?.(run.parentRunId) ?? [`This is a ${run.kind} run of `, runLink(run.parentRunId)],
+        run.rootRunId != null && run.rootRunId !== run.parentRunId ? [' (root ', runLink(run.rootRunId), ')'] : null, '.',
+        run.kind === 'Replay' ? h('span', { class: 'muted' }, ` ${run.trigger}.`) : null)
       : null;
+    // The definition a recovery run used and what changed since the run it recovers, as its history keeps it.
+    const definition = (run.history ?? []).filter(e => e.kind === 'definition').map(e => h('div', { class: 'muted' }, e.message));
     const reason = h('span', { class: 'reason', id: 'retry-reason', role: 'status' }, refusal ?? '');
     const retry = h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'primary', id: 'retry-failures', disabled: !!refusal, 'aria-describedby': 'retry-reason',
@@ -266,6 +301,7 @@
       h('dt', null, 'Status'), h('dd', null, badge(run.status), ' ', run.kind, run.status === 'Running' ? h('span', { class: 'live', id: 'live' }, ' ● live') : null),
       h('dt', null, 'Trigger'), h('dd', null, run.trigger),
       h('dt', null, 'Request id'), h('dd', null, run.requestId ? h('code', null, run.requestId) : '—'),
+      h('dt', null, 'Link version'), h('dd', { id: 'link-version' }, run.linkVersion ? h('code', null, run.linkVersion) : h('span', { class: 'muted' }, 'not kept (a run from before link versions were kept)'), definition),
       h('dt', null, 'Started'), h('dd', null, when(run.startedAt, true), ' (', when(run.startedAt), ')'),
       h('dt', null, 'Ended'), h('dd', null, run.endedAt ? [when(run.endedAt, true), ` — took ${duration(run.startedAt, run.endedAt)}`] : 'still going'));
 
@@ -394,7 +430,8 @@
       r.error ? h('section', { 'aria-labelledby': 'error-title' }, h('h2', { id: 'error-title' }, 'Error'), errorBox(r.error)) : null,
       r.ignoreReason ? h('p', { class: 'notice' }, `Ignored by ${r.ignoredBy}: ${r.ignoreReason}`) : null,
       r.warnings?.length ? h('section', { 'aria-labelledby': 'warnings-title' }, h('h2', { id: 'warnings-title' }, 'Warnings'),
-        h('ul', null, r.warnings.map(w => h('li', null, JSON.stringify(w))))) : null,
+        h('ul', { id: 'warnings' }, r.warnings.map(w => h('li', null, h('strong', null, w.code), ' · step ', h('code', null, w.step),
+          w.field ? [' · field ', h('code', null, w.field)] : null, ': ', w.message)))) : null,
       h('section', { 'aria-labelledby': 'snapshots-title' }, h('h2', { id: 'snapshots-title' }, 'Snapshots'), snapshots),
       editor);
   }

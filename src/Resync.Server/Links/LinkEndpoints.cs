@@ -156,6 +156,7 @@ internal static class LinkEndpoints
         var id = Uri.EscapeDataString(entry.Id);
         return new LinkDocument(entry.Id, entry.Tenant, entry.Origin, health.State.ToString(), health.StateReason, launcher.IsRunning(entry.Id),
             LinkHealthDocument.From(health), known?.Watermark, known?.LastRunId, new LinkTriggerDocument(trigger.Schedule?.ToString(), trigger.Manual, trigger.Push),
-            LinkDocuments.Redact(entry.Document), $"/api/v1/runs?linkId={id}", $"/api/v1/incomplete-runs?linkId={id}", $"/api/v1/links/{id}/replay-settings");
+            LinkDocuments.Redact(entry.Document), $"/api/v1/runs?linkId={id}", $"/api/v1/incomplete-runs?linkId={id}", $"/api/v1/links/{id}/replay-settings",
+            LinkRecoverySettingsDocument.From(entry.Link));
     }
 }

@@ -31,6 +31,7 @@ public static class ObservabilityExtensions
             .AddCheck<AlertOutboxHealthCheck>("alert-outbox", tags: [Ready])
             .AddCheck<LogSinksHealthCheck>("log-sinks", tags: [Ready]);
         builder.Logging.AddResyncLogSinks(builder.Configuration);
+        builder.Services.AddHostedService<OpenIncompleteGauge>();
         var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ResyncMetrics.MeterName, "Microsoft.AspNetCore.Hosting")
             // A scrape answers what is counted now: a cached answer would lag behind the runs.

@@ -50,9 +50,44 @@ public sealed class MetricsEndpointTests
         samples.Sum("resync_batches_total", link, ("status", "Failed")).ShouldBe(Total("batchesFailed"));
         samples.Sum("resync_batches_total", link).ShouldBe(Total("batchesTotal"));
         samples.Sum("resync_run_duration_seconds_count", link).ShouldBe(3);
+        // Each page read is a source call (the failed one an IncompleteData error); each page taken is one target write.
+        var source = ("connector", "source");
+        samples.Sum("resync_connector_call_duration_seconds_count", link, source).ShouldBe(Total("batchesTotal"));
+        samples.Sum("resync_connector_errors_total", link, source, ("error_type", "IncompleteData")).ShouldBe(Total("batchesFailed"));
+        samples.Sum("resync_connector_call_duration_seconds_count", link, ("connector", "target"), ("outcome", "ok"))
+            .ShouldBe(Total("batchesTotal") - Total("batchesFailed"));
+        samples.Sum("resync_connector_errors_total", link, ("connector", "target")).ShouldBe(0);
         // Bounded labels: never a run id or a record key.
         samples.Where(s => s.Name.StartsWith("resync_", StringComparison.Ordinal)).SelectMany(s => s.Labels.Keys).Distinct()
-            .ShouldBeSubsetOf(["link", "tenant", "kind", "status", "outcome", "sink", "otel_scope_name", "otel_scope_version", "le"]);
+            .ShouldBeSubsetOf(["link", "tenant", "kind", "status", "outcome", "sink", "connector", "error_type", "otel_scope_name", "otel_scope_version", "le"]);
+    }
+
+    [Fact]
+    public async Task OpenIncompleteGauge_CountsTheStoresOpenIncompleteRuns_AndTargetErrorsByType()
+    {
+        const string linkId = "gauged-5c1e";
+        await using var server = await ServerHarness.StartAsync();
+        var incompleteId = await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, linkId);
+        var link = ("link", linkId);
+
+        IReadOnlyList<PrometheusText.Sample> samples = [];
+        // A scrape answers the count the scrape before it asked the store for.
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            samples = PrometheusText.Parse(await ScrapeAsync(server, server.OperatorKey));
+            return samples.Sum("resync_incomplete_open", link) == 1;
+        }, "the parked run in the gauge");
+        samples.Sum("resync_incomplete_open", link, ("tenant", "acme")).ShouldBe(1);
+        // The target was down for the second batch: one write failed with a Connection error.
+        samples.Sum("resync_connector_errors_total", link, ("connector", "target"), ("error_type", "Connection")).ShouldBe(1);
+        samples.Sum("resync_connector_call_duration_seconds_count", link, ("connector", "target"), ("outcome", "error")).ShouldBe(1);
+
+        using var client = server.Client(server.AcmeKey);
+        using (var discarded = await client.PostAsync($"/api/v1/incomplete-runs/{incompleteId}/discard",
+            new StringContent("""{"reason":"not needed"}""", System.Text.Encoding.UTF8, "application/json")))
+            discarded.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await ServerHarness.EventuallyAsync(async () =>
+            PrometheusText.Parse(await ScrapeAsync(server, server.OperatorKey)).Sum("resync_incomplete_open", link) == 0, "the discarded run out of the gauge");
     }
 
     [Fact]

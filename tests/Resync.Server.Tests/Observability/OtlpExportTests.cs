@@ -4,7 +4,7 @@ using Resync.Testing.Otlp;
 
 namespace Resync.Server.Tests.Observability;
 
-/// <summary>OTLP export (http/protobuf) to a receiver on loopback: a push's run and batch spans in the push's trace, and its log events.</summary>
+/// <summary>OTLP export (http/protobuf, and gRPC) to a receiver on loopback: a push's run and batch spans in the push's trace, and its log events.</summary>
 public sealed class OtlpExportTests
 {
     private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -49,6 +49,38 @@ public sealed class OtlpExportTests
         events.ShouldContain(l => l.Attributes.GetValueOrDefault("RequestId") == "req-traced-1" && l.Attributes.ContainsKey("RunId")
             && l.Attributes.GetValueOrDefault("ErrorCode") == Core.Errors.ErrorCodes.Required); // RecordFailed
         events.ShouldContain(l => l.Attributes.GetValueOrDefault("Status") == "CompletedWithErrors" && l.Attributes.GetValueOrDefault("RequestId") == "req-traced-1");
+    }
+
+    [Fact]
+    public async Task OtlpOverGrpc_RunSpansAndLogEvents_ReachTheCollector()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: true);
+        var server = await ServerHarness.StartAsync(host: ObservedRun.With(("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.Url), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")));
+        try
+        {
+            await server.PutLinkAsync(server.AcmeKey, "traced-grpc", ServerHarness.CollectPushLink.Replace("collect-push", "traced-grpc", StringComparison.Ordinal));
+            using var client = server.Client(server.AcmeKey);
+            using var push = new HttpRequestMessage(HttpMethod.Post, "/api/v1/links/traced-grpc/push")
+            {
+                Content = new StringContent(ServerHarness.Contacts(5), Encoding.UTF8, "application/json"),
+            };
+            push.Headers.Add("X-Request-Id", "req-grpc-1");
+            using var answer = await client.SendAsync(push);
+            answer.IsSuccessStatusCode.ShouldBeTrue(await answer.Content.ReadAsStringAsync());
+            await ServerHarness.EventuallyAsync(() => Task.FromResult(
+                receiver.Spans.Any(s => s.Name == "resync.run" && s.Attributes.GetValueOrDefault("resync.request_id") == "req-grpc-1")
+                && receiver.Logs.Any(l => l.Attributes.GetValueOrDefault("RequestId") == "req-grpc-1" && l.Attributes.GetValueOrDefault("Status") == "Succeeded")),
+                "the run's span and its end event at the gRPC collector");
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        receiver.GrpcRequests.ShouldBeGreaterThan(0);
+        var run = receiver.Spans.Single(s => s.Name == "resync.run" && s.Attributes.GetValueOrDefault("resync.request_id") == "req-grpc-1");
+        run.Attributes["resync.link"].ShouldBe("traced-grpc");
+        receiver.Spans.ShouldContain(s => s.Name == "resync.batch" && s.ParentSpanId == run.SpanId && s.TraceId == run.TraceId);
     }
 
     [Fact]

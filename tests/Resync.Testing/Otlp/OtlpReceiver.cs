@@ -19,6 +19,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Span> _spans = new();
     private readonly ConcurrentQueue<LogRecord> _logs = new();
+    private int _grpcRequests;
 
     private OtlpReceiver(WebApplication app) => _app = app;
 
@@ -32,20 +33,54 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public sealed record LogRecord(string TraceId, string SpanId, string Body, IReadOnlyDictionary<string, string> Attributes);
 
-    public static async Task<OtlpReceiver> StartAsync()
+    /// <param name="grpc">
+    /// OTLP/gRPC instead: HTTP/2 without TLS (prior knowledge, as a collector's plain gRPC port answers), the services'
+    /// <c>Export</c> methods, each message in gRPC's length-prefixed frame, the answer's status in the <c>grpc-status</c> trailer.
+    /// </param>
+    public static async Task<OtlpReceiver> StartAsync(bool grpc = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0,
+            listen => listen.Protocols = grpc ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2));
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var receiver = new OtlpReceiver(app);
-        app.MapPost("/v1/traces", async (HttpRequest request) => { receiver.ReadTraces(await BodyAsync(request)); return Results.Ok(); });
-        app.MapPost("/v1/logs", async (HttpRequest request) => { receiver.ReadLogs(await BodyAsync(request)); return Results.Ok(); });
-        app.MapPost("/v1/metrics", () => Results.Ok());
+        if (grpc)
+        {
+            app.MapPost("/opentelemetry.proto.collector.trace.v1.TraceService/Export", async (HttpContext http) => receiver.ReadTraces(await receiver.GrpcMessageAsync(http)));
+            app.MapPost("/opentelemetry.proto.collector.logs.v1.LogsService/Export", async (HttpContext http) => receiver.ReadLogs(await receiver.GrpcMessageAsync(http)));
+            app.MapPost("/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", async (HttpContext http) => { await receiver.GrpcMessageAsync(http); });
+        }
+        else
+        {
+            app.MapPost("/v1/traces", async (HttpRequest request) => { receiver.ReadTraces(await BodyAsync(request)); return Results.Ok(); });
+            app.MapPost("/v1/logs", async (HttpRequest request) => { receiver.ReadLogs(await BodyAsync(request)); return Results.Ok(); });
+            app.MapPost("/v1/metrics", () => Results.Ok());
+        }
         await app.StartAsync();
         receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         return receiver;
     }
+
+    /// <summary>
+    /// Reads the request's one gRPC message (a byte saying whether it is compressed, its length in 4 bytes big-endian, the
+    /// protobuf) and answers the empty Export response with grpc-status 0. Counted in <see cref="GrpcRequests"/>.
+    /// </summary>
+    private async Task<byte[]> GrpcMessageAsync(HttpContext http)
+    {
+        Interlocked.Increment(ref _grpcRequests);
+        var body = await BodyAsync(http.Request);
+        if (http.Request.Protocol != "HTTP/2" || body.Length < 5 || body[0] != 0)
+            throw new InvalidOperationException($"Not an uncompressed gRPC message over HTTP/2: {http.Request.Protocol}, {body.Length} bytes.");
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(1, 4));
+        http.Response.ContentType = "application/grpc";
+        await http.Response.Body.WriteAsync(new byte[5]); // an empty ExportServiceResponse, framed
+        http.Response.AppendTrailer("grpc-status", "0");
+        return body.AsSpan(5, length).ToArray();
+    }
+
+    /// <summary>How many gRPC Export calls the receiver answered (its gRPC mode).</summary>
+    public int GrpcRequests => Volatile.Read(ref _grpcRequests);
 
     private static async Task<byte[]> BodyAsync(HttpRequest request)
     {
