@@ -14,11 +14,12 @@ namespace Resync.Messaging.RabbitMq;
 /// Takes batches of any run from the shared queue, processes each with <see cref="RemoteBatch"/> against the shared store,
 /// reports it to the run's engine and only then acknowledges it: a worker that dies before acknowledging leaves the batch
 /// to be delivered again, and the store counts it once. Batches past the delivery limit arrive from the dead-letter queue
-/// and are stored as failed batches, which a retry of the run's failures fetches again.
+/// and are stored as failed batches, which a retry of the run's failures fetches again. A batch given again whose result the
+/// store already holds is reported as stored: its target is not written twice.
 /// </summary>
 /// <param name="links">Loads a run's link (null: this worker does not know it; the batch then goes to the dead-letter queue).</param>
 public sealed class RabbitMqBatchWorker(IConnection connection, RabbitMqSettings settings, Func<RemoteRun, CancellationToken, ValueTask<Link?>> links,
-    IRunStore store, TimeProvider clock, ILogger? logger = null)
+    IStateStore store, TimeProvider clock, ILogger? logger = null)
 {
     /// <summary>How long a batch whose result could not be stored (the store is down) is held before it is handed back for another try.</summary>
     public static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(1);
@@ -76,7 +77,7 @@ public sealed class RabbitMqBatchWorker(IConnection connection, RabbitMqSettings
             }
             else if (await links(run, cancellationToken) is { } link)
             {
-                report = await RemoteBatch.ProcessAsync(link, run, work, store, clock, cancellationToken);
+                report = await RemoteBatch.ProcessAsync(link, run, work, store, clock, delivery.Redelivered, cancellationToken);
             }
             else
             {

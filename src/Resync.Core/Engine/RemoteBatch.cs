@@ -17,9 +17,13 @@ public static class RemoteBatch
     /// Processes and stores the batch; returns what the run's engine needs to know. Throws only when the store cannot
     /// record it (the broker then delivers the batch again).
     /// </summary>
-    public static async Task<RemoteBatchReport> ProcessAsync(Link link, RemoteRun run, BatchWork work, IRunStore store, TimeProvider clock,
+    /// <param name="redelivered">True when the broker gave this batch before (a worker died holding it): a batch the store already
+    /// holds as finished is then reported as stored, without writing its target a second time.</param>
+    public static async Task<RemoteBatchReport> ProcessAsync(Link link, RemoteRun run, BatchWork work, IStateStore store, TimeProvider clock, bool redelivered,
         CancellationToken cancellationToken)
     {
+        if (redelivered && await store.GetBatchAsync(run.RunId, work.Number, cancellationToken) is { Status: not BatchStatus.Processing } stored)
+            return AsStored(stored);
         var classifier = link.Classifier.WithOverrides(link.Settings.ErrorTypeOverrides);
         // Noted again here (the engine notes it once the broker confirmed it): the target is never written before the start is durable.
         var started = store.BatchStartedAsync(run.RunId, work.Number, work.Cursor, work.Records.Count, clock.GetUtcNow(), cancellationToken);
@@ -29,6 +33,11 @@ public static class RemoteBatch
         var parked = result.Outcomes.FirstOrDefault(outcome => outcome is { Kind: OutcomeKind.Incomplete, Error: not null })?.Error;
         return new RemoteBatchReport(result with { Outcomes = [] }, systemError, parked);
     }
+
+    /// <summary>The report of a batch the store already holds: its counts as stored (warnings are not kept per batch).</summary>
+    private static RemoteBatchReport AsStored(BatchView batch) =>
+        new(new BatchResult(batch.RunId, batch.Number, batch.Cursor, batch.Status, batch.Read, batch.Succeeded, batch.Failed, batch.Ignored, 0, batch.Error, [],
+            batch.EndedAt ?? batch.StartedAt), null, null);
 
     /// <summary>
     /// Stores a batch that no worker could finish within the broker's delivery limit as a failed batch: each record failed
