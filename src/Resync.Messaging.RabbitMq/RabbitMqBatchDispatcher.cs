@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
 using Resync.Core.Engine;
+using Resync.Core.Storage;
 
 namespace Resync.Messaging.RabbitMq;
 
@@ -10,10 +12,15 @@ namespace Resync.Messaging.RabbitMq;
 /// Publishes one run's batches (persistent, each confirmed by the broker before the engine notes it as dispatched) and
 /// takes the workers' reports from a reply queue of its own. A batch delivered twice is reported twice: only the first
 /// report counts. At most <see cref="RabbitMqSettings.MaxUnreportedBatches"/> batches wait unreported, so the queue stays bounded.
+/// While the broker is away (a restart), publishing waits for the connection to recover; once it has, the batches whose
+/// reports were lost with the reply queue are counted from the store.
 /// </summary>
-internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSettings settings, RemoteRun run, Func<RemoteBatchReport, Task> reported)
-    : IBatchDispatcher
+internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSettings settings, IRunQueries store, TimeProvider clock, RemoteRun run,
+    Func<RemoteBatchReport, Task> reported) : IBatchDispatcher
 {
+    /// <summary>How long publishing waits between attempts while the broker is away.</summary>
+    public static readonly TimeSpan RepublishDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly SemaphoreSlim _window = new(settings.MaxUnreportedBatches);
     private readonly ConcurrentDictionary<int, byte> _unreported = new();
     private readonly TaskCompletionSource _allReported = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -23,6 +30,7 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
     private string? _replyQueue;
     private volatile bool _completing;
     private Exception? _replyFailure;
+    private AsyncEventHandler<AsyncEventArgs>? _recovered;
 
     public async ValueTask DispatchAsync(BatchWork work, CancellationToken cancellationToken)
     {
@@ -38,8 +46,22 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
                 MessageId = string.Create(CultureInfo.InvariantCulture, $"{run.RunId}.{work.Number}"),
                 ContentType = "application/json",
             };
-            // Confirm tracking: this returns once the broker has the batch in its quorum queue, or throws (never a silent loss).
-            await _publisher!.BasicPublishAsync("", settings.Queue, mandatory: true, properties, BatchMessage.Serialize(run, work), cancellationToken);
+            var body = BatchMessage.Serialize(run, work);
+            while (true)
+            {
+                try
+                {
+                    // Confirm tracking: this returns once the broker has the batch in its quorum queue, or throws (never a silent loss).
+                    await _publisher!.BasicPublishAsync("", settings.Queue, mandatory: true, properties, body, cancellationToken);
+                    break;
+                }
+                catch (Exception exception) when (exception is RabbitMQClientException or IOException && !cancellationToken.IsCancellationRequested)
+                {
+                    // The broker is away (or lost the batch unconfirmed): publish again once the connection has recovered. A batch
+                    // published twice this way is processed once (the store) and counted once (the first report).
+                    await Task.Delay(RepublishDelay, clock, cancellationToken);
+                }
+            }
         }
         catch
         {
@@ -61,6 +83,8 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
 
     public async ValueTask DisposeAsync()
     {
+        if (_recovered is not null)
+            connection.RecoverySucceededAsync -= _recovered; // the connection outlives the run
         if (_publisher is not null)
             await _publisher.DisposeAsync();
         if (_replies is not null)
@@ -88,6 +112,8 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
             await replies.BasicConsumeAsync(queue.QueueName, autoAck: false, consumer, cancellationToken);
             _replies = replies;
             _replyQueue = queue.QueueName;
+            _recovered = (_, _) => CountStoredAsync();
+            connection.RecoverySucceededAsync += _recovered;
             _publisher = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
                 cancellationToken);
         }
@@ -97,16 +123,39 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
         }
     }
 
+    /// <summary>After a broker restart: the reports sent before it and not yet taken are gone; the store says which batches finished.</summary>
+    private async Task CountStoredAsync()
+    {
+        try
+        {
+            foreach (var number in _unreported.Keys.Order())
+            {
+                if (await RemoteBatch.StoredAsync(store, run.RunId, number, CancellationToken.None) is { } stored)
+                    await CountAsync(stored);
+            }
+        }
+        catch (Exception exception)
+        {
+            _replyFailure ??= exception;
+            _allReported.TrySetResult();
+        }
+    }
+
+    private async Task CountAsync(RemoteBatchReport report)
+    {
+        if (report.Result.RunId != run.RunId || !_unreported.TryRemove(report.Result.BatchNumber, out _))
+            return;
+        await reported(report);
+        _window.Release();
+        if (_completing && _unreported.IsEmpty)
+            _allReported.TrySetResult();
+    }
+
     private async Task TakeReportAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
         try
         {
-            var report = ReportMessage.Deserialize(delivery.Body.Span);
-            if (report.Result.RunId == run.RunId && _unreported.TryRemove(report.Result.BatchNumber, out _))
-            {
-                await reported(report);
-                _window.Release();
-            }
+            await CountAsync(ReportMessage.Deserialize(delivery.Body.Span));
         }
         catch (Exception exception)
         {
@@ -115,7 +164,5 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
             _allReported.TrySetResult();
         }
         await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
-        if (_completing && _unreported.IsEmpty)
-            _allReported.TrySetResult();
     }
 }

@@ -1,5 +1,6 @@
 using RabbitMQ.Client;
 using Resync.Core.Engine;
+using Resync.Core.Storage;
 
 namespace Resync.Messaging.RabbitMq;
 
@@ -7,10 +8,13 @@ namespace Resync.Messaging.RabbitMq;
 /// Cluster mode's dispatch: each run publishes its batches to the shared quorum queue, where any <see cref="RabbitMqBatchWorker"/>
 /// takes them. A link with sequential processing keeps its batches in process (one at a time, in order).
 /// </summary>
-public sealed class RabbitMqBatchDispatcherFactory(IConnection connection, RabbitMqSettings settings) : IRemoteBatchDispatcherFactory
+/// <param name="store">The shared store: after the broker comes back, the batches whose reports were lost are counted from it.</param>
+/// <param name="clock">Paces the wait for the broker to come back before a batch is published again.</param>
+public sealed class RabbitMqBatchDispatcherFactory(IConnection connection, RabbitMqSettings settings, IRunQueries store, TimeProvider clock)
+    : IRemoteBatchDispatcherFactory
 {
     public IBatchDispatcher Create(RemoteRun run, int parallelism, Func<RemoteBatchReport, Task> reported) =>
-        new RabbitMqBatchDispatcher(connection, settings, run, reported);
+        new RabbitMqBatchDispatcher(connection, settings, store, clock, run, reported);
 
     public IBatchDispatcher Create(int parallelism, Func<BatchWork, Task> process) => InProcessBatchDispatcher.Factory.Create(parallelism, process);
 

@@ -18,6 +18,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
 {
     private readonly List<(IConnection Connection, CancellationTokenSource Stop, Task Running)> _workers = [];
     private readonly IConnection _engineConnection;
+    private bool _ownBroker;
 
     private ClusterHarness(RabbitMqBroker broker, PostgresDatabase database, PostgresRunStore store, RabbitMqSettings settings, IConnection engineConnection)
     {
@@ -26,7 +27,8 @@ internal sealed class ClusterHarness : IAsyncDisposable
         Store = store;
         Settings = settings;
         _engineConnection = engineConnection;
-        Engine = new RunEngine(store, Clock, new RabbitMqBatchDispatcherFactory(engineConnection, settings));
+        // Waiting for a restarted broker is real time: the dispatcher's pause between publishing attempts runs on the system clock.
+        Engine = new RunEngine(store, Clock, new RabbitMqBatchDispatcherFactory(engineConnection, settings, store, TimeProvider.System));
     }
 
     public ManualTimeProvider Clock { get; } = new();
@@ -44,16 +46,16 @@ internal sealed class ClusterHarness : IAsyncDisposable
 
     public RunEngine Engine { get; }
 
-    public static async Task<ClusterHarness> StartAsync(Func<RabbitMqSettings, RabbitMqSettings>? configure = null)
+    /// <param name="ownBroker">True for a broker of the test's own (one it may stop), false for the shared one.</param>
+    public static async Task<ClusterHarness> StartAsync(bool ownBroker = false)
     {
-        var broker = await RabbitMqBroker.SharedAsync();
+        var broker = ownBroker ? await RabbitMqBroker.StartAsync(CancellationToken.None) : await RabbitMqBroker.SharedAsync();
         var database = await PostgresDatabase.CreateAsync("cluster");
         var store = new PostgresRunStore(new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 10 }.ToString());
         await store.InitializeAsync(CancellationToken.None);
         var settings = new RabbitMqSettings(broker.Uri) { Queue = "resync.test." + Guid.NewGuid().ToString("N")[..10] };
-        settings = configure?.Invoke(settings) ?? settings;
         var connection = await RabbitMqBatchDispatcherFactory.ConnectAsync(settings, "engine", CancellationToken.None);
-        return new ClusterHarness(broker, database, store, settings, connection);
+        return new ClusterHarness(broker, database, store, settings, connection) { _ownBroker = ownBroker };
     }
 
     /// <summary>Starts a worker that knows the links <paramref name="links"/> gives; returns its connection, which a test may close to kill it.</summary>
@@ -99,5 +101,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
         await _engineConnection.DisposeAsync();
         await Store.DisposeAsync();
         await Database.DisposeAsync();
+        if (_ownBroker)
+            await Broker.DisposeAsync();
     }
 }

@@ -86,6 +86,38 @@ public sealed class RabbitMqBatchDispatcherTests
     }
 
     [Fact]
+    public async Task Broker_RestartedMidRun_RunCompletesWithNothingLost()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(ownBroker: true);
+        var target = new CollectingTarget();
+        var source = ListSource.Paged(Pages, PageSize);
+        var link = Link(source, target);
+        var halfway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var restarted = new ManualResetEventSlim();
+        source.AfterPageTaken = number =>
+        {
+            // The reader stops after page 6 until the broker has been stopped and started again.
+            if (number != Pages / 2)
+                return;
+            halfway.TrySetResult();
+            restarted.Wait(Patience.Limit);
+        };
+        await cluster.StartWorkerAsync(_ => link);
+        var running = Task.Run(() => cluster.RunAsync(link));
+        await halfway.Task.WaitAsync(Patience.Limit);
+
+        await cluster.Broker.StopForAWhileAsync();
+        await cluster.Broker.StartAgainAsync();
+        restarted.Set();
+        var result = await running;
+
+        result.Status.ShouldBe(RunStatus.Succeeded);
+        result.Counts.ShouldBe(new RunCounts(Pages * PageSize, Pages * PageSize, 0, 0, 0, 0, Pages, 0));
+        target.Written.Select(TestRecords.Id).Distinct().Count().ShouldBe(Pages * PageSize);
+        restarted.Dispose();
+    }
+
+    [Fact]
     public async Task Batch_NoWorkerCanProcess_GoesToTheDeadLetterQueue_AndIsStoredAsAFailedBatch()
     {
         await using var cluster = await ClusterHarness.StartAsync();

@@ -22,8 +22,8 @@ public static class RemoteBatch
     public static async Task<RemoteBatchReport> ProcessAsync(Link link, RemoteRun run, BatchWork work, IStateStore store, TimeProvider clock, bool redelivered,
         CancellationToken cancellationToken)
     {
-        if (redelivered && await store.GetBatchAsync(run.RunId, work.Number, cancellationToken) is { Status: not BatchStatus.Processing } stored)
-            return AsStored(stored);
+        if (redelivered && await StoredAsync(store, run.RunId, work.Number, cancellationToken) is { } stored)
+            return stored;
         var classifier = link.Classifier.WithOverrides(link.Settings.ErrorTypeOverrides);
         // Noted again here (the engine notes it once the broker confirmed it): the target is never written before the start is durable.
         var started = store.BatchStartedAsync(run.RunId, work.Number, work.Cursor, work.Records.Count, clock.GetUtcNow(), cancellationToken);
@@ -34,7 +34,13 @@ public static class RemoteBatch
         return new RemoteBatchReport(result with { Outcomes = [] }, systemError, parked);
     }
 
-    /// <summary>The report of a batch the store already holds: its counts as stored (warnings are not kept per batch).</summary>
+    /// <summary>
+    /// The report of a batch the store already holds as finished (its counts as stored; warnings are not kept per batch), or
+    /// null while it is not finished there: what an engine that lost a worker's report (a broker restart) counts instead.
+    /// </summary>
+    public static async Task<RemoteBatchReport?> StoredAsync(IRunQueries store, long runId, int number, CancellationToken cancellationToken) =>
+        await store.GetBatchAsync(runId, number, cancellationToken) is { Status: not BatchStatus.Processing } stored ? AsStored(stored) : null;
+
     private static RemoteBatchReport AsStored(BatchView batch) =>
         new(new BatchResult(batch.RunId, batch.Number, batch.Cursor, batch.Status, batch.Read, batch.Succeeded, batch.Failed, batch.Ignored, 0, batch.Error, [],
             batch.EndedAt ?? batch.StartedAt), null, null);
