@@ -282,6 +282,17 @@ public sealed partial class PostgresRunStore : IStateStore
         return [.. rows.Select(row => row.ToView())];
     }
 
+    public async Task<BatchView?> GetBatchAsync(long runId, int number, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition("""
+            SELECT run_id AS RunId, number AS Number, cursor AS Cursor, status AS Status, read AS Read, succeeded AS Succeeded,
+                   failed AS Failed, ignored AS Ignored, error AS Error, started_at AS StartedAt, ended_at AS EndedAt
+            FROM batches WHERE run_id = @runId AND number = @number
+            """, new { runId, number = (long)number }, cancellationToken: cancellationToken));
+        return row?.ToView();
+    }
+
     public async Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);

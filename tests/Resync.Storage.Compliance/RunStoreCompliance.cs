@@ -154,6 +154,21 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetBatch_ByNumber_IsTheBatchAsItStands_OrNullBeforeItIsNoted()
+    {
+        var runId = await StartRunAsync();
+        await Store.BatchStartedAsync(runId, 2, "page=2", 3, T0, CancellationToken.None);
+        (await Store.GetBatchAsync(runId, 2, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(BatchStatus.Processing);
+        await Store.BatchFinishedAsync(Result(runId, 2, "page=2", BatchStatus.Succeeded, read: 3, succeeded: 3), CancellationToken.None);
+
+        var batch = (await Store.GetBatchAsync(runId, 2, CancellationToken.None)).ShouldNotBeNull();
+
+        (batch.Number, batch.Status, batch.Read, batch.Succeeded, batch.Cursor).ShouldBe((2, BatchStatus.Succeeded, 3, 3, "page=2"));
+        (await Store.GetBatchAsync(runId, 1, CancellationToken.None)).ShouldBeNull();
+        (await Store.GetBatchAsync(runId + 1000, 2, CancellationToken.None)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task BatchDeliveredTwice_IsCountedOnce()
     {
         var runId = await StartRunAsync();

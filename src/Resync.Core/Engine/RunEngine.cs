@@ -53,7 +53,10 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         run.StopReading = reading.Cancel;
 
-        var dispatcher = _dispatchers.Create(link.Settings.SequentialProcessing ? 1 : link.Settings.Parallelism, run.ProcessAsync);
+        // Cluster mode hands batches to workers elsewhere; a sequential link keeps its batches in this process, where order is kept.
+        var dispatcher = _dispatchers is IRemoteBatchDispatcherFactory remote && !link.Settings.SequentialProcessing
+            ? remote.Create(run.Remote = new RemoteRun(runId, link.Id, link.Tenant, request.RootRunId ?? runId), link.Settings.Parallelism, run.ReportedAsync)
+            : _dispatchers.Create(link.Settings.SequentialProcessing ? 1 : link.Settings.Parallelism, run.ProcessAsync);
         // Sequential processing keeps its exact order: no page is taken while one before it is still coming.
         var context = new SourceContext(link.Id, runId, watermark, link.Settings.BatchSize, clock) { TakesPendingPages = !link.Settings.SequentialProcessing };
         var batchNumber = 0;
@@ -343,6 +346,21 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         /// </summary>
         public async ValueTask DispatchAsync(IBatchDispatcher dispatcher, BatchWork work, CancellationToken cancellationToken)
         {
+            if (Remote is not null)
+            {
+                // Noted only once the broker confirmed the batch: a batch is never recorded as dispatched without being published.
+                // (Its worker notes it too before writing the target, in case this process dies in between.)
+                await dispatcher.DispatchAsync(work, cancellationToken);
+                try
+                {
+                    await StartAsync(work);
+                }
+                catch (Exception exception)
+                {
+                    SetSystemError(classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "store"));
+                }
+                return;
+            }
             var start = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
             _starts[work.Number] = start;
             try
@@ -365,6 +383,22 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 throw;
             }
             start.SetResult(StartAsync(work));
+        }
+
+        /// <summary>The run as workers of other processes see it (cluster mode), or null when its batches run in this process.</summary>
+        public RemoteRun? Remote { get; set; }
+
+        /// <summary>Takes a worker's report of a batch it processed and stored (cluster mode): counts it and stops the run as the batch says.</summary>
+        public Task ReportedAsync(RemoteBatchReport report)
+        {
+            var result = report.Result;
+            if (report.ParkedError is not null)
+                Interlocked.CompareExchange(ref _parkedError, report.ParkedError, null);
+            progress.AddBatch(result.Read, result.Succeeded, result.Failed, result.Ignored, result.Warnings, result.Status == BatchStatus.Failed, result.Incomplete);
+            events.BatchStored(result);
+            if (report.SystemError is not null)
+                SetSystemError(report.SystemError, skipQueued: true);
+            return Task.CompletedTask;
         }
 
         /// <summary>

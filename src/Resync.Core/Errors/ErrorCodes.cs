@@ -44,4 +44,7 @@ public static class ErrorCodes
 
     /// <summary>A record of a transactional batch that was rolled back because another record failed.</summary>
     public const string RolledBack = "ROLLED_BACK";
+
+    /// <summary>A batch the cluster's workers could not finish within the broker's delivery limit (each attempt died or was refused).</summary>
+    public const string BatchUndeliverable = "BATCH_UNDELIVERABLE";
 }

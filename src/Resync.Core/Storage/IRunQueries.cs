@@ -10,6 +10,9 @@ public interface IRunQueries
 
     Task<IReadOnlyList<BatchView>> ListBatchesAsync(long runId, int offset, int limit, CancellationToken cancellationToken);
 
+    /// <summary>One batch of the run, or null when the store has not noted it (a worker given a batch again asks whether it is finished).</summary>
+    Task<BatchView?> GetBatchAsync(long runId, int number, CancellationToken cancellationToken);
+
     /// <summary>Record errors grouped by type, code, step and fields, largest first, each with a sample.</summary>
     Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken);
 

@@ -1,0 +1,107 @@
+using RabbitMQ.Client;
+using Resync.Core.Engine;
+using Resync.Core.Links;
+using Resync.Core.Runs;
+using Resync.Storage.Postgres;
+using Resync.Testing;
+using Resync.Testing.Postgres;
+using Resync.Testing.RabbitMq;
+
+namespace Resync.Messaging.RabbitMq.Tests;
+
+/// <summary>
+/// One cluster for a test: a PostgreSQL schema of its own as the shared store, a queue of its own on the shared test broker,
+/// an engine that publishes to it and as many workers (each with its own broker connection, as a worker process has) as
+/// the test starts. Every run it makes is checked for the accounting rule, in the store.
+/// </summary>
+internal sealed class ClusterHarness : IAsyncDisposable
+{
+    private readonly List<(IConnection Connection, CancellationTokenSource Stop, Task Running)> _workers = [];
+    private readonly IConnection _engineConnection;
+    private bool _ownBroker;
+
+    private ClusterHarness(RabbitMqBroker broker, PostgresDatabase database, PostgresRunStore store, RabbitMqSettings settings, IConnection engineConnection)
+    {
+        Broker = broker;
+        Database = database;
+        Store = store;
+        Settings = settings;
+        _engineConnection = engineConnection;
+        // Waiting for a restarted broker is real time: the dispatcher's pause between publishing attempts runs on the system clock.
+        Engine = new RunEngine(store, Clock, new RabbitMqBatchDispatcherFactory(engineConnection, settings, store, TimeProvider.System));
+    }
+
+    public ManualTimeProvider Clock { get; } = new();
+
+    /// <summary>What the workers logged.</summary>
+    public CollectedEvents WorkerEvents { get; } = new();
+
+    public RabbitMqBroker Broker { get; }
+
+    public PostgresDatabase Database { get; }
+
+    public PostgresRunStore Store { get; }
+
+    public RabbitMqSettings Settings { get; }
+
+    public RunEngine Engine { get; }
+
+    /// <param name="ownBroker">True for a broker of the test's own (one it may stop), false for the shared one.</param>
+    public static async Task<ClusterHarness> StartAsync(bool ownBroker = false)
+    {
+        var broker = ownBroker ? await RabbitMqBroker.StartAsync(CancellationToken.None) : await RabbitMqBroker.SharedAsync();
+        var database = await PostgresDatabase.CreateAsync("cluster");
+        var store = new PostgresRunStore(new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 10 }.ToString());
+        await store.InitializeAsync(CancellationToken.None);
+        var settings = new RabbitMqSettings(broker.Uri) { Queue = "resync.test." + Guid.NewGuid().ToString("N")[..10] };
+        var connection = await RabbitMqBatchDispatcherFactory.ConnectAsync(settings, "engine", CancellationToken.None);
+        return new ClusterHarness(broker, database, store, settings, connection) { _ownBroker = ownBroker };
+    }
+
+    /// <summary>Starts a worker that knows the links <paramref name="links"/> gives; returns its connection, which a test may close to kill it.</summary>
+    public async Task<IConnection> StartWorkerAsync(Func<RemoteRun, Link?> links, bool reconnects = true)
+    {
+        var connection = reconnects
+            ? await RabbitMqBatchDispatcherFactory.ConnectAsync(Settings, "worker", CancellationToken.None)
+            : await new ConnectionFactory { Uri = Settings.Uri, AutomaticRecoveryEnabled = false }.CreateConnectionAsync(CancellationToken.None);
+        var stop = new CancellationTokenSource();
+        var worker = new RabbitMqBatchWorker(connection, Settings, (run, _) => ValueTask.FromResult(links(run)), Store, Clock, WorkerEvents);
+        _workers.Add((connection, stop, Task.Run(() => worker.RunAsync(stop.Token))));
+        return connection;
+    }
+
+    /// <summary>Runs the link through the broker and checks that the store accounts for every record read.</summary>
+    public async Task<RunResult> RunAsync(Link link)
+    {
+        using var safetyNet = new CancellationTokenSource(Patience.Limit);
+        var result = await Engine.RunAsync(link, new RunRequest(RunKind.Manual, "test")).WaitAsync(safetyNet.Token);
+        var run = (await Store.GetRunAsync(result.RunId, CancellationToken.None)).ShouldNotBeNull();
+        run.Counts.IsBalanced.ShouldBeTrue($"run {result.RunId} is not balanced: {run.Counts}");
+        run.Counts.ShouldBe(result.Counts);
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (connection, stop, running) in _workers)
+        {
+            await stop.CancelAsync();
+            try
+            {
+                await running;
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or RabbitMQ.Client.Exceptions.AlreadyClosedException
+                                                  or RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                // A worker the test killed.
+            }
+            await connection.DisposeAsync();
+            stop.Dispose();
+        }
+        await _engineConnection.DisposeAsync();
+        await Store.DisposeAsync();
+        await Database.DisposeAsync();
+        if (_ownBroker)
+            await Broker.DisposeAsync();
+    }
+}
