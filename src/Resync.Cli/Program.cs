@@ -156,7 +156,15 @@ var keysRevoke = new Command("revoke", "Revoke an API key.") { keyPrefix };
 keysRevoke.SetAction((parse, token) => Guard(parse, () => KeyCommands.RevokeAsync(parse.GetValue(db), parse.GetValue(keyPrefix)!, parse.GetValue(json), token)));
 var keys = new Command("keys", "API keys of the server.") { keysCreate, keysList, keysRevoke };
 
-var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, retry, edit, incomplete, links, reference, serve, keys };
+var breakerServer = new Option<string>("--server")
+{
+    Description = "The running server's address (default: $RESYNC_SERVER, else http://127.0.0.1:5080). The API key is read from $RESYNC_API_KEY.",
+    DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RESYNC_SERVER") ?? "http://127.0.0.1:5080",
+};
+var breakers = new Command("breakers", "Show the circuit breakers of a running server: each connection (host or database) its links call, closed, open or probing.") { breakerServer };
+breakers.SetAction((parse, token) => Guard(parse, () => BreakersCommand.ListAsync(parse.GetValue(breakerServer)!, parse.GetValue(json), token)));
+
+var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, retry, edit, incomplete, links, reference, serve, keys, breakers };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
     return await UsageErrors.ReportAsync(parsed, parsed.GetValue(json));

@@ -98,4 +98,13 @@ public interface IServerStore
 
     /// <summary>The push callback deliveries of a run, oldest first.</summary>
     Task<IReadOnlyList<AlertDeliveryRecord>> ListCallbackDeliveriesAsync(long runId, CancellationToken cancellationToken);
+
+    /// <summary>The deliveries a route holds for a link of a tenant (status Held), oldest first.</summary>
+    Task<IReadOnlyList<AlertDeliveryRecord>> ListHeldAlertDeliveriesAsync(long routeId, string? tenant, string? linkId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ends held deliveries as <paramref name="settledAs"/> (Digested or Withdrawn; those no longer Held are left alone) and, in the
+    /// same transaction, stores <paramref name="next"/> (the digest or the recovered note) if given; returns its id.
+    /// </summary>
+    Task<long?> SettleHeldAlertDeliveriesAsync(IReadOnlyList<long> held, AlertDeliveryStatus settledAs, AlertDeliveryRecord? next, CancellationToken cancellationToken);
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
 using Resync.Connectors;
+using Resync.Connectors.Breakers;
 using Resync.Core.Scheduling;
 using Resync.Core.Storage;
 using Resync.LinkFiles;
@@ -8,6 +9,7 @@ using Resync.Core.Recovery;
 using Resync.Dashboard;
 using Resync.Server.Alerts;
 using Resync.Server.Api;
+using Resync.Server.Breakers;
 using Resync.Server.Auth;
 using Resync.Server.Keys;
 using Resync.Server.Links;
@@ -26,14 +28,19 @@ public static class ResyncServer
     /// Builds the server. <paramref name="catalog"/> defaults to the built-in connectors (with the server's SSRF guard);
     /// <paramref name="clock"/> to the system clock.
     /// </summary>
+    /// <param name="breakers">
+    /// The connections' circuit breakers the catalog's connectors call through (shown by GET /api/v1/breakers and the health
+    /// answer); by default new ones from the server's settings, on its clock. A caller's own <paramref name="catalog"/> passes its own.
+    /// </param>
     public static async Task<WebApplication> BuildAsync(ServerOptions options, TimeProvider? clock = null, ComponentCatalog? catalog = null,
-        Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+        ConnectionBreakers? breakers = null, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         if (ServerConfiguration.Validate(options) is { Count: > 0 } problems)
             throw new Microsoft.Extensions.Options.OptionsValidationException(ServerConfiguration.SectionName, typeof(ServerOptions), problems);
         options.RateLimit?.Validate();
         clock ??= TimeProvider.System;
-        catalog ??= BuiltInConnectors.CreateCatalog(options.NetworkPolicy());
+        breakers ??= new ConnectionBreakers(clock, options.BreakerOptions());
+        catalog ??= BuiltInConnectors.CreateCatalog(options.NetworkPolicy(), breakers);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Resync.Server" });
         builder.WebHost.UseUrls(options.Urls);
@@ -66,6 +73,7 @@ public static class ResyncServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton(catalog);
+        builder.Services.AddSingleton(breakers);
         builder.Services.AddSingleton(runStore);
         builder.Services.AddSingleton<IRunStore>(runStore);
         builder.Services.AddSingleton<IRunQueries>(runStore);
@@ -114,7 +122,7 @@ public static class ResyncServer
         app.MapApiDocument();
 
         var api = app.MapGroup("/api/v1").RequireAuthorization(ResyncAuthentication.ApiPolicy).ProducesProblem(401).ProducesProblem(404);
-        api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys().MapAlerts().MapEmbedTokens();
+        api.MapLinks().MapRuns().MapPush().MapRecovery().MapKeys().MapAlerts().MapEmbedTokens().MapBreakers();
         Composite.CompositeEndpoints.MapComposite(api);
         app.MapResyncDashboard();
         return app;

@@ -77,6 +77,10 @@ public static class ServerConfiguration
             yield return (nameof(ServerOptions.AllowedNetworks), $"'{cidr}' is not an address range in CIDR form, e.g. 10.20.0.0/16 or fd00:1::/64");
         foreach (var origin in options.EmbedFrameAncestors.Where(origin => !IsOrigin(origin)))
             yield return (nameof(ServerOptions.EmbedFrameAncestors), $"'{origin}' is not an origin (scheme, host and optional port), e.g. https://app.partner.example");
+        if (options.SmtpHost is not null && !System.Net.Mail.MailAddress.TryCreate(options.SmtpFrom, out _))
+            yield return (nameof(ServerOptions.SmtpFrom), $"e-mail alerts need a sender address with SmtpHost, e.g. resync@example.com; found '{options.SmtpFrom}'");
+        foreach (var problem in options.BreakerOptions().Validate())
+            yield return ("Breaker" + problem.Option, problem.Problem);
         foreach (var property in Settings())
         {
             // No duration of the server's may be negative (a timeout, an interval, a window): one rule for every one, new ones included.

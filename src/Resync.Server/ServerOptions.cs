@@ -124,6 +124,47 @@ public sealed class ServerOptions
     /// <summary>How long one alert delivery waits for the webhook's answer. The default is 10 seconds.</summary>
     public TimeSpan AlertTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The SMTP server e-mail alert routes (<c>mailto:</c>) are sent through; none: e-mail routes are refused. Connected to through the outbound network policy.</summary>
+    public string? SmtpHost { get; set; }
+
+    /// <summary>The SMTP server's port. The default is 587 (submission).</summary>
+    [Range(1, 65535)]
+    public int SmtpPort { get; set; } = 587;
+
+    /// <summary>How the SMTP connection is secured: <c>StartTls</c> (the default; refused if the server does not offer it), <c>SslOnConnect</c> (port 465) or <c>None</c> (a relay on a trusted network only).</summary>
+    public SmtpSecurity SmtpSecurity { get; set; } = SmtpSecurity.StartTls;
+
+    /// <summary>The SMTP account, if the server asks for one.</summary>
+    public string? SmtpUserName { get; set; }
+
+    /// <summary>The SMTP account's password (give it through the environment, RESYNC__SMTPPASSWORD, not a file). Never shown or logged.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] // serve --json prints the settings
+    public string? SmtpPassword { get; set; }
+
+    /// <summary>The sender of alert e-mails, e.g. <c>resync@example.com</c>. Required with <see cref="SmtpHost"/>.</summary>
+    public string? SmtpFrom { get; set; }
+
+    /// <summary>The share of failed calls (connection errors) within the sampling window that opens a connection's circuit breaker. The default is 0.5.</summary>
+    public double BreakerFailureRatio { get; set; } = Resync.Connectors.Breakers.ConnectionBreakerOptions.DefaultFailureRatio;
+
+    /// <summary>Calls to a connection within the sampling window before its failure share counts (at least 2). The default is 5.</summary>
+    public int BreakerMinimumCalls { get; set; } = Resync.Connectors.Breakers.ConnectionBreakerOptions.DefaultMinimumCalls;
+
+    /// <summary>The window a breaker's failure share is taken over (at least 500 ms). The default is 30 seconds.</summary>
+    public TimeSpan BreakerSamplingWindow { get; set; } = Resync.Connectors.Breakers.ConnectionBreakerOptions.DefaultSamplingWindow;
+
+    /// <summary>How long calls to a connection fail fast once its breaker opened, before one probe call decides (at least 500 ms). The default is 30 seconds.</summary>
+    public TimeSpan BreakerCoolDown { get; set; } = Resync.Connectors.Breakers.ConnectionBreakerOptions.DefaultCoolDown;
+
+    /// <summary>The circuit breakers' settings, as the connectors take them (validated with the other settings).</summary>
+    public Resync.Connectors.Breakers.ConnectionBreakerOptions BreakerOptions() => new()
+    {
+        FailureRatio = BreakerFailureRatio,
+        MinimumCalls = BreakerMinimumCalls,
+        SamplingWindow = BreakerSamplingWindow,
+        CoolDown = BreakerCoolDown,
+    };
+
     /// <summary>How many requests each API key may make (429 with Retry-After above); null: no limit. The default is <see cref="ApiRateLimit.Default"/>.</summary>
     public ApiRateLimit? RateLimit { get; set; } = ApiRateLimit.Default;
 

@@ -234,5 +234,10 @@ internal static class PostgresMigrations
                 PRIMARY KEY (delivery_id, number)
             );
             """),
+        // Routes deliver in a format (webhook, slack, email) and hold alerts during automatic recovery (held deliveries wait by link).
+        (160, """
+            ALTER TABLE alert_routes ADD COLUMN delivery TEXT;
+            CREATE INDEX alert_deliveries_held ON alert_deliveries(route_id, link_id) WHERE status = 'Held';
+            """),
     ];
 }

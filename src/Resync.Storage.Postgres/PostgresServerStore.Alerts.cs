@@ -11,7 +11,8 @@ public sealed partial class PostgresServerStore
         SELECT r.id AS Id, r.tenant AS Tenant, r.name AS Name, r.url AS Url, r.link_id AS LinkId, r.kinds AS Kinds, r.secret AS Secret,
             r.created_at AS CreatedAt, r.consecutive_failures AS ConsecutiveFailures,
             a.number AS Number, a.at AS At, a.succeeded AS Succeeded, a.status_code AS StatusCode, a.error AS Error, a.hint AS Hint,
-            (SELECT MIN(d.next_attempt_at) FROM alert_deliveries d WHERE d.route_id = r.id AND d.status = 'Pending') AS NextAttemptAt
+            (SELECT MIN(d.next_attempt_at) FROM alert_deliveries d WHERE d.route_id = r.id AND d.status = 'Pending') AS NextAttemptAt,
+            r.delivery AS Delivery
         FROM alert_routes r
         LEFT JOIN alert_delivery_attempts a ON a.delivery_id = r.last_delivery_id AND a.number = r.last_attempt
         """;
@@ -25,15 +26,17 @@ public sealed partial class PostgresServerStore
 
     public Task<long> AddAlertRouteAsync(AlertRouteRecord route, CancellationToken cancellationToken) =>
         runs.WriteAsync((c, t) => c.ExecuteScalarAsync<long>("""
-            INSERT INTO alert_routes (tenant, name, url, link_id, kinds, secret, created_at)
-            VALUES (@Tenant, @Name, @Url, @LinkId, @Kinds, @ProtectedSecret, @CreatedAt) RETURNING id
+            INSERT INTO alert_routes (tenant, name, url, link_id, kinds, secret, created_at, delivery)
+            VALUES (@Tenant, @Name, @Url, @LinkId, @Kinds, @ProtectedSecret, @CreatedAt, @Delivery) RETURNING id
             """, new { route.Tenant, route.Name, route.Url, route.LinkId, Kinds = JsonSerializer.Serialize(route.Kinds), route.ProtectedSecret,
+                Delivery = route.Delivery.ToJson(),
                 CreatedAt = Text(route.CreatedAt) }, t), cancellationToken);
 
     public async Task<bool> UpdateAlertRouteAsync(AlertRouteRecord route, CancellationToken cancellationToken) =>
         await runs.WriteAsync((c, t) => c.ExecuteAsync("""
-            UPDATE alert_routes SET tenant = @Tenant, name = @Name, url = @Url, link_id = @LinkId, kinds = @Kinds WHERE id = @Id
-            """, new { route.Id, route.Tenant, route.Name, route.Url, route.LinkId, Kinds = JsonSerializer.Serialize(route.Kinds) }, t), cancellationToken) == 1;
+            UPDATE alert_routes SET tenant = @Tenant, name = @Name, url = @Url, link_id = @LinkId, kinds = @Kinds, delivery = @Delivery WHERE id = @Id
+            """, new { route.Id, route.Tenant, route.Name, route.Url, route.LinkId, Kinds = JsonSerializer.Serialize(route.Kinds),
+                Delivery = route.Delivery.ToJson() }, t), cancellationToken) == 1;
 
     public async Task<bool> DeleteAlertRouteAsync(long routeId, CancellationToken cancellationToken) =>
         await runs.WriteAsync(async (c, t) =>
@@ -63,17 +66,29 @@ public sealed partial class PostgresServerStore
         {
             var ids = new List<long>(deliveries.Count);
             foreach (var d in deliveries)
-            {
-                ids.Add(await c.ExecuteScalarAsync<long>("""
-                    INSERT INTO alert_deliveries (route_id, message_id, kind, tenant, link_id, run_id, payload, status, created_at, next_attempt_at,
-                        callback_url, callback_secret)
-                    VALUES (@RouteId, @MessageId, @Kind, @Tenant, @LinkId, @RunId, @Payload, @Status, @CreatedAt, @NextAttemptAt, @CallbackUrl,
-                        @ProtectedCallbackSecret) RETURNING id
-                    """, new { d.RouteId, d.MessageId, d.Kind, d.Tenant, d.LinkId, d.RunId, d.Payload, Status = d.Status.ToString(), d.CallbackUrl,
-                        d.ProtectedCallbackSecret, CreatedAt = Text(d.CreatedAt), NextAttemptAt = d.NextAttemptAt is { } next ? Text(next) : null }, t));
-            }
+                ids.Add(await InsertDeliveryAsync(c, t, d));
             return ids;
         }, cancellationToken);
+
+    public Task<IReadOnlyList<AlertDeliveryRecord>> ListHeldAlertDeliveriesAsync(long routeId, string? tenant, string? linkId, CancellationToken cancellationToken) =>
+        QueryDeliveriesAsync($"{DeliverySelect} WHERE route_id = @routeId AND status = 'Held' AND tenant IS NOT DISTINCT FROM @tenant " +
+            "AND link_id IS NOT DISTINCT FROM @linkId ORDER BY id", new { routeId, tenant, linkId }, cancellationToken);
+
+    public Task<long?> SettleHeldAlertDeliveriesAsync(IReadOnlyList<long> held, AlertDeliveryStatus settledAs, AlertDeliveryRecord? next, CancellationToken cancellationToken) =>
+        runs.WriteAsync(async (c, t) =>
+        {
+            await c.ExecuteAsync("UPDATE alert_deliveries SET status = @status WHERE id = ANY(@held) AND status = 'Held'",
+                new { status = settledAs.ToString(), held = held.ToArray() }, t);
+            return next is null ? (long?)null : await InsertDeliveryAsync(c, t, next);
+        }, cancellationToken);
+
+    private static Task<long> InsertDeliveryAsync(Npgsql.NpgsqlConnection c, Npgsql.NpgsqlTransaction t, AlertDeliveryRecord d) => c.ExecuteScalarAsync<long>("""
+        INSERT INTO alert_deliveries (route_id, message_id, kind, tenant, link_id, run_id, payload, status, created_at, next_attempt_at,
+            callback_url, callback_secret)
+        VALUES (@RouteId, @MessageId, @Kind, @Tenant, @LinkId, @RunId, @Payload, @Status, @CreatedAt, @NextAttemptAt, @CallbackUrl,
+            @ProtectedCallbackSecret) RETURNING id
+        """, new { d.RouteId, d.MessageId, d.Kind, d.Tenant, d.LinkId, d.RunId, d.Payload, Status = d.Status.ToString(), d.CallbackUrl,
+            d.ProtectedCallbackSecret, CreatedAt = Text(d.CreatedAt), NextAttemptAt = d.NextAttemptAt is { } next ? Text(next) : null }, t);
 
     public Task<IReadOnlyList<AlertDeliveryRecord>> ListDueAlertDeliveriesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         QueryDeliveriesAsync($"{DeliverySelect} WHERE status = 'Pending' AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit",
@@ -137,11 +152,11 @@ public sealed partial class PostgresServerStore
     }
 
     private sealed record RouteRow(long Id, string? Tenant, string Name, string Url, string? LinkId, string Kinds, string Secret, string CreatedAt,
-        long ConsecutiveFailures, long? Number, string? At, long? Succeeded, long? StatusCode, string? Error, string? Hint, string? NextAttemptAt)
+        long ConsecutiveFailures, long? Number, string? At, long? Succeeded, long? StatusCode, string? Error, string? Hint, string? NextAttemptAt, string? Delivery)
     {
         public AlertRouteRecord ToRecord() => new(Id, Tenant, Name, Url, LinkId, JsonSerializer.Deserialize<string[]>(Kinds) ?? [], Secret, Time(CreatedAt),
             new AlertRouteHealth(new AttemptRow(Id, Number, At, Succeeded, StatusCode, Error, Hint).ToAttempt(), (int)ConsecutiveFailures,
-                PostgresRunStore.OptionalTime(NextAttemptAt)));
+                PostgresRunStore.OptionalTime(NextAttemptAt))) { Delivery = AlertRouteDelivery.FromJson(Delivery) };
     }
 
     private sealed record DeliveryRow(long Id, long RouteId, string MessageId, string Kind, string? Tenant, string? LinkId, long? RunId, string Payload,

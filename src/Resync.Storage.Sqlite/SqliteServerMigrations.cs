@@ -105,5 +105,10 @@ internal static class SqliteServerMigrations
             ALTER TABLE pushes ADD COLUMN callback_secret TEXT;
             CREATE INDEX alert_deliveries_callbacks ON alert_deliveries(run_id) WHERE callback_url IS NOT NULL;
             """),
+        // Routes deliver in a format (webhook, slack, email) and hold alerts during automatic recovery (held deliveries wait by link).
+        (160, """
+            ALTER TABLE alert_routes ADD COLUMN delivery TEXT;
+            CREATE INDEX alert_deliveries_held ON alert_deliveries(route_id, link_id) WHERE status = 'Held';
+            """),
     ];
 }

@@ -10,7 +10,7 @@ public sealed partial class SqliteServerStore
     private const string RouteSelect = """
         SELECT r.id AS Id, r.tenant AS Tenant, r.name AS Name, r.url AS Url, r.link_id AS LinkId, r.kinds AS Kinds, r.secret AS Secret,
             r.created_at AS CreatedAt, r.consecutive_failures AS ConsecutiveFailures,
-            a.number AS Number, a.at AS At, a.succeeded AS Succeeded, a.status_code AS StatusCode, a.error AS Error, a.hint AS Hint,
+            r.delivery AS Delivery, a.number AS Number, a.at AS At, a.succeeded AS Succeeded, a.status_code AS StatusCode, a.error AS Error, a.hint AS Hint,
             (SELECT MIN(d.next_attempt_at) FROM alert_deliveries d WHERE d.route_id = r.id AND d.status = 'Pending') AS NextAttemptAt
         FROM alert_routes r
         LEFT JOIN alert_delivery_attempts a ON a.delivery_id = r.last_delivery_id AND a.number = r.last_attempt
@@ -25,15 +25,17 @@ public sealed partial class SqliteServerStore
 
     public Task<long> AddAlertRouteAsync(AlertRouteRecord route, CancellationToken cancellationToken) =>
         runs.Writer.ExecuteAsync((c, t) => c.ExecuteScalar<long>("""
-            INSERT INTO alert_routes (tenant, name, url, link_id, kinds, secret, created_at)
-            VALUES (@Tenant, @Name, @Url, @LinkId, @Kinds, @ProtectedSecret, @CreatedAt) RETURNING id
+            INSERT INTO alert_routes (tenant, name, url, link_id, kinds, secret, created_at, delivery)
+            VALUES (@Tenant, @Name, @Url, @LinkId, @Kinds, @ProtectedSecret, @CreatedAt, @Delivery) RETURNING id
             """, new { route.Tenant, route.Name, route.Url, route.LinkId, Kinds = JsonSerializer.Serialize(route.Kinds), route.ProtectedSecret,
+                Delivery = route.Delivery.ToJson(),
                 CreatedAt = SqliteRunStore.Text(route.CreatedAt) }, t), cancellationToken);
 
     public async Task<bool> UpdateAlertRouteAsync(AlertRouteRecord route, CancellationToken cancellationToken) =>
         await runs.Writer.ExecuteAsync((c, t) => c.Execute("""
-            UPDATE alert_routes SET tenant = @Tenant, name = @Name, url = @Url, link_id = @LinkId, kinds = @Kinds WHERE id = @Id
-            """, new { route.Id, route.Tenant, route.Name, route.Url, route.LinkId, Kinds = JsonSerializer.Serialize(route.Kinds) }, t), cancellationToken) == 1;
+            UPDATE alert_routes SET tenant = @Tenant, name = @Name, url = @Url, link_id = @LinkId, kinds = @Kinds, delivery = @Delivery WHERE id = @Id
+            """, new { route.Id, route.Tenant, route.Name, route.Url, route.LinkId, Kinds = JsonSerializer.Serialize(route.Kinds),
+                Delivery = route.Delivery.ToJson() }, t), cancellationToken) == 1;
 
     public async Task<bool> DeleteAlertRouteAsync(long routeId, CancellationToken cancellationToken) =>
         await runs.Writer.ExecuteAsync((c, t) =>
@@ -59,14 +61,27 @@ public sealed partial class SqliteServerStore
     }
 
     public Task<IReadOnlyList<long>> AddAlertDeliveriesAsync(IReadOnlyList<AlertDeliveryRecord> deliveries, CancellationToken cancellationToken) =>
-        runs.Writer.ExecuteAsync<IReadOnlyList<long>>((c, t) => [.. deliveries.Select(d => c.ExecuteScalar<long>("""
-            INSERT INTO alert_deliveries (route_id, message_id, kind, tenant, link_id, run_id, payload, status, created_at, next_attempt_at,
-                callback_url, callback_secret)
-            VALUES (@RouteId, @MessageId, @Kind, @Tenant, @LinkId, @RunId, @Payload, @Status, @CreatedAt, @NextAttemptAt, @CallbackUrl,
-                @ProtectedCallbackSecret) RETURNING id
-            """, new { d.RouteId, d.MessageId, d.Kind, d.Tenant, d.LinkId, d.RunId, d.Payload, Status = d.Status.ToString(), d.CallbackUrl, d.ProtectedCallbackSecret,
-                CreatedAt = SqliteRunStore.Text(d.CreatedAt), NextAttemptAt = d.NextAttemptAt is { } next ? SqliteRunStore.Text(next) : null }, t))],
-            cancellationToken);
+        runs.Writer.ExecuteAsync<IReadOnlyList<long>>((c, t) => [.. deliveries.Select(d => InsertDelivery(c, t, d))], cancellationToken);
+
+    public Task<IReadOnlyList<AlertDeliveryRecord>> ListHeldAlertDeliveriesAsync(long routeId, string? tenant, string? linkId, CancellationToken cancellationToken) =>
+        QueryDeliveriesAsync($"{DeliverySelect} WHERE route_id = @routeId AND status = 'Held' AND tenant IS @tenant AND link_id IS @linkId ORDER BY id",
+            new { routeId, tenant, linkId }, cancellationToken);
+
+    public Task<long?> SettleHeldAlertDeliveriesAsync(IReadOnlyList<long> held, AlertDeliveryStatus settledAs, AlertDeliveryRecord? next, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) =>
+        {
+            c.Execute("UPDATE alert_deliveries SET status = @status WHERE id IN @held AND status = 'Held'",
+                new { status = settledAs.ToString(), held = held.ToArray() }, t);
+            return next is null ? (long?)null : InsertDelivery(c, t, next);
+        }, cancellationToken);
+
+    private static long InsertDelivery(Microsoft.Data.Sqlite.SqliteConnection c, Microsoft.Data.Sqlite.SqliteTransaction t, AlertDeliveryRecord d) => c.ExecuteScalar<long>("""
+        INSERT INTO alert_deliveries (route_id, message_id, kind, tenant, link_id, run_id, payload, status, created_at, next_attempt_at,
+            callback_url, callback_secret)
+        VALUES (@RouteId, @MessageId, @Kind, @Tenant, @LinkId, @RunId, @Payload, @Status, @CreatedAt, @NextAttemptAt, @CallbackUrl,
+            @ProtectedCallbackSecret) RETURNING id
+        """, new { d.RouteId, d.MessageId, d.Kind, d.Tenant, d.LinkId, d.RunId, d.Payload, Status = d.Status.ToString(), d.CallbackUrl, d.ProtectedCallbackSecret,
+            CreatedAt = SqliteRunStore.Text(d.CreatedAt), NextAttemptAt = d.NextAttemptAt is { } next ? SqliteRunStore.Text(next) : null }, t);
 
     public Task<IReadOnlyList<AlertDeliveryRecord>> ListDueAlertDeliveriesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         QueryDeliveriesAsync($"{DeliverySelect} WHERE status = 'Pending' AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit",
@@ -150,10 +165,14 @@ public sealed partial class SqliteServerStore
         public string? Error { get; init; }
         public string? Hint { get; init; }
         public string? NextAttemptAt { get; init; }
+        public string? Delivery { get; init; }
 
         public AlertRouteRecord ToRecord() => new(Id, Tenant, Name, Url, LinkId, JsonSerializer.Deserialize<string[]>(Kinds) ?? [], Secret,
             SqliteRunStore.Time(CreatedAt),
-            new AlertRouteHealth(new AttemptRow(Id, Number, At, Succeeded, StatusCode, Error, Hint).ToAttempt(), (int)ConsecutiveFailures, OptionalTime(NextAttemptAt)));
+            new AlertRouteHealth(new AttemptRow(Id, Number, At, Succeeded, StatusCode, Error, Hint).ToAttempt(), (int)ConsecutiveFailures, OptionalTime(NextAttemptAt)))
+        {
+            Delivery = AlertRouteDelivery.FromJson(Delivery),
+        };
     }
 
     private sealed record DeliveryRow(long Id, long RouteId, string MessageId, string Kind, string? Tenant, string? LinkId, long? RunId, string Payload,

@@ -8,6 +8,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Resync.Connectors;
+using Resync.Connectors.Breakers;
 using Resync.Core.Storage;
 using Resync.LinkFiles;
 using Resync.Server;
@@ -88,10 +89,11 @@ internal sealed class ServerHarness : IAsyncDisposable
     private static async Task<ServerHarness> StartOnAsync(TempDirectory folder, ServerOptions options, TimeProvider? clock, Action<WebApplicationBuilder>? host = null)
     {
         var target = new CollectingTarget();
-        var catalog = BuiltInConnectors.CreateCatalog(options.NetworkPolicy())
+        var breakers = new ConnectionBreakers(clock ?? TimeProvider.System, options.BreakerOptions());
+        var catalog = BuiltInConnectors.CreateCatalog(options.NetworkPolicy(), breakers)
             .AddTarget("collect", "The test's collecting target.", new ConfigSchema(), (_, _) => target);
         var logs = new CollectedLogs();
-        var app = await ResyncServer.BuildAsync(options, clock, catalog, builder =>
+        var app = await ResyncServer.BuildAsync(options, clock, catalog, breakers, builder =>
         {
             builder.Logging.ClearProviders().AddProvider(logs);
             host?.Invoke(builder);

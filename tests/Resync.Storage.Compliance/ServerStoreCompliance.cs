@@ -221,6 +221,30 @@ public abstract class ServerStoreCompliance : IAsyncLifetime
 
     private static StoredPush Push(string payload) => new(0, "orders", "acme", payload, "req-1", null, null, T0, null);
 
+    [Fact]
+    public async Task HeldAlertDeliveries_AreListedByRouteAndLink_NeverDue_AndSettleOnceWithTheirDigest()
+    {
+        var route = await Store.AddAlertRouteAsync(Route(0, "chat") with { Delivery = new AlertRouteDelivery(AlertRouteDelivery.Slack, false, true) }, CancellationToken.None);
+        (await Store.GetAlertRouteAsync(route, CancellationToken.None))!.Delivery.ShouldBe(new AlertRouteDelivery(AlertRouteDelivery.Slack, false, true));
+        var held = Delivery(route, "h1", T0) with { Status = AlertDeliveryStatus.Held, NextAttemptAt = null };
+        var ids = await Store.AddAlertDeliveriesAsync([held, held with { MessageId = "h2" }, held with { MessageId = "other", LinkId = "invoices" },
+            held with { MessageId = "no-tenant", Tenant = null }], CancellationToken.None);
+
+        (await Store.ListDueAlertDeliveriesAsync(T0.AddDays(1), 10, CancellationToken.None)).ShouldBeEmpty("held deliveries wait for their recovery's end");
+        (await Store.NextAlertDeliveryDueAsync(CancellationToken.None)).ShouldBeNull();
+        (await Store.ListHeldAlertDeliveriesAsync(route, "acme", "orders", CancellationToken.None)).Select(d => d.MessageId).ShouldBe(["h1", "h2"]);
+        (await Store.ListHeldAlertDeliveriesAsync(route, null, "orders", CancellationToken.None)).Select(d => d.MessageId).ShouldBe(["no-tenant"]);
+
+        var digest = await Store.SettleHeldAlertDeliveriesAsync([ids[0], ids[1]], AlertDeliveryStatus.Digested, Delivery(route, "digest", T0), CancellationToken.None);
+        (await Store.GetAlertDeliveryAsync(ids[0], CancellationToken.None))!.Status.ShouldBe(AlertDeliveryStatus.Digested);
+        (await Store.ListHeldAlertDeliveriesAsync(route, "acme", "orders", CancellationToken.None)).ShouldBeEmpty();
+        (await Store.ListDueAlertDeliveriesAsync(T0, 10, CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe(digest!.Value);
+        // Settled already: a second settling (a redelivered end of recovery) leaves them as they are.
+        (await Store.SettleHeldAlertDeliveriesAsync([ids[0]], AlertDeliveryStatus.Withdrawn, null, CancellationToken.None)).ShouldBeNull();
+        (await Store.GetAlertDeliveryAsync(ids[0], CancellationToken.None))!.Status.ShouldBe(AlertDeliveryStatus.Digested);
+        (await Store.ListHeldAlertDeliveriesAsync(route, "acme", "invoices", CancellationToken.None)).ShouldHaveSingleItem().MessageId.ShouldBe("other");
+    }
+
     private static AlertRouteRecord Route(long id, string name) =>
         new(id, null, name, "https://example.com/hook", null, ["run.failed", "link.deactivated"], "protected-secret", T0, AlertRouteHealth.None);
 

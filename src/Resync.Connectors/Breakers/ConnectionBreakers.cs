@@ -23,7 +23,7 @@ public sealed class ConnectionBreakers
         Options = options ?? new ConnectionBreakerOptions();
         var problems = Options.Validate();
         if (problems.Count > 0)
-            throw new ArgumentException(string.Join("; ", problems), nameof(options));
+            throw new ArgumentException(string.Join("; ", problems.Select(p => p.Problem)), nameof(options));
         _clock = clock;
     }
 

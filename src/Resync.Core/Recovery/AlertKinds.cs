@@ -10,9 +10,12 @@ public static class AlertKinds
     /// <summary>A run that had been alerted about was resolved by a retry, resume or replay: every failure got through.</summary>
     public const string ChainResolved = "chain-resolved";
 
+    /// <summary>An automatic recovery (automated replay, the backoff schedule) got through after failures whose alerts were held.</summary>
+    public const string Recovered = "recovered";
+
     /// <summary>Sent on request to check that an alert destination works.</summary>
     public const string Test = "test";
 
     /// <summary>Every kind, for filters.</summary>
-    public static IReadOnlyList<string> All { get; } = [LinkDeactivated, WaitingForAPerson, RunFailed, ChainResolved, Test];
+    public static IReadOnlyList<string> All { get; } = [LinkDeactivated, WaitingForAPerson, RunFailed, ChainResolved, Recovered, Test];
 }

@@ -206,6 +206,9 @@ public sealed class LinkRunner
             var plan = await _planner.PlanAsync(last.RunId, scope, null, null, cancellationToken);
             if (plan.Records == 0)
                 break;
+            await RaiseAsync(new Alert(AlertKinds.RunFailed, link.Id, link.Tenant, last.RunId,
+                $"Run {last.RunId} of link '{link.Id}' completed with {last.Counts.Failed} failed record{(last.Counts.Failed == 1 ? "" : "s")}; " +
+                $"automated replay {replays.Count + 1} of {settings.ReplayMaxAttempts} follows.", null, _clock.GetUtcNow()) { Recovery = AlertRecovery.InProgress });
             // What failed for a moment (a lock, a rate limit) needs time to pass: waited on the injected clock.
             var delay = settings.ReplayDelays[Math.Min(replays.Count, settings.ReplayDelays.Count - 1)];
             try
@@ -220,7 +223,29 @@ public sealed class LinkRunner
                 new Dictionary<(int, int), string>(), null, cancellationToken);
             replays.Add(last);
         }
+        if (replays.Count > 0 && !cancellationToken.IsCancellationRequested)
+            await TellReplayEndedAsync(link, result, last, replays.Count);
         return replays;
+    }
+
+    /// <summary>Ends the automated replay's held alerts: a "recovered" note when every record got through, else one digest.</summary>
+    private async Task TellReplayEndedAsync(Link link, RunResult first, RunResult last, int replays)
+    {
+        var now = _clock.GetUtcNow();
+        var attempts = $"{replays} automated replay{(replays == 1 ? "" : "s")}";
+        if (last.SystemError is null && last.Counts.Failed == 0)
+        {
+            await RaiseAsync(new Alert(AlertKinds.Recovered, link.Id, link.Tenant, last.RunId,
+                $"Link '{link.Id}' recovered: {attempts} got the failed records of run {first.RunId} through (run {last.RunId}).", null, now)
+                { Recovery = AlertRecovery.Succeeded });
+            return;
+        }
+        var why = last.SystemError is { } error
+            ? $"replay run {last.RunId} stopped: {error.Code} {error.Message}"
+            : $"{last.Counts.Failed} record{(last.Counts.Failed == 1 ? "" : "s")} still fail after {attempts} (last: run {last.RunId})";
+        await RaiseAsync(new Alert(AlertKinds.RunFailed, link.Id, link.Tenant, last.RunId,
+            $"Automated replay of run {first.RunId} of link '{link.Id}' gave up: {why}. Retry Failures of run {last.RunId} once the cause is fixed.",
+            last.SystemError, now) { Recovery = AlertRecovery.Failed });
     }
 
     /// <param name="resume">Where the pages the run never read start (null: none, or the source cannot resume).</param>
@@ -278,6 +303,8 @@ public sealed class LinkRunner
         var decision = LinkHealthPolicy.After(current, link, result, parked, Schedule(link), now, await GotNothingThroughAsync(result));
         if (decision.Health != current)
             await _recovery.UpdateLinkHealthAsync(link.Id, decision.Health, CancellationToken.None);
+        // While the backoff schedule is under way its failures are held; any alert ends it as failed, a success as recovered.
+        var inBackoff = current.BackoffAttempts > 0;
         if (decision.AlertKind is { } kind)
         {
             if (kind == AlertKinds.LinkDeactivated)
@@ -285,7 +312,20 @@ public sealed class LinkRunner
                 await _recovery.AddRunEventAsync(new RunEvent(result.RunId, now, RunEventKinds.LinkDeactivated, decision.AlertMessage!), CancellationToken.None);
                 ResyncEvents.LinkDeactivated(_events, link.Id, link.Tenant, "policy", result.RunId, decision.AlertMessage!);
             }
-            await RaiseAsync(new Alert(kind, link.Id, link.Tenant, result.RunId, decision.AlertMessage!, result.SystemError, now, requestId));
+            await RaiseAsync(new Alert(kind, link.Id, link.Tenant, result.RunId, decision.AlertMessage!, result.SystemError, now, requestId)
+                { Recovery = inBackoff ? AlertRecovery.Failed : AlertRecovery.None });
+        }
+        else if (decision.Health.BackoffAttempts > current.BackoffAttempts && result.SystemError is { } error)
+        {
+            await RaiseAsync(new Alert(AlertKinds.RunFailed, link.Id, link.Tenant, result.RunId,
+                $"Run {result.RunId} of link '{link.Id}' failed: {error.Code} {error.Message}. Attempt {decision.Health.BackoffAttempts} on the backoff schedule " +
+                $"is due at {decision.Health.NextAttemptAt:u}.", error, now, requestId) { Recovery = AlertRecovery.InProgress });
+        }
+        else if (inBackoff && decision.Health.BackoffAttempts == 0)
+        {
+            await RaiseAsync(new Alert(AlertKinds.Recovered, link.Id, link.Tenant, result.RunId,
+                $"Link '{link.Id}' recovered: run {result.RunId} got through after {current.BackoffAttempts} failed attempt{(current.BackoffAttempts == 1 ? "" : "s")} " +
+                "on the backoff schedule.", null, now, requestId) { Recovery = AlertRecovery.Succeeded });
         }
         return decision.Health;
     }
@@ -311,7 +351,8 @@ public sealed class LinkRunner
         foreach (var runId in resolved.Order())
         {
             var history = await _recovery.ListRunEventsAsync(runId, CancellationToken.None);
-            if (!history.Any(e => e.Kind == RunEventKinds.Alert && !e.Message.StartsWith(AlertKinds.ChainResolved + ":", StringComparison.Ordinal)))
+            if (!history.Any(e => e.Kind == RunEventKinds.Alert && !e.Message.StartsWith(AlertKinds.ChainResolved + ":", StringComparison.Ordinal)
+                && !e.Message.StartsWith(Alert.HeldPrefix, StringComparison.Ordinal)))
                 continue;
             await RaiseAsync(new Alert(AlertKinds.ChainResolved, link.Id, link.Tenant, runId,
                 $"Run {runId} of link '{link.Id}' is resolved: {result.RunId} got its failures through.", null, _clock.GetUtcNow()));
@@ -332,7 +373,8 @@ public sealed class LinkRunner
     private async Task RaiseAsync(Alert alert)
     {
         if (alert.RunId is { } runId)
-            await _recovery.AddRunEventAsync(new RunEvent(runId, alert.At, RunEventKinds.Alert, $"{alert.Kind}: {alert.Message}"), CancellationToken.None);
+            await _recovery.AddRunEventAsync(new RunEvent(runId, alert.At, RunEventKinds.Alert,
+                $"{(alert.Recovery == AlertRecovery.InProgress ? Alert.HeldPrefix : "")}{alert.Kind}: {alert.Message}"), CancellationToken.None);
         if (_alerts is not null)
             await _alerts.RaiseAsync(alert, CancellationToken.None);
     }

@@ -26,6 +26,7 @@ public sealed class AlertDeliveryService : BackgroundService
     private readonly ILogger<AlertDeliveryService> _logger;
     private readonly BackoffSchedule _retries;
     private readonly HttpClient _http;
+    private readonly SmtpAlertSender _smtp;
     private readonly WakeableWait _wake = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _attempted = new();
 
@@ -37,6 +38,7 @@ public sealed class AlertDeliveryService : BackgroundService
         _logger = logger;
         _retries = new BackoffSchedule(options.AlertRetryDelays);
         _http = new HttpClient(options.NetworkPolicy().CreateHandler()) { Timeout = options.AlertTimeout };
+        _smtp = new SmtpAlertSender(options, options.NetworkPolicy());
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("Resync-Alerts/1");
     }
 
@@ -87,13 +89,17 @@ public sealed class AlertDeliveryService : BackgroundService
     private async Task AttemptAsync(AlertDeliveryRecord delivery, CancellationToken stoppingToken)
     {
         var target = delivery.CallbackUrl is { } callback
-            ? new Destination(0, "push callback", callback, delivery.ProtectedCallbackSecret ?? "")
-            : await _store.GetAlertRouteAsync(delivery.RouteId, stoppingToken) is { } found ? new Destination(found.Id, found.Name, found.Url, found.ProtectedSecret) : null;
+            ? new Destination(0, "push callback", callback, delivery.ProtectedCallbackSecret ?? "", AlertRouteDelivery.Webhook)
+            : await _store.GetAlertRouteAsync(delivery.RouteId, stoppingToken) is { } found
+                ? new Destination(found.Id, found.Name, found.Url, found.ProtectedSecret, found.Delivery.Format)
+                : null;
         if (target is null)
             return; // deleted meanwhile, with its deliveries
         var number = delivery.Attempts.Count + 1;
         var at = _clock.GetUtcNow();
-        var (statusCode, error, hint) = await SendAsync(target, delivery, at, stoppingToken);
+        var (statusCode, error, hint) = target.Format == AlertRouteDelivery.Email
+            ? await MailAsync(target, delivery, stoppingToken)
+            : await SendAsync(target, delivery, at, stoppingToken);
         var succeeded = error is null;
         DateTimeOffset? nextAttempt = succeeded ? null : at + _retries.DelayAfter(number);
         await _store.RecordAlertAttemptAsync(delivery.Id, new AlertDeliveryAttempt(number, at, succeeded, statusCode, error, hint), nextAttempt, CancellationToken.None);
@@ -114,12 +120,52 @@ public sealed class AlertDeliveryService : BackgroundService
             waiter.TrySetResult();
     }
 
+    /// <summary>One e-mail through the SMTP server; an error with a hint unless it was accepted.</summary>
+    private async Task<(int? StatusCode, string? Error, string? Hint)> MailAsync(Destination target, AlertDeliveryRecord delivery, CancellationToken stoppingToken)
+    {
+        if (!_smtp.Configured)
+            return (null, "No SMTP server is configured for e-mail alerts.", "Set Resync:SmtpHost and Resync:SmtpFrom (see docs/configuration.md); it is tried again later.");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        // A real-time bound on a network exchange, like the webhook's HttpClient timeout.
+        timeout.CancelAfter(_http.Timeout);
+        try
+        {
+            await _smtp.SendAsync(target.Url, System.Text.Json.JsonSerializer.Deserialize<AlertPayload>(delivery.Payload, System.Text.Json.JsonSerializerOptions.Web)!,
+                delivery.MessageId, timeout.Token);
+            return (null, null, null);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return (null, $"The SMTP server did not answer within {_http.Timeout.TotalSeconds:0.#} s.", "Check that the SMTP server is up; it is tried again later.");
+        }
+        catch (OutboundAddressRefusedException refused)
+        {
+            var classified = ErrorClassifier.Default.Classify(refused);
+            return (null, classified.Message, classified.Hint);
+        }
+        catch (MailKit.Net.Smtp.SmtpCommandException exception)
+        {
+            return ((int)exception.StatusCode, $"The SMTP server refused the alert: {(int)exception.StatusCode} {exception.Message}",
+                "Check the route's address and the server's SMTP account and sender (Resync:SmtpFrom); it is tried again later.");
+        }
+        catch (Exception exception) when (exception is SocketException or IOException or MailKit.ProtocolException or MailKit.Security.AuthenticationException
+            or MailKit.Security.SslHandshakeException or NotSupportedException)
+        {
+            return (null, $"Could not send the alert through the SMTP server: {exception.Message}",
+                "Check Resync:SmtpHost, SmtpPort and SmtpSecurity and that the SMTP server is reachable from the server; it is tried again later.");
+        }
+    }
+
     /// <summary>One POST; the status code answered (if any), and an error with a hint unless it was 2xx.</summary>
     private async Task<(int? StatusCode, string? Error, string? Hint)> SendAsync(Destination target, AlertDeliveryRecord delivery, DateTimeOffset at,
         CancellationToken stoppingToken)
     {
         var timestamp = at.ToUnixTimeSeconds();
-        using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json") };
+        // A chat route gets the alert as a Slack-compatible message; the headers are the same (such receivers ignore them).
+        var body = target.Format == AlertRouteDelivery.Slack
+            ? ChatMessage.Render(System.Text.Json.JsonSerializer.Deserialize<AlertPayload>(delivery.Payload, System.Text.Json.JsonSerializerOptions.Web)!)
+            : delivery.Payload;
+        using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add("webhook-id", delivery.MessageId);
         request.Headers.Add("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.Add("webhook-signature", WebhookSignature.Sign(_secrets.Unprotect(target.ProtectedSecret), delivery.MessageId, timestamp, delivery.Payload));
@@ -162,5 +208,5 @@ public sealed class AlertDeliveryService : BackgroundService
     };
 
     /// <summary>Where a delivery goes: a route, or a push's callback (route 0).</summary>
-    private sealed record Destination(long RouteId, string Name, string Url, string ProtectedSecret);
+    private sealed record Destination(long RouteId, string Name, string Url, string ProtectedSecret, string Format);
 }

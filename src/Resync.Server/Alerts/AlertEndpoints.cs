@@ -144,16 +144,40 @@ internal static class AlertEndpoints
         if (name.Length > 200)
             return Bad($"'name' is {name.Length} characters long; at most 200.");
         if (string.IsNullOrWhiteSpace(request.Url))
-            return Bad("Give the webhook's 'url' (http or https), e.g. \"https://alerts.example.com/resync\".");
+            return Bad("Give the webhook's 'url' (http or https), e.g. \"https://alerts.example.com/resync\", or for e-mail \"mailto:ops@example.com\".");
+        var format = request.Format ?? (request.Url.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase) ? AlertRouteDelivery.Email : AlertRouteDelivery.Webhook);
+        if (!AlertRouteDelivery.Formats.Contains(format, StringComparer.Ordinal))
+            return Bad($"'format' may be {string.Join(", ", AlertRouteDelivery.Formats)}; found '{format}'.");
+        var delivery = new AlertRouteDelivery(format, request.HoldDuringRecovery ?? true, request.RecoveredNote ?? false);
+        if (format == AlertRouteDelivery.Email)
+        {
+            if (!request.Url.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
+                return Bad($"An e-mail route's 'url' is mailto: and the addresses, e.g. \"mailto:ops@example.com\"; found '{Core.Errors.SecretText.Mask(request.Url)}'.");
+            var recipients = SmtpAlertSender.Recipients(request.Url);
+            if (recipients.Count == 0 || recipients.Count > 20)
+                return Bad($"An e-mail route names 1 to 20 addresses after mailto:; found {recipients.Count}.");
+            if (recipients.FirstOrDefault(r => !System.Net.Mail.MailAddress.TryCreate(r, out var parsed) || parsed.Address != r) is { } wrong)
+                return Bad($"'url' holds '{wrong}', which is not an e-mail address.");
+            if (options.SmtpHost is null)
+                return Bad("This server sends no e-mail: its operator has not set an SMTP server (Resync:SmtpHost, Resync:SmtpFrom). Use a webhook or slack route.");
+            return Route(caller, request, links, name, $"mailto:{string.Join(",", recipients)}", [.. request.Kinds ?? []], delivery);
+        }
         if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-            return Bad($"'url' must be an absolute http or https URL; found '{Core.Errors.SecretText.Mask(request.Url)}'.");
+            return Bad($"'url' must be an absolute http or https URL; found '{Core.Errors.SecretText.Mask(request.Url)}'."
+                + (format == AlertRouteDelivery.Webhook ? " An e-mail route's url is mailto:, e.g. mailto:ops@example.com." : ""));
         // Route URLs are stored and shown as they are; deliveries are signed with the route's secret instead.
         if (url.UserInfo.Length > 0)
             return Bad("'url' may not carry credentials (user:password@); the receiver verifies the webhook-signature header instead.");
         if (IPAddress.TryParse(url.IdnHost, out var address) && options.NetworkPolicy().Check(address) is { } refused)
             return Bad($"'url' points at {address}, an address this server does not connect to: {refused.Rule} (the outbound network policy). "
                 + "Use a public address, or start the server with --allow-private-networks / --allow-loopback / --allow-network <CIDR>.");
-        var kinds = request.Kinds ?? [];
+        return Route(caller, request, links, name, url.AbsoluteUri, [.. request.Kinds ?? []], delivery);
+    }
+
+    /// <summary>The rest of a route's checks (kinds, tenant, link), the same for every format.</summary>
+    private static (AlertRouteRecord? Route, ProblemHttpResult? Problem) Route(Caller caller, AlertRouteRequest request, LinkRegistry links, string name, string url,
+        IReadOnlyList<string> kinds, AlertRouteDelivery delivery)
+    {
         if (kinds.FirstOrDefault(kind => !AlertKinds.All.Contains(kind, StringComparer.Ordinal)) is { } unknown)
             return Bad($"'kinds' may hold {string.Join(", ", AlertKinds.All)}; found '{unknown}'.");
 
@@ -172,7 +196,8 @@ internal static class AlertEndpoints
                 return Bad($"Link '{linkId}' belongs to tenant '{link.Tenant}', not '{tenant}': leave 'tenant' out or give '{link.Tenant}'.");
             tenant = link.Tenant;
         }
-        return (new AlertRouteRecord(0, tenant, name, url.AbsoluteUri, request.LinkId, [.. kinds.Distinct(StringComparer.Ordinal)], "", default, AlertRouteHealth.None), null);
+        return (new AlertRouteRecord(0, tenant, name, url, request.LinkId, [.. kinds.Distinct(StringComparer.Ordinal)], "", default, AlertRouteHealth.None)
+            { Delivery = delivery }, null);
     }
 
     private static (AlertRouteRecord?, ProblemHttpResult?) Bad(string detail) => (null, Problems.BadRequest(Invalid, detail));

@@ -8,7 +8,8 @@ namespace Resync.Server.Alerts;
 /// <summary>
 /// The server's <see cref="IAlertSink"/>: each alert becomes one outbox row per matching route in the state file (so
 /// nothing is lost if the process stops), and <see cref="AlertDeliveryService"/> sends them. Raising never waits for a
-/// webhook, so a slow or failing destination cannot hold up runs.
+/// webhook, so a slow or failing destination cannot hold up runs. Alerts about an automatic recovery are held per route
+/// (see <see cref="AlertRecovery"/>), in the same outbox, so a held alert survives a restart too.
 /// </summary>
 public sealed class AlertOutbox(IServerStore store, AlertDeliveryService delivery, TimeProvider clock, ILogger<AlertOutbox> logger) : IAlertSink
 {
@@ -18,7 +19,14 @@ public sealed class AlertOutbox(IServerStore store, AlertDeliveryService deliver
         {
             var routes = (await store.ListAlertRoutesAsync(cancellationToken)).Where(route => Matches(route, alert)).ToList();
             ResyncEvents.AlertQueued(logger, alert.Kind, alert.LinkId, alert.Tenant, alert.RunId, alert.RequestId, alert.Message, routes.Count);
-            await EnqueueAsync(alert, routes, cancellationToken);
+            if (alert.Recovery == AlertRecovery.None)
+            {
+                await EnqueueAsync(alert, routes, cancellationToken);
+                return;
+            }
+            foreach (var route in routes)
+                await RaiseDuringRecoveryAsync(alert, route, cancellationToken);
+            delivery.Wake();
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -27,18 +35,58 @@ public sealed class AlertOutbox(IServerStore store, AlertDeliveryService deliver
         }
     }
 
+    /// <summary>
+    /// An alert about an automatic recovery, for one route: held while the recovery is under way; when it fails, sent as one
+    /// digest with what was held; when it succeeds, the held ones are dropped (and a note sent where the route asks).
+    /// A route that does not hold gets each alert at once, and the note only if it asks.
+    /// </summary>
+    private async Task RaiseDuringRecoveryAsync(Alert alert, AlertRouteRecord route, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (!route.Delivery.HoldDuringRecovery)
+        {
+            if (alert.Recovery != AlertRecovery.Succeeded || route.Delivery.RecoveredNote)
+                await store.AddAlertDeliveriesAsync([Delivery(alert, route, Payload(alert), AlertDeliveryStatus.Pending, now)], cancellationToken);
+            return;
+        }
+        if (alert.Recovery == AlertRecovery.InProgress)
+        {
+            await store.AddAlertDeliveriesAsync([Delivery(alert, route, Payload(alert), AlertDeliveryStatus.Held, null)], cancellationToken);
+            return;
+        }
+        var held = await store.ListHeldAlertDeliveriesAsync(route.Id, NullIfEmpty(alert.Tenant), NullIfEmpty(alert.LinkId), cancellationToken);
+        if (alert.Recovery == AlertRecovery.Failed)
+        {
+            var digest = AlertPayload.From(alert);
+            digest = digest with { Data = digest.Data with { Held = [.. held.Select(h => JsonSerializer.Deserialize<AlertPayload>(h.Payload, JsonSerializerOptions.Web)!)] } };
+            await store.SettleHeldAlertDeliveriesAsync([.. held.Select(h => h.Id)], AlertDeliveryStatus.Digested,
+                Delivery(alert, route, JsonSerializer.Serialize(digest, JsonSerializerOptions.Web), AlertDeliveryStatus.Pending, now), cancellationToken);
+            return;
+        }
+        // Recovered: nothing was held (nobody would have heard of a failure), nothing to say.
+        if (held.Count == 0)
+            return;
+        await store.SettleHeldAlertDeliveriesAsync([.. held.Select(h => h.Id)], AlertDeliveryStatus.Withdrawn,
+            route.Delivery.RecoveredNote ? Delivery(alert, route, Payload(alert), AlertDeliveryStatus.Pending, now) : null, cancellationToken);
+    }
+
     /// <summary>Stores one delivery of <paramref name="alert"/> per route, due now; returns their ids.</summary>
     public async Task<IReadOnlyList<long>> EnqueueAsync(Alert alert, IReadOnlyList<AlertRouteRecord> routes, CancellationToken cancellationToken)
     {
         if (routes.Count == 0)
             return [];
-        var payload = JsonSerializer.Serialize(AlertPayload.From(alert), JsonSerializerOptions.Web);
+        var payload = Payload(alert);
         var now = clock.GetUtcNow();
-        var ids = await store.AddAlertDeliveriesAsync([.. routes.Select(route => new AlertDeliveryRecord(0, route.Id, $"msg_{Guid.NewGuid():N}", alert.Kind,
-            NullIfEmpty(alert.Tenant), NullIfEmpty(alert.LinkId), alert.RunId, payload, AlertDeliveryStatus.Pending, now, now, null, []))], cancellationToken);
+        var ids = await store.AddAlertDeliveriesAsync([.. routes.Select(route => Delivery(alert, route, payload, AlertDeliveryStatus.Pending, now))], cancellationToken);
         delivery.Wake();
         return ids;
     }
+
+    private static string Payload(Alert alert) => JsonSerializer.Serialize(AlertPayload.From(alert), JsonSerializerOptions.Web);
+
+    private AlertDeliveryRecord Delivery(Alert alert, AlertRouteRecord route, string payload, AlertDeliveryStatus status, DateTimeOffset? due) =>
+        new(0, route.Id, $"msg_{Guid.NewGuid():N}", alert.Kind, NullIfEmpty(alert.Tenant), NullIfEmpty(alert.LinkId), alert.RunId, payload, status,
+            clock.GetUtcNow(), due, null, []);
 
     /// <summary>
     /// Stores the callback of an asynchronous push whose run ended as one outbox delivery, due now: sent, signed with the

@@ -16,6 +16,20 @@ namespace Resync.Server.Alerts;
 public sealed record AlertRouteDocument(long Id, string Name, string? Tenant, string Url, string? LinkId, IReadOnlyList<string> Kinds, DateTimeOffset CreatedAt,
     AlertRouteHealth Health, string DeliveriesUrl, string TestUrl)
 {
+    /// <summary>webhook, slack or email.</summary>
+    public string Format { get; init; } = AlertRouteDelivery.Webhook;
+
+    /// <summary>Whether alerts raised during automatic recovery are held (one digest if it fails, nothing if it succeeds).</summary>
+    public bool HoldDuringRecovery { get; init; } = true;
+
+    /// <summary>Whether a "recovered" note is sent when an automatic recovery whose alerts were held got through.</summary>
+    public bool RecoveredNote { get; init; }
+
     public static AlertRouteDocument From(AlertRouteRecord route) => new(route.Id, route.Name, route.Tenant, Resync.Core.Errors.SecretText.Mask(route.Url), route.LinkId, route.Kinds, route.CreatedAt,
-        route.Health, $"{AlertEndpoints.Root}/{route.Id}/deliveries", $"{AlertEndpoints.Root}/{route.Id}/test");
+        route.Health, $"{AlertEndpoints.Root}/{route.Id}/deliveries", $"{AlertEndpoints.Root}/{route.Id}/test")
+    {
+        Format = route.Delivery.Format,
+        HoldDuringRecovery = route.Delivery.HoldDuringRecovery,
+        RecoveredNote = route.Delivery.RecoveredNote,
+    };
 }

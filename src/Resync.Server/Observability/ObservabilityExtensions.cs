@@ -29,7 +29,8 @@ public static class ObservabilityExtensions
             .AddCheck<StateStoreHealthCheck>("state-store", tags: [Ready])
             .AddCheck<SchedulerHealthCheck>("scheduler", tags: [Ready])
             .AddCheck<AlertOutboxHealthCheck>("alert-outbox", tags: [Ready])
-            .AddCheck<LogSinksHealthCheck>("log-sinks", tags: [Ready]);
+            .AddCheck<LogSinksHealthCheck>("log-sinks", tags: [Ready])
+            .AddCheck<BreakersHealthCheck>("breakers", tags: [Ready]);
         builder.Logging.AddResyncLogSinks(builder.Configuration);
         builder.Services.AddHostedService<OpenIncompleteGauge>();
         var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics

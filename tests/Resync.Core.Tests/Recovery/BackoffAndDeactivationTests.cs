@@ -43,7 +43,9 @@ public sealed class BackoffAndDeactivationTests
         var health = (await harness.Store.GetLinkAsync(link.Id, CancellationToken.None))!.Health;
         health.State.ShouldBe(LinkState.Deactivated);
         health.StateReason!.ShouldContain("after 9 attempts");
-        harness.Alerts.Raised.ShouldContain(a => a.Kind == AlertKinds.LinkDeactivated);
+        // Each failed attempt is raised to be held by the routes; the deactivation ends the recovery: one digest.
+        harness.Alerts.Raised.Select(a => (a.Kind, a.Recovery)).ShouldBe(
+            [.. Enumerable.Repeat((AlertKinds.RunFailed, AlertRecovery.InProgress), 8), (AlertKinds.LinkDeactivated, AlertRecovery.Failed)]);
 
         // Deactivated: nothing runs any more, whatever the clock says.
         clock.Advance(TimeSpan.FromDays(3));
@@ -76,6 +78,8 @@ public sealed class BackoffAndDeactivationTests
 
         var health = (await harness.Store.GetLinkAsync(link.Id, CancellationToken.None))!.Health;
         health.ShouldBe(LinkHealth.Healthy);
+        harness.Alerts.Raised.Select(a => (a.Kind, a.Recovery)).ShouldBe(
+            [.. Enumerable.Repeat((AlertKinds.RunFailed, AlertRecovery.InProgress), 3), (AlertKinds.Recovered, AlertRecovery.Succeeded)]);
         // Back on the hourly schedule: the next run is at 02:00, not on the backoff schedule.
         clock.SetUtcNow(new DateTimeOffset(2026, 3, 1, 1, 59, 0, TimeSpan.Zero));
         ended.Reader.TryRead(out _).ShouldBeFalse();

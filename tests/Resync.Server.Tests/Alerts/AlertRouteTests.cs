@@ -239,7 +239,7 @@ public sealed class AlertRouteTests
         return await server.RestartAsync();
     }
 
-    private static async Task<(long Id, string Secret)> CreateRouteAsync(HttpClient client, object route)
+    internal static async Task<(long Id, string Secret)> CreateRouteAsync(HttpClient client, object route)
     {
         using var response = await client.PostAsJsonAsync("/api/v1/alert-routes", route);
         var body = await ServerHarness.JsonAsync(response);
@@ -265,7 +265,7 @@ public sealed class AlertRouteTests
         return (await ServerHarness.JsonAsync(response))["items"]!.AsArray();
     }
 
-    private static async Task<JsonArray> DeliveriesAsync(HttpClient client, long routeId)
+    internal static async Task<JsonArray> DeliveriesAsync(HttpClient client, long routeId)
     {
         using var response = await client.GetAsync($"/api/v1/alert-routes/{routeId}/deliveries");
         return (await ServerHarness.JsonAsync(response))["items"]!.AsArray();

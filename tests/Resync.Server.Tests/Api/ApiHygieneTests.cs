@@ -147,7 +147,7 @@ public sealed class ApiHygieneTests
             }
         }
         lists.Order().ShouldBe([
-            "/api/v1/alert-routes/", $"/api/v1/alert-routes/{routeId}/deliveries", $"/api/v1/incomplete-runs/", $"/api/v1/incomplete-runs/{incompleteId}", "/api/v1/links/",
+            "/api/v1/alert-routes/", $"/api/v1/alert-routes/{routeId}/deliveries", "/api/v1/breakers/", $"/api/v1/incomplete-runs/", $"/api/v1/incomplete-runs/{incompleteId}", "/api/v1/links/",
             "/api/v1/runs/", $"/api/v1/runs/{runId}/batches", $"/api/v1/runs/{runId}/callbacks", $"/api/v1/runs/{runId}/records",
         ], ignoreOrder: true);
     }

@@ -38,7 +38,7 @@ public sealed class HealthEndpointTests
         await using var server = await ServerHarness.StartAsync();
         using var client = server.Client(null);
         var answer = await ServerHarness.JsonAsync(await client.GetAsync("/health/ready"));
-        answer["checks"]!.AsObject().Select(check => check.Key).Order().ShouldBe(["alert-outbox", "log-sinks", "scheduler", "state-store"]);
+        answer["checks"]!.AsObject().Select(check => check.Key).Order().ShouldBe(["alert-outbox", "breakers", "log-sinks", "scheduler", "state-store"]);
     }
 
     private static async Task<(HttpStatusCode, string)> StatusAsync(HttpClient client, string path)
