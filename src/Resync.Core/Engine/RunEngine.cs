@@ -146,7 +146,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         private readonly int _maxUnconfirmed = MaxUnconfirmed(link.Settings);
         private readonly SemaphoreSlim _unconfirmed = new(MaxUnconfirmed(link.Settings));
         private readonly ConcurrentDictionary<int, TaskCompletionSource<Task>> _starts = new();
-        private readonly BatchProcessor _processor = new(link, classifier, clock);
+        private readonly BatchProcessor _processor = new(link, classifier, clock, deadLetters.RootRunId);
         private ResyncError? _systemError;
         private ResyncError? _parkedError;
 
