@@ -7,8 +7,11 @@ namespace Resync.Testing.Postgres;
 public static class WriteAudit
 {
     /// <summary>Creates <c>contacts (id, name, email)</c> and its audit <c>writes (id, count)</c>.</summary>
-    public const string ContactsSql = """
-        CREATE TABLE contacts (id text PRIMARY KEY, name text NOT NULL, email text);
+    public static string ContactsSql { get; } = Sql("name text NOT NULL, email text");
+
+    /// <summary>Creates <c>contacts (id text PRIMARY KEY, <paramref name="columns"/>)</c> and its audit <c>writes (id, count)</c>.</summary>
+    public static string Sql(string columns) => $$"""
+        CREATE TABLE contacts (id text PRIMARY KEY, {{columns}});
         CREATE TABLE writes (id text PRIMARY KEY, count integer NOT NULL);
         CREATE FUNCTION count_write() RETURNS trigger AS $$
         BEGIN
