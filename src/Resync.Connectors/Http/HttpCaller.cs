@@ -37,7 +37,9 @@ internal sealed class HttpCaller : IDisposable
     /// <paramref name="interpret"/> accepts. A non-2xx answer throws a classified <see cref="ResyncException"/>
     /// carrying the body's message; <paramref name="interpret"/> may throw one too (e.g. not JSON).
     /// </summary>
-    public async Task<T> SendAsync<T>(HttpMethod method, string url, ReadOnlyMemory<byte>? body, Func<HttpAnswer, T> interpret, TimeProvider clock, CancellationToken cancellationToken)
+    /// <remarks><paramref name="headers"/> are sent with every attempt of this call (e.g. its idempotency key).</remarks>
+    public async Task<T> SendAsync<T>(HttpMethod method, string url, ReadOnlyMemory<byte>? body, Func<HttpAnswer, T> interpret, TimeProvider clock, CancellationToken cancellationToken,
+        IReadOnlyList<KeyValuePair<string, string>>? headers = null)
     {
         var pipeline = PipelineOn(clock);
         var attempts = 0;
@@ -47,8 +49,8 @@ internal sealed class HttpCaller : IDisposable
             {
                 attempts++;
                 return _settings.Breakers is { } breakers
-                    ? await breakers.CallAsync(_settings.BreakerScope, url, callToken => AttemptAsync(method, url, body, interpret, clock, callToken), token)
-                    : await AttemptAsync(method, url, body, interpret, clock, token);
+                    ? await breakers.CallAsync(_settings.BreakerScope, url, callToken => AttemptAsync(method, url, body, interpret, clock, headers, callToken), token)
+                    : await AttemptAsync(method, url, body, interpret, clock, headers, token);
             }, cancellationToken);
         }
         catch (ResyncException exception) when (attempts > 1)
@@ -59,12 +61,15 @@ internal sealed class HttpCaller : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    private async ValueTask<T> AttemptAsync<T>(HttpMethod method, string url, ReadOnlyMemory<byte>? body, Func<HttpAnswer, T> interpret, TimeProvider clock, CancellationToken cancellationToken)
+    private async ValueTask<T> AttemptAsync<T>(HttpMethod method, string url, ReadOnlyMemory<byte>? body, Func<HttpAnswer, T> interpret, TimeProvider clock,
+        IReadOnlyList<KeyValuePair<string, string>>? headers, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(_settings.Timeout, clock);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         using var request = new HttpRequestMessage(method, _settings.Auth.ApplyToUrl(url));
         foreach (var (name, value) in _settings.Headers)
+            request.Headers.TryAddWithoutValidation(name, value);
+        foreach (var (name, value) in headers ?? [])
             request.Headers.TryAddWithoutValidation(name, value);
         _settings.Auth.ApplyTo(request);
         if (body is { } content)

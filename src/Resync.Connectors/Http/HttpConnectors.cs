@@ -103,6 +103,9 @@ public static class HttpConnectors
                 new KeySpec("errorField", ValueKind.Text, "bulk: the result field that marks a failed item (a message or an object).") { Default = "error" },
                 new KeySpec("messageField", ValueKind.Text, "bulk: the field with a failed item's message.") { Default = "message" },
                 new KeySpec("concurrency", ValueKind.Integer, "per record: requests in flight at once per batch.") { Default = "4" },
+                new KeySpec("idempotencyKey", ValueKind.Boolean,
+                    "Send each write's idempotency key (the same in every retry of it): an API honouring it writes a record once even when an answer was lost.") { Default = "true" },
+                new KeySpec("idempotencyHeader", ValueKind.Text, "The header carrying the idempotency key.") { Default = HttpTargetOptions.DefaultIdempotencyHeader },
                 .. CallKeys,
             ]),
             (config, context) => new HttpJsonTarget(new HttpTargetOptions
@@ -115,6 +118,7 @@ public static class HttpConnectors
                 ErrorField = config.Text("errorField", "error"),
                 MessageField = config.Text("messageField", "message"),
                 Concurrency = config.Integer("concurrency", 4),
+                IdempotencyHeader = config.Boolean("idempotencyKey", true) ? config.Text("idempotencyHeader", HttpTargetOptions.DefaultIdempotencyHeader) : null,
                 Call = CallSettings(config, context, network ?? OutboundNetworkPolicy.Unrestricted, shared),
             }));
     }

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Resync.Core.Errors;
 using Resync.Core.Records;
@@ -43,14 +45,46 @@ public sealed class HttpJsonTarget : ITarget
     private async Task<TargetWriteResult> WriteEachAsync(TargetBatch batch, CancellationToken cancellationToken)
     {
         var issues = new TargetRecordIssue?[batch.Records.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, batch.Records.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = cancellationToken },
-            async (index, token) => issues[index] = await WriteOneAsync(index, batch.Records[index], token));
-        return Collect(issues);
+        var answered = new bool[batch.Records.Count]; // written, or refused for the record's own reason
+        ErrorClassification? stoppedBy = null;
+        // Once one record's call stops the run (the API is unreachable, refuses the credentials, rate limits past the retries),
+        // no further record is sent; the calls in flight finish, so that what was written is known and counts as written.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, batch.Records.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = stopping.Token },
+                async (index, _) =>
+                {
+                    try
+                    {
+                        issues[index] = await WriteOneAsync(index, batch, cancellationToken);
+                        answered[index] = true;
+                    }
+                    catch (ResyncException exception) when (StopsTheRun(exception.Classification))
+                    {
+                        Interlocked.CompareExchange(ref stoppedBy, exception.Classification, null);
+                        await stopping.CancelAsync();
+                    }
+                });
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && stoppedBy is not null)
+        {
+            // The records not sent are listed below with the error that stopped the others.
+        }
+        if (stoppedBy is null)
+            return Collect(issues);
+        for (var index = 0; index < issues.Length; index++)
+        {
+            if (!answered[index])
+                issues[index] = new TargetRecordIssue(index, stoppedBy);
+        }
+        return Collect(issues) with { StoppedBy = stoppedBy };
     }
 
-    private async Task<TargetRecordIssue?> WriteOneAsync(int index, Record record, CancellationToken cancellationToken)
+    private async Task<TargetRecordIssue?> WriteOneAsync(int index, TargetBatch batch, CancellationToken cancellationToken)
     {
+        var record = batch.Records[index];
         var url = HttpUrls.Fill(_options.Url, name => JsonRecords.Text(record[name]) ?? (name == "key" ? record.Key : null), out var missing);
         if (url is null)
         {
@@ -58,9 +92,10 @@ public sealed class HttpJsonTarget : ITarget
                 $"The URL template {_options.Url} needs the field '{missing}', which is empty", "Map a value for the field, or validate it as required.", [missing!]));
         }
         using var body = Serialize(writer => JsonRecords.Write(writer, record));
+        var headers = IdempotencyHeader(batch, record.Key is { } key ? [key] : null, body.WrittenMemory.Span);
         try
         {
-            await _caller.SendAsync(_options.Method, url, body.WrittenMemory, static _ => true, _options.Clock, cancellationToken);
+            await _caller.SendAsync(_options.Method, url, body.WrittenMemory, static _ => true, _options.Clock, cancellationToken, headers);
             return null;
         }
         catch (ResyncException exception) when (!StopsTheRun(exception.Classification))
@@ -78,8 +113,9 @@ public sealed class HttpJsonTarget : ITarget
                 JsonRecords.Write(writer, record);
             writer.WriteEndArray();
         });
+        var keys = batch.Records.All(record => record.Key is not null) ? batch.Records.Select(record => record.Key!).ToList() : null;
         var issues = await _caller.SendAsync(_options.Method, _options.Url, body.WrittenMemory,
-            answer => ReadResults(answer, batch.Records.Count), _options.Clock, cancellationToken);
+            answer => ReadResults(answer, batch.Records.Count), _options.Clock, cancellationToken, IdempotencyHeader(batch, keys, body.WrittenMemory.Span));
         return Collect(issues);
     }
 
@@ -143,6 +179,33 @@ public sealed class HttpJsonTarget : ITarget
             : new ErrorClassification(ErrorType.Data, Durability.Durable, ErrorCodes.ItemRejected, message,
                 "The API refused this item; its message says which value is wrong.");
         return new TargetRecordIssue(index, classification);
+    }
+
+    /// <summary>
+    /// The idempotency key of one write (a record, or a bulk batch), sent with each of its attempts. Records with keys: derived
+    /// from the link, the first run of the recovery chain, the keys and the body, so the same write gets the same key in its
+    /// call's retries, the run's retries of the batch, Retry Failures, resumes and whole retry chains, while a record changed
+    /// since (edited, fetched again as changed) gets a new one, as does the same record read again by a later run. Without
+    /// keys there is nothing stable to derive it from across runs: a key of its own, kept for the call's retries.
+    /// </summary>
+    private KeyValuePair<string, string>[]? IdempotencyHeader(TargetBatch batch, IReadOnlyList<string>? keys, ReadOnlySpan<byte> body)
+    {
+        if (_options.IdempotencyHeader is not { } header)
+            return null;
+        if (keys is null)
+            return [new(header, Guid.NewGuid().ToString("N"))];
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string text)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(text));
+            hash.AppendData([0]);
+        }
+        Add(batch.LinkId);
+        Add(batch.RootRunId.ToString(CultureInfo.InvariantCulture));
+        foreach (var key in keys)
+            Add(key);
+        hash.AppendData(body);
+        return [new(header, Convert.ToHexStringLower(hash.GetHashAndReset().AsSpan(0, 16)))];
     }
 
     private static TargetWriteResult Collect(TargetRecordIssue?[] issues)

@@ -27,6 +27,16 @@ public sealed record HttpTargetOptions
     /// <summary>Per-record mode: requests in flight at once per batch. The default is 4.</summary>
     public int Concurrency { get; init; } = 4;
 
+    /// <summary>The default <see cref="IdempotencyHeader"/>.</summary>
+    public const string DefaultIdempotencyHeader = "Idempotency-Key";
+
+    /// <summary>
+    /// The request header carrying each write's idempotency key, the same in every attempt of the write (call retries, Retry
+    /// Failures, resumes): an API that honours it writes a record once even when an answer was lost and the write sent again.
+    /// Null turns it off. The default is <see cref="DefaultIdempotencyHeader"/>.
+    /// </summary>
+    public string? IdempotencyHeader { get; init; } = DefaultIdempotencyHeader;
+
     /// <summary>Credentials, headers, timeout and retry.</summary>
     public HttpCallSettings Call { get; init; } = new();
 
@@ -42,6 +52,8 @@ public sealed record HttpTargetOptions
             throw new ArgumentException("a bulk url cannot have {field} placeholders: the whole batch goes to one URL");
         if (Concurrency is < 1 or > 64)
             throw new ArgumentException($"concurrency must be between 1 and 64, found {Concurrency}");
+        if (IdempotencyHeader is { } header && (header.Length == 0 || header.Any(c => c > 126 || c <= 32 || "\"(),/:;<=>?@[\\]{}".Contains(c))))
+            throw new ArgumentException($"idempotencyHeader must be a header name (letters, digits and !#$%&'*+-.^_`|~), found '{header}'");
         Call.Validate();
     }
 }

@@ -15,8 +15,9 @@ namespace Resync.Core.Engine;
 /// first failed record ends the batch: the records after it are not written but kept, with their values, as
 /// Incomplete; the target is then given one record at a time, as nothing after a refused record may be written.
 /// What a failure does to its records (and to the run) is the link's error policy for its type (<see cref="ErrorPolicies"/>).
+/// <paramref name="rootRunId"/> is the first run of the run's recovery chain (null: the run itself), passed to the target.
 /// </summary>
-internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, TimeProvider clock)
+internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, TimeProvider clock, long? rootRunId = null)
 {
     private static readonly Dictionary<string, object?> NoFields = [];
 
@@ -161,6 +162,19 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
                 }
 
                 var keptSnapshot = level == LoggingLevel.None ? null : new Snapshot(original.Fields, passing[i].Fields);
+                if (issue.Error is { } notWritten && notWritten == written.StoppedBy)
+                {
+                    // The target stopped before writing this record (its siblings before it were written and count): as for a
+                    // failed batch write, the run stops, and the record waits with its values in the remainder.
+                    var stopAction = Policies.ForTargetBatch(notWritten);
+                    var stopping = stopAction is ErrorAction.Stop or ErrorAction.Deactivate;
+                    var stopError = notWritten.ToError(stopping ? ErrorScope.System : ErrorScope.Batch, clock.GetUtcNow(), "target");
+                    Settle(stopping ? ErrorAction.Park : stopAction, notWritten, stopError,
+                        new RecordOutcome(position, original.Key, OutcomeKind.Failed, null, "target", null, recordWarnings, keptSnapshot), kept, ref failed, ref ignored);
+                    if (stopping)
+                        systemError ??= stopError;
+                    continue;
+                }
                 if (issue.Error is { } error)
                 {
                     // (Sequential: the error that stopped the run is the record's own, the one it stopped at.)
@@ -203,7 +217,9 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         {
             try
             {
-                var written = await WriteTimedAsync(new TargetBatch(link.Id, runId, batchNumber, [passing[i]]), cancellationToken);
+                var written = await WriteTimedAsync(Batch(runId, batchNumber, [passing[i]]), cancellationToken);
+                if (written.StoppedBy is { } stopped)
+                    return Stopped(stopped);
                 if (written.Issues.FirstOrDefault() is not { } issue)
                     continue;
                 issues.Add(new TargetRecordIssue(i, issue.Error, issue.IgnoreReason));
@@ -212,7 +228,11 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested || exception is not OperationCanceledException)
             {
-                var classification = classifier.Classify(exception);
+                return Stopped(classifier.Classify(exception));
+            }
+
+            (TargetWriteResult, int, ResyncError?) Stopped(ErrorClassification classification)
+            {
                 issues.Add(new TargetRecordIssue(i, classification));
                 var stops = Policies.ForTargetBatch(classification) is ErrorAction.Stop or ErrorAction.Deactivate
                     ? classification.ToError(ErrorScope.System, clock.GetUtcNow(), "target") : null;
@@ -268,7 +288,7 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
         {
             try
             {
-                written = await WriteTimedAsync(new TargetBatch(link.Id, runId, batchNumber, records), cancellationToken);
+                written = await WriteTimedAsync(Batch(runId, batchNumber, records), cancellationToken);
                 break;
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested || exception is not OperationCanceledException)
@@ -280,7 +300,7 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
                 await Task.Delay(delay, clock, cancellationToken);
             }
         }
-        if (written.Issues.Count == 0 || !written.Issues.Any(issue => issue.Error is { } error && Policies.For(error.Type).Attempts > 1))
+        if (written.StoppedBy is not null || written.Issues.Count == 0 || !written.Issues.Any(issue => issue.Error is { } error && Policies.For(error.Type).Attempts > 1))
             return (written, null);
 
         // Refused records: written again, alone, while their type allows (each record counts its own attempts).
@@ -306,7 +326,7 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
             }
             try
             {
-                var retried = await WriteTimedAsync(new TargetBatch(link.Id, runId, batchNumber, [.. again.Select(index => records[index])]), cancellationToken);
+                var retried = await WriteTimedAsync(Batch(runId, batchNumber, [.. again.Select(index => records[index])]), cancellationToken);
                 foreach (var issue in retried.Issues.Where(issue => issue.Index >= 0 && issue.Index < again.Count))
                     issues.TryAdd(again[issue.Index], issue with { Index = again[issue.Index] });
             }
@@ -338,6 +358,9 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
             throw;
         }
     }
+
+    private TargetBatch Batch(long runId, int batchNumber, IReadOnlyList<Record> records) =>
+        new(link.Id, runId, batchNumber, records) { RootRunId = rootRunId ?? runId };
 
     private (StepResult Result, string? Step) ApplySteps(IReadOnlyList<IStep> steps, StepContext context)
     {

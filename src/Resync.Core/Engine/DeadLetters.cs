@@ -16,6 +16,9 @@ internal sealed class DeadLetters(Link link, ErrorClassifier classifier, long ru
     private int _failures;
     private string? _firstFailure;
 
+    /// <summary>The first run of the run's recovery chain.</summary>
+    public long RootRunId => rootRunId;
+
     /// <summary>Failed records the error target did not take.</summary>
     public int Failures => Volatile.Read(ref _failures);
 
@@ -36,7 +39,7 @@ internal sealed class DeadLetters(Link link, ErrorClassifier classifier, long ru
             return;
         try
         {
-            var written = await target.WriteAsync(new TargetBatch(link.Id, runId, result.BatchNumber, letters), CancellationToken.None);
+            var written = await target.WriteAsync(new TargetBatch(link.Id, runId, result.BatchNumber, letters) { RootRunId = rootRunId }, CancellationToken.None);
             foreach (var issue in written.Issues)
                 Failed(1, issue.Error is { } refused ? $"{refused.Code}: {refused.Message}" : $"ignored: {issue.IgnoreReason}");
         }

@@ -176,7 +176,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         private readonly int _maxUnconfirmed = MaxUnconfirmed(link.Settings);
         private readonly SemaphoreSlim _unconfirmed = new(MaxUnconfirmed(link.Settings));
         private readonly ConcurrentDictionary<int, TaskCompletionSource<Task>> _starts = new();
-        private readonly BatchProcessor _processor = new(link, classifier, clock);
+        private readonly BatchProcessor _processor = new(link, classifier, clock, deadLetters.RootRunId);
         private readonly SemaphoreSlim _dispatching = new(1);
         private readonly List<Task> _pending = [];
         private readonly Lock _watermarkLock = new();

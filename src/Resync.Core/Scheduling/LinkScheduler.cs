@@ -72,7 +72,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
             _ticks.Remove(gone);
 
         var remainders = await recovery.ListIncompleteAsync(new IncompleteFilter(Statuses: [IncompleteStatus.Scheduled], Limit: 1000), cancellationToken);
-        var resuming = remainders.Where(r => r.NextAttemptAt <= now).Select(r => r.LinkId).ToHashSet(StringComparer.Ordinal);
+        var resuming = remainders.Where(r => DueAt(r, now) <= now).Select(r => r.LinkId).ToHashSet(StringComparer.Ordinal);
         foreach (var link in current.Values)
         {
             var health = (await recovery.GetLinkAsync(link.Id, cancellationToken))?.Health ?? LinkHealth.Healthy;
@@ -117,7 +117,7 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
 
         foreach (var incomplete in remainders)
         {
-            if (!current.TryGetValue(incomplete.LinkId, out var link) || deactivated.Contains(link.Id) || incomplete.NextAttemptAt is not { } due)
+            if (!current.TryGetValue(incomplete.LinkId, out var link) || deactivated.Contains(link.Id) || DueAt(incomplete, now) is not { } due)
                 continue;
             if (due <= now)
             {
@@ -132,6 +132,14 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
         }
         return earliest;
     }
+
+    /// <summary>
+    /// When a remainder is due on this scheduler's clock. One parked due at once (its run stopped by its caller) was written
+    /// with the parking process's clock, which may be ahead of this one's: a remainder due no later than it was parked (both
+    /// times from that one clock) is due now, so that a tick never goes before it and reads again what it holds.
+    /// </summary>
+    private static DateTimeOffset? DueAt(IncompleteRunView incomplete, DateTimeOffset now) =>
+        incomplete.NextAttemptAt is { } at && at <= incomplete.CreatedAt ? now : incomplete.NextAttemptAt;
 
     private DateTimeOffset? NextTick(Link link, DateTimeOffset since)
     {

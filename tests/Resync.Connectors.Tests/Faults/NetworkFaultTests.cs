@@ -22,6 +22,8 @@ public sealed class NetworkFaultTests : IAsyncLifetime
     private const int Records = 7;
     private readonly ConcurrentDictionary<string, int> _written = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _keys = new(StringComparer.Ordinal);
+    private int _replayed;
     private FakeApi _source = null!;
     private FakeApi _sink = null!;
 
@@ -43,6 +45,12 @@ public sealed class NetworkFaultTests : IAsyncLifetime
                 if (answer.RetryAfter is { } after)
                     context.Response.Headers.RetryAfter = after;
                 return FakeApi.Json(context, new { message = answer.Message }, answer.Status);
+            }
+            // An API honouring idempotency keys: a write whose key it has seen is answered again, not done again.
+            if (seen.Headers.TryGetValue(HttpTargetOptions.DefaultIdempotencyHeader, out var key) && !_keys.TryAdd(key, seen.Path))
+            {
+                Interlocked.Increment(ref _replayed);
+                return FakeApi.Json(context, new { ok = true }, 201);
             }
             _written.AddOrUpdate(seen.Path, 1, (_, n) => n + 1);
             return FakeApi.Json(context, new { ok = true }, 201);
@@ -139,6 +147,86 @@ public sealed class NetworkFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TargetAnswerLost_AfterItCommitted_TheCallsRetrySendsTheSameIdempotencyKey_AndNothingIsWrittenTwice()
+    {
+        // Scenario 12: the target writes the record, then the connection is reset before its answer arrives; the call is
+        // retried with the same key, and the target (which honours it) answers without writing again.
+        await using var proxy = FaultProxy.Start(_sink.Url);
+        proxy.Inject(new Fault(FaultKind.ResetMidAnswer, Bytes: 0, Connections: 1));
+        await using var engine = await EngineRun.StartAsync();
+        await using var target = Target(engine, proxy.Url);
+
+        var (result, _) = await engine.RunAsync(Source(_source.Url), target);
+
+        proxy.Struck.IsCompleted.ShouldBeTrue("an answer was lost");
+        (result.Status, result.Counts.Read, result.Counts.Succeeded).ShouldBe((RunStatus.Succeeded, (long)Records, (long)Records));
+        Volatile.Read(ref _replayed).ShouldBe(1, "the lost answer's write was sent again, with its key");
+        EveryRecordWrittenOnce();
+    }
+
+    [Fact]
+    public async Task TargetAnswerLost_AtEveryAttempt_StopsTheRun_AndTheResumeSendsTheSameKey_SoNothingIsWrittenTwice()
+    {
+        // Scenario 12 across runs: every attempt of one record's call loses its answer after the target wrote it; the run
+        // stops (the target looks unreachable), and its resume sends the record again with the same key.
+        await using var proxy = FaultProxy.Start(_sink.Url);
+        proxy.Inject(new Fault(FaultKind.ResetMidAnswer, Bytes: 0, Connections: 3));
+        await using var engine = await EngineRun.StartAsync();
+        var runner = new LinkRunner(engine.Store, engine.Store, engine.Store, engine.Clock);
+        await using var target = Target(engine, proxy.Url);
+        var link = new Link("faults", Source(_source.Url), [], target, EngineRun.Settings() with { Parallelism = 1 });
+
+        var outcome = await runner.RunAsync(link, new RunRequest());
+
+        var run = outcome.Run;
+        (run.Status, run.SystemError!.Type).ShouldBe((RunStatus.Failed, ErrorType.Connection));
+        run.Counts.IsBalanced.ShouldBeTrue();
+        (run.Counts.Succeeded, run.Counts.Failed).ShouldBe((0L, 0L), "the first record's answer was lost: nothing is known written");
+        run.Counts.Incomplete.ShouldBe(run.Counts.Read);
+        (await runner.RetryIncompleteAsync(link, outcome.IncompleteRunId.ShouldNotBeNull())).Status.ShouldBe(RunStatus.Succeeded);
+        Volatile.Read(ref _replayed).ShouldBe(3, "the call's two retries and the resume sent c1 again, with its key");
+        EveryRecordWrittenOnce();
+    }
+
+    [Fact]
+    public async Task PerRecordTarget_StoppedMidBatch_CountsWhatItWrote_AndTheResumeWritesOnlyTheRest()
+    {
+        // Regression: a per-record target stopped by a run-stopping error (here the credentials refused at c2) had the records
+        // it wrote before the stop counted as not written, and the resume wrote them again. With the keys off, only the
+        // accounting keeps c1 from being written twice.
+        var expired = true;
+        _answer = (path, _) => expired && path == "/contacts/c2" ? new HttpResponseAnswer(401, "token expired", null) : null;
+        await using var engine = await EngineRun.StartAsync();
+        var runner = new LinkRunner(engine.Store, engine.Store, engine.Store, engine.Clock);
+        await using var target = new HttpJsonTarget(new HttpTargetOptions
+        {
+            Url = $"{_sink.Url}/contacts/{{id}}",
+            Method = HttpMethod.Put,
+            Concurrency = 1,
+            IdempotencyHeader = null,
+            Call = new HttpCallSettings { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = AutoClock.CallTimeout },
+            Clock = engine.Clock,
+        });
+        var link = new Link("faults", Source(_source.Url), [], target, EngineRun.Settings() with { Parallelism = 1 });
+
+        var outcome = await runner.RunAsync(link, new RunRequest());
+
+        var run = outcome.Run;
+        (run.Status, run.SystemError!.Type).ShouldBe((RunStatus.Failed, ErrorType.InvalidAccessToken));
+        run.Counts.IsBalanced.ShouldBeTrue();
+        (run.Counts.Succeeded, run.Counts.Failed, run.Counts.Ignored).ShouldBe((1L, 0L, 0L), "c1 was written before the stop");
+        run.Counts.Incomplete.ShouldBe(run.Counts.Read - 1);
+        var batch = (await engine.Store.ListBatchesAsync(run.RunId, 0, 10, CancellationToken.None))[0];
+        (batch.Status, batch.Succeeded).ShouldBe((BatchStatus.CompletedWithErrors, 1));
+        _written.Keys.ShouldBe(["/contacts/c1"]);
+
+        expired = false;
+        (await runner.RetryIncompleteAsync(link, outcome.IncompleteRunId.ShouldNotBeNull())).Status.ShouldBe(RunStatus.Succeeded);
+        Volatile.Read(ref _replayed).ShouldBe(0);
+        EveryRecordWrittenOnce();
+    }
+
+    [Fact]
     public async Task ManualRetry_WhileTheOriginalRunStillRuns_IsRefused_AndNothingIsWrittenTwice()
     {
         // Scenario 17: c4 fails, and the run is held in its last batch while someone asks to retry it.
@@ -172,10 +260,10 @@ public sealed class NetworkFaultTests : IAsyncLifetime
             Call = new HttpCallSettings { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = AutoClock.CallTimeout },
         });
 
-    private HttpJsonTarget Target(EngineRun engine) =>
+    private HttpJsonTarget Target(EngineRun engine, string? url = null) =>
         new(new HttpTargetOptions
         {
-            Url = $"{_sink.Url}/contacts/{{id}}",
+            Url = $"{url ?? _sink.Url}/contacts/{{id}}",
             Method = HttpMethod.Put,
             Concurrency = 1,
             Call = new HttpCallSettings { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = AutoClock.CallTimeout },

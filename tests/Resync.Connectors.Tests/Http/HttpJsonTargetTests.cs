@@ -71,16 +71,79 @@ public sealed class HttpJsonTargetTests
     }
 
     [Fact]
-    public async Task PerRecord_RefusedCredentials_FailTheBatchInsteadOfEveryRecord()
+    public async Task PerRecord_RefusedCredentials_StopTheBatch_AndNameTheRecordsNotWritten()
     {
         await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { message = "bad token" }, 401));
         await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts", Call = FastCalls() with { Auth = HttpAuth.Bearer("t") }, Concurrency = 1 });
 
-        var failure = await Should.ThrowAsync<ResyncException>(() => target.WriteAsync(Batch(1, 2, 3), CancellationToken.None));
+        var result = await target.WriteAsync(Batch(1, 2, 3), CancellationToken.None);
 
-        failure.Classification.Type.ShouldBe(ErrorType.InvalidAccessToken);
-        api.Requests.Count.ShouldBe(1);
+        result.StoppedBy.ShouldNotBeNull().Type.ShouldBe(ErrorType.InvalidAccessToken);
+        result.Issues.Select(issue => (issue.Index, issue.Error)).ShouldBe([(0, result.StoppedBy), (1, result.StoppedBy), (2, result.StoppedBy)]);
+        api.Requests.Count.ShouldBe(1, "no record is sent once the credentials are refused");
         api.Requests[0].Headers["Authorization"].ShouldBe("Bearer t");
+    }
+
+    [Fact]
+    public async Task PerRecord_StoppedMidBatch_ListsOnlyTheRecordsItDidNotWrite()
+    {
+        // Regression: the records written before the stop were not counted, and the resume wrote them again.
+        await using var api = await FakeApi.StartAsync((context, seen) => seen.Path == "/contacts/c3"
+            ? FakeApi.Json(context, new { message = "token expired" }, 401)
+            : FakeApi.Json(context, new { ok = true }, 201));
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{id}}", Call = FastCalls(), Concurrency = 1 });
+
+        var result = await target.WriteAsync(Batch(1, 2, 3, 4), CancellationToken.None);
+
+        result.StoppedBy.ShouldNotBeNull().Code.ShouldBe("HTTP_401");
+        result.Issues.Select(issue => issue.Index).ShouldBe([2, 3]);
+        result.Issues.ShouldAllBe(issue => issue.Error == result.StoppedBy);
+        api.Requests.Select(request => request.Path).ShouldBe(["/contacts/c1", "/contacts/c2", "/contacts/c3"]);
+    }
+
+    [Fact]
+    public async Task IdempotencyKey_IsTheSameForTheSameWrite_InEveryRunOfItsRecoveryChain_AndNewForAChangedRecord()
+    {
+        await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { ok = true }, 201));
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{id}}", Call = FastCalls() });
+        var changed = Person(1);
+        changed.Fields["email"] = "new@example.com";
+
+        await target.WriteAsync(Batch(1, 2), CancellationToken.None);
+        await target.WriteAsync(new TargetBatch("http-test", 7, 3, [Person(1)]) { RootRunId = 1 }, CancellationToken.None); // a retry of run 1
+        await target.WriteAsync(new TargetBatch("http-test", 8, 1, [Person(1)]), CancellationToken.None); // a later run reading it again
+        await target.WriteAsync(new TargetBatch("http-test", 9, 1, [changed]) { RootRunId = 1 }, CancellationToken.None); // edited, then retried
+
+        var keys = api.Requests.Select(request => request.Headers[HttpTargetOptions.DefaultIdempotencyHeader]).ToList();
+        keys.ShouldAllBe(key => key.Length == 32);
+        keys[1].ShouldNotBe(keys[0], "two records");
+        keys[2].ShouldBe(keys[0], "the retry of the same write");
+        keys[3].ShouldNotBe(keys[0], "another run's write");
+        keys[4].ShouldNotBe(keys[0], "the record changed");
+    }
+
+    [Fact]
+    public async Task IdempotencyKey_TurnedOffOrRenamed_IsSentAsConfigured()
+    {
+        await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { ok = true }, 201));
+        await using (var off = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/off", Call = FastCalls(), IdempotencyHeader = null }))
+            await off.WriteAsync(Batch(1), CancellationToken.None);
+        await using (var renamed = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/renamed", Call = FastCalls(), IdempotencyHeader = "X-Request-Key" }))
+            await renamed.WriteAsync(Batch(1), CancellationToken.None);
+
+        api.Requests[0].Headers.ShouldNotContainKey(HttpTargetOptions.DefaultIdempotencyHeader);
+        api.Requests[1].Headers["X-Request-Key"].Length.ShouldBe(32);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Idempotency-Key\r\nX-Injected: 1")]
+    [InlineData("Key:")]
+    public void IdempotencyHeader_NotAHeaderName_IsRefusedNamingIt(string header)
+    {
+        var refused = Should.Throw<ArgumentException>(() => new HttpJsonTarget(new HttpTargetOptions { Url = "http://127.0.0.1:1/x", IdempotencyHeader = header }));
+
+        refused.Message.ShouldStartWith("idempotencyHeader must be a header name");
     }
 
     [Fact]

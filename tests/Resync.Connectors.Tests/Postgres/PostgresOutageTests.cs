@@ -28,17 +28,7 @@ public sealed class PostgresOutageTests
         // A cluster of its own: the shared one serves other tests while this one is down.
         await using var postgres = await PostgresServer.StartAsync(CancellationToken.None);
         var database = await postgres.CreateDatabaseAsync("outage");
-        await ExecuteAsync(database, """
-            CREATE TABLE contacts (id text PRIMARY KEY, name text NOT NULL, email text);
-            -- Every committed write of a row, counted per key: a batch rolled back by the outage counts nothing.
-            CREATE TABLE writes (id text PRIMARY KEY, count integer NOT NULL);
-            CREATE FUNCTION count_write() RETURNS trigger AS $$
-            BEGIN
-                INSERT INTO writes VALUES (NEW.id, 1) ON CONFLICT (id) DO UPDATE SET count = writes.count + 1;
-                RETURN NEW;
-            END $$ LANGUAGE plpgsql;
-            CREATE TRIGGER contacts_written AFTER INSERT OR UPDATE ON contacts FOR EACH ROW EXECUTE FUNCTION count_write();
-            """);
+        await ExecuteAsync(database, WriteAudit.ContactsSql);
         await using var api = await FakeApi.StartAsync((context, seen) =>
         {
             var page = int.Parse(seen.Parameter("page") ?? "1", CultureInfo.InvariantCulture);

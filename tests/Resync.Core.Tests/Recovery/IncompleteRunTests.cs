@@ -6,6 +6,7 @@ using Resync.Core.Recovery;
 using Resync.Core.Runs;
 using Resync.Core.Scheduling;
 using Resync.Core.Storage;
+using Resync.Storage.Sqlite;
 using Resync.Testing;
 
 namespace Resync.Core.Tests.Recovery;
@@ -274,7 +275,42 @@ public sealed class IncompleteRunTests
         // run had written; the remainder then wrote its records a second time.
         var clock = new ManualTimeProvider();
         await using var harness = await RecoveryHarness.StartAsync(clock);
-        using var stop = new CancellationTokenSource();
+        var (link, target, stop) = TickingLinkStoppedAfterPage2();
+        using var stopping = stop;
+        var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, clock);
+        await scheduler.StartDueRunsAsync(CancellationToken.None);
+        var outcome = await harness.Runner.RunAsync(link, new Resync.Core.Engine.RunRequest(RunKind.Scheduled, "test"), cancellationToken: stop.Token);
+        outcome.IncompleteRunId.ShouldNotBeNull();
+        await TheNextTickResumesTheRemainderFirstAsync(harness, scheduler, clock, target);
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(-5)]
+    public async Task RemainderParkedByAProcessWhoseClockIsSkewed_IsResumedAtOnceByTheScheduler_BeforeATick(int skewMinutes)
+    {
+        // Scenario 16 of issue 17: the process that parked the remainder "due at once" ran with its clock 5 minutes ahead of (or
+        // behind) the server's. Regression (ahead): the server saw it due in 5 minutes, and its tick went first, reading again
+        // from the watermark what the remainder held.
+        var serverClock = new ManualTimeProvider();
+        var skewed = new ManualTimeProvider(serverClock.GetUtcNow() + TimeSpan.FromMinutes(skewMinutes));
+        await using var harness = await RecoveryHarness.StartAsync(skewed);
+        var (link, target, stop) = TickingLinkStoppedAfterPage2();
+        using var stopping = stop;
+        // The server: the same state file, its own clock.
+        await using var store = new SqliteRunStore(harness.Store.FilePath, serverClock);
+        await store.InitializeAsync(CancellationToken.None);
+        var scheduler = new LinkScheduler(new FixedLinks(link), new LinkRunner(store, store, store, serverClock), store, serverClock);
+        await scheduler.StartDueRunsAsync(CancellationToken.None);
+        // Another process (the skewed clock) runs the link and is stopped by its caller: its remainder is due at once.
+        (await harness.Runner.RunAsync(link, new Resync.Core.Engine.RunRequest(RunKind.Scheduled, "test"), cancellationToken: stop.Token)).IncompleteRunId.ShouldNotBeNull();
+        await TheNextTickResumesTheRemainderFirstAsync(harness, scheduler, serverClock, target);
+    }
+
+    /// <summary>A link of 40 records ticking every minute, whose run is stopped by its caller (<c>Stop</c>) once it has taken its second page.</summary>
+    private static (Link Link, CollectingTarget Target, CancellationTokenSource Stop) TickingLinkStoppedAfterPage2()
+    {
+        var stop = new CancellationTokenSource();
         var source = ListSource.Paged(4, 10);
         source.AfterPageTaken = page =>
         {
@@ -287,10 +323,12 @@ public sealed class IncompleteRunTests
         {
             Trigger = new LinkTrigger(new IntervalSchedule(TimeSpan.FromMinutes(1)), true, false),
         };
-        var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, clock);
-        await scheduler.StartDueRunsAsync(CancellationToken.None);
-        var outcome = await harness.Runner.RunAsync(link, new Resync.Core.Engine.RunRequest(RunKind.Scheduled, "test"), cancellationToken: stop.Token);
-        outcome.IncompleteRunId.ShouldNotBeNull();
+        return (link, target, stop);
+    }
+
+    /// <summary>Moves the scheduler's clock to the link's next tick: the first run it starts is the resume, and every record is in the target once.</summary>
+    private static async Task TheNextTickResumesTheRemainderFirstAsync(RecoveryHarness harness, LinkScheduler scheduler, ManualTimeProvider clock, CollectingTarget target)
+    {
         var ended = new TaskCompletionSource<ScheduledRun>(TaskCreationOptions.RunContinuationsAsynchronously);
         scheduler.RunEnded += run => ended.TrySetResult(run);
         clock.Advance(TimeSpan.FromMinutes(1));
