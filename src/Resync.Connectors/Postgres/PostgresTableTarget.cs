@@ -253,7 +253,7 @@ public sealed class PostgresTableTarget : ITarget
         }
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
         {
-            throw SqlTargetIssues.Inconsistency(commit ? "commit" : "rollback", (exception as PostgresException)?.SqlState ?? "TRANSACTION_FAILED", exception);
+            throw SqlTargetIssues.Inconsistency(commit ? "commit" : "rollback", (exception as PostgresException)?.SqlState ?? ErrorCodes.TransactionFailed, exception);
         }
         finally
         {
