@@ -18,7 +18,7 @@ namespace Resync.Connectors.Postgres;
 /// docs/connectors-sql.md for why this is the fastest exact strategy). Safe for parallel batches: each takes its
 /// own pooled connection.
 /// </summary>
-public sealed class PostgresTableTarget : ITarget
+public sealed class PostgresTableTarget : ITransactionalTarget
 {
     private readonly DbDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -55,6 +55,8 @@ public sealed class PostgresTableTarget : ITarget
         _mode = mode;
         _key = key;
     }
+
+    public bool IsTransactional => _options.Transactional;
 
     public async Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
     {
