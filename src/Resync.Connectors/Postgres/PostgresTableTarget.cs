@@ -18,7 +18,7 @@ namespace Resync.Connectors.Postgres;
 /// docs/connectors-sql.md for why this is the fastest exact strategy). Safe for parallel batches: each takes its
 /// own pooled connection.
 /// </summary>
-public sealed class PostgresTableTarget : ITarget
+public sealed class PostgresTableTarget : ITransactionalTarget
 {
     private readonly DbDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -55,6 +55,8 @@ public sealed class PostgresTableTarget : ITarget
         _mode = mode;
         _key = key;
     }
+
+    public bool IsTransactional => _options.Transactional;
 
     public async Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
     {
@@ -253,7 +255,7 @@ public sealed class PostgresTableTarget : ITarget
         }
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
         {
-            throw SqlTargetIssues.Inconsistency(commit ? "commit" : "rollback", (exception as PostgresException)?.SqlState ?? "TRANSACTION_FAILED", exception);
+            throw SqlTargetIssues.Inconsistency(commit ? "commit" : "rollback", (exception as PostgresException)?.SqlState ?? ErrorCodes.TransactionFailed, exception);
         }
         finally
         {

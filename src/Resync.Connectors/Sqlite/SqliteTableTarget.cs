@@ -15,7 +15,7 @@ namespace Resync.Connectors.Sqlite;
 /// all-or-none per batch (<see cref="SqlTargetOptions.Transactional"/>) and stale-protected by a version column
 /// (<see cref="SqlTargetOptions.VersionColumn"/>), with the same outcomes as the PostgreSQL target.
 /// </summary>
-public sealed partial class SqliteTableTarget : ITarget
+public sealed partial class SqliteTableTarget : ITransactionalTarget
 {
     private readonly string _path;
     private readonly string _connectionString;
@@ -58,6 +58,8 @@ public sealed partial class SqliteTableTarget : ITarget
 
     /// <summary>Called with the file's path right before each connection is opened (a server checks it again there).</summary>
     public Action<string>? BeforeOpen { get; init; }
+
+    public bool IsTransactional => _options.Transactional;
 
     public async Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
     {

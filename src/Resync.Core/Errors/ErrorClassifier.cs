@@ -8,7 +8,7 @@ namespace Resync.Core.Errors;
 
 /// <summary>
 /// The one place that maps exceptions and responses (HTTP status, socket errors, timeouts, SQLSTATE,
-/// SQLite result codes) to an error type and durability, with a hint toward the fix (design §2).
+/// SQLite result codes) to an error type and durability, with a hint toward the fix (docs/errors.md).
 /// Deterministic: the same input always gives the same classification. Per-link overrides re-map a
 /// code to another type.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Resync.Core.Errors;
 
-/// <summary>What kind of failure an error is; drives the default recovery (design §2).</summary>
+/// <summary>What kind of failure an error is; drives the default recovery (docs/errors.md).</summary>
 public enum ErrorType
 {
     /// <summary>Refused or reset connection, DNS, 502/503/504, timeout.</summary>

@@ -7,7 +7,7 @@ using Resync.Core.Runs;
 namespace Resync.Core.Recovery;
 
 /// <summary>
-/// Decides a link's health after one of its runs (design §3.5–3.6). <b>Failures in a row</b>
+/// Decides a link's health after one of its runs (docs/recovery.md, "Backoff, and deactivation"). <b>Failures in a row</b>
 /// (<see cref="LinkHealth.ConsecutiveFailures"/>) counts the runs that failed: stopped by a system error (backoff attempts
 /// included), or completed having got nothing through — every batch failed, or every record failed with errors that are
 /// not the data's own (the target refused them all). A run that got anything through (or had nothing to do) resets it.

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Resync.Core.Errors;
 using Resync.Core.Records;
 using Resync.Core.Sdk;
 
@@ -14,7 +15,7 @@ namespace Resync.Core.Steps;
 public sealed class OnErrorStep(IStep inner, StepOnError onError, string? field = null, object? fallback = null) : IStep
 {
     /// <summary>The warning code of a record that went on although the step failed it.</summary>
-    public const string WarningCode = "STEP_ERROR_HANDLED";
+    public const string WarningCode = ErrorCodes.StepErrorHandled;
 
     public string Name => inner.Name;
 

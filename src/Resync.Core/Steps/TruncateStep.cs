@@ -1,3 +1,4 @@
+using Resync.Core.Errors;
 using Resync.Core.Records;
 using Resync.Core.Sdk;
 
@@ -13,7 +14,7 @@ public sealed class TruncateStep(string name, string field, int maxLength) : ISt
         if (context.Record[field] is string text && text.Length > maxLength)
         {
             context.Record.Fields[field] = text[..maxLength];
-            context.Warn(new RecordWarning(Name, "TRUNCATED", $"{field} was cut from {text.Length} to {maxLength} characters", field));
+            context.Warn(new RecordWarning(Name, ErrorCodes.Truncated, $"{field} was cut from {text.Length} to {maxLength} characters", field));
         }
         return StepResult.Continue;
     }

@@ -39,6 +39,24 @@ public static class CompositeCodes
     /// <summary>A value longer than its column or validation allows (SQLSTATE 22001 is answered with this code).</summary>
     public const string StringTooLong = "STRING_TOO_LONG";
 
+    /// <summary>A record operation or tree on a link that does not take pushes.</summary>
+    public const string PushNotEnabled = "PUSH_NOT_ENABLED";
+
+    /// <summary>A record operation or tree on a deactivated link.</summary>
+    public const string LinkDeactivated = "LINK_DEACTIVATED";
+
+    /// <summary>A read subrequest that got no answer from this server (status 503).</summary>
+    public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
+
+    /// <summary>The call's run stopped before it carried out the subrequests (status 500).</summary>
+    public const string RunFailed = "RUN_FAILED";
+
+    /// <summary>A tree record not written because its run stopped first.</summary>
+    public const string NotProcessed = "NOT_PROCESSED";
+
+    /// <summary>A record a step or the target ignored, so not written.</summary>
+    public const string Ignored = "IGNORED";
+
     /// <summary>The most subrequests of a batch or composite call.</summary>
     public const int MaxSubrequests = 25;
 

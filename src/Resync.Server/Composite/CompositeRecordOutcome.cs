@@ -16,7 +16,7 @@ internal sealed record CompositeRecordOutcome(bool Succeeded, CompositeError? Er
     public static CompositeRecordOutcome Of(OutcomeKind kind, ResyncError? error, string? ignoredBy, string? ignoreReason) => kind switch
     {
         OutcomeKind.Succeeded => Written,
-        OutcomeKind.Ignored => new(false, new CompositeError("IGNORED", $"not written: ignored by {ignoredBy ?? "the target"} ({ignoreReason})", []), false),
+        OutcomeKind.Ignored => new(false, new CompositeError(CompositeCodes.Ignored, $"not written: ignored by {ignoredBy ?? "the target"} ({ignoreReason})", []), false),
         _ => new(false, ErrorOf(error), error?.Code == ErrorCodes.RolledBack, error),
     };
 

@@ -38,7 +38,7 @@ internal sealed class CompositeRecordWriter(RunLauncher launcher, IRunQueries qu
         var failedWhole = result.SystemError is not null || result.Counts.BatchesFailed > 0;
         for (var i = 0; i < outcomes.Length; i++)
             outcomes[i] ??= failedWhole
-                ? new CompositeRecordOutcome(false, CompositeRecordOutcome.ErrorOf(batchError) ?? new CompositeError("NOT_PROCESSED", "not processed: the run stopped first", []), false, batchError)
+                ? new CompositeRecordOutcome(false, CompositeRecordOutcome.ErrorOf(batchError) ?? new CompositeError(CompositeCodes.NotProcessed, "not processed: the run stopped first", []), false, batchError)
                 : CompositeRecordOutcome.Written;
         return (run.RunId, outcomes!);
     }

@@ -42,7 +42,7 @@ internal sealed class CompositeRun(RunLauncher launcher)
         var run = await launcher.StartAsync(link, new RunRequest(RunKind.Push, "composite", null, requestId), CancellationToken.None);
         var result = await run.Completion;
         return (run.RunId, target.Results ?? [.. subrequests.Select(subrequest => new CompositeResult(subrequest.ReferenceId, false, 500, null,
-            [new CompositeError("RUN_FAILED", $"The call's run {run.RunId} stopped before it carried out the subrequests: {result.SystemError?.Message ?? result.Status.ToString()}", [])]))]);
+            [new CompositeError(CompositeCodes.RunFailed, $"The call's run {run.RunId} stopped before it carried out the subrequests: {result.SystemError?.Message ?? result.Status.ToString()}", [])]))]);
     }
 
     /// <summary>Carries out the batch's subrequests; a failed one is a record issue with the subrequest's own error.</summary>

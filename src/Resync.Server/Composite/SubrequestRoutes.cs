@@ -33,6 +33,9 @@ internal sealed partial class SubrequestRoutes
             .Select(endpoint => Template(endpoint.RoutePattern))
             .OfType<string>());
 
+    /// <summary>The record operation (create, or write by key) <paramref name="method"/> <paramref name="url"/> is, or null.</summary>
+    public SubrequestMatch? RecordOperation(string method, string url) => Match(method, url) is { IsRecordOperation: true } match ? match : null;
+
     /// <summary>What <paramref name="method"/> <paramref name="url"/> does, or why it is refused.</summary>
     public SubrequestMatch Match(string method, string url)
     {

@@ -13,7 +13,7 @@ namespace Resync.Server.Links;
 public sealed partial class LinkTrust : ILinkTrust
 {
     /// <summary>The code of the system error of a file a link may no longer reach when it is opened.</summary>
-    public const string FileNotAllowed = "FILE_NOT_ALLOWED";
+    public const string FileNotAllowed = ErrorCodes.FileNotAllowed;
 
     private readonly ServerFiles _files;
     private readonly ServerOptions? _tenantRules;
