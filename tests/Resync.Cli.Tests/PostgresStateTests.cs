@@ -40,8 +40,7 @@ public sealed class PostgresStateTests : IAsyncLifetime
         {
             var served = await serve.GetAsync($"/api/v1/runs/{runId}");
             served["id"]!.GetValue<long>().ShouldBe(runId);
-            foreach (var count in run["counts"]!.AsObject())
-                served["counts"]![count.Key]!.GetValue<long>().ShouldBe(count.Value!.GetValue<long>(), count.Key);
+            served["counts"]!.ToJsonString().ShouldBe(run["counts"]!.ToJsonString(), "the CLI's counts are the API's");
         }
         var shown = await _cli.RunJsonAsync(1, "show", runId.ToString(CultureInfo.InvariantCulture), "--state", _cli.State);
 
