@@ -17,6 +17,7 @@ using Resync.Storage.Sqlite;
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-profile [--records 200000] [--parallelism N] [--fetches 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- push [--records 2000] [--concurrency 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- faults [--records 100000] [--parallelism N] [--fetches 4]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- dashboard [--records 1000000] [--repeat 5]
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "engine";
 var options = Options.Parse(args);
 // One state file for the whole benchmark, as a long-lived `resync serve` process keeps it open (its WAL already grown).
@@ -49,8 +50,11 @@ switch (command)
     case "push":
         await Resync.Benchmarks.Push.PushBenchmark.RunAsync((int)options.Records.FirstOrDefault(2_000), options.Concurrency);
         break;
+    case "dashboard":
+        await Resync.Benchmarks.Dashboard.DashboardBenchmark.RunAsync(options.Records.FirstOrDefault(1_000_000), options.Repeat);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline, pipeline-retry, pipeline-profile, faults or push.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline, pipeline-retry, pipeline-profile, faults, push or dashboard.");
         return 2;
 }
 return 0;

@@ -48,7 +48,7 @@ public sealed class RecoveryJourneyTests(DashboardBrowser dashboard) : IClassFix
         await page.GetByRole(AriaRole.Button, new() { Name = "Retry this group: CHECK_VIOLATION" }).ClickAsync();
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath != rootPath && new Uri(url).AbsolutePath.StartsWith("/runs/", StringComparison.Ordinal));
         await DashboardBrowser.ReadyAsync(page);
-        await Expect(page.Locator(".banner")).ToContainTextAsync("This is a Retry run of");
+        await Expect(page.Locator(".banner")).ToContainTextAsync("This is a retry of Run");
         await Expect(page.Locator("#summary-title + dl .badge").First).ToHaveTextAsync("Succeeded");
 
         // The root flipped to Succeeded, shows its chain, and Retry Failures says why it no longer applies.

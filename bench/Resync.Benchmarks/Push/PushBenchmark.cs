@@ -25,20 +25,7 @@ internal static class PushBenchmark
 {
     private const string LinkId = "bench-push";
 
-    public static async Task RunAsync(int requests, int concurrency)
-    {
-        var folder = Path.Combine(Path.GetTempPath(), "resync-bench", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        try
-        {
-            await RunInAsync(folder, requests, concurrency);
-        }
-        finally
-        {
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
-        }
-    }
+    public static Task RunAsync(int requests, int concurrency) => BenchServer.InTempFolderAsync(folder => RunInAsync(folder, requests, concurrency));
 
     private static async Task RunInAsync(string folder, int requests, int concurrency)
     {
@@ -52,9 +39,7 @@ internal static class PushBenchmark
         }
         var options = new ServerOptions { Urls = "http://127.0.0.1:0", DatabasePath = Path.Combine(folder, "state.db") };
         await using var app = await ResyncServer.BuildAsync(options, configure: builder => builder.Logging.ClearProviders());
-        await app.StartAsync();
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var key = (await app.Services.GetRequiredService<ApiKeyService>().CreateAsync(ApiKeyScope.Operator, null, "bench", CancellationToken.None)).Key;
+        var (url, key) = await BenchServer.StartAsync(app);
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         using (var link = await client.PutAsync($"/api/v1/links/{LinkId}", new StringContent($"""
