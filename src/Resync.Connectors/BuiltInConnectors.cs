@@ -18,10 +18,14 @@ public static class BuiltInConnectors
     /// <paramref name="network"/> allows (default: anywhere, as for the CLI on a person's own machine).
     /// </summary>
     /// <param name="breakers">The connections' circuit breakers, shared by every link the catalog builds (default: new ones).</param>
-    public static ComponentCatalog CreateCatalog(OutboundNetworkPolicy? network = null, Breakers.ConnectionBreakers? breakers = null) =>
-        new ComponentCatalog().AddBuiltInSteps().AddBuiltInConnectors(network).AddHttpConnectors(network, breakers).AddFileConnectors().AddPushConnectors();
+    public static ComponentCatalog CreateCatalog(OutboundNetworkPolicy? network = null, Breakers.ConnectionBreakers? breakers = null)
+    {
+        breakers ??= new Breakers.ConnectionBreakers(TimeProvider.System);
+        return new ComponentCatalog().AddBuiltInSteps().AddBuiltInConnectors(network, breakers).AddHttpConnectors(network, breakers).AddFileConnectors().AddPushConnectors();
+    }
 
-    public static ComponentCatalog AddBuiltInConnectors(this ComponentCatalog catalog, OutboundNetworkPolicy? network = null) => catalog
+    /// <param name="breakers">The circuit breakers PostgreSQL connections are opened through (default: none).</param>
+    public static ComponentCatalog AddBuiltInConnectors(this ComponentCatalog catalog, OutboundNetworkPolicy? network = null, Breakers.ConnectionBreakers? breakers = null) => catalog
         .AddSource("demo", "A built-in contacts API stand-in with bad records of every kind and one failing page.",
             new ConfigSchema(
                 new KeySpec("records", ValueKind.Integer, "How many contacts it serves.") { Default = "3000" },
@@ -40,5 +44,5 @@ public static class BuiltInConnectors
                 context.AddClassifier(SqliteExceptionClassifier.Instance);
                 return DemoTarget.Open(config.ResolvePath(config.Text("path", "")), config.Trust.CheckBeforeOpen);
             })
-        .AddSqlConnectors(network);
+        .AddSqlConnectors(network, breakers);
 }

@@ -1,4 +1,5 @@
 using Npgsql;
+using Resync.Connectors.Breakers;
 using Resync.Connectors.Network;
 using Resync.Connectors.Postgres;
 using Resync.Connectors.Sql;
@@ -33,13 +34,14 @@ public static class SqlConnectors
     /// Registers the SQL connectors. PostgreSQL connects only where <paramref name="network"/> allows (default: anywhere, as
     /// for the CLI on a person's own machine).
     /// </summary>
-    public static ComponentCatalog AddSqlConnectors(this ComponentCatalog catalog, OutboundNetworkPolicy? network = null) => catalog
+    /// <param name="breakers">The circuit breakers PostgreSQL connections are opened through, one per tenant and database server (default: none).</param>
+    public static ComponentCatalog AddSqlConnectors(this ComponentCatalog catalog, OutboundNetworkPolicy? network = null, ConnectionBreakers? breakers = null) => catalog
         .AddSource("postgres", "A PostgreSQL table, in pages by keyset; delta pulls by an updated-at column.",
             new ConfigSchema([ConnectionString, Table("The table to read, optionally schema-qualified (schema.table)."), .. SourceKeys]),
             (config, context) =>
             {
                 context.AddClassifier(PostgresExceptionClassifier.Instance);
-                return SqlTableSource.Postgres(DataSource(config.Text("connectionString", ""), network),
+                return SqlTableSource.Postgres(DataSource(config.Text("connectionString", ""), network, breakers, context.Tenant),
                     config.Text("table", ""), config.Text("keyColumn", ""), config.Text("updatedAtColumn"));
             })
         .AddSource("sqlite", "A SQLite table, in pages by keyset; delta pulls by an updated-at column.",
@@ -55,7 +57,7 @@ public static class SqlConnectors
             (config, context) =>
             {
                 context.AddClassifier(PostgresExceptionClassifier.Instance);
-                return new PostgresTableTarget(DataSource(config.Text("connectionString", ""), network),
+                return new PostgresTableTarget(DataSource(config.Text("connectionString", ""), network, breakers, context.Tenant),
                     config.Text("table", ""), Mode(config), config.Text("key"), Options(config), ownsDataSource: true);
             })
         .AddTarget("sqlite", "A SQLite table: insert, update or upsert by key, one transaction per batch, optionally all-or-none and stale-protected, exact per-record errors.",
@@ -68,8 +70,13 @@ public static class SqlConnectors
             });
 
     // The CLI's connections go where the string says; the server's go through its network policy.
-    private static System.Data.Common.DbDataSource DataSource(string connectionString, OutboundNetworkPolicy? network) =>
-        network is not { Enforced: true } ? NpgsqlDataSource.Create(connectionString) : new GuardedPostgresDataSource(connectionString, network);
+    private static System.Data.Common.DbDataSource DataSource(string connectionString, OutboundNetworkPolicy? network, ConnectionBreakers? breakers, string tenant)
+    {
+        System.Data.Common.DbDataSource source = network is not { Enforced: true }
+            ? NpgsqlDataSource.Create(connectionString)
+            : new GuardedPostgresDataSource(connectionString, network);
+        return breakers is null ? source : new BreakerPostgresDataSource(source, breakers, tenant);
+    }
 
     private static KeySpec Table(string description) => new("table", ValueKind.Text, description) { Required = true };
 
