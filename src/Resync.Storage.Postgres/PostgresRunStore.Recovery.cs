@@ -188,14 +188,14 @@ public sealed partial class PostgresRunStore
         {
             var current = await c.QuerySingleOrDefaultAsync<(string Status, long RunId)?>("SELECT status, run_id FROM incomplete_runs WHERE id = @id FOR UPDATE", new { id }, t)
                 ?? throw new KeyNotFoundException($"There is no incomplete run {id}.");
-            if (current.Status is nameof(IncompleteStatus.Resolved) or nameof(IncompleteStatus.Discarded))
+            if (Enum.Parse<IncompleteStatus>(current.Status).IsClosed())
                 throw new InvalidTransitionException("incomplete run", current.Status, status.ToString());
             await c.ExecuteAsync("""
                 UPDATE incomplete_runs SET status = @status, attempts = @attempts, next_attempt_at = @next,
                     resolved_by_run_id = COALESCE(@resolvedByRunId, resolved_by_run_id), note = COALESCE(@note, note)
                 WHERE id = @id
                 """, new { id, status = status.ToString(), attempts = (long)attempts, next = nextAttemptAt is { } n ? Text(n) : null, resolvedByRunId, note }, t);
-            if (status is IncompleteStatus.Discarded or IncompleteStatus.Resolved)
+            if (status.IsClosed())
             {
                 await c.ExecuteAsync("INSERT INTO run_events (run_id, at, kind, message) VALUES (@runId, @at, @kind, @message)", new
                 {

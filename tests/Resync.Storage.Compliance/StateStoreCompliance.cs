@@ -80,6 +80,44 @@ public abstract class StateStoreCompliance<TStore> : RunStoreCompliance<TStore>
     }
 
     [Fact]
+    public async Task ErrorGroups_AreExactlyTheGroupsOfTheCoreKey()
+    {
+        var runId = await StartRunAsync();
+        var snapshot = new Snapshot(new Dictionary<string, object?> { ["name"] = "ann" }, null);
+        ResyncError[] errors =
+        [
+            DataError("REQUIRED", "email is required", "validate", "email"),
+            DataError("REQUIRED", "email is required", "validate", "email"),
+            DataError("REQUIRED", "phone is required", "validate", "phone"),       // other fields
+            DataError("REQUIRED", "both are required", "validate", "email", "phone"),
+            DataError("REQUIRED", "both are required", "validate", "phone", "email"), // the same fields in another order
+            DataError("REQUIRED", "email is required", "check", "email"),          // another step
+            DataError("PATTERN_MISMATCH", "email is not an email", "validate", "email"), // another code
+            new(ErrorScope.Record, ErrorType.DuplicateData, Durability.Durable, "REQUIRED", "dup", "validate", ["email"], null, T0, 1), // another type
+            new(ErrorScope.Record, ErrorType.Data, Durability.Durable, "23502", "null value", null, ["email"], null, T0, 1), // no step (the target)
+        ];
+        var outcomes = errors.Select((error, i) => new RecordOutcome(i, $"k{i}", OutcomeKind.Failed, error, null, null, [], snapshot)).ToArray();
+        await Store.BatchStartedAsync(runId, 1, "0", outcomes.Length, T0, CancellationToken.None);
+        await Store.BatchFinishedAsync(Result(runId, 1, "0", BatchStatus.CompletedWithErrors, read: outcomes.Length, failed: outcomes.Length, outcomes: outcomes),
+            CancellationToken.None);
+
+        var groups = await Store.ListErrorGroupsAsync(runId, CancellationToken.None);
+        var failed = (await Store.ListRecordsAsync(runId, new RecordFilter(OutcomeKind.Failed, 0, 100), CancellationToken.None)).Select(r => r.Error!).ToList();
+
+        groups.Count.ShouldBe(8, "the core key tells these errors apart but for the one repeated");
+        groups.Sum(g => g.Count).ShouldBe(failed.Count);
+        foreach (var group in groups)
+        {
+            var key = ErrorGroupKey.Of(group);
+            group.Count.ShouldBe(failed.Count(key.Matches), $"group {group.Code} at {group.Step} [{string.Join(", ", group.Fields)}]");
+            groups.Count(key.Matches).ShouldBe(1);
+            var counts = await Store.CountFailedRecordsAsync(runId, key, CancellationToken.None);
+            (counts.Retriable + counts.NotRetriable).ShouldBe(group.Count, "a retry of the group takes exactly its records");
+            counts.OutsideGroup.ShouldBe(failed.Count - group.Count);
+        }
+    }
+
+    [Fact]
     public async Task RetriableFailedRecords_OfFailedBatches_AreLeftToTheBatchRetry()
     {
         var runId = await StartRunAsync();

@@ -150,7 +150,7 @@ internal static class IncompleteCommands
         foreach (var id in ids)
         {
             var item = await Get(store, id, cancellationToken);
-            if (item.Status is IncompleteStatus.Resolved or IncompleteStatus.Discarded)
+            if (item.Status.IsClosed())
                 throw new CliException(ExitCodes.Usage, $"Incomplete run {id} is {item.Status.ToString().ToLowerInvariant()} already.");
             items.Add(item);
         }

@@ -52,10 +52,9 @@ internal static class RetryCommand
     private static async Task<ErrorGroupKey> GroupAsync(IRunQueries store, long runId, int number, CancellationToken cancellationToken)
     {
         var groups = await store.ListErrorGroupsAsync(runId, cancellationToken);
-        if (number < 1 || number > groups.Count)
-            throw new CliException(ExitCodes.Usage, $"Run {runId} has {groups.Count} error group(s); --group takes 1 to {groups.Count} (as numbered by `resync show {runId}`).");
-        var g = groups[number - 1];
-        return new ErrorGroupKey(g.Type, g.Code, g.Step, g.Fields);
+        return ErrorGroupKey.Numbered(groups, number) is { } group
+            ? ErrorGroupKey.Of(group)
+            : throw new CliException(ExitCodes.Usage, $"Run {runId} has {groups.Count} error group(s); --group takes 1 to {groups.Count} (as numbered by `resync show {runId}`).");
     }
 
     private static async Task<IReadOnlyList<string>> RootNoteAsync(IRunQueries store, RunView parent)

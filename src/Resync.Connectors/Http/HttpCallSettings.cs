@@ -1,4 +1,5 @@
 using Resync.Connectors.Network;
+using Resync.Core.Links;
 
 namespace Resync.Connectors.Http;
 
@@ -40,8 +41,8 @@ public sealed record HttpCallSettings
     {
         if (Timeout <= TimeSpan.Zero)
             throw new ArgumentException($"timeout must be positive, found {Timeout}");
-        if (RetryAttempts is < 1 or > 20)
-            throw new ArgumentException($"retry attempts must be between 1 and 20, found {RetryAttempts}");
+        if (RetryAttempts is < 1 or > LinkSettings.CallRetryAttemptsLimit)
+            throw new ArgumentException($"retry attempts must be between 1 and {LinkSettings.CallRetryAttemptsLimit}, found {RetryAttempts}");
         if (RetryDelay < TimeSpan.Zero)
             throw new ArgumentException($"retry delay must not be negative, found {RetryDelay}");
         if (MaxRetryAfter < TimeSpan.Zero)

@@ -12,7 +12,7 @@ namespace Resync.Connectors.Push;
 /// record's key and an optional error message template; each push becomes a run over
 /// <see cref="WithRecords"/>'s source.
 /// </summary>
-public sealed class PushSource(string keyField = "id", string? errorMessage = null) : ISource
+public sealed class PushSource(string keyField = "id", string? errorMessage = null) : IPushSource
 {
     /// <summary>The field whose value is each record's key. The default is <c>id</c>.</summary>
     public string KeyField { get; } = keyField;

@@ -38,6 +38,12 @@ public sealed class Link
     public LinkTrigger Trigger { get; init; } = LinkTrigger.ManualOnly;
 
     /// <summary>
+    /// Whether records may be pushed to the link (its push endpoint, composite record operations and trees): its source
+    /// is a push source (<c>source: {type: push}</c>) and its trigger says so (<c>trigger: {push: true}</c>).
+    /// </summary>
+    public bool TakesPushes => Trigger.Push && Source is IPushSource;
+
+    /// <summary>
     /// The same link with some parts replaced (another source for a retry or a push, another target for an all-or-none
     /// write, other settings or tenant); its steps, trigger and classifier stay.
     /// </summary>

@@ -44,6 +44,12 @@ public sealed record LinkSettings
     /// <summary>Process batches one at a time, in order; the first data error stops the link. The default is false.</summary>
     public bool SequentialProcessing { get; init; }
 
+    /// <summary>The most Replay runs a link may ask for (<see cref="ReplayMaxAttempts"/>), in a link file or through the API alike.</summary>
+    public const int ReplayMaxAttemptsLimit = 100;
+
+    /// <summary>The most attempts of one source/target call (<see cref="CallRetryAttempts"/>), for the link and each connector's own call settings alike.</summary>
+    public const int CallRetryAttemptsLimit = 20;
+
     /// <summary>The maximum of consecutive errors when none is set (links that are not pushed to).</summary>
     public const int DefaultMaxConsecutiveErrors = 3;
 
@@ -79,14 +85,14 @@ public sealed record LinkSettings
             problems.Add($"batchSize must be between 1 and 1000000, found {BatchSize}");
         if (Parallelism is < 1 or > 256)
             problems.Add($"parallelism must be between 1 and 256, found {Parallelism}");
-        if (ReplayMaxAttempts is < 1 or > 100)
-            problems.Add($"replay max attempts must be between 1 and 100, found {ReplayMaxAttempts}");
+        if (ReplayMaxAttempts is < 1 or > ReplayMaxAttemptsLimit)
+            problems.Add($"replay max attempts must be between 1 and {ReplayMaxAttemptsLimit}, found {ReplayMaxAttempts}");
         if (ReplayDelays.Count == 0 || ReplayDelays.Any(delay => delay < TimeSpan.Zero))
             problems.Add("replay delays must be at least one duration, none negative, e.g. [5s, 30s, 2m]");
         if (MaxConsecutiveErrors is < 1)
             problems.Add($"maxConsecutiveErrors must be at least 1, found {MaxConsecutiveErrors}");
-        if (CallRetryAttempts is < 1 or > 20)
-            problems.Add($"retry attempts must be between 1 and 20, found {CallRetryAttempts}");
+        if (CallRetryAttempts is < 1 or > CallRetryAttemptsLimit)
+            problems.Add($"retry attempts must be between 1 and {CallRetryAttemptsLimit}, found {CallRetryAttempts}");
         problems.AddRange(Policies.ErrorPolicies.Validate(this).Select(problem => problem.ToString()));
         return problems;
     }

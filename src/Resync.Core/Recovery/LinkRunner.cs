@@ -168,7 +168,7 @@ public sealed class LinkRunner
     {
         var incomplete = await _recovery.GetIncompleteAsync(incompleteId, cancellationToken)
             ?? throw new KeyNotFoundException($"There is no incomplete run {incompleteId}.");
-        if (incomplete.Status is IncompleteStatus.Resolved or IncompleteStatus.Discarded)
+        if (incomplete.Status.IsClosed())
             throw new InvalidOperationException($"Incomplete run {incompleteId} is {incomplete.Status.ToString().ToLowerInvariant()} already.");
         return incomplete;
     }

@@ -199,11 +199,12 @@ public sealed class AlertDeliveryService : BackgroundService
         }
     }
 
-    private static string StatusHint(HttpStatusCode status) => (int)status switch
+    /// <summary>The hint for a webhook's answer, by the answer's classification (one mapping of HTTP statuses: <see cref="ErrorClassifier"/>).</summary>
+    private static string StatusHint(HttpStatusCode status) => ErrorClassifier.Default.ClassifyHttpStatus((int)status, null, null) switch
     {
-        401 or 403 => "The receiver refused the request: check that it expects these alerts and verifies the signature with this route's secret.",
-        404 or 405 => "The receiver has no such endpoint: check the route's URL (path and method POST).",
-        >= 500 => "The receiver failed; see its logs. The delivery is tried again later.",
+        { Type: ErrorType.InvalidAccessToken } => "The receiver refused the request: check that it expects these alerts and verifies the signature with this route's secret.",
+        { Durability: Durability.Ephemeral } => "The receiver failed or is unavailable for now; see its logs. The delivery is tried again later.",
+        { Type: ErrorType.Runtime } => "The receiver does not serve this request: check the route's URL (path and method POST) and see its logs.",
         _ => "The receiver did not accept the alert; see its logs. The delivery is tried again later.",
     };
 

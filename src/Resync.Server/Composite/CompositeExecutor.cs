@@ -93,8 +93,9 @@ internal sealed class CompositeExecutor(HttpContext http, CompositeServices serv
     {
         if (services.Links.Find(linkId) is not { } entry || !http.Caller().Sees(entry.Tenant))
             return (null, null, CompositeResult.Failure(null, 404, CompositeCodes.NotFound, $"There is no link '{linkId}'."));
-        if (entry.Link.Source is not PushSource source)
-            return (null, null, CompositeResult.Failure(null, 409, CompositeCodes.PushNotEnabled, $"Link '{linkId}' does not take pushes: give it 'source: {{type: push}}'."));
+        if (!entry.Link.TakesPushes || entry.Link.Source is not PushSource source)
+            return (null, null, CompositeResult.Failure(null, 409, CompositeCodes.PushNotEnabled,
+                $"Link '{linkId}' does not take pushes: give it 'source: {{type: push}}' and 'trigger: {{push: true}}'."));
         if (await services.Store.GetLinkStateAsync(linkId, CancellationToken.None) is { IsActive: false } state)
             return (null, null, CompositeResult.Failure(null, 409, CompositeCodes.LinkDeactivated, $"Link '{linkId}' is deactivated ({state.Reason ?? "no reason given"}); activate it to accept records."));
         return (entry, source, null);

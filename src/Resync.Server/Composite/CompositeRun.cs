@@ -65,14 +65,9 @@ internal sealed class CompositeRun(RunLauncher launcher)
             var message = string.Join("; ", result.Errors.Select(e => e.Message).DefaultIfEmpty(error.Message));
             if (result.Cause is { } cause)
                 return new ErrorClassification(cause.Type, cause.Durability, error.ErrorCode, message, cause.Hint, error.Fields);
-            var (type, durability) = result.StatusCode switch
-            {
-                401 or 403 => (ErrorType.InvalidAccessToken, Durability.Durable),
-                429 => (ErrorType.RateLimit, Durability.Ephemeral),
-                >= 500 => (ErrorType.Runtime, Durability.Ephemeral),
-                _ => (ErrorType.Data, Durability.Durable),
-            };
-            return new ErrorClassification(type, durability, error.ErrorCode, message, HintFor(error.ErrorCode), error.Fields);
+            // The subrequest's status is classified as any HTTP answer is; its code and hint stay the composite API's own.
+            var status = ErrorClassifier.Default.ClassifyHttpStatus(result.StatusCode, null, null);
+            return new ErrorClassification(status.Type, status.Durability, error.ErrorCode, message, HintFor(error.ErrorCode), error.Fields);
         }
 
         private static string HintFor(string code) => code switch

@@ -36,7 +36,7 @@ internal static class PushEndpoints
         var caller = http.Caller();
         if (links.Find(linkId) is not { } entry || !caller.Sees(entry.Tenant))
             return Problems.NotFound("link", linkId);
-        if (!entry.Link.Trigger.Push || entry.Link.Source is not PushSource source)
+        if (!entry.Link.TakesPushes || entry.Link.Source is not PushSource source)
             return Problems.Conflict("push-not-enabled", $"Link '{linkId}' does not take pushes: give it 'source: {{type: push}}' and 'trigger: {{push: true}}'.");
         if (!RequestBody.IsJson(http.Request))
             return Problems.UnsupportedMediaType("application/json", http.Request.ContentType);

@@ -236,7 +236,7 @@ internal static class IncompleteEndpoints
         {
             if (await VisibleAsync(http, recovery, id) is not { } item)
                 refused.Add(new BulkRefusal(id, "not-found", $"There is no incomplete run '{Id(id)}'."));
-            else if (item.Status is IncompleteStatus.Resolved or IncompleteStatus.Discarded)
+            else if (item.Status.IsClosed())
                 refused.Add(new BulkRefusal(id, "incomplete-closed", $"Incomplete run {id} is {item.Status.ToString().ToLowerInvariant()} already."));
             else
                 items.Add(item);
@@ -244,7 +244,7 @@ internal static class IncompleteEndpoints
         return (items, refused, null);
     }
 
-    private static ProblemHttpResult? Closed(IncompleteRunView item) => item.Status is IncompleteStatus.Resolved or IncompleteStatus.Discarded
+    private static ProblemHttpResult? Closed(IncompleteRunView item) => item.Status.IsClosed()
         ? Problems.Conflict("incomplete-closed", $"Incomplete run {item.Id} is {item.Status.ToString().ToLowerInvariant()} already" +
             (item.ResolvedByRunId is { } by ? $" (by run {by})." : "."))
         : null;

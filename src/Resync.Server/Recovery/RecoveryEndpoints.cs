@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Resync.Core.Links;
 using Resync.Core.Recovery;
 using Resync.Core.Storage;
 using Resync.Server.Api;
@@ -189,20 +190,21 @@ internal static class RecoveryEndpoints
         ErrorGroupView? found;
         if (selection.Group is { } number)
         {
-            if (number < 1 || number > groups.Count)
+            found = ErrorGroupKey.Numbered(groups, number);
+            if (found is null)
                 return (null, Problems.BadRequest("unknown-error-group", $"Run {runId} has {groups.Count} error group(s); group is 1 to {groups.Count}, as listed by GET /api/v1/runs/{runId}/error-groups."));
-            found = groups[number - 1];
         }
         else
         {
             if (selection.Type is null || string.IsNullOrEmpty(selection.Code))
                 return (null, Problems.BadRequest("unknown-error-group", "Name the error group: {\"group\": n} (its number in the run's error groups), or its type, code, step and fields as listed there."));
             var fields = selection.Fields ?? [];
-            found = groups.FirstOrDefault(g => g.Type == selection.Type && g.Code == selection.Code && g.Step == selection.Step && g.Fields.SequenceEqual(fields));
+            var key = new ErrorGroupKey(selection.Type.Value, selection.Code, selection.Step, fields);
+            found = groups.FirstOrDefault(key.Matches);
             if (found is null)
                 return (null, Problems.BadRequest("unknown-error-group", $"Run {runId} has no error group {selection.Type} {selection.Code} at step '{selection.Step ?? "-"}' on fields [{string.Join(", ", fields)}]."));
         }
-        return (new ErrorGroupKey(found.Type, found.Code, found.Step, found.Fields), null);
+        return (ErrorGroupKey.Of(found), null);
     }
 
     private static Results<Ok<ReplaySettingsDocument>, ProblemHttpResult> GetReplaySettings(HttpContext http, LinkRegistry registry, string linkId) =>
@@ -222,8 +224,8 @@ internal static class RecoveryEndpoints
             return problem;
         var enabled = change!.AutomatedReplay ?? entry.Link.Settings.AutomatedReplay;
         var attempts = change.MaxAttempts ?? entry.Link.Settings.ReplayMaxAttempts;
-        if (attempts is < 1 or > 100)
-            return Problems.BadRequest("invalid-replay-settings", $"maxAttempts must be between 1 and 100, found {attempts}.");
+        if (attempts is < 1 or > LinkSettings.ReplayMaxAttemptsLimit)
+            return Problems.BadRequest("invalid-replay-settings", $"maxAttempts must be between 1 and {LinkSettings.ReplayMaxAttemptsLimit}, found {attempts}.");
         var updated = await registry.SetReplayOverrideAsync(entry, enabled, attempts, http.RequestAborted);
         return TypedResults.Ok(ReplayDocument(updated));
     }

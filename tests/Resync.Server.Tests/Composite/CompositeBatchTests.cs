@@ -144,6 +144,19 @@ public sealed class CompositeBatchTests
     }
 
     [Fact]
+    public async Task Batch_RecordOperationOnALinkWithoutThePushTrigger_IsPushNotEnabled_AndWritesNothing()
+    {
+        // Regression: the push endpoint refused such a link while composite record operations wrote to it.
+        await using var fixture = await CompositeFixture.StartAsync(push: false);
+        var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null));
+        var results = body["results"]!.AsArray();
+        results.Select(r => r!["statusCode"]!.GetValue<int>()).ShouldBe([409, 404, 409]);
+        results[0]!["errors"]![0]!["errorCode"]!.GetValue<string>().ShouldBe("PUSH_NOT_ENABLED");
+        results[0]!["errors"]![0]!["message"]!.GetValue<string>().ShouldContain("trigger: {push: true}");
+        fixture.Rows().ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task RetryFailures_OfACompositeRun_IsRefusedWithWhatToDo()
     {
         await using var fixture = await CompositeFixture.StartAsync();

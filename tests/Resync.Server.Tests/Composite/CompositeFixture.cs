@@ -32,7 +32,7 @@ internal sealed class CompositeFixture : IAsyncDisposable
 
     public static TheoryData<string> Stores => [Sqlite, Postgres];
 
-    public static async Task<CompositeFixture> StartAsync(bool transactional = true, string store = Sqlite, Action<ServerOptions>? configure = null)
+    public static async Task<CompositeFixture> StartAsync(bool transactional = true, string store = Sqlite, Action<ServerOptions>? configure = null, bool push = true)
     {
         var server = await ServerHarness.StartAsync(configure: configure);
         string target;
@@ -83,7 +83,7 @@ internal sealed class CompositeFixture : IAsyncDisposable
               transactional: {(transactional ? "true" : "false")}
             trigger:
               manual: false
-              push: true
+              push: {(push ? "true" : "false")}
             """);
         return new CompositeFixture(server, connect);
     }
