@@ -88,7 +88,9 @@ public sealed class HttpFaultOverlapTests
         pages.Select(page => PageIn(page.Cursor)).ShouldBe(Enumerable.Range(1, Pages));
         var held = pages[Faulty - 1].Arrival.ShouldNotBeNull();
         (await held.WaitAsync(Patience.Limit)).Records.Select(record => record.Key).ShouldBe(["c7", "c8", "c9"]);
-        pages.Where((_, index) => index != Faulty - 1).ShouldAllBe(page => page.Arrival == null && page.Records.Count == Size);
+        // On a busy machine another page may merely be slower than the ones after it and be handed over too: each arrives whole.
+        foreach (var page in pages.Where((_, index) => index != Faulty - 1))
+            (page.Arrival is { } arrival ? await arrival.WaitAsync(Patience.Limit) : page).Records.Count.ShouldBe(Size, page.Cursor);
     }
 
     [Theory]
