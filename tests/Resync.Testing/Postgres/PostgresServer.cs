@@ -21,8 +21,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private const string FolderPrefix = "resync-pg-";
     private const string OwnerFile = "owner.pid";
-    private static readonly Lock SharedLock = new();
-    private static Task<PostgresServer>? _shared;
+    private static readonly ProcessWide<PostgresServer> Shared = new(() => StartAsync(CancellationToken.None), started => started.Stop());
 
     private readonly string _bin;
     private readonly bool _asPostgresUser;
@@ -47,19 +46,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public string Password { get; }
 
     /// <summary>The process-wide cluster, started on first use and stopped when the process exits.</summary>
-    public static Task<PostgresServer> SharedAsync()
-    {
-        lock (SharedLock)
-        {
-            if (_shared is null || _shared.IsFaulted || _shared.IsCanceled)
-            {
-                _shared = Task.Run(() => StartAsync(CancellationToken.None));
-                _shared.ContinueWith(started => AppDomain.CurrentDomain.ProcessExit += (_, _) => started.Result.Stop(),
-                    CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-            }
-            return _shared;
-        }
-    }
+    public static Task<PostgresServer> SharedAsync() => Shared.GetAsync();
 
     /// <summary>Starts a new cluster of its own (dispose it to stop it). Most tests want <see cref="SharedAsync"/>.</summary>
     public static async Task<PostgresServer> StartAsync(CancellationToken cancellationToken)

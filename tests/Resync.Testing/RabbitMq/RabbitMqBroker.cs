@@ -16,8 +16,7 @@ namespace Resync.Testing.RabbitMq;
 public sealed class RabbitMqBroker : IAsyncDisposable
 {
     private const string FolderPrefix = "resync-mq-";
-    private static readonly Lock SharedLock = new();
-    private static Task<RabbitMqBroker>? _shared;
+    private static readonly ProcessWide<RabbitMqBroker> Shared = new(() => StartAsync(CancellationToken.None), started => started.Stop());
 
     private readonly string _home;
     private readonly int _epmdPort;
@@ -46,19 +45,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     public Uri Uri => new(string.Create(CultureInfo.InvariantCulture, $"amqp://guest:guest@127.0.0.1:{AmqpPort}/"));
 
     /// <summary>The process-wide broker, started on first use and stopped when the process exits. Tests sharing it use queues of their own.</summary>
-    public static Task<RabbitMqBroker> SharedAsync()
-    {
-        lock (SharedLock)
-        {
-            if (_shared is null || _shared.IsFaulted || _shared.IsCanceled)
-            {
-                _shared = Task.Run(() => StartAsync(CancellationToken.None));
-                _shared.ContinueWith(started => AppDomain.CurrentDomain.ProcessExit += (_, _) => started.Result.Stop(),
-                    CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-            }
-            return _shared;
-        }
-    }
+    public static Task<RabbitMqBroker> SharedAsync() => Shared.GetAsync();
 
     /// <summary>Starts a broker of its own (dispose it to stop it); a test that stops the broker mid-run needs one.</summary>
     public static async Task<RabbitMqBroker> StartAsync(CancellationToken cancellationToken)
