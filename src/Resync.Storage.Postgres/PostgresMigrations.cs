@@ -140,6 +140,10 @@ internal static class PostgresMigrations
             );
             ALTER TABLE runs ADD COLUMN link_version TEXT;
             """),
+        // Each batch's commit records the watermark its page reaches: crash recovery moves the link's watermark past what committed.
+        (3, """
+            ALTER TABLE batches ADD COLUMN watermark TEXT COLLATE "C";
+            """),
     ];
 
     public static IReadOnlyList<(int Version, string Sql)> Server { get; } =

@@ -105,11 +105,33 @@ public sealed partial class PostgresRunStore : IStateStore
                     UPDATE runs SET status = 'Interrupted', ended_at = @now, incomplete = incomplete + @incomplete, system_error = @error
                     WHERE id = @runId AND status = 'Running'
                     """, new { runId, now = Text(now), incomplete, error = StoredJson.Error(error) }, t);
+                await CarryCommittedWatermarkAsync(c, t, runId);
                 await ParkCrashedAsync(c, t, runId, error, now);
                 return 0;
             }, cancellationToken);
         }
         return dead;
+    }
+
+    /// <summary>
+    /// A pull run whose process died moves its link's watermark (and its own, for when its chain resolves) past the batches that
+    /// had committed (<see cref="CommittedWatermark"/>): left behind, the next run would read and write them again.
+    /// </summary>
+    private static async Task CarryCommittedWatermarkAsync(NpgsqlConnection c, NpgsqlTransaction t, long runId)
+    {
+        var run = await c.QuerySingleAsync<(string LinkId, string Kind, string? Pending, string? Link)>("""
+            SELECT r.link_id, r.kind, r.pending_watermark, l.watermark FROM runs r JOIN links l ON l.id = r.link_id WHERE r.id = @runId FOR UPDATE OF l
+            """, new { runId }, t);
+        if (run.Kind is not (nameof(RunKind.Manual) or nameof(RunKind.Scheduled)))
+            return;
+        var batches = await c.QueryAsync<(long Number, string Status, string? Watermark)>(
+            "SELECT number, status, watermark FROM batches WHERE run_id = @runId ORDER BY number", new { runId }, t);
+        if (CommittedWatermark.Of(batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Watermark))) is not { } reached)
+            return;
+        if (CommittedWatermark.Advances(run.Pending, reached))
+            await c.ExecuteAsync("UPDATE runs SET pending_watermark = @reached WHERE id = @runId", new { runId, reached }, t);
+        if (CommittedWatermark.Advances(run.Link, reached))
+            await c.ExecuteAsync("UPDATE links SET watermark = @reached WHERE id = @LinkId", new { run.LinkId, reached }, t);
     }
 
     /// <summary>
@@ -194,14 +216,16 @@ public sealed partial class PostgresRunStore : IStateStore
                 BatchTransitions.Ensure(BatchStatus.Processing, result.Status);
 
             await c.ExecuteAsync("""
-                INSERT INTO batches (run_id, number, cursor, status, read, succeeded, failed, ignored, warnings, error, started_at, ended_at)
-                VALUES (@RunId, @Number, @Cursor, @Status, @Read, @Succeeded, @Failed, @Ignored, @Warnings, @error, @endedAt, @endedAt)
+                INSERT INTO batches (run_id, number, cursor, status, read, succeeded, failed, ignored, warnings, error, started_at, ended_at, watermark)
+                VALUES (@RunId, @Number, @Cursor, @Status, @Read, @Succeeded, @Failed, @Ignored, @Warnings, @error, @endedAt, @endedAt, @Watermark)
                 ON CONFLICT (run_id, number) DO UPDATE SET status = excluded.status, succeeded = excluded.succeeded, failed = excluded.failed,
-                    ignored = excluded.ignored, warnings = excluded.warnings, error = excluded.error, ended_at = excluded.ended_at
+                    ignored = excluded.ignored, warnings = excluded.warnings, error = excluded.error, ended_at = excluded.ended_at,
+                    watermark = excluded.watermark
                 """, new
             {
                 result.RunId, Number = (long)result.BatchNumber, result.Cursor, Status = result.Status.ToString(), Read = (long)result.Read,
                 Succeeded = (long)result.Succeeded, Failed = (long)result.Failed, Ignored = (long)result.Ignored, Warnings = (long)result.Warnings, error, endedAt,
+                result.Watermark,
             }, t);
             var newBatch = current is null;
             await c.ExecuteAsync("""

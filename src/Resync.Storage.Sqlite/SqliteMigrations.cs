@@ -140,5 +140,9 @@ internal static class SqliteMigrations
             ) WITHOUT ROWID;
             ALTER TABLE runs ADD COLUMN link_version TEXT;
             """),
+        // Each batch's commit records the watermark its page reaches: crash recovery moves the link's watermark past what committed.
+        (5, """
+            ALTER TABLE batches ADD COLUMN watermark TEXT;
+            """),
     ];
 }

@@ -98,6 +98,9 @@ public sealed partial class SqliteRunStore : IStateStore
         {
             await Writer.ExecuteAsync((c, t) =>
             {
+                // Another process starting at the same time may have recovered it since it was read: it is recovered (and parked) once.
+                if (c.ExecuteScalar<string?>("SELECT status FROM runs WHERE id = @runId", new { runId }, t) != nameof(RunStatus.Running))
+                    return 0;
                 var incomplete = c.ExecuteScalar<long>(
                     "SELECT COALESCE(SUM(read), 0) FROM batches WHERE run_id = @runId AND status = 'Processing'", new { runId }, t);
                 c.Execute("UPDATE batches SET status = 'Interrupted', ended_at = @now WHERE run_id = @runId AND status = 'Processing'",
@@ -108,11 +111,33 @@ public sealed partial class SqliteRunStore : IStateStore
                     UPDATE runs SET status = 'Interrupted', ended_at = @now, incomplete = incomplete + @incomplete, system_error = @error
                     WHERE id = @runId AND status = 'Running'
                     """, new { runId, now = Text(now), incomplete, error = StoredJson.Error(error) }, t);
+                CarryCommittedWatermark(c, t, runId);
                 ParkCrashed(c, t, runId, error, now);
                 return 0;
             }, cancellationToken);
         }
         return dead;
+    }
+
+    /// <summary>
+    /// A pull run whose process died moves its link's watermark (and its own, for when its chain resolves) past the batches that
+    /// had committed (<see cref="CommittedWatermark"/>): left behind, the next run would read and write them again.
+    /// </summary>
+    private static void CarryCommittedWatermark(SqliteConnection c, SqliteTransaction t, long runId)
+    {
+        var run = c.QuerySingle<(string LinkId, string Kind, string? Pending, string? Link)>("""
+            SELECT r.link_id, r.kind, r.pending_watermark, l.watermark FROM runs r JOIN links l ON l.id = r.link_id WHERE r.id = @runId
+            """, new { runId }, t);
+        if (run.Kind is not (nameof(RunKind.Manual) or nameof(RunKind.Scheduled)))
+            return;
+        var batches = c.Query<(long Number, string Status, string? Watermark)>(
+            "SELECT number, status, watermark FROM batches WHERE run_id = @runId ORDER BY number", new { runId }, t);
+        if (CommittedWatermark.Of(batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Watermark))) is not { } reached)
+            return;
+        if (CommittedWatermark.Advances(run.Pending, reached))
+            c.Execute("UPDATE runs SET pending_watermark = @reached WHERE id = @runId", new { runId, reached }, t);
+        if (CommittedWatermark.Advances(run.Link, reached))
+            c.Execute("UPDATE links SET watermark = @reached WHERE id = @LinkId", new { run.LinkId, reached }, t);
     }
 
     /// <summary>
@@ -202,14 +227,15 @@ public sealed partial class SqliteRunStore : IStateStore
                 BatchTransitions.Ensure(BatchStatus.Processing, result.Status);
 
             Writer.Prepared("""
-                INSERT INTO batches (run_id, number, cursor, status, read, succeeded, failed, ignored, warnings, error, started_at, ended_at)
-                VALUES ($run, $number, $cursor, $status, $read, $succeeded, $failed, $ignored, $warnings, $error, $endedAt, $endedAt)
+                INSERT INTO batches (run_id, number, cursor, status, read, succeeded, failed, ignored, warnings, error, started_at, ended_at, watermark)
+                VALUES ($run, $number, $cursor, $status, $read, $succeeded, $failed, $ignored, $warnings, $error, $endedAt, $endedAt, $watermark)
                 ON CONFLICT (run_id, number) DO UPDATE SET status = excluded.status, succeeded = excluded.succeeded, failed = excluded.failed,
-                    ignored = excluded.ignored, warnings = excluded.warnings, error = excluded.error, ended_at = excluded.ended_at
+                    ignored = excluded.ignored, warnings = excluded.warnings, error = excluded.error, ended_at = excluded.ended_at,
+                    watermark = excluded.watermark
                 """, t)
                 .Bind("$run", result.RunId).Bind("$number", result.BatchNumber).Bind("$cursor", result.Cursor).Bind("$status", result.Status.ToString())
                 .Bind("$read", result.Read).Bind("$succeeded", result.Succeeded).Bind("$failed", result.Failed).Bind("$ignored", result.Ignored)
-                .Bind("$warnings", result.Warnings).Bind("$error", error).Bind("$endedAt", endedAt)
+                .Bind("$warnings", result.Warnings).Bind("$error", error).Bind("$endedAt", endedAt).Bind("$watermark", result.Watermark)
                 .ExecuteNonQuery();
             var newBatch = current is null ? 1 : 0;
             Writer.Prepared("""

@@ -39,7 +39,7 @@ public sealed class CrashHarnessTests : IAsyncLifetime
 
     [Theory]
     [InlineData("sqlite")]
-    [InlineData("postgres", Skip = "Known gap (docs/reliability.md): a kill after the last batch committed but before the run ended leaves the watermark behind, so the next run writes that run's records again; about one run of 15 seeds in two meets it. Replay with RESYNC_CRASH_SEEDS=15 and this skip removed.")]
+    [InlineData("postgres")]
     public async Task KilledAtSeededPoints_RecoveredWithTheDocumentedCommands_LosesNothingAndWritesNothingTwiceButTheCutBatches(string targetType)
     {
         var seeds = Environment.GetEnvironmentVariable("RESYNC_CRASH_SEED") is { Length: > 0 } one

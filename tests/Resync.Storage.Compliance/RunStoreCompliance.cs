@@ -696,6 +696,59 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecoverInterruptedRuns_BatchesCommittedBeforeTheCrash_MoveTheWatermarkToTheEndOfTheirUnbrokenPrefix()
+    {
+        // Batches 1 and 2 committed, 3 was cut by the kill, 4 committed after it: the link's watermark moves past 1 and 2 only
+        // (3's records are not written), so that the next run reads 3 and 4 again but not 1 and 2.
+        var deadOwner = DeadOwner();
+        var runId = await StartRunAsync(deadOwner);
+        foreach (var number in new[] { 1, 2, 3, 4 })
+            await Store.BatchStartedAsync(runId, number, $"page={number}", 5, T0, CancellationToken.None);
+        foreach (var number in new[] { 1, 2, 4 })
+        {
+            await Store.BatchFinishedAsync(Result(runId, number, $"page={number}", BatchStatus.Succeeded, read: 5, succeeded: 5) with { Watermark = $"2026-11-22T0{number}:00:00Z" },
+                CancellationToken.None);
+        }
+        // A second link's run whose first batch had a failed record: nothing moves (the next run reads that record again).
+        var other = Name("other");
+        await Store.EnsureLinkAsync(other, Name("acme"), CancellationToken.None);
+        var failedFirst = await Store.CreateRunAsync(NewRun(other, Name("acme"), T0, deadOwner), CancellationToken.None);
+        await Store.BatchStartedAsync(failedFirst, 1, "page=1", 5, T0, CancellationToken.None);
+        await Store.BatchFinishedAsync(Result(failedFirst, 1, "page=1", BatchStatus.CompletedWithErrors, read: 5, succeeded: 4, failed: 1,
+            outcomes: [FailedOutcome(0, "k", DataError("REQUIRED", "email is required", "validate", "email"))]) with { Watermark = "2026-11-22T01:00:00Z" }, CancellationToken.None);
+
+        await Store.RecoverInterruptedRunsAsync(T0.AddHours(1), CancellationToken.None);
+
+        (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T02:00:00Z");
+        (await Store.GetWatermarkAsync(other, CancellationToken.None)).ShouldBeNull();
+        // When the run's chain resolves, the watermark is at least there too (it is never moved back).
+        var resume = await Store.CreateRunAsync(new NewRun(Name("orders"), Name("acme"), RunKind.Resume, "resume", runId, null, RunOwner.Current, T0.AddHours(2))
+        {
+            CarriesAllFailures = true,
+        }, CancellationToken.None);
+        await Store.RunFinishedAsync(resume, RunStatus.Succeeded, null, null, T0.AddHours(3), CancellationToken.None);
+        await ((IRecoveryStore)Store).ResolveChainAsync(resume, T0.AddHours(3), CancellationToken.None);
+        (await Store.GetRunAsync(runId, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(RunStatus.Succeeded);
+        (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T02:00:00Z");
+    }
+
+    [Fact]
+    public async Task RecoverInterruptedRuns_ALinkWatermarkAheadOfTheCrashedRun_IsNotMovedBack()
+    {
+        var crashed = await StartRunAsync(DeadOwner());
+        await Store.BatchStartedAsync(crashed, 1, "page=1", 5, T0, CancellationToken.None);
+        await Store.BatchFinishedAsync(Result(crashed, 1, "page=1", BatchStatus.Succeeded, read: 5, succeeded: 5) with { Watermark = "2026-11-22T01:00:00Z" },
+            CancellationToken.None);
+        // A later run of the link succeeded (elsewhere) before this crash was found.
+        var later = await StartRunAsync();
+        await Store.RunFinishedAsync(later, RunStatus.Succeeded, null, "2026-11-22T05:00:00Z", T0.AddMinutes(5), CancellationToken.None);
+
+        await Store.RecoverInterruptedRunsAsync(T0.AddHours(1), CancellationToken.None);
+
+        (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T05:00:00Z");
+    }
+
+    [Fact]
     public async Task RecoverInterruptedRuns_ThenLateBatchFinished_ChangesNothing()
     {
         var deadOwner = $"{Environment.MachineName}:{DeadProcessId().ToString(CultureInfo.InvariantCulture)}";
@@ -722,6 +775,9 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
         await Store.EnsureLinkAsync(link, Name("acme"), CancellationToken.None);
         return await Store.CreateRunAsync(NewRun(link, Name("acme"), T0, owner ?? RunOwner.Current), CancellationToken.None);
     }
+
+    /// <summary>The owner of a run whose process is gone (on this host): crash recovery takes it over.</summary>
+    protected static string DeadOwner() => $"{Environment.MachineName}:{DeadProcessId().ToString(CultureInfo.InvariantCulture)}";
 
     protected async Task<RunCounts> CountsAsync(long runId) =>
         (await Store.GetRunAsync(runId, CancellationToken.None)).ShouldNotBeNull().Counts;

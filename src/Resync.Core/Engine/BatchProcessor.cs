@@ -201,7 +201,7 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
             : failed > 0 || kept.Any(outcome => outcome.Kind == OutcomeKind.Incomplete) ? BatchStatus.CompletedWithErrors
             : BatchStatus.Succeeded;
         var batch = new BatchResult(runId, work.Number, work.Cursor, status, records.Count, succeeded, failed, ignored, warnings,
-            batchError, kept, clock.GetUtcNow());
+            batchError, kept, clock.GetUtcNow()) { Watermark = work.Watermark };
         return (batch, stepStop ?? systemError);
     }
 

@@ -3,4 +3,8 @@ using Resync.Core.Records;
 namespace Resync.Core.Engine;
 
 /// <summary>One batch handed to a dispatcher: its number in the run, the cursor that fetches it again, and its records.</summary>
-public sealed record BatchWork(int Number, string? Cursor, IReadOnlyList<Record> Records);
+public sealed record BatchWork(int Number, string? Cursor, IReadOnlyList<Record> Records)
+{
+    /// <summary>The highest change marker of the page, if its source tracks one; its result carries it to the store.</summary>
+    public string? Watermark { get; init; }
+}

@@ -36,4 +36,10 @@ public sealed record BatchResult(
     /// first failed record (kept with their values, outcome Incomplete).
     /// </summary>
     public int Incomplete => Read - Succeeded - Failed - Ignored;
+
+    /// <summary>
+    /// The highest change marker of the batch's page, if its source tracks one: stored with the batch's outcomes, so that a run
+    /// whose process died still moves its link's watermark past the batches that had committed (<see cref="CommittedWatermark"/>).
+    /// </summary>
+    public string? Watermark { get; init; }
 }
