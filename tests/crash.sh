@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 export RESYNC_CRASH_SEEDS="${1:-100}"
 export RESYNC_CRASH_LOG="${RESYNC_CRASH_LOG:-${TMPDIR:-/tmp}/resync-crash-$(date +%Y%m%d-%H%M%S).log}"
 filter="FullyQualifiedName~CrashHarnessTests"
-if [ -n "${2:-}" ]; then filter="$filter&DisplayName~\"$2\""; fi
+if [ -n "${2:-}" ]; then filter="$filter&DisplayName~$2"; fi
 echo "Each seed's result goes to $RESYNC_CRASH_LOG"
 exec dotnet test tests/Resync.Cli.Tests --filter "$filter" --logger "console;verbosity=normal"
