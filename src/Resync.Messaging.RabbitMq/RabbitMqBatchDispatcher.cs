@@ -21,6 +21,9 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
     /// <summary>How long publishing waits between attempts while the broker is away.</summary>
     public static readonly TimeSpan RepublishDelay = TimeSpan.FromMilliseconds(500);
 
+    // Confirm tracking: each publish returns once the broker has the batch, or throws.
+    private static readonly CreateChannelOptions PublisherOptions = new(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
+
     private readonly SemaphoreSlim _window = new(settings.MaxUnreportedBatches);
     private readonly ConcurrentDictionary<int, byte> _unreported = new();
     private readonly TaskCompletionSource _allReported = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -60,6 +63,7 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
                     // The broker is away (or lost the batch unconfirmed): publish again once the connection has recovered. A batch
                     // published twice this way is processed once (the store) and counted once (the first report).
                     await Task.Delay(RepublishDelay, clock, cancellationToken);
+                    await ReopenPublisherAsync(cancellationToken);
                 }
             }
         }
@@ -114,8 +118,31 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
             _replyQueue = queue.QueueName;
             _recovered = (_, _) => CountStoredAsync();
             connection.RecoverySucceededAsync += _recovered;
-            _publisher = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-                cancellationToken);
+            _publisher = await connection.CreateChannelAsync(PublisherOptions, cancellationToken);
+        }
+        finally
+        {
+            _starting.Release();
+        }
+    }
+
+    /// <summary>
+    /// Opens the publishing channel again when the broker closed it while the connection stayed up (a channel error): the client
+    /// recovers channels only with their connection, so the engine would otherwise try to publish on a closed channel forever.
+    /// </summary>
+    private async Task ReopenPublisherAsync(CancellationToken cancellationToken)
+    {
+        await _starting.WaitAsync(cancellationToken);
+        try
+        {
+            if (_publisher is not { IsClosed: true } closed || !connection.IsOpen)
+                return;
+            _publisher = await connection.CreateChannelAsync(PublisherOptions, cancellationToken);
+            await closed.DisposeAsync();
+        }
+        catch (Exception exception) when (exception is RabbitMQClientException or IOException)
+        {
+            // The connection went while opening it: the next attempt tries again.
         }
         finally
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
 using Resync.Core.Engine;
 using Resync.Core.Links;
 using Resync.Core.Storage;
@@ -17,10 +18,14 @@ namespace Resync.Messaging.RabbitMq;
 /// and are stored as failed batches, which a retry of the run's failures fetches again. A batch given again whose result the
 /// store already holds is reported as stored: its target is not written twice.
 /// </summary>
+/// <param name="pacing">Paces the waits before a batch is handed back and before the channel is opened again (default: <paramref name="clock"/>).</param>
 /// <param name="links">Loads a run's link (null: this worker does not know it; the batch then goes to the dead-letter queue).</param>
 public sealed class RabbitMqBatchWorker(IConnection connection, RabbitMqSettings settings, Func<RemoteRun, CancellationToken, ValueTask<Link?>> links,
-    IStateStore store, TimeProvider clock, ILogger? logger = null)
+    IStateStore store, TimeProvider clock, ILogger? logger = null, TimeProvider? pacing = null)
 {
+    /// <summary>How long the worker waits before it opens its channel again after the broker closed it.</summary>
+    public static readonly TimeSpan ReopenDelay = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a batch whose result could not be stored (the store is down) is held before it is handed back for another try.</summary>
     public static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(1);
 
@@ -29,26 +34,93 @@ public sealed class RabbitMqBatchWorker(IConnection connection, RabbitMqSettings
     /// <summary>Takes batches until <paramref name="cancellationToken"/> is cancelled; batches under way are then handed back unacknowledged.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        while (true)
+        {
+            var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            IChannel? channel = null;
+            try
+            {
+                channel = await OpenAsync(lost, cancellationToken);
+                RabbitMqLog.ChannelLost(_logger, settings.Queue, await lost.Task.WaitAsync(cancellationToken));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: closing the channel (below) hands unacknowledged batches back to the queue.
+                return;
+            }
+            catch (Exception exception) when (exception is RabbitMQClientException or IOException)
+            {
+                // The broker refused to open the channel or to start consuming (the queue not ready yet, the connection recovering).
+                RabbitMqLog.ChannelLost(_logger, settings.Queue, exception.Message);
+            }
+            finally
+            {
+                if (channel is not null)
+                    await CloseAsync(channel);
+            }
+            try
+            {
+                await Task.Delay(ReopenDelay, pacing ?? clock, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens a channel that consumes both queues; <paramref name="lost"/> is set when the broker closes it or cancels a consumer.
+    /// A channel the broker closed on its own (a channel error, e.g. a quorum queue declared a moment ago whose replica is not
+    /// running yet) is not recovered by the client: without this the worker would sit idle while batches wait in the queue.
+    /// </summary>
+    private async Task<IChannel> OpenAsync(TaskCompletionSource<string> lost, CancellationToken cancellationToken)
+    {
         var options = new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
             consumerDispatchConcurrency: (ushort)settings.Prefetch);
-        await using var channel = await connection.CreateChannelAsync(options, cancellationToken);
-        await RabbitMqTopology.DeclareAsync(channel, settings, cancellationToken);
-        await channel.BasicQosAsync(0, (ushort)settings.Prefetch, global: false, cancellationToken);
-
-        var batches = new AsyncEventingBasicConsumer(channel);
-        batches.ReceivedAsync += (_, delivery) => TakeAsync(channel, delivery, dead: false, cancellationToken);
-        await channel.BasicConsumeAsync(settings.Queue, autoAck: false, batches, cancellationToken);
-        var dead = new AsyncEventingBasicConsumer(channel);
-        dead.ReceivedAsync += (_, delivery) => TakeAsync(channel, delivery, dead: true, cancellationToken);
-        await channel.BasicConsumeAsync(settings.DeadLetterQueue, autoAck: false, dead, cancellationToken);
-
+        var channel = await connection.CreateChannelAsync(options, cancellationToken);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            channel.ChannelShutdownAsync += (_, args) =>
+            {
+                lost.TrySetResult($"the channel was closed ({args.ReplyCode} {args.ReplyText})");
+                return Task.CompletedTask;
+            };
+            await RabbitMqTopology.DeclareAsync(channel, settings, cancellationToken);
+            await channel.BasicQosAsync(0, (ushort)settings.Prefetch, global: false, cancellationToken);
+            await ConsumeAsync(channel, settings.Queue, dead: false, lost, cancellationToken);
+            await ConsumeAsync(channel, settings.DeadLetterQueue, dead: true, lost, cancellationToken);
+            return channel;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch
         {
-            // Stopping: closing the channel hands unacknowledged batches back to the queue.
+            await CloseAsync(channel);
+            throw;
+        }
+    }
+
+    private async Task ConsumeAsync(IChannel channel, string queue, bool dead, TaskCompletionSource<string> lost, CancellationToken cancellationToken)
+    {
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) => TakeAsync(channel, delivery, dead, cancellationToken);
+        // The broker cancels a consumer whose queue was deleted: the queue is declared again on the next channel.
+        consumer.UnregisteredAsync += (_, _) =>
+        {
+            lost.TrySetResult($"the broker cancelled the consumer of {queue}");
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
+    }
+
+    private static async Task CloseAsync(IChannel channel)
+    {
+        try
+        {
+            await channel.DisposeAsync();
+        }
+        catch (Exception exception) when (exception is RabbitMQClientException or IOException or OperationCanceledException)
+        {
+            // Closed already (by the broker, or with the connection).
         }
     }
 
@@ -92,7 +164,7 @@ public sealed class RabbitMqBatchWorker(IConnection connection, RabbitMqSettings
             RabbitMqLog.StoreFailed(_logger, run.RunId, work.Number, exception.Message);
             try
             {
-                await Task.Delay(StoreRetryDelay, clock, cancellationToken);
+                await Task.Delay(StoreRetryDelay, pacing ?? clock, cancellationToken);
                 await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
             }
             catch (OperationCanceledException)

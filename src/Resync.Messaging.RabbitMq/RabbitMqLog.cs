@@ -14,4 +14,7 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Batch {Batch} of run {RunId} could not be stored and goes back to the queue: {Reason}")]
     public static partial void StoreFailed(ILogger logger, long runId, int batch, string reason);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "The worker's channel on {Queue} was lost and is opened again: {Reason}")]
+    public static partial void ChannelLost(ILogger logger, string queue, string reason);
 }

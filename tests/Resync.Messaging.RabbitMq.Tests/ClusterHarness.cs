@@ -65,7 +65,8 @@ internal sealed class ClusterHarness : IAsyncDisposable
             ? await RabbitMqBatchDispatcherFactory.ConnectAsync(Settings, "worker", CancellationToken.None)
             : await new ConnectionFactory { Uri = Settings.Uri, AutomaticRecoveryEnabled = false }.CreateConnectionAsync(CancellationToken.None);
         var stop = new CancellationTokenSource();
-        var worker = new RabbitMqBatchWorker(connection, Settings, (run, _) => ValueTask.FromResult(links(run)), Store, Clock, WorkerEvents);
+        var worker = new RabbitMqBatchWorker(connection, Settings, (run, _) => ValueTask.FromResult(links(run)), Store, Clock, WorkerEvents,
+            pacing: TimeProvider.System); // waiting for the broker is real time, as for the engine
         _workers.Add((connection, stop, Task.Run(() => worker.RunAsync(stop.Token))));
         return connection;
     }

@@ -100,6 +100,20 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         await RunCtlAsync(["close_connection", pid, "dropped by the test"], cancellationToken);
     }
 
+    /// <summary>
+    /// Kills the channels of a client's connection on the broker's side, leaving the connection up, as the broker does when a
+    /// channel fails (a quorum queue consumed before its replica runs); returns how many it killed. Finds them by the local port.
+    /// </summary>
+    public async Task<int> KillChannelsAsync(int clientPort, CancellationToken cancellationToken = default)
+    {
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{clientPort} ->");
+        var killed = await RunCtlAsync(["-q", "eval", $$"""
+            length([exit(P, kill) || P <- rabbit_channel:list(),
+                binary:match(proplists:get_value(name, rabbit_channel:info(P, [name])), <<"{{prefix}}">>) =/= nomatch]).
+            """], cancellationToken);
+        return int.Parse(killed.Trim(), CultureInfo.InvariantCulture);
+    }
+
     public ValueTask DisposeAsync()
     {
         Stop();
