@@ -26,4 +26,10 @@ public interface ILinkTrust
     /// null: the file's own <c>tenant</c>. Components that share state between links (circuit breakers) keep tenants apart by it.
     /// </summary>
     string? Tenant => null;
+
+    /// <summary>
+    /// Why an alert route may not deliver to <paramref name="destination"/> (an http, https or mailto URL) here, e.g. an address
+    /// the server's outbound network policy refuses, or e-mail on a server without SMTP; null: it may.
+    /// </summary>
+    string? RefuseAlertDestination(Uri destination) => null;
 }

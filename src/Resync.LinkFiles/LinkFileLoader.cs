@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Policies;
+using Resync.Core.Recovery;
 using Resync.Core.Scheduling;
 using Resync.Core.Sdk;
 using Resync.Core.Steps;
@@ -19,7 +20,7 @@ namespace Resync.LinkFiles;
 /// <param name="trust">What the link may reach (default: everything, as for the CLI).</param>
 public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string, string?>? environment = null, ILinkTrust? trust = null)
 {
-    private static readonly HashSet<string> ComponentKeys = ["source", "target", "errorTarget", "steps"];
+    private static readonly HashSet<string> ComponentKeys = ["source", "target", "errorTarget", "steps", "alerts"];
     private readonly Func<string, string?> _environment = environment ?? Environment.GetEnvironmentVariable;
     private readonly ILinkTrust _trust = trust ?? FullTrust.Instance;
 
@@ -89,6 +90,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
         var errorTarget = Component(reader, mapping, "errorTarget", catalog.Targets, context, trustSection: "target");
         var steps = Steps(reader, mapping, context);
         var trigger = Trigger(config.Section("trigger"));
+        var alerts = Alerts(reader, mapping);
         foreach (var key in new[] { "source", "target" })
         {
             if (!mapping.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value == key))
@@ -103,6 +105,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             Classifier = classifier,
             Trigger = trigger,
             ErrorTarget = errorTarget,
+            AlertRoutes = alerts,
         };
         return new LinkFileResult(link, problems);
     }
@@ -161,14 +164,8 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
     private List<IStep> Steps(SectionReader reader, YamlMappingNode root, ComponentContext context)
     {
         var steps = new List<IStep>();
-        var node = root.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode { Value: "steps" }).Value;
-        if (node is null || node is YamlScalarNode { Value: null or "" })
+        if (List(reader, root, "steps", "steps (e.g. '- validate: { field: email, required: true }')") is not { } sequence)
             return steps;
-        if (node is not YamlSequenceNode sequence)
-        {
-            reader.Report(node, $"steps: expected a list of steps (e.g. '- validate: {{ field: email, required: true }}'), found {SectionReader.Describe(node)}");
-            return steps;
-        }
         for (var i = 0; i < sequence.Children.Count; i++)
         {
             var item = sequence.Children[i];
@@ -194,6 +191,96 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
                 steps.Add(step);
         }
         return steps;
+    }
+
+    /// <summary>The list under a top-level key; null when it is absent, empty, or not a list (reported, with an example of <paramref name="items"/>).</summary>
+    private static YamlSequenceNode? List(SectionReader reader, YamlMappingNode root, string key, string items)
+    {
+        var node = root.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode { Value: var k } && k == key).Value;
+        if (node is null || node is YamlScalarNode { Value: null or "" })
+            return null;
+        if (node is not YamlSequenceNode sequence)
+        {
+            reader.Report(node, $"{key}: expected a list of {items}, found {SectionReader.Describe(node)}");
+            return null;
+        }
+        return sequence;
+    }
+
+    /// <summary>The <c>alerts:</c> section: a list of routes, each checked at its keys' lines (destination, kinds, the server's network policy).</summary>
+    private List<LinkAlertRoute> Alerts(SectionReader reader, YamlMappingNode root)
+    {
+        var routes = new List<LinkAlertRoute>();
+        if (List(reader, root, "alerts", "routes (e.g. '- { name: ops, webhook: https://alerts.example.com/resync }')") is not { } sequence)
+            return routes;
+        if (sequence.Children.Count > LinkSchema.MaxAlertRoutes)
+            reader.Report(sequence.Children[LinkSchema.MaxAlertRoutes], $"alerts: a link declares at most {LinkSchema.MaxAlertRoutes} routes; found {sequence.Children.Count}");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var before = reader.Problems.Count;
+            var config = reader.Read(sequence.Children[i], $"alerts[{i}]", LinkSchema.AlertRoute);
+            if (AlertRoute(config) is { } route && reader.Problems.Count == before)
+            {
+                if (names.Add(route.Name))
+                    routes.Add(route);
+                else
+                    config.Problem("name", $"another route of this link is named '{route.Name}' already; give each route its own name");
+            }
+        }
+        return routes;
+    }
+
+    private LinkAlertRoute? AlertRoute(ConfigSection config)
+    {
+        var destinations = new[] { "webhook", "chat", "email" }.Where(config.Has).ToList();
+        if (destinations.Count != 1)
+        {
+            config.Problem(destinations.Count == 0 ? null : destinations[1], destinations.Count == 0
+                ? "give the route one destination: webhook (a URL), chat (a Slack-compatible webhook URL) or email (addresses)"
+                : $"give one destination per route; found {string.Join(" and ", destinations)}");
+            return null;
+        }
+        var kinds = config.TextList("kinds") ?? [];
+        foreach (var kind in kinds.Where(kind => !AlertKinds.All.Contains(kind, StringComparer.Ordinal)))
+            config.Problem("kinds", $"'{kind}' is not an alert kind{Suggestions.DidYouMean(kind, AlertKinds.All)}; allowed: {string.Join(", ", AlertKinds.All)}");
+        var key = destinations[0];
+        string format, url;
+        if (key == "email")
+        {
+            var addresses = config.TextList("email")!;
+            if (addresses.Count is 0 or > AlertDestinations.MaxRecipients)
+                config.Problem(key, $"give 1 to {AlertDestinations.MaxRecipients} addresses; found {addresses.Count}");
+            foreach (var address in addresses.Where(address => !AlertDestinations.IsEmailAddress(address)))
+                config.Problem(key, $"'{address}' is not an e-mail address (one address per item, e.g. ops@example.com)");
+            (format, url) = (AlertDestinations.Email, AlertDestinations.MailTo(addresses));
+        }
+        else
+        {
+            var (web, problem) = AlertDestinations.WebUrl(config.Text(key)!);
+            if (problem is not null)
+            {
+                config.Problem(key, problem);
+                return null;
+            }
+            (format, url) = (key == "chat" ? AlertDestinations.Slack : AlertDestinations.Webhook, web!.AbsoluteUri);
+        }
+        if (Uri.TryCreate(url, UriKind.Absolute, out var destination) && _trust.RefuseAlertDestination(destination) is { } refusal)
+            config.Problem(key, refusal);
+        var secret = config.Text("secret");
+        if (secret is not null && format != AlertDestinations.Webhook)
+            config.Problem("secret", $"only a webhook route is signed; a {key} route takes no 'secret'");
+        else if (secret is not null && !AlertDestinations.IsSecret(secret))
+            config.Problem("secret", $"a signing secret is '{AlertDestinations.SecretPrefix}' and the base64 of at least 24 random bytes");
+        if (config.Text("name") is not { } name)
+            return null; // required: the reader has said so
+        return new LinkAlertRoute(name, format, url)
+        {
+            Kinds = [.. kinds.Distinct(StringComparer.Ordinal)],
+            HoldDuringRecovery = config.Boolean("holdDuringRecovery", true),
+            RecoveredNote = config.Boolean("recoveredNote", false),
+            Secret = secret,
+        };
     }
 
     /// <summary>Wraps a step in its <c>onError</c> handling, when it has one other than fail.</summary>

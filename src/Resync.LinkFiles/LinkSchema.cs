@@ -1,6 +1,7 @@
 using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Policies;
+using Resync.Core.Recovery;
 
 namespace Resync.LinkFiles;
 
@@ -72,7 +73,21 @@ public static class LinkSchema
         new KeySpec("errorTarget", ValueKind.Section, "A dead-letter output: any target, given every failed record with its error, snapshot, run, batch and attempt (see docs/errors.md)."),
         new KeySpec("trigger", ValueKind.Section, "When the link runs.") { Nested = Trigger },
         new KeySpec("settings", ValueKind.Section, "Run settings.") { Nested = Settings },
-        new KeySpec("alerts", ValueKind.Section, "Alert routes (reserved: accepted and not yet used)."));
+        new KeySpec("alerts", ValueKind.Section, "Alert routes for this link's alerts, delivered by the server: a list of { name, webhook | chat | email, kinds, holdDuringRecovery, recoveredNote, secret } (see docs/links.md)."));
+
+    /// <summary>The keys of one route of the <c>alerts:</c> section; exactly one of webhook, chat and email.</summary>
+    public static ConfigSchema AlertRoute { get; } = new(
+        new KeySpec("name", ValueKind.Text, "The route's name, unique within the link (shown with its deliveries).") { Required = true },
+        new KeySpec("webhook", ValueKind.Text, "An http or https URL given the signed JSON body (Standard Webhooks)."),
+        new KeySpec("chat", ValueKind.Text, "A Slack-compatible incoming-webhook URL (Slack, Mattermost, Rocket.Chat)."),
+        new KeySpec("email", ValueKind.TextList, $"Up to {AlertDestinations.MaxRecipients} e-mail addresses, sent through the server's SMTP server."),
+        new KeySpec("kinds", ValueKind.TextList, $"Only these alert kinds: {string.Join(", ", AlertKinds.All)}.") { Default = "all" },
+        new KeySpec("holdDuringRecovery", ValueKind.Boolean, "Hold the alerts raised during automated replay or the backoff schedule: one digest if the recovery fails, nothing if it succeeds.") { Default = "true" },
+        new KeySpec("recoveredNote", ValueKind.Boolean, "Send a 'recovered' note when a recovery whose alerts were held got through.") { Default = "false" },
+        new KeySpec("secret", ValueKind.Text, "The webhook's signing secret (whsec_ and base64); without it the server makes one.") { Default = "made by the server" });
+
+    /// <summary>The most routes one link declares.</summary>
+    public const int MaxAlertRoutes = 20;
 
     /// <summary>The key every source and target section starts with.</summary>
     public static KeySpec Type { get; } = new("type", ValueKind.Text, "The connector.") { Required = true };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Resync.Core.Recovery;
 
 namespace Resync.Server;
 
@@ -8,12 +9,19 @@ namespace Resync.Server;
 /// <param name="RecoveredNote">Sends a <c>recovered</c> note when an automatic recovery whose alerts were held got through. The default is false.</param>
 public sealed record AlertRouteDelivery(string Format = AlertRouteDelivery.Webhook, bool HoldDuringRecovery = true, bool RecoveredNote = false)
 {
-    public const string Webhook = "webhook";
-    public const string Slack = "slack";
-    public const string Email = "email";
+    public const string Webhook = AlertDestinations.Webhook;
+    public const string Slack = AlertDestinations.Slack;
+    public const string Email = AlertDestinations.Email;
 
     /// <summary>Every format, for validation and documentation.</summary>
-    public static IReadOnlyList<string> Formats { get; } = [Webhook, Slack, Email];
+    public static IReadOnlyList<string> Formats => AlertDestinations.Formats;
+
+    /// <summary>
+    /// The link whose definition declares the route (its <c>alerts:</c> section); null for a route made through the API. Such a
+    /// route follows its link (replaced when the link is, removed with it) and is not changed through the API. Kept with the
+    /// delivery settings so that it travels in the same stored column.
+    /// </summary>
+    public string? DeclaredBy { get; init; }
 
     public static AlertRouteDelivery Default { get; } = new();
 

@@ -95,6 +95,7 @@ public static class ResyncServer
         builder.Services.AddSingleton<AlertSecrets>();
         builder.Services.AddSingleton<AlertDeliveryService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AlertDeliveryService>());
+        builder.Services.AddSingleton<DeclaredAlertRoutes>();
         builder.Services.AddSingleton<AlertOutbox>();
         builder.Services.AddSingleton<IAlertSink>(services => services.GetRequiredService<AlertOutbox>());
         // Hosted services stop in reverse order: the scheduler first, the runs in flight last.

@@ -108,6 +108,15 @@ internal sealed class ServerHarness : IAsyncDisposable
         return harness;
     }
 
+    /// <summary>Options that send e-mail alerts to <paramref name="smtp"/> (plain SMTP on loopback), from resync@example.com.</summary>
+    public static Action<ServerOptions> SendingMailTo(Resync.Testing.Smtp.SmtpReceiver smtp) => options =>
+    {
+        options.SmtpHost = "127.0.0.1";
+        options.SmtpPort = smtp.Port;
+        options.SmtpSecurity = SmtpSecurity.None;
+        options.SmtpFrom = "resync@example.com";
+    };
+
     public HttpClient Client(string? key)
     {
         var client = new HttpClient { BaseAddress = new Uri(Url), Timeout = Patience.Limit };

@@ -53,6 +53,7 @@ public sealed class Link
             Trigger = Trigger,
             Classifier = Classifier,
             ErrorTarget = ErrorTarget,
+            AlertRoutes = AlertRoutes,
             Version = version ?? Version,
         };
 
@@ -64,6 +65,9 @@ public sealed class Link
     /// attempt (<see cref="Engine.DeadLetter"/>). Its failures never fail the run. The default is none.
     /// </summary>
     public ITarget? ErrorTarget { get; init; }
+
+    /// <summary>The alert routes the link's definition declares (its <c>alerts:</c> section), for its own alerts only. The default is none.</summary>
+    public IReadOnlyList<LinkAlertRoute> AlertRoutes { get; init; } = [];
 
     /// <summary>Extra classifiers for the connectors' own exceptions, added by the link's builder.</summary>
     public ErrorClassifier Classifier { get; init; } = ErrorClassifier.Default;

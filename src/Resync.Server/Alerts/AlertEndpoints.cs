@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -35,10 +34,12 @@ internal static class AlertEndpoints
         return api;
     }
 
-    private static async Task<Results<Ok<Page<AlertRouteDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, IServerStore store, [AsParameters] Paging paging)
+    private static async Task<Results<Ok<Page<AlertRouteDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, IServerStore store, DeclaredAlertRoutes declared,
+        [AsParameters] Paging paging)
     {
         if (paging.Check(100, out var start, out var count) is { } bad)
             return bad;
+        await declared.SyncAsync(null, http.RequestAborted);
         var caller = http.Caller();
         var visible = (await store.ListAlertRoutesAsync(http.RequestAborted)).Where(route => Sees(caller, route)).Skip(start).Take(count);
         return TypedResults.Ok(Page<AlertRouteDocument>.Of([.. visible.Select(AlertRouteDocument.From)], start, count));
@@ -64,6 +65,8 @@ internal static class AlertEndpoints
     {
         if (await VisibleAsync(http, store, routeId) is not { } existing)
             return NotFound(routeId);
+        if (Declared(existing) is { } declared)
+            return declared;
         var (route, problem) = await ReadAsync(http, links, options, json.Value.SerializerOptions);
         if (problem is not null)
             return problem;
@@ -72,10 +75,19 @@ internal static class AlertEndpoints
         return TypedResults.Ok(AlertRouteDocument.From((await store.GetAlertRouteAsync(existing.Id, http.RequestAborted))!));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext http, IServerStore store, long routeId) =>
-        await VisibleAsync(http, store, routeId) is not null && await store.DeleteAlertRouteAsync(routeId, http.RequestAborted)
-            ? TypedResults.NoContent()
-            : NotFound(routeId);
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext http, IServerStore store, long routeId)
+    {
+        if (await VisibleAsync(http, store, routeId) is not { } route)
+            return NotFound(routeId);
+        if (Declared(route) is { } declared)
+            return declared;
+        return await store.DeleteAlertRouteAsync(routeId, http.RequestAborted) ? TypedResults.NoContent() : NotFound(routeId);
+    }
+
+    /// <summary>A route a link declares follows its link: changed or removed there, not through the API.</summary>
+    private static ProblemHttpResult? Declared(AlertRouteRecord route) => route.Delivery.DeclaredBy is { } linkId
+        ? Problems.Conflict("route-from-link", $"Route '{route.Name}' is declared in the alerts section of link '{linkId}': change or remove it there.")
+        : null;
 
     private static async Task<Results<Ok<Page<AlertDeliveryDocument>>, ProblemHttpResult>> DeliveriesAsync(HttpContext http, IServerStore store, long routeId,
         [AsParameters] Paging paging)
@@ -154,24 +166,21 @@ internal static class AlertEndpoints
             if (!request.Url.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
                 return Bad($"An e-mail route's 'url' is mailto: and the addresses, e.g. \"mailto:ops@example.com\"; found '{Core.Errors.SecretText.Mask(request.Url)}'.");
             var recipients = SmtpAlertSender.Recipients(request.Url);
-            if (recipients.Count == 0 || recipients.Count > 20)
-                return Bad($"An e-mail route names 1 to 20 addresses after mailto:; found {recipients.Count}.");
-            if (recipients.FirstOrDefault(r => !System.Net.Mail.MailAddress.TryCreate(r, out var parsed) || parsed.Address != r) is { } wrong)
+            if (recipients.Count is 0 or > AlertDestinations.MaxRecipients)
+                return Bad($"An e-mail route names 1 to {AlertDestinations.MaxRecipients} addresses after mailto:; found {recipients.Count}.");
+            if (recipients.FirstOrDefault(r => !AlertDestinations.IsEmailAddress(r)) is { } wrong)
                 return Bad($"'url' holds '{wrong}', which is not an e-mail address.");
-            if (options.SmtpHost is null)
-                return Bad("This server sends no e-mail: its operator has not set an SMTP server (Resync:SmtpHost, Resync:SmtpFrom). Use a webhook or slack route.");
-            return Route(caller, request, links, name, $"mailto:{string.Join(",", recipients)}", [.. request.Kinds ?? []], delivery);
+            if (AlertDestinationRules.Refuse(new Uri("mailto:" + recipients[0]), options) is { } noMail)
+                return Bad($"{char.ToUpperInvariant(noMail[0])}{noMail[1..]}. Use a webhook or slack route.");
+            return Route(caller, request, links, name, AlertDestinations.MailTo(recipients), [.. request.Kinds ?? []], delivery);
         }
-        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-            return Bad($"'url' must be an absolute http or https URL; found '{Core.Errors.SecretText.Mask(request.Url)}'."
-                + (format == AlertRouteDelivery.Webhook ? " An e-mail route's url is mailto:, e.g. mailto:ops@example.com." : ""));
-        // Route URLs are stored and shown as they are; deliveries are signed with the route's secret instead.
-        if (url.UserInfo.Length > 0)
-            return Bad("'url' may not carry credentials (user:password@); the receiver verifies the webhook-signature header instead.");
-        if (IPAddress.TryParse(url.IdnHost, out var address) && options.NetworkPolicy().Check(address) is { } refused)
-            return Bad($"'url' points at {address}, an address this server does not connect to: {refused.Rule} (the outbound network policy). "
-                + "Use a public address, or start the server with --allow-private-networks / --allow-loopback / --allow-network <CIDR>.");
-        return Route(caller, request, links, name, url.AbsoluteUri, [.. request.Kinds ?? []], delivery);
+        var (url, wrongUrl) = AlertDestinations.WebUrl(request.Url);
+        if (wrongUrl is not null)
+            return Bad($"'url' {wrongUrl}." + (url is null && format == AlertRouteDelivery.Webhook && !wrongUrl.StartsWith("may not", StringComparison.Ordinal)
+                ? " An e-mail route's url is mailto:, e.g. mailto:ops@example.com." : ""));
+        if (AlertDestinationRules.Refuse(url!, options) is { } refused)
+            return Bad($"'url' {refused}");
+        return Route(caller, request, links, name, url!.AbsoluteUri, [.. request.Kinds ?? []], delivery);
     }
 
     /// <summary>The rest of a route's checks (kinds, tenant, link), the same for every format.</summary>

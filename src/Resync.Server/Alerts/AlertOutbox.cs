@@ -11,12 +11,16 @@ namespace Resync.Server.Alerts;
 /// webhook, so a slow or failing destination cannot hold up runs. Alerts about an automatic recovery are held per route
 /// (see <see cref="AlertRecovery"/>), in the same outbox, so a held alert survives a restart too.
 /// </summary>
-public sealed class AlertOutbox(IServerStore store, AlertDeliveryService delivery, TimeProvider clock, ILogger<AlertOutbox> logger) : IAlertSink
+public sealed class AlertOutbox(IServerStore store, AlertDeliveryService delivery, TimeProvider clock, ILogger<AlertOutbox> logger,
+    DeclaredAlertRoutes? declared = null) : IAlertSink
 {
     public async Task RaiseAsync(Alert alert, CancellationToken cancellationToken)
     {
         try
         {
+            // The routes the link declares in its definition, as the link is now.
+            if (declared is not null && alert.LinkId.Length > 0)
+                await declared.SyncAsync(alert.LinkId, cancellationToken);
             var routes = (await store.ListAlertRoutesAsync(cancellationToken)).Where(route => Matches(route, alert)).ToList();
             ResyncEvents.AlertQueued(logger, alert.Kind, alert.LinkId, alert.Tenant, alert.RunId, alert.RequestId, alert.Message, routes.Count);
             if (alert.Recovery == AlertRecovery.None)

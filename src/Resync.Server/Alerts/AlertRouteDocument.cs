@@ -25,11 +25,15 @@ public sealed record AlertRouteDocument(long Id, string Name, string? Tenant, st
     /// <summary>Whether a "recovered" note is sent when an automatic recovery whose alerts were held got through.</summary>
     public bool RecoveredNote { get; init; }
 
+    /// <summary>The link whose <c>alerts:</c> section declares the route (changed there only); null for a route made through the API.</summary>
+    public string? DeclaredBy { get; init; }
+
     public static AlertRouteDocument From(AlertRouteRecord route) => new(route.Id, route.Name, route.Tenant, Resync.Core.Errors.SecretText.Mask(route.Url), route.LinkId, route.Kinds, route.CreatedAt,
         route.Health, $"{AlertEndpoints.Root}/{route.Id}/deliveries", $"{AlertEndpoints.Root}/{route.Id}/test")
     {
         Format = route.Delivery.Format,
         HoldDuringRecovery = route.Delivery.HoldDuringRecovery,
         RecoveredNote = route.Delivery.RecoveredNote,
+        DeclaredBy = route.Delivery.DeclaredBy,
     };
 }

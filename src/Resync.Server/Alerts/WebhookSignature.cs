@@ -9,7 +9,7 @@ namespace Resync.Server.Alerts;
 /// </summary>
 public static class WebhookSignature
 {
-    public const string SecretPrefix = "whsec_";
+    public const string SecretPrefix = Core.Recovery.AlertDestinations.SecretPrefix;
 
     public static string NewSecret() => SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 

@@ -67,7 +67,7 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
     /// <summary>Loads (or reloads) one link file of the folder; a file with problems is logged and leaves the previous version in place.</summary>
     public void LoadFile(string path)
     {
-        var result = new LinkFileLoader(catalog, trust: LinkTrust.OperatorFile(files)).Load(path);
+        var result = new LinkFileLoader(catalog, trust: LinkTrust.OperatorFile(files, options)).Load(path);
         if (!result.Succeeded)
         {
             logger.LogWarning("Link file {File} has problems and is not loaded: {Problems}", path, SecretText.Mask(string.Join("; ", result.Problems)));
@@ -193,7 +193,7 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
         }
         var result = entry.Origin == "api"
             ? ApiParse(beforeText, entry.Id, entry.Tenant)
-            : new LinkFileLoader(catalog, trust: LinkTrust.OperatorFile(files)).Parse(beforeText, entry.File!, Path.GetDirectoryName(entry.File!) ?? ".");
+            : new LinkFileLoader(catalog, trust: LinkTrust.OperatorFile(files, options)).Parse(beforeText, entry.File!, Path.GetDirectoryName(entry.File!) ?? ".");
         if (!result.Succeeded || result.Link!.Id != entry.Id)
             return (null, null, $"The definition run {run.Id} ran with (version {before!.Hash}) no longer loads: {SecretText.Mask(string.Join("; ", result.Problems))}");
         var link = result.Link.Tenant == entry.Tenant ? result.Link : result.Link.With(tenant: entry.Tenant);

@@ -20,10 +20,13 @@ public sealed partial class LinkTrust : ILinkTrust
     private readonly string? _folder;
     private readonly string? _refusal;
 
-    private LinkTrust(ServerFiles files, ServerOptions? tenantRules, string? tenant)
+    private readonly ServerOptions? _server;
+
+    private LinkTrust(ServerFiles files, ServerOptions? tenantRules, string? tenant, ServerOptions? server = null)
     {
         _files = files;
         _tenantRules = tenantRules;
+        _server = server ?? tenantRules;
         Tenant = tenant;
         if (tenant is null)
             return;
@@ -39,7 +42,8 @@ public sealed partial class LinkTrust : ILinkTrust
     public string? Tenant { get; }
 
     /// <summary>The trust of a link the operator wrote into the links folder: every file but the server's own.</summary>
-    public static LinkTrust OperatorFile(ServerFiles files) => new(files, null, null);
+    /// <param name="options">The server's settings its alert routes are checked against (outbound network policy, SMTP); none: not checked.</param>
+    public static LinkTrust OperatorFile(ServerFiles files, ServerOptions? options = null) => new(files, null, null, options);
 
     /// <summary>The trust of a link that came through the API for <paramref name="tenant"/>.</summary>
     public static LinkTrust Api(ServerFiles files, ServerOptions options, string tenant) => new(files, options, tenant);
@@ -99,6 +103,8 @@ public sealed partial class LinkTrust : ILinkTrust
             ? null
             : $"the {(section == "steps" ? "step" : section)} type '{type}' is not allowed for links from the API on this server ({setting}: {(allowed.Count == 0 ? "none" : string.Join(", ", allowed))})";
     }
+
+    public string? RefuseAlertDestination(Uri destination) => _server is null ? null : Alerts.AlertDestinationRules.Refuse(destination, _server);
 
     private const string Outside = "it leads outside the tenant's data folder";
 

@@ -66,13 +66,7 @@ public sealed class RecoveryAlertTests
         await using var webhook = await WebhookReceiver.StartAsync();
         await using var unheld = await WebhookReceiver.StartAsync();
         await using var smtp = SmtpReceiver.Start();
-        await using var server = await ServerHarness.StartAsync(configure: options =>
-        {
-            options.SmtpHost = "127.0.0.1";
-            options.SmtpPort = smtp.Port;
-            options.SmtpSecurity = SmtpSecurity.None;
-            options.SmtpFrom = "resync@example.com";
-        });
+        await using var server = await ServerHarness.StartAsync(configure: ServerHarness.SendingMailTo(smtp));
         server.Target.Refuse(record => record.Key is "c-00003" or "c-00013", Constraint);
         await server.PutLinkAsync(server.AcmeKey, "replayed", ReplayedLink);
         using var client = server.Client(server.AcmeKey);
