@@ -26,4 +26,11 @@ public interface ILinkTrust
     /// null: the file's own <c>tenant</c>. Components that share state between links (circuit breakers) keep tenants apart by it.
     /// </summary>
     string? Tenant => null;
+
+    /// <summary>
+    /// Why the host may not call <paramref name="url"/> on the link's behalf outside its connectors (a log intake), or null:
+    /// the host's outbound network policy, as far as the URL alone tells (an address literal); a name is checked again at
+    /// every connection. The default refuses nothing.
+    /// </summary>
+    string? RefuseUrl(Uri url) => null;
 }

@@ -89,6 +89,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
         var errorTarget = Component(reader, mapping, "errorTarget", catalog.Targets, context, trustSection: "target");
         var steps = Steps(reader, mapping, context);
         var trigger = Trigger(config.Section("trigger"));
+        var logging = LinkLoggingSection.Read(config.Section("logging"));
         foreach (var key in new[] { "source", "target" })
         {
             if (!mapping.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value == key))
@@ -103,6 +104,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             Classifier = classifier,
             Trigger = trigger,
             ErrorTarget = errorTarget,
+            Logging = logging,
         };
         return new LinkFileResult(link, problems);
     }

@@ -24,6 +24,9 @@ public static class LinkReference
         NestedTables(text, LinkSchema.Settings, "settings.");
         text.AppendLine($"#### `settings.{Core.Policies.ErrorPolicies.SettingsKey}.<type>`").AppendLine();
         Table(text, LinkSchema.ErrorPolicy, $"settings.{Core.Policies.ErrorPolicies.SettingsKey}.<type>.");
+        text.AppendLine("### `logging`").AppendLine();
+        Table(text, LinkLoggingSection.Schema, "logging.");
+        NestedTables(text, LinkLoggingSection.Schema, "logging.");
         Components(text, "Sources", "source", catalog.Sources.Values.Select(d => (d.Name, d.Description, d.Schema)));
         Components(text, "Targets", "target", catalog.Targets.Values.Select(d => (d.Name, d.Description, d.Schema)));
         text.AppendLine("### Steps").AppendLine();

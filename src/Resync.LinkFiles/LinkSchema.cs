@@ -72,6 +72,7 @@ public static class LinkSchema
         new KeySpec("errorTarget", ValueKind.Section, "A dead-letter output: any target, given every failed record with its error, snapshot, run, batch and attempt (see docs/errors.md)."),
         new KeySpec("trigger", ValueKind.Section, "When the link runs.") { Nested = Trigger },
         new KeySpec("settings", ValueKind.Section, "Run settings.") { Nested = Settings },
+        new KeySpec("logging", ValueKind.Section, "Log sinks of the link's own, receiving its tenant's events only (see docs/observability.md).") { Nested = LinkLoggingSection.Schema },
         new KeySpec("alerts", ValueKind.Section, "Alert routes (reserved: accepted and not yet used)."));
 
     /// <summary>The key every source and target section starts with.</summary>

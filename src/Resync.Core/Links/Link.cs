@@ -54,6 +54,7 @@ public sealed class Link
             Classifier = Classifier,
             ErrorTarget = ErrorTarget,
             Version = version ?? Version,
+            Logging = Logging,
         };
 
     /// <summary>The version of the definition the link was built from (recorded with each of its runs), or null for links built in code.</summary>
@@ -64,6 +65,9 @@ public sealed class Link
     /// attempt (<see cref="Engine.DeadLetter"/>). Its failures never fail the run. The default is none.
     /// </summary>
     public ITarget? ErrorTarget { get; init; }
+
+    /// <summary>The log sinks the link adds for its tenant (its file's <c>logging</c> section). The default is none.</summary>
+    public Observability.LinkLogging? Logging { get; init; }
 
     /// <summary>Extra classifiers for the connectors' own exceptions, added by the link's builder.</summary>
     public ErrorClassifier Classifier { get; init; } = ErrorClassifier.Default;
