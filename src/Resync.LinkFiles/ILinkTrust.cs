@@ -32,4 +32,11 @@ public interface ILinkTrust
     /// the server's outbound network policy refuses, or e-mail on a server without SMTP; null: it may.
     /// </summary>
     string? RefuseAlertDestination(Uri destination) => null;
+
+    /// <summary>
+    /// Why the host may not call <paramref name="url"/> on the link's behalf outside its connectors (a log intake), or null:
+    /// the host's outbound network policy, as far as the URL alone tells (an address literal); a name is checked again at
+    /// every connection. The default refuses nothing.
+    /// </summary>
+    string? RefuseUrl(Uri url) => null;
 }

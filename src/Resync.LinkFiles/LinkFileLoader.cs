@@ -91,6 +91,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
         var steps = Steps(reader, mapping, context);
         var trigger = Trigger(config.Section("trigger"));
         var alerts = Alerts(reader, mapping);
+        var logging = LinkLoggingSection.Read(config.Section("logging"));
         foreach (var key in new[] { "source", "target" })
         {
             if (!mapping.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value == key))
@@ -106,6 +107,7 @@ public sealed partial class LinkFileLoader(ComponentCatalog catalog, Func<string
             Trigger = trigger,
             ErrorTarget = errorTarget,
             AlertRoutes = alerts,
+            Logging = logging,
         };
         return new LinkFileResult(link, problems);
     }

@@ -24,6 +24,9 @@ public static class LinkReference
         NestedTables(text, LinkSchema.Settings, "settings.");
         text.AppendLine($"#### `settings.{Core.Policies.ErrorPolicies.SettingsKey}.<type>`").AppendLine();
         Table(text, LinkSchema.ErrorPolicy, $"settings.{Core.Policies.ErrorPolicies.SettingsKey}.<type>.");
+        text.AppendLine("### `logging`").AppendLine();
+        Table(text, LinkLoggingSection.Schema, "logging.");
+        NestedTables(text, LinkLoggingSection.Schema, "logging.");
         text.AppendLine("### `alerts`").AppendLine();
         text.AppendLine($"A list of at most {LinkSchema.MaxAlertRoutes} routes for the link's own alerts; each takes these keys (one of `webhook`, `chat` and `email`):").AppendLine();
         Table(text, LinkSchema.AlertRoute, "alerts[].");

@@ -73,6 +73,7 @@ public static class LinkSchema
         new KeySpec("errorTarget", ValueKind.Section, "A dead-letter output: any target, given every failed record with its error, snapshot, run, batch and attempt (see docs/errors.md)."),
         new KeySpec("trigger", ValueKind.Section, "When the link runs.") { Nested = Trigger },
         new KeySpec("settings", ValueKind.Section, "Run settings.") { Nested = Settings },
+        new KeySpec("logging", ValueKind.Section, "Log sinks of the link's own, receiving its tenant's events only (see docs/observability.md).") { Nested = LinkLoggingSection.Schema },
         new KeySpec("alerts", ValueKind.Section, "Alert routes for this link's alerts, delivered by the server: a list of { name, webhook | chat | email, kinds, holdDuringRecovery, recoveredNote, secret } (see docs/links.md)."));
 
     /// <summary>The keys of one route of the <c>alerts:</c> section; exactly one of webhook, chat and email.</summary>

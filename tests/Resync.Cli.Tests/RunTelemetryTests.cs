@@ -38,5 +38,24 @@ public sealed class RunTelemetryTests : IDisposable
         receiver.Logs.ShouldContain(l => l.Attributes.GetValueOrDefault("RunId") == runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Fact]
+    public async Task Run_OfALinkWithItsOwnFileSink_WritesItsEventsBesideTheLinkFile()
+    {
+        var file = _cli.Write("contacts.yaml", """
+            name: self-logged
+            source: { type: demo, records: 20 }
+            target: { type: demo, path: target.db }
+            logging:
+              file: { path: logs/self.jsonl }
+            """);
+
+        var (exit, output, error) = await _cli.RunAsync("run", file, "--db", _cli.StateFile, "--json");
+        exit.ShouldBe(0, error);
+
+        var runId = JsonNode.Parse(output)!["id"]!.GetValue<long>();
+        var events = File.ReadAllLines(Path.Combine(Path.GetDirectoryName(file)!, "logs", "self.jsonl")).Select(line => JsonNode.Parse(line)!).ToList();
+        events.ShouldContain(e => e["EventName"]!.GetValue<string>() == "RunFinished" && e["State"]!["RunId"]!.GetValue<long>() == runId);
+    }
+
     public void Dispose() => _cli.Dispose();
 }

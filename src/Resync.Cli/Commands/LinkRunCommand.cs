@@ -34,7 +34,7 @@ internal static class LinkRunCommand
             await Console.Error.WriteLineAsync($"note: link '{link.Id}' is deactivated ({health.StateReason}); running it by hand anyway.");
 
         // The same log sinks and OTLP export as resync serve, from the same settings: a one-off run reaches the collector too.
-        await using var telemetry = await Server.Observability.ProcessTelemetry.StartAsync(Server.Observability.ProcessTelemetry.Configuration(), cancellationToken);
+        await using var telemetry = await Server.Observability.ProcessTelemetry.StartAsync(Server.Observability.ProcessTelemetry.Configuration(), cancellationToken, link);
         var runner = new LinkRunner(store, store, store, TimeProvider.System, events: telemetry?.Events);
         LinkRunOutcome? outcome = null;
         return await RunReport.FollowAsync(store, link, json,

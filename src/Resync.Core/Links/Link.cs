@@ -55,6 +55,7 @@ public sealed class Link
             ErrorTarget = ErrorTarget,
             AlertRoutes = AlertRoutes,
             Version = version ?? Version,
+            Logging = Logging,
         };
 
     /// <summary>The version of the definition the link was built from (recorded with each of its runs), or null for links built in code.</summary>
@@ -68,6 +69,9 @@ public sealed class Link
 
     /// <summary>The alert routes the link's definition declares (its <c>alerts:</c> section), for its own alerts only. The default is none.</summary>
     public IReadOnlyList<LinkAlertRoute> AlertRoutes { get; init; } = [];
+
+    /// <summary>The log sinks the link adds for its tenant (its file's <c>logging</c> section). The default is none.</summary>
+    public Observability.LinkLogging? Logging { get; init; }
 
     /// <summary>Extra classifiers for the connectors' own exceptions, added by the link's builder.</summary>
     public ErrorClassifier Classifier { get; init; } = ErrorClassifier.Default;

@@ -106,6 +106,16 @@ public sealed partial class LinkTrust : ILinkTrust
 
     public string? RefuseAlertDestination(Uri destination) => _server is null ? null : Alerts.AlertDestinationRules.Refuse(destination, _server);
 
+    public string? RefuseUrl(Uri url)
+    {
+        // An address literal, or "localhost" (the one name whose answer the rules fix); other names are checked at every connection.
+        var address = url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 && System.Net.IPAddress.TryParse(url.DnsSafeHost, out var literal) ? literal
+            : url.IsLoopback ? System.Net.IPAddress.Loopback : null;
+        return address is not null && _files.Network.Check(address) is { } refused
+            ? $"'{url.Host}' is an address this server does not connect to: {refused.Rule} (the outbound network policy); use a public address, or ask the operator to allow it"
+            : null;
+    }
+
     private const string Outside = "it leads outside the tenant's data folder";
 
     /// <summary>Why a full path is out of this link's reach, following symbolic links (null: within reach).</summary>

@@ -17,6 +17,7 @@ public sealed class ServerFiles
         KeyRing = Path.GetFullPath(options.KeyRingFolder ?? Path.Combine(beside, "keys"));
         DataRoot = Path.GetFullPath(options.DataFolder ?? Path.Combine(beside, "data"));
         AllowedRoots = [.. options.AllowedFileRoots.Select(root => Path.GetFullPath(root))];
+        Network = options.NetworkPolicy();
         // Both the path as written and the one its links lead to: a folder behind a symbolic link is still the same folder.
         _forbiddenFiles = [.. StateSiblings.SelectMany(suffix => new[] { state + suffix, ConfinedPath.RealPath(state) + suffix }).Distinct()];
         _forbiddenFolders = [.. new[] { KeyRing, ConfinedPath.RealPath(KeyRing) }.Distinct()];
@@ -30,6 +31,9 @@ public sealed class ServerFiles
 
     /// <summary>Folders the operator allowed links from the API to reach besides their tenant's data folder.</summary>
     public IReadOnlyList<string> AllowedRoots { get; }
+
+    /// <summary>The addresses the server connects to (for checking a URL a link gives when the link is read).</summary>
+    public Connectors.Network.OutboundNetworkPolicy Network { get; }
 
     /// <summary>The data folder of a tenant's links.</summary>
     public string TenantFolder(string tenant) => Path.Combine(DataRoot, "tenants", tenant);

@@ -16,20 +16,27 @@ public abstract class BufferedLogSink : ILoggerProvider
     private readonly Channel<LogEvent> _buffer;
     private readonly TimeProvider _clock;
     private Task _pump = Task.CompletedTask;
+    private readonly KeyValuePair<string, object?>[] _droppedTags;
     private long _dropped;
     private long _written;
     private int _disposed;
 
-    protected BufferedLogSink(string name, int capacity, TimeProvider clock)
+    /// <param name="tenant">The tenant whose events alone the sink receives (a link's own sink), or null: the host's.</param>
+    protected BufferedLogSink(string name, int capacity, TimeProvider clock, string? tenant = null)
     {
         Name = name;
         Capacity = capacity;
+        Tenant = tenant;
         _clock = clock;
+        _droppedTags = tenant is null ? [new("sink", name)] : [new("sink", name), new("tenant", tenant)];
         _buffer = Channel.CreateBounded<LogEvent>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     }
 
     /// <summary>The sink's name in metrics and health answers (<c>file</c>, <c>intake</c>).</summary>
     public string Name { get; }
+
+    /// <summary>The tenant of a link's own sink (<see cref="TenantLogSinks"/>), or null for the host's sinks.</summary>
+    public string? Tenant { get; }
 
     /// <summary>How many events the buffer holds at most.</summary>
     public int Capacity { get; }
@@ -81,7 +88,7 @@ public abstract class BufferedLogSink : ILoggerProvider
     private void Lost(long count)
     {
         Interlocked.Add(ref _dropped, count);
-        Core.Observability.ResyncMetrics.LogEventsDropped.Add(count, new KeyValuePair<string, object?>("sink", Name));
+        Core.Observability.ResyncMetrics.LogEventsDropped.Add(count, _droppedTags);
     }
 
     /// <summary>Stops taking events and writes what is buffered.</summary>
@@ -113,12 +120,8 @@ public abstract class BufferedLogSink : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (!IsEnabled(logLevel))
-                return;
-            var fields = state is IReadOnlyList<KeyValuePair<string, object?>> values
-                ? values.Where(field => field.Key != "{OriginalFormat}").ToArray()
-                : [];
-            sink.Enqueue(new LogEvent(sink._clock.GetUtcNow(), logLevel, category, eventId.Id, eventId.Name, formatter(state, exception), exception?.ToString(), fields));
+            if (IsEnabled(logLevel))
+                sink.Enqueue(LogEvent.Capture(sink._clock, logLevel, category, eventId, state, exception, formatter));
         }
     }
 }

@@ -23,7 +23,9 @@ public sealed class HttpIntakeLogSink : BufferedLogSink
     private readonly CancellationTokenSource _flushing = new();
     private readonly string _host = Environment.MachineName;
 
-    public HttpIntakeLogSink(HttpIntakeSinkOptions options, HttpMessageHandler handler, TimeProvider clock) : base("intake", options.BufferSize, clock)
+    /// <param name="tenant">The tenant of a link's own intake (its events only), or null for the host's.</param>
+    public HttpIntakeLogSink(HttpIntakeSinkOptions options, HttpMessageHandler handler, TimeProvider clock, string? tenant = null)
+        : base("intake", options.BufferSize, clock, tenant)
     {
         _options = options;
         _clock = clock;
@@ -62,6 +64,8 @@ public sealed class HttpIntakeLogSink : BufferedLogSink
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _options.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        foreach (var (name, value) in _options.Headers)
+            request.Headers.TryAddWithoutValidation(name, value);
         if (_options.ApiKey is { } key)
             request.Headers.TryAddWithoutValidation(_options.ApiKeyHeader, key);
         try
@@ -71,6 +75,11 @@ public sealed class HttpIntakeLogSink : BufferedLogSink
                 return null;
             var status = response.StatusCode;
             return status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
+        }
+        catch (HttpRequestException exception) when (exception.InnerException is Core.Errors.OutboundAddressRefusedException)
+        {
+            // The network policy refuses the intake's address: posting again cannot help, and would hold up the buffer.
+            return false;
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
         {

@@ -15,6 +15,9 @@ public sealed record HttpIntakeSinkOptions
     /// <summary>The header that carries <see cref="ApiKey"/>. The default is Datadog's, <c>DD-API-KEY</c>.</summary>
     public string ApiKeyHeader { get; init; } = "DD-API-KEY";
 
+    /// <summary>Other headers sent with every batch (a link's intake). The default is none.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The <c>service</c> of each event. The default is <c>resync</c>.</summary>
     public string Service { get; init; } = "resync";
 

@@ -15,11 +15,14 @@ public sealed class JsonFileLogSink : BufferedLogSink
     private readonly string _path;
     private FileStream? _file;
 
-    public JsonFileLogSink(JsonFileSinkOptions options, TimeProvider clock) : base("file", options.BufferSize, clock)
+    /// <param name="tenant">The tenant of a link's own file (its events only), or null for the host's.</param>
+    public JsonFileLogSink(JsonFileSinkOptions options, TimeProvider clock, string? tenant = null) : base("file", options.BufferSize, clock, tenant)
     {
         _options = options;
         _path = System.IO.Path.GetFullPath(options.Path ?? throw new ArgumentException("The file sink needs a path (Logging:File:Path).", nameof(options)));
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
+        // A link's folder is made once its path is checked again, when the file is opened.
+        if (options.CheckBeforeOpen is null)
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
         Start();
     }
 
@@ -44,7 +47,17 @@ public sealed class JsonFileLogSink : BufferedLogSink
         await file.FlushAsync();
     }
 
-    private FileStream Open() => _file ??= new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
+    private FileStream Open()
+    {
+        if (_file is not null)
+            return _file;
+        if (_options.CheckBeforeOpen is { } check)
+        {
+            check(_path);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
+        }
+        return _file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
+    }
 
     /// <summary>Renames the file to <c>.1</c>, shifting older ones up and deleting the oldest, and starts a new one.</summary>
     private FileStream Rotate()

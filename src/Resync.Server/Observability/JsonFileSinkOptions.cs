@@ -22,6 +22,12 @@ public sealed record JsonFileSinkOptions
     /// <summary>Events waiting to be written at most; beyond it events are dropped and counted. The default is 10000.</summary>
     public int BufferSize { get; init; } = DefaultBufferSize;
 
+    /// <summary>
+    /// Checks the path right before the file is opened (a link's file: a symbolic link swapped in since the link was
+    /// accepted must not lead out of its reach); throws when it may not be opened. The default checks nothing.
+    /// </summary>
+    public Action<string>? CheckBeforeOpen { get; init; }
+
     /// <summary>The settings under <c>Logging:File</c>; throws naming the setting when a value is not a number or out of range.</summary>
     public static JsonFileSinkOptions Read(IConfiguration configuration)
     {

@@ -32,6 +32,11 @@ public static class ObservabilityExtensions
             .AddCheck<LogSinksHealthCheck>("log-sinks", tags: [Ready])
             .AddCheck<BreakersHealthCheck>("breakers", tags: [Ready]);
         builder.Logging.AddResyncLogSinks(builder.Configuration);
+        // The links' own sinks, through the server's network policy; the links are handed over as they come and go.
+        builder.Services.AddSingleton(services => new TenantLogSinks(services.GetRequiredService<ServerOptions>().NetworkPolicy(),
+            services.GetService<TimeProvider>() ?? TimeProvider.System));
+        builder.Services.AddSingleton<ILoggerProvider>(services => services.GetRequiredService<TenantLogSinks>());
+        builder.Services.AddHostedService<TenantLogSinkRouting>();
         builder.Services.AddHostedService<OpenIncompleteGauge>();
         var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ResyncMetrics.MeterName, "Microsoft.AspNetCore.Hosting")

@@ -25,16 +25,29 @@ public sealed class ProcessTelemetry : IAsyncDisposable
     public static IConfiguration Configuration() =>
         new ConfigurationBuilder().AddJsonFile(Path.GetFullPath("appsettings.json"), optional: true).AddEnvironmentVariables().Build();
 
-    /// <summary>Starts the configured sinks and exports; null when none is configured (nothing to start, nothing to slow down).</summary>
-    public static async Task<ProcessTelemetry?> StartAsync(IConfiguration configuration, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the configured sinks and exports, and those of the link's <c>logging</c> section; null when there is none
+    /// (nothing to start, nothing to slow down).
+    /// </summary>
+    public static async Task<ProcessTelemetry?> StartAsync(IConfiguration configuration, CancellationToken cancellationToken, Core.Links.Link? link = null)
     {
         if (JsonFileSinkOptions.Read(configuration).Path is null && HttpIntakeSinkOptions.Read(configuration).Url is null
-            && !ObservabilityExtensions.OtlpConfigured(configuration))
+            && !ObservabilityExtensions.OtlpConfigured(configuration) && link?.Logging is null)
             return null;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.SetMinimumLevel(LogLevel.Information).AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddResyncLogSinks(builder.Configuration);
+        if (link?.Logging is not null)
+        {
+            // The person's own process reaches what its links reach (unrestricted, as its connectors do).
+            builder.Services.AddSingleton<ILoggerProvider>(_ =>
+            {
+                var sinks = new TenantLogSinks(Connectors.Network.OutboundNetworkPolicy.Unrestricted, TimeProvider.System);
+                sinks.Apply([link]);
+                return sinks;
+            });
+        }
         ObservabilityExtensions.AddOtlp((OpenTelemetryBuilder)builder.Services.AddOpenTelemetry(), builder.Configuration);
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
