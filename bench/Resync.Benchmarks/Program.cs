@@ -14,6 +14,7 @@ using Resync.Storage.Sqlite;
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- retry [--records 1000000] [--repeat 3]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline [--records 1000000] [--repeat 3] [--parallelism N] [--fetches 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-retry [--records 1000000] [--repeat 3]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-refused [--records 300000] [--repeat 3]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-profile [--records 200000] [--parallelism N] [--fetches 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- push [--records 2000] [--concurrency 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- faults [--records 100000] [--parallelism N] [--fetches 4]
@@ -41,6 +42,9 @@ switch (command)
     case "pipeline-retry":
         await Resync.Benchmarks.Pipeline.PipelineRetryBenchmark.RunAsync(options.Records.FirstOrDefault(1_000_000), options.Repeat, options.Parallelism, options.Fetches);
         break;
+    case "pipeline-refused":
+        await Resync.Benchmarks.Pipeline.PipelineRefusedBenchmark.RunAsync(options.Records.FirstOrDefault(300_000), options.Repeat, options.Parallelism, options.Fetches);
+        break;
     case "pipeline-profile":
         await Resync.Benchmarks.Pipeline.PipelineProfile.RunAsync(options.Records.FirstOrDefault(200_000), options.Parallelism, options.Fetches);
         break;
@@ -54,7 +58,7 @@ switch (command)
         await Resync.Benchmarks.Dashboard.DashboardBenchmark.RunAsync(options.Records.FirstOrDefault(1_000_000), options.Repeat);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline, pipeline-retry, pipeline-profile, faults, push or dashboard.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline, pipeline-retry, pipeline-refused, pipeline-profile, faults, push or dashboard.");
         return 2;
 }
 return 0;

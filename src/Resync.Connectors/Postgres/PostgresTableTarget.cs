@@ -13,8 +13,8 @@ namespace Resync.Connectors.Postgres;
 /// Writes records into a PostgreSQL table in bulk, with exact per-record errors. Per batch: the constraints known
 /// from the catalog (NOT NULL, varchar length) are checked in C#; the rest go in one
 /// <c>INSERT … SELECT … FROM unnest(arrays) [ON CONFLICT (key) DO UPDATE]</c>; a batch the server still rejects
-/// (UNIQUE, CHECK, foreign key, a value of the wrong type) is sent to a server-side per-row function that writes
-/// each row in its own subtransaction and returns the failed rows with SQLSTATE, column and constraint (see
+/// (UNIQUE, CHECK, foreign key, a value of the wrong type) is sent to a server-side function that writes each row as if
+/// alone, in chunks that find the refused rows, and returns them with SQLSTATE, column and constraint (see
 /// docs/connectors-sql.md for why this is the fastest exact strategy). Safe for parallel batches: each takes its
 /// own pooled connection.
 /// </summary>

@@ -153,6 +153,54 @@ public sealed class PostgresTableTargetTests(PostgresDatabaseFixture fixture) : 
     }
 
     [Fact]
+    public async Task RowsRefusedByACheckAForeignKeyAndATrigger_AtChunkEdges_ExactlyThoseFail_AndWritingTheBatchAgainChangesNothing()
+    {
+        // What the target cannot know up front: a CHECK, a foreign key (checked at the end of a statement, so the fallback
+        // cannot tell which row it was from where the statement stopped) and a trigger. Refused rows sit at the edges of the
+        // fallback's chunks of 32 rows, in a run of four, and last; one key comes twice (the later record wins).
+        var table = await CreateAccountsAsync();
+        await fixture.Database.ExecuteAsync($"INSERT INTO {table} (id, name, country, age) VALUES (7, 'Before', 'FR', 1)");
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, SqlWriteMode.Upsert, "id", ownsDataSource: true);
+        var records = Enumerable.Range(1, 100).Select(id => Account(id, "Account " + id, "FR", 30)).ToArray();
+        var refused = new Dictionary<int, string>
+        {
+            [0] = "23514", [31] = "23503", [32] = "P0001", [40] = "23514", [41] = "23503", [42] = "P0001", [43] = "23514",
+            [63] = "23514", [64] = "23503", [95] = "23503", [99] = "23503",
+        };
+        foreach (var (index, state) in refused)
+        {
+            var field = state switch { "23514" => "age", "23503" => "country", _ => "name" };
+            records[index].Fields[field] = state switch { "23514" => -1L, "23503" => "XX", _ => "refused" };
+        }
+        records[51] = Account(50, "Account 50, again", "DE", 31);
+
+        foreach (var round in new[] { 1, 2 })
+        {
+            var result = await target.WriteAsync(new TargetBatch("l", round, 1, records), CancellationToken.None);
+
+            result.Issues.Select(issue => (issue.Index, issue.Error!.Code)).ShouldBe(refused.OrderBy(pair => pair.Key).Select(pair => (pair.Key, pair.Value)), $"round {round}");
+            result.Issues.ShouldAllBe(issue => issue.Error!.Type == ErrorType.Data || issue.Error.Type == ErrorType.Runtime);
+            var rows = await fixture.Database.QueryAsync($"SELECT id, name, country FROM {table} ORDER BY id");
+            rows.Select(row => (long)row[0]!).ShouldBe(Enumerable.Range(1, 100).Where(id => !refused.ContainsKey(id - 1) && id != 52).Select(id => (long)id));
+            rows.Single(row => (long)row[0]! == 50).Skip(1).ShouldBe(["Account 50, again", "DE"]);
+            rows.Single(row => (long)row[0]! == 7)[1].ShouldBe("Account 7");
+        }
+    }
+
+    [Fact]
+    public async Task TheSameKeyTwice_InInsertMode_AfterARefusedRow_FailsOnlyTheSecond_AsRowByRow()
+    {
+        var table = await CreateAccountsAsync();
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, SqlWriteMode.Insert, null, ownsDataSource: true);
+        Record[] records = [Account(1, "First", "FR", 1), Account(2, "Checked", "FR", -1), Account(1, "Second", "FR", 1), Account(3, "Third", "DE", 1)];
+
+        var result = await target.WriteAsync(new TargetBatch("l", 1, 1, records), CancellationToken.None);
+
+        result.Issues.Select(issue => (issue.Index, issue.Error!.Code)).ShouldBe([(1, "23514"), (2, "23505")]);
+        (await fixture.Database.QueryAsync($"SELECT id, name FROM {table} ORDER BY id")).Select(row => ((long)row[0]!, (string)row[1]!)).ShouldBe([(1L, "First"), (3L, "Third")]);
+    }
+
+    [Fact]
     public async Task ASchemaQualifiedTable_IsWritten()
     {
         await fixture.Database.ExecuteAsync("CREATE SCHEMA IF NOT EXISTS crm; CREATE TABLE crm.accounts (id bigint PRIMARY KEY, name text NOT NULL)");
@@ -220,6 +268,32 @@ public sealed class PostgresTableTargetTests(PostgresDatabaseFixture fixture) : 
             """);
         return table;
     }
+
+    // Accounts whose country must be in a countries table, whose age must not be negative and whose name a trigger refuses when it is 'refused'.
+    private async Task<string> CreateAccountsAsync()
+    {
+        var table = "accounts_" + Guid.NewGuid().ToString("N")[..8];
+        await fixture.Database.ExecuteAsync($"""
+            CREATE TABLE {table}_countries (code text PRIMARY KEY);
+            INSERT INTO {table}_countries VALUES ('FR'), ('DE');
+            CREATE TABLE {table} (
+                id bigint PRIMARY KEY,
+                name text NOT NULL,
+                country text REFERENCES {table}_countries (code),
+                age integer CHECK (age >= 0)
+            );
+            CREATE FUNCTION {table}_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.name = 'refused' THEN RAISE EXCEPTION 'refused by the trigger'; END IF;
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER {table}_refuse BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_refuse();
+            """);
+        return table;
+    }
+
+    private static Record Account(long id, string name, string country, long age) =>
+        new("a" + id.ToString(CultureInfo.InvariantCulture), new Dictionary<string, object?> { ["id"] = id, ["name"] = name, ["country"] = country, ["age"] = age });
 
     // A test contact with the columns of the contacts table.
     private static Record Contact(Record contact)
