@@ -105,7 +105,7 @@ public sealed partial class PostgresRunStore : IStateStore
                     UPDATE runs SET status = 'Interrupted', ended_at = @now, incomplete = incomplete + @incomplete, system_error = @error
                     WHERE id = @runId AND status = 'Running'
                     """, new { runId, now = Text(now), incomplete, error = StoredJson.Error(error) }, t);
-                await CarryCommittedWatermarkAsync(c, t, runId);
+                await CarryWatermarkAsync(c, t, runId);
                 await ParkCrashedAsync(c, t, runId, error, now);
                 return 0;
             }, cancellationToken);
@@ -114,10 +114,10 @@ public sealed partial class PostgresRunStore : IStateStore
     }
 
     /// <summary>
-    /// A pull run whose process died moves its link's watermark (and its own, for when its chain resolves) past the batches that
-    /// had committed (<see cref="CommittedWatermark"/>): left behind, the next run would read and write them again.
+    /// A pull run whose process died moves its link's watermark past the batches that had committed, and keeps how far it had read
+    /// for when its chain resolves (<see cref="CrashWatermark"/>): left behind, the next run would read and write them again.
     /// </summary>
-    private static async Task CarryCommittedWatermarkAsync(NpgsqlConnection c, NpgsqlTransaction t, long runId)
+    private static async Task CarryWatermarkAsync(NpgsqlConnection c, NpgsqlTransaction t, long runId)
     {
         var run = await c.QuerySingleAsync<(string LinkId, string Kind, string? Pending, string? Link)>("""
             SELECT r.link_id, r.kind, r.pending_watermark, l.watermark FROM runs r JOIN links l ON l.id = r.link_id WHERE r.id = @runId FOR UPDATE OF l
@@ -126,12 +126,11 @@ public sealed partial class PostgresRunStore : IStateStore
             return;
         var batches = await c.QueryAsync<(long Number, string Status, string? Watermark)>(
             "SELECT number, status, watermark FROM batches WHERE run_id = @runId ORDER BY number", new { runId }, t);
-        if (CommittedWatermark.Of(batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Watermark))) is not { } reached)
-            return;
-        if (CommittedWatermark.Advances(run.Pending, reached))
-            await c.ExecuteAsync("UPDATE runs SET pending_watermark = @reached WHERE id = @runId", new { runId, reached }, t);
-        if (CommittedWatermark.Advances(run.Link, reached))
-            await c.ExecuteAsync("UPDATE links SET watermark = @reached WHERE id = @LinkId", new { run.LinkId, reached }, t);
+        var marks = batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Watermark)).ToList();
+        if (CrashWatermark.Read(marks) is { } read && CrashWatermark.Advances(run.Pending, read))
+            await c.ExecuteAsync("UPDATE runs SET pending_watermark = @read WHERE id = @runId", new { runId, read }, t);
+        if (CrashWatermark.Committed(marks) is { } committed && CrashWatermark.Advances(run.Link, committed))
+            await c.ExecuteAsync("UPDATE links SET watermark = @committed WHERE id = @LinkId", new { run.LinkId, committed }, t);
     }
 
     /// <summary>
@@ -177,13 +176,16 @@ public sealed partial class PostgresRunStore : IStateStore
             cancellationToken);
 
     public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+        BatchStartedAsync(runId, batchNumber, cursor, recordCount, null, startedAt, cancellationToken);
+
+    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
         WriteAsync(async (c, t) =>
         {
             var inserted = await c.ExecuteAsync("""
-                INSERT INTO batches (run_id, number, cursor, status, read, started_at)
-                VALUES (@runId, @batchNumber, @cursor, 'Processing', @recordCount, @startedAt)
+                INSERT INTO batches (run_id, number, cursor, status, read, started_at, watermark)
+                VALUES (@runId, @batchNumber, @cursor, 'Processing', @recordCount, @startedAt, @watermark)
                 ON CONFLICT (run_id, number) DO NOTHING
-                """, new { runId, batchNumber = (long)batchNumber, cursor, recordCount = (long)recordCount, startedAt = Text(startedAt) }, t);
+                """, new { runId, batchNumber = (long)batchNumber, cursor, recordCount = (long)recordCount, startedAt = Text(startedAt), watermark }, t);
             // A batch delivered twice (cluster redelivery) is counted once.
             if (inserted == 1)
             {
@@ -191,8 +193,8 @@ public sealed partial class PostgresRunStore : IStateStore
                     new { runId, recordCount = (long)recordCount }, t);
             }
             else if (recordCount > 0 && await c.ExecuteAsync(
-                "UPDATE batches SET read = @recordCount WHERE run_id = @runId AND number = @batchNumber AND status = 'Processing' AND read = 0",
-                new { runId, batchNumber = (long)batchNumber, recordCount = (long)recordCount }, t) == 1)
+                "UPDATE batches SET read = @recordCount, watermark = @watermark WHERE run_id = @runId AND number = @batchNumber AND status = 'Processing' AND read = 0",
+                new { runId, batchNumber = (long)batchNumber, recordCount = (long)recordCount, watermark }, t) == 1)
             {
                 // A page noted while it was still coming (with no records) has arrived: its records count now.
                 await c.ExecuteAsync("UPDATE runs SET read = read + @recordCount WHERE id = @runId", new { runId, recordCount = (long)recordCount }, t);
@@ -220,7 +222,7 @@ public sealed partial class PostgresRunStore : IStateStore
                 VALUES (@RunId, @Number, @Cursor, @Status, @Read, @Succeeded, @Failed, @Ignored, @Warnings, @error, @endedAt, @endedAt, @Watermark)
                 ON CONFLICT (run_id, number) DO UPDATE SET status = excluded.status, succeeded = excluded.succeeded, failed = excluded.failed,
                     ignored = excluded.ignored, warnings = excluded.warnings, error = excluded.error, ended_at = excluded.ended_at,
-                    watermark = excluded.watermark
+                    watermark = COALESCE(excluded.watermark, batches.watermark)
                 """, new
             {
                 result.RunId, Number = (long)result.BatchNumber, result.Cursor, Status = result.Status.ToString(), Read = (long)result.Read,

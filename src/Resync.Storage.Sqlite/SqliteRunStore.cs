@@ -111,7 +111,7 @@ public sealed partial class SqliteRunStore : IStateStore
                     UPDATE runs SET status = 'Interrupted', ended_at = @now, incomplete = incomplete + @incomplete, system_error = @error
                     WHERE id = @runId AND status = 'Running'
                     """, new { runId, now = Text(now), incomplete, error = StoredJson.Error(error) }, t);
-                CarryCommittedWatermark(c, t, runId);
+                CarryWatermark(c, t, runId);
                 ParkCrashed(c, t, runId, error, now);
                 return 0;
             }, cancellationToken);
@@ -120,10 +120,10 @@ public sealed partial class SqliteRunStore : IStateStore
     }
 
     /// <summary>
-    /// A pull run whose process died moves its link's watermark (and its own, for when its chain resolves) past the batches that
-    /// had committed (<see cref="CommittedWatermark"/>): left behind, the next run would read and write them again.
+    /// A pull run whose process died moves its link's watermark past the batches that had committed, and keeps how far it had read
+    /// for when its chain resolves (<see cref="CrashWatermark"/>): left behind, the next run would read and write them again.
     /// </summary>
-    private static void CarryCommittedWatermark(SqliteConnection c, SqliteTransaction t, long runId)
+    private static void CarryWatermark(SqliteConnection c, SqliteTransaction t, long runId)
     {
         var run = c.QuerySingle<(string LinkId, string Kind, string? Pending, string? Link)>("""
             SELECT r.link_id, r.kind, r.pending_watermark, l.watermark FROM runs r JOIN links l ON l.id = r.link_id WHERE r.id = @runId
@@ -132,12 +132,11 @@ public sealed partial class SqliteRunStore : IStateStore
             return;
         var batches = c.Query<(long Number, string Status, string? Watermark)>(
             "SELECT number, status, watermark FROM batches WHERE run_id = @runId ORDER BY number", new { runId }, t);
-        if (CommittedWatermark.Of(batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Watermark))) is not { } reached)
-            return;
-        if (CommittedWatermark.Advances(run.Pending, reached))
-            c.Execute("UPDATE runs SET pending_watermark = @reached WHERE id = @runId", new { runId, reached }, t);
-        if (CommittedWatermark.Advances(run.Link, reached))
-            c.Execute("UPDATE links SET watermark = @reached WHERE id = @LinkId", new { run.LinkId, reached }, t);
+        var marks = batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Watermark)).ToList();
+        if (CrashWatermark.Read(marks) is { } read && CrashWatermark.Advances(run.Pending, read))
+            c.Execute("UPDATE runs SET pending_watermark = @read WHERE id = @runId", new { runId, read }, t);
+        if (CrashWatermark.Committed(marks) is { } committed && CrashWatermark.Advances(run.Link, committed))
+            c.Execute("UPDATE links SET watermark = @committed WHERE id = @LinkId", new { run.LinkId, committed }, t);
     }
 
     /// <summary>
@@ -183,17 +182,20 @@ public sealed partial class SqliteRunStore : IStateStore
         },
             cancellationToken);
 
-    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+        BatchStartedAsync(runId, batchNumber, cursor, recordCount, null, startedAt, cancellationToken);
+
+    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         var startedText = Text(startedAt);
         return Writer.ExecuteAsync((c, t) =>
         {
             var inserted = Writer.Prepared("""
-                INSERT INTO batches (run_id, number, cursor, status, read, started_at)
-                VALUES ($run, $number, $cursor, 'Processing', $read, $startedAt)
+                INSERT INTO batches (run_id, number, cursor, status, read, started_at, watermark)
+                VALUES ($run, $number, $cursor, 'Processing', $read, $startedAt, $watermark)
                 ON CONFLICT (run_id, number) DO NOTHING
                 """, t).Bind("$run", runId).Bind("$number", batchNumber).Bind("$cursor", cursor).Bind("$read", recordCount).Bind("$startedAt", startedText)
-                .ExecuteNonQuery();
+                .Bind("$watermark", watermark).ExecuteNonQuery();
             // A batch delivered twice (cluster redelivery) is counted once.
             if (inserted == 1)
             {
@@ -201,8 +203,8 @@ public sealed partial class SqliteRunStore : IStateStore
                     .Bind("$run", runId).Bind("$read", recordCount).ExecuteNonQuery();
             }
             else if (recordCount > 0 && Writer.Prepared("""
-                UPDATE batches SET read = $read WHERE run_id = $run AND number = $number AND status = 'Processing' AND read = 0
-                """, t).Bind("$run", runId).Bind("$number", batchNumber).Bind("$read", recordCount).ExecuteNonQuery() == 1)
+                UPDATE batches SET read = $read, watermark = $watermark WHERE run_id = $run AND number = $number AND status = 'Processing' AND read = 0
+                """, t).Bind("$run", runId).Bind("$number", batchNumber).Bind("$read", recordCount).Bind("$watermark", watermark).ExecuteNonQuery() == 1)
             {
                 // A page noted while it was still coming (with no records) has arrived: its records count now.
                 Writer.Prepared("UPDATE runs SET read = read + $read WHERE id = $run", t).Bind("$run", runId).Bind("$read", recordCount).ExecuteNonQuery();
@@ -231,7 +233,7 @@ public sealed partial class SqliteRunStore : IStateStore
                 VALUES ($run, $number, $cursor, $status, $read, $succeeded, $failed, $ignored, $warnings, $error, $endedAt, $endedAt, $watermark)
                 ON CONFLICT (run_id, number) DO UPDATE SET status = excluded.status, succeeded = excluded.succeeded, failed = excluded.failed,
                     ignored = excluded.ignored, warnings = excluded.warnings, error = excluded.error, ended_at = excluded.ended_at,
-                    watermark = excluded.watermark
+                    watermark = COALESCE(excluded.watermark, batches.watermark)
                 """, t)
                 .Bind("$run", result.RunId).Bind("$number", result.BatchNumber).Bind("$cursor", result.Cursor).Bind("$status", result.Status.ToString())
                 .Bind("$read", result.Read).Bind("$succeeded", result.Succeeded).Bind("$failed", result.Failed).Bind("$ignored", result.Ignored)

@@ -696,14 +696,15 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RecoverInterruptedRuns_BatchesCommittedBeforeTheCrash_MoveTheWatermarkToTheEndOfTheirUnbrokenPrefix()
+    public async Task RecoverInterruptedRuns_BatchesCommittedBeforeTheCrash_MoveTheWatermarkToTheEndOfTheirUnbrokenPrefix_AndTheResolvedChainToAllItRead()
     {
         // Batches 1 and 2 committed, 3 was cut by the kill, 4 committed after it: the link's watermark moves past 1 and 2 only
-        // (3's records are not written), so that the next run reads 3 and 4 again but not 1 and 2.
+        // (3's records are not written), so that a next run reads 3 and 4 again but not 1 and 2. Once the resume of its remainder
+        // (which fetches 3 again without moving the watermark) has resolved the run, it moves past all four.
         var deadOwner = DeadOwner();
         var runId = await StartRunAsync(deadOwner);
         foreach (var number in new[] { 1, 2, 3, 4 })
-            await Store.BatchStartedAsync(runId, number, $"page={number}", 5, T0, CancellationToken.None);
+            await Store.BatchStartedAsync(runId, number, $"page={number}", 5, $"2026-11-22T0{number}:00:00Z", T0, CancellationToken.None);
         foreach (var number in new[] { 1, 2, 4 })
         {
             await Store.BatchFinishedAsync(Result(runId, number, $"page={number}", BatchStatus.Succeeded, read: 5, succeeded: 5) with { Watermark = $"2026-11-22T0{number}:00:00Z" },
@@ -721,7 +722,7 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
 
         (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T02:00:00Z");
         (await Store.GetWatermarkAsync(other, CancellationToken.None)).ShouldBeNull();
-        // When the run's chain resolves, the watermark is at least there too (it is never moved back).
+        // When the run's chain resolves, it moves to where the run had read, the cut batch included.
         var resume = await Store.CreateRunAsync(new NewRun(Name("orders"), Name("acme"), RunKind.Resume, "resume", runId, null, RunOwner.Current, T0.AddHours(2))
         {
             CarriesAllFailures = true,
@@ -729,7 +730,7 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
         await Store.RunFinishedAsync(resume, RunStatus.Succeeded, null, null, T0.AddHours(3), CancellationToken.None);
         await ((IRecoveryStore)Store).ResolveChainAsync(resume, T0.AddHours(3), CancellationToken.None);
         (await Store.GetRunAsync(runId, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(RunStatus.Succeeded);
-        (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T02:00:00Z");
+        (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T04:00:00Z");
     }
 
     [Fact]

@@ -225,7 +225,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 // so a crash during the write still finds the batch Processing and counts its records as incomplete.
                 var started = _starts.TryRemove(work.Number, out var start)
                     ? start.Task.Unwrap()
-                    : store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, clock.GetUtcNow(), CancellationToken.None);
+                    : store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, work.Watermark, clock.GetUtcNow(), CancellationToken.None);
                 if (Volatile.Read(ref _skipQueued))
                 {
                     // The target stopped the run (or, with sequential processing, a record failed): a batch that had not started
@@ -470,7 +470,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         }
 
         private async Task StartAsync(BatchWork work) =>
-            await store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, clock.GetUtcNow(), CancellationToken.None);
+            await store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, work.Watermark, clock.GetUtcNow(), CancellationToken.None);
 
         private static int MaxUnconfirmed(LinkSettings settings) => 16 * (settings.SequentialProcessing ? 1 : settings.Parallelism);
 

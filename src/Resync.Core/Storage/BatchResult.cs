@@ -39,7 +39,7 @@ public sealed record BatchResult(
 
     /// <summary>
     /// The highest change marker of the batch's page, if its source tracks one: stored with the batch's outcomes, so that a run
-    /// whose process died still moves its link's watermark past the batches that had committed (<see cref="CommittedWatermark"/>).
+    /// whose process died still moves its link's watermark past the batches that had committed (<see cref="CrashWatermark"/>).
     /// </summary>
     public string? Watermark { get; init; }
 }

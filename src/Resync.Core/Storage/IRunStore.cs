@@ -27,6 +27,13 @@ public interface IRunStore
     /// </summary>
     Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Notes a batch's start with the highest change marker of its page (<see cref="BatchResult.Watermark"/>), so that after a crash
+    /// the store still knows how far the run had read (<see cref="CrashWatermark"/>). A store that keeps no watermark notes the start alone.
+    /// </summary>
+    Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+        BatchStartedAsync(runId, batchNumber, cursor, recordCount, startedAt, cancellationToken);
+
     /// <summary>Stores a batch's result and adds its counts to the run, atomically.</summary>
     Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken);
 

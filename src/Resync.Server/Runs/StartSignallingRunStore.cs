@@ -28,6 +28,9 @@ internal sealed class StartSignallingRunStore(IRunStore inner, TaskCompletionSou
     public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
         inner.BatchStartedAsync(runId, batchNumber, cursor, recordCount, startedAt, cancellationToken);
 
+    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+        inner.BatchStartedAsync(runId, batchNumber, cursor, recordCount, watermark, startedAt, cancellationToken);
+
     public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken) => inner.BatchFinishedAsync(result, cancellationToken);
 
     public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
