@@ -132,17 +132,20 @@ var keyRingCertificate = new Option<string?>("--key-ring-certificate")
     Description = "A PFX certificate that encrypts the key ring at rest (password in RESYNC_KEY_RING_CERTIFICATE_PASSWORD). Without it the keys are stored in clear.",
 };
 var shutdownTimeout = new Option<int?>("--shutdown-timeout") { Description = "Seconds a stop (SIGTERM, Ctrl+C) waits for runs to finish their current batches (default 30)." };
+var broker = new Option<string?>("--broker") { Description = "Cluster mode: the RabbitMQ broker batches go through to `resync worker`s (default: $RESYNC_BROKER), amqp://user:password@host:5672/vhost. Needs --state postgres://…" };
 var serve = new Command("serve", "Run the server: REST API, push endpoint and scheduler, on the state file.")
 {
-    urls, linksFolder, allowLoopback, allowPrivate, allowNetwork, settingsFile, dataFolder, allowFiles, keyRingCertificate, shutdownTimeout,
+    urls, linksFolder, allowLoopback, allowPrivate, allowNetwork, settingsFile, dataFolder, allowFiles, keyRingCertificate, shutdownTimeout, broker,
 };
+ServeSettings.Flags ServeFlags(ParseResult parse) => new(parse.GetValue(urls), parse.GetValue(linksFolder), parse.GetValue(allowLoopback), parse.GetValue(allowPrivate),
+    parse.GetValue(allowNetwork), parse.GetValue(dataFolder), parse.GetValue(allowFiles), parse.GetValue(keyRingCertificate), parse.GetValue(shutdownTimeout), parse.GetValue(broker));
 serve.SetAction((parse, token) => Guard(parse, () =>
 {
-    var flags = new ServeSettings.Flags(parse.GetValue(urls), parse.GetValue(linksFolder), parse.GetValue(allowLoopback), parse.GetValue(allowPrivate),
-        parse.GetValue(allowNetwork), parse.GetValue(dataFolder), parse.GetValue(allowFiles), parse.GetValue(keyRingCertificate), parse.GetValue(shutdownTimeout));
-    var (options, configuration) = ServeSettings.Load(parse.GetValue(settingsFile), parse.GetValue(db), flags);
+    var (options, configuration) = ServeSettings.Load(parse.GetValue(settingsFile), parse.GetValue(db), ServeFlags(parse));
     return ServeCommand.RunAsync(options, configuration, parse.GetValue(json), token);
 }));
+var worker = WorkerCommand.Create(ServeFlags, [linksFolder, allowLoopback, allowPrivate, allowNetwork, settingsFile, dataFolder, allowFiles, keyRingCertificate, shutdownTimeout, broker],
+    db, json, settingsFile, Guard);
 
 var keyTenant = new Option<string?>("--tenant") { Description = "The tenant the key is limited to." };
 var keyOperator = new Option<bool>("--operator") { Description = "A key for every tenant (operators)." };
@@ -164,12 +167,12 @@ var breakerServer = new Option<string>("--server")
 var breakers = new Command("breakers", "Show the circuit breakers of a running server: each connection (host or database) its links call, closed, open or probing.") { breakerServer };
 breakers.SetAction((parse, token) => Guard(parse, () => BreakersCommand.ListAsync(parse.GetValue(breakerServer)!, parse.GetValue(json), token)));
 
-var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, retry, edit, incomplete, links, reference, serve, keys, breakers };
+var root = new RootCommand("Resync: an integration engine whose defining feature is error handling and recovery.") { db, json, run, demo, runs, show, retry, edit, incomplete, links, reference, serve, worker, keys, breakers };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
     return await UsageErrors.ReportAsync(parsed, parsed.GetValue(json));
-// The server handles SIGTERM and SIGINT itself, through its host (see SignalLifetime); other commands cancel on them.
-return await parsed.InvokeAsync(parsed.CommandResult.Command == serve ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null);
+// The server and the worker handle SIGTERM and SIGINT themselves, through its host (see SignalLifetime); other commands cancel on them.
+return await parsed.InvokeAsync(parsed.CommandResult.Command == serve || parsed.CommandResult.Command == worker ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null);
 
 async Task<int> Guard(ParseResult parse, Func<Task<int>> command)
 {

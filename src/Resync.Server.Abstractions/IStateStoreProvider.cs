@@ -19,4 +19,10 @@ public interface IStateStoreProvider
 
     /// <summary>Opens the run store and the server store over the same state, not yet initialised.</summary>
     OpenedState Open(string state, TimeProvider clock);
+
+    /// <summary>
+    /// The scheduler lease of servers sharing this state, which each holder checks (and a standby tries to take) every
+    /// <paramref name="interval"/>; null for a store only one process opens.
+    /// </summary>
+    ISchedulerLease? OpenSchedulerLease(string state, TimeProvider clock, TimeSpan interval);
 }

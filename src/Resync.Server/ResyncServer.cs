@@ -1,5 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.DataProtection;
 using Resync.Connectors;
 using Resync.Connectors.Breakers;
 using Resync.Core.Scheduling;
@@ -10,6 +8,7 @@ using Resync.Dashboard;
 using Resync.Server.Alerts;
 using Resync.Server.Api;
 using Resync.Server.Breakers;
+using Resync.Server.Cluster;
 using Resync.Server.Auth;
 using Resync.Server.Keys;
 using Resync.Server.Links;
@@ -53,11 +52,7 @@ public static class ResyncServer
         builder.Services.ConfigureHttpJsonOptions(json => ResyncJson.Apply(json.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddApiDocument();
-        var keyRing = options.KeyRingFolder ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath)) ?? ".", "keys");
-        var protection = builder.Services.AddDataProtection().SetApplicationName("Resync").PersistKeysToFileSystem(new DirectoryInfo(keyRing));
-        // Linux has no key store: without a certificate the key ring is kept in clear (Data Protection warns at every start).
-        if (options.KeyRingCertificatePath is { } certificate)
-            protection.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(certificate, options.KeyRingCertificatePassword));
+        KeyRing.Add(builder.Services, options);
 
         var (runStore, serverStore) = StateStores.Open(options.StateLocation, clock);
         await serverStore.InitializeAsync(cancellationToken);
@@ -69,6 +64,12 @@ public static class ResyncServer
             foreach (var parked in await runStore.ListIncompleteAsync(new IncompleteFilter(Statuses: [IncompleteStatus.Waiting], RunId: cut), cancellationToken))
                 await runStore.UpdateIncompleteAsync(parked.Id, IncompleteStatus.Scheduled, parked.Attempts, clock.GetUtcNow(), null, parked.Note, cancellationToken);
         }
+
+        if (ClusterSettings.IsCluster(options))
+            await ClusterServices.AddServerAsync(builder.Services, options, runStore, clock, cancellationToken);
+        // Servers sharing a database run one scheduler at a time (through a factory: the container ends the lease's session at shutdown).
+        if (StateStores.OpenSchedulerLease(options.StateLocation, clock, options.SchedulerLeaseInterval) is { } lease)
+            builder.Services.AddSingleton(_ => lease);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(clock);

@@ -79,6 +79,8 @@ public static class ServerConfiguration
             yield return (nameof(ServerOptions.EmbedFrameAncestors), $"'{origin}' is not an origin (scheme, host and optional port), e.g. https://app.partner.example");
         if (options.SmtpHost is not null && !System.Net.Mail.MailAddress.TryCreate(options.SmtpFrom, out _))
             yield return (nameof(ServerOptions.SmtpFrom), $"e-mail alerts need a sender address with SmtpHost, e.g. resync@example.com; found '{options.SmtpFrom}'");
+        foreach (var problem in Cluster.ClusterSettings.Problems(options))
+            yield return problem;
         foreach (var problem in options.BreakerOptions().Validate())
             yield return ("Breaker" + problem.Option, problem.Problem);
         foreach (var property in Settings())

@@ -27,6 +27,20 @@ public sealed class ServerOptions
     [System.Text.Json.Serialization.JsonIgnore]
     public string StateLocation => string.IsNullOrWhiteSpace(State) ? DatabasePath : State;
 
+    /// <summary>
+    /// Cluster mode: the RabbitMQ broker (<c>amqp://user:password@host:5672/vhost</c>, <c>--broker</c>) through which runs hand
+    /// their batches to <c>resync worker</c> processes. It needs <see cref="State"/> to name a PostgreSQL database, which every
+    /// server and worker shares; servers sharing it then run one scheduler at a time. The default (null) processes every batch
+    /// in this process. The password is never printed.
+    /// </summary>
+    public string? Broker { get; set; }
+
+    /// <summary>
+    /// Cluster mode: how often the active scheduler checks its lease and a standby server tries to take it, so the longest a
+    /// cluster goes without a scheduler once the active server dies. The default is 15 seconds.
+    /// </summary>
+    public TimeSpan SchedulerLeaseInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>A folder of <c>*.link.yaml</c> / <c>*.yaml</c> link files, loaded at start and watched. The default is none.</summary>
     public string? LinksFolder { get; set; }
 

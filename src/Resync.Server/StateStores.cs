@@ -24,4 +24,7 @@ public static class StateStores
 
     /// <summary>Opens the run store and the server store <paramref name="state"/> names (initialise the server store before use).</summary>
     public static OpenedState Open(string state, TimeProvider clock) => For(state).Open(state, clock);
+
+    /// <summary>The scheduler lease of the servers sharing <paramref name="state"/>, or null when only one process opens it.</summary>
+    public static ISchedulerLease? OpenSchedulerLease(string state, TimeProvider clock, TimeSpan interval) => For(state).OpenSchedulerLease(state, clock, interval);
 }

@@ -16,4 +16,6 @@ public sealed class PostgresStateStoreProvider : IStateStoreProvider
         var runs = new PostgresRunStore(state, clock);
         return new OpenedState(runs, new PostgresServerStore(runs));
     }
+
+    public ISchedulerLease? OpenSchedulerLease(string state, TimeProvider clock, TimeSpan interval) => new PostgresSchedulerLease(state, clock, interval);
 }

@@ -16,4 +16,7 @@ public sealed class SqliteStateStoreProvider : IStateStoreProvider
         var runs = new SqliteRunStore(state, clock);
         return new OpenedState(runs, new SqliteServerStore(runs, clock));
     }
+
+    /// <summary>None: one server owns a state file, so its scheduler is always the one.</summary>
+    public ISchedulerLease? OpenSchedulerLease(string state, TimeProvider clock, TimeSpan interval) => null;
 }

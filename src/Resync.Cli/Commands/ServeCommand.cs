@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Resync.Cli.Output;
 using Resync.Server;
+using Resync.Server.Cluster;
 
 namespace Resync.Cli.Commands;
 
@@ -33,12 +34,14 @@ internal static class ServeCommand
                 ["state"] = StateStores.Describe(options.StateLocation),
                 ["settings"] = Settings(options),
             };
+            if (options.Broker is { } broker)
+                started["broker"] = ClusterSettings.Describe(broker);
             await Console.Out.WriteLineAsync(started.ToJsonString(CliJson.Compact));
             await Console.Out.FlushAsync(cancellationToken);
         }
         else
         {
-            await Console.Error.WriteLineAsync($"resync serve: listening on {string.Join(", ", addresses)} (state {StateStores.Describe(options.StateLocation)}); API under /api/v1, OpenAPI at /openapi/v1.json. Ctrl+C stops.");
+            await Console.Error.WriteLineAsync($"resync serve: listening on {string.Join(", ", addresses)} (state {StateStores.Describe(options.StateLocation)}{(options.Broker is { } broker ? $", cluster mode: batches to the workers through {ClusterSettings.Describe(broker)}" : "")}); API under /api/v1, OpenAPI at /openapi/v1.json. Ctrl+C stops.");
         }
         await app.WaitForShutdownAsync(cancellationToken);
         return ExitCodes.Succeeded;
@@ -52,6 +55,8 @@ internal static class ServeCommand
             settings[CliJson.Options.PropertyNamingPolicy?.ConvertName(nameof(ServerOptions.KeyRingCertificatePassword)) ?? nameof(ServerOptions.KeyRingCertificatePassword)] = "********";
         if (options.State is { } state)
             settings[CliJson.Options.PropertyNamingPolicy?.ConvertName(nameof(ServerOptions.State)) ?? nameof(ServerOptions.State)] = StateStores.Describe(state);
+        if (options.Broker is { } broker)
+            settings[CliJson.Options.PropertyNamingPolicy?.ConvertName(nameof(ServerOptions.Broker)) ?? nameof(ServerOptions.Broker)] = ClusterSettings.Describe(broker);
         return settings;
     }
 }

@@ -22,12 +22,13 @@ internal static class ServeSettings
         ("ASPNETCORE_URLS", nameof(ServerOptions.Urls)),
         (StateFile.EnvironmentVariable, nameof(ServerOptions.DatabasePath)),
         ("RESYNC_KEY_RING_CERTIFICATE_PASSWORD", nameof(ServerOptions.KeyRingCertificatePassword)),
+        ("RESYNC_BROKER", nameof(ServerOptions.Broker)),
     ];
 
     /// <summary>The options of <c>resync serve</c> beyond <c>--state</c> (<c>--db</c>) and <c>--config</c>; each one left out leaves its setting to the other sources.</summary>
     public sealed record Flags(string? Urls = null, string? LinksFolder = null, bool AllowLoopback = false, bool AllowPrivateNetworks = false,
         IReadOnlyList<string>? AllowNetworks = null, string? DataFolder = null, IReadOnlyList<string>? AllowFiles = null, string? KeyRingCertificate = null,
-        int? ShutdownSeconds = null);
+        int? ShutdownSeconds = null, string? Broker = null);
 
     public static (ServerOptions Options, IConfigurationRoot Configuration) Load(string? configFile, string? db, Flags flags)
     {
@@ -121,6 +122,8 @@ internal static class ServeSettings
             yield return $"--{section}:{nameof(ServerOptions.AllowedFileRoots)}:{index}={root}";
         if (flags.KeyRingCertificate is not null)
             yield return $"--{section}:{nameof(ServerOptions.KeyRingCertificatePath)}={flags.KeyRingCertificate}";
+        if (flags.Broker is not null)
+            yield return $"--{section}:{nameof(ServerOptions.Broker)}={flags.Broker}";
         if (flags.ShutdownSeconds is { } seconds)
         {
             if (seconds is < 0 or > 3600)

@@ -17,7 +17,7 @@ namespace Resync.Server.Runs;
 /// finish the batches under way, park their remainder and end Interrupted, so none is left Running.
 /// </summary>
 public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryStore recovery, LinkRunGate gate, TimeProvider clock,
-    ILogger<RunLauncher> logger, IAlertSink? alerts = null, IHostApplicationLifetime? lifetime = null) : IHostedService
+    ILogger<RunLauncher> logger, IAlertSink? alerts = null, IHostApplicationLifetime? lifetime = null, IBatchDispatcherFactory? dispatchers = null) : IHostedService
 {
     private readonly ConcurrentDictionary<long, ActiveRun> _active = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -145,7 +145,7 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
         var runEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var progress = new RunProgress();
         // The first run the work opens is the one answered (replays and resumes after it are its children).
-        var runner = new LinkRunner(new StartSignallingRunStore(store, started, runEnded), queries, recovery, clock, alerts, events: logger);
+        var runner = new LinkRunner(new StartSignallingRunStore(store, started, runEnded), queries, recovery, clock, alerts, dispatchers, events: logger);
         var completion = Task.Run(() => work(runner, progress, _stopping.Token), CancellationToken.None);
         var first = await Task.WhenAny(started.Task, completion).WaitAsync(cancellationToken);
         if (first == completion && !started.Task.IsCompleted)

@@ -1,6 +1,8 @@
 using Resync.Core.Recovery;
 using Resync.Core.Scheduling;
 using Resync.Core.Storage;
+using Resync.Core.Engine;
+using Resync.Server.Cluster;
 using Resync.Server.Links;
 using Resync.Server.Runs;
 
@@ -20,14 +22,18 @@ public sealed class SchedulerService : BackgroundService
     private readonly ILogger<SchedulerService> _logger;
     private readonly LinkRegistry _links;
     private readonly IHostApplicationLifetime? _lifetime;
+    private readonly ISchedulerLease? _lease;
+    private volatile bool _active;
 
     public SchedulerService(LinkRegistry links, IRunStore store, IRunQueries queries, IRecoveryStore recovery, LinkRunGate gate, TimeProvider clock,
-        ILogger<SchedulerService> logger, IAlertSink? alerts = null, IHostApplicationLifetime? lifetime = null, RunLauncher? launcher = null)
+        ILogger<SchedulerService> logger, IAlertSink? alerts = null, IHostApplicationLifetime? lifetime = null, RunLauncher? launcher = null,
+        ISchedulerLease? lease = null, IBatchDispatcherFactory? dispatchers = null)
     {
         _logger = logger;
         _lifetime = lifetime;
         _links = links;
-        _scheduler = new LinkScheduler(links, new LinkRunner(store, queries, recovery, clock, alerts, events: logger), recovery, clock, gate)
+        _lease = lease;
+        _scheduler = new LinkScheduler(links, new LinkRunner(store, queries, recovery, clock, alerts, dispatchers, events: logger), recovery, clock, gate)
         {
             // An automatic resume runs with the link's current definition; its history says which, as a person's retry does.
             DescribeDefinition = async (link, incomplete, token) =>
@@ -46,10 +52,49 @@ public sealed class SchedulerService : BackgroundService
     /// <summary>Makes the scheduler look at the links again now.</summary>
     public void Wake() => _scheduler.Wake();
 
+    /// <summary>Whether this server's scheduler is running: always without a lease (embedded mode), while it holds it in a cluster.</summary>
+    public bool IsActive => _active;
+
+    /// <summary>Raised when this server's scheduler becomes active (true) or stands by (false).</summary>
+    public event Action<bool>? ActiveChanged;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _lifetime?.ApplicationStopping ?? CancellationToken.None);
-        await _scheduler.RunAsync(stopping.Token);
+        if (_lease is null)
+        {
+            SetActive(true);
+            await _scheduler.RunAsync(stopping.Token);
+            return;
+        }
+        // Cluster mode: only the lease's holder schedules, so that two servers never start the same tick; a standby takes over
+        // when the holder's session with the database ends (it died), and a holder that loses its session stops at once.
+        ClusterLog.SchedulerStandingBy(_logger);
+        while (!stopping.IsCancellationRequested)
+        {
+            CancellationToken held;
+            try
+            {
+                held = await _lease.AcquireAsync(stopping.Token);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            using var active = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, held);
+            ClusterLog.SchedulerActive(_logger);
+            SetActive(true);
+            await _scheduler.RunAsync(active.Token);
+            SetActive(false);
+            if (!stopping.IsCancellationRequested)
+                ClusterLog.SchedulerLost(_logger);
+        }
+    }
+
+    private void SetActive(bool active)
+    {
+        _active = active;
+        ActiveChanged?.Invoke(active);
     }
 
     private void Ended(ScheduledRun run)

@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace Resync.Testing.Postgres;
 
 /// <summary>
@@ -21,4 +23,26 @@ public static class WriteAudit
         CREATE TRIGGER contacts_written AFTER INSERT OR UPDATE ON contacts FOR EACH ROW EXECUTE FUNCTION count_write();
 
         """;
+
+    /// <summary>Creates the audited <c>contacts</c> table (<see cref="Sql"/>) where <paramref name="connectionString"/> points (its search path).</summary>
+    public static async Task CreateAsync(string connectionString, string columns)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand(Sql(columns), connection);
+        await create.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>How many times each key was written, from the audit <see cref="CreateAsync"/> made.</summary>
+    public static async Task<Dictionary<string, int>> CountAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT id, count FROM writes", connection);
+        await using var reader = await query.ExecuteReaderAsync();
+        var writes = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+            writes[reader.GetString(0)] = reader.GetInt32(1);
+        return writes;
+    }
 }
