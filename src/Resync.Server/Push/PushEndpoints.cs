@@ -166,6 +166,13 @@ internal static class PushEndpoints
             ? $"; automated replay of the run's failed records was still going when this answer was sent ({waited} s after the run ended), so it may write this record yet: GET {links.Self} (its status becomes Succeeded once the replays have written every failure, its children are the replays)"
             : "";
         var batchSize = entry.Link.Settings.BatchSize;
+        if (!replaying && result.SystemError is null && result.Counts is { Failed: 0, Ignored: 0, Incomplete: 0, BatchesFailed: 0 })
+        {
+            // Nothing kept and so nothing replayed: every record succeeded, with nothing to read back (the common answer, and the cheapest).
+            var written = records.Select((record, i) => new PushRecordResult(i, record.Key, OutcomeKind.Succeeded, null, null)).ToArray();
+            var (ownStatus, ownCounts) = share.Pushes > 1 ? OwnStatusAndCounts(result.Status, result.Counts, written, share, batchSize, null) : (result.Status, result.Counts);
+            return new PushAnswer(runId, ownStatus, ownStatus != Core.Runs.RunStatus.Succeeded, ownCounts, null, written, links) { FirstRecord = share.First };
+        }
         // The answer waits for the automated replays (they end with the run's work); a record one of them wrote is Succeeded.
         var replayed = await ReplayOutcomes.WrittenByReplaysAsync(queries, recovery, runId, batchSize, entry.Link.Settings.ReplayIncludesDurable, cancellationToken);
         var results = new PushRecordResult[records.Count];
@@ -196,7 +203,7 @@ internal static class PushEndpoints
         }
         // Records without a kept failure or ignore succeeded, if their batch finished; a batch that failed as a whole or
         // never ran (the run stopped) fails its records with the batch's or the run's error.
-        var batches = result.SystemError is null && result.Counts.BatchesFailed == 0 && share.Pushes == 1
+        var batches = result.SystemError is null && result.Counts.BatchesFailed == 0
             ? null
             : (await queries.ListBatchesAsync(runId, (share.First / batchSize), Paging.MaxLimit, cancellationToken)).ToDictionary(batch => batch.Number);
         for (var i = 0; i < results.Length; i++)
@@ -204,7 +211,7 @@ internal static class PushEndpoints
             if (results[i] is not null)
                 continue;
             var batch = batches is null ? null : batches.GetValueOrDefault((share.First + i) / batchSize + 1);
-            var succeeded = batches is null || (result.SystemError is null && result.Counts.BatchesFailed == 0) || batch is { Status: Core.Runs.BatchStatus.Succeeded or Core.Runs.BatchStatus.CompletedWithErrors };
+            var succeeded = batches is null || batch is { Status: Core.Runs.BatchStatus.Succeeded or Core.Runs.BatchStatus.CompletedWithErrors };
             var error = batch?.Error ?? result.SystemError;
             results[i] = succeeded
                 ? new PushRecordResult(i, records[i].Key, OutcomeKind.Succeeded, null, null)
@@ -214,7 +221,7 @@ internal static class PushEndpoints
         var status = replayed.Count > 0 && await queries.GetRunAsync(runId, cancellationToken) is { } now ? now.Status : result.Status;
         var counts = result.Counts;
         if (share.Pushes > 1)
-            (status, counts) = OwnStatusAndCounts(status, counts, results, share, batchSize, batches!);
+            (status, counts) = OwnStatusAndCounts(status, counts, results, share, batchSize, batches);
         return new PushAnswer(runId, status, status != Core.Runs.RunStatus.Succeeded, counts, result.SystemError, results, links)
         {
             FirstRecord = share.First,
@@ -231,13 +238,14 @@ internal static class PushEndpoints
     /// counted per batch only, so they stay the run's. A run stopped by a system error keeps its status.
     /// </summary>
     private static (Core.Runs.RunStatus Status, Core.Runs.RunCounts Counts) OwnStatusAndCounts(Core.Runs.RunStatus runStatus, Core.Runs.RunCounts run,
-        PushRecordResult[] results, PushShare share, int batchSize, Dictionary<int, BatchView> batches)
+        PushRecordResult[] results, PushShare share, int batchSize, Dictionary<int, BatchView>? batches)
     {
         long Count(OutcomeKind kind) => results.Count(result => result.Outcome == kind);
-        var held = Enumerable.Range(share.First / batchSize + 1, (share.First + share.Count - 1) / batchSize - share.First / batchSize + 1)
-            .Select(number => batches.GetValueOrDefault(number)).OfType<BatchView>().ToList();
+        var numbers = Enumerable.Range(share.First / batchSize + 1, (share.First + share.Count - 1) / batchSize - share.First / batchSize + 1).ToList();
+        // Without a system error or a failed batch, the batches were not read: every batch holding the push's records ran.
+        var held = batches is null ? [] : numbers.Select(number => batches.GetValueOrDefault(number)).OfType<BatchView>().ToList();
         var counts = new Core.Runs.RunCounts(results.Length, Count(OutcomeKind.Succeeded), Count(OutcomeKind.Failed), Count(OutcomeKind.Ignored), Count(OutcomeKind.Incomplete),
-            run.Warnings, held.Count, held.Count(batch => batch.Status == Core.Runs.BatchStatus.Failed));
+            run.Warnings, batches is null ? numbers.Count : held.Count, held.Count(batch => batch.Status == Core.Runs.BatchStatus.Failed));
         var status = runStatus is not (Core.Runs.RunStatus.Succeeded or Core.Runs.RunStatus.CompletedWithErrors) ? runStatus
             : counts.Failed + counts.Incomplete > 0 || counts.BatchesFailed > 0 ? Core.Runs.RunStatus.CompletedWithErrors
             : Core.Runs.RunStatus.Succeeded;

@@ -482,6 +482,29 @@ public sealed class PushEndpointTests
     }
 
     [Fact]
+    public async Task SyncPushes_ArrivingTogether_AllWritten_EachAnswersItsOwnCountsAndTheBatchesHoldingItsRecords()
+    {
+        await using var server = await StartSharingThreeAsync(ServerHarness.PushLink.Replace("batchSize: 25", "batchSize: 3", StringComparison.Ordinal));
+        using var client = server.Client(server.AcmeKey);
+
+        var answers = await Task.WhenAll(PushContactsAsync(client, "a", 4), PushContactsAsync(client, "b", 3), PushContactsAsync(client, "c", 5));
+
+        answers.Select(answer => answer["runId"]!.GetValue<long>()).Distinct().Count().ShouldBe(1);
+        foreach (var answer in answers)
+        {
+            var count = answer["records"]!.AsArray().Count;
+            var first = answer["firstRecord"]!.GetValue<int>();
+            answer["status"]!.GetValue<string>().ShouldBe("Succeeded");
+            answer["hasErrors"]!.GetValue<bool>().ShouldBeFalse();
+            answer["records"]!.AsArray().Select(r => r!["outcome"]!.GetValue<string>()).Distinct().ShouldBe(["Succeeded"]);
+            answer["counts"]!["read"]!.GetValue<long>().ShouldBe(count);
+            answer["counts"]!["succeeded"]!.GetValue<long>().ShouldBe(count);
+            answer["counts"]!["batchesTotal"]!.GetValue<int>().ShouldBe((first + count - 1) / 3 - first / 3 + 1);
+        }
+        CountContacts(server).ShouldBe(12);
+    }
+
+    [Fact]
     public async Task AsyncPushes_ArrivingTogether_ShareOneRun_EachStoredAsRunByIt_AndEveryRecordReachesTheTarget()
     {
         await using var server = await StartSharingThreeAsync(ServerHarness.PushLink);
