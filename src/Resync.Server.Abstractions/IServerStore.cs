@@ -39,7 +39,11 @@ public interface IServerStore
     /// <summary>Stores a push payload durably; returns its id.</summary>
     Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken);
 
-    Task PushStartedAsync(long pushId, long runId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Marks the pushes as run by <paramref name="runId"/>, all or none: pushes of one link that arrive together share a run
+    /// (their records in the order of their ids), and recovery after a kill reads the run's records from their payloads.
+    /// </summary>
+    Task PushStartedAsync(IReadOnlyList<long> pushIds, long runId, CancellationToken cancellationToken);
 
     Task PushFinishedAsync(long pushId, DateTimeOffset at, CancellationToken cancellationToken);
 

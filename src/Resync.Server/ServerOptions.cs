@@ -117,6 +117,21 @@ public sealed class ServerOptions
     public TimeSpan SyncPushReplayWait { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// The most pushes of one link that share a run. Pushes that arrive while the link's previous push run is being opened
+    /// wait and then share the next run (synchronous and asynchronous ones apart; a push with a callback runs alone): many
+    /// clients share the run's fixed cost instead of each paying it. 1 gives every push its own run. The default is 64.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxPushesPerRun { get; set; } = 64;
+
+    /// <summary>
+    /// How long a link's first push waits for others to share its run (or until <see cref="MaxPushesPerRun"/> have come).
+    /// The default is zero: a push waits only while the previous run is being opened, so one client alone is never held back.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan PushRunWindow { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
     /// The origins whose pages may frame the embeddable view (its <c>frame-ancestors</c>), e.g. <c>https://app.partner.example</c>.
     /// The default is none: the view can be opened, not framed.
     /// </summary>

@@ -95,8 +95,8 @@ public sealed partial class PostgresServerStore(PostgresRunStore runs) : IServer
             """, new { push.LinkId, push.Tenant, push.Payload, push.RequestId, push.CallbackUrl, push.ProtectedCallbackSecret, AcceptedAt = Text(push.AcceptedAt) }, t),
             cancellationToken);
 
-    public Task PushStartedAsync(long pushId, long runId, CancellationToken cancellationToken) =>
-        runs.WriteAsync((c, t) => c.ExecuteAsync("UPDATE pushes SET run_id = @runId WHERE id = @pushId", new { pushId, runId }, t), cancellationToken);
+    public Task PushStartedAsync(IReadOnlyList<long> pushIds, long runId, CancellationToken cancellationToken) =>
+        runs.WriteAsync((c, t) => c.ExecuteAsync("UPDATE pushes SET run_id = @runId WHERE id = ANY(@pushIds)", new { pushIds = pushIds.ToArray(), runId }, t), cancellationToken);
 
     public Task PushFinishedAsync(long pushId, DateTimeOffset at, CancellationToken cancellationToken) =>
         runs.WriteAsync((c, t) => c.ExecuteAsync("UPDATE pushes SET finished_at = @at WHERE id = @pushId", new { pushId, at = Text(at) }, t), cancellationToken);

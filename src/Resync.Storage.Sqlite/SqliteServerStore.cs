@@ -119,8 +119,8 @@ public sealed partial class SqliteServerStore(SqliteRunStore runs, TimeProvider?
                 AcceptedAt = SqliteRunStore.Text(push.AcceptedAt) }, t),
             cancellationToken);
 
-    public Task PushStartedAsync(long pushId, long runId, CancellationToken cancellationToken) =>
-        runs.Writer.ExecuteAsync((c, t) => c.Execute("UPDATE pushes SET run_id = @runId WHERE id = @pushId", new { pushId, runId }, t), cancellationToken);
+    public Task PushStartedAsync(IReadOnlyList<long> pushIds, long runId, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync((c, t) => c.Execute("UPDATE pushes SET run_id = @runId WHERE id IN @pushIds", new { pushIds, runId }, t), cancellationToken);
 
     public Task PushFinishedAsync(long pushId, DateTimeOffset at, CancellationToken cancellationToken) =>
         runs.Writer.ExecuteAsync((c, t) => c.Execute("UPDATE pushes SET finished_at = @at WHERE id = @pushId",

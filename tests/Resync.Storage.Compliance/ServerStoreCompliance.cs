@@ -117,8 +117,8 @@ public abstract class ServerStoreCompliance : IAsyncLifetime
         var waiting = await Store.AddPushAsync(Push("[1]"), CancellationToken.None);
         var started = await Store.AddPushAsync(Push("[2]") with { CallbackUrl = "https://example.com/done", ProtectedCallbackSecret = "protected" }, CancellationToken.None);
         var finished = await Store.AddPushAsync(Push("[3]"), CancellationToken.None);
-        await Store.PushStartedAsync(started, 41, CancellationToken.None);
-        await Store.PushStartedAsync(finished, 42, CancellationToken.None);
+        await Store.PushStartedAsync([started], 41, CancellationToken.None);
+        await Store.PushStartedAsync([finished], 42, CancellationToken.None);
         await Store.PushFinishedAsync(finished, T0.AddMinutes(5), CancellationToken.None);
 
         (await Store.ListUnstartedPushesAsync(CancellationToken.None)).ShouldHaveSingleItem().ShouldBe(Push("[1]") with { Id = waiting });

@@ -25,11 +25,34 @@ internal static class PushBenchmark
 {
     private const string LinkId = "bench-push";
 
-    public static Task RunAsync(int requests, int concurrency) => BenchServer.InTempFolderAsync(folder => RunInAsync(folder, requests, concurrency));
-
-    private static async Task RunInAsync(string folder, int requests, int concurrency)
+    /// <summary>
+    /// The push benchmark's one entry: <paramref name="concurrency"/> clients with pushes sharing runs (the default), the same
+    /// with a run per push (<see cref="ServerOptions.MaxPushesPerRun"/> 1, as before runs were shared), then one client (at most
+    /// 500 pushes); each on a fresh server, one after the other, so their ratios are of one run on one machine load.
+    /// </summary>
+    public static async Task RunAsync(int requests, int concurrency)
     {
-        var targetPath = Path.Combine(folder, "target.db");
+        Console.WriteLine();
+        Console.WriteLine($"{requests:N0} pushes of one record each (one client: at most 500), SQLite target (upsert), loopback HTTP/1.1; load average {LoadAverage()}");
+        Console.WriteLine($"{"clients",7} {"runs",-14} {"what",-34} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"per second",11} {"of floor",9}");
+        await BenchServer.InTempFolderAsync(folder => RunInAsync(folder, requests, concurrency, new ServerOptions().MaxPushesPerRun));
+        if (concurrency > 1)
+        {
+            await BenchServer.InTempFolderAsync(folder => RunInAsync(folder, requests, concurrency, 1));
+            await BenchServer.InTempFolderAsync(folder => RunInAsync(folder, Math.Min(500, requests), 1, new ServerOptions().MaxPushesPerRun));
+        }
+        Console.WriteLine($"load average at the end {LoadAverage()}");
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private static async Task RunInAsync(string folder, int requests, int concurrency, int maxPushesPerRun)
+    {
+        // Links from the API reach files in their tenant's data folder only.
+        var tenantFolder = Path.Combine(folder, "data", "tenants", "default");
+        Directory.CreateDirectory(tenantFolder);
+        var targetPath = Path.Combine(tenantFolder, "target.db");
         await using (var connection = new SqliteConnection($"Data Source={targetPath};Pooling=False"))
         {
             await connection.OpenAsync();
@@ -37,7 +60,8 @@ internal static class PushBenchmark
             command.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE contacts (id TEXT PRIMARY KEY, name TEXT, email TEXT NOT NULL)";
             await command.ExecuteNonQueryAsync();
         }
-        var options = new ServerOptions { Urls = "http://127.0.0.1:0", DatabasePath = Path.Combine(folder, "state.db") };
+        var options = new ServerOptions { Urls = "http://127.0.0.1:0", DatabasePath = Path.Combine(folder, "state.db"), DataFolder = Path.Combine(folder, "data"),
+            MaxPushesPerRun = maxPushesPerRun };
         await using var app = await ResyncServer.BuildAsync(options, configure: builder => builder.Logging.ClearProviders());
         var (url, key) = await BenchServer.StartAsync(app);
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
@@ -57,6 +81,9 @@ internal static class PushBenchmark
         await DriveAsync(client, "warm", Math.Min(200, requests), concurrency, async: false);
         await DriveAsync(client, "warm-async", Math.Min(200, requests), concurrency, async: true);
 
+        // The floor under any push: an authenticated API request that reads the link and writes nothing.
+        await ReadLinkAsync(client, Math.Min(200, requests), concurrency);
+        var floor = await ReadLinkAsync(client, requests, concurrency);
         var sync = await DriveAsync(client, "sync", requests, concurrency, async: false);
         var asyncRun = await DriveAsync(client, "async", requests, concurrency, async: true);
 
@@ -72,17 +99,18 @@ internal static class PushBenchmark
         }
         var drained = stopwatch.Elapsed.TotalSeconds;
 
-        Console.WriteLine();
-        Console.WriteLine($"{requests:N0} pushes of one record each, {concurrency} requests in flight, SQLite target (upsert), loopback HTTP/1.1");
-        Console.WriteLine($"{"what",-34} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"per second",11}");
+        var runs = maxPushesPerRun == 1 ? "one per push" : $"shared (≤{maxPushesPerRun})";
+        var floorRate = floor.Latencies.Length / floor.Seconds;
+        Row("GET the link (no push; the floor)", floor);
         Row("sync push (answer after the run)", sync);
         Row("async push (202 after stored)", asyncRun);
-        Console.WriteLine($"async runs finished {drained:F1} s after the last 202; {rows:N0} rows in the target, as pushed");
+        Console.WriteLine($"{"",7} {"",-14} async runs finished {drained:F1} s after the last 202; {rows:N0} rows in the target, as pushed");
 
-        static void Row(string what, (double[] Latencies, double Seconds) result)
+        void Row(string what, (double[] Latencies, double Seconds) result)
         {
             var sorted = result.Latencies.Order().ToArray();
-            Console.WriteLine($"{what,-34} {Percentile(sorted, 0.50),8:F2} {Percentile(sorted, 0.99),8:F2} {sorted[^1],8:F2} {sorted.Length / result.Seconds,11:N0}");
+            var rate = sorted.Length / result.Seconds;
+            Console.WriteLine($"{concurrency,7} {runs,-14} {what,-34} {Percentile(sorted, 0.50),8:F2} {Percentile(sorted, 0.99),8:F2} {sorted[^1],8:F2} {rate,11:N0} {rate / floorRate,9:P0}");
         }
         await app.StopAsync();
     }
@@ -109,6 +137,26 @@ internal static class PushBenchmark
                     throw new InvalidOperationException($"Push {id} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
                 if (!async && !(await response.Content.ReadAsStringAsync()).Contains("\"status\":\"Succeeded\"", StringComparison.Ordinal))
                     throw new InvalidOperationException($"Push {id} did not succeed.");
+            }
+        }));
+        return (latencies, wall.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<(double[] Latencies, double Seconds)> ReadLinkAsync(HttpClient client, int count, int concurrency)
+    {
+        var latencies = new double[count];
+        var next = -1;
+        var wall = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.GetAsync($"/api/v1/links/{LinkId}");
+                await response.Content.ReadAsByteArrayAsync();
+                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                response.EnsureSuccessStatusCode();
             }
         }));
         return (latencies, wall.Elapsed.TotalSeconds);

@@ -5,4 +5,11 @@ namespace Resync.Server.Push;
 /// <paramref name="CallbackSecret"/> is the secret its signature is made with, shown here only (an Idempotency-Key replay omits it).
 /// </summary>
 public sealed record PushAccepted(long PushId, long RunId, string Status, string StatusUrl, string EventsUrl, string? CallbackUrl, string? CallbackSecret = null,
-    string? CallbacksUrl = null);
+    string? CallbacksUrl = null)
+{
+    /// <summary>
+    /// The run's record (0-based, in its reading order) that is the push's first: pushes of one link that arrive together share a
+    /// run, 0 when the run is the push's own.
+    /// </summary>
+    public int FirstRecord { get; init; }
+}

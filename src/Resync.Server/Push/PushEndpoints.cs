@@ -85,20 +85,21 @@ internal static class PushEndpoints
                     ProtectedCallbackSecret = secret is null ? null : secrets.Protect(secret),
                 };
                 push = push with { Id = await serverStore.AddPushAsync(push, http.RequestAborted) };
-                var started = await processor.StartStoredAsync(push, entry.Link, source, records, CancellationToken.None);
-                var links = RunLinks.For(started.RunId);
-                var accepted = new PushAccepted(push.Id, started.RunId, "Accepted", links.Self, links.Events, Resync.Core.Errors.SecretText.MaskOrNull(callbackUrl), null,
-                    callbackUrl is null ? null : $"{links.Self}/callbacks");
+                // Acknowledged only once the push is stored and marked as run by its (maybe shared) run, each in a commit.
+                var started = await processor.StartAsync(new PushWork(entry.Link, source, records, requestId, push));
+                var links = RunLinks.For(started.Run.RunId);
+                var accepted = new PushAccepted(push.Id, started.Run.RunId, "Accepted", links.Self, links.Events, Resync.Core.Errors.SecretText.MaskOrNull(callbackUrl), null,
+                    callbackUrl is null ? null : $"{links.Self}/callbacks") { FirstRecord = started.First };
                 return new JsonAnswer(StatusCodes.Status202Accepted, JsonSerializer.Serialize(accepted with { CallbackSecret = secret }, serializer), links.Self)
                 {
                     KeptJson = JsonSerializer.Serialize(accepted, serializer),
                 };
             }
-            var run = await processor.RunAsync(entry.Link, source, records, requestId, CancellationToken.None);
+            var share = await processor.StartAsync(new PushWork(entry.Link, source, records, requestId, null));
             // The client may go away; the run goes on and is in the run list either way.
-            var (result, replaying) = await EndOrReplayUnderWayAsync(run, entry, queries, options, clock);
-            var answer = await AnswerAsync(queries, recovery, source, entry, run.RunId, result, records, replaying, options, CancellationToken.None);
-            return new JsonAnswer(StatusCodes.Status200OK, JsonSerializer.Serialize(answer, serializer), RunLinks.For(run.RunId).Self);
+            var (result, replaying) = await EndOrReplayUnderWayAsync(share.Run, entry, queries, options, clock);
+            var answer = await AnswerAsync(queries, recovery, source, entry, share, result, records, replaying, options, CancellationToken.None);
+            return new JsonAnswer(StatusCodes.Status200OK, JsonSerializer.Serialize(answer, serializer), RunLinks.For(share.Run.RunId).Self);
         });
     }
 
@@ -151,15 +152,27 @@ internal static class PushEndpoints
         return (new Core.Engine.RunResult(now.Id, now.Status, now.Counts, now.SystemError), true);
     }
 
-    private static async Task<PushAnswer> AnswerAsync(IRunQueries queries, IRecoveryStore recovery, PushSource source, LinkEntry entry, long runId,
+    /// <summary>
+    /// Each of the push's records' outcomes, read from its run (from the push's first record in it when the run is shared), and
+    /// the run's status and counts; in a shared run, the status and counts are the push's own records'.
+    /// </summary>
+    private static async Task<PushAnswer> AnswerAsync(IRunQueries queries, IRecoveryStore recovery, PushSource source, LinkEntry entry, PushShare share,
         Core.Engine.RunResult result, IReadOnlyList<Record> records, bool replaying, ServerOptions options, CancellationToken cancellationToken)
     {
+        var runId = share.Run.RunId;
         var links = RunLinks.For(runId);
         var waited = options.SyncPushReplayWait.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
         var underWay = replaying
             ? $"; automated replay of the run's failed records was still going when this answer was sent ({waited} s after the run ended), so it may write this record yet: GET {links.Self} (its status becomes Succeeded once the replays have written every failure, its children are the replays)"
             : "";
         var batchSize = entry.Link.Settings.BatchSize;
+        if (!replaying && result.SystemError is null && result.Counts is { Failed: 0, Ignored: 0, Incomplete: 0, BatchesFailed: 0 })
+        {
+            // Nothing kept and so nothing replayed: every record succeeded, with nothing to read back (the common answer, and the cheapest).
+            var written = records.Select((record, i) => new PushRecordResult(i, record.Key, OutcomeKind.Succeeded, null, null)).ToArray();
+            var (ownStatus, ownCounts) = share.Pushes > 1 ? OwnStatusAndCounts(result.Status, result.Counts, written, share, batchSize, null) : (result.Status, result.Counts);
+            return new PushAnswer(runId, ownStatus, ownStatus != Core.Runs.RunStatus.Succeeded, ownCounts, null, written, links) { FirstRecord = share.First };
+        }
         // The answer waits for the automated replays (they end with the run's work); a record one of them wrote is Succeeded.
         var replayed = await ReplayOutcomes.WrittenByReplaysAsync(queries, recovery, runId, batchSize, entry.Link.Settings.ReplayIncludesDurable, cancellationToken);
         var results = new PushRecordResult[records.Count];
@@ -170,7 +183,7 @@ internal static class PushEndpoints
                 var kept = await queries.ListRecordsAsync(runId, new RecordFilter(outcome, offset, Paging.MaxLimit), cancellationToken);
                 foreach (var record in kept)
                 {
-                    var index = (record.BatchNumber - 1) * batchSize + record.Position;
+                    var index = (record.BatchNumber - 1) * batchSize + record.Position - share.First;
                     if (index < 0 || index >= results.Length)
                         continue;
                     var message = outcome switch
@@ -192,12 +205,12 @@ internal static class PushEndpoints
         // never ran (the run stopped) fails its records with the batch's or the run's error.
         var batches = result.SystemError is null && result.Counts.BatchesFailed == 0
             ? null
-            : (await queries.ListBatchesAsync(runId, 0, Paging.MaxLimit, cancellationToken)).ToDictionary(batch => batch.Number);
+            : (await queries.ListBatchesAsync(runId, (share.First / batchSize), Paging.MaxLimit, cancellationToken)).ToDictionary(batch => batch.Number);
         for (var i = 0; i < results.Length; i++)
         {
             if (results[i] is not null)
                 continue;
-            var batch = batches is null ? null : batches.GetValueOrDefault(i / batchSize + 1);
+            var batch = batches is null ? null : batches.GetValueOrDefault((share.First + i) / batchSize + 1);
             var succeeded = batches is null || batch is { Status: Core.Runs.BatchStatus.Succeeded or Core.Runs.BatchStatus.CompletedWithErrors };
             var error = batch?.Error ?? result.SystemError;
             results[i] = succeeded
@@ -206,14 +219,37 @@ internal static class PushEndpoints
         }
         // A replay that wrote every failure resolved the run: its status says so (its counts keep the original failures).
         var status = replayed.Count > 0 && await queries.GetRunAsync(runId, cancellationToken) is { } now ? now.Status : result.Status;
-        return new PushAnswer(runId, status, status != Core.Runs.RunStatus.Succeeded, result.Counts, result.SystemError, results, links)
+        var counts = result.Counts;
+        if (share.Pushes > 1)
+            (status, counts) = OwnStatusAndCounts(status, counts, results, share, batchSize, batches);
+        return new PushAnswer(runId, status, status != Core.Runs.RunStatus.Succeeded, counts, result.SystemError, results, links)
         {
+            FirstRecord = share.First,
             Replay = replaying
                 ? new PushReplay("UnderWay", $"Automated replay of the run's failed records was still going {waited} s after the run ended "
                     + $"(ServerOptions.SyncPushReplayWait). The records answering Failed may still be written by it: follow the run, whose status becomes Succeeded once the "
                     + "replays have written every failure; do not send them again before it has ended.", links.Self, links.Events)
                 : null,
         };
+    }
+
+    /// <summary>
+    /// A push's own status and counts in a run it shares: its records' outcomes, and the batches that hold them; warnings are
+    /// counted per batch only, so they stay the run's. A run stopped by a system error keeps its status.
+    /// </summary>
+    private static (Core.Runs.RunStatus Status, Core.Runs.RunCounts Counts) OwnStatusAndCounts(Core.Runs.RunStatus runStatus, Core.Runs.RunCounts run,
+        PushRecordResult[] results, PushShare share, int batchSize, Dictionary<int, BatchView>? batches)
+    {
+        long Count(OutcomeKind kind) => results.Count(result => result.Outcome == kind);
+        var numbers = Enumerable.Range(share.First / batchSize + 1, (share.First + share.Count - 1) / batchSize - share.First / batchSize + 1).ToList();
+        // Without a system error or a failed batch, the batches were not read: every batch holding the push's records ran.
+        var held = batches is null ? [] : numbers.Select(number => batches.GetValueOrDefault(number)).OfType<BatchView>().ToList();
+        var counts = new Core.Runs.RunCounts(results.Length, Count(OutcomeKind.Succeeded), Count(OutcomeKind.Failed), Count(OutcomeKind.Ignored), Count(OutcomeKind.Incomplete),
+            run.Warnings, batches is null ? numbers.Count : held.Count, held.Count(batch => batch.Status == Core.Runs.BatchStatus.Failed));
+        var status = runStatus is not (Core.Runs.RunStatus.Succeeded or Core.Runs.RunStatus.CompletedWithErrors) ? runStatus
+            : counts.Failed + counts.Incomplete > 0 || counts.BatchesFailed > 0 ? Core.Runs.RunStatus.CompletedWithErrors
+            : Core.Runs.RunStatus.Succeeded;
+        return (status, counts);
     }
 
     private static string? Message(string? template, int index, RecordView record)

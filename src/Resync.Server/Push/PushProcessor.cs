@@ -13,7 +13,7 @@ namespace Resync.Server.Push;
 
 /// <summary>
 /// Runs pushes: a synchronous push is a run over the body's records; an asynchronous one is first stored, then run,
-/// and its callback URL (if any) is called when the run ends, through the alert outbox. Once the run has ended, the stored
+/// pushes of one link that arrive together sharing a run (<see cref="PushBatcher{T}"/>), and its callback URL (if any) is called when the run ends, through the alert outbox. Once the run has ended, the stored
 /// payload is emptied (after <see cref="ServerOptions.PushPayloadRetention"/>). At start, acknowledged pushes whose run was
 /// cut by the process stopping have their remainder parked for the scheduler to resume (<see cref="PushRecovery"/>), and
 /// pushes stored but never started (the process stopped in between) are started.
@@ -22,44 +22,89 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
     AlertOutbox outbox, TimeProvider clock, ServerOptions options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<PushProcessor> logger)
     : IHostedService
 {
+    private PushBatcher<PushWork>? _batcher;
+
     /// <summary>True once the server is stopping: no push is taken then.</summary>
     public bool IsStopping => launcher.Stopping.IsCancellationRequested;
 
-    /// <summary>Starts a run over <paramref name="records"/> of a push link.</summary>
-    public Task<ActiveRun> RunAsync(Link link, PushSource source, IReadOnlyList<Core.Records.Record> records, string? requestId, CancellationToken cancellationToken)
+    private PushBatcher<PushWork> Batcher => _batcher ??= new PushBatcher<PushWork>(DispatchAsync, options.MaxPushesPerRun, options.PushRunWindow, clock);
+
+    /// <summary>
+    /// Runs the push's records, in a run it may share with other pushes of the link that arrive meanwhile (see
+    /// <see cref="ServerOptions.MaxPushesPerRun"/>); a stored push with a callback runs alone, so that its callback is about it only.
+    /// Returns once the run exists (and, for a stored push, once the push is marked as run by it).
+    /// </summary>
+    internal Task<PushShare> StartAsync(PushWork work)
+    {
+        if (work.Stored is { CallbackUrl: not null })
+            _ = DispatchAsync([work]);
+        else
+            Batcher.Enqueue((work.Stored is null ? "sync:" : "async:") + work.Link.Id, work);
+        return work.Started.Task;
+    }
+
+    /// <summary>Opens one run over the works' records (works of another link version open their own); answers each work.</summary>
+    private async Task DispatchAsync(IReadOnlyList<PushWork> works)
+    {
+        foreach (var group in works.GroupBy(work => (work.Link, work.Source)))
+        {
+            // A shared run reads its pushes in the order of their ids: recovery after a kill reads it back that way.
+            var shared = group.OrderBy(work => work.Stored?.Id ?? 0).ToList();
+            try
+            {
+                var records = shared.Count == 1 ? shared[0].Records : [.. shared.SelectMany(work => work.Records)];
+                var requestId = shared.Select(work => work.RequestId).Distinct().Count() == 1 ? shared[0].RequestId : null;
+                var run = await RunAsync(group.Key.Link, group.Key.Source, records, requestId, CancellationToken.None);
+                var stored = shared.Where(work => work.Stored is not null).Select(work => work.Stored!).ToList();
+                if (stored.Count > 0)
+                {
+                    await serverStore.PushStartedAsync([.. stored.Select(push => push.Id)], run.RunId, CancellationToken.None);
+                    _ = FollowAsync(stored, run);
+                }
+                var first = 0;
+                foreach (var work in shared)
+                {
+                    work.Started.TrySetResult(new PushShare(run, first, work.Records.Count, shared.Count));
+                    first += work.Records.Count;
+                }
+            }
+            catch (Exception exception)
+            {
+                foreach (var work in shared)
+                    work.Started.TrySetException(exception);
+            }
+        }
+    }
+
+    private Task<ActiveRun> RunAsync(Link link, PushSource source, IReadOnlyList<Core.Records.Record> records, string? requestId, CancellationToken cancellationToken)
     {
         var pushed = link.With(source: source.WithRecords(records));
         return launcher.StartAsync(pushed, new RunRequest(RunKind.Push, "push", null, requestId), cancellationToken);
-    }
-
-    /// <summary>Starts the run of a stored push and follows it to its end (callback).</summary>
-    public async Task<ActiveRun> StartStoredAsync(StoredPush push, Link link, PushSource source, IReadOnlyList<Core.Records.Record> records, CancellationToken cancellationToken)
-    {
-        var run = await RunAsync(link, source, records, push.RequestId, cancellationToken);
-        await serverStore.PushStartedAsync(push.Id, run.RunId, CancellationToken.None);
-        _ = FollowAsync(push, run);
-        return run;
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await serverStore.PurgePushPayloadsAsync(clock.GetUtcNow() - options.PushPayloadRetention, cancellationToken);
         var cut = new PushRecovery(runs, queries, recovery, serverStore, clock);
-        foreach (var push in await serverStore.ListUnfinishedPushesAsync(cancellationToken))
+        // Pushes that shared a run are recovered together: the run read their records one push after the other, by id.
+        foreach (var shared in (await serverStore.ListUnfinishedPushesAsync(cancellationToken)).GroupBy(push => push.RunId))
         {
-            if (PushLink(push) is not { Link.Source: PushSource source } entry)
+            var pushes = shared.OrderBy(push => push.Id).ToList();
+            if (PushLink(pushes[0]) is not { Link.Source: PushSource source } entry)
                 continue;
-            if (await cut.RecoverAsync(push, entry.Link, source, cancellationToken) is { } incompleteId)
-                logger.LogWarning("Push {PushId} of link {LinkId}: run {RunId} was cut by the process stopping; its remainder is incomplete run {IncompleteId}, resumed now",
-                    push.Id, push.LinkId, push.RunId, incompleteId);
+            if (await cut.RecoverAsync(pushes, entry.Link, source, cancellationToken) is { } incompleteId)
+                logger.LogWarning("Pushes {PushIds} of link {LinkId}: run {RunId} was cut by the process stopping; its remainder is incomplete run {IncompleteId}, resumed now",
+                    string.Join(", ", pushes.Select(push => push.Id)), pushes[0].LinkId, pushes[0].RunId, incompleteId);
         }
         foreach (var push in await serverStore.ListUnstartedPushesAsync(cancellationToken))
         {
             if (PushLink(push) is not { Link.Source: PushSource source } entry)
                 continue;
             var records = source.ReadBody(System.Text.Encoding.UTF8.GetBytes(push.Payload), int.MaxValue);
-            var run = await StartStoredAsync(push, entry.Link, source, records, cancellationToken);
-            logger.LogInformation("Stored push {PushId} of link {LinkId} started as run {RunId}", push.Id, push.LinkId, run.RunId);
+            var work = new PushWork(entry.Link, source, records, push.RequestId, push);
+            await DispatchAsync([work]);
+            var started = await work.Started.Task;
+            logger.LogInformation("Stored push {PushId} of link {LinkId} started as run {RunId}", push.Id, push.LinkId, started.Run.RunId);
         }
     }
 
@@ -73,7 +118,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
         return null;
     }
 
-    private async Task FollowAsync(StoredPush push, ActiveRun run)
+    private async Task FollowAsync(IReadOnlyList<StoredPush> pushes, ActiveRun run)
     {
         RunResult result;
         try
@@ -82,27 +127,47 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
         }
         catch (Exception exception)
         {
-            logger.LogError(exception, "Push {PushId}: run {RunId} failed in the runner", push.Id, run.RunId);
+            logger.LogError(exception, "Pushes {PushIds}: run {RunId} failed in the runner", string.Join(", ", pushes.Select(push => push.Id)), run.RunId);
             return;
         }
         try
         {
-            await serverStore.PushFinishedAsync(push.Id, clock.GetUtcNow(), CancellationToken.None);
-            if (push.CallbackUrl is not null && result.Status != RunStatus.Interrupted)
+            // Together: the state file's group commit marks them all in one transaction.
+            var at = clock.GetUtcNow();
+            await Task.WhenAll(pushes.Select(push => serverStore.PushFinishedAsync(push.Id, at, CancellationToken.None)));
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Pushes of run {RunId}: their end could not be recorded", run.RunId);
+            return;
+        }
+        foreach (var push in pushes)
+        {
+            try
             {
-                // Through the alert outbox: durable, signed, retried with backoff, and visible under the run.
-                var body = new PushCallback(push.Id, run.RunId, push.LinkId, push.RequestId, result.Status, result.Counts, $"/api/v1/runs/{run.RunId}");
-                if (push.ProtectedCallbackSecret is null)
-                    logger.LogWarning("Push {PushId} was stored without a callback secret (before callbacks were signed); its callback is not sent", push.Id);
-                else
-                    await outbox.EnqueueCallbackAsync(push, run.RunId, JsonSerializer.Serialize(body, json.Value.SerializerOptions), CancellationToken.None);
+                if (push.CallbackUrl is not null && result.Status != RunStatus.Interrupted)
+                {
+                    // Through the alert outbox: durable, signed, retried with backoff, and visible under the run.
+                    var body = new PushCallback(push.Id, run.RunId, push.LinkId, push.RequestId, result.Status, result.Counts, $"/api/v1/runs/{run.RunId}");
+                    if (push.ProtectedCallbackSecret is null)
+                        logger.LogWarning("Push {PushId} was stored without a callback secret (before callbacks were signed); its callback is not sent", push.Id);
+                    else
+                        await outbox.EnqueueCallbackAsync(push, run.RunId, JsonSerializer.Serialize(body, json.Value.SerializerOptions), CancellationToken.None);
+                }
             }
-            // The run has accounted for every record (written, kept as failed or incomplete): the payload is no longer needed.
+            catch (Exception exception)
+            {
+                logger.LogError(exception, "Push {PushId}: the callback of run {RunId} could not be queued", push.Id, run.RunId);
+            }
+        }
+        try
+        {
+            // The run has accounted for every record (written, kept as failed or incomplete): the payloads are no longer needed.
             await serverStore.PurgePushPayloadsAsync(clock.GetUtcNow() - options.PushPayloadRetention, CancellationToken.None);
         }
         catch (Exception exception)
         {
-            logger.LogError(exception, "Push {PushId}: the end of run {RunId} could not be recorded", push.Id, run.RunId);
+            logger.LogError(exception, "Pushes of run {RunId}: their payloads could not be purged", run.RunId);
         }
     }
 }

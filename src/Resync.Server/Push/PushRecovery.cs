@@ -9,7 +9,7 @@ using Resync.Core.Storage;
 namespace Resync.Server.Push;
 
 /// <summary>
-/// At start, accounts for every acknowledged asynchronous push whose run did not end (the process was killed): from the
+/// At start, accounts for every acknowledged asynchronous push (or pushes sharing a run) whose run did not end (the process was killed): from the
 /// stored payload, the records of batches cut by the stop and of pages never read are kept with their values in the run,
 /// and the run's remainder is parked as an incomplete run due at once, which the scheduler resumes. Batches the run
 /// finished stay as they are: their records reached the target and are not written again.
@@ -18,16 +18,20 @@ internal sealed class PushRecovery(IRunStore runs, IRunQueries queries, IRecover
 {
     private const int PageSize = 1000;
 
-    /// <summary>Recovers the push's run if it needs it; returns the incomplete run parked, if any.</summary>
-    public async Task<long?> RecoverAsync(StoredPush push, Link link, PushSource source, CancellationToken cancellationToken)
+    /// <summary>
+    /// Recovers the run of <paramref name="pushes"/> (every push it ran, in the order of their ids, as it read them) if it needs it;
+    /// returns the incomplete run parked, if any.
+    /// </summary>
+    public async Task<long?> RecoverAsync(IReadOnlyList<StoredPush> pushes, Link link, PushSource source, CancellationToken cancellationToken)
     {
-        if (push.RunId is not { } runId || await queries.GetRunAsync(runId, cancellationToken) is not { } run || run.Status == RunStatus.Running)
+        if (pushes[0].RunId is not { } runId || await queries.GetRunAsync(runId, cancellationToken) is not { } run || run.Status == RunStatus.Running)
             return null; // not started, unknown, or still run by a live process
         long? parked = null;
         // A run that stopped at shutdown parked its own remainder; one cut by a kill is Interrupted with nothing parked.
         if (run.Status == RunStatus.Interrupted
             && (await recovery.ListIncompleteAsync(new IncompleteFilter(Statuses: Enum.GetValues<IncompleteStatus>(), Limit: 1, RunId: runId), cancellationToken)).Count == 0
-            && await KeepRemainderAsync(runId, link, source.ReadBody(System.Text.Encoding.UTF8.GetBytes(push.Payload), int.MaxValue), cancellationToken) > 0)
+            && await KeepRemainderAsync(runId, link, [.. pushes.SelectMany(push => source.ReadBody(System.Text.Encoding.UTF8.GetBytes(push.Payload), int.MaxValue))],
+                cancellationToken) > 0)
         {
             var now = clock.GetUtcNow();
             var error = run.SystemError ?? new ResyncError(ErrorScope.System, ErrorType.Runtime, Durability.Ephemeral, ErrorCodes.Interrupted,
@@ -35,7 +39,8 @@ internal sealed class PushRecovery(IRunStore runs, IRunQueries queries, IRecover
             parked = await recovery.ParkAsync(new IncompleteRunView(0, runId, link.Id, link.Tenant, IncompleteStatus.Scheduled, error, null, 0, now, now, null,
                 "The server stopped while this push was processed; its records not yet written are resumed at the next start.", 0), CancellationToken.None);
         }
-        await serverStore.PushFinishedAsync(push.Id, clock.GetUtcNow(), CancellationToken.None);
+        foreach (var push in pushes)
+            await serverStore.PushFinishedAsync(push.Id, clock.GetUtcNow(), CancellationToken.None);
         return parked;
     }
 

@@ -443,6 +443,125 @@ public sealed class PushEndpointTests
         CountContacts(server).ShouldBe(0);
     }
 
+    [Fact]
+    public async Task SyncPushes_ArrivingTogether_ShareOneRun_AndEachAnswerListsItsOwnRecordsExactly()
+    {
+        // Batches of 3 hold records of two pushes.
+        await using var server = await StartSharingThreeAsync(ServerHarness.PushLink.Replace("batchSize: 25", "batchSize: 3", StringComparison.Ordinal));
+        using var client = server.Client(server.AcmeKey);
+
+        var answers = await Task.WhenAll(
+            PushContactsAsync(client, "a", 4, 1),
+            PushContactsAsync(client, "b", 3),
+            PushContactsAsync(client, "c", 5, 4));
+
+        answers.Select(answer => answer["runId"]!.GetValue<long>()).Distinct().Count().ShouldBe(1);
+        // The pushes follow one another in the run (in the order they came), each from its first record.
+        var next = 0;
+        foreach (var answer in answers.OrderBy(answer => answer["firstRecord"]!.GetValue<int>()))
+        {
+            answer["firstRecord"]!.GetValue<int>().ShouldBe(next);
+            next += answer["records"]!.AsArray().Count;
+        }
+        foreach (var (answer, prefix, count, bad) in new[] { (answers[0], "a", 4, 1), (answers[1], "b", 3, -1), (answers[2], "c", 5, 4) })
+        {
+            var records = answer["records"]!.AsArray();
+            records.Select(r => r!["index"]!.GetValue<int>()).ShouldBe(Enumerable.Range(0, count));
+            records.Select(r => r!["key"]!.GetValue<string>()).ShouldBe(Enumerable.Range(0, count).Select(i => $"{prefix}{i}"));
+            records.Select(r => r!["outcome"]!.GetValue<string>()).ShouldBe(Enumerable.Range(0, count).Select(i => i == bad ? "Failed" : "Succeeded"));
+            answer["status"]!.GetValue<string>().ShouldBe(bad < 0 ? "Succeeded" : "CompletedWithErrors", prefix);
+            answer["counts"]!["read"]!.GetValue<long>().ShouldBe(count);
+            answer["counts"]!["failed"]!.GetValue<long>().ShouldBe(bad < 0 ? 0 : 1);
+            if (bad >= 0)
+                records[bad]!["message"]!.GetValue<string>().ShouldStartWith($"Contact {prefix}{bad}: ");
+        }
+        var run = await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{answers[0]["runId"]!.GetValue<long>()}"));
+        run["counts"]!["read"]!.GetValue<long>().ShouldBe(12);
+        run["counts"]!["failed"]!.GetValue<long>().ShouldBe(2);
+        CountContacts(server).ShouldBe(10);
+    }
+
+    [Fact]
+    public async Task SyncPushes_ArrivingTogether_AllWritten_EachAnswersItsOwnCountsAndTheBatchesHoldingItsRecords()
+    {
+        await using var server = await StartSharingThreeAsync(ServerHarness.PushLink.Replace("batchSize: 25", "batchSize: 3", StringComparison.Ordinal));
+        using var client = server.Client(server.AcmeKey);
+
+        var answers = await Task.WhenAll(PushContactsAsync(client, "a", 4), PushContactsAsync(client, "b", 3), PushContactsAsync(client, "c", 5));
+
+        answers.Select(answer => answer["runId"]!.GetValue<long>()).Distinct().Count().ShouldBe(1);
+        foreach (var answer in answers)
+        {
+            var count = answer["records"]!.AsArray().Count;
+            var first = answer["firstRecord"]!.GetValue<int>();
+            answer["status"]!.GetValue<string>().ShouldBe("Succeeded");
+            answer["hasErrors"]!.GetValue<bool>().ShouldBeFalse();
+            answer["records"]!.AsArray().Select(r => r!["outcome"]!.GetValue<string>()).Distinct().ShouldBe(["Succeeded"]);
+            answer["counts"]!["read"]!.GetValue<long>().ShouldBe(count);
+            answer["counts"]!["succeeded"]!.GetValue<long>().ShouldBe(count);
+            answer["counts"]!["batchesTotal"]!.GetValue<int>().ShouldBe((first + count - 1) / 3 - first / 3 + 1);
+        }
+        CountContacts(server).ShouldBe(12);
+    }
+
+    [Fact]
+    public async Task AsyncPushes_ArrivingTogether_ShareOneRun_EachStoredAsRunByIt_AndEveryRecordReachesTheTarget()
+    {
+        await using var server = await StartSharingThreeAsync(ServerHarness.PushLink);
+        using var client = server.Client(server.AcmeKey);
+
+        var accepted = await Task.WhenAll(new[] { ("a", 2), ("b", 3), ("c", 1) }.Select(async push =>
+        {
+            using var response = await client.PostAsync("/api/v1/links/contacts-push/push?mode=async", new StringContent(ContactsBody(push.Item1, push.Item2), Encoding.UTF8, "application/json"));
+            response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+            return await ServerHarness.JsonAsync(response);
+        }));
+
+        var runId = accepted.Select(answer => answer["runId"]!.GetValue<long>()).Distinct().ShouldHaveSingleItem();
+        accepted.Select(answer => answer["statusUrl"]!.GetValue<string>()).Distinct().ShouldHaveSingleItem().ShouldBe($"/api/v1/runs/{runId}");
+        // The run reads the pushes in the order of their ids (recovery after a kill reads them back so).
+        var byId = accepted.OrderBy(answer => answer["pushId"]!.GetValue<long>()).Select(answer => answer["firstRecord"]!.GetValue<int>()).ToList();
+        byId[0].ShouldBe(0);
+        byId.ShouldBe(byId.Order());
+        Scalar(server.Options.DatabasePath, $"SELECT COUNT(*) FROM pushes WHERE run_id = {runId}").ShouldBe(3);
+        await ServerHarness.EventuallyAsync(() => Task.FromResult(
+            Scalar(server.Options.DatabasePath, "SELECT COUNT(*) FROM pushes WHERE finished_at IS NOT NULL") == 3), "the shared run's end");
+        CountContacts(server).ShouldBe(6);
+        var run = await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{runId}"));
+        run["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        run["counts"]!["succeeded"]!.GetValue<long>().ShouldBe(6);
+    }
+
+    /// <summary>A server whose pushes of a link share a run three at a time, with <c>contacts-push</c> (tenant acme) as <paramref name="link"/>.</summary>
+    private static async Task<ServerHarness> StartSharingThreeAsync(string link)
+    {
+        // The manual clock never moves: pushes share a run only because the third fills it.
+        var server = await ServerHarness.StartAsync(new ManualTimeProvider(), options =>
+        {
+            options.MaxPushesPerRun = 3;
+            options.PushRunWindow = TimeSpan.FromSeconds(1);
+        });
+        server.CreateContactsTable();
+        await server.PutLinkAsync(server.AcmeKey, "contacts-push", link);
+        return server;
+    }
+
+    private static async Task<JsonNode> PushContactsAsync(HttpClient client, string prefix, int count, params int[] bad)
+    {
+        using var response = await client.PostAsync("/api/v1/links/contacts-push/push", new StringContent(ContactsBody(prefix, count, bad), Encoding.UTF8, "application/json"));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return await ServerHarness.JsonAsync(response);
+    }
+
+    /// <summary>Contacts <c>{prefix}0</c>… ; those in <paramref name="bad"/> have no email.</summary>
+    private static string ContactsBody(string prefix, int count, params int[] bad) =>
+        new JsonArray([.. Enumerable.Range(0, count).Select(i => (JsonNode)new JsonObject
+        {
+            ["id"] = $"{prefix}{i}",
+            ["name"] = $"Contact {prefix}{i}",
+            ["email"] = bad.Contains(i) ? "" : $"{prefix}{i}@example.com",
+        })]).ToJsonString();
+
     /// <summary>The run's one callback delivery, or null before it is stored.</summary>
     private static async Task<JsonNode?> CallbackAsync(HttpClient client, string callbacksUrl)
     {
