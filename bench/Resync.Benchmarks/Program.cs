@@ -9,12 +9,14 @@ using Resync.Core.Storage;
 using Resync.Storage.Sqlite;
 
 // Usage (always a Release build):
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- all            (every benchmark below at a size that fits 15 minutes, then one table)
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- engine [--records 1000000] [--repeat 3] [--parallelism N]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- memory [--records 1000000,10000000]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- retry [--records 1000000] [--repeat 3]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline [--records 1000000] [--repeat 3] [--parallelism N] [--fetches 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-retry [--records 1000000] [--repeat 3]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-refused [--records 300000] [--repeat 3]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-memory [--records 10000000]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-profile [--records 200000] [--parallelism N] [--fetches 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- push [--records 2000] [--concurrency 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- faults [--records 100000] [--parallelism N] [--fetches 4]
@@ -27,6 +29,8 @@ Console.WriteLine($"Resync benchmarks: {command}; {Environment.ProcessorCount} c
 
 switch (command)
 {
+    case "all":
+        return await AllAsync(options);
     case "engine":
         await EngineAsync(options);
         break;
@@ -45,6 +49,9 @@ switch (command)
     case "pipeline-refused":
         await Resync.Benchmarks.Pipeline.PipelineRefusedBenchmark.RunAsync(options.Records.FirstOrDefault(300_000), options.Repeat, options.Parallelism, options.Fetches);
         break;
+    case "pipeline-memory":
+        await Resync.Benchmarks.Pipeline.PipelineMemoryBenchmark.RunAsync(options.Records.FirstOrDefault(10_000_000), options.Parallelism, options.Fetches);
+        break;
     case "pipeline-profile":
         await Resync.Benchmarks.Pipeline.PipelineProfile.RunAsync(options.Records.FirstOrDefault(200_000), options.Parallelism, options.Fetches);
         break;
@@ -58,10 +65,53 @@ switch (command)
         await Resync.Benchmarks.Dashboard.DashboardBenchmark.RunAsync(options.Records.FirstOrDefault(1_000_000), options.Repeat);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}': use engine, memory, retry, pipeline, pipeline-retry, pipeline-refused, pipeline-profile, faults, push or dashboard.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use all, engine, memory, retry, pipeline, pipeline-retry, pipeline-refused, pipeline-memory, pipeline-profile, faults, push or dashboard.");
         return 2;
 }
 return 0;
+
+// Every benchmark at a size that keeps the whole set under 15 minutes on 2 cores, one after the other, then their one-line
+// results as one table. A benchmark that fails is named in the table and the others still run.
+static async Task<int> AllAsync(Options options)
+{
+    var loadBefore = BenchSummary.LoadAverage();
+    var watch = Stopwatch.StartNew();
+    var failures = 0;
+    (string Name, Func<Task> Run)[] set =
+    [
+        ("engine", () => EngineAsync(options with { Records = [1_000_000], Repeat = 3 })),
+        ("memory", () => MemoryAsync(options with { Records = [1_000_000, 10_000_000] })),
+        ("pipeline", () => Resync.Benchmarks.Pipeline.PipelineBenchmark.RunAsync(300_000, 3, options.Parallelism, options.Fetches)),
+        ("pipeline-refused", () => Resync.Benchmarks.Pipeline.PipelineRefusedBenchmark.RunAsync(300_000, 3, options.Parallelism, options.Fetches)),
+        ("pipeline-retry", () => Resync.Benchmarks.Pipeline.PipelineRetryBenchmark.RunAsync(300_000, 1, options.Parallelism, options.Fetches)),
+        ("pipeline-memory", () => Resync.Benchmarks.Pipeline.PipelineMemoryBenchmark.RunAsync(1_000_000, options.Parallelism, options.Fetches)),
+        ("retry", () => RetryBenchmark.RunAsync(BenchStore.Sqlite, 1_000_000, options.Parallelism, 3)),
+        ("faults", () => Resync.Benchmarks.Pipeline.FaultOverlapBenchmark.RunAsync(BenchStore.Sqlite, 100_000, options.Parallelism, options.Fetches)),
+        ("push", async () =>
+        {
+            await Resync.Benchmarks.Push.PushBenchmark.RunAsync(2_000, 4);
+            BenchSummary.Add("push", "2,000 pushes, 4 in flight: see the push table above", "");
+        }),
+        ("dashboard", () => Resync.Benchmarks.Dashboard.DashboardBenchmark.RunAsync(200_000, 3)),
+    ];
+    foreach (var (name, run) in set)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"=== {name} ({watch.Elapsed.TotalMinutes:F1} min in; load average {BenchSummary.LoadAverage()})");
+        try
+        {
+            await run();
+        }
+        catch (Exception exception)
+        {
+            failures++;
+            Console.Error.WriteLine($"{name} failed: {exception}");
+            BenchSummary.Add(name, $"FAILED: {exception.GetType().Name}: {exception.Message.ReplaceLineEndings(" ")}", "");
+        }
+    }
+    BenchSummary.Print(watch.Elapsed, loadBefore, BenchSummary.LoadAverage());
+    return failures == 0 ? 0 : 1;
+}
 
 static async Task EngineAsync(Options options)
 {
@@ -70,11 +120,13 @@ static async Task EngineAsync(Options options)
     SourceOnly(100_000);
     await RunLinkAsync(100_000, [], options.Parallelism);
     await RunLinkAsync(100_000, TrivialSteps.All, options.Parallelism);
+    await RunLinkAsync(100_000, TrivialSteps.Ten, options.Parallelism);
 
     // One after the other: the measurements share the two cores.
     var reference = await Median(options.Repeat, () => Task.FromResult(SourceOnly(records)));
     var noSteps = await Median(options.Repeat, async () => (await RunLinkAsync(records, [], options.Parallelism)).Seconds);
     var threeSteps = await Median(options.Repeat, async () => (await RunLinkAsync(records, TrivialSteps.All, options.Parallelism)).Seconds);
+    var tenSteps = await Median(options.Repeat, async () => (await RunLinkAsync(records, TrivialSteps.Ten, options.Parallelism)).Seconds);
     var freshStore = await Median(options.Repeat, () => FreshStoreRunAsync(records, options.Parallelism));
     var noStore = await Median(options.Repeat, async () => (await RunLinkAsync(records, [], options.Parallelism, sqlite: false)).Seconds);
     double allSinks;
@@ -90,10 +142,15 @@ static async Task EngineAsync(Options options)
     Row("source only (generate pages, no engine)", reference, reference);
     Row("engine, no steps", noSteps, reference);
     Row("engine, 3 trivial steps", threeSteps, reference);
+    Row("engine, 10 built-in steps", tenSteps, reference);
     Row("engine, no steps, new state file per run", freshStore, reference);
     Row("engine, no steps, null store (ceiling)", noStore, reference);
     Row("engine, no steps, all sinks on", allSinks, reference);
     Console.WriteLine($"all sinks on / off: {noSteps / allSinks:P0} (target ≥ 95 %)");
+    BenchSummary.Add("engine", "engine, no steps, state file kept open (records/s)", $"{records / noSteps:N0}", "≥ 1,000,000", records / noSteps >= 1_000_000);
+    BenchSummary.Add("engine", "engine, 10 built-in steps (records/s)", $"{records / tenSteps:N0}");
+    BenchSummary.Add("engine", "engine, 10 built-in steps / no steps", $"{noSteps / tenSteps:P0}");
+    BenchSummary.Add("engine", "all sinks on / off", $"{noSteps / allSinks:P0}", "≥ 95 %", noSteps / allSinks >= 0.95);
 
     void Row(string what, double seconds, double referenceSeconds) =>
         Console.WriteLine($"{what,-46} {seconds,8:F3} {records / seconds,12:N0} {referenceSeconds / seconds,9:P0}");
@@ -114,6 +171,7 @@ static async Task MemoryAsync(Options options)
         var (seconds, _) = await RunLinkAsync(size, [], options.Parallelism);
         await sampler.DisposeAsync();
         Console.WriteLine($"{size,12:N0} {seconds,8:F2} {size / seconds,12:N0} {sampler.PeakHeapBytes / 1048576.0,13:F1} {sampler.PeakWorkingSetBytes / 1048576.0,20:F1}");
+        BenchSummary.Add("memory", $"engine, no-op target, {size:N0} records: peak working set", $"{sampler.PeakWorkingSetBytes / 1048576.0:F0} MB");
     }
 }
 

@@ -1,11 +1,27 @@
 using Resync.Core.Sdk;
+using Resync.Core.Steps;
 
 namespace Resync.Benchmarks;
 
-/// <summary>Three cheap steps of the usual kinds (map a constant, validate required, filter), none of which refuses a record.</summary>
+/// <summary>Cheap steps of the usual kinds, none of which refuses a record.</summary>
 internal static class TrivialSteps
 {
     public static IReadOnlyList<IStep> All { get; } = [new ConstantStep(), new RequiredStep(), new FilterStep()];
+
+    /// <summary>Ten of the built-in steps a link file names, none of which refuses a record of the generating source.</summary>
+    public static IReadOnlyList<IStep> Ten { get; } =
+    [
+        new SetStep("set origin", "origin", "benchmark"),
+        new ValidateStep("validate email", "email", new ValidationRules { Required = true, Email = true }),
+        new ValidateStep("validate name", "name", new ValidationRules { Required = true, MaxLength = 200 }),
+        new ValidateStep("validate amount", "amount", new ValidationRules { Min = 0 }),
+        new ConvertStep("convert amount", "amount", ConversionType.Number),
+        new TruncateStep("truncate name", "name", 80),
+        new TruncateStep("truncate address", "address", 120),
+        new RenameStep("rename phone", "phone", "telephone"),
+        new Resync.Core.Steps.FilterStep("skip blocked", "email", ["blocked@example.org"], whenEmpty: false, "blocked address"),
+        new ValidateStep("validate telephone", "telephone", new ValidationRules { Required = true }),
+    ];
 
     private sealed class ConstantStep : IStep
     {

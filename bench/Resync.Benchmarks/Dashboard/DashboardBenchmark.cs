@@ -59,7 +59,10 @@ internal static class DashboardBenchmark
         })
         {
             await GetAsync(client, path);
-            Console.WriteLine($"{what,-58} {await Median(repeat, async () => { await GetAsync(client, path); }),8:F1}");
+            var ms = await Median(repeat, async () => { await GetAsync(client, path); });
+            Console.WriteLine($"{what,-58} {ms,8:F1}");
+            if (what.StartsWith("run summary", StringComparison.Ordinal))
+                BenchSummary.Add("dashboard", $"run summary API call, {records:N0} records, {failed:N0} failed", $"{ms:F0} ms", "< 1000 ms", ms < 1000);
         }
 
         await BrowserAsync(url, key, runId, repeat);

@@ -52,7 +52,7 @@ internal static class FaultOverlapBenchmark
         Console.WriteLine();
         Console.WriteLine($"{records:N0} records, pages of {PageSize}, {fetches} pages fetched at once, parallelism {parallelism}, no-op target, SQLite run store; " +
             $"faulty pages {string.Join(", ", faults.OrderBy(f => f.Key).Select(f => $"{f.Key} ({f.Value})"))}; call timeout {CallTimeout.TotalSeconds:0} s, 3 attempts");
-        Console.WriteLine($"load average at the end: {LoadAverage()}");
+        Console.WriteLine($"load average at the end: {BenchSummary.LoadAverage()}");
         Console.WriteLine($"{"what",-44} {"seconds",8} {"vs no faults",13}");
         Console.WriteLine($"{"no faults",-44} {clean,8:F2}");
         Console.WriteLine($"{"faults, overlapping (this change)",-44} {overlapping,8:F2} {overlapping - clean,+12:F2}s");
@@ -61,6 +61,7 @@ internal static class FaultOverlapBenchmark
         Console.WriteLine($"longest {retryTimes.Max(t => t.Seconds):F2} s, sum {retryTimes.Sum(t => t.Seconds):F2} s; waiting run: longest {waitingRetryTimes.Max(t => t.Seconds):F2} s, sum {waitingRetryTimes.Sum(t => t.Seconds):F2} s");
         Console.WriteLine($"overlapping: extra time / longest retry {(overlapping - clean) / retryTimes.Max(t => t.Seconds):P0}, / sum of retries {(overlapping - clean) / retryTimes.Sum(t => t.Seconds):P0}");
         Console.WriteLine($"waiting:     extra time / longest retry {(waiting - clean) / waitingRetryTimes.Max(t => t.Seconds):P0}, / sum of retries {(waiting - clean) / waitingRetryTimes.Sum(t => t.Seconds):P0}");
+        BenchSummary.Add("faults", "7 faulty pages: extra time / longest page retry, overlapping", $"{(overlapping - clean) / retryTimes.Max(t => t.Seconds):P0}");
     }
 
     private static async Task<double> MeasureAsync(SqliteRunStore store, FaultyApi api, long records, int parallelism, int fetches, bool faulty, bool overlap)
@@ -86,9 +87,6 @@ internal static class FaultOverlapBenchmark
             throw new InvalidOperationException($"The run did not get every record through: {result.Status}, {result.Counts}, stored {stored?.Counts}");
         return seconds;
     }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private enum Fault
     {

@@ -155,9 +155,9 @@ public sealed class PostgresTableTargetTests(PostgresDatabaseFixture fixture) : 
     [Fact]
     public async Task RowsRefusedByACheckAForeignKeyAndATrigger_AtChunkEdges_ExactlyThoseFail_AndWritingTheBatchAgainChangesNothing()
     {
-        // What the target cannot know up front: a CHECK, a foreign key (checked at the end of a statement, so the fallback
-        // cannot tell which row it was from where the statement stopped) and a trigger. Refused rows sit at the edges of the
-        // fallback's chunks of 32 rows, in a run of four, and last; one key comes twice (the later record wins).
+        // What the target cannot know up front: a CHECK, a foreign key (checked at the end of each statement) and a trigger.
+        // Refused rows sit at the edges of the fallback's chunks of 32 rows, in a run of four, and last; one key comes twice
+        // (the later record wins).
         var table = await CreateAccountsAsync();
         await fixture.Database.ExecuteAsync($"INSERT INTO {table} (id, name, country, age) VALUES (7, 'Before', 'FR', 1)");
         await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, SqlWriteMode.Upsert, "id", ownsDataSource: true);
