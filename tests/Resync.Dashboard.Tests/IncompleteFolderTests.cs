@@ -37,7 +37,10 @@ public sealed class IncompleteFolderTests(DashboardBrowser dashboard) : IClassFi
         await Expect(page.Locator("#summary-title + dl .badge").First).ToHaveTextAsync("Succeeded");
         await DashboardBrowser.GoAsync(page, $"/incomplete/{Id(id)}");
         await Expect(page.Locator("#facts-title + dl .badge").First).ToHaveTextAsync("Resolved");
-        server.Target.Written.Single(r => r.Key == "c-00011")["name"].ShouldBe("Contact 11 (edited)");
+        // The target is shared by this class's links, which all write the demo's contacts (c-00000…): another test's remainder,
+        // resumed by the server's scheduler when due (a minute after it was parked), may write its own c-00011 once Fix() lets it.
+        // This link's resume writes the edited record, once.
+        server.Target.Written.Where(r => r.Key == "c-00011").Count(r => Equals(r["name"], "Contact 11 (edited)")).ShouldBe(1);
     }
 
     [Fact]
@@ -79,6 +82,11 @@ public sealed class IncompleteFolderTests(DashboardBrowser dashboard) : IClassFi
         var discard = await page.APIRequest.PostAsync($"/api/v1/incomplete-runs/{Id(id)}/discard",
             new() { Headers = new Dictionary<string, string> { ["X-CSRF-Token"] = token! } });
         discard.Status.ShouldBe(404);
+
+        // Left Scheduled, the server would resume it a minute later into the target the other tests of this class read.
+        using var owner = server.Client(server.AcmeKey);
+        using var discarded = await owner.PostAsync($"/api/v1/incomplete-runs/{Id(id)}/discard", null);
+        discarded.IsSuccessStatusCode.ShouldBeTrue();
     }
 
     private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);

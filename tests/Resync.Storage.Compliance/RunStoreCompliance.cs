@@ -698,12 +698,13 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     [Fact]
     public async Task RecoverInterruptedRuns_BatchesCommittedBeforeTheCrash_MoveTheWatermarkToTheEndOfTheirUnbrokenPrefix_AndTheResolvedChainToAllItRead()
     {
-        // Batches 1 and 2 committed, 3 was cut by the kill, 4 committed after it: the link's watermark moves past 1 and 2 only
-        // (3's records are not written), so that a next run reads 3 and 4 again but not 1 and 2. Once the resume of its remainder
-        // (which fetches 3 again without moving the watermark) has resolved the run, it moves past all four.
+        // Batches 1 and 2 committed, 3 was cut by the kill, 4 committed after it, 5 (the last) was cut: the link's watermark moves
+        // past 1 and 2 only (3's records are not written), so that a next run reads 3 to 5 again but not 1 and 2. Once the resume of
+        // its remainder (which fetches 3 and 5 again without moving the watermark) has resolved the run, it moves past all five: else
+        // the next run would write 5 a third time (the kill cut it after its target write, the resume wrote it again).
         var deadOwner = DeadOwner();
         var runId = await StartRunAsync(deadOwner);
-        foreach (var number in new[] { 1, 2, 3, 4 })
+        foreach (var number in new[] { 1, 2, 3, 4, 5 })
             await Store.BatchStartedAsync(runId, number, $"page={number}", 5, $"2026-11-22T0{number}:00:00Z", T0, CancellationToken.None);
         foreach (var number in new[] { 1, 2, 4 })
         {
@@ -730,7 +731,7 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
         await Store.RunFinishedAsync(resume, RunStatus.Succeeded, null, null, T0.AddHours(3), CancellationToken.None);
         await ((IRecoveryStore)Store).ResolveChainAsync(resume, T0.AddHours(3), CancellationToken.None);
         (await Store.GetRunAsync(runId, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(RunStatus.Succeeded);
-        (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T04:00:00Z");
+        (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T05:00:00Z");
     }
 
     [Fact]
