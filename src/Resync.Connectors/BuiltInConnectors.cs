@@ -4,7 +4,8 @@ using Resync.Connectors.Http;
 using Resync.Connectors.Network;
 using Resync.Connectors.Push;
 using Resync.Connectors.Sqlite;
-using Resync.LinkFiles;
+using Resync.Core.Sdk;
+using Resync.Core.Steps;
 
 namespace Resync.Connectors;
 

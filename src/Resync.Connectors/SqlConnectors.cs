@@ -4,7 +4,7 @@ using Resync.Connectors.Network;
 using Resync.Connectors.Postgres;
 using Resync.Connectors.Sql;
 using Resync.Connectors.Sqlite;
-using Resync.LinkFiles;
+using Resync.Core.Sdk;
 
 namespace Resync.Connectors;
 

@@ -17,7 +17,7 @@ internal sealed partial class SectionReader(string file, string baseDirectory, L
 
     public ConfigSection Read(YamlNode node, string path, ConfigSchema schema, IReadOnlySet<string>? readElsewhere = null)
     {
-        var section = new ConfigSection(path, file, baseDirectory, node.Start, problems, trust);
+        var section = Section(path, node.Start);
         if (node is not YamlMappingNode mapping)
         {
             Report(node, $"{path}: expected a section of keys ({Names(schema)}), found {Describe(node)}");
@@ -36,7 +36,7 @@ internal sealed partial class SectionReader(string file, string baseDirectory, L
                 continue;
             }
             if (Convert(valueNode, $"{path}.{key}", spec) is { } value && (!spec.FilePath || Confined(valueNode, $"{path}.{key}", (string)value)))
-                section.Set(key, value, valueNode.Start);
+                section.Set(key, value, Position(valueNode.Start));
         }
 
         foreach (var spec in schema.Keys.Where(spec => spec.Required && !section.Has(spec.Name) && readElsewhere?.Contains(spec.Name) != true))
@@ -46,6 +46,11 @@ internal sealed partial class SectionReader(string file, string baseDirectory, L
         }
         return section;
     }
+
+    private ConfigSection Section(string path, Mark start) =>
+        new(path, file, baseDirectory, Position(start), (line, column, message) => problems.Add(new LinkFileProblem(file, line, column, message)), trust);
+
+    private static (int Line, int Column) Position(Mark mark) => ((int)mark.Line, (int)mark.Column);
 
     /// <summary>Whether the link's trust lets a file path key point where it does; reports the rule it breaks.</summary>
     private bool Confined(YamlNode node, string path, string value)
@@ -67,9 +72,9 @@ internal sealed partial class SectionReader(string file, string baseDirectory, L
         switch (spec.Kind)
         {
             case ValueKind.Section when node is YamlScalarNode && spec is { Shorthand: { } key, Nested: { } nested }:
-                var shorthand = new ConfigSection(path, file, baseDirectory, node.Start, problems, trust);
+                var shorthand = Section(path, node.Start);
                 if (Convert(node, $"{path}.{key}", nested.Find(key)!) is { } shortValue)
-                    shorthand.Set(key, shortValue, node.Start);
+                    shorthand.Set(key, shortValue, Position(node.Start));
                 return shorthand;
             case ValueKind.Section:
                 return Read(node, path, spec.Nested ?? new ConfigSchema());

@@ -1,8 +1,8 @@
 using Resync.Connectors;
 using Resync.Connectors.Breakers;
 using Resync.Core.Scheduling;
+using Resync.Core.Sdk;
 using Resync.Core.Storage;
-using Resync.LinkFiles;
 using Resync.Core.Recovery;
 using Resync.Dashboard;
 using Resync.Server.Alerts;

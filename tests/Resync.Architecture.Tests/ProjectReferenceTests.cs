@@ -18,8 +18,8 @@ public sealed class ProjectReferenceTests
         ["Resync.Storage.Postgres"] = ["Resync.Core", "Resync.Server.Abstractions"],
         ["Resync.LinkFiles"] = ["Resync.Core"],
         ["Resync.Messaging.RabbitMq"] = ["Resync.Core"],
-        // Resync.LinkFiles is a wrong edge (connectors should need only the core SDK); issue 16 removes it.
-        ["Resync.Connectors"] = ["Resync.Core", "Resync.LinkFiles"],
+        // Connectors declare their keys, schema and factory with the core SDK's descriptors: never the YAML layer.
+        ["Resync.Connectors"] = ["Resync.Core"],
         ["Resync.Dashboard"] = ["Resync.Core"],
         ["Resync.Server"] =
         [
@@ -63,6 +63,16 @@ public sealed class ProjectReferenceTests
         core.ProjectReferences.ShouldBeEmpty();
         core.FrameworkReferences.ShouldBeEmpty("the core runs on the base library alone (no ASP.NET Core)");
         core.PackageReferences.Except(CorePackages).ShouldBeEmpty("the core has no I/O dependencies");
+    }
+
+    [Fact]
+    public void Connectors_DoNotReferenceTheLinkFileLayer()
+    {
+        // Component descriptors (keys, schema, factory) are the core SDK's; the link-file layer reads them, not the other way.
+        var connectors = SourceProjects().Single(p => p.Name == "Resync.Connectors");
+
+        connectors.ProjectReferences.ShouldNotContain("Resync.LinkFiles");
+        connectors.PackageReferences.ShouldNotContain("YamlDotNet");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Resync.Connectors;
 using Resync.Core.Recovery;
+using Resync.Core.Sdk;
 
 namespace Resync.LinkFiles.Tests;
 

@@ -1,4 +1,5 @@
 using Resync.Connectors;
+using Resync.Core.Sdk;
 
 namespace Resync.LinkFiles.Tests;
 

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Resync.Connectors;
-using Resync.LinkFiles;
+using Resync.Core.Sdk;
 using Resync.Server;
 
 namespace Resync.Benchmarks.Dashboard;

@@ -1,4 +1,4 @@
-using Resync.LinkFiles;
+using Resync.Core.Sdk;
 
 namespace Resync.Connectors.Files;
 

@@ -1,6 +1,6 @@
 using Resync.Connectors.Breakers;
 using Resync.Connectors.Network;
-using Resync.LinkFiles;
+using Resync.Core.Sdk;
 
 namespace Resync.Connectors.Http;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Scheduling;
+using Resync.Core.Sdk;
 using Resync.Core.Storage;
 using Resync.LinkFiles;
 

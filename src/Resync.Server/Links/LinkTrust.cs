@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Resync.Core.Errors;
-using Resync.LinkFiles;
+using Resync.Core.Sdk;
 
 namespace Resync.Server.Links;
 

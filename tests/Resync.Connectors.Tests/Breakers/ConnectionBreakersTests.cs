@@ -98,11 +98,11 @@ public sealed class ConnectionBreakersTests
         breakers.States.ShouldHaveSingleItem().Tenant.ShouldBe("acme");
     }
 
-    private sealed class TenantTrust(string tenant) : Resync.LinkFiles.ILinkTrust
+    private sealed class TenantTrust(string tenant) : Resync.Core.Sdk.ILinkTrust
     {
         public string? Tenant => tenant;
 
-        public string ResolvePath(string value, string baseDirectory) => Resync.LinkFiles.FullTrust.Instance.ResolvePath(value, baseDirectory);
+        public string ResolvePath(string value, string baseDirectory) => Resync.Core.Sdk.FullTrust.Instance.ResolvePath(value, baseDirectory);
 
         public void CheckBeforeOpen(string fullPath)
         {

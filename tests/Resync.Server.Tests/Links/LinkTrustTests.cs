@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Resync.Connectors;
-using Resync.LinkFiles;
+using Resync.Core.Sdk;
 using Resync.Server.Links;
 
 namespace Resync.Server.Tests.Links;

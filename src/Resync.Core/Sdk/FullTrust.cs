@@ -1,4 +1,4 @@
-namespace Resync.LinkFiles;
+namespace Resync.Core.Sdk;
 
 /// <summary>The trust of link files a person runs on their own machine (the CLI): every path, every type.</summary>
 public sealed class FullTrust : ILinkTrust

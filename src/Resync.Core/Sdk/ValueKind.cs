@@ -1,4 +1,4 @@
-namespace Resync.LinkFiles;
+namespace Resync.Core.Sdk;
 
 /// <summary>The type a link-file key takes.</summary>
 public enum ValueKind

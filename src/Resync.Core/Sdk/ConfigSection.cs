@@ -1,25 +1,26 @@
-using YamlDotNet.Core;
-
-namespace Resync.LinkFiles;
+namespace Resync.Core.Sdk;
 
 /// <summary>
 /// A validated section of a link file: every value already has its declared type. Components read their
 /// settings from it and report problems of meaning (e.g. "give 'equals' or 'empty'") at the right line.
+/// The link-file layer fills it (positions are 1-based line and column); components never see the file's format.
 /// </summary>
 public sealed class ConfigSection
 {
-    private readonly Dictionary<string, (object Value, Mark Start)> _values = new(StringComparer.Ordinal);
-    private readonly List<LinkFileProblem> _problems;
-    private readonly Mark _start;
+    private readonly Dictionary<string, (object Value, (int Line, int Column) Start)> _values = new(StringComparer.Ordinal);
+    private readonly Action<int, int, string> _report;
+    private readonly (int Line, int Column) _start;
 
-    internal ConfigSection(string path, string file, string baseDirectory, Mark start, List<LinkFileProblem> problems, ILinkTrust trust)
+    /// <param name="start">Where the section starts: problems without a key (or with an absent one) are reported there.</param>
+    /// <param name="report">Records a problem: line, column and message.</param>
+    internal ConfigSection(string path, string file, string baseDirectory, (int Line, int Column) start, Action<int, int, string> report, ILinkTrust trust)
     {
         SectionPath = path;
         File = file;
         BaseDirectory = baseDirectory;
         Trust = trust;
         _start = start;
-        _problems = problems;
+        _report = report;
     }
 
     /// <summary>Where the section is, e.g. <c>source</c> or <c>steps[2].validate</c>.</summary>
@@ -63,12 +64,12 @@ public sealed class ConfigSection
     /// <summary>Reports a problem at the key's line (or the section's, when the key is absent).</summary>
     public void Problem(string? key, string message)
     {
-        var mark = key is not null && _values.TryGetValue(key, out var entry) ? entry.Start : _start;
+        var (line, column) = key is not null && _values.TryGetValue(key, out var entry) ? entry.Start : _start;
         var where = key is null ? SectionPath : $"{SectionPath}.{key}";
-        _problems.Add(new LinkFileProblem(File, (int)mark.Line, (int)mark.Column, $"{where}: {message}"));
+        _report(line, column, $"{where}: {message}");
     }
 
-    internal void Set(string key, object value, Mark start) => _values[key] = (value, start);
+    internal void Set(string key, object value, (int Line, int Column) start) => _values[key] = (value, start);
 
     private T? Get<T>(string key) where T : class => _values.TryGetValue(key, out var entry) ? (T)entry.Value : null;
 }

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using Resync.Core.Steps;
+using Resync.Core.Sdk;
 
-namespace Resync.LinkFiles;
+namespace Resync.Core.Steps;
 
 /// <summary>Registers the declarative steps every link file can use.</summary>
 public static class BuiltInSteps

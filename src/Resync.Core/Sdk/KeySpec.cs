@@ -1,4 +1,4 @@
-namespace Resync.LinkFiles;
+namespace Resync.Core.Sdk;
 
 /// <summary>One allowed key of a link-file section: its type, whether it is required, its default and what it means.</summary>
 public sealed record KeySpec(string Name, ValueKind Kind, string Description)

@@ -1,4 +1,4 @@
-namespace Resync.LinkFiles;
+namespace Resync.Core.Sdk;
 
 /// <summary>
 /// What a link document is trusted to reach: where its file paths may point and which component types it may name.

@@ -1,4 +1,4 @@
-namespace Resync.LinkFiles;
+namespace Resync.Core.Sdk;
 
 /// <summary>The keys a link-file section allows. Used to validate and to generate the reference documentation.</summary>
 public sealed class ConfigSchema

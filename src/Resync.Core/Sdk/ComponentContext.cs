@@ -1,7 +1,7 @@
 using Resync.Core.Errors;
 using Resync.Core.Links;
 
-namespace Resync.LinkFiles;
+namespace Resync.Core.Sdk;
 
 /// <summary>
 /// What a component factory is given besides its section: the link's name, its settings (e.g. the retry of

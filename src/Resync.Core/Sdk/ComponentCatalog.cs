@@ -1,6 +1,6 @@
 using Resync.Core.Sdk;
 
-namespace Resync.LinkFiles;
+namespace Resync.Core.Sdk;
 
 /// <summary>
 /// The sources, targets and steps link files can name. Built-ins are registered by their projects;
