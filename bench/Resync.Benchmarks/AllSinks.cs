@@ -14,9 +14,10 @@ using Resync.Server.Observability;
 namespace Resync.Benchmarks;
 
 /// <summary>
-/// Every sink on at once, for the engine benchmark's "all sinks on" row: the events into a JSON-lines file and to an HTTP
-/// intake on loopback (which takes every batch), every span of the Resync source recorded, every instrument of the meter
-/// listened to.
+/// Every sink on at once, for the engine benchmark's "all sinks on" rows: the events into a JSON-lines file and to an HTTP
+/// intake on loopback (which takes every batch, or, <c>intakeDown</c>, refuses every one with 503), the same pair again as
+/// a link's own sinks (<c>logging:</c>, routed by tenant), every span of the Resync source recorded, every instrument of
+/// the meter listened to.
 /// </summary>
 internal sealed class AllSinks : IAsyncDisposable
 {
@@ -34,7 +35,8 @@ internal sealed class AllSinks : IAsyncDisposable
 
     public ILogger Events { get; }
 
-    public static async Task<AllSinks> StartAsync()
+    /// <param name="tenant">The tenant of the link run: its own sinks receive its events.</param>
+    public static async Task<AllSinks> StartAsync(string tenant, bool intakeDown = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -43,7 +45,7 @@ internal sealed class AllSinks : IAsyncDisposable
         intake.MapPost("/logs", async (HttpRequest request) =>
         {
             await request.Body.CopyToAsync(Stream.Null);
-            return Results.Accepted();
+            return intakeDown ? Results.StatusCode(503) : Results.Accepted();
         });
         await intake.StartAsync();
         var url = intake.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/logs";
@@ -51,7 +53,8 @@ internal sealed class AllSinks : IAsyncDisposable
         var folder = Directory.CreateTempSubdirectory("resync-bench-sinks-").FullName;
         var loggers = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Information)
             .AddProvider(new JsonFileLogSink(new JsonFileSinkOptions { Path = Path.Combine(folder, "events.jsonl") }, TimeProvider.System))
-            .AddProvider(new HttpIntakeLogSink(new HttpIntakeSinkOptions { Url = new Uri(url) }, OutboundNetworkPolicy.Unrestricted.CreateHandler(), TimeProvider.System)));
+            .AddProvider(new HttpIntakeLogSink(new HttpIntakeSinkOptions { Url = new Uri(url) }, OutboundNetworkPolicy.Unrestricted.CreateHandler(), TimeProvider.System))
+            .AddProvider(LinkSinks(tenant, url, Path.Combine(folder, "link-events.jsonl"))));
         var spans = new ActivityListener
         {
             ShouldListenTo = source => source.Name == ResyncTracing.SourceName,
@@ -63,6 +66,17 @@ internal sealed class AllSinks : IAsyncDisposable
         metrics.SetMeasurementEventCallback<double>(static (_, _, _, _) => { });
         metrics.Start();
         return new AllSinks(intake, loggers, spans, metrics, folder);
+    }
+
+    private static TenantLogSinks LinkSinks(string tenant, string url, string path)
+    {
+        var sinks = new TenantLogSinks(OutboundNetworkPolicy.Unrestricted, TimeProvider.System);
+        var link = new Core.Links.Link("bench-logged", new GeneratingSource(1, 1), [], new NoOpTarget(), tenant: tenant)
+        {
+            Logging = new LinkLogging { Intake = new LinkIntakeSink(new Uri(url)), File = new LinkFileSink(path) },
+        };
+        sinks.Apply([link]);
+        return sinks;
     }
 
     public async ValueTask DisposeAsync()

@@ -13,10 +13,11 @@ public interface IServerStore
 
     Task<IReadOnlyList<StoredLinkDocument>> ListLinkDocumentsAsync(CancellationToken cancellationToken);
 
-    /// <summary>The link's state, or null when no run or state change has registered it yet (it is then Active).</summary>
+    /// <summary>
+    /// The link's state, or null when no run or state change has registered it yet (it is then Active). Written by
+    /// <see cref="Core.Storage.IRecoveryStore.UpdateLinkHealthAsync"/> only.
+    /// </summary>
     Task<LinkStateView?> GetLinkStateAsync(string linkId, CancellationToken cancellationToken);
-
-    Task SetLinkStateAsync(string linkId, string tenant, bool active, string? reason, CancellationToken cancellationToken);
 
     Task AddApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken);
 

@@ -32,15 +32,17 @@ public sealed partial class PostgresRunStore
     public Task<IReadOnlyList<LinkView>> ListLinksAsync(string? tenant, CancellationToken cancellationToken) =>
         QueryLinksAsync("WHERE (@tenant::text IS NULL OR l.tenant = @tenant)", new { tenant }, cancellationToken);
 
-    public Task UpdateLinkHealthAsync(string linkId, LinkHealth health, CancellationToken cancellationToken) =>
+    public Task UpdateLinkHealthAsync(string linkId, string tenant, LinkHealth health, CancellationToken cancellationToken) =>
         WriteAsync((c, t) => c.ExecuteAsync("""
-            UPDATE links SET state = @State, state_reason = @StateReason, consecutive_failures = @ConsecutiveFailures,
-                backoff_attempts = @BackoffAttempts, next_attempt_at = @NextAttemptAt,
-                state_changed_at = CASE WHEN state <> @State THEN @Now ELSE state_changed_at END
-            WHERE id = @linkId
+            INSERT INTO links (id, tenant, state, state_reason, consecutive_failures, backoff_attempts, next_attempt_at, state_changed_at)
+            VALUES (@linkId, @tenant, @State, @StateReason, @ConsecutiveFailures, @BackoffAttempts, @NextAttemptAt, CASE WHEN @State <> 'Active' THEN @Now END)
+            ON CONFLICT (id) DO UPDATE SET state = excluded.state, state_reason = excluded.state_reason,
+                consecutive_failures = excluded.consecutive_failures, backoff_attempts = excluded.backoff_attempts, next_attempt_at = excluded.next_attempt_at,
+                state_changed_at = CASE WHEN links.state <> excluded.state THEN @Now ELSE links.state_changed_at END
             """, new
         {
             linkId,
+            tenant,
             State = health.State.ToString(),
             health.StateReason,
             ConsecutiveFailures = (long)health.ConsecutiveFailures,

@@ -37,12 +37,6 @@ public sealed partial class PostgresServerStore(PostgresRunStore runs) : IServer
         return row is { } found ? new LinkStateView(linkId, found.State == "Active", found.Reason) : null;
     }
 
-    public Task SetLinkStateAsync(string linkId, string tenant, bool active, string? reason, CancellationToken cancellationToken) =>
-        runs.WriteAsync((c, t) => c.ExecuteAsync("""
-            INSERT INTO links (id, tenant, state, state_reason) VALUES (@linkId, @tenant, @state, @reason)
-            ON CONFLICT (id) DO UPDATE SET state = excluded.state, state_reason = excluded.state_reason
-            """, new { linkId, tenant, state = active ? "Active" : "Deactivated", reason }, t), cancellationToken);
-
     public Task AddApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
         runs.WriteAsync((c, t) => c.ExecuteAsync("""
             INSERT INTO api_keys (prefix, hash, scope, tenant, name, created_at) VALUES (@Prefix, @Hash, @Scope, @Tenant, @Name, @CreatedAt)

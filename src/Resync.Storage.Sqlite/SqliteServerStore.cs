@@ -58,12 +58,6 @@ public sealed partial class SqliteServerStore(SqliteRunStore runs, TimeProvider?
         return row is null ? null : new LinkStateView(linkId, row.State == "Active", row.Reason);
     }
 
-    public Task SetLinkStateAsync(string linkId, string tenant, bool active, string? reason, CancellationToken cancellationToken) =>
-        runs.Writer.ExecuteAsync((c, t) => c.Execute("""
-            INSERT INTO links (id, tenant, state, state_reason) VALUES (@linkId, @tenant, @state, @reason)
-            ON CONFLICT (id) DO UPDATE SET state = excluded.state, state_reason = excluded.state_reason
-            """, new { linkId, tenant, state = active ? "Active" : "Deactivated", reason }, t), cancellationToken);
-
     public Task AddApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
         runs.Writer.ExecuteAsync((c, t) => c.Execute("""
             INSERT INTO api_keys (prefix, hash, scope, tenant, name, created_at) VALUES (@Prefix, @Hash, @Scope, @Tenant, @Name, @CreatedAt)

@@ -1,4 +1,5 @@
 using Resync.Core.Storage;
+using Resync.Core.Links;
 using Resync.Server;
 
 namespace Resync.Storage.Compliance;
@@ -59,9 +60,10 @@ public abstract class ServerStoreCompliance : IAsyncLifetime
     {
         (await Store.GetLinkStateAsync("orders", CancellationToken.None)).ShouldBeNull();
 
-        await Store.SetLinkStateAsync("orders", "acme", active: false, "paused by ops", CancellationToken.None);
+        // The recovery store is the one writer of a link's state; the server store reads it.
+        await Runs.UpdateLinkHealthAsync("orders", "acme", LinkHealth.Healthy.DeactivatedBy("paused by ops"), CancellationToken.None);
         (await Store.GetLinkStateAsync("orders", CancellationToken.None)).ShouldBe(new LinkStateView("orders", false, "paused by ops"));
-        await Store.SetLinkStateAsync("orders", "acme", active: true, null, CancellationToken.None);
+        await Runs.UpdateLinkHealthAsync("orders", "acme", LinkHealth.Healthy, CancellationToken.None);
 
         (await Store.GetLinkStateAsync("orders", CancellationToken.None)).ShouldBe(new LinkStateView("orders", true, null));
         (await Runs.GetLinkAsync("orders", CancellationToken.None)).ShouldNotBeNull().Tenant.ShouldBe("acme", "the server's link state is the run store's link");

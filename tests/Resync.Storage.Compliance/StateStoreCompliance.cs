@@ -239,7 +239,7 @@ public abstract class StateStoreCompliance<TStore> : RunStoreCompliance<TStore>
         await Store.SaveLinkDefinitionAsync(Name("other"), Name("globex"), new LinkDefinition("id: other", "", "."), CancellationToken.None);
         var health = new LinkHealth(LinkState.Deactivated, "target down", 3, 2, T0.AddMinutes(10));
 
-        await Store.UpdateLinkHealthAsync(link, health, CancellationToken.None);
+        await Store.UpdateLinkHealthAsync(link, Name("acme"), health, CancellationToken.None);
         var runId = await StartRunAsync();
 
         var view = (await Store.GetLinkAsync(link, CancellationToken.None)).ShouldNotBeNull();

@@ -17,8 +17,8 @@ public sealed class PostgresExceptionClassifier : IExceptionClassifier
         // No SQLSTATE: the server was never reached or the connection broke (refused, reset, timed out).
         NpgsqlException { InnerException: { } inner } => classifier.Classify(inner) is { Type: not ErrorType.Runtime } known
             ? known
-            : classifier.ClassifySqlState("08006", exception.Message, null, null),
-        NpgsqlException npgsql => classifier.ClassifySqlState(npgsql.IsTransient ? "08006" : "58000", npgsql.Message, null, null),
+            : classifier.ClassifyDatabaseFailure(transient: true, exception.Message),
+        NpgsqlException npgsql => classifier.ClassifyDatabaseFailure(npgsql.IsTransient, npgsql.Message),
         _ => null,
     };
 }

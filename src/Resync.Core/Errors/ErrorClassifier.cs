@@ -142,6 +142,16 @@ public sealed partial class ErrorClassifier
         });
     }
 
+    /// <summary>
+    /// Classifies a database client's failure that carries no SQLSTATE (the server was never reached, the connection
+    /// broke, or the client itself failed): our own codes, never an invented SQLSTATE.
+    /// </summary>
+    /// <param name="transient">Whether the client says it may pass (e.g. Npgsql's <c>IsTransient</c>, or a broken connection).</param>
+    public ErrorClassification ClassifyDatabaseFailure(bool transient, string message) => ApplyOverride(transient
+        ? new(ErrorType.Connection, Durability.Ephemeral, ErrorCodes.ConnectionFailed, $"The database connection failed: {message}",
+            "The database was unreachable or the connection broke; it is retried.")
+        : new(ErrorType.Runtime, Durability.Durable, ErrorCodes.DatabaseError, message, "The database client failed; the message says why."));
+
     /// <summary>Classifies a SQLite primary and extended result code.</summary>
     public ErrorClassification ClassifySqlite(int primaryCode, int extendedCode, string message)
     {

@@ -20,6 +20,9 @@ public static class ErrorCodes
     [Description("The connection failed or was reset for another network reason.")]
     public const string ConnectionFailed = "CONNECTION_FAILED";
 
+    [Description("A database client failed without a SQLSTATE, and not for a network reason (e.g. a protocol error): durable, the message says why.")]
+    public const string DatabaseError = "DATABASE_ERROR";
+
     [Description("The host name did not resolve (DNS).")]
     public const string HostNotFound = "HOST_NOT_FOUND";
 

@@ -8,5 +8,9 @@ namespace Resync.Core.Links;
 /// <param name="NextAttemptAt">When the scheduler tries the link again after an ephemeral failure, or null.</param>
 public sealed record LinkHealth(LinkState State, string? StateReason, int ConsecutiveFailures, int BackoffAttempts, DateTimeOffset? NextAttemptAt)
 {
+    /// <summary>Active, without failures in a row or backoff: a new link, or one a person activated (it starts afresh).</summary>
     public static LinkHealth Healthy { get; } = new(LinkState.Active, null, 0, 0, null);
+
+    /// <summary>Deactivated by a person: the failures in a row and the backoff are kept for when it is looked at.</summary>
+    public LinkHealth DeactivatedBy(string reason) => this with { State = LinkState.Deactivated, StateReason = reason };
 }

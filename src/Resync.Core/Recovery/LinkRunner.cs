@@ -302,7 +302,7 @@ public sealed class LinkRunner
         var now = _clock.GetUtcNow();
         var decision = LinkHealthPolicy.After(current, link, result, parked, Schedule(link), now, await GotNothingThroughAsync(result));
         if (decision.Health != current)
-            await _recovery.UpdateLinkHealthAsync(link.Id, decision.Health, CancellationToken.None);
+            await _recovery.UpdateLinkHealthAsync(link.Id, link.Tenant, decision.Health, CancellationToken.None);
         // While the backoff schedule is under way its failures are held; any alert ends it as failed, a success as recovered.
         var inBackoff = current.BackoffAttempts > 0;
         if (decision.AlertKind is { } kind)

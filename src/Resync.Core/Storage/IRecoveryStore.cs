@@ -14,7 +14,12 @@ public interface IRecoveryStore
 
     Task<IReadOnlyList<LinkView>> ListLinksAsync(string? tenant, CancellationToken cancellationToken);
 
-    Task UpdateLinkHealthAsync(string linkId, LinkHealth health, CancellationToken cancellationToken);
+    /// <summary>
+    /// The one writer of a link's state (Active or Deactivated, with its reason) and recovery bookkeeping: runs, the health
+    /// policy and a person through the API all write here. Registers the link under <paramref name="tenant"/> when no run
+    /// has yet (a link's tenant, once registered, is not changed here).
+    /// </summary>
+    Task UpdateLinkHealthAsync(string linkId, string tenant, LinkHealth health, CancellationToken cancellationToken);
 
     /// <summary>Keeps the highest watermark a run's chain read (a lower one than kept is ignored), to apply when the chain eventually succeeds.</summary>
     Task SetPendingWatermarkAsync(long runId, string watermark, CancellationToken cancellationToken);

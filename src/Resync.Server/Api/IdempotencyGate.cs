@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Resync.Core.Storage;
@@ -15,7 +14,10 @@ namespace Resync.Server.Api;
 public sealed class IdempotencyGate(IServerStore store, TimeProvider clock, ServerOptions options)
 {
     public const string Header = "Idempotency-Key";
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly KeyedLocks _locks = new();
+
+    /// <summary>Keys whose requests are being answered or waited for now (none once they are all answered).</summary>
+    internal int KeysInUse => _locks.Count;
 
     public async Task<IResult> RunAsync(HttpContext http, ReadOnlyMemory<byte> body, Func<Task<IResult>> work)
     {
@@ -26,9 +28,7 @@ public sealed class IdempotencyGate(IServerStore store, TimeProvider clock, Serv
             return Problems.BadRequest("invalid-idempotency-key", "An Idempotency-Key has 1 to 255 characters.");
         var scope = http.Caller().IdempotencyScope;
         var hash = RequestHash(http.Request, body.Span);
-        var gate = _locks.GetOrAdd($"{scope}\n{key}", _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(http.RequestAborted);
-        try
+        using (await _locks.AcquireAsync($"{scope}\n{key}", http.RequestAborted))
         {
             var first = await store.FindIdempotencyAsync(scope, key, clock.GetUtcNow() - options.IdempotencyWindow, http.RequestAborted);
             if (first is not null)
@@ -42,10 +42,6 @@ public sealed class IdempotencyGate(IServerStore store, TimeProvider clock, Serv
             if (answer is JsonAnswer { Status: >= 200 and < 300 } json)
                 await store.SaveIdempotencyAsync(new IdempotencyRecord(scope, key, hash, json.Status, json.Location, json.KeptJson ?? json.Json, clock.GetUtcNow()), CancellationToken.None);
             return answer;
-        }
-        finally
-        {
-            gate.Release();
         }
     }
 

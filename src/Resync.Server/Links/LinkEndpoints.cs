@@ -83,21 +83,20 @@ internal static class LinkEndpoints
         return created ? TypedResults.Created($"/api/v1/links/{linkId}", document) : TypedResults.Ok(document);
     }
 
-    private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> ActivateAsync(HttpContext http, LinkRegistry registry, IServerStore store, IRecoveryStore recovery,
+    private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> ActivateAsync(HttpContext http, LinkRegistry registry, IRecoveryStore recovery,
         RunLauncher launcher, SchedulerService scheduler, string linkId)
     {
         if (Visible(http, registry, linkId) is not { } entry)
             return Problems.NotFound("link", linkId);
         // A person activates the link: it starts afresh, without the failures in a row or the backoff that deactivated it.
-        await store.SetLinkStateAsync(linkId, entry.Tenant, active: true, reason: null, http.RequestAborted);
+        await recovery.UpdateLinkHealthAsync(linkId, entry.Tenant, LinkHealth.Healthy, http.RequestAborted);
         ResyncEvents.LinkReactivated(launcher.Events, linkId, entry.Tenant, "api");
-        await recovery.UpdateLinkHealthAsync(linkId, LinkHealth.Healthy, http.RequestAborted);
         scheduler.Wake();
         return TypedResults.Ok(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
     }
 
-    private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> DeactivateAsync(HttpContext http, LinkRegistry registry, IServerStore store,
-        IRecoveryStore recovery, RunLauncher launcher, string linkId)
+    private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> DeactivateAsync(HttpContext http, LinkRegistry registry, IRecoveryStore recovery,
+        RunLauncher launcher, string linkId)
     {
         if (Visible(http, registry, linkId) is not { } entry)
             return Problems.NotFound("link", linkId);
@@ -119,7 +118,8 @@ internal static class LinkEndpoints
             }
         }
         reason ??= "deactivated through the API";
-        await store.SetLinkStateAsync(linkId, entry.Tenant, active: false, reason, http.RequestAborted);
+        var health = (await recovery.GetLinkAsync(linkId, http.RequestAborted))?.Health ?? LinkHealth.Healthy;
+        await recovery.UpdateLinkHealthAsync(linkId, entry.Tenant, health.DeactivatedBy(reason), http.RequestAborted);
         ResyncEvents.LinkDeactivated(launcher.Events, linkId, entry.Tenant, "api", null, reason);
         return TypedResults.Ok(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
     }

@@ -267,6 +267,14 @@ public sealed class ErrorClassifierTests
     public void SqlState_Class08ConnectionException_IsConnectionEphemeral(string sqlState) =>
         Classifier.ClassifySqlState(sqlState, "connection failure", null, null).ShouldBeClassifiedAs(ErrorType.Connection, Durability.Ephemeral, sqlState);
 
+    [Fact]
+    public void DatabaseFailureWithoutSqlState_Transient_IsConnectionFailedEphemeral() =>
+        Classifier.ClassifyDatabaseFailure(transient: true, "connection reset").ShouldBeClassifiedAs(ErrorType.Connection, Durability.Ephemeral, ErrorCodes.ConnectionFailed);
+
+    [Fact]
+    public void DatabaseFailureWithoutSqlState_NotTransient_IsDatabaseErrorDurable() =>
+        Classifier.ClassifyDatabaseFailure(transient: false, "protocol error").ShouldBeClassifiedAs(ErrorType.Runtime, Durability.Durable, ErrorCodes.DatabaseError);
+
     [Theory]
     [InlineData("28P01")]
     [InlineData("28000")]

@@ -67,7 +67,7 @@ public sealed class PushRemainderTests
         var first = await harness.RunAsync(pushed);
         var parked = (await harness.Store.GetIncompleteAsync(first.IncompleteRunId!.Value, CancellationToken.None)).ShouldNotBeNull();
         target.Fix();
-        await harness.Store.UpdateLinkHealthAsync(link.Id, LinkHealth.Healthy with { State = LinkState.Deactivated, StateReason = "by a person" }, CancellationToken.None);
+        await harness.Store.UpdateLinkHealthAsync(link.Id, link.Tenant, LinkHealth.Healthy with { State = LinkState.Deactivated, StateReason = "by a person" }, CancellationToken.None);
         var gate = new LinkRunGate();
         var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, clock, gate);
         clock.Advance(TimeSpan.FromHours(1));
@@ -77,7 +77,7 @@ public sealed class PushRemainderTests
         gate.IsBusy(link.Id).ShouldBeFalse("no retry started");
         (await harness.Store.GetIncompleteAsync(parked.Id, CancellationToken.None))!.Status.ShouldBe(IncompleteStatus.Scheduled);
 
-        await harness.Store.UpdateLinkHealthAsync(link.Id, LinkHealth.Healthy, CancellationToken.None);
+        await harness.Store.UpdateLinkHealthAsync(link.Id, link.Tenant, LinkHealth.Healthy, CancellationToken.None);
         var ended = new TaskCompletionSource<ScheduledRun>(TaskCreationOptions.RunContinuationsAsynchronously);
         scheduler.RunEnded += run => ended.TrySetResult(run);
         await scheduler.StartDueRunsAsync(CancellationToken.None);
