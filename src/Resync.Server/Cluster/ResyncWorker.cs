@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using Resync.Connectors;
 using Resync.Connectors.Breakers;
+using Resync.Core.Sdk;
 using Resync.Core.Storage;
 using Resync.LinkFiles;
 using Resync.Server.Links;
