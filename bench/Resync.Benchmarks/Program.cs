@@ -9,7 +9,8 @@ using Resync.Core.Storage;
 using Resync.Storage.Sqlite;
 
 // Usage (always a Release build):
-//   dotnet run -c Release --project bench/Resync.Benchmarks -- all            (every benchmark below at a size that fits 15 minutes, then one table)
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- all [--scale 1] (every benchmark below at a size that fits 15 minutes, then one table;
+//                                                                              --scale 0.1: a tenth of the records, for a loaded machine)
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- engine [--records 1000000] [--repeat 3] [--parallelism N]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- memory [--records 1000000,10000000]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- retry [--records 1000000] [--repeat 3]
@@ -77,22 +78,24 @@ static async Task<int> AllAsync(Options options)
     var loadBefore = BenchSummary.LoadAverage();
     var watch = Stopwatch.StartNew();
     var failures = 0;
+    // Whole thousands: the checks count bad records per hundred and pages of 1000.
+    long Scaled(long records) => Math.Max(1000, (long)(records * options.Scale) / 1000 * 1000);
     (string Name, Func<Task> Run)[] set =
     [
-        ("engine", () => EngineAsync(options with { Records = [1_000_000], Repeat = 3 })),
-        ("memory", () => MemoryAsync(options with { Records = [1_000_000, 10_000_000] })),
-        ("pipeline", () => Resync.Benchmarks.Pipeline.PipelineBenchmark.RunAsync(300_000, 3, options.Parallelism, options.Fetches)),
-        ("pipeline-refused", () => Resync.Benchmarks.Pipeline.PipelineRefusedBenchmark.RunAsync(300_000, 3, options.Parallelism, options.Fetches)),
-        ("pipeline-retry", () => Resync.Benchmarks.Pipeline.PipelineRetryBenchmark.RunAsync(300_000, 1, options.Parallelism, options.Fetches)),
-        ("pipeline-memory", () => Resync.Benchmarks.Pipeline.PipelineMemoryBenchmark.RunAsync(1_000_000, options.Parallelism, options.Fetches)),
-        ("retry", () => RetryBenchmark.RunAsync(BenchStore.Sqlite, 1_000_000, options.Parallelism, 3)),
-        ("faults", () => Resync.Benchmarks.Pipeline.FaultOverlapBenchmark.RunAsync(BenchStore.Sqlite, 100_000, options.Parallelism, options.Fetches)),
+        ("engine", () => EngineAsync(options with { Records = [Scaled(1_000_000)], Repeat = 3 })),
+        ("memory", () => MemoryAsync(options with { Records = [Scaled(1_000_000), Scaled(10_000_000)] })),
+        ("pipeline", () => Resync.Benchmarks.Pipeline.PipelineBenchmark.RunAsync(Scaled(300_000), 3, options.Parallelism, options.Fetches)),
+        ("pipeline-refused", () => Resync.Benchmarks.Pipeline.PipelineRefusedBenchmark.RunAsync(Scaled(300_000), 3, options.Parallelism, options.Fetches)),
+        ("pipeline-retry", () => Resync.Benchmarks.Pipeline.PipelineRetryBenchmark.RunAsync(Scaled(300_000), 1, options.Parallelism, options.Fetches)),
+        ("pipeline-memory", () => Resync.Benchmarks.Pipeline.PipelineMemoryBenchmark.RunAsync(Scaled(1_000_000), options.Parallelism, options.Fetches)),
+        ("retry", () => RetryBenchmark.RunAsync(BenchStore.Sqlite, Scaled(1_000_000), options.Parallelism, 3)),
+        ("faults", () => Resync.Benchmarks.Pipeline.FaultOverlapBenchmark.RunAsync(BenchStore.Sqlite, Scaled(100_000), options.Parallelism, options.Fetches)),
         ("push", async () =>
         {
-            await Resync.Benchmarks.Push.PushBenchmark.RunAsync(2_000, 4);
-            BenchSummary.Add("push", "2,000 pushes, 4 in flight: see the push table above", "");
+            await Resync.Benchmarks.Push.PushBenchmark.RunAsync((int)Math.Max(200, 2_000 * options.Scale), 4);
+            BenchSummary.Add("push", "pushes of one record, 4 in flight: see the push table above", "");
         }),
-        ("dashboard", () => Resync.Benchmarks.Dashboard.DashboardBenchmark.RunAsync(200_000, 3)),
+        ("dashboard", () => Resync.Benchmarks.Dashboard.DashboardBenchmark.RunAsync(Scaled(200_000), 3)),
     ];
     foreach (var (name, run) in set)
     {
@@ -267,7 +270,7 @@ internal sealed class BenchStore : IAsyncDisposable
     }
 }
 
-internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Parallelism, int Fetches, int Concurrency)
+internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Parallelism, int Fetches, int Concurrency, double Scale)
 {
     public static Options Parse(string[] args)
     {
@@ -276,6 +279,7 @@ internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Para
         var parallelism = Environment.ProcessorCount;
         var fetches = 4;
         var concurrency = 4;
+        var scale = 1.0;
         for (var i = 0; i < args.Length - 1; i++)
         {
             switch (args[i])
@@ -295,8 +299,11 @@ internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Para
                 case "--concurrency":
                     concurrency = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
                     break;
+                case "--scale":
+                    scale = double.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
             }
         }
-        return new Options(records, repeat, parallelism, fetches, concurrency);
+        return new Options(records, repeat, parallelism, fetches, concurrency, scale);
     }
 }

@@ -8,7 +8,7 @@ internal static class TrivialSteps
 {
     public static IReadOnlyList<IStep> All { get; } = [new ConstantStep(), new RequiredStep(), new FilterStep()];
 
-    /// <summary>Ten of the built-in steps a link file names, none of which refuses a record of the generating source.</summary>
+    /// <summary>Ten of the built-in steps a link file names, none of which refuses a record of the generating source or warns on it.</summary>
     public static IReadOnlyList<IStep> Ten { get; } =
     [
         new SetStep("set origin", "origin", "benchmark"),
@@ -17,7 +17,8 @@ internal static class TrivialSteps
         new ValidateStep("validate amount", "amount", new ValidationRules { Min = 0 }),
         new ConvertStep("convert amount", "amount", ConversionType.Number),
         new TruncateStep("truncate name", "name", 80),
-        new TruncateStep("truncate address", "address", 120),
+        // Longer than any address: a truncation warns on its record, and a warned record is stored like a failed one.
+        new TruncateStep("truncate address", "address", 400),
         new RenameStep("rename phone", "phone", "telephone"),
         new Resync.Core.Steps.FilterStep("skip blocked", "email", ["blocked@example.org"], whenEmpty: false, "blocked address"),
         new ValidateStep("validate telephone", "telephone", new ValidationRules { Required = true }),
