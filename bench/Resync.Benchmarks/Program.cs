@@ -22,6 +22,7 @@ using Resync.Storage.Sqlite;
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- push [--records 2000] [--concurrency 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- faults [--records 100000] [--parallelism N] [--fetches 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- dashboard [--records 1000000] [--repeat 5]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- cluster [--records 20000]
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "engine";
 var options = Options.Parse(args);
 // One state file for the whole benchmark, as a long-lived `resync serve` process keeps it open (its WAL already grown).
@@ -62,11 +63,14 @@ switch (command)
     case "push":
         await Resync.Benchmarks.Push.PushBenchmark.RunAsync((int)options.Records.FirstOrDefault(2_000), options.Concurrency);
         break;
+    case "cluster":
+        await Resync.Benchmarks.Cluster.ClusterBenchmark.RunAsync(options.Records.FirstOrDefault(20_000), 100, 3);
+        break;
     case "dashboard":
         await Resync.Benchmarks.Dashboard.DashboardBenchmark.RunAsync(options.Records.FirstOrDefault(1_000_000), options.Repeat);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}': use all, engine, memory, retry, pipeline, pipeline-retry, pipeline-refused, pipeline-memory, pipeline-profile, faults, push or dashboard.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use all, engine, memory, retry, pipeline, pipeline-retry, pipeline-refused, pipeline-memory, pipeline-profile, faults, push, dashboard or cluster.");
         return 2;
 }
 return 0;
