@@ -124,6 +124,13 @@ public sealed class LinkRunner
             await _recovery.AddRunEventAsync(new RunEvent(result.RunId, _clock.GetUtcNow(), RunEventKinds.Resumed, $"Not recovered by this resume. {unread}"), CancellationToken.None);
         await ParkIfStoppedPartwayAsync(link, result, source.ResumeCursorAfter(result.LastCursor), incomplete.Attempts + 1, requestId: null,
             unreadAtSource: incomplete.NotRecovered is not null);
+        // An incomplete run retried automatically (its cause was ephemeral) got through: what its attempts held is withdrawn.
+        if (result.Status == RunStatus.Succeeded && incomplete.Error.Durability == Durability.Ephemeral && incomplete.Error.Code != ErrorCodes.Interrupted)
+        {
+            await RaiseAsync(new Alert(AlertKinds.Recovered, link.Id, link.Tenant, result.RunId,
+                $"Link '{link.Id}' recovered: resume run {result.RunId} got the remainder of run {incomplete.RunId} through (incomplete run {incompleteId}, " +
+                $"attempt {incomplete.Attempts + 1}).", null, _clock.GetUtcNow()) { Recovery = AlertRecovery.Succeeded });
+        }
         return result;
     }
 
@@ -287,11 +294,18 @@ public sealed class LinkRunner
         ResyncEvents.IncompleteParked(_events, result.RunId, link.Id, link.Tenant, id, status.ToString(), error.Type.ToString(), error.Durability.ToString(), error.Code,
             nextAttemptAt, attempts, requestId);
         ResyncMetrics.IncompleteRuns.Add(1, RunEvents.Tags(link));
+        var what = $"Run {result.RunId} of link '{link.Id}' {(parkedByPolicy ? "parked records" : "stopped partway")} ({error.Code}: {error.Message}); its remainder is incomplete run {id}";
         if (status == IncompleteStatus.Waiting)
         {
-            await RaiseAsync(new Alert(AlertKinds.WaitingForAPerson, link.Id, link.Tenant, result.RunId,
-                $"Run {result.RunId} of link '{link.Id}' {(parkedByPolicy ? "parked records" : "stopped partway")} ({error.Code}: {error.Message}); its remainder is incomplete run {id}, waiting for a person. {error.Hint}",
-                error, now, requestId));
+            // After automatic attempts (attempts > 0) this ends them: the alerts they held go out with it as one digest.
+            await RaiseAsync(new Alert(AlertKinds.WaitingForAPerson, link.Id, link.Tenant, result.RunId, $"{what}, waiting for a person. {error.Hint}", error, now, requestId)
+                { Recovery = attempts > 0 ? AlertRecovery.Failed : AlertRecovery.None });
+        }
+        else if (error.Code != ErrorCodes.Interrupted)
+        {
+            // The remainder is retried automatically on the backoff schedule: held, like the link's own backoff and replays.
+            await RaiseAsync(new Alert(AlertKinds.RunFailed, link.Id, link.Tenant, result.RunId,
+                $"{what}, retried automatically: attempt {attempts + 1} is due at {nextAttemptAt:u}.", error, now, requestId) { Recovery = AlertRecovery.InProgress });
         }
         return id;
     }

@@ -97,25 +97,51 @@ public sealed class RecoveryAlertTests
     }
 
     [Fact]
-    public async Task BackoffScheduleExhausted_SendsExactlyOneDigest_NamingEachFailedAttempt()
+    public async Task BackoffScheduleExhausted_SendsExactlyOneDigest_NamingEachFailedAttempt_ToWebhookAndChat()
     {
         await using var webhook = await WebhookReceiver.StartAsync();
+        await using var chat = await WebhookReceiver.StartAsync();
         await using var server = await ServerHarness.StartAsync();
         server.Target.ThrowOnBatch(1, ServerHarness.TargetDown());
         await server.PutLinkAsync(server.AcmeKey, "backed-off", BackedOffLink);
         using var client = server.Client(server.AcmeKey);
         var (routeId, _) = await AlertRouteTests.CreateRouteAsync(client, new { name = "ops", url = webhook.Url });
+        var (chatId, _) = await AlertRouteTests.CreateRouteAsync(client, new { name = "chat", url = chat.Url, format = "slack" });
 
         await RunAndWaitAsync(server, client, "backed-off");
         (await StatusesAsync(client, routeId)).ShouldBe(["Held"]);
         webhook.Received.ShouldBeEmpty();
         // The next attempt (a person's or the schedule's) fails too: the schedule is used up, the link deactivated.
         await RunAndWaitAsync(server, client, "backed-off");
-        await ServerHarness.EventuallyAsync(async () => (await StatusesAsync(client, routeId)).SequenceEqual(["Delivered", "Digested"]), "the digest");
+        await ServerHarness.EventuallyAsync(async () => (await StatusesAsync(client, routeId)).SequenceEqual(["Delivered", "Digested"])
+            && (await StatusesAsync(client, chatId)).SequenceEqual(["Delivered", "Digested"]), "the digest");
 
         var body = JsonNode.Parse(webhook.Received.ShouldHaveSingleItem().Body)!;
         body["type"]!.GetValue<string>().ShouldBe("link-deactivated");
         body["data"]!["held"]!.AsArray().ShouldHaveSingleItem()!["data"]!["message"]!.GetValue<string>().ShouldContain("Attempt 1 on the backoff schedule");
+        var message = JsonNode.Parse(chat.Received.ShouldHaveSingleItem().Body)!;
+        message["text"]!.GetValue<string>().ShouldContain("link-deactivated");
+        message["blocks"]![1]!["text"]!["text"]!.GetValue<string>().ShouldSatisfyAllConditions(
+            text => text.ShouldContain("(1 alert held)"),
+            text => text.ShouldContain("Attempt 1 on the backoff schedule"));
+    }
+
+    [Fact]
+    public async Task IncompleteRunRetriedAfterAnEphemeralStop_HoldsItsAlert_AndSendsNothingWhenTheRetryGetsThrough()
+    {
+        await using var webhook = await WebhookReceiver.StartAsync();
+        await using var server = await ServerHarness.StartAsync();
+        using var client = server.Client(server.AcmeKey);
+        var (routeId, _) = await AlertRouteTests.CreateRouteAsync(client, new { name = "ops", url = webhook.Url });
+
+        var incompleteId = await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, "parked");
+        (await StatusesAsync(client, routeId)).ShouldBe(["Held"]);
+        server.Target.Fix();
+        using var retried = await client.PostAsync($"/api/v1/incomplete-runs/{incompleteId}/retry", null);
+        retried.StatusCode.ShouldBe(HttpStatusCode.Accepted, await retried.Content.ReadAsStringAsync());
+        await ServerHarness.EventuallyAsync(async () => (await StatusesAsync(client, routeId)).SequenceEqual(["Withdrawn"]), "the held alert to be withdrawn");
+
+        webhook.Received.ShouldBeEmpty();
     }
 
     [Fact]
