@@ -189,6 +189,11 @@ async Task<int> Guard(ParseResult parse, Func<Task<int>> command)
     {
         return await ErrorOutput.WriteAsync(asJson, ExitCodes.Failed, "Cancelled.");
     }
+    catch (Resync.Core.Errors.ResyncException exception)
+    {
+        // A fault that knows what it is (the state store's disk full, say): its message and hint, not "unexpected".
+        return await ErrorOutput.WriteAsync(asJson, ExitCodes.Failed, $"{exception.Classification.Code}: {exception.Message}", exception.Classification.Hint);
+    }
     catch (Exception exception) when (Environment.GetEnvironmentVariable("RESYNC_DEBUG") is null)
     {
         return await ErrorOutput.WriteAsync(asJson, ExitCodes.Failed, $"{exception.GetType().Name}: {exception.Message}",

@@ -20,6 +20,7 @@ public sealed partial class PostgresRunStore : IStateStore
     private const long MigrationLock = 0x5245_5359_4E43;
     private readonly TimeProvider _clock;
     private readonly NpgsqlDataSource _dataSource;
+    private ResyncException? _stopped;
 
     public PostgresRunStore(string connectionString, TimeProvider? clock = null)
     {
@@ -32,6 +33,8 @@ public sealed partial class PostgresRunStore : IStateStore
 
     public async Task<string?> WriteProblemAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _stopped) is { } stopped)
+            return stopped.Message;
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -386,14 +389,34 @@ public sealed partial class PostgresRunStore : IStateStore
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
     /// <summary>Runs one write in its own transaction, committed before the task completes.</summary>
+    /// <remarks>When the database's disk fails a write (full, read-only, an I/O error), the store writes nothing more (<see cref="StateStoreStopped"/>).</remarks>
     internal async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-        var result = await work(connection, transaction);
-        await transaction.CommitAsync(cancellationToken);
-        return result;
+        if (Volatile.Read(ref _stopped) is { } stopped)
+            throw stopped;
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            var result = await work(connection, transaction);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        catch (PostgresException exception) when (DiskProblem(exception.SqlState) is { } problem)
+        {
+            Interlocked.CompareExchange(ref _stopped, StateStoreStopped.Exception(
+                ErrorClassifier.Default.ClassifySqlState(exception.SqlState, exception.MessageText, null, null), Location, problem, exception), null);
+            throw Volatile.Read(ref _stopped)!;
+        }
     }
+
+    private static StateDiskProblem? DiskProblem(string sqlState) => sqlState switch
+    {
+        PostgresErrorCodes.DiskFull => StateDiskProblem.Full,
+        PostgresErrorCodes.ReadOnlySqlTransaction => StateDiskProblem.ReadOnly,
+        PostgresErrorCodes.IoError => StateDiskProblem.IoError,
+        _ => null,
+    };
 
     private static async Task InsertOutcomesAsync(NpgsqlConnection c, NpgsqlTransaction t, long runId, int batchNumber, OutcomeRow[] outcomes, bool replace)
     {

@@ -34,6 +34,8 @@ public sealed partial class SqliteRunStore : IStateStore
 
     public Task<string?> WriteProblemAsync(CancellationToken cancellationToken)
     {
+        if (_writer?.Stopped is { } stopped)
+            return Task.FromResult<string?>(stopped.Message);
         try
         {
             if (!File.Exists(_path))

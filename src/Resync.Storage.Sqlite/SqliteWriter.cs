@@ -1,5 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Resync.Core.Errors;
+using Resync.Core.Storage;
 
 namespace Resync.Storage.Sqlite;
 
@@ -7,7 +9,8 @@ namespace Resync.Storage.Sqlite;
 /// The store's single writer: it takes every write queued since its last commit and commits them in one
 /// transaction (group commit), each inside its own savepoint so one failing write does not undo the others.
 /// Parallel batches thus share one fsync instead of paying one each. A caller's task completes only after
-/// its write is durable.
+/// its write is durable. When the disk fails a write (full, read-only, an I/O error) the whole commit is rolled back and the
+/// writer stops: every later write fails with the same error (<see cref="StateStoreStopped"/>).
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
@@ -16,6 +19,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SqliteConnection _connection;
     private readonly Task _loop;
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private ResyncException? _stopped;
 
     public SqliteWriter(SqliteConnection connection)
     {
@@ -23,9 +27,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _loop = Task.Factory.StartNew(Loop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
+    /// <summary>The disk failure after which this writer writes nothing more (null: none).</summary>
+    public ResyncException? Stopped => Volatile.Read(ref _stopped);
+
     public Task<T> ExecuteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (Stopped is { } stopped)
+            return Task.FromException<T>(stopped);
         var write = new Write<T>(work);
         if (!_queue.Writer.TryWrite(write))
             throw new ObjectDisposedException(nameof(SqliteWriter));
@@ -72,6 +81,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private void Commit(List<Write> writes)
     {
+        if (Stopped is { } stopped)
+        {
+            foreach (var write in writes)
+                write.Fail(stopped);
+            return;
+        }
         try
         {
             using var transaction = _connection.BeginTransaction();
@@ -85,7 +100,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     write.Run(_connection, transaction);
                     release.ExecuteNonQuery();
                 }
-                catch (Exception exception)
+                catch (Exception exception) when (DiskProblem(exception) is null)
                 {
                     Prepared("ROLLBACK TO w", transaction).ExecuteNonQuery();
                     release.ExecuteNonQuery();
@@ -96,13 +111,34 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         catch (Exception exception)
         {
+            // A disk failure fails the whole commit (the transaction is rolled back as it is disposed): not one of its writes is kept.
+            var failure = DiskProblem(exception) is { } problem ? Stop(exception, problem) : exception;
             foreach (var write in writes)
-                write.Fail(exception);
+                write.Fail(failure);
             return;
         }
         foreach (var write in writes)
             write.Succeed();
     }
+
+    private ResyncException Stop(Exception exception, StateDiskProblem problem)
+    {
+        var sqlite = (SqliteException)exception;
+        var stopped = StateStoreStopped.Exception(ErrorClassifier.Default.ClassifySqlite(sqlite.SqliteErrorCode, sqlite.SqliteExtendedErrorCode, sqlite.Message),
+            _connection.DataSource, problem, exception);
+        Interlocked.CompareExchange(ref _stopped, stopped, null);
+        return Stopped!;
+    }
+
+    private static StateDiskProblem? DiskProblem(Exception exception) => exception is SqliteException sqlite
+        ? sqlite.SqliteErrorCode switch
+        {
+            SqliteResultCodes.Full => StateDiskProblem.Full,
+            SqliteResultCodes.ReadOnly => StateDiskProblem.ReadOnly,
+            SqliteResultCodes.IoError => StateDiskProblem.IoError,
+            _ => null,
+        }
+        : null;
 
     private abstract class Write
     {

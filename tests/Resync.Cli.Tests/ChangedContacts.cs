@@ -11,6 +11,10 @@ internal static class ChangedContacts
 
     public static string Changed(int i) => string.Create(CultureInfo.InvariantCulture, $"2026-01-01T00:{i / 60:D2}:{i % 60:D2}Z");
 
+    /// <summary>A pull link's source (YAML, one line) reading this API at <paramref name="url"/> with its watermark, a page at a time.</summary>
+    public static string Source(string url) =>
+        $"{{ type: http, url: \"{url}/contacts\", keyField: id, changedSince: since, watermarkField: updated, pagination: {{ style: page, pageParam: page, concurrency: 1 }} }}";
+
     /// <summary>Answers the page asked for of the <paramref name="count"/> contacts changed after <c>since</c>, sorted by change time.</summary>
     public static Task AnswerAsync(HttpContext context, SeenRequest request, int count, int pageSize)
     {

@@ -25,15 +25,36 @@ internal sealed class CliProcess : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// The user the commands run as from now on (null: this process's). Root's file permissions do not bind it: a test of a
+    /// read-only file runs the command as another user. The folder is opened to everyone.
+    /// </summary>
+    public int? UserId
+    {
+        get;
+        set
+        {
+            field = value;
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(Folder, (UnixFileMode)0b111_111_111);
+        }
+    }
+
     public Process Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(UserId is null ? "dotnet" : "setpriv")
         {
             WorkingDirectory = Folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (UserId is { } user)
+        {
+            foreach (var arg in new[] { $"--reuid={user}", $"--regid={user}", "--clear-groups", "dotnet" })
+                start.ArgumentList.Add(arg);
+            start.Environment["HOME"] = Folder;
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "resync.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);

@@ -46,4 +46,38 @@ public sealed class PostgresRunStoreTests(PostgresStateDatabase database) : Stat
         exception.Message.ShouldNotContain("s3cret-password");
         exception.Classification.Hint.ShouldNotBeNull().ShouldContain("--state");
     }
+
+    [Fact]
+    public async Task DiskFull_ABatchStart_FailsAndEveryLaterWriteIsRefused_NamingTheDatabase()
+    {
+        var runId = await StartRunAsync();
+        // The server's answer when its disk is full (SQLSTATE 53100), from the third batch on.
+        await using (var connection = new Npgsql.NpgsqlConnection(_connectionString))
+        {
+            await connection.OpenAsync();
+            await using var full = new Npgsql.NpgsqlCommand("""
+                CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF NEW.number >= 3 THEN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100'; END IF;
+                  RETURN NEW;
+                END $$;
+                CREATE TRIGGER disk_full BEFORE INSERT ON batches FOR EACH ROW EXECUTE FUNCTION disk_full();
+                """, connection);
+            await full.ExecuteNonQueryAsync();
+        }
+        await Store.BatchStartedAsync(runId, 1, "c1", 10, T0, CancellationToken.None);
+        await Store.BatchStartedAsync(runId, 2, "c2", 10, T0, CancellationToken.None);
+
+        var stopped = await Should.ThrowAsync<ResyncException>(() => Store.BatchStartedAsync(runId, 3, "c3", 10, T0, CancellationToken.None));
+
+        stopped.Classification.Code.ShouldBe("53100");
+        stopped.Message.ShouldContain(Store.Location);
+        stopped.Message.ShouldContain("No space left on device");
+        stopped.Classification.Hint.ShouldNotBeNull().ShouldContain("The disk is full: free space");
+        (await Should.ThrowAsync<ResyncException>(() => Store.RunFinishedAsync(runId, RunStatus.Failed, null, null, T0, CancellationToken.None)))
+            .ShouldBeSameAs(stopped, "a write after the failure, even one that would go through, is refused: nothing is written after a gap");
+        (await Store.WriteProblemAsync(CancellationToken.None)).ShouldBe(stopped.Message);
+        (await Store.ListBatchesAsync(runId, 0, 100, CancellationToken.None)).Select(b => b.Number).ShouldBe([1, 2]);
+        (await Store.GetRunAsync(runId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Running, "left as at its last commit, for crash recovery");
+    }
 }

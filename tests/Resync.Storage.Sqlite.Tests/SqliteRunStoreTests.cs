@@ -99,5 +99,50 @@ public sealed class SqliteRunStoreTests : StateStoreCompliance<SqliteRunStore>
         exception.Message.ShouldContain("InitializeAsync");
     }
 
+    [Fact]
+    public async Task DiskFull_ABatchStart_FailsItsWholeCommitAndEveryLaterWrite_NamingTheFile()
+    {
+        var runId = await StartRunAsync();
+        // SQLite answers SQLITE_FULL at its page limit exactly as at a full disk.
+        await Store.Writer.ExecuteAsync((c, t) =>
+        {
+            using var limit = c.CreateCommand();
+            limit.Transaction = t;
+            limit.CommandText = "SELECT page_count FROM pragma_page_count()";
+            var pages = (long)limit.ExecuteScalar()!;
+            limit.CommandText = $"PRAGMA max_page_count = {pages + 2}";
+            limit.ExecuteNonQuery();
+            return 0;
+        }, CancellationToken.None);
+
+        var starts = Enumerable.Range(1, 400).Select(n => Store.BatchStartedAsync(runId, n, $"cursor-{n:D3}-{new string('x', 200)}", 10, T0, CancellationToken.None)).ToList();
+        var full = await Should.ThrowAsync<ResyncException>(() => Task.WhenAll(starts));
+
+        full.Classification.Code.ShouldBe("SQLITE_FULL");
+        full.Message.ShouldContain(StatePath);
+        full.Classification.Hint.ShouldNotBeNull().ShouldContain("The disk is full: free space");
+        (await Should.ThrowAsync<ResyncException>(() => Store.RunFinishedAsync(runId, RunStatus.Failed, null, null, T0, CancellationToken.None)))
+            .ShouldBeSameAs(full, "a write after the failure, even one that would fit, is refused: nothing is written after a gap");
+        (await Store.WriteProblemAsync(CancellationToken.None)).ShouldBe(full.Message);
+
+        // What the file holds is a prefix of the batches, as after a crash: no batch is missing before one that was stored.
+        await using var reopened = new SqliteRunStore(StatePath);
+        await reopened.InitializeAsync(CancellationToken.None);
+        var stored = (await reopened.ListBatchesAsync(runId, 0, 1000, CancellationToken.None)).Select(b => b.Number).Order().ToList();
+        stored.Count.ShouldBeLessThan(400);
+        stored.ShouldBe(Enumerable.Range(1, stored.Count));
+        (await reopened.GetRunAsync(runId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Running);
+        Integrity().ShouldBe("ok");
+    }
+
+    private string Integrity()
+    {
+        using var connection = new SqliteConnection($"Data Source={StatePath};Mode=ReadOnly;Pooling=false");
+        connection.Open();
+        using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA integrity_check";
+        return (string)check.ExecuteScalar()!;
+    }
+
     private async Task DisposeStoreAsync() => await Store.DisposeAsync();
 }

@@ -336,8 +336,14 @@ public sealed class IncompleteRunTests
         await scheduler.StartDueRunsAsync(CancellationToken.None);
 
         var first = (await ended.Task.WaitAsync(Patience.Limit)).Result.ShouldNotBeNull();
-        (await harness.RunViewAsync(first.RunId)).Kind.ShouldBe(RunKind.Resume);
+        var resume = await harness.RunViewAsync(first.RunId);
+        resume.Kind.ShouldBe(RunKind.Resume);
         target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 40).Select(i => (long)i), "every record once");
+        // The exact accounting: both runs balanced, and each record succeeded in exactly one of them.
+        var parent = await harness.RunViewAsync(resume.ParentRunId.ShouldNotBeNull());
+        parent.Counts.IsBalanced.ShouldBeTrue($"{parent.Counts}");
+        resume.Counts.IsBalanced.ShouldBeTrue($"{resume.Counts}");
+        (parent.Counts.Succeeded + resume.Counts.Succeeded).ShouldBe(40, "each record succeeded in exactly one of the two runs");
     }
 
     [Fact]
