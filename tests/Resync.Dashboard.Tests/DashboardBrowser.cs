@@ -60,10 +60,16 @@ public class DashboardBrowser : IAsyncLifetime
         await page.GotoAsync("/signin");
         await page.GetByLabel("API key").FillAsync(key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/links");
+        await page.WaitForURLAsync("**/links", Committed);
         await ReadyAsync(page);
         return page;
     }
+
+    /// <summary>
+    /// Waits for a navigation only until the new page's answer arrives: the page's own script readiness is what the tests wait
+    /// for next, and the browser's load event can lag far behind it on a busy machine.
+    /// </summary>
+    public static PageWaitForURLOptions Committed { get; } = new() { WaitUntil = WaitUntilState.Commit };
 
     /// <summary>Opens <paramref name="path"/> and waits until the script has filled the page from the API.</summary>
     public static async Task GoAsync(IPage page, string path)
