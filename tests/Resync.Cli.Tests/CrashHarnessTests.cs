@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
-using Npgsql;
 using Resync.Testing.Http;
 using Resync.Testing.Postgres;
 
@@ -166,23 +165,8 @@ public sealed class CrashHarnessTests : IAsyncLifetime
     {
         var database = _postgres ?? throw new InvalidOperationException("The PostgreSQL database is created with the test.");
         var connectionString = await database.CreateSchemaAsync("crash");
-        await using (var connection = new NpgsqlConnection(connectionString))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand(WriteAudit.Sql("updated text, n bigint"), connection);
-            await create.ExecuteNonQueryAsync();
-        }
-        async Task<Dictionary<string, int>> Writes()
-        {
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync();
-            await using var query = new NpgsqlCommand("SELECT id, count FROM writes", connection);
-            await using var reader = await query.ExecuteReaderAsync();
-            var writes = new Dictionary<string, int>(StringComparer.Ordinal);
-            while (await reader.ReadAsync())
-                writes[reader.GetString(0)] = reader.GetInt32(1);
-            return writes;
-        }
+        await WriteAudit.CreateAsync(connectionString, "updated text, n bigint");
+        Task<Dictionary<string, int>> Writes() => WriteAudit.CountAsync(connectionString);
         return ($"{{ type: postgres, connectionString: \"{connectionString}\", table: contacts, key: id, transactional: true }}", Writes);
     }
 
