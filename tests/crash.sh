@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The crash harness over many seeds: tests/crash.sh 1000 runs seeds 1..1000 against each target, SQLite and PostgreSQL
-# (default 100 each), two seeds at a time; tests/crash.sh 1000 sqlite runs them against one target. Each seed's result is
+# (default 100 each), two seeds at a time (RESYNC_CRASH_AT_ONCE=4 on a quiet machine: a seed mostly waits); tests/crash.sh 1000 sqlite runs them against one target. Each seed's result is
 # appended to RESYNC_CRASH_LOG (default: a file in $TMPDIR, printed), so a run cut short keeps its figures. Every seed runs;
 # the failing ones are printed at the end; replay one with RESYNC_CRASH_SEED=<seed> tests/crash.sh. See docs/reliability.md.
 set -euo pipefail

@@ -24,7 +24,10 @@ public sealed class CrashHarnessTests : IAsyncLifetime
     /// minutes. <c>RESYNC_CRASH_SEEDS</c> runs more (tests/crash.sh); the same setting applies to both targets.
     /// </summary>
     private const int CiSeeds = 30;
-    /// <summary>Seeds run at once, each with its own source, folder, state file and target (the machine has 2 cores).</summary>
+    /// <summary>
+    /// Seeds run at once by default, each with its own source, folder, state file and target (CI has 2 cores).
+    /// <c>RESYNC_CRASH_AT_ONCE</c> raises it for a long run on a quiet machine: a seed mostly waits on its processes.
+    /// </summary>
     private const int SeedsAtOnce = 2;
     private PostgresDatabase? _postgres;
 
@@ -45,7 +48,7 @@ public sealed class CrashHarnessTests : IAsyncLifetime
         var log = Environment.GetEnvironmentVariable("RESYNC_CRASH_LOG");
         using var logging = new SemaphoreSlim(1);
         var results = new System.Collections.Concurrent.ConcurrentBag<SeedResult>();
-        await Parallel.ForEachAsync(seeds, new ParallelOptions { MaxDegreeOfParallelism = SeedsAtOnce }, async (seed, _) =>
+        await Parallel.ForEachAsync(seeds, new ParallelOptions { MaxDegreeOfParallelism = SeedsAtOnceFromEnvironment() }, async (seed, _) =>
         {
             var result = await CrashAndRecoverAsync(seed, targetType);
             results.Add(result);
@@ -66,6 +69,9 @@ public sealed class CrashHarnessTests : IAsyncLifetime
             $"crash harness ({targetType}): {results.Count} seeds, {results.Count} kills, {results.Count * Records} records checked, lost {results.Sum(r => r.Lost)}, written twice by a cut batch {results.Sum(r => r.Twice)}, written more than twice {results.Sum(r => r.MoreThanTwice)}, failing seeds {failed.Count}"));
         failed.ShouldBeEmpty(string.Join("\n", failed.Select(r => $"Crash seed {r.Seed} ({targetType}) failed (replay: RESYNC_CRASH_SEED={r.Seed} tests/crash.sh): {r.Failure}")));
     }
+
+    private static int SeedsAtOnceFromEnvironment() =>
+        Environment.GetEnvironmentVariable("RESYNC_CRASH_AT_ONCE") is { Length: > 0 } atOnce ? int.Parse(atOnce, CultureInfo.InvariantCulture) : SeedsAtOnce;
 
     /// <summary>What one seed found: records lost, written twice (a cut batch) or more, and the first check that failed (null: none).</summary>
     private sealed record SeedResult(int Seed, int Lost, int Twice, int MoreThanTwice, long SucceededBeforeKill, string? Failure)
