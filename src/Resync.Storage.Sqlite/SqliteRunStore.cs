@@ -5,6 +5,7 @@ using Resync.Core.Errors;
 using Resync.Core.Records;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
+using Resync.Storage.Relational;
 
 namespace Resync.Storage.Sqlite;
 
@@ -491,9 +492,9 @@ public sealed partial class SqliteRunStore : IStateStore
 
     private static string[] SplitFields(string? fields) => string.IsNullOrEmpty(fields) ? [] : fields.Split(',');
 
-    internal static string Text(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+    internal static string Text(DateTimeOffset value) => StoredTime.Text(value);
 
-    internal static DateTimeOffset Time(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+    internal static DateTimeOffset Time(string value) => StoredTime.Time(value);
 
     private sealed record RunRow(long Id, string LinkId, string Tenant, string Kind, string Status, string Trigger, long? ParentRunId, string? RequestId,
         string StartedAt, string? EndedAt, long Read, long Succeeded, long Failed, long Ignored, long Incomplete, long Warnings,
