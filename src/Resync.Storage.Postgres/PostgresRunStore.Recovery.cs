@@ -35,7 +35,7 @@ public sealed partial class PostgresRunStore
         WriteAsync((c, t) => c.ExecuteAsync(RecoveryStatements.SaveLinkHealth, RecoveryParameters.Health(linkId, tenant, health, _clock.GetUtcNow()), t), cancellationToken);
 
     public Task SetPendingWatermarkAsync(long runId, string watermark, CancellationToken cancellationToken) =>
-        WriteAsync((c, t) => c.ExecuteAsync("UPDATE runs SET pending_watermark = @watermark WHERE id = @runId", new { runId, watermark }, t), cancellationToken);
+        WriteAsync((c, t) => c.ExecuteAsync(RecoveryStatements.SetPendingWatermark, new { runId, watermark }, t), cancellationToken);
 
     public Task<IReadOnlyList<long>> ResolveChainAsync(long runId, DateTimeOffset at, CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyList<long>>(async (c, t) =>

@@ -23,6 +23,10 @@ internal static class RecoveryStatements
             state_changed_at = CASE WHEN links.state <> excluded.state THEN @Now ELSE links.state_changed_at END
         """;
 
+    /// <summary>A chain's pending watermark only moves forward: a lower one than kept is ignored (<see cref="Core.Storage.IRecoveryStore.SetPendingWatermarkAsync"/>).</summary>
+    public const string SetPendingWatermark =
+        "UPDATE runs SET pending_watermark = @watermark WHERE id = @runId AND (pending_watermark IS NULL OR pending_watermark < @watermark)";
+
     /// <summary>One run of a chain (<see cref="ChainRow"/>) by <c>@id</c>; PostgreSQL adds its row lock.</summary>
     public const string SelectChainRun = "SELECT id AS Id, parent_run_id AS ParentRunId, status AS Status, carries_all AS CarriesAll, kind AS Kind FROM runs WHERE id = @id";
 

@@ -35,7 +35,7 @@ public sealed partial class SqliteRunStore
         Writer.ExecuteAsync((c, t) => c.Execute(RecoveryStatements.SaveLinkHealth, RecoveryParameters.Health(linkId, tenant, health, _clock.GetUtcNow()), t), cancellationToken);
 
     public Task SetPendingWatermarkAsync(long runId, string watermark, CancellationToken cancellationToken) =>
-        Writer.ExecuteAsync((c, t) => c.Execute("UPDATE runs SET pending_watermark = @watermark WHERE id = @runId AND (pending_watermark IS NULL OR pending_watermark < @watermark)", new { runId, watermark }, t), cancellationToken);
+        Writer.ExecuteAsync((c, t) => c.Execute(RecoveryStatements.SetPendingWatermark, new { runId, watermark }, t), cancellationToken);
 
     public Task<IReadOnlyList<long>> ResolveChainAsync(long runId, DateTimeOffset at, CancellationToken cancellationToken) =>
         Writer.ExecuteAsync<IReadOnlyList<long>>((c, t) =>

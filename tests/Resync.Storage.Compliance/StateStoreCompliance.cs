@@ -275,6 +275,22 @@ public abstract class StateStoreCompliance<TStore> : RunStoreCompliance<TStore>
     }
 
     [Fact]
+    public async Task SetPendingWatermark_LowerThanKept_IsIgnored()
+    {
+        var link = Name("orders");
+        var root = await StartRunAsync();
+        await Store.SetPendingWatermarkAsync(root, "2026-11-22", CancellationToken.None);
+        await Store.SetPendingWatermarkAsync(root, "2026-11-20", CancellationToken.None);
+        await Store.RunFinishedAsync(root, RunStatus.CompletedWithErrors, null, null, T0, CancellationToken.None);
+        var retry = await Store.CreateRunAsync(new NewRun(link, Name("acme"), RunKind.Retry, "cli", root, null, RunOwner.Current, T0), CancellationToken.None);
+        await Store.RunFinishedAsync(retry, RunStatus.Succeeded, null, null, T0, CancellationToken.None);
+
+        await Store.ResolveChainAsync(retry, T0.AddHours(1), CancellationToken.None);
+
+        (await Store.GetWatermarkAsync(link, CancellationToken.None)).ShouldBe("2026-11-22", "the chain keeps the highest watermark it read");
+    }
+
+    [Fact]
     public async Task BatchFinished_FromManyTasksAtOnce_AllLand()
     {
         const int batches = 100;
