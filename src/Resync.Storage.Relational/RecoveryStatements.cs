@@ -62,7 +62,7 @@ internal static class RecoveryStatements
 
     public const string SelectBatchStatus = "SELECT status FROM batches WHERE run_id = @runId AND number = @batchNumber";
 
-    /// <summary>A failed record outside a batch that failed or was interrupted as a whole (those are fetched again whole).</summary>
+    /// <summary>A failed record outside a batch fetched again whole (<see cref="Core.Runs.BatchStatusExtensions.IsFetchedAgainWhole"/>, pinned by the compliance suite).</summary>
     public const string OutsideFailedBatches =
         "NOT EXISTS (SELECT 1 FROM batches b WHERE b.run_id = o.run_id AND b.number = o.batch_number AND b.status IN ('Failed', 'Interrupted'))";
 
