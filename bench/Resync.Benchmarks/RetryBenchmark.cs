@@ -11,7 +11,7 @@ using Resync.Storage.Sqlite;
 namespace Resync.Benchmarks;
 
 /// <summary>
-/// Retry Failures costs in proportion to what failed (design §9): a run of N records where 2% fail a target constraint
+/// Retry Failures costs in proportion to what failed: a run of N records where 2% fail a target constraint
 /// and a few pages fail to fetch, then Retry Failures once the cause is fixed. Reports both times, their ratio (target:
 /// under 5%) and how many pages the retry fetched again (target: only the failed ones).
 /// </summary>

@@ -6,6 +6,7 @@ using Resync.Core.Errors;
 using Resync.Core.Records;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
+using Resync.Storage.Relational;
 
 namespace Resync.Storage.Postgres;
 
@@ -125,7 +126,7 @@ public sealed partial class PostgresRunStore : IStateStore
         var run = await c.QuerySingleAsync<(string LinkId, string Kind, string? Pending, string? Link)>("""
             SELECT r.link_id, r.kind, r.pending_watermark, l.watermark FROM runs r JOIN links l ON l.id = r.link_id WHERE r.id = @runId FOR UPDATE OF l
             """, new { runId }, t);
-        if (run.Kind is not (nameof(RunKind.Manual) or nameof(RunKind.Scheduled)))
+        if (!Enum.Parse<RunKind>(run.Kind).IsPull())
             return;
         var batches = await c.QueryAsync<(long Number, string Status, string? Watermark)>(
             "SELECT number, status, watermark FROM batches WHERE run_id = @runId ORDER BY number", new { runId }, t);
@@ -143,7 +144,7 @@ public sealed partial class PostgresRunStore : IStateStore
     private static async Task ParkCrashedAsync(NpgsqlConnection c, NpgsqlTransaction t, long runId, ResyncError error, DateTimeOffset now)
     {
         var run = await c.QuerySingleAsync<(string LinkId, string Tenant, string Kind)>("SELECT link_id, tenant, kind FROM runs WHERE id = @runId", new { runId }, t);
-        if (run.Kind is not (nameof(RunKind.Manual) or nameof(RunKind.Scheduled)))
+        if (!Enum.Parse<RunKind>(run.Kind).IsPull())
             return;
         var last = await c.QuerySingleOrDefaultAsync<string?>("SELECT cursor FROM batches WHERE run_id = @runId ORDER BY number DESC LIMIT 1", new { runId }, t);
         if (last is null)
@@ -277,20 +278,19 @@ public sealed partial class PostgresRunStore : IStateStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<RunRow>(
-            new CommandDefinition($"{RunRow.Select} WHERE id = @runId", new { runId }, cancellationToken: cancellationToken));
+            new CommandDefinition($"{RunStatements.SelectRuns} WHERE id = @runId", new { runId }, cancellationToken: cancellationToken));
         if (row is null)
             return null;
         var batchErrors = await connection.QueryAsync<(long Number, string? Cursor, string Error)>(new CommandDefinition(
-            "SELECT number, cursor, error FROM batches WHERE run_id = @runId AND status = 'Failed' AND error IS NOT NULL ORDER BY number LIMIT 100",
-            new { runId }, cancellationToken: cancellationToken));
-        return row.ToView([.. batchErrors.Select(b => new BatchErrorView((int)b.Number, b.Cursor, StoredJson.Error(b.Error)!))]);
+            RunStatements.SelectBatchErrors, new { runId }, cancellationToken: cancellationToken));
+        return row.ToView([.. batchErrors.Select(RunStatements.BatchError)]);
     }
 
     public async Task<IReadOnlyList<RunView>> ListRunsAsync(RunFilter filter, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<RunRow>(new CommandDefinition($"""
-            {RunRow.Select}
+            {RunStatements.SelectRuns}
             WHERE (@LinkId::text IS NULL OR link_id = @LinkId) AND (@Tenant::text IS NULL OR tenant = @Tenant) AND (@Status::text IS NULL OR status = @Status)
               AND (@Kind::text IS NULL OR kind = @Kind) AND (@From::text IS NULL OR started_at >= @From) AND (@Before::text IS NULL OR started_at < @Before)
             ORDER BY id DESC LIMIT @Limit OFFSET @Offset
@@ -303,10 +303,8 @@ public sealed partial class PostgresRunStore : IStateStore
     public async Task<IReadOnlyList<BatchView>> ListBatchesAsync(long runId, int offset, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<BatchRow>(new CommandDefinition("""
-            SELECT run_id AS RunId, number AS Number, cursor AS Cursor, status AS Status, read AS Read, succeeded AS Succeeded,
-                   failed AS Failed, ignored AS Ignored, error AS Error, started_at AS StartedAt, ended_at AS EndedAt
-            FROM batches WHERE run_id = @runId ORDER BY number LIMIT @limit OFFSET @offset
+        var rows = await connection.QueryAsync<BatchRow>(new CommandDefinition($"""
+            {RunStatements.SelectBatches} WHERE run_id = @runId ORDER BY number LIMIT @limit OFFSET @offset
             """, new { runId, limit = (long)limit, offset = (long)offset }, cancellationToken: cancellationToken));
         return [.. rows.Select(row => row.ToView())];
     }
@@ -314,10 +312,8 @@ public sealed partial class PostgresRunStore : IStateStore
     public async Task<BatchView?> GetBatchAsync(long runId, int number, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition("""
-            SELECT run_id AS RunId, number AS Number, cursor AS Cursor, status AS Status, read AS Read, succeeded AS Succeeded,
-                   failed AS Failed, ignored AS Ignored, error AS Error, started_at AS StartedAt, ended_at AS EndedAt
-            FROM batches WHERE run_id = @runId AND number = @number
+        var row = await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition($"""
+            {RunStatements.SelectBatches} WHERE run_id = @runId AND number = @number
             """, new { runId, number = (long)number }, cancellationToken: cancellationToken));
         return row?.ToView();
     }
@@ -338,53 +334,24 @@ public sealed partial class PostgresRunStore : IStateStore
                 ) groups
                 ORDER BY Count DESC, Code
                 """, new { runId }, cancellationToken: cancellationToken));
-        return [.. rows.Select(row =>
-        {
-            var sample = StoredJson.Error(row.Error)!;
-            return new ErrorGroupView(Enum.Parse<ErrorType>(row.Type), row.Code, row.Step, SplitFields(row.Fields), row.Count, sample.Message, row.RecordKey, sample.Hint);
-        })];
+        return [.. rows.Select(row => row.ToView())];
     }
 
     public async Task<IReadOnlyList<RecordView>> ListRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<RecordRow>(new CommandDefinition($"""
-            SELECT run_id AS RunId, batch_number AS BatchNumber, position AS Position, record_key AS RecordKey, outcome AS Outcome, error AS Error,
-                   ignored_by AS IgnoredBy, ignore_reason AS IgnoreReason, warnings AS Warnings, before AS Before, after AS After
-            FROM record_outcomes WHERE {RecordConditions(filter)}
-            ORDER BY batch_number, position LIMIT @Limit OFFSET @Offset
-            """, RecordParameters(runId, filter), cancellationToken: cancellationToken));
-        return [.. rows.Select(row => new RecordView(row.RunId, (int)row.BatchNumber, (int)row.Position, row.RecordKey, Enum.Parse<OutcomeKind>(row.Outcome),
-            StoredJson.Error(row.Error), row.IgnoredBy, row.IgnoreReason, StoredJson.Warnings(row.Warnings), row.Before, row.After))];
+        var rows = await connection.QueryAsync<RecordRow>(new CommandDefinition(RunStatements.SelectRecords(RecordConditions(filter)), RunStatements.RecordParameters(runId, filter), cancellationToken: cancellationToken));
+        return [.. rows.Select(row => row.ToView())];
     }
 
     public async Task<int> CountRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT COUNT(*) FROM record_outcomes WHERE {RecordConditions(filter)}", RecordParameters(runId, filter), cancellationToken: cancellationToken));
+            $"SELECT COUNT(*) FROM record_outcomes WHERE {RecordConditions(filter)}", RunStatements.RecordParameters(runId, filter), cancellationToken: cancellationToken));
     }
 
-    /// <summary>Only the conditions that apply, so that each page seeks its key range rather than scanning the run.</summary>
-    private static string RecordConditions(RecordFilter filter)
-    {
-        var where = new List<string> { "run_id = @runId" };
-        if (filter.Outcomes is { Count: > 0 })
-            where.Add("outcome = ANY(@Outcomes)");
-        else if (filter.Outcome is not null)
-            where.Add("outcome = @Outcome");
-        if (filter.BatchNumber is not null)
-            where.Add("batch_number = @BatchNumber");
-        if (filter.After is not null)
-            where.Add("(batch_number, position) > (@AfterBatch, @AfterPosition)");
-        return string.Join(" AND ", where);
-    }
-
-    private static object RecordParameters(long runId, RecordFilter filter) => new
-    {
-        runId, Outcome = filter.Outcome?.ToString(), Outcomes = filter.Outcomes?.Select(o => o.ToString()).ToArray(), Limit = (long)filter.Limit,
-        Offset = (long)filter.Offset, BatchNumber = (long?)filter.BatchNumber, AfterBatch = (long?)filter.After?.Batch, AfterPosition = (long?)filter.After?.Position,
-    };
+    private static string RecordConditions(RecordFilter filter) => RunStatements.RecordConditions(filter, "outcome = ANY(@Outcomes)");
 
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
@@ -467,48 +434,9 @@ public sealed partial class PostgresRunStore : IStateStore
 
     private readonly record struct OutcomeRow(RecordOutcome Outcome, string? Error, string? Warnings, string? Before, string? After);
 
-    private static string[] SplitFields(string? fields) => string.IsNullOrEmpty(fields) ? [] : fields.Split(',');
+    internal static string Text(DateTimeOffset value) => StoredTime.Text(value);
 
-    internal static string Text(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+    internal static DateTimeOffset Time(string value) => StoredTime.Time(value);
 
-    internal static DateTimeOffset Time(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-
-    internal static DateTimeOffset? OptionalTime(string? value) => value is null ? null : Time(value);
-
-    private sealed record RunRow(long Id, string LinkId, string Tenant, string Kind, string Status, string Trigger, long? ParentRunId, string? RequestId,
-        string StartedAt, string? EndedAt, long Read, long Succeeded, long Failed, long Ignored, long Incomplete, long Warnings,
-        long BatchesTotal, long BatchesFailed, string? SystemError, long? RootRunId, long CarriesAll, long? ResolvedByRunId, string? LinkVersion)
-    {
-        public const string Select = """
-            SELECT id AS Id, link_id AS LinkId, tenant AS Tenant, kind AS Kind, status AS Status, trigger AS Trigger, parent_run_id AS ParentRunId,
-                   request_id AS RequestId, started_at AS StartedAt, ended_at AS EndedAt, read AS Read, succeeded AS Succeeded, failed AS Failed,
-                   ignored AS Ignored, incomplete AS Incomplete, warnings AS Warnings, batches_total AS BatchesTotal, batches_failed AS BatchesFailed,
-                   system_error AS SystemError, root_run_id AS RootRunId, carries_all AS CarriesAll, resolved_by_run_id AS ResolvedByRunId,
-                   link_version AS LinkVersion
-            FROM runs
-            """;
-
-        public RunView ToView(IReadOnlyList<BatchErrorView> batchErrors) => new(Id, LinkId, Tenant, Enum.Parse<RunKind>(Kind), Enum.Parse<RunStatus>(Status),
-            Trigger, ParentRunId, RequestId, Time(StartedAt), OptionalTime(EndedAt),
-            new RunCounts(Read, Succeeded, Failed, Ignored, Incomplete, Warnings, (int)BatchesTotal, (int)BatchesFailed),
-            StoredJson.Error(SystemError), batchErrors)
-        {
-            RootRunId = RootRunId,
-            CarriesAllFailures = CarriesAll != 0,
-            ResolvedByRunId = ResolvedByRunId,
-            LinkVersion = LinkVersion,
-        };
-    }
-
-    private sealed record BatchRow(long RunId, long Number, string? Cursor, string Status, long Read, long Succeeded, long Failed, long Ignored,
-        string? Error, string StartedAt, string? EndedAt)
-    {
-        public BatchView ToView() => new(RunId, (int)Number, Cursor, Enum.Parse<BatchStatus>(Status), (int)Read, (int)Succeeded, (int)Failed, (int)Ignored,
-            StoredJson.Error(Error), Time(StartedAt), OptionalTime(EndedAt));
-    }
-
-    private sealed record ErrorGroupRow(string Type, string Code, string? Step, string? Fields, long Count, string Error, string? RecordKey);
-
-    private sealed record RecordRow(long RunId, long BatchNumber, long Position, string? RecordKey, string Outcome, string? Error, string? IgnoredBy,
-        string? IgnoreReason, string? Warnings, string? Before, string? After);
+    internal static DateTimeOffset? OptionalTime(string? value) => StoredTime.OptionalTime(value);
 }

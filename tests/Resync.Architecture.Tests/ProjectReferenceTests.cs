@@ -14,8 +14,10 @@ public sealed class ProjectReferenceTests
     {
         ["Resync.Core"] = [],
         ["Resync.Server.Abstractions"] = ["Resync.Core"],
-        ["Resync.Storage.Sqlite"] = ["Resync.Core", "Resync.Server.Abstractions"],
-        ["Resync.Storage.Postgres"] = ["Resync.Core", "Resync.Server.Abstractions"],
+        // Statement text, rows and parameters the SQL stores share: the schema is theirs, so not the core's.
+        ["Resync.Storage.Relational"] = ["Resync.Core"],
+        ["Resync.Storage.Sqlite"] = ["Resync.Core", "Resync.Server.Abstractions", "Resync.Storage.Relational"],
+        ["Resync.Storage.Postgres"] = ["Resync.Core", "Resync.Server.Abstractions", "Resync.Storage.Relational"],
         ["Resync.LinkFiles"] = ["Resync.Core"],
         ["Resync.Messaging.RabbitMq"] = ["Resync.Core"],
         // Connectors declare their keys, schema and factory with the core SDK's descriptors: never the YAML layer.
@@ -23,12 +25,12 @@ public sealed class ProjectReferenceTests
         ["Resync.Dashboard"] = ["Resync.Core"],
         ["Resync.Server"] =
         [
-            "Resync.Core", "Resync.Server.Abstractions", "Resync.Storage.Sqlite", "Resync.Storage.Postgres",
+            "Resync.Core", "Resync.Server.Abstractions", "Resync.Storage.Sqlite", "Resync.Storage.Postgres", "Resync.Storage.Relational",
             "Resync.LinkFiles", "Resync.Connectors", "Resync.Dashboard", "Resync.Messaging.RabbitMq",
         ],
         ["Resync.Cli"] =
         [
-            "Resync.Core", "Resync.Server.Abstractions", "Resync.Storage.Sqlite", "Resync.Storage.Postgres",
+            "Resync.Core", "Resync.Server.Abstractions", "Resync.Storage.Sqlite", "Resync.Storage.Postgres", "Resync.Storage.Relational",
             "Resync.LinkFiles", "Resync.Connectors", "Resync.Server", "Resync.Messaging.RabbitMq",
         ],
     };

@@ -51,6 +51,28 @@ public abstract class StateStoreCompliance<TStore> : RunStoreCompliance<TStore>
     }
 
     [Fact]
+    public async Task RetriableFailedRecords_InABatchFetchedAgainWhole_AreLeftToTheirBatch_AsTheCoreRuleSays()
+    {
+        var runId = await StartRunAsync();
+        var snapshot = new Snapshot(new Dictionary<string, object?> { ["name"] = "ann" }, null);
+        BatchStatus[] statuses = [BatchStatus.Succeeded, BatchStatus.CompletedWithErrors, BatchStatus.Failed, BatchStatus.Interrupted];
+        for (var number = 1; number <= statuses.Length; number++)
+        {
+            RecordOutcome failed = new(0, $"k{number}", OutcomeKind.Failed, DataError("REQUIRED", "email is required", "validate", "email"), null, null, [], snapshot);
+            await Store.BatchStartedAsync(runId, number, $"{number}", 1, T0, CancellationToken.None);
+            await Store.BatchFinishedAsync(Result(runId, number, $"{number}", statuses[number - 1], read: 1, failed: 1, outcomes: [failed]), CancellationToken.None);
+        }
+
+        var expected = Enumerable.Range(1, statuses.Length).Where(number => !statuses[number - 1].IsFetchedAgainWhole()).ToList();
+        var listed = await Store.ListRetriableFailedRecordsAsync(runId, null, null, 100, CancellationToken.None);
+        var counts = await Store.CountFailedRecordsAsync(runId, null, CancellationToken.None);
+
+        expected.ShouldBe([1, 2], "the core's rule, on this data");
+        listed.Select(record => record.BatchNumber).ShouldBe(expected);
+        counts.Retriable.ShouldBe(expected.Count);
+    }
+
+    [Fact]
     public async Task RetriableFailedRecords_InAGroup_LeaveTheOthersOutsideIt()
     {
         var runId = await StartRunAsync();
@@ -272,6 +294,22 @@ public abstract class StateStoreCompliance<TStore> : RunStoreCompliance<TStore>
         (await Store.ListChildRunsAsync(root, CancellationToken.None)).ShouldBe([retry]);
         (await Store.ListRunEventsAsync(root, CancellationToken.None)).ShouldHaveSingleItem().Kind.ShouldBe(RunEventKinds.ResolvedByChain);
         (await Store.ResolveChainAsync(retry, T0.AddHours(2), CancellationToken.None)).ShouldBeEmpty("resolving again changes nothing");
+    }
+
+    [Fact]
+    public async Task SetPendingWatermark_LowerThanKept_IsIgnored()
+    {
+        var link = Name("orders");
+        var root = await StartRunAsync();
+        await Store.SetPendingWatermarkAsync(root, "2026-11-22", CancellationToken.None);
+        await Store.SetPendingWatermarkAsync(root, "2026-11-20", CancellationToken.None);
+        await Store.RunFinishedAsync(root, RunStatus.CompletedWithErrors, null, null, T0, CancellationToken.None);
+        var retry = await Store.CreateRunAsync(new NewRun(link, Name("acme"), RunKind.Retry, "cli", root, null, RunOwner.Current, T0), CancellationToken.None);
+        await Store.RunFinishedAsync(retry, RunStatus.Succeeded, null, null, T0, CancellationToken.None);
+
+        await Store.ResolveChainAsync(retry, T0.AddHours(1), CancellationToken.None);
+
+        (await Store.GetWatermarkAsync(link, CancellationToken.None)).ShouldBe("2026-11-22", "the chain keeps the highest watermark it read");
     }
 
     [Fact]

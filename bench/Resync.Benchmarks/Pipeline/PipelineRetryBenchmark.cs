@@ -15,7 +15,7 @@ using Resync.Testing.Postgres;
 namespace Resync.Benchmarks.Pipeline;
 
 /// <summary>
-/// Retry Failures on a real link (design §9): HTTP source on loopback → 3 steps → PostgreSQL upsert, 2% of records refused
+/// Retry Failures on a real link: HTTP source on loopback → 3 steps → PostgreSQL upsert, 2% of records refused
 /// (1% phones longer than the column, 1% breaking a CHECK constraint); then the table is fixed and the run's failures
 /// are retried. Reports the full run's time, the retry's, their ratio (target: under 5%) and the source pages fetched.
 /// </summary>

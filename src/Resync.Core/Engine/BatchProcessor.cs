@@ -244,7 +244,7 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
 
     /// <summary>A record not processed because a record before it failed (sequential processing): kept with its values.</summary>
     private static RecordOutcome Unprocessed(int position, Record record, LoggingLevel level) =>
-        new(position, record.Key, OutcomeKind.Incomplete, null, null, null, [], level == LoggingLevel.None ? null : new Snapshot(record.Fields, null));
+        RecordOutcome.Incomplete(position, record.Key, level == LoggingLevel.None ? null : new Snapshot(record.Fields, null));
 
     /// <summary>
     /// Keeps a failed record as its error policy says (<paramref name="failedRecord"/> carries its key, warnings and snapshot):

@@ -56,9 +56,8 @@ public static class RemoteBatch
         var error = new ResyncError(ErrorScope.Batch, ErrorType.Runtime, Durability.Ephemeral, ErrorCodes.BatchUndeliverable,
             $"Batch {work.Number} was delivered to workers {deliveries} times and none finished it (each worker died, or could not load link '{run.LinkId}').",
             null, [], "Check the workers' logs for the batch, fix the cause, then retry the run's failures.", now, deliveries);
-        var outcomes = work.Records.Select((record, position) =>
-            new RecordOutcome(position, record.Key, OutcomeKind.Failed, error, null, null, [], new Snapshot(record.Fields, null))).ToList();
-        var result = new BatchResult(run.RunId, work.Number, work.Cursor, BatchStatus.Failed, work.Records.Count, 0, work.Records.Count, 0, 0, error, outcomes, now);
+        var outcomes = work.Records.Select((record, position) => RecordOutcome.Failed(position, record.Key, error, [], new Snapshot(record.Fields, null))).ToList();
+        var result = BatchResult.AllFailed(run.RunId, work.Number, work.Cursor, error, outcomes, now);
         await store.BatchStartedAsync(run.RunId, work.Number, work.Cursor, work.Records.Count, now, cancellationToken);
         await store.BatchFinishedAsync(result, cancellationToken);
         return new RemoteBatchReport(result with { Outcomes = [] }, null, null);

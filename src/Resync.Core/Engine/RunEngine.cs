@@ -431,8 +431,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         private async Task KeepUnprocessedAsync(BatchWork work)
         {
             await _unconfirmed.WaitAsync();
-            _ = StoreResultAsync(new BatchResult(runId, work.Number, work.Cursor, BatchStatus.Interrupted, work.Records.Count, 0, 0, 0, 0, null,
-                Unprocessed(work), clock.GetUtcNow()));
+            _ = StoreResultAsync(BatchResult.Interrupted(runId, work.Number, work.Cursor, work.Records.Count, Unprocessed(work), clock.GetUtcNow()));
         }
 
         /// <summary>The records of a batch the run never processed, with their values, unless the link keeps no snapshots.</summary>
@@ -444,8 +443,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             for (var position = 0; position < work.Records.Count; position++)
             {
                 var record = work.Records[position];
-                outcomes.Add(new Records.RecordOutcome(position, record.Key, Records.OutcomeKind.Incomplete, null, null, null, [],
-                    new Records.Snapshot(record.Fields, null)));
+                outcomes.Add(Records.RecordOutcome.Incomplete(position, record.Key, new Records.Snapshot(record.Fields, null)));
             }
             return outcomes;
         }
@@ -515,7 +513,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             // Built in: offline or refusing credentials at the first fetch means the run cannot start; refused credentials stop it anywhere.
             var stopsTheRun = Policies.ForSourcePage(classification, firstFetch: batchNumber == 1) is ErrorAction.Stop or ErrorAction.Deactivate;
             var error = classification.ToError(stopsTheRun ? ErrorScope.System : ErrorScope.Batch, clock.GetUtcNow(), "source");
-            var result = new BatchResult(runId, batchNumber, cursor, BatchStatus.Failed, 0, 0, 0, 0, 0, error, [], clock.GetUtcNow());
+            var result = BatchResult.PageFailed(runId, batchNumber, cursor, error, clock.GetUtcNow());
             EndSpan(span, result);
             await store.BatchFinishedAsync(result, CancellationToken.None);
             progress.AddBatch(0, 0, 0, 0, 0, batchFailed: true);

@@ -102,7 +102,7 @@ public sealed class LinkRunner
         var incomplete = await OpenIncompleteAsync(incompleteId, cancellationToken);
         var plan = await _planner.PlanAsync(incomplete.RunId, RecoveryScope.Remainder, null, incomplete.ResumeCursor, cancellationToken);
         if (plan.ResumeCursor is not null && link.Source is not Sdk.IResumableSource
-            && (await _queries.GetRunAsync(incomplete.RunId, cancellationToken))?.Kind is RunKind.Manual or RunKind.Scheduled)
+            && (await _queries.GetRunAsync(incomplete.RunId, cancellationToken))?.Kind.IsPull() == true)
         {
             // (A pull run whose process died is parked with its last page whatever its source: this one cannot read on from there.
             // A push's cursor is its last page: every record it had was kept, so nothing follows it.)

@@ -41,7 +41,7 @@ internal sealed class RecoveryPlanner(IRunQueries queries)
         for (var offset = 0; ; offset += PageSize)
         {
             var page = await queries.ListBatchesAsync(runId, offset, PageSize, cancellationToken);
-            failed.AddRange(page.Where(b => b.Status is BatchStatus.Failed or BatchStatus.Interrupted).Select(b => (b.Number, b.Cursor)));
+            failed.AddRange(page.Where(b => b.Status.IsFetchedAgainWhole()).Select(b => (b.Number, b.Cursor)));
             if (page.Count < PageSize)
                 return failed;
         }

@@ -64,7 +64,6 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
         var since = _lastLook ?? now;
         _lastLook = now;
         DateTimeOffset? earliest = null;
-        void Consider(DateTimeOffset due) => earliest = earliest is { } e && e <= due ? e : due;
 
         var current = links.Links.ToDictionary(l => l.Id, StringComparer.Ordinal);
         var deactivated = new HashSet<string>(StringComparer.Ordinal);
@@ -77,61 +76,65 @@ public sealed class LinkScheduler(ILinkSet links, LinkRunner runner, IRecoverySt
         {
             var health = (await recovery.GetLinkAsync(link.Id, cancellationToken))?.Health ?? LinkHealth.Healthy;
             if (health.State == LinkState.Deactivated)
-            {
                 deactivated.Add(link.Id);
-                continue;
-            }
-            var tick = NextTick(link, since);
-            if (health.NextAttemptAt is { } attemptAt)
-            {
-                // Backing off: the attempts replace the ticks until a run completes; a tick that falls inside is dropped, not
-                // fired after the attempt.
-                if (tick is { } skipped && skipped <= now)
-                    _ticks[link.Id] = (_ticks[link.Id].Schedule, _ticks[link.Id].Schedule.Next(now));
-                if (attemptAt <= now)
-                    Start(link, $"backoff attempt {health.BackoffAttempts + 1}", async token => (await runner.RunAsync(link, new RunRequest(RunKind.Scheduled, $"backoff attempt {health.BackoffAttempts + 1}"), null, token)).Run, cancellationToken);
-                else
-                    Consider(attemptAt);
-                continue;
-            }
-            if (tick is not { } due)
-                continue;
-            if (due <= now)
-            {
-                var schedule = _ticks[link.Id].Schedule;
-                _ticks[link.Id] = (schedule, schedule.Next(now));
-                // A remainder due now goes first: a tick would read again from the watermark what the remainder holds.
-                if (resuming.Contains(link.Id))
-                {
-                    Consider(_ticks[link.Id].Next);
-                    continue;
-                }
-                Start(link, $"schedule {schedule}", async token => (await runner.RunAsync(link, new RunRequest(RunKind.Scheduled, $"schedule {schedule}"), null, token)).Run, cancellationToken);
-                Consider(_ticks[link.Id].Next);
-            }
             else
-            {
-                Consider(due);
-            }
+                earliest = Earlier(earliest, StartDueTick(link, health, since, now, resuming.Contains(link.Id), cancellationToken));
         }
-
         foreach (var incomplete in remainders)
         {
-            if (!current.TryGetValue(incomplete.LinkId, out var link) || deactivated.Contains(link.Id) || DueAt(incomplete, now) is not { } due)
-                continue;
-            if (due <= now)
-            {
-                var trigger = string.Create(CultureInfo.InvariantCulture, $"automatic retry of incomplete run {incomplete.Id}");
-                Start(link, trigger, async token => await runner.RetryIncompleteAsync(link, incomplete.Id, null, token,
-                    DescribeDefinition is { } describe ? await describe(link, incomplete, token) : null), cancellationToken);
-            }
-            else
-            {
-                Consider(due);
-            }
+            if (current.TryGetValue(incomplete.LinkId, out var link) && !deactivated.Contains(link.Id))
+                earliest = Earlier(earliest, StartDueRemainder(link, incomplete, now, cancellationToken));
         }
         return earliest;
     }
+
+    /// <summary>
+    /// Starts a link's scheduled tick or backoff attempt when it is due; returns when the link is due next (null: not on the
+    /// scheduler's clock).
+    /// </summary>
+    /// <param name="resuming">A remainder of the link is due now: it goes first, as a tick would read again from the watermark what the remainder holds.</param>
+    private DateTimeOffset? StartDueTick(Link link, LinkHealth health, DateTimeOffset since, DateTimeOffset now, bool resuming, CancellationToken cancellationToken)
+    {
+        var tick = NextTick(link, since);
+        if (health.NextAttemptAt is { } attemptAt)
+        {
+            // Backing off: the attempts replace the ticks until a run completes; a tick that falls inside is dropped, not
+            // fired after the attempt.
+            if (tick is { } skipped && skipped <= now)
+                _ticks[link.Id] = (_ticks[link.Id].Schedule, _ticks[link.Id].Schedule.Next(now));
+            if (attemptAt > now)
+                return attemptAt;
+            var attempt = $"backoff attempt {health.BackoffAttempts + 1}";
+            Start(link, attempt, async token => (await runner.RunAsync(link, new RunRequest(RunKind.Scheduled, attempt), null, token)).Run, cancellationToken);
+            return null;
+        }
+        if (tick is not { } due)
+            return null;
+        if (due > now)
+            return due;
+        var schedule = _ticks[link.Id].Schedule;
+        var next = schedule.Next(now);
+        _ticks[link.Id] = (schedule, next);
+        if (!resuming)
+            Start(link, $"schedule {schedule}", async token => (await runner.RunAsync(link, new RunRequest(RunKind.Scheduled, $"schedule {schedule}"), null, token)).Run, cancellationToken);
+        return next;
+    }
+
+    /// <summary>Starts the automatic retry of an incomplete run when it is due; returns when it is due otherwise.</summary>
+    private DateTimeOffset? StartDueRemainder(Link link, IncompleteRunView incomplete, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (DueAt(incomplete, now) is not { } due)
+            return null;
+        if (due > now)
+            return due;
+        var trigger = string.Create(CultureInfo.InvariantCulture, $"automatic retry of incomplete run {incomplete.Id}");
+        Start(link, trigger, async token => await runner.RetryIncompleteAsync(link, incomplete.Id, null, token,
+            DescribeDefinition is { } describe ? await describe(link, incomplete, token) : null), cancellationToken);
+        return null;
+    }
+
+    private static DateTimeOffset? Earlier(DateTimeOffset? earliest, DateTimeOffset? due) =>
+        earliest is { } e && (due is not { } d || e <= d) ? e : due;
 
     /// <summary>
     /// When a remainder is due on this scheduler's clock. One parked due at once (its run stopped by its caller) was written

@@ -42,4 +42,19 @@ public sealed record BatchResult(
     /// whose process died still moves its link's watermark past the batches that had committed (<see cref="CrashWatermark"/>).
     /// </summary>
     public string? Watermark { get; init; }
+
+    /// <summary>A batch whose page could not be fetched: nothing read, the batch failed with <paramref name="error"/>.</summary>
+    public static BatchResult PageFailed(long runId, int batchNumber, string? cursor, ResyncError error, DateTimeOffset endedAt) =>
+        new(runId, batchNumber, cursor, BatchStatus.Failed, 0, 0, 0, 0, 0, error, [], endedAt);
+
+    /// <summary>A batch that failed as a whole with <paramref name="error"/>: every record read is among <paramref name="failed"/>.</summary>
+    public static BatchResult AllFailed(long runId, int batchNumber, string? cursor, ResyncError error, IReadOnlyList<RecordOutcome> failed, DateTimeOffset endedAt) =>
+        new(runId, batchNumber, cursor, BatchStatus.Failed, failed.Count, 0, failed.Count, 0, 0, error, failed, endedAt);
+
+    /// <summary>
+    /// A batch of <paramref name="read"/> records that was never processed (its run stopped or its process died): all incomplete,
+    /// those kept with their values in <paramref name="incomplete"/>.
+    /// </summary>
+    public static BatchResult Interrupted(long runId, int batchNumber, string? cursor, int read, IReadOnlyList<RecordOutcome> incomplete, DateTimeOffset endedAt) =>
+        new(runId, batchNumber, cursor, BatchStatus.Interrupted, read, 0, 0, 0, 0, null, incomplete, endedAt);
 }

@@ -17,6 +17,14 @@ public static class RunEventMessages
         ? $"Incomplete run {incompleteId} was discarded{(note is null ? "" : $": {note}")}; its remainder will not be processed."
         : $"Incomplete run {incompleteId} was processed by resume run {resolvedByRunId}.";
 
+    /// <summary>The history entry of a run whose remainder was parked as incomplete run <paramref name="incompleteId"/>.</summary>
+    public static RunEvent ParkedEntry(long incompleteId, IncompleteRunView incomplete) =>
+        new(incomplete.RunId, incomplete.CreatedAt, RunEventKinds.Parked, Parked(incompleteId, incomplete));
+
+    /// <summary>The history entry of run <paramref name="runId"/> when its incomplete run closed (<see cref="IncompleteStatusExtensions.IsClosed"/>).</summary>
+    public static RunEvent IncompleteClosedEntry(long runId, long incompleteId, IncompleteStatus status, long? resolvedByRunId, string? note, DateTimeOffset at) =>
+        new(runId, at, status == IncompleteStatus.Discarded ? RunEventKinds.Discarded : RunEventKinds.Resumed, IncompleteClosed(incompleteId, status, resolvedByRunId, note));
+
     /// <summary>An ancestor's entry when <paramref name="resolver"/> (e.g. "retry run 7") resolved every failure it had.</summary>
     public static string ResolvedByChain(RunStatus was, string resolver) =>
         $"Was {(was == RunStatus.CompletedWithErrors ? "Completed with errors" : was.ToString())}; now Succeeded: {resolver} resolved every failure.";
