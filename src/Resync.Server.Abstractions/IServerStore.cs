@@ -54,6 +54,12 @@ public interface IServerStore
     /// </summary>
     Task<int> PurgePushPayloadsAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The push with this id, with its <see cref="StoredPush.FirstRecord"/> in its run, and without its payload; null when there is none
+    /// or it is another tenant's (<paramref name="tenant"/> null: any tenant's).
+    /// </summary>
+    Task<StoredPush?> GetPushAsync(long pushId, string? tenant, CancellationToken cancellationToken);
+
     /// <summary>Pushes stored but never started (the process stopped in between), oldest first.</summary>
     Task<IReadOnlyList<StoredPush>> ListUnstartedPushesAsync(CancellationToken cancellationToken);
 

@@ -15,4 +15,13 @@ public sealed record StoredPush(long Id, string LinkId, string Tenant, string Pa
 {
     /// <summary>The callback's signing secret, encrypted; shown once, in the push's answer.</summary>
     public string? ProtectedCallbackSecret { get; init; }
+
+    /// <summary>How many records the payload holds (null for pushes stored before it was kept).</summary>
+    public int? RecordCount { get; init; }
+
+    /// <summary>
+    /// Where the push's records start in its run (0-based), read by <see cref="IServerStore.GetPushAsync"/>: pushes sharing a run are
+    /// read one after the other in the order of their ids, so it is the records of the run's pushes with a smaller id.
+    /// </summary>
+    public int? FirstRecord { get; init; }
 }

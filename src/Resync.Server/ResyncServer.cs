@@ -81,7 +81,7 @@ public static class ResyncServer
         builder.Services.AddSingleton<IRecoveryStore>(runStore);
         builder.Services.AddSingleton<IServerStore>(serverStore);
         builder.Services.AddSingleton<LinkRunGate>();
-        builder.Services.AddSingleton<ApiKeyService>();
+        builder.Services.AddSingleton(new ApiKeyService(serverStore, clock, options.ApiKeyCacheDuration));
         builder.Services.AddSingleton<IDashboardKeys, DashboardKeys>();
         builder.Services.AddResyncDashboard(new DashboardOptions(options.EmbedFrameAncestors));
         builder.Services.AddResyncAuthentication();

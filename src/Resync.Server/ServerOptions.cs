@@ -125,6 +125,15 @@ public sealed class ServerOptions
     public int MaxPushesPerRun { get; set; } = 64;
 
     /// <summary>
+    /// How long a valid API key is remembered before the key store is read again for it (zero: read on every request). A key
+    /// revoked through this server (its API) is refused at once; one revoked by another process on the same state (the CLI's
+    /// <c>resync keys revoke</c> beside a running server, another server on a shared PostgreSQL store) within this time.
+    /// The default is one second.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// How long a link's first push waits for others to share its run (or until <see cref="MaxPushesPerRun"/> have come).
     /// The default is zero: a push waits only while the previous run is being opened, so one client alone is never held back.
     /// </summary>

@@ -243,5 +243,10 @@ internal static class PostgresMigrations
             ALTER TABLE alert_routes ADD COLUMN delivery TEXT;
             CREATE INDEX alert_deliveries_held ON alert_deliveries(route_id, link_id) WHERE status = 'Held';
             """),
+        // A push's status URL locates its records in a (maybe shared) run: their number, and the run's pushes by id.
+        (170, """
+            ALTER TABLE pushes ADD COLUMN record_count BIGINT;
+            CREATE INDEX pushes_by_run ON pushes(run_id, id) WHERE run_id IS NOT NULL;
+            """),
     ];
 }

@@ -110,5 +110,10 @@ internal static class SqliteServerMigrations
             ALTER TABLE alert_routes ADD COLUMN delivery TEXT;
             CREATE INDEX alert_deliveries_held ON alert_deliveries(route_id, link_id) WHERE status = 'Held';
             """),
+        // A push's status URL locates its records in a (maybe shared) run: their number, and the run's pushes by id.
+        (170, """
+            ALTER TABLE pushes ADD COLUMN record_count INTEGER;
+            CREATE INDEX pushes_by_run ON pushes(run_id, id) WHERE run_id IS NOT NULL;
+            """),
     ];
 }

@@ -107,10 +107,10 @@ public sealed partial class SqliteServerStore(SqliteRunStore runs, TimeProvider?
 
     public Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken) =>
         runs.Writer.ExecuteAsync((c, t) => c.ExecuteScalar<long>("""
-            INSERT INTO pushes (link_id, tenant, payload, request_id, callback_url, callback_secret, accepted_at)
-            VALUES (@LinkId, @Tenant, @Payload, @RequestId, @CallbackUrl, @ProtectedCallbackSecret, @AcceptedAt) RETURNING id
+            INSERT INTO pushes (link_id, tenant, payload, request_id, callback_url, callback_secret, accepted_at, record_count)
+            VALUES (@LinkId, @Tenant, @Payload, @RequestId, @CallbackUrl, @ProtectedCallbackSecret, @AcceptedAt, @RecordCount) RETURNING id
             """, new { push.LinkId, push.Tenant, push.Payload, push.RequestId, push.CallbackUrl, push.ProtectedCallbackSecret,
-                AcceptedAt = SqliteRunStore.Text(push.AcceptedAt) }, t),
+                AcceptedAt = SqliteRunStore.Text(push.AcceptedAt), push.RecordCount }, t),
             cancellationToken);
 
     public Task PushStartedAsync(IReadOnlyList<long> pushIds, long runId, CancellationToken cancellationToken) =>
@@ -124,6 +124,14 @@ public sealed partial class SqliteServerStore(SqliteRunStore runs, TimeProvider?
         runs.Writer.ExecuteAsync((c, t) => c.Execute("UPDATE pushes SET payload = '' WHERE finished_at IS NOT NULL AND finished_at <= @before AND payload <> ''",
             new { before = SqliteRunStore.Text(finishedBefore) }, t), cancellationToken);
 
+    public async Task<StoredPush?> GetPushAsync(long pushId, string? tenant, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        var row = await connection.QuerySingleOrDefaultAsync<PushRow>(new CommandDefinition($"{PushRow.Select} WHERE p.id = @pushId AND (@tenant IS NULL OR p.tenant = @tenant)",
+            new { pushId, tenant }, cancellationToken: cancellationToken));
+        return row?.ToPush();
+    }
+
     public Task<IReadOnlyList<StoredPush>> ListUnstartedPushesAsync(CancellationToken cancellationToken) =>
         ListPushesAsync("run_id IS NULL", cancellationToken);
 
@@ -134,12 +142,12 @@ public sealed partial class SqliteServerStore(SqliteRunStore runs, TimeProvider?
     {
         await using var connection = Open();
         var rows = await connection.QueryAsync<(long Id, string LinkId, string Tenant, string Payload, string? RequestId, string? CallbackUrl, long? RunId, string AcceptedAt,
-            string? CallbackSecret)>(
+            string? CallbackSecret, long? RecordCount)>(
             new CommandDefinition($"""
-                SELECT id, link_id, tenant, payload, request_id, callback_url, run_id, accepted_at, callback_secret FROM pushes WHERE {where} ORDER BY id
+                SELECT id, link_id, tenant, payload, request_id, callback_url, run_id, accepted_at, callback_secret, record_count FROM pushes WHERE {where} ORDER BY id
                 """, cancellationToken: cancellationToken));
         return [.. rows.Select(row => new StoredPush(row.Id, row.LinkId, row.Tenant, row.Payload, row.RequestId, row.CallbackUrl, row.RunId,
-            SqliteRunStore.Time(row.AcceptedAt), null) { ProtectedCallbackSecret = row.CallbackSecret })];
+            SqliteRunStore.Time(row.AcceptedAt), null) { ProtectedCallbackSecret = row.CallbackSecret, RecordCount = (int?)row.RecordCount })];
     }
 
     public Task SaveReplayOverrideAsync(ReplayOverride replay, CancellationToken cancellationToken) =>
@@ -175,6 +183,24 @@ public sealed partial class SqliteServerStore(SqliteRunStore runs, TimeProvider?
     private sealed record StateRow(string State, string? Reason);
 
     private sealed record IdempotencyRow(string RequestHash, long Status, string? Location, string Body, string CreatedAt);
+
+    private sealed record PushRow(long Id, string LinkId, string Tenant, string? RequestId, string? CallbackUrl, long? RunId, string AcceptedAt, string? FinishedAt,
+        long? RecordCount, long? FirstRecord)
+    {
+        // Pushes sharing a run are read in the order of their ids: those before this one hold the run's records before its own.
+        public const string Select = """
+            SELECT p.id AS Id, p.link_id AS LinkId, p.tenant AS Tenant, p.request_id AS RequestId, p.callback_url AS CallbackUrl, p.run_id AS RunId,
+                p.accepted_at AS AcceptedAt, p.finished_at AS FinishedAt, p.record_count AS RecordCount,
+                (SELECT COALESCE(SUM(e.record_count), 0) FROM pushes e WHERE e.run_id = p.run_id AND e.id < p.id) AS FirstRecord
+            FROM pushes p
+            """;
+
+        public StoredPush ToPush() => new(Id, LinkId, Tenant, "", RequestId, CallbackUrl, RunId, SqliteRunStore.Time(AcceptedAt), FinishedAt is null ? null : SqliteRunStore.Time(FinishedAt))
+        {
+            RecordCount = (int?)RecordCount,
+            FirstRecord = RunId is null ? null : (int?)FirstRecord,
+        };
+    }
 
     private sealed record KeyRow(string Prefix, string Hash, string Scope, string? Tenant, string Name, string CreatedAt, string? RevokedAt)
     {

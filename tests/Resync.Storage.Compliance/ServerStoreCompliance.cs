@@ -134,6 +134,27 @@ public abstract class ServerStoreCompliance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetPush_IsScopedToItsTenant_AndLocatesItsRecordsInTheRunItShares()
+    {
+        var first = await Store.AddPushAsync(Push("[1,2,3]") with { RecordCount = 3 }, CancellationToken.None);
+        var alone = await Store.AddPushAsync(Push("[4]") with { RecordCount = 1 }, CancellationToken.None);
+        var second = await Store.AddPushAsync(Push("[5,6]") with { RecordCount = 2 }, CancellationToken.None);
+        var waiting = await Store.AddPushAsync(Push("[7]") with { RecordCount = 1 }, CancellationToken.None);
+        await Store.PushStartedAsync([first, second], 51, CancellationToken.None);
+        await Store.PushStartedAsync([alone], 52, CancellationToken.None);
+        await Store.PushFinishedAsync(alone, T0.AddMinutes(1), CancellationToken.None);
+
+        var shared = (await Store.GetPushAsync(second, "acme", CancellationToken.None)).ShouldNotBeNull();
+        (shared.RunId, shared.RecordCount, shared.FirstRecord, shared.Payload).ShouldBe((51L, 2, 3, ""), "after the 3 records of the run's push with a smaller id");
+        (await Store.GetPushAsync(first, null, CancellationToken.None)).ShouldNotBeNull().FirstRecord.ShouldBe(0);
+        var own = (await Store.GetPushAsync(alone, "acme", CancellationToken.None)).ShouldNotBeNull();
+        (own.FirstRecord, own.FinishedAt).ShouldBe((0, T0.AddMinutes(1)));
+        (await Store.GetPushAsync(waiting, "acme", CancellationToken.None)).ShouldNotBeNull().FirstRecord.ShouldBeNull("not started");
+        (await Store.GetPushAsync(second, "globex", CancellationToken.None)).ShouldBeNull("another tenant's push is not found");
+        (await Store.GetPushAsync(987_654, null, CancellationToken.None)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task ReplayOverrides_AreReplacedByLink_AndDeletedOnce()
     {
         await Store.SaveReplayOverrideAsync(new ReplayOverride("orders", "acme", true, 3, T0), CancellationToken.None);

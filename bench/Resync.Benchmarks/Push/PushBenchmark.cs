@@ -37,19 +37,28 @@ internal static class PushBenchmark
         Console.WriteLine($"{"clients",7} {"runs",-14} {"what",-34} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"per second",11} {"of floor",9}");
         // A first server, not shown, warms the process up (JIT tiers, pools): else the first shown pays it.
         await BenchServer.InTempFolderAsync(folder => RunInAsync(folder, Math.Min(500, requests), concurrency, new ServerOptions().MaxPushesPerRun, show: false));
-        await BenchServer.InTempFolderAsync(folder => RunInAsync(folder, requests, concurrency, new ServerOptions().MaxPushesPerRun));
+        (double Floor, double Sync, double Async, double SyncP99) shared = default, one = default;
+        await BenchServer.InTempFolderAsync(async folder => shared = await RunInAsync(folder, requests, concurrency, new ServerOptions().MaxPushesPerRun));
+        one = shared;
         if (concurrency > 1)
         {
             await BenchServer.InTempFolderAsync(folder => RunInAsync(folder, requests, concurrency, 1));
-            await BenchServer.InTempFolderAsync(folder => RunInAsync(folder, Math.Min(500, requests), 1, new ServerOptions().MaxPushesPerRun));
+            await BenchServer.InTempFolderAsync(async folder => one = await RunInAsync(folder, Math.Min(500, requests), 1, new ServerOptions().MaxPushesPerRun));
         }
         Console.WriteLine($"load average at the end {LoadAverage()}");
+        BenchSummary.Add("push", $"async acknowledgements/s, {concurrency} clients, one record each", $"{shared.Async:N0}", "≥ 5,000", shared.Async >= 5_000);
+        BenchSummary.Add("push", $"sync requests/s, {concurrency} clients", $"{shared.Sync:N0}", "≥ 2,000", shared.Sync >= 2_000);
+        BenchSummary.Add("push", "sync p99, one client (ms)", $"{one.SyncP99:F1}", "< 20", one.SyncP99 < 20);
+        BenchSummary.Add("push", $"floor: authenticated GET/s, {concurrency} clients", $"{shared.Floor:N0}");
+        BenchSummary.Add("push", "async / floor, sync / floor (rate)", $"{shared.Async / shared.Floor:P0}, {shared.Sync / shared.Floor:P0}");
     }
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    private static async Task RunInAsync(string folder, int requests, int concurrency, int maxPushesPerRun, bool show = true)
+    /// <summary>One server's rows; returns the floor's, the sync and the async pushes' rates (per second) and the sync pushes' p99 (ms).</summary>
+    private static async Task<(double Floor, double Sync, double Async, double SyncP99)> RunInAsync(string folder, int requests, int concurrency, int maxPushesPerRun,
+        bool show = true)
     {
         // Links from the API reach files in their tenant's data folder only.
         var tenantFolder = Path.Combine(folder, "data", "tenants", "default");
@@ -118,6 +127,7 @@ internal static class PushBenchmark
             Console.WriteLine($"{concurrency,7} {runs,-14} {what,-34} {Percentile(sorted, 0.50),8:F2} {Percentile(sorted, 0.99),8:F2} {sorted[^1],8:F2} {rate,11:N0} {rate / floorRate,9:P0}");
         }
         await app.StopAsync();
+        return (floorRate, sync.Latencies.Length / sync.Seconds, asyncRun.Latencies.Length / asyncRun.Seconds, Percentile([.. sync.Latencies.Order()], 0.99));
     }
 
     /// <summary>Sends <paramref name="count"/> pushes with at most <paramref name="concurrency"/> in flight; returns each one's latency (ms) and the wall time.</summary>

@@ -12,4 +12,10 @@ public sealed record PushAccepted(long PushId, long RunId, string Status, string
     /// run, 0 when the run is the push's own.
     /// </summary>
     public int FirstRecord { get; init; }
+
+    /// <summary>
+    /// The push's own status URL (<c>/api/v1/pushes/{pushId}</c>): where it stands and each of its records' outcome; each record's
+    /// own is <c>{pushUrl}/records/{index}</c>.
+    /// </summary>
+    public string? PushUrl { get; init; }
 }

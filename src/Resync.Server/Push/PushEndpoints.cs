@@ -25,31 +25,51 @@ internal static class PushEndpoints
     {
         api.MapPost("/links/{linkId}/push", PushAsync).WithTags("Push").WithName("Push")
             .Produces<PushAnswer>(200).Produces<PushAccepted>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
+        api.MapGet("/pushes/{pushId:long}", StatusAsync).WithTags("Push").WithName("GetPush");
+        api.MapGet("/pushes/{pushId:long}/records/{index:int}", RecordStatusAsync).WithTags("Push").WithName("GetPushRecord");
         api.MapGet("/runs/{runId:long}/callbacks", CallbacksAsync).WithTags("Push").WithName("ListPushCallbacks");
         return api;
     }
 
-    private static async Task<IResult> PushAsync(HttpContext http, string linkId, string? mode, string? callbackUrl, LinkRegistry links, IServerStore serverStore,
-        PushProcessor processor, IRunQueries queries, IRecoveryStore recovery, IdempotencyGate idempotency, AlertSecrets secrets, ServerOptions options, TimeProvider clock,
-        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    private static async Task<IResult> PushAsync(HttpContext http, string linkId, string? mode, string? callbackUrl, [AsParameters] PushServices services)
     {
-        var caller = http.Caller();
-        if (links.Find(linkId) is not { } entry || !caller.Sees(entry.Tenant))
-            return Problems.NotFound("link", linkId);
+        var (push, problem) = await ReadAsync(http, linkId, mode, callbackUrl, services);
+        if (push is null)
+            return problem!;
+        if (services.Processor.IsStopping)
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "server-stopping", "Server stopping", "The server is shutting down and takes no new pushes; send it again once it is back.");
+        return await services.Idempotency.RunAsync(http, push.Body, () => push.IsAsync ? AcceptAsync(push, services, http.RequestAborted) : RunAsync(push, services));
+    }
+
+    /// <summary>The push checked and parsed (link, mode, callback, body, records, link state), or the problem that refuses it; nothing stored yet.</summary>
+    private static async Task<(PushRequest? Push, IResult? Problem)> ReadAsync(HttpContext http, string linkId, string? mode, string? callbackUrl, PushServices services)
+    {
+        if (services.Links.Find(linkId) is not { } entry || !http.Caller().Sees(entry.Tenant))
+            return (null, Problems.NotFound("link", linkId));
         if (!entry.Link.TakesPushes || entry.Link.Source is not PushSource source)
-            return Problems.Conflict("push-not-enabled", $"Link '{linkId}' does not take pushes: give it 'source: {{type: push}}' and 'trigger: {{push: true}}'.");
+            return (null, Problems.Conflict("push-not-enabled", $"Link '{linkId}' does not take pushes: give it 'source: {{type: push}}' and 'trigger: {{push: true}}'."));
         if (!RequestBody.IsJson(http.Request))
-            return Problems.UnsupportedMediaType("application/json", http.Request.ContentType);
+            return (null, Problems.UnsupportedMediaType("application/json", http.Request.ContentType));
         var isAsync = string.Equals(mode, "async", StringComparison.OrdinalIgnoreCase)
             || http.Request.Headers["Prefer"].Any(value => value?.Contains("respond-async", StringComparison.OrdinalIgnoreCase) == true);
         if (mode is not null && !isAsync && !string.Equals(mode, "sync", StringComparison.OrdinalIgnoreCase))
-            return Problems.BadRequest("invalid-mode", $"mode is 'sync' (the default) or 'async', found '{mode}'.");
-        if (callbackUrl is not null && await CallbackProblemAsync(callbackUrl, isAsync, options, http.RequestAborted) is { } badCallback)
-            return badCallback;
-        var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, options.MaxBodyBytes);
+            return (null, Problems.BadRequest("invalid-mode", $"mode is 'sync' (the default) or 'async', found '{mode}'."));
+        if (callbackUrl is not null && await CallbackProblemAsync(callbackUrl, isAsync, services.Options, http.RequestAborted) is { } badCallback)
+            return (null, badCallback);
+        var (body, tooLarge) = await RequestBody.ReadAsync(http.Request, services.Options.MaxBodyBytes);
         if (tooLarge is not null)
-            return tooLarge;
+            return (null, tooLarge);
+        var (records, unreadable) = Parse(source, body, services.Options);
+        if (records is null)
+            return (null, unreadable);
+        if (await services.Store.GetLinkStateAsync(linkId, http.RequestAborted) is { IsActive: false } state)
+            return (null, Problems.Conflict("link-deactivated", $"Link '{linkId}' is deactivated ({state.Reason ?? "no reason given"}); activate it to accept pushes."));
+        return (new PushRequest(entry, source, records, body, isAsync, callbackUrl, http.Request.Headers["X-Request-Id"].FirstOrDefault()), null);
+    }
 
+    /// <summary>The body's records, or the problem with it: not JSON, too many records, or none.</summary>
+    private static (IReadOnlyList<Record>? Records, ProblemHttpResult? Problem) Parse(PushSource source, ReadOnlyMemory<byte> body, ServerOptions options)
+    {
         IReadOnlyList<Record> records;
         try
         {
@@ -57,50 +77,78 @@ internal static class PushEndpoints
         }
         catch (JsonException exception)
         {
-            return Problems.BadRequest("malformed-json", $"The body is not a valid push: {exception.Message}",
-                exception.LineNumber is { } line ? new Dictionary<string, object?> { ["line"] = line + 1, ["position"] = exception.BytePositionInLine + 1 } : null);
+            return (null, Problems.BadRequest("malformed-json", $"The body is not a valid push: {exception.Message}",
+                exception.LineNumber is { } line ? new Dictionary<string, object?> { ["line"] = line + 1, ["position"] = exception.BytePositionInLine + 1 } : null));
         }
         catch (PushTooLargeException exception)
         {
-            return Problems.BadRequest("too-many-records", exception.Message, new Dictionary<string, object?> { ["maxRecords"] = exception.Max, ["records"] = exception.Count });
+            return (null, Problems.BadRequest("too-many-records", exception.Message, new Dictionary<string, object?> { ["maxRecords"] = exception.Max, ["records"] = exception.Count }));
         }
-        if (records.Count == 0)
-            return Problems.BadRequest("no-records", "The push holds no records.");
-        if (await serverStore.GetLinkStateAsync(linkId, http.RequestAborted) is { IsActive: false } state)
-            return Problems.Conflict("link-deactivated", $"Link '{linkId}' is deactivated ({state.Reason ?? "no reason given"}); activate it to accept pushes.");
+        return records.Count == 0 ? (null, Problems.BadRequest("no-records", "The push holds no records.")) : (records, null);
+    }
 
-        var requestId = http.Request.Headers["X-Request-Id"].FirstOrDefault();
-        if (processor.IsStopping)
-            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "server-stopping", "Server stopping", "The server is shutting down and takes no new pushes; send it again once it is back.");
-        var serializer = json.Value.SerializerOptions;
-        return await idempotency.RunAsync(http, body, async () =>
+    /// <summary>
+    /// An asynchronous push: stored, then run; answered 202 only once the push is stored and marked as run by its (maybe shared)
+    /// run, each in a commit, with its own status URL.
+    /// </summary>
+    private static async Task<IResult> AcceptAsync(PushRequest request, PushServices services, CancellationToken cancellationToken)
+    {
+        var (entry, callbackUrl) = (request.Entry, request.CallbackUrl);
+        // Each push with a callback gets its own signing secret, shown once: a receiver checks that the callback comes
+        // from this server and is about this push, and no tenant can sign for another.
+        var secret = callbackUrl is null ? null : WebhookSignature.NewSecret();
+        var push = new StoredPush(0, entry.Id, entry.Tenant, Encoding.UTF8.GetString(request.Body.Span), request.RequestId, callbackUrl, null, services.Clock.GetUtcNow(), null)
         {
-            if (isAsync)
-            {
-                // Each push with a callback gets its own signing secret, shown once: a receiver checks that the callback comes
-                // from this server and is about this push, and no tenant can sign for another.
-                var secret = callbackUrl is null ? null : WebhookSignature.NewSecret();
-                var push = new StoredPush(0, linkId, entry.Tenant, Encoding.UTF8.GetString(body.Span), requestId, callbackUrl, null, clock.GetUtcNow(), null)
-                {
-                    ProtectedCallbackSecret = secret is null ? null : secrets.Protect(secret),
-                };
-                push = push with { Id = await serverStore.AddPushAsync(push, http.RequestAborted) };
-                // Acknowledged only once the push is stored and marked as run by its (maybe shared) run, each in a commit.
-                var started = await processor.StartAsync(new PushWork(entry.Link, source, records, requestId, push));
-                var links = RunLinks.For(started.Run.RunId);
-                var accepted = new PushAccepted(push.Id, started.Run.RunId, "Accepted", links.Self, links.Events, Resync.Core.Errors.SecretText.MaskOrNull(callbackUrl), null,
-                    callbackUrl is null ? null : $"{links.Self}/callbacks") { FirstRecord = started.First };
-                return new JsonAnswer(StatusCodes.Status202Accepted, JsonSerializer.Serialize(accepted with { CallbackSecret = secret }, serializer), links.Self)
-                {
-                    KeptJson = JsonSerializer.Serialize(accepted, serializer),
-                };
-            }
-            var share = await processor.StartAsync(new PushWork(entry.Link, source, records, requestId, null));
-            // The client may go away; the run goes on and is in the run list either way.
-            var (result, replaying) = await EndOrReplayUnderWayAsync(share.Run, entry, queries, options, clock);
-            var answer = await AnswerAsync(queries, recovery, source, entry, share, result, records, replaying, options, CancellationToken.None);
-            return new JsonAnswer(StatusCodes.Status200OK, JsonSerializer.Serialize(answer, serializer), RunLinks.For(share.Run.RunId).Self);
-        });
+            ProtectedCallbackSecret = secret is null ? null : services.Secrets.Protect(secret),
+            RecordCount = request.Records.Count,
+        };
+        push = push with { Id = await services.Store.AddPushAsync(push, cancellationToken) };
+        var started = await services.Processor.StartAsync(new PushWork(entry.Link, request.Source, request.Records, request.RequestId, push));
+        var links = RunLinks.For(started.Run.RunId);
+        var accepted = new PushAccepted(push.Id, started.Run.RunId, "Accepted", links.Self, links.Events, SecretText.MaskOrNull(callbackUrl), null,
+            callbackUrl is null ? null : $"{links.Self}/callbacks") { FirstRecord = started.First, PushUrl = PushStatus.Url(push.Id) };
+        var serializer = services.Json.Value.SerializerOptions;
+        var kept = JsonSerializer.Serialize(accepted, serializer);
+        // The secret is in the first answer only: an Idempotency-Key replay answers the kept one.
+        return new JsonAnswer(StatusCodes.Status202Accepted, secret is null ? kept : JsonSerializer.Serialize(accepted with { CallbackSecret = secret }, serializer), links.Self)
+        {
+            KeptJson = kept,
+        };
+    }
+
+    /// <summary>A synchronous push: run, then answered with each record's outcome.</summary>
+    private static async Task<IResult> RunAsync(PushRequest request, PushServices services)
+    {
+        var share = await services.Processor.StartAsync(new PushWork(request.Entry.Link, request.Source, request.Records, request.RequestId, null));
+        // The client may go away; the run goes on and is in the run list either way.
+        var (result, replaying) = await EndOrReplayUnderWayAsync(share.Run, request.Entry, services.Queries, services.Options, services.Clock);
+        var answer = await AnswerAsync(services.Queries, services.Recovery, request.Source, request.Entry, share, result, request.Records, replaying, services.Options,
+            CancellationToken.None);
+        return new JsonAnswer(StatusCodes.Status200OK, JsonSerializer.Serialize(answer, services.Json.Value.SerializerOptions), RunLinks.For(share.Run.RunId).Self);
+    }
+
+    /// <summary>An asynchronous push's status and its records' outcomes; another tenant's push is not found.</summary>
+    private static async Task<Results<Ok<PushStatus>, ProblemHttpResult>> StatusAsync(HttpContext http, long pushId, [AsParameters] Paging paging,
+        [AsParameters] PushServices services)
+    {
+        if (paging.Check(Paging.MaxLimit, out var start, out var count) is { } bad)
+            return bad;
+        if (await services.Store.GetPushAsync(pushId, http.Caller().TenantFilter, http.RequestAborted) is not { } push)
+            return Problems.NotFound("push", pushId.ToString(CultureInfo.InvariantCulture));
+        return TypedResults.Ok(await PushStatusReader.ReadAsync(push, services.Links.Find(push.LinkId)?.Link, services.Queries, services.Recovery, start, count,
+            http.RequestAborted));
+    }
+
+    /// <summary>One record of an asynchronous push, by its index in the push's body.</summary>
+    private static async Task<Results<Ok<PushRecordStatus>, ProblemHttpResult>> RecordStatusAsync(HttpContext http, long pushId, int index,
+        [AsParameters] PushServices services)
+    {
+        if (await services.Store.GetPushAsync(pushId, http.Caller().TenantFilter, http.RequestAborted) is not { } push)
+            return Problems.NotFound("push", pushId.ToString(CultureInfo.InvariantCulture));
+        if (index < 0 || index >= push.RecordCount)
+            return Problems.NotFound("record", $"{index} of push {pushId}");
+        var status = await PushStatusReader.ReadAsync(push, services.Links.Find(push.LinkId)?.Link, services.Queries, services.Recovery, index, 1, http.RequestAborted);
+        return status.Records is { Items: [var record] } ? TypedResults.Ok(record) : Problems.NotFound("record", $"{index} of push {pushId}");
     }
 
     /// <summary>A problem with the callback URL: not an absolute http(s) URL, not async, or an address the outbound network policy refuses.</summary>
@@ -178,27 +226,17 @@ internal static class PushEndpoints
         var results = new PushRecordResult[records.Count];
         foreach (var outcome in new[] { OutcomeKind.Failed, OutcomeKind.Ignored, OutcomeKind.Incomplete })
         {
-            for (var offset = 0; ; offset += Paging.MaxLimit)
+            foreach (var (index, record) in await PushOutcomes.KeptAsync(queries, runId, outcome, share.First, results.Length, batchSize, cancellationToken))
             {
-                var kept = await queries.ListRecordsAsync(runId, new RecordFilter(outcome, offset, Paging.MaxLimit), cancellationToken);
-                foreach (var record in kept)
+                var message = outcome switch
                 {
-                    var index = (record.BatchNumber - 1) * batchSize + record.Position - share.First;
-                    if (index < 0 || index >= results.Length)
-                        continue;
-                    var message = outcome switch
-                    {
-                        OutcomeKind.Ignored => record.IgnoreReason,
-                        OutcomeKind.Incomplete => $"not written yet: the run stopped before this record ({(result.SystemError is { } stop ? $"{stop.Code} {stop.Message}" : "the server is shutting down")}); "
-                            + $"it is kept with its values in the link's incomplete run, which writes it when resumed (GET /api/v1/incomplete-runs?linkId={entry.Id})",
-                        _ => underWay.Length == 0 ? Message(source.ErrorMessage, index, record) : Message(source.ErrorMessage, index, record) + underWay,
-                    };
-                    results[index] = replayed.TryGetValue((record.BatchNumber, record.Position), out var replayId)
-                        ? new PushRecordResult(index, record.Key, OutcomeKind.Succeeded, $"written by automated replay run {replayId}", null)
-                        : new PushRecordResult(index, record.Key, outcome, message, outcome == OutcomeKind.Incomplete ? null : record.Error);
-                }
-                if (kept.Count < Paging.MaxLimit)
-                    break;
+                    OutcomeKind.Ignored => record.IgnoreReason,
+                    OutcomeKind.Incomplete => PushOutcomes.IncompleteMessage(result.SystemError, entry.Id),
+                    _ => underWay.Length == 0 ? PushOutcomes.Message(source.ErrorMessage, index, record) : PushOutcomes.Message(source.ErrorMessage, index, record) + underWay,
+                };
+                results[index] = replayed.TryGetValue((record.BatchNumber, record.Position), out var replayId)
+                    ? new PushRecordResult(index, record.Key, OutcomeKind.Succeeded, $"written by automated replay run {replayId}", null)
+                    : new PushRecordResult(index, record.Key, outcome, message, outcome == OutcomeKind.Incomplete ? null : record.Error);
             }
         }
         // Records without a kept failure or ignore succeeded, if their batch finished; a batch that failed as a whole or
@@ -250,19 +288,5 @@ internal static class PushEndpoints
             : counts.Failed + counts.Incomplete > 0 || counts.BatchesFailed > 0 ? Core.Runs.RunStatus.CompletedWithErrors
             : Core.Runs.RunStatus.Succeeded;
         return (status, counts);
-    }
-
-    private static string? Message(string? template, int index, RecordView record)
-    {
-        var error = record.Error;
-        if (template is null || error is null)
-            return error?.Message;
-        return template
-            .Replace("{index}", index.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{key}", record.Key ?? "", StringComparison.Ordinal)
-            .Replace("{code}", error.Code, StringComparison.Ordinal)
-            .Replace("{type}", error.Type.ToString(), StringComparison.Ordinal)
-            .Replace("{field}", string.Join(", ", error.Fields), StringComparison.Ordinal)
-            .Replace("{message}", error.Message, StringComparison.Ordinal);
     }
 }

@@ -36,6 +36,27 @@ public sealed class AuthenticationSchemeTests
     }
 
     [Fact]
+    public async Task KeyRevokedByAnotherProcess_IsRefusedOnceApiKeyCacheDurationHasPassed()
+    {
+        var clock = new Resync.Testing.ManualTimeProvider();
+        await using var server = await ServerHarness.StartAsync(clock);
+        var (prefix, key) = await CreateKeyAsync(server, "acme");
+        (await SendAsync(server, "/api/v1/runs", bearer: key)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // The CLI's `resync keys revoke` beside the running server: its own store on the same state file.
+        await using (var runs = new Resync.Storage.Sqlite.SqliteRunStore(server.Options.DatabasePath))
+        {
+            var store = new Resync.Storage.Sqlite.SqliteServerStore(runs);
+            await store.InitializeAsync(CancellationToken.None);
+            (await new Resync.Server.Auth.ApiKeyService(store, TimeProvider.System).RevokeAsync(prefix, CancellationToken.None)).ShouldBeTrue();
+        }
+
+        (await SendAsync(server, "/api/v1/runs", bearer: key)).StatusCode.ShouldBe(HttpStatusCode.OK, "the server remembers a valid key for ApiKeyCacheDuration");
+        clock.Advance(server.Options.ApiKeyCacheDuration);
+        (await SendAsync(server, "/api/v1/runs", bearer: key)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task TenantKey_OnTheOperatorsRoutes_IsNotFound_AndChangesNothing()
     {
         await using var server = await ServerHarness.StartAsync();

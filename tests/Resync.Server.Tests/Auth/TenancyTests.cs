@@ -35,6 +35,8 @@ public sealed class TenancyTests
         using var pushed = await globex.PostAsync("/api/v1/links/globex-push/push", new StringContent(ServerHarness.Contacts(3), Encoding.UTF8, "application/json"));
         pushed.StatusCode.ShouldBe(HttpStatusCode.OK);
         var runId = (await ServerHarness.JsonAsync(pushed))["runId"]!.GetValue<long>();
+        using var pushedAsync = await globex.PostAsync("/api/v1/links/globex-push/push?mode=async", new StringContent(ServerHarness.Contacts(1), Encoding.UTF8, "application/json"));
+        var pushId = (await ServerHarness.JsonAsync(pushedAsync))["pushId"]!.GetValue<long>();
         var globexKeyPrefix = server.GlobexKey[..12];
         // And an incomplete run: a pull whose target goes down at the second batch.
         var incompleteId = await ServerHarness.CreateIncompleteRunAsync(server, server.GlobexKey, "globex-pull");
@@ -66,6 +68,8 @@ public sealed class TenancyTests
                     "prefix" => globexKeyPrefix,
                     "incompleteId" => incompleteId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     "routeId" => routeId,
+                    "pushId" => pushId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "index" => "0",
                     _ => "1",
                 };
                 path = System.Text.RegularExpressions.Regex.Replace(path, "\\{" + parameter.Name + "[^}]*\\}", value);

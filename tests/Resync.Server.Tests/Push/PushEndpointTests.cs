@@ -530,6 +530,17 @@ public sealed class PushEndpointTests
         var run = await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{runId}"));
         run["status"]!.GetValue<string>().ShouldBe("Succeeded");
         run["counts"]!["succeeded"]!.GetValue<long>().ShouldBe(6);
+        // Each push's status URL shows its own records, where the run holds them.
+        var total = 0;
+        foreach (var answer in accepted)
+        {
+            var status = await ServerHarness.JsonAsync(await client.GetAsync(answer["pushUrl"]!.GetValue<string>()));
+            status["firstRecord"]!.GetValue<int>().ShouldBe(answer["firstRecord"]!.GetValue<int>());
+            status["status"]!.GetValue<string>().ShouldBe("Succeeded");
+            status["counts"]!["succeeded"]!.GetValue<int>().ShouldBe(status["counts"]!["records"]!.GetValue<int>());
+            total += status["counts"]!["records"]!.GetValue<int>();
+        }
+        total.ShouldBe(6);
     }
 
     /// <summary>A server whose pushes of a link share a run three at a time, with <c>contacts-push</c> (tenant acme) as <paramref name="link"/>.</summary>

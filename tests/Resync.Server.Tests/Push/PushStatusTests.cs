@@ -1,0 +1,133 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Resync.Testing;
+
+namespace Resync.Server.Tests.Push;
+
+public sealed class PushStatusTests
+{
+    private const string GatedLink = """
+        name: gated
+        tenant: acme
+        source: { type: push, keyField: id, errorMessage: "Contact {key}: {message}" }
+        steps:
+          - validate: { field: email, required: true }
+        target: { type: collect }
+        trigger: { push: true, manual: false }
+        settings: { batchSize: 2, parallelism: 1, retry: { attempts: 1 } }
+        """;
+
+    [Fact]
+    public async Task AsyncPush_StatusUrl_ShowsEachRecordPendingUntilItsBatchEnds_ThenItsRealOutcome()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Target.BeforeWrite = async (batch, _) =>
+        {
+            if (batch.BatchNumber > 1)
+                await gate.Task;
+        };
+        await server.PutLinkAsync(server.AcmeKey, "gated", GatedLink);
+        using var client = server.Client(server.AcmeKey);
+
+        using var response = await client.PostAsync("/api/v1/links/gated/push?mode=async", new StringContent(ServerHarness.Contacts(5, 3), Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var accepted = await ServerHarness.JsonAsync(response);
+        var pushId = accepted["pushId"]!.GetValue<long>();
+        var pushUrl = accepted["pushUrl"]!.GetValue<string>();
+        pushUrl.ShouldBe($"/api/v1/pushes/{pushId}");
+        // Held at the second batch: the first batch's records are decided, the last one is not.
+        JsonNode? during = null;
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            during = await GetAsync(client, pushUrl);
+            return during["counts"]!["succeeded"]!.GetValue<int>() >= 2;
+        }, "the first batch's records in the push's status");
+        during!["status"]!.GetValue<string>().ShouldBe("Running");
+        during["runId"]!.GetValue<long>().ShouldBe(accepted["runId"]!.GetValue<long>());
+        var records = during["records"]!["items"]!.AsArray();
+        records.Select(record => record!["state"]!.GetValue<string>()).Take(2).ShouldBe(["Succeeded", "Succeeded"]);
+        records[4]!["state"]!.GetValue<string>().ShouldBe("Pending");
+
+        gate.SetResult();
+        JsonNode? final = null;
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            final = await GetAsync(client, pushUrl);
+            return final["status"]!.GetValue<string>() != "Running";
+        }, "the push's end");
+        final!["status"]!.GetValue<string>().ShouldBe("CompletedWithErrors");
+        final["counts"]!.ToJsonString().ShouldBe("""{"records":5,"pending":0,"succeeded":4,"failed":1,"ignored":0,"incomplete":0}""");
+        final["records"]!["items"]!.AsArray().Select(record => record!["state"]!.GetValue<string>()).ShouldBe(["Succeeded", "Succeeded", "Succeeded", "Failed", "Succeeded"]);
+        // Each record has its own status URL, with the link's message and the error for a failure.
+        var failedUrl = final["records"]!["items"]![3]!["url"]!.GetValue<string>();
+        failedUrl.ShouldBe($"{pushUrl}/records/3");
+        var failed = await GetAsync(client, failedUrl);
+        failed["key"]!.GetValue<string>().ShouldBe("c3");
+        failed["message"]!.GetValue<string>().ShouldStartWith("Contact c3: ");
+        failed["error"]!["code"]!.GetValue<string>().ShouldBe("REQUIRED");
+        (await GetAsync(client, $"{pushUrl}/records/0"))["state"]!.GetValue<string>().ShouldBe("Succeeded");
+        server.Target.Written.Count.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task PushStatus_OfAnotherTenantsPush_IsNotFound_LikeAnUnknownPushOrRecord()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        await server.PutLinkAsync(server.AcmeKey, "collect-push", ServerHarness.CollectPushLink);
+        using var acme = server.Client(server.AcmeKey);
+        using var response = await acme.PostAsync("/api/v1/links/collect-push/push?mode=async", new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "application/json"));
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var pushUrl = (await ServerHarness.JsonAsync(response))["pushUrl"]!.GetValue<string>();
+        using var globex = server.Client(server.GlobexKey);
+
+        foreach (var (client, url) in new[] { (globex, pushUrl), (globex, $"{pushUrl}/records/0"), (acme, "/api/v1/pushes/987654"), (acme, $"{pushUrl}/records/2"),
+            (acme, $"{pushUrl}/records/-1") })
+        {
+            using var refused = await client.GetAsync(url);
+            refused.StatusCode.ShouldBe(HttpStatusCode.NotFound, url);
+            refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json", url);
+        }
+        // Its own tenant and the operator see it.
+        (await GetAsync(acme, pushUrl))["linkId"]!.GetValue<string>().ShouldBe("collect-push");
+        using var op = server.Client(server.OperatorKey);
+        (await GetAsync(op, pushUrl))["linkId"]!.GetValue<string>().ShouldBe("collect-push");
+    }
+
+    [Fact]
+    public async Task AsyncPush_ReplayedByIdempotencyKey_AnswersTheSamePushUrl_AndStoresOnePush()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        await server.PutLinkAsync(server.AcmeKey, "collect-push", ServerHarness.CollectPushLink);
+        using var client = server.Client(server.AcmeKey);
+
+        async Task<JsonNode> PushAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/links/collect-push/push?mode=async")
+            {
+                Content = new StringContent(ServerHarness.Contacts(3), Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("Idempotency-Key", "order-8");
+            using var response = await client.SendAsync(request);
+            response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            return await ServerHarness.JsonAsync(response);
+        }
+
+        var first = await PushAsync();
+        var second = await PushAsync();
+
+        second["pushUrl"]!.GetValue<string>().ShouldBe(first["pushUrl"]!.GetValue<string>());
+        await ServerHarness.EventuallyAsync(async () => (await GetAsync(client, first["pushUrl"]!.GetValue<string>()))["status"]!.GetValue<string>() == "Succeeded",
+            "the push's end");
+        server.Target.Written.Count.ShouldBe(3);
+    }
+
+    private static async Task<JsonNode> GetAsync(HttpClient client, string url)
+    {
+        using var response = await client.GetAsync(url);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, $"{url}: {await response.Content.ReadAsStringAsync()}");
+        return await ServerHarness.JsonAsync(response);
+    }
+}
