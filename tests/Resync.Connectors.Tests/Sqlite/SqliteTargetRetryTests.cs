@@ -4,6 +4,7 @@ using Resync.Connectors.Sql;
 using Resync.Connectors.Sqlite;
 using Resync.Core.Errors;
 using Resync.Core.Sdk;
+using Resync.LinkFiles;
 using Resync.Testing;
 using Record = Resync.Core.Records.Record;
 
@@ -52,6 +53,21 @@ public sealed class SqliteTargetRetryTests : IDisposable
 
         failure.SqliteErrorCode.ShouldBe(SqliteResultCodes.Busy);
         _retryClock.PendingTimers.ShouldBe(0);
+    }
+
+    [Fact]
+    public void LinkFileSettingsRetry_IsTheSqliteTargetsRetry()
+    {
+        var link = new LinkFileLoader(BuiltInConnectors.CreateCatalog()).Parse("""
+            name: people
+            source: { type: demo, records: 1 }
+            target: { type: sqlite, path: target.db, table: people, key: id }
+            settings: { retry: { attempts: 1, delay: 250ms } }
+            """, "people.yaml", _folder.Path).Link.ShouldNotBeNull();
+
+        var retry = link.Target.ShouldBeOfType<SqliteTableTarget>().Retry;
+
+        (retry.Attempts, retry.Delay).ShouldBe((1, TimeSpan.FromMilliseconds(250)));
     }
 
     public void Dispose()

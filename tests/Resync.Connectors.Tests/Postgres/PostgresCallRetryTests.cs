@@ -12,10 +12,10 @@ using Record = Resync.Core.Records.Record;
 namespace Resync.Connectors.Tests.Postgres;
 
 /// <summary>
-/// A PostgreSQL target's write that loses to another transaction (a real serialization failure, a lock not available) is
-/// made again by the call retry of <c>settings.retry</c>, its delays moved by a manual clock.
+/// A PostgreSQL target's write or source's read that loses to another transaction (a real serialization failure, a lock
+/// not available) is made again by the call retry of <c>settings.retry</c>, its delays moved by a manual clock.
 /// </summary>
-public sealed class PostgresTargetRetryTests(PostgresDatabaseFixture fixture) : IClassFixture<PostgresDatabaseFixture>
+public sealed class PostgresCallRetryTests(PostgresDatabaseFixture fixture) : IClassFixture<PostgresDatabaseFixture>
 {
     private readonly ManualTimeProvider _retryClock = new();
 
@@ -84,9 +84,28 @@ public sealed class PostgresTargetRetryTests(PostgresDatabaseFixture fixture) : 
         _retryClock.PendingTimers.ShouldBe(0);
     }
 
+    [Fact]
+    public async Task SourcePageBehindAnotherTransactionsLock_IsReadAgain_OnceTheLockIsGone()
+    {
+        var table = await CreateTableAsync();
+        await using var source = SqlTableSource.Postgres(DataSource("-c lock_timeout=100"), table, "id", retry: new CallRetry { Attempts = 3, Clock = _retryClock });
+        await using var holder = await fixture.Database.DataSource.OpenConnectionAsync();
+        await using var other = await holder.BeginTransactionAsync();
+        await Execute(holder, other, $"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE");
+
+        var read = SourceReading.ReadAllAsync(source, new SourceContext("l", 1, null, 10, _retryClock));
+        await Eventually.TrueAsync(() => _retryClock.PendingTimers == 1 || read.IsCompleted, "the retry's delay after the lock timeout");
+        await other.RollbackAsync();
+        _retryClock.Advance(CallRetry.DefaultMaxDelay);
+
+        (await read.WaitAsync(Patience.Limit)).ShouldHaveSingleItem().Records.Select(record => record.Key).ShouldBe(["1"]);
+    }
+
+    private NpgsqlDataSource DataSource(string options) =>
+        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Database.ConnectionString) { Options = options }.ToString());
+
     private PostgresTableTarget Target(string table, string options, int attempts, bool transactional = false) =>
-        new(NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Database.ConnectionString) { Options = options }.ToString()),
-            table, SqlWriteMode.Upsert, "id", new SqlTargetOptions { Transactional = transactional }, ownsDataSource: true)
+        new(DataSource(options), table, SqlWriteMode.Upsert, "id", new SqlTargetOptions { Transactional = transactional }, ownsDataSource: true)
         {
             Retry = new CallRetry { Attempts = attempts, Clock = _retryClock },
         };
