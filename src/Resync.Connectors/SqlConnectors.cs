@@ -2,6 +2,7 @@ using Npgsql;
 using Resync.Connectors.Breakers;
 using Resync.Connectors.Network;
 using Resync.Connectors.Postgres;
+using Resync.Connectors.Retry;
 using Resync.Connectors.Sql;
 using Resync.Connectors.Sqlite;
 using Resync.Core.Sdk;
@@ -42,7 +43,7 @@ public static class SqlConnectors
             {
                 context.AddClassifier(PostgresExceptionClassifier.Instance);
                 return SqlTableSource.Postgres(DataSource(config.Text("connectionString", ""), network, breakers, context.Tenant),
-                    config.Text("table", ""), config.Text("keyColumn", ""), config.Text("updatedAtColumn"));
+                    config.Text("table", ""), config.Text("keyColumn", ""), config.Text("updatedAtColumn"), CallRetry.Of(context.Settings));
             })
         .AddSource("sqlite", "A SQLite table, in pages by keyset; delta pulls by an updated-at column.",
             new ConfigSchema([Path, Table("The table to read."), .. SourceKeys]),
@@ -50,7 +51,8 @@ public static class SqlConnectors
             {
                 context.AddClassifier(SqliteExceptionClassifier.Instance);
                 var path = ExistingFile(config);
-                return SqlTableSource.Sqlite(path, config.Text("table", ""), config.Text("keyColumn", ""), config.Text("updatedAtColumn"), config.Trust.CheckBeforeOpen);
+                return SqlTableSource.Sqlite(path, config.Text("table", ""), config.Text("keyColumn", ""), config.Text("updatedAtColumn"), config.Trust.CheckBeforeOpen,
+                    CallRetry.Of(context.Settings));
             })
         .AddTarget("postgres", "A PostgreSQL table: insert, update or upsert by key, in bulk, optionally transactional and stale-protected, exact per-record errors.",
             new ConfigSchema([ConnectionString, Table("The table to write, optionally schema-qualified (schema.table)."), .. TargetKeys]),
@@ -58,7 +60,7 @@ public static class SqlConnectors
             {
                 context.AddClassifier(PostgresExceptionClassifier.Instance);
                 return new PostgresTableTarget(DataSource(config.Text("connectionString", ""), network, breakers, context.Tenant),
-                    config.Text("table", ""), Mode(config), config.Text("key"), Options(config), ownsDataSource: true);
+                    config.Text("table", ""), Mode(config), config.Text("key"), Options(config), ownsDataSource: true) { Retry = CallRetry.Of(context.Settings) };
             })
         .AddTarget("sqlite", "A SQLite table: insert, update or upsert by key, one transaction per batch, optionally all-or-none and stale-protected, exact per-record errors.",
             new ConfigSchema([Path, Table("The table to write."), .. TargetKeys]),
@@ -66,7 +68,11 @@ public static class SqlConnectors
             {
                 context.AddClassifier(SqliteExceptionClassifier.Instance);
                 var path = ExistingFile(config);
-                return new SqliteTableTarget(path, config.Text("table", ""), Mode(config), config.Text("key"), Options(config)) { BeforeOpen = config.Trust.CheckBeforeOpen };
+                return new SqliteTableTarget(path, config.Text("table", ""), Mode(config), config.Text("key"), Options(config))
+                {
+                    BeforeOpen = config.Trust.CheckBeforeOpen,
+                    Retry = CallRetry.Of(context.Settings),
+                };
             });
 
     // The CLI's connections go where the string says; the server's go through its network policy.

@@ -25,8 +25,8 @@ public static class LinkSchema
         new KeySpec("delays", ValueKind.TextList, "The wait before each replay; the last repeats. 0s replays at once.") { Default = Durations(LinkSettings.DefaultReplayDelays) });
 
     public static ConfigSchema Retry { get; } = new(
-        new KeySpec("attempts", ValueKind.Integer, "Attempts of one source/target call for ephemeral errors.") { Default = "3" },
-        new KeySpec("delay", ValueKind.Duration, "Base delay between attempts (exponential, jittered).") { Default = "1s" });
+        new KeySpec("attempts", ValueKind.Integer, "Attempts of one source/target call (HTTP request, SQL page read or batch write) for ephemeral errors; 1: no retry. File connectors make one.") { Default = "3" },
+        new KeySpec("delay", ValueKind.Duration, "Base delay between attempts (exponential, jittered, at most 30s).") { Default = "1s" });
 
     /// <summary>The keys of one error type's policy.</summary>
     public static ConfigSchema ErrorPolicy { get; } = new(
@@ -58,7 +58,7 @@ public static class LinkSchema
         new KeySpec("maxConsecutiveErrors", ValueKind.Integer, "Failed runs in a row before the link is deactivated: runs stopped by a Runtime/IncompleteData error or that got nothing through (every batch, or every record, failed with non-data errors).") { Default = "3 (1 for push links)" },
         new KeySpec("staleProtection", ValueKind.Boolean, "Before a retried record is written, use the source's current version of it (sources that fetch by key).") { Default = "true" },
         new KeySpec("backoff", ValueKind.TextList, "Delays between attempts after an ephemeral failure; the link is deactivated after the last.") { Default = "[1m, 2m, 5m, 10m, 1h, 3h, 12h, 24h]" },
-        new KeySpec("retry", ValueKind.Section, "Retry of single source/target calls.") { Nested = Retry },
+        new KeySpec("retry", ValueKind.Section, "Retry of single source/target calls, for every connector that makes calls (HTTP, PostgreSQL, SQLite).") { Nested = Retry },
         new KeySpec("errorTypes", ValueKind.TextMap, "Error codes re-mapped to another type, e.g. HTTP_500: Connection."),
         new KeySpec(Core.Policies.ErrorPolicies.SettingsKey, ValueKind.Section, "What the link does with each error type: retry within the run, then fail, park, ignore, stop or deactivate.") { Nested = ErrorPolicies });
 

@@ -6,7 +6,7 @@ namespace Resync.Connectors.Http;
 
 /// <summary>
 /// Registers the HTTP JSON source and target (<c>type: http</c>) with a link-file catalog. The retry of single
-/// calls comes from the link's <c>settings.retry</c> (attempts, delay), like every connector's.
+/// calls comes from the link's <c>settings.retry</c> (attempts, delay), like the SQL connectors' (one <see cref="Retry.CallPipeline"/>).
 /// </summary>
 public static class HttpConnectors
 {

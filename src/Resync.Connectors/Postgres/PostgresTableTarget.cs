@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using Npgsql;
 using NpgsqlTypes;
+using Resync.Connectors.Retry;
 using Resync.Connectors.Sql;
 using Resync.Core.Errors;
 using Resync.Core.Records;
@@ -20,6 +21,8 @@ namespace Resync.Connectors.Postgres;
 /// </summary>
 public sealed class PostgresTableTarget : ITransactionalTarget
 {
+    private static readonly ErrorClassifier Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance);
+    private readonly CallPipeline _retry = new(CallRetry.None, Classifier);
     private readonly DbDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly SqlTableName _table;
@@ -58,7 +61,16 @@ public sealed class PostgresTableTarget : ITransactionalTarget
 
     public bool IsTransactional => _options.Transactional;
 
-    public async Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
+    /// <summary>How a batch's write is made again after an ephemeral failure (the link's <c>settings.retry</c>). The default is none.</summary>
+    public CallRetry Retry { get => _retry.Retry; init => _retry = new CallPipeline(value, Classifier); }
+
+    // A batch is written again only when its failed try left nothing behind. Transactional: the batch is one transaction,
+    // which the server undid (an error before the commit, or a connection lost before it); a failed commit leaves the
+    // outcome unknown and is an Inconsistency, never retried. Otherwise: see the group loop of WriteOnceAsync.
+    public Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync((attempt, token) => new ValueTask<TargetWriteResult>(WriteOnceAsync(batch, attempt, token)), cancellationToken);
+
+    private async Task<TargetWriteResult> WriteOnceAsync(TargetBatch batch, CallAttempt attempt, CancellationToken cancellationToken)
     {
         var records = batch.Records;
         await using var connection = (NpgsqlConnection)await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -102,21 +114,33 @@ public sealed class PostgresTableTarget : ITransactionalTarget
             refused = await WriteTransactionallyAsync(connection, records, groups.Values, issues, rowByRow, cancellationToken);
         else
         {
-            foreach (var group in groups.Values)
+            var committed = false;
+            try
             {
-                if (rowByRow)
+                foreach (var group in groups.Values)
                 {
-                    refused |= await WriteRowByRowAsync(connection, null, records, group, issues, cancellationToken);
-                    continue;
+                    if (rowByRow)
+                        refused |= await WriteRowByRowAsync(connection, null, records, group, issues, cancellationToken);
+                    else
+                    {
+                        try
+                        {
+                            await WriteBulkAsync(connection, null, records, group, issues, cancellationToken);
+                        }
+                        catch (PostgresException exception) when (IsAboutRecords(exception.SqlState))
+                        {
+                            refused |= await WriteRowByRowAsync(connection, null, records, group, issues, cancellationToken);
+                        }
+                    }
+                    committed = true;
                 }
-                try
-                {
-                    await WriteBulkAsync(connection, null, records, group, issues, cancellationToken);
-                }
-                catch (PostgresException exception) when (IsAboutRecords(exception.SqlState))
-                {
-                    refused |= await WriteRowByRowAsync(connection, null, records, group, issues, cancellationToken);
-                }
+            }
+            catch (Exception exception) when (committed || exception is not PostgresException)
+            {
+                // Each statement commits on its own: once one has, or one broke off without the server's answer (it may have
+                // committed), writing the batch again could write rows twice. A statement the server refused was undone whole.
+                attempt.Committed();
+                throw;
             }
         }
         Volatile.Write(ref _refusals, refused ? Math.Min(_refusals + 1, 4) : Math.Max(_refusals - 1, 0));
@@ -252,6 +276,12 @@ public sealed class PostgresTableTarget : ITransactionalTarget
                 await transaction.CommitAsync(cancellationToken);
             else
                 await transaction.RollbackAsync(cancellationToken);
+        }
+        catch (PostgresException exception) when (commit && exception.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected)
+        {
+            // The server refused the commit (serializable writes lose to a concurrent one here): it rolled the transaction
+            // back whole, so the outcome is known and the batch may be written again.
+            throw;
         }
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
         {

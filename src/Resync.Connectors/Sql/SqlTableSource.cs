@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Resync.Connectors.Postgres;
+using Resync.Connectors.Retry;
 using Resync.Connectors.Sqlite;
 using Resync.Core.Errors;
 using Resync.Core.Records;
@@ -22,11 +23,13 @@ public sealed class SqlTableSource : ISource, IKeyedSource, IResumableSource, IA
     private readonly string _key;
     private readonly string? _updatedAt;
     private readonly SemaphoreSlim _castsLock = new(1, 1);
+    private readonly CallPipeline _retry;
     private IReadOnlyDictionary<string, string?>? _columns;
 
-    private SqlTableSource(SqlSourceDialect dialect, string table, string keyColumn, string? updatedAtColumn)
+    private SqlTableSource(SqlSourceDialect dialect, string table, string keyColumn, string? updatedAtColumn, CallPipeline retry)
     {
         _dialect = dialect;
+        _retry = retry;
         _table = SqlTableName.Parse(table, dialect.AllowsSchema);
         foreach (var column in new[] { keyColumn, updatedAtColumn })
         {
@@ -38,12 +41,16 @@ public sealed class SqlTableSource : ISource, IKeyedSource, IResumableSource, IA
     }
 
     /// <summary>A PostgreSQL table; the source owns and disposes <paramref name="dataSource"/>.</summary>
-    public static SqlTableSource Postgres(System.Data.Common.DbDataSource dataSource, string table, string keyColumn, string? updatedAtColumn = null) =>
-        new(new PostgresSourceDialect(dataSource), table, keyColumn, updatedAtColumn);
+    /// <param name="retry">How a read is made again after an ephemeral failure (the link's <c>settings.retry</c>); default: none.</param>
+    public static SqlTableSource Postgres(System.Data.Common.DbDataSource dataSource, string table, string keyColumn, string? updatedAtColumn = null, CallRetry? retry = null) =>
+        new(new PostgresSourceDialect(dataSource), table, keyColumn, updatedAtColumn,
+            new CallPipeline(retry ?? CallRetry.None, ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance)));
 
     /// <summary>A table of a SQLite file (opened read-only).</summary>
-    public static SqlTableSource Sqlite(string path, string table, string keyColumn, string? updatedAtColumn = null, Action<string>? beforeOpen = null) =>
-        new(new SqliteSourceDialect(path, beforeOpen), table, keyColumn, updatedAtColumn);
+    /// <param name="retry">How a read is made again after an ephemeral failure (the link's <c>settings.retry</c>); default: none.</param>
+    public static SqlTableSource Sqlite(string path, string table, string keyColumn, string? updatedAtColumn = null, Action<string>? beforeOpen = null, CallRetry? retry = null) =>
+        new(new SqliteSourceDialect(path, beforeOpen), table, keyColumn, updatedAtColumn,
+            new CallPipeline(retry ?? CallRetry.None, ErrorClassifier.Default.With(SqliteExceptionClassifier.Instance)));
 
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
         ReadFromAsync(new SqlSourceCursor(_updatedAt is null ? null : context.Watermark, null, null), context, cancellationToken);
@@ -60,17 +67,7 @@ public sealed class SqlTableSource : ISource, IKeyedSource, IResumableSource, IA
     {
         while (true)
         {
-            var records = new List<Record>(context.BatchSize);
-            string?[]? last = null;
-            await using (var connection = await _dialect.OpenAsync(cancellationToken))
-            {
-                var casts = await CastsAsync(connection, cancellationToken);
-                await using var command = connection.CreateCommand();
-                Select(command, casts, position, limit: context.BatchSize);
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                    last = Read(reader, records);
-            }
+            var (records, last) = await ReadRowsAsync(position, context.BatchSize, context.Clock, cancellationToken);
             if (records.Count == 0)
                 yield break;
             var page = position with { Through = last };
@@ -84,20 +81,14 @@ public sealed class SqlTableSource : ISource, IKeyedSource, IResumableSource, IA
     public async Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken)
     {
         var page = SqlSourceCursor.Parse(cursor);
-        var records = new List<Record>(context.BatchSize);
-        await using (var connection = await _dialect.OpenAsync(cancellationToken))
-        {
-            var casts = await CastsAsync(connection, cancellationToken);
-            await using var command = connection.CreateCommand();
-            Select(command, casts, page, limit: null);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-                Read(reader, records);
-        }
+        var (records, _) = await ReadRowsAsync(page, limit: null, context.Clock, cancellationToken);
         return SourcePage.Of(cursor, records, Watermark(page.Through));
     }
 
-    public async Task<Record?> FetchByKeyAsync(string key, SourceContext context, CancellationToken cancellationToken)
+    public Task<Record?> FetchByKeyAsync(string key, SourceContext context, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync((_, token) => new ValueTask<Record?>(FetchByKeyOnceAsync(key, token)), cancellationToken, context.Clock);
+
+    private async Task<Record?> FetchByKeyOnceAsync(string key, CancellationToken cancellationToken)
     {
         await using var connection = await _dialect.OpenAsync(cancellationToken);
         var casts = await CastsAsync(connection, cancellationToken);
@@ -115,6 +106,23 @@ public sealed class SqlTableSource : ISource, IKeyedSource, IResumableSource, IA
         _castsLock.Dispose();
         await _dialect.DisposeAsync();
     }
+
+    // One page's rows and the (updated-at, key) position of its last row; a read changes nothing, so it is simply made again
+    // after an ephemeral failure (a lock, SQLITE_BUSY, a connection lost).
+    private Task<(List<Record> Records, string?[]? Last)> ReadRowsAsync(SqlSourceCursor cursor, int? limit, TimeProvider clock, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(async (_, token) =>
+        {
+            var records = new List<Record>(limit ?? 16);
+            string?[]? last = null;
+            await using var connection = await _dialect.OpenAsync(token);
+            var casts = await CastsAsync(connection, token);
+            await using var command = connection.CreateCommand();
+            Select(command, casts, cursor, limit);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            while (await reader.ReadAsync(token))
+                last = Read(reader, records);
+            return (records, last);
+        }, cancellationToken, clock);
 
     // SELECT * … WHERE (after the position or the watermark) AND (through the page's last row) ORDER BY (updated-at,) key.
     private void Select(DbCommand command, Func<string, string, string> casts, SqlSourceCursor cursor, int? limit)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
+using Resync.Connectors.Retry;
 using Resync.Connectors.Sql;
 using Resync.Core.Errors;
 using Resync.Core.Records;
@@ -17,6 +18,8 @@ namespace Resync.Connectors.Sqlite;
 /// </summary>
 public sealed partial class SqliteTableTarget : ITransactionalTarget
 {
+    private static readonly ErrorClassifier Classifier = ErrorClassifier.Default.With(SqliteExceptionClassifier.Instance);
+    private readonly CallPipeline _retry = new(CallRetry.None, Classifier);
     private readonly string _path;
     private readonly string _connectionString;
     private readonly string _table;
@@ -61,12 +64,21 @@ public sealed partial class SqliteTableTarget : ITransactionalTarget
 
     public bool IsTransactional => _options.Transactional;
 
+    /// <summary>How a batch's write is made again after an ephemeral failure (the link's <c>settings.retry</c>). The default is none.</summary>
+    public CallRetry Retry { get => _retry.Retry; init => _retry = new CallPipeline(value, Classifier); }
+
+    /// <summary>How long a write waits for another writer's lock before it fails with <c>SQLITE_BUSY</c> (whole seconds, at least 1). The default is 30 seconds.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public async Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            return Write(batch.Records, batch.RunId);
+            // One transaction per batch, undone when anything before its commit fails (the write lock not taken, a statement
+            // refused): writing the batch again after SQLITE_BUSY or SQLITE_LOCKED cannot write a record twice. A failed commit
+            // is an Inconsistency, never retried.
+            return await _retry.ExecuteAsync((_, _) => ValueTask.FromResult(Write(batch.Records, batch.RunId)), cancellationToken);
         }
         finally
         {
@@ -84,6 +96,7 @@ public sealed partial class SqliteTableTarget : ITransactionalTarget
     {
         BeforeOpen?.Invoke(_path);
         using var connection = new SqliteConnection(_connectionString);
+        connection.DefaultTimeout = Math.Max(1, (int)BusyTimeout.TotalSeconds);
         connection.Open();
         if (_shape is null && _createTable is not null)
         {
