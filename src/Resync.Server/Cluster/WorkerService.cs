@@ -16,9 +16,9 @@ internal sealed class WorkerService(IConnection connection, RabbitMqSettings set
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        ClusterLog.WorkerStarted(logger, settings.Queue, ClusterSettings.Describe(options.Broker!), StateStores.Describe(options.StateLocation), settings.Prefetch);
+        ServerLog.WorkerStarted(logger, settings.Queue, ClusterSettings.Describe(options.Broker!), StateStores.Describe(options.StateLocation), settings.Prefetch);
         await new RabbitMqBatchWorker(connection, settings, FindAsync, store, clock, logger).RunAsync(stoppingToken);
-        ClusterLog.WorkerStopping(logger);
+        ServerLog.WorkerStopping(logger);
     }
 
     /// <summary>The run's link, by id and tenant; a link this worker does not know yet (added since it started) is looked for once more.</summary>

@@ -43,7 +43,7 @@ internal sealed class LinkFolderWatcher(LinkRegistry registry, ServerOptions opt
         catch (IOException exception)
         {
             // Editors write in steps; the next event of the same save loads it.
-            logger.LogDebug("Link file {File} not readable yet: {Message}", path, exception.Message);
+            ServerLog.LinkFileNotReadableYet(logger, path, exception.Message);
         }
     }
 }

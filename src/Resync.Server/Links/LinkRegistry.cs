@@ -48,14 +48,14 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
             }
             catch (System.Security.Cryptography.CryptographicException exception)
             {
-                logger.LogError("Link {LinkId} cannot be decrypted (was the key ring replaced?): {Message}", stored.LinkId, exception.Message);
+                ServerLog.StoredLinkNotDecrypted(logger, stored.LinkId, exception.Message);
                 continue;
             }
             var result = ApiParse(document, stored.LinkId, stored.Tenant);
             if (result.Succeeded)
                 _links[stored.LinkId] = Entry(result.Link!.Tenant == stored.Tenant ? result.Link : result.Link.With(tenant: stored.Tenant), document, "api", null);
             else
-                logger.LogError("Stored link {LinkId} no longer loads: {Problems}", stored.LinkId, SecretText.Mask(string.Join("; ", result.Problems)));
+                ServerLog.StoredLinkNotLoaded(logger, stored.LinkId, SecretText.Mask(string.Join("; ", result.Problems)));
         }
         if (options.LinksFolder is { } folder && Directory.Exists(folder))
         {
@@ -71,17 +71,17 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
         var result = new LinkFileLoader(catalog, trust: LinkTrust.OperatorFile(files, options)).Load(path);
         if (!result.Succeeded)
         {
-            logger.LogWarning("Link file {File} has problems and is not loaded: {Problems}", path, SecretText.Mask(string.Join("; ", result.Problems)));
+            ServerLog.LinkFileNotLoaded(logger, path, SecretText.Mask(string.Join("; ", result.Problems)));
             return;
         }
         var link = result.Link!;
         if (_links.TryGetValue(link.Id, out var existing) && existing.Origin == "api")
         {
-            logger.LogWarning("Link file {File} defines link {LinkId}, which exists already (created through the API); the file is ignored.", path, link.Id);
+            ServerLog.LinkFileShadowed(logger, path, link.Id);
             return;
         }
         _links[link.Id] = Entry(link, File.ReadAllText(path), "file", Path.GetFullPath(path));
-        logger.LogInformation("Loaded link {LinkId} from {File}", link.Id, path);
+        ServerLog.LinkFileLoaded(logger, link.Id, path);
         Signal();
     }
 
@@ -92,7 +92,7 @@ public sealed class LinkRegistry(ComponentCatalog catalog, IServerStore store, I
         foreach (var entry in _links.Values.Where(entry => entry.File == full).ToList())
         {
             _links.TryRemove(entry.Id, out _);
-            logger.LogInformation("Link {LinkId} removed: its file {File} is gone", entry.Id, path);
+            ServerLog.LinkFileRemoved(logger, entry.Id, path);
         }
         Signal();
     }

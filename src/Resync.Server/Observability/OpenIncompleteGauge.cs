@@ -44,14 +44,11 @@ internal sealed partial class OpenIncompleteGauge(IRecoveryStore store, ILogger<
         catch (Exception exception)
         {
             // A store that cannot answer now keeps the last count; /health/ready reports the store itself.
-            CountFailed(logger, exception);
+            ServerLog.OpenIncompleteNotCounted(logger, exception);
         }
         finally
         {
             Volatile.Write(ref _refreshing, 0);
         }
     }
-
-    [LoggerMessage(EventId = 9101, Level = LogLevel.Debug, Message = "The open incomplete runs could not be counted for the metrics gauge")]
-    private static partial void CountFailed(ILogger logger, Exception exception);
 }

@@ -93,7 +93,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
             if (PushLink(pushes[0]) is not { Link.Source: PushSource source } entry)
                 continue;
             if (await cut.RecoverAsync(pushes, entry.Link, source, cancellationToken) is { } incompleteId)
-                logger.LogWarning("Pushes {PushIds} of link {LinkId}: run {RunId} was cut by the process stopping; its remainder is incomplete run {IncompleteId}, resumed now",
+                ServerLog.CutPushesResumed(logger,
                     string.Join(", ", pushes.Select(push => push.Id)), pushes[0].LinkId, pushes[0].RunId, incompleteId);
         }
         foreach (var push in await serverStore.ListUnstartedPushesAsync(cancellationToken))
@@ -104,7 +104,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
             var work = new PushWork(entry.Link, source, records, push.RequestId, push);
             await DispatchAsync([work]);
             var started = await work.Started.Task;
-            logger.LogInformation("Stored push {PushId} of link {LinkId} started as run {RunId}", push.Id, push.LinkId, started.Run.RunId);
+            ServerLog.StoredPushStarted(logger, push.Id, push.LinkId, started.Run.RunId);
         }
     }
 
@@ -114,7 +114,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
     {
         if (links.Find(push.LinkId) is { Link.Source: PushSource } entry)
             return entry;
-        logger.LogWarning("Stored push {PushId} is for link {LinkId}, which is gone or no longer a push link; it stays stored", push.Id, push.LinkId);
+        ServerLog.StoredPushOrphaned(logger, push.Id, push.LinkId);
         return null;
     }
 
@@ -127,7 +127,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
         }
         catch (Exception exception)
         {
-            logger.LogError(exception, "Pushes {PushIds}: run {RunId} failed in the runner", string.Join(", ", pushes.Select(push => push.Id)), run.RunId);
+            ServerLog.PushRunFailed(logger, exception, string.Join(", ", pushes.Select(push => push.Id)), run.RunId);
             return;
         }
         try
@@ -138,7 +138,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
         }
         catch (Exception exception)
         {
-            logger.LogError(exception, "Pushes of run {RunId}: their end could not be recorded", run.RunId);
+            ServerLog.PushEndNotRecorded(logger, exception, run.RunId);
             return;
         }
         foreach (var push in pushes)
@@ -150,14 +150,14 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
                     // Through the alert outbox: durable, signed, retried with backoff, and visible under the run.
                     var body = new PushCallback(push.Id, run.RunId, push.LinkId, push.RequestId, result.Status, result.Counts, $"/api/v1/runs/{run.RunId}");
                     if (push.ProtectedCallbackSecret is null)
-                        logger.LogWarning("Push {PushId} was stored without a callback secret (before callbacks were signed); its callback is not sent", push.Id);
+                        ServerLog.PushCallbackUnsigned(logger, push.Id);
                     else
                         await outbox.EnqueueCallbackAsync(push, run.RunId, JsonSerializer.Serialize(body, json.Value.SerializerOptions), CancellationToken.None);
                 }
             }
             catch (Exception exception)
             {
-                logger.LogError(exception, "Push {PushId}: the callback of run {RunId} could not be queued", push.Id, run.RunId);
+                ServerLog.PushCallbackNotQueued(logger, exception, push.Id, run.RunId);
             }
         }
         try
@@ -167,7 +167,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
         }
         catch (Exception exception)
         {
-            logger.LogError(exception, "Pushes of run {RunId}: their payloads could not be purged", run.RunId);
+            ServerLog.PushPayloadsNotPurged(logger, exception, run.RunId);
         }
     }
 }

@@ -16,6 +16,8 @@ namespace Resync.Server.Runs;
 /// the web server waits for the requests in flight, so a synchronous push gets its answer), runs in flight are cancelled,
 /// finish the batches under way, park their remainder and end Interrupted, so none is left Running.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
+    "_stopping has no timer and no linked tokens, so it holds nothing to release; disposed, it would make a late ApplicationStopping callback throw.")]
 public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryStore recovery, LinkRunGate gate, TimeProvider clock,
     ILogger<RunLauncher> logger, IAlertSink? alerts = null, IHostApplicationLifetime? lifetime = null, IBatchDispatcherFactory? dispatchers = null) : IHostedService
 {
@@ -105,7 +107,7 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
                 }
                 catch (Exception exception)
                 {
-                    logger.LogWarning(exception, "A bulk retry of link {LinkId} did not run: {Message}", link.Id, exception.Message);
+                    ServerLog.BulkRetryNotRun(logger, exception, link.Id, exception.Message);
                 }
             }
         }, CancellationToken.None);
@@ -122,7 +124,7 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
         await _stopping.CancelAsync();
         var going = _active.Values.Select(run => (Task)run.Completion).ToArray();
         if (going.Length > 0)
-            logger.LogInformation("Stopping: {Count} runs finish their current batches", going.Length);
+            ServerLog.RunsFinishing(logger, going.Length);
         try
         {
             await Task.WhenAll(going).WaitAsync(cancellationToken);
@@ -167,7 +169,7 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
             ended?.Invoke();
             RunEnded?.Invoke();
             if (task.IsFaulted)
-                logger.LogError(task.Exception, "Run {RunId} of link {LinkId} failed in the runner", runId, link.Id);
+                ServerLog.RunFailedInRunner(logger, task.Exception, runId, link.Id);
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return active;
     }

@@ -69,7 +69,7 @@ public sealed class SchedulerService : BackgroundService
         }
         // Cluster mode: only the lease's holder schedules, so that two servers never start the same tick; a standby takes over
         // when the holder's session with the database ends (it died), and a holder that loses its session stops at once.
-        ClusterLog.SchedulerStandingBy(_logger);
+        ServerLog.SchedulerStandingBy(_logger);
         while (!stopping.IsCancellationRequested)
         {
             CancellationToken held;
@@ -82,12 +82,12 @@ public sealed class SchedulerService : BackgroundService
                 return;
             }
             using var active = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, held);
-            ClusterLog.SchedulerActive(_logger);
+            ServerLog.SchedulerActive(_logger);
             SetActive(true);
             await _scheduler.RunAsync(active.Token);
             SetActive(false);
             if (!stopping.IsCancellationRequested)
-                ClusterLog.SchedulerLost(_logger);
+                ServerLog.SchedulerLost(_logger);
         }
     }
 
@@ -101,6 +101,6 @@ public sealed class SchedulerService : BackgroundService
     {
         // (A run's end is in the event catalogue, written by the engine.)
         if (run.Failure is { } failure)
-            _logger.LogError(failure, "Link {LinkId}: the run for {Trigger} could not run", run.LinkId, run.Trigger);
+            ServerLog.ScheduledRunNotRun(_logger, failure, run.LinkId, run.Trigger);
     }
 }
