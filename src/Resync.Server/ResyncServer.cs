@@ -67,9 +67,7 @@ public static class ResyncServer
 
         if (ClusterSettings.IsCluster(options))
             await ClusterServices.AddServerAsync(builder.Services, options, runStore, clock, cancellationToken);
-        // Servers sharing a database run one scheduler at a time (through a factory: the container ends the lease's session at shutdown).
-        if (StateStores.OpenSchedulerLease(options.StateLocation, clock, options.SchedulerLeaseInterval) is { } lease)
-            builder.Services.AddSingleton(_ => lease);
+        AddSchedulerLease(builder.Services, options, clock);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(clock);
@@ -128,5 +126,14 @@ public static class ResyncServer
         Composite.CompositeEndpoints.MapComposite(api);
         app.MapResyncDashboard();
         return app;
+    }
+
+    /// <summary>Servers sharing a database run one scheduler at a time.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification =
+        "The container owns the lease: it disposes what a factory made, which ends the lease's session at shutdown.")]
+    private static void AddSchedulerLease(IServiceCollection services, ServerOptions options, TimeProvider clock)
+    {
+        if (StateStores.OpenSchedulerLease(options.StateLocation, clock, options.SchedulerLeaseInterval) is { } lease)
+            services.AddSingleton(_ => lease);
     }
 }

@@ -41,6 +41,8 @@ public sealed class PostgresSchedulerLease : ISchedulerLease
         _interval = interval;
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification =
+        "The token source of a lease acquired is handed to WatchAsync, which disposes it when the session ends.")]
     public async Task<CancellationToken> AcquireAsync(CancellationToken cancellationToken)
     {
         if (_session is not null)
@@ -48,18 +50,21 @@ public sealed class PostgresSchedulerLease : ISchedulerLease
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         while (true)
         {
-            var session = new NpgsqlConnection(_connectionString);
+            NpgsqlConnection? session = new(_connectionString);
             try
             {
                 await session.OpenAsync(stop.Token);
                 await using (var settings = new NpgsqlCommand(KeepAliveSettings(), session))
                     await settings.ExecuteNonQueryAsync(stop.Token);
-                await using var command = new NpgsqlCommand(TryLock, session) { Parameters = { new("LockClass", LockClass) } };
+                await using var command = new NpgsqlCommand(TryLock, session);
+                command.Parameters.Add(new NpgsqlParameter("LockClass", LockClass));
                 if (await command.ExecuteScalarAsync(stop.Token) is true && await StillHeldAfterGraceAsync(session, stop.Token))
                 {
                     _session = session;
                     var lost = new CancellationTokenSource();
+                    // The watch owns the session and the token source from here: it disposes both when the session ends.
                     _watching = WatchAsync(session, lost);
+                    session = null;
                     return lost.Token;
                 }
             }
@@ -67,7 +72,12 @@ public sealed class PostgresSchedulerLease : ISchedulerLease
             {
                 // The database is away: try again at the next interval, as when another server holds the lease.
             }
-            await session.DisposeAsync();
+            finally
+            {
+                // Also when stopped partway (cancellation): a session that did not become the lease's is closed.
+                if (session is not null)
+                    await session.DisposeAsync();
+            }
             await Task.Delay(_interval, _clock, stop.Token);
         }
     }

@@ -5,6 +5,7 @@ using Resync.Testing.Postgres;
 namespace Resync.Cli.Tests;
 
 /// <summary>The real <c>resync</c> commands and server on state in PostgreSQL (<c>--state postgres://…</c>), a database per test class.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xUnit disposes the CLI folder through IAsyncLifetime.DisposeAsync.")]
 public sealed class PostgresStateTests : IAsyncLifetime
 {
     private readonly CliProcess _cli = new();

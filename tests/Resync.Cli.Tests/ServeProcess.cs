@@ -37,6 +37,7 @@ internal sealed class ServeProcess : IAsyncDisposable
     public int Id => _process.Id;
 
     /// <summary>Starts the server (creating the operator key on first use) and returns once it answers /health.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "Returned to the caller, who disposes it; disposed here when it never answers.")]
     public static async Task<ServeProcess> StartAsync(CliProcess cli, params string[] extra)
     {
         var keyFile = Path.Combine(cli.Folder, "operator.key");
@@ -52,22 +53,31 @@ internal sealed class ServeProcess : IAsyncDisposable
         var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await File.ReadAllTextAsync(keyFile));
         var serve = new ServeProcess(cli, process, url, client);
-        // Safety net only: the server answers within seconds.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (true)
+        try
         {
-            if (process.HasExited)
-                throw new InvalidOperationException($"resync serve exited with {process.ExitCode}: {await serve._error}");
-            try
+            // Safety net only: the server answers within seconds.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            while (true)
             {
-                using var health = await client.GetAsync("/health", timeout.Token);
-                if (health.IsSuccessStatusCode)
-                    return serve;
+                if (process.HasExited)
+                    throw new InvalidOperationException($"resync serve exited with {process.ExitCode}: {await serve._error}");
+                try
+                {
+                    using var health = await client.GetAsync("/health", timeout.Token);
+                    if (health.IsSuccessStatusCode)
+                        return serve;
+                }
+                catch (HttpRequestException)
+                {
+                }
+                await Task.Delay(50, timeout.Token);
             }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(50, timeout.Token);
+        }
+        catch
+        {
+            // A server that never became healthy is stopped, not left running past the test.
+            await serve.DisposeAsync();
+            throw;
         }
     }
 

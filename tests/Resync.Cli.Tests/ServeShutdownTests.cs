@@ -12,6 +12,7 @@ namespace Resync.Cli.Tests;
 /// their batches under way, park the rest, answer the synchronous client, and the process exits 0; the next start writes
 /// what was parked, so every pushed record reaches the target exactly once.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xUnit disposes the CLI folder through IAsyncLifetime.DisposeAsync.")]
 public sealed class ServeShutdownTests : IAsyncLifetime
 {
     private readonly CliProcess _cli = new();

@@ -10,6 +10,7 @@ namespace Resync.Cli.Tests;
 /// documented recovery reads again every record the run had not committed: every record in the target, the runs balanced.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xUnit disposes the CLI folder through IAsyncLifetime.DisposeAsync.")]
 public sealed class StateDiskTests : IAsyncLifetime
 {
     private const int Records = 600;

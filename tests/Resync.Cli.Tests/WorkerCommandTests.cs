@@ -11,6 +11,7 @@ namespace Resync.Cli.Tests;
 /// Cluster mode with real processes: <c>resync serve --broker</c> and <c>resync worker</c>s on one PostgreSQL state and one
 /// RabbitMQ broker (both started by the tests on 127.0.0.1), into a PostgreSQL target whose writes are counted per key.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xUnit disposes the CLI folder through IAsyncLifetime.DisposeAsync.")]
 public sealed class WorkerCommandTests : IAsyncLifetime
 {
     private const int Records = 3000;

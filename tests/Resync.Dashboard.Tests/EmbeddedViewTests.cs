@@ -147,7 +147,8 @@ public sealed class EmbeddedViewTests(EmbeddingDashboard dashboard) : IClassFixt
         using var tenant = await client.PostAsJsonAsync("/api/v1/embed-tokens", new { tenant = "globex" });
         tenant.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await tenant.Content.ReadAsStringAsync()).ShouldContain("its own tenant only");
-        using var operatorWithout = await Server.Client(Server.OperatorKey).PostAsJsonAsync("/api/v1/embed-tokens", new { permission = "view" });
+        using var operatorClient = Server.Client(Server.OperatorKey);
+        using var operatorWithout = await operatorClient.PostAsJsonAsync("/api/v1/embed-tokens", new { permission = "view" });
         operatorWithout.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         using var tooLong = await client.PostAsJsonAsync("/api/v1/embed-tokens", new { expiresInMinutes = 100_000 });
         tooLong.StatusCode.ShouldBe(HttpStatusCode.BadRequest);

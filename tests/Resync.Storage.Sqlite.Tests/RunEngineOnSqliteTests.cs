@@ -18,6 +18,7 @@ namespace Resync.Storage.Sqlite.Tests;
 /// every record read is accounted for. Guards the engine's pipelined store writes (starts noted at dispatch, results
 /// confirmed while workers go on).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xUnit disposes the store through IAsyncLifetime.DisposeAsync.")]
 public sealed class RunEngineOnSqliteTests : IAsyncLifetime
 {
     private static readonly ErrorClassification Refused = new(ErrorType.Connection, Durability.Ephemeral, ErrorCodes.ConnectionRefused, "connection refused");

@@ -16,6 +16,14 @@ public sealed class TempDirectory : IDisposable
     /// <summary>The full path of a file or folder inside this folder (not created).</summary>
     public string Combine(string relativePath) => System.IO.Path.Combine(Path, relativePath);
 
+    /// <summary>Writes <paramref name="text"/> to a file inside this folder and answers its full path.</summary>
+    public string Write(string relativePath, string text)
+    {
+        var path = Combine(relativePath);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
     public void Dispose()
     {
         try

@@ -72,12 +72,13 @@ internal static class DashboardBenchmark
     /// <summary>Runs the link once to its end; the target refuses one record in 50.</summary>
     private static async Task<long> MakeRunAsync(HttpClient client, long records)
     {
-        using (var link = await client.PutAsync($"/api/v1/links/{LinkId}", new StringContent($$"""
+        using var yaml = new StringContent($$"""
             name: {{LinkId}}
             source: { type: demo, records: {{records}}, failingPage: 0 }
             target: { type: refusing }
             settings: { batchSize: 1000 }
-            """, Encoding.UTF8, "application/yaml")))
+            """, Encoding.UTF8, "application/yaml");
+        using (var link = await client.PutAsync($"/api/v1/links/{LinkId}", yaml))
         {
             if (!link.IsSuccessStatusCode)
                 throw new InvalidOperationException($"The link was refused: {await link.Content.ReadAsStringAsync()}");

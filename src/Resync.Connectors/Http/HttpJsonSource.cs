@@ -17,7 +17,7 @@ namespace Resync.Connectors.Http;
 /// go on from the page number or offset in that page's URL; cursor and next-link styles fetch that page again for the
 /// cursor or link to the one after it.
 /// </summary>
-public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource
+public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource, IDisposable
 {
     /// <summary>Page-number and offset pagination stop after this many failed pages in a row (the API is down, or answers errors past the end).</summary>
     internal const int MaxFailedPagesInARow = 10;
@@ -38,6 +38,9 @@ public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource
         var source = new HttpJsonSource(options);
         return options.ItemUrl is null ? source : new KeyedHttpJsonSource(source);
     }
+
+    /// <summary>Closes the source's HTTP client and its pooled connections.</summary>
+    public void Dispose() => _caller.Dispose();
 
     public HttpSourceOptions Options => _options;
 
@@ -110,6 +113,8 @@ public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource
     /// waiting for its Retry-After, timing out) while every later page of the window has arrived, it is handed over as pending
     /// and reading goes on: it keeps its place in the window until it arrives, so the window still bounds the pages in flight.
     /// </remarks>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification =
+        "Each fetch's token source goes into the window with its fetch, and is disposed when the fetch leaves it or the read ends.")]
     private async IAsyncEnumerable<SourcePage> ReadNumberedAsync(string baseUrl, long first, SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var offsets = _options.Paging.Style == HttpPagingStyle.Offset;

@@ -4,7 +4,7 @@ using Resync.Core.Sdk;
 namespace Resync.Connectors.Http;
 
 /// <summary>An HTTP JSON source with an item URL: it can also fetch one record's current version by its key.</summary>
-internal sealed class KeyedHttpJsonSource(HttpJsonSource source) : ISource, IKeyedSource, IResumableSource, IKeyFieldSource
+internal sealed class KeyedHttpJsonSource(HttpJsonSource source) : ISource, IKeyedSource, IResumableSource, IKeyFieldSource, IDisposable
 {
     public HttpJsonSource Source => source;
 
@@ -20,4 +20,6 @@ internal sealed class KeyedHttpJsonSource(HttpJsonSource source) : ISource, IKey
 
     public Task<Record?> FetchByKeyAsync(string key, SourceContext context, CancellationToken cancellationToken) =>
         source.FetchByKeyAsync(key, context, cancellationToken);
+
+    public void Dispose() => source.Dispose();
 }

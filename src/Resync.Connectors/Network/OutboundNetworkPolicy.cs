@@ -126,9 +126,10 @@ public sealed record OutboundNetworkPolicy
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var allowed = await ResolveAsync(context.DnsEndPoint.Host, cancellationToken);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            socket.NoDelay = true;
             await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
             return new NetworkStream(socket, ownsSocket: true);
         }

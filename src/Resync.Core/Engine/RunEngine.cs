@@ -164,6 +164,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         }
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
+        "Its SemaphoreSlims hold an unmanaged handle only once their AvailableWaitHandle is read, which this type never does.")]
     private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress, RunEvents events,
         ActivityContext runSpan, DeadLetters deadLetters)
     {

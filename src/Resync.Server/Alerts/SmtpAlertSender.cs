@@ -19,7 +19,7 @@ internal sealed class SmtpAlertSender(ServerOptions options, OutboundNetworkPoli
     public async Task SendAsync(string mailto, AlertPayload alert, string messageId, CancellationToken cancellationToken)
     {
         var host = options.SmtpHost ?? throw new InvalidOperationException("No SMTP server is configured (Resync:SmtpHost).");
-        var message = new MimeMessage { Subject = AlertText.Subject(alert), Body = new TextPart("plain") { Text = AlertText.Body(alert) } };
+        using var message = new MimeMessage { Subject = AlertText.Subject(alert), Body = new TextPart("plain") { Text = AlertText.Body(alert) } };
         message.From.Add(MailboxAddress.Parse(options.SmtpFrom!)); // required with SmtpHost by ServerConfiguration
         foreach (var recipient in Recipients(mailto))
             message.To.Add(MailboxAddress.Parse(recipient));
@@ -27,16 +27,10 @@ internal sealed class SmtpAlertSender(ServerOptions options, OutboundNetworkPoli
         message.MessageId = $"{messageId}@resync";
 
         var addresses = await network.ResolveAsync(host, cancellationToken);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses, options.SmtpPort, cancellationToken);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        // Disposed after the client (which closes it first), also when the connection or the SMTP handshake fails.
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        socket.NoDelay = true;
+        await socket.ConnectAsync(addresses, options.SmtpPort, cancellationToken);
         using var smtp = new SmtpClient { Timeout = (int)options.AlertTimeout.TotalMilliseconds };
         await smtp.ConnectAsync(socket, host, options.SmtpPort, options.SmtpSecurity switch
         {

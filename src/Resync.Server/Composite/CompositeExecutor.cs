@@ -173,7 +173,9 @@ internal sealed class CompositeExecutor(HttpContext http, CompositeServices serv
     /// <summary>Writes records of a composite call through a link's steps and target, as records of the call's run (not as a run of that link).</summary>
     private async Task<IReadOnlyList<CompositeRecordOutcome>> WriteAsync(LinkEntry entry, IReadOnlyList<Record> records, bool allOrNone)
     {
-        var link = allOrNone ? entry.Link.With(target: new AllOrNoneTarget(entry.Link.Target, records.Count)) : entry.Link;
+        // Disposing the wrapper leaves the link's target alone: the link owns it.
+        await using var wrapped = allOrNone ? new AllOrNoneTarget(entry.Link.Target, records.Count) : null;
+        var link = wrapped is null ? entry.Link : entry.Link.With(target: wrapped);
         var (result, _) = await LinkBatch.ProcessAsync(link, _runId, records, services.Clock, _stopping);
         var outcomes = new CompositeRecordOutcome[records.Count];
         foreach (var kept in result.Outcomes)

@@ -20,8 +20,8 @@ internal sealed class CompositeRecordWriter(RunLauncher launcher, IRunQueries qu
         string? requestId)
     {
         var batchSize = Math.Max(records.Count, 1);
-        var link = entry.Link.With(source.WithRecords(records), new AllOrNoneTarget(entry.Link.Target, records.Count),
-            entry.Link.Settings with { BatchSize = batchSize, Parallelism = 1 });
+        await using var target = new AllOrNoneTarget(entry.Link.Target, records.Count);
+        var link = entry.Link.With(source.WithRecords(records), target, entry.Link.Settings with { BatchSize = batchSize, Parallelism = 1 });
         // The call's answer waits for its run; a client going away does not stop it (it is in the run list either way).
         var run = await launcher.StartAsync(link, new RunRequest(RunKind.Push, "composite", null, requestId), CancellationToken.None);
         var result = await run.Completion;

@@ -92,6 +92,8 @@ public abstract class BufferedLogSink : ILoggerProvider
     }
 
     /// <summary>Stops taking events and writes what is buffered.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1063", Justification =
+        "The once-only guard belongs here, before a subclass's Dispose(bool) runs: the host disposes the sink once per service it is registered as.")]
     public void Dispose()
     {
         // The host disposes the sink once per service it is registered as (provider, sink, its own type).

@@ -7,17 +7,17 @@ namespace Resync.Connectors.Tests.Files;
 
 public sealed class CsvSourceTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new("resync-files");
 
     [Fact]
     public async Task Rows_BecomeTextRecords_KeyedByTheKeyField_InPagesOfTheBatchSize()
     {
         var path = _folder.Write("people.csv", "id,name,email\n1,Ann,ann@x.io\r\n2,\"Smith, Bob\",bob@x.io\n\n3,\"Say \"\"hi\"\"\",\n4,\"two\nlines\",d@x.io\n5,Eve,e@x.io");
 
-        var pages = await TempFolder.ReadAllAsync(new CsvSource(path, keyField: "id"), batchSize: 2);
+        var pages = await SourceReading.ReadAllAsync(new CsvSource(path, keyField: "id"), batchSize: 2);
 
         pages.Select(p => p.Records.Count).ShouldBe([2, 2, 1]);
-        var records = TempFolder.Records(pages);
+        var records = SourceReading.Records(pages);
         records.Select(r => r.Key).ShouldBe(["1", "2", "3", "4", "5"]);
         records.ShouldAllBe(r => r.ReadError == null);
         records[1]["name"].ShouldBe("Smith, Bob");
@@ -40,7 +40,7 @@ public sealed class CsvSourceTests : IDisposable
             "6,\"Fay\"x,fay@x.io",       // line 7: text after a closing quote
             "7,Gus,gus@x.io"));
 
-        var records = TempFolder.Records(await TempFolder.ReadAllAsync(new CsvSource(path, keyField: "id"), batchSize: 100));
+        var records = SourceReading.Records(await SourceReading.ReadAllAsync(new CsvSource(path, keyField: "id"), batchSize: 100));
 
         records.Count.ShouldBe(7);
         records.Where(r => r.ReadError is null).Select(r => r.Key).ShouldBe(["1", "4", "7"]);
@@ -58,7 +58,7 @@ public sealed class CsvSourceTests : IDisposable
     {
         var path = _folder.Write("people.csv", "id,name\n1,\"Ann\n2,\"Bob\"\n3,\"Cy\"\n");
 
-        var records = TempFolder.Records(await TempFolder.ReadAllAsync(new CsvSource(path, keyField: "id"), batchSize: 10));
+        var records = SourceReading.Records(await SourceReading.ReadAllAsync(new CsvSource(path, keyField: "id"), batchSize: 10));
 
         records.Select(r => r.ReadError is null ? r.Key : $"bad@{r["line"]}").ShouldBe(["bad@2", "2", "3"]);
     }
@@ -68,12 +68,12 @@ public sealed class CsvSourceTests : IDisposable
     {
         var path = _folder.Write("people.csv", "id,name\n" + string.Concat(Enumerable.Range(1, 12).Select(i => $"{i},\"Name, {i}\"\n")));
         var source = new CsvSource(path, keyField: "id");
-        var all = await TempFolder.ReadAllAsync(source, batchSize: 4);
+        var all = await SourceReading.ReadAllAsync(source, batchSize: 4);
 
-        var after = await SourceReading.ReadAfterAsync(source, all[0].Cursor, TempFolder.Context(4));
+        var after = await SourceReading.ReadAfterAsync(source, all[0].Cursor, SourceReading.Context(4));
 
         after.Select(p => p.Cursor).ShouldBe(all.Skip(1).Select(p => p.Cursor));
-        var records = TempFolder.Records(after);
+        var records = SourceReading.Records(after);
         records.Select(r => r.Key).ShouldBe(Enumerable.Range(5, 8).Select(i => $"{i}"));
         records[0]["name"].ShouldBe("Name, 5");
     }
@@ -85,17 +85,17 @@ public sealed class CsvSourceTests : IDisposable
         var path = _folder.Write("people.csv", "\uFEFFid,name,note\n" + string.Join("\r\n", lines) + "\n");
         var source = new CsvSource(path, keyField: "id");
 
-        var pages = await TempFolder.ReadAllAsync(source, batchSize: 10);
+        var pages = await SourceReading.ReadAllAsync(source, batchSize: 10);
         pages.Select(p => p.Cursor).First().ShouldBe("16:2");
 
         foreach (var page in pages)
         {
-            var again = await source.FetchPageAsync(page.Cursor, TempFolder.Context(10), CancellationToken.None);
+            var again = await source.FetchPageAsync(page.Cursor, SourceReading.Context(10), CancellationToken.None);
             again.Cursor.ShouldBe(page.Cursor);
             again.Records.Select(r => r.Key).ShouldBe(page.Records.Select(r => r.Key));
             again.Records.Select(r => r.ReadError?.Message).ShouldBe(page.Records.Select(r => r.ReadError?.Message));
         }
-        var second = await source.FetchPageAsync(pages[1].Cursor, TempFolder.Context(10), CancellationToken.None);
+        var second = await source.FetchPageAsync(pages[1].Cursor, SourceReading.Context(10), CancellationToken.None);
         second.Records[2].ReadError!.Message.ShouldBe("line 14: expected 3 fields, found 2");
         second.Records[0]["note"].ShouldBe("x\"11");
     }
@@ -105,8 +105,8 @@ public sealed class CsvSourceTests : IDisposable
     {
         var path = _folder.Write("plain.tsv", "a\tb\nc\td\n");
 
-        var numbered = TempFolder.Records(await TempFolder.ReadAllAsync(new CsvSource(path, delimiter: '\t', header: false), 10));
-        var named = TempFolder.Records(await TempFolder.ReadAllAsync(new CsvSource(path, "code", '\t', header: false, columns: ["code", "label"]), 10));
+        var numbered = SourceReading.Records(await SourceReading.ReadAllAsync(new CsvSource(path, delimiter: '\t', header: false), 10));
+        var named = SourceReading.Records(await SourceReading.ReadAllAsync(new CsvSource(path, "code", '\t', header: false, columns: ["code", "label"]), 10));
 
         numbered[1].Fields.ShouldBe(new Dictionary<string, object?> { ["column1"] = "c", ["column2"] = "d" });
         named.Select(r => r.Key).ShouldBe(["a", "c"]);
@@ -116,21 +116,21 @@ public sealed class CsvSourceTests : IDisposable
     [Fact]
     public async Task MissingFile_OrKeyFieldNotInTheHeader_StopsTheRead_WithAClassifiedError()
     {
-        var missing = await Should.ThrowAsync<ResyncException>(() => TempFolder.ReadAllAsync(new CsvSource(_folder.Path("none.csv")), 10));
+        var missing = await Should.ThrowAsync<ResyncException>(() => SourceReading.ReadAllAsync(new CsvSource(_folder.Combine("none.csv")), 10));
         missing.Classification.Code.ShouldBe(ErrorCodes.FileNotFound);
 
         var path = _folder.Write("people.csv", "id,name\n1,Ann\n");
-        var noKey = await Should.ThrowAsync<ResyncException>(() => TempFolder.ReadAllAsync(new CsvSource(path, keyField: "email"), 10));
+        var noKey = await Should.ThrowAsync<ResyncException>(() => SourceReading.ReadAllAsync(new CsvSource(path, keyField: "email"), 10));
         noKey.Message.ShouldContain("no column 'email'");
     }
 
     [Fact]
     public async Task BytesThatAreNotUtf8_FailTheirLineOnly()
     {
-        var path = _folder.Path("latin1.csv");
+        var path = _folder.Combine("latin1.csv");
         await File.WriteAllBytesAsync(path, [.. "id,name\n1,Ann\n2,Ren"u8, 0xE9, .. "\n3,Cy\n"u8]);
 
-        var records = TempFolder.Records(await TempFolder.ReadAllAsync(new CsvSource(path, keyField: "id"), 10));
+        var records = SourceReading.Records(await SourceReading.ReadAllAsync(new CsvSource(path, keyField: "id"), 10));
 
         records.Select(r => r.ReadError?.Message ?? r.Key).ShouldBe(["1", "line 3: the line is not valid UTF-8", "3"]);
     }

@@ -8,13 +8,14 @@ using Resync.Core.Sdk;
 using Resync.Core.Steps;
 using Resync.Core.Storage;
 using Resync.Storage.Sqlite;
+using Resync.Testing;
 
 namespace Resync.Connectors.Tests.Files;
 
 /// <summary>File links run end to end: the real engine, the real SQLite run store, real files.</summary>
 public sealed class FileLinkRunTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new("resync-files");
 
     [Fact]
     public async Task CsvToJsonLines_AMalformedLineInTheMiddle_FailsAlone_WithItsLineNumber_AndTheRestSucceed()
@@ -26,7 +27,7 @@ public sealed class FileLinkRunTests : IDisposable
             _ => $"{i},Person {i},p{i}@x.io",
         });
         var input = _folder.Write("in.csv", "id,name,email\n" + string.Join('\n', lines) + "\n");
-        var output = _folder.Path("out.jsonl");
+        var output = _folder.Combine("out.jsonl");
         var link = new Link("files", new CsvSource(input, "id"),
             [new FilterStep("skip(id)", "id", ["7"], whenEmpty: false, "seven is skipped")],
             new JsonLinesTarget(output), new LinkSettings { BatchSize = 4, Parallelism = 2 });
@@ -48,7 +49,7 @@ public sealed class FileLinkRunTests : IDisposable
         failed[0].BeforeJson.ShouldBe("""{"line":15,"raw":"14,\u0022Broken,b@x.io"}""");
         failed[0].AfterJson.ShouldBeNull();
 
-        var written = TempFolder.Records(await TempFolder.ReadAllAsync(new JsonLinesSource(output, "id"), 100));
+        var written = SourceReading.Records(await SourceReading.ReadAllAsync(new JsonLinesSource(output, "id"), 100));
         written.Select(r => int.Parse(r.Key!, System.Globalization.CultureInfo.InvariantCulture)).Order()
             .ShouldBe(Enumerable.Range(1, 30).Except([7, 14, 20]));
     }
@@ -62,7 +63,7 @@ public sealed class FileLinkRunTests : IDisposable
             """not json""",
             """{"id":"a","qty":"4","at":"2026-02-01"}""",
             """{"id":"c","qty":"5","at":"2026-02-02T10:00:00+01:00"}"""));
-        var output = _folder.Path("out.csv");
+        var output = _folder.Combine("out.csv");
         var link = new Link("files", new JsonLinesSource(input, "id"),
             [new DedupeStep("dedupe(id)", "id"), new ConvertStep("convert(qty)", "qty", ConversionType.Integer), new ConvertStep("convert(at)", "at", ConversionType.Date)],
             new CsvTarget(output, ["id", "qty", "at"]), new LinkSettings { BatchSize = 10, Parallelism = 1 });
@@ -82,7 +83,7 @@ public sealed class FileLinkRunTests : IDisposable
     {
         var input = _folder.Write("in.jsonl", string.Concat(Enumerable.Range(1, 10).Select(i => $"{{\"id\":{i}}}\n")));
         var source = new JsonLinesSource(input, "id");
-        var link = new Link("files", source, [], new JsonLinesTarget(_folder.Path("out.jsonl")), new LinkSettings { BatchSize = 3, Parallelism = 1 });
+        var link = new Link("files", source, [], new JsonLinesTarget(_folder.Combine("out.jsonl")), new LinkSettings { BatchSize = 3, Parallelism = 1 });
 
         await using var store = await OpenStoreAsync();
         var result = await new RunEngine(store, TimeProvider.System).RunAsync(link, new RunRequest());
@@ -95,7 +96,7 @@ public sealed class FileLinkRunTests : IDisposable
 
     private async Task<SqliteRunStore> OpenStoreAsync()
     {
-        var store = new SqliteRunStore(_folder.Path("state.db"));
+        var store = new SqliteRunStore(_folder.Combine("state.db"));
         await store.InitializeAsync(CancellationToken.None);
         return store;
     }

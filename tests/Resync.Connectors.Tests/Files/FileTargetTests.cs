@@ -2,19 +2,20 @@ using Resync.Connectors.Files;
 using Resync.Core.Errors;
 using Resync.Core.Sdk;
 using Record = Resync.Core.Records.Record;
+using Resync.Testing;
 
 namespace Resync.Connectors.Tests.Files;
 
 public sealed class FileTargetTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new("resync-files");
 
     private static readonly DateTimeOffset When = new(2026, 3, 1, 9, 30, 0, TimeSpan.Zero);
 
     [Fact]
     public async Task Csv_RoundTrip_WritesTheHeaderOnce_AndQuotesWhatNeedsIt()
     {
-        var path = _folder.Path("out/people.csv");
+        var path = _folder.Combine("out/people.csv");
         var records = new[]
         {
             Person("1", "Ann", "a, b"), Person("2", "Bob \"B\"", "line\nbreak"), Person("3", "Cy", null),
@@ -27,7 +28,7 @@ public sealed class FileTargetTests : IDisposable
 
         var text = await File.ReadAllTextAsync(path);
         text.ShouldStartWith("id,name,note\n1,Ann,\"a, b\"\n2,\"Bob \"\"B\"\"\",\"line\nbreak\"\n");
-        var read = TempFolder.Records(await TempFolder.ReadAllAsync(new CsvSource(path, "id"), 10));
+        var read = SourceReading.Records(await SourceReading.ReadAllAsync(new CsvSource(path, "id"), 10));
         read.Select(r => r.Key).ShouldBe(["1", "2", "3"]);
         read[1]["name"].ShouldBe("Bob \"B\"");
         read[1]["note"].ShouldBe("line\nbreak");
@@ -37,12 +38,12 @@ public sealed class FileTargetTests : IDisposable
     [Fact]
     public async Task Csv_ARecordOfOneEmptyField_IsWrittenQuoted_AndReadBack_NotTakenForABlankLine()
     {
-        var path = _folder.Path("notes.csv");
+        var path = _folder.Combine("notes.csv");
         await using (var target = new CsvTarget(path, fields: ["note"]))
             await target.WriteAsync(new TargetBatch("l", 1, 1, [new Record(null, new Dictionary<string, object?> { ["note"] = "" }), new Record(null, new Dictionary<string, object?> { ["note"] = "x" })]), CancellationToken.None);
 
         (await File.ReadAllTextAsync(path)).ShouldBe("note\n\"\"\nx\n");
-        TempFolder.Records(await TempFolder.ReadAllAsync(new CsvSource(path), 10)).Select(r => r["note"]).ShouldBe(["", "x"]);
+        SourceReading.Records(await SourceReading.ReadAllAsync(new CsvSource(path), 10)).Select(r => r["note"]).ShouldBe(["", "x"]);
     }
 
     [Theory]
@@ -51,8 +52,8 @@ public sealed class FileTargetTests : IDisposable
     [InlineData('§')]
     public void Csv_ADelimiterThatIsAQuoteALineBreakOrNotAscii_IsRefused(char delimiter)
     {
-        Should.Throw<ArgumentException>(() => new CsvTarget(_folder.Path("x.csv"), delimiter: delimiter)).Message.ShouldContain("one ASCII character");
-        Should.Throw<ArgumentException>(() => new CsvSource(_folder.Path("x.csv"), delimiter: delimiter)).Message.ShouldContain("one ASCII character");
+        Should.Throw<ArgumentException>(() => new CsvTarget(_folder.Combine("x.csv"), delimiter: delimiter)).Message.ShouldContain("one ASCII character");
+        Should.Throw<ArgumentException>(() => new CsvSource(_folder.Combine("x.csv"), delimiter: delimiter)).Message.ShouldContain("one ASCII character");
     }
 
     [Fact]
@@ -68,7 +69,7 @@ public sealed class FileTargetTests : IDisposable
     [Fact]
     public async Task Csv_WithoutFields_ARecordWithAnUnknownField_FailsAlone()
     {
-        var path = _folder.Path("people.csv");
+        var path = _folder.Combine("people.csv");
         var odd = Person("2", "Bob", "x");
         odd.Fields["extra"] = 5L;
         await using var target = new CsvTarget(path);
@@ -85,7 +86,7 @@ public sealed class FileTargetTests : IDisposable
     [Fact]
     public async Task Csv_WithFields_WritesThoseColumnsInThatOrder_AndTypedValuesAsInvariantText()
     {
-        var path = _folder.Path("people.csv");
+        var path = _folder.Combine("people.csv");
         var record = new Record("1", new() { ["id"] = "1", ["price"] = 9.5m, ["ok"] = true, ["at"] = When, ["dropped"] = "x" });
         await using (var target = new CsvTarget(path, ["at", "id", "price", "ok", "missing"], delimiter: ';'))
             await target.WriteAsync(new TargetBatch("l", 1, 1, [record]), CancellationToken.None);
@@ -96,7 +97,7 @@ public sealed class FileTargetTests : IDisposable
     [Fact]
     public async Task JsonLines_RoundTrip_KeepsTypes()
     {
-        var path = _folder.Path("items.jsonl");
+        var path = _folder.Combine("items.jsonl");
         var record = new Record("1", new() { ["id"] = 1L, ["name"] = "Ann \"A\"", ["price"] = 9.95m, ["ok"] = false, ["at"] = When, ["none"] = null });
         await using (var target = new JsonLinesTarget(path))
         {
@@ -109,7 +110,7 @@ public sealed class FileTargetTests : IDisposable
             """{"id":1,"name":"Ann \"A\"","price":9.95,"ok":false,"at":"2026-03-01T09:30:00.0000000+00:00","none":null}""",
             """{"id":2,"city":"Zürich"}""",
         ]);
-        var read = TempFolder.Records(await TempFolder.ReadAllAsync(new JsonLinesSource(path, "id"), 10));
+        var read = SourceReading.Records(await SourceReading.ReadAllAsync(new JsonLinesSource(path, "id"), 10));
         read[0].Fields.ShouldBe(new Dictionary<string, object?>
         {
             ["id"] = 1L, ["name"] = "Ann \"A\"", ["price"] = 9.95m, ["ok"] = false, ["at"] = "2026-03-01T09:30:00.0000000+00:00", ["none"] = null,
@@ -119,7 +120,7 @@ public sealed class FileTargetTests : IDisposable
     [Fact]
     public async Task JsonLines_WithFields_WritesOnlyThose_InThatOrder()
     {
-        var path = _folder.Path("items.jsonl");
+        var path = _folder.Combine("items.jsonl");
         await using (var target = new JsonLinesTarget(path, ["name", "id", "missing"]))
             await target.WriteAsync(new TargetBatch("l", 1, 1, [Person("1", "Ann", "x")]), CancellationToken.None);
 
@@ -129,7 +130,7 @@ public sealed class FileTargetTests : IDisposable
     [Fact]
     public async Task ParallelBatches_AreAppendedWhole_NeverInterleaved()
     {
-        var path = _folder.Path("items.jsonl");
+        var path = _folder.Combine("items.jsonl");
         await using (var target = new JsonLinesTarget(path))
         {
             await Task.WhenAll(Enumerable.Range(0, 8).Select(batch => Task.Run(() => target.WriteAsync(
@@ -137,7 +138,7 @@ public sealed class FileTargetTests : IDisposable
                 CancellationToken.None))));
         }
 
-        var keys = TempFolder.Records(await TempFolder.ReadAllAsync(new JsonLinesSource(path, "id"), 1000)).Select(r => r.Key!).ToList();
+        var keys = SourceReading.Records(await SourceReading.ReadAllAsync(new JsonLinesSource(path, "id"), 1000)).Select(r => r.Key!).ToList();
         keys.Count.ShouldBe(800);
         keys.Chunk(100).ShouldAllBe(chunk => chunk.Select(k => k.Split('-')[0]).Distinct().Count() == 1);
     }

@@ -6,7 +6,7 @@ namespace Resync.Connectors.Tests.Files;
 
 public sealed class JsonLinesSourceTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new("resync-files");
 
     [Fact]
     public async Task Objects_BecomeRecords_WithPlainValues()
@@ -17,7 +17,7 @@ public sealed class JsonLinesSourceTests : IDisposable
             {"id": "x-2", "big": 12345678901234567890123.5}
             """);
 
-        var records = TempFolder.Records(await TempFolder.ReadAllAsync(new JsonLinesSource(path, keyField: "id"), 10));
+        var records = SourceReading.Records(await SourceReading.ReadAllAsync(new JsonLinesSource(path, keyField: "id"), 10));
 
         records.Select(r => r.Key).ShouldBe(["1", "x-2"]);
         var first = records[0];
@@ -36,7 +36,7 @@ public sealed class JsonLinesSourceTests : IDisposable
     {
         var path = _folder.Write("items.jsonl", "{\"id\":1}\n{\"id\":2,\n[1,2]\n{\"id\":4}\n");
 
-        var records = TempFolder.Records(await TempFolder.ReadAllAsync(new JsonLinesSource(path, keyField: "id"), 10));
+        var records = SourceReading.Records(await SourceReading.ReadAllAsync(new JsonLinesSource(path, keyField: "id"), 10));
 
         records.Count.ShouldBe(4);
         records[0].Key.ShouldBe("1");
@@ -52,13 +52,13 @@ public sealed class JsonLinesSourceTests : IDisposable
     {
         var path = _folder.Write("items.jsonl", string.Concat(Enumerable.Range(1, 23).Select(i => $"{{\"id\":{i}}}\n")));
         var source = new JsonLinesSource(path, keyField: "id");
-        var all = await TempFolder.ReadAllAsync(source, batchSize: 5);
+        var all = await SourceReading.ReadAllAsync(source, batchSize: 5);
 
-        var after = await SourceReading.ReadAfterAsync(source, all[1].Cursor, TempFolder.Context(5));
+        var after = await SourceReading.ReadAfterAsync(source, all[1].Cursor, SourceReading.Context(5));
 
         after.Select(p => p.Cursor).ShouldBe(all.Skip(2).Select(p => p.Cursor));
-        TempFolder.Records(after).Select(r => r.Key).ShouldBe(Enumerable.Range(11, 13).Select(i => $"{i}"));
-        (await SourceReading.ReadAfterAsync(source, all[^1].Cursor, TempFolder.Context(5))).ShouldBeEmpty("nothing follows the last page");
+        SourceReading.Records(after).Select(r => r.Key).ShouldBe(Enumerable.Range(11, 13).Select(i => $"{i}"));
+        (await SourceReading.ReadAfterAsync(source, all[^1].Cursor, SourceReading.Context(5))).ShouldBeEmpty("nothing follows the last page");
     }
 
     [Fact]
@@ -67,11 +67,11 @@ public sealed class JsonLinesSourceTests : IDisposable
         var path = _folder.Write("items.jsonl", string.Concat(Enumerable.Range(1, 23).Select(i => $"{{\"id\":{i},\"text\":\"ü{i}\"}}\n")));
         var source = new JsonLinesSource(path, keyField: "id");
 
-        var pages = await TempFolder.ReadAllAsync(source, batchSize: 5);
+        var pages = await SourceReading.ReadAllAsync(source, batchSize: 5);
 
         pages.Select(p => p.Records.Count).ShouldBe([5, 5, 5, 5, 3]);
         pages[0].Cursor.ShouldBe("0:1");
-        var again = await source.FetchPageAsync(pages[3].Cursor, TempFolder.Context(5), CancellationToken.None);
+        var again = await source.FetchPageAsync(pages[3].Cursor, SourceReading.Context(5), CancellationToken.None);
         again.Records.Select(r => r.Key).ShouldBe(["16", "17", "18", "19", "20"]);
         again.Records[0]["text"].ShouldBe("ü16");
     }

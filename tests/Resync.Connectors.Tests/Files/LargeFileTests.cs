@@ -1,5 +1,6 @@
 using Resync.Connectors.Files;
 using Resync.Core.Sdk;
+using Resync.Testing;
 
 namespace Resync.Connectors.Tests.Files;
 
@@ -8,12 +9,12 @@ public sealed class LargeFileTests : IDisposable
 {
     private const int Lines = 200_000;
     private const int BatchSize = 1000;
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new("resync-files");
 
     [Fact]
     public async Task Csv_200kLines_IsReadOnePageAtATime_WithFlatMemory()
     {
-        var path = _folder.Path("big.csv");
+        var path = _folder.Combine("big.csv");
         await using (var writer = new StreamWriter(path))
         {
             await writer.WriteLineAsync("id,name,email,notes");
@@ -27,7 +28,7 @@ public sealed class LargeFileTests : IDisposable
     [Fact]
     public async Task JsonLines_200kLines_IsReadOnePageAtATime_WithFlatMemory()
     {
-        var path = _folder.Path("big.jsonl");
+        var path = _folder.Combine("big.jsonl");
         await using (var writer = new StreamWriter(path))
         {
             for (var i = 1; i <= Lines; i++)

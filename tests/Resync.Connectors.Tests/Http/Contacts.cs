@@ -26,14 +26,6 @@ internal static class Contacts
     public static int Number(string? text, int fallback) => int.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value : fallback;
 
     public static SourceContext Context(TimeProvider clock, int batchSize = 3, string? watermark = null) => new("http-test", 1, watermark, batchSize, clock);
-
-    public static async Task<List<SourcePage>> ReadAllAsync(ISource source, SourceContext context)
-    {
-        var pages = new List<SourcePage>();
-        await foreach (var page in source.ReadAsync(context, CancellationToken.None))
-            pages.Add(page);
-        return pages;
-    }
 }
 
 /// <summary>A target that writes nothing anywhere and keeps every record it is given.</summary>

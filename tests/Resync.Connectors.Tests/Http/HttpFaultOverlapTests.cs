@@ -78,7 +78,8 @@ public sealed class HttpFaultOverlapTests
         var context = Contacts.Context(new AutoClock(), Size) with { TakesPendingPages = true };
         var pages = new List<Resync.Core.Sdk.SourcePage>();
 
-        await foreach (var page in Source(api).ReadAsync(context, CancellationToken.None).WithCancellation(CancellationToken.None))
+        using var source = Source(api);
+        await foreach (var page in source.ReadAsync(context, CancellationToken.None).WithCancellation(CancellationToken.None))
         {
             pages.Add(page);
             if (pages.Count == 6)

@@ -1,13 +1,14 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Resync.Connectors.Http;
+using Resync.Core.Engine;
 using Resync.Core.Errors;
 using Resync.Core.Runs;
 using Resync.Core.Sdk;
+using Resync.Core.Storage;
 using Resync.Testing.Http;
 
 namespace Resync.Connectors.Tests.Http;
@@ -22,39 +23,24 @@ public sealed class HttpJsonSourceTests
         Timeout = AutoClock.CallTimeout,
     };
 
-    [Fact]
-    public async Task PagedPull_ThroughTheEngine_EachFailingPageBecomesItsOwnBatchError_AndTransientOnesRecover()
+    /// <summary>What a pull of three pages of three contacts through the engine came to.</summary>
+    private sealed record PagedPull(RunResult Result, IReadOnlyList<BatchView> Batches, CollectingTarget Target, int PageTwoAttempts, IReadOnlyList<TimeSpan> Waits, string Url);
+
+    /// <summary>
+    /// Pulls contacts c1–c9, three a page, through the engine; page 2 answers as <paramref name="pageTwo"/> says (given its
+    /// attempt, from 1; false: it answers normally). <paramref name="whileRunning"/> drives the clock while the run goes on.
+    /// </summary>
+    private static async Task<PagedPull> PullWherePageTwoAnswersAsync(Func<HttpContext, int, Task<bool>> pageTwo,
+        Func<AutoClock, CancellationToken, Task>? whileRunning = null)
     {
-        var attempts = new ConcurrentDictionary<int, int>();
-        var slowPageAsked = Channel.CreateUnbounded<int>();
+        var attempts = 0;
         await using var api = await FakeApi.StartAsync(async (context, seen) =>
         {
             var page = Contacts.Number(seen.Parameter("page"), 1);
-            var attempt = attempts.AddOrUpdate(page, 1, (_, n) => n + 1);
-            switch (page)
-            {
-                case 2 when attempt <= 2:
-                    await FakeApi.Json(context, new { message = "database hiccup" }, 500);
-                    return;
-                case 3:
-                    await FakeApi.Json(context, new { message = "unknown filter 'colour'" }, 400);
-                    return;
-                case 4 when attempt == 1:
-                    context.Response.Headers.RetryAfter = "2";
-                    await FakeApi.Json(context, new { message = "slow down" }, 429);
-                    return;
-                case 5:
-                    // Never answers: the attempt is held until the test times it out.
-                    slowPageAsked.Writer.TryWrite(attempt);
-                    await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-                    return;
-                case 6:
-                    context.Response.ContentType = "text/html";
-                    await context.Response.WriteAsync("<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>");
-                    return;
-            }
+            if (page == 2 && await pageTwo(context, Interlocked.Increment(ref attempts)))
+                return;
             var first = (page - 1) * 3 + 1;
-            await FakeApi.Json(context, new { data = new { items = Contacts.Range(first, Math.Min(first + 2, 21)) } });
+            await FakeApi.Json(context, new { data = new { items = Contacts.Range(first, Math.Min(first + 2, 9)) } });
         });
         await using var engine = await EngineRun.StartAsync();
         var source = HttpJsonSource.Create(new HttpSourceOptions
@@ -68,46 +54,114 @@ public sealed class HttpJsonSourceTests
 
         var running = engine.RunAsync(source, target);
         using var patience = new CancellationTokenSource(Resync.Testing.Patience.Limit);
-        for (var attempt = 1; attempt <= 3; attempt++)
-        {
-            (await slowPageAsked.Reader.ReadAsync(patience.Token)).ShouldBe(attempt);
-            await engine.Clock.TimeOutTheOnlyCallAsync(patience.Token);
-        }
+        if (whileRunning is not null)
+            await whileRunning(engine.Clock, patience.Token);
         var (result, batches) = await running.WaitAsync(patience.Token);
 
-        result.Status.ShouldBe(RunStatus.CompletedWithErrors);
-        result.SystemError.ShouldBeNull();
-        batches.Select(b => (b.Number, b.Status)).ShouldBe([
-            (1, BatchStatus.Succeeded), (2, BatchStatus.Succeeded), (3, BatchStatus.Failed), (4, BatchStatus.Succeeded),
-            (5, BatchStatus.Failed), (6, BatchStatus.Failed), (7, BatchStatus.Succeeded)]);
-        batches[1].Error.ShouldBeNull();
-        attempts[2].ShouldBe(3);
+        result.SystemError.ShouldBeNull("a page's failure is its batch's, never the run's");
+        result.Counts.Read.ShouldBe(result.Counts.Succeeded + result.Counts.Failed + result.Counts.Ignored);
+        return new PagedPull(result, batches, target, Volatile.Read(ref attempts), engine.Clock.Waits, api.Url);
+    }
 
-        var badRequest = batches[2].Error.ShouldNotBeNull();
+    [Fact]
+    public async Task PagedPull_ServerErrorTwice_IsRetriedAndThePageRecovers()
+    {
+        var pull = await PullWherePageTwoAnswersAsync(async (context, attempt) =>
+        {
+            if (attempt > 2)
+                return false;
+            await FakeApi.Json(context, new { message = "database hiccup" }, 500);
+            return true;
+        });
+
+        pull.Result.Status.ShouldBe(RunStatus.Succeeded);
+        pull.Batches[1].Status.ShouldBe(BatchStatus.Succeeded);
+        pull.Batches[1].Error.ShouldBeNull();
+        pull.PageTwoAttempts.ShouldBe(3);
+        pull.Target.Records.Count.ShouldBe(9);
+    }
+
+    [Fact]
+    public async Task PagedPull_BadRequest_IsTheFailingPagesOwnBatchError_NotTriedAgain_AndTheRunGoesOn()
+    {
+        var pull = await PullWherePageTwoAnswersAsync(async (context, _) =>
+        {
+            await FakeApi.Json(context, new { message = "unknown filter 'colour'" }, 400);
+            return true;
+        });
+
+        pull.Result.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        pull.Batches.Select(b => (b.Number, b.Status)).ShouldBe([(1, BatchStatus.Succeeded), (2, BatchStatus.Failed), (3, BatchStatus.Succeeded)]);
+        var badRequest = pull.Batches[1].Error.ShouldNotBeNull();
         (badRequest.Scope, badRequest.Type, badRequest.Code).ShouldBe((ErrorScope.Batch, ErrorType.Data, "HTTP_400"));
         badRequest.Message.ShouldContain("unknown filter 'colour'");
-        attempts[3].ShouldBe(1);
+        badRequest.Attempt.ShouldBe(1, "a durable answer is not tried again");
+        pull.PageTwoAttempts.ShouldBe(1);
+        pull.Result.Counts.Read.ShouldBe(6);
+        pull.Target.Records.Select(r => r.Key).Order().ShouldBe(["c1", "c2", "c3", "c7", "c8", "c9"]);
+    }
 
-        attempts[4].ShouldBe(2);
-        engine.Clock.Waits.ShouldContain(TimeSpan.FromSeconds(2));
+    [Fact]
+    public async Task PagedPull_TooManyRequests_WaitsTheRetryAfterAndThePageRecovers()
+    {
+        var pull = await PullWherePageTwoAnswersAsync(async (context, attempt) =>
+        {
+            if (attempt > 1)
+                return false;
+            context.Response.Headers.RetryAfter = "2";
+            await FakeApi.Json(context, new { message = "slow down" }, 429);
+            return true;
+        });
 
-        var timedOut = batches[4].Error.ShouldNotBeNull();
+        pull.Result.Status.ShouldBe(RunStatus.Succeeded);
+        pull.PageTwoAttempts.ShouldBe(2);
+        pull.Waits.ShouldContain(TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public async Task PagedPull_CallNeverAnswered_TimesOutAtEachAttempt_AndIsABatchErrorAfterThree()
+    {
+        var pageTwoAsked = Channel.CreateUnbounded<int>();
+        var pull = await PullWherePageTwoAnswersAsync(async (context, attempt) =>
+        {
+            // Never answers: the attempt is held until the test times it out.
+            pageTwoAsked.Writer.TryWrite(attempt);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return true;
+        }, async (clock, patience) =>
+        {
+            for (var attempt = 1; attempt <= 3; attempt++)
+            {
+                (await pageTwoAsked.Reader.ReadAsync(patience)).ShouldBe(attempt);
+                await clock.TimeOutTheOnlyCallAsync(patience);
+            }
+        });
+
+        pull.Result.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        var timedOut = pull.Batches[1].Error.ShouldNotBeNull();
         (timedOut.Scope, timedOut.Type, timedOut.Code).ShouldBe((ErrorScope.Batch, ErrorType.Connection, ErrorCodes.Timeout));
         timedOut.Message.ShouldContain("after 3 attempts");
         timedOut.Attempt.ShouldBe(3, "the error carries the attempts the call made");
-        badRequest.Attempt.ShouldBe(1, "a durable answer is not tried again");
-        attempts[5].ShouldBe(3);
+        pull.PageTwoAttempts.ShouldBe(3);
+    }
 
-        var notJson = batches[5].Error.ShouldNotBeNull();
+    [Fact]
+    public async Task PagedPull_HtmlAnswer_IsAnInvalidJsonBatchError_QuotingTheAnswer_WithThePagesCursor()
+    {
+        var pull = await PullWherePageTwoAnswersAsync(async (context, _) =>
+        {
+            context.Response.ContentType = "text/html";
+            await context.Response.WriteAsync("<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>");
+            return true;
+        });
+
+        pull.Result.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        var notJson = pull.Batches[1].Error.ShouldNotBeNull();
         (notJson.Scope, notJson.Code).ShouldBe((ErrorScope.Batch, ErrorCodes.InvalidJson));
         notJson.Message.ShouldContain("HTTP 200");
         notJson.Message.ShouldContain("text/html");
         notJson.Message.ShouldContain("<html><head><title>502 Bad Gateway</title>");
-
-        batches[5].Cursor.ShouldBe($"{api.Url}/contacts?per_page=3&page=6");
-        result.Counts.Read.ShouldBe(12);
-        result.Counts.Read.ShouldBe(result.Counts.Succeeded + result.Counts.Failed + result.Counts.Ignored);
-        target.Records.Select(r => r.Key).Order().ShouldBe(["c1", "c10", "c11", "c12", "c19", "c2", "c20", "c21", "c3", "c4", "c5", "c6"]);
+        pull.Batches[1].Cursor.ShouldBe($"{pull.Url}/contacts?per_page=3&page=2");
     }
 
     [Fact]
@@ -123,7 +177,7 @@ public sealed class HttpJsonSourceTests
         var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() with { RetryAttempts = 1, Timeout = TimeSpan.FromHours(1) } });
         using var patience = new CancellationTokenSource(Resync.Testing.Patience.Limit);
 
-        var reading = Contacts.ReadAllAsync(source, Contacts.Context(clock));
+        var reading = Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(clock));
         await asked.Task.WaitAsync(patience.Token);
         clock.Advance(TimeSpan.FromMinutes(59));
         reading.IsCompleted.ShouldBeFalse("not before its time");
@@ -142,7 +196,7 @@ public sealed class HttpJsonSourceTests
             fail && seen.Parameter("page") == "2" ? FakeApi.Json(context, new { message = "no" }, 400)
             : FakeApi.Json(context, Contacts.Range(Contacts.Number(seen.Parameter("page"), 1) * 10, Contacts.Number(seen.Parameter("page"), 1) > 2 ? 0 : Contacts.Number(seen.Parameter("page"), 1) * 10 + 1)));
         var source = HttpJsonSource.Create(new HttpSourceOptions { Url = $"{api.Url}/contacts", Paging = new HttpPaging { Style = HttpPagingStyle.Page }, Call = FastCalls() });
-        var pages = await Contacts.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
         var failed = pages.Single(p => p.Failure is not null);
 
         fail = false;
@@ -190,7 +244,7 @@ public sealed class HttpJsonSourceTests
             """[{"id": 7, "name": "Ann", "n": 12, "price": 19.99, "huge": 1e400, "ok": true, "none": null, "tags": ["x"], "address": {"city": "Oslo"}}]"""));
         var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() });
 
-        var record = (await Contacts.ReadAllAsync(source, Contacts.Context(new AutoClock()))).ShouldHaveSingleItem().Records.ShouldHaveSingleItem();
+        var record = (await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()))).ShouldHaveSingleItem().Records.ShouldHaveSingleItem();
 
         record.Key.ShouldBe("7");
         record["id"].ShouldBe(7L);
@@ -221,7 +275,7 @@ public sealed class HttpJsonSourceTests
             Call = FastCalls(),
         });
 
-        var pages = await Contacts.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
 
         pages.Select(p => p.Records.Count).ShouldBe([3, 3, 1]);
         pages.SelectMany(p => p.Records).Select(r => r.Key).ShouldBe(Enumerable.Range(1, 7).Select(i => $"c{i}"));
@@ -240,7 +294,7 @@ public sealed class HttpJsonSourceTests
         });
         var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Paging = new HttpPaging { Style = HttpPagingStyle.Offset }, Call = FastCalls() });
 
-        var failure = await Should.ThrowAsync<ResyncException>(() => Contacts.ReadAllAsync(source, Contacts.Context(new AutoClock())));
+        var failure = await Should.ThrowAsync<ResyncException>(() => Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock())));
 
         failure.Classification.Code.ShouldBe(ErrorCodes.UnexpectedShape);
         failure.Message.ShouldContain("caps the page size");
@@ -263,7 +317,7 @@ public sealed class HttpJsonSourceTests
             Call = FastCalls(),
         });
 
-        var pages = await Contacts.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
 
         api.Requests.Select(r => r.Parameter("after")).ShouldBe([null, "n3", "n6"]);
         api.Requests.Select(r => r.Parameter("limit")).Distinct().ShouldBe(["3"]);
@@ -310,7 +364,7 @@ public sealed class HttpJsonSourceTests
         });
         var source = HttpJsonSource.Create(new HttpSourceOptions { Url = $"{api.Url}/contacts", Paging = new HttpPaging { Style = HttpPagingStyle.NextLink }, Call = FastCalls() });
 
-        var pages = await Contacts.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
 
         pages.SelectMany(p => p.Records).Select(r => r.Key).ShouldBe(["c10", "c11", "c20", "c21", "c30", "c31"]);
         pages[2].Cursor.ShouldBe($"{api.Url}/contacts?p=3");
@@ -333,7 +387,7 @@ public sealed class HttpJsonSourceTests
             Call = FastCalls(),
         });
 
-        var pages = await Contacts.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
 
         pages.SelectMany(p => p.Records).Select(r => r.Key).ShouldBe(["c1", "c2"]);
     }
@@ -344,7 +398,7 @@ public sealed class HttpJsonSourceTests
         await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, Contacts.Range(1, 5)));
         var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() });
 
-        var pages = await Contacts.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
 
         pages.ShouldHaveSingleItem().Records.Count.ShouldBe(5);
         api.Requests.Count.ShouldBe(1);
@@ -403,7 +457,7 @@ public sealed class HttpJsonSourceTests
             .Parse(yaml, "auth.yaml", Path.GetTempPath());
         loaded.Problems.ShouldBeEmpty();
 
-        var pages = await Contacts.ReadAllAsync(loaded.Link!.Source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(loaded.Link!.Source, Contacts.Context(new AutoClock()));
         await loaded.Link.Target.DisposeAsync();
 
         var seen = api.Requests.ShouldHaveSingleItem();
@@ -518,7 +572,7 @@ public sealed class HttpJsonSourceTests
         });
         var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() });
 
-        var pages = await Contacts.ReadAllAsync(source, Contacts.Context(clock));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(clock));
 
         pages.ShouldHaveSingleItem().Failure.ShouldBeNull();
         clock.Waits.ShouldHaveSingleItem().ShouldBe(TimeSpan.FromSeconds(30));
@@ -534,7 +588,7 @@ public sealed class HttpJsonSourceTests
         });
         var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() });
 
-        var page = (await Contacts.ReadAllAsync(source, Contacts.Context(new AutoClock()))).ShouldHaveSingleItem();
+        var page = (await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()))).ShouldHaveSingleItem();
 
         var failure = page.Failure.ShouldBeOfType<ResyncException>();
         (failure.Classification.Type, failure.Classification.RetryAfter).ShouldBe((ErrorType.RateLimit, TimeSpan.FromHours(1)));
@@ -568,7 +622,7 @@ public sealed class HttpJsonSourceTests
         await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { data = new { total = 3 } }));
         var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, RecordsPath = "data.items", Call = FastCalls() });
 
-        var page = (await Contacts.ReadAllAsync(source, Contacts.Context(new AutoClock()))).ShouldHaveSingleItem();
+        var page = (await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()))).ShouldHaveSingleItem();
 
         var failure = page.Failure.ShouldBeOfType<ResyncException>();
         failure.Classification.Code.ShouldBe(ErrorCodes.UnexpectedShape);

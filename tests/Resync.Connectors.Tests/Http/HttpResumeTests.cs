@@ -55,7 +55,7 @@ public sealed class HttpResumeTests
     public async Task ReadAfter_APagesCursor_ReadsExactlyThePagesAfterIt(HttpPagingStyle style)
     {
         await using var api = await StartApiAsync();
-        var source = Source(api, style);
+        using var source = Source(api, style);
         var context = Contacts.Context(new AutoClock());
         var all = await SourceReading.ReadAllAsync(source, context);
 

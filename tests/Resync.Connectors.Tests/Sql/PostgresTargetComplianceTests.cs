@@ -40,6 +40,7 @@ public sealed class PostgresTargetComplianceTests(PostgresDatabaseFixture fixtur
     protected override ITarget CreateTarget(string table, SqlWriteMode mode, string? key, SqlTargetOptions? options = null) =>
         new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, mode, key, options, ownsDataSource: true);
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "The source owns the data source it is given and disposes it.")]
     protected override SqlTableSource CreateSource(string table, string keyColumn, string? updatedAtColumn) =>
         SqlTableSource.Postgres(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, keyColumn, updatedAtColumn);
 }

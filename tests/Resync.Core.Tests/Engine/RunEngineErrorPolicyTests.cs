@@ -216,13 +216,13 @@ public sealed class RunEngineErrorPolicyTests
         var source = new ListSource([new Record("c1", new Dictionary<string, object?> { ["id"] = 1L, ["age"] = "forty" }),
             new Record("c2", new Dictionary<string, object?> { ["id"] = 2L, ["age"] = "41" })]);
         var target = new CollectingTarget();
-        var convert = new Steps.OnErrorStep(new Steps.ConvertStep("convert(age)", "age", Steps.ConversionType.Integer), Steps.StepOnError.Default, "age", "0");
+        var convert = new Core.Steps.OnErrorStep(new Core.Steps.ConvertStep("convert(age)", "age", Core.Steps.ConversionType.Integer), Core.Steps.StepOnError.Default, "age", "0");
 
         var result = await harness.RunAsync(EngineHarness.Link(source, target, steps: convert));
 
         (result.Status, result.Counts.Succeeded, result.Counts.Warnings).ShouldBe((RunStatus.Succeeded, 2L, 1L));
         target.Written.Select(record => record["age"]).ShouldBe([0L, 41L], ignoreOrder: true);
         var warned = (await harness.RecordsAsync(result.RunId)).ShouldHaveSingleItem();
-        (warned.Key, warned.Outcome, warned.Warnings.ShouldHaveSingleItem().Code).ShouldBe(("c1", OutcomeKind.Succeeded, Steps.OnErrorStep.WarningCode));
+        (warned.Key, warned.Outcome, warned.Warnings.ShouldHaveSingleItem().Code).ShouldBe(("c1", OutcomeKind.Succeeded, Core.Steps.OnErrorStep.WarningCode));
     }
 }

@@ -122,7 +122,7 @@ public sealed class RunEngineRecordErrorTests
         await using var harness = await EngineHarness.StartAsync();
         var tooLong = new ErrorClassification(ErrorType.Data, Durability.Durable, "HTTP_422", "name too long", "Shorten it.", ["name"]);
         var badEmail = new ErrorClassification(ErrorType.Data, Durability.Durable, "HTTP_422", "email invalid", "Fix it.", ["email"]);
-        var target = new IssuesTarget(new TargetWriteResult(
+        await using var target = new IssuesTarget(new TargetWriteResult(
             [new TargetRecordIssue(0, tooLong), new TargetRecordIssue(0, badEmail), new TargetRecordIssue(2, badEmail)]));
 
         var result = await harness.RunAsync(EngineHarness.Link(ListSource.Paged(1, 4), target));

@@ -20,6 +20,7 @@ public sealed class IncompleteRunTests
         new("The target refused the connection.", new SocketException((int)SocketError.ConnectionRefused));
 
     [Fact]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "RestartAsync disposes the harness it restarts; the restarted one is disposed by await using.")]
     public async Task TargetDownMidRun_ParksTheRemainder_WhichSurvivesARestart_AndIsRetriedAutomaticallyWhenDue()
     {
         var clock = new ManualTimeProvider();

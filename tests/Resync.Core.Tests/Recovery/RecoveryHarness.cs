@@ -1,4 +1,5 @@
 using Resync.Core.Engine;
+using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Recovery;
 using Resync.Core.Runs;
@@ -13,6 +14,10 @@ namespace Resync.Core.Tests.Recovery;
 internal sealed class RecoveryHarness : IAsyncDisposable
 {
     public const string LinkId = "contacts";
+
+    /// <summary>A durable data error at the target: a record the target refuses until it is fixed.</summary>
+    public static readonly ErrorClassification PhoneTooLong =
+        new(ErrorType.Data, Durability.Durable, "23514", "phone is too long (constraint phone_max_40)", "Fix the record.", ["phone"]);
     private readonly TempDirectory _directory;
     private readonly bool _ownsDirectory;
 

@@ -10,9 +10,6 @@ namespace Resync.Core.Tests.Recovery;
 
 public sealed class RetryFailuresTests
 {
-    private static readonly ErrorClassification PhoneTooLong =
-        new(ErrorType.Data, Durability.Durable, "23514", "phone is too long (constraint phone_max_40)", "Fix the record.", ["phone"]);
-
     private static Exception Timeout(int page) => new TimeoutException($"page {page} did not answer in time");
 
     private static bool BreaksConstraint(Record record) => TestRecords.Id(record) % 50 == 7;
@@ -25,7 +22,7 @@ public sealed class RetryFailuresTests
         var source = ListSource.Paged(100, 50).FailPage(13, Timeout(13)).FailPage(47, Timeout(47)).FailPage(88, Timeout(88));
         for (var page = 1; page <= 100; page++)
             source.WithWatermark(page, $"2026-01-01T00:{page / 60:D2}:{page % 60:D2}Z");
-        var target = new CollectingTarget().Refuse(BreaksConstraint, PhoneTooLong);
+        var target = new CollectingTarget().Refuse(BreaksConstraint, RecoveryHarness.PhoneTooLong);
         var link = RecoveryHarness.Link(source, target);
 
         var root = (await harness.RunAsync(link)).Run;
@@ -74,7 +71,7 @@ public sealed class RetryFailuresTests
     {
         await using var harness = await RecoveryHarness.StartAsync();
         var source = ListSource.Paged(2, 10).WithWatermark(1, "w1").WithWatermark(2, "w2");
-        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) == 3, PhoneTooLong);
+        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) == 3, RecoveryHarness.PhoneTooLong);
         var link = RecoveryHarness.Link(source, target);
 
         (await harness.RunAsync(link)).Run.Status.ShouldBe(RunStatus.CompletedWithErrors);
@@ -91,7 +88,7 @@ public sealed class RetryFailuresTests
     {
         await using var harness = await RecoveryHarness.StartAsync();
         var source = ListSource.Paged(4, 10).FailPage(2, Timeout(2));
-        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) == 35, PhoneTooLong);
+        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) == 35, RecoveryHarness.PhoneTooLong);
         var link = RecoveryHarness.Link(source, target, new LinkSettings { BatchSize = 10, Parallelism = 1, LoggingLevel = LoggingLevel.None });
         var root = (await harness.RunAsync(link)).Run;
 
@@ -125,7 +122,7 @@ public sealed class RetryFailuresTests
     {
         // Regression: retrying a resolved root fetched its failed pages again and rewrote their records.
         await using var harness = await RecoveryHarness.StartAsync();
-        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) is 15 or 35, PhoneTooLong);
+        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) is 15 or 35, RecoveryHarness.PhoneTooLong);
         var link = RecoveryHarness.Link(ListSource.Paged(4, 10), target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
         var root = (await harness.RunAsync(link)).Run;
         var failedRetry = await harness.Runner.RetryFailuresAsync(link, root.RunId);
@@ -152,7 +149,7 @@ public sealed class RetryFailuresTests
     public async Task ResolvedRun_History_NamesTheRunThatResolvedIt_NotTheFailedRetryInBetween()
     {
         await using var harness = await RecoveryHarness.StartAsync();
-        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) == 12, PhoneTooLong);
+        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) == 12, RecoveryHarness.PhoneTooLong);
         var link = RecoveryHarness.Link(ListSource.Paged(3, 10), target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
         var root = (await harness.RunAsync(link)).Run;
         var failedRetry = await harness.Runner.RetryFailuresAsync(link, root.RunId);
@@ -172,7 +169,7 @@ public sealed class RetryFailuresTests
         await using var harness = await RecoveryHarness.StartAsync();
         var duplicate = new ErrorClassification(ErrorType.DuplicateData, Durability.Durable, "23505", "email exists", null, ["email"]);
         var target = new CollectingTarget()
-            .Refuse(r => TestRecords.Id(r) % 10 == 1, PhoneTooLong)
+            .Refuse(r => TestRecords.Id(r) % 10 == 1, RecoveryHarness.PhoneTooLong)
             .Refuse(r => TestRecords.Id(r) % 10 == 2, duplicate);
         var link = RecoveryHarness.Link(ListSource.Paged(2, 50), target);
         var root = (await harness.RunAsync(link)).Run;
@@ -194,7 +191,7 @@ public sealed class RetryFailuresTests
         await using var harness = await RecoveryHarness.StartAsync();
         var current = new Dictionary<string, Record> { ["c2"] = TestRecords.Contact(2, "changed-at-source@example.com") };
         var source = new KeyedListSource(ListSource.Paged(1, 3), current);
-        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) is 2 or 3, PhoneTooLong);
+        var target = new CollectingTarget().Refuse(r => TestRecords.Id(r) is 2 or 3, RecoveryHarness.PhoneTooLong);
         var link = RecoveryHarness.Link(source, target);
         var root = (await harness.RunAsync(link)).Run;
 

@@ -15,7 +15,7 @@ public sealed class PluginSampleTests : IDisposable
     public async Task SampleLink_RunsItsOwnComponents_WithTheEngine_AndKeepsStateInSqlite()
     {
         var state = Path.Combine(_folder.FullName, "state.db");
-        var output = new StringWriter();
+        using var output = new StringWriter();
 
         var result = await SampleRunner.RunAsync(Path.Combine(AppContext.BaseDirectory, "sensors.link.yaml"), state, output);
 

@@ -1,6 +1,7 @@
 using Resync.Core.Errors;
 using Resync.Core.Steps;
-using static Resync.LinkFiles.Tests.Steps.StepHarness;
+using static Resync.LinkFiles.Tests.Steps.StepFiles;
+using static Resync.Testing.StepHarness;
 
 namespace Resync.LinkFiles.Tests.Steps;
 

@@ -96,7 +96,8 @@ public sealed class BadBytesTests
         {
             // The server may answer and close before the whole body is sent; its answer is still there to read.
         }
-        var answer = await new StreamReader(stream, Encoding.UTF8).ReadToEndAsync();
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var answer = await reader.ReadToEndAsync();
 
         answer.ShouldStartWith("HTTP/1.1 413 ");
         answer.ShouldContain("application/problem+json");

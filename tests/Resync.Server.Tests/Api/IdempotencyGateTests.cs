@@ -45,6 +45,20 @@ public sealed class IdempotencyGateTests
     }
 
     [Fact]
+    public async Task KeyLongerThan255Characters_Is400_AndStartsNoRun()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        await server.PutLinkAsync(server.AcmeKey, "contacts", Link);
+        using var client = server.Client(server.AcmeKey);
+
+        var refused = await StartAsync(client, new string('k', 256), "/api/v1/links/contacts/runs");
+
+        refused.Status.ShouldBe(HttpStatusCode.BadRequest);
+        refused.Body["code"]!.GetValue<string>().ShouldBe("invalid-idempotency-key");
+        (await ServerHarness.JsonAsync(await client.GetAsync("/api/v1/runs")))["items"]!.AsArray().ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task KeysAnswered_KeepNoLock()
     {
         // Regression: the gate kept a semaphore for every key it ever saw, for the life of the process.

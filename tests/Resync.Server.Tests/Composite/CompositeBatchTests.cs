@@ -20,25 +20,25 @@ public sealed class CompositeBatchTests
     {
         await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (status, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null));
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.True(body["hasErrors"]!.GetValue<bool>());
+        status.ShouldBe(HttpStatusCode.OK);
+        body["hasErrors"]!.GetValue<bool>().ShouldBeTrue();
         var results = body["results"]!.AsArray();
-        Assert.Equal([201, 404, 201], results.Select(r => r!["statusCode"]!.GetValue<int>()));
-        Assert.Equal("NOT_FOUND", results[1]!["errors"]![0]!["errorCode"]!.GetValue<string>());
-        Assert.Equal("a1", results[0]!["body"]!["id"]!.GetValue<string>());
-        Assert.Empty(results[0]!["errors"]!.AsArray());
-        Assert.Equal(["a1|Account 1||", "a2|Account 2||"], fixture.Rows());
+        results.Select(r => r!["statusCode"]!.GetValue<int>()).ShouldBe([201, 404, 201]);
+        results[1]!["errors"]![0]!["errorCode"]!.GetValue<string>().ShouldBe("NOT_FOUND");
+        results[0]!["body"]!["id"]!.GetValue<string>().ShouldBe("a1");
+        results[0]!["errors"]!.AsArray().ShouldBeEmpty();
+        fixture.Rows().ShouldBe(["a1|Account 1||", "a2|Account 2||"]);
 
         // The call is one run of the pseudo-link _composite, its subrequests the records: the bad URL is its one failure.
         var (run, records) = await fixture.RunAsync(body["runId"]!.GetValue<long>());
-        Assert.Equal("_composite", run["linkId"]!.GetValue<string>());
-        Assert.Equal("Push", run["kind"]!.GetValue<string>());
-        Assert.Equal("acme", run["tenant"]!.GetValue<string>());
-        Assert.Equal((3, 2, 1), (run["counts"]!["read"]!.GetValue<int>(), run["counts"]!["succeeded"]!.GetValue<int>(), run["counts"]!["failed"]!.GetValue<int>()));
-        Assert.Equal(["Succeeded", "Failed", "Succeeded"], records.Select(r => r!["outcome"]!.GetValue<string>()));
-        Assert.Equal(["1", "2", "3"], records.Select(r => r!["key"]!.GetValue<string>()));
-        Assert.Equal("NOT_FOUND", records[1]!["error"]!["code"]!.GetValue<string>());
-        Assert.Contains("notARealResource", records[1]!["before"]!["url"]!.GetValue<string>(), StringComparison.Ordinal);
+        run["linkId"]!.GetValue<string>().ShouldBe("_composite");
+        run["kind"]!.GetValue<string>().ShouldBe("Push");
+        run["tenant"]!.GetValue<string>().ShouldBe("acme");
+        (run["counts"]!["read"]!.GetValue<int>(), run["counts"]!["succeeded"]!.GetValue<int>(), run["counts"]!["failed"]!.GetValue<int>()).ShouldBe((3, 2, 1));
+        records.Select(r => r!["outcome"]!.GetValue<string>()).ShouldBe(["Succeeded", "Failed", "Succeeded"]);
+        records.Select(r => r!["key"]!.GetValue<string>()).ShouldBe(["1", "2", "3"]);
+        records[1]!["error"]!["code"]!.GetValue<string>().ShouldBe("NOT_FOUND");
+        records[1]!["before"]!["url"]!.GetValue<string>().ShouldContain("notARealResource", Case.Sensitive);
         await ServerHarness.EventuallyAsync(() => Task.FromResult(fixture.Server.Logs.Lines.Any(line =>
             line.Message.Contains($"Run {run["id"]} of link _composite (tenant acme, composite) ended CompletedWithErrors: 3 read, 2 succeeded, 1 failed", StringComparison.Ordinal))),
             "the run's end in the log");
@@ -50,13 +50,13 @@ public sealed class CompositeBatchTests
     {
         await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (status, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(true));
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.True(body["hasErrors"]!.GetValue<bool>());
+        status.ShouldBe(HttpStatusCode.OK);
+        body["hasErrors"]!.GetValue<bool>().ShouldBeTrue();
         var results = body["results"]!.AsArray();
-        Assert.Equal([201, 404, 412], results.Select(r => r!["statusCode"]!.GetValue<int>()));
-        Assert.Equal("BATCH_PROCESSING_HALTED", results[2]!["errors"]![0]!["errorCode"]!.GetValue<string>());
-        Assert.False(results[2]!["success"]!.GetValue<bool>());
-        Assert.Equal(["a1|Account 1||"], fixture.Rows());
+        results.Select(r => r!["statusCode"]!.GetValue<int>()).ShouldBe([201, 404, 412]);
+        results[2]!["errors"]![0]!["errorCode"]!.GetValue<string>().ShouldBe("BATCH_PROCESSING_HALTED");
+        results[2]!["success"]!.GetValue<bool>().ShouldBeFalse();
+        fixture.Rows().ShouldBe(["a1|Account 1||"]);
     }
 
     [Fact]
@@ -70,8 +70,8 @@ public sealed class CompositeBatchTests
                 new JsonObject { ["method"] = "GET", ["url"] = $"/api/v1/links/{CompositeFixture.LinkId}" }),
         }.ToJsonString();
         var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", json);
-        Assert.False(body["hasErrors"]!.GetValue<bool>());
-        Assert.Equal(200, body["results"]![1]!["statusCode"]!.GetValue<int>());
+        body["hasErrors"]!.GetValue<bool>().ShouldBeFalse();
+        body["results"]![1]!["statusCode"]!.GetValue<int>().ShouldBe(200);
     }
 
     [Fact]
@@ -80,10 +80,10 @@ public sealed class CompositeBatchTests
         await using var fixture = await CompositeFixture.StartAsync();
         var json = new JsonObject { ["batchRequests"] = new JsonArray(CompositeFixture.Create(null, "a1", "Account 1")) }.ToJsonString();
         var (status, body) = await fixture.PostAsync("/api/v1/composite/batch", json, fixture.Server.GlobexKey);
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(404, body["results"]![0]!["statusCode"]!.GetValue<int>());
-        Assert.Equal("NOT_FOUND", body["results"]![0]!["errors"]![0]!["errorCode"]!.GetValue<string>());
-        Assert.Empty(fixture.Rows());
+        status.ShouldBe(HttpStatusCode.OK);
+        body["results"]![0]!["statusCode"]!.GetValue<int>().ShouldBe(404);
+        body["results"]![0]!["errors"]![0]!["errorCode"]!.GetValue<string>().ShouldBe("NOT_FOUND");
+        fixture.Rows().ShouldBeEmpty();
     }
 
     [Fact]
@@ -93,11 +93,11 @@ public sealed class CompositeBatchTests
         var json = new JsonObject { ["batchRequests"] = new JsonArray(CompositeFixture.Create(null, "a1", null)) }.ToJsonString();
         var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", json);
         var (run, records) = await fixture.RunAsync(body["runId"]!.GetValue<long>(), "failed");
-        Assert.Equal("Push", run["kind"]!.GetValue<string>());
-        Assert.Equal(1, run["counts"]!["failed"]!.GetValue<int>());
-        Assert.Equal("Data", Assert.Single(run["errorGroups"]!.AsArray())!["type"]!.GetValue<string>());
-        var failed = Assert.Single(records)!;
-        Assert.Equal("a1", failed["before"]!["body"]!["id"]!.GetValue<string>());
+        run["kind"]!.GetValue<string>().ShouldBe("Push");
+        run["counts"]!["failed"]!.GetValue<int>().ShouldBe(1);
+        run["errorGroups"]!.AsArray().ShouldHaveSingleItem()!["type"]!.GetValue<string>().ShouldBe("Data");
+        var failed = records.ShouldHaveSingleItem()!;
+        failed["before"]!["body"]!["id"]!.GetValue<string>().ShouldBe("a1");
     }
 
     [Fact]
@@ -106,9 +106,9 @@ public sealed class CompositeBatchTests
         await using var fixture = await CompositeFixture.StartAsync();
         var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(true));
         var (run, records) = await fixture.RunAsync(body["runId"]!.GetValue<long>(), "failed");
-        Assert.Equal(2, run["counts"]!["failed"]!.GetValue<int>());
-        Assert.Equal(["NOT_FOUND", "BATCH_PROCESSING_HALTED"], records.Select(r => r!["error"]!["code"]!.GetValue<string>()));
-        Assert.Contains("haltOnError", records[1]!["error"]!["hint"]!.GetValue<string>(), StringComparison.Ordinal);
+        run["counts"]!["failed"]!.GetValue<int>().ShouldBe(2);
+        records.Select(r => r!["error"]!["code"]!.GetValue<string>()).ShouldBe(["NOT_FOUND", "BATCH_PROCESSING_HALTED"]);
+        records[1]!["error"]!["hint"]!.GetValue<string>().ShouldContain("haltOnError", Case.Sensitive);
     }
 
     [Fact]
@@ -117,14 +117,14 @@ public sealed class CompositeBatchTests
         await using var fixture = await CompositeFixture.StartAsync();
         var (_, first) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null), idempotencyKey: "call-1");
         var (_, second) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null), idempotencyKey: "call-1");
-        Assert.Equal(first.ToJsonString(), second.ToJsonString());
+        second.ToJsonString().ShouldBe(first.ToJsonString());
         using var client = fixture.Server.Client(fixture.Server.AcmeKey);
         var runs = await ServerHarness.JsonAsync(await client.GetAsync("/api/v1/runs?linkId=_composite"));
-        Assert.Single(runs["items"]!.AsArray());
-        Assert.Equal(["a1|Account 1||", "a2|Account 2||"], fixture.Rows());
+        runs["items"]!.AsArray().ShouldHaveSingleItem();
+        fixture.Rows().ShouldBe(["a1|Account 1||", "a2|Account 2||"]);
 
         var (status, _) = await fixture.PostAsync("/api/v1/composite/batch", Batch(true), idempotencyKey: "call-1");
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        status.ShouldBe(HttpStatusCode.UnprocessableEntity);
     }
 
     [Fact]
@@ -134,13 +134,13 @@ public sealed class CompositeBatchTests
         using var client = fixture.Server.Client(fixture.Server.AcmeKey);
         using var deactivated = await client.PostAsync($"/api/v1/links/{CompositeFixture.LinkId}/deactivate",
             new StringContent("{\"reason\": \"maintenance\"}", System.Text.Encoding.UTF8, "application/json"));
-        Assert.True(deactivated.IsSuccessStatusCode);
+        deactivated.IsSuccessStatusCode.ShouldBeTrue();
         var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null));
         var results = body["results"]!.AsArray();
-        Assert.Equal([409, 404, 409], results.Select(r => r!["statusCode"]!.GetValue<int>()));
-        Assert.Equal("LINK_DEACTIVATED", results[0]!["errors"]![0]!["errorCode"]!.GetValue<string>());
-        Assert.Contains("maintenance", results[0]!["errors"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Empty(fixture.Rows());
+        results.Select(r => r!["statusCode"]!.GetValue<int>()).ShouldBe([409, 404, 409]);
+        results[0]!["errors"]![0]!["errorCode"]!.GetValue<string>().ShouldBe("LINK_DEACTIVATED");
+        results[0]!["errors"]![0]!["message"]!.GetValue<string>().ShouldContain("maintenance", Case.Sensitive);
+        fixture.Rows().ShouldBeEmpty();
     }
 
     [Fact]
@@ -164,9 +164,9 @@ public sealed class CompositeBatchTests
         var runId = body["runId"]!.GetValue<long>();
         using var client = fixture.Server.Client(fixture.Server.AcmeKey);
         using var response = await client.PostAsync($"/api/v1/runs/{runId}/retry", null);
-        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         var problem = await ServerHarness.JsonAsync(response);
-        Assert.Contains($"/api/v1/runs/{runId}/records?outcome=failed", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        problem["detail"]!.GetValue<string>().ShouldContain($"/api/v1/runs/{runId}/records?outcome=failed", Case.Sensitive);
     }
 
     [Fact]
@@ -176,8 +176,8 @@ public sealed class CompositeBatchTests
         var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null));
         using var globex = fixture.Server.Client(fixture.Server.GlobexKey);
         using var response = await globex.GetAsync($"/api/v1/runs/{body["runId"]!.GetValue<long>()}");
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         var runs = await ServerHarness.JsonAsync(await globex.GetAsync("/api/v1/runs?linkId=_composite"));
-        Assert.Empty(runs["items"]!.AsArray());
+        runs["items"]!.AsArray().ShouldBeEmpty();
     }
 }

@@ -22,14 +22,14 @@ public sealed class CompositeTreeAndCompositeTests
     {
         await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (status, body) = await fixture.PostAsync($"/api/v1/composite/tree/{CompositeFixture.LinkId}", Tree(LongPhone));
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.True(body["hasErrors"]!.GetValue<bool>());
-        var result = Assert.Single(body["results"]!.AsArray())!;
-        Assert.Equal("ref1", result["referenceId"]!.GetValue<string>());
-        Assert.Equal(400, result["statusCode"]!.GetValue<int>());
-        Assert.Equal("STRING_TOO_LONG", result["errors"]![0]!["errorCode"]!.GetValue<string>());
-        Assert.Equal(["phone"], result["errors"]![0]!["fields"]!.AsArray().Select(f => f!.GetValue<string>()));
-        Assert.Empty(fixture.Rows());
+        status.ShouldBe(HttpStatusCode.OK);
+        body["hasErrors"]!.GetValue<bool>().ShouldBeTrue();
+        var result = body["results"]!.AsArray().ShouldHaveSingleItem()!;
+        result["referenceId"]!.GetValue<string>().ShouldBe("ref1");
+        result["statusCode"]!.GetValue<int>().ShouldBe(400);
+        result["errors"]![0]!["errorCode"]!.GetValue<string>().ShouldBe("STRING_TOO_LONG");
+        result["errors"]![0]!["fields"]!.AsArray().Select(f => f!.GetValue<string>()).ShouldBe(["phone"]);
+        fixture.Rows().ShouldBeEmpty();
     }
 
     [Theory]
@@ -38,9 +38,9 @@ public sealed class CompositeTreeAndCompositeTests
     {
         await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (_, body) = await fixture.PostAsync($"/api/v1/composite/tree/{CompositeFixture.LinkId}", Tree("555-0100"));
-        Assert.False(body["hasErrors"]!.GetValue<bool>());
-        Assert.Equal(["ref1:p1", "ref2:c1", "ref3:p2"], body["results"]!.AsArray().Select(r => $"{r!["referenceId"]}:{r["body"]!["id"]}"));
-        Assert.Equal(["c1|Child1|1234567890|p1", "p1|SampleAccount1|555-0100|", "p2|SampleAccount2||"], fixture.Rows());
+        body["hasErrors"]!.GetValue<bool>().ShouldBeFalse();
+        body["results"]!.AsArray().Select(r => $"{r!["referenceId"]}:{r["body"]!["id"]}").ShouldBe(["ref1:p1", "ref2:c1", "ref3:p2"]);
+        fixture.Rows().ShouldBe(["c1|Child1|1234567890|p1", "p1|SampleAccount1|555-0100|", "p2|SampleAccount2||"]);
     }
 
     [Fact]
@@ -48,9 +48,9 @@ public sealed class CompositeTreeAndCompositeTests
     {
         await using var fixture = await CompositeFixture.StartAsync(transactional: false);
         var (status, body) = await fixture.PostAsync($"/api/v1/composite/tree/{CompositeFixture.LinkId}", Tree("1"));
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal("ALL_OR_NONE_NOT_SUPPORTED", body[0]!["errorCode"]!.GetValue<string>());
-        Assert.Empty(fixture.Rows());
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        body[0]!["errorCode"]!.GetValue<string>().ShouldBe("ALL_OR_NONE_NOT_SUPPORTED");
+        fixture.Rows().ShouldBeEmpty();
     }
 
     [Fact]
@@ -58,8 +58,8 @@ public sealed class CompositeTreeAndCompositeTests
     {
         await using var fixture = await CompositeFixture.StartAsync();
         var (status, _) = await fixture.PostAsync($"/api/v1/composite/tree/{CompositeFixture.LinkId}", Tree("1"), fixture.Server.GlobexKey);
-        Assert.Equal(HttpStatusCode.NotFound, status);
-        Assert.Empty(fixture.Rows());
+        status.ShouldBe(HttpStatusCode.NotFound);
+        fixture.Rows().ShouldBeEmpty();
     }
 
     [Fact]
@@ -67,12 +67,12 @@ public sealed class CompositeTreeAndCompositeTests
     {
         await using var fixture = await CompositeFixture.StartAsync(transactional: false);
         var (status, body) = await fixture.PostAsync("/api/v1/composite", Composite(true));
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal("ALL_OR_NONE_NOT_SUPPORTED", body[0]!["errorCode"]!.GetValue<string>());
-        Assert.Contains("transactional: true", body[0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        body[0]!["errorCode"]!.GetValue<string>().ShouldBe("ALL_OR_NONE_NOT_SUPPORTED");
+        body[0]!["message"]!.GetValue<string>().ShouldContain("transactional: true", Case.Sensitive);
         using var client = fixture.Server.Client(fixture.Server.AcmeKey);
-        Assert.Empty((await ServerHarness.JsonAsync(await client.GetAsync("/api/v1/runs")))["items"]!.AsArray());
-        Assert.Empty(fixture.Rows());
+        (await ServerHarness.JsonAsync(await client.GetAsync("/api/v1/runs")))["items"]!.AsArray().ShouldBeEmpty();
+        fixture.Rows().ShouldBeEmpty();
     }
 
     [Fact]
@@ -80,8 +80,8 @@ public sealed class CompositeTreeAndCompositeTests
     {
         await using var fixture = await CompositeFixture.StartAsync();
         var (_, body) = await fixture.PostAsync("/api/v1/composite", Composite(true), fixture.Server.GlobexKey);
-        Assert.All(body["results"]!.AsArray(), r => Assert.Equal(404, r!["statusCode"]!.GetValue<int>()));
-        Assert.Empty(fixture.Rows());
+        body["results"]!.AsArray().ShouldAllBe(r => r!["statusCode"]!.GetValue<int>() == 404);
+        fixture.Rows().ShouldBeEmpty();
     }
 
     private static string Composite(bool allOrNone) => new JsonObject
@@ -99,12 +99,12 @@ public sealed class CompositeTreeAndCompositeTests
     {
         await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (status, body) = await fixture.PostAsync("/api/v1/composite", Composite(false));
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.True(body["hasErrors"]!.GetValue<bool>());
+        status.ShouldBe(HttpStatusCode.OK);
+        body["hasErrors"]!.GetValue<bool>().ShouldBeTrue();
         var results = body["results"]!.AsArray();
-        Assert.Equal([201, 201, 400], results.Select(r => r!["statusCode"]!.GetValue<int>()));
-        Assert.Equal(["newAccount", "newChild", "badAccount"], results.Select(r => r!["referenceId"]!.GetValue<string>()));
-        Assert.Equal(["acc1|Ok Account||", "acc2|Child Account||acc1"], fixture.Rows());
+        results.Select(r => r!["statusCode"]!.GetValue<int>()).ShouldBe([201, 201, 400]);
+        results.Select(r => r!["referenceId"]!.GetValue<string>()).ShouldBe(["newAccount", "newChild", "badAccount"]);
+        fixture.Rows().ShouldBe(["acc1|Ok Account||", "acc2|Child Account||acc1"]);
     }
 
     [Theory]
@@ -113,13 +113,13 @@ public sealed class CompositeTreeAndCompositeTests
     {
         await using var fixture = await CompositeFixture.StartAsync(store: store);
         var (status, body) = await fixture.PostAsync("/api/v1/composite", Composite(true));
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.True(body["hasErrors"]!.GetValue<bool>());
+        status.ShouldBe(HttpStatusCode.OK);
+        body["hasErrors"]!.GetValue<bool>().ShouldBeTrue();
         var results = body["results"]!.AsArray();
-        Assert.All(results, r => Assert.False(r!["success"]!.GetValue<bool>()));
-        Assert.Equal(["PROCESSING_HALTED", "PROCESSING_HALTED"], results.Take(2).Select(r => r!["errors"]![0]!["errorCode"]!.GetValue<string>()));
-        Assert.NotEqual("PROCESSING_HALTED", results[2]!["errors"]![0]!["errorCode"]!.GetValue<string>());
-        Assert.Empty(fixture.Rows());
+        results.ShouldAllBe(r => !r!["success"]!.GetValue<bool>());
+        results.Take(2).Select(r => r!["errors"]![0]!["errorCode"]!.GetValue<string>()).ShouldBe(["PROCESSING_HALTED", "PROCESSING_HALTED"]);
+        results[2]!["errors"]![0]!["errorCode"]!.GetValue<string>().ShouldNotBe("PROCESSING_HALTED");
+        fixture.Rows().ShouldBeEmpty();
     }
 
     [Theory]
@@ -135,11 +135,11 @@ public sealed class CompositeTreeAndCompositeTests
                 CompositeFixture.Create("newChild", "acc2", "Child Account", parent: "@{newAccount.id}")),
         }.ToJsonString();
         var (_, body) = await fixture.PostAsync("/api/v1/composite", json);
-        Assert.False(body["hasErrors"]!.GetValue<bool>());
+        body["hasErrors"]!.GetValue<bool>().ShouldBeFalse();
         var (run, records) = await fixture.RunAsync(body["runId"]!.GetValue<long>());
-        Assert.Equal((2, 2), (run["counts"]!["read"]!.GetValue<int>(), run["counts"]!["succeeded"]!.GetValue<int>()));
-        Assert.Equal(["newAccount", "newChild"], records.Select(r => r!["key"]!.GetValue<string>()));
-        Assert.Equal(["acc1|Ok Account||", "acc2|Child Account||acc1"], fixture.Rows());
+        (run["counts"]!["read"]!.GetValue<int>(), run["counts"]!["succeeded"]!.GetValue<int>()).ShouldBe((2, 2));
+        records.Select(r => r!["key"]!.GetValue<string>()).ShouldBe(["newAccount", "newChild"]);
+        fixture.Rows().ShouldBe(["acc1|Ok Account||", "acc2|Child Account||acc1"]);
     }
 
     [Theory]
@@ -156,15 +156,15 @@ public sealed class CompositeTreeAndCompositeTests
         }.ToJsonString();
         var (_, body) = await fixture.PostAsync("/api/v1/composite", json);
         var results = body["results"]!.AsArray();
-        Assert.Equal([400, 424, 201], results.Select(r => r!["statusCode"]!.GetValue<int>()));
-        Assert.Equal("PROCESSING_HALTED", results[1]!["errors"]![0]!["errorCode"]!.GetValue<string>());
-        Assert.Contains("badParent", results[1]!["errors"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(["acc3|Other||"], fixture.Rows());
+        results.Select(r => r!["statusCode"]!.GetValue<int>()).ShouldBe([400, 424, 201]);
+        results[1]!["errors"]![0]!["errorCode"]!.GetValue<string>().ShouldBe("PROCESSING_HALTED");
+        results[1]!["errors"]![0]!["message"]!.GetValue<string>().ShouldContain("badParent", Case.Sensitive);
+        fixture.Rows().ShouldBe(["acc3|Other||"]);
 
         var (run, records) = await fixture.RunAsync(body["runId"]!.GetValue<long>(), "failed");
-        Assert.Equal((3, 1, 2), (run["counts"]!["read"]!.GetValue<int>(), run["counts"]!["succeeded"]!.GetValue<int>(), run["counts"]!["failed"]!.GetValue<int>()));
-        Assert.Equal(["badParent", "child"], records.Select(r => r!["key"]!.GetValue<string>()));
-        Assert.Equal("PROCESSING_HALTED", records[1]!["error"]!["code"]!.GetValue<string>());
+        (run["counts"]!["read"]!.GetValue<int>(), run["counts"]!["succeeded"]!.GetValue<int>(), run["counts"]!["failed"]!.GetValue<int>()).ShouldBe((3, 1, 2));
+        records.Select(r => r!["key"]!.GetValue<string>()).ShouldBe(["badParent", "child"]);
+        records[1]!["error"]!["code"]!.GetValue<string>().ShouldBe("PROCESSING_HALTED");
     }
 
     [Theory]
@@ -183,11 +183,11 @@ public sealed class CompositeTreeAndCompositeTests
 
         var (_, body) = await fixture.PostAsync("/api/v1/composite", json);
 
-        Assert.False(body["hasErrors"]!.GetValue<bool>());
+        body["hasErrors"]!.GetValue<bool>().ShouldBeFalse();
         var results = body["results"]!.AsArray();
-        Assert.Equal([201, 200], results.Select(r => r!["statusCode"]!.GetValue<int>()));
-        Assert.Equal("acc1", results[1]!["body"]!["id"]!.GetValue<string>());
-        Assert.Equal(["acc1|New Name|555-0101|"], fixture.Rows());
+        results.Select(r => r!["statusCode"]!.GetValue<int>()).ShouldBe([201, 200]);
+        results[1]!["body"]!["id"]!.GetValue<string>().ShouldBe("acc1");
+        fixture.Rows().ShouldBe(["acc1|New Name|555-0101|"]);
     }
 
     [Fact]
@@ -204,10 +204,10 @@ public sealed class CompositeTreeAndCompositeTests
         var (_, body) = await fixture.PostAsync("/api/v1/composite", json);
 
         var results = body["results"]!.AsArray();
-        Assert.Equal([400, 405], results.Select(r => r!["statusCode"]!.GetValue<int>()));
-        Assert.Contains("'acc1'", results[0]!["errors"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal("METHOD_NOT_ALLOWED", results[1]!["errors"]![0]!["errorCode"]!.GetValue<string>());
-        Assert.Empty(fixture.Rows());
+        results.Select(r => r!["statusCode"]!.GetValue<int>()).ShouldBe([400, 405]);
+        results[0]!["errors"]![0]!["message"]!.GetValue<string>().ShouldContain("'acc1'", Case.Sensitive);
+        results[1]!["errors"]![0]!["errorCode"]!.GetValue<string>().ShouldBe("METHOD_NOT_ALLOWED");
+        fixture.Rows().ShouldBeEmpty();
     }
 
     public static TheoryData<string, string, string> MalformedRequests => new()
@@ -229,14 +229,14 @@ public sealed class CompositeTreeAndCompositeTests
     {
         await using var fixture = await CompositeFixture.StartAsync();
         var (status, body) = await fixture.PostAsync(path, json);
-        Assert.Equal(HttpStatusCode.BadRequest, status);
+        status.ShouldBe(HttpStatusCode.BadRequest);
         var errors = body.AsArray();
-        Assert.Contains(errors, e => e!["errorCode"]!.GetValue<string>() == errorCode);
-        Assert.All(errors, e => Assert.False(string.IsNullOrEmpty(e!["message"]!.GetValue<string>())));
-        Assert.Empty(fixture.Rows());
+        errors.ShouldContain(e => e!["errorCode"]!.GetValue<string>() == errorCode);
+        errors.ShouldAllBe(e => !string.IsNullOrEmpty(e!["message"]!.GetValue<string>()));
+        fixture.Rows().ShouldBeEmpty();
         using var client = fixture.Server.Client(fixture.Server.AcmeKey);
         var runs = await ServerHarness.JsonAsync(await client.GetAsync("/api/v1/runs"));
-        Assert.Empty(runs["items"]!.AsArray());
+        runs["items"]!.AsArray().ShouldBeEmpty();
     }
 
     [Fact]
@@ -244,7 +244,7 @@ public sealed class CompositeTreeAndCompositeTests
     {
         await using var fixture = await CompositeFixture.StartAsync();
         var (_, body) = await fixture.PostAsync("/api/v1/composite", new JsonObject { ["compositeRequest"] = new JsonArray(CompositeFixture.Create(null, "a", "n")) }.ToJsonString());
-        Assert.Equal("'referenceId' is a required field.", body[0]!["message"]!.GetValue<string>());
+        body[0]!["message"]!.GetValue<string>().ShouldBe("'referenceId' is a required field.");
     }
 
     [Theory]
@@ -271,19 +271,19 @@ public sealed class CompositeTreeAndCompositeTests
             }
             var before = fixture.Rows();
             var (status, body) = await fixture.PostAsync("/api/v1/composite", new JsonObject { ["allOrNone"] = allOrNone, ["compositeRequest"] = subrequests }.ToJsonString());
-            Assert.Equal(HttpStatusCode.OK, status);
+            status.ShouldBe(HttpStatusCode.OK);
             var anyBad = planned.Any(p => !p.Good);
-            Assert.Equal(anyBad, body["hasErrors"]!.GetValue<bool>());
+            body["hasErrors"]!.GetValue<bool>().ShouldBe(anyBad);
             if (allOrNone && anyBad)
-                Assert.Equal(before, fixture.Rows());
+                fixture.Rows().ShouldBe(before);
             else
             {
                 foreach (var (row, good) in planned.Where(p => p.Good))
                     expected.Add(row);
-                Assert.Equal(expected, fixture.Rows());
+                fixture.Rows().ShouldBe(expected);
             }
             var successes = body["results"]!.AsArray().Select(r => r!["success"]!.GetValue<bool>()).ToList();
-            Assert.Equal(planned.Select(p => p.Good && !(allOrNone && anyBad)), successes);
+            successes.ShouldBe(planned.Select(p => p.Good && !(allOrNone && anyBad)));
         }
     }
 }

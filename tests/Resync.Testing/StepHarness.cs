@@ -1,12 +1,12 @@
-using Resync.Connectors;
 using Resync.Core.Errors;
 using Resync.Core.Sdk;
+using Shouldly;
 using Record = Resync.Core.Records.Record;
 
-namespace Resync.LinkFiles.Tests.Steps;
+namespace Resync.Testing;
 
-/// <summary>Runs steps on single records, built directly or from a link file's <c>steps:</c> list.</summary>
-internal static class StepHarness
+/// <summary>Runs steps on single records, as the engine does.</summary>
+public static class StepHarness
 {
     public static Record Record(params (string Field, object? Value)[] fields) =>
         new(null, fields.ToDictionary(f => f.Field, f => f.Value, StringComparer.Ordinal));
@@ -25,20 +25,6 @@ internal static class StepHarness
     }
 
     public static (StepResult Result, Record Record, StepContext Context) Apply(IStep step, Record record, long runId = 1) => Apply([step], record, runId);
-
-    /// <summary>The steps of a link file whose <c>steps:</c> list is <paramref name="steps"/> (indented by two spaces).</summary>
-    public static IReadOnlyList<IStep> Load(string steps)
-    {
-        var result = Parse(steps);
-        result.Problems.ShouldBeEmpty();
-        return result.Link!.Steps;
-    }
-
-    /// <summary>Parses a link file with the given <c>steps:</c> list.</summary>
-    public static LinkFileResult Parse(string steps) =>
-        new LinkFileLoader(BuiltInConnectors.CreateCatalog(), _ => null).Parse(
-            $"name: steps\nsource:\n  type: demo\nsteps:\n{steps}\ntarget:\n  type: jsonl\n  path: out.jsonl\n",
-            "link.yaml", Path.GetTempPath());
 
     public static ErrorClassification ShouldFail(this StepResult result, string code)
     {

@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
 using Resync.Core.Errors;
 using Resync.Core.Steps;
-using static Resync.LinkFiles.Tests.Steps.StepHarness;
+using static Resync.Testing.StepHarness;
 
-namespace Resync.LinkFiles.Tests.Steps;
+namespace Resync.Core.Tests.Steps;
 
 /// <summary>The steps that came first: filter, validate, truncate, rename and set.</summary>
 public sealed class BuiltInStepTests
@@ -68,34 +68,5 @@ public sealed class BuiltInStepTests
         var (_, record, _) = Apply([new RenameStep("rename(a)", "a", "b"), new SetStep("set(c)", "c", "k")], Record(("a", 1L)));
 
         record.Fields.ShouldBe(new Dictionary<string, object?> { ["b"] = 1L, ["c"] = "k" });
-    }
-
-    [Fact]
-    public void EveryStepKind_FromALinkFile_InOrder()
-    {
-        var steps = Load("""
-              - filter: { field: status, equals: archived, reason: archived }
-              - rename: { from: mail, to: email }
-              - validate: { field: email, required: true, email: true }
-              - truncate: { field: name, maxLength: 3 }
-              - set: { field: origin, value: crm }
-              - convert: { field: age, to: integer }
-              - validate: { field: age, min: 0, max: 150 }
-              - map:
-                  fields: { email: email, name: name, age: age, origin: origin }
-              - dedupe: { field: email }
-            """);
-
-        var (result, record, context) = Apply(steps, Record(("mail", "a@x.io"), ("name", "Annabel"), ("age", "41"), ("status", "active"), ("drop", "x")));
-        var (ignored, _, _) = Apply(steps, Record(("status", "archived")));
-        var (tooOld, _, _) = Apply(steps, Record(("mail", "b@x.io"), ("age", "200")));
-        var (duplicate, _, _) = Apply(steps, Record(("mail", "a@x.io"), ("age", "5")));
-
-        result.IsContinue.ShouldBeTrue();
-        record.Fields.ShouldBe(new Dictionary<string, object?> { ["email"] = "a@x.io", ["name"] = "Ann", ["age"] = 41L, ["origin"] = "crm" });
-        context.Warnings.ShouldHaveSingleItem();
-        ignored.IgnoreReason.ShouldBe("archived");
-        tooOld.ShouldFail(ErrorCodes.OutOfRange);
-        duplicate.ShouldFail(ErrorCodes.DuplicateKey);
     }
 }

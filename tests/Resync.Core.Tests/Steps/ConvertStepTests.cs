@@ -1,8 +1,8 @@
 using Resync.Core.Errors;
 using Resync.Core.Steps;
-using static Resync.LinkFiles.Tests.Steps.StepHarness;
+using static Resync.Testing.StepHarness;
 
-namespace Resync.LinkFiles.Tests.Steps;
+namespace Resync.Core.Tests.Steps;
 
 public sealed class ConvertStepTests
 {
@@ -65,31 +65,5 @@ public sealed class ConvertStepTests
 
         result.IsContinue.ShouldBeTrue();
         record.Fields.ContainsKey("v").ShouldBeFalse();
-    }
-
-    [Fact]
-    public void Convert_FromALinkFile()
-    {
-        var steps = Load("""
-              - convert: { field: qty, to: integer }
-              - convert: { field: at, to: Date, name: parse-at }
-            """);
-
-        var (result, record, _) = Apply(steps, Record(("qty", "3"), ("at", "2026-01-31")));
-        var (bad, _, _) = Apply(steps, Record(("qty", "3"), ("at", "soon")));
-
-        steps.Select(s => s.Name).ShouldBe(["convert(qty)", "parse-at"]);
-        result.IsContinue.ShouldBeTrue();
-        record["qty"].ShouldBe(3L);
-        record["at"].ShouldBeOfType<DateTimeOffset>();
-        bad.ShouldFail(ErrorCodes.InvalidType).Message.ShouldContain("at 'soon'");
-    }
-
-    [Fact]
-    public void Convert_ToAnUnknownType_IsALinkFileProblem()
-    {
-        var result = Parse("  - convert: { field: qty, to: int }");
-
-        result.Problems.ShouldHaveSingleItem().Message.ShouldContain("'int' is not allowed");
     }
 }

@@ -1,10 +1,10 @@
 using Resync.Core.Errors;
 using Resync.Core.Sdk;
 using Resync.Core.Steps;
-using static Resync.LinkFiles.Tests.Steps.StepHarness;
+using static Resync.Testing.StepHarness;
 using Record = Resync.Core.Records.Record;
 
-namespace Resync.LinkFiles.Tests.Steps;
+namespace Resync.Core.Tests.Steps;
 
 public sealed class DedupeStepTests
 {
@@ -34,7 +34,7 @@ public sealed class DedupeStepTests
     }
 
     [Fact]
-    public void Dedupe_StartsAfreshInEachRun()
+    public void Dedupe_InANewRun_LetsAKeyOfTheLastRunThrough()
     {
         var step = new DedupeStep("dedupe(id)", "id");
 
@@ -59,18 +59,5 @@ public sealed class DedupeStepTests
         })));
 
         passed.ShouldBe(5000);
-    }
-
-    [Fact]
-    public void Dedupe_FromALinkFile()
-    {
-        var steps = Load("""
-              - dedupe: { field: id }
-              - dedupe: { }
-            """);
-
-        steps.Select(s => s.Name).ShouldBe(["dedupe(id)", "dedupe(key)"]);
-        Apply(steps, Record(("id", "1"))).Result.IsContinue.ShouldBeTrue();
-        Apply(steps, Record(("id", "1"))).Result.ShouldFail(ErrorCodes.DuplicateKey);
     }
 }

@@ -1,7 +1,7 @@
 using Resync.Core.Steps;
-using static Resync.LinkFiles.Tests.Steps.StepHarness;
+using static Resync.Testing.StepHarness;
 
-namespace Resync.LinkFiles.Tests.Steps;
+namespace Resync.Core.Tests.Steps;
 
 public sealed class MapStepTests
 {
@@ -25,29 +25,5 @@ public sealed class MapStepTests
         var (_, record, _) = Apply(step, Record(("a", 1L), ("b", 2L)));
 
         record.Fields.ShouldBe(new Dictionary<string, object?> { ["a"] = 2L, ["b"] = 1L });
-    }
-
-    [Fact]
-    public void Map_FromALinkFile()
-    {
-        var steps = Load("""
-              - map:
-                  fields: { id: customer_id, email: mail }
-                  constants: { source: crm }
-            """);
-
-        var (_, record, _) = Apply(steps, Record(("customer_id", "c-1"), ("mail", "a@x.io"), ("other", 1L)));
-
-        steps.Single().Name.ShouldBe("map");
-        record.Fields.ShouldBe(new Dictionary<string, object?> { ["id"] = "c-1", ["email"] = "a@x.io", ["source"] = "crm" });
-    }
-
-    [Fact]
-    public void Map_WithNothingToMap_IsALinkFileProblem()
-    {
-        var result = Parse("  - map: { }");
-
-        result.Link.ShouldBeNull();
-        result.Problems.ShouldHaveSingleItem().Message.ShouldContain("give 'fields'");
     }
 }
