@@ -282,7 +282,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                         _highestWatermark = pageMark;
                 }
             }
-            await DispatchAsync(dispatcher, new BatchWork(number, page.Cursor, page.Records) { Watermark = page.Watermark }, cancellationToken);
+            await DispatchAsync(dispatcher, new BatchWork(number, page.Cursor, page.Records) { Watermark = page.Watermark, RecordsAreFresh = page.RecordsAreFresh },
+                cancellationToken);
             return true;
         }
 
