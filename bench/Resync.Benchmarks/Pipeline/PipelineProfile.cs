@@ -40,8 +40,11 @@ internal static class PipelineProfile
         var contacts = await bare.FetchAllAsync(records);
         var stepped = pages.Select(page => (IReadOnlyList<Record>)[.. page.Select(record => Apply(steps, record)).OfType<Record>()]).ToList();
 
+        using var types = new AllocationTypes();
+        var measured = false;
         for (var round = 0; round < 2; round++)
         {
+            measured = round == 1;
             Console.WriteLine($"round {round + 1} ({(round == 0 ? "warm-up" : "measured")})");
             await Row("HTTP source only (fetch + parse into records)", async () =>
             {
@@ -97,11 +100,15 @@ internal static class PipelineProfile
             var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var (gen0, gen1, gen2, pause) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            if (measured)
+                types.Start();
             var stopwatch = Stopwatch.StartNew();
             await run();
             stopwatch.Stop();
             Console.WriteLine($"  {what,-50} {records / stopwatch.Elapsed.TotalSeconds,11:N0} rec/s {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)records,8:N0} B/rec " +
                 $"{(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / records,6:F2} µs CPU/rec; GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms");
+            if (measured)
+                types.Print(what, records, top: 15);
         }
     }
 

@@ -297,7 +297,8 @@ public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource,
             var next = parsed.Next;
             if (paging.Style == HttpPagingStyle.NextLink && paging.NextLinkPath is null)
                 next = HttpUrls.NextFromLinkHeader(linkHeader);
-            return (SourcePage.Of(HttpUrls.WithoutUserinfo(url), parsed.Records, parsed.Watermark), next);
+            // Parsed from this answer alone: the engine may change the records in place.
+            return (SourcePage.Fresh(HttpUrls.WithoutUserinfo(url), parsed.Records, parsed.Watermark), next);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

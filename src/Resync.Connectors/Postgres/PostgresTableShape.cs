@@ -131,8 +131,10 @@ internal sealed class PostgresTableShape
     private bool HasExactly(Record record, PostgresColumn[] columns)
     {
         var next = 0;
-        foreach (var column in Columns)
+        // (Indexed: a foreach over the IReadOnlyList would box an enumerator for every record.)
+        for (var i = 0; i < Columns.Count; i++)
         {
+            var column = Columns[i];
             var expected = next < columns.Length && ReferenceEquals(columns[next], column);
             if (record.Fields.ContainsKey(column.Name) != expected)
                 return false;

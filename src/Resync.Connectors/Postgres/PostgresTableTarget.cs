@@ -96,11 +96,8 @@ public sealed class PostgresTableTarget : ITransactionalTarget
             // Records with the same fields as the one before go to its group without building their signature.
             if (!ReferenceEquals(columns, lastColumns) || lastGroup is null)
             {
-                var signature = string.Join('\u001f', columns.Select(column => column.Name));
-                if (!groups.TryGetValue(signature, out var group))
-                    groups[signature] = group = new Group(_statements.GetOrAdd(signature, _ => new PostgresStatements(_table, columns, _mode, _key, _options.VersionColumn)));
                 lastColumns = columns;
-                lastGroup = group;
+                lastGroup = GroupOf(groups, columns);
             }
             lastGroup.Indexes.Add(index);
         }
@@ -148,6 +145,15 @@ public sealed class PostgresTableTarget : ITransactionalTarget
             return TargetWriteResult.AllWritten;
         issues.Sort(static (a, b) => a.Index.CompareTo(b.Index));
         return new TargetWriteResult(issues);
+    }
+
+    // (Its own method: a lambda capturing the columns in the loop above would allocate a closure for every record.)
+    private Group GroupOf(Dictionary<string, Group> groups, PostgresColumn[] columns)
+    {
+        var signature = string.Join('\u001f', columns.Select(column => column.Name));
+        if (!groups.TryGetValue(signature, out var group))
+            groups[signature] = group = new Group(_statements.GetOrAdd(signature, _ => new PostgresStatements(_table, columns, _mode, _key, _options.VersionColumn)));
+        return group;
     }
 
     public async ValueTask DisposeAsync()

@@ -11,15 +11,17 @@ namespace Resync.Core.Engine;
 /// <summary>
 /// Runs one batch: every record through the link's steps, then the passing ones to the target in one
 /// write. Record failures are values; only the target's whole-batch failure is caught as an exception.
-/// Per record it allocates nothing beyond the working copy the steps need. Under sequential processing the
+/// Per record it allocates nothing beyond the working copy the steps need, and not even that when every step names the
+/// fields it changes (<see cref="IFieldWritingStep"/>) and the records are the batch's own (<see cref="BatchWork.RecordsAreFresh"/>). Under sequential processing the
 /// first failed record ends the batch: the records after it are not written but kept, with their values, as
 /// Incomplete; the target is then given one record at a time, as nothing after a refused record may be written.
 /// What a failure does to its records (and to the run) is the link's error policy for its type (<see cref="ErrorPolicies"/>).
 /// <paramref name="rootRunId"/> is the first run of the run's recovery chain (null: the run itself), passed to the target.
 /// </summary>
-internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, TimeProvider clock, long? rootRunId = null)
+internal sealed partial class BatchProcessor(Link link, ErrorClassifier classifier, TimeProvider clock, long? rootRunId = null)
 {
-    private static readonly Dictionary<string, object?> NoFields = [];
+    // The fields the link's steps may change, when every step names them (IFieldWritingStep); null: each record is copied.
+    private readonly string[]? _writtenFields = WrittenFields(link.Steps);
 
     /// <summary>The link's error policies, compiled once for the run.</summary>
     public ErrorPolicies Policies { get; } = ErrorPolicies.Compile(link.Settings);
@@ -31,178 +33,12 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
     /// </summary>
     public async Task<(BatchResult Result, ResyncError? SystemError)> ProcessAsync(long runId, BatchWork work, Task beforeWrite, CancellationToken cancellationToken)
     {
-        var records = work.Records;
-        var steps = link.Steps;
-        var level = link.Settings.LoggingLevel;
-        var passing = new List<Record>(records.Count);
-        var passingPositions = new List<int>(records.Count);
-        List<IReadOnlyList<RecordWarning>?>? passingWarnings = null;
-        var kept = new List<RecordOutcome>();
-        int failed = 0, ignored = 0, warnings = 0;
-        var context = new StepContext(records.Count > 0 ? records[0] : new Record(null, NoFields), runId);
-        var sequential = link.Settings.SequentialProcessing;
-        ResyncError? stepStop = null; // a step's failure whose policy stops the run
-
-        for (var position = 0; position < records.Count; position++)
-        {
-            if (sequential && failed > 0)
-            {
-                kept.Add(Unprocessed(position, records[position], level));
-                continue;
-            }
-            var original = records[position];
-            if (original.ReadError is { } readError)
-            {
-                // The source could not read this item (e.g. a malformed line): it fails alone, before any step,
-                // and keeps what the source had of it (the raw line) as its "before" snapshot.
-                failed++;
-                kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Failed,
-                    readError.ToError(ErrorScope.Record, clock.GetUtcNow(), "source"), null, null, [],
-                    level == LoggingLevel.None ? null : new Snapshot(original.Fields, null)));
-                continue;
-            }
-            if (original.IgnoreReason is { } skipped)
-            {
-                // Decided before the steps (e.g. a retried record that changed at the source since it failed).
-                ignored++;
-                kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Ignored, null, "source", skipped, [],
-                    level == LoggingLevel.None ? null : new Snapshot(original.Fields, null)));
-                continue;
-            }
-            context.Reset(steps.Count == 0 ? original : original.Clone());
-            var (result, stepName) = ApplySteps(steps, context);
-            warnings += context.Warnings.Count;
-
-            if (result.IsContinue)
-            {
-                passing.Add(context.Record);
-                passingPositions.Add(position);
-                if (context.Warnings.Count > 0 || passingWarnings is not null)
-                {
-                    passingWarnings ??= [.. Enumerable.Repeat<IReadOnlyList<RecordWarning>?>(null, passing.Count - 1)];
-                    passingWarnings.Add(context.Warnings.Count > 0 ? context.Warnings : null);
-                }
-                continue;
-            }
-
-            var snapshot = level == LoggingLevel.None ? null : new Snapshot(original.Fields, context.Record.Fields);
-            if (result.Error is { } error)
-            {
-                // (Settled before the assignment: a second stopping record must be kept too.)
-                var stops = Settle(Policies.ForStep(error), error, error.ToError(ErrorScope.Record, clock.GetUtcNow(), stepName),
-                    new RecordOutcome(position, original.Key, OutcomeKind.Failed, null, stepName, null, context.Warnings, snapshot), kept, ref failed, ref ignored);
-                stepStop ??= stops;
-            }
-            else
-            {
-                ignored++;
-                kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Ignored, null, stepName, result.IgnoreReason,
-                    context.Warnings, level == LoggingLevel.All ? snapshot : null));
-            }
-        }
-
-        var succeeded = 0;
-        ResyncError? batchError = null;
-        ResyncError? systemError = null;
-        ErrorAction? wholeBatch = null;
+        using var batch = new OneBatch(this, link, clock, runId, work);
+        batch.RunSteps();
         await beforeWrite;
-        // Sequential: the records of passing from this index on were not written (a record before them failed).
-        var writtenCount = passing.Count;
-        if (passing.Count > 0)
-        {
-            TargetWriteResult written;
-            if (sequential)
-            {
-                (written, writtenCount, systemError) = await WriteInOrderAsync(runId, work.Number, passing, cancellationToken);
-            }
-            else
-            {
-                ErrorClassification? failure;
-                (written, failure) = await WriteWithRetriesAsync(runId, work.Number, passing, cancellationToken);
-                if (failure is not null)
-                {
-                    wholeBatch = Policies.ForTargetBatch(failure);
-                    if (wholeBatch is ErrorAction.Fail or ErrorAction.Stop or ErrorAction.Deactivate)
-                    {
-                        var stops = wholeBatch != ErrorAction.Fail;
-                        batchError = failure.ToError(stops ? ErrorScope.System : ErrorScope.Batch, clock.GetUtcNow(), "target");
-                        if (stops)
-                            systemError = batchError;
-                    }
-                }
-            }
-
-            var issues = written.Issues;
-            var issueIndex = 0;
-            var sorted = IsSortedByIndex(issues) ? issues : [.. issues.OrderBy(issue => issue.Index)];
-            for (var i = 0; i < passing.Count; i++)
-            {
-                var position = passingPositions[i];
-                var recordWarnings = (IReadOnlyList<RecordWarning>?)passingWarnings?[i] ?? [];
-                // Skip issues that no longer apply (a second issue for a record already handled, an index below 0):
-                // left in place they would hide the issues of every later record.
-                while (issueIndex < sorted.Count && sorted[issueIndex].Index < i)
-                    issueIndex++;
-                var issue = issueIndex < sorted.Count && sorted[issueIndex].Index == i ? sorted[issueIndex++] : null;
-                var original = records[position];
-                if (i >= writtenCount)
-                {
-                    kept.Add(Unprocessed(position, original, level));
-                    continue;
-                }
-                if (issue is null)
-                {
-                    succeeded++;
-                    if (level == LoggingLevel.All || recordWarnings.Count > 0)
-                    {
-                        var snapshot = level == LoggingLevel.All ? new Snapshot(original.Fields, passing[i].Fields) : null;
-                        kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Succeeded, null, null, null, recordWarnings, snapshot));
-                    }
-                    continue;
-                }
-
-                var keptSnapshot = level == LoggingLevel.None ? null : new Snapshot(original.Fields, passing[i].Fields);
-                if (issue.Error is { } notWritten && notWritten == written.StoppedBy)
-                {
-                    // The target stopped before writing this record (its siblings before it were written and count): as for a
-                    // failed batch write, the run stops, and the record waits with its values in the remainder.
-                    var stopAction = Policies.ForTargetBatch(notWritten);
-                    var stopping = stopAction is ErrorAction.Stop or ErrorAction.Deactivate;
-                    var stopError = notWritten.ToError(stopping ? ErrorScope.System : ErrorScope.Batch, clock.GetUtcNow(), "target");
-                    Settle(stopping ? ErrorAction.Park : stopAction, notWritten, stopError,
-                        new RecordOutcome(position, original.Key, OutcomeKind.Failed, null, "target", null, recordWarnings, keptSnapshot), kept, ref failed, ref ignored);
-                    if (stopping)
-                        systemError ??= stopError;
-                    continue;
-                }
-                if (issue.Error is { } error)
-                {
-                    // (Sequential: the error that stopped the run is the record's own, the one it stopped at.)
-                    var recordError = batchError ?? (sequential && systemError is not null ? systemError
-                        : error.ToError(wholeBatch is null ? ErrorScope.Record : ErrorScope.Batch, clock.GetUtcNow(), "target"));
-                    // A batch error has decided for the whole batch already: its records fail with it.
-                    var action = batchError is not null ? ErrorAction.Fail : wholeBatch ?? Policies.ForTargetRecord(error);
-                    var stops = Settle(action, error, recordError,
-                        new RecordOutcome(position, original.Key, OutcomeKind.Failed, null, "target", null, recordWarnings, keptSnapshot), kept, ref failed, ref ignored);
-                    systemError ??= stops;
-                }
-                else
-                {
-                    ignored++;
-                    kept.Add(new RecordOutcome(position, original.Key, OutcomeKind.Ignored, null, "target",
-                        issue.IgnoreReason ?? "refused by the target", recordWarnings, level == LoggingLevel.All ? keptSnapshot : null));
-                }
-            }
-        }
-
-        if (kept.Count > 1)
-            kept.Sort(static (a, b) => a.Position.CompareTo(b.Position));
-        var status = batchError is not null ? BatchStatus.Failed
-            : failed > 0 || kept.Any(outcome => outcome.Kind == OutcomeKind.Incomplete) ? BatchStatus.CompletedWithErrors
-            : BatchStatus.Succeeded;
-        var batch = new BatchResult(runId, work.Number, work.Cursor, status, records.Count, succeeded, failed, ignored, warnings,
-            batchError, kept, clock.GetUtcNow()) { Watermark = work.Watermark };
-        return (batch, stepStop ?? systemError);
+        if (batch.Passing.Count > 0)
+            await batch.WriteAsync(cancellationToken);
+        return batch.Result();
     }
 
     /// <summary>
@@ -243,37 +79,8 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
     }
 
     /// <summary>A record not processed because a record before it failed (sequential processing): kept with its values.</summary>
-    private static RecordOutcome Unprocessed(int position, Record record, LoggingLevel level) =>
-        RecordOutcome.Incomplete(position, record.Key, level == LoggingLevel.None ? null : new Snapshot(record.Fields, null));
-
-    /// <summary>
-    /// Keeps a failed record as its error policy says (<paramref name="failedRecord"/> carries its key, warnings and snapshot):
-    /// failed, parked as incomplete with its values, or ignored with the policy's reason. Returns the error as a system error
-    /// when the policy stops the run (the record itself counts as failed).
-    /// </summary>
-    private ResyncError? Settle(ErrorAction action, ErrorClassification cause, ResyncError error, RecordOutcome failedRecord, List<RecordOutcome> kept,
-        ref int failed, ref int ignored)
-    {
-        switch (action)
-        {
-            case ErrorAction.Park:
-                kept.Add(failedRecord with { Kind = OutcomeKind.Incomplete, Error = error, IgnoredBy = null });
-                return null;
-            case ErrorAction.Ignore:
-                ignored++;
-                kept.Add(failedRecord with
-                {
-                    Kind = OutcomeKind.Ignored,
-                    IgnoreReason = Policies.IgnoreReason(cause),
-                    Snapshot = link.Settings.LoggingLevel == LoggingLevel.All ? failedRecord.Snapshot : null,
-                });
-                return null;
-            default:
-                failed++;
-                kept.Add(failedRecord with { Error = error, IgnoredBy = null });
-                return action is ErrorAction.Stop or ErrorAction.Deactivate ? error with { Scope = ErrorScope.System } : null;
-        }
-    }
+    private static RecordOutcome Unprocessed(int position, string? key, IReadOnlyDictionary<string, object?> before, LoggingLevel level) =>
+        RecordOutcome.Incomplete(position, key, level == LoggingLevel.None ? null : new Snapshot(before, null));
 
     /// <summary>
     /// Writes the records, and writes again those the target refused (or the whole batch, when the write threw) while their
@@ -381,6 +188,18 @@ internal sealed class BatchProcessor(Link link, ErrorClassifier classifier, Time
                 return (result, step.Name);
         }
         return (StepResult.Continue, null);
+    }
+
+    private static string[]? WrittenFields(IReadOnlyList<IStep> steps)
+    {
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var step in steps)
+        {
+            if (step is not IFieldWritingStep { WrittenFields: { } fields })
+                return null;
+            written.UnionWith(fields);
+        }
+        return [.. written];
     }
 
     private static bool IsSortedByIndex(IReadOnlyList<TargetRecordIssue> issues)

@@ -7,4 +7,7 @@ public sealed record BatchWork(int Number, string? Cursor, IReadOnlyList<Record>
 {
     /// <summary>The highest change marker of the page, if its source tracks one; its result carries it to the store.</summary>
     public string? Watermark { get; init; }
+
+    /// <summary>The page's records are the batch's own (<see cref="Sdk.SourcePage.RecordsAreFresh"/>): the steps may change them in place.</summary>
+    public bool RecordsAreFresh { get; init; }
 }

@@ -32,15 +32,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
 
         progress ??= new RunProgress();
         var startedAt = clock.GetTimestamp();
-        await store.EnsureLinkAsync(link.Id, link.Tenant, cancellationToken);
-        var watermark = await store.GetWatermarkAsync(link.Id, cancellationToken);
-        var runId = await store.CreateRunAsync(
-            new NewRun(link.Id, link.Tenant, request.Kind, request.Trigger, request.ParentRunId, request.RequestId, RunOwner.Current, clock.GetUtcNow())
-            {
-                CarriesAllFailures = request.CarriesAllFailures,
-                LinkVersion = link.Version,
-            },
-            cancellationToken);
+        var (runId, watermark) = await CreateRunAsync(link, request, cancellationToken);
         progress.RunId = runId;
         using var span = ResyncTracing.Source.StartActivity("resync.run");
         span?.SetTag("resync.run.id", runId).SetTag("resync.link", link.Id).SetTag("resync.tenant", link.Tenant).SetTag("resync.run.kind", request.Kind.ToString())
@@ -59,10 +51,47 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             : _dispatchers.Create(link.Settings.SequentialProcessing ? 1 : link.Settings.Parallelism, run.ProcessAsync);
         // Sequential processing keeps its exact order: no page is taken while one before it is still coming.
         var context = new SourceContext(link.Id, runId, watermark, link.Settings.BatchSize, clock) { TakesPendingPages = !link.Settings.SequentialProcessing };
+        var read = await ReadPagesAsync(link, classifier, run, dispatcher, context, reading);
+
+        // Every page still coming arrives (and is dispatched), or is kept for the resume once reading has stopped.
+        await run.WaitForPendingPagesAsync();
+        var highestWatermark = run.HighestWatermark;
+        await dispatcher.CompleteAsync();
+        await dispatcher.DisposeAsync();
+        if ((run.SystemError is not null || cancellationToken.IsCancellationRequested) && link.Source is IHeldRecordsSource held)
+        {
+            var (batchNumber, lastCursor) = await run.KeepUnreadAsync(held, read.LastCursor, context, read.TakenBatches);
+            read = read with { BatchNumber = batchNumber, LastCursor = lastCursor };
+        }
+        await run.WaitUntilStoredAsync();
+        return await FinishAsync(link, request, runId, run, progress.Snapshot(), read, highestWatermark, startedAt, span, cancellationToken);
+    }
+
+    private async Task<(long RunId, string? Watermark)> CreateRunAsync(Link link, RunRequest request, CancellationToken cancellationToken)
+    {
+        await store.EnsureLinkAsync(link.Id, link.Tenant, cancellationToken);
+        var watermark = await store.GetWatermarkAsync(link.Id, cancellationToken);
+        var runId = await store.CreateRunAsync(
+            new NewRun(link.Id, link.Tenant, request.Kind, request.Trigger, request.ParentRunId, request.RequestId, RunOwner.Current, clock.GetUtcNow())
+            {
+                CarriesAllFailures = request.CarriesAllFailures,
+                LinkVersion = link.Version,
+            },
+            cancellationToken);
+        return (runId, watermark);
+    }
+
+    /// <summary>How far reading got: the pages seen, the cursor of the last one taken, and whether the source was read to its end.</summary>
+    /// <param name="TakenBatches">The batches up to <paramref name="LastCursor"/>: a page read when the run stopped may not have been taken.</param>
+    private readonly record struct ReadPosition(int BatchNumber, string? LastCursor, int TakenBatches, bool ReadToEnd);
+
+    /// <summary>Reads the source's pages and hands each to the dispatcher, until its end, a system error, or the caller stops the run.</summary>
+    private async Task<ReadPosition> ReadPagesAsync(Link link, ErrorClassifier classifier, RunState run, IBatchDispatcher dispatcher, SourceContext context,
+        CancellationTokenSource reading)
+    {
         var batchNumber = 0;
         string? lastCursor = null;
-        var takenBatches = 0; // batches up to lastCursor: a page read when the run stopped may not have been taken
-        var readToEnd = false;
+        var takenBatches = 0;
         try
         {
             await foreach (var page in TimedAsync(link, classifier, link.Source.ReadAsync(context, reading.Token), reading.Token).WithCancellation(reading.Token))
@@ -86,7 +115,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 if (await run.TakeAsync(dispatcher, here, batchNumber, reading.Token))
                     (lastCursor, takenBatches) = (here.Cursor, batchNumber);
             }
-            readToEnd = true;
+            return new ReadPosition(batchNumber, lastCursor, takenBatches, ReadToEnd: true);
         }
         catch (OperationCanceledException) when (reading.IsCancellationRequested)
         {
@@ -97,17 +126,13 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             // The source could not go on (it threw instead of yielding a failed page): nothing more can be read.
             run.SetSystemError(classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "source"));
         }
+        return new ReadPosition(batchNumber, lastCursor, takenBatches, ReadToEnd: false);
+    }
 
-        // Every page still coming arrives (and is dispatched), or is kept for the resume once reading has stopped.
-        await run.WaitForPendingPagesAsync();
-        var highestWatermark = run.HighestWatermark;
-        await dispatcher.CompleteAsync();
-        await dispatcher.DisposeAsync();
-        if ((run.SystemError is not null || cancellationToken.IsCancellationRequested) && link.Source is IHeldRecordsSource held)
-            (batchNumber, lastCursor) = await run.KeepUnreadAsync(held, lastCursor, context, takenBatches);
-        await run.WaitUntilStoredAsync();
-
-        var counts = progress.Snapshot();
+    /// <summary>Settles the run's status from its counts, records it (and the watermark it reached) in the store, and reports it.</summary>
+    private async Task<RunResult> FinishAsync(Link link, RunRequest request, long runId, RunState run, RunCounts counts, ReadPosition read,
+        string? highestWatermark, long startedAt, Activity? span, CancellationToken cancellationToken)
+    {
         var status = run.SystemError is not null ? RunStatus.Failed
             : cancellationToken.IsCancellationRequested ? RunStatus.Interrupted
             : counts.Failed > 0 || counts.BatchesFailed > 0 || counts.Incomplete > 0 ? RunStatus.CompletedWithErrors
@@ -127,9 +152,9 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         return new RunResult(runId, status, counts, run.SystemError)
         {
             HighestWatermark = highestWatermark,
-            LastCursor = lastCursor,
-            ReadToEnd = readToEnd,
-            StoppedPartway = (run.SystemError is not null || status == RunStatus.Interrupted) && (counts.Read > 0 || batchNumber > 1),
+            LastCursor = read.LastCursor,
+            ReadToEnd = read.ReadToEnd,
+            StoppedPartway = (run.SystemError is not null || status == RunStatus.Interrupted) && (counts.Read > 0 || read.BatchNumber > 1),
             ParkedError = run.ParkedError,
             ErrorTargetFailures = run.DeadLetters.Failures,
             ErrorTargetFailure = run.DeadLetters.FirstFailure,
@@ -137,7 +162,6 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         };
     }
 
-    /// <summary>The shared state of one run while its batches are processed in parallel.</summary>
     /// <summary>The source's pages, each read timed for the metrics (a failed page, or a read that throws, with its error type).</summary>
     private async IAsyncEnumerable<SourcePage> TimedAsync(Link link, ErrorClassifier classifier, IAsyncEnumerable<SourcePage> pages,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -164,6 +188,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         }
     }
 
+    /// <summary>The shared state of one run while its batches are processed in parallel.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
         "Its SemaphoreSlims hold an unmanaged handle only once their AvailableWaitHandle is read, which this type never does.")]
     private sealed class RunState(long runId, Link link, ErrorClassifier classifier, IRunStore store, TimeProvider clock, RunProgress progress, RunEvents events,
@@ -284,7 +309,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                         _highestWatermark = pageMark;
                 }
             }
-            await DispatchAsync(dispatcher, new BatchWork(number, page.Cursor, page.Records) { Watermark = page.Watermark }, cancellationToken);
+            await DispatchAsync(dispatcher, new BatchWork(number, page.Cursor, page.Records) { Watermark = page.Watermark, RecordsAreFresh = page.RecordsAreFresh },
+                cancellationToken);
             return true;
         }
 

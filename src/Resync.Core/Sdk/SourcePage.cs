@@ -22,6 +22,13 @@ public sealed class SourcePage
 
     public IReadOnlyList<Record> Records { get; }
 
+    /// <summary>
+    /// True when the records were made for this read alone (e.g. parsed from an answer) and nothing else holds them: the
+    /// engine may then change them in place as the steps run, instead of copying each record to keep its "before" snapshot.
+    /// False (the default) for records a source keeps or hands out again (in memory, held pushes).
+    /// </summary>
+    public bool RecordsAreFresh { get; private init; }
+
     /// <summary>Why the page could not be fetched, or null.</summary>
     public Exception? Failure { get; }
 
@@ -35,6 +42,10 @@ public sealed class SourcePage
     public Task<SourcePage>? Arrival { get; }
 
     public static SourcePage Of(string cursor, IReadOnlyList<Record> records, string? watermark = null) => new(cursor, records, null, watermark);
+
+    /// <summary>A page of records made for this read alone (see <see cref="RecordsAreFresh"/>).</summary>
+    public static SourcePage Fresh(string cursor, IReadOnlyList<Record> records, string? watermark = null) =>
+        new(cursor, records, null, watermark) { RecordsAreFresh = true };
 
     public static SourcePage Failed(string cursor, Exception failure) => new(cursor, [], failure, null);
 

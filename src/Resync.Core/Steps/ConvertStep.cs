@@ -9,7 +9,7 @@ namespace Resync.Core.Steps;
 /// step); a value that cannot be converted fails the record with a Data error <c>INVALID_TYPE</c> naming
 /// the field and the value.
 /// </summary>
-public sealed class ConvertStep(string name, string field, ConversionType to) : IStep
+public sealed class ConvertStep(string name, string field, ConversionType to) : IFieldWritingStep
 {
     private static readonly string[] DateFormats =
     [
@@ -22,6 +22,8 @@ public sealed class ConvertStep(string name, string field, ConversionType to) : 
     ];
 
     public string Name { get; } = name;
+
+    public IReadOnlyList<string>? WrittenFields => [@field];
 
     public StepResult Apply(StepContext context)
     {
@@ -54,7 +56,7 @@ public sealed class ConvertStep(string name, string field, ConversionType to) : 
 
     private static object? ToInteger(object value) => value switch
     {
-        long whole => whole,
+        long => value, // (as it is: not boxed again)
         int or short or byte or sbyte or ushort or uint => Convert.ToInt64(value, CultureInfo.InvariantCulture),
         decimal number when decimal.Truncate(number) == number && number is >= long.MinValue and <= long.MaxValue => (long)number,
         double number when double.IsFinite(number) && Math.Truncate(number) == number && number is >= long.MinValue and < 9.2233720368547758E18 => (long)number,
@@ -64,7 +66,7 @@ public sealed class ConvertStep(string name, string field, ConversionType to) : 
 
     private static object? ToNumber(object value) => value switch
     {
-        decimal number => number,
+        decimal => value,
         long or int or short or byte or sbyte or ushort or uint => Convert.ToDecimal(value, CultureInfo.InvariantCulture),
         double number when double.IsFinite(number) && Math.Abs(number) < 7.9e28 => (decimal)number,
         string text when decimal.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => number,
@@ -73,7 +75,7 @@ public sealed class ConvertStep(string name, string field, ConversionType to) : 
 
     private static object? ToBoolean(object value) => value switch
     {
-        bool flag => flag,
+        bool => value,
         long whole when whole is 0 or 1 => whole == 1,
         string text => text.Trim().ToLowerInvariant() switch
         {
@@ -86,7 +88,7 @@ public sealed class ConvertStep(string name, string field, ConversionType to) : 
 
     private static object? ToDate(object value) => value switch
     {
-        DateTimeOffset time => time,
+        DateTimeOffset => value,
         string text when DateTimeOffset.TryParseExact(text.Trim(), DateFormats, CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal, out var time) => time,
         _ => null,

@@ -10,11 +10,13 @@ namespace Resync.Core.Steps;
 /// only with sequential processing). The keys seen are kept in memory for the run: about 100 bytes per
 /// distinct key (a million keys ≈ 100 MB). Records without a key value pass.
 /// </summary>
-public sealed class DedupeStep(string name, string? field) : IStep
+public sealed class DedupeStep(string name, string? field) : IFieldWritingStep
 {
     private Seen _seen = new(long.MinValue);
 
     public string Name { get; } = name;
+
+    public IReadOnlyList<string>? WrittenFields => [];
 
     public StepResult Apply(StepContext context)
     {

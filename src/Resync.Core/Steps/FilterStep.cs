@@ -3,7 +3,7 @@ using Resync.Core.Sdk;
 namespace Resync.Core.Steps;
 
 /// <summary>Ignores records whose field matches (equals one of the values, or is empty), with a mandatory reason.</summary>
-public sealed class FilterStep : IStep
+public sealed class FilterStep : IFieldWritingStep
 {
     private readonly string _field;
     private readonly HashSet<string> _values;
@@ -21,6 +21,8 @@ public sealed class FilterStep : IStep
     }
 
     public string Name { get; }
+
+    public IReadOnlyList<string>? WrittenFields => [];
 
     public StepResult Apply(StepContext context)
     {

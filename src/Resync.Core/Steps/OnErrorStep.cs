@@ -12,12 +12,16 @@ namespace Resync.Core.Steps;
 /// </summary>
 /// <param name="field">The field the fallback goes into (<see cref="StepOnError.Default"/> only).</param>
 /// <param name="fallback">The fallback value (<see cref="StepOnError.Default"/> only).</param>
-public sealed class OnErrorStep(IStep inner, StepOnError onError, string? field = null, object? fallback = null) : IStep
+public sealed class OnErrorStep(IStep inner, StepOnError onError, string? field = null, object? fallback = null) : IFieldWritingStep
 {
     /// <summary>The warning code of a record that went on although the step failed it.</summary>
     public const string WarningCode = ErrorCodes.StepErrorHandled;
 
     public string Name => inner.Name;
+
+    public IReadOnlyList<string>? WrittenFields =>
+        // Restoring the record puts back the values it came in with: what changes is what the inner step writes, and the fallback's field.
+        inner is IFieldWritingStep { WrittenFields: { } written } ? (@field is null ? written : [.. written, @field]) : null;
 
     public StepResult Apply(StepContext context)
     {

@@ -5,9 +5,11 @@ using Resync.Core.Sdk;
 namespace Resync.Core.Steps;
 
 /// <summary>Shortens a text field to a maximum length, with a warning on the record (never an error).</summary>
-public sealed class TruncateStep(string name, string field, int maxLength) : IStep
+public sealed class TruncateStep(string name, string field, int maxLength) : IFieldWritingStep
 {
     public string Name { get; } = name;
+
+    public IReadOnlyList<string>? WrittenFields => [@field];
 
     public StepResult Apply(StepContext context)
     {

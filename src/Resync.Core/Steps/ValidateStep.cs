@@ -6,11 +6,13 @@ using Resync.Core.Sdk;
 namespace Resync.Core.Steps;
 
 /// <summary>Checks one field (required, max length, pattern, email, range, enum); a failing record gets a Data record error.</summary>
-public sealed partial class ValidateStep(string name, string field, ValidationRules rules) : IStep
+public sealed partial class ValidateStep(string name, string field, ValidationRules rules) : IFieldWritingStep
 {
     private readonly HashSet<string>? _allowed = rules.OneOf is null ? null : new HashSet<string>(rules.OneOf, StringComparer.Ordinal);
 
     public string Name { get; } = name;
+
+    public IReadOnlyList<string>? WrittenFields => [];
 
     public StepResult Apply(StepContext context)
     {

@@ -1,7 +1,10 @@
+using System.Runtime.CompilerServices;
 using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Records;
 using Resync.Core.Runs;
+using Resync.Core.Sdk;
+using Resync.Core.Steps;
 using Resync.Core.Storage;
 using Resync.Testing;
 using static Resync.Testing.TestRecords;
@@ -133,6 +136,39 @@ public sealed class RunEngineOutcomeTests
         records[4].AfterJson.ShouldNotBeNull().ShouldContain("\"name\":\"CONTACT 5\"");
     }
 
+    [Fact]
+    public async Task FreshRecordsThroughBuiltInSteps_ChangedInPlace_KeepTheirBeforeSnapshots()
+    {
+        await using var harness = await EngineHarness.StartAsync();
+        // Built-in steps name the fields they change, and fresh records are the batch's own: the engine changes them in
+        // place and rebuilds "before" from the values it saved, for every kind of kept record.
+        var source = new FreshSource([Contact(1), Contact(2, null), Contact(3), Contact(4)]);
+        var target = new CollectingTarget().Refuse(record => Id(record) == 4, NameTooLong);
+        var link = EngineHarness.Link(source, target, new LinkSettings { Parallelism = 1, LoggingLevel = LoggingLevel.All },
+            new TruncateStep("short-name", "name", 4), new RenameStep("mail", "email", "mail"), new SetStep("origin", "origin", "api"),
+            new ValidateStep("require-mail", "mail", new ValidationRules { Required = true }));
+
+        var result = await harness.RunAsync(link);
+
+        result.Counts.ShouldBe(new RunCounts(4, 2, 2, 0, 0, Warnings: 4, 1, 0)); // (each name truncated warns)
+        target.Written.Select(record => record["name"]).ShouldBe(["Cont", "Cont"]);
+        var records = await harness.RecordsAsync(result.RunId);
+        records.Select(record => (record.Key, record.Outcome)).ShouldBe(
+            [("c1", OutcomeKind.Succeeded), ("c2", OutcomeKind.Failed), ("c3", OutcomeKind.Succeeded), ("c4", OutcomeKind.Failed)]);
+        foreach (var record in records)
+        {
+            var id = record.Key![1..];
+            record.BeforeJson.ShouldNotBeNull().ShouldContain($"\"name\":\"Contact {id}\"");
+            record.BeforeJson.ShouldContain("\"email\":");
+            record.BeforeJson.ShouldNotContain("\"mail\"");
+            record.BeforeJson.ShouldNotContain("origin");
+            record.AfterJson.ShouldNotBeNull().ShouldContain("\"name\":\"Cont\"");
+            record.AfterJson.ShouldContain("\"mail\":");
+            record.AfterJson.ShouldNotContain("\"email\"");
+            record.AfterJson.ShouldContain("\"origin\":\"api\"");
+        }
+    }
+
     /// <summary>
     /// One page of five contacts through "upper-name", "require-email" and "skip": c1 and c5 succeed, c2 has no
     /// email (step failure), c3 is ignored, c4 is refused by the target.
@@ -152,5 +188,19 @@ public sealed class RunEngineOutcomeTests
         // The source's records are never changed by the steps.
         page[0]["name"].ShouldBe("Contact 1");
         return await harness.RecordsAsync(result.RunId);
+    }
+
+    /// <summary>One page of records made afresh for each read, as a source that parses an answer makes them.</summary>
+    private sealed class FreshSource(IReadOnlyList<Records.Record> page) : ISource
+    {
+        public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            yield return Page();
+        }
+
+        public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) => Task.FromResult(Page());
+
+        private SourcePage Page() => SourcePage.Fresh("1", [.. page.Select(record => record.Clone())]);
     }
 }

@@ -1,0 +1,49 @@
+using System.Buffers;
+
+namespace Resync.Core.Engine;
+
+/// <summary>
+/// The values of the fields the steps may change, saved for each record of a batch before the steps change the records in
+/// place, so that the "before" snapshot of a record that is kept can be rebuilt without copying every record. One pooled
+/// array per batch; nothing per record.
+/// </summary>
+internal sealed class BeforeValues : IDisposable
+{
+    // Stands for a field the record did not have.
+    private static readonly object Missing = new();
+    private readonly string[] _fields;
+    private readonly object?[] _values;
+
+    /// <param name="fields">The fields the steps may set or remove.</param>
+    /// <param name="records">How many records the batch has.</param>
+    public BeforeValues(string[] fields, int records)
+    {
+        _fields = fields;
+        _values = ArrayPool<object?>.Shared.Rent(Math.Max(1, fields.Length * records));
+    }
+
+    /// <summary>Saves the record's values of the fields, before the steps.</summary>
+    public void Save(int position, Dictionary<string, object?> fields)
+    {
+        var at = position * _fields.Length;
+        for (var i = 0; i < _fields.Length; i++)
+            _values[at + i] = fields.TryGetValue(_fields[i], out var value) ? value : Missing;
+    }
+
+    /// <summary>The record's values as they were before the steps: a copy of <paramref name="fields"/> with the saved values put back.</summary>
+    public Dictionary<string, object?> Of(int position, Dictionary<string, object?> fields)
+    {
+        var before = new Dictionary<string, object?>(fields, fields.Comparer);
+        var at = position * _fields.Length;
+        for (var i = 0; i < _fields.Length; i++)
+        {
+            if (ReferenceEquals(_values[at + i], Missing))
+                before.Remove(_fields[i]);
+            else
+                before[_fields[i]] = _values[at + i];
+        }
+        return before;
+    }
+
+    public void Dispose() => ArrayPool<object?>.Shared.Return(_values, clearArray: true);
+}
