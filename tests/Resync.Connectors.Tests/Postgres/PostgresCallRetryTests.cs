@@ -85,6 +85,29 @@ public sealed class PostgresCallRetryTests(PostgresDatabaseFixture fixture) : IC
     }
 
     [Fact]
+    public async Task NonTransactionalBatch_FailingAfterAStatementCommitted_IsNotWrittenAgain()
+    {
+        var table = await CreateTableAsync();
+        await fixture.Database.ExecuteAsync($"ALTER TABLE {table} ADD COLUMN note text");
+        await using var target = Target(table, "-c lock_timeout=100", attempts: 3);
+        await using var holder = await fixture.Database.DataSource.OpenConnectionAsync();
+        await using var other = await holder.BeginTransactionAsync();
+        await Execute(holder, other, $"UPDATE {table} SET name = 'other writer' WHERE id = 1");
+        // Two groups of columns, so two statements: the first (row 5) commits, the second waits for row 1 and gives up.
+        Record[] records =
+        [
+            new("5", new Dictionary<string, object?> { ["id"] = 5L, ["name"] = "Name 5" }),
+            new("1", new Dictionary<string, object?> { ["id"] = 1L, ["name"] = "Name 1", ["note"] = "changed" }),
+        ];
+
+        var failure = await Should.ThrowAsync<PostgresException>(() => target.WriteAsync(new TargetBatch("l", 1, 1, records), CancellationToken.None));
+
+        failure.SqlState.ShouldBe("55P03");
+        _retryClock.PendingTimers.ShouldBe(0, "a batch of which a statement committed is not written again");
+        (await fixture.Database.QueryAsync($"SELECT name FROM {table} WHERE id = 5")).ShouldHaveSingleItem()[0].ShouldBe("Name 5");
+    }
+
+    [Fact]
     public async Task SourcePageBehindAnotherTransactionsLock_IsReadAgain_OnceTheLockIsGone()
     {
         var table = await CreateTableAsync();
