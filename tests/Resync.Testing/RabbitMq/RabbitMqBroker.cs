@@ -169,7 +169,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         // Ready once it accepts an AMQP connection; a broker that never comes up fails the test after the safety net.
         var factory = new ConnectionFactory { Uri = Uri, AutomaticRecoveryEnabled = false };
         using var safetyNet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        safetyNet.CancelAfter(TimeSpan.FromMinutes(3));
+        safetyNet.CancelAfter(Patience.Limit); // a broker restarted on a machine running several suites at once took more than 3 minutes
         while (true)
         {
             if (_process.HasExited)
