@@ -87,6 +87,18 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     public Task StartAgainAsync(CancellationToken cancellationToken = default) => StartProcessAsync(FindServer(), cancellationToken);
 
     /// <summary>
+    /// Creates a virtual host of its own (the guest user may use it) and returns its address: processes of tests sharing one broker
+    /// that all use the default queue names keep apart this way.
+    /// </summary>
+    public async Task<Uri> CreateVirtualHostAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var name = $"{prefix}-{Guid.NewGuid():N}";
+        await RunCtlAsync(["-q", "add_vhost", name], cancellationToken);
+        await RunCtlAsync(["-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"], cancellationToken);
+        return new Uri(Uri, name);
+    }
+
+    /// <summary>
     /// Closes a client's connection from the broker's side, as when its process is killed: the broker hands the batches it
     /// had not acknowledged to other consumers at once (the client itself is never asked). Finds it by its local port.
     /// </summary>
@@ -157,7 +169,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         // Ready once it accepts an AMQP connection; a broker that never comes up fails the test after the safety net.
         var factory = new ConnectionFactory { Uri = Uri, AutomaticRecoveryEnabled = false };
         using var safetyNet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        safetyNet.CancelAfter(TimeSpan.FromMinutes(3));
+        safetyNet.CancelAfter(Patience.Limit); // a broker restarted on a machine running several suites at once took more than 3 minutes
         while (true)
         {
             if (_process.HasExited)
