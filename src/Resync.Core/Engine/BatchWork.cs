@@ -7,4 +7,7 @@ public sealed record BatchWork(int Number, string? Cursor, IReadOnlyList<Record>
 {
     /// <summary>The highest change marker of the page, if its source tracks one; its result carries it to the store.</summary>
     public string? Watermark { get; init; }
+
+    /// <summary>True when an earlier attempt may have written the batch without its outcome being stored (see <see cref="Sdk.TargetBatch.MayBeWritten"/>).</summary>
+    public bool MayBeWritten { get; init; }
 }
