@@ -23,6 +23,8 @@ public static class SqlConnectors
         new("key", ValueKind.Text, "The column records are matched by (upsert and update; a unique column)."),
         new("transactional", ValueKind.Boolean, "All-or-none per batch: when any record fails, the batch is rolled back and its other records fail as rolled back.") { Default = "false" },
         new("versionColumn", ValueKind.Text, "Stale protection: a row whose version/updated-at column is newer than the record's is not overwritten; the record is Ignored as stale (upsert, update)."),
+        new("batchLedger", ValueKind.Boolean, "Records each batch written in the table resync_batches beside the target table (SQLite; PostgreSQL when transactional), so that a batch a crash cut after its write is not written again by its resume. false for a database that refuses extra tables.")
+            { Default = SqlTargetOptions.DefaultBatchLedger ? "true" : "false" },
     ];
 
     private static readonly KeySpec[] SourceKeys =
@@ -92,6 +94,7 @@ public static class SqlConnectors
     {
         Transactional = config.Boolean("transactional", false),
         VersionColumn = config.Text("versionColumn"),
+        BatchLedger = config.Boolean("batchLedger", SqlTargetOptions.DefaultBatchLedger),
     };
 
     private static string ExistingFile(ConfigSection config)

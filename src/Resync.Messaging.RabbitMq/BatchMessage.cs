@@ -9,13 +9,14 @@ namespace Resync.Messaging.RabbitMq;
 /// A batch on the wire: the run it belongs to, its number and cursor, and its records. Field values travel as JSON and
 /// come back as the plain values a snapshot gives (<see cref="RecordJson"/>), as a retried record's do.
 /// </summary>
-internal sealed record BatchMessage(RemoteRun Run, int Number, string? Cursor, IReadOnlyList<BatchMessage.WireRecord> Records)
+/// <param name="MayBeWritten">A recovery run's batch fetched again: its target may have written it before (see <see cref="BatchWork.MayBeWritten"/>).</param>
+internal sealed record BatchMessage(RemoteRun Run, int Number, string? Cursor, IReadOnlyList<BatchMessage.WireRecord> Records, bool MayBeWritten = false)
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 
     public static byte[] Serialize(RemoteRun run, BatchWork work) =>
         JsonSerializer.SerializeToUtf8Bytes(new BatchMessage(run, work.Number, work.Cursor,
-            [.. work.Records.Select(record => new WireRecord(record.Key, record.Fields, record.ReadError, record.IgnoreReason))]), Options);
+            [.. work.Records.Select(record => new WireRecord(record.Key, record.Fields, record.ReadError, record.IgnoreReason))], work.MayBeWritten), Options);
 
     /// <summary>Reads a message; throws <see cref="JsonException"/> when it is not a batch.</summary>
     public static (RemoteRun Run, BatchWork Work) Deserialize(ReadOnlySpan<byte> body)
@@ -28,7 +29,7 @@ internal sealed record BatchMessage(RemoteRun Run, int Number, string? Cursor, I
             ReadError = wire.ReadError,
             IgnoreReason = wire.IgnoreReason,
         }).ToList();
-        return (message.Run, new BatchWork(message.Number, message.Cursor, records));
+        return (message.Run, new BatchWork(message.Number, message.Cursor, records) { MayBeWritten = message.MayBeWritten });
     }
 
     private static Dictionary<string, object?> ToFields(Dictionary<string, object?> fields)

@@ -29,6 +29,8 @@ public sealed class PostgresTableTarget : ITransactionalTarget
     private readonly SqlWriteMode _mode;
     private readonly string? _key;
     private readonly SqlTargetOptions _options;
+    // Kept only where a batch is one transaction (transactional: true): see SqlBatchLedger.
+    private readonly SqlTableName? _ledger;
     private readonly SemaphoreSlim _shapeLock = new(1, 1);
     private readonly ConcurrentDictionary<string, PostgresStatements> _statements = new(StringComparer.Ordinal);
     // The table's shape, read again at the first write of each run: a schema fixed between a run and its retry (a wider
@@ -57,6 +59,7 @@ public sealed class PostgresTableTarget : ITransactionalTarget
         _table = SqlTableName.Parse(table, allowSchema: true);
         _mode = mode;
         _key = key;
+        _ledger = _options is { BatchLedger: true, Transactional: true } ? _table with { Table = SqlBatchLedger.TableName } : null;
     }
 
     public bool IsTransactional => _options.Transactional;
@@ -75,6 +78,10 @@ public sealed class PostgresTableTarget : ITransactionalTarget
         var records = batch.Records;
         await using var connection = (NpgsqlConnection)await _dataSource.OpenConnectionAsync(cancellationToken);
         var shape = _shape is { } current && current.RunId == batch.RunId ? current.Shape : await ReadShapeAsync(connection, batch.RunId, cancellationToken);
+        var ledgerId = _ledger is null ? null : SqlBatchLedger.IdOf(batch);
+        // One look-up, only when the batch may have been written before: a first attempt never pays for it.
+        if (ledgerId is not null && batch.MayBeWritten && await RecordedAsync(connection, ledgerId, batch, cancellationToken) is { } recorded)
+            return recorded;
 
         // 1. The constraints known up front, checked here: such records never reach the server.
         var issues = new List<TargetRecordIssue>();
@@ -108,7 +115,7 @@ public sealed class PostgresTableTarget : ITransactionalTarget
         var rowByRow = Volatile.Read(ref _refusals) >= 2;
         var refused = false;
         if (_options.Transactional)
-            refused = await WriteTransactionallyAsync(connection, records, groups.Values, issues, rowByRow, cancellationToken);
+            refused = await WriteTransactionallyAsync(connection, batch, ledgerId, groups.Values, issues, rowByRow, cancellationToken);
         else
         {
             var committed = false;
@@ -164,9 +171,10 @@ public sealed class PostgresTableTarget : ITransactionalTarget
     }
 
     // Returns true when the server refused some records (the batch was rolled back).
-    private async Task<bool> WriteTransactionallyAsync(NpgsqlConnection connection, IReadOnlyList<Record> records, IEnumerable<Group> groups, List<TargetRecordIssue> issues,
+    private async Task<bool> WriteTransactionallyAsync(NpgsqlConnection connection, TargetBatch batch, string? ledgerId, IEnumerable<Group> groups, List<TargetRecordIssue> issues,
         bool rowByRow, CancellationToken cancellationToken)
     {
+        var records = batch.Records;
         var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
@@ -184,6 +192,8 @@ public sealed class PostgresTableTarget : ITransactionalTarget
                 Replace(issues, SqlTargetIssues.RollBack(records, issues));
                 return true;
             }
+            if (ledgerId is not null)
+                await NoteAsync(connection, transaction, ledgerId, batch, issues, cancellationToken);
         }
         catch (PostgresException exception) when (IsAboutRecords(exception.SqlState))
         {
@@ -207,6 +217,65 @@ public sealed class PostgresTableTarget : ITransactionalTarget
         }
         await EndAsync(transaction, commit: true, cancellationToken);
         return false;
+    }
+
+    private async Task<TargetWriteResult?> RecordedAsync(NpgsqlConnection connection, string ledgerId, TargetBatch batch, CancellationToken cancellationToken)
+    {
+        await using var find = new NpgsqlCommand($"SELECT records, record_keys, issues FROM {_ledger!.Quoted} WHERE batch_id = $1", connection);
+        find.Parameters.Add(new NpgsqlParameter { Value = ledgerId });
+        await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? SqlBatchLedger.Recorded(batch, reader.GetInt32(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2))
+            : null;
+    }
+
+    // In the batch's transaction: the ledger holds a batch exactly when its rows are committed. A batch written again under the
+    // same identity (a retry of its failures) replaces the row: the latest write's result is the one a resume gets.
+    private async Task NoteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string ledgerId, TargetBatch batch, List<TargetRecordIssue> issues,
+        CancellationToken cancellationToken)
+    {
+        await using var note = new NpgsqlCommand(
+            $"INSERT INTO {_ledger!.Quoted} (batch_id, link_id, root_run_id, run_id, batch_number, records, record_keys, issues) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) " +
+            "ON CONFLICT (batch_id) DO UPDATE SET run_id = excluded.run_id, batch_number = excluded.batch_number, records = excluded.records, " +
+            "record_keys = excluded.record_keys, issues = excluded.issues, written_at = now()", connection, transaction);
+        var parameters = note.Parameters;
+        parameters.Add(new NpgsqlParameter { Value = ledgerId });
+        parameters.Add(new NpgsqlParameter { Value = batch.LinkId });
+        parameters.Add(new NpgsqlParameter { Value = batch.RootRunId });
+        parameters.Add(new NpgsqlParameter { Value = batch.RunId });
+        parameters.Add(new NpgsqlParameter { Value = batch.BatchNumber });
+        parameters.Add(new NpgsqlParameter { Value = batch.Records.Count });
+        parameters.Add(new NpgsqlParameter { Value = SqlBatchLedger.KeysOf(batch.Records) });
+        parameters.Add(new NpgsqlParameter { Value = (object?)SqlBatchLedger.IssuesOf([.. issues.OrderBy(issue => issue.Index)]) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        await note.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    // Created beside the table on first use (looked for first: creating needs a right that reading and writing do not).
+    private async Task CreateLedgerAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var ledger = _ledger!;
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection))
+        {
+            exists.Parameters.Add(new NpgsqlParameter { Value = ledger.Quoted });
+            if (await exists.ExecuteScalarAsync(cancellationToken) is true)
+                return;
+        }
+        await using var create = new NpgsqlCommand(
+            $"CREATE TABLE IF NOT EXISTS {ledger.Quoted} (batch_id text PRIMARY KEY, link_id text NOT NULL, root_run_id bigint NOT NULL, run_id bigint NOT NULL, " +
+            "batch_number integer NOT NULL, records integer NOT NULL, record_keys text NOT NULL, issues text, written_at timestamptz NOT NULL DEFAULT now()); " +
+            $"CREATE INDEX IF NOT EXISTS {SqlTableName.Quote(SqlBatchLedger.TableName + "_written_at")} ON {ledger.Quoted} (written_at)", connection);
+        try
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.UniqueViolation)
+        {
+            // Another process created it at the same moment.
+        }
+        catch (PostgresException exception) when (!exception.IsTransient)
+        {
+            throw SqlBatchLedger.Unavailable(ledger.ToString(), exception.SqlState, exception);
+        }
     }
 
     private static void Replace(List<TargetRecordIssue> issues, List<TargetRecordIssue> with)
@@ -323,6 +392,8 @@ public sealed class PostgresTableTarget : ITransactionalTarget
             }
             if (_mode == SqlWriteMode.Upsert && !shape.UniqueKeys.Any(columns => columns is [var only] && only == _key))
                 throw SqlTargetIssues.KeyNotUnique(_key!, _table.ToString());
+            if (_ledger is not null)
+                await CreateLedgerAsync(connection, cancellationToken);
             _shape = new ShapeOfRun(runId, shape);
             return shape;
         }

@@ -78,7 +78,7 @@ public sealed partial class SqliteTableTarget : ITransactionalTarget
             // One transaction per batch, undone when anything before its commit fails (the write lock not taken, a statement
             // refused): writing the batch again after SQLITE_BUSY or SQLITE_LOCKED cannot write a record twice. A failed commit
             // is an Inconsistency, never retried.
-            return await _retry.ExecuteAsync((_, _) => ValueTask.FromResult(Write(batch.Records, batch.RunId)), cancellationToken);
+            return await _retry.ExecuteAsync((_, _) => ValueTask.FromResult(Write(batch)), cancellationToken);
         }
         finally
         {
@@ -92,8 +92,9 @@ public sealed partial class SqliteTableTarget : ITransactionalTarget
         return ValueTask.CompletedTask;
     }
 
-    private TargetWriteResult Write(IReadOnlyList<Record> records, long runId)
+    private TargetWriteResult Write(TargetBatch batch)
     {
+        var (records, runId) = (batch.Records, batch.RunId);
         BeforeOpen?.Invoke(_path);
         using var connection = new SqliteConnection(_connectionString);
         connection.DefaultTimeout = Math.Max(1, (int)BusyTimeout.TotalSeconds);
@@ -107,10 +108,16 @@ public sealed partial class SqliteTableTarget : ITransactionalTarget
         if (_shape is null || _shapeRunId != runId)
         {
             _shape = TableShape.Read(connection, _table, _key, _options.VersionColumn, keyMustBeUnique: _mode == SqlWriteMode.Upsert);
+            if (_options.BatchLedger)
+                CreateLedger(connection);
             _shapeRunId = runId;
         }
         var shape = _shape;
+        var ledgerId = _options.BatchLedger ? SqlBatchLedger.IdOf(batch) : null;
         using var transaction = connection.BeginTransaction(deferred: false);
+        // Looked up only when the batch may have been written before (in the writer's transaction: nothing writes it meanwhile).
+        if (ledgerId is not null && batch.MayBeWritten && Recorded(connection, transaction, ledgerId, batch) is { } recorded)
+            return recorded;
         var commands = new Dictionary<string, (SqliteCommand Command, string[] Columns)>(StringComparer.Ordinal);
         SqliteCommand? exists = null;
         List<TargetRecordIssue>? issues = null;
@@ -161,6 +168,8 @@ public sealed partial class SqliteTableTarget : ITransactionalTarget
                 End(transaction, commit: false);
                 return new TargetWriteResult(SqlTargetIssues.RollBack(records, issues!));
             }
+            if (ledgerId is not null)
+                Note(connection, transaction, ledgerId, batch, issues ?? []);
             End(transaction, commit: true);
         }
         finally
@@ -170,6 +179,54 @@ public sealed partial class SqliteTableTarget : ITransactionalTarget
             exists?.Dispose();
         }
         return issues is null ? TargetWriteResult.AllWritten : new TargetWriteResult(issues);
+    }
+
+    private static void CreateLedger(SqliteConnection connection)
+    {
+        using var create = connection.CreateCommand();
+        create.CommandText = $"CREATE TABLE IF NOT EXISTS {Quote(SqlBatchLedger.TableName)} (batch_id TEXT PRIMARY KEY, link_id TEXT NOT NULL, " +
+                             "root_run_id INTEGER NOT NULL, run_id INTEGER NOT NULL, batch_number INTEGER NOT NULL, records INTEGER NOT NULL, " +
+                             "record_keys TEXT NOT NULL, issues TEXT, written_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));" +
+                             $"CREATE INDEX IF NOT EXISTS {Quote(SqlBatchLedger.TableName + "_written_at")} ON {Quote(SqlBatchLedger.TableName)} (written_at)";
+        try
+        {
+            create.ExecuteNonQuery();
+        }
+        catch (SqliteException exception) when (exception.SqliteErrorCode is not SqliteResultCodes.Busy and not SqliteResultCodes.Locked)
+        {
+            throw SqlBatchLedger.Unavailable(SqlBatchLedger.TableName, SqliteResultCodes.Name(exception.SqliteErrorCode), exception);
+        }
+    }
+
+    private static TargetWriteResult? Recorded(SqliteConnection connection, SqliteTransaction transaction, string ledgerId, TargetBatch batch)
+    {
+        using var find = connection.CreateCommand();
+        find.Transaction = transaction;
+        find.CommandText = $"SELECT records, record_keys, issues FROM {Quote(SqlBatchLedger.TableName)} WHERE batch_id = $id";
+        find.Parameters.AddWithValue("$id", ledgerId);
+        using var reader = find.ExecuteReader();
+        return reader.Read() ? SqlBatchLedger.Recorded(batch, reader.GetInt32(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)) : null;
+    }
+
+    // In the batch's transaction: the ledger holds a batch exactly when its rows are written. A batch written again under the
+    // same identity (a retry of its failures) replaces the row: the latest write's result is the one a resume gets.
+    private static void Note(SqliteConnection connection, SqliteTransaction transaction, string ledgerId, TargetBatch batch, IReadOnlyList<TargetRecordIssue> issues)
+    {
+        using var note = connection.CreateCommand();
+        note.Transaction = transaction;
+        note.CommandText = $"INSERT INTO {Quote(SqlBatchLedger.TableName)} (batch_id, link_id, root_run_id, run_id, batch_number, records, record_keys, issues) " +
+                           "VALUES ($id, $link, $root, $run, $number, $records, $keys, $issues) ON CONFLICT (batch_id) DO UPDATE SET run_id = excluded.run_id, " +
+                           "batch_number = excluded.batch_number, records = excluded.records, record_keys = excluded.record_keys, issues = excluded.issues, " +
+                           "written_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+        note.Parameters.AddWithValue("$id", ledgerId);
+        note.Parameters.AddWithValue("$link", batch.LinkId);
+        note.Parameters.AddWithValue("$root", batch.RootRunId);
+        note.Parameters.AddWithValue("$run", batch.RunId);
+        note.Parameters.AddWithValue("$number", batch.BatchNumber);
+        note.Parameters.AddWithValue("$records", batch.Records.Count);
+        note.Parameters.AddWithValue("$keys", SqlBatchLedger.KeysOf(batch.Records));
+        note.Parameters.AddWithValue("$issues", (object?)SqlBatchLedger.IssuesOf(issues) ?? DBNull.Value);
+        note.ExecuteNonQuery();
     }
 
     private bool RowExists(ref SqliteCommand? exists, SqliteConnection connection, SqliteTransaction transaction, Record record)

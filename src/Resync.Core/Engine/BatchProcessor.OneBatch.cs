@@ -138,7 +138,7 @@ internal sealed partial class BatchProcessor
             else
             {
                 ErrorClassification? failure;
-                (written, failure) = await _processor.WriteWithRetriesAsync(_runId, _work.Number, Passing, cancellationToken);
+                (written, failure) = await _processor.WriteWithRetriesAsync(_runId, _work, Passing, cancellationToken);
                 if (failure is not null)
                 {
                     _wholeBatch = Policies.ForTargetBatch(failure);

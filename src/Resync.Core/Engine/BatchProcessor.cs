@@ -87,15 +87,17 @@ internal sealed partial class BatchProcessor(Link link, ErrorClassifier classifi
     /// type's policy has attempts left, waiting its delays on the injected clock. Returns the issues left, or the whole
     /// write's failure; a failure carries how many writes were made when the engine made more than one.
     /// </summary>
-    private async Task<(TargetWriteResult Written, ErrorClassification? Failure)> WriteWithRetriesAsync(long runId, int batchNumber, List<Record> records,
+    private async Task<(TargetWriteResult Written, ErrorClassification? Failure)> WriteWithRetriesAsync(long runId, BatchWork work, List<Record> records,
         CancellationToken cancellationToken)
     {
+        var batchNumber = work.Number;
         TargetWriteResult written;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                written = await WriteTimedAsync(Batch(runId, batchNumber, records), cancellationToken);
+                // The whole batch carries its identity (a target may keep it in a ledger); the records written again below do not.
+                written = await WriteTimedAsync(Batch(runId, batchNumber, records) with { Cursor = work.Cursor, MayBeWritten = work.MayBeWritten }, cancellationToken);
                 break;
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested || exception is not OperationCanceledException)

@@ -10,4 +10,7 @@ public sealed record BatchWork(int Number, string? Cursor, IReadOnlyList<Record>
 
     /// <summary>The page's records are the batch's own (<see cref="Sdk.SourcePage.RecordsAreFresh"/>): the steps may change them in place.</summary>
     public bool RecordsAreFresh { get; init; }
+
+    /// <summary>True when an earlier attempt may have written the batch without its outcome being stored (see <see cref="Sdk.TargetBatch.MayBeWritten"/>).</summary>
+    public bool MayBeWritten { get; init; }
 }

@@ -27,7 +27,9 @@ public static class RemoteBatch
         var classifier = link.Classifier.WithOverrides(link.Settings.ErrorTypeOverrides);
         // Noted again here (the engine notes it once the broker confirmed it): the target is never written before the start is durable.
         var started = store.BatchStartedAsync(run.RunId, work.Number, work.Cursor, work.Records.Count, clock.GetUtcNow(), cancellationToken);
-        var (result, systemError) = await new BatchProcessor(link, classifier, clock).ProcessAsync(run.RunId, work, started, cancellationToken);
+        // Delivered again, its target may have written it before the worker died: a target keeping a ledger looks it up.
+        var (result, systemError) = await new BatchProcessor(link, classifier, clock, run.RootRunId)
+            .ProcessAsync(run.RunId, redelivered ? work with { MayBeWritten = true } : work, started, cancellationToken);
         await new DeadLetters(link, classifier, run.RunId, run.RootRunId, clock).WriteAsync(result);
         await store.BatchFinishedAsync(result, cancellationToken);
         var parked = result.Outcomes.FirstOrDefault(outcome => outcome is { Kind: OutcomeKind.Incomplete, Error: not null })?.Error;

@@ -6,6 +6,7 @@ using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Observability;
 using Resync.Core.Policies;
+using Resync.Core.Recovery;
 using Resync.Core.Runs;
 using Resync.Core.Sdk;
 using Resync.Core.Storage;
@@ -309,8 +310,10 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                         _highestWatermark = pageMark;
                 }
             }
-            await DispatchAsync(dispatcher, new BatchWork(number, page.Cursor, page.Records) { Watermark = page.Watermark, RecordsAreFresh = page.RecordsAreFresh },
-                cancellationToken);
+            // A recovery run's batch fetched again from its parent may have been written by the parent before its outcome was lost.
+            var mayBeWritten = link.Source is RecoverySource recovery && recovery.FetchedAgain(page.Cursor);
+            await DispatchAsync(dispatcher, new BatchWork(number, page.Cursor, page.Records)
+                { Watermark = page.Watermark, RecordsAreFresh = page.RecordsAreFresh, MayBeWritten = mayBeWritten }, cancellationToken);
             return true;
         }
 

@@ -27,6 +27,7 @@ internal sealed class RecoverySource(
     internal const string SnapshotCursorPrefix = "snapshots:";
     private const int PageSize = 1000;
     private readonly ConcurrentDictionary<string, byte> _resumed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _fetchedAgain = new(StringComparer.Ordinal);
     private int _reads;
 
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
@@ -41,6 +42,12 @@ internal sealed class RecoverySource(
     /// </summary>
     public IAsyncEnumerable<SourcePage> ReadAfterAsync(string cursor, SourceContext context, CancellationToken cancellationToken) =>
         _resumed.ContainsKey(cursor) ? AsyncEnumerable.Empty<SourcePage>() : ParentFailuresAsync(context, keep: true, after: cursor, cancellationToken);
+
+    /// <summary>
+    /// True for a page that is a batch of the parent fetched again from the link's source: the parent may have written it to
+    /// the target before its outcome was lost (a crash between the two), so its write looks up the target's ledger.
+    /// </summary>
+    public bool FetchedAgain(string cursor) => _fetchedAgain.ContainsKey(cursor);
 
     /// <summary>Where the pages never read start once this run has ended with <paramref name="lastTaken"/> as its last page taken.</summary>
     public string? ResumeCursorAfter(string? lastTaken) => lastTaken is not null && _resumed.ContainsKey(lastTaken) ? lastTaken : plan.ResumeCursor;
@@ -142,7 +149,11 @@ internal sealed class RecoverySource(
                 // Without its watermark: the parent read this page already, and a record changed since would put the
                 // watermark ahead of the pages not read again.
                 var page = await original.FetchPageAsync(cursor, context, cancellationToken);
-                return WithEdits(number, page.Failure is null ? SourcePage.Of(page.Cursor, page.Records) : page);
+                if (page.Failure is not null)
+                    return WithEdits(number, page);
+                // Under the parent's own cursor: with the chain's root run it names the batch in the target's ledger.
+                _fetchedAgain.TryAdd(cursor, 0);
+                return WithEdits(number, SourcePage.Of(cursor, page.Records));
             }
             catch (NotSupportedException)
             {

@@ -29,6 +29,8 @@ public sealed class PostgresTargetComplianceTests(PostgresDatabaseFixture fixtur
 
     protected override string CheckCode => "23514";
 
+    protected override bool KeepsLedgerWithoutTransactional => false;
+
     protected override string UniqueCode => "23505";
 
     protected override string UniqueNames => "_email_key";

@@ -50,6 +50,9 @@ public abstract class SqlTargetCompliance : IAsyncLifetime
 
     protected abstract string UniqueCode { get; }
 
+    /// <summary>Whether a batch is one transaction, and so keeps its ledger row, without <c>transactional: true</c>.</summary>
+    protected abstract bool KeepsLedgerWithoutTransactional { get; }
+
     /// <summary>What the provider's UNIQUE error names (the constraint, or the table.column).</summary>
     protected abstract string UniqueNames { get; }
 
@@ -287,6 +290,88 @@ public abstract class SqlTargetCompliance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BatchLedger_ABatchWrittenAgainAfterItsOutcomeWasLost_WritesNothing_AndGivesTheFirstResult()
+    {
+        await ExecuteAsync($"INSERT INTO {People} (id, email, version) VALUES ('2', 'newer@x.io', 9)");
+        var options = new SqlTargetOptions { Transactional = true, VersionColumn = "version" };
+        // Link id and cursor are data, never SQL.
+        var batch = new TargetBatch($"l'); DROP TABLE {People}; --", 7, 3, [Person("1", "a@x.io"), Person("2", "b@x.io"), Person("3", "c@x.io")])
+            { RootRunId = 5, Cursor = "https://api.example/contacts?page=3&q=' OR 1=1 --" };
+        var first = await Target(SqlWriteMode.Upsert, "id", options).WriteAsync(batch, CancellationToken.None);
+        first.Issues.ShouldHaveSingleItem().IgnoreReason!.ShouldStartWith("stale:");
+        await ExecuteAsync($"UPDATE {People} SET phone = 'untouched'");
+
+        // A resume in another process (a new target) fetches the batch again by its cursor, in a run of its own.
+        var again = await Target(SqlWriteMode.Upsert, "id", options).WriteAsync(batch with { RunId = 8, BatchNumber = 1, MayBeWritten = true }, CancellationToken.None);
+
+        Described(again).ShouldBe(Described(first));
+        (await QueryAsync($"SELECT phone FROM {People}")).ShouldAllBe(row => (string?)row[0] == "untouched");
+        var noted = (await QueryAsync($"SELECT link_id, root_run_id, run_id, batch_number, records FROM resync_batches WHERE link_id = '{batch.LinkId.Replace("'", "''", StringComparison.Ordinal)}'")).ShouldHaveSingleItem();
+        noted.Select(value => Convert.ToString(value, CultureInfo.InvariantCulture)).ShouldBe([batch.LinkId, "5", "7", "3", "3"]);
+    }
+
+    [Fact]
+    public async Task BatchLedger_NotTransactional_RefusedRecordsAreRecordedToo_WhereABatchIsOneTransaction()
+    {
+        var batch = new TargetBatch(People, 1, 1, [Person("1", "a@x.io"), Person("2", "b@x.io", age: -1), Person("3", null)]) { Cursor = "page=1" };
+        var first = await Target(SqlWriteMode.Upsert, "id").WriteAsync(batch, CancellationToken.None);
+        first.Issues.Select(issue => issue.Error!.Code).ShouldBe([CheckCode, NotNullCode]);
+        await ExecuteAsync($"UPDATE {People} SET phone = 'untouched'");
+
+        var again = await Target(SqlWriteMode.Upsert, "id").WriteAsync(batch with { RunId = 2, MayBeWritten = true }, CancellationToken.None);
+
+        Described(again).ShouldBe(Described(first));
+        (await QueryAsync($"SELECT phone FROM {People}")).Single()[0].ShouldBe(KeepsLedgerWithoutTransactional ? "untouched" : "+1 555 0100");
+    }
+
+    [Fact]
+    public async Task BatchLedger_AFirstAttempt_IsWritten_AndItsResultIsTheOneARedoGets()
+    {
+        var options = new SqlTargetOptions { Transactional = true };
+        var target = Target(SqlWriteMode.Upsert, "id", options);
+        var batch = new TargetBatch(People, 1, 1, [Person("1", "a@x.io")]) { Cursor = "page=1" };
+        (await target.WriteAsync(batch, CancellationToken.None)).Issues.ShouldBeEmpty();
+        await ExecuteAsync($"UPDATE {People} SET phone = 'untouched'");
+
+        // Not flagged (a retry of failures, or a batch of the same page in another run of the chain): written, never looked up.
+        (await target.WriteAsync(batch with { RunId = 2 }, CancellationToken.None)).Issues.ShouldBeEmpty();
+        (await QueryAsync($"SELECT phone FROM {People}")).Single()[0].ShouldBe("+1 555 0100");
+        await ExecuteAsync($"UPDATE {People} SET phone = 'untouched'");
+        (await target.WriteAsync(batch with { RunId = 3, MayBeWritten = true }, CancellationToken.None)).Issues.ShouldBeEmpty();
+
+        (await QueryAsync($"SELECT phone FROM {People}")).Single()[0].ShouldBe("untouched");
+        (await QueryAsync($"SELECT run_id FROM resync_batches WHERE link_id = '{People}'")).Single()[0].ShouldBe(2L);
+    }
+
+    [Fact]
+    public async Task BatchLedger_ABatchFetchedAgainWithOtherRecords_IsWritten()
+    {
+        var options = new SqlTargetOptions { Transactional = true };
+        var batch = new TargetBatch(People, 1, 1, [Person("1", "a@x.io")]) { Cursor = "page=1" };
+        await Target(SqlWriteMode.Upsert, "id", options).WriteAsync(batch, CancellationToken.None);
+
+        // The source changed since: the page holds another record now, which no earlier attempt wrote.
+        var again = await Target(SqlWriteMode.Upsert, "id", options)
+            .WriteAsync(batch with { RunId = 2, MayBeWritten = true, Records = [Person("2", "b@x.io")] }, CancellationToken.None);
+
+        again.Issues.ShouldBeEmpty();
+        (await IdsAsync()).ShouldBe(["1", "2"]);
+    }
+
+    [Fact]
+    public async Task BatchLedger_Off_ABatchWrittenAgain_IsWrittenAgain()
+    {
+        var options = new SqlTargetOptions { Transactional = true, BatchLedger = false };
+        var batch = new TargetBatch(People, 1, 1, [Person("1", "a@x.io")]) { Cursor = "page=1" };
+        await Target(SqlWriteMode.Upsert, "id", options).WriteAsync(batch, CancellationToken.None);
+        await ExecuteAsync($"UPDATE {People} SET phone = 'untouched'");
+
+        (await Target(SqlWriteMode.Upsert, "id", options).WriteAsync(batch with { RunId = 2, MayBeWritten = true }, CancellationToken.None)).Issues.ShouldBeEmpty();
+
+        (await QueryAsync($"SELECT phone FROM {People}")).Single()[0].ShouldBe("+1 555 0100");
+    }
+
+    [Fact]
     public async Task ParallelBatches_AreAllWritten()
     {
         var target = Target(SqlWriteMode.Upsert, "id");
@@ -375,6 +460,12 @@ public abstract class SqlTargetCompliance : IAsyncLifetime
 
     protected static Task<TargetWriteResult> WriteAsync(ITarget target, params Record[] records) =>
         target.WriteAsync(new TargetBatch("link", 1, 1, records), CancellationToken.None);
+
+    /// <summary>Every fact of a write's result, to compare two results whole.</summary>
+    protected static List<string> Described(TargetWriteResult result) =>
+        [.. result.Issues.Select(issue => issue.Error is { } error
+            ? $"{issue.Index}|{error.Type}|{error.Durability}|{error.Code}|{error.Message}|{error.Hint}|{string.Join(',', error.Fields ?? [])}|{error.StopsTheRun}|{error.Attempts}"
+            : $"{issue.Index}|ignored|{issue.IgnoreReason}"), $"stopped:{result.StoppedBy}"];
 
     protected async Task<List<string>> IdsAsync() =>
         [.. (await QueryAsync($"SELECT id FROM {People} ORDER BY id")).Select(row => (string)row[0]!)];

@@ -33,6 +33,8 @@ public sealed class SqliteTargetComplianceTests : SqlTargetCompliance, IDisposab
 
     protected override string CheckCode => "SQLITE_CONSTRAINT_CHECK";
 
+    protected override bool KeepsLedgerWithoutTransactional => true;
+
     protected override string UniqueCode => "SQLITE_CONSTRAINT_UNIQUE";
 
     protected override string UniqueNames => ".email";
