@@ -111,7 +111,8 @@ public sealed class PostgresCallRetryTests(PostgresDatabaseFixture fixture) : IC
     public async Task SourcePageBehindAnotherTransactionsLock_IsReadAgain_OnceTheLockIsGone()
     {
         var table = await CreateTableAsync();
-        await using var source = SqlTableSource.Postgres(DataSource("-c lock_timeout=100"), table, "id", retry: new CallRetry { Attempts = 3, Clock = _retryClock });
+        await using var dataSource = DataSource("-c lock_timeout=100");
+        await using var source = SqlTableSource.Postgres(dataSource, table, "id", retry: new CallRetry { Attempts = 3, Clock = _retryClock });
         await using var holder = await fixture.Database.DataSource.OpenConnectionAsync();
         await using var other = await holder.BeginTransactionAsync();
         await Execute(holder, other, $"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE");
