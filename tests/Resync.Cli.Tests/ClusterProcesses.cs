@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Npgsql;
+using Resync.Testing;
 
 namespace Resync.Cli.Tests;
 
@@ -77,16 +78,7 @@ internal sealed class ClusterProcesses : IAsyncDisposable
     }
 
     /// <summary>Waits for work in other processes; the bound is a safety net against a hang, never what a test measures.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = Environment.TickCount64 + (long)TimeSpan.FromMinutes(5).TotalMilliseconds;
-        while (!await condition())
-        {
-            if (Environment.TickCount64 > deadline)
-                throw new TimeoutException($"Timed out waiting for: {what}");
-            await Task.Delay(50);
-        }
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what) => Eventually.TrueAsync(condition, what);
 
     public async ValueTask DisposeAsync()
     {

@@ -195,16 +195,7 @@ internal sealed class ServerHarness : IAsyncDisposable
     /// Waits until <paramref name="condition"/> holds: for work on other threads, never for time to pass. The bound
     /// (<see cref="Patience.Limit"/>) is a safety net against a hang.
     /// </summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = Environment.TickCount64 + (long)Patience.Limit.TotalMilliseconds;
-        while (!await condition())
-        {
-            if (Environment.TickCount64 > deadline)
-                throw new TimeoutException($"Timed out waiting for: {what}");
-            await Task.Delay(10);
-        }
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what) => Eventually.TrueAsync(condition, what);
 
     public async Task StopAsync()
     {
