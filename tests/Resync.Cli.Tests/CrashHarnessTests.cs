@@ -134,7 +134,7 @@ public sealed class CrashHarnessTests : IAsyncLifetime
             var output = run.StandardOutput.ReadToEndAsync();
             var error = run.StandardError.ReadToEndAsync();
             await Task.WhenAny(reading, run.WaitForExitAsync()).WaitAsync(TimeSpan.FromMinutes(2));
-            await Task.Delay(random.Next(0, 500));
+            await WaitForKillPointAsync(random, targetType, run, writes);
             run.Kill();
             await run.WaitForExitAsync();
             await Task.WhenAll(output, error);
@@ -157,6 +157,26 @@ public sealed class CrashHarnessTests : IAsyncLifetime
         twice.ShouldBeEmpty($"no record written twice (the kill cut {killed["incomplete"]!.GetValue<long>()} records)");
         (await DocumentedRecovery.WatermarkAsync(cli, cli.StateFile, "pulled")).ShouldBe(Changed(Records - 1), "the watermark is where the chain read, never ahead of the target");
         CountedSqliteTable.Integrity(cli.StateFile).ShouldBe("ok");
+    }
+
+    /// <summary>
+    /// Where the kill lands. SQLite: 0–500 ms after the source's first request, which spreads kills over the whole run. A
+    /// PostgreSQL target starts slower (its connection, its ledger table), so that window ended almost every run before its first
+    /// commit: one seed in four still kills in it, the others once the audit counts a seeded number of writes (1 to all but
+    /// one record), then 0–20 ms later, so the kill lands before, inside and after a batch's commit.
+    /// </summary>
+    private static async Task WaitForKillPointAsync(Random random, string targetType, System.Diagnostics.Process run, Func<Task<Dictionary<string, int>>> writes)
+    {
+        if (targetType != "postgres" || random.Next(4) == 0)
+        {
+            await Task.Delay(random.Next(0, 500));
+            return;
+        }
+        var afterWrites = random.Next(1, Records);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!run.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2) && (await writes()).Values.Sum() < afterWrites)
+            await Task.Delay(5);
+        await Task.Delay(random.Next(0, 20));
     }
 
     private static (string Yaml, Func<Task<Dictionary<string, int>>> Writes) CreateSqliteTarget(CliProcess cli)
