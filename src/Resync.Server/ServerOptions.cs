@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Resync.Connectors.Network;
+using Resync.Messaging.RabbitMq;
 
 namespace Resync.Server;
 
@@ -40,6 +41,13 @@ public sealed class ServerOptions
     /// cluster goes without a scheduler once the active server dies. The default is 15 seconds.
     /// </summary>
     public TimeSpan SchedulerLeaseInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Cluster mode: how many batches a <c>resync worker</c> holds and processes at once (the broker's prefetch, 1 to 1000).
+    /// The default, 2, keeps a worker busy while its next batch is delivered; 1 holds a worker to one core, so that workers on
+    /// one machine divide its cores between them.
+    /// </summary>
+    public int WorkerPrefetch { get; set; } = RabbitMqSettings.DefaultPrefetch;
 
     /// <summary>A folder of <c>*.link.yaml</c> / <c>*.yaml</c> link files, loaded at start and watched. The default is none.</summary>
     public string? LinksFolder { get; set; }

@@ -141,6 +141,19 @@ public sealed class WorkerCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Worker_WithAPrefetchOutOfRange_IsAUsageErrorNamingTheSetting()
+    {
+        _cli.Environment["RESYNC__WORKERPREFETCH"] = "0";
+
+        var (exit, _, error) = await _cli.RunAsync("worker", "--state", _cli.State, "--broker", "amqp://resync:hunter2@127.0.0.1:1/");
+
+        exit.ShouldBe(64, error);
+        error.ShouldContain("WorkerPrefetch");
+        error.ShouldContain("1..1000");
+        error.ShouldNotContain("hunter2");
+    }
+
+    [Fact]
     public async Task Worker_OnASqliteFile_IsRefused_AndTheBrokerPasswordIsNeverPrinted()
     {
         var (exit, _, error) = await _cli.RunAsync("worker", "--state", _cli.StateFile, "--broker", "amqp://resync:hunter2@127.0.0.1:1/");
@@ -177,7 +190,9 @@ public sealed class WorkerCommandTests : IAsyncLifetime
         _ = worker.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var line = await worker.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException($"resync worker exited with {worker.ExitCode}");
-        JsonNode.Parse(line)!["queue"]!.GetValue<string>().ShouldBe("resync.batches");
+        var started = JsonNode.Parse(line)!;
+        started["queue"]!.GetValue<string>().ShouldBe("resync.batches");
+        started["prefetch"]!.GetValue<int>().ShouldBe(2, "the default");
         _ = worker.StandardOutput.ReadToEndAsync();
     }
 

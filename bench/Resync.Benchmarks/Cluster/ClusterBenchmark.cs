@@ -151,6 +151,9 @@ internal static class ClusterBenchmark
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "resync.dll"), "worker", "--state", state, "--broker", broker, "--links", links,
                      "--allow-loopback", "--json" })
             start.ArgumentList.Add(argument);
+        // One batch at a time: a worker then uses one core, so that on 2 cores the second worker's gain shows (the default 2
+        // lets one worker fill both cores alone).
+        start.Environment["RESYNC__WORKERPREFETCH"] = "1";
         var worker = Process.Start(start) ?? throw new InvalidOperationException("resync worker did not start");
         _ = worker.StandardError.ReadToEndAsync();
         using var safetyNet = new CancellationTokenSource(TimeSpan.FromMinutes(5));

@@ -67,6 +67,7 @@ internal static class WorkerCommand
                     ["worker"] = Environment.ProcessId,
                     ["broker"] = ClusterSettings.Describe(options.Broker!),
                     ["queue"] = broker.Queue,
+                    ["prefetch"] = broker.Prefetch,
                     ["state"] = StateStores.Describe(options.StateLocation),
                 };
                 await Console.Out.WriteLineAsync(started.ToJsonString(CliJson.Compact));
@@ -74,7 +75,7 @@ internal static class WorkerCommand
             }
             else
             {
-                await Console.Error.WriteLineAsync($"resync worker: taking batches from {broker.Queue} on {ClusterSettings.Describe(options.Broker!)} (state {StateStores.Describe(options.StateLocation)}). Ctrl+C stops.");
+                await Console.Error.WriteLineAsync($"resync worker: taking batches from {broker.Queue} on {ClusterSettings.Describe(options.Broker!)}, {broker.Prefetch} at a time (state {StateStores.Describe(options.StateLocation)}). Ctrl+C stops.");
             }
             await host.WaitForShutdownAsync(cancellationToken);
         }

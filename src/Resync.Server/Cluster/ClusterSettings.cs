@@ -26,6 +26,8 @@ public static class ClusterSettings
         }
         foreach (var problem in new RabbitMqSettings(uri).Validate())
             yield return (nameof(ServerOptions.Broker), problem);
+        if (options.WorkerPrefetch is < 1 or > 1000)
+            yield return (nameof(ServerOptions.WorkerPrefetch), string.Create(CultureInfo.InvariantCulture, $"{options.WorkerPrefetch} is out of range 1..1000"));
         if (StateStores.IsFile(options.StateLocation))
         {
             yield return (nameof(ServerOptions.State),
@@ -34,7 +36,7 @@ public static class ClusterSettings
     }
 
     /// <summary>The broker settings of valid options.</summary>
-    public static RabbitMqSettings Broker(ServerOptions options) => new(new Uri(options.Broker!.Trim()));
+    public static RabbitMqSettings Broker(ServerOptions options) => new(new Uri(options.Broker!.Trim())) { Prefetch = options.WorkerPrefetch };
 
     /// <summary>Where the broker is, for people and logs: scheme, user, host, port and virtual host, never the password.</summary>
     public static string Describe(string broker)
