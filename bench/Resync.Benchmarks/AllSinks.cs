@@ -1,15 +1,12 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Resync.Connectors.Network;
 using Resync.Core.Observability;
 using Resync.Server.Observability;
+using Resync.Testing;
 
 namespace Resync.Benchmarks;
 
@@ -25,9 +22,9 @@ internal sealed class AllSinks : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ActivityListener _spans;
     private readonly MeterListener _metrics;
-    private readonly string _folder;
+    private readonly TempDirectory _folder;
 
-    private AllSinks(WebApplication intake, ILoggerFactory loggers, ActivityListener spans, MeterListener metrics, string folder)
+    private AllSinks(WebApplication intake, ILoggerFactory loggers, ActivityListener spans, MeterListener metrics, TempDirectory folder)
     {
         (_intake, _loggers, _spans, _metrics, _folder) = (intake, loggers, spans, metrics, folder);
         Events = loggers.CreateLogger("Resync.Benchmarks");
@@ -40,23 +37,19 @@ internal sealed class AllSinks : IAsyncDisposable
         "The logger factory and listeners go to the AllSinks returned, which disposes them; a benchmark whose setup fails ends its process.")]
     public static async Task<AllSinks> StartAsync(string tenant, bool intakeDown = false)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var intake = builder.Build();
+        var intake = LoopbackWebApp.CreateBuilder().Build();
         intake.MapPost("/logs", async (HttpRequest request) =>
         {
             await request.Body.CopyToAsync(Stream.Null);
             return intakeDown ? Results.StatusCode(503) : Results.Accepted();
         });
-        await intake.StartAsync();
-        var url = intake.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/logs";
+        var url = await LoopbackWebApp.StartAsync(intake) + "/logs";
 
-        var folder = Directory.CreateTempSubdirectory("resync-bench-sinks-").FullName;
+        var folder = new TempDirectory("resync-bench-sinks");
         var loggers = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Information)
-            .AddProvider(new JsonFileLogSink(new JsonFileSinkOptions { Path = Path.Combine(folder, "events.jsonl") }, TimeProvider.System))
+            .AddProvider(new JsonFileLogSink(new JsonFileSinkOptions { Path = folder.Combine("events.jsonl") }, TimeProvider.System))
             .AddProvider(new HttpIntakeLogSink(new HttpIntakeSinkOptions { Url = new Uri(url) }, OutboundNetworkPolicy.Unrestricted.CreateHandler(), TimeProvider.System))
-            .AddProvider(LinkSinks(tenant, url, Path.Combine(folder, "link-events.jsonl"))));
+            .AddProvider(LinkSinks(tenant, url, folder.Combine("link-events.jsonl"))));
         var spans = new ActivityListener
         {
             ShouldListenTo = source => source.Name == ResyncTracing.SourceName,
@@ -88,6 +81,6 @@ internal sealed class AllSinks : IAsyncDisposable
         _metrics.Dispose();
         await _intake.StopAsync();
         await _intake.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
+        _folder.Dispose();
     }
 }

@@ -1,10 +1,9 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Resync.Server;
 using Resync.Server.Auth;
+using Resync.Testing;
 
 namespace Resync.Benchmarks;
 
@@ -14,24 +13,21 @@ internal static class BenchServer
     /// <summary>Runs <paramref name="run"/> with a new folder, deleted after it (its SQLite files closed first).</summary>
     public static async Task InTempFolderAsync(Func<string, Task> run)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "resync-bench", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
+        using var folder = new TempDirectory("resync-bench");
         try
         {
-            await run(folder);
+            await run(folder.Path);
         }
         finally
         {
             SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
         }
     }
 
     /// <summary>Starts the server; answers its address (without a trailing slash) and a new operator key.</summary>
     public static async Task<(string Url, string Key)> StartAsync(WebApplication app)
     {
-        await app.StartAsync();
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var url = await LoopbackWebApp.StartAsync(app);
         var key = (await app.Services.GetRequiredService<ApiKeyService>().CreateAsync(ApiKeyScope.Operator, null, "bench", CancellationToken.None)).Key;
         return (url, key);
     }

@@ -7,6 +7,7 @@ using Resync.Core.Runs;
 using Resync.Core.Sdk;
 using Resync.Core.Storage;
 using Resync.Storage.Sqlite;
+using Resync.Testing;
 
 // Usage (always a Release build):
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- all [--scale 1] (every benchmark below at a size that fits 15 minutes, then one table;
@@ -239,11 +240,11 @@ static async Task<double> Median(int repeat, Func<Task<double>> measure)
 internal sealed class BenchStore : IAsyncDisposable
 {
     private static SqliteRunStore? _sqlite;
-    private readonly string _folder;
+    private readonly TempDirectory _folder;
     private readonly SqliteRunStore? _previous;
     private readonly SqliteRunStore _own;
 
-    private BenchStore(string folder, SqliteRunStore own, SqliteRunStore? previous)
+    private BenchStore(TempDirectory folder, SqliteRunStore own, SqliteRunStore? previous)
     {
         _folder = folder;
         _own = own;
@@ -254,8 +255,8 @@ internal sealed class BenchStore : IAsyncDisposable
 
     public static async Task<BenchStore> OpenAsync()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "resync-bench", Guid.NewGuid().ToString("N"));
-        var store = new SqliteRunStore(Path.Combine(folder, "state.db"));
+        var folder = new TempDirectory("resync-bench");
+        var store = new SqliteRunStore(folder.Combine("state.db"));
         await store.InitializeAsync(CancellationToken.None);
         var opened = new BenchStore(folder, store, _sqlite);
         _sqlite = store;
@@ -267,8 +268,7 @@ internal sealed class BenchStore : IAsyncDisposable
         await _own.DisposeAsync();
         _sqlite = _previous;
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_folder))
-            Directory.Delete(_folder, recursive: true);
+        _folder.Dispose();
     }
 }
 

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Resync.Testing;
 
 namespace Resync.Cli.Tests;
 
@@ -12,7 +12,7 @@ public sealed class BreakersCommandTests : IDisposable
     [Fact]
     public async Task Breakers_AfterTwoLinksFailedOnOneDeadServer_ShowItsBreakerOpen_AsJsonAndAsATable()
     {
-        var dead = ClosedPort();
+        var dead = LoopbackPort.Free(); // nothing listens there: connections are refused
         Directory.CreateDirectory(Path.Combine(_cli.Folder, "links"));
         foreach (var id in new[] { "contacts", "orders" })
         {
@@ -74,14 +74,6 @@ public sealed class BreakersCommandTests : IDisposable
                 throw new TimeoutException($"{await serve.GetAsync($"/api/v1/links/{linkId}")} {await serve.GetAsync($"/api/v1/runs/{runId}")}");
             await Task.Delay(50, CancellationToken.None);
         }
-    }
-
-    /// <summary>A loopback port nothing listens on (bound, then released): connections to it are refused.</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose() => _cli.Dispose();

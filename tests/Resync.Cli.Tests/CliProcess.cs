@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Resync.Testing;
 
 namespace Resync.Cli.Tests;
 
 /// <summary>Runs the real <c>resync</c> command (the built resync.dll) in a folder of its own, as a user would.</summary>
 internal sealed class CliProcess : IDisposable
 {
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("resync-cli-");
+    private readonly TempDirectory _folder = new("resync-cli");
 
-    public string Folder => _folder.FullName;
+    public string Folder => _folder.Path;
 
     public string StateFile => Path.Combine(Folder, "state.db");
 
@@ -42,22 +43,12 @@ internal sealed class CliProcess : IDisposable
 
     public Process Start(params string[] args)
     {
-        var start = new ProcessStartInfo(UserId is null ? "dotnet" : "setpriv")
-        {
-            WorkingDirectory = Folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (UserId is { } user)
-        {
-            foreach (var arg in new[] { $"--reuid={user}", $"--regid={user}", "--clear-groups", "dotnet" })
-                start.ArgumentList.Add(arg);
+        var resync = Path.Combine(AppContext.BaseDirectory, "resync.dll");
+        var start = UserId is { } user
+            ? ExternalProgram.StartInfo("setpriv", [$"--reuid={user}", $"--regid={user}", "--clear-groups", "dotnet", resync, .. args], Folder)
+            : ExternalProgram.StartInfo("dotnet", [resync, .. args], Folder);
+        if (UserId is not null)
             start.Environment["HOME"] = Folder;
-        }
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "resync.dll"));
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
         start.Environment.Remove("RESYNC_DB");
         foreach (var (name, value) in Environment)
             start.Environment[name] = value;
@@ -69,15 +60,7 @@ internal sealed class CliProcess : IDisposable
     /// <summary>Runs another program (dotnet pack, an installed tool…) in the folder, with extra environment variables.</summary>
     public Task<(int ExitCode, string Out, string Error)> RunProgramAsync(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = Folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
+        var start = ExternalProgram.StartInfo(program, args, Folder);
         start.Environment.Remove("RESYNC_DB");
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
@@ -95,6 +78,14 @@ internal sealed class CliProcess : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Runs a command that must fail with <paramref name="expectedExit"/>; answers what it wrote on stderr.</summary>
+    public async Task<string> RunFailingAsync(int expectedExit, params string[] args)
+    {
+        var (exit, output, error) = await RunAsync(args);
+        exit.ShouldBe(expectedExit, $"stderr: {error}\nstdout: {output}");
+        return error;
     }
 
     public async Task<JsonObject> RunJsonAsync(int expectedExit, params string[] args)
@@ -139,13 +130,6 @@ internal sealed class CliProcess : IDisposable
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            _folder.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A killed process may still hold a file for a moment; the temp folder is cleaned by the OS.
-        }
+        _folder.Dispose();
     }
 }

@@ -26,22 +26,29 @@ internal sealed class ClusterProcesses : IAsyncDisposable
         Directory.CreateDirectory(LinksFolder);
     }
 
+    /// <summary>The CLI the processes are started from (its folder, its state).</summary>
+    public CliProcess Cli => _cli;
+
     public string LinksFolder => Path.Combine(_cli.Folder, "links");
+
+    /// <summary>The workers started, in order.</summary>
+    public IReadOnlyList<Process> Workers => _workers;
 
     public ServeProcess Serve => _serve ?? throw new InvalidOperationException("The server is started by StartServeAsync.");
 
     /// <summary>Writes a link file into the links folder every process reads.</summary>
     public Task WriteLinkAsync(string id, string yaml) => File.WriteAllTextAsync(Path.Combine(LinksFolder, id + ".yaml"), yaml);
 
-    /// <summary>Starts a worker and returns once it says it is taking batches.</summary>
-    public async Task StartWorkerAsync()
+    /// <summary>Starts a worker and returns its start line once it says it is taking batches.</summary>
+    public async Task<JsonNode> StartWorkerAsync()
     {
         var worker = _cli.Start("worker", "--state", _cli.State, "--broker", _broker, "--links", LinksFolder, "--allow-loopback", "--json");
         _workers.Add(worker);
         _ = worker.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        _ = await worker.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException($"resync worker exited with {worker.ExitCode}");
+        var line = await worker.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException($"resync worker exited with {worker.ExitCode}");
         _ = worker.StandardOutput.ReadToEndAsync();
+        return JsonNode.Parse(line)!;
     }
 
     /// <summary>Starts <c>resync serve --broker</c> and returns once it answers.</summary>

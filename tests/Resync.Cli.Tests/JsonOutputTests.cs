@@ -100,9 +100,8 @@ public sealed class JsonOutputTests : IDisposable
     {
         var typo = _cli.Write("typo.yaml", SequentialLink.Replace("batchSize", "batchSzie", StringComparison.Ordinal));
 
-        var (exit, _, error) = await _cli.RunAsync("run", typo, "--json", "--db", _cli.StateFile);
+        var error = await _cli.RunFailingAsync(64, "run", typo, "--json", "--db", _cli.StateFile);
 
-        exit.ShouldBe(64);
         var problem = JsonNode.Parse(error)!["error"]!["problems"]!.AsArray().Single()!.GetValue<string>();
         problem.ShouldStartWith($"{typo}:4:13: unknown key 'batchSzie' in link.settings — did you mean 'batchSize'?");
     }

@@ -66,9 +66,8 @@ public sealed class PostgresStateTests : IAsyncLifetime
     [Fact]
     public async Task Command_WhenPostgresDoesNotAnswer_FailsNamingTheDatabaseWithoutItsPassword()
     {
-        var (exit, _, error) = await _cli.RunAsync("runs", "--state", "postgres://resync:hunter2@127.0.0.1:1/nothing");
+        var error = await _cli.RunFailingAsync(2, "runs", "--state", "postgres://resync:hunter2@127.0.0.1:1/nothing");
 
-        exit.ShouldBe(2, error);
         error.ShouldContain("@127.0.0.1:1/nothing");
         error.ShouldNotContain("hunter2");
     }
@@ -78,9 +77,8 @@ public sealed class PostgresStateTests : IAsyncLifetime
     [InlineData("serve")]
     public async Task Command_WithAnUnknownConnectionOption_IsAUsageErrorNamingIt(string command)
     {
-        var (exit, _, error) = await _cli.RunAsync(command, "--state", "postgres://resync:hunter2@127.0.0.1:1/state?frobnicate=yes");
+        var error = await _cli.RunFailingAsync(64, command, "--state", "postgres://resync:hunter2@127.0.0.1:1/state?frobnicate=yes");
 
-        exit.ShouldBe(64, error);
         error.ShouldContain("frobnicate");
         error.ShouldNotContain("hunter2");
     }

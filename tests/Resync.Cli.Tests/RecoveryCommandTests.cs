@@ -35,9 +35,8 @@ public sealed class RecoveryCommandTests : IDisposable
             """);
         await _cli.RunJsonAsync(0, "run", link, "--db", _cli.StateFile);
 
-        var (exit, _, error) = await _cli.RunAsync("retry", "1", "--db", _cli.StateFile);
+        var error = await _cli.RunFailingAsync(64, "retry", "1", "--db", _cli.StateFile);
 
-        exit.ShouldBe(64);
         error.ShouldContain("Run 1 has no failures to retry.");
     }
 
@@ -53,9 +52,8 @@ public sealed class RecoveryCommandTests : IDisposable
         await _cli.RunJsonAsync(1, "run", link, "--db", _cli.StateFile);
         (await _cli.RunJsonAsync(0, "retry", "1", "--db", _cli.StateFile))["id"]!.GetValue<long>().ShouldBe(2);
 
-        var (exit, _, error) = await _cli.RunAsync("retry", "1", "--db", _cli.StateFile);
+        var error = await _cli.RunFailingAsync(64, "retry", "1", "--db", _cli.StateFile);
 
-        exit.ShouldBe(64);
         error.ShouldContain("Run 1 is resolved already: run 2 resolved every failure");
         error.ShouldContain("--force");
         var forced = await _cli.RunJsonAsync(0, "retry", "1", "--force", "--db", _cli.StateFile);
@@ -253,13 +251,7 @@ public sealed class RecoveryCommandTests : IDisposable
     /// <summary>120 demo contacts into a SQLite table with sequential processing: the first failed record, c-00053, stops the run.</summary>
     private Task<JsonObject> RunOrderedDemoAsync()
     {
-        var link = _cli.Write("ordered.yaml", """
-            name: ordered
-            source: { type: demo, records: 120, failingPage: 0 }
-            target: { type: demo, path: ordered.db }
-            settings: { batchSize: 20, sequentialProcessing: true }
-            """);
-        return _cli.RunJsonAsync(2, "run", link, "--db", _cli.StateFile);
+        return _cli.RunJsonAsync(2, "run", _cli.Write("ordered.yaml", JsonOutputTests.SequentialLink), "--db", _cli.StateFile);
     }
 
     private string? PhoneOf(string id)

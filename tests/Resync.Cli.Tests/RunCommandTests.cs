@@ -76,9 +76,8 @@ public sealed class RunCommandTests : IDisposable
     {
         var link = _cli.Write("typo.yaml", LinkFile.Replace("batchSize", "batchSzie", StringComparison.Ordinal));
 
-        var (exit, _, error) = await _cli.RunAsync("run", link, "--db", _cli.StateFile);
+        var error = await _cli.RunFailingAsync(64, "run", link, "--db", _cli.StateFile);
 
-        exit.ShouldBe(64);
         error.ShouldContain($"{link}:14:3: unknown key 'batchSzie' in link.settings — did you mean 'batchSize'?");
         error.ShouldNotContain("   at ");
     }
@@ -89,13 +88,11 @@ public sealed class RunCommandTests : IDisposable
         var noSource = _cli.Write("nosource.yaml", string.Join('\n', LinkFile.Split('\n').Where((_, i) => i is < 1 or > 4)));
         var wrongType = _cli.Write("wrongtype.yaml", LinkFile.Replace("records: 500", "records: many", StringComparison.Ordinal));
 
-        var missing = await _cli.RunAsync("run", noSource, "--db", _cli.StateFile);
-        var wrong = await _cli.RunAsync("run", wrongType, "--db", _cli.StateFile);
+        var missing = await _cli.RunFailingAsync(64, "run", noSource, "--db", _cli.StateFile);
+        var wrong = await _cli.RunFailingAsync(64, "run", wrongType, "--db", _cli.StateFile);
 
-        missing.ExitCode.ShouldBe(64);
-        missing.Error.ShouldContain("the required key 'source' is missing");
-        wrong.ExitCode.ShouldBe(64);
-        wrong.Error.ShouldContain("source.demo.records: expected a whole number, found 'many'");
+        missing.ShouldContain("the required key 'source' is missing");
+        wrong.ShouldContain("source.demo.records: expected a whole number, found 'many'");
     }
 
     [Fact]
@@ -103,9 +100,8 @@ public sealed class RunCommandTests : IDisposable
     {
         var notADatabase = _cli.Write("notes.txt", string.Concat(Enumerable.Repeat("these are not the records you are looking for\n", 200)));
 
-        var (exit, _, error) = await _cli.RunAsync("demo", "--db", notADatabase);
+        var error = await _cli.RunFailingAsync(2, "demo", "--db", notADatabase);
 
-        exit.ShouldBe(2);
         error.ShouldContain(notADatabase);
         error.ShouldContain("not a SQLite database");
         error.ShouldNotContain("   at ");
@@ -122,9 +118,8 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public async Task ServeWithAnAllowedNetworkThatIsNotARange_ExitsWith64_NamingIt()
     {
-        var (exit, _, error) = await _cli.RunAsync("serve", "--db", _cli.StateFile, "--allow-network", "10.0.0.0/8", "--allow-network", "intranet");
+        var error = await _cli.RunFailingAsync(64, "serve", "--db", _cli.StateFile, "--allow-network", "10.0.0.0/8", "--allow-network", "intranet");
 
-        exit.ShouldBe(64);
         error.ShouldContain("--allow-network: 'intranet' is not an address range in CIDR form");
     }
 

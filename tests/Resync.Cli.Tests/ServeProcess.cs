@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Resync.Testing;
 
 namespace Resync.Cli.Tests;
 
@@ -47,7 +47,7 @@ internal sealed class ServeProcess : IAsyncDisposable
             exit.ShouldBe(0, error);
             await File.WriteAllTextAsync(keyFile, output.Trim());
         }
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{LoopbackPort.Free()}";
         Directory.CreateDirectory(Path.Combine(cli.Folder, "links"));
         var process = cli.Start(["serve", "--urls", url, "--db", cli.State.Length > 0 ? cli.State : cli.StateFile, "--links", Path.Combine(cli.Folder, "links"), "--allow-loopback", .. extra]);
         var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
@@ -121,12 +121,5 @@ internal sealed class ServeProcess : IAsyncDisposable
         await _output;
         Client.Dispose();
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Resync.Testing.Http;
 
@@ -19,37 +18,27 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
     private const int Records = 240;
     private const int PageSize = 10;
     private readonly CliProcess _cli = new();
-    private readonly ConcurrentDictionary<string, int> _written = new(StringComparer.Ordinal);
-    private readonly TaskCompletionSource _writing = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<string, byte> _held = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _holding = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _hold;
     private FakeApi _source = null!;
-    private FakeApi _target = null!;
+    private SlowHttpTarget _target = null!;
 
     public async Task InitializeAsync()
     {
         // Sorted by change time; `since` gives the records changed after it, `page` pages them.
         _source = await FakeApi.StartAsync((context, request) => ChangedContacts.AnswerAsync(context, request, Records, PageSize));
-        _target = await FakeApi.StartAsync(async (context, request) =>
+        _target = await SlowHttpTarget.StartAsync(TimeSpan.FromMilliseconds(30), writingAfter: 30, async path =>
         {
-            // Slow: each record takes a while, so that the stop comes while batches are under way.
-            await Task.Delay(30, CancellationToken.None);
-            _written.AddOrUpdate(request.Path, 1, (_, n) => n + 1);
-            if (_written.Count >= 30)
+            // The target takes the record and then waits for the test (however busy the machine, the stop comes
+            // mid-run); with _hold, until after the process has exited: a shutdown waiting for this batch is cut short.
+            if (_hold)
             {
-                // The target takes the record and then waits for the test (however busy the machine, the stop comes
-                // mid-run); with _hold, until after the process has exited: a shutdown waiting for this batch is cut short.
-                _writing.TrySetResult();
-                if (_hold)
-                {
-                    _held.TryAdd(request.Path, 0);
-                    _holding.TrySetResult();
-                }
-                await _release.Task;
+                _held.TryAdd(path, 0);
+                _holding.TrySetResult();
             }
-            context.Response.StatusCode = StatusCodes.Status200OK;
+            await _release.Task;
         });
         Directory.CreateDirectory(Path.Combine(_cli.Folder, "links"));
         _cli.Write(Path.Combine("links", "pulled.yaml"), $$"""
@@ -75,7 +64,7 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
     {
         await using (var serve = await ServeProcess.StartAsync(_cli, "--shutdown-timeout", "60"))
         {
-            await _writing.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            await _target.Writing.WaitAsync(TimeSpan.FromMinutes(2));
 
             await serve.SignalAsync(signal);
             _release.SetResult();
@@ -83,7 +72,7 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
             var (exit, output) = await serve.WaitForExitAsync();
             exit.ShouldBe(0, output);
         }
-        _written.Count.ShouldBeLessThan(Records, "the stop came while records were still to be written");
+        _target.Written.Count.ShouldBeLessThan(Records, "the stop came while records were still to be written");
         await EveryRecordIsWrittenOrParkedAsync();
 
         await AfterRestartEveryRecordIsWrittenOnceAsync();
@@ -118,7 +107,7 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
     /// <summary>With the server stopped: each record is in the target once, or in the open incomplete run (kept, or on a page after its resume point).</summary>
     private async Task EveryRecordIsWrittenOrParkedAsync()
     {
-        _written.Values.ShouldAllBe(n => n == 1);
+        _target.Written.Values.ShouldAllBe(n => n == 1);
         var (exit, output, error) = await _cli.RunAsync("incomplete", "list", "--json", "--db", _cli.StateFile);
         exit.ShouldBe(0, error);
         var open = JsonNode.Parse(output)!["items"]!.AsArray();
@@ -143,8 +132,8 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
         for (var i = 0; i < Records; i++)
         {
             var key = Key(i);
-            var accounted = (_written.ContainsKey($"/contacts/{key}") ? 1 : 0) + (kept.Contains(key) ? 1 : 0) + (i / PageSize + 1 > lastTaken ? 1 : 0);
-            accounted.ShouldBe(1, $"{key}: written {_written.ContainsKey($"/contacts/{key}")}, kept {kept.Contains(key)}, resume after page {lastTaken}");
+            var accounted = (_target.Written.ContainsKey($"/contacts/{key}") ? 1 : 0) + (kept.Contains(key) ? 1 : 0) + (i / PageSize + 1 > lastTaken ? 1 : 0);
+            accounted.ShouldBe(1, $"{key}: written {_target.Written.ContainsKey($"/contacts/{key}")}, kept {kept.Contains(key)}, resume after page {lastTaken}");
         }
     }
 
@@ -152,7 +141,7 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
     {
         await using var again = await ServeProcess.StartAsync(_cli);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        while (_written.Count < Records || (await again.GetAsync("/api/v1/incomplete-runs?linkId=pulled"))["items"]!.AsArray().Count > 0)
+        while (_target.Written.Count < Records || (await again.GetAsync("/api/v1/incomplete-runs?linkId=pulled"))["items"]!.AsArray().Count > 0)
             await Task.Delay(100, timeout.Token);
         // The chain resolved: the watermark is the highest change the root and its resume read, not the root's alone.
         (await again.GetAsync("/api/v1/links/pulled"))["watermark"]!.GetValue<string>().ShouldBe(Changed(Records - 1));
@@ -160,8 +149,8 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
         var resolvedAt = Newest(await again.GetAsync("/api/v1/runs?linkId=pulled&limit=1"));
         while (Newest(await again.GetAsync("/api/v1/runs?linkId=pulled&status=Succeeded&limit=1")) < resolvedAt + 2)
             await Task.Delay(100, timeout.Token);
-        _written.Keys.Order().ShouldBe(Enumerable.Range(0, Records).Select(i => $"/contacts/{Key(i)}").Order());
-        _written.Where(pair => pair.Value != 1).Select(pair => pair.Key).Except(writtenAgain ?? []).ShouldBeEmpty();
+        _target.Written.Keys.Order().ShouldBe(Enumerable.Range(0, Records).Select(i => $"/contacts/{Key(i)}").Order());
+        _target.Written.Where(pair => pair.Value != 1).Select(pair => pair.Key).Except(writtenAgain ?? []).ShouldBeEmpty();
     }
 
     private static long Newest(JsonNode page) => page["items"]!.AsArray() is [{ } newest, ..] ? newest["id"]!.GetValue<long>() : 0;

@@ -136,9 +136,8 @@ public sealed class ServeSettingsTests : IDisposable
     {
         _cli.Environment["RESYNC__MaxBodyBytes"] = "12";
 
-        var (exit, _, error) = await _cli.RunAsync("serve", "--db", _cli.StateFile, "--urls", AnyPort);
+        var error = await _cli.RunFailingAsync(64, "serve", "--db", _cli.StateFile, "--urls", AnyPort);
 
-        exit.ShouldBe(64);
         error.ShouldContain("Resync:MaxBodyBytes (from the environment variable RESYNC__MAXBODYBYTES): The field MaxBodyBytes must be between 1024 and 2147483648.");
         File.Exists(_cli.StateFile).ShouldBeFalse();
     }
@@ -148,9 +147,8 @@ public sealed class ServeSettingsTests : IDisposable
     {
         var file = _cli.Write("appsettings.json", """{ "Resync": { "MaxRecordPerPush": 5, "AllowLoopback": "yes", "ShutdownTimeout": "-00:00:05" } }""");
 
-        var (exit, _, error) = await _cli.RunAsync("serve", "--db", _cli.StateFile, "--urls", AnyPort);
+        var error = await _cli.RunFailingAsync(64, "serve", "--db", _cli.StateFile, "--urls", AnyPort);
 
-        exit.ShouldBe(64);
         error.ShouldContain($"Resync:MaxRecordPerPush (from {file}) is not a setting — did you mean 'MaxRecordsPerPush'?");
         error.ShouldContain($"Resync:AllowLoopback (from {file}): expected true or false, found 'yes'");
     }
@@ -160,30 +158,26 @@ public sealed class ServeSettingsTests : IDisposable
     {
         _cli.Environment["RESYNC__ShutdownTimeout"] = "-00:00:05";
 
-        var (exit, _, error) = await _cli.RunAsync("serve", "--db", _cli.StateFile, "--urls", AnyPort);
+        var error = await _cli.RunFailingAsync(64, "serve", "--db", _cli.StateFile, "--urls", AnyPort);
 
-        exit.ShouldBe(64);
         error.ShouldContain("Resync:ShutdownTimeout (from the environment variable RESYNC__SHUTDOWNTIMEOUT): a duration may not be negative");
     }
 
     [Fact]
     public async Task Serve_ConfigFileMissingOrNotJson_IsAUsageError()
     {
-        var missing = await _cli.RunAsync("serve", "--db", _cli.StateFile, "--config", "nowhere.json");
-        var broken = await _cli.RunAsync("serve", "--db", _cli.StateFile, "--config", _cli.Write("broken.json", "{ \"Resync\": "));
+        var missing = await _cli.RunFailingAsync(64, "serve", "--db", _cli.StateFile, "--config", "nowhere.json");
+        var broken = await _cli.RunFailingAsync(64, "serve", "--db", _cli.StateFile, "--config", _cli.Write("broken.json", "{ \"Resync\": "));
 
-        missing.ExitCode.ShouldBe(64);
-        missing.Error.ShouldContain("The settings file 'nowhere.json' does not exist.");
-        broken.ExitCode.ShouldBe(64);
-        broken.Error.ShouldContain("broken.json");
+        missing.ShouldContain("The settings file 'nowhere.json' does not exist.");
+        broken.ShouldContain("broken.json");
     }
 
     [Fact]
     public async Task Serve_LinksFolderThatDoesNotExist_NamesTheSetting()
     {
-        var (exit, _, error) = await _cli.RunAsync("serve", "--db", _cli.StateFile, "--links", "./links");
+        var error = await _cli.RunFailingAsync(64, "serve", "--db", _cli.StateFile, "--links", "./links");
 
-        exit.ShouldBe(64);
         error.ShouldContain("The links folder './links' (Resync:LinksFolder, --links) does not exist.");
     }
 

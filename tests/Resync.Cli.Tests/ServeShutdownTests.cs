@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
-using Resync.Testing.Http;
 
 namespace Resync.Cli.Tests;
 
@@ -16,21 +13,11 @@ namespace Resync.Cli.Tests;
 public sealed class ServeShutdownTests : IAsyncLifetime
 {
     private readonly CliProcess _cli = new();
-    private readonly ConcurrentDictionary<string, int> _written = new(StringComparer.Ordinal);
-    private readonly TaskCompletionSource _writing = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private FakeApi _target = null!;
+    private SlowHttpTarget _target = null!;
 
     public async Task InitializeAsync()
     {
-        _target = await FakeApi.StartAsync(async (context, request) =>
-        {
-            // Slow: each record takes a while, so that a stop comes while batches are under way.
-            await Task.Delay(40, CancellationToken.None);
-            _written.AddOrUpdate(request.Path, 1, (_, n) => n + 1);
-            if (_written.Count >= 10)
-                _writing.TrySetResult();
-            context.Response.StatusCode = StatusCodes.Status200OK;
-        });
+        _target = await SlowHttpTarget.StartAsync(TimeSpan.FromMilliseconds(40), writingAfter: 10);
         Directory.CreateDirectory(Path.Combine(_cli.Folder, "links"));
         _cli.Write(Path.Combine("links", "contacts.yaml"), $$"""
             name: contacts
@@ -48,7 +35,7 @@ public sealed class ServeShutdownTests : IAsyncLifetime
         var records = PushTarget.Records("sync", 200);
         await using var serve = await ServeProcess.StartAsync(_cli, "--shutdown-timeout", "60");
         var push = serve.PushAsync("contacts", records, "sync");
-        await _writing.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        await _target.Writing.WaitAsync(TimeSpan.FromMinutes(2));
 
         await serve.SignalAsync("TERM");
 
@@ -59,7 +46,7 @@ public sealed class ServeShutdownTests : IAsyncLifetime
         outcomes.ShouldAllBe(outcome => outcome == "Succeeded" || outcome == "Incomplete");
         outcomes.Count(o => o == "Incomplete").ShouldBeGreaterThan(0, "the stop came while records were still to be written");
         // What the answer says succeeded is what the target has, once each.
-        outcomes.Count(o => o == "Succeeded").ShouldBe(_written.Count);
+        outcomes.Count(o => o == "Succeeded").ShouldBe(_target.Written.Count);
         var (exit, error) = await serve.WaitForExitAsync();
         exit.ShouldBe(0, error);
 
@@ -73,13 +60,13 @@ public sealed class ServeShutdownTests : IAsyncLifetime
         await using var serve = await ServeProcess.StartAsync(_cli, "--shutdown-timeout", "60");
         var (status, _) = await serve.PushAsync("contacts", records, "async");
         status.ShouldBe(HttpStatusCode.Accepted);
-        await _writing.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        await _target.Writing.WaitAsync(TimeSpan.FromMinutes(2));
 
         await serve.SignalAsync("TERM");
 
         var (exit, error) = await serve.WaitForExitAsync();
         exit.ShouldBe(0, error);
-        _written.Count.ShouldBeLessThan(200, "the stop came while records were still to be written");
+        _target.Written.Count.ShouldBeLessThan(200, "the stop came while records were still to be written");
 
         await AfterRestartEveryRecordIsWrittenOnceAsync(records);
     }
@@ -88,10 +75,10 @@ public sealed class ServeShutdownTests : IAsyncLifetime
     {
         await using var again = await ServeProcess.StartAsync(_cli);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        while (_written.Count < records.Count || (await again.GetAsync("/api/v1/incomplete-runs?linkId=contacts"))["items"]!.AsArray().Count > 0)
+        while (_target.Written.Count < records.Count || (await again.GetAsync("/api/v1/incomplete-runs?linkId=contacts"))["items"]!.AsArray().Count > 0)
             await Task.Delay(100, timeout.Token);
-        _written.Keys.Order().ShouldBe(records.Select(r => $"/contacts/{r!["id"]}").Order());
-        _written.Where(pair => pair.Value != 1).Select(pair => pair.Key).ShouldBeEmpty();
+        _target.Written.Keys.Order().ShouldBe(records.Select(r => $"/contacts/{r!["id"]}").Order());
+        _target.Written.Where(pair => pair.Value != 1).Select(pair => pair.Key).ShouldBeEmpty();
     }
 
     public async Task DisposeAsync()

@@ -3,10 +3,13 @@ namespace Resync.Testing;
 /// <summary>Waits for work on another thread or process to reach a state, polling; <see cref="Patience.Limit"/> is the safety net against a hang.</summary>
 public static class Eventually
 {
-    /// <summary>Returns once <paramref name="condition"/> holds; throws a <see cref="TimeoutException"/> naming <paramref name="what"/> past the limit.</summary>
-    public static async Task TrueAsync(Func<Task<bool>> condition, string what)
+    /// <summary>
+    /// Returns once <paramref name="condition"/> holds; throws a <see cref="TimeoutException"/> naming <paramref name="what"/> past
+    /// <paramref name="limit"/> (<see cref="Patience.Limit"/> unless a long drill needs more).
+    /// </summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? limit = null)
     {
-        var deadline = Environment.TickCount64 + (long)Patience.Limit.TotalMilliseconds;
+        var deadline = Environment.TickCount64 + (long)(limit ?? Patience.Limit).TotalMilliseconds;
         while (!await condition())
         {
             if (Environment.TickCount64 > deadline)

@@ -1,13 +1,15 @@
 namespace Resync.Testing;
 
-/// <summary>A fresh, empty folder under the system's temp folder, deleted with everything in it on dispose.</summary>
+/// <summary>
+/// A fresh, empty folder under the system's temp folder (its own: created at once with a random name, open to this user only),
+/// deleted with everything in it on dispose. The name stays short, as paths in the messages tests read do.
+/// </summary>
 public sealed class TempDirectory : IDisposable
 {
     public TempDirectory(string prefix = "resync-test")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(prefix);
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(Path);
+        Path = Directory.CreateTempSubdirectory(prefix + "-").FullName;
     }
 
     /// <summary>The folder's full path.</summary>

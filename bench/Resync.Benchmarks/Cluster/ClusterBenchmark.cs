@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Resync.Server;
+using Resync.Testing;
 using Resync.Testing.Postgres;
 using Resync.Testing.RabbitMq;
 
@@ -40,66 +41,60 @@ internal static class ClusterBenchmark
             await using var table = new NpgsqlCommand("CREATE TABLE contacts (id text PRIMARY KEY, name text, email text)", create);
             await table.ExecuteNonQueryAsync();
         }
-        var folder = Path.Combine(Path.GetTempPath(), "resync-bench", Guid.NewGuid().ToString("N"));
+        using var temp = new TempDirectory("resync-bench");
+        var folder = temp.Path;
         var links = Path.Combine(folder, "links");
         Directory.CreateDirectory(links);
-        try
+        await File.WriteAllTextAsync(Path.Combine(links, "warmup.yaml"), LinkFile("warmup", Math.Min(records, 20 * pageSize), pageSize, target));
+        await File.WriteAllTextAsync(Path.Combine(links, "cpu-bound.yaml"), LinkFile("cpu-bound", records, pageSize, target));
+        var state = PostgresUri(database.ConnectionString);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"cluster: {records:N0} demo records in pages of {pageSize}, {Checks} pattern checks of {PadLength:N0} characters per record, a PostgreSQL upsert; state in PostgreSQL; load average {loadBefore}"));
+
+        double embedded;
+        await using (var server = await ServerAsync(folder, state, broker: null))
         {
-            await File.WriteAllTextAsync(Path.Combine(links, "warmup.yaml"), LinkFile("warmup", Math.Min(records, 20 * pageSize), pageSize, target));
-            await File.WriteAllTextAsync(Path.Combine(links, "cpu-bound.yaml"), LinkFile("cpu-bound", records, pageSize, target));
-            var state = PostgresUri(database.ConnectionString);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"cluster: {records:N0} demo records in pages of {pageSize}, {Checks} pattern checks of {PadLength:N0} characters per record, a PostgreSQL upsert; state in PostgreSQL; load average {loadBefore}"));
+            await server.RunAsync("warmup", target);
+            embedded = records / await server.RunAsync("cpu-bound", target);
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  embedded (one process):   {embedded,10:N0} records/s"));
 
-            double embedded;
-            await using (var server = await ServerAsync(folder, state, broker: null))
+        var rates = new SortedDictionary<int, double>();
+        await using (var server = await ServerAsync(folder, state, broker.Uri.ToString()))
+        {
+            var workers = new List<Process>();
+            try
             {
-                await server.RunAsync("warmup", target);
-                embedded = records / await server.RunAsync("cpu-bound", target);
-            }
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  embedded (one process):   {embedded,10:N0} records/s"));
-
-            var rates = new SortedDictionary<int, double>();
-            await using (var server = await ServerAsync(folder, state, broker.Uri.ToString()))
-            {
-                var workers = new List<Process>();
-                try
+                for (var i = 0; i < maxWorkers; i++)
+                    workers.Add(await StartWorkerAsync(state, broker.Uri.ToString(), links));
+                await server.RunAsync("warmup", target); // every worker takes some of its batches: none is cold below
+                // Most workers first, then one fewer each time: a worker stopped (SIGTERM) takes no more batches.
+                for (var count = maxWorkers; count >= 1; count--)
                 {
-                    for (var i = 0; i < maxWorkers; i++)
-                        workers.Add(await StartWorkerAsync(state, broker.Uri.ToString(), links));
-                    await server.RunAsync("warmup", target); // every worker takes some of its batches: none is cold below
-                    // Most workers first, then one fewer each time: a worker stopped (SIGTERM) takes no more batches.
-                    for (var count = maxWorkers; count >= 1; count--)
+                    rates[count] = records / await server.RunAsync("cpu-bound", target);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    ({count} worker processes: {rates[count]:N0} records/s)"));
+                    if (count > 1)
                     {
-                        rates[count] = records / await server.RunAsync("cpu-bound", target);
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    ({count} worker processes: {rates[count]:N0} records/s)"));
-                        if (count > 1)
-                        {
-                            await StopAsync(workers[^1]);
-                            workers.RemoveAt(workers.Count - 1);
-                        }
+                        await StopAsync(workers[^1]);
+                        workers.RemoveAt(workers.Count - 1);
                     }
                 }
-                finally
-                {
-                    foreach (var worker in workers)
-                        await StopAsync(worker);
-                }
             }
-            var single = rates[1];
-            foreach (var (count, rate) in rates)
+            finally
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  cluster, {count} worker process{(count == 1 ? ": " : "es:")} {rate,10:N0} records/s   ×{rate / single:0.00} of 1 worker, ×{rate / embedded:0.00} of embedded"));
-                BenchSummary.Add("cluster", string.Create(CultureInfo.InvariantCulture, $"cluster, {count} worker process{(count == 1 ? "" : "es")} (× of 1 worker; × of embedded)"),
-                    string.Create(CultureInfo.InvariantCulture, $"×{rate / single:0.00}; ×{rate / embedded:0.00}"));
+                foreach (var worker in workers)
+                    await StopAsync(worker);
             }
-            Console.WriteLine($"  load average before: {loadBefore}; after: {BenchSummary.LoadAverage()}");
         }
-        finally
+        var single = rates[1];
+        foreach (var (count, rate) in rates)
         {
-            Directory.Delete(folder, recursive: true);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  cluster, {count} worker process{(count == 1 ? ": " : "es:")} {rate,10:N0} records/s   ×{rate / single:0.00} of 1 worker, ×{rate / embedded:0.00} of embedded"));
+            BenchSummary.Add("cluster", string.Create(CultureInfo.InvariantCulture, $"cluster, {count} worker process{(count == 1 ? "" : "es")} (× of 1 worker; × of embedded)"),
+                string.Create(CultureInfo.InvariantCulture, $"×{rate / single:0.00}; ×{rate / embedded:0.00}"));
         }
+        Console.WriteLine($"  load average before: {loadBefore}; after: {BenchSummary.LoadAverage()}");
     }
 
     /// <summary>The link every mode runs: the demo's records, a 2,000-character field checked against a pattern <see cref="Checks"/> times, then dropped.</summary>

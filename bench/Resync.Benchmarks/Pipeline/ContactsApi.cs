@@ -1,13 +1,11 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
+using Resync.Testing;
 
 namespace Resync.Benchmarks.Pipeline;
 
@@ -37,10 +35,7 @@ internal sealed class ContactsApi : IAsyncDisposable
 
     public static async Task<ContactsApi> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var api = new ContactsApi(builder.Build());
+        var api = new ContactsApi(LoopbackWebApp.CreateBuilder().Build());
         await api._app.StartAsync();
         return api;
     }

@@ -1,18 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Resync.Connectors.Http;
 using Resync.Core.Engine;
 using Resync.Core.Links;
 using Resync.Core.Runs;
 using Resync.Core.Sdk;
 using Resync.Storage.Sqlite;
+using Resync.Testing;
 
 namespace Resync.Benchmarks.Pipeline;
 
@@ -132,10 +130,7 @@ internal static class FaultOverlapBenchmark
 
         public static async Task<FaultyApi> StartAsync(long total, IReadOnlyDictionary<int, Fault> faults)
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-            var api = new FaultyApi(builder.Build(), total, faults);
+            var api = new FaultyApi(LoopbackWebApp.CreateBuilder().Build(), total, faults);
             await api._app.StartAsync();
             return api;
         }

@@ -1,15 +1,10 @@
 using System.Diagnostics;
 using Npgsql;
-using Resync.Connectors.Http;
-using Resync.Connectors.Postgres;
-using Resync.Connectors.Sql;
 using Resync.Core.Engine;
 using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Records;
 using Resync.Core.Runs;
-using Resync.Core.Sdk;
-using Resync.Core.Steps;
 using Resync.Core.Storage;
 using Resync.Testing.Postgres;
 
@@ -86,13 +81,8 @@ internal static class PipelineBenchmark
     private static async Task<Measured> ResyncOnceAsync(ContactsApi api, NpgsqlDataSource dataSource, long records, int writers, int fetches)
     {
         await ContactsTable.TruncateAsync(dataSource, ResyncTable);
-        var source = PipelineParts.Source(api, records, fetches);
-        var steps = PipelineParts.Steps();
-        await using var target = new PostgresTableTarget(dataSource, ResyncTable, SqlWriteMode.Upsert, "id");
-        var link = new Link("pipeline-bench", source, steps, target, new LinkSettings { BatchSize = PageSize, Parallelism = writers })
-        {
-            Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance),
-        };
+        await using var target = PipelineParts.Target(dataSource, ResyncTable);
+        var link = PipelineParts.Link("pipeline-bench", PipelineParts.Source(api, records, fetches), target, new LinkSettings { BatchSize = PageSize, Parallelism = writers });
         var engine = new RunEngine(BenchStore.Sqlite, TimeProvider.System);
 
         var (measured, result) = await MeasureAsync(() => engine.RunAsync(link, new RunRequest(RunKind.Manual, "benchmark")));

@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
-using Resync.Connectors.Postgres;
-using Resync.Connectors.Sql;
 using Resync.Core.Engine;
-using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Runs;
 using Resync.Testing.Postgres;
@@ -31,12 +28,8 @@ internal static class PipelineMemoryBenchmark
         GC.Collect();
         var peakReset = ResetPeakRss();
 
-        await using var target = new PostgresTableTarget(dataSource, Table, SqlWriteMode.Upsert, "id");
-        var link = new Link("pipeline-memory", PipelineParts.Source(api, records, fetches), PipelineParts.Steps(), target,
-            new LinkSettings { BatchSize = 1000, Parallelism = writers })
-        {
-            Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance),
-        };
+        await using var target = PipelineParts.Target(dataSource, Table);
+        var link = PipelineParts.Link("pipeline-memory", PipelineParts.Source(api, records, fetches), target, new LinkSettings { BatchSize = 1000, Parallelism = writers });
         await using var sampler = new MemorySampler(TimeSpan.FromMilliseconds(20));
         var watch = Stopwatch.StartNew();
         var result = await new RunEngine(BenchStore.Sqlite, TimeProvider.System).RunAsync(link, new RunRequest(RunKind.Manual, "benchmark"));

@@ -1,10 +1,15 @@
+using Npgsql;
 using Resync.Connectors.Http;
+using Resync.Connectors.Postgres;
+using Resync.Connectors.Sql;
+using Resync.Core.Errors;
+using Resync.Core.Links;
 using Resync.Core.Sdk;
 using Resync.Core.Steps;
 
 namespace Resync.Benchmarks.Pipeline;
 
-/// <summary>The source and steps every pipeline benchmark uses, so that they all measure the same link.</summary>
+/// <summary>The source, steps and target every pipeline benchmark uses, so that they all measure the same link.</summary>
 internal static class PipelineParts
 {
     /// <summary>The contacts API, page-numbered, with <paramref name="fetches"/> pages fetched at once.</summary>
@@ -21,4 +26,13 @@ internal static class PipelineParts
         new ConvertStep("convert amount", "amount", ConversionType.Number),
         new TruncateStep("truncate name", "name", 80),
     ];
+
+    /// <summary>The PostgreSQL target: an upsert by id into <paramref name="table"/>.</summary>
+    public static PostgresTableTarget Target(NpgsqlDataSource dataSource, string table) => new(dataSource, table, SqlWriteMode.Upsert, "id");
+
+    /// <summary>The link: <paramref name="source"/>, the <see cref="Steps"/>, and <paramref name="target"/>, whose PostgreSQL failures are classified as a link file's are.</summary>
+    public static Link Link(string name, ISource source, ITarget target, LinkSettings settings) => new(name, source, Steps(), target, settings)
+    {
+        Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance),
+    };
 }

@@ -1,14 +1,10 @@
 using System.Diagnostics;
 using Npgsql;
-using Resync.Connectors.Http;
-using Resync.Connectors.Postgres;
-using Resync.Connectors.Sql;
 using Resync.Core.Engine;
 using Resync.Core.Links;
 using Resync.Core.Records;
 using Resync.Core.Runs;
 using Resync.Core.Sdk;
-using Resync.Core.Steps;
 using Resync.Testing.Postgres;
 
 namespace Resync.Benchmarks.Pipeline;
@@ -73,13 +69,13 @@ internal static class PipelineProfile
             await ContactsTable.TruncateAsync(dataSource, "contacts_resync");
             await Row($"PostgreSQL target only, {writers} writers", async () =>
             {
-                await using var target = new PostgresTableTarget(dataSource, "contacts_resync", SqlWriteMode.Upsert, "id");
+                await using var target = PipelineParts.Target(dataSource, "contacts_resync");
                 await InParallelAsync(stepped, writers, page => target.WriteAsync(new TargetBatch("p", 1, 1, page), CancellationToken.None));
             });
             await ContactsTable.TruncateAsync(dataSource, "contacts_resync");
             await Row($"PostgreSQL target only, no reset on close", async () =>
             {
-                await using var target = new PostgresTableTarget(noReset, "contacts_resync", SqlWriteMode.Upsert, "id");
+                await using var target = PipelineParts.Target(noReset, "contacts_resync");
                 await InParallelAsync(stepped, writers, page => target.WriteAsync(new TargetBatch("p", 1, 1, page), CancellationToken.None));
             });
             await ContactsTable.TruncateAsync(dataSource, "contacts_bare");
@@ -87,7 +83,7 @@ internal static class PipelineProfile
             await ContactsTable.TruncateAsync(dataSource, "contacts_resync");
             await Row("full Resync pipeline", async () =>
             {
-                await using var target = new PostgresTableTarget(dataSource, "contacts_resync", SqlWriteMode.Upsert, "id");
+                await using var target = PipelineParts.Target(dataSource, "contacts_resync");
                 await RunAsync(new Link("p2", source, steps, target, new LinkSettings { BatchSize = PageSize, Parallelism = writers }));
             });
             await ContactsTable.TruncateAsync(dataSource, "contacts_bare");

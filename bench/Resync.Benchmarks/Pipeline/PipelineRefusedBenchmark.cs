@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Npgsql;
-using Resync.Connectors.Postgres;
-using Resync.Connectors.Sql;
 using Resync.Core.Engine;
 using Resync.Core.Errors;
 using Resync.Core.Links;
@@ -70,12 +68,8 @@ internal static class PipelineRefusedBenchmark
     private static async Task<double> OnceAsync(ContactsApi api, NpgsqlDataSource dataSource, string table, long records, int writers, int fetches)
     {
         await ContactsTable.TruncateAsync(dataSource, table);
-        await using var target = new PostgresTableTarget(dataSource, table, SqlWriteMode.Upsert, "id");
-        var link = new Link($"pipeline-{table}", PipelineParts.Source(api, records, fetches), PipelineParts.Steps(), target,
-            new LinkSettings { BatchSize = 1000, Parallelism = writers })
-        {
-            Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance),
-        };
+        await using var target = PipelineParts.Target(dataSource, table);
+        var link = PipelineParts.Link($"pipeline-{table}", PipelineParts.Source(api, records, fetches), target, new LinkSettings { BatchSize = 1000, Parallelism = writers });
         var engine = new RunEngine(BenchStore.Sqlite, TimeProvider.System);
         var watch = Stopwatch.StartNew();
         var result = await engine.RunAsync(link, new RunRequest(RunKind.Manual, "benchmark"));

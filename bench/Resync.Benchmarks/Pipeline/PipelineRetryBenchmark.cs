@@ -1,15 +1,10 @@
 using System.Diagnostics;
 using Npgsql;
-using Resync.Connectors.Http;
-using Resync.Connectors.Postgres;
-using Resync.Connectors.Sql;
 using Resync.Core.Engine;
-using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Recovery;
 using Resync.Core.Runs;
 using Resync.Core.Sdk;
-using Resync.Core.Steps;
 using Resync.Testing.Postgres;
 
 namespace Resync.Benchmarks.Pipeline;
@@ -48,12 +43,8 @@ internal static class PipelineRetryBenchmark
         await ContactsTable.CreateAsync(dataSource, Table, ContactsApi.PhoneLimit);
         await ExecuteAsync(dataSource, $"ALTER TABLE {Table} ADD CONSTRAINT amount_not_11 CHECK (id % 100 <> 11)");
         var source = new CountingSource(PipelineParts.Source(api, records, fetches));
-        var steps = PipelineParts.Steps();
-        await using var target = new PostgresTableTarget(dataSource, Table, SqlWriteMode.Upsert, "id");
-        var link = new Link($"pipeline-retry-{Guid.NewGuid():N}", source, steps, target, new LinkSettings { BatchSize = 1000, Parallelism = writers })
-        {
-            Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance),
-        };
+        await using var target = PipelineParts.Target(dataSource, Table);
+        var link = PipelineParts.Link($"pipeline-retry-{Guid.NewGuid():N}", source, target, new LinkSettings { BatchSize = 1000, Parallelism = writers });
         var runner = new LinkRunner(BenchStore.Sqlite, BenchStore.Sqlite, BenchStore.Sqlite, TimeProvider.System);
 
         var watch = Stopwatch.StartNew();

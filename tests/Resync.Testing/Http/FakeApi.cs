@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Resync.Testing.Http;
 
@@ -35,10 +32,7 @@ public sealed class FakeApi : IAsyncDisposable
 
     public static async Task<FakeApi> StartAsync(Func<HttpContext, SeenRequest, Task> handle)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var api = new FakeApi(builder.Build(), handle);
+        var api = new FakeApi(LoopbackWebApp.CreateBuilder().Build(), handle);
         await api._app.StartAsync();
         return api;
     }

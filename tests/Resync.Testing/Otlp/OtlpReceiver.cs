@@ -1,12 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Resync.Testing.Otlp;
 
@@ -39,11 +35,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
     /// </param>
     public static async Task<OtlpReceiver> StartAsync(bool grpc = false)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0,
-            listen => listen.Protocols = grpc ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackWebApp.CreateBuilder(grpc ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2).Build();
         var receiver = new OtlpReceiver(app);
         if (grpc)
         {
@@ -57,8 +49,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
             app.MapPost("/v1/logs", async (HttpRequest request) => { receiver.ReadLogs(await BodyAsync(request)); return Results.Ok(); });
             app.MapPost("/v1/metrics", () => Results.Ok());
         }
-        await app.StartAsync();
-        receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        receiver.Url = await LoopbackWebApp.StartAsync(app);
         return receiver;
     }
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Resync.Testing.Postgres;
@@ -14,7 +12,7 @@ namespace Resync.Testing.Postgres;
 /// from it (<see cref="CreateDatabaseAsync"/>). When running as root, the cluster runs as the <c>postgres</c>
 /// system user (initdb refuses root).
 /// </summary>
-public sealed class PostgresServer : IAsyncDisposable
+public sealed class PostgresServer : ThrowawayServer
 {
     /// <summary>The superuser's name.</summary>
     public const string User = "postgres";
@@ -26,19 +24,15 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string _bin;
     private readonly bool _asPostgresUser;
     private int _databases;
-    private int _stopped;
 
     private PostgresServer(string folder, string bin, bool asPostgresUser, int port, string password)
+        : base(folder)
     {
-        Folder = folder;
         _bin = bin;
         _asPostgresUser = asPostgresUser;
         Port = port;
         Password = password;
     }
-
-    /// <summary>The cluster's folder (data, socket and log).</summary>
-    public string Folder { get; }
 
     public int Port { get; }
 
@@ -72,7 +66,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
             for (var attempt = 1; ; attempt++)
             {
-                var port = FreePort();
+                var port = LoopbackPort.Free();
                 try
                 {
                     await RunPgAsync(bin, asPostgresUser, "pg_ctl", StartArguments(folder, port), cancellationToken);
@@ -140,19 +134,7 @@ public sealed class PostgresServer : IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public ValueTask DisposeAsync()
-    {
-        Stop();
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Stops the cluster at once and deletes its folder.</summary>
-    public void Stop()
-    {
-        if (Interlocked.Exchange(ref _stopped, 1) == 1)
-            return;
-        StopCluster(_bin, _asPostgresUser, Folder);
-    }
+    protected override void StopOnce() => StopCluster(_bin, _asPostgresUser, Folder);
 
     private static void StopCluster(string bin, bool asPostgresUser, string folder)
     {
@@ -172,30 +154,13 @@ public sealed class PostgresServer : IAsyncDisposable
         TryDelete(folder);
     }
 
-    // A detached shell that stops the cluster and deletes its folder once this process is gone, however it ended
-    // (the test host is often killed right after the last test, before an exit handler can finish).
-    private static void StartWatchdog(string bin, bool asPostgresUser, string folder)
-    {
-        if (!File.Exists("/usr/bin/setsid"))
-            return;
-        const string Script = """
-            owner=$1; pgctl=$2; data=$3; folder=$4
-            while kill -0 "$owner" 2>/dev/null; do sleep 1; done
-            if [ "$5" = yes ]; then runuser -u postgres -- "$pgctl" -D "$data" -m immediate -w stop; else "$pgctl" -D "$data" -m immediate -w stop; fi
+    // Stops the cluster and deletes its folder once this process is gone.
+    private static void StartWatchdog(string bin, bool asPostgresUser, string folder) =>
+        ExternalProgram.StartWatchdog("resync-pg-watchdog", """
+            pgctl=$1; data=$2; folder=$3
+            if [ "$4" = yes ]; then runuser -u postgres -- "$pgctl" -D "$data" -m immediate -w stop; else "$pgctl" -D "$data" -m immediate -w stop; fi
             rm -rf "$folder"
-            """;
-        var start = new ProcessStartInfo("/usr/bin/setsid")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[] { "-f", "sh", "-c", Script, "resync-pg-watchdog", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-                     Path.Combine(bin, "pg_ctl"), Path.Combine(folder, "data"), folder, asPostgresUser ? "yes" : "no" })
-            start.ArgumentList.Add(argument);
-        using var watchdog = Process.Start(start);
-        watchdog?.WaitForExit(TimeSpan.FromSeconds(10));
-    }
+            """, [Path.Combine(bin, "pg_ctl"), Path.Combine(folder, "data"), folder, asPostgresUser ? "yes" : "no"]);
 
     // Clusters whose owning test process is gone (killed before it could stop them).
     private static void RemoveStaleClusters(string bin)
@@ -262,37 +227,13 @@ public sealed class PostgresServer : IAsyncDisposable
                 "Install them: `apt-get install -y postgresql` (Debian/Ubuntu), then run the tests again.");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static Task<string> RunPgAsync(string bin, bool asPostgresUser, string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
         asPostgresUser
             ? RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(bin, tool), .. arguments], cancellationToken)
             : RunAsync(Path.Combine(bin, tool), arguments, cancellationToken);
 
-    private static async Task<string> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await error}{await output}");
-        return await output;
-    }
+    private static Task<string> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        ExternalProgram.RunAsync(ExternalProgram.StartInfo(program, arguments, Path.GetTempPath()), cancellationToken);
 
     private static void TryDelete(string folder)
     {

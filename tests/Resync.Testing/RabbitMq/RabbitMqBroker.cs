@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -13,7 +11,7 @@ namespace Resync.Testing.RabbitMq;
 /// AMQP, Erlang distribution and epmd (so it never meets the system's broker or another test's). Stopped and deleted on
 /// dispose, or by a watchdog once the test process is gone.
 /// </summary>
-public sealed class RabbitMqBroker : IAsyncDisposable
+public sealed class RabbitMqBroker : ThrowawayServer
 {
     private const string FolderPrefix = "resync-mq-";
     private static readonly ProcessWide<RabbitMqBroker> Shared = new(() => StartAsync(CancellationToken.None), started => started.Stop());
@@ -22,20 +20,16 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     private readonly int _epmdPort;
     private readonly int _distPort;
     private Process? _process;
-    private int _stopped;
 
     private RabbitMqBroker(string folder, string home, int amqpPort, int distPort, int epmdPort)
+        : base(folder)
     {
-        Folder = folder;
         _home = home;
         AmqpPort = amqpPort;
         _distPort = distPort;
         _epmdPort = epmdPort;
         NodeName = "resync" + Path.GetFileName(folder)[FolderPrefix.Length..] + "@localhost";
     }
-
-    /// <summary>The broker's folder (data, logs, configuration).</summary>
-    public string Folder { get; }
 
     public int AmqpPort { get; }
 
@@ -54,7 +48,7 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         var folder = Path.Combine(Path.GetTempPath(), FolderPrefix + Guid.NewGuid().ToString("N")[..10]);
         var home = Path.Combine(folder, "home");
         Directory.CreateDirectory(home);
-        var broker = new RabbitMqBroker(folder, home, FreePort(), FreePort(), FreePort());
+        var broker = new RabbitMqBroker(folder, home, LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free());
         await File.WriteAllTextAsync(Path.Combine(folder, "rabbitmq.conf"), string.Create(CultureInfo.InvariantCulture, $"""
             listeners.tcp.1 = 127.0.0.1:{broker.AmqpPort}
             loopback_users = none
@@ -126,17 +120,8 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         return int.Parse(killed.Trim(), CultureInfo.InvariantCulture);
     }
 
-    public ValueTask DisposeAsync()
+    protected override void StopOnce()
     {
-        Stop();
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Stops the broker at once and deletes its folder.</summary>
-    public void Stop()
-    {
-        if (Interlocked.Exchange(ref _stopped, 1) == 1)
-            return;
         try
         {
             if (_process is { HasExited: false } process)
@@ -189,20 +174,12 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     private Task<string> RunCtlAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         var ctl = Path.Combine(Path.GetDirectoryName(FindServer())!, "rabbitmqctl");
-        return RunAsync(Start(ctl, ["-n", NodeName, .. arguments]), cancellationToken);
+        return ExternalProgram.RunAsync(Start(ctl, ["-n", NodeName, .. arguments]), cancellationToken);
     }
 
     private ProcessStartInfo Start(string program, IReadOnlyList<string> arguments)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Folder,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
+        var start = ExternalProgram.StartInfo(program, arguments, Folder);
         var environment = start.Environment;
         environment["HOME"] = _home; // the Erlang cookie lives here
         environment["RABBITMQ_HOME"] = Path.GetDirectoryName(Path.GetDirectoryName(FindServer()))!;
@@ -223,25 +200,14 @@ public sealed class RabbitMqBroker : IAsyncDisposable
         return start;
     }
 
-    // A detached shell that stops the broker (and its epmd) and deletes its folder once this process is gone, however it ended.
-    private static void StartWatchdog(string folder, int epmdPort)
-    {
-        if (!File.Exists("/usr/bin/setsid"))
-            return;
-        const string Script = """
-            owner=$1; folder=$2; epmdport=$3
-            while kill -0 "$owner" 2>/dev/null; do sleep 1; done
+    // Stops the broker (and its epmd) and deletes its folder once this process is gone.
+    private static void StartWatchdog(string folder, int epmdPort) =>
+        ExternalProgram.StartWatchdog("resync-mq-watchdog", """
+            folder=$1; epmdport=$2
             [ -f "$folder/broker.pid" ] && kill -9 "$(cat "$folder/broker.pid")" 2>/dev/null
             ERL_EPMD_PORT=$epmdport epmd -kill >/dev/null 2>&1
             rm -rf "$folder"
-            """;
-        var start = new ProcessStartInfo("/usr/bin/setsid") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "-f", "sh", "-c", Script, "resync-mq-watchdog", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), folder,
-                     epmdPort.ToString(CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(argument);
-        using var watchdog = Process.Start(start);
-        watchdog?.WaitForExit(TimeSpan.FromSeconds(10));
-    }
+            """, [folder, epmdPort.ToString(CultureInfo.InvariantCulture)]);
 
     private static string FindServer()
     {
@@ -256,23 +222,5 @@ public sealed class RabbitMqBroker : IAsyncDisposable
             ?? throw new InvalidOperationException(
                 "The RabbitMQ server was not found (looked in RESYNC_RABBITMQ_SBIN and /usr/lib/rabbitmq/lib/rabbitmq_server-*/sbin). " +
                 "Install it: `apt-get install -y rabbitmq-server` (Debian/Ubuntu), then run the tests again.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task<string> RunAsync(ProcessStartInfo start, CancellationToken cancellationToken)
-    {
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{start.FileName} {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}: {await error}{await output}");
-        return await output;
     }
 }
