@@ -1,9 +1,7 @@
-using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Playwright;
 using Resync.Server.Tests;
 using Resync.Server.Tests.Alerts;
-using Resync.Testing;
 using static Microsoft.Playwright.Assertions;
 
 namespace Resync.Dashboard.Tests;
@@ -11,18 +9,14 @@ namespace Resync.Dashboard.Tests;
 /// <summary>The alert routes page: each route's health and deliveries, and a test alert sent from it.</summary>
 public sealed class AlertRoutesPageTests(DashboardBrowser dashboard) : IClassFixture<DashboardBrowser>
 {
-    static AlertRoutesPageTests() => SetDefaultExpectTimeout((float)Patience.Limit.TotalMilliseconds);
-
     [Fact]
     public async Task TestAlert_ToAFailingWebhook_ShowsTheFailureAndItsHint_OnlyToItsTenant()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
-        receiver.AnswerNext(500);
+        await using var receiver = await WebhookReceiver.StartAsync(firstAnswers: [500]);
         using (var client = dashboard.Server.Client(dashboard.Server.AcmeKey))
         using (var created = await client.PostAsJsonAsync("/api/v1/alert-routes", new { name = "ops pager", url = receiver.Url }))
             created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
-        await DashboardBrowser.GoAsync(page, "/alerts");
+        var page = await dashboard.SignedInAtAsync(dashboard.Server.AcmeKey, "/alerts");
 
         await Expect(page.Locator("main")).ToContainTextAsync("never called yet");
         await page.GetByRole(AriaRole.Button, new() { Name = "Send a test alert: ops pager" }).ClickAsync();
@@ -31,8 +25,7 @@ public sealed class AlertRoutesPageTests(DashboardBrowser dashboard) : IClassFix
         await Expect(page.Locator("main table")).ToContainTextAsync("test");
         await Accessibility.ShouldHaveNoSeriousViolationsAsync(page);
 
-        var globex = await dashboard.SignedInAsync(dashboard.Server.GlobexKey);
-        await DashboardBrowser.GoAsync(globex, "/alerts");
-        (await globex.Locator("main").InnerTextAsync()).ShouldNotContain("ops pager");
+        var globex = await dashboard.SignedInAtAsync(dashboard.Server.GlobexKey, "/alerts");
+        (await DashboardBrowser.MainTextAsync(globex)).ShouldNotContain("ops pager");
     }
 }

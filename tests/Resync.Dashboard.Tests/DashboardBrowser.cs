@@ -10,6 +10,9 @@ namespace Resync.Dashboard.Tests;
 /// </summary>
 public class DashboardBrowser : IAsyncLifetime
 {
+    // Web-first assertions wait as long as every other wait of the suite: on a busy machine a page fills late, not never.
+    static DashboardBrowser() => Assertions.SetDefaultExpectTimeout((float)Testing.Patience.Limit.TotalMilliseconds);
+
     /// <summary>Debian's chromium; CI installs it when absent.</summary>
     public const string ChromiumPath = "/usr/bin/chromium";
 
@@ -65,6 +68,14 @@ public class DashboardBrowser : IAsyncLifetime
         return page;
     }
 
+    /// <summary>A page signed in with <paramref name="key"/>, showing <paramref name="path"/> filled from the API.</summary>
+    public async Task<IPage> SignedInAtAsync(string key, string path)
+    {
+        var page = await SignedInAsync(key);
+        await GoAsync(page, path);
+        return page;
+    }
+
     /// <summary>
     /// Waits for a navigation only until the new page's answer arrives: the page's own script readiness is what the tests wait
     /// for next, and the browser's load event can lag far behind it on a busy machine.
@@ -77,6 +88,9 @@ public class DashboardBrowser : IAsyncLifetime
         await page.GotoAsync(path);
         await ReadyAsync(page);
     }
+
+    /// <summary>The text of the page's main region (what it shows, without the navigation).</summary>
+    public static Task<string> MainTextAsync(IPage page) => page.Locator("main").InnerTextAsync();
 
     /// <summary>Waits until the page's script has shown what the API answered (or the problem it answered).</summary>
     public static Task ReadyAsync(IPage page) => page.Locator("main[data-ready=true]").WaitForAsync();

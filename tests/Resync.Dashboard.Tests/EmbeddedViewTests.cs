@@ -1,15 +1,12 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Resync.Core.Storage;
 using Resync.Server;
 using Resync.Server.Auth;
 using Resync.Server.Tests;
-using Resync.Testing;
 using static Microsoft.Playwright.Assertions;
 
 namespace Resync.Dashboard.Tests;
@@ -25,8 +22,6 @@ public sealed class EmbeddingDashboard : SeededDashboard
 /// <summary>The embeddable self-serve view: what its token shows inside a partner's page, and everything it refuses.</summary>
 public sealed class EmbeddedViewTests(EmbeddingDashboard dashboard) : IClassFixture<EmbeddingDashboard>
 {
-    static EmbeddedViewTests() => SetDefaultExpectTimeout((float)Patience.Limit.TotalMilliseconds);
-
     private ServerHarness Server => dashboard.Server;
 
     private async Task<JsonNode> CreateAsync(string key, object request)
@@ -51,7 +46,7 @@ public sealed class EmbeddedViewTests(EmbeddingDashboard dashboard) : IClassFixt
         var page = await dashboard.NewPageAsync();
         await DashboardBrowser.GoAsync(page, made["url"]!.GetValue<string>());
 
-        var text = await page.Locator("main").InnerTextAsync();
+        var text = await DashboardBrowser.MainTextAsync(page);
         text.ShouldContain("c-00003");
         text.ShouldContain("How to fix: Widen the phone column");
         text.ShouldNotContain("globex");
@@ -89,7 +84,7 @@ public sealed class EmbeddedViewTests(EmbeddingDashboard dashboard) : IClassFixt
     [Fact]
     public async Task EmbedToken_BeyondItsScope_IsRefused()
     {
-        await Server.PutLinkAsync(Server.AcmeKey, "acme-second", SeededDashboard.DemoLink("acme-second", 5));
+        await Server.PutLinkAsync(Server.AcmeKey, "acme-second", ServerHarness.DemoLink("acme-second", 5));
         var second = (await Server.RunToEndAsync(Server.AcmeKey, "acme-second"))["id"]!.GetValue<long>();
         var token = (await CreateAsync(Server.AcmeKey, new { linkId = "acme-contacts" }))["token"]!.GetValue<string>();
         using var client = Embedded(token);

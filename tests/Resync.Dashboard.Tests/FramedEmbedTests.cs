@@ -1,10 +1,8 @@
-using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Playwright;
 using Resync.Server;
 using Resync.Server.Tests;
-using Resync.Testing;
 using Resync.Testing.Http;
 using static Microsoft.Playwright.Assertions;
 
@@ -55,8 +53,6 @@ public sealed class PartnerDashboard : SeededDashboard, IAsyncLifetime
 /// <summary>The embeddable view inside a real iframe of another origin: it renders and retries there, and only there.</summary>
 public sealed class FramedEmbedTests(PartnerDashboard dashboard) : IClassFixture<PartnerDashboard>
 {
-    static FramedEmbedTests() => SetDefaultExpectTimeout((float)Patience.Limit.TotalMilliseconds);
-
     private async Task<string> EmbedUrlAsync()
     {
         using var client = dashboard.Server.Client(dashboard.Server.AcmeKey);

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Playwright;
 using Resync.Server.Tests;
-using Resync.Testing;
 using static Microsoft.Playwright.Assertions;
 
 namespace Resync.Dashboard.Tests;
@@ -9,15 +8,12 @@ namespace Resync.Dashboard.Tests;
 /// <summary>The incomplete folder: runs whose target went down partway, edited, retried, discarded, one by one and in bulk.</summary>
 public sealed class IncompleteFolderTests(DashboardBrowser dashboard) : IClassFixture<DashboardBrowser>
 {
-    static IncompleteFolderTests() => SetDefaultExpectTimeout((float)Patience.Limit.TotalMilliseconds);
-
     [Fact]
     public async Task IncompleteRun_EditedAndRetried_IsResolved_WithTheEditedValuesWritten()
     {
         var server = dashboard.Server;
         var id = await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, "edit-pull");
-        var page = await dashboard.SignedInAsync(server.AcmeKey);
-        await DashboardBrowser.GoAsync(page, "/incomplete");
+        var page = await dashboard.SignedInAtAsync(server.AcmeKey, "/incomplete");
         var row = page.Locator("tr", new() { HasText = $"Incomplete {Id(id)}" });
         await Expect(row).ToContainTextAsync("Scheduled");
         await Expect(row).ToContainTextAsync("CONNECTION");
@@ -49,8 +45,7 @@ public sealed class IncompleteFolderTests(DashboardBrowser dashboard) : IClassFi
         var server = dashboard.Server;
         var first = await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, "bulk-one");
         var second = await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, "bulk-two");
-        var page = await dashboard.SignedInAsync(server.AcmeKey);
-        await DashboardBrowser.GoAsync(page, "/incomplete");
+        var page = await dashboard.SignedInAtAsync(server.AcmeKey, "/incomplete");
 
         await page.GetByLabel($"Select incomplete run {Id(first)}").CheckAsync();
         await page.GetByLabel($"Select incomplete run {Id(second)}").CheckAsync();
@@ -71,13 +66,11 @@ public sealed class IncompleteFolderTests(DashboardBrowser dashboard) : IClassFi
     {
         var server = dashboard.Server;
         var id = await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, "acme-only");
-        var page = await dashboard.SignedInAsync(server.GlobexKey);
-
-        await DashboardBrowser.GoAsync(page, "/incomplete?status=all");
-        (await page.Locator("main").InnerTextAsync()).ShouldNotContain("acme");
+        var page = await dashboard.SignedInAtAsync(server.GlobexKey, "/incomplete?status=all");
+        (await DashboardBrowser.MainTextAsync(page)).ShouldNotContain("acme");
         await DashboardBrowser.GoAsync(page, $"/incomplete/{Id(id)}");
         (await page.Locator("h1").InnerTextAsync()).ShouldBe("Not found");
-        (await page.Locator("main").InnerTextAsync()).ShouldNotContain("acme");
+        (await DashboardBrowser.MainTextAsync(page)).ShouldNotContain("acme");
         var token = await page.Locator("meta[name=csrf-token]").GetAttributeAsync("content");
         var discard = await page.APIRequest.PostAsync($"/api/v1/incomplete-runs/{Id(id)}/discard",
             new() { Headers = new Dictionary<string, string> { ["X-CSRF-Token"] = token! } });

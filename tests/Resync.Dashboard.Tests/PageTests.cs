@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Playwright;
+using Resync.Server.Tests;
 
 namespace Resync.Dashboard.Tests;
 
@@ -58,16 +59,14 @@ public sealed class PageTests(SeededDashboard dashboard) : IClassFixture<SeededD
         var parent = (await dashboard.Server.RunToEndAsync(dashboard.Server.AcmeKey, "acme-replayed"))["id"]!.GetValue<long>();
         using var client = dashboard.Server.Client(dashboard.Server.AcmeKey);
         long replay = 0;
-        await Resync.Server.Tests.ServerHarness.EventuallyAsync(async () =>
+        await ServerHarness.EventuallyAsync(async () =>
         {
-            var runs = await Resync.Server.Tests.ServerHarness.JsonAsync(await client.GetAsync("/api/v1/runs?linkId=acme-replayed&kind=Replay"));
+            var runs = await ServerHarness.JsonAsync(await client.GetAsync("/api/v1/runs?linkId=acme-replayed&kind=Replay"));
             var ended = runs["items"]!.AsArray().FirstOrDefault(r => r!["parentRunId"]?.GetValue<long>() == parent && r["status"]!.GetValue<string>() != "Running");
             replay = ended?["id"]!.GetValue<long>() ?? 0;
             return replay != 0;
         }, "the automated replay of the run ended");
-        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
-
-        await DashboardBrowser.GoAsync(page, $"/runs/{replay}");
+        var page = await dashboard.SignedInAtAsync(dashboard.Server.AcmeKey, $"/runs/{replay}");
         (await page.Locator("#kind-banner").InnerTextAsync()).ShouldStartWith($"This is an automated replay of Run {parent}: it processes the records that failed there again.");
         (await page.Locator("#link-version code").InnerTextAsync()).ShouldNotBeNullOrWhiteSpace();
         await Accessibility.ShouldHaveNoSeriousViolationsAsync(page);
@@ -124,9 +123,9 @@ public sealed class PageTests(SeededDashboard dashboard) : IClassFixture<SeededD
     [Fact]
     public async Task LinksPage_DeactivatedLink_ShowsTheReason_AndReactivateMakesItActive()
     {
-        await dashboard.Server.PutLinkAsync(dashboard.Server.AcmeKey, "acme-paused", SeededDashboard.DemoLink("acme-paused"));
+        await dashboard.Server.PutLinkAsync(dashboard.Server.AcmeKey, "acme-paused", ServerHarness.DemoLink("acme-paused"));
         using (var client = dashboard.Server.Client(dashboard.Server.AcmeKey))
-        using (var body = new StringContent("""{"reason":"paused for the audit"}""", System.Text.Encoding.UTF8, "application/json"))
+        using (var body = ServerHarness.Json("""{"reason":"paused for the audit"}"""))
             (await client.PostAsync("/api/v1/links/acme-paused/deactivate", body)).EnsureSuccessStatusCode();
         var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
 
@@ -142,8 +141,7 @@ public sealed class PageTests(SeededDashboard dashboard) : IClassFixture<SeededD
     [InlineData("Succeeded", false)]
     public async Task RunsPage_FilteredByStatus_ListsOnlyMatchingRuns(string status, bool listed)
     {
-        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
-        await DashboardBrowser.GoAsync(page, $"/runs?status={status}");
+        var page = await dashboard.SignedInAtAsync(dashboard.Server.AcmeKey, $"/runs?status={status}");
 
         (await page.Locator("#filter-status").InputValueAsync()).ShouldBe(status);
         (await page.GetByRole(AriaRole.Link, new() { Name = $"Run {Run}", Exact = true }).CountAsync()).ShouldBe(listed ? 1 : 0);
@@ -156,20 +154,18 @@ public sealed class PageTests(SeededDashboard dashboard) : IClassFixture<SeededD
     [InlineData("to=2000-01-01T00:00", false)]
     public async Task RunsPage_FilteredByKindOrTime_ListsOnlyMatchingRuns(string filter, bool listed)
     {
-        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
-        await DashboardBrowser.GoAsync(page, $"/runs?{filter}");
+        var page = await dashboard.SignedInAtAsync(dashboard.Server.AcmeKey, $"/runs?{filter}");
 
         var (name, value) = (filter.Split('=')[0], filter.Split('=')[1]);
         (await page.Locator($"#filter-{name}").InputValueAsync()).ShouldBe(value);
         var runLink = page.GetByRole(AriaRole.Link, new() { Name = $"Run {Run}", Exact = true });
-        (await runLink.CountAsync()).ShouldBe(listed ? 1 : 0, await page.Locator("main").InnerTextAsync());
+        (await runLink.CountAsync()).ShouldBe(listed ? 1 : 0, await DashboardBrowser.MainTextAsync(page));
     }
 
     [Fact]
     public async Task RunSummary_WithErrors_ShowsCountsGroupsBatchesAndFailedRecords()
     {
-        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
-        await DashboardBrowser.GoAsync(page, $"/runs/{Run}");
+        var page = await dashboard.SignedInAtAsync(dashboard.Server.AcmeKey, $"/runs/{Run}");
 
         (await page.Locator("[data-count=read]").InnerTextAsync()).ShouldBe("30");
         (await page.Locator("[data-count=failed]").InnerTextAsync()).ShouldBe("3");
@@ -186,8 +182,7 @@ public sealed class PageTests(SeededDashboard dashboard) : IClassFixture<SeededD
     [Fact]
     public async Task RecordView_ShowsBothSnapshotsWithTheFailingFieldMarked()
     {
-        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
-        await DashboardBrowser.GoAsync(page, $"/runs/{Run}");
+        var page = await dashboard.SignedInAtAsync(dashboard.Server.AcmeKey, $"/runs/{Run}");
         await page.GetByRole(AriaRole.Link, new() { Name = "c-00003" }).ClickAsync();
         await DashboardBrowser.ReadyAsync(page);
 

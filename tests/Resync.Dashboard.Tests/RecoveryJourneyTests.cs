@@ -1,5 +1,5 @@
 using Microsoft.Playwright;
-using Resync.Testing;
+using Resync.Server.Tests;
 using static Microsoft.Playwright.Assertions;
 
 namespace Resync.Dashboard.Tests;
@@ -7,17 +7,14 @@ namespace Resync.Dashboard.Tests;
 /// <summary>The recovery journey a person makes in the browser, from a run with failures to its root resolved.</summary>
 public sealed class RecoveryJourneyTests(DashboardBrowser dashboard) : IClassFixture<DashboardBrowser>
 {
-    static RecoveryJourneyTests() => SetDefaultExpectTimeout((float)Patience.Limit.TotalMilliseconds);
-
     [Fact]
     public async Task RecoveryJourney_RunWatchLiveOpenRecordFixRetry_ResolvesTheRoot()
     {
         var server = dashboard.Server;
-        server.Target.Refuse(record => SeededDashboard.Refused.Contains(record.Key!), SeededDashboard.PhoneRefused);
+        server.Target.Refuse(record => ServerHarness.RefusedContacts.Contains(record.Key!), ServerHarness.PhoneRefused);
         // Batches after the first wait until the test has seen the first one counted: the run is watched while it goes.
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Target.BeforeWrite = (batch, cancellationToken) => batch.BatchNumber >= 2 ? release.Task.WaitAsync(cancellationToken) : Task.CompletedTask;
-        await server.PutLinkAsync(server.AcmeKey, "journey", SeededDashboard.DemoLink("journey"));
+        var secondBatch = HeldWrites.From(server.Target, fromBatch: 2);
+        await server.PutLinkAsync(server.AcmeKey, "journey", ServerHarness.DemoLink("journey"));
         var page = await dashboard.SignedInAsync(server.AcmeKey);
 
         // Run it from the dashboard and watch the counts move without reloading.
@@ -29,7 +26,7 @@ public sealed class RecoveryJourneyTests(DashboardBrowser dashboard) : IClassFix
         await Expect(page.Locator("[data-count=succeeded]")).ToHaveTextAsync("9");
         await Expect(page.Locator("#retry-failures")).ToBeDisabledAsync();
         await page.EvaluateAsync("() => window.sameDocument = true");
-        release.SetResult();
+        secondBatch.Release();
         await Expect(page.Locator("[data-count=succeeded]")).ToHaveTextAsync("27");
         await Expect(page.Locator("[data-count=failed]")).ToHaveTextAsync("3");
         await Expect(page.Locator("#summary-title + dl .badge").First).ToHaveTextAsync("CompletedWithErrors");

@@ -1,5 +1,4 @@
 using Microsoft.Playwright;
-using Resync.Testing;
 
 namespace Resync.Dashboard.Tests;
 

@@ -1,5 +1,4 @@
-using System.Text.Json.Nodes;
-using Resync.Core.Errors;
+using Resync.Server.Tests;
 
 namespace Resync.Dashboard.Tests;
 
@@ -9,27 +8,15 @@ namespace Resync.Dashboard.Tests;
 /// </summary>
 public class SeededDashboard : DashboardBrowser
 {
-    public static readonly ErrorClassification PhoneRefused =
-        new(ErrorType.Data, Durability.Durable, "CHECK_VIOLATION", "the target's check constraint refused the phone", "Widen the phone column or shorten the value.", ["phone"]);
-
-    public static readonly HashSet<string> Refused = ["c-00003", "c-00013", "c-00025"];
-
     public long AcmeRunId { get; private set; }
 
     public long GlobexRunId { get; private set; }
 
-    public static string DemoLink(string id, int records = 30) => $$"""
-        name: {{id}}
-        source: { type: demo, records: {{records}}, failingPage: 0 }
-        target: { type: collect }
-        settings: { batchSize: 10, parallelism: 1 }
-        """;
-
     protected override async Task SeedAsync()
     {
-        Server.Target.Refuse(record => Refused.Contains(record.Key!), PhoneRefused);
-        await Server.PutLinkAsync(Server.AcmeKey, "acme-contacts", DemoLink("acme-contacts"));
-        await Server.PutLinkAsync(Server.GlobexKey, "globex-orders", DemoLink("globex-orders"));
+        Server.Target.Refuse(record => ServerHarness.RefusedContacts.Contains(record.Key!), ServerHarness.PhoneRefused);
+        await Server.PutLinkAsync(Server.AcmeKey, "acme-contacts", ServerHarness.DemoLink("acme-contacts"));
+        await Server.PutLinkAsync(Server.GlobexKey, "globex-orders", ServerHarness.DemoLink("globex-orders"));
         AcmeRunId = Id(await Server.RunToEndAsync(Server.AcmeKey, "acme-contacts"));
         GlobexRunId = Id(await Server.RunToEndAsync(Server.GlobexKey, "globex-orders"));
     }

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Playwright;
 using Resync.Core.Storage;
 using Resync.Server;

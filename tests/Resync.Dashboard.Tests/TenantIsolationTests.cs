@@ -10,7 +10,7 @@ public sealed class TenantIsolationTests(SeededDashboard dashboard) : IClassFixt
     {
         var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
 
-        var text = await page.Locator("main").InnerTextAsync();
+        var text = await DashboardBrowser.MainTextAsync(page);
         text.ShouldContain("acme-contacts");
         text.ShouldNotContain("globex");
     }
@@ -18,10 +18,9 @@ public sealed class TenantIsolationTests(SeededDashboard dashboard) : IClassFixt
     [Fact]
     public async Task RunsPage_OfATenant_ListsOnlyItsRuns()
     {
-        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
-        await DashboardBrowser.GoAsync(page, "/runs");
+        var page = await dashboard.SignedInAtAsync(dashboard.Server.AcmeKey, "/runs");
 
-        var text = await page.Locator("main").InnerTextAsync();
+        var text = await DashboardBrowser.MainTextAsync(page);
         text.ShouldContain("acme-contacts");
         text.ShouldNotContain("globex");
         (await page.Locator("#filter-link option").AllInnerTextsAsync()).ShouldNotContain("globex-orders");
@@ -33,10 +32,9 @@ public sealed class TenantIsolationTests(SeededDashboard dashboard) : IClassFixt
     [InlineData("/runs?linkId=globex-orders")]
     public async Task DirectUrl_ToAnotherTenantsObject_ShowsNothingOfIt(string path)
     {
-        var page = await dashboard.SignedInAsync(dashboard.Server.AcmeKey);
-        await DashboardBrowser.GoAsync(page, path.Replace("{run}", dashboard.GlobexRunId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var page = await dashboard.SignedInAtAsync(dashboard.Server.AcmeKey, path.Replace("{run}", dashboard.GlobexRunId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
-        var text = await page.Locator("main").InnerTextAsync();
+        var text = await DashboardBrowser.MainTextAsync(page);
         text.ShouldNotContain("globex");
         text.ShouldNotContain("c-000");
         if (path.StartsWith("/runs/", StringComparison.Ordinal))
@@ -67,7 +65,7 @@ public sealed class TenantIsolationTests(SeededDashboard dashboard) : IClassFixt
     {
         var page = await dashboard.SignedInAsync(dashboard.Server.OperatorKey);
 
-        var text = await page.Locator("main").InnerTextAsync();
+        var text = await DashboardBrowser.MainTextAsync(page);
         text.ShouldContain("acme-contacts");
         text.ShouldContain("globex-orders");
         (await page.Locator(".who").InnerTextAsync()).ShouldContain("operator");

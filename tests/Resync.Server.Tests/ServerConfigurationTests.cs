@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using Resync.Testing;
 
 namespace Resync.Server.Tests;
 

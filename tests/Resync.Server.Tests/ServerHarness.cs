@@ -1,19 +1,15 @@
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Resync.Connectors;
 using Resync.Connectors.Breakers;
+using Resync.Core.Errors;
 using Resync.Core.Sdk;
 using Resync.Core.Storage;
 using Resync.Server;
 using Resync.Server.Auth;
-using Resync.Testing;
 
 namespace Resync.Server.Tests;
 
@@ -100,7 +96,7 @@ internal sealed class ServerHarness : IAsyncDisposable
         });
         var harness = new ServerHarness(folder, app, options, target) { Logs = logs };
         await app.StartAsync();
-        harness.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        harness.Url = app.Urls.First().TrimEnd('/');
         var keys = app.Services.GetRequiredService<ApiKeyService>();
         harness.OperatorKey = (await keys.CreateAsync(ApiKeyScope.Operator, null, "tests", default)).Key;
         harness.AcmeKey = (await keys.CreateAsync(ApiKeyScope.Tenant, "acme", "acme", default)).Key;
@@ -141,6 +137,13 @@ internal sealed class ServerHarness : IAsyncDisposable
         return path;
     }
 
+    /// <summary>Creates acme's contacts table and the <see cref="PushLink"/> <c>contacts-push</c> that writes to it.</summary>
+    public async Task AddContactsPushLinkAsync()
+    {
+        CreateContactsTable();
+        await PutLinkAsync(AcmeKey, "contacts-push", PushLink);
+    }
+
     /// <summary>Creates (PUT) a link from a YAML document with the given key; throws unless it was accepted.</summary>
     public async Task PutLinkAsync(string key, string id, string yaml)
     {
@@ -156,18 +159,10 @@ internal sealed class ServerHarness : IAsyncDisposable
     /// </summary>
     public static async Task<long> CreateIncompleteRunAsync(ServerHarness server, string key, string linkId)
     {
-        await server.PutLinkAsync(key, linkId, $$"""
-            name: {{linkId}}
-            source: { type: demo, records: 30, failingPage: 0 }
-            target: { type: collect }
-            settings: { batchSize: 10, parallelism: 1, retry: { attempts: 1 } }
-            """);
+        await server.PutLinkAsync(key, linkId, DemoLink(linkId, settings: ", retry: { attempts: 1 }"));
         server.Target.ThrowOnBatch(2, TargetDown());
         using var client = server.Client(key);
-        using var started = await client.PostAsync($"/api/v1/links/{linkId}/runs", null);
-        if (started.StatusCode != System.Net.HttpStatusCode.Accepted)
-            throw new InvalidOperationException($"start {linkId}: {(int)started.StatusCode} {await started.Content.ReadAsStringAsync()}");
-        var runId = (await JsonAsync(started))["runId"]!.GetValue<long>();
+        var runId = (await StartRunAsync(client, linkId))["runId"]!.GetValue<long>();
         JsonNode? parked = null;
         await EventuallyAsync(async () =>
         {
@@ -184,9 +179,40 @@ internal sealed class ServerHarness : IAsyncDisposable
         return parked!["id"]!.GetValue<long>();
     }
 
+    /// <summary>
+    /// Creates a push link <paramref name="linkId"/> into the <c>collect</c> target for the key's tenant (manual runs allowed
+    /// too) and pushes <paramref name="count"/> contacts to it; the pushed run's id.
+    /// </summary>
+    public async Task<long> PushedRunAsync(string key, string linkId, int count)
+    {
+        await PutLinkAsync(key, linkId, CollectingPushLink(linkId, manual: true));
+        using var client = Client(key);
+        using var pushed = await client.PostAsync($"/api/v1/links/{linkId}/push", Json(Contacts(count)));
+        pushed.StatusCode.ShouldBe(HttpStatusCode.OK, $"push to {linkId}: {await pushed.Content.ReadAsStringAsync()}");
+        return (await JsonAsync(pushed))["runId"]!.GetValue<long>();
+    }
+
+    /// <summary>Starts a manual run of a link (POST /runs); its 202 answer (anything else fails the test with what the server answered).</summary>
+    public static async Task<JsonNode> StartRunAsync(HttpClient client, string linkId)
+    {
+        using var started = await client.PostAsync($"/api/v1/links/{linkId}/runs", null);
+        started.StatusCode.ShouldBe(HttpStatusCode.Accepted, $"POST run of {linkId}: {await started.Content.ReadAsStringAsync()}");
+        return await JsonAsync(started);
+    }
+
+    /// <summary>What a target's check constraint answers of a contact's phone: a durable Data error, for a person to fix.</summary>
+    public static readonly ErrorClassification PhoneRefused =
+        new(ErrorType.Data, Durability.Durable, "CHECK_VIOLATION", "the target's check constraint refused the phone", "Widen the phone column or shorten the value.", ["phone"]);
+
+    /// <summary>Three of the demo's 30 contacts, one in each batch of 10: those a test's target refuses.</summary>
+    public static readonly HashSet<string> RefusedContacts = ["c-00003", "c-00013", "c-00025"];
+
     /// <summary>What a target that is down throws: connection refused.</summary>
     public static HttpRequestException TargetDown() =>
         new("The target refused the connection.", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused));
+
+    /// <summary>A request body of JSON text.</summary>
+    public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     public static async Task<JsonNode> JsonAsync(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException("empty body");
@@ -215,22 +241,30 @@ internal sealed class ServerHarness : IAsyncDisposable
         _folder.Dispose();
     }
 
-    /// <summary>A push link (push only) into the <c>collect</c> target.</summary>
-    public static string CollectingPushLink(string id) => $$"""
+    /// <summary>
+    /// A pull link of <paramref name="records"/> demo contacts into the <c>collect</c> target, in batches of 10 one at a
+    /// time, with the further <paramref name="settings"/> (each after a comma: <c>", retry: { attempts: 1 }"</c>).
+    /// </summary>
+    public static string DemoLink(string id, int records = 30, string settings = "") => $$"""
+        name: {{id}}
+        source: { type: demo, records: {{records}}, failingPage: 0 }
+        target: { type: collect }
+        settings: { batchSize: 10, parallelism: 1{{settings}} }
+        """;
+
+    /// <summary>A push link into the <c>collect</c> target: push only, unless <paramref name="manual"/> runs may start it too.</summary>
+    public static string CollectingPushLink(string id, bool manual = false) => $$"""
         name: {{id}}
         source: { type: push }
         target: { type: collect }
-        trigger: { push: true, manual: false }
+        trigger: { push: true, manual: {{(manual ? "true" : "false")}} }
         """;
 
     /// <summary>Starts a manual run of a link and waits for its end; the run as GET /runs/{id} answers it.</summary>
     public async Task<JsonNode> RunToEndAsync(string key, string linkId)
     {
         using var client = Client(key);
-        using var started = await client.PostAsync($"/api/v1/links/{linkId}/runs", null);
-        if (started.StatusCode != System.Net.HttpStatusCode.Accepted)
-            throw new InvalidOperationException($"POST run of {linkId}: {(int)started.StatusCode} {await started.Content.ReadAsStringAsync()}");
-        var statusUrl = (await JsonAsync(started))["statusUrl"]!.GetValue<string>();
+        var statusUrl = (await StartRunAsync(client, linkId))["statusUrl"]!.GetValue<string>();
         JsonNode? run = null;
         await EventuallyAsync(async () =>
         {
@@ -276,12 +310,15 @@ internal sealed class ServerHarness : IAsyncDisposable
           parallelism: 2
         """;
 
-    /// <summary>A push body of <paramref name="count"/> contacts; those in <paramref name="bad"/> have no email.</summary>
-    public static string Contacts(int count, params int[] bad) =>
+    /// <summary>A push body of <paramref name="count"/> contacts <c>c0</c>…; those in <paramref name="bad"/> have no email.</summary>
+    public static string Contacts(int count, params int[] bad) => Contacts("c", count, bad);
+
+    /// <summary>A push body of <paramref name="count"/> contacts <c>{prefix}0</c>…; those in <paramref name="bad"/> have no email.</summary>
+    public static string Contacts(string prefix, int count, params int[] bad) =>
         new JsonArray([.. Enumerable.Range(0, count).Select(i => (JsonNode)new JsonObject
         {
-            ["id"] = $"c{i}",
-            ["name"] = $"Contact {i}",
-            ["email"] = bad.Contains(i) ? "" : $"c{i}@example.com",
+            ["id"] = $"{prefix}{i}",
+            ["name"] = $"Contact {prefix}{i}",
+            ["email"] = bad.Contains(i) ? "" : $"{prefix}{i}@example.com",
         })]).ToJsonString();
 }

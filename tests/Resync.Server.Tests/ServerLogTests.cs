@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Resync.Core.Observability;
-using Resync.Testing;
 
 namespace Resync.Server.Tests;
 

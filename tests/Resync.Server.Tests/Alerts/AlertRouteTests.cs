@@ -1,20 +1,11 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
-using Resync.Testing;
 
 namespace Resync.Server.Tests.Alerts;
 
 public sealed class AlertRouteTests
 {
     /// <summary>A link whose target refuses the credentials at the first batch: the run fails durably (nothing parked) and raises run-failed.</summary>
-    private static string FailingLink(string id) => $$"""
-        name: {{id}}
-        source: { type: demo, records: 20, failingPage: 0 }
-        target: { type: collect }
-        settings: { batchSize: 10, parallelism: 1, storeIncompleteRuns: false, retry: { attempts: 1 } }
-        """;
+    private static string FailingLink(string id) => ServerHarness.DemoLink(id, records: 20, ", storeIncompleteRuns: false, retry: { attempts: 1 }");
 
     private static HttpRequestException CredentialsRefused() => new("The target refused the credentials.", null, HttpStatusCode.Unauthorized);
 
@@ -58,15 +49,12 @@ public sealed class AlertRouteTests
     public async Task ReceiverAnswering500ThenOk_GetsTheSameWebhookIdAfterTheBackoffDelay_AndTheRouteShowsTheFailureMeanwhile()
     {
         var clock = new ManualTimeProvider();
-        await using var receiver = await WebhookReceiver.StartAsync();
-        receiver.AnswerNext(500);
+        await using var receiver = await WebhookReceiver.StartAsync(firstAnswers: [500]);
         await using var server = await ServerHarness.StartAsync(clock);
         using var client = server.Client(server.AcmeKey);
         var (routeId, secret) = await CreateRouteAsync(client, new { name = "flaky", url = receiver.Url });
 
-        using var tested = await client.PostAsync($"/api/v1/alert-routes/{routeId}/test", null);
-        tested.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var delivery = await ServerHarness.JsonAsync(tested);
+        var delivery = await TestAlertAsync(client, routeId);
         delivery["status"]!.GetValue<string>().ShouldBe("Pending");
         delivery["attempts"]![0]!["statusCode"]!.GetValue<int>().ShouldBe(500);
         delivery["nextAttemptAt"]!.GetValue<DateTimeOffset>().ShouldBe(ManualTimeProvider.DefaultStart.AddSeconds(10));
@@ -109,8 +97,7 @@ public sealed class AlertRouteTests
 
         foreach (var link in new[] { "link-a", "link-b" })
         {
-            using var started = await client.PostAsync($"/api/v1/links/{link}/runs", null);
-            started.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            await ServerHarness.StartRunAsync(client, link);
             await ServerHarness.EventuallyAsync(() => Task.FromResult(everyLink.Received.Any(w => w.Body.Contains($"\"linkId\":\"{link}\"", StringComparison.Ordinal))),
                 $"the alert of {link} at the tenant-wide route");
         }
@@ -154,10 +141,8 @@ public sealed class AlertRouteTests
         using var client = server.Client(server.AcmeKey);
         var (routeId, secret) = await CreateRouteAsync(client, new { name = "ops", url = receiver.Url });
 
-        using var tested = await client.PostAsync($"/api/v1/alert-routes/{routeId}/test", null);
+        var delivery = await TestAlertAsync(client, routeId);
 
-        tested.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var delivery = await ServerHarness.JsonAsync(tested);
         delivery["status"]!.GetValue<string>().ShouldBe("Delivered");
         delivery["attempts"]![0]!["statusCode"]!.GetValue<int>().ShouldBe(200);
         var webhook = receiver.Received.ShouldHaveSingleItem();
@@ -218,7 +203,7 @@ public sealed class AlertRouteTests
 
         foreach (var (body, code, detail) in cases)
         {
-            using var response = await client.PostAsync("/api/v1/alert-routes", new StringContent(body, Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync("/api/v1/alert-routes", ServerHarness.Json(body));
             response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, body);
             response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
             var problem = await ServerHarness.JsonAsync(response);
@@ -234,8 +219,7 @@ public sealed class AlertRouteTests
         await server.PutLinkAsync(server.AcmeKey, "orders", FailingLink("orders"));
         using var client = server.Client(server.AcmeKey);
         await CreateRouteAsync(client, new { name = "ops", url = receiver.Url });
-        using var started = await client.PostAsync("/api/v1/links/orders/runs", null);
-        started.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await ServerHarness.StartRunAsync(client, "orders");
         await ServerHarness.EventuallyAsync(() => Task.FromResult(receiver.Received.Count == 1), "the first delivery to be in flight");
         return await server.RestartAsync();
     }
@@ -249,6 +233,14 @@ public sealed class AlertRouteTests
         secret.ShouldStartWith("whsec_");
         Convert.FromBase64String(secret["whsec_".Length..]).Length.ShouldBe(32);
         return (body["route"]!["id"]!.GetValue<long>(), secret);
+    }
+
+    /// <summary>Sends a test alert through the route (answered 200 once its first attempt is made); the delivery.</summary>
+    private static async Task<JsonNode> TestAlertAsync(HttpClient client, long routeId)
+    {
+        using var tested = await client.PostAsync($"/api/v1/alert-routes/{routeId}/test", null);
+        tested.StatusCode.ShouldBe(HttpStatusCode.OK);
+        return await ServerHarness.JsonAsync(tested);
     }
 
     private static async Task<JsonNode> RouteAsync(HttpClient client, long routeId)

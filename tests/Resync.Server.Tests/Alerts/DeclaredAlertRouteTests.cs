@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Resync.Core.Errors;
 using Resync.Testing.Smtp;
 
 namespace Resync.Server.Tests.Alerts;
@@ -11,17 +7,9 @@ public sealed class DeclaredAlertRouteTests
 {
     private const string Secret = "whsec_MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";
 
-    private static readonly ErrorClassification Constraint =
-        new(ErrorType.Data, Durability.Durable, "CHECK_VIOLATION", "the target's check constraint refused the phone", "Widen the column.", ["phone"]);
-
     /// <summary>A link whose refused records are parked for a person (durable Data errors), with the routes given.</summary>
-    private static string Link(string id, string alerts) => $$"""
-        name: {{id}}
-        source: { type: demo, records: 20, failingPage: 0 }
-        target: { type: collect }
-        settings: { batchSize: 10, parallelism: 1, retry: { attempts: 1 }, errorPolicies: { Data: { then: park } } }
-        {{alerts}}
-        """;
+    private static string Link(string id, string alerts) =>
+        ServerHarness.DemoLink(id, records: 20, ", retry: { attempts: 1 }, errorPolicies: { Data: { then: park } }") + "\n" + alerts;
 
     [Fact]
     public async Task DeclaredRoutes_GetTheFailureByWebhookChatAndEmail_AndAreToldWhenARetryResolvesIt()
@@ -30,7 +18,7 @@ public sealed class DeclaredAlertRouteTests
         await using var chat = await WebhookReceiver.StartAsync();
         await using var smtp = SmtpReceiver.Start();
         await using var server = await ServerHarness.StartAsync(configure: ServerHarness.SendingMailTo(smtp));
-        server.Target.Refuse(record => record.Key is "c-00003", Constraint);
+        server.Target.Refuse(record => record.Key is "c-00003", ServerHarness.PhoneRefused);
         await server.PutLinkAsync(server.AcmeKey, "orders", Link("orders", $$"""
             alerts:
               - { name: ops, webhook: "{{webhook.Url}}", secret: {{Secret}}, kinds: [incomplete-waiting, chain-resolved] }
@@ -39,8 +27,7 @@ public sealed class DeclaredAlertRouteTests
             """));
         using var client = server.Client(server.AcmeKey);
 
-        using var started = await client.PostAsync("/api/v1/links/orders/runs", null);
-        started.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await ServerHarness.StartRunAsync(client, "orders");
         await smtp.WaitForAsync(1);
         await ServerHarness.EventuallyAsync(() => Task.FromResult(webhook.Received.Count == 1 && chat.Received.Count == 1), "the failure to every route");
         server.Target.Fix();
@@ -74,7 +61,7 @@ public sealed class DeclaredAlertRouteTests
         (await RoutesAsync(globex)).ShouldBeEmpty();
         (await globex.GetAsync($"/api/v1/alert-routes/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         using var put = await acme.PutAsync($"/api/v1/alert-routes/{id}",
-            new StringContent("""{"name":"ops","url":"https://alerts.example.com/b"}""", Encoding.UTF8, "application/json"));
+            ServerHarness.Json("""{"name":"ops","url":"https://alerts.example.com/b"}"""));
         put.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await ServerHarness.JsonAsync(put))["code"]!.GetValue<string>().ShouldBe("route-from-link");
         using var delete = await acme.DeleteAsync($"/api/v1/alert-routes/{id}");

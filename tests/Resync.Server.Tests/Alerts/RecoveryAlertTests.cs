@@ -1,8 +1,4 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using Resync.Core.Errors;
-using Resync.Testing;
 using Resync.Testing.Smtp;
 
 namespace Resync.Server.Tests.Alerts;
@@ -10,24 +6,13 @@ namespace Resync.Server.Tests.Alerts;
 /// <summary>Alerts stay quiet while automatic recovery works: held per route, one digest if it fails, nothing if it succeeds.</summary>
 public sealed class RecoveryAlertTests
 {
-    private static readonly ErrorClassification Constraint =
-        new(ErrorType.Data, Durability.Durable, "CHECK_VIOLATION", "the target's check constraint refused the phone", "Widen the column.", ["phone"]);
-
     /// <summary>30 records in 3 batches; automated replay of durable errors too, at once, twice at most.</summary>
-    private const string ReplayedLink = """
-        name: replayed
-        source: { type: demo, records: 30, failingPage: 0 }
-        target: { type: collect }
-        settings: { batchSize: 10, parallelism: 1, automatedReplay: { enabled: true, maxAttempts: 2, includeDurable: true, delays: [0s] } }
-        """;
+    private static readonly string ReplayedLink =
+        ServerHarness.DemoLink("replayed", settings: ", automatedReplay: { enabled: true, maxAttempts: 2, includeDurable: true, delays: [0s] }");
 
     /// <summary>A link whose target is down at its first batch: an ephemeral system error, retried on a one-step backoff schedule.</summary>
-    private const string BackedOffLink = """
-        name: backed-off
-        source: { type: demo, records: 20, failingPage: 0 }
-        target: { type: collect }
-        settings: { batchSize: 10, parallelism: 1, storeIncompleteRuns: false, retry: { attempts: 1 }, backoff: [1m] }
-        """;
+    private static readonly string BackedOffLink =
+        ServerHarness.DemoLink("backed-off", records: 20, ", storeIncompleteRuns: false, retry: { attempts: 1 }, backoff: [1m]");
 
     [Fact]
     public async Task ReplayThatRecovers_SendsNoAlert_AndOnlyTheChatRouteAskingForIt_GetsOneRecoveredNote()
@@ -35,7 +20,7 @@ public sealed class RecoveryAlertTests
         await using var webhook = await WebhookReceiver.StartAsync();
         await using var chat = await WebhookReceiver.StartAsync();
         await using var server = await ServerHarness.StartAsync();
-        server.Target.Refuse(record => record.Key is "c-00003" or "c-00013", Constraint);
+        server.Target.Refuse(record => record.Key is "c-00003" or "c-00013", ServerHarness.PhoneRefused);
         var writes = 0;
         // The cause goes away before the first replay's write: the replay gets every record through.
         server.Target.BeforeWrite = (_, _) =>
@@ -67,7 +52,7 @@ public sealed class RecoveryAlertTests
         await using var unheld = await WebhookReceiver.StartAsync();
         await using var smtp = SmtpReceiver.Start();
         await using var server = await ServerHarness.StartAsync(configure: ServerHarness.SendingMailTo(smtp));
-        server.Target.Refuse(record => record.Key is "c-00003" or "c-00013", Constraint);
+        server.Target.Refuse(record => record.Key is "c-00003" or "c-00013", ServerHarness.PhoneRefused);
         await server.PutLinkAsync(server.AcmeKey, "replayed", ReplayedLink);
         using var client = server.Client(server.AcmeKey);
         var (held, secret) = await AlertRouteTests.CreateRouteAsync(client, new { name = "ops", url = webhook.Url });
@@ -167,8 +152,7 @@ public sealed class RecoveryAlertTests
     /// <summary>Starts a manual run and waits until the link is free: the run, its replays and its alerts are done.</summary>
     private static async Task RunAndWaitAsync(ServerHarness server, HttpClient client, string linkId)
     {
-        using var started = await client.PostAsync($"/api/v1/links/{linkId}/runs", null);
-        started.StatusCode.ShouldBe(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+        await ServerHarness.StartRunAsync(client, linkId);
         await ServerHarness.EventuallyAsync(async () =>
         {
             using var link = await client.GetAsync($"/api/v1/links/{linkId}");

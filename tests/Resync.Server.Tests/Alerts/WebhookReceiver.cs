@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Resync.Testing.Http;
 
@@ -20,16 +19,12 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Awaited before answering each request (after it is recorded): lets a test keep a delivery in flight.</summary>
     public Func<CancellationToken, Task>? BeforeAnswer { get; set; }
 
-    /// <summary>Answers these statuses to the next requests, in order; 200 after them.</summary>
-    public void AnswerNext(params int[] statuses)
-    {
-        foreach (var status in statuses)
-            _answers.Enqueue(status);
-    }
-
-    public static async Task<WebhookReceiver> StartAsync()
+    /// <summary>Starts a receiver that answers <paramref name="firstAnswers"/> to the first requests, in order, and 200 after them.</summary>
+    public static async Task<WebhookReceiver> StartAsync(params int[] firstAnswers)
     {
         var receiver = new WebhookReceiver();
+        foreach (var status in firstAnswers)
+            receiver._answers.Enqueue(status);
         receiver._api = await FakeApi.StartAsync(async (http, _) =>
         {
             if (receiver.BeforeAnswer is { } hold)

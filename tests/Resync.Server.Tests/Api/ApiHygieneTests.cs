@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
@@ -61,8 +59,7 @@ public sealed class ApiHygieneTests
     public async Task RequestId_IsEchoedOnEveryAnswer_AndAGeneratedOneReachesTheRun()
     {
         await using var server = await ServerHarness.StartAsync();
-        server.CreateContactsTable();
-        await server.PutLinkAsync(server.AcmeKey, "contacts-push", ServerHarness.PushLink);
+        await server.AddContactsPushLinkAsync();
         using var acme = server.Client(server.AcmeKey);
         foreach (var (path, key, status) in new[] { ("/health", null, 200), ("/api/v1/links", server.AcmeKey, 200), ("/api/v1/links/nope", server.AcmeKey, 404), ("/api/v1/links", null, 401) })
         {
@@ -75,7 +72,7 @@ public sealed class ApiHygieneTests
         }
 
         // None sent: the server makes one, answers with it, and the run carries it.
-        using var pushed = await acme.PostAsync("/api/v1/links/contacts-push/push", new StringContent(ServerHarness.Contacts(1), Encoding.UTF8, "application/json"));
+        using var pushed = await acme.PostAsync("/api/v1/links/contacts-push/push", ServerHarness.Json(ServerHarness.Contacts(1)));
         pushed.StatusCode.ShouldBe(HttpStatusCode.OK);
         var generated = pushed.Headers.GetValues("X-Request-Id").Single();
         generated.ShouldStartWith("req-");
@@ -105,17 +102,10 @@ public sealed class ApiHygieneTests
     public async Task EveryListRoute_RefusesBadPaging_NamingTheParameter()
     {
         await using var server = await ServerHarness.StartAsync();
-        await server.PutLinkAsync(server.AcmeKey, "acme-push", """
-            name: acme-push
-            source: { type: push }
-            target: { type: collect }
-            trigger: { push: true }
-            """);
+        var runId = (await server.PushedRunAsync(server.AcmeKey, "acme-push", count: 2)).ToString(CultureInfo.InvariantCulture);
         using var acme = server.Client(server.AcmeKey);
-        using var pushed = await acme.PostAsync("/api/v1/links/acme-push/push", new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "application/json"));
-        var runId = (await ServerHarness.JsonAsync(pushed))["runId"]!.ToString();
         var incompleteId = (await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, "acme-pull")).ToString(CultureInfo.InvariantCulture);
-        using var route = await acme.PostAsync("/api/v1/alert-routes", new StringContent("""{"name":"ops","url":"http://127.0.0.1:9/hook"}""", Encoding.UTF8, "application/json"));
+        using var route = await acme.PostAsync("/api/v1/alert-routes", ServerHarness.Json("""{"name":"ops","url":"http://127.0.0.1:9/hook"}"""));
         var routeId = (await ServerHarness.JsonAsync(route))["route"]!["id"]!.ToString();
         using var operatorClient = server.Client(server.OperatorKey);
 

@@ -1,8 +1,5 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Resync.Server.Tests.Composite;
 

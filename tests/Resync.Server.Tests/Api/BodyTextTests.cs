@@ -1,4 +1,3 @@
-using System.Text;
 using Resync.Server.Api;
 
 namespace Resync.Server.Tests.Api;

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using System.Net;
-using System.Text.Json.Nodes;
 using Resync.Server.Api;
 
 namespace Resync.Server.Tests.Api;

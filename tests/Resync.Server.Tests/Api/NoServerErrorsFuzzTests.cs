@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text;
 using CsCheck;
 using Microsoft.Data.Sqlite;
 using Resync.Server.Tests.Composite;

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-
 namespace Resync.Server.Tests.Api;
 
 public sealed class OpenApiTests

@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 
 namespace Resync.Server.Tests.Auth;
 
@@ -73,7 +71,7 @@ public sealed class AuthenticationSchemeTests
         {
             using var request = new HttpRequestMessage(method, path);
             if (method == HttpMethod.Post)
-                request.Content = new StringContent("""{"scope":"operator","name":"mine now"}""", Encoding.UTF8, "application/json");
+                request.Content = ServerHarness.Json("""{"scope":"operator","name":"mine now"}""");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", server.AcmeKey);
             using var client = server.Client(null);
             using var response = await client.SendAsync(request);
@@ -131,7 +129,7 @@ public sealed class AuthenticationSchemeTests
     {
         await using var server = await ServerHarness.StartAsync();
         using var acme = server.Client(server.AcmeKey);
-        using var created = await acme.PostAsync("/api/v1/embed-tokens", new StringContent("""{"permission":"retry"}""", Encoding.UTF8, "application/json"));
+        using var created = await acme.PostAsync("/api/v1/embed-tokens", ServerHarness.Json("""{"permission":"retry"}"""));
         created.StatusCode.ShouldBe(HttpStatusCode.Created);
         var token = (await ServerHarness.JsonAsync(created))["token"]!.GetValue<string>();
         (await SendAsync(server, "/api/v1/runs", embed: token)).StatusCode.ShouldBe(HttpStatusCode.OK, "the token works as a token");
@@ -158,7 +156,7 @@ public sealed class AuthenticationSchemeTests
     private static async Task<(string Prefix, string Key)> CreateKeyAsync(ServerHarness server, string tenant)
     {
         using var op = server.Client(server.OperatorKey);
-        using var created = await op.PostAsync("/api/v1/keys", new StringContent($$"""{"scope":"tenant","tenant":"{{tenant}}","name":"ci"}""", Encoding.UTF8, "application/json"));
+        using var created = await op.PostAsync("/api/v1/keys", ServerHarness.Json($$"""{"scope":"tenant","tenant":"{{tenant}}","name":"ci"}"""));
         created.StatusCode.ShouldBe(HttpStatusCode.Created);
         var body = await ServerHarness.JsonAsync(created);
         return (body["details"]!["prefix"]!.GetValue<string>(), body["key"]!.GetValue<string>());

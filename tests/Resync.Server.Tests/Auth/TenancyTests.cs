@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,24 +23,16 @@ public sealed class TenancyTests
     {
         await using var server = await ServerHarness.StartAsync();
         // Globex owns a push link and a run; acme's key asks for them on every route of the API.
-        await server.PutLinkAsync(server.GlobexKey, "globex-push", """
-            name: globex-push
-            source: { type: push }
-            target: { type: collect }
-            trigger: { push: true }
-            """);
+        var runId = await server.PushedRunAsync(server.GlobexKey, "globex-push", count: 3);
         using var globex = server.Client(server.GlobexKey);
-        using var pushed = await globex.PostAsync("/api/v1/links/globex-push/push", new StringContent(ServerHarness.Contacts(3), Encoding.UTF8, "application/json"));
-        pushed.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var runId = (await ServerHarness.JsonAsync(pushed))["runId"]!.GetValue<long>();
-        using var pushedAsync = await globex.PostAsync("/api/v1/links/globex-push/push?mode=async", new StringContent(ServerHarness.Contacts(1), Encoding.UTF8, "application/json"));
+        using var pushedAsync = await globex.PostAsync("/api/v1/links/globex-push/push?mode=async", ServerHarness.Json(ServerHarness.Contacts(1)));
         var pushId = (await ServerHarness.JsonAsync(pushedAsync))["pushId"]!.GetValue<long>();
         var globexKeyPrefix = server.GlobexKey[..12];
         // And an incomplete run: a pull whose target goes down at the second batch.
         var incompleteId = await ServerHarness.CreateIncompleteRunAsync(server, server.GlobexKey, "globex-pull");
         // And an alert route.
         using var route = await globex.PostAsync("/api/v1/alert-routes",
-            new StringContent("""{"name":"globex ops","url":"http://127.0.0.1:9/hook"}""", Encoding.UTF8, "application/json"));
+            ServerHarness.Json("""{"name":"globex ops","url":"http://127.0.0.1:9/hook"}"""));
         route.StatusCode.ShouldBe(HttpStatusCode.Created);
         var routeId = (await ServerHarness.JsonAsync(route))["route"]!["id"]!.ToString();
 
@@ -99,13 +89,13 @@ public sealed class TenancyTests
         foreach (var bulk in new[] { "retry", "discard" })
         {
             using var response = await acme.PostAsync($"/api/v1/incomplete-runs/{bulk}",
-                new StringContent($"{{\"ids\":[{incompleteId}]}}", Encoding.UTF8, "application/json"));
+                ServerHarness.Json($"{{\"ids\":[{incompleteId}]}}"));
             response.IsSuccessStatusCode.ShouldBeTrue(bulk);
             var answer = await ServerHarness.JsonAsync(response);
             answer["accepted"]!.AsArray().ShouldBeEmpty(bulk);
             answer["refused"]![0]!["code"]!.GetValue<string>().ShouldBe("not-found", bulk);
         }
-        using (var all = await acme.PostAsync("/api/v1/incomplete-runs/discard", new StringContent("""{"all":true}""", Encoding.UTF8, "application/json")))
+        using (var all = await acme.PostAsync("/api/v1/incomplete-runs/discard", ServerHarness.Json("""{"all":true}""")))
             (await ServerHarness.JsonAsync(all))["accepted"]!.AsArray().ShouldBeEmpty();
 
         // And globex's own key still sees its run and its incomplete run, still open: the 404s were about the tenant, not the objects.
@@ -121,7 +111,7 @@ public sealed class TenancyTests
     {
         await using var server = await ServerHarness.StartAsync();
         using var op = server.Client(server.OperatorKey);
-        using var created = await op.PostAsync("/api/v1/keys", new StringContent("""{"scope":"tenant","tenant":"acme","name":"ci"}""", Encoding.UTF8, "application/json"));
+        using var created = await op.PostAsync("/api/v1/keys", ServerHarness.Json("""{"scope":"tenant","tenant":"acme","name":"ci"}"""));
         created.StatusCode.ShouldBe(HttpStatusCode.Created);
         var body = await ServerHarness.JsonAsync(created);
         var key = body["key"]!.GetValue<string>();

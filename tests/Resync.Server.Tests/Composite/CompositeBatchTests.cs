@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-
 namespace Resync.Server.Tests.Composite;
 
 public sealed class CompositeBatchTests
@@ -19,10 +16,7 @@ public sealed class CompositeBatchTests
     public async Task Batch_BadUrlInTheMiddle_ProcessesTheOthers(string store)
     {
         await using var fixture = await CompositeFixture.StartAsync(store: store);
-        var (status, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null));
-        status.ShouldBe(HttpStatusCode.OK);
-        body["hasErrors"]!.GetValue<bool>().ShouldBeTrue();
-        var results = body["results"]!.AsArray();
+        var (body, results) = await fixture.PostWithErrorsAsync("/api/v1/composite/batch", Batch(null));
         results.Select(r => r!["statusCode"]!.GetValue<int>()).ShouldBe([201, 404, 201]);
         results[1]!["errors"]![0]!["errorCode"]!.GetValue<string>().ShouldBe("NOT_FOUND");
         results[0]!["body"]!["id"]!.GetValue<string>().ShouldBe("a1");
@@ -49,10 +43,7 @@ public sealed class CompositeBatchTests
     public async Task Batch_HaltOnError_AnswersLaterOnes412AndDoesNotRunThem(string store)
     {
         await using var fixture = await CompositeFixture.StartAsync(store: store);
-        var (status, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(true));
-        status.ShouldBe(HttpStatusCode.OK);
-        body["hasErrors"]!.GetValue<bool>().ShouldBeTrue();
-        var results = body["results"]!.AsArray();
+        var (_, results) = await fixture.PostWithErrorsAsync("/api/v1/composite/batch", Batch(true));
         results.Select(r => r!["statusCode"]!.GetValue<int>()).ShouldBe([201, 404, 412]);
         results[2]!["errors"]![0]!["errorCode"]!.GetValue<string>().ShouldBe("BATCH_PROCESSING_HALTED");
         results[2]!["success"]!.GetValue<bool>().ShouldBeFalse();
@@ -133,7 +124,7 @@ public sealed class CompositeBatchTests
         await using var fixture = await CompositeFixture.StartAsync();
         using var client = fixture.Server.Client(fixture.Server.AcmeKey);
         using var deactivated = await client.PostAsync($"/api/v1/links/{CompositeFixture.LinkId}/deactivate",
-            new StringContent("{\"reason\": \"maintenance\"}", System.Text.Encoding.UTF8, "application/json"));
+            ServerHarness.Json("{\"reason\": \"maintenance\"}"));
         deactivated.IsSuccessStatusCode.ShouldBeTrue();
         var (_, body) = await fixture.PostAsync("/api/v1/composite/batch", Batch(null));
         var results = body["results"]!.AsArray();

@@ -1,7 +1,4 @@
 using System.Data.Common;
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Resync.Testing.Postgres;
@@ -91,11 +88,20 @@ internal sealed class CompositeFixture : IAsyncDisposable
     public async Task<(HttpStatusCode Status, JsonNode Body)> PostAsync(string path, string json, string? key = null, string? idempotencyKey = null)
     {
         using var client = Server.Client(key ?? Server.AcmeKey);
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = ServerHarness.Json(json) };
         if (idempotencyKey is not null)
             request.Headers.Add("Idempotency-Key", idempotencyKey);
         using var response = await client.SendAsync(request);
         return (response.StatusCode, await ServerHarness.JsonAsync(response));
+    }
+
+    /// <summary>Posts a call answered 200 with a failed subrequest in it; the body and its results, one a subrequest.</summary>
+    public async Task<(JsonNode Body, JsonArray Results)> PostWithErrorsAsync(string path, string json)
+    {
+        var (status, body) = await PostAsync(path, json);
+        status.ShouldBe(HttpStatusCode.OK);
+        body["hasErrors"]!.GetValue<bool>().ShouldBeTrue();
+        return (body, body["results"]!.AsArray());
     }
 
     /// <summary>A run of the acme tenant, and its records of one outcome.</summary>

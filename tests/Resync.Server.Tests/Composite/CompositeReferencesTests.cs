@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Resync.Server.Composite;
 
 namespace Resync.Server.Tests.Composite;

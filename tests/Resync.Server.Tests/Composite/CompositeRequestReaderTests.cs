@@ -1,4 +1,3 @@
-using System.Text;
 using Resync.Server.Composite;
 
 namespace Resync.Server.Tests.Composite;

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-
 namespace Resync.Server.Tests.Composite;
 
 /// <summary>A composite call cannot run another, nor anything but record operations and reads, however its URL is spelled.</summary>

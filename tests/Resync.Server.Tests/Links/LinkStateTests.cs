@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text;
-
 namespace Resync.Server.Tests.Links;
 
 /// <summary>A person deactivates and activates a link through the API: one writer of its state, the recovery store.</summary>
@@ -14,7 +11,7 @@ public sealed class LinkStateTests
         using var client = server.Client(server.AcmeKey);
 
         using var deactivated = await client.PostAsync("/api/v1/links/contacts/deactivate",
-            new StringContent("{\"reason\": \"maintenance\"}", Encoding.UTF8, "application/json"));
+            ServerHarness.Json("{\"reason\": \"maintenance\"}"));
         var document = await ServerHarness.JsonAsync(deactivated);
         (document["state"]!.GetValue<string>(), document["stateReason"]!.GetValue<string>()).ShouldBe(("Deactivated", "maintenance"));
         using var refused = await client.PostAsync("/api/v1/links/contacts/runs", null);

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
+using System.Globalization;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using System.Text;
 
 namespace Resync.Server.Tests.Network;
 
@@ -30,54 +29,45 @@ public sealed class OutboundTableTests
         ("5f00::1", "segment routing"), ("fc00::1", "unique local"), ("fe80::1", "link-local"), ("ff02::1", "multicast"),
     ];
 
-    [Fact]
-    public async Task HttpSource_EverySpecialPurposeAddress_IsRefusedWithoutConnecting()
+    /// <summary>
+    /// Each kind of connection a link makes, as the source and target lines of a link to <c>{host}</c> (<c>{url-host}</c>
+    /// inside a URL) on <c>{port}</c>.
+    /// </summary>
+    private static readonly Dictionary<string, string> Connections = new()
     {
-        await using var listener = LocalListener.Start();
-        await using var server = await ServerHarness.StartAsync(configure: options => options.AllowLoopback = false);
-        await RefusedRunsAsync(server, listener, (id, host) => $$"""
-            name: {{id}}
-            source: { type: http, url: "http://{{UrlHost(host)}}:{{listener.Port}}/contacts" }
+        ["http source"] = """
+            source: { type: http, url: "http://{url-host}:{port}/contacts" }
             target: { type: collect }
-            settings: { retry: { attempts: 1 } }
-            """);
-    }
-
-    [Fact]
-    public async Task HttpTarget_EverySpecialPurposeAddress_IsRefusedWithoutConnecting()
-    {
-        await using var listener = LocalListener.Start();
-        await using var server = await ServerHarness.StartAsync(configure: options => options.AllowLoopback = false);
-        await RefusedRunsAsync(server, listener, (id, host) => $$"""
-            name: {{id}}
+            """,
+        ["http target"] = """
             source: { type: demo, records: 1, failingPage: 0 }
-            target: { type: http, url: "http://{{UrlHost(host)}}:{{listener.Port}}/contacts" }
-            settings: { retry: { attempts: 1 } }
-            """);
-    }
-
-    [Fact]
-    public async Task PostgresSource_EverySpecialPurposeAddress_IsRefusedWithoutConnecting()
-    {
-        await using var listener = LocalListener.Start();
-        await using var server = await ServerHarness.StartAsync(configure: options => options.AllowLoopback = false);
-        await RefusedRunsAsync(server, listener, (id, host) => $$"""
-            name: {{id}}
-            source: { type: postgres, connectionString: "Host={{host}};Port={{listener.Port}};Username=u;Password=p;Database=d;Timeout=5", table: contacts, keyColumn: id }
+            target: { type: http, url: "http://{url-host}:{port}/contacts" }
+            """,
+        ["postgres source"] = """
+            source: { type: postgres, connectionString: "Host={host};Port={port};Username=u;Password=p;Database=d;Timeout=5", table: contacts, keyColumn: id }
             target: { type: collect }
-            settings: { retry: { attempts: 1 } }
-            """);
-    }
+            """,
+        ["postgres target"] = """
+            source: { type: demo, records: 1, failingPage: 0 }
+            target: { type: postgres, connectionString: "Host={host};Port={port};Username=u;Password=p;Database=d;Timeout=5", table: contacts, key: id }
+            """,
+    };
 
-    [Fact]
-    public async Task PostgresTarget_EverySpecialPurposeAddress_IsRefusedWithoutConnecting()
+    [Theory]
+    [InlineData("http source")]
+    [InlineData("http target")]
+    [InlineData("postgres source")]
+    [InlineData("postgres target")]
+    public async Task Connection_ToEverySpecialPurposeAddress_IsRefusedWithoutConnecting(string connection)
     {
         await using var listener = LocalListener.Start();
         await using var server = await ServerHarness.StartAsync(configure: options => options.AllowLoopback = false);
         await RefusedRunsAsync(server, listener, (id, host) => $$"""
             name: {{id}}
-            source: { type: demo, records: 1, failingPage: 0 }
-            target: { type: postgres, connectionString: "Host={{host}};Port={{listener.Port}};Username=u;Password=p;Database=d;Timeout=5", table: contacts, key: id }
+            {{Connections[connection]
+                .Replace("{url-host}", UrlHost(host), StringComparison.Ordinal)
+                .Replace("{host}", host, StringComparison.Ordinal)
+                .Replace("{port}", listener.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)}}
             settings: { retry: { attempts: 1 } }
             """);
     }
@@ -117,12 +107,12 @@ public sealed class OutboundTableTests
         using var client = server.Client(server.OperatorKey);
         foreach (var (address, rule) in Table)
         {
-            using var created = await client.PostAsync("/api/v1/alert-routes", Json($$"""{"name": "r", "url": "http://{{UrlHost(address)}}:{{listener.Port}}/hook"}"""));
+            using var created = await client.PostAsync("/api/v1/alert-routes", ServerHarness.Json($$"""{"name": "r", "url": "http://{{UrlHost(address)}}:{{listener.Port}}/hook"}"""));
             created.StatusCode.ShouldBe(HttpStatusCode.BadRequest, address);
             (await created.Content.ReadAsStringAsync()).ShouldContain(rule, Case.Sensitive, address);
         }
         // A name is resolved when the webhook is called: refused then, as a failed attempt naming host, address and rule.
-        using var named = await client.PostAsync("/api/v1/alert-routes", Json($$"""{"name": "r", "url": "http://localhost:{{listener.Port}}/hook"}"""));
+        using var named = await client.PostAsync("/api/v1/alert-routes", ServerHarness.Json($$"""{"name": "r", "url": "http://localhost:{{listener.Port}}/hook"}"""));
         named.StatusCode.ShouldBe(HttpStatusCode.Created, await named.Content.ReadAsStringAsync());
         var routeId = (await ServerHarness.JsonAsync(named))["route"]!["id"]!.GetValue<long>();
         using var test = await client.PostAsync($"/api/v1/alert-routes/{routeId}/test", null);
@@ -144,7 +134,7 @@ public sealed class OutboundTableTests
         foreach (var (address, rule) in Table.Append(("localhost", "loopback")))
         {
             var callback = Uri.EscapeDataString($"http://{UrlHost(address)}:{listener.Port}/done");
-            using var pushed = await client.PostAsync($"/api/v1/links/pushed/push?mode=async&callbackUrl={callback}", Json(ServerHarness.Contacts(1)));
+            using var pushed = await client.PostAsync($"/api/v1/links/pushed/push?mode=async&callbackUrl={callback}", ServerHarness.Json(ServerHarness.Contacts(1)));
             var body = await pushed.Content.ReadAsStringAsync();
             pushed.StatusCode.ShouldBe(HttpStatusCode.BadRequest, $"{address}: {body}");
             body.ShouldContain("invalid-callback");
@@ -224,8 +214,6 @@ public sealed class OutboundTableTests
     }
 
     private static string UrlHost(string host) => host.Contains(':') ? $"[{host}]" : host;
-
-    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     /// <summary>A TCP listener on every local address (dual stack) that counts the connections it accepts.</summary>
     private sealed class LocalListener : IAsyncDisposable

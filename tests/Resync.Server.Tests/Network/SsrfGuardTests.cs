@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Resync.Connectors.Network;
 
 namespace Resync.Server.Tests.Network;

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Resync.Server.Tests.Observability;
 
 /// <summary>Liveness and readiness: <c>/health/ready</c> (and <c>/health</c>) follow what the server can do; <c>/health/live</c> only that it answers.</summary>

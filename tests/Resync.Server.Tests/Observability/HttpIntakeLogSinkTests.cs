@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Resync.Connectors.Network;
 using Resync.Server.Observability;
-using Resync.Testing;
 
 namespace Resync.Server.Tests.Observability;
 

@@ -1,26 +1,21 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Resync.Testing.Http;
 
 namespace Resync.Server.Tests.Observability;
 
-/// <summary>A log intake on 127.0.0.1 that keeps every event of the batches it takes, and answers 503 while it is <see cref="Down"/>.</summary>
+/// <summary>
+/// A log intake on 127.0.0.1 (<see cref="FakeApi"/>) that keeps every event of the batches it takes, and answers 503 while it
+/// is <see cref="Down"/>.
+/// </summary>
 internal sealed class IntakeReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<JsonObject> _events = new();
     private readonly TaskCompletionSource _refused = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _batches;
+    private FakeApi? _api;
 
-    private IntakeReceiver(WebApplication app) => _app = app;
-
-    public string Url { get; private set; } = "";
+    public string Url => _api!.Url + "/api/v2/logs";
 
     public bool Down { get; set; }
 
@@ -35,33 +30,24 @@ internal sealed class IntakeReceiver : IAsyncDisposable
 
     public static async Task<IntakeReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new IntakeReceiver(app);
-        app.MapPost("/api/v2/logs", async (HttpRequest request) =>
+        var receiver = new IntakeReceiver();
+        receiver._api = await FakeApi.StartAsync((http, seen) =>
         {
             if (receiver.Down)
             {
                 receiver._refused.TrySetResult();
-                return Results.StatusCode(503);
+                http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return Task.CompletedTask;
             }
-            receiver.LastApiKey = request.Headers["DD-API-KEY"].FirstOrDefault();
-            var batch = (await JsonNode.ParseAsync(request.Body))!.AsArray();
-            foreach (var item in batch)
+            receiver.LastApiKey = seen.Headers.GetValueOrDefault("DD-API-KEY");
+            foreach (var item in JsonNode.Parse(seen.Body)!.AsArray())
                 receiver._events.Enqueue(item!.AsObject());
             Interlocked.Increment(ref receiver._batches);
-            return Results.Accepted();
+            http.Response.StatusCode = StatusCodes.Status202Accepted;
+            return Task.CompletedTask;
         });
-        await app.StartAsync();
-        receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/api/v2/logs";
         return receiver;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _api?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

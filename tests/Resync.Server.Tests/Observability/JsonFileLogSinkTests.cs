@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using Resync.Server.Tests.Alerts;
-using Resync.Testing;
 
 namespace Resync.Server.Tests.Observability;
 
@@ -11,20 +9,7 @@ public sealed class JsonFileLogSinkTests
     public async Task RunWithRecordErrorsBatchErrorAndAlert_EveryLineParses_AndEachEventIsThereWithItsFields()
     {
         using var logs = new TempDirectory("resync-logs");
-        var path = logs.Combine("resync.jsonl");
-        await using var receiver = await WebhookReceiver.StartAsync();
-        var server = await ServerHarness.StartAsync(host: ObservedRun.With(("Logging:File:Path", path)));
-        long runId;
-        try
-        {
-            runId = await ObservedRun.RunAsync(server, receiver);
-            await ServerHarness.EventuallyAsync(() => Task.FromResult(File.Exists(path) && File.ReadAllText(path).Contains("AlertDelivered", StringComparison.Ordinal)),
-                "the alert's delivery in the file");
-        }
-        finally
-        {
-            await server.DisposeAsync(); // flushes the sink
-        }
+        var (path, runId) = await RunLoggedToFileAsync(logs, untilTheAlertIsLogged: true);
 
         var lines = File.ReadAllLines(path);
         var events = lines.Select(line => JsonNode.Parse(line)!.AsObject()).ToList();
@@ -61,17 +46,7 @@ public sealed class JsonFileLogSinkTests
     public async Task LinkOptingIntoRecordValues_RecordFailedCarriesKeyAndMessage()
     {
         using var logs = new TempDirectory("resync-logs");
-        var path = logs.Combine("resync.jsonl");
-        await using var receiver = await WebhookReceiver.StartAsync();
-        var server = await ServerHarness.StartAsync(host: ObservedRun.With(("Logging:File:Path", path)));
-        try
-        {
-            await ObservedRun.RunAsync(server, receiver, logRecordValues: true);
-        }
-        finally
-        {
-            await server.DisposeAsync();
-        }
+        var (path, _) = await RunLoggedToFileAsync(logs, logRecordValues: true);
 
         var failed = File.ReadAllLines(path).Select(line => JsonNode.Parse(line)!)
             .Where(e => e["EventName"]?.GetValue<string>() == "RecordFailed" && e["State"]!["BatchNumber"]!.GetValue<int>() == 1).ToList();
@@ -83,17 +58,7 @@ public sealed class JsonFileLogSinkTests
     public async Task FileOverItsSize_IsRotated_KeepingTheConfiguredNumberOfFiles()
     {
         using var logs = new TempDirectory("resync-logs");
-        var path = logs.Combine("resync.jsonl");
-        await using var receiver = await WebhookReceiver.StartAsync();
-        var server = await ServerHarness.StartAsync(host: ObservedRun.With(("Logging:File:Path", path), ("Logging:File:MaxBytes", "2048"), ("Logging:File:MaxFiles", "2")));
-        try
-        {
-            await ObservedRun.RunAsync(server, receiver);
-        }
-        finally
-        {
-            await server.DisposeAsync();
-        }
+        var (path, _) = await RunLoggedToFileAsync(logs, settings: [("Logging:File:MaxBytes", "2048"), ("Logging:File:MaxFiles", "2")]);
 
         File.Exists(path + ".1").ShouldBeTrue();
         File.Exists(path + ".2").ShouldBeTrue();
@@ -110,6 +75,30 @@ public sealed class JsonFileLogSinkTests
             host: ObservedRun.With(("Logging:File:Path", logs.Combine("x.jsonl")), ("Logging:File:MaxBytes", "big"))));
         failure.Message.ShouldContain("Logging:File:MaxBytes");
         failure.Message.ShouldContain("'big'");
+    }
+
+    /// <summary>
+    /// The observed run on a server logging to <c>resync.jsonl</c> in <paramref name="logs"/> (with these further settings),
+    /// then the server stopped, which flushes the sink; the file's path and the run's id.
+    /// </summary>
+    private static async Task<(string Path, long RunId)> RunLoggedToFileAsync(TempDirectory logs, bool logRecordValues = false, bool untilTheAlertIsLogged = false,
+        (string Key, string Value)[]? settings = null)
+    {
+        var path = logs.Combine("resync.jsonl");
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var server = await ServerHarness.StartAsync(host: ObservedRun.With([("Logging:File:Path", path), .. settings ?? []]));
+        try
+        {
+            var runId = await ObservedRun.RunAsync(server, receiver, logRecordValues);
+            if (untilTheAlertIsLogged)
+                await ServerHarness.EventuallyAsync(() => Task.FromResult(File.Exists(path) && File.ReadAllText(path).Contains("AlertDelivered", StringComparison.Ordinal)),
+                    "the alert's delivery in the file");
+            return (path, runId);
+        }
+        finally
+        {
+            await server.DisposeAsync(); // flushes the sink
+        }
     }
 
     private static string? State(JsonNode e, string field) => e["State"]![field]?.GetValue<string>();

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Resync.Testing;
-
 namespace Resync.Server.Tests.Observability;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Net;
 using Resync.Core.Errors;
 
 namespace Resync.Server.Tests.Observability;
@@ -36,12 +35,7 @@ public sealed class MetricsEndpointTests
         Total("read").ShouldBe(60);
 
         var link = ("link", LinkId);
-        IReadOnlyList<PrometheusText.Sample> samples = [];
-        await ServerHarness.EventuallyAsync(async () =>
-        {
-            samples = PrometheusText.Parse(await ScrapeAsync(server, server.OperatorKey));
-            return samples.Sum("resync_runs_total", link) == 3;
-        }, "the third run in the metrics");
+        var samples = await ScrapeUntilAsync(server, scraped => scraped.Sum("resync_runs_total", link) == 3, "the third run in the metrics");
 
         samples.Sum("resync_runs_total", link, ("tenant", "acme"), ("kind", "Manual"), ("status", "CompletedWithErrors")).ShouldBe(3);
         samples.Sum("resync_records_read_total", link).ShouldBe(Total("read"));
@@ -70,13 +64,7 @@ public sealed class MetricsEndpointTests
         var incompleteId = await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, linkId);
         var link = ("link", linkId);
 
-        IReadOnlyList<PrometheusText.Sample> samples = [];
-        // A scrape answers the count the scrape before it asked the store for.
-        await ServerHarness.EventuallyAsync(async () =>
-        {
-            samples = PrometheusText.Parse(await ScrapeAsync(server, server.OperatorKey));
-            return samples.Sum("resync_incomplete_open", link) == 1;
-        }, "the parked run in the gauge");
+        var samples = await ScrapeUntilAsync(server, scraped => scraped.Sum("resync_incomplete_open", link) == 1, "the parked run in the gauge");
         samples.Sum("resync_incomplete_open", link, ("tenant", "acme")).ShouldBe(1);
         // The target was down for the second batch: one write failed with a Connection error.
         samples.Sum("resync_connector_errors_total", link, ("connector", "target"), ("error_type", "Connection")).ShouldBe(1);
@@ -84,10 +72,9 @@ public sealed class MetricsEndpointTests
 
         using var client = server.Client(server.AcmeKey);
         using (var discarded = await client.PostAsync($"/api/v1/incomplete-runs/{incompleteId}/discard",
-            new StringContent("""{"reason":"not needed"}""", System.Text.Encoding.UTF8, "application/json")))
+            ServerHarness.Json("""{"reason":"not needed"}""")))
             discarded.StatusCode.ShouldBe(HttpStatusCode.OK);
-        await ServerHarness.EventuallyAsync(async () =>
-            PrometheusText.Parse(await ScrapeAsync(server, server.OperatorKey)).Sum("resync_incomplete_open", link) == 0, "the discarded run out of the gauge");
+        await ScrapeUntilAsync(server, scraped => scraped.Sum("resync_incomplete_open", link) == 0, "the discarded run out of the gauge");
     }
 
     [Fact]
@@ -98,6 +85,22 @@ public sealed class MetricsEndpointTests
         (await anonymous.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         using var tenant = server.Client(server.AcmeKey);
         (await tenant.GetAsync("/metrics")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    /// <summary>
+    /// Scrapes with the operator's key until <paramref name="holds"/> holds of the samples (a scrape answers the counts the
+    /// scrape before it asked the store for); the samples it held of.
+    /// </summary>
+    private static async Task<IReadOnlyList<PrometheusText.Sample>> ScrapeUntilAsync(ServerHarness server, Func<IReadOnlyList<PrometheusText.Sample>, bool> holds,
+        string what)
+    {
+        IReadOnlyList<PrometheusText.Sample> samples = [];
+        await ServerHarness.EventuallyAsync(async () =>
+        {
+            samples = PrometheusText.Parse(await ScrapeAsync(server, server.OperatorKey));
+            return holds(samples);
+        }, what);
+        return samples;
     }
 
     private static async Task<string> ScrapeAsync(ServerHarness server, string key)

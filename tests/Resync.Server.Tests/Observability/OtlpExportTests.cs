@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using Resync.Testing.Otlp;
 
 namespace Resync.Server.Tests.Observability;
@@ -23,7 +21,7 @@ public sealed class OtlpExportTests
             using var client = server.Client(server.AcmeKey);
             using var push = new HttpRequestMessage(HttpMethod.Post, "/api/v1/links/traced-push/push")
             {
-                Content = new StringContent(ServerHarness.Contacts(25), Encoding.UTF8, "application/json"),
+                Content = ServerHarness.Json(ServerHarness.Contacts(25)),
             };
             push.Headers.Add("X-Request-Id", "req-traced-1");
             push.Headers.Add("traceparent", $"00-{TraceId}-00f067aa0ba902b7-01");
@@ -62,7 +60,7 @@ public sealed class OtlpExportTests
             using var client = server.Client(server.AcmeKey);
             using var push = new HttpRequestMessage(HttpMethod.Post, "/api/v1/links/traced-grpc/push")
             {
-                Content = new StringContent(ServerHarness.Contacts(5), Encoding.UTF8, "application/json"),
+                Content = ServerHarness.Json(ServerHarness.Contacts(5)),
             };
             push.Headers.Add("X-Request-Id", "req-grpc-1");
             using var answer = await client.SendAsync(push);

@@ -1,5 +1,4 @@
 using Resync.Server.Push;
-using Resync.Testing;
 
 namespace Resync.Server.Tests.Push;
 

@@ -1,10 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Resync.Server.Tests.Alerts;
-using Resync.Testing;
 
 namespace Resync.Server.Tests.Push;
 
@@ -14,12 +10,11 @@ public sealed class PushEndpointTests
     public async Task SyncPush_Of100RecordsWith3Bad_AnswersExactlyThose3FailingAndWhy()
     {
         await using var server = await ServerHarness.StartAsync();
-        server.CreateContactsTable();
-        await server.PutLinkAsync(server.AcmeKey, "contacts-push", ServerHarness.PushLink);
+        await server.AddContactsPushLinkAsync();
         using var client = server.Client(server.AcmeKey);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/links/contacts-push/push")
         {
-            Content = new StringContent(ServerHarness.Contacts(100, 7, 42, 99), Encoding.UTF8, "application/json"),
+            Content = ServerHarness.Json(ServerHarness.Contacts(100, 7, 42, 99)),
         };
         request.Headers.Add("X-Request-Id", "req-123");
 
@@ -59,7 +54,7 @@ public sealed class PushEndpointTests
         await server.PutLinkAsync(server.AcmeKey, "collect-push", ServerHarness.CollectPushLink.Replace("keyField: id", "keyField: uuid", StringComparison.Ordinal));
         using var client = server.Client(server.AcmeKey);
 
-        using var response = await client.PostAsync("/api/v1/links/collect-push/push", new StringContent(ServerHarness.Contacts(25), Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/api/v1/links/collect-push/push", ServerHarness.Json(ServerHarness.Contacts(25)));
 
         var answer = await ServerHarness.JsonAsync(response);
         answer["status"]!.GetValue<string>().ShouldBe("Failed", answer.ToJsonString());
@@ -82,7 +77,7 @@ public sealed class PushEndpointTests
         server.Target.ThrowOnBatch(2, ServerHarness.TargetDown());
         using var client = server.Client(server.AcmeKey);
 
-        using var response = await client.PostAsync("/api/v1/links/collect-push/push", new StringContent(ServerHarness.Contacts(60), Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/api/v1/links/collect-push/push", ServerHarness.Json(ServerHarness.Contacts(60)));
 
         var answer = await ServerHarness.JsonAsync(response);
         answer["status"]!.GetValue<string>().ShouldBe("Failed");
@@ -122,7 +117,7 @@ public sealed class PushEndpointTests
         await ReplayedPushLinkAsync(server, "maxAttempts: 3, delays: [0s]", new Dictionary<string, int> { ["c1"] = 1, ["c3"] = 1, ["c4"] = 2 });
         using var client = server.Client(server.AcmeKey);
 
-        using var response = await client.PostAsync("/api/v1/links/replayed-push/push", new StringContent(ServerHarness.Contacts(6), Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/api/v1/links/replayed-push/push", ServerHarness.Json(ServerHarness.Contacts(6)));
 
         var answer = await ServerHarness.JsonAsync(response);
         answer["status"]!.GetValue<string>().ShouldBe("Succeeded");
@@ -144,7 +139,7 @@ public sealed class PushEndpointTests
         await ReplayedPushLinkAsync(server, "maxAttempts: 2, delays: [1m]", new Dictionary<string, int> { ["c1"] = 1 });
         using var client = server.Client(server.AcmeKey);
 
-        using var response = await client.PostAsync("/api/v1/links/replayed-push/push", new StringContent(ServerHarness.Contacts(3), Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/api/v1/links/replayed-push/push", ServerHarness.Json(ServerHarness.Contacts(3)));
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var answer = await ServerHarness.JsonAsync(response);
@@ -189,15 +184,7 @@ public sealed class PushEndpointTests
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var server = await ServerHarness.StartAsync();
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var firstBatchWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Target.BeforeWrite = async (batch, _) =>
-        {
-            if (batch.BatchNumber == 1)
-                firstBatchWritten.TrySetResult();
-            else
-                await gate.Task;
-        };
+        var secondBatch = HeldWrites.From(server.Target, fromBatch: 2);
         await server.PutLinkAsync(server.AcmeKey, "gated", """
             name: gated
             source: { type: push }
@@ -207,17 +194,14 @@ public sealed class PushEndpointTests
             """);
         using var client = server.Client(server.AcmeKey);
 
-        using var response = await client.PostAsync($"/api/v1/links/gated/push?mode=async&callbackUrl={Uri.EscapeDataString(receiver.Url)}",
-            new StringContent(ServerHarness.Contacts(50), Encoding.UTF8, "application/json"));
+        var (accepted, location) = await PushWithCallbackAsync(client, "gated", ServerHarness.Contacts(50), receiver.Url);
 
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var accepted = await ServerHarness.JsonAsync(response);
         var statusUrl = accepted["statusUrl"]!.GetValue<string>();
-        response.Headers.Location!.ToString().ShouldBe(statusUrl);
+        location!.ToString().ShouldBe(statusUrl);
         // Answered while the run is held at its second batch: nothing beyond the first batch is written yet.
         server.Target.Written.Count.ShouldBeLessThanOrEqualTo(10);
 
-        await firstBatchWritten.Task.WaitAsync(Patience.Limit);
+        await secondBatch.Reached.WaitAsync(Patience.Limit);
         JsonNode? during = null;
         await ServerHarness.EventuallyAsync(async () =>
         {
@@ -229,7 +213,7 @@ public sealed class PushEndpointTests
         during["counts"]!["succeeded"]!.GetValue<long>().ShouldBeLessThan(50);
         receiver.Received.ShouldBeEmpty();
 
-        gate.SetResult();
+        secondBatch.Release();
         JsonNode? final = null;
         await ServerHarness.EventuallyAsync(async () =>
         {
@@ -270,7 +254,7 @@ public sealed class PushEndpointTests
         var callbackUrl = Uri.EscapeDataString("http://svc:CANARY-SECRET@127.0.0.1:9/hook");
 
         using var response = await client.PostAsync($"/api/v1/links/pushed/push?mode=async&callbackUrl={callbackUrl}",
-            new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "application/json"));
+            ServerHarness.Json(ServerHarness.Contacts(2)));
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var body = await response.Content.ReadAsStringAsync();
@@ -283,15 +267,11 @@ public sealed class PushEndpointTests
     public async Task AsyncPush_CallbackAnswering500ThenOk_IsRetriedFromTheOutboxAfterTheBackoffDelay()
     {
         var clock = new ManualTimeProvider();
-        await using var receiver = await WebhookReceiver.StartAsync();
-        receiver.AnswerNext(500);
+        await using var receiver = await WebhookReceiver.StartAsync(firstAnswers: [500]);
         await using var server = await ServerHarness.StartAsync(clock);
         await server.PutLinkAsync(server.AcmeKey, "pushed", ServerHarness.CollectingPushLink("pushed"));
         using var client = server.Client(server.AcmeKey);
-        using var response = await client.PostAsync($"/api/v1/links/pushed/push?mode=async&callbackUrl={Uri.EscapeDataString(receiver.Url)}",
-            new StringContent(ServerHarness.Contacts(3), Encoding.UTF8, "application/json"));
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var accepted = await ServerHarness.JsonAsync(response);
+        var (accepted, _) = await PushWithCallbackAsync(client, "pushed", ServerHarness.Contacts(3), receiver.Url);
         var callbacksUrl = accepted["callbacksUrl"]!.GetValue<string>();
 
         JsonNode? delivery = null;
@@ -324,7 +304,7 @@ public sealed class PushEndpointTests
         using var client = server.Client(server.AcmeKey);
         async Task PushAsync(int finishedBefore)
         {
-            using var response = await client.PostAsync("/api/v1/links/pushed/push?mode=async", new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync("/api/v1/links/pushed/push?mode=async", ServerHarness.Json(ServerHarness.Contacts(2)));
             response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
             await ServerHarness.EventuallyAsync(() => Task.FromResult(
                 Scalar(server.Options.DatabasePath, "SELECT COUNT(*) FROM pushes WHERE finished_at IS NOT NULL") == finishedBefore + 1), "the push run's end");
@@ -351,7 +331,7 @@ public sealed class PushEndpointTests
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/links/pushed/push?mode=async&callbackUrl={Uri.EscapeDataString(receiver.Url)}")
             {
-                Content = new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "application/json"),
+                Content = ServerHarness.Json(ServerHarness.Contacts(2)),
                 Headers = { { "Idempotency-Key", "once" } },
             };
             using var response = await client.SendAsync(request);
@@ -372,14 +352,13 @@ public sealed class PushEndpointTests
     public async Task SameIdempotencyKeyTwice_OneRun_SameAnswer()
     {
         await using var server = await ServerHarness.StartAsync();
-        server.CreateContactsTable();
-        await server.PutLinkAsync(server.AcmeKey, "contacts-push", ServerHarness.PushLink);
+        await server.AddContactsPushLinkAsync();
         using var client = server.Client(server.AcmeKey);
         var body = ServerHarness.Contacts(10, 3);
 
         async Task<(HttpStatusCode Status, string Body, bool Replayed)> PushAsync()
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/links/contacts-push/push") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/links/contacts-push/push") { Content = ServerHarness.Json(body) };
             request.Headers.Add("Idempotency-Key", "order-7");
             using var response = await client.SendAsync(request);
             return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Contains("Idempotent-Replayed"));
@@ -416,17 +395,16 @@ public sealed class PushEndpointTests
             options.MaxBodyBytes = 4096;
             options.MaxRecordsPerPush = 20;
         });
-        server.CreateContactsTable();
-        await server.PutLinkAsync(server.AcmeKey, "contacts-push", ServerHarness.PushLink);
+        await server.AddContactsPushLinkAsync();
         using var client = server.Client(server.AcmeKey);
         var (path, content) = kind switch
         {
-            "malformed" => ("contacts-push", new StringContent("[{\"id\": 1,", Encoding.UTF8, "application/json")),
+            "malformed" => ("contacts-push", ServerHarness.Json("[{\"id\": 1,")),
             "content-type" => ("contacts-push", new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "text/csv")),
-            "unknown-link" => ("no-such-link", new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "application/json")),
-            "oversized" => ("contacts-push", new StringContent(new string(' ', 5000) + "[]", Encoding.UTF8, "application/json")),
-            "too-many" => ("contacts-push", new StringContent(ServerHarness.Contacts(21), Encoding.UTF8, "application/json")),
-            _ => ("contacts-push", new StringContent("[1, 2]", Encoding.UTF8, "application/json")),
+            "unknown-link" => ("no-such-link", ServerHarness.Json(ServerHarness.Contacts(2))),
+            "oversized" => ("contacts-push", ServerHarness.Json(new string(' ', 5000) + "[]")),
+            "too-many" => ("contacts-push", ServerHarness.Json(ServerHarness.Contacts(21))),
+            _ => ("contacts-push", ServerHarness.Json("[1, 2]")),
         };
 
         using var response = await client.PostAsync($"/api/v1/links/{path}/push?mode=async", content);
@@ -512,7 +490,7 @@ public sealed class PushEndpointTests
 
         var accepted = await Task.WhenAll(new[] { ("a", 2), ("b", 3), ("c", 1) }.Select(async push =>
         {
-            using var response = await client.PostAsync("/api/v1/links/contacts-push/push?mode=async", new StringContent(ContactsBody(push.Item1, push.Item2), Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync("/api/v1/links/contacts-push/push?mode=async", ServerHarness.Json(ServerHarness.Contacts(push.Item1, push.Item2)));
             response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
             return await ServerHarness.JsonAsync(response);
         }));
@@ -559,19 +537,18 @@ public sealed class PushEndpointTests
 
     private static async Task<JsonNode> PushContactsAsync(HttpClient client, string prefix, int count, params int[] bad)
     {
-        using var response = await client.PostAsync("/api/v1/links/contacts-push/push", new StringContent(ContactsBody(prefix, count, bad), Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/api/v1/links/contacts-push/push", ServerHarness.Json(ServerHarness.Contacts(prefix, count, bad)));
         response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         return await ServerHarness.JsonAsync(response);
     }
 
-    /// <summary>Contacts <c>{prefix}0</c>… ; those in <paramref name="bad"/> have no email.</summary>
-    private static string ContactsBody(string prefix, int count, params int[] bad) =>
-        new JsonArray([.. Enumerable.Range(0, count).Select(i => (JsonNode)new JsonObject
-        {
-            ["id"] = $"{prefix}{i}",
-            ["name"] = $"Contact {prefix}{i}",
-            ["email"] = bad.Contains(i) ? "" : $"{prefix}{i}@example.com",
-        })]).ToJsonString();
+    /// <summary>Pushes <paramref name="body"/> to run later, its end called back at <paramref name="callbackUrl"/>: answered 202; the answer and its Location.</summary>
+    private static async Task<(JsonNode Accepted, Uri? Location)> PushWithCallbackAsync(HttpClient client, string linkId, string body, string callbackUrl)
+    {
+        using var response = await client.PostAsync($"/api/v1/links/{linkId}/push?mode=async&callbackUrl={Uri.EscapeDataString(callbackUrl)}", ServerHarness.Json(body));
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await ServerHarness.JsonAsync(response), response.Headers.Location);
+    }
 
     /// <summary>The run's one callback delivery, or null before it is stored.</summary>
     private static async Task<JsonNode?> CallbackAsync(HttpClient client, string callbacksUrl)

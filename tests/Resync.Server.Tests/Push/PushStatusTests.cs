@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Resync.Testing;
-
 namespace Resync.Server.Tests.Push;
 
 public sealed class PushStatusTests
@@ -22,16 +17,11 @@ public sealed class PushStatusTests
     public async Task AsyncPush_StatusUrl_ShowsEachRecordPendingUntilItsBatchEnds_ThenItsRealOutcome()
     {
         await using var server = await ServerHarness.StartAsync();
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Target.BeforeWrite = async (batch, _) =>
-        {
-            if (batch.BatchNumber > 1)
-                await gate.Task;
-        };
+        var secondBatch = HeldWrites.From(server.Target, fromBatch: 2);
         await server.PutLinkAsync(server.AcmeKey, "gated", GatedLink);
         using var client = server.Client(server.AcmeKey);
 
-        using var response = await client.PostAsync("/api/v1/links/gated/push?mode=async", new StringContent(ServerHarness.Contacts(5, 3), Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/api/v1/links/gated/push?mode=async", ServerHarness.Json(ServerHarness.Contacts(5, 3)));
 
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var accepted = await ServerHarness.JsonAsync(response);
@@ -51,7 +41,7 @@ public sealed class PushStatusTests
         records.Select(record => record!["state"]!.GetValue<string>()).Take(2).ShouldBe(["Succeeded", "Succeeded"]);
         records[4]!["state"]!.GetValue<string>().ShouldBe("Pending");
 
-        gate.SetResult();
+        secondBatch.Release();
         JsonNode? final = null;
         await ServerHarness.EventuallyAsync(async () =>
         {
@@ -78,7 +68,7 @@ public sealed class PushStatusTests
         await using var server = await ServerHarness.StartAsync();
         await server.PutLinkAsync(server.AcmeKey, "collect-push", ServerHarness.CollectPushLink);
         using var acme = server.Client(server.AcmeKey);
-        using var response = await acme.PostAsync("/api/v1/links/collect-push/push?mode=async", new StringContent(ServerHarness.Contacts(2), Encoding.UTF8, "application/json"));
+        using var response = await acme.PostAsync("/api/v1/links/collect-push/push?mode=async", ServerHarness.Json(ServerHarness.Contacts(2)));
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         var pushUrl = (await ServerHarness.JsonAsync(response))["pushUrl"]!.GetValue<string>();
         using var globex = server.Client(server.GlobexKey);
@@ -107,7 +97,7 @@ public sealed class PushStatusTests
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/links/collect-push/push?mode=async")
             {
-                Content = new StringContent(ServerHarness.Contacts(3), Encoding.UTF8, "application/json"),
+                Content = ServerHarness.Json(ServerHarness.Contacts(3)),
             };
             request.Headers.Add("Idempotency-Key", "order-8");
             using var response = await client.SendAsync(request);

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-
 namespace Resync.Server.Tests.Recovery;
 
 /// <summary>Each run names its link version; a retry uses the link's current document unless <c>definition=original</c>, and says which and what changed.</summary>
@@ -22,7 +19,7 @@ public sealed class LinkVersionApiTests
         await using var server = await ServerHarness.StartAsync();
         await server.PutLinkAsync(server.AcmeKey, "names", Link(truncate: false));
         using var client = server.Client(server.AcmeKey);
-        var rootId = await RecoveryApiTests.StartAsync(client, "/api/v1/links/names/runs");
+        var rootId = await RecoveryApiTests.StartAsync(client, "names");
         var root = await RecoveryApiTests.FinishedAsync(client, rootId);
         root["counts"]!["failed"]!.GetValue<long>().ShouldBe(21);
         var failedVersion = root["linkVersion"]!.GetValue<string>();

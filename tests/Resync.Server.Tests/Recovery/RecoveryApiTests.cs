@@ -1,36 +1,20 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
 using Resync.Core.Errors;
-using Resync.Testing;
 
 namespace Resync.Server.Tests.Recovery;
 
 public sealed class RecoveryApiTests
 {
-    private static readonly ErrorClassification Constraint =
-        new(ErrorType.Data, Durability.Durable, "CHECK_VIOLATION", "the target's check constraint refused the phone", "Widen the column.", ["phone"]);
-
     private static readonly ErrorClassification Duplicate =
         new(ErrorType.DuplicateData, Durability.Durable, "UNIQUE_VIOLATION", "the email exists already", null, ["email"]);
-
-    private static string PullLink(string id, string settings = "") => $$"""
-        name: {{id}}
-        source: { type: demo, records: 30, failingPage: 0 }
-        target: { type: collect }
-        settings: { batchSize: 10, parallelism: 1{{settings}} }
-        """;
-
-    private static readonly HashSet<string> Refused = ["c-00003", "c-00013", "c-00025"];
 
     [Fact]
     public async Task RetryFailures_ThroughTheApi_MakesRetryRuns_AndOnceTheCauseIsFixed_TheRootBecomesSucceeded()
     {
         await using var server = await ServerHarness.StartAsync();
-        server.Target.Refuse(record => Refused.Contains(record.Key!), Constraint);
-        await server.PutLinkAsync(server.AcmeKey, "contacts", PullLink("contacts"));
+        server.Target.Refuse(record => ServerHarness.RefusedContacts.Contains(record.Key!), ServerHarness.PhoneRefused);
+        await server.PutLinkAsync(server.AcmeKey, "contacts", ServerHarness.DemoLink("contacts"));
         using var client = server.Client(server.AcmeKey);
-        var rootId = await StartAsync(client, "/api/v1/links/contacts/runs");
+        var rootId = await StartAsync(client, "contacts");
         var root = await FinishedAsync(client, rootId);
         root["status"]!.GetValue<string>().ShouldBe("CompletedWithErrors");
         root["counts"]!["failed"]!.GetValue<long>().ShouldBe(3);
@@ -61,7 +45,7 @@ public sealed class RecoveryApiTests
         root["children"]!.AsArray().Select(c => c!.GetValue<long>()).ShouldBe([retryId, secondId]);
         root["history"]!.AsArray().ShouldContain(e => e!["kind"]!.GetValue<string>() == "resolved");
         root["counts"]!["failed"]!.GetValue<long>().ShouldBe(3, "its history and counts keep the original failure");
-        server.Target.Written.Select(r => r.Key!).Where(Refused.Contains).Order().ShouldBe(Refused.Order());
+        server.Target.Written.Select(r => r.Key!).Where(ServerHarness.RefusedContacts.Contains).Order().ShouldBe(ServerHarness.RefusedContacts.Order());
 
         // Nothing is left to retry, and the link's last successful sync moved once the chain resolved the root.
         using var again = await client.PostAsync($"/api/v1/runs/{secondId}/retry", null);
@@ -93,15 +77,15 @@ public sealed class RecoveryApiTests
     public async Task RetryFailures_WithLoggingLevelNone_AnswersAProblemThatSaysWhy()
     {
         await using var server = await ServerHarness.StartAsync();
-        server.Target.Refuse(record => Refused.Contains(record.Key!), Constraint);
-        await server.PutLinkAsync(server.AcmeKey, "blind", PullLink("blind", ", loggingLevel: none"));
+        server.Target.Refuse(record => ServerHarness.RefusedContacts.Contains(record.Key!), ServerHarness.PhoneRefused);
+        await server.PutLinkAsync(server.AcmeKey, "blind", ServerHarness.DemoLink("blind", settings: ", loggingLevel: none"));
         using var client = server.Client(server.AcmeKey);
-        var rootId = await StartAsync(client, "/api/v1/links/blind/runs");
+        var rootId = await StartAsync(client, "blind");
         (await FinishedAsync(client, rootId))["counts"]!["failed"]!.GetValue<long>().ShouldBe(3);
 
         foreach (var (path, body) in new[] { ($"/api/v1/runs/{rootId}/retry", (string?)null), ($"/api/v1/runs/{rootId}/error-groups/retry", """{"group":1}""") })
         {
-            using var response = await client.PostAsync(path, body is null ? null : new StringContent(body, Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync(path, body is null ? null : ServerHarness.Json(body));
             response.StatusCode.ShouldBe(HttpStatusCode.Conflict, path);
             response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
             var problem = await ServerHarness.JsonAsync(response);
@@ -116,19 +100,19 @@ public sealed class RecoveryApiTests
     public async Task RetryErrorGroup_RetriesOnlyThatGroup()
     {
         await using var server = await ServerHarness.StartAsync();
-        server.Target.Refuse(record => Refused.Contains(record.Key!), Constraint).Refuse(record => record.Key is "c-00007" or "c-00008", Duplicate);
-        await server.PutLinkAsync(server.AcmeKey, "groups", PullLink("groups"));
+        server.Target.Refuse(record => ServerHarness.RefusedContacts.Contains(record.Key!), ServerHarness.PhoneRefused).Refuse(record => record.Key is "c-00007" or "c-00008", Duplicate);
+        await server.PutLinkAsync(server.AcmeKey, "groups", ServerHarness.DemoLink("groups"));
         using var client = server.Client(server.AcmeKey);
-        var rootId = await StartAsync(client, "/api/v1/links/groups/runs");
+        var rootId = await StartAsync(client, "groups");
         await FinishedAsync(client, rootId);
         server.Target.Fix();
 
-        using var unknown = await client.PostAsync($"/api/v1/runs/{rootId}/error-groups/retry", new StringContent("""{"type":"Data","code":"NOPE"}""", Encoding.UTF8, "application/json"));
+        using var unknown = await client.PostAsync($"/api/v1/runs/{rootId}/error-groups/retry", ServerHarness.Json("""{"type":"Data","code":"NOPE"}"""));
         unknown.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await ServerHarness.JsonAsync(unknown))["code"]!.GetValue<string>().ShouldBe("unknown-error-group");
 
         using var retried = await client.PostAsync($"/api/v1/runs/{rootId}/error-groups/retry",
-            new StringContent("""{"type":"DuplicateData","code":"UNIQUE_VIOLATION","step":"target","fields":["email"]}""", Encoding.UTF8, "application/json"));
+            ServerHarness.Json("""{"type":"DuplicateData","code":"UNIQUE_VIOLATION","step":"target","fields":["email"]}"""));
         retried.StatusCode.ShouldBe(HttpStatusCode.Accepted, await retried.Content.ReadAsStringAsync());
         var retry = await FinishedAsync(client, (await ServerHarness.JsonAsync(retried))["runId"]!.GetValue<long>());
         retry["status"]!.GetValue<string>().ShouldBe("Succeeded");
@@ -140,16 +124,16 @@ public sealed class RecoveryApiTests
     public async Task EditFailedRecord_ThenRetryFailures_WritesTheEditedValues_AndTheHistorySaysSo()
     {
         await using var server = await ServerHarness.StartAsync();
-        server.Target.Refuse(record => record.Key == "c-00003" && record["phone"] as string != "+1 555 9003", Constraint);
-        await server.PutLinkAsync(server.AcmeKey, "repair", PullLink("repair", ", loggingLevel: all"));
+        server.Target.Refuse(record => record.Key == "c-00003" && record["phone"] as string != "+1 555 9003", ServerHarness.PhoneRefused);
+        await server.PutLinkAsync(server.AcmeKey, "repair", ServerHarness.DemoLink("repair", settings: ", loggingLevel: all"));
         using var client = server.Client(server.AcmeKey);
-        var rootId = await StartAsync(client, "/api/v1/links/repair/runs");
+        var rootId = await StartAsync(client, "repair");
         (await FinishedAsync(client, rootId))["counts"]!["failed"]!.GetValue<long>().ShouldBe(1);
         using var failedList = await client.GetAsync($"/api/v1/runs/{rootId}/records?outcome=failed");
         var failed = (await ServerHarness.JsonAsync(failedList))["items"]!.AsArray().ShouldHaveSingleItem()!;
         var path = $"/api/v1/runs/{rootId}/records/{failed["batch"]}/{failed["position"]}";
 
-        using var edited = await client.PatchAsync(path, new StringContent("""{"phone":"+1 555 9003"}""", Encoding.UTF8, "application/json"));
+        using var edited = await client.PatchAsync(path, ServerHarness.Json("""{"phone":"+1 555 9003"}"""));
         edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync());
         var document = await ServerHarness.JsonAsync(edited);
         document["key"]!.GetValue<string>().ShouldBe("c-00003");
@@ -167,24 +151,24 @@ public sealed class RecoveryApiTests
     public async Task EditFailedRecord_OfAnotherTenant_IsNotFound_AndOfARecordThatDidNotFail_IsRefused()
     {
         await using var server = await ServerHarness.StartAsync();
-        server.Target.Refuse(record => record.Key == "c-00003", Constraint);
-        await server.PutLinkAsync(server.AcmeKey, "guarded", PullLink("guarded", ", loggingLevel: all"));
+        server.Target.Refuse(record => record.Key == "c-00003", ServerHarness.PhoneRefused);
+        await server.PutLinkAsync(server.AcmeKey, "guarded", ServerHarness.DemoLink("guarded", settings: ", loggingLevel: all"));
         using var client = server.Client(server.AcmeKey);
-        var rootId = await StartAsync(client, "/api/v1/links/guarded/runs");
+        var rootId = await StartAsync(client, "guarded");
         await FinishedAsync(client, rootId);
         var body = """{"phone":"+1 555 0000"}""";
 
         using var globex = server.Client(server.GlobexKey);
-        using var foreign = await globex.PatchAsync($"/api/v1/runs/{rootId}/records/1/2", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var foreign = await globex.PatchAsync($"/api/v1/runs/{rootId}/records/1/2", ServerHarness.Json(body));
         foreign.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        using var succeeded = await client.PatchAsync($"/api/v1/runs/{rootId}/records/1/0", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var succeeded = await client.PatchAsync($"/api/v1/runs/{rootId}/records/1/0", ServerHarness.Json(body));
         succeeded.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         var problem = await ServerHarness.JsonAsync(succeeded);
         problem["code"]!.GetValue<string>().ShouldBe("record-not-failed");
         problem["detail"]!.GetValue<string>().ShouldContain("did not fail (it is Succeeded)");
-        using var missing = await client.PatchAsync($"/api/v1/runs/{rootId}/records/9/0", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var missing = await client.PatchAsync($"/api/v1/runs/{rootId}/records/9/0", ServerHarness.Json(body));
         missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        using var notAnObject = await client.PatchAsync($"/api/v1/runs/{rootId}/records/1/2", new StringContent("[1]", Encoding.UTF8, "application/json"));
+        using var notAnObject = await client.PatchAsync($"/api/v1/runs/{rootId}/records/1/2", ServerHarness.Json("[1]"));
         notAnObject.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await RunAsync(client, rootId))["history"]!.AsArray().ShouldNotContain(e => e!["kind"]!.GetValue<string>() == "record-edited");
     }
@@ -248,14 +232,14 @@ public sealed class RecoveryApiTests
         var values = first["values"]!.AsObject().DeepClone().AsObject();
         values["name"] = "Contact 11 (edited)";
         using var edited = await client.PutAsync($"/api/v1/incomplete-runs/{incompleteId}/records/2/{first["position"]}",
-            new StringContent(values.ToJsonString(), Encoding.UTF8, "application/json"));
+            ServerHarness.Json(values.ToJsonString()));
         edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync());
         var editedRecord = await ServerHarness.JsonAsync(edited);
         editedRecord["edited"]!.GetValue<bool>().ShouldBeTrue();
         editedRecord["values"]!["name"]!.GetValue<string>().ShouldBe("Contact 11 (edited)");
-        using (var missing = await client.PutAsync($"/api/v1/incomplete-runs/{incompleteId}/records/2/99", new StringContent("{}", Encoding.UTF8, "application/json")))
+        using (var missing = await client.PutAsync($"/api/v1/incomplete-runs/{incompleteId}/records/2/99", ServerHarness.Json("{}")))
             missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        using (var notAnObject = await client.PutAsync($"/api/v1/incomplete-runs/{incompleteId}/records/2/0", new StringContent("[1]", Encoding.UTF8, "application/json")))
+        using (var notAnObject = await client.PutAsync($"/api/v1/incomplete-runs/{incompleteId}/records/2/0", ServerHarness.Json("[1]")))
             (await ServerHarness.JsonAsync(notAnObject))["code"]!.GetValue<string>().ShouldBe("invalid-record");
 
         // The target is back; a person retries the remainder.
@@ -290,7 +274,7 @@ public sealed class RecoveryApiTests
         using var client = server.Client(server.AcmeKey);
 
         using var discarded = await client.PostAsync($"/api/v1/incomplete-runs/{incompleteId}/discard",
-            new StringContent("""{"reason":"the source sends these again tomorrow"}""", Encoding.UTF8, "application/json"));
+            ServerHarness.Json("""{"reason":"the source sends these again tomorrow"}"""));
         discarded.StatusCode.ShouldBe(HttpStatusCode.OK, await discarded.Content.ReadAsStringAsync());
         var item = await ServerHarness.JsonAsync(discarded);
         item["status"]!.GetValue<string>().ShouldBe("Discarded");
@@ -315,7 +299,7 @@ public sealed class RecoveryApiTests
         server.Target.Fix();
         using var client = server.Client(server.AcmeKey);
 
-        using var bulk = await client.PostAsync("/api/v1/incomplete-runs/retry", new StringContent("""{"all":true,"linkId":"acme-pull"}""", Encoding.UTF8, "application/json"));
+        using var bulk = await client.PostAsync("/api/v1/incomplete-runs/retry", ServerHarness.Json("""{"all":true,"linkId":"acme-pull"}"""));
         bulk.StatusCode.ShouldBe(HttpStatusCode.Accepted, await bulk.Content.ReadAsStringAsync());
         (await ServerHarness.JsonAsync(bulk))["accepted"]!.AsArray().Select(id => id!.GetValue<long>()).ShouldBe([firstId, secondId]);
 
@@ -333,10 +317,10 @@ public sealed class RecoveryApiTests
         var incompleteId = await ServerHarness.CreateIncompleteRunAsync(server, server.AcmeKey, "acme-pull");
         server.Target.Fix();
         using var client = server.Client(server.AcmeKey);
-        using var refused = await client.PostAsync("/api/v1/incomplete-runs/retry?definition=newest", new StringContent("""{"all":true}""", Encoding.UTF8, "application/json"));
+        using var refused = await client.PostAsync("/api/v1/incomplete-runs/retry?definition=newest", ServerHarness.Json("""{"all":true}"""));
         (await ServerHarness.JsonAsync(refused))["code"]!.GetValue<string>().ShouldBe("invalid-definition");
 
-        using var bulk = await client.PostAsync("/api/v1/incomplete-runs/retry", new StringContent("""{"all":true}""", Encoding.UTF8, "application/json"));
+        using var bulk = await client.PostAsync("/api/v1/incomplete-runs/retry", ServerHarness.Json("""{"all":true}"""));
         bulk.StatusCode.ShouldBe(HttpStatusCode.Accepted, await bulk.Content.ReadAsStringAsync());
         JsonNode? resolved = null;
         await ServerHarness.EventuallyAsync(async () =>
@@ -356,14 +340,14 @@ public sealed class RecoveryApiTests
     public async Task ReplaySettings_PutThroughTheApi_AreUsedByTheNextRun_AndDeleteRestoresTheDocuments()
     {
         await using var server = await ServerHarness.StartAsync();
-        server.Target.Refuse(record => Refused.Contains(record.Key!), Constraint);
+        server.Target.Refuse(record => ServerHarness.RefusedContacts.Contains(record.Key!), ServerHarness.PhoneRefused);
         // The refusal is durable: the document asks for durable errors to be replayed, at once; the override keeps that.
-        await server.PutLinkAsync(server.AcmeKey, "replayed", PullLink("replayed", ", automatedReplay: { enabled: false, includeDurable: true, delays: [0s] }"));
+        await server.PutLinkAsync(server.AcmeKey, "replayed", ServerHarness.DemoLink("replayed", settings: ", automatedReplay: { enabled: false, includeDurable: true, delays: [0s] }"));
         using var client = server.Client(server.AcmeKey);
 
-        using var bad = await client.PutAsync("/api/v1/links/replayed/replay-settings", new StringContent("""{"automatedReplay":true,"maxAttempts":0}""", Encoding.UTF8, "application/json"));
+        using var bad = await client.PutAsync("/api/v1/links/replayed/replay-settings", ServerHarness.Json("""{"automatedReplay":true,"maxAttempts":0}"""));
         (await ServerHarness.JsonAsync(bad))["code"]!.GetValue<string>().ShouldBe("invalid-replay-settings");
-        using var put = await client.PutAsync("/api/v1/links/replayed/replay-settings", new StringContent("""{"automatedReplay":true,"maxAttempts":2}""", Encoding.UTF8, "application/json"));
+        using var put = await client.PutAsync("/api/v1/links/replayed/replay-settings", ServerHarness.Json("""{"automatedReplay":true,"maxAttempts":2}"""));
         put.StatusCode.ShouldBe(HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
         var settings = await ServerHarness.JsonAsync(put);
         settings["automatedReplay"]!.GetValue<bool>().ShouldBeTrue();
@@ -371,7 +355,7 @@ public sealed class RecoveryApiTests
         settings["overridden"]!.GetValue<bool>().ShouldBeTrue();
         settings["document"]!["automatedReplay"]!.GetValue<bool>().ShouldBeFalse();
 
-        var rootId = await StartAsync(client, "/api/v1/links/replayed/runs");
+        var rootId = await StartAsync(client, "replayed");
         await ServerHarness.EventuallyAsync(async () =>
         {
             using var link = await client.GetAsync("/api/v1/links/replayed");
@@ -388,12 +372,8 @@ public sealed class RecoveryApiTests
         restored["overridden"]!.GetValue<bool>().ShouldBeFalse();
     }
 
-    internal static async Task<long> StartAsync(HttpClient client, string path)
-    {
-        using var started = await client.PostAsync(path, null);
-        started.StatusCode.ShouldBe(HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
-        return (await ServerHarness.JsonAsync(started))["runId"]!.GetValue<long>();
-    }
+    internal static async Task<long> StartAsync(HttpClient client, string linkId) =>
+        (await ServerHarness.StartRunAsync(client, linkId))["runId"]!.GetValue<long>();
 
     internal static async Task<JsonNode> RunAsync(HttpClient client, long runId)
     {

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Resync.Testing;
-
 namespace Resync.Server.Tests.Runs;
 
 public sealed class RunEventsTests
@@ -10,25 +6,12 @@ public sealed class RunEventsTests
     public async Task Events_StreamProgressWhileTheRunGoes_ThenTheFinishedSummary()
     {
         await using var server = await ServerHarness.StartAsync();
-        var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Target.BeforeWrite = async (batch, token) =>
-        {
-            if (batch.BatchNumber == 2)
-            {
-                writing.TrySetResult();
-                await release.Task.WaitAsync(token); // the run is held "under way" until the stream is open
-            }
-        };
-        await server.PutLinkAsync(server.AcmeKey, "watched", """
-            name: watched
-            source: { type: demo, records: 50, failingPage: 0 }
-            target: { type: collect }
-            settings: { batchSize: 10, parallelism: 1 }
-            """);
+        // The run is held "under way" at its second batch until the stream is open.
+        var secondBatch = HeldWrites.From(server.Target, fromBatch: 2);
+        await server.PutLinkAsync(server.AcmeKey, "watched", ServerHarness.DemoLink("watched", records: 50));
         using var client = server.Client(server.AcmeKey);
-        var runId = await Recovery.RecoveryApiTests.StartAsync(client, "/api/v1/links/watched/runs");
-        await writing.Task.WaitAsync(Patience.Limit);
+        var runId = await Recovery.RecoveryApiTests.StartAsync(client, "watched");
+        await secondBatch.Reached.WaitAsync(Patience.Limit);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/runs/{runId}/events");
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
@@ -41,7 +24,7 @@ public sealed class RunEventsTests
         data["read"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(10);
         data["read"]!.GetValue<long>().ShouldBeLessThan(50, "the run is still going");
 
-        release.SetResult();
+        secondBatch.Release();
         var events = new List<(string Name, JsonNode Data)>();
         do
             events.Add(await NextEventAsync(reader));

@@ -1,6 +1,3 @@
-using System.Net;
-using Resync.Testing;
-
 namespace Resync.Server.Tests.Runs;
 
 public sealed class RunListTests

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Resync.Testing;
-
 namespace Resync.Server.Tests.Scheduling;
 
 /// <summary>The scheduler retries a parked remainder at its <c>nextAttemptAt</c>, whoever parked it (a push here).</summary>
@@ -19,7 +14,7 @@ public sealed class ParkedRemainderTests
         using var client = server.Client(server.AcmeKey);
         await ServerHarness.EventuallyAsync(() => Task.FromResult(clock.PendingTimers == 0), "the scheduler to have nothing to wait for");
 
-        using var pushed = await client.PostAsync("/api/v1/links/collect-push/push", new StringContent(ServerHarness.Contacts(40), Encoding.UTF8, "application/json"));
+        using var pushed = await client.PostAsync("/api/v1/links/collect-push/push", ServerHarness.Json(ServerHarness.Contacts(40)));
         pushed.StatusCode.ShouldBe(HttpStatusCode.OK);
         var parked = (await ServerHarness.JsonAsync(await client.GetAsync("/api/v1/incomplete-runs?linkId=collect-push")))["items"]!.AsArray().Single()!;
         parked["nextAttemptAt"]!.GetValue<DateTimeOffset>().ShouldBe(clock.GetUtcNow().AddMinutes(1));

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Resync.Server.Scheduling;
-using Resync.Testing;
 using Resync.Testing.Postgres;
 
 namespace Resync.Server.Tests.Scheduling;

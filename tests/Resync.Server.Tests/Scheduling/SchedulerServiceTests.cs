@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Resync.Testing;
 
 namespace Resync.Server.Tests.Scheduling;
 
@@ -20,8 +17,7 @@ public sealed class SchedulerServiceTests
     {
         var clock = new ManualTimeProvider();
         await using var server = await ServerHarness.StartAsync(clock);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Target.BeforeWrite = (_, _) => gate.Task;
+        var writes = HeldWrites.From(server.Target, fromBatch: 1);
         await server.PutLinkAsync(server.OperatorKey, "every-minute", Scheduled);
         using var client = server.Client(server.OperatorKey);
         await ServerHarness.EventuallyAsync(() => Task.FromResult(clock.PendingTimers > 0), "the scheduler's timer");
@@ -42,7 +38,7 @@ public sealed class SchedulerServiceTests
         await ServerHarness.EventuallyAsync(() => Task.FromResult(clock.PendingTimers > 0), "the scheduler's timer after the skipped tick");
         (await RunsAsync(client)).Count.ShouldBe(1);
 
-        gate.SetResult();
+        writes.Release();
         await ServerHarness.EventuallyAsync(async () => (await RunsAsync(client))[0]!["status"]!.GetValue<string>() == "Succeeded", "the first run's end");
         await ServerHarness.EventuallyAsync(() => Task.FromResult(server.Logs.Lines.Any(line => line.Level == LogLevel.Information
             && line.Message.StartsWith($"Run {first["id"]} of link every-minute (tenant ", StringComparison.Ordinal) && line.Message.Contains("ended Succeeded", StringComparison.Ordinal))),
@@ -69,16 +65,9 @@ public sealed class SchedulerServiceTests
             writing.TrySetResult();
             await stopping.Task;
         };
-        await server.PutLinkAsync(server.OperatorKey, "long", """
-            name: long
-            source: { type: demo, records: 5000, failingPage: 0 }
-            target: { type: collect }
-            settings: { batchSize: 10, parallelism: 1 }
-            """);
+        await server.PutLinkAsync(server.OperatorKey, "long", ServerHarness.DemoLink("long", records: 5000));
         using var client = server.Client(server.OperatorKey);
-        using var started = await client.PostAsync("/api/v1/links/long/runs", null);
-        started.StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        var runId = (await ServerHarness.JsonAsync(started))["runId"]!.GetValue<long>();
+        var runId = (await ServerHarness.StartRunAsync(client, "long"))["runId"]!.GetValue<long>();
         await writing.Task.WaitAsync(Patience.Limit);
 
         await server.StopAsync();

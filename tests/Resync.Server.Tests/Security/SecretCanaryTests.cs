@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Resync.Testing.Http;
 
@@ -40,7 +37,7 @@ public sealed class SecretCanaryTests
             await server.PutLinkAsync(server.AcmeKey, id, $"name: {id}\n{body}\nsettings: {{ retry: {{ attempts: 1 }} }}\n");
             if (body.StartsWith("source: { type: push", StringComparison.Ordinal))
             {
-                using var push = await acme.PostAsync($"/api/v1/links/{id}/push", new StringContent("""[{"id":"1","name":"a"}]""", Encoding.UTF8, "application/json"));
+                using var push = await acme.PostAsync($"/api/v1/links/{id}/push", ServerHarness.Json("""[{"id":"1","name":"a"}]"""));
                 answers.AppendLine(await push.Content.ReadAsStringAsync());
                 continue;
             }
@@ -53,8 +50,8 @@ public sealed class SecretCanaryTests
         }
 
         // An alert route with userinfo is refused (route URLs are stored as they are), without echoing it.
-        using (var route = await acme.PostAsync("/api/v1/alert-routes", new StringContent(
-            $$"""{"name":"ops","url":"http://hook:{{Canary}}-9@127.0.0.1:9/hook"}""", Encoding.UTF8, "application/json")))
+        using (var route = await acme.PostAsync("/api/v1/alert-routes", ServerHarness.Json(
+            $$"""{"name":"ops","url":"http://hook:{{Canary}}-9@127.0.0.1:9/hook"}""")))
         {
             route.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
             answers.AppendLine(await route.Content.ReadAsStringAsync());

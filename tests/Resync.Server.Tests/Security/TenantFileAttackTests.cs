@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 
 namespace Resync.Server.Tests.Security;
@@ -50,8 +47,8 @@ public sealed class TenantFileAttackTests
             trigger: { push: true }
             """);
         await ShouldBeRefusedAsync(put, "target.sqlite.path", rule);
-        using var push = await acme.PostAsync("/api/v1/links/forge/push", new StringContent(
-            """[{"prefix":"rsk_deadbeef","hash":"00","scope":"Operator","tenant":null,"name":"forged"}]""", Encoding.UTF8, "application/json"));
+        using var push = await acme.PostAsync("/api/v1/links/forge/push", ServerHarness.Json(
+            """[{"prefix":"rsk_deadbeef","hash":"00","scope":"Operator","tenant":null,"name":"forged"}]"""));
         push.StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
         ApiKeyRows(server).ShouldBe(keysBefore);
@@ -174,7 +171,7 @@ public sealed class TenantFileAttackTests
         File.CreateSymbolicLink(Path.Combine(server.TenantFolder("acme"), "late.jsonl"), outside);
 
         using var acme = server.Client(server.AcmeKey);
-        using var push = await acme.PostAsync("/api/v1/links/late/push", new StringContent("""[{"id":"1"}]""", Encoding.UTF8, "application/json"));
+        using var push = await acme.PostAsync("/api/v1/links/late/push", ServerHarness.Json("""[{"id":"1"}]"""));
         var answer = await push.Content.ReadAsStringAsync();
         answer.ShouldContain("FILE_NOT_ALLOWED");
         answer.ShouldNotContain(server.Folder);
@@ -209,7 +206,7 @@ public sealed class TenantFileAttackTests
             foreach (var (key, link) in new[] { (server.AcmeKey, "mine"), (server.OperatorKey, "ops") })
             {
                 using var client = server.Client(key);
-                using var push = await client.PostAsync($"/api/v1/links/{link}/push", new StringContent("""[{"id":"1"}]""", Encoding.UTF8, "application/json"));
+                using var push = await client.PostAsync($"/api/v1/links/{link}/push", ServerHarness.Json("""[{"id":"1"}]"""));
                 push.StatusCode.ShouldBe(HttpStatusCode.OK, await push.Content.ReadAsStringAsync());
             }
             File.Exists(Path.Combine(server.TenantFolder("acme"), "out", "mine.jsonl")).ShouldBeTrue();
