@@ -13,7 +13,7 @@ public sealed class RecoveryJourneyTests(DashboardBrowser dashboard) : IClassFix
         var server = dashboard.Server;
         server.Target.Refuse(record => ServerHarness.RefusedContacts.Contains(record.Key!), ServerHarness.PhoneRefused);
         // Batches after the first wait until the test has seen the first one counted: the run is watched while it goes.
-        var secondBatch = HeldWrites.From(server.Target, fromBatch: 2);
+        var secondBatch = HeldBatches.From(server.Target, fromBatch: 2);
         await server.PutLinkAsync(server.AcmeKey, "journey", ServerHarness.DemoLink("journey"));
         var page = await dashboard.SignedInAsync(server.AcmeKey);
 

@@ -184,7 +184,7 @@ public sealed class PushEndpointTests
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var server = await ServerHarness.StartAsync();
-        var secondBatch = HeldWrites.From(server.Target, fromBatch: 2);
+        var secondBatch = HeldBatches.From(server.Target, fromBatch: 2);
         await server.PutLinkAsync(server.AcmeKey, "gated", """
             name: gated
             source: { type: push }

@@ -17,7 +17,7 @@ public sealed class PushStatusTests
     public async Task AsyncPush_StatusUrl_ShowsEachRecordPendingUntilItsBatchEnds_ThenItsRealOutcome()
     {
         await using var server = await ServerHarness.StartAsync();
-        var secondBatch = HeldWrites.From(server.Target, fromBatch: 2);
+        var secondBatch = HeldBatches.From(server.Target, fromBatch: 2);
         await server.PutLinkAsync(server.AcmeKey, "gated", GatedLink);
         using var client = server.Client(server.AcmeKey);
 

@@ -7,7 +7,7 @@ public sealed class RunEventsTests
     {
         await using var server = await ServerHarness.StartAsync();
         // The run is held "under way" at its second batch until the stream is open.
-        var secondBatch = HeldWrites.From(server.Target, fromBatch: 2);
+        var secondBatch = HeldBatches.From(server.Target, fromBatch: 2);
         await server.PutLinkAsync(server.AcmeKey, "watched", ServerHarness.DemoLink("watched", records: 50));
         using var client = server.Client(server.AcmeKey);
         var runId = await Recovery.RecoveryApiTests.StartAsync(client, "watched");

@@ -17,7 +17,7 @@ public sealed class SchedulerServiceTests
     {
         var clock = new ManualTimeProvider();
         await using var server = await ServerHarness.StartAsync(clock);
-        var writes = HeldWrites.From(server.Target, fromBatch: 1);
+        var writes = HeldBatches.From(server.Target, fromBatch: 1);
         await server.PutLinkAsync(server.OperatorKey, "every-minute", Scheduled);
         using var client = server.Client(server.OperatorKey);
         await ServerHarness.EventuallyAsync(() => Task.FromResult(clock.PendingTimers > 0), "the scheduler's timer");

@@ -4,12 +4,12 @@ namespace Resync.Testing;
 /// Holds the writes of a <see cref="CollectingTarget"/> from one batch on until the test releases them: a run kept under way
 /// for as long as the test looks at it, with no wait on time.
 /// </summary>
-public sealed class HeldWrites
+public sealed class HeldBatches
 {
     private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private HeldWrites()
+    private HeldBatches()
     {
     }
 
@@ -17,10 +17,10 @@ public sealed class HeldWrites
     public Task Reached => _reached.Task;
 
     /// <summary>Holds the write of batch <paramref name="fromBatch"/> and of every later batch of <paramref name="target"/>.</summary>
-    public static HeldWrites From(CollectingTarget target, int fromBatch)
+    public static HeldBatches From(CollectingTarget target, int fromBatch)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var held = new HeldWrites();
+        var held = new HeldBatches();
         target.BeforeWrite = async (batch, cancellationToken) =>
         {
             if (batch.BatchNumber < fromBatch)
