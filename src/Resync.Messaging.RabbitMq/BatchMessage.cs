@@ -32,7 +32,7 @@ internal sealed record BatchMessage(RemoteRun Run, int Number, string? Cursor, I
         return (message.Run, new BatchWork(message.Number, message.Cursor, records) { MayBeWritten = message.MayBeWritten });
     }
 
-    private static Dictionary<string, object?> ToFields(Dictionary<string, object?> fields)
+    private static Dictionary<string, object?> ToFields(IReadOnlyDictionary<string, object?> fields)
     {
         var values = new Dictionary<string, object?>(fields.Count, StringComparer.Ordinal);
         foreach (var (name, value) in fields)
@@ -41,5 +41,5 @@ internal sealed record BatchMessage(RemoteRun Run, int Number, string? Cursor, I
     }
 
     /// <summary>One record on the wire.</summary>
-    internal sealed record WireRecord(string? Key, Dictionary<string, object?>? Fields, ErrorClassification? ReadError, string? IgnoreReason);
+    internal sealed record WireRecord(string? Key, IReadOnlyDictionary<string, object?>? Fields, ErrorClassification? ReadError, string? IgnoreReason);
 }

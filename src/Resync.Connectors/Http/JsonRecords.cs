@@ -29,12 +29,12 @@ internal static class JsonRecords
 
         var records = new List<Record>(array.GetArrayLength());
         string? watermark = null;
-        string[] names = [];
+        var shape = new PageShape(keyField);
         foreach (var item in array.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.Object)
                 throw Shape(answer, what, $"expected each record {At(recordsPath)} to be an object, found {Describe(item.ValueKind)} at index {records.Count}");
-            var record = ToRecord(item, keyField, ref names);
+            var record = ToRecord(item, shape);
             if (watermarkField is not null && Text(record[watermarkField]) is { } mark && string.CompareOrdinal(mark, watermark) > 0)
                 watermark = mark;
             records.Add(record);
@@ -49,8 +49,7 @@ internal static class JsonRecords
         using var document = Parse(answer, what);
         if (Navigate(document.RootElement, itemPath) is not { ValueKind: JsonValueKind.Object } item)
             throw Shape(answer, what, $"expected a record object {At(itemPath)}");
-        string[] names = [];
-        return ToRecord(item, keyField, ref names);
+        return ToRecord(item, new PageShape(keyField));
     }
 
     /// <summary>Parses an answer as JSON; throws a classified <see cref="ResyncException"/> naming what was received when it is not.</summary>
@@ -186,30 +185,64 @@ internal static class JsonRecords
         }
     }
 
-    private static Record ToRecord(JsonElement item, string keyField, ref string[] names)
+    private static Record ToRecord(JsonElement item, PageShape shape)
     {
-        // Records of one page have the same fields in the same order: reuse the previous record's name strings.
-        var fields = new Dictionary<string, object?>(Math.Max(names.Length, 4));
+        // Records of one page nearly always have the same fields in the same order: such a record holds only an array of
+        // its values, by the page's shared schema (and the names' strings are not made again). One that differs gets a
+        // dictionary of its own, whose fields become the shape the next records are compared with.
+        var names = shape.Names;
+        var values = new object?[names.Length];
+        Dictionary<string, object?>? fields = null;
         var index = 0;
-        var reused = true;
         foreach (var property in item.EnumerateObject())
         {
-            string name;
-            if (index < names.Length && property.NameEquals(names[index]))
+            var known = index < names.Length && property.NameEquals(names[index]);
+            if (fields is null)
             {
-                name = names[index];
+                if (known)
+                {
+                    values[index++] = ToValue(property.Value);
+                    continue;
+                }
+                fields = Prefix(names, values, index);
             }
-            else
-            {
-                name = property.Name;
-                reused = false;
-            }
-            fields[name] = ToValue(property.Value);
+            fields[known ? names[index] : property.Name] = ToValue(property.Value);
             index++;
         }
-        if (!reused || index != names.Length)
-            names = [.. fields.Keys];
-        return new Record(Text(fields.GetValueOrDefault(keyField)), fields);
+        if (fields is null && index == names.Length)
+            return new Record(Text(shape.KeyIndex is >= 0 and var key ? values[key] : null), new RecordFields(shape.Schema, values));
+        fields ??= Prefix(names, values, index);
+        shape.Adopt([.. fields.Keys]);
+        return new Record(Text(fields.GetValueOrDefault(shape.KeyField)), fields);
+    }
+
+    // The first fields of a record, as far as they matched the page's shape, in a dictionary of its own.
+    private static Dictionary<string, object?> Prefix(string[] names, object?[] values, int count)
+    {
+        var fields = new Dictionary<string, object?>(Math.Max(names.Length, 4));
+        for (var i = 0; i < count; i++)
+            fields[names[i]] = values[i];
+        return fields;
+    }
+
+    /// <summary>The fields the records of a page have had so far, and their schema (made when a record first shares it).</summary>
+    private sealed class PageShape(string keyField)
+    {
+        private FieldSchema? _schema;
+
+        public string KeyField { get; } = keyField;
+
+        public string[] Names { get; private set; } = [];
+
+        public FieldSchema Schema => _schema ??= new FieldSchema(Names);
+
+        public int KeyIndex => Schema.IndexOf(KeyField);
+
+        public void Adopt(string[] names)
+        {
+            Names = names;
+            _schema = null;
+        }
     }
 
     private static string At(string? path) => string.IsNullOrEmpty(path) ? "at the top of the body" : $"at '{path}'";

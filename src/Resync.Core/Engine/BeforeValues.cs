@@ -1,4 +1,5 @@
 using System.Buffers;
+using Resync.Core.Records;
 
 namespace Resync.Core.Engine;
 
@@ -23,7 +24,7 @@ internal sealed class BeforeValues : IDisposable
     }
 
     /// <summary>Saves the record's values of the fields, before the steps.</summary>
-    public void Save(int position, Dictionary<string, object?> fields)
+    public void Save(int position, RecordFields fields)
     {
         var at = position * _fields.Length;
         for (var i = 0; i < _fields.Length; i++)
@@ -31,9 +32,9 @@ internal sealed class BeforeValues : IDisposable
     }
 
     /// <summary>The record's values as they were before the steps: a copy of <paramref name="fields"/> with the saved values put back.</summary>
-    public Dictionary<string, object?> Of(int position, Dictionary<string, object?> fields)
+    public RecordFields Of(int position, RecordFields fields)
     {
-        var before = new Dictionary<string, object?>(fields, fields.Comparer);
+        var before = fields.Copy();
         var at = position * _fields.Length;
         for (var i = 0; i < _fields.Length; i++)
         {

@@ -9,8 +9,11 @@ namespace Resync.Core.Records;
 /// </summary>
 public sealed class Record
 {
-    public Record(string? key, Dictionary<string, object?> fields)
+    /// <param name="key">The source's id for the record, if it has one.</param>
+    /// <param name="fields">Its fields: a page's shared schema and this record's values, or a dictionary (converts implicitly; not copied).</param>
+    public Record(string? key, RecordFields fields)
     {
+        ArgumentNullException.ThrowIfNull(fields);
         Key = key;
         Fields = fields;
     }
@@ -19,7 +22,7 @@ public sealed class Record
     public string? Key { get; }
 
     /// <summary>Field values by name (case-sensitive, as the source names them).</summary>
-    public Dictionary<string, object?> Fields { get; }
+    public RecordFields Fields { get; }
 
     /// <summary>Returns a field's value, or null when it is missing.</summary>
     public object? this[string field] => Fields.TryGetValue(field, out var value) ? value : null;
@@ -40,9 +43,9 @@ public sealed class Record
     public string? IgnoreReason { get; init; }
 
     /// <summary>A copy whose fields can be changed without touching this one (the "before" snapshot stays intact).</summary>
-    public Record Clone() => new(Key, new Dictionary<string, object?>(Fields, Fields.Comparer)) { ReadError = ReadError, IgnoreReason = IgnoreReason };
+    public Record Clone() => new(Key, Fields.Copy()) { ReadError = ReadError, IgnoreReason = IgnoreReason };
 
     /// <summary>A record the source could not read: it fails with <paramref name="error"/>; <paramref name="raw"/> is kept as its snapshot.</summary>
-    public static Record Unreadable(ErrorClassification error, Dictionary<string, object?> raw, string? key = null) =>
+    public static Record Unreadable(ErrorClassification error, RecordFields raw, string? key = null) =>
         new(key, raw) { ReadError = error };
 }
