@@ -1,8 +1,3 @@
-using Resync.Core.Engine;
-using Resync.Core.Runs;
-using Resync.Core.Storage;
-using Resync.Testing;
-
 namespace Resync.Core.Tests.Engine;
 
 /// <summary>A batch processed by a worker of another process (cluster mode), on a real SQLite store.</summary>

@@ -1,10 +1,5 @@
-using Resync.Core.Errors;
-using Resync.Core.Links;
 using Resync.Core.Policies;
-using Resync.Core.Records;
 using Record = Resync.Core.Records.Record;
-using Resync.Core.Runs;
-using Resync.Testing;
 using static Resync.Testing.TestRecords;
 
 namespace Resync.Core.Tests.Engine;

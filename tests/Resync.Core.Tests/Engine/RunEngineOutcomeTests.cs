@@ -1,12 +1,5 @@
 using System.Runtime.CompilerServices;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Records;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
 using Resync.Core.Steps;
-using Resync.Core.Storage;
-using Resync.Testing;
 using static Resync.Testing.TestRecords;
 
 namespace Resync.Core.Tests.Engine;

@@ -1,9 +1,3 @@
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
-using Resync.Testing;
-
 namespace Resync.Core.Tests.Engine;
 
 /// <summary>

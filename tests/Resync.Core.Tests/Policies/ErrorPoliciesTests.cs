@@ -1,5 +1,3 @@
-using Resync.Core.Errors;
-using Resync.Core.Links;
 using Resync.Core.Policies;
 
 namespace Resync.Core.Tests.Policies;

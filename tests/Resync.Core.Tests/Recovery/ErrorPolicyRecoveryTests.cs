@@ -1,10 +1,4 @@
-using Resync.Core.Errors;
-using Resync.Core.Links;
 using Resync.Core.Policies;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Storage;
-using Resync.Testing;
 using static Resync.Testing.TestRecords;
 
 namespace Resync.Core.Tests.Recovery;

@@ -1,9 +1,4 @@
 using System.Net.Sockets;
-using Resync.Core.Links;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Storage;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Recovery;
 

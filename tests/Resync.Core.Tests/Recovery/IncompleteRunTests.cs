@@ -1,13 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
 using Resync.Core.Scheduling;
-using Resync.Core.Storage;
 using Resync.Storage.Sqlite;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Recovery;
 

@@ -1,11 +1,5 @@
 using System.Net.Sockets;
-using Resync.Core.Links;
-using Resync.Core.Engine;
-using Resync.Core.Runs;
 using Resync.Core.Scheduling;
-using Resync.Core.Sdk;
-using Resync.Core.Storage;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Recovery;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Resync.Core.Errors;
 using Resync.Core.Steps;
 using static Resync.Testing.StepHarness;
 
