@@ -1,4 +1,3 @@
-using Resync.Core.Policies;
 using Record = Resync.Core.Records.Record;
 using static Resync.Testing.TestRecords;
 
@@ -152,7 +151,7 @@ public sealed class RunEngineErrorPolicyTests
         var result = await harness.RunAsync(EngineHarness.Link(ListSource.Paged(1, 5), target, settings));
 
         (result.Status, result.Counts.Succeeded).ShouldBe((RunStatus.Succeeded, 5L));
-        target.Written.Select(Id).Order().ShouldBe([1L, 2L, 3L, 4L, 5L]);
+        target.ShouldHoldEachOfTheFirst(5);
         target.BatchesWritten.ShouldBe([1, 1, 1], "the batch, then record 2 alone twice");
     }
 

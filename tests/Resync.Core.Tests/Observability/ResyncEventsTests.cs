@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
-using Resync.Core.Observability;
 using Resync.Core.Tests.Engine;
 
 namespace Resync.Core.Tests.Observability;

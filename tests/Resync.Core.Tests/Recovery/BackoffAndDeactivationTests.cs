@@ -1,7 +1,5 @@
 using System.Net.Sockets;
 using System.Threading.Channels;
-using Resync.Core.Policies;
-using Resync.Core.Scheduling;
 
 namespace Resync.Core.Tests.Recovery;
 

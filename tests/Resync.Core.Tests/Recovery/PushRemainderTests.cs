@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Resync.Core.Scheduling;
 
 namespace Resync.Core.Tests.Recovery;
 
@@ -46,7 +45,7 @@ public sealed class PushRemainderTests
         var last = await harness.Runner.RetryIncompleteAsync(link, incompleteId);
 
         last.Status.ShouldBe(RunStatus.Succeeded);
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 100).Select(i => (long)i), "every record once, none twice");
+        target.ShouldHoldEachOfTheFirst(100, "every record once, none twice");
         (await harness.RunViewAsync(first.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
     }
 
@@ -78,7 +77,7 @@ public sealed class PushRemainderTests
         var resumed = (await ended.Task.WaitAsync(TimeSpan.FromMinutes(1))).Result.ShouldNotBeNull();
 
         resumed.Status.ShouldBe(RunStatus.Succeeded);
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 40).Select(i => (long)i));
+        target.ShouldHoldEachOfTheFirst(40);
     }
 
     private static HttpRequestException TargetDown() =>

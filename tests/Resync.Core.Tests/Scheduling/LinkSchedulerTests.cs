@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Resync.Core.Scheduling;
 using Resync.Core.Tests.Recovery;
 
 namespace Resync.Core.Tests.Scheduling;
