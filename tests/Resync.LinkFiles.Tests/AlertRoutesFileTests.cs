@@ -65,8 +65,7 @@ public sealed class AlertRoutesFileTests
     {
         var result = Parse($"alerts:\n  - {{ name: ops, {keys} }}");
 
-        result.Link.ShouldBeNull();
-        var problem = result.Problems.ShouldHaveSingleItem();
+        var problem = result.ShouldBeRefusedForOneProblem();
         problem.Message.ShouldContain(expected);
         problem.Line.ShouldBe(AlertsLine + 1);
     }

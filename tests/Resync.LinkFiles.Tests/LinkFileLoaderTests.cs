@@ -71,8 +71,7 @@ public sealed class LinkFileLoaderTests
     {
         var result = Parse(Valid.Replace("batchSize: 5", "batchSzie: 5", StringComparison.Ordinal));
 
-        result.Link.ShouldBeNull();
-        var problem = result.Problems.ShouldHaveSingleItem();
+        var problem = result.ShouldBeRefusedForOneProblem();
         problem.Line.ShouldBe(13);
         problem.Column.ShouldBe(3);
         problem.Message.ShouldContain("unknown key 'batchSzie' in link.settings");
@@ -139,8 +138,7 @@ public sealed class LinkFileLoaderTests
         // Found by the server's randomised test: YamlDotNet's scanner throws InvalidOperationException on this.
         var result = Parse("name: x\nsource: { type: push, keyF\nield: id }\ntarget: { type: collect }\ntrigger:\"/a/%2e\" { push: tcrue, manual: false }\n");
 
-        result.Link.ShouldBeNull();
-        result.Problems.ShouldHaveSingleItem().Message.ShouldStartWith("not valid YAML");
+        result.ShouldBeRefusedForOneProblem().Message.ShouldStartWith("not valid YAML");
     }
 
     [Theory]

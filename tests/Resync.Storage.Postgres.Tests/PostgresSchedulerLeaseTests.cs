@@ -4,21 +4,10 @@ using Resync.Testing.Postgres;
 namespace Resync.Storage.Postgres.Tests;
 
 /// <summary>The scheduler lease of servers sharing one database: one holder at a time, handed over when the holder's session ends.</summary>
-public sealed class PostgresSchedulerLeaseTests : IAsyncLifetime
+public sealed class PostgresSchedulerLeaseTests() : PostgresDatabaseLifetime("lease"), IAsyncLifetime
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
     private readonly ManualTimeProvider _clock = new();
-    private PostgresDatabase? _database;
-
-    private PostgresDatabase Database => _database ?? throw new InvalidOperationException("The database is created in InitializeAsync.");
-
-    public async Task InitializeAsync() => _database = await PostgresDatabase.CreateAsync("lease");
-
-    public async Task DisposeAsync()
-    {
-        if (_database is not null)
-            await _database.DisposeAsync();
-    }
 
     [Fact]
     public async Task Lease_HeldByOne_TheOtherWaits_AndTakesItOverWithinTwoIntervalsOnceTheHolderDies_NeverBothAtOnce()

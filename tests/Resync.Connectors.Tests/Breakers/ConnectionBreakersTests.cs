@@ -1,12 +1,3 @@
-using Resync.Connectors.Breakers;
-using Resync.Connectors.Http;
-using Resync.Connectors.Tests.Http;
-using Resync.Core.Errors;
-using Resync.Core.Runs;
-using Resync.Testing;
-using CollectingTarget = Resync.Testing.CollectingTarget;
-using Resync.Testing.Http;
-
 namespace Resync.Connectors.Tests.Breakers;
 
 /// <summary>One breaker per connection, shared by the links that call it: real HTTP on loopback, the breaker on a manual clock.</summary>

@@ -1,11 +1,5 @@
-using Npgsql;
-using Resync.Connectors.Breakers;
-using Resync.Connectors.Tests.Http;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Runs;
+using Resync.Connectors.Tests.Postgres;
 using Resync.LinkFiles;
-using Resync.Testing;
 using Resync.Testing.Postgres;
 
 namespace Resync.Connectors.Tests.Breakers;
@@ -19,12 +13,7 @@ public sealed class PostgresBreakerTests
         // A cluster of its own: the shared one serves other tests while this one is down.
         await using var postgres = await PostgresServer.StartAsync(CancellationToken.None);
         var database = await postgres.CreateDatabaseAsync("breaker");
-        await using (var connection = new NpgsqlConnection(database + ";Pooling=false"))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand("CREATE TABLE contacts (id text PRIMARY KEY, name text, email text, phone text, company text, updated text)", connection);
-            await create.ExecuteNonQueryAsync();
-        }
+        await PostgresContactsLink.ExecuteAsync(database, "CREATE TABLE contacts (id text PRIMARY KEY, name text, email text, phone text, company text, updated text)");
         var clock = new ManualTimeProvider();
         var breakers = new ConnectionBreakers(clock, new ConnectionBreakerOptions { MinimumCalls = 2, CoolDown = TimeSpan.FromMinutes(1) });
         var catalog = BuiltInConnectors.CreateCatalog(breakers: breakers);

@@ -1,7 +1,3 @@
-using Resync.Connectors.Demo;
-using Resync.Core.Errors;
-using Resync.Core.Sdk;
-
 namespace Resync.Connectors.Tests.Demo;
 
 public sealed class DemoContactsSourceTests

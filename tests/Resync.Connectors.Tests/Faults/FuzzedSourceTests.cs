@@ -1,16 +1,6 @@
 using System.Text;
 using CsCheck;
 using Microsoft.AspNetCore.Http;
-using Resync.Connectors.Files;
-using Resync.Connectors.Http;
-using Resync.Connectors.Tests.Http;
-using Resync.Core.Engine;
-using Resync.Core.Links;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
-using Resync.Core.Steps;
-using Resync.Testing;
-using Resync.Testing.Http;
 
 namespace Resync.Connectors.Tests.Faults;
 
@@ -109,7 +99,7 @@ public sealed class FuzzedSourceTests
                     break;
             }
             await using var engine = await EngineRun.StartAsync();
-            await using var target = new Resync.Testing.CollectingTarget();
+            await using var target = new CollectingTarget();
             var link = new Link("fuzzed", source, Steps(), target, EngineRun.Settings(batchSize: 3));
 
             var result = await new RunEngine(engine.Store, engine.Clock).RunAsync(link, new RunRequest());

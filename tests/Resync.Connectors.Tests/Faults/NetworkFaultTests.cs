@@ -1,14 +1,5 @@
 using System.Collections.Concurrent;
-using Resync.Connectors.Http;
-using Resync.Connectors.Tests.Http;
-using Resync.Core.Engine;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Storage;
 using Resync.Testing.Faults;
-using Resync.Testing.Http;
 
 namespace Resync.Connectors.Tests.Faults;
 
@@ -94,7 +85,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
             _ => null,
         };
         await using var engine = await EngineRun.StartAsync();
-        var runner = new LinkRunner(engine.Store, engine.Store, engine.Store, engine.Clock);
+        var runner = engine.Runner;
         await using var target = Target(engine);
         var link = new Link("faults", Source(_source.Url), [], target, EngineRun.Settings());
 
@@ -124,7 +115,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         // Scenario 13: in each batch of three, some records are refused for their data; the others are written.
         _answer = (path, _) => path is "/contacts/c2" or "/contacts/c6" ? new HttpResponseAnswer(422, "email is invalid", null) : null;
         await using var engine = await EngineRun.StartAsync();
-        var runner = new LinkRunner(engine.Store, engine.Store, engine.Store, engine.Clock);
+        var runner = engine.Runner;
         await using var target = Target(engine);
         var link = new Link("faults", Source(_source.Url), [], target, EngineRun.Settings());
 
@@ -151,8 +142,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
     {
         // Scenario 12: the target writes the record, then the connection is reset before its answer arrives; the call is
         // retried with the same key, and the target (which honours it) answers without writing again.
-        await using var proxy = FaultProxy.Start(_sink.Url);
-        proxy.Inject(new Fault(FaultKind.ResetMidAnswer, Bytes: 0, Connections: 1));
+        await using var proxy = SinkLosingAnswers(connections: 1);
         await using var engine = await EngineRun.StartAsync();
         await using var target = Target(engine, proxy.Url);
 
@@ -169,10 +159,9 @@ public sealed class NetworkFaultTests : IAsyncLifetime
     {
         // Scenario 12 across runs: every attempt of one record's call loses its answer after the target wrote it; the run
         // stops (the target looks unreachable), and its resume sends the record again with the same key.
-        await using var proxy = FaultProxy.Start(_sink.Url);
-        proxy.Inject(new Fault(FaultKind.ResetMidAnswer, Bytes: 0, Connections: 3));
+        await using var proxy = SinkLosingAnswers(connections: 3);
         await using var engine = await EngineRun.StartAsync();
-        var runner = new LinkRunner(engine.Store, engine.Store, engine.Store, engine.Clock);
+        var runner = engine.Runner;
         await using var target = Target(engine, proxy.Url);
         var link = new Link("faults", Source(_source.Url), [], target, EngineRun.Settings() with { Parallelism = 1 });
 
@@ -197,7 +186,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         var expired = true;
         _answer = (path, _) => expired && path == "/contacts/c2" ? new HttpResponseAnswer(401, "token expired", null) : null;
         await using var engine = await EngineRun.StartAsync();
-        var runner = new LinkRunner(engine.Store, engine.Store, engine.Store, engine.Clock);
+        var runner = engine.Runner;
         await using var target = new HttpJsonTarget(new HttpTargetOptions
         {
             Url = $"{_sink.Url}/contacts/{{id}}",
@@ -234,7 +223,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _answer = (path, _) => path == "/contacts/c4" ? new HttpResponseAnswer(422, "email is invalid", null) : null;
         await using var engine = await EngineRun.StartAsync();
-        var runner = new LinkRunner(engine.Store, engine.Store, engine.Store, engine.Clock);
+        var runner = engine.Runner;
         await using var hold = new HoldingTarget(Target(engine), batch: 3, held, release.Task);
         var link = new Link("faults", Source(_source.Url), [], hold, EngineRun.Settings() with { Parallelism = 1 });
         var progress = new RunProgress();
@@ -269,6 +258,14 @@ public sealed class NetworkFaultTests : IAsyncLifetime
             Call = new HttpCallSettings { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = AutoClock.CallTimeout },
             Clock = engine.Clock,
         });
+
+    /// <summary>A proxy to the sink that resets the first <paramref name="connections"/> connections once the sink has answered, so the answers are lost.</summary>
+    private FaultProxy SinkLosingAnswers(int connections)
+    {
+        var proxy = FaultProxy.Start(_sink.Url);
+        proxy.Inject(new Fault(FaultKind.ResetMidAnswer, Bytes: 0, Connections: connections));
+        return proxy;
+    }
 
     private void EveryRecordWrittenOnce()
     {

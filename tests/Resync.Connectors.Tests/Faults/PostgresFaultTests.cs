@@ -1,20 +1,7 @@
-using System.Globalization;
 using Npgsql;
-using Resync.Connectors.Http;
-using Resync.Connectors.Postgres;
-using Resync.Connectors.Sql;
-using Resync.Connectors.Tests.Http;
 using Resync.Connectors.Tests.Postgres;
-using Resync.Core.Engine;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Policies;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
+using static Resync.Connectors.Tests.Postgres.PostgresContactsLink;
 using Resync.Testing.Faults;
-using Resync.Testing;
-using Resync.Testing.Http;
 using Resync.Testing.Postgres;
 
 namespace Resync.Connectors.Tests.Faults;
@@ -37,15 +24,8 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
     public async Task InitializeAsync()
     {
         _database = await fixture.Database.CreateSchemaAsync("faults");
-        await ExecuteAsync(WriteAudit.ContactsSql);
-        _api = await FakeApi.StartAsync((context, seen) =>
-        {
-            var page = int.Parse(seen.Parameter("page") ?? "1", CultureInfo.InvariantCulture);
-            var first = (page - 1) * PageSize + 1;
-            var items = first > Total ? [] : Enumerable.Range(first, Math.Min(PageSize, Total - first + 1))
-                .Select(i => new { id = $"c{i:D5}", name = $"Contact number {i} with a name long enough to fill the request", email = $"c{i}@example.com" }).ToArray();
-            return FakeApi.Json(context, new { items });
-        });
+        await ExecuteAsync(_database, WriteAudit.ContactsSql);
+        _api = await StartApiAsync(Total, PageSize, i => $"Contact number {i} with a name long enough to fill the request");
     }
 
     [Fact]
@@ -53,7 +33,7 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
     {
         await using var proxy = FaultProxy.Start(fixture.Database.Server.Port);
         await using var engine = await EngineRun.StartAsync();
-        await using var target = new ResetBefore(ResetAtBatch, proxy, Target(proxy));
+        await using var target = ResetBefore(ResetAtBatch, proxy, Target(proxy));
         var settings = Settings() with
         {
             ErrorPolicies = new Dictionary<ErrorType, ErrorTypePolicy> { [ErrorType.Connection] = new() { Attempts = 3, Delays = [TimeSpan.FromSeconds(1)] } },
@@ -63,7 +43,7 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
 
         proxy.Struck.IsCompleted.ShouldBeTrue("the connection was reset mid-transaction");
         (result.Status, result.Counts.Read, result.Counts.Succeeded).ShouldBe((RunStatus.Succeeded, (long)Total, (long)Total));
-        await EveryRowWrittenOnceAsync();
+        await EveryRowWrittenOnceAsync(_database, Total);
     }
 
     [Fact]
@@ -71,8 +51,8 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
     {
         await using var proxy = FaultProxy.Start(fixture.Database.Server.Port);
         await using var engine = await EngineRun.StartAsync();
-        var runner = new LinkRunner(engine.Store, engine.Store, engine.Store, engine.Clock);
-        await using var target = new ResetBefore(ResetAtBatch, proxy, Target(proxy));
+        var runner = engine.Runner;
+        await using var target = ResetBefore(ResetAtBatch, proxy, Target(proxy));
         var link = Link(target, Settings());
 
         var outcome = await runner.RunAsync(link, new RunRequest());
@@ -81,10 +61,10 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
         (run.Status, run.SystemError!.Type).ShouldBe((RunStatus.Failed, ErrorType.Connection));
         run.Counts.IsBalanced.ShouldBeTrue();
         run.Counts.Succeeded.ShouldBe((ResetAtBatch - 1) * PageSize, "the batches before the reset");
-        (await QueryAsync("SELECT count(*) FROM contacts")).ShouldBe(run.Counts.Succeeded, "the reset batch rolled back");
+        (await CountAsync(_database, "SELECT count(*) FROM contacts")).ShouldBe(run.Counts.Succeeded, "the reset batch rolled back");
         (await runner.RetryIncompleteAsync(link, outcome.IncompleteRunId.ShouldNotBeNull())).Status.ShouldBe(RunStatus.Succeeded);
         (await engine.Store.GetRunAsync(run.RunId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Succeeded);
-        await EveryRowWrittenOnceAsync();
+        await EveryRowWrittenOnceAsync(_database, Total);
     }
 
     [Fact]
@@ -95,7 +75,7 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
         var database = await postgres.CreateDatabaseAsync("restart");
         _database = database;
         // The first write of c00350 (batch 4) holds its transaction open until the server goes down (a sequence is not rolled back).
-        await ExecuteAsync(WriteAudit.ContactsSql + """
+        await ExecuteAsync(database, WriteAudit.ContactsSql + """
             CREATE SEQUENCE holds;
             CREATE FUNCTION hold_write() RETURNS trigger AS $$
             BEGIN
@@ -105,12 +85,12 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
             CREATE TRIGGER contacts_held BEFORE INSERT ON contacts FOR EACH ROW EXECUTE FUNCTION hold_write();
             """);
         await using var engine = await EngineRun.StartAsync();
-        var runner = new LinkRunner(engine.Store, engine.Store, engine.Store, engine.Clock);
+        var runner = engine.Runner;
         LinkRunOutcome outcome;
-        await using (var target = new PostgresTableTarget(NpgsqlDataSource.Create(database), "contacts", SqlWriteMode.Upsert, "id", ownsDataSource: true))
+        await using (var target = PostgresContactsLink.Target(database))
         {
             var running = runner.RunAsync(Link(target, Settings()), new RunRequest());
-            while (await QueryAsync("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") == 0)
+            while (await CountAsync(_database, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") == 0)
             {
                 running.IsCompleted.ShouldBeFalse("the run waits in batch 4's transaction");
                 await Task.Delay(50);
@@ -124,71 +104,30 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
         (run.Status, run.SystemError!.Type).ShouldBe((RunStatus.Failed, ErrorType.Connection));
         run.Counts.IsBalanced.ShouldBeTrue();
         run.Counts.Succeeded.ShouldBe((ResetAtBatch - 1) * PageSize, "the batches before the restart");
-        (await QueryAsync("SELECT count(*) FROM contacts")).ShouldBe(run.Counts.Succeeded, "the held batch rolled back");
+        (await CountAsync(_database, "SELECT count(*) FROM contacts")).ShouldBe(run.Counts.Succeeded, "the held batch rolled back");
         // A later command: a fresh connection pool, and the same link.
-        await using (var target = new PostgresTableTarget(NpgsqlDataSource.Create(database), "contacts", SqlWriteMode.Upsert, "id", ownsDataSource: true))
+        await using (var target = PostgresContactsLink.Target(database))
             (await runner.RetryIncompleteAsync(Link(target, Settings()), outcome.IncompleteRunId.ShouldNotBeNull())).Status.ShouldBe(RunStatus.Succeeded);
-        await EveryRowWrittenOnceAsync();
+        await EveryRowWrittenOnceAsync(_database, Total);
     }
 
     public async Task DisposeAsync() => await _api.DisposeAsync();
 
-    private static LinkSettings Settings() => EngineRun.Settings(PageSize) with { Parallelism = 1, CallRetryAttempts = 2 };
+    private static LinkSettings Settings() => PostgresContactsLink.Settings(PageSize);
 
-    private Link Link(ITarget target, LinkSettings settings) =>
-        new("pg-faults", Source(), [], target, settings) { Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance) };
-
-    private HttpJsonSource Source() => new(new HttpSourceOptions
-    {
-        Url = $"{_api.Url}/contacts",
-        RecordsPath = "items",
-        KeyField = "id",
-        Paging = new HttpPaging { Style = HttpPagingStyle.Page, SizeParam = "per_page" },
-    });
+    private Link Link(ITarget target, LinkSettings settings) => PostgresContactsLink.Link("pg-faults", _api, target, settings);
 
     /// <summary>The target through the proxy, a connection per write (no pool), so that a fault injected before a write strikes it.</summary>
     private PostgresTableTarget Target(FaultProxy proxy) =>
-        new(NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_database) { Host = "127.0.0.1", Port = proxy.Port, Pooling = false }.ToString()),
-            "contacts", SqlWriteMode.Upsert, "id", ownsDataSource: true);
-
-    private async Task EveryRowWrittenOnceAsync()
-    {
-        (await QueryAsync("SELECT count(*) FROM contacts")).ShouldBe(Total);
-        (await QueryAsync("SELECT count(*) FROM writes")).ShouldBe(Total);
-        (await QueryAsync("SELECT count(*) FROM writes WHERE count > 1")).ShouldBe(0, "no key was written twice");
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_database + ";Pooling=false"); // No connection of before a restart.
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task<long> QueryAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_database + ";Pooling=false"); // No connection of before a restart.
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
+        PostgresContactsLink.Target(new NpgsqlConnectionStringBuilder(_database) { Host = "127.0.0.1", Port = proxy.Port, Pooling = false }.ToString());
 
     /// <summary>
     /// The real target; before batch <paramref name="batch"/> is written (once), the proxy is told to reset the next connection once
     /// it has passed the handshake and part of the batch's statement: mid-transaction.
     /// </summary>
-    private sealed class ResetBefore(int batch, FaultProxy proxy, ITarget target) : ITarget
+    private static BeforeBatchTarget ResetBefore(int batch, FaultProxy proxy, ITarget target) => new(batch, () =>
     {
-        private int _injected;
-
-        public Task<TargetWriteResult> WriteAsync(TargetBatch work, CancellationToken cancellationToken)
-        {
-            if (work.BatchNumber == batch && Interlocked.Exchange(ref _injected, 1) == 0)
-                proxy.Inject(new Fault(FaultKind.ResetMidRequest, Bytes: 4_000, Connections: 1));
-            return target.WriteAsync(work, cancellationToken);
-        }
-
-        public ValueTask DisposeAsync() => target.DisposeAsync();
-    }
+        proxy.Inject(new Fault(FaultKind.ResetMidRequest, Bytes: 4_000, Connections: 1));
+        return Task.CompletedTask;
+    }, target);
 }

@@ -1,8 +1,3 @@
-using Resync.Connectors.Files;
-using Resync.Core.Errors;
-using Resync.Core.Records;
-using Resync.Testing;
-
 namespace Resync.Connectors.Tests.Files;
 
 public sealed class CsvSourceTests : IDisposable

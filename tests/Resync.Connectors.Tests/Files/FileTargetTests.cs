@@ -1,8 +1,4 @@
-using Resync.Connectors.Files;
-using Resync.Core.Errors;
-using Resync.Core.Sdk;
 using Record = Resync.Core.Records.Record;
-using Resync.Testing;
 
 namespace Resync.Connectors.Tests.Files;
 

@@ -1,7 +1,3 @@
-using Resync.Connectors.Files;
-using Resync.Core.Errors;
-using Resync.Testing;
-
 namespace Resync.Connectors.Tests.Files;
 
 public sealed class JsonLinesSourceTests : IDisposable

@@ -1,7 +1,3 @@
-using Resync.Connectors.Files;
-using Resync.Core.Sdk;
-using Resync.Testing;
-
 namespace Resync.Connectors.Tests.Files;
 
 /// <summary>Files far larger than a page are streamed: the source holds one page at a time.</summary>

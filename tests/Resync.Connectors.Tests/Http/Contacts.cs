@@ -1,6 +1,5 @@
 using System.Globalization;
 using Record = Resync.Core.Records.Record;
-using Resync.Core.Sdk;
 
 namespace Resync.Connectors.Tests.Http;
 
@@ -26,21 +25,4 @@ internal static class Contacts
     public static int Number(string? text, int fallback) => int.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value : fallback;
 
     public static SourceContext Context(TimeProvider clock, int batchSize = 3, string? watermark = null) => new("http-test", 1, watermark, batchSize, clock);
-}
-
-/// <summary>A target that writes nothing anywhere and keeps every record it is given.</summary>
-internal sealed class CollectingTarget : ITarget
-{
-    private readonly System.Collections.Concurrent.ConcurrentQueue<Record> _records = new();
-
-    public IReadOnlyList<Record> Records => [.. _records];
-
-    public Task<TargetWriteResult> WriteAsync(TargetBatch batch, CancellationToken cancellationToken)
-    {
-        foreach (var record in batch.Records)
-            _records.Enqueue(record);
-        return Task.FromResult(TargetWriteResult.AllWritten);
-    }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

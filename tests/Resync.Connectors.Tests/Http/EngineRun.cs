@@ -1,7 +1,3 @@
-using Resync.Core.Engine;
-using Resync.Core.Links;
-using Resync.Core.Sdk;
-using Resync.Core.Storage;
 using Resync.Storage.Sqlite;
 
 namespace Resync.Connectors.Tests.Http;
@@ -13,11 +9,15 @@ internal sealed class EngineRun : IAsyncDisposable
     {
         Store = store;
         Clock = clock;
+        Runner = new LinkRunner(store, store, store, clock);
     }
 
     public SqliteRunStore Store { get; }
 
     public AutoClock Clock { get; }
+
+    /// <summary>Runs, retries and resumes links on this store and clock.</summary>
+    public LinkRunner Runner { get; }
 
     /// <summary>Fast call retries: 3 attempts, 10 ms base delay (on the auto clock: no real waiting).</summary>
     public static LinkSettings Settings(int batchSize = 3) => new() { BatchSize = batchSize, Parallelism = 2, CallRetryAttempts = 3, CallRetryDelay = TimeSpan.FromMilliseconds(10) };

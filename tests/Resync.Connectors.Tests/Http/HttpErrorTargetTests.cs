@@ -1,12 +1,6 @@
 using System.Text.Json.Nodes;
-using Resync.Core.Engine;
-using Resync.Core.Links;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
 using Resync.LinkFiles;
 using Resync.Storage.Sqlite;
-using Resync.Testing;
-using Resync.Testing.Http;
 
 namespace Resync.Connectors.Tests.Http;
 

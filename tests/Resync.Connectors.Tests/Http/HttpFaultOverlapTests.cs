@@ -1,12 +1,4 @@
 using System.Globalization;
-using Resync.Connectors.Http;
-using Resync.Core.Engine;
-using Resync.Core.Links;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Testing;
-using Resync.Testing.Http;
-using TestTarget = Resync.Testing.CollectingTarget;
 
 namespace Resync.Connectors.Tests.Http;
 
@@ -58,7 +50,7 @@ public sealed class HttpFaultOverlapTests
     private static int PageOf(SeenRequest request) => int.Parse(request.Parameter("page")!, CultureInfo.InvariantCulture);
 
     /// <summary>Resolves once the target has been given every page after the faulty one up to <paramref name="last"/>.</summary>
-    private static TaskCompletionSource WhenWriting(TestTarget target, int last, Action? then = null)
+    private static TaskCompletionSource WhenWriting(CollectingTarget target, int last, Action? then = null)
     {
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         target.BeforeWrite = (_, _) =>
@@ -99,7 +91,7 @@ public sealed class HttpFaultOverlapTests
     [InlineData(500)]
     public async Task PageBeingRetried_DoesNotStallTheLaterPages_AndKeepsItsBatchNumber(int firstAnswer)
     {
-        var target = new TestTarget();
+        var target = new CollectingTarget();
         // The retry of page 3 is answered only once pages 4 to 8 are being written: a run that waited for it would never end.
         var laterWritten = WhenWriting(target, 8);
         await using var api = await StartApiAsync(firstAnswer, () => laterWritten.Task);
@@ -121,7 +113,7 @@ public sealed class HttpFaultOverlapTests
     public async Task StopWhileAPageIsRetried_ResumesAtThatPage_AndWritesNothingTwice()
     {
         using var stop = new CancellationTokenSource();
-        var target = new TestTarget();
+        var target = new CollectingTarget();
         var laterWritten = WhenWriting(target, 8, stop.Cancel);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Page 3's retry waits until the run is stopped (its request is then abandoned); the resume finds it answering.
@@ -129,7 +121,7 @@ public sealed class HttpFaultOverlapTests
         await using var engine = await EngineRun.StartAsync();
         var source = Source(api);
         var link = new Link("http-overlap", source, [], target, EngineRun.Settings(Size));
-        var runner = new LinkRunner(engine.Store, engine.Store, engine.Store, engine.Clock);
+        var runner = engine.Runner;
 
         var outcome = await runner.RunAsync(link, new RunRequest(), cancellationToken: stop.Token).WaitAsync(Patience.Limit);
 

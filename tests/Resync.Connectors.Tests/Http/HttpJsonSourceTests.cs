@@ -3,13 +3,6 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
-using Resync.Connectors.Http;
-using Resync.Core.Engine;
-using Resync.Core.Errors;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
-using Resync.Core.Storage;
-using Resync.Testing.Http;
 
 namespace Resync.Connectors.Tests.Http;
 
@@ -78,7 +71,7 @@ public sealed class HttpJsonSourceTests
         pull.Batches[1].Status.ShouldBe(BatchStatus.Succeeded);
         pull.Batches[1].Error.ShouldBeNull();
         pull.PageTwoAttempts.ShouldBe(3);
-        pull.Target.Records.Count.ShouldBe(9);
+        pull.Target.Written.Count.ShouldBe(9);
     }
 
     [Fact]
@@ -98,7 +91,7 @@ public sealed class HttpJsonSourceTests
         badRequest.Attempt.ShouldBe(1, "a durable answer is not tried again");
         pull.PageTwoAttempts.ShouldBe(1);
         pull.Result.Counts.Read.ShouldBe(6);
-        pull.Target.Records.Select(r => r.Key).Order().ShouldBe(["c1", "c2", "c3", "c7", "c8", "c9"]);
+        pull.Target.Written.Select(r => r.Key).Order().ShouldBe(["c1", "c2", "c3", "c7", "c8", "c9"]);
     }
 
     [Fact]
@@ -221,7 +214,7 @@ public sealed class HttpJsonSourceTests
         (error.Scope, error.Type, error.Code).ShouldBe((ErrorScope.System, ErrorType.Runtime, ErrorCodes.KeyFieldMissing));
         error.Message.ShouldContain("'id'");
         error.Message.ShouldContain("source.keyField");
-        target.Records.ShouldBeEmpty();
+        target.Written.ShouldBeEmpty();
     }
 
     [Fact]
@@ -234,7 +227,7 @@ public sealed class HttpJsonSourceTests
         var (result, _) = await engine.RunAsync(HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() }), target);
 
         result.SystemError.ShouldBeNull();
-        target.Records.Count.ShouldBe(2);
+        target.Written.Count.ShouldBe(2);
     }
 
     [Fact]

@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Resync.Connectors.Http;
-using Resync.Core.Errors;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
 using Record = Resync.Core.Records.Record;
-using Resync.Testing.Http;
 
 namespace Resync.Connectors.Tests.Http;
 

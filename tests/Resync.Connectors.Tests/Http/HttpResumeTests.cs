@@ -1,13 +1,5 @@
 using System.Globalization;
 using System.Net.Sockets;
-using Resync.Connectors.Http;
-using Resync.Core.Engine;
-using Resync.Core.Links;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Storage;
-using Resync.Testing;
-using Resync.Testing.Http;
 
 namespace Resync.Connectors.Tests.Http;
 
@@ -85,10 +77,10 @@ public sealed class HttpResumeTests
         // Regression: an HTTP source could not resume, so the resume wrote the cut pages, said Succeeded, and the rest was never read.
         await using var api = await StartApiAsync();
         await using var engine = await EngineRun.StartAsync();
-        var target = new Resync.Testing.CollectingTarget()
+        var target = new CollectingTarget()
             .ThrowOnBatch(3, new HttpRequestException("refused", new SocketException((int)SocketError.ConnectionRefused)));
         var link = new Link("http-resume", Source(api, style), [], target, EngineRun.Settings() with { Parallelism = 1, CallRetryAttempts = 1 });
-        var runner = new LinkRunner(engine.Store, engine.Store, engine.Store, engine.Clock);
+        var runner = engine.Runner;
 
         var outcome = await runner.RunAsync(link, new RunRequest());
 

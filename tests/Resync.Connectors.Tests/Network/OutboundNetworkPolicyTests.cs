@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using Resync.Connectors.Network;
-using Resync.Core.Errors;
 
 namespace Resync.Connectors.Tests.Network;
 

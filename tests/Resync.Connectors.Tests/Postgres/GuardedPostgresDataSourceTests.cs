@@ -1,8 +1,5 @@
 using System.Net;
 using Npgsql;
-using Resync.Connectors.Network;
-using Resync.Connectors.Postgres;
-using Resync.Core.Errors;
 
 namespace Resync.Connectors.Tests.Postgres;
 

@@ -1,12 +1,4 @@
 using Npgsql;
-using Resync.Connectors.Postgres;
-using Resync.Connectors.Retry;
-using Resync.Connectors.Sql;
-using Resync.Connectors.Tests.Http;
-using Resync.Core.Errors;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
-using Resync.Testing;
 using Record = Resync.Core.Records.Record;
 
 namespace Resync.Connectors.Tests.Postgres;

@@ -1,7 +1,5 @@
 using System.Net.Sockets;
 using Npgsql;
-using Resync.Connectors.Postgres;
-using Resync.Core.Errors;
 
 namespace Resync.Connectors.Tests.Postgres;
 

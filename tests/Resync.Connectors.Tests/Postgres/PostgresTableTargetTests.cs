@@ -1,17 +1,7 @@
 using System.Globalization;
 using Npgsql;
-using Resync.Connectors.Postgres;
-using Resync.Connectors.Sql;
-using Resync.Core.Engine;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Records;
 using Record = Resync.Core.Records.Record;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
-using Resync.Core.Storage;
 using Resync.Storage.Sqlite;
-using Resync.Testing;
 
 namespace Resync.Connectors.Tests.Postgres;
 

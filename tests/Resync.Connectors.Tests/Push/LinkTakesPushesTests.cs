@@ -1,7 +1,3 @@
-using Resync.Connectors.Push;
-using Resync.Core.Links;
-using Resync.Testing;
-
 namespace Resync.Connectors.Tests.Push;
 
 public sealed class LinkTakesPushesTests

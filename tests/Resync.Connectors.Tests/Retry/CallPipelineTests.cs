@@ -1,7 +1,3 @@
-using Resync.Connectors.Retry;
-using Resync.Core.Errors;
-using Resync.Testing;
-
 namespace Resync.Connectors.Tests.Retry;
 
 /// <summary>The one retry every connector call goes through, its schedule moved by a manual clock.</summary>

@@ -1,8 +1,5 @@
 using Npgsql;
-using Resync.Connectors.Postgres;
-using Resync.Connectors.Sql;
 using Resync.Connectors.Tests.Postgres;
-using Resync.Core.Sdk;
 
 namespace Resync.Connectors.Tests.Sql;
 

@@ -1,7 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Resync.Connectors.Sql;
-using Resync.Core.Sdk;
-using Resync.Testing;
+using Resync.Connectors.Tests.Sqlite;
 
 namespace Resync.Connectors.Tests.Sql;
 
@@ -14,12 +12,8 @@ public sealed class SqlTableSourceTests : IDisposable
     private string CreateTable(int rows)
     {
         var path = _folder.Combine("source.db");
-        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, updated_at TEXT);" +
-            string.Concat(Enumerable.Range(1, rows).Select(i => $"INSERT INTO people VALUES ({i}, 'Person {i}', '2026-01-01T00:{i % 60:D2}:00Z');"));
-        command.ExecuteNonQuery();
+        SqliteFile.Execute(path, "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, updated_at TEXT);" +
+            string.Concat(Enumerable.Range(1, rows).Select(i => $"INSERT INTO people VALUES ({i}, 'Person {i}', '2026-01-01T00:{i % 60:D2}:00Z');")));
         return path;
     }
 

@@ -1,10 +1,5 @@
 using System.Globalization;
-using Resync.Connectors.Sql;
-using Resync.Core.Errors;
-using Resync.Core.Records;
 using Record = Resync.Core.Records.Record;
-using Resync.Core.Sdk;
-using Resync.Testing;
 
 namespace Resync.Connectors.Tests.Sql;
 

@@ -1,8 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Resync.Connectors.Sql;
-using Resync.Connectors.Sqlite;
-using Resync.Core.Sdk;
-using Resync.Testing;
+using Resync.Connectors.Tests.Sqlite;
 
 namespace Resync.Connectors.Tests.Sql;
 
@@ -41,29 +38,11 @@ public sealed class SqliteTargetComplianceTests : SqlTargetCompliance, IDisposab
 
     protected override Task ExecuteAsync(string sql)
     {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
+        SqliteFile.Execute(DatabasePath, sql);
         return Task.CompletedTask;
     }
 
-    protected override Task<IReadOnlyList<object?[]>> QueryAsync(string sql)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        var rows = new List<object?[]>();
-        while (reader.Read())
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows.Add(row);
-        }
-        return Task.FromResult<IReadOnlyList<object?[]>>(rows);
-    }
+    protected override Task<IReadOnlyList<object?[]>> QueryAsync(string sql) => Task.FromResult<IReadOnlyList<object?[]>>(SqliteFile.Query(DatabasePath, sql));
 
     protected override ITarget CreateTarget(string table, SqlWriteMode mode, string? key, SqlTargetOptions? options = null) =>
         new SqliteTableTarget(DatabasePath, table, mode, key, options);
@@ -75,12 +54,5 @@ public sealed class SqliteTargetComplianceTests : SqlTargetCompliance, IDisposab
     {
         SqliteConnection.ClearAllPools();
         _folder.Dispose();
-    }
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        connection.Open();
-        return connection;
     }
 }

@@ -1,9 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Resync.Connectors.Sql;
-using Resync.Connectors.Sqlite;
-using Resync.Core.Errors;
 using Record = Resync.Core.Records.Record;
-using Resync.Core.Sdk;
 
 namespace Resync.Connectors.Tests.Sqlite;
 
@@ -98,27 +94,9 @@ public sealed class SqliteTableTargetTests : IDisposable
     private static Record Person(string id, string? email, string phone, int age = 30) =>
         new(id, new Dictionary<string, object?> { ["id"] = id, ["email"] = email, ["phone"] = phone, ["age"] = (long)age, ["unknown"] = "dropped" });
 
-    private List<string> Ids()
-    {
-        using var connection = new SqliteConnection($"Data Source={_path};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id FROM people ORDER BY id";
-        using var reader = command.ExecuteReader();
-        var ids = new List<string>();
-        while (reader.Read())
-            ids.Add(reader.GetString(0));
-        return ids;
-    }
+    private List<string> Ids() => SqliteFile.Texts(_path, "SELECT id FROM people ORDER BY id");
 
-    private void Execute(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={_path};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private void Execute(string sql) => SqliteFile.Execute(_path, sql);
 
     public void Dispose()
     {

@@ -1,11 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Resync.Connectors.Retry;
-using Resync.Connectors.Sql;
-using Resync.Connectors.Sqlite;
-using Resync.Core.Errors;
-using Resync.Core.Sdk;
 using Resync.LinkFiles;
-using Resync.Testing;
 using Record = Resync.Core.Records.Record;
 
 namespace Resync.Connectors.Tests.Sqlite;
@@ -20,10 +14,7 @@ public sealed class SqliteTargetRetryTests : IDisposable
     public SqliteTargetRetryTests()
     {
         _path = _folder.Combine("target.db");
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT NOT NULL)";
-        command.ExecuteNonQuery();
+        SqliteFile.Execute(_path, "CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT NOT NULL)");
     }
 
     [Fact]
@@ -86,22 +77,7 @@ public sealed class SqliteTargetRetryTests : IDisposable
         new Record("2", new Dictionary<string, object?> { ["id"] = "2", ["name"] = "Grace" }),
     ]);
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Pooling = false }.ToString());
-        connection.Open();
-        return connection;
-    }
+    private SqliteConnection Open() => SqliteFile.Open(_path);
 
-    private List<string> Names()
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name FROM people ORDER BY id";
-        using var reader = command.ExecuteReader();
-        var names = new List<string>();
-        while (reader.Read())
-            names.Add(reader.GetString(0));
-        return names;
-    }
+    private List<string> Names() => SqliteFile.Texts(_path, "SELECT name FROM people ORDER BY id");
 }

@@ -1,10 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Resync.Core.Engine;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Runs;
-using Resync.Testing;
 using static Resync.Testing.TestRecords;
 
 namespace Resync.Core.Tests.Engine;
@@ -150,7 +145,7 @@ public sealed class RunEngineAccountingTests
         result.Status.ShouldBe(RunStatus.Succeeded);
         result.Counts.ShouldBe(new RunCounts(1000, 1000, 0, 0, 0, 0, 40, 0));
         target.BatchesWritten.Order().ShouldBe(Enumerable.Range(1, 40));
-        target.Written.Select(Id).Order().ShouldBe(Enumerable.Range(1, 1000).Select(id => (long)id));
+        target.ShouldHoldEachOfTheFirst(1000);
         var batches = await harness.BatchesAsync(result.RunId);
         batches.Select(batch => batch.Number).ShouldBe(Enumerable.Range(1, 40));
         batches.ShouldAllBe(batch => batch.Status == BatchStatus.Succeeded && batch.Read == 25 && batch.Cursor == batch.Number.ToString());

@@ -1,11 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Records;
-using Resync.Core.Runs;
-using Resync.Testing;
 using static Resync.Testing.TestRecords;
 
 namespace Resync.Core.Tests.Engine;

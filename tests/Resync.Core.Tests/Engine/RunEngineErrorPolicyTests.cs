@@ -1,10 +1,4 @@
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Policies;
-using Resync.Core.Records;
 using Record = Resync.Core.Records.Record;
-using Resync.Core.Runs;
-using Resync.Testing;
 using static Resync.Testing.TestRecords;
 
 namespace Resync.Core.Tests.Engine;
@@ -157,7 +151,7 @@ public sealed class RunEngineErrorPolicyTests
         var result = await harness.RunAsync(EngineHarness.Link(ListSource.Paged(1, 5), target, settings));
 
         (result.Status, result.Counts.Succeeded).ShouldBe((RunStatus.Succeeded, 5L));
-        target.Written.Select(Id).Order().ShouldBe([1L, 2L, 3L, 4L, 5L]);
+        target.ShouldHoldEachOfTheFirst(5);
         target.BatchesWritten.ShouldBe([1, 1, 1], "the batch, then record 2 alone twice");
     }
 

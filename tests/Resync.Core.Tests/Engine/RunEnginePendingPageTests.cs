@@ -1,9 +1,3 @@
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
-using Resync.Testing;
-
 namespace Resync.Core.Tests.Engine;
 
 /// <summary>
@@ -16,8 +10,7 @@ public sealed class RunEnginePendingPageTests
     public async Task PageStillComing_DoesNotStallTheLaterPages_AndKeepsItsBatchNumber()
     {
         await using var harness = await EngineHarness.StartAsync();
-        var laterWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var source = ListSource.Paged(6, 5).HoldPage(2, laterWritten.Task);
+        var (source, laterWritten) = PageTwoHeld(6);
         var target = new CollectingTarget();
         // Page 2 arrives only once the target has been given pages 3 to 6: a run that waited for it would never end.
         target.BeforeWrite = (batch, _) =>
@@ -34,7 +27,7 @@ public sealed class RunEnginePendingPageTests
         target.BatchesWritten[^1].ShouldBe(2, "page 2 was written last, after the pages that follow it");
         var batches = await harness.BatchesAsync(result.RunId);
         batches.Select(b => (b.Number, b.Cursor, b.Read)).ShouldBe([(1, "1", 5), (2, "2", 5), (3, "3", 5), (4, "4", 5), (5, "5", 5), (6, "6", 5)]);
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 30).Select(i => (long)i));
+        target.ShouldHoldEachOfTheFirst(30);
         result.LastCursor.ShouldBe("6");
     }
 
@@ -43,8 +36,7 @@ public sealed class RunEnginePendingPageTests
     {
         // So that a crash while it is retried finds batch 2 unfinished (fetched again by its cursor), not a gap before 3.
         await using var harness = await EngineHarness.StartAsync();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var source = ListSource.Paged(3, 5).HoldPage(2, release.Task);
+        var (source, release) = PageTwoHeld(3);
         var target = new CollectingTarget();
         IReadOnlyList<Storage.BatchView>? whileComing = null;
         target.BeforeWrite = async (batch, _) =>
@@ -66,9 +58,8 @@ public sealed class RunEnginePendingPageTests
     public async Task PageStillComing_ThatArrivesFailed_IsAFailedBatchInItsPlace()
     {
         await using var harness = await EngineHarness.StartAsync();
-        var laterWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var source = ListSource.Paged(4, 5).HoldPage(2, laterWritten.Task)
-            .FailPage(2, new ResyncException(new ErrorClassification(ErrorType.Connection, Durability.Ephemeral, ErrorCodes.Timeout, "GET page 2 did not answer (after 3 attempts)", null)));
+        var (source, laterWritten) = PageTwoHeld(4);
+        source.FailPage(2, new ResyncException(new ErrorClassification(ErrorType.Connection, Durability.Ephemeral, ErrorCodes.Timeout, "GET page 2 did not answer (after 3 attempts)", null)));
         var target = new CollectingTarget();
         target.BeforeWrite = (batch, _) =>
         {
@@ -90,8 +81,7 @@ public sealed class RunEnginePendingPageTests
     {
         await using var harness = await EngineHarness.StartAsync();
         using var stop = new CancellationTokenSource();
-        var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var source = ListSource.Paged(5, 5).HoldPage(2, never.Task);
+        var (source, _) = PageTwoHeld(5); // page 2 never comes
         var target = new CollectingTarget();
         var stored = 0;
         target.BeforeWrite = (batch, _) =>
@@ -116,8 +106,7 @@ public sealed class RunEnginePendingPageTests
     public async Task SequentialProcessing_IsNotOfferedPagesStillComing_AndWritesInSourceOrder()
     {
         await using var harness = await EngineHarness.StartAsync();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var source = ListSource.Paged(3, 5).HoldPage(2, release.Task);
+        var (source, release) = PageTwoHeld(3);
         var target = new CollectingTarget();
         source.AfterPageTaken = page =>
         {
@@ -180,5 +169,12 @@ public sealed class RunEnginePendingPageTests
             await release;
             return page;
         }
+    }
+
+    /// <summary><paramref name="pages"/> pages of five, whose page 2 comes only once the test completes the returned task.</summary>
+    private static (ListSource Source, TaskCompletionSource Release) PageTwoHeld(int pages)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (ListSource.Paged(pages, 5).HoldPage(2, release.Task), release);
     }
 }

@@ -1,10 +1,4 @@
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Records;
 using Record = Resync.Core.Records.Record;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
-using Resync.Testing;
 using static Resync.Testing.TestRecords;
 
 namespace Resync.Core.Tests.Engine;

@@ -2,12 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Records;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Engine;
 

@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Resync.Core.Errors;
 
 namespace Resync.Core.Tests.Errors;
 

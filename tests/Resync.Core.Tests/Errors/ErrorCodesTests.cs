@@ -1,8 +1,6 @@
 using System.ComponentModel;
 using System.Reflection;
 using System.Text;
-using Resync.Core.Errors;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Errors;
 

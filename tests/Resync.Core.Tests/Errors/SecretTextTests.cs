@@ -1,5 +1,3 @@
-using Resync.Core.Errors;
-
 namespace Resync.Core.Tests.Errors;
 
 public sealed class SecretTextTests

@@ -2,12 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Observability;
-using Resync.Core.Records;
 using Resync.Core.Tests.Engine;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Observability;
 

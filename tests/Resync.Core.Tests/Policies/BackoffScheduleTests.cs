@@ -1,5 +1,3 @@
-using Resync.Core.Policies;
-
 namespace Resync.Core.Tests.Policies;
 
 public sealed class BackoffScheduleTests

@@ -1,7 +1,3 @@
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Policies;
-
 namespace Resync.Core.Tests.Policies;
 
 /// <summary>What the policies refuse (anything that would lose records), and that no policy keeps the built-in handling.</summary>

@@ -1,13 +1,5 @@
 using System.Net.Sockets;
 using System.Threading.Channels;
-using Resync.Core.Engine;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Policies;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Scheduling;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Recovery;
 

@@ -1,10 +1,3 @@
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Policies;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Storage;
-using Resync.Testing;
 using static Resync.Testing.TestRecords;
 
 namespace Resync.Core.Tests.Recovery;
@@ -40,7 +33,7 @@ public sealed class ErrorPolicyRecoveryTests
         var resumed = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
 
         (resumed.Status, resumed.Counts.Read, resumed.Counts.Succeeded).ShouldBe((RunStatus.Succeeded, 2L, 2L));
-        target.Written.Select(Id).Order().ShouldBe([1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L]);
+        target.ShouldHoldEachOfTheFirst(10);
     }
 
     [Fact]

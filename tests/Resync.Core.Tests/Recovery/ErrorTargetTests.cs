@@ -1,9 +1,3 @@
-using Resync.Core.Engine;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Runs;
-using Resync.Core.Storage;
-using Resync.Testing;
 using static Resync.Testing.TestRecords;
 
 namespace Resync.Core.Tests.Recovery;

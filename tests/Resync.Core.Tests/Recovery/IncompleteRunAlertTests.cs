@@ -1,9 +1,4 @@
 using System.Net.Sockets;
-using Resync.Core.Links;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Storage;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Recovery;
 
@@ -13,19 +8,21 @@ public sealed class IncompleteRunAlertTests
     private static HttpRequestException TargetDown() =>
         new("The target refused the connection.", new SocketException((int)SocketError.ConnectionRefused));
 
-    /// <summary>10 pages of 10, one at a time, one automatic attempt for a remainder.</summary>
-    private static Link StoppedAtTheFourthBatch(CollectingTarget target) =>
-        RecoveryHarness.Link(ListSource.Paged(10, 10), target.ThrowOnBatch(4, TargetDown()),
+    /// <summary>Runs 10 pages of 10, one at a time, to a target down at the fourth batch; one automatic attempt for its remainder.</summary>
+    private static async Task<(CollectingTarget Target, Link Link, LinkRunOutcome Outcome)> RunStoppedAtTheFourthBatchAsync(RecoveryHarness harness)
+    {
+        var target = new CollectingTarget();
+        var link = RecoveryHarness.Link(ListSource.Paged(10, 10), target.ThrowOnBatch(4, TargetDown()),
             new LinkSettings { BatchSize = 10, Parallelism = 1, BackoffSchedule = [TimeSpan.FromMinutes(1)] });
+        return (target, link, await harness.RunAsync(link));
+    }
 
     [Fact]
     public async Task RemainderRetriedAutomatically_ThatGetsThrough_HoldsItsAlert_ThenRaisesOnlyTheRecoveredNote()
     {
         await using var harness = await RecoveryHarness.StartAsync();
-        var target = new CollectingTarget();
-        var link = StoppedAtTheFourthBatch(target);
+        var (target, link, outcome) = await RunStoppedAtTheFourthBatchAsync(harness);
 
-        var outcome = await harness.RunAsync(link);
         target.Fix();
         var resumed = await harness.Runner.RetryIncompleteAsync(link, outcome.IncompleteRunId!.Value);
 
@@ -43,10 +40,8 @@ public sealed class IncompleteRunAlertTests
     public async Task RemainderWhoseAutomaticAttemptsAreUsedUp_EndsTheHeldAlertsWithTheWaitingAlertAsTheDigest()
     {
         await using var harness = await RecoveryHarness.StartAsync();
-        var target = new CollectingTarget();
-        var link = StoppedAtTheFourthBatch(target);
+        var (target, link, outcome) = await RunStoppedAtTheFourthBatchAsync(harness);
 
-        var outcome = await harness.RunAsync(link);
         target.ThrowOnBatch(1, TargetDown());
         await harness.Runner.RetryIncompleteAsync(link, outcome.IncompleteRunId!.Value);
 

@@ -1,13 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Scheduling;
-using Resync.Core.Storage;
 using Resync.Storage.Sqlite;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Recovery;
 
@@ -56,7 +49,7 @@ public sealed class IncompleteRunTests
         (await harness.RunViewAsync(resumed.RunId)).Kind.ShouldBe(RunKind.Resume);
         (await harness.Store.GetIncompleteAsync(parked.Id, CancellationToken.None))!.Status.ShouldBe(IncompleteStatus.Resolved);
         (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 100).Select(i => (long)i), "every record once, none twice");
+        target.ShouldHoldEachOfTheFirst(100, "every record once, none twice");
     }
 
     [Fact]
@@ -148,7 +141,7 @@ public sealed class IncompleteRunTests
         resumed.Status.ShouldBe(RunStatus.Succeeded);
         (await harness.Store.GetRunAsync(outcome.Run.RunId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Succeeded);
         target.Written.Single(r => TestRecords.Id(r) == 11)["email"].ShouldBe("edited@example.com");
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 30).Select(i => (long)i));
+        target.ShouldHoldEachOfTheFirst(30);
     }
 
     [Theory]
@@ -184,7 +177,7 @@ public sealed class IncompleteRunTests
         var resumed = await harness.Runner.RetryIncompleteAsync(link, second.Id);
 
         resumed.Status.ShouldBe(RunStatus.Succeeded);
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 100).Select(i => (long)i), "every record once, none twice, none lost");
+        target.ShouldHoldEachOfTheFirst(100, "every record once, none twice, none lost");
         (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
     }
 
@@ -216,12 +209,7 @@ public sealed class IncompleteRunTests
         // Regression: Ctrl+C left an Interrupted run and nothing about the records it never read.
         await using var harness = await RecoveryHarness.StartAsync();
         using var stop = new CancellationTokenSource();
-        var source = ListSource.Paged(20, 10);
-        source.AfterPageTaken = page =>
-        {
-            if (page == 5)
-                stop.Cancel();
-        };
+        var source = CancelledOnceTaken(ListSource.Paged(20, 10), page: 5, stop);
         var target = new CollectingTarget();
         var link = RecoveryHarness.Link(source, target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
 
@@ -241,7 +229,7 @@ public sealed class IncompleteRunTests
         var resumed = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
 
         resumed.Status.ShouldBe(RunStatus.Succeeded);
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 200).Select(i => (long)i), "every record once, none lost");
+        target.ShouldHoldEachOfTheFirst(200, "every record once, none lost");
         (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
     }
 
@@ -252,14 +240,9 @@ public sealed class IncompleteRunTests
         // run read (and wrote again) every page the resume had read.
         await using var harness = await RecoveryHarness.StartAsync();
         using var stop = new CancellationTokenSource();
-        var source = ListSource.Paged(20, 10);
+        var source = CancelledOnceTaken(ListSource.Paged(20, 10), page: 5, stop);
         for (var page = 1; page <= 20; page++)
             source.WithWatermark(page, string.Create(CultureInfo.InvariantCulture, $"w{page:D2}"));
-        source.AfterPageTaken = page =>
-        {
-            if (page == 5)
-                stop.Cancel();
-        };
         var link = RecoveryHarness.Link(source, new CollectingTarget(), new LinkSettings { BatchSize = 10, Parallelism = 1 });
         var outcome = await harness.Runner.RunAsync(link, new Resync.Core.Engine.RunRequest(RunKind.Manual, "test"), cancellationToken: stop.Token);
         (await harness.Store.GetWatermarkAsync(RecoveryHarness.LinkId, CancellationToken.None)).ShouldBeNull();
@@ -308,18 +291,23 @@ public sealed class IncompleteRunTests
         await TheNextTickResumesTheRemainderFirstAsync(harness, scheduler, serverClock, target);
     }
 
+    /// <summary>The source, with <paramref name="stop"/> cancelled (as by Ctrl+C) once the run has taken page <paramref name="page"/>.</summary>
+    private static ListSource CancelledOnceTaken(ListSource source, int page, CancellationTokenSource stop)
+    {
+        source.AfterPageTaken = taken =>
+        {
+            if (taken == page)
+                stop.Cancel();
+        };
+        return source;
+    }
+
     /// <summary>A link of 40 records ticking every minute, whose run is stopped by its caller (<c>Stop</c>) once it has taken its second page.</summary>
     private static (Link Link, CollectingTarget Target, CancellationTokenSource Stop) TickingLinkStoppedAfterPage2()
     {
         var stop = new CancellationTokenSource();
-        var source = ListSource.Paged(4, 10);
-        source.AfterPageTaken = page =>
-        {
-            if (page == 2)
-                stop.Cancel();
-        };
         var target = new CollectingTarget();
-        var link = RecoveryHarness.Link(source, target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
+        var link = RecoveryHarness.Link(CancelledOnceTaken(ListSource.Paged(4, 10), page: 2, stop), target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
         link = new Link(link.Id, link.Source, link.Steps, link.Target, link.Settings, link.Tenant)
         {
             Trigger = new LinkTrigger(new IntervalSchedule(TimeSpan.FromMinutes(1)), true, false),
@@ -339,7 +327,7 @@ public sealed class IncompleteRunTests
         var first = (await ended.Task.WaitAsync(Patience.Limit)).Result.ShouldNotBeNull();
         var resume = await harness.RunViewAsync(first.RunId);
         resume.Kind.ShouldBe(RunKind.Resume);
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 40).Select(i => (long)i), "every record once");
+        target.ShouldHoldEachOfTheFirst(40, "every record once");
         // The exact accounting: both runs balanced, and each record succeeded in exactly one of them.
         var parent = await harness.RunViewAsync(resume.ParentRunId.ShouldNotBeNull());
         parent.Counts.IsBalanced.ShouldBeTrue($"{parent.Counts}");
@@ -402,7 +390,7 @@ public sealed class IncompleteRunTests
         resumed.Status.ShouldBe(RunStatus.Succeeded);
         (await harness.Store.GetRunAsync(outcome.Run.RunId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Succeeded);
         // Every record is written once: the batch that failed, the batches never started and the pages never read, from their values.
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 60).Select(i => (long)i));
+        target.ShouldHoldEachOfTheFirst(60);
     }
 
     /// <summary>Like a push: the records are held in memory; no page can be fetched again once the run is over.</summary>

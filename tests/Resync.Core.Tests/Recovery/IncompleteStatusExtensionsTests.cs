@@ -1,5 +1,3 @@
-using Resync.Core.Storage;
-
 namespace Resync.Core.Tests.Recovery;
 
 public sealed class IncompleteStatusExtensionsTests

@@ -1,11 +1,4 @@
 using System.Net.Sockets;
-using Resync.Core.Links;
-using Resync.Core.Engine;
-using Resync.Core.Runs;
-using Resync.Core.Scheduling;
-using Resync.Core.Sdk;
-using Resync.Core.Storage;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Recovery;
 
@@ -52,7 +45,7 @@ public sealed class PushRemainderTests
         var last = await harness.Runner.RetryIncompleteAsync(link, incompleteId);
 
         last.Status.ShouldBe(RunStatus.Succeeded);
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 100).Select(i => (long)i), "every record once, none twice");
+        target.ShouldHoldEachOfTheFirst(100, "every record once, none twice");
         (await harness.RunViewAsync(first.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
     }
 
@@ -84,7 +77,7 @@ public sealed class PushRemainderTests
         var resumed = (await ended.Task.WaitAsync(TimeSpan.FromMinutes(1))).Result.ShouldNotBeNull();
 
         resumed.Status.ShouldBe(RunStatus.Succeeded);
-        target.Written.Select(TestRecords.Id).Order().ShouldBe(Enumerable.Range(1, 40).Select(i => (long)i));
+        target.ShouldHoldEachOfTheFirst(40);
     }
 
     private static HttpRequestException TargetDown() =>

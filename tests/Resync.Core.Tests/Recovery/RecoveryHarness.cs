@@ -1,12 +1,4 @@
-using Resync.Core.Engine;
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Sdk;
-using Resync.Core.Storage;
 using Resync.Storage.Sqlite;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Recovery;
 

@@ -1,7 +1,3 @@
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Storage;
-
 namespace Resync.Core.Tests.Recovery;
 
 public sealed class RetryChainTests

@@ -1,9 +1,3 @@
-using Resync.Core.Errors;
-using Resync.Core.Links;
-using Resync.Core.Recovery;
-using Resync.Core.Runs;
-using Resync.Core.Storage;
-using Resync.Testing;
 using Record = Resync.Core.Records.Record;
 
 namespace Resync.Core.Tests.Recovery;

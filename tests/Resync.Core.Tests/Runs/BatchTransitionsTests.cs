@@ -1,33 +1,20 @@
-using Resync.Core.Runs;
-
 namespace Resync.Core.Tests.Runs;
 
 public sealed class BatchTransitionsTests
 {
-    public static TheoryData<BatchStatus, BatchStatus> AllowedTransitions() => Pairs(allowed: true);
+    public static TheoryData<BatchStatus, BatchStatus> AllowedTransitions() => TransitionCases.Pairs<BatchStatus>(FromProcessingToAnEnd, allowed: true);
 
-    public static TheoryData<BatchStatus, BatchStatus> IllegalTransitions() => Pairs(allowed: false);
+    public static TheoryData<BatchStatus, BatchStatus> IllegalTransitions() => TransitionCases.Pairs<BatchStatus>(FromProcessingToAnEnd, allowed: false);
 
     [Theory]
     [MemberData(nameof(AllowedTransitions))]
-    public void FromProcessingToAnyEnd_IsAllowed_AndEnsureDoesNotThrow(BatchStatus from, BatchStatus to)
-    {
-        BatchTransitions.CanTransition(from, to).ShouldBeTrue();
-        Should.NotThrow(() => BatchTransitions.Ensure(from, to));
-    }
+    public void FromProcessingToAnyEnd_IsAllowed_AndEnsureDoesNotThrow(BatchStatus from, BatchStatus to) =>
+        TransitionCases.ShouldBeAllowed(BatchTransitions.CanTransition, BatchTransitions.Ensure, from, to);
 
     [Theory]
     [MemberData(nameof(IllegalTransitions))]
-    public void IllegalTransition_IsRefused_AndEnsureThrowsInvalidTransition(BatchStatus from, BatchStatus to)
-    {
-        BatchTransitions.CanTransition(from, to).ShouldBeFalse();
-
-        var exception = Should.Throw<InvalidTransitionException>(() => BatchTransitions.Ensure(from, to));
-
-        exception.Entity.ShouldBe("batch");
-        exception.From.ShouldBe(from.ToString());
-        exception.To.ShouldBe(to.ToString());
-    }
+    public void IllegalTransition_IsRefused_AndEnsureThrowsInvalidTransition(BatchStatus from, BatchStatus to) =>
+        TransitionCases.ShouldBeRefused(BatchTransitions.CanTransition, BatchTransitions.Ensure, "batch", from, to);
 
     [Fact]
     public void AllowedTransitions_AreExactlyTheFourEndsOfProcessing() =>
@@ -39,17 +26,5 @@ public sealed class BatchTransitionsTests
             (BatchStatus.Processing, BatchStatus.Interrupted),
         ], ignoreOrder: true);
 
-    private static TheoryData<BatchStatus, BatchStatus> Pairs(bool allowed)
-    {
-        var data = new TheoryData<BatchStatus, BatchStatus>();
-        foreach (var from in Enum.GetValues<BatchStatus>())
-        {
-            foreach (var to in Enum.GetValues<BatchStatus>())
-            {
-                if ((from == BatchStatus.Processing && to != BatchStatus.Processing) == allowed)
-                    data.Add(from, to);
-            }
-        }
-        return data;
-    }
+    private static bool FromProcessingToAnEnd(BatchStatus from, BatchStatus to) => from == BatchStatus.Processing && to != BatchStatus.Processing;
 }

@@ -1,5 +1,3 @@
-using Resync.Core.Runs;
-
 namespace Resync.Core.Tests.Runs;
 
 public sealed class RunCountsTests

@@ -1,5 +1,3 @@
-using Resync.Core.Runs;
-
 namespace Resync.Core.Tests.Runs;
 
 public sealed class RunTransitionsTests
@@ -16,31 +14,20 @@ public sealed class RunTransitionsTests
         (RunStatus.Interrupted, RunStatus.Succeeded),
     ];
 
-    public static TheoryData<RunStatus, RunStatus> AllowedTransitions() => Pairs(allowed: true);
+    public static TheoryData<RunStatus, RunStatus> AllowedTransitions() => TransitionCases.Pairs<RunStatus>((from, to) => Allowed.Contains((from, to)), allowed: true);
 
-    public static TheoryData<RunStatus, RunStatus> IllegalTransitions() => Pairs(allowed: false);
+    public static TheoryData<RunStatus, RunStatus> IllegalTransitions() => TransitionCases.Pairs<RunStatus>((from, to) => Allowed.Contains((from, to)), allowed: false);
 
     [Theory]
     [MemberData(nameof(AllowedTransitions))]
-    public void AllowedTransition_IsAllowed_AndEnsureDoesNotThrow(RunStatus from, RunStatus to)
-    {
-        RunTransitions.CanTransition(from, to).ShouldBeTrue();
-        Should.NotThrow(() => RunTransitions.Ensure(from, to));
-    }
+    public void AllowedTransition_IsAllowed_AndEnsureDoesNotThrow(RunStatus from, RunStatus to) =>
+        TransitionCases.ShouldBeAllowed(RunTransitions.CanTransition, RunTransitions.Ensure, from, to);
 
     [Theory]
     [MemberData(nameof(IllegalTransitions))]
-    public void IllegalTransition_IsRefused_AndEnsureThrowsInvalidTransition(RunStatus from, RunStatus to)
-    {
-        RunTransitions.CanTransition(from, to).ShouldBeFalse();
-
-        var exception = Should.Throw<InvalidTransitionException>(() => RunTransitions.Ensure(from, to));
-
-        exception.Entity.ShouldBe("run");
-        exception.From.ShouldBe(from.ToString());
-        exception.To.ShouldBe(to.ToString());
-        exception.Message.ShouldBe($"A run cannot go from {from} to {to}.");
-    }
+    public void IllegalTransition_IsRefused_AndEnsureThrowsInvalidTransition(RunStatus from, RunStatus to) =>
+        TransitionCases.ShouldBeRefused(RunTransitions.CanTransition, RunTransitions.Ensure, "run", from, to)
+            .Message.ShouldBe($"A run cannot go from {from} to {to}.");
 
     [Fact]
     public void IllegalTransitions_IncludeEveryChangeOutOfSucceededAndBackToRunning()
@@ -59,18 +46,4 @@ public sealed class RunTransitionsTests
     [InlineData(RunStatus.Failed, true)]
     [InlineData(RunStatus.Interrupted, true)]
     public void IsFinal_IsTrueForEveryStateButRunning(RunStatus status, bool final) => status.IsFinal().ShouldBe(final);
-
-    private static TheoryData<RunStatus, RunStatus> Pairs(bool allowed)
-    {
-        var data = new TheoryData<RunStatus, RunStatus>();
-        foreach (var from in Enum.GetValues<RunStatus>())
-        {
-            foreach (var to in Enum.GetValues<RunStatus>())
-            {
-                if (Allowed.Contains((from, to)) == allowed)
-                    data.Add(from, to);
-            }
-        }
-        return data;
-    }
 }

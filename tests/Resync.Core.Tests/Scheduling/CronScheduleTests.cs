@@ -1,5 +1,3 @@
-using Resync.Core.Scheduling;
-
 namespace Resync.Core.Tests.Scheduling;
 
 public sealed class CronScheduleTests

@@ -1,9 +1,5 @@
 using System.Threading.Channels;
-using Resync.Core.Links;
-using Resync.Core.Runs;
-using Resync.Core.Scheduling;
 using Resync.Core.Tests.Recovery;
-using Resync.Testing;
 
 namespace Resync.Core.Tests.Scheduling;
 

@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using Resync.Core.Errors;
-using Resync.Core.Steps;
 using static Resync.Testing.StepHarness;
 
 namespace Resync.Core.Tests.Steps;

@@ -1,5 +1,3 @@
-using Resync.Core.Errors;
-using Resync.Core.Steps;
 using static Resync.Testing.StepHarness;
 
 namespace Resync.Core.Tests.Steps;

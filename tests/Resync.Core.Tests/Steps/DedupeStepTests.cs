@@ -1,6 +1,3 @@
-using Resync.Core.Errors;
-using Resync.Core.Sdk;
-using Resync.Core.Steps;
 using static Resync.Testing.StepHarness;
 using Record = Resync.Core.Records.Record;
 

@@ -1,5 +1,3 @@
-using Resync.Testing;
-
 namespace Resync.Core.Tests.Testing;
 
 /// <summary>The shared fake clock: every time-based test relies on it, so it is checked here once.</summary>

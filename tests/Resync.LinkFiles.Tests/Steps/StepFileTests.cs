@@ -53,8 +53,7 @@ public sealed class StepFileTests
     {
         var result = Parse("  - map: { }");
 
-        result.Link.ShouldBeNull();
-        result.Problems.ShouldHaveSingleItem().Message.ShouldContain("give 'fields'");
+        result.ShouldBeRefusedForOneProblem().Message.ShouldContain("give 'fields'");
     }
 
     [Fact]
