@@ -270,20 +270,13 @@ public sealed partial class PostgresRunStore : IStateStore
     public async Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<string?>(
-            new CommandDefinition("SELECT watermark FROM links WHERE id = @linkId", new { linkId }, cancellationToken: cancellationToken));
+        return await RunReads.GetWatermarkAsync(connection, linkId, cancellationToken);
     }
 
     public async Task<RunView?> GetRunAsync(long runId, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<RunRow>(
-            new CommandDefinition($"{RunStatements.SelectRuns} WHERE id = @runId", new { runId }, cancellationToken: cancellationToken));
-        if (row is null)
-            return null;
-        var batchErrors = await connection.QueryAsync<(long Number, string? Cursor, string Error)>(new CommandDefinition(
-            RunStatements.SelectBatchErrors, new { runId }, cancellationToken: cancellationToken));
-        return row.ToView([.. batchErrors.Select(RunStatements.BatchError)]);
+        return await RunReads.GetRunAsync(connection, runId, cancellationToken);
     }
 
     public async Task<IReadOnlyList<RunView>> ListRunsAsync(RunFilter filter, CancellationToken cancellationToken)
@@ -303,19 +296,13 @@ public sealed partial class PostgresRunStore : IStateStore
     public async Task<IReadOnlyList<BatchView>> ListBatchesAsync(long runId, int offset, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<BatchRow>(new CommandDefinition($"""
-            {RunStatements.SelectBatches} WHERE run_id = @runId ORDER BY number LIMIT @limit OFFSET @offset
-            """, new { runId, limit = (long)limit, offset = (long)offset }, cancellationToken: cancellationToken));
-        return [.. rows.Select(row => row.ToView())];
+        return await RunReads.ListBatchesAsync(connection, runId, offset, limit, cancellationToken);
     }
 
     public async Task<BatchView?> GetBatchAsync(long runId, int number, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition($"""
-            {RunStatements.SelectBatches} WHERE run_id = @runId AND number = @number
-            """, new { runId, number = (long)number }, cancellationToken: cancellationToken));
-        return row?.ToView();
+        return await RunReads.GetBatchAsync(connection, runId, number, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken)
@@ -340,18 +327,16 @@ public sealed partial class PostgresRunStore : IStateStore
     public async Task<IReadOnlyList<RecordView>> ListRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<RecordRow>(new CommandDefinition(RunStatements.SelectRecords(RecordConditions(filter)), RunStatements.RecordParameters(runId, filter), cancellationToken: cancellationToken));
-        return [.. rows.Select(row => row.ToView())];
+        return await RunReads.ListRecordsAsync(connection, runId, filter, InOutcomes, cancellationToken);
     }
 
     public async Task<int> CountRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT COUNT(*) FROM record_outcomes WHERE {RecordConditions(filter)}", RunStatements.RecordParameters(runId, filter), cancellationToken: cancellationToken));
+        return await RunReads.CountRecordsAsync(connection, runId, filter, InOutcomes, cancellationToken);
     }
 
-    private static string RecordConditions(RecordFilter filter) => RunStatements.RecordConditions(filter, "outcome = ANY(@Outcomes)");
+    private const string InOutcomes = "outcome = ANY(@Outcomes)";
 
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 

@@ -279,20 +279,13 @@ public sealed partial class SqliteRunStore : IStateStore
     public async Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        return await connection.QuerySingleOrDefaultAsync<string?>(
-            new CommandDefinition("SELECT watermark FROM links WHERE id = @linkId", new { linkId }, cancellationToken: cancellationToken));
+        return await RunReads.GetWatermarkAsync(connection, linkId, cancellationToken);
     }
 
     public async Task<RunView?> GetRunAsync(long runId, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var row = await connection.QuerySingleOrDefaultAsync<RunRow>(
-            new CommandDefinition($"{RunStatements.SelectRuns} WHERE id = @runId", new { runId }, cancellationToken: cancellationToken));
-        if (row is null)
-            return null;
-        var batchErrors = await connection.QueryAsync<(long Number, string? Cursor, string Error)>(new CommandDefinition(
-            RunStatements.SelectBatchErrors, new { runId }, cancellationToken: cancellationToken));
-        return row.ToView([.. batchErrors.Select(RunStatements.BatchError)]);
+        return await RunReads.GetRunAsync(connection, runId, cancellationToken);
     }
 
     public async Task<IReadOnlyList<RunView>> ListRunsAsync(RunFilter filter, CancellationToken cancellationToken)
@@ -311,19 +304,13 @@ public sealed partial class SqliteRunStore : IStateStore
     public async Task<IReadOnlyList<BatchView>> ListBatchesAsync(long runId, int offset, int limit, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var rows = await connection.QueryAsync<BatchRow>(new CommandDefinition($"""
-            {RunStatements.SelectBatches} WHERE run_id = @runId ORDER BY number LIMIT @limit OFFSET @offset
-            """, new { runId, limit, offset }, cancellationToken: cancellationToken));
-        return [.. rows.Select(row => row.ToView())];
+        return await RunReads.ListBatchesAsync(connection, runId, offset, limit, cancellationToken);
     }
 
     public async Task<BatchView?> GetBatchAsync(long runId, int number, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var row = await connection.QuerySingleOrDefaultAsync<BatchRow>(new CommandDefinition($"""
-            {RunStatements.SelectBatches} WHERE run_id = @runId AND number = @number
-            """, new { runId, number }, cancellationToken: cancellationToken));
-        return row?.ToView();
+        return await RunReads.GetBatchAsync(connection, runId, number, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken)
@@ -346,18 +333,16 @@ public sealed partial class SqliteRunStore : IStateStore
     public async Task<IReadOnlyList<RecordView>> ListRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var rows = await connection.QueryAsync<RecordRow>(new CommandDefinition(RunStatements.SelectRecords(RecordConditions(filter)), RunStatements.RecordParameters(runId, filter), cancellationToken: cancellationToken));
-        return [.. rows.Select(row => row.ToView())];
+        return await RunReads.ListRecordsAsync(connection, runId, filter, InOutcomes, cancellationToken);
     }
 
     public async Task<int> CountRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            $"SELECT COUNT(*) FROM record_outcomes WHERE {RecordConditions(filter)}", RunStatements.RecordParameters(runId, filter), cancellationToken: cancellationToken));
+        return await RunReads.CountRecordsAsync(connection, runId, filter, InOutcomes, cancellationToken);
     }
 
-    private static string RecordConditions(RecordFilter filter) => RunStatements.RecordConditions(filter, "outcome IN @Outcomes");
+    private const string InOutcomes = "outcome IN @Outcomes";
 
     public async ValueTask DisposeAsync()
     {

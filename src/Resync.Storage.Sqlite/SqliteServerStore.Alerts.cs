@@ -1,62 +1,44 @@
 using System.Text.Json;
 using Dapper;
 using Resync.Server;
+using Resync.Storage.Relational;
 
 namespace Resync.Storage.Sqlite;
 
 /// <summary>Alert routes and their durable outbox: one row per alert and route, with every attempt made.</summary>
 public sealed partial class SqliteServerStore
 {
-    private const string RouteSelect = """
-        SELECT r.id AS Id, r.tenant AS Tenant, r.name AS Name, r.url AS Url, r.link_id AS LinkId, r.kinds AS Kinds, r.secret AS Secret,
-            r.created_at AS CreatedAt, r.consecutive_failures AS ConsecutiveFailures,
-            r.delivery AS Delivery, a.number AS Number, a.at AS At, a.succeeded AS Succeeded, a.status_code AS StatusCode, a.error AS Error, a.hint AS Hint,
-            (SELECT MIN(d.next_attempt_at) FROM alert_deliveries d WHERE d.route_id = r.id AND d.status = 'Pending') AS NextAttemptAt
-        FROM alert_routes r
-        LEFT JOIN alert_delivery_attempts a ON a.delivery_id = r.last_delivery_id AND a.number = r.last_attempt
-        """;
-
-    private const string DeliverySelect = """
-        SELECT id AS Id, route_id AS RouteId, message_id AS MessageId, kind AS Kind, tenant AS Tenant, link_id AS LinkId, run_id AS RunId,
-            payload AS Payload, status AS Status, created_at AS CreatedAt, next_attempt_at AS NextAttemptAt, delivered_at AS DeliveredAt,
-            callback_url AS CallbackUrl, callback_secret AS CallbackSecret
-        FROM alert_deliveries
-        """;
-
     public Task<long> AddAlertRouteAsync(AlertRouteRecord route, CancellationToken cancellationToken) =>
-        runs.Writer.ExecuteAsync((c, t) => c.ExecuteScalar<long>("""
-            INSERT INTO alert_routes (tenant, name, url, link_id, kinds, secret, created_at, delivery)
-            VALUES (@Tenant, @Name, @Url, @LinkId, @Kinds, @ProtectedSecret, @CreatedAt, @Delivery) RETURNING id
-            """, new { route.Tenant, route.Name, route.Url, route.LinkId, Kinds = JsonSerializer.Serialize(route.Kinds), route.ProtectedSecret,
+        runs.Writer.ExecuteAsync((c, t) => c.ExecuteScalar<long>(AlertStatements.InsertRoute,
+            new { route.Tenant, route.Name, route.Url, route.LinkId, Kinds = JsonSerializer.Serialize(route.Kinds), route.ProtectedSecret,
                 Delivery = route.Delivery.ToJson(),
                 CreatedAt = SqliteRunStore.Text(route.CreatedAt) }, t), cancellationToken);
 
     public async Task<bool> UpdateAlertRouteAsync(AlertRouteRecord route, CancellationToken cancellationToken) =>
-        await runs.Writer.ExecuteAsync((c, t) => c.Execute("""
-            UPDATE alert_routes SET tenant = @Tenant, name = @Name, url = @Url, link_id = @LinkId, kinds = @Kinds, delivery = @Delivery WHERE id = @Id
-            """, new { route.Id, route.Tenant, route.Name, route.Url, route.LinkId, Kinds = JsonSerializer.Serialize(route.Kinds),
+        await runs.Writer.ExecuteAsync((c, t) => c.Execute(AlertStatements.UpdateRoute,
+            new { route.Id, route.Tenant, route.Name, route.Url, route.LinkId, Kinds = JsonSerializer.Serialize(route.Kinds),
                 Delivery = route.Delivery.ToJson() }, t), cancellationToken) == 1;
 
     public async Task<bool> DeleteAlertRouteAsync(long routeId, CancellationToken cancellationToken) =>
         await runs.Writer.ExecuteAsync((c, t) =>
         {
-            c.Execute("DELETE FROM alert_delivery_attempts WHERE delivery_id IN (SELECT id FROM alert_deliveries WHERE route_id = @routeId)", new { routeId }, t);
-            c.Execute("DELETE FROM alert_deliveries WHERE route_id = @routeId", new { routeId }, t);
-            return c.Execute("DELETE FROM alert_routes WHERE id = @routeId", new { routeId }, t);
+            c.Execute(AlertStatements.DeleteRouteAttempts, new { routeId }, t);
+            c.Execute(AlertStatements.DeleteRouteDeliveries, new { routeId }, t);
+            return c.Execute(AlertStatements.DeleteRoute, new { routeId }, t);
         }, cancellationToken) == 1;
 
     public async Task<AlertRouteRecord?> GetAlertRouteAsync(long routeId, CancellationToken cancellationToken)
     {
         await using var connection = Open();
         var row = await connection.QuerySingleOrDefaultAsync<RouteRow>(
-            new CommandDefinition($"{RouteSelect} WHERE r.id = @routeId", new { routeId }, cancellationToken: cancellationToken));
+            new CommandDefinition($"{AlertStatements.SelectRoutes} WHERE r.id = @routeId", new { routeId }, cancellationToken: cancellationToken));
         return row?.ToRecord();
     }
 
     public async Task<IReadOnlyList<AlertRouteRecord>> ListAlertRoutesAsync(CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var rows = await connection.QueryAsync<RouteRow>(new CommandDefinition($"{RouteSelect} ORDER BY r.id", cancellationToken: cancellationToken));
+        var rows = await connection.QueryAsync<RouteRow>(new CommandDefinition($"{AlertStatements.SelectRoutes} ORDER BY r.id", cancellationToken: cancellationToken));
         return [.. rows.Select(row => row.ToRecord())];
     }
 
@@ -64,7 +46,7 @@ public sealed partial class SqliteServerStore
         runs.Writer.ExecuteAsync<IReadOnlyList<long>>((c, t) => [.. deliveries.Select(d => InsertDelivery(c, t, d))], cancellationToken);
 
     public Task<IReadOnlyList<AlertDeliveryRecord>> ListHeldAlertDeliveriesAsync(long routeId, string? tenant, string? linkId, CancellationToken cancellationToken) =>
-        QueryDeliveriesAsync($"{DeliverySelect} WHERE route_id = @routeId AND status = 'Held' AND tenant IS @tenant AND link_id IS @linkId ORDER BY id",
+        QueryDeliveriesAsync($"{AlertStatements.SelectDeliveries} WHERE route_id = @routeId AND status = 'Held' AND tenant IS @tenant AND link_id IS @linkId ORDER BY id",
             new { routeId, tenant, linkId }, cancellationToken);
 
     public Task<long?> SettleHeldAlertDeliveriesAsync(IReadOnlyList<long> held, AlertDeliveryStatus settledAs, AlertDeliveryRecord? next, CancellationToken cancellationToken) =>
@@ -75,23 +57,18 @@ public sealed partial class SqliteServerStore
             return next is null ? (long?)null : InsertDelivery(c, t, next);
         }, cancellationToken);
 
-    private static long InsertDelivery(Microsoft.Data.Sqlite.SqliteConnection c, Microsoft.Data.Sqlite.SqliteTransaction t, AlertDeliveryRecord d) => c.ExecuteScalar<long>("""
-        INSERT INTO alert_deliveries (route_id, message_id, kind, tenant, link_id, run_id, payload, status, created_at, next_attempt_at,
-            callback_url, callback_secret)
-        VALUES (@RouteId, @MessageId, @Kind, @Tenant, @LinkId, @RunId, @Payload, @Status, @CreatedAt, @NextAttemptAt, @CallbackUrl,
-            @ProtectedCallbackSecret) RETURNING id
-        """, new { d.RouteId, d.MessageId, d.Kind, d.Tenant, d.LinkId, d.RunId, d.Payload, Status = d.Status.ToString(), d.CallbackUrl, d.ProtectedCallbackSecret,
+    private static long InsertDelivery(Microsoft.Data.Sqlite.SqliteConnection c, Microsoft.Data.Sqlite.SqliteTransaction t, AlertDeliveryRecord d) => c.ExecuteScalar<long>(AlertStatements.InsertDelivery,
+        new { d.RouteId, d.MessageId, d.Kind, d.Tenant, d.LinkId, d.RunId, d.Payload, Status = d.Status.ToString(), d.CallbackUrl, d.ProtectedCallbackSecret,
             CreatedAt = SqliteRunStore.Text(d.CreatedAt), NextAttemptAt = d.NextAttemptAt is { } next ? SqliteRunStore.Text(next) : null }, t);
 
     public Task<IReadOnlyList<AlertDeliveryRecord>> ListDueAlertDeliveriesAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-        QueryDeliveriesAsync($"{DeliverySelect} WHERE status = 'Pending' AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit",
+        QueryDeliveriesAsync($"{AlertStatements.SelectDeliveries} WHERE status = 'Pending' AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit",
             new { now = SqliteRunStore.Text(now), limit }, cancellationToken);
 
     public async Task<DateTimeOffset?> NextAlertDeliveryDueAsync(CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        var next = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT MIN(next_attempt_at) FROM alert_deliveries WHERE status = 'Pending'", cancellationToken: cancellationToken));
+        var next = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(AlertStatements.NextDeliveryDue, cancellationToken: cancellationToken));
         return next is null ? null : SqliteRunStore.Time(next);
     }
 
@@ -101,13 +78,10 @@ public sealed partial class SqliteServerStore
         var at = SqliteRunStore.Text(attempt.At);
         return runs.Writer.ExecuteAsync((c, t) =>
         {
-            c.Execute("""
-                INSERT INTO alert_delivery_attempts (delivery_id, number, at, succeeded, status_code, error, hint)
-                VALUES (@deliveryId, @Number, @at, @succeeded, @StatusCode, @Error, @Hint)
-                """, new { deliveryId, attempt.Number, at, succeeded = attempt.Succeeded ? 1 : 0, attempt.StatusCode, attempt.Error, attempt.Hint }, t);
-            c.Execute("""
-                UPDATE alert_deliveries SET status = @status, next_attempt_at = @next, delivered_at = @delivered WHERE id = @deliveryId
-                """, new { deliveryId, status = status.ToString(), next = nextAttemptAt is { } n ? SqliteRunStore.Text(n) : null,
+            c.Execute(AlertStatements.InsertAttempt,
+                new { deliveryId, attempt.Number, at, succeeded = attempt.Succeeded ? 1 : 0, attempt.StatusCode, attempt.Error, attempt.Hint }, t);
+            c.Execute(AlertStatements.UpdateDeliveryAfterAttempt,
+                new { deliveryId, status = status.ToString(), next = nextAttemptAt is { } n ? SqliteRunStore.Text(n) : null,
                     delivered = attempt.Succeeded ? at : null }, t);
             return c.Execute("""
                 UPDATE alert_routes SET last_delivery_id = @deliveryId, last_attempt = @Number,
@@ -118,14 +92,14 @@ public sealed partial class SqliteServerStore
     }
 
     public async Task<AlertDeliveryRecord?> GetAlertDeliveryAsync(long deliveryId, CancellationToken cancellationToken) =>
-        (await QueryDeliveriesAsync($"{DeliverySelect} WHERE id = @deliveryId", new { deliveryId }, cancellationToken)).SingleOrDefault();
+        (await QueryDeliveriesAsync($"{AlertStatements.SelectDeliveries} WHERE id = @deliveryId", new { deliveryId }, cancellationToken)).SingleOrDefault();
 
     public Task<IReadOnlyList<AlertDeliveryRecord>> ListAlertDeliveriesAsync(long routeId, int offset, int limit, CancellationToken cancellationToken) =>
-        QueryDeliveriesAsync($"{DeliverySelect} WHERE route_id = @routeId ORDER BY id DESC LIMIT @limit OFFSET @offset",
+        QueryDeliveriesAsync($"{AlertStatements.SelectDeliveries} WHERE route_id = @routeId ORDER BY id DESC LIMIT @limit OFFSET @offset",
             new { routeId, offset, limit }, cancellationToken);
 
     public Task<IReadOnlyList<AlertDeliveryRecord>> ListCallbackDeliveriesAsync(long runId, CancellationToken cancellationToken) =>
-        QueryDeliveriesAsync($"{DeliverySelect} WHERE run_id = @runId AND callback_url IS NOT NULL ORDER BY id", new { runId }, cancellationToken);
+        QueryDeliveriesAsync($"{AlertStatements.SelectDeliveries} WHERE run_id = @runId AND callback_url IS NOT NULL ORDER BY id", new { runId }, cancellationToken);
 
     /// <summary>Deliveries with their attempts (two queries: the deliveries, then every attempt of those).</summary>
     private async Task<IReadOnlyList<AlertDeliveryRecord>> QueryDeliveriesAsync(string sql, object parameters, CancellationToken cancellationToken)

@@ -30,4 +30,15 @@ internal static class JsonBody
             return (default, Problems.BadRequest("malformed-json", $"The body is not valid here: {exception.Message}"));
         }
     }
+
+    /// <summary>A body that must be a JSON object of a record's fields (field: value), as the edit endpoints take it; <paramref name="expected"/> says what to send.</summary>
+    public static async Task<(JsonElement Value, ProblemHttpResult? Problem)> ReadFieldsAsync(HttpRequest request, JsonSerializerOptions options, string expected)
+    {
+        var (body, problem) = await ReadAsync<JsonElement>(request, options);
+        if (problem is not null)
+            return (default, problem);
+        return body.ValueKind == JsonValueKind.Object
+            ? (body, null)
+            : (default, Problems.BadRequest("invalid-record", $"{expected}; found {body.ValueKind.ToString().ToLowerInvariant()}."));
+    }
 }

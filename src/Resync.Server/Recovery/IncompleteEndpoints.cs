@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -120,11 +119,9 @@ internal static class IncompleteEndpoints
     {
         if (await VisibleAsync(http, recovery, incompleteId) is not { } item)
             return Problems.NotFound("incomplete run", Id(incompleteId));
-        var (body, problem) = await JsonBody.ReadAsync<JsonElement>(http.Request, json.Value.SerializerOptions);
+        var (body, problem) = await JsonBody.ReadFieldsAsync(http.Request, json.Value.SerializerOptions, "Send the record's values as a JSON object (field: value)");
         if (problem is not null)
             return problem;
-        if (body.ValueKind != JsonValueKind.Object)
-            return Problems.BadRequest("invalid-record", $"Send the record's values as a JSON object (field: value); found {body.ValueKind.ToString().ToLowerInvariant()}.");
         if (Closed(item) is { } closed)
             return closed;
         try

@@ -50,11 +50,9 @@ internal static class RecoveryEndpoints
     {
         if (await RunEndpoints.VisibleRunAsync(http, queries, runId) is null)
             return Problems.NotFound("run", Id(runId));
-        var (body, problem) = await JsonBody.ReadAsync<JsonElement>(http.Request, json.Value.SerializerOptions);
+        var (body, problem) = await JsonBody.ReadFieldsAsync(http.Request, json.Value.SerializerOptions, "Send the fields to change as a JSON object (field: value, null removes it)");
         if (problem is not null)
             return problem;
-        if (body.ValueKind != JsonValueKind.Object)
-            return Problems.BadRequest("invalid-record", $"Send the fields to change as a JSON object (field: value, null removes it); found {body.ValueKind.ToString().ToLowerInvariant()}.");
         var record = (await queries.ListRecordsAsync(runId, new RecordFilter(null, 0, 100_000, batch), http.RequestAborted)).FirstOrDefault(r => r.Position == position);
         if (record is null)
             return Problems.NotFound("record", $"{batch}/{position} of run {runId}");
