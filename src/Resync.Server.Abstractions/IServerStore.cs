@@ -41,6 +41,12 @@ public interface IServerStore
     Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Stores push payloads durably in one transaction (one commit for every push waiting: group commit); returns their ids in
+    /// order, ascending, so that a run sharing them reads them in the order they were given.
+    /// </summary>
+    Task<IReadOnlyList<long>> AddPushesAsync(IReadOnlyList<StoredPush> pushes, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Marks the pushes as run by <paramref name="runId"/>, all or none: pushes of one link that arrive together share a run
     /// (their records in the order of their ids), and recovery after a kill reads the run's records from their payloads.
     /// </summary>

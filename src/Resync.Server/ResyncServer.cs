@@ -101,6 +101,7 @@ public static class ResyncServer
         builder.Services.AddSingleton<RunLauncher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<RunLauncher>());
         builder.Services.AddSingleton<PushProcessor>();
+        builder.Services.AddSingleton<Push.PushLinkStates>();
         builder.Services.AddHostedService(services => services.GetRequiredService<PushProcessor>());
         builder.Services.AddHostedService<LinkFolderWatcher>();
         builder.Services.AddSingleton<SchedulerService>();

@@ -67,6 +67,9 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 5208, Level = LogLevel.Error, Message = "Pushes of run {RunId}: their payloads could not be purged")]
     public static partial void PushPayloadsNotPurged(ILogger logger, Exception exception, long runId);
 
+    [LoggerMessage(EventId = 5209, Level = LogLevel.Warning, Message = "Acknowledged push {PushId} of link {LinkId} could not start its run; it stays stored and is started at the next start")]
+    public static partial void AcceptedPushNotStarted(ILogger logger, Exception exception, long pushId, string linkId);
+
     [LoggerMessage(EventId = 7101, Level = LogLevel.Information, Message = "This server holds the scheduler lease: its scheduler is the cluster's active one")]
     public static partial void SchedulerActive(ILogger logger);
 

@@ -82,13 +82,29 @@ public sealed partial class PostgresServerStore(PostgresRunStore runs) : IServer
     public Task<int> PurgeIdempotencyAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
         runs.WriteAsync((c, t) => c.ExecuteAsync("DELETE FROM idempotency_records WHERE created_at < @before", new { before = Text(before) }, t), cancellationToken);
 
+    private const string InsertPush = """
+        INSERT INTO pushes (link_id, tenant, payload, request_id, callback_url, callback_secret, accepted_at, record_count)
+        VALUES (@LinkId, @Tenant, @Payload, @RequestId, @CallbackUrl, @ProtectedCallbackSecret, @AcceptedAt, @RecordCount) RETURNING id
+        """;
+
     public Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken) =>
-        runs.WriteAsync((c, t) => c.ExecuteScalarAsync<long>("""
-            INSERT INTO pushes (link_id, tenant, payload, request_id, callback_url, callback_secret, accepted_at, record_count)
-            VALUES (@LinkId, @Tenant, @Payload, @RequestId, @CallbackUrl, @ProtectedCallbackSecret, @AcceptedAt, @RecordCount) RETURNING id
-            """, new { push.LinkId, push.Tenant, push.Payload, push.RequestId, push.CallbackUrl, push.ProtectedCallbackSecret, AcceptedAt = Text(push.AcceptedAt),
-                RecordCount = (long?)push.RecordCount }, t),
-            cancellationToken);
+        runs.WriteAsync((c, t) => c.ExecuteScalarAsync<long>(InsertPush, PushParameters(push), t), cancellationToken);
+
+    public Task<IReadOnlyList<long>> AddPushesAsync(IReadOnlyList<StoredPush> pushes, CancellationToken cancellationToken) =>
+        runs.WriteAsync<IReadOnlyList<long>>(async (c, t) =>
+        {
+            // One after the other in one transaction: the ids (a sequence) ascend in the order given, and one commit covers them all.
+            var ids = new List<long>(pushes.Count);
+            foreach (var push in pushes)
+                ids.Add(await c.ExecuteScalarAsync<long>(InsertPush, PushParameters(push), t));
+            return ids;
+        }, cancellationToken);
+
+    private static object PushParameters(StoredPush push) => new
+    {
+        push.LinkId, push.Tenant, push.Payload, push.RequestId, push.CallbackUrl, push.ProtectedCallbackSecret, AcceptedAt = Text(push.AcceptedAt),
+        RecordCount = (long?)push.RecordCount,
+    };
 
     public Task PushStartedAsync(IReadOnlyList<long> pushIds, long runId, CancellationToken cancellationToken) =>
         runs.WriteAsync((c, t) => c.ExecuteAsync("UPDATE pushes SET run_id = @runId WHERE id = ANY(@pushIds)", new { pushIds = pushIds.ToArray(), runId }, t), cancellationToken);

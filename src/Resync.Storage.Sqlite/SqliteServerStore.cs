@@ -105,13 +105,22 @@ public sealed partial class SqliteServerStore(SqliteRunStore runs, TimeProvider?
         runs.Writer.ExecuteAsync((c, t) => c.Execute("DELETE FROM idempotency_records WHERE created_at < @before",
             new { before = SqliteRunStore.Text(before) }, t), cancellationToken);
 
+    private const string InsertPush = """
+        INSERT INTO pushes (link_id, tenant, payload, request_id, callback_url, callback_secret, accepted_at, record_count)
+        VALUES (@LinkId, @Tenant, @Payload, @RequestId, @CallbackUrl, @ProtectedCallbackSecret, @AcceptedAt, @RecordCount) RETURNING id
+        """;
+
     public Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken) =>
-        runs.Writer.ExecuteAsync((c, t) => c.ExecuteScalar<long>("""
-            INSERT INTO pushes (link_id, tenant, payload, request_id, callback_url, callback_secret, accepted_at, record_count)
-            VALUES (@LinkId, @Tenant, @Payload, @RequestId, @CallbackUrl, @ProtectedCallbackSecret, @AcceptedAt, @RecordCount) RETURNING id
-            """, new { push.LinkId, push.Tenant, push.Payload, push.RequestId, push.CallbackUrl, push.ProtectedCallbackSecret,
-                AcceptedAt = SqliteRunStore.Text(push.AcceptedAt), push.RecordCount }, t),
-            cancellationToken);
+        runs.Writer.ExecuteAsync((c, t) => c.ExecuteScalar<long>(InsertPush, PushParameters(push), t), cancellationToken);
+
+    public Task<IReadOnlyList<long>> AddPushesAsync(IReadOnlyList<StoredPush> pushes, CancellationToken cancellationToken) =>
+        runs.Writer.ExecuteAsync<IReadOnlyList<long>>((c, t) => [.. pushes.Select(push => c.ExecuteScalar<long>(InsertPush, PushParameters(push), t))], cancellationToken);
+
+    private static object PushParameters(StoredPush push) => new
+    {
+        push.LinkId, push.Tenant, push.Payload, push.RequestId, push.CallbackUrl, push.ProtectedCallbackSecret, AcceptedAt = SqliteRunStore.Text(push.AcceptedAt),
+        push.RecordCount,
+    };
 
     public Task PushStartedAsync(IReadOnlyList<long> pushIds, long runId, CancellationToken cancellationToken) =>
         runs.Writer.ExecuteAsync((c, t) => c.Execute("UPDATE pushes SET run_id = @runId WHERE id IN @pushIds", new { pushIds, runId }, t), cancellationToken);

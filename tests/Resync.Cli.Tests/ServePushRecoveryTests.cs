@@ -7,8 +7,9 @@ using Xunit.Abstractions;
 namespace Resync.Cli.Tests;
 
 /// <summary>
-/// <c>resync serve</c> as a process: acknowledged pushes survive a hard kill. The target is a SQLite table whose triggers
-/// count every write per key, so a record written twice would show.
+/// <c>resync serve</c> as a process: acknowledged pushes survive a hard kill. A push is acknowledged once its payload is committed,
+/// before its run starts, so a kill finds acknowledged pushes not started, started but not marked as run, and cut by the kill: the
+/// next start runs or resumes each. The target is a SQLite table whose triggers count every write per key, so a record written twice would show.
 /// </summary>
 public sealed class ServePushRecoveryTests(ITestOutputHelper output) : IDisposable
 {
@@ -20,6 +21,7 @@ public sealed class ServePushRecoveryTests(ITestOutputHelper output) : IDisposab
         PushTarget.Create(_cli, "contacts", batchSize: 5);
         var acknowledged = new ConcurrentDictionary<string, bool>();
         var recovered = 0;
+        var started = 0;
         for (var seed = 1; seed <= 20; seed++)
         {
             await using var serve = await ServeProcess.StartAsync(_cli);
@@ -55,6 +57,7 @@ public sealed class ServePushRecoveryTests(ITestOutputHelper output) : IDisposab
             exit.ShouldBe(137);
             // At its start, this process resumed the pushes the previous kill cut.
             recovered += log.Split("was cut by the process stopping").Length - 1;
+            started += log.Split("started as run").Length - 1;
         }
 
         await using var last = await ServeProcess.StartAsync(_cli);
@@ -67,7 +70,7 @@ public sealed class ServePushRecoveryTests(ITestOutputHelper output) : IDisposab
         PushTarget.RowCount(_cli, "contacts").ShouldBe(writes.Count);
         // Only batches a kill cut while they were written can be written again (upsert: same row); nothing is left out.
         var rewritten = writes.Count(pair => pair.Value > 1);
-        output.WriteLine($"{acknowledged.Count} records acknowledged in 20 kills; {recovered} cut pushes resumed at a start; {rewritten} records written twice");
+        output.WriteLine($"{acknowledged.Count} records acknowledged in 20 kills; {recovered} cut pushes resumed and {started} stored pushes started at a start; {rewritten} records written twice");
         recovered.ShouldBeGreaterThan(0, "the kills cut pushes under way");
         rewritten.ShouldBeLessThan(acknowledged.Count / 4, $"{rewritten} of {acknowledged.Count} records written more than once");
     }

@@ -15,7 +15,8 @@ namespace Resync.Benchmarks.Push;
 /// <c>resync serve</c> on loopback (Kestrel, a fresh state file) with a push link writing to a SQLite table, driven by an
 /// HttpClient load generator with a bounded number of requests in flight: the latency of synchronous pushes of one
 /// record (the answer waits for the run, the record is in the target table), then how many asynchronous pushes are
-/// acknowledged per second (each answered 202 once its payload is stored with fsync and its run started).
+/// acknowledged per second (each answered 202 once its payload is stored with fsync, in a commit shared with the pushes
+/// arriving meanwhile; its run starts after).
 /// </summary>
 internal static class PushBenchmark
 {

@@ -84,19 +84,20 @@ internal static class LinkEndpoints
     }
 
     private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> ActivateAsync(HttpContext http, LinkRegistry registry, IRecoveryStore recovery,
-        RunLauncher launcher, SchedulerService scheduler, string linkId)
+        RunLauncher launcher, SchedulerService scheduler, Push.PushLinkStates pushLinkStates, string linkId)
     {
         if (Visible(http, registry, linkId) is not { } entry)
             return Problems.NotFound("link", linkId);
         // A person activates the link: it starts afresh, without the failures in a row or the backoff that deactivated it.
         await recovery.UpdateLinkHealthAsync(linkId, entry.Tenant, LinkHealth.Healthy, http.RequestAborted);
+        pushLinkStates.Forget(linkId);
         ResyncEvents.LinkReactivated(launcher.Events, linkId, entry.Tenant, "api");
         scheduler.Wake();
         return TypedResults.Ok(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
     }
 
     private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> DeactivateAsync(HttpContext http, LinkRegistry registry, IRecoveryStore recovery,
-        RunLauncher launcher, string linkId)
+        RunLauncher launcher, Push.PushLinkStates pushLinkStates, string linkId)
     {
         if (Visible(http, registry, linkId) is not { } entry)
             return Problems.NotFound("link", linkId);
@@ -120,6 +121,7 @@ internal static class LinkEndpoints
         reason ??= "deactivated through the API";
         var health = (await recovery.GetLinkAsync(linkId, http.RequestAborted))?.Health ?? LinkHealth.Healthy;
         await recovery.UpdateLinkHealthAsync(linkId, entry.Tenant, health.DeactivatedBy(reason), http.RequestAborted);
+        pushLinkStates.Forget(linkId);
         ResyncEvents.LinkDeactivated(launcher.Events, linkId, entry.Tenant, "api", null, reason);
         return TypedResults.Ok(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
     }

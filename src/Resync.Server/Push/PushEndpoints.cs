@@ -62,7 +62,7 @@ internal static class PushEndpoints
         var (records, unreadable) = Parse(source, body, services.Options);
         if (records is null)
             return (null, unreadable);
-        if (await services.Store.GetLinkStateAsync(linkId, http.RequestAborted) is { IsActive: false } state)
+        if (await services.LinkStates.GetAsync(linkId, http.RequestAborted) is { IsActive: false } state)
             return (null, Problems.Conflict("link-deactivated", $"Link '{linkId}' is deactivated ({state.Reason ?? "no reason given"}); activate it to accept pushes."));
         return (new PushRequest(entry, source, records, body, isAsync, callbackUrl, http.Request.Headers["X-Request-Id"].FirstOrDefault()), null);
     }
@@ -88,8 +88,9 @@ internal static class PushEndpoints
     }
 
     /// <summary>
-    /// An asynchronous push: stored, then run; answered 202 only once the push is stored and marked as run by its (maybe shared)
-    /// run, each in a commit, with its own status URL.
+    /// An asynchronous push: answered 202 once its payload is committed (one commit shared by the pushes that arrive together), with
+    /// its own status URL; its run starts after. A push with a callback is answered once its run has started too, as its callbacks
+    /// are listed under that run.
     /// </summary>
     private static async Task<IResult> AcceptAsync(PushRequest request, PushServices services, CancellationToken cancellationToken)
     {
@@ -102,15 +103,24 @@ internal static class PushEndpoints
             ProtectedCallbackSecret = secret is null ? null : services.Secrets.Protect(secret),
             RecordCount = request.Records.Count,
         };
-        push = push with { Id = await services.Store.AddPushAsync(push, cancellationToken) };
-        var started = await services.Processor.StartAsync(new PushWork(entry.Link, request.Source, request.Records, request.RequestId, push));
-        var links = RunLinks.For(started.Run.RunId);
-        var accepted = new PushAccepted(push.Id, started.Run.RunId, "Accepted", links.Self, links.Events, SecretText.MaskOrNull(callbackUrl), null,
-            callbackUrl is null ? null : $"{links.Self}/callbacks") { FirstRecord = started.First, PushUrl = PushStatus.Url(push.Id) };
+        // Stored, the push is the server's: it is run even if this request is abandoned now.
+        push = await services.Processor.SaveAsync(new PushWork(entry.Link, request.Source, request.Records, request.RequestId, push)).WaitAsync(cancellationToken);
+        var pushUrl = PushStatus.Url(push.Id);
+        PushAccepted accepted;
+        if (callbackUrl is null)
+            accepted = new PushAccepted(push.Id, null, "Accepted", pushUrl, null, null) { PushUrl = pushUrl };
+        else
+        {
+            var started = await services.Processor.StartAsync(new PushWork(entry.Link, request.Source, request.Records, request.RequestId, push));
+            var links = RunLinks.For(started.Run.RunId);
+            accepted = new PushAccepted(push.Id, started.Run.RunId, "Accepted", links.Self, links.Events, SecretText.MaskOrNull(callbackUrl), null,
+                $"{links.Self}/callbacks") { FirstRecord = started.First, PushUrl = pushUrl };
+        }
         var serializer = services.Json.Value.SerializerOptions;
         var kept = JsonSerializer.Serialize(accepted, serializer);
         // The secret is in the first answer only: an Idempotency-Key replay answers the kept one.
-        return new JsonAnswer(StatusCodes.Status202Accepted, secret is null ? kept : JsonSerializer.Serialize(accepted with { CallbackSecret = secret }, serializer), links.Self)
+        return new JsonAnswer(StatusCodes.Status202Accepted, secret is null ? kept : JsonSerializer.Serialize(accepted with { CallbackSecret = secret }, serializer),
+            accepted.StatusUrl)
         {
             KeptJson = kept,
         };

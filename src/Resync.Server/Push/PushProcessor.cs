@@ -12,7 +12,8 @@ using Resync.Server.Runs;
 namespace Resync.Server.Push;
 
 /// <summary>
-/// Runs pushes: a synchronous push is a run over the body's records; an asynchronous one is first stored, then run,
+/// Runs pushes: a synchronous push is a run over the body's records; an asynchronous one is first stored (payloads arriving
+/// together in one commit, <see cref="SaveAsync(PushWork)"/>), acknowledged, then run,
 /// pushes of one link that arrive together sharing a run (<see cref="PushBatcher{T}"/>), and its callback URL (if any) is called when the run ends, through the alert outbox. Once the run has ended, the stored
 /// payload is emptied (after <see cref="ServerOptions.PushPayloadRetention"/>). At start, acknowledged pushes whose run was
 /// cut by the process stopping have their remainder parked for the scheduler to resume (<see cref="PushRecovery"/>), and
@@ -27,7 +28,61 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
     /// <summary>True once the server is stopping: no push is taken then.</summary>
     public bool IsStopping => launcher.Stopping.IsCancellationRequested;
 
+    private PushBatcher<PushWork>? _saver;
+
     private PushBatcher<PushWork> Batcher => _batcher ??= new PushBatcher<PushWork>(DispatchAsync, options.MaxPushesPerRun, options.PushRunWindow, clock);
+
+    // One lane for every link: while a commit of payloads is under way, the pushes that arrive wait and share the next one.
+    private PushBatcher<PushWork> Saver => _saver ??= new PushBatcher<PushWork>(SaveAsync, MaxPushesPerCommit, TimeSpan.Zero, clock);
+
+    /// <summary>At most this many payloads in one commit: bounds the transaction (each payload is at most <see cref="ServerOptions.MaxBodyBytes"/>).</summary>
+    internal const int MaxPushesPerCommit = 256;
+
+    /// <summary>
+    /// Stores an asynchronous push's payload (<see cref="PushWork.Stored"/>) in a commit shared with every push waiting meanwhile, and
+    /// returns the push with its id once that commit is durable: the push is acknowledged then. A push without a callback then runs
+    /// (sharing a run as <see cref="StartAsync(PushWork)"/> says) without being waited for: a run that cannot start leaves it stored,
+    /// and the next start runs it (<see cref="IServerStore.ListUnstartedPushesAsync"/>). A push with a callback is started by the caller.
+    /// </summary>
+    internal Task<StoredPush> SaveAsync(PushWork work)
+    {
+        Saver.Enqueue("save", work);
+        return work.Saved.Task;
+    }
+
+    private async Task SaveAsync(IReadOnlyList<PushWork> works)
+    {
+        IReadOnlyList<long> ids;
+        try
+        {
+            ids = await serverStore.AddPushesAsync([.. works.Select(work => work.Stored!)], CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            foreach (var work in works)
+                work.Saved.TrySetException(exception);
+            return;
+        }
+        for (var i = 0; i < works.Count; i++)
+        {
+            var stored = works[i].Stored! with { Id = ids[i] };
+            works[i].Saved.TrySetResult(stored);
+            if (stored.CallbackUrl is null)
+                _ = RunAcceptedAsync(new PushWork(works[i].Link, works[i].Source, works[i].Records, works[i].RequestId, stored));
+        }
+    }
+
+    private async Task RunAcceptedAsync(PushWork work)
+    {
+        try
+        {
+            await StartAsync(work);
+        }
+        catch (Exception exception)
+        {
+            ServerLog.AcceptedPushNotStarted(logger, exception, work.Stored!.Id, work.Link.Id);
+        }
+    }
 
     /// <summary>
     /// Runs the push's records, in a run it may share with other pushes of the link that arrive meanwhile (see

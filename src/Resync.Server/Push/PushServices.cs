@@ -11,7 +11,8 @@ namespace Resync.Server.Push;
 /// constructor parameter, as that binding requires.
 /// </summary>
 internal sealed class PushServices(LinkRegistry links, IServerStore store, PushProcessor processor, IRunQueries queries, IRecoveryStore recovery,
-    IdempotencyGate idempotency, AlertSecrets secrets, ServerOptions options, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    IdempotencyGate idempotency, AlertSecrets secrets, ServerOptions options, TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+    PushLinkStates linkStates)
 {
     public LinkRegistry Links { get; } = links;
 
@@ -32,4 +33,6 @@ internal sealed class PushServices(LinkRegistry links, IServerStore store, PushP
     public TimeProvider Clock { get; } = clock;
 
     public IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> Json { get; } = json;
+
+    public PushLinkStates LinkStates { get; } = linkStates;
 }

@@ -483,42 +483,80 @@ public sealed class PushEndpointTests
     }
 
     [Fact]
-    public async Task AsyncPushes_ArrivingTogether_ShareOneRun_EachStoredAsRunByIt_AndEveryRecordReachesTheTarget()
+    public async Task AsyncPushes_AreAcknowledgedOnceStored_BeforeTheirRunStarts_ThenShareOneRun_AndEveryRecordReachesTheTarget()
     {
         await using var server = await StartSharingThreeAsync(ServerHarness.PushLink);
         using var client = server.Client(server.AcmeKey);
-
-        var accepted = await Task.WhenAll(new[] { ("a", 2), ("b", 3), ("c", 1) }.Select(async push =>
+        async Task<JsonNode> PushAsync(string prefix, int count)
         {
-            using var response = await client.PostAsync("/api/v1/links/contacts-push/push?mode=async", ServerHarness.Json(ServerHarness.Contacts(push.Item1, push.Item2)));
+            using var response = await client.PostAsync("/api/v1/links/contacts-push/push?mode=async", ServerHarness.Json(ServerHarness.Contacts(prefix, count)));
             response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-            return await ServerHarness.JsonAsync(response);
-        }));
+            var answer = await ServerHarness.JsonAsync(response);
+            response.Headers.Location!.ToString().ShouldBe(answer["pushUrl"]!.GetValue<string>());
+            return answer;
+        }
 
-        var runId = accepted.Select(answer => answer["runId"]!.GetValue<long>()).Distinct().ShouldHaveSingleItem();
-        accepted.Select(answer => answer["statusUrl"]!.GetValue<string>()).Distinct().ShouldHaveSingleItem().ShouldBe($"/api/v1/runs/{runId}");
-        // The run reads the pushes in the order of their ids (recovery after a kill reads them back so).
-        var byId = accepted.OrderBy(answer => answer["pushId"]!.GetValue<long>()).Select(answer => answer["firstRecord"]!.GetValue<int>()).ToList();
-        byId[0].ShouldBe(0);
-        byId.ShouldBe(byId.Order());
-        Scalar(server.Options.DatabasePath, $"SELECT COUNT(*) FROM pushes WHERE run_id = {runId}").ShouldBe(3);
+        // Two of the three a run waits for (the manual clock never ends its window): both are answered, their run not started.
+        var first = await Task.WhenAll(PushAsync("a", 2), PushAsync("b", 3));
+        foreach (var answer in first)
+        {
+            answer["runId"].ShouldBeNull();
+            answer["eventsUrl"].ShouldBeNull();
+            answer["firstRecord"].ShouldBeNull();
+            answer["statusUrl"]!.GetValue<string>().ShouldBe(answer["pushUrl"]!.GetValue<string>());
+            var status = await ServerHarness.JsonAsync(await client.GetAsync(answer["pushUrl"]!.GetValue<string>()));
+            status["status"]!.GetValue<string>().ShouldBe("Accepted");
+            status["runId"].ShouldBeNull();
+        }
+        Scalar(server.Options.DatabasePath, "SELECT COUNT(*) FROM pushes WHERE run_id IS NULL AND length(payload) > 0").ShouldBe(2, "stored before the 202, not yet run");
+        var accepted = first.Append(await PushAsync("c", 1)).ToList();
+
         await ServerHarness.EventuallyAsync(() => Task.FromResult(
             Scalar(server.Options.DatabasePath, "SELECT COUNT(*) FROM pushes WHERE finished_at IS NOT NULL") == 3), "the shared run's end");
         CountContacts(server).ShouldBe(6);
+        var statuses = new List<JsonNode>();
+        foreach (var answer in accepted.OrderBy(answer => answer["pushId"]!.GetValue<long>()))
+            statuses.Add(await ServerHarness.JsonAsync(await client.GetAsync(answer["pushUrl"]!.GetValue<string>())));
+        var runId = statuses.Select(status => status["runId"]!.GetValue<long>()).Distinct().ShouldHaveSingleItem();
+        Scalar(server.Options.DatabasePath, $"SELECT COUNT(*) FROM pushes WHERE run_id = {runId}").ShouldBe(3);
         var run = await ServerHarness.JsonAsync(await client.GetAsync($"/api/v1/runs/{runId}"));
         run["status"]!.GetValue<string>().ShouldBe("Succeeded");
         run["counts"]!["succeeded"]!.GetValue<long>().ShouldBe(6);
-        // Each push's status URL shows its own records, where the run holds them.
-        var total = 0;
-        foreach (var answer in accepted)
+        // The run reads the pushes in the order of their ids (recovery after a kill reads them back so); each push's status shows its own records.
+        var next = 0;
+        foreach (var status in statuses)
         {
-            var status = await ServerHarness.JsonAsync(await client.GetAsync(answer["pushUrl"]!.GetValue<string>()));
-            status["firstRecord"]!.GetValue<int>().ShouldBe(answer["firstRecord"]!.GetValue<int>());
+            status["firstRecord"]!.GetValue<int>().ShouldBe(next);
             status["status"]!.GetValue<string>().ShouldBe("Succeeded");
             status["counts"]!["succeeded"]!.GetValue<int>().ShouldBe(status["counts"]!["records"]!.GetValue<int>());
-            total += status["counts"]!["records"]!.GetValue<int>();
+            next += status["counts"]!["records"]!.GetValue<int>();
         }
-        total.ShouldBe(6);
+        next.ShouldBe(6);
+    }
+
+    [Fact]
+    public async Task Push_RightAfterItsLinkIsDeactivatedThroughTheApi_IsRefused_AndTakenOnceActivatedAgain()
+    {
+        // The manual clock never moves: only the API's own write can make the pushes see the link's new state.
+        await using var server = await ServerHarness.StartAsync(new ManualTimeProvider());
+        server.CreateContactsTable();
+        await server.PutLinkAsync(server.AcmeKey, "contacts-push", ServerHarness.PushLink);
+        using var client = server.Client(server.AcmeKey);
+        async Task<HttpResponseMessage> PushAsync(string prefix) =>
+            await client.PostAsync("/api/v1/links/contacts-push/push?mode=async", ServerHarness.Json(ServerHarness.Contacts(prefix, 1)));
+        using (var before = await PushAsync("a"))
+            before.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        (await client.PostAsync("/api/v1/links/contacts-push/deactivate", null)).IsSuccessStatusCode.ShouldBeTrue();
+        using (var refused = await PushAsync("b"))
+        {
+            refused.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+            (await ServerHarness.JsonAsync(refused))["code"]!.GetValue<string>().ShouldBe("link-deactivated");
+        }
+        (await client.PostAsync("/api/v1/links/contacts-push/activate", null)).IsSuccessStatusCode.ShouldBeTrue();
+        using var after = await PushAsync("c");
+
+        after.StatusCode.ShouldBe(HttpStatusCode.Accepted);
     }
 
     /// <summary>A server whose pushes of a link share a run three at a time, with <c>contacts-push</c> (tenant acme) as <paramref name="link"/>.</summary>

@@ -36,7 +36,9 @@ public sealed class PushStatusTests
             return during["counts"]!["succeeded"]!.GetValue<int>() >= 2;
         }, "the first batch's records in the push's status");
         during!["status"]!.GetValue<string>().ShouldBe("Running");
-        during["runId"]!.GetValue<long>().ShouldBe(accepted["runId"]!.GetValue<long>());
+        // Acknowledged before its run started: the 202 names no run, the push's status does once it has one.
+        accepted["runId"].ShouldBeNull();
+        during["runId"]!.GetValue<long>().ShouldBeGreaterThan(0);
         var records = during["records"]!["items"]!.AsArray();
         records.Select(record => record!["state"]!.GetValue<string>()).Take(2).ShouldBe(["Succeeded", "Succeeded"]);
         records[4]!["state"]!.GetValue<string>().ShouldBe("Pending");
