@@ -78,6 +78,13 @@ public sealed class HttpFaultOverlapTests
                 release.TrySetResult(); // page 3's retry is answered only once three pages after it were read
         }
 
+        // On a busy machine the empty page past the end may be slower than the ones before it and be handed over pending too.
+        if (pages.Count == Pages + 1 && PageIn(pages[^1].Cursor) == Pages + 1)
+        {
+            var pastTheEnd = pages[^1].Arrival.ShouldNotBeNull("only a page handed over before its answer came is given past the end");
+            (await pastTheEnd.WaitAsync(Patience.Limit)).Records.ShouldBeEmpty();
+            pages.RemoveAt(Pages);
+        }
         pages.Select(page => PageIn(page.Cursor)).ShouldBe(Enumerable.Range(1, Pages));
         var held = pages[Faulty - 1].Arrival.ShouldNotBeNull();
         (await held.WaitAsync(Patience.Limit)).Records.Select(record => record.Key).ShouldBe(["c7", "c8", "c9"]);
