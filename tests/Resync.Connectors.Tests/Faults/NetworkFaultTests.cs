@@ -124,7 +124,9 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         (run.Counts.Read, run.Counts.Succeeded, run.Counts.Failed, run.Counts.Ignored, run.Counts.Incomplete).ShouldBe((Records, Records - 2L, 2L, 0L, 0L));
         run.Counts.IsBalanced.ShouldBeTrue();
         var batches = await engine.Store.ListBatchesAsync(run.RunId, 0, 100, CancellationToken.None);
-        batches.Select(b => b.Status).ShouldBe([BatchStatus.CompletedWithErrors, BatchStatus.CompletedWithErrors, BatchStatus.Succeeded]);
+        // On a busy machine the empty page past the end may be handed over pending (slower than none) and be an empty batch.
+        batches.Where(b => b.Read > 0).Select(b => b.Status).ShouldBe([BatchStatus.CompletedWithErrors, BatchStatus.CompletedWithErrors, BatchStatus.Succeeded]);
+        batches.Skip(3).ShouldAllBe(b => b.Read == 0 && b.Status == BatchStatus.Succeeded);
         var failed = await engine.Store.ListRecordsAsync(run.RunId, new RecordFilter(), CancellationToken.None);
         failed.Select(r => r.Key).ShouldBe(["c2", "c6"]);
         failed.ShouldAllBe(r => r.BeforeJson != null && r.Error!.Type == ErrorType.Data);

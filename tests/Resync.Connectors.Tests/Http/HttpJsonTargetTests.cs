@@ -210,7 +210,9 @@ public sealed class HttpJsonTargetTests
 
         result.Status.ShouldBe(RunStatus.CompletedWithErrors);
         (result.Counts.Read, result.Counts.Succeeded, result.Counts.Failed).ShouldBe((7L, 5L, 2L));
-        batches.Select(b => b.Status).ShouldBe([BatchStatus.CompletedWithErrors, BatchStatus.CompletedWithErrors, BatchStatus.Succeeded]);
+        // On a busy machine the empty page past the end may be handed over pending (slower than none) and be an empty batch.
+        batches.Where(b => b.Read > 0).Select(b => b.Status).ShouldBe([BatchStatus.CompletedWithErrors, BatchStatus.CompletedWithErrors, BatchStatus.Succeeded]);
+        batches.Skip(3).ShouldAllBe(b => b.Read == 0 && b.Status == BatchStatus.Succeeded);
         var failedKeys = (await engine.Store.ListRecordsAsync(result.RunId, new Resync.Core.Storage.RecordFilter(), CancellationToken.None))
             .Select(r => r.Key).Order().ToArray();
         failedKeys.ShouldBe(["c3", "c6"]);
