@@ -20,9 +20,8 @@ internal static class AlertEndpoints
 
     private const string Invalid = "invalid-alert-route";
 
-    public static RouteGroupBuilder MapAlerts(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapAlerts(this RouteGroupBuilder api) => api.MapResource("/alert-routes", "Alerts", routes =>
     {
-        var routes = api.MapGroup("/alert-routes").WithTags("Alerts");
         routes.MapGet("/", ListAsync).WithName("ListAlertRoutes");
         routes.MapPost("/", CreateAsync).WithName("CreateAlertRoute").ProducesProblem(400);
         routes.MapGet("/{routeId:long}", GetAsync).WithName("GetAlertRoute");
@@ -31,8 +30,7 @@ internal static class AlertEndpoints
         routes.MapGet("/{routeId:long}/deliveries", DeliveriesAsync).WithName("ListAlertDeliveries");
         routes.MapGet("/{routeId:long}/deliveries/{deliveryId:long}", DeliveryAsync).WithName("GetAlertDelivery");
         routes.MapPost("/{routeId:long}/test", TestAsync).WithName("SendTestAlert").Produces<AlertDeliveryDocument>(202);
-        return api;
-    }
+    });
 
     private static async Task<Results<Ok<Page<AlertRouteDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, IServerStore store, DeclaredAlertRoutes declared,
         [AsParameters] Paging paging)

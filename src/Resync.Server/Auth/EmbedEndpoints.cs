@@ -13,13 +13,11 @@ namespace Resync.Server.Auth;
 /// </summary>
 internal static class EmbedEndpoints
 {
-    public static RouteGroupBuilder MapEmbedTokens(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapEmbedTokens(this RouteGroupBuilder api) => api.MapResource("/embed-tokens", "Embedded view", tokens =>
     {
-        var tokens = api.MapGroup("/embed-tokens").WithTags("Embedded view");
         tokens.MapPost("/", CreateAsync).WithName("CreateEmbedToken").ProducesProblem(400);
         tokens.MapGet("/current", Current).WithName("GetEmbedScope");
-        return api;
-    }
+    });
 
     private static async Task<Results<Created<EmbedTokenAnswer>, ProblemHttpResult>> CreateAsync(HttpContext http, EmbedTokens tokens, LinkRegistry links,
         TimeProvider clock, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)

@@ -11,11 +11,8 @@ namespace Resync.Server.Breakers;
 /// </summary>
 internal static class BreakerEndpoints
 {
-    public static RouteGroupBuilder MapBreakers(this RouteGroupBuilder api)
-    {
-        api.MapGroup("/breakers").WithTags("Breakers").MapGet("/", List).WithName("ListBreakers");
-        return api;
-    }
+    public static RouteGroupBuilder MapBreakers(this RouteGroupBuilder api) =>
+        api.MapResource("/breakers", "Breakers", breakers => breakers.MapGet("/", List).WithName("ListBreakers"));
 
     private static Results<Ok<Page<ConnectionBreakerState>>, ProblemHttpResult> List(HttpContext http, ConnectionBreakers breakers, [AsParameters] Paging paging)
     {

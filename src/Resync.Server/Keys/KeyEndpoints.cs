@@ -9,16 +9,14 @@ namespace Resync.Server.Keys;
 /// <summary><c>/api/v1/keys</c>, for operators only (the <see cref="OperatorOnly"/> policy: tenant keys get 404, as for anything not theirs): list, create, revoke.</summary>
 internal static class KeyEndpoints
 {
-    public static RouteGroupBuilder MapKeys(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapKeys(this RouteGroupBuilder api) => api.MapResource("/keys", "Keys", keys =>
     {
-        var keys = api.MapGroup("/keys").WithTags("Keys");
         var operatorOnly = ResyncAuthentication.OperatorOnly("resource", _ => "keys");
         keys.MapGet("/", ListAsync).WithName("ListKeys").RequireAuthorization(operatorOnly);
         keys.MapPost("/", CreateAsync).WithName("CreateKey").RequireAuthorization(operatorOnly);
         keys.MapDelete("/{prefix}", RevokeAsync).WithName("RevokeKey")
             .RequireAuthorization(ResyncAuthentication.OperatorOnly("key", http => http.Request.RouteValues["prefix"]?.ToString() ?? ""));
-        return api;
-    }
+    });
 
     private static async Task<Results<Ok<IReadOnlyList<KeyDocument>>, ProblemHttpResult>> ListAsync(HttpContext http, ApiKeyService keys)
     {

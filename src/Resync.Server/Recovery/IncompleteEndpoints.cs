@@ -19,9 +19,8 @@ namespace Resync.Server.Recovery;
 /// </summary>
 internal static class IncompleteEndpoints
 {
-    public static RouteGroupBuilder MapIncompleteRuns(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapIncompleteRuns(this RouteGroupBuilder api) => api.MapResource("/incomplete-runs", "Incomplete runs", incomplete =>
     {
-        var incomplete = api.MapGroup("/incomplete-runs").WithTags("Incomplete runs");
         incomplete.MapGet("/", ListAsync).WithName("ListIncompleteRuns");
         incomplete.MapPost("/retry", RetryManyAsync).WithName("RetryIncompleteRuns").Produces<BulkAnswer>(202);
         incomplete.MapPost("/discard", DiscardManyAsync).WithName("DiscardIncompleteRuns");
@@ -29,8 +28,7 @@ internal static class IncompleteEndpoints
         incomplete.MapPost("/{incompleteId:long}/retry", RetryAsync).WithName("RetryIncompleteRun").Produces<RecoveryStarted>(202).ProducesProblem(409);
         incomplete.MapPost("/{incompleteId:long}/discard", DiscardAsync).WithName("DiscardIncompleteRun").ProducesProblem(409);
         incomplete.MapPut("/{incompleteId:long}/records/{batch:int}/{position:int}", EditAsync).WithName("EditIncompleteRecord").ProducesProblem(400).ProducesProblem(409);
-        return api;
-    }
+    });
 
     private static async Task<IncompleteRunView?> VisibleAsync(HttpContext http, IRecoveryStore recovery, long id)
     {

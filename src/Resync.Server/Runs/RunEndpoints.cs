@@ -14,9 +14,8 @@ namespace Resync.Server.Runs;
 /// <summary><c>/api/v1/runs</c>: list, summary, batches, error groups, records, and live progress (server-sent events).</summary>
 internal static class RunEndpoints
 {
-    public static RouteGroupBuilder MapRuns(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapRuns(this RouteGroupBuilder api) => api.MapResource("/runs", "Runs", runs =>
     {
-        var runs = api.MapGroup("/runs").WithTags("Runs");
         runs.MapGet("/", ListAsync).WithName("ListRuns");
         runs.MapGet("/{runId:long}", GetAsync).WithName("GetRun");
         runs.MapGet("/{runId:long}/batches", BatchesAsync).WithName("ListBatches");
@@ -25,8 +24,7 @@ internal static class RunEndpoints
         runs.MapGet("/{runId:long}/records", RecordsAsync).WithName("ListRecords");
         runs.MapGet("/{runId:long}/records/{batch:int}/{position:int}", RecordAsync).WithName("GetRecord");
         runs.MapGet("/{runId:long}/events", EventsAsync).WithName("RunEvents").Produces(200, contentType: "text/event-stream");
-        return api;
-    }
+    });
 
     /// <summary>A filter naming one value of <typeparamref name="TEnum"/> by name (any case; numbers are not names).</summary>
     private static (TEnum? Value, ProblemHttpResult? Problem) Named<TEnum>(string? text, string what) where TEnum : struct, Enum =>
