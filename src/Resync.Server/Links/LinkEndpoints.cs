@@ -19,17 +19,15 @@ namespace Resync.Server.Links;
 /// <summary><c>/api/v1/links</c>: list, get, create/update from a link document, activate/deactivate, start a run.</summary>
 internal static class LinkEndpoints
 {
-    public static RouteGroupBuilder MapLinks(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapLinks(this RouteGroupBuilder api) => api.MapResource("/links", "Links", links =>
     {
-        var links = api.MapGroup("/links").WithTags("Links");
         links.MapGet("/", ListAsync).WithName("ListLinks");
         links.MapGet("/{linkId}", GetAsync).WithName("GetLink");
         links.MapPut("/{linkId}", PutAsync).WithName("PutLink");
         links.MapPost("/{linkId}/activate", ActivateAsync).WithName("ActivateLink");
         links.MapPost("/{linkId}/deactivate", DeactivateAsync).WithName("DeactivateLink");
         links.MapPost("/{linkId}/runs", StartRunAsync).WithName("StartRun");
-        return api;
-    }
+    });
 
     public static LinkEntry? Visible(HttpContext http, LinkRegistry registry, string linkId) =>
         registry.Find(linkId) is { } entry && http.Caller().Sees(entry.Tenant) ? entry : null;
@@ -84,20 +82,19 @@ internal static class LinkEndpoints
     }
 
     private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> ActivateAsync(HttpContext http, LinkRegistry registry, IRecoveryStore recovery,
-        RunLauncher launcher, SchedulerService scheduler, Push.PushLinkStates pushLinkStates, string linkId)
+        RunLauncher launcher, SchedulerService scheduler, Push.PushLinkStates linkStates, string linkId)
     {
         if (Visible(http, registry, linkId) is not { } entry)
             return Problems.NotFound("link", linkId);
         // A person activates the link: it starts afresh, without the failures in a row or the backoff that deactivated it.
-        await recovery.UpdateLinkHealthAsync(linkId, entry.Tenant, LinkHealth.Healthy, http.RequestAborted);
-        pushLinkStates.Forget(linkId);
+        await linkStates.SetHealthAsync(linkId, entry.Tenant, LinkHealth.Healthy, http.RequestAborted);
         ResyncEvents.LinkReactivated(launcher.Events, linkId, entry.Tenant, "api");
         scheduler.Wake();
         return TypedResults.Ok(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
     }
 
     private static async Task<Results<Ok<LinkDocument>, ProblemHttpResult>> DeactivateAsync(HttpContext http, LinkRegistry registry, IRecoveryStore recovery,
-        RunLauncher launcher, Push.PushLinkStates pushLinkStates, string linkId)
+        RunLauncher launcher, Push.PushLinkStates linkStates, string linkId)
     {
         if (Visible(http, registry, linkId) is not { } entry)
             return Problems.NotFound("link", linkId);
@@ -120,8 +117,7 @@ internal static class LinkEndpoints
         }
         reason ??= "deactivated through the API";
         var health = (await recovery.GetLinkAsync(linkId, http.RequestAborted))?.Health ?? LinkHealth.Healthy;
-        await recovery.UpdateLinkHealthAsync(linkId, entry.Tenant, health.DeactivatedBy(reason), http.RequestAborted);
-        pushLinkStates.Forget(linkId);
+        await linkStates.SetHealthAsync(linkId, entry.Tenant, health.DeactivatedBy(reason), http.RequestAborted);
         ResyncEvents.LinkDeactivated(launcher.Events, linkId, entry.Tenant, "api", null, reason);
         return TypedResults.Ok(await DocumentAsync(entry, recovery, launcher, http.RequestAborted));
     }
