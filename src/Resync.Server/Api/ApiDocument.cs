@@ -34,8 +34,8 @@ internal static class ApiDocument
                 {
                     Type = SecuritySchemeType.ApiKey,
                     In = ParameterLocation.Header,
-                    Name = "X-Api-Key",
-                    Description = "An API key in the X-Api-Key header.",
+                    Name = Auth.ApiKeyAuthenticationHandler.Header,
+                    Description = $"An API key in the {Auth.ApiKeyAuthenticationHandler.Header} header.",
                 };
                 document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
                 {
