@@ -1,4 +1,5 @@
 using System.Data;
+using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using Npgsql;
@@ -15,17 +16,16 @@ namespace Resync.Storage.Postgres;
 /// advisory lock, each write one transaction that locks the rows it decides on, so that workers finishing batches of one run
 /// at the same time, or a batch delivered twice, count everything once.
 /// </summary>
-public sealed partial class PostgresRunStore : IStateStore
+public sealed partial class PostgresRunStore : RelationalRunStore, IStateStore
 {
     // Any fixed number: the lock that serialises migrations of processes starting at once.
     private const long MigrationLock = 0x5245_5359_4E43;
-    private readonly TimeProvider _clock;
     private readonly NpgsqlDataSource _dataSource;
     private ResyncException? _stopped;
 
     public PostgresRunStore(string connectionString, TimeProvider? clock = null)
+        : base(SqlDialect.Postgres, clock)
     {
-        _clock = clock ?? TimeProvider.System;
         _dataSource = NpgsqlDataSource.Create(PostgresConnectionString.Normalize(connectionString));
         Location = PostgresConnectionString.Describe(connectionString);
     }
@@ -69,7 +69,7 @@ public sealed partial class PostgresRunStore : IStateStore
             {
                 await connection.ExecuteAsync(sql, transaction: transaction);
                 await connection.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
-                    new { version, at = Text(_clock.GetUtcNow()) }, transaction);
+                    new { version, at = Text(Clock.GetUtcNow()) }, transaction);
             }
             await transaction.CommitAsync(cancellationToken);
         }
@@ -83,101 +83,6 @@ public sealed partial class PostgresRunStore : IStateStore
             }, exception);
         }
     }
-
-    public async Task<IReadOnlyList<long>> RecoverInterruptedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<(long Id, string Owner)> running;
-        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
-        {
-            running = [.. await connection.QueryAsync<(long Id, string Owner)>(
-                new CommandDefinition("SELECT id, owner FROM runs WHERE status = 'Running'", cancellationToken: cancellationToken))];
-        }
-        var dead = running.Where(run => RunOwner.IsDeadOnThisHost(run.Owner)).Select(run => run.Id).ToList();
-        foreach (var runId in dead)
-        {
-            await WriteAsync(async (c, t) =>
-            {
-                if (await c.ExecuteScalarAsync<string?>("SELECT status FROM runs WHERE id = @runId FOR UPDATE", new { runId }, t) != nameof(RunStatus.Running))
-                    return 0;
-                var incomplete = await c.ExecuteScalarAsync<long>(
-                    "SELECT COALESCE(SUM(read), 0)::bigint FROM batches WHERE run_id = @runId AND status = 'Processing'", new { runId }, t);
-                await c.ExecuteAsync("UPDATE batches SET status = 'Interrupted', ended_at = @now WHERE run_id = @runId AND status = 'Processing'",
-                    new { runId, now = Text(now) }, t);
-                RunTransitions.Ensure(RunStatus.Running, RunStatus.Interrupted);
-                var error = RunEventMessages.Interrupted(incomplete, now);
-                await c.ExecuteAsync("""
-                    UPDATE runs SET status = 'Interrupted', ended_at = @now, incomplete = incomplete + @incomplete, system_error = @error
-                    WHERE id = @runId AND status = 'Running'
-                    """, new { runId, now = Text(now), incomplete, error = StoredJson.Error(error) }, t);
-                await CarryWatermarkAsync(c, t, runId);
-                await ParkCrashedAsync(c, t, runId, error, now);
-                return 0;
-            }, cancellationToken);
-        }
-        return dead;
-    }
-
-    /// <summary>
-    /// A pull run whose process died moves its link's watermark past the batches that had committed, and keeps how far it had read
-    /// for when its chain resolves (<see cref="CrashWatermark"/>): left behind, the next run would read and write them again.
-    /// </summary>
-    private static async Task CarryWatermarkAsync(NpgsqlConnection c, NpgsqlTransaction t, long runId)
-    {
-        var run = await c.QuerySingleAsync<(string LinkId, string Kind, string? Pending, string? Link)>("""
-            SELECT r.link_id, r.kind, r.pending_watermark, l.watermark FROM runs r JOIN links l ON l.id = r.link_id WHERE r.id = @runId FOR UPDATE OF l
-            """, new { runId }, t);
-        if (!Enum.Parse<RunKind>(run.Kind).IsPull())
-            return;
-        var batches = await c.QueryAsync<(long Number, string Status, string? Watermark)>(
-            "SELECT number, status, watermark FROM batches WHERE run_id = @runId ORDER BY number", new { runId }, t);
-        var marks = batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Watermark)).ToList();
-        if (CrashWatermark.Read(marks) is { } read && CrashWatermark.Advances(run.Pending, read))
-            await c.ExecuteAsync("UPDATE runs SET pending_watermark = @read WHERE id = @runId", new { runId, read }, t);
-        if (CrashWatermark.Committed(marks) is { } committed && CrashWatermark.Advances(run.Link, committed))
-            await c.ExecuteAsync("UPDATE links SET watermark = @committed WHERE id = @LinkId", new { run.LinkId, committed }, t);
-    }
-
-    /// <summary>
-    /// A pull run whose process died is given its incomplete run at once, so that one retry finishes it: the batches cut by
-    /// the crash (Interrupted: fetched again by cursor) and the pages never read, after the last page the run had started.
-    /// </summary>
-    private static async Task ParkCrashedAsync(NpgsqlConnection c, NpgsqlTransaction t, long runId, ResyncError error, DateTimeOffset now)
-    {
-        var run = await c.QuerySingleAsync<(string LinkId, string Tenant, string Kind)>("SELECT link_id, tenant, kind FROM runs WHERE id = @runId", new { runId }, t);
-        if (!Enum.Parse<RunKind>(run.Kind).IsPull())
-            return;
-        var last = await c.QuerySingleOrDefaultAsync<string?>("SELECT cursor FROM batches WHERE run_id = @runId ORDER BY number DESC LIMIT 1", new { runId }, t);
-        if (last is null)
-            return;
-        await ParkAsync(c, t, new IncompleteRunView(0, runId, run.LinkId, run.Tenant, IncompleteStatus.Waiting, error, last, 0, null, now, null,
-            RunEventMessages.Crashed, 0));
-    }
-
-    public Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken) =>
-        WriteAsync((c, t) => c.ExecuteAsync(
-            "INSERT INTO links (id, tenant) VALUES (@linkId, @tenant) ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant",
-            new { linkId, tenant }, t), cancellationToken);
-
-    public Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken) =>
-        WriteAsync(async (c, t) =>
-        {
-            // The document of a version is kept once; the latest copy wins (a server re-encrypts it, with its current credentials).
-            if (run.LinkVersion is { } version)
-            {
-                await c.ExecuteAsync("""
-                    INSERT INTO link_versions (link_id, hash, document, first_used_at) VALUES (@LinkId, @Hash, @Document, @StartedAt)
-                    ON CONFLICT (link_id, hash) DO UPDATE SET document = excluded.document
-                    """, new { run.LinkId, version.Hash, version.Document, StartedAt = Text(run.StartedAt) }, t);
-            }
-            return await c.ExecuteScalarAsync<long>("""
-                INSERT INTO runs (link_id, tenant, kind, status, trigger, parent_run_id, request_id, owner, started_at, root_run_id, carries_all, link_version)
-                VALUES (@LinkId, @Tenant, @Kind, 'Running', @Trigger, @ParentRunId, @RequestId, @Owner, @StartedAt,
-                        (SELECT COALESCE(root_run_id, id) FROM runs WHERE id = @ParentRunId), @CarriesAll, @Version)
-                RETURNING id
-                """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner, StartedAt = Text(run.StartedAt),
-                    CarriesAll = run.CarriesAllFailures ? 1L : 0L, Version = run.LinkVersion?.Hash }, t);
-        },
-            cancellationToken);
 
     public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
         BatchStartedAsync(runId, batchNumber, cursor, recordCount, null, startedAt, cancellationToken);
@@ -250,95 +155,39 @@ public sealed partial class PostgresRunStore : IStateStore
         }, cancellationToken);
     }
 
-    public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
+    // The sample is the group's first record in run order (DISTINCT ON keeps the first row of each group as ordered).
+    private protected override string SelectErrorGroups => """
+        SELECT Type, Code, Step, Fields, Count, Error, RecordKey FROM (
+            SELECT DISTINCT ON (error_type, error_code, error_step, error_fields)
+                   error_type AS Type, error_code AS Code, error_step AS Step, error_fields AS Fields,
+                   COUNT(*) OVER (PARTITION BY error_type, error_code, error_step, error_fields) AS Count, error AS Error, record_key AS RecordKey
+            FROM record_outcomes
+            WHERE run_id = @runId AND outcome = 'Failed' AND error_scope = 'Record'
+            ORDER BY error_type, error_code, error_step, error_fields, batch_number, position
+        ) groups
+        ORDER BY Count DESC, Code
+        """;
+
+    public Task KeepInterruptedRecordsAsync(long runId, int batchNumber, IReadOnlyList<RecordOutcome> records, CancellationToken cancellationToken)
     {
-        RunTransitions.Ensure(RunStatus.Running, status);
-        await WriteAsync(async (c, t) =>
+        var rows = OutcomeRows(records);
+        return WriteAsync(async (c, t) =>
         {
-            var updated = await c.ExecuteAsync("""
-                UPDATE runs SET status = @status, system_error = COALESCE(@error, system_error), ended_at = @endedAt
-                WHERE id = @runId AND status = 'Running'
-                """, new { runId, status = status.ToString(), error = StoredJson.Error(systemError), endedAt = Text(endedAt) }, t);
-            if (updated != 1)
-                throw new InvalidTransitionException("run", "(not Running)", status.ToString());
-            if (newWatermark is not null)
-                await c.ExecuteAsync("UPDATE links SET watermark = @newWatermark WHERE id = (SELECT link_id FROM runs WHERE id = @runId)", new { runId, newWatermark }, t);
-            return updated;
+            await EnsureInterruptedAsync(Write(c, t), runId, batchNumber);
+            await InsertOutcomesAsync(c, t, runId, batchNumber, rows, replace: false);
+            return 0;
         }, cancellationToken);
     }
 
-    public async Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await RunReads.GetWatermarkAsync(connection, linkId, cancellationToken);
-    }
-
-    public async Task<RunView?> GetRunAsync(long runId, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await RunReads.GetRunAsync(connection, runId, cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<RunView>> ListRunsAsync(RunFilter filter, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<RunRow>(new CommandDefinition($"""
-            {RunStatements.SelectRuns}
-            WHERE (@LinkId::text IS NULL OR link_id = @LinkId) AND (@Tenant::text IS NULL OR tenant = @Tenant) AND (@Status::text IS NULL OR status = @Status)
-              AND (@Kind::text IS NULL OR kind = @Kind) AND (@From::text IS NULL OR started_at >= @From) AND (@Before::text IS NULL OR started_at < @Before)
-            ORDER BY id DESC LIMIT @Limit OFFSET @Offset
-            """, new { filter.LinkId, filter.Tenant, Status = filter.Status?.ToString(), Kind = filter.Kind?.ToString(),
-                From = filter.StartedFrom is { } from ? Text(from) : null, Before = filter.StartedBefore is { } before ? Text(before) : null, Limit = (long)filter.Limit, Offset = (long)filter.Offset },
-            cancellationToken: cancellationToken));
-        return [.. rows.Select(row => row.ToView([]))];
-    }
-
-    public async Task<IReadOnlyList<BatchView>> ListBatchesAsync(long runId, int offset, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await RunReads.ListBatchesAsync(connection, runId, offset, limit, cancellationToken);
-    }
-
-    public async Task<BatchView?> GetBatchAsync(long runId, int number, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await RunReads.GetBatchAsync(connection, runId, number, cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        // The sample is the group's first record in run order (DISTINCT ON keeps the first row of each group as ordered).
-        var rows = await connection.QueryAsync<ErrorGroupRow>(
-            new CommandDefinition("""
-                SELECT Type, Code, Step, Fields, Count, Error, RecordKey FROM (
-                    SELECT DISTINCT ON (error_type, error_code, error_step, error_fields)
-                           error_type AS Type, error_code AS Code, error_step AS Step, error_fields AS Fields,
-                           COUNT(*) OVER (PARTITION BY error_type, error_code, error_step, error_fields) AS Count, error AS Error, record_key AS RecordKey
-                    FROM record_outcomes
-                    WHERE run_id = @runId AND outcome = 'Failed' AND error_scope = 'Record'
-                    ORDER BY error_type, error_code, error_step, error_fields, batch_number, position
-                ) groups
-                ORDER BY Count DESC, Code
-                """, new { runId }, cancellationToken: cancellationToken));
-        return [.. rows.Select(row => row.ToView())];
-    }
-
-    public async Task<IReadOnlyList<RecordView>> ListRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await RunReads.ListRecordsAsync(connection, runId, filter, InOutcomes, cancellationToken);
-    }
-
-    public async Task<int> CountRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await RunReads.CountRecordsAsync(connection, runId, filter, InOutcomes, cancellationToken);
-    }
-
-    private const string InOutcomes = "outcome = ANY(@Outcomes)";
-
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
+
+    private protected override async ValueTask<DbConnection> OpenReadAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken);
+
+    private protected override Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync((c, t) => work(Write(c, t)), cancellationToken);
+
+    private static RelationalWrite Write(NpgsqlConnection connection, NpgsqlTransaction transaction) => new(connection, transaction, SqlDialect.Postgres, async: true);
 
     /// <summary>Runs one write in its own transaction, committed before the task completes.</summary>
     /// <remarks>When the database's disk fails a write (full, read-only, an I/O error), the store writes nothing more (<see cref="StateStoreStopped"/>).</remarks>

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -13,18 +14,16 @@ namespace Resync.Storage.Sqlite;
 /// All run state in one SQLite file: WAL journal, full-sync commits, numbered migrations. Writes go
 /// through one group-committing writer; reads open their own connections (WAL lets them run alongside).
 /// </summary>
-public sealed partial class SqliteRunStore : IStateStore
+public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
 {
     private readonly string _connectionString;
     private readonly string _path;
     private SqliteWriter? _writer;
 
-    private readonly TimeProvider _clock;
-
     public SqliteRunStore(string path, TimeProvider? clock = null)
+        : base(SqlDialect.Sqlite, clock)
     {
         _path = System.IO.Path.GetFullPath(path);
-        _clock = clock ?? TimeProvider.System;
         _connectionString = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true, DefaultTimeout = 30 }.ToString();
     }
 
@@ -90,100 +89,6 @@ public sealed partial class SqliteRunStore : IStateStore
         _writer = new SqliteWriter(connection!);
         return Task.CompletedTask;
     }
-
-    public async Task<IReadOnlyList<long>> RecoverInterruptedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        var running = (await connection.QueryAsync<(long Id, string Owner)>(
-            new CommandDefinition("SELECT id, owner FROM runs WHERE status = 'Running'", cancellationToken: cancellationToken))).ToList();
-        var dead = running.Where(run => RunOwner.IsDeadOnThisHost(run.Owner)).Select(run => run.Id).ToList();
-        foreach (var runId in dead)
-        {
-            await Writer.ExecuteAsync((c, t) =>
-            {
-                // Another process starting at the same time may have recovered it since it was read: it is recovered (and parked) once.
-                if (c.ExecuteScalar<string?>("SELECT status FROM runs WHERE id = @runId", new { runId }, t) != nameof(RunStatus.Running))
-                    return 0;
-                var incomplete = c.ExecuteScalar<long>(
-                    "SELECT COALESCE(SUM(read), 0) FROM batches WHERE run_id = @runId AND status = 'Processing'", new { runId }, t);
-                c.Execute("UPDATE batches SET status = 'Interrupted', ended_at = @now WHERE run_id = @runId AND status = 'Processing'",
-                    new { runId, now = Text(now) }, t);
-                RunTransitions.Ensure(RunStatus.Running, RunStatus.Interrupted);
-                var error = RunEventMessages.Interrupted(incomplete, now);
-                c.Execute("""
-                    UPDATE runs SET status = 'Interrupted', ended_at = @now, incomplete = incomplete + @incomplete, system_error = @error
-                    WHERE id = @runId AND status = 'Running'
-                    """, new { runId, now = Text(now), incomplete, error = StoredJson.Error(error) }, t);
-                CarryWatermark(c, t, runId);
-                ParkCrashed(c, t, runId, error, now);
-                return 0;
-            }, cancellationToken);
-        }
-        return dead;
-    }
-
-    /// <summary>
-    /// A pull run whose process died moves its link's watermark past the batches that had committed, and keeps how far it had read
-    /// for when its chain resolves (<see cref="CrashWatermark"/>): left behind, the next run would read and write them again.
-    /// </summary>
-    private static void CarryWatermark(SqliteConnection c, SqliteTransaction t, long runId)
-    {
-        var run = c.QuerySingle<(string LinkId, string Kind, string? Pending, string? Link)>("""
-            SELECT r.link_id, r.kind, r.pending_watermark, l.watermark FROM runs r JOIN links l ON l.id = r.link_id WHERE r.id = @runId
-            """, new { runId }, t);
-        if (!Enum.Parse<RunKind>(run.Kind).IsPull())
-            return;
-        var batches = c.Query<(long Number, string Status, string? Watermark)>(
-            "SELECT number, status, watermark FROM batches WHERE run_id = @runId ORDER BY number", new { runId }, t);
-        var marks = batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Watermark)).ToList();
-        if (CrashWatermark.Read(marks) is { } read && CrashWatermark.Advances(run.Pending, read))
-            c.Execute("UPDATE runs SET pending_watermark = @read WHERE id = @runId", new { runId, read }, t);
-        if (CrashWatermark.Committed(marks) is { } committed && CrashWatermark.Advances(run.Link, committed))
-            c.Execute("UPDATE links SET watermark = @committed WHERE id = @LinkId", new { run.LinkId, committed }, t);
-    }
-
-    /// <summary>
-    /// A pull run whose process died is given its incomplete run at once, so that one retry finishes it: the batches cut by
-    /// the crash (Interrupted: fetched again by cursor) and the pages never read, after the last page the run had started.
-    /// (Recovery runs and pushes are not: a push's records died with the process; a recovery run's remainder is its parent's.)
-    /// </summary>
-    private static void ParkCrashed(SqliteConnection c, SqliteTransaction t, long runId, ResyncError error, DateTimeOffset now)
-    {
-        var run = c.QuerySingle<(string LinkId, string Tenant, string Kind)>("SELECT link_id, tenant, kind FROM runs WHERE id = @runId", new { runId }, t);
-        if (!Enum.Parse<RunKind>(run.Kind).IsPull())
-            return;
-        var last = c.QuerySingleOrDefault<string?>("SELECT cursor FROM batches WHERE run_id = @runId ORDER BY number DESC LIMIT 1", new { runId }, t);
-        if (last is null)
-            return;
-        Park(c, t, new IncompleteRunView(0, runId, run.LinkId, run.Tenant, IncompleteStatus.Waiting, error, last, 0, null, now, null,
-            RunEventMessages.Crashed, 0));
-    }
-
-    public Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken) =>
-        Writer.ExecuteAsync((c, t) => c.Execute(
-            "INSERT INTO links (id, tenant) VALUES (@linkId, @tenant) ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant",
-            new { linkId, tenant }, t), cancellationToken);
-
-    public Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken) =>
-        Writer.ExecuteAsync((c, t) =>
-        {
-            // The document of a version is kept once; the latest copy wins (a server re-encrypts it, with its current credentials).
-            if (run.LinkVersion is { } version)
-            {
-                c.Execute("""
-                    INSERT INTO link_versions (link_id, hash, document, first_used_at) VALUES (@LinkId, @Hash, @Document, @StartedAt)
-                    ON CONFLICT (link_id, hash) DO UPDATE SET document = excluded.document
-                    """, new { run.LinkId, version.Hash, version.Document, StartedAt = Text(run.StartedAt) }, t);
-            }
-            return c.ExecuteScalar<long>("""
-                INSERT INTO runs (link_id, tenant, kind, status, trigger, parent_run_id, request_id, owner, started_at, root_run_id, carries_all, link_version)
-                VALUES (@LinkId, @Tenant, @Kind, 'Running', @Trigger, @ParentRunId, @RequestId, @Owner, @StartedAt,
-                        (SELECT COALESCE(root_run_id, id) FROM runs WHERE id = @ParentRunId), @CarriesAll, @Version)
-                RETURNING id
-                """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner, StartedAt = Text(run.StartedAt),
-                    CarriesAll = run.CarriesAllFailures ? 1 : 0, Version = run.LinkVersion?.Hash }, t);
-        },
-            cancellationToken);
 
     public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
         BatchStartedAsync(runId, batchNumber, cursor, recordCount, null, startedAt, cancellationToken);
@@ -259,90 +164,27 @@ public sealed partial class SqliteRunStore : IStateStore
         }, cancellationToken);
     }
 
-    public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
+    // The sample is the group's first record in run order: with exactly one MIN() aggregate, SQLite takes the bare columns
+    // (error, record_key) from that row, so the sample's key and message belong to the same record.
+    private protected override string SelectErrorGroups => """
+        SELECT error_type AS Type, error_code AS Code, error_step AS Step, error_fields AS Fields, COUNT(*) AS Count,
+               MIN(batch_number * 1048576 + position) AS FirstPosition, error AS Error, record_key AS RecordKey
+        FROM record_outcomes
+        WHERE run_id = @runId AND outcome = 'Failed' AND error_scope = 'Record'
+        GROUP BY error_type, error_code, error_step, error_fields
+        ORDER BY COUNT(*) DESC, error_code
+        """;
+
+    public Task KeepInterruptedRecordsAsync(long runId, int batchNumber, IReadOnlyList<RecordOutcome> records, CancellationToken cancellationToken)
     {
-        RunTransitions.Ensure(RunStatus.Running, status);
-        await Writer.ExecuteAsync((c, t) =>
+        var rows = OutcomeRows(records);
+        return Writer.ExecuteAsync((c, t) =>
         {
-            var updated = c.Execute("""
-                UPDATE runs SET status = @status, system_error = COALESCE(@error, system_error), ended_at = @endedAt
-                WHERE id = @runId AND status = 'Running'
-                """, new { runId, status = status.ToString(), error = StoredJson.Error(systemError), endedAt = Text(endedAt) }, t);
-            if (updated != 1)
-                throw new InvalidTransitionException("run", "(not Running)", status.ToString());
-            if (newWatermark is not null)
-                c.Execute("UPDATE links SET watermark = @newWatermark WHERE id = (SELECT link_id FROM runs WHERE id = @runId)", new { runId, newWatermark }, t);
-            return updated;
+            RelationalWrite.Synchronously(EnsureInterruptedAsync(Write(c, t), runId, batchNumber));
+            InsertOutcomes(t, runId, batchNumber, rows, replace: false);
+            return 0;
         }, cancellationToken);
     }
-
-    public async Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        return await RunReads.GetWatermarkAsync(connection, linkId, cancellationToken);
-    }
-
-    public async Task<RunView?> GetRunAsync(long runId, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        return await RunReads.GetRunAsync(connection, runId, cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<RunView>> ListRunsAsync(RunFilter filter, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        var rows = await connection.QueryAsync<RunRow>(new CommandDefinition($"""
-            {RunStatements.SelectRuns}
-            WHERE (@LinkId IS NULL OR link_id = @LinkId) AND (@Tenant IS NULL OR tenant = @Tenant) AND (@Status IS NULL OR status = @Status)
-              AND (@Kind IS NULL OR kind = @Kind) AND (@From IS NULL OR started_at >= @From) AND (@Before IS NULL OR started_at < @Before)
-            ORDER BY id DESC LIMIT @Limit OFFSET @Offset
-            """, new { filter.LinkId, filter.Tenant, Status = filter.Status?.ToString(), Kind = filter.Kind?.ToString(),
-                From = filter.StartedFrom is { } from ? Text(from) : null, Before = filter.StartedBefore is { } before ? Text(before) : null, filter.Limit, filter.Offset }, cancellationToken: cancellationToken));
-        return [.. rows.Select(row => row.ToView([]))];
-    }
-
-    public async Task<IReadOnlyList<BatchView>> ListBatchesAsync(long runId, int offset, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        return await RunReads.ListBatchesAsync(connection, runId, offset, limit, cancellationToken);
-    }
-
-    public async Task<BatchView?> GetBatchAsync(long runId, int number, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        return await RunReads.GetBatchAsync(connection, runId, number, cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        // The sample is the group's first record in run order: with exactly one MIN() aggregate, SQLite takes the bare columns
-        // (error, record_key) from that row, so the sample's key and message belong to the same record.
-        var rows = await connection.QueryAsync<ErrorGroupRow>(
-            new CommandDefinition("""
-                SELECT error_type AS Type, error_code AS Code, error_step AS Step, error_fields AS Fields, COUNT(*) AS Count,
-                       MIN(batch_number * 1048576 + position) AS FirstPosition, error AS Error, record_key AS RecordKey
-                FROM record_outcomes
-                WHERE run_id = @runId AND outcome = 'Failed' AND error_scope = 'Record'
-                GROUP BY error_type, error_code, error_step, error_fields
-                ORDER BY COUNT(*) DESC, error_code
-                """, new { runId }, cancellationToken: cancellationToken));
-        return [.. rows.Select(row => row.ToView())];
-    }
-
-    public async Task<IReadOnlyList<RecordView>> ListRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        return await RunReads.ListRecordsAsync(connection, runId, filter, InOutcomes, cancellationToken);
-    }
-
-    public async Task<int> CountRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        return await RunReads.CountRecordsAsync(connection, runId, filter, InOutcomes, cancellationToken);
-    }
-
-    private const string InOutcomes = "outcome IN @Outcomes";
 
     public async ValueTask DisposeAsync()
     {
@@ -407,6 +249,14 @@ public sealed partial class SqliteRunStore : IStateStore
 
     private readonly record struct OutcomeRow(RecordOutcome Outcome, string? Error, string? Warnings, string? Before, string? After);
 
+    // Opening a SQLite file does not wait on anything: it completes at once.
+    private protected override ValueTask<DbConnection> OpenReadAsync(CancellationToken cancellationToken) => new(Open());
+
+    private protected override Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) => RelationalWrite.Synchronously(work(Write(c, t))), cancellationToken);
+
+    private static RelationalWrite Write(SqliteConnection connection, SqliteTransaction transaction) => new(connection, transaction, SqlDialect.Sqlite, async: false);
+
     private SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
@@ -426,7 +276,7 @@ public sealed partial class SqliteRunStore : IStateStore
             using var transaction = connection.BeginTransaction();
             connection.Execute(sql, transaction: transaction);
             connection.Execute("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
-                new { version, at = Text(_clock.GetUtcNow()) }, transaction);
+                new { version, at = Text(Clock.GetUtcNow()) }, transaction);
             transaction.Commit();
         }
     }

@@ -208,6 +208,31 @@ public abstract class StateStoreCompliance<TStore> : RunStoreCompliance<TStore>
     }
 
     [Fact]
+    public async Task OpenIncomplete_ListedAndCounted_AreExactlyThoseTheCoreRuleCallsNotClosed()
+    {
+        var (link, tenant) = (Name("orders"), Name("acme"));
+        var error = new ResyncError(ErrorScope.System, ErrorType.Connection, Durability.Ephemeral, "CONNECTION_REFUSED", "down", "target", [], null, T0, 1);
+        await Store.EnsureLinkAsync(link, tenant, CancellationToken.None);
+        var ids = new Dictionary<IncompleteStatus, long>();
+        foreach (var status in Enum.GetValues<IncompleteStatus>())
+        {
+            var runId = await Store.CreateRunAsync(NewRun(link, tenant), CancellationToken.None);
+            ids[status] = await Store.ParkAsync(new IncompleteRunView(0, runId, link, tenant, status.IsClosed() ? IncompleteStatus.Waiting : status, error, null, 0, null,
+                T0, null, null, 0), CancellationToken.None);
+            if (status.IsClosed())
+                await Store.UpdateIncompleteAsync(ids[status], status, 0, null, null, "closed", CancellationToken.None);
+        }
+        var expected = ids.Where(pair => !pair.Key.IsClosed()).Select(pair => pair.Value).Order().ToList();
+
+        var listed = await Store.ListIncompleteAsync(new IncompleteFilter(Tenant: tenant), CancellationToken.None);
+        var counted = (await Store.CountOpenIncompleteAsync(CancellationToken.None)).Single(count => count.Tenant == tenant);
+
+        expected.Count.ShouldBe(2, "the core's rule, on every status");
+        listed.Select(incomplete => incomplete.Id).Order().ShouldBe(expected);
+        counted.Open.ShouldBe(expected.Count);
+    }
+
+    [Fact]
     public async Task Incomplete_ParkedEditedAndResolved_KeepsItsHistory_AndResolvingIsFinal()
     {
         var runId = await StartRunAsync();

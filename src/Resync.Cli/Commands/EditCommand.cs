@@ -22,9 +22,7 @@ internal static class EditCommand
         if (record.Outcome != OutcomeKind.Failed)
             throw new CliException(ExitCodes.Usage, $"The record at batch {batch}, position {position} of run {runId} did not fail (it is {record.Outcome}): only failed records are edited for a retry.");
         var edits = await store.GetRecordEditsAsync(runId, cancellationToken);
-        var stored = edits.GetValueOrDefault((batch, position)) ?? record.BeforeJson
-            ?? throw new CliException(ExitCodes.Usage, $"The record at batch {batch}, position {position} has no snapshot to edit (logging level None).");
-        var fields = RecordAssignments.Apply(stored, assignments, removals);
+        var fields = RecordAssignments.ApplyToRecord(edits, record, assignments, removals);
         var runner = new LinkRunner(store, store, store, TimeProvider.System);
         await runner.EditFailedRecordAsync(runId, batch, position, fields, cancellationToken);
         if (json)

@@ -113,9 +113,7 @@ internal static class IncompleteCommands
         var edits = await store.GetIncompleteEditsAsync(id, cancellationToken);
         var record = (await store.ListRecordsAsync(item.RunId, new RecordFilter(null, 0, 100_000, batch), cancellationToken)).FirstOrDefault(r => r.Position == position && InRemainder(r))
             ?? throw new CliException(ExitCodes.Usage, $"Incomplete run {id} has no failed record at batch {batch}, position {position} (see `resync incomplete show {id}`).");
-        var stored = edits.GetValueOrDefault((batch, position)) ?? record.BeforeJson
-            ?? throw new CliException(ExitCodes.Usage, $"The record at batch {batch}, position {position} has no snapshot to edit (logging level None).");
-        var fields = RecordAssignments.Apply(stored, assignments, removals);
+        var fields = RecordAssignments.ApplyToRecord(edits, record, assignments, removals);
         var runner = new LinkRunner(store, store, store, TimeProvider.System);
         await runner.EditIncompleteRecordAsync(id, batch, position, fields, cancellationToken);
         if (json)

@@ -1,4 +1,5 @@
 using Resync.Core.Records;
+using Resync.Core.Storage;
 
 namespace Resync.Cli.Commands;
 
@@ -11,6 +12,18 @@ internal static class RecordAssignments
             throw new CliException(ExitCodes.Usage, "Say what to change: --set field=value (repeatable) and/or --unset field.");
         foreach (var assignment in assignments.Where(a => a.IndexOf('=', StringComparison.Ordinal) <= 0))
             throw new CliException(ExitCodes.Usage, $"'{assignment}' is not field=value.");
+    }
+
+    /// <summary>
+    /// The values of <paramref name="record"/> with the changes made, on top of its last edit (<paramref name="edits"/>), else of
+    /// the values kept when it ran: a record kept without them (logging level None) has nothing to edit.
+    /// </summary>
+    public static Dictionary<string, object?> ApplyToRecord(IReadOnlyDictionary<(int Batch, int Position), string> edits, RecordView record,
+        IReadOnlyList<string> assignments, IReadOnlyList<string> removals)
+    {
+        var stored = edits.GetValueOrDefault((record.BatchNumber, record.Position)) ?? record.BeforeJson
+            ?? throw new CliException(ExitCodes.Usage, $"The record at batch {record.BatchNumber}, position {record.Position} has no snapshot to edit (logging level None).");
+        return Apply(stored, assignments, removals);
     }
 
     /// <summary>The values of <paramref name="storedJson"/> with the changes made.</summary>

@@ -1,0 +1,208 @@
+using System.Data.Common;
+using Dapper;
+using Resync.Core.Errors;
+using Resync.Core.Runs;
+using Resync.Core.Storage;
+
+namespace Resync.Storage.Relational;
+
+/// <summary>
+/// What the SQLite and PostgreSQL state stores do alike, written once: the run queries and the recovery state. A store says
+/// how it opens a connection to read, how it runs a write (<see cref="RelationalWrite"/>) and how its SQL is spelled
+/// (<see cref="SqlDialect"/>); the hot batch writes (SQLite keeps them prepared, PostgreSQL unnests arrays) and migrations stay
+/// in the store, where they differ.
+/// </summary>
+public abstract partial class RelationalRunStore
+{
+    private protected RelationalRunStore(SqlDialect dialect, TimeProvider? clock)
+    {
+        Dialect = dialect;
+        Clock = clock ?? TimeProvider.System;
+    }
+
+    private protected SqlDialect Dialect { get; }
+
+    private protected TimeProvider Clock { get; }
+
+    /// <summary>An open connection for reads; the caller disposes it.</summary>
+    private protected abstract ValueTask<DbConnection> OpenReadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Runs one write in its own transaction, durable before the task completes.</summary>
+    private protected abstract Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>Error groups (<see cref="ErrorGroupRow"/>) of the run <c>@runId</c>, each with its first record as the sample, largest first.</summary>
+    private protected abstract string SelectErrorGroups { get; }
+
+    public async Task<IReadOnlyList<long>> RecoverInterruptedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<(long Id, string Owner)> running;
+        await using (var connection = await OpenReadAsync(cancellationToken))
+        {
+            running = [.. await connection.QueryAsync<(long Id, string Owner)>(
+                new CommandDefinition("SELECT id, owner FROM runs WHERE status = 'Running'", cancellationToken: cancellationToken))];
+        }
+        var dead = running.Where(run => RunOwner.IsDeadOnThisHost(run.Owner)).Select(run => run.Id).ToList();
+        foreach (var runId in dead)
+        {
+            await WriteAsync(async w =>
+            {
+                // Another process starting at the same time may have recovered it since it was read: it is recovered (and parked) once.
+                if (await w.ExecuteScalarAsync<string?>("SELECT status FROM runs WHERE id = @runId" + w.Dialect.RowLock, new { runId }) != nameof(RunStatus.Running))
+                    return 0;
+                var incomplete = await w.ExecuteScalarAsync<long>(
+                    $"SELECT COALESCE(SUM(read), 0){w.Dialect.BigintCast} FROM batches WHERE run_id = @runId AND status = 'Processing'", new { runId });
+                await w.ExecuteAsync("UPDATE batches SET status = 'Interrupted', ended_at = @now WHERE run_id = @runId AND status = 'Processing'",
+                    new { runId, now = StoredTime.Text(now) });
+                RunTransitions.Ensure(RunStatus.Running, RunStatus.Interrupted);
+                var error = RunEventMessages.Interrupted(incomplete, now);
+                await w.ExecuteAsync("""
+                    UPDATE runs SET status = 'Interrupted', ended_at = @now, incomplete = incomplete + @incomplete, system_error = @error
+                    WHERE id = @runId AND status = 'Running'
+                    """, new { runId, now = StoredTime.Text(now), incomplete, error = StoredJson.Error(error) });
+                await CarryWatermarkAsync(w, runId);
+                await ParkCrashedAsync(w, runId, error, now);
+                return 0;
+            }, cancellationToken);
+        }
+        return dead;
+    }
+
+    /// <summary>
+    /// A pull run whose process died moves its link's watermark past the batches that had committed, and keeps how far it had read
+    /// for when its chain resolves (<see cref="CrashWatermark"/>): left behind, the next run would read and write them again.
+    /// </summary>
+    private static async Task CarryWatermarkAsync(RelationalWrite w, long runId)
+    {
+        var run = await w.QuerySingleAsync<(string LinkId, string Kind, string? Pending, string? Link)>($"""
+            SELECT r.link_id, r.kind, r.pending_watermark, l.watermark FROM runs r JOIN links l ON l.id = r.link_id WHERE r.id = @runId{w.Dialect.RowLockOf("l")}
+            """, new { runId });
+        if (!Enum.Parse<RunKind>(run.Kind).IsPull())
+            return;
+        var batches = await w.QueryAsync<(long Number, string Status, string? Watermark)>(
+            "SELECT number, status, watermark FROM batches WHERE run_id = @runId ORDER BY number", new { runId });
+        var marks = batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Watermark)).ToList();
+        if (CrashWatermark.Read(marks) is { } read && CrashWatermark.Advances(run.Pending, read))
+            await w.ExecuteAsync("UPDATE runs SET pending_watermark = @read WHERE id = @runId", new { runId, read });
+        if (CrashWatermark.Committed(marks) is { } committed && CrashWatermark.Advances(run.Link, committed))
+            await w.ExecuteAsync("UPDATE links SET watermark = @committed WHERE id = @LinkId", new { run.LinkId, committed });
+    }
+
+    /// <summary>
+    /// A pull run whose process died is given its incomplete run at once, so that one retry finishes it: the batches cut by
+    /// the crash (Interrupted: fetched again by cursor) and the pages never read, after the last page the run had started.
+    /// (Recovery runs and pushes are not: a push's records died with the process; a recovery run's remainder is its parent's.)
+    /// </summary>
+    private static async Task ParkCrashedAsync(RelationalWrite w, long runId, ResyncError error, DateTimeOffset now)
+    {
+        var run = await w.QuerySingleAsync<(string LinkId, string Tenant, string Kind)>("SELECT link_id, tenant, kind FROM runs WHERE id = @runId", new { runId });
+        if (!Enum.Parse<RunKind>(run.Kind).IsPull())
+            return;
+        var last = await w.QuerySingleOrDefaultAsync<string?>("SELECT cursor FROM batches WHERE run_id = @runId ORDER BY number DESC LIMIT 1", new { runId });
+        if (last is null)
+            return;
+        await ParkAsync(w, new IncompleteRunView(0, runId, run.LinkId, run.Tenant, IncompleteStatus.Waiting, error, last, 0, null, now, null,
+            RunEventMessages.Crashed, 0));
+    }
+
+    public Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken) =>
+        WriteAsync(w => w.ExecuteAsync(
+            "INSERT INTO links (id, tenant) VALUES (@linkId, @tenant) ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant",
+            new { linkId, tenant }), cancellationToken);
+
+    public Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken) =>
+        WriteAsync(async w =>
+        {
+            // The document of a version is kept once; the latest copy wins (a server re-encrypts it, with its current credentials).
+            if (run.LinkVersion is { } version)
+            {
+                await w.ExecuteAsync("""
+                    INSERT INTO link_versions (link_id, hash, document, first_used_at) VALUES (@LinkId, @Hash, @Document, @StartedAt)
+                    ON CONFLICT (link_id, hash) DO UPDATE SET document = excluded.document
+                    """, new { run.LinkId, version.Hash, version.Document, StartedAt = StoredTime.Text(run.StartedAt) });
+            }
+            return await w.ExecuteScalarAsync<long>("""
+                INSERT INTO runs (link_id, tenant, kind, status, trigger, parent_run_id, request_id, owner, started_at, root_run_id, carries_all, link_version)
+                VALUES (@LinkId, @Tenant, @Kind, 'Running', @Trigger, @ParentRunId, @RequestId, @Owner, @StartedAt,
+                        (SELECT COALESCE(root_run_id, id) FROM runs WHERE id = @ParentRunId), @CarriesAll, @Version)
+                RETURNING id
+                """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner,
+                    StartedAt = StoredTime.Text(run.StartedAt), CarriesAll = run.CarriesAllFailures ? 1L : 0L, Version = run.LinkVersion?.Hash });
+        }, cancellationToken);
+
+    public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
+    {
+        RunTransitions.Ensure(RunStatus.Running, status);
+        await WriteAsync(async w =>
+        {
+            var updated = await w.ExecuteAsync("""
+                UPDATE runs SET status = @status, system_error = COALESCE(@error, system_error), ended_at = @endedAt
+                WHERE id = @runId AND status = 'Running'
+                """, new { runId, status = status.ToString(), error = StoredJson.Error(systemError), endedAt = StoredTime.Text(endedAt) });
+            if (updated != 1)
+                throw new InvalidTransitionException("run", "(not Running)", status.ToString());
+            if (newWatermark is not null)
+                await w.ExecuteAsync("UPDATE links SET watermark = @newWatermark WHERE id = (SELECT link_id FROM runs WHERE id = @runId)", new { runId, newWatermark });
+            return updated;
+        }, cancellationToken);
+    }
+
+    public async Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        return await RunReads.GetWatermarkAsync(connection, linkId, cancellationToken);
+    }
+
+    public async Task<RunView?> GetRunAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        return await RunReads.GetRunAsync(connection, runId, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RunView>> ListRunsAsync(RunFilter filter, CancellationToken cancellationToken)
+    {
+        var text = Dialect.TextCast;
+        await using var connection = await OpenReadAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RunRow>(new CommandDefinition($"""
+            {RunStatements.SelectRuns}
+            WHERE (@LinkId{text} IS NULL OR link_id = @LinkId) AND (@Tenant{text} IS NULL OR tenant = @Tenant) AND (@Status{text} IS NULL OR status = @Status)
+              AND (@Kind{text} IS NULL OR kind = @Kind) AND (@From{text} IS NULL OR started_at >= @From) AND (@Before{text} IS NULL OR started_at < @Before)
+            ORDER BY id DESC LIMIT @Limit OFFSET @Offset
+            """, new { filter.LinkId, filter.Tenant, Status = filter.Status?.ToString(), Kind = filter.Kind?.ToString(),
+                From = StoredTime.OptionalText(filter.StartedFrom), Before = StoredTime.OptionalText(filter.StartedBefore), Limit = (long)filter.Limit, Offset = (long)filter.Offset },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(row => row.ToView([]))];
+    }
+
+    public async Task<IReadOnlyList<BatchView>> ListBatchesAsync(long runId, int offset, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        return await RunReads.ListBatchesAsync(connection, runId, offset, limit, cancellationToken);
+    }
+
+    public async Task<BatchView?> GetBatchAsync(long runId, int number, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        return await RunReads.GetBatchAsync(connection, runId, number, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ErrorGroupView>> ListErrorGroupsAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ErrorGroupRow>(new CommandDefinition(SelectErrorGroups, new { runId }, cancellationToken: cancellationToken));
+        return [.. rows.Select(row => row.ToView())];
+    }
+
+    public async Task<IReadOnlyList<RecordView>> ListRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        return await RunReads.ListRecordsAsync(connection, runId, filter, InOutcomes, cancellationToken);
+    }
+
+    public async Task<int> CountRecordsAsync(long runId, RecordFilter filter, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        return await RunReads.CountRecordsAsync(connection, runId, filter, InOutcomes, cancellationToken);
+    }
+
+    private string InOutcomes => Dialect.InList("outcome", "@Outcomes");
+}
