@@ -27,6 +27,22 @@ internal sealed class CliProcess : IDisposable
     }
 
     /// <summary>
+    /// Writes link <paramref name="name"/> (<c>name.yaml</c>): <paramref name="records"/> demo records, page
+    /// <paramref name="failingPage"/> failing (0: none), to a demo target (<c>name.db</c> unless <paramref name="targetFile"/>),
+    /// with the <paramref name="settings"/> map if given; runs it, expecting <paramref name="expectedExit"/>, and answers the run.
+    /// </summary>
+    public Task<JsonObject> RunDemoLinkAsync(int expectedExit, string name, int records, int failingPage, string? settings = null, string? targetFile = null)
+    {
+        var yaml = $$"""
+            name: {{name}}
+            source: { type: demo, records: {{records}}, failingPage: {{failingPage}} }
+            target: { type: demo, path: {{targetFile ?? name + ".db"}} }
+            """;
+        var link = Write($"{name}.yaml", settings is null ? yaml : $"{yaml}\nsettings: {settings}");
+        return RunJsonAsync(expectedExit, "run", link, "--db", StateFile);
+    }
+
+    /// <summary>
     /// The user the commands run as from now on (null: this process's). Root's file permissions do not bind it: a test of a
     /// read-only file runs the command as another user. The folder is opened to everyone.
     /// </summary>

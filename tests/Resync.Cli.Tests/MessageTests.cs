@@ -60,13 +60,7 @@ public sealed class MessageTests : IDisposable
     [Fact]
     public async Task ShowRecords_OfAnOutcomeTheRunDoesNotHave_SaysSo()
     {
-        var link = _cli.Write("clean.yaml", """
-            name: clean
-            source: { type: demo, records: 8, failingPage: 0 }
-            target: { type: demo, path: clean.db }
-            settings: { loggingLevel: all }
-            """);
-        await _cli.RunJsonAsync(0, "run", link, "--db", _cli.StateFile);
+        await _cli.RunDemoLinkAsync(0, "clean", records: 8, failingPage: 0, settings: "{ loggingLevel: all }");
 
         var (_, output, _) = await _cli.RunAsync("show", "1", "--records", "failed", "--db", _cli.StateFile);
 

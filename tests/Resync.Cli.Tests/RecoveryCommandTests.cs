@@ -28,12 +28,7 @@ public sealed class RecoveryCommandTests : IDisposable
     [Fact]
     public async Task Retry_OfARunWithoutFailures_ExplainsThereIsNothingToRetry()
     {
-        var link = _cli.Write("clean.yaml", """
-            name: clean
-            source: { type: demo, records: 40, failingPage: 0 }
-            target: { type: demo, path: clean.db }
-            """);
-        await _cli.RunJsonAsync(0, "run", link, "--db", _cli.StateFile);
+        await _cli.RunDemoLinkAsync(0, "clean", records: 40, failingPage: 0);
 
         var error = await _cli.RunFailingAsync(64, "retry", "1", "--db", _cli.StateFile);
 
@@ -44,12 +39,7 @@ public sealed class RecoveryCommandTests : IDisposable
     public async Task Retry_OfARunWhoseChainResolved_ExitsWithUsage_NamingTheRunThatResolvedIt_UnlessForced()
     {
         // 40 demo records without a bad one; its only page fails once (the outage passes for the retry).
-        var link = _cli.Write("outage.yaml", """
-            name: outage
-            source: { type: demo, records: 40, failingPage: 1 }
-            target: { type: demo, path: outage.db }
-            """);
-        await _cli.RunJsonAsync(1, "run", link, "--db", _cli.StateFile);
+        await _cli.RunDemoLinkAsync(1, "outage", records: 40, failingPage: 1);
         (await _cli.RunJsonAsync(0, "retry", "1", "--db", _cli.StateFile))["id"]!.GetValue<long>().ShouldBe(2);
 
         var error = await _cli.RunFailingAsync(64, "retry", "1", "--db", _cli.StateFile);
@@ -76,15 +66,23 @@ public sealed class RecoveryCommandTests : IDisposable
         Ids().ShouldBe([1, 2, 3, 4, 5, 6], "nothing after the failed record is written");
 
         var shown = await _cli.RunJsonAsync(0, "incomplete", "show", "1", "--db", _cli.StateFile);
-        var failed = shown["records"]!["items"]!.AsArray().Single(r => r!["outcome"]!.GetValue<string>() == "Failed")!;
+        var failed = TheFailedRecord(shown["records"]!["items"]!.AsArray());
         failed["key"]!.GetValue<string>().ShouldBe("7");
-        var (editExit, _, editError) = await _cli.RunAsync("incomplete", "edit", "1", "--batch", failed["batch"]!.ToString(), "--position", failed["position"]!.ToString(),
-            "--unset", "extra", "--db", _cli.StateFile);
-        editExit.ShouldBe(0, editError);
+        await EditIncompleteRecordAsync(failed, "--unset", "extra");
         var resumed = await _cli.RunJsonAsync(0, "incomplete", "retry", "1", "--db", _cli.StateFile);
 
         resumed["status"]!.GetValue<string>().ShouldBe("Succeeded");
         Ids().ShouldBe(Enumerable.Range(1, 23), "in source order, none twice, none lost");
+    }
+
+    private static JsonNode TheFailedRecord(JsonArray records) => records.Single(r => r!["outcome"]!.GetValue<string>() == "Failed")!;
+
+    /// <summary>Edits <paramref name="record"/> of incomplete run 1 as <paramref name="change"/> says (<c>--set</c>, <c>--unset</c>).</summary>
+    private async Task EditIncompleteRecordAsync(JsonNode record, params string[] change)
+    {
+        var (exit, _, error) = await _cli.RunAsync(["incomplete", "edit", "1", "--batch", record["batch"]!.ToString(), "--position", record["position"]!.ToString(),
+            .. change, "--db", _cli.StateFile]);
+        exit.ShouldBe(0, error);
     }
 
     private List<int> Ids() => [.. File.ReadAllLines(Path.Combine(_cli.Folder, "out.csv")).Skip(1).Select(line => int.Parse(line.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture))];
@@ -171,12 +169,10 @@ public sealed class RecoveryCommandTests : IDisposable
         var shown = await _cli.RunJsonAsync(0, "incomplete", "show", "1", "--db", _cli.StateFile);
         var records = shown["records"]!["items"]!.AsArray();
         records.Where(r => r!["outcome"]!.GetValue<string>() == "Incomplete").ShouldAllBe(r => r!["values"] != null, "records the run never got to keep their values");
-        var record = records.Single(r => r!["outcome"]!.GetValue<string>() == "Failed")!;
+        var record = TheFailedRecord(records);
         record["key"]!.GetValue<string>().ShouldBe("c-00053");
 
-        var (editExit, _, editError) = await _cli.RunAsync("incomplete", "edit", "1", "--batch", record["batch"]!.ToString(), "--position", record["position"]!.ToString(),
-            "--set", "phone=+1 555 0053", "--db", _cli.StateFile);
-        editExit.ShouldBe(0, editError);
+        await EditIncompleteRecordAsync(record, "--set", "phone=+1 555 0053");
         var resumed = await _cli.RunJsonAsync(2, "incomplete", "retry", "1", "--db", _cli.StateFile);
 
         // The edited record is written; processing goes on in order and stops at the next bad record, c-00106.
@@ -222,13 +218,7 @@ public sealed class RecoveryCommandTests : IDisposable
     public async Task Edit_OfAFailedRecord_ThenRetry_WritesTheEditedValue_AndARecordThatDidNotFailIsRefused()
     {
         // c-00053 and c-00106 fail (phone too long for the table); loggingLevel all keeps the records that succeeded too.
-        var link = _cli.Write("repair.yaml", """
-            name: repair
-            source: { type: demo, records: 120, failingPage: 0 }
-            target: { type: demo, path: ordered.db }
-            settings: { batchSize: 20, loggingLevel: all }
-            """);
-        await _cli.RunJsonAsync(1, "run", link, "--db", _cli.StateFile);
+        await _cli.RunDemoLinkAsync(1, "repair", records: 120, failingPage: 0, settings: "{ batchSize: 20, loggingLevel: all }", targetFile: "ordered.db");
         var failed = (await _cli.RunJsonAsync(1, "show", "1", "--records", "failed", "--db", _cli.StateFile))["records"]!.AsArray()
             .Single(r => r!["key"]!.GetValue<string>() == "c-00053")!;
 

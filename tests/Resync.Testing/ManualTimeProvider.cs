@@ -3,17 +3,40 @@ namespace Resync.Testing;
 /// <summary>
 /// A clock that moves only when told to (<see cref="Advance"/>, <see cref="SetUtcNow"/>), so that schedules,
 /// backoff and timestamps are tested without sleeping. Timers created from it (and so <c>Task.Delay(…, provider)</c>)
-/// fire synchronously, in due order, on the thread that moves the clock.
+/// fire synchronously, in due order, on the thread that moves the clock. A clock made by <see cref="AdvancingOnDelays"/>
+/// moves by itself instead, as code waits on it.
 /// </summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _lock = new();
     private readonly List<ManualTimer> _timers = [];
+    private readonly bool _advancesOnDelays;
+    private readonly List<TimeSpan> _waits = [];
+    private readonly List<ManualTimer> _timeouts = [];
+    private TaskCompletionSource _timeoutsChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset _now;
     private long _sequence;
 
     /// <summary>Starts the clock at <paramref name="start"/>, or at <see cref="DefaultStart"/>.</summary>
-    public ManualTimeProvider(DateTimeOffset? start = null) => _now = (start ?? DefaultStart).ToUniversalTime();
+    public ManualTimeProvider(DateTimeOffset? start = null)
+        : this(start, advancesOnDelays: false)
+    {
+    }
+
+    private ManualTimeProvider(DateTimeOffset? start, bool advancesOnDelays)
+    {
+        _now = (start ?? DefaultStart).ToUniversalTime();
+        _advancesOnDelays = advancesOnDelays;
+    }
+
+    /// <summary>
+    /// A clock that moves by itself as code waits on it: a delay (a timer, and so <c>Task.Delay(…, provider)</c>; a periodic
+    /// timer fires once) fires at once on the thread pool, moving the clock forward by its due time, and is recorded in
+    /// <see cref="Waits"/>: retry delays and Retry-After waits are observed without waiting for them. A timeout (the timer of a
+    /// <see cref="CancellationTokenSource"/> made with this clock, such as a call's per-attempt timeout) never fires by itself,
+    /// only through <see cref="FireTheOnlyTimeoutAsync"/>, so a slow answer on a busy machine is never taken for a timeout.
+    /// </summary>
+    public static ManualTimeProvider AdvancingOnDelays(DateTimeOffset? start = null) => new(start, advancesOnDelays: true);
 
     /// <summary>Where clocks start unless told otherwise: 2025-01-01T00:00:00Z.</summary>
     public static DateTimeOffset DefaultStart { get; } = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -66,12 +89,54 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>Every delay asked for, in order, on a clock <see cref="AdvancingOnDelays"/> (timeouts are not delays).</summary>
+    public IReadOnlyList<TimeSpan> Waits
+    {
+        get
+        {
+            lock (_lock)
+                return [.. _waits];
+        }
+    }
+
+    /// <summary>
+    /// On a clock <see cref="AdvancingOnDelays"/>: fires the timeout of the one call still waiting for its answer, once every
+    /// other call in flight has had its answer (so that the call the test holds is the one that times out).
+    /// </summary>
+    public async Task FireTheOnlyTimeoutAsync(CancellationToken cancellationToken)
+    {
+        if (!_advancesOnDelays)
+            throw new InvalidOperationException("Only a clock that advances on delays holds its timeouts back; move this one instead.");
+        while (true)
+        {
+            Task changed;
+            ManualTimer? only = null;
+            lock (_lock)
+            {
+                if (_timeouts.Count == 1)
+                {
+                    only = _timeouts[0];
+                    _timeouts.Clear();
+                }
+                changed = _timeoutsChanged.Task;
+            }
+            if (only is not null)
+            {
+                FireUnlessDisposed(only);
+                return;
+            }
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
+
     private bool Change(ManualTimer timer, TimeSpan dueTime, TimeSpan period)
     {
         if (dueTime < TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(dueTime));
         if (period < TimeSpan.Zero && period != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(period));
+        if (_advancesOnDelays)
+            return ChangeAdvancing(timer, dueTime);
         DateTimeOffset now;
         lock (_lock)
         {
@@ -91,13 +156,63 @@ public sealed class ManualTimeProvider : TimeProvider
         return true;
     }
 
+    private bool ChangeAdvancing(ManualTimer timer, TimeSpan dueTime)
+    {
+        // new CancellationTokenSource(delay, clock) arms a timer whose state is the source itself: a timeout, held back.
+        var isTimeout = timer.State is CancellationTokenSource;
+        var armed = dueTime != Timeout.InfiniteTimeSpan;
+        lock (_lock)
+        {
+            if (timer.IsDisposed)
+                return false;
+            _timeouts.Remove(timer);
+            if (armed && isTimeout)
+                _timeouts.Add(timer);
+            else if (armed)
+            {
+                _waits.Add(dueTime);
+                _now += dueTime;
+            }
+        }
+        if (isTimeout)
+            TimeoutsChanged();
+        else if (armed)
+            ThreadPool.QueueUserWorkItem(_ => FireUnlessDisposed(timer)); // as a real timer fires: never inside the code that armed it
+        return true;
+    }
+
+    private void FireUnlessDisposed(ManualTimer timer)
+    {
+        lock (_lock)
+        {
+            if (timer.IsDisposed)
+                return;
+        }
+        timer.Callback(timer.State);
+    }
+
+    private void TimeoutsChanged()
+    {
+        TaskCompletionSource changed;
+        lock (_lock)
+        {
+            changed = _timeoutsChanged;
+            _timeoutsChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        changed.TrySetResult();
+    }
+
     private void Remove(ManualTimer timer)
     {
+        bool wasHeld;
         lock (_lock)
         {
             timer.IsDisposed = true;
             _timers.Remove(timer);
+            wasHeld = _timeouts.Remove(timer);
         }
+        if (wasHeld)
+            TimeoutsChanged();
     }
 
     private void FireDue(DateTimeOffset until)

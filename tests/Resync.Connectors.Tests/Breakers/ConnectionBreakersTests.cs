@@ -18,7 +18,7 @@ public sealed class ConnectionBreakersTests
         });
         var breakerClock = new ManualTimeProvider();
         var breakers = new ConnectionBreakers(breakerClock, new ConnectionBreakerOptions { MinimumCalls = 2, FailureRatio = 0.5, CoolDown = TimeSpan.FromMinutes(1) });
-        var call = new HttpCallSettings { RetryAttempts = 1, Timeout = AutoClock.CallTimeout, Breakers = breakers };
+        var call = new HttpCallSettings { RetryAttempts = 1, Timeout = TestCalls.Timeout, Breakers = breakers };
         Core.Sdk.ISource Source(string path) => HttpJsonSource.Create(new HttpSourceOptions { Url = $"{api.Url}/{path}", RecordsPath = "items", Call = call });
         await using var engine = await EngineRun.StartAsync();
         var connection = ConnectionBreakers.ConnectionOf(api.Url);
@@ -62,7 +62,7 @@ public sealed class ConnectionBreakersTests
         {
             Url = $"{api.Url}/{path}",
             RecordsPath = "items",
-            Call = new HttpCallSettings { RetryAttempts = 1, Timeout = AutoClock.CallTimeout, Breakers = breakers, BreakerScope = tenant },
+            Call = new HttpCallSettings { RetryAttempts = 1, Timeout = TestCalls.Timeout, Breakers = breakers, BreakerScope = tenant },
         });
         await using var engine = await EngineRun.StartAsync();
 
@@ -110,7 +110,7 @@ public sealed class ConnectionBreakersTests
         var source = HttpJsonSource.Create(new HttpSourceOptions
         {
             Url = $"{api.Url}/contacts",
-            Call = new HttpCallSettings { RetryAttempts = 1, Timeout = AutoClock.CallTimeout, Breakers = breakers },
+            Call = new HttpCallSettings { RetryAttempts = 1, Timeout = TestCalls.Timeout, Breakers = breakers },
         });
         await using var engine = await EngineRun.StartAsync();
 

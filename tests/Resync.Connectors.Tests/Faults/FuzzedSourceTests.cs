@@ -86,7 +86,7 @@ public sealed class FuzzedSourceTests
                         Url = api.Url,
                         KeyField = "id",
                         Paging = new HttpPaging { Style = HttpPagingStyle.Page },
-                        Call = new HttpCallSettings { RetryAttempts = 1, Timeout = AutoClock.CallTimeout },
+                        Call = new HttpCallSettings { RetryAttempts = 1, Timeout = TestCalls.Timeout },
                     });
                     break;
                 case 1:

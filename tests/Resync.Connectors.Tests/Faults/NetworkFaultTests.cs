@@ -195,7 +195,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
             Method = HttpMethod.Put,
             Concurrency = 1,
             IdempotencyHeader = null,
-            Call = new HttpCallSettings { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = AutoClock.CallTimeout },
+            Call = TestCalls.Fast(),
             Clock = engine.Clock,
         });
         var link = new Link("faults", Source(_source.Url), [], target, EngineRun.Settings() with { Parallelism = 1 });
@@ -248,7 +248,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
         {
             Url = url,
             Paging = new HttpPaging { Style = HttpPagingStyle.Page },
-            Call = new HttpCallSettings { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = AutoClock.CallTimeout },
+            Call = TestCalls.Fast(),
         });
 
     private HttpJsonTarget Target(EngineRun engine, string? url = null) =>
@@ -257,7 +257,7 @@ public sealed class NetworkFaultTests : IAsyncLifetime
             Url = $"{url ?? _sink.Url}/contacts/{{id}}",
             Method = HttpMethod.Put,
             Concurrency = 1,
-            Call = new HttpCallSettings { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = AutoClock.CallTimeout },
+            Call = TestCalls.Fast(),
             Clock = engine.Clock,
         });
 

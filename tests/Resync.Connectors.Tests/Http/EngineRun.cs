@@ -5,7 +5,7 @@ namespace Resync.Connectors.Tests.Http;
 /// <summary>Runs links through the real engine with the real SQLite run store on a temp file.</summary>
 internal sealed class EngineRun : IAsyncDisposable
 {
-    private EngineRun(SqliteRunStore store, AutoClock clock)
+    private EngineRun(SqliteRunStore store, ManualTimeProvider clock)
     {
         Store = store;
         Clock = clock;
@@ -14,17 +14,17 @@ internal sealed class EngineRun : IAsyncDisposable
 
     public SqliteRunStore Store { get; }
 
-    public AutoClock Clock { get; }
+    public ManualTimeProvider Clock { get; }
 
     /// <summary>Runs, retries and resumes links on this store and clock.</summary>
     public LinkRunner Runner { get; }
 
-    /// <summary>Fast call retries: 3 attempts, 10 ms base delay (on the auto clock: no real waiting).</summary>
+    /// <summary>Fast call retries: 3 attempts, 10 ms base delay (on a clock that advances on delays: no real waiting).</summary>
     public static LinkSettings Settings(int batchSize = 3) => new() { BatchSize = batchSize, Parallelism = 2, CallRetryAttempts = 3, CallRetryDelay = TimeSpan.FromMilliseconds(10) };
 
     public static async Task<EngineRun> StartAsync()
     {
-        var clock = new AutoClock();
+        var clock = ManualTimeProvider.AdvancingOnDelays();
         var folder = Directory.CreateTempSubdirectory("resync-http-store-");
         var store = new SqliteRunStore(Path.Combine(folder.FullName, "state.db"), clock);
         await store.InitializeAsync(CancellationToken.None);

@@ -44,7 +44,7 @@ public sealed class HttpFaultOverlapTests
         RecordsPath = "items",
         KeyField = "id",
         Paging = new HttpPaging { Style = HttpPagingStyle.Page, SizeParam = "per_page" },
-        Call = new HttpCallSettings { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = AutoClock.CallTimeout },
+        Call = TestCalls.Fast(),
     });
 
     private static int PageOf(SeenRequest request) => int.Parse(request.Parameter("page")!, CultureInfo.InvariantCulture);
@@ -67,7 +67,7 @@ public sealed class HttpFaultOverlapTests
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var api = await StartApiAsync(429, () => release.Task);
-        var context = Contacts.Context(new AutoClock(), Size) with { TakesPendingPages = true };
+        var context = Contacts.Context(ManualTimeProvider.AdvancingOnDelays(), Size) with { TakesPendingPages = true };
         var pages = new List<Resync.Core.Sdk.SourcePage>();
 
         using var source = Source(api);

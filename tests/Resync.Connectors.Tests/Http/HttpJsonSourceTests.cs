@@ -8,14 +8,6 @@ namespace Resync.Connectors.Tests.Http;
 
 public sealed class HttpJsonSourceTests
 {
-    /// <summary>Three attempts, 10 ms base delay; the timeout fires only when a test times a call out (<see cref="AutoClock"/>).</summary>
-    private static HttpCallSettings FastCalls() => new()
-    {
-        RetryAttempts = 3,
-        RetryDelay = TimeSpan.FromMilliseconds(10),
-        Timeout = AutoClock.CallTimeout,
-    };
-
     /// <summary>What a pull of three pages of three contacts through the engine came to.</summary>
     private sealed record PagedPull(RunResult Result, IReadOnlyList<BatchView> Batches, CollectingTarget Target, int PageTwoAttempts, IReadOnlyList<TimeSpan> Waits, string Url);
 
@@ -24,7 +16,7 @@ public sealed class HttpJsonSourceTests
     /// attempt, from 1; false: it answers normally). <paramref name="whileRunning"/> drives the clock while the run goes on.
     /// </summary>
     private static async Task<PagedPull> PullWherePageTwoAnswersAsync(Func<HttpContext, int, Task<bool>> pageTwo,
-        Func<AutoClock, CancellationToken, Task>? whileRunning = null)
+        Func<ManualTimeProvider, CancellationToken, Task>? whileRunning = null)
     {
         var attempts = 0;
         await using var api = await FakeApi.StartAsync(async (context, seen) =>
@@ -41,7 +33,7 @@ public sealed class HttpJsonSourceTests
             Url = $"{api.Url}/contacts",
             RecordsPath = "data.items",
             Paging = new HttpPaging { Style = HttpPagingStyle.Page, SizeParam = "per_page" },
-            Call = FastCalls(),
+            Call = TestCalls.Fast(),
         });
         var target = new CollectingTarget();
 
@@ -126,7 +118,7 @@ public sealed class HttpJsonSourceTests
             for (var attempt = 1; attempt <= 3; attempt++)
             {
                 (await pageTwoAsked.Reader.ReadAsync(patience)).ShouldBe(attempt);
-                await clock.TimeOutTheOnlyCallAsync(patience);
+                await clock.FireTheOnlyTimeoutAsync(patience);
             }
         });
 
@@ -167,7 +159,7 @@ public sealed class HttpJsonSourceTests
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
         });
         var clock = new Resync.Testing.ManualTimeProvider();
-        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() with { RetryAttempts = 1, Timeout = TimeSpan.FromHours(1) } });
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = TestCalls.Fast() with { RetryAttempts = 1, Timeout = TimeSpan.FromHours(1) } });
         using var patience = new CancellationTokenSource(Resync.Testing.Patience.Limit);
 
         var reading = Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(clock));
@@ -188,12 +180,12 @@ public sealed class HttpJsonSourceTests
         await using var api = await FakeApi.StartAsync((context, seen) =>
             fail && seen.Parameter("page") == "2" ? FakeApi.Json(context, new { message = "no" }, 400)
             : FakeApi.Json(context, Contacts.Range(Contacts.Number(seen.Parameter("page"), 1) * 10, Contacts.Number(seen.Parameter("page"), 1) > 2 ? 0 : Contacts.Number(seen.Parameter("page"), 1) * 10 + 1)));
-        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = $"{api.Url}/contacts", Paging = new HttpPaging { Style = HttpPagingStyle.Page }, Call = FastCalls() });
-        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = $"{api.Url}/contacts", Paging = new HttpPaging { Style = HttpPagingStyle.Page }, Call = TestCalls.Fast() });
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(ManualTimeProvider.AdvancingOnDelays()));
         var failed = pages.Single(p => p.Failure is not null);
 
         fail = false;
-        var again = await source.FetchPageAsync(failed.Cursor, Contacts.Context(new AutoClock()), CancellationToken.None);
+        var again = await source.FetchPageAsync(failed.Cursor, Contacts.Context(ManualTimeProvider.AdvancingOnDelays()), CancellationToken.None);
 
         again.Failure.ShouldBeNull();
         again.Records.Select(r => r.Key).ShouldBe(["c20", "c21"]);
@@ -207,7 +199,7 @@ public sealed class HttpJsonSourceTests
         await using var engine = await EngineRun.StartAsync();
         var target = new CollectingTarget();
 
-        var (result, _) = await engine.RunAsync(HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() }), target);
+        var (result, _) = await engine.RunAsync(HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = TestCalls.Fast() }), target);
 
         result.Status.ShouldBe(RunStatus.Failed);
         var error = result.SystemError.ShouldNotBeNull();
@@ -224,7 +216,7 @@ public sealed class HttpJsonSourceTests
         await using var engine = await EngineRun.StartAsync();
         var target = new CollectingTarget();
 
-        var (result, _) = await engine.RunAsync(HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() }), target);
+        var (result, _) = await engine.RunAsync(HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = TestCalls.Fast() }), target);
 
         result.SystemError.ShouldBeNull();
         target.Written.Count.ShouldBe(2);
@@ -235,9 +227,9 @@ public sealed class HttpJsonSourceTests
     {
         await using var api = await FakeApi.StartAsync((context, _) => context.Response.WriteAsync(
             """[{"id": 7, "name": "Ann", "n": 12, "price": 19.99, "huge": 1e400, "ok": true, "none": null, "tags": ["x"], "address": {"city": "Oslo"}}]"""));
-        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() });
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = TestCalls.Fast() });
 
-        var record = (await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()))).ShouldHaveSingleItem().Records.ShouldHaveSingleItem();
+        var record = (await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(ManualTimeProvider.AdvancingOnDelays()))).ShouldHaveSingleItem().Records.ShouldHaveSingleItem();
 
         record.Key.ShouldBe("7");
         record["id"].ShouldBe(7L);
@@ -265,10 +257,10 @@ public sealed class HttpJsonSourceTests
             Url = $"{api.Url}/contacts?sort=id",
             RecordsPath = "results",
             Paging = new HttpPaging { Style = HttpPagingStyle.Offset, OffsetParam = "skip", LimitParam = "take", Concurrency = 2 },
-            Call = FastCalls(),
+            Call = TestCalls.Fast(),
         });
 
-        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(ManualTimeProvider.AdvancingOnDelays()));
 
         pages.Select(p => p.Records.Count).ShouldBe([3, 3, 1]);
         pages.SelectMany(p => p.Records).Select(r => r.Key).ShouldBe(Enumerable.Range(1, 7).Select(i => $"c{i}"));
@@ -285,9 +277,9 @@ public sealed class HttpJsonSourceTests
             var offset = Contacts.Number(seen.Parameter("offset"), 0);
             return FakeApi.Json(context, Contacts.Range(offset + 1, Math.Min(offset + 2, 9)));
         });
-        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Paging = new HttpPaging { Style = HttpPagingStyle.Offset }, Call = FastCalls() });
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Paging = new HttpPaging { Style = HttpPagingStyle.Offset }, Call = TestCalls.Fast() });
 
-        var failure = await Should.ThrowAsync<ResyncException>(() => Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock())));
+        var failure = await Should.ThrowAsync<ResyncException>(() => Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(ManualTimeProvider.AdvancingOnDelays())));
 
         failure.Classification.Code.ShouldBe(ErrorCodes.UnexpectedShape);
         failure.Message.ShouldContain("caps the page size");
@@ -307,10 +299,10 @@ public sealed class HttpJsonSourceTests
             Url = $"{api.Url}/contacts",
             RecordsPath = "items",
             Paging = new HttpPaging { Style = HttpPagingStyle.Cursor, CursorParam = "after", CursorPath = "meta.next", SizeParam = "limit" },
-            Call = FastCalls(),
+            Call = TestCalls.Fast(),
         });
 
-        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(ManualTimeProvider.AdvancingOnDelays()));
 
         api.Requests.Select(r => r.Parameter("after")).ShouldBe([null, "n3", "n6"]);
         api.Requests.Select(r => r.Parameter("limit")).Distinct().ShouldBe(["3"]);
@@ -333,7 +325,7 @@ public sealed class HttpJsonSourceTests
             Url = api.Url,
             RecordsPath = "items",
             Paging = new HttpPaging { Style = HttpPagingStyle.Cursor, CursorPath = "next" },
-            Call = FastCalls(),
+            Call = TestCalls.Fast(),
         });
 
         var (result, batches) = await engine.RunAsync(source, new CollectingTarget());
@@ -355,9 +347,9 @@ public sealed class HttpJsonSourceTests
                 context.Response.Headers.Link = $"<{seen.Path}?p={page + 1}>; rel=\"next\", <{seen.Path}?p=3>; rel=\"last\"";
             return FakeApi.Json(context, Contacts.Range(page * 10, page * 10 + 1));
         });
-        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = $"{api.Url}/contacts", Paging = new HttpPaging { Style = HttpPagingStyle.NextLink }, Call = FastCalls() });
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = $"{api.Url}/contacts", Paging = new HttpPaging { Style = HttpPagingStyle.NextLink }, Call = TestCalls.Fast() });
 
-        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(ManualTimeProvider.AdvancingOnDelays()));
 
         pages.SelectMany(p => p.Records).Select(r => r.Key).ShouldBe(["c10", "c11", "c20", "c21", "c30", "c31"]);
         pages[2].Cursor.ShouldBe($"{api.Url}/contacts?p=3");
@@ -377,10 +369,10 @@ public sealed class HttpJsonSourceTests
             Url = $"{api.Url}/contacts",
             RecordsPath = "value",
             Paging = new HttpPaging { Style = HttpPagingStyle.NextLink, NextLinkPath = "links.next" },
-            Call = FastCalls(),
+            Call = TestCalls.Fast(),
         });
 
-        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(ManualTimeProvider.AdvancingOnDelays()));
 
         pages.SelectMany(p => p.Records).Select(r => r.Key).ShouldBe(["c1", "c2"]);
     }
@@ -389,9 +381,9 @@ public sealed class HttpJsonSourceTests
     public async Task NoPagination_ReadsOneRequest()
     {
         await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, Contacts.Range(1, 5)));
-        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() });
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = TestCalls.Fast() });
 
-        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(ManualTimeProvider.AdvancingOnDelays()));
 
         pages.ShouldHaveSingleItem().Records.Count.ShouldBe(5);
         api.Requests.Count.ShouldBe(1);
@@ -412,7 +404,7 @@ public sealed class HttpJsonSourceTests
             Url = $"{api.Url}/contacts",
             ChangedSinceParam = "updated_since",
             WatermarkField = "updated_at",
-            Call = FastCalls(),
+            Call = TestCalls.Fast(),
         });
 
         var (first, _) = await engine.RunAsync(source, new CollectingTarget(), EngineRun.Settings(batchSize: 100));
@@ -450,7 +442,7 @@ public sealed class HttpJsonSourceTests
             .Parse(yaml, "auth.yaml", Path.GetTempPath());
         loaded.Problems.ShouldBeEmpty();
 
-        var pages = await Resync.Testing.SourceReading.ReadAllAsync(loaded.Link!.Source, Contacts.Context(new AutoClock()));
+        var pages = await Resync.Testing.SourceReading.ReadAllAsync(loaded.Link!.Source, Contacts.Context(ManualTimeProvider.AdvancingOnDelays()));
         await loaded.Link.Target.DisposeAsync();
 
         var seen = api.Requests.ShouldHaveSingleItem();
@@ -513,7 +505,7 @@ public sealed class HttpJsonSourceTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         await using var engine = await EngineRun.StartAsync();
-        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = $"http://127.0.0.1:{port}/contacts", Paging = new HttpPaging { Style = HttpPagingStyle.Page }, Call = FastCalls() });
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = $"http://127.0.0.1:{port}/contacts", Paging = new HttpPaging { Style = HttpPagingStyle.Page }, Call = TestCalls.Fast() });
 
         var (result, batches) = await engine.RunAsync(source, new CollectingTarget());
 
@@ -536,7 +528,7 @@ public sealed class HttpJsonSourceTests
             _ => FakeApi.Json(context, Contacts.Range(4, 6)),
         });
         await using var engine = await EngineRun.StartAsync();
-        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Paging = new HttpPaging { Style = HttpPagingStyle.Page, Concurrency = 1 }, Call = FastCalls() });
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Paging = new HttpPaging { Style = HttpPagingStyle.Page, Concurrency = 1 }, Call = TestCalls.Fast() });
 
         var (result, batches) = await engine.RunAsync(source, new CollectingTarget());
 
@@ -552,7 +544,7 @@ public sealed class HttpJsonSourceTests
     [Fact]
     public async Task RetryAfterAsADate_IsWaitedOnTheLinksClock()
     {
-        var clock = new AutoClock();
+        var clock = ManualTimeProvider.AdvancingOnDelays();
         var calls = 0;
         await using var api = await FakeApi.StartAsync((context, _) =>
         {
@@ -563,7 +555,7 @@ public sealed class HttpJsonSourceTests
             }
             return FakeApi.Json(context, Contacts.Range(1, 1));
         });
-        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() });
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = TestCalls.Fast() });
 
         var pages = await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(clock));
 
@@ -579,9 +571,9 @@ public sealed class HttpJsonSourceTests
             context.Response.Headers.RetryAfter = "3600";
             return FakeApi.Json(context, new { message = "quota used up" }, 429);
         });
-        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = FastCalls() });
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, Call = TestCalls.Fast() });
 
-        var page = (await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()))).ShouldHaveSingleItem();
+        var page = (await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(ManualTimeProvider.AdvancingOnDelays()))).ShouldHaveSingleItem();
 
         var failure = page.Failure.ShouldBeOfType<ResyncException>();
         (failure.Classification.Type, failure.Classification.RetryAfter).ShouldBe((ErrorType.RateLimit, TimeSpan.FromHours(1)));
@@ -599,11 +591,11 @@ public sealed class HttpJsonSourceTests
             Url = $"{api.Url}/contacts",
             ItemUrl = $"{api.Url}/contacts/{{key}}",
             ItemPath = "data",
-            Call = FastCalls(),
+            Call = TestCalls.Fast(),
         }).ShouldBeAssignableTo<IKeyedSource>()!;
 
-        var found = await source.FetchByKeyAsync("c 2", Contacts.Context(new AutoClock()), CancellationToken.None);
-        var gone = await source.FetchByKeyAsync("c9", Contacts.Context(new AutoClock()), CancellationToken.None);
+        var found = await source.FetchByKeyAsync("c 2", Contacts.Context(ManualTimeProvider.AdvancingOnDelays()), CancellationToken.None);
+        var gone = await source.FetchByKeyAsync("c9", Contacts.Context(ManualTimeProvider.AdvancingOnDelays()), CancellationToken.None);
 
         found.ShouldNotBeNull().Key.ShouldBe("c2");
         gone.ShouldBeNull();
@@ -613,9 +605,9 @@ public sealed class HttpJsonSourceTests
     public async Task AnswerOfTheWrongShape_IsABatchErrorThatSaysWhatWasExpected()
     {
         await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { data = new { total = 3 } }));
-        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, RecordsPath = "data.items", Call = FastCalls() });
+        var source = HttpJsonSource.Create(new HttpSourceOptions { Url = api.Url, RecordsPath = "data.items", Call = TestCalls.Fast() });
 
-        var page = (await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(new AutoClock()))).ShouldHaveSingleItem();
+        var page = (await Resync.Testing.SourceReading.ReadAllAsync(source, Contacts.Context(ManualTimeProvider.AdvancingOnDelays()))).ShouldHaveSingleItem();
 
         var failure = page.Failure.ShouldBeOfType<ResyncException>();
         failure.Classification.Code.ShouldBe(ErrorCodes.UnexpectedShape);

@@ -6,8 +6,6 @@ namespace Resync.Connectors.Tests.Http;
 
 public sealed class HttpJsonTargetTests
 {
-    private static HttpCallSettings FastCalls() => new() { RetryAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10), Timeout = AutoClock.CallTimeout };
-
     private static Record Person(int i) => new($"c{i}", Contacts.Contact(i).ToDictionary(p => p.Key, p => p.Value is string[] ? null : p.Value));
 
     private static TargetBatch Batch(params int[] ids) => new("http-test", 1, 1, [.. ids.Select(Person)]);
@@ -27,7 +25,7 @@ public sealed class HttpJsonTargetTests
                 _ => FakeApi.Json(context, new { ok = true }, 201),
             };
         });
-        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{id}}", Method = HttpMethod.Put, Call = FastCalls(), Clock = new AutoClock() });
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{id}}", Method = HttpMethod.Put, Call = TestCalls.Fast(), Clock = ManualTimeProvider.AdvancingOnDelays() });
 
         var result = await target.WriteAsync(Batch(1, 2, 3, 4, 5), CancellationToken.None);
 
@@ -54,7 +52,7 @@ public sealed class HttpJsonTargetTests
     public async Task PerRecord_ARecordWithoutTheUrlField_IsARecordErrorNamingTheField()
     {
         await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { }, 201));
-        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{email}}", Call = FastCalls() });
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{email}}", Call = TestCalls.Fast() });
         var blank = new Record("c9", new Dictionary<string, object?> { ["email"] = "" });
 
         var result = await target.WriteAsync(new TargetBatch("l", 1, 1, [Person(1), blank]), CancellationToken.None);
@@ -69,7 +67,7 @@ public sealed class HttpJsonTargetTests
     public async Task PerRecord_RefusedCredentials_StopTheBatch_AndNameTheRecordsNotWritten()
     {
         await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { message = "bad token" }, 401));
-        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts", Call = FastCalls() with { Auth = HttpAuth.Bearer("t") }, Concurrency = 1 });
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts", Call = TestCalls.Fast() with { Auth = HttpAuth.Bearer("t") }, Concurrency = 1 });
 
         var result = await target.WriteAsync(Batch(1, 2, 3), CancellationToken.None);
 
@@ -86,7 +84,7 @@ public sealed class HttpJsonTargetTests
         await using var api = await FakeApi.StartAsync((context, seen) => seen.Path == "/contacts/c3"
             ? FakeApi.Json(context, new { message = "token expired" }, 401)
             : FakeApi.Json(context, new { ok = true }, 201));
-        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{id}}", Call = FastCalls(), Concurrency = 1 });
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{id}}", Call = TestCalls.Fast(), Concurrency = 1 });
 
         var result = await target.WriteAsync(Batch(1, 2, 3, 4), CancellationToken.None);
 
@@ -100,7 +98,7 @@ public sealed class HttpJsonTargetTests
     public async Task IdempotencyKey_IsTheSameForTheSameWrite_InEveryRunOfItsRecoveryChain_AndNewForAChangedRecord()
     {
         await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { ok = true }, 201));
-        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{id}}", Call = FastCalls() });
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/{{id}}", Call = TestCalls.Fast() });
         var changed = Person(1);
         changed.Fields["email"] = "new@example.com";
 
@@ -122,9 +120,9 @@ public sealed class HttpJsonTargetTests
     public async Task IdempotencyKey_TurnedOffOrRenamed_IsSentAsConfigured()
     {
         await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new { ok = true }, 201));
-        await using (var off = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/off", Call = FastCalls(), IdempotencyHeader = null }))
+        await using (var off = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/off", Call = TestCalls.Fast(), IdempotencyHeader = null }))
             await off.WriteAsync(Batch(1), CancellationToken.None);
-        await using (var renamed = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/renamed", Call = FastCalls(), IdempotencyHeader = "X-Request-Key" }))
+        await using (var renamed = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/renamed", Call = TestCalls.Fast(), IdempotencyHeader = "X-Request-Key" }))
             await renamed.WriteAsync(Batch(1), CancellationToken.None);
 
         api.Requests[0].Headers.ShouldNotContainKey(HttpTargetOptions.DefaultIdempotencyHeader);
@@ -162,7 +160,7 @@ public sealed class HttpJsonTargetTests
                 },
             }, 207);
         });
-        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/bulk", Bulk = true, ResultsPath = "results", Call = FastCalls() });
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{api.Url}/contacts/bulk", Bulk = true, ResultsPath = "results", Call = TestCalls.Fast() });
 
         var result = await target.WriteAsync(Batch(1, 2, 3, 4, 5, 6), CancellationToken.None);
 
@@ -178,7 +176,7 @@ public sealed class HttpJsonTargetTests
     public async Task Bulk_ResultsThatDoNotMatchTheRecords_FailTheBatch()
     {
         await using var api = await FakeApi.StartAsync((context, _) => FakeApi.Json(context, new[] { new { status = 200 } }));
-        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = api.Url, Bulk = true, Call = FastCalls() });
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = api.Url, Bulk = true, Call = TestCalls.Fast() });
 
         var failure = await Should.ThrowAsync<ResyncException>(() => target.WriteAsync(Batch(1, 2), CancellationToken.None));
 
@@ -203,8 +201,8 @@ public sealed class HttpJsonTargetTests
             return FakeApi.Json(context, new { items = results });
         });
         await using var engine = await EngineRun.StartAsync();
-        var httpSource = HttpJsonSource.Create(new HttpSourceOptions { Url = source.Url, Paging = new HttpPaging { Style = HttpPagingStyle.Page }, Call = FastCalls() });
-        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{sink.Url}/bulk", Bulk = true, ResultsPath = "items", StatusField = "ok", Call = FastCalls(), Clock = engine.Clock });
+        var httpSource = HttpJsonSource.Create(new HttpSourceOptions { Url = source.Url, Paging = new HttpPaging { Style = HttpPagingStyle.Page }, Call = TestCalls.Fast() });
+        await using var target = new HttpJsonTarget(new HttpTargetOptions { Url = $"{sink.Url}/bulk", Bulk = true, ResultsPath = "items", StatusField = "ok", Call = TestCalls.Fast(), Clock = engine.Clock });
 
         var (result, batches) = await engine.RunAsync(httpSource, target);
 

@@ -48,7 +48,7 @@ public sealed class HttpResumeTests
     {
         await using var api = await StartApiAsync();
         using var source = Source(api, style);
-        var context = Contacts.Context(new AutoClock());
+        var context = Contacts.Context(ManualTimeProvider.AdvancingOnDelays());
         var all = await SourceReading.ReadAllAsync(source, context);
 
         var after = await SourceReading.ReadAfterAsync(source, all[2].Cursor, context);
@@ -64,7 +64,7 @@ public sealed class HttpResumeTests
         await using var api = await StartApiAsync();
 
         var refused = await Should.ThrowAsync<ArgumentException>(() =>
-            SourceReading.ReadAfterAsync(Source(api, HttpPagingStyle.Page), "http://127.0.0.2:1/contacts?page=2", Contacts.Context(new AutoClock())));
+            SourceReading.ReadAfterAsync(Source(api, HttpPagingStyle.Page), "http://127.0.0.2:1/contacts?page=2", Contacts.Context(ManualTimeProvider.AdvancingOnDelays())));
 
         refused.Message.ShouldContain("is not a URL of this source");
     }

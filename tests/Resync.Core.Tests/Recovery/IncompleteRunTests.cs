@@ -26,7 +26,7 @@ public sealed class IncompleteRunTests
 
         outcome.Run.Status.ShouldBe(RunStatus.Failed);
         outcome.Run.SystemError!.Type.ShouldBe(ErrorType.Connection);
-        var parked = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId!.Value, CancellationToken.None)).ShouldNotBeNull();
+        var parked = await harness.ParkedAsync(outcome);
         parked.Status.ShouldBe(IncompleteStatus.Scheduled);
         parked.NextAttemptAt.ShouldBe(clock.GetUtcNow() + TimeSpan.FromMinutes(1));
         parked.ResumeCursor.ShouldNotBeNull();
@@ -66,7 +66,7 @@ public sealed class IncompleteRunTests
         (outcome.Run.Counts.Succeeded + outcome.Run.Counts.Failed).ShouldBe(23, "nothing after the failing record was processed");
         outcome.Run.Counts.Incomplete.ShouldBe(outcome.Run.Counts.Read - 23);
         target.BatchesWritten.Max().ShouldBe(3);
-        var parked = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId!.Value, CancellationToken.None))!;
+        var parked = await harness.ParkedAsync(outcome);
         parked.Status.ShouldBe(IncompleteStatus.Waiting, "a data error waits for a person");
         harness.Alerts.Raised.ShouldContain(a => a.Kind == AlertKinds.WaitingForAPerson);
 
@@ -154,7 +154,7 @@ public sealed class IncompleteRunTests
         var target = new CollectingTarget().ThrowOnBatch(3, TargetDown());
         var link = RecoveryHarness.Link(ListSource.Paged(10, 10), target, new LinkSettings { BatchSize = 10, Parallelism = 1, CallRetryAttempts = 1 });
         var outcome = await harness.RunAsync(link);
-        var first = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId!.Value, CancellationToken.None))!;
+        var first = await harness.ParkedAsync(outcome);
         first.ResumeCursor.ShouldNotBeNull();
         var cut = (await harness.Store.ListBatchesAsync(outcome.Run.RunId, 0, 100, CancellationToken.None)).Count(b => b.Status is BatchStatus.Failed or BatchStatus.Interrupted);
 
@@ -176,9 +176,7 @@ public sealed class IncompleteRunTests
         target.Fix();
         var resumed = await harness.Runner.RetryIncompleteAsync(link, second.Id);
 
-        resumed.Status.ShouldBe(RunStatus.Succeeded);
-        target.ShouldHoldEachOfTheFirst(100, "every record once, none twice, none lost");
-        (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
+        await harness.ShouldHaveRecoveredAsync(resumed, target, 100, "every record once, none twice, none lost", outcome.Run.RunId);
     }
 
     [Fact]
@@ -188,7 +186,7 @@ public sealed class IncompleteRunTests
         var target = new CollectingTarget().ThrowOnBatch(2, TargetDown());
         var link = RecoveryHarness.Link(new NotResumableSource(ListSource.Paged(10, 10)), target, new LinkSettings { BatchSize = 10, Parallelism = 1, CallRetryAttempts = 1 });
         var outcome = await harness.RunAsync(link);
-        var parked = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId!.Value, CancellationToken.None))!;
+        var parked = await harness.ParkedAsync(outcome);
 
         parked.ResumeCursor.ShouldBeNull();
         parked.Note.ShouldNotBeNull().ShouldContain("cannot continue after a page");
@@ -213,11 +211,11 @@ public sealed class IncompleteRunTests
         var target = new CollectingTarget();
         var link = RecoveryHarness.Link(source, target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
 
-        var outcome = await harness.Runner.RunAsync(link, new Resync.Core.Engine.RunRequest(RunKind.Manual, "test"), cancellationToken: stop.Token);
+        var outcome = await harness.RunAsync(link, stop.Token);
 
         outcome.Run.Status.ShouldBe(RunStatus.Interrupted);
         target.Written.Count.ShouldBeLessThan(200);
-        var parked = (await harness.Store.GetIncompleteAsync(outcome.IncompleteRunId.ShouldNotBeNull(), CancellationToken.None))!;
+        var parked = await harness.ParkedAsync(outcome);
         parked.Status.ShouldBe(IncompleteStatus.Scheduled, "due at once: a server resumes it when it runs again");
         parked.NextAttemptAt.ShouldBe(harness.Clock.GetUtcNow());
         parked.Error.Code.ShouldBe(ErrorCodes.Interrupted);
@@ -228,9 +226,7 @@ public sealed class IncompleteRunTests
 
         var resumed = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
 
-        resumed.Status.ShouldBe(RunStatus.Succeeded);
-        target.ShouldHoldEachOfTheFirst(200, "every record once, none lost");
-        (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
+        await harness.ShouldHaveRecoveredAsync(resumed, target, 200, "every record once, none lost", outcome.Run.RunId);
     }
 
     [Fact]
@@ -244,7 +240,7 @@ public sealed class IncompleteRunTests
         for (var page = 1; page <= 20; page++)
             source.WithWatermark(page, string.Create(CultureInfo.InvariantCulture, $"w{page:D2}"));
         var link = RecoveryHarness.Link(source, new CollectingTarget(), new LinkSettings { BatchSize = 10, Parallelism = 1 });
-        var outcome = await harness.Runner.RunAsync(link, new Resync.Core.Engine.RunRequest(RunKind.Manual, "test"), cancellationToken: stop.Token);
+        var outcome = await harness.RunAsync(link, stop.Token);
         (await harness.Store.GetWatermarkAsync(RecoveryHarness.LinkId, CancellationToken.None)).ShouldBeNull();
 
         (await harness.Runner.RetryIncompleteAsync(link, outcome.IncompleteRunId.ShouldNotBeNull())).Status.ShouldBe(RunStatus.Succeeded);

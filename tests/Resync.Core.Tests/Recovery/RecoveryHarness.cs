@@ -49,8 +49,23 @@ internal sealed class RecoveryHarness : IAsyncDisposable
     public static Link Link(ISource source, ITarget target, LinkSettings? settings = null, params IStep[] steps) =>
         new(LinkId, source, steps, target, settings ?? new LinkSettings { Parallelism = 2, BatchSize = 50 });
 
-    public async Task<LinkRunOutcome> RunAsync(Link link) =>
-        await Runner.RunAsync(link, new RunRequest(RunKind.Manual, "test"));
+    public async Task<LinkRunOutcome> RunAsync(Link link, CancellationToken cancellationToken = default) =>
+        await Runner.RunAsync(link, new RunRequest(RunKind.Manual, "test"), cancellationToken: cancellationToken);
+
+    /// <summary>The incomplete run that <paramref name="outcome"/> parked.</summary>
+    public async Task<IncompleteRunView> ParkedAsync(LinkRunOutcome outcome) =>
+        (await Store.GetIncompleteAsync(outcome.IncompleteRunId.ShouldNotBeNull(), CancellationToken.None)).ShouldNotBeNull();
+
+    /// <summary>
+    /// Checks that <paramref name="resume"/> recovered its whole chain: it succeeded, the target holds each of the first
+    /// <paramref name="records"/> records once, and root run <paramref name="rootRunId"/> counts as succeeded.
+    /// </summary>
+    public async Task ShouldHaveRecoveredAsync(RunResult resume, CollectingTarget target, int records, string because, long rootRunId)
+    {
+        resume.Status.ShouldBe(RunStatus.Succeeded);
+        target.ShouldHoldEachOfTheFirst(records, because);
+        (await RunViewAsync(rootRunId)).Status.ShouldBe(RunStatus.Succeeded);
+    }
 
     public async Task<RunView> RunViewAsync(long runId) => (await Store.GetRunAsync(runId, CancellationToken.None)).ShouldNotBeNull();
 

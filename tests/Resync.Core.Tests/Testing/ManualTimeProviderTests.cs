@@ -60,4 +60,45 @@ public sealed class ManualTimeProviderTests
         fired.ShouldBe(0);
         disposed.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan).ShouldBeFalse();
     }
+
+    [Fact]
+    public async Task AdvancingOnDelays_Delay_CompletesAtOnce_MovingTheClockAndRecordingTheWait()
+    {
+        var clock = ManualTimeProvider.AdvancingOnDelays();
+
+        await Task.Delay(TimeSpan.FromSeconds(30), clock).WaitAsync(Patience.Limit);
+        await Task.Delay(TimeSpan.FromSeconds(2), clock).WaitAsync(Patience.Limit);
+
+        clock.GetUtcNow().ShouldBe(ManualTimeProvider.DefaultStart.AddSeconds(32));
+        clock.Waits.ShouldBe([TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2)]);
+    }
+
+    [Fact]
+    public async Task AdvancingOnDelays_Timeout_FiresOnlyWhenTheTestFiresIt()
+    {
+        var clock = ManualTimeProvider.AdvancingOnDelays();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10), clock);
+
+        await Task.Delay(TimeSpan.FromHours(1), clock).WaitAsync(Patience.Limit);
+        timeout.IsCancellationRequested.ShouldBeFalse("a timeout never fires by itself");
+        clock.Waits.ShouldBe([TimeSpan.FromHours(1)], "a timeout is not a wait");
+        await clock.FireTheOnlyTimeoutAsync(CancellationToken.None).WaitAsync(Patience.Limit);
+
+        timeout.IsCancellationRequested.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task AdvancingOnDelays_FireTheOnlyTimeout_WaitsUntilOneTimeoutIsLeft()
+    {
+        var clock = ManualTimeProvider.AdvancingOnDelays();
+        using var answered = new CancellationTokenSource(TimeSpan.FromMinutes(10), clock);
+        using var held = new CancellationTokenSource(TimeSpan.FromMinutes(10), clock);
+
+        var firing = clock.FireTheOnlyTimeoutAsync(CancellationToken.None);
+        firing.IsCompleted.ShouldBeFalse("two calls are waiting: neither is the one the test holds yet");
+        answered.Dispose();
+        await firing.WaitAsync(Patience.Limit);
+
+        held.IsCancellationRequested.ShouldBeTrue();
+    }
 }
