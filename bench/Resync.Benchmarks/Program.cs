@@ -277,35 +277,16 @@ internal sealed record Options(IReadOnlyList<long> Records, int Repeat, int Para
     public static Options Parse(string[] args)
     {
         var records = new List<long>();
-        var repeat = 3;
-        var parallelism = Environment.ProcessorCount;
-        var fetches = 4;
-        var concurrency = 4;
-        var scale = 1.0;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Length - 1; i++)
         {
-            switch (args[i])
-            {
-                case "--records":
-                    records.AddRange(args[i + 1].Split(',').Select(value => long.Parse(value.Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture)));
-                    break;
-                case "--repeat":
-                    repeat = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-                    break;
-                case "--parallelism":
-                    parallelism = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-                    break;
-                case "--fetches":
-                    fetches = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-                    break;
-                case "--concurrency":
-                    concurrency = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-                    break;
-                case "--scale":
-                    scale = double.Parse(args[i + 1], CultureInfo.InvariantCulture);
-                    break;
-            }
+            if (args[i] == "--records")
+                records.AddRange(args[i + 1].Split(',').Select(value => long.Parse(value.Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture)));
+            else
+                values[args[i]] = args[i + 1];
         }
-        return new Options(records, repeat, parallelism, fetches, concurrency, scale);
+        int Int(string option, int otherwise) => values.TryGetValue(option, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : otherwise;
+        var scale = values.TryGetValue("--scale", out var given) ? double.Parse(given, CultureInfo.InvariantCulture) : 1.0;
+        return new Options(records, Int("--repeat", 3), Int("--parallelism", Environment.ProcessorCount), Int("--fetches", 4), Int("--concurrency", 4), scale);
     }
 }

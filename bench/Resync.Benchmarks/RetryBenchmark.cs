@@ -28,11 +28,8 @@ internal static class RetryBenchmark
             runs.Add(await MeasureAsync(store, records, parallelism, quiet: false));
 
         var median = runs.OrderBy(r => r.Retry / r.Full).ElementAt(runs.Count / 2);
-        Console.WriteLine();
-        Console.WriteLine($"{records:N0} records, pages of 1000, parallelism {parallelism}, 2% of records refused by the target, 5 pages failing to fetch; median of {repeat} by ratio");
-        Console.WriteLine($"{"full run",-28} {median.Full,8:F2} s  {records / median.Full,12:N0} records/s");
-        Console.WriteLine($"{"Retry Failures",-28} {median.Retry,8:F2} s  ({median.Carried:N0} records carried, {median.Refetched} pages fetched again)");
-        Console.WriteLine($"{"retry / full",-28} {median.Retry / median.Full,8:P1}   (target: under 5%)");
+        RetryTable.Print($"{records:N0} records, pages of 1000, parallelism {parallelism}, 2% of records refused by the target, 5 pages failing to fetch; median of {repeat} by ratio",
+            records, median.Full, median.Retry, $"{median.Carried:N0} records carried, {median.Refetched} pages fetched again");
         BenchSummary.Add("retry", "Retry Failures / full run, no-op target (worst case)", $"{median.Retry / median.Full:P1}");
     }
 

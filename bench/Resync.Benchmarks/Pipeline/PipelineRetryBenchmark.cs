@@ -29,11 +29,8 @@ internal static class PipelineRetryBenchmark
         for (var i = 0; i < repeat; i++)
             runs.Add(await OnceAsync(api, dataSource, records, writers, fetches, quiet: false));
         var median = runs.OrderBy(r => r.Retry / r.Full).ElementAt(runs.Count / 2);
-        Console.WriteLine();
-        Console.WriteLine($"{records:N0} records, HTTP → 3 steps → PostgreSQL upsert, {median.Failed:N0} refused (2%), {writers} writers, {fetches} fetches; median of {repeat} by ratio");
-        Console.WriteLine($"{"full run",-28} {median.Full,8:F2} s  {records / median.Full,12:N0} records/s");
-        Console.WriteLine($"{"Retry Failures",-28} {median.Retry,8:F2} s  ({median.Failed:N0} records from snapshots, {median.Requests} source requests)");
-        Console.WriteLine($"{"retry / full",-28} {median.Retry / median.Full,8:P1}   (target: under 5%)");
+        RetryTable.Print($"{records:N0} records, HTTP → 3 steps → PostgreSQL upsert, {median.Failed:N0} refused (2%), {writers} writers, {fetches} fetches; median of {repeat} by ratio",
+            records, median.Full, median.Retry, $"{median.Failed:N0} records from snapshots, {median.Requests} source requests");
         BenchSummary.Add("pipeline-retry", "Retry Failures / full run, HTTP → PostgreSQL, 2% refused", $"{median.Retry / median.Full:P1}", "< 5 %", median.Retry / median.Full < 0.05);
         BenchSummary.Add("pipeline-retry", "full run, 1% too long + 1% breaking a CHECK (records/s)", $"{records / median.Full:N0}");
     }
