@@ -5,8 +5,11 @@ namespace Resync.Connectors.Tests.Http;
 /// <summary>Runs links through the real engine with the real SQLite run store on a temp file.</summary>
 internal sealed class EngineRun : IAsyncDisposable
 {
-    private EngineRun(SqliteRunStore store, ManualTimeProvider clock)
+    private readonly TempDirectory _folder;
+
+    private EngineRun(TempDirectory folder, SqliteRunStore store, ManualTimeProvider clock)
     {
+        _folder = folder;
         Store = store;
         Clock = clock;
         Runner = new LinkRunner(store, store, store, clock);
@@ -25,10 +28,10 @@ internal sealed class EngineRun : IAsyncDisposable
     public static async Task<EngineRun> StartAsync()
     {
         var clock = ManualTimeProvider.AdvancingOnDelays();
-        var folder = Directory.CreateTempSubdirectory("resync-http-store-");
-        var store = new SqliteRunStore(Path.Combine(folder.FullName, "state.db"), clock);
+        var folder = new TempDirectory("resync-http-store");
+        var store = new SqliteRunStore(folder.Combine("state.db"), clock);
         await store.InitializeAsync(CancellationToken.None);
-        return new EngineRun(store, clock);
+        return new EngineRun(folder, store, clock);
     }
 
     public async Task<(RunResult Result, IReadOnlyList<BatchView> Batches)> RunAsync(ISource source, ITarget target, LinkSettings? settings = null, string linkId = "http-test")
@@ -42,13 +45,6 @@ internal sealed class EngineRun : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
-        try
-        {
-            Directory.Delete(Path.GetDirectoryName(Store.FilePath)!, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind is harmless.
-        }
+        _folder.Dispose();
     }
 }

@@ -5,12 +5,12 @@ namespace Resync.Connectors.Tests.Sqlite;
 
 public sealed class SqliteTableTargetTests : IDisposable
 {
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("resync-sqlite-target-");
+    private readonly TempDirectory _folder = new("resync-sqlite-target");
     private readonly string _path;
 
     public SqliteTableTargetTests()
     {
-        _path = Path.Combine(_folder.FullName, "target.db");
+        _path = _folder.Combine("target.db");
         Execute("""
             CREATE TABLE people (
                 id TEXT PRIMARY KEY,
@@ -101,6 +101,6 @@ public sealed class SqliteTableTargetTests : IDisposable
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
-        _folder.Delete(recursive: true);
+        _folder.Dispose();
     }
 }

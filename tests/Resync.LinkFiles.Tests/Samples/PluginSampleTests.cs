@@ -3,18 +3,19 @@ using Resync.Core.Runs;
 using Resync.Core.Storage;
 using Resync.Samples.Plugin;
 using Resync.Storage.Sqlite;
+using Resync.Testing;
 
 namespace Resync.LinkFiles.Tests.Samples;
 
 /// <summary>The plug-in SDK sample, run end to end: its own source, step and target, named in its link file.</summary>
 public sealed class PluginSampleTests : IDisposable
 {
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("resync-sample-");
+    private readonly TempDirectory _folder = new("resync-sample");
 
     [Fact]
     public async Task SampleLink_RunsItsOwnComponents_WithTheEngine_AndKeepsStateInSqlite()
     {
-        var state = Path.Combine(_folder.FullName, "state.db");
+        var state = _folder.Combine("state.db");
         using var output = new StringWriter();
 
         var result = await SampleRunner.RunAsync(Path.Combine(AppContext.BaseDirectory, "sensors.link.yaml"), state, output);
@@ -34,5 +35,5 @@ public sealed class PluginSampleTests : IDisposable
         ignored.Select(r => r.IgnoreReason).Distinct().ShouldBe(["sensor 13 is being serviced", "too hot to log"], ignoreOrder: true);
     }
 
-    public void Dispose() => _folder.Delete(recursive: true);
+    public void Dispose() => _folder.Dispose();
 }
