@@ -103,12 +103,14 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
     /// end, so one client is never held back by another's run). An asynchronous lane opens the one after once this one has ended:
     /// its pushes are acknowledged already, and those that arrive meanwhile (at most <see cref="ServerOptions.MaxPushesPerRun"/>)
     /// share the next run, so under load runs grow instead of multiplying, and their fixed cost (the run row, its batch, the
-    /// target's transaction, its end, the pushes marked) stops taking the cores the acknowledgements need.
+    /// target's transaction, its end, the pushes marked) stops taking the cores the acknowledgements need. With a run per push
+    /// (<see cref="ServerOptions.MaxPushesPerRun"/> 1) an asynchronous lane opens runs as a synchronous one does.
     /// </summary>
     private async Task DispatchLaneAsync(IReadOnlyList<PushWork> works)
     {
         var runs = await DispatchAsync(works);
-        if (works[0].Stored is null)
+        // With a run per push (MaxPushesPerRun 1) no later run could take more: they go on side by side, as before runs were shared.
+        if (works[0].Stored is null || options.MaxPushesPerRun == 1)
             return;
         // Its failure is the run's to record and FollowAsync's to log; the lane goes on either way.
         await Task.WhenAll(runs.Select(run => run.Ended)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
