@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
+using System.Buffers.Text;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -12,8 +13,8 @@ using Resync.Server;
 namespace Resync.Benchmarks.Push;
 
 /// <summary>
-/// <c>resync serve</c> on loopback (Kestrel, a fresh state file) with a push link writing to a SQLite table, driven by an
-/// HttpClient load generator with a bounded number of requests in flight: the latency of synchronous pushes of one
+/// <c>resync serve</c> on loopback (Kestrel, a fresh state file) with a push link writing to a SQLite table, driven by a raw-socket
+/// HTTP/1.1 load generator (<see cref="LeanHttpConnection"/>, one keep-alive connection per client, one request in flight on each): the latency of synchronous pushes of one
 /// record (the answer waits for the run, the record is in the target table), then how many asynchronous pushes are
 /// acknowledged per second (each answered 202 once its payload is stored with fsync, in a commit shared with the pushes
 /// arriving meanwhile; its run starts after).
@@ -72,7 +73,10 @@ internal static class PushBenchmark
             MaxPushesPerRun = maxPushesPerRun };
         await using var app = await ResyncServer.BuildAsync(options, configure: builder => builder.Logging.ClearProviders());
         var (url, key) = await BenchServer.StartAsync(app);
-        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
+        (double[] Latencies, double Seconds) floor, sync, asyncRun;
+        var pushIds = new long[requests];
+        // For setting up and checking only; the measured requests go through LeanHttpConnection.
+        using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         using (var link = await client.PutAsync($"/api/v1/links/{LinkId}", new StringContent($"""
             name: {LinkId}
@@ -85,15 +89,27 @@ internal static class PushBenchmark
                 throw new InvalidOperationException($"The push link was refused: {await link.Content.ReadAsStringAsync()}");
         }
 
-        // Warm-up (JIT, connections, the state file's WAL), not measured.
-        await DriveAsync(client, "warm", Math.Min(200, requests), concurrency, async: false);
-        await DriveAsync(client, "warm-async", Math.Min(200, requests), concurrency, async: true);
+        // One connection per client, each with one request in flight at a time.
+        var clients = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => LeanHttpConnection.OpenAsync(new Uri(url), key)));
+        try
+        {
+            // Warm-up (JIT, connections, the state file's WAL), not measured.
+            await DriveAsync(clients, "warm", Math.Min(200, requests), async: false);
+            await DriveAsync(clients, "warm-async", Math.Min(200, requests), async: true);
 
-        // The floor under any push: an authenticated API request that reads the link and writes nothing.
-        await ReadLinkAsync(client, Math.Min(200, requests), concurrency);
-        var floor = await ReadLinkAsync(client, requests, concurrency);
-        var sync = await DriveAsync(client, "sync", requests, concurrency, async: false);
-        var asyncRun = await DriveAsync(client, "async", requests, concurrency, async: true);
+            // The floor under any push: an authenticated API request that reads the link and writes nothing.
+            await ReadLinkAsync(clients, Math.Min(200, requests));
+            floor = await ReadLinkAsync(clients, requests);
+            sync = await DriveAsync(clients, "sync", requests, async: false);
+            asyncRun = await DriveAsync(clients, "async", requests, async: true, pushIds);
+        }
+        finally
+        {
+            foreach (var connection in clients)
+                connection.Dispose();
+        }
+        if (pushIds.Distinct().Count() != requests)
+            throw new InvalidOperationException("Two asynchronous pushes were acknowledged with the same status URL.");
 
         // Every pushed record must reach the table: the async runs go on after their 202.
         var expected = 2L * requests + 2L * Math.Min(200, requests);
@@ -106,6 +122,13 @@ internal static class PushBenchmark
             await Task.Delay(100);
         }
         var drained = stopwatch.Elapsed.TotalSeconds;
+        // And each push is followed by its own status URL: the first and the last acknowledged are read back, their record written.
+        foreach (var id in new[] { pushIds[0], pushIds[^1] })
+        {
+            var status = await client.GetStringAsync(new Uri($"/api/v1/pushes/{id}", UriKind.Relative));
+            if (!status.Contains("\"status\":\"Succeeded\"", StringComparison.Ordinal))
+                throw new InvalidOperationException($"Push {id}'s status URL does not show it written: {status}");
+        }
 
         var runs = maxPushesPerRun == 1 ? "one per push" : $"shared (≤{maxPushesPerRun})";
         var floorRate = floor.Latencies.Length / floor.Seconds;
@@ -127,48 +150,71 @@ internal static class PushBenchmark
         return (floorRate, sync.Latencies.Length / sync.Seconds, asyncRun.Latencies.Length / asyncRun.Seconds, Percentile([.. sync.Latencies.Order()], 0.99));
     }
 
-    /// <summary>Sends <paramref name="count"/> pushes with at most <paramref name="concurrency"/> in flight; returns each one's latency (ms) and the wall time.</summary>
-    private static async Task<(double[] Latencies, double Seconds)> DriveAsync(HttpClient client, string prefix, int count, int concurrency, bool async)
+    /// <summary>
+    /// Sends <paramref name="count"/> pushes, one request in flight per connection; returns each one's latency (ms) and the wall
+    /// time. Every answer is checked: a synchronous push's lists its record <c>Succeeded</c>; an asynchronous push's is a 202 with
+    /// its own status URL (<c>/api/v1/pushes/{id}</c>), a new id each time, kept in <paramref name="pushIds"/> when given.
+    /// </summary>
+    private static async Task<(double[] Latencies, double Seconds)> DriveAsync(LeanHttpConnection[] clients, string prefix, int count, bool async,
+        long[]? pushIds = null)
     {
         var latencies = new double[count];
         var next = -1;
         var path = async ? $"/api/v1/links/{LinkId}/push?mode=async" : $"/api/v1/links/{LinkId}/push";
-        var expected = async ? HttpStatusCode.Accepted : HttpStatusCode.OK;
+        var expected = async ? 202 : 200;
         var wall = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        await Task.WhenAll(clients.Select(async client =>
         {
+            var body = new byte[256];
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
-                var id = string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i}");
-                using var body = new StringContent($$"""[{"id":"{{id}}","name":"Contact {{i}}","email":"{{id}}@example.com"}]""", Encoding.UTF8, "application/json");
+                if (!Utf8.TryWrite(body, CultureInfo.InvariantCulture, $$"""[{"id":"{{prefix}}-{{i}}","name":"Contact {{i}}","email":"{{prefix}}-{{i}}@example.com"}]""",
+                    out var length))
+                    throw new InvalidOperationException("A push body does not fit its buffer.");
                 var started = Stopwatch.GetTimestamp();
-                using var response = await client.PostAsync(path, body);
+                var answer = await client.SendAsync("POST", path, body.AsMemory(0, length));
                 latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                if (response.StatusCode != expected)
-                    throw new InvalidOperationException($"Push {id} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-                if (!async && !(await response.Content.ReadAsStringAsync()).Contains("\"status\":\"Succeeded\"", StringComparison.Ordinal))
-                    throw new InvalidOperationException($"Push {id} did not succeed.");
+                if (answer.Status != expected)
+                    throw new InvalidOperationException($"Push {prefix}-{i} answered {answer.Status}: {answer.Text}");
+                if (!async && answer.Body.AsSpan().IndexOf("\"status\":\"Succeeded\""u8) < 0)
+                    throw new InvalidOperationException($"Push {prefix}-{i} did not succeed: {answer.Text}");
+                if (async)
+                {
+                    var id = PushId(answer.Body) ?? throw new InvalidOperationException($"Push {prefix}-{i} was acknowledged without its status URL: {answer.Text}");
+                    if (pushIds is not null)
+                        pushIds[i] = id;
+                }
             }
         }));
         return (latencies, wall.Elapsed.TotalSeconds);
     }
 
-    private static async Task<(double[] Latencies, double Seconds)> ReadLinkAsync(HttpClient client, int count, int concurrency)
+    /// <summary>The push id in an asynchronous push's answer, from its own status URL (<c>"pushUrl":"/api/v1/pushes/{id}"</c>); null without it.</summary>
+    private static long? PushId(byte[] answer)
+    {
+        var marker = "\"pushUrl\":\"/api/v1/pushes/"u8;
+        var at = answer.AsSpan().IndexOf(marker);
+        return at >= 0 && Utf8Parser.TryParse(answer.AsSpan(at + marker.Length), out long id, out var digits) && digits > 0 && answer[at + marker.Length + digits] == '"'
+            ? id : null;
+    }
+
+    private static async Task<(double[] Latencies, double Seconds)> ReadLinkAsync(LeanHttpConnection[] clients, int count)
     {
         var latencies = new double[count];
         var next = -1;
+        var path = $"/api/v1/links/{LinkId}";
         var wall = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        await Task.WhenAll(clients.Select(async client =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
                 var started = Stopwatch.GetTimestamp();
-                using var response = await client.GetAsync($"/api/v1/links/{LinkId}");
-                await response.Content.ReadAsByteArrayAsync();
+                var answer = await client.SendAsync("GET", path);
                 latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                response.EnsureSuccessStatusCode();
+                if (answer.Status != 200)
+                    throw new InvalidOperationException($"GET {path} answered {answer.Status}: {answer.Text}");
             }
         }));
         return (latencies, wall.Elapsed.TotalSeconds);

@@ -30,7 +30,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
 
     private PushBatcher<PushWork>? _saver;
 
-    private PushBatcher<PushWork> Batcher => _batcher ??= new PushBatcher<PushWork>(DispatchAsync, options.MaxPushesPerRun, options.PushRunWindow, clock);
+    private PushBatcher<PushWork> Batcher => _batcher ??= new PushBatcher<PushWork>(DispatchLaneAsync, options.MaxPushesPerRun, options.PushRunWindow, clock);
 
     // One lane for every link: while a commit of payloads is under way, the pushes that arrive wait and share the next one.
     private PushBatcher<PushWork> Saver => _saver ??= new PushBatcher<PushWork>(SaveAsync, MaxPushesPerCommit, TimeSpan.Zero, clock);
@@ -98,9 +98,28 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
         return work.Started.Task;
     }
 
-    /// <summary>Opens one run over the works' records (works of another link version open their own); answers each work.</summary>
-    private async Task DispatchAsync(IReadOnlyList<PushWork> works)
+    /// <summary>
+    /// A lane's next run: a synchronous lane opens the one after once this one has started (each answer waits for its own run's
+    /// end, so one client is never held back by another's run). An asynchronous lane opens the one after once this one has ended:
+    /// its pushes are acknowledged already, and those that arrive meanwhile (at most <see cref="ServerOptions.MaxPushesPerRun"/>)
+    /// share the next run, so under load runs grow instead of multiplying, and their fixed cost (the run row, its batch, the
+    /// target's transaction, its end, the pushes marked) stops taking the cores the acknowledgements need. With a run per push
+    /// (<see cref="ServerOptions.MaxPushesPerRun"/> 1) an asynchronous lane opens runs as a synchronous one does.
+    /// </summary>
+    private async Task DispatchLaneAsync(IReadOnlyList<PushWork> works)
     {
+        var runs = await DispatchAsync(works);
+        // With a run per push (MaxPushesPerRun 1) no later run could take more: they go on side by side, as before runs were shared.
+        if (works[0].Stored is null || options.MaxPushesPerRun == 1)
+            return;
+        // Its failure is the run's to record and FollowAsync's to log; the lane goes on either way.
+        await Task.WhenAll(runs.Select(run => run.Ended)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>Opens one run over the works' records (works of another link version open their own); answers each work; returns the runs opened.</summary>
+    private async Task<IReadOnlyList<ActiveRun>> DispatchAsync(IReadOnlyList<PushWork> works)
+    {
+        var opened = new List<ActiveRun>();
         foreach (var group in works.GroupBy(work => (work.Link, work.Source)))
         {
             // A shared run reads its pushes in the order of their ids: recovery after a kill reads it back that way.
@@ -110,6 +129,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
                 var records = shared.Count == 1 ? shared[0].Records : [.. shared.SelectMany(work => work.Records)];
                 var requestId = shared.Select(work => work.RequestId).Distinct().Count() == 1 ? shared[0].RequestId : null;
                 var run = await RunAsync(group.Key.Link, group.Key.Source, records, requestId, CancellationToken.None);
+                opened.Add(run);
                 var stored = shared.Where(work => work.Stored is not null).Select(work => work.Stored!).ToList();
                 if (stored.Count > 0)
                 {
@@ -129,6 +149,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
                     work.Started.TrySetException(exception);
             }
         }
+        return opened;
     }
 
     private Task<ActiveRun> RunAsync(Link link, PushSource source, IReadOnlyList<Core.Records.Record> records, string? requestId, CancellationToken cancellationToken)

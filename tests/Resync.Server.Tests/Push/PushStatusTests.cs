@@ -21,10 +21,8 @@ public sealed class PushStatusTests
         await server.PutLinkAsync(server.AcmeKey, "gated", GatedLink);
         using var client = server.Client(server.AcmeKey);
 
-        using var response = await client.PostAsync("/api/v1/links/gated/push?mode=async", ServerHarness.Json(ServerHarness.Contacts(5, 3)));
+        var accepted = await PushGatedAsync(client, ServerHarness.Contacts(5, 3));
 
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var accepted = await ServerHarness.JsonAsync(response);
         var pushId = accepted["pushId"]!.GetValue<long>();
         var pushUrl = accepted["pushUrl"]!.GetValue<string>();
         pushUrl.ShouldBe($"/api/v1/pushes/{pushId}");
@@ -114,6 +112,48 @@ public sealed class PushStatusTests
         await ServerHarness.EventuallyAsync(async () => (await GetAsync(client, first["pushUrl"]!.GetValue<string>()))["status"]!.GetValue<string>() == "Succeeded",
             "the push's end");
         server.Target.Written.Count.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task AsyncPushes_AcknowledgedWhileTheirLinksRunIsUnderWay_WaitStoredForItsEnd_ThenShareTheNextRun()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        var held = HeldBatches.From(server.Target, fromBatch: 2);
+        await server.PutLinkAsync(server.AcmeKey, "gated", GatedLink);
+        using var client = server.Client(server.AcmeKey);
+        async Task<string> PushAsync(string prefix, int count) => (await PushGatedAsync(client, ServerHarness.Contacts(prefix, count)))["pushUrl"]!.GetValue<string>();
+
+        var first = await PushAsync("a", 3);
+        await held.Reached.WaitAsync(TimeSpan.FromMinutes(1));
+        var later = await Task.WhenAll(PushAsync("b", 1), PushAsync("c", 1));
+
+        // Acknowledged (stored) while the link's run is under way: they wait for its end, not started, to share the next run.
+        foreach (var url in later)
+        {
+            var status = await GetAsync(client, url);
+            status["status"]!.GetValue<string>().ShouldBe("Accepted", url);
+            status["runId"].ShouldBeNull(url);
+        }
+        held.Release();
+        var ends = new List<JsonNode>();
+        foreach (var url in later.Prepend(first))
+        {
+            JsonNode? end = null;
+            await ServerHarness.EventuallyAsync(async () => (end = await GetAsync(client, url))["status"]!.GetValue<string>() == "Succeeded", $"{url}'s end");
+            ends.Add(end!);
+        }
+        var runs = ends.Select(end => end["runId"]!.GetValue<long>()).ToList();
+        runs[1].ShouldBe(runs[2], "the pushes that waited share one run");
+        runs[1].ShouldNotBe(runs[0]);
+        server.Target.Written.Count.ShouldBe(5);
+    }
+
+    /// <summary>Pushes <paramref name="body"/> to <c>gated</c> to run later: answered 202; the answer.</summary>
+    private static async Task<JsonNode> PushGatedAsync(HttpClient client, string body)
+    {
+        using var response = await client.PostAsync("/api/v1/links/gated/push?mode=async", ServerHarness.Json(body));
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return await ServerHarness.JsonAsync(response);
     }
 
     private static async Task<JsonNode> GetAsync(HttpClient client, string url)
