@@ -92,6 +92,9 @@ internal static class PipelineProfile
 
         async Task Row(string what, Func<Task> run)
         {
+            // PIPELINE_PROFILE_ONLY=text runs only the parts whose name contains it (e.g. under perf, one part at a time).
+            if (Environment.GetEnvironmentVariable("PIPELINE_PROFILE_ONLY") is { Length: > 0 } only && !what.Contains(only, StringComparison.Ordinal))
+                return;
             GC.Collect();
             var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;

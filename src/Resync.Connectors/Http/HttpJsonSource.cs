@@ -133,6 +133,8 @@ public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource,
             }
         }
 
+        bool LaterPagesArrived() => window.Count > 1 && window.Skip(1).All(w => w.Fetch.IsCompleted);
+
         try
         {
             TopUp();
@@ -143,10 +145,15 @@ public sealed class HttpJsonSource : ISource, IResumableSource, IKeyFieldSource,
                 var (url, fetch, stop) = window.Peek();
                 if (context.TakesPendingPages && !fetch.IsCompleted)
                 {
-                    await Task.WhenAny(window.Select(w => (Task)w.Fetch).Concat(handedOver));
+                    // Waits for a page still coming, unless there is something to do already. (Waiting for any page of the
+                    // window, one that had arrived ended every wait at once: the loop spun, burning a core, until the head came.)
+                    // The pages still coming are taken before the check, so that one arriving in between ends the wait.
+                    Task[] coming = [.. window.Select(w => (Task)w.Fetch).Concat(handedOver).Where(task => !task.IsCompleted)];
+                    if (coming.Length > 0 && !LaterPagesArrived() && !handedOver.Exists(arrival => arrival.IsCompleted))
+                        await Task.WhenAny(coming);
                     // Handed over only once every later page of the window has arrived: the head holds everything up (a retry
                     // wait, not a page merely slower than the next), and noting its place costs the run a store commit.
-                    if (!fetch.IsCompleted && window.Count > 1 && window.Skip(1).All(w => w.Fetch.IsCompleted))
+                    if (!fetch.IsCompleted && LaterPagesArrived())
                     {
                         window.Dequeue();
                         var arrival = ArrivalAsync(fetch, stop);

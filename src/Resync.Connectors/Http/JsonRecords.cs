@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Resync.Core.Errors;
 using Resync.Core.Records;
@@ -145,14 +146,7 @@ internal static class JsonRecords
     };
 
     /// <summary>A value as text (keys, watermarks, URL placeholders), invariant.</summary>
-    public static string? Text(object? value) => value switch
-    {
-        null => null,
-        string text => text,
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        bool flag => flag ? "true" : "false",
-        _ => value.ToString(),
-    };
+    public static string? Text(object? value) => Record.KeyText(value);
 
     /// <summary>Writes a record's fields as one JSON object.</summary>
     public static void Write(Utf8JsonWriter writer, Record record)
@@ -191,12 +185,14 @@ internal static class JsonRecords
         // its values, by the page's shared schema (and the names' strings are not made again). One that differs gets a
         // dictionary of its own, whose fields become the shape the next records are compared with.
         var names = shape.Names;
+        var utf8Names = shape.Utf8Names;
         var values = new object?[names.Length];
         Dictionary<string, object?>? fields = null;
         var index = 0;
         foreach (var property in item.EnumerateObject())
         {
-            var known = index < names.Length && property.NameEquals(names[index]);
+            // (By the name's UTF-8 bytes: comparing with the string would encode it again for every record.)
+            var known = index < names.Length && property.NameEquals(utf8Names[index]);
             if (fields is null)
             {
                 if (known)
@@ -210,7 +206,7 @@ internal static class JsonRecords
             index++;
         }
         if (fields is null && index == names.Length)
-            return new Record(Text(shape.KeyIndex is >= 0 and var key ? values[key] : null), new RecordFields(shape.Schema, values));
+            return Record.Keyed(shape.KeyIndex is >= 0 and var key ? values[key] : null, new RecordFields(shape.Schema, values));
         fields ??= Prefix(names, values, index);
         shape.Adopt([.. fields.Keys]);
         return new Record(Text(fields.GetValueOrDefault(shape.KeyField)), fields);
@@ -229,19 +225,24 @@ internal static class JsonRecords
     private sealed class PageShape(string keyField)
     {
         private FieldSchema? _schema;
+        private int? _keyIndex;
 
         public string KeyField { get; } = keyField;
 
         public string[] Names { get; private set; } = [];
 
+        public byte[][] Utf8Names { get; private set; } = [];
+
         public FieldSchema Schema => _schema ??= new FieldSchema(Names);
 
-        public int KeyIndex => Schema.IndexOf(KeyField);
+        public int KeyIndex => _keyIndex ??= Schema.IndexOf(KeyField);
 
         public void Adopt(string[] names)
         {
             Names = names;
+            Utf8Names = [.. names.Select(name => Encoding.UTF8.GetBytes(name))];
             _schema = null;
+            _keyIndex = null;
         }
     }
 

@@ -148,11 +148,16 @@ internal sealed class PostgresTableShape
     /// Checks the constraints known up front (NOT NULL, varchar/char length) the way the server would, so that a
     /// batch is rarely rejected. Returns the first violation, or null. CHECK, UNIQUE and foreign keys are left to the server.
     /// </summary>
-    public ErrorClassification? Check(Record record, PostgresColumn[] present, bool insertsRows)
+    /// <param name="record">The record.</param>
+    /// <param name="present">The columns it has a field for (<see cref="ColumnValues.Columns"/>), read through <paramref name="values"/>.</param>
+    /// <param name="insertsRows">The write may insert rows (NOT NULL columns without a default must then be present).</param>
+    public ErrorClassification? Check(Record record, ColumnValues present, bool insertsRows)
     {
-        foreach (var column in present)
+        var columns = present.Columns;
+        for (var i = 0; i < columns.Length; i++)
         {
-            var value = record.Fields[column.Name];
+            var column = columns[i];
+            var value = present.Of(record.Fields, i);
             if (value is null)
             {
                 if (column.NotNull)
@@ -165,7 +170,7 @@ internal sealed class PostgresTableShape
                     $"value too long for type {column.DeclaredType}", column.Name, null);
             }
         }
-        if (insertsRows && present.Length < Columns.Count)
+        if (insertsRows && columns.Length < Columns.Count)
         {
             foreach (var column in Columns)
             {

@@ -88,23 +88,33 @@ public sealed class PostgresTableTarget : ITransactionalTarget
         var groups = new Dictionary<string, Group>(StringComparer.Ordinal);
         PostgresColumn[]? lastColumns = null;
         Group? lastGroup = null;
+        // Records of the schema of the record before have its columns: neither they nor their values are looked up by name again.
+        FieldSchema? knownSchema = null;
+        ColumnValues? known = null;
         for (var index = 0; index < records.Count; index++)
         {
             var record = records[index];
-            var columns = shape.ColumnsOf(record, lastColumns);
+            if (known is null || record.Fields.Schema is not { } schema || !ReferenceEquals(schema, knownSchema))
+            {
+                var columns = shape.ColumnsOf(record, known?.Columns);
+                if (!ReferenceEquals(columns, known?.Columns))
+                    known = new ColumnValues(columns);
+                knownSchema = record.Fields.Schema;
+            }
+            var present = known!;
             var problem = _options.VersionColumn is { } version && record[version] is null
                 ? SqlTargetIssues.VersionMissing(version)
-                : shape.Check(record, columns, insertsRows: _mode != SqlWriteMode.Update);
+                : shape.Check(record, present, insertsRows: _mode != SqlWriteMode.Update);
             if (problem is not null)
             {
                 issues.Add(new TargetRecordIssue(index, problem));
                 continue;
             }
             // Records with the same fields as the one before go to its group without building their signature.
-            if (!ReferenceEquals(columns, lastColumns) || lastGroup is null)
+            if (!ReferenceEquals(present.Columns, lastColumns) || lastGroup is null)
             {
-                lastColumns = columns;
-                lastGroup = GroupOf(groups, columns);
+                lastColumns = present.Columns;
+                lastGroup = GroupOf(groups, lastColumns, records.Count);
             }
             lastGroup.Indexes.Add(index);
         }
@@ -155,11 +165,13 @@ public sealed class PostgresTableTarget : ITransactionalTarget
     }
 
     // (Its own method: a lambda capturing the columns in the loop above would allocate a closure for every record.)
-    private Group GroupOf(Dictionary<string, Group> groups, PostgresColumn[] columns)
+    private Group GroupOf(Dictionary<string, Group> groups, PostgresColumn[] columns, int records)
     {
         var signature = string.Join('\u001f', columns.Select(column => column.Name));
+        // The first group gets room for the whole batch (nearly always its only one): its list of indexes never grows.
         if (!groups.TryGetValue(signature, out var group))
-            groups[signature] = group = new Group(_statements.GetOrAdd(signature, _ => new PostgresStatements(_table, columns, _mode, _key, _options.VersionColumn)));
+            groups[signature] = group = new Group(_statements.GetOrAdd(signature, _ => new PostgresStatements(_table, columns, _mode, _key, _options.VersionColumn)),
+                groups.Count == 0 ? records : 0);
         return group;
     }
 
@@ -333,12 +345,12 @@ public sealed class PostgresTableTarget : ITransactionalTarget
     private static void AddArrays(NpgsqlParameterCollection parameters, IReadOnlyList<Record> records, Group group)
     {
         var columns = group.Statements.Columns;
+        var read = new ColumnValues(columns);
         for (var c = 0; c < columns.Length; c++)
         {
-            var name = columns[c].Name;
             var values = new string?[group.Indexes.Count];
             for (var r = 0; r < values.Length; r++)
-                values[r] = SqlValues.ToText(records[group.Indexes[r]].Fields[name]);
+                values[r] = SqlValues.ToText(read.Of(records[group.Indexes[r]].Fields, c));
             parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         }
     }
@@ -403,11 +415,11 @@ public sealed class PostgresTableTarget : ITransactionalTarget
         }
     }
 
-    private sealed class Group(PostgresStatements statements)
+    private sealed class Group(PostgresStatements statements, int capacity)
     {
         public PostgresStatements Statements { get; } = statements;
 
-        public List<int> Indexes { get; } = [];
+        public List<int> Indexes { get; } = new(capacity);
     }
 
     private sealed record ShapeOfRun(long RunId, PostgresTableShape Shape);

@@ -14,6 +14,9 @@ internal sealed class BeforeValues : IDisposable
     private static readonly object Missing = new();
     private readonly string[] _fields;
     private readonly object?[] _values;
+    // The place of each field in the schema of the last record saved (-1: not in it).
+    private readonly int[] _slots;
+    private FieldSchema? _schema;
 
     /// <param name="fields">The fields the steps may set or remove.</param>
     /// <param name="records">How many records the batch has.</param>
@@ -21,12 +24,26 @@ internal sealed class BeforeValues : IDisposable
     {
         _fields = fields;
         _values = ArrayPool<object?>.Shared.Rent(Math.Max(1, fields.Length * records));
+        _slots = new int[fields.Length];
     }
 
     /// <summary>Saves the record's values of the fields, before the steps.</summary>
     public void Save(int position, RecordFields fields)
     {
         var at = position * _fields.Length;
+        if (fields.Schema is { } schema)
+        {
+            // The records of a page share a schema: the fields' places in it are looked up once, not once per record.
+            if (!ReferenceEquals(schema, _schema))
+            {
+                for (var i = 0; i < _fields.Length; i++)
+                    _slots[i] = schema.IndexOf(_fields[i]);
+                _schema = schema;
+            }
+            for (var i = 0; i < _fields.Length; i++)
+                _values[at + i] = _slots[i] >= 0 ? fields.ValueAt(_slots[i]) : Missing;
+            return;
+        }
         for (var i = 0; i < _fields.Length; i++)
             _values[at + i] = fields.TryGetValue(_fields[i], out var value) ? value : Missing;
     }

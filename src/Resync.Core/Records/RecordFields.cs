@@ -50,6 +50,18 @@ public sealed class RecordFields : IDictionary<string, object?>, IReadOnlyDictio
     /// <summary>How many fields.</summary>
     public int Count => _schema?.Count ?? _dictionary!.Count;
 
+    /// <summary>
+    /// The schema that holds the values, or null (a dictionary of its own). Records of one schema have exactly its fields, in
+    /// its order: code that reads the same fields of many records can look each name up once per schema and read the values
+    /// by <see cref="ValueAt"/>.
+    /// </summary>
+    public FieldSchema? Schema => _schema;
+
+    /// <summary>The value of the field at <paramref name="index"/> of <see cref="Schema"/> (only while it is set).</summary>
+    /// <exception cref="InvalidOperationException">The fields are a dictionary of their own.</exception>
+    public object? ValueAt(int index) =>
+        _schema is not null ? _values[index] : throw new InvalidOperationException("The fields have no schema: read them by name.");
+
     /// <summary>A field's value; reading a missing field throws <see cref="KeyNotFoundException"/>; setting one adds it last.</summary>
     public object? this[string key]
     {

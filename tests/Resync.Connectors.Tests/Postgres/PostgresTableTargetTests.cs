@@ -89,6 +89,39 @@ public sealed class PostgresTableTargetTests(PostgresDatabaseFixture fixture) : 
     }
 
     [Fact]
+    public async Task RecordsOfSharedSchemas_MixedWithOthers_EachRowGetsItsOwnValues_AndTheCheckReadsTheRightField()
+    {
+        // The target reads the fields of records that share a schema by position: a wider schema, another order of the same
+        // fields and a dictionary in the same batch must each still be read by name.
+        var table = await CreateContactsAsync();
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, SqlWriteMode.Insert, null, ownsDataSource: true);
+        var page = new FieldSchema(["id", "name", "email"]);
+        var reordered = new FieldSchema(["email", "id", "name", "phone"]);
+        var widened = new Record("3", new RecordFields(page, [3L, "Cy", "cy@example.com"]));
+        widened.Fields["phone"] = "+1 555 0103";
+        Record[] records =
+        [
+            new("1", new RecordFields(page, [1L, "Ann", "ann@example.com"])),
+            new("2", new RecordFields(page, [2L, "Bob", "bob@example.com"])),
+            widened,
+            new("4", new RecordFields(reordered, ["di@example.com", 4L, "Di", new string('9', 41)])),
+            new("5", new RecordFields(reordered, ["ed@example.com", 5L, "Ed", "+1 555 0105"])),
+            new("6", new Dictionary<string, object?> { ["name"] = "Fay", ["id"] = 6L, ["email"] = "fay@example.com" }),
+            new("7", new RecordFields(page, [7L, "Gus", "gus@example.com"])),
+        ];
+
+        var result = await target.WriteAsync(new TargetBatch("l", 1, 1, records), CancellationToken.None);
+
+        var issue = result.Issues.ShouldHaveSingleItem();
+        issue.Index.ShouldBe(3);
+        issue.Error!.Fields.ShouldBe(["phone"]);
+        var rows = await fixture.Database.QueryAsync($"SELECT id, name, email, phone FROM {table} ORDER BY id");
+        rows.Select(row => $"{row[0]} {row[1]} {row[2]} {row[3]}").ShouldBe([
+            "1 Ann ann@example.com ", "2 Bob bob@example.com ", "3 Cy cy@example.com +1 555 0103",
+            "5 Ed ed@example.com +1 555 0105", "6 Fay fay@example.com ", "7 Gus gus@example.com "]);
+    }
+
+    [Fact]
     public async Task AColumnWidenedAfterARun_IsSeenByTheNextRun_OfTheSameTarget()
     {
         // Regression: the target read the table's shape once, so a retry after the fix kept refusing by the old length.
