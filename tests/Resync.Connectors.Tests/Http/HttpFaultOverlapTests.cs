@@ -134,7 +134,10 @@ public sealed class HttpFaultOverlapTests
 
         laterWritten.Task.IsCompleted.ShouldBeTrue();
         outcome.Run.Status.ShouldBe(RunStatus.Interrupted);
-        var cut = (await engine.Store.ListBatchesAsync(outcome.Run.RunId, 0, 100, CancellationToken.None)).Single(b => b.Number == Faulty);
+        var batches = await engine.Store.ListBatchesAsync(outcome.Run.RunId, 0, 100, CancellationToken.None);
+        var cut = batches.Single(b => b.Number == Faulty);
+        // On a busy machine the empty page past the end can be handed over pending too, and is cut with page 3: read again, rightly.
+        var cutPages = batches.Where(b => b.Status == BatchStatus.Interrupted && b.Cursor is not null).Select(b => PageIn(b.Cursor!)).ToHashSet();
         (cut.Status, PageIn(cut.Cursor!), cut.Read).ShouldBe((BatchStatus.Interrupted, Faulty, 0));
         var parked = (await engine.Store.GetIncompleteAsync(outcome.IncompleteRunId.ShouldNotBeNull(), CancellationToken.None)).ShouldNotBeNull();
         var lastTaken = PageIn(parked.ResumeCursor.ShouldNotBeNull());
@@ -151,7 +154,7 @@ public sealed class HttpFaultOverlapTests
         target.Written.Skip(writtenBefore).Select(r => r.Key).ShouldContain("c7", "page 3's records were written by the resume");
         var asked = api.Requests.Skip(requestsBefore).Select(PageOf).ToList();
         asked.ShouldContain(Faulty);
-        asked.Where(page => page != Faulty).ShouldAllBe(page => page > lastTaken, "no page done before the stop is read again");
+        asked.Where(page => !cutPages.Contains(page)).ShouldAllBe(page => page > lastTaken, "no page done before the stop is read again");
         (await engine.Store.GetRunAsync(outcome.Run.RunId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Succeeded);
     }
 
