@@ -5,6 +5,7 @@ using Resync.Server.Observability;
 namespace Resync.Server.Tests.Observability;
 
 /// <summary>The HTTP intake sink: Datadog-shaped batches, nothing lost within its buffer while the intake is down, the rest counted.</summary>
+[Collection(ObservedRun.Collection)]
 public sealed class HttpIntakeLogSinkTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Resync.Server.Tests.Alerts;
 namespace Resync.Server.Tests.Observability;
 
 /// <summary>The JSON-lines file sink (<c>Logging:File:Path</c>), read back line by line after a run with every kind of event.</summary>
+[Collection(ObservedRun.Collection)]
 public sealed class JsonFileLogSinkTests
 {
     [Fact]

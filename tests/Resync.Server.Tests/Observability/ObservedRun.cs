@@ -16,6 +16,13 @@ internal static class ObservedRun
     public const string LinkId = "observed";
     public const string RequestId = "req-observed-1";
 
+    /// <summary>
+    /// The classes running this link share one xUnit collection, so they never run at once: run spans come from one
+    /// process-wide activity source, so a server exporting spans also exports another server's run in the same test process,
+    /// with the same link id and the same first run id.
+    /// </summary>
+    public const string Collection = "Observed runs";
+
     /// <summary>Configuration for a server under test (added over the harness's), as <c>Key=Value</c> pairs.</summary>
     public static Action<WebApplicationBuilder> With(params (string Key, string Value)[] settings) =>
         builder => builder.Configuration.AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)));

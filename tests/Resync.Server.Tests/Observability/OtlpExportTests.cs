@@ -3,6 +3,7 @@ using Resync.Testing.Otlp;
 namespace Resync.Server.Tests.Observability;
 
 /// <summary>OTLP export (http/protobuf, and gRPC) to a receiver on loopback: a push's run and batch spans in the push's trace, and its log events.</summary>
+[Collection(ObservedRun.Collection)]
 public sealed class OtlpExportTests
 {
     private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
