@@ -181,10 +181,10 @@ public sealed partial class PostgresRunStore : RelationalRunStore, IStateStore
 
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
-    private protected override async ValueTask<DbConnection> OpenReadAsync(CancellationToken cancellationToken) =>
+    internal override async ValueTask<DbConnection> OpenReadAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
 
-    private protected override Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken) =>
+    internal override Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken) =>
         WriteAsync((c, t) => work(Write(c, t)), cancellationToken);
 
     private static RelationalWrite Write(NpgsqlConnection connection, NpgsqlTransaction transaction) => new(connection, transaction, SqlDialect.Postgres, async: true);

@@ -1,15 +1,9 @@
 namespace Resync.Storage.Relational;
 
-/// <summary>
-/// The alert-route and outbox statements that SQLite and PostgreSQL write alike. What a dialect spells its own way (list
-/// parameters, null-safe comparison, booleans) stays in its store.
-/// </summary>
+/// <summary>The alert-route and outbox statements of <see cref="RelationalServerStore"/>, written alike for SQLite and PostgreSQL.</summary>
 internal static class AlertStatements
 {
-    /// <summary>
-    /// Routes with their last attempt and next due delivery, named and ordered as the stores' route rows read them (PostgreSQL's is
-    /// a positional record: Dapper matches its constructor by column order); callers add WHERE and ORDER BY.
-    /// </summary>
+    /// <summary>Routes with their last attempt and next due delivery, named as the store's route row reads them; callers add WHERE and ORDER BY.</summary>
     public const string SelectRoutes = """
         SELECT r.id AS Id, r.tenant AS Tenant, r.name AS Name, r.url AS Url, r.link_id AS LinkId, r.kinds AS Kinds, r.secret AS Secret,
             r.created_at AS CreatedAt, r.consecutive_failures AS ConsecutiveFailures,
@@ -20,7 +14,7 @@ internal static class AlertStatements
         LEFT JOIN alert_delivery_attempts a ON a.delivery_id = r.last_delivery_id AND a.number = r.last_attempt
         """;
 
-    /// <summary>Deliveries, named as the stores' delivery rows read them; callers add WHERE and ORDER BY.</summary>
+    /// <summary>Deliveries, named as the store's delivery row reads them; callers add WHERE and ORDER BY.</summary>
     public const string SelectDeliveries = """
         SELECT id AS Id, route_id AS RouteId, message_id AS MessageId, kind AS Kind, tenant AS Tenant, link_id AS LinkId, run_id AS RunId,
             payload AS Payload, status AS Status, created_at AS CreatedAt, next_attempt_at AS NextAttemptAt, delivered_at AS DeliveredAt,

@@ -20,15 +20,18 @@ public abstract partial class RelationalRunStore
         Clock = clock ?? TimeProvider.System;
     }
 
-    private protected SqlDialect Dialect { get; }
+    internal SqlDialect Dialect { get; }
 
     private protected TimeProvider Clock { get; }
 
-    /// <summary>An open connection for reads; the caller disposes it.</summary>
-    private protected abstract ValueTask<DbConnection> OpenReadAsync(CancellationToken cancellationToken);
+    /// <summary>An open connection for reads; the caller disposes it. The server store (<see cref="RelationalServerStore"/>) reads through it too.</summary>
+    internal abstract ValueTask<DbConnection> OpenReadAsync(CancellationToken cancellationToken);
 
-    /// <summary>Runs one write in its own transaction, durable before the task completes.</summary>
-    private protected abstract Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs one write in its own transaction, durable before the task completes. The server store writes through it too, so that a
+    /// push payload shares the commit (and, on SQLite, the one writer) of the runs' writes.
+    /// </summary>
+    internal abstract Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken);
 
     /// <summary>Error groups (<see cref="ErrorGroupRow"/>) of the run <c>@runId</c>, each with its first record as the sample, largest first.</summary>
     private protected abstract string SelectErrorGroups { get; }

@@ -250,9 +250,9 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
     private readonly record struct OutcomeRow(RecordOutcome Outcome, string? Error, string? Warnings, string? Before, string? After);
 
     // Opening a SQLite file does not wait on anything: it completes at once.
-    private protected override ValueTask<DbConnection> OpenReadAsync(CancellationToken cancellationToken) => new(Open());
+    internal override ValueTask<DbConnection> OpenReadAsync(CancellationToken cancellationToken) => new(Open());
 
-    private protected override Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken) =>
+    internal override Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken) =>
         Writer.ExecuteAsync((c, t) => RelationalWrite.Synchronously(work(Write(c, t))), cancellationToken);
 
     private static RelationalWrite Write(SqliteConnection connection, SqliteTransaction transaction) => new(connection, transaction, SqlDialect.Sqlite, async: false);

@@ -14,8 +14,9 @@ public sealed class ProjectReferenceTests
     {
         ["Resync.Core"] = [],
         ["Resync.Server.Abstractions"] = ["Resync.Core"],
-        // Statement text, rows and parameters the SQL stores share: the schema is theirs, so not the core's.
-        ["Resync.Storage.Relational"] = ["Resync.Core"],
+        // Statement text, rows and parameters the SQL stores share: the schema is theirs, so not the core's. The server's store
+        // contract is storage-side too (it depends on the core only), so the shared server store implements it here, once.
+        ["Resync.Storage.Relational"] = ["Resync.Core", "Resync.Server.Abstractions"],
         ["Resync.Storage.Sqlite"] = ["Resync.Core", "Resync.Server.Abstractions", "Resync.Storage.Relational"],
         ["Resync.Storage.Postgres"] = ["Resync.Core", "Resync.Server.Abstractions", "Resync.Storage.Relational"],
         ["Resync.LinkFiles"] = ["Resync.Core"],
