@@ -69,7 +69,7 @@ public sealed partial class PostgresRunStore : RelationalRunStore, IStateStore
             {
                 await connection.ExecuteAsync(sql, transaction: transaction);
                 await connection.ExecuteAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
-                    new { version, at = Text(Clock.GetUtcNow()) }, transaction);
+                    new { version, at = StoredTime.Text(Clock.GetUtcNow()) }, transaction);
             }
             await transaction.CommitAsync(cancellationToken);
         }
@@ -84,77 +84,6 @@ public sealed partial class PostgresRunStore : RelationalRunStore, IStateStore
         }
     }
 
-    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
-        BatchStartedAsync(runId, batchNumber, cursor, recordCount, null, startedAt, cancellationToken);
-
-    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
-        WriteAsync(async (c, t) =>
-        {
-            var inserted = await c.ExecuteAsync("""
-                INSERT INTO batches (run_id, number, cursor, status, read, started_at, watermark)
-                VALUES (@runId, @batchNumber, @cursor, 'Processing', @recordCount, @startedAt, @watermark)
-                ON CONFLICT (run_id, number) DO NOTHING
-                """, new { runId, batchNumber = (long)batchNumber, cursor, recordCount = (long)recordCount, startedAt = Text(startedAt), watermark }, t);
-            // A batch delivered twice (cluster redelivery) is counted once.
-            if (inserted == 1)
-            {
-                await c.ExecuteAsync("UPDATE runs SET read = read + @recordCount, batches_total = batches_total + 1 WHERE id = @runId",
-                    new { runId, recordCount = (long)recordCount }, t);
-            }
-            else if (recordCount > 0 && await c.ExecuteAsync(
-                "UPDATE batches SET read = @recordCount, watermark = @watermark WHERE run_id = @runId AND number = @batchNumber AND status = 'Processing' AND read = 0",
-                new { runId, batchNumber = (long)batchNumber, recordCount = (long)recordCount, watermark }, t) == 1)
-            {
-                // A page noted while it was still coming (with no records) has arrived: its records count now.
-                await c.ExecuteAsync("UPDATE runs SET read = read + @recordCount WHERE id = @runId", new { runId, recordCount = (long)recordCount }, t);
-            }
-            return inserted;
-        }, cancellationToken);
-
-    public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken)
-    {
-        var error = StoredJson.Error(result.Error);
-        var endedAt = Text(result.EndedAt);
-        var outcomes = OutcomeRows(result.Outcomes);
-        return WriteAsync(async (c, t) =>
-        {
-            // The row lock makes two deliveries of one batch finishing at once take turns: the second sees it finished.
-            var current = await c.ExecuteScalarAsync<string?>("SELECT status FROM batches WHERE run_id = @RunId AND number = @Number FOR UPDATE",
-                new { result.RunId, Number = (long)result.BatchNumber }, t);
-            if (current is not null && Enum.Parse<BatchStatus>(current) != BatchStatus.Processing)
-                return 0; // already finished: a repeated delivery changes nothing.
-            if (current is not null)
-                BatchTransitions.Ensure(BatchStatus.Processing, result.Status);
-
-            await c.ExecuteAsync("""
-                INSERT INTO batches (run_id, number, cursor, status, read, succeeded, failed, ignored, warnings, error, started_at, ended_at, watermark)
-                VALUES (@RunId, @Number, @Cursor, @Status, @Read, @Succeeded, @Failed, @Ignored, @Warnings, @error, @endedAt, @endedAt, @Watermark)
-                ON CONFLICT (run_id, number) DO UPDATE SET status = excluded.status, succeeded = excluded.succeeded, failed = excluded.failed,
-                    ignored = excluded.ignored, warnings = excluded.warnings, error = excluded.error, ended_at = excluded.ended_at,
-                    watermark = COALESCE(excluded.watermark, batches.watermark)
-                """, new
-            {
-                result.RunId, Number = (long)result.BatchNumber, result.Cursor, Status = result.Status.ToString(), Read = (long)result.Read,
-                Succeeded = (long)result.Succeeded, Failed = (long)result.Failed, Ignored = (long)result.Ignored, Warnings = (long)result.Warnings, error, endedAt,
-                result.Watermark,
-            }, t);
-            var newBatch = current is null;
-            await c.ExecuteAsync("""
-                UPDATE runs SET succeeded = succeeded + @Succeeded, failed = failed + @Failed, ignored = ignored + @Ignored,
-                    warnings = warnings + @Warnings, batches_failed = batches_failed + @BatchFailed, incomplete = incomplete + @Incomplete,
-                    read = read + @NewRead, batches_total = batches_total + @NewBatch
-                WHERE id = @RunId
-                """, new
-            {
-                result.RunId, Succeeded = (long)result.Succeeded, Failed = (long)result.Failed, Ignored = (long)result.Ignored, Warnings = (long)result.Warnings,
-                BatchFailed = result.Status == BatchStatus.Failed ? 1L : 0L, Incomplete = (long)result.Incomplete,
-                NewRead = newBatch ? (long)result.Read : 0L, NewBatch = newBatch ? 1L : 0L,
-            }, t);
-            await InsertOutcomesAsync(c, t, result.RunId, result.BatchNumber, outcomes, replace: true);
-            return 1;
-        }, cancellationToken);
-    }
-
     // The sample is the group's first record in run order (DISTINCT ON keeps the first row of each group as ordered).
     private protected override string SelectErrorGroups => """
         SELECT Type, Code, Step, Fields, Count, Error, RecordKey FROM (
@@ -167,17 +96,6 @@ public sealed partial class PostgresRunStore : RelationalRunStore, IStateStore
         ) groups
         ORDER BY Count DESC, Code
         """;
-
-    public Task KeepInterruptedRecordsAsync(long runId, int batchNumber, IReadOnlyList<RecordOutcome> records, CancellationToken cancellationToken)
-    {
-        var rows = OutcomeRows(records);
-        return WriteAsync(async (c, t) =>
-        {
-            await EnsureInterruptedAsync(Write(c, t), runId, batchNumber);
-            await InsertOutcomesAsync(c, t, runId, batchNumber, rows, replace: false);
-            return 0;
-        }, cancellationToken);
-    }
 
     public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
 
@@ -219,7 +137,7 @@ public sealed partial class PostgresRunStore : RelationalRunStore, IStateStore
         _ => null,
     };
 
-    private static async Task InsertOutcomesAsync(NpgsqlConnection c, NpgsqlTransaction t, long runId, int batchNumber, OutcomeRow[] outcomes, bool replace)
+    private protected override async Task InsertOutcomesAsync(RelationalWrite w, long runId, int batchNumber, OutcomeRow[] outcomes, bool replace)
     {
         if (outcomes.Length == 0)
             return;
@@ -237,7 +155,7 @@ public sealed partial class PostgresRunStore : RelationalRunStore, IStateStore
                 """ : "NOTHING")}
             """;
         string?[] Column(Func<OutcomeRow, string?> select) => [.. outcomes.Select(select)];
-        await using var command = new NpgsqlCommand(sql, c, t);
+        await using var command = new NpgsqlCommand(sql, (NpgsqlConnection)w.Connection, (NpgsqlTransaction)w.Transaction);
         command.Parameters.Add(new NpgsqlParameter<long>("runId", runId));
         command.Parameters.Add(new NpgsqlParameter<long>("batchNumber", batchNumber));
         command.Parameters.Add(new NpgsqlParameter<long[]>("positions", [.. outcomes.Select(o => (long)o.Outcome.Position)]));
@@ -260,17 +178,4 @@ public sealed partial class PostgresRunStore : RelationalRunStore, IStateStore
             command.Parameters.Add(new NpgsqlParameter(name, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = values });
         await command.ExecuteNonQueryAsync();
     }
-
-    /// <summary>Serialises the kept outcomes' JSON before the write's transaction opens.</summary>
-    private static OutcomeRow[] OutcomeRows(IReadOnlyList<RecordOutcome> outcomes) =>
-        [.. outcomes.Select(outcome => new OutcomeRow(outcome, StoredJson.Error(outcome.Error), StoredJson.Warnings(outcome.Warnings),
-            StoredJson.Fields(outcome.Snapshot?.Before), StoredJson.Fields(outcome.Snapshot?.After)))];
-
-    private readonly record struct OutcomeRow(RecordOutcome Outcome, string? Error, string? Warnings, string? Before, string? After);
-
-    internal static string Text(DateTimeOffset value) => StoredTime.Text(value);
-
-    internal static DateTimeOffset Time(string value) => StoredTime.Time(value);
-
-    internal static DateTimeOffset? OptionalTime(string? value) => StoredTime.OptionalTime(value);
 }

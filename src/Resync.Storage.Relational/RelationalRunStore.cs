@@ -1,16 +1,17 @@
 using System.Data.Common;
 using Dapper;
 using Resync.Core.Errors;
+using Resync.Core.Records;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
 
 namespace Resync.Storage.Relational;
 
 /// <summary>
-/// What the SQLite and PostgreSQL state stores do alike, written once: the run queries and the recovery state. A store says
-/// how it opens a connection to read, how it runs a write (<see cref="RelationalWrite"/>) and how its SQL is spelled
-/// (<see cref="SqlDialect"/>); the hot batch writes (SQLite keeps them prepared, PostgreSQL unnests arrays) and migrations stay
-/// in the store, where they differ.
+/// What the SQLite and PostgreSQL state stores do alike, written once: the run queries, the batch writes and the recovery state.
+/// A store says how it opens a connection to read, how it runs a write (<see cref="RelationalWrite"/>, which runs the hot
+/// statements as commands SQLite keeps prepared) and how its SQL is spelled (<see cref="SqlDialect"/>); the record outcomes'
+/// insert (SQLite prepares one row's, PostgreSQL unnests arrays) and migrations stay in the store, where they differ.
 /// </summary>
 public abstract partial class RelationalRunStore
 {
@@ -18,7 +19,10 @@ public abstract partial class RelationalRunStore
     {
         Dialect = dialect;
         Clock = clock ?? TimeProvider.System;
+        _selectBatchStatus = "SELECT status FROM batches WHERE run_id = @run AND number = @number" + dialect.RowLock;
     }
+
+    private readonly string _selectBatchStatus;
 
     internal SqlDialect Dialect { get; }
 
@@ -32,6 +36,13 @@ public abstract partial class RelationalRunStore
     /// push payload shares the commit (and, on SQLite, the one writer) of the runs' writes.
     /// </summary>
     internal abstract Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes a batch's record outcomes in the write <paramref name="w"/>, replacing those of an earlier delivery or (<paramref name="replace"/>
+    /// false) keeping them: the hottest write, in the store's fastest spelling (SQLite runs one prepared command per record,
+    /// PostgreSQL unnests arrays in one statement).
+    /// </summary>
+    private protected abstract Task InsertOutcomesAsync(RelationalWrite w, long runId, int batchNumber, OutcomeRow[] outcomes, bool replace);
 
     /// <summary>Error groups (<see cref="ErrorGroupRow"/>) of the run <c>@runId</c>, each with its first record as the sample, largest first.</summary>
     private protected abstract string SelectErrorGroups { get; }
@@ -131,6 +142,85 @@ public abstract partial class RelationalRunStore
                 """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner,
                     StartedAt = StoredTime.Text(run.StartedAt), CarriesAll = run.CarriesAllFailures ? 1L : 0L, Version = run.LinkVersion?.Hash });
         }, cancellationToken);
+
+    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+        BatchStartedAsync(runId, batchNumber, cursor, recordCount, null, startedAt, cancellationToken);
+
+    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    {
+        var startedText = StoredTime.Text(startedAt);
+        (string, object?) run = ("run", runId), number = ("number", (long)batchNumber), read = ("read", (long)recordCount);
+        return WriteAsync(async w =>
+        {
+            var inserted = await w.ExecuteHotAsync("""
+                INSERT INTO batches (run_id, number, cursor, status, read, started_at, watermark)
+                VALUES (@run, @number, @cursor, 'Processing', @read, @startedAt, @watermark)
+                ON CONFLICT (run_id, number) DO NOTHING
+                """, run, number, ("cursor", cursor), read, ("startedAt", startedText), ("watermark", watermark));
+            // A batch delivered twice (cluster redelivery) is counted once.
+            if (inserted == 1)
+            {
+                await w.ExecuteHotAsync("UPDATE runs SET read = read + @read, batches_total = batches_total + 1 WHERE id = @run", run, read);
+            }
+            else if (recordCount > 0 && await w.ExecuteHotAsync(
+                "UPDATE batches SET read = @read, watermark = @watermark WHERE run_id = @run AND number = @number AND status = 'Processing' AND read = 0",
+                run, number, read, ("watermark", watermark)) == 1)
+            {
+                // A page noted while it was still coming (with no records) has arrived: its records count now.
+                await w.ExecuteHotAsync("UPDATE runs SET read = read + @read WHERE id = @run", run, read);
+            }
+            return inserted;
+        }, cancellationToken);
+    }
+
+    public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken)
+    {
+        // Serialised here, on the caller's thread, so that the write (on SQLite, the single writer) spends its time writing.
+        var error = StoredJson.Error(result.Error);
+        var endedAt = StoredTime.Text(result.EndedAt);
+        var outcomes = OutcomeRow.From(result.Outcomes);
+        (string, object?) run = ("run", result.RunId), succeeded = ("succeeded", (long)result.Succeeded), failed = ("failed", (long)result.Failed),
+            ignored = ("ignored", (long)result.Ignored), warnings = ("warnings", (long)result.Warnings);
+        return WriteAsync(async w =>
+        {
+            // The row lock makes two deliveries of one batch finishing at once take turns (PostgreSQL): the second sees it finished.
+            var current = await w.ExecuteHotScalarAsync<string>(_selectBatchStatus, run, ("number", (long)result.BatchNumber));
+            if (current is not null && Enum.Parse<BatchStatus>(current) != BatchStatus.Processing)
+                return 0; // already finished: a repeated delivery changes nothing.
+            if (current is not null)
+                BatchTransitions.Ensure(BatchStatus.Processing, result.Status);
+
+            await w.ExecuteHotAsync("""
+                INSERT INTO batches (run_id, number, cursor, status, read, succeeded, failed, ignored, warnings, error, started_at, ended_at, watermark)
+                VALUES (@run, @number, @cursor, @status, @read, @succeeded, @failed, @ignored, @warnings, @error, @endedAt, @endedAt, @watermark)
+                ON CONFLICT (run_id, number) DO UPDATE SET status = excluded.status, succeeded = excluded.succeeded, failed = excluded.failed,
+                    ignored = excluded.ignored, warnings = excluded.warnings, error = excluded.error, ended_at = excluded.ended_at,
+                    watermark = COALESCE(excluded.watermark, batches.watermark)
+                """, run, ("number", (long)result.BatchNumber), ("cursor", result.Cursor), ("status", result.Status.ToString()), ("read", (long)result.Read),
+                succeeded, failed, ignored, warnings, ("error", error), ("endedAt", endedAt), ("watermark", result.Watermark));
+            var newBatch = current is null;
+            await w.ExecuteHotAsync("""
+                UPDATE runs SET succeeded = succeeded + @succeeded, failed = failed + @failed, ignored = ignored + @ignored,
+                    warnings = warnings + @warnings, batches_failed = batches_failed + @batchFailed, incomplete = incomplete + @incomplete,
+                    read = read + @newRead, batches_total = batches_total + @newBatch
+                WHERE id = @run
+                """, run, succeeded, failed, ignored, warnings, ("batchFailed", result.Status == BatchStatus.Failed ? 1L : 0L),
+                ("incomplete", (long)result.Incomplete), ("newRead", newBatch ? (long)result.Read : 0L), ("newBatch", newBatch ? 1L : 0L));
+            await InsertOutcomesAsync(w, result.RunId, result.BatchNumber, outcomes, replace: true);
+            return 1;
+        }, cancellationToken);
+    }
+
+    public Task KeepInterruptedRecordsAsync(long runId, int batchNumber, IReadOnlyList<RecordOutcome> records, CancellationToken cancellationToken)
+    {
+        var rows = OutcomeRow.From(records);
+        return WriteAsync(async w =>
+        {
+            await EnsureInterruptedAsync(w, runId, batchNumber);
+            await InsertOutcomesAsync(w, runId, batchNumber, rows, replace: false);
+            return 0;
+        }, cancellationToken);
+    }
 
     public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
     {

@@ -90,80 +90,6 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
         return Task.CompletedTask;
     }
 
-    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
-        BatchStartedAsync(runId, batchNumber, cursor, recordCount, null, startedAt, cancellationToken);
-
-    public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt, CancellationToken cancellationToken)
-    {
-        var startedText = Text(startedAt);
-        return Writer.ExecuteAsync((c, t) =>
-        {
-            var inserted = Writer.Prepared("""
-                INSERT INTO batches (run_id, number, cursor, status, read, started_at, watermark)
-                VALUES ($run, $number, $cursor, 'Processing', $read, $startedAt, $watermark)
-                ON CONFLICT (run_id, number) DO NOTHING
-                """, t).Bind("$run", runId).Bind("$number", batchNumber).Bind("$cursor", cursor).Bind("$read", recordCount).Bind("$startedAt", startedText)
-                .Bind("$watermark", watermark).ExecuteNonQuery();
-            // A batch delivered twice (cluster redelivery) is counted once.
-            if (inserted == 1)
-            {
-                Writer.Prepared("UPDATE runs SET read = read + $read, batches_total = batches_total + 1 WHERE id = $run", t)
-                    .Bind("$run", runId).Bind("$read", recordCount).ExecuteNonQuery();
-            }
-            else if (recordCount > 0 && Writer.Prepared("""
-                UPDATE batches SET read = $read, watermark = $watermark WHERE run_id = $run AND number = $number AND status = 'Processing' AND read = 0
-                """, t).Bind("$run", runId).Bind("$number", batchNumber).Bind("$read", recordCount).Bind("$watermark", watermark).ExecuteNonQuery() == 1)
-            {
-                // A page noted while it was still coming (with no records) has arrived: its records count now.
-                Writer.Prepared("UPDATE runs SET read = read + $read WHERE id = $run", t).Bind("$run", runId).Bind("$read", recordCount).ExecuteNonQuery();
-            }
-            return inserted;
-        }, cancellationToken);
-    }
-
-    public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken)
-    {
-        // Serialised here, on the caller's thread, so that the single writer spends its time writing.
-        var error = StoredJson.Error(result.Error);
-        var endedAt = Text(result.EndedAt);
-        var outcomes = OutcomeRows(result.Outcomes);
-        return Writer.ExecuteAsync((c, t) =>
-        {
-            var current = Writer.Prepared("SELECT status FROM batches WHERE run_id = $run AND number = $number", t)
-                .Bind("$run", result.RunId).Bind("$number", result.BatchNumber).ExecuteScalar() as string;
-            if (current is not null && Enum.Parse<BatchStatus>(current) != BatchStatus.Processing)
-                return 0; // already finished: a repeated delivery changes nothing.
-            if (current is not null)
-                BatchTransitions.Ensure(BatchStatus.Processing, result.Status);
-
-            Writer.Prepared("""
-                INSERT INTO batches (run_id, number, cursor, status, read, succeeded, failed, ignored, warnings, error, started_at, ended_at, watermark)
-                VALUES ($run, $number, $cursor, $status, $read, $succeeded, $failed, $ignored, $warnings, $error, $endedAt, $endedAt, $watermark)
-                ON CONFLICT (run_id, number) DO UPDATE SET status = excluded.status, succeeded = excluded.succeeded, failed = excluded.failed,
-                    ignored = excluded.ignored, warnings = excluded.warnings, error = excluded.error, ended_at = excluded.ended_at,
-                    watermark = COALESCE(excluded.watermark, batches.watermark)
-                """, t)
-                .Bind("$run", result.RunId).Bind("$number", result.BatchNumber).Bind("$cursor", result.Cursor).Bind("$status", result.Status.ToString())
-                .Bind("$read", result.Read).Bind("$succeeded", result.Succeeded).Bind("$failed", result.Failed).Bind("$ignored", result.Ignored)
-                .Bind("$warnings", result.Warnings).Bind("$error", error).Bind("$endedAt", endedAt).Bind("$watermark", result.Watermark)
-                .ExecuteNonQuery();
-            var newBatch = current is null ? 1 : 0;
-            Writer.Prepared("""
-                UPDATE runs SET succeeded = succeeded + $succeeded, failed = failed + $failed, ignored = ignored + $ignored,
-                    warnings = warnings + $warnings, batches_failed = batches_failed + $batchFailed, incomplete = incomplete + $incomplete,
-                    read = read + $newRead, batches_total = batches_total + $newBatch
-                WHERE id = $run
-                """, t)
-                .Bind("$run", result.RunId).Bind("$succeeded", result.Succeeded).Bind("$failed", result.Failed).Bind("$ignored", result.Ignored)
-                .Bind("$warnings", result.Warnings).Bind("$batchFailed", result.Status == BatchStatus.Failed ? 1 : 0)
-                .Bind("$newRead", newBatch == 1 ? result.Read : 0).Bind("$newBatch", newBatch)
-                .Bind("$incomplete", result.Incomplete)
-                .ExecuteNonQuery();
-            InsertOutcomes(t, result.RunId, result.BatchNumber, outcomes, replace: true);
-            return 1;
-        }, cancellationToken);
-    }
-
     // The sample is the group's first record in run order: with exactly one MIN() aggregate, SQLite takes the bare columns
     // (error, record_key) from that row, so the sample's key and message belong to the same record.
     private protected override string SelectErrorGroups => """
@@ -174,17 +100,6 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
         GROUP BY error_type, error_code, error_step, error_fields
         ORDER BY COUNT(*) DESC, error_code
         """;
-
-    public Task KeepInterruptedRecordsAsync(long runId, int batchNumber, IReadOnlyList<RecordOutcome> records, CancellationToken cancellationToken)
-    {
-        var rows = OutcomeRows(records);
-        return Writer.ExecuteAsync((c, t) =>
-        {
-            RelationalWrite.Synchronously(EnsureInterruptedAsync(Write(c, t), runId, batchNumber));
-            InsertOutcomes(t, runId, batchNumber, rows, replace: false);
-            return 0;
-        }, cancellationToken);
-    }
 
     public async ValueTask DisposeAsync()
     {
@@ -204,11 +119,11 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
         VALUES ($run, $batch, $position, $key, $outcome, $scope, $type, $code, $step, $fields, $error, $ignoredBy, $ignoreReason, $warnings, $before, $after)
         """;
 
-    private void InsertOutcomes(SqliteTransaction transaction, long runId, int batchNumber, OutcomeRow[] outcomes, bool replace)
+    private protected override Task InsertOutcomesAsync(RelationalWrite w, long runId, int batchNumber, OutcomeRow[] outcomes, bool replace)
     {
         if (outcomes.Length == 0)
-            return;
-        var command = Writer.Prepared(replace ? ReplaceOutcome : KeepOutcome, transaction);
+            return Task.CompletedTask;
+        var command = Writer.Prepared(replace ? ReplaceOutcome : KeepOutcome, (SqliteTransaction)w.Transaction);
         command.Bind("$run", runId).Bind("$batch", batchNumber);
         foreach (var row in outcomes)
         {
@@ -230,24 +145,8 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
                 .Bind("$after", row.After)
                 .ExecuteNonQuery();
         }
+        return Task.CompletedTask;
     }
-
-    /// <summary>Serialises the kept outcomes' JSON before the write is queued, off the writer's thread.</summary>
-    private static OutcomeRow[] OutcomeRows(IReadOnlyList<RecordOutcome> outcomes)
-    {
-        if (outcomes.Count == 0)
-            return [];
-        var rows = new OutcomeRow[outcomes.Count];
-        for (var i = 0; i < rows.Length; i++)
-        {
-            var outcome = outcomes[i];
-            rows[i] = new OutcomeRow(outcome, StoredJson.Error(outcome.Error), StoredJson.Warnings(outcome.Warnings),
-                StoredJson.Fields(outcome.Snapshot?.Before), StoredJson.Fields(outcome.Snapshot?.After));
-        }
-        return rows;
-    }
-
-    private readonly record struct OutcomeRow(RecordOutcome Outcome, string? Error, string? Warnings, string? Before, string? After);
 
     // Opening a SQLite file does not wait on anything: it completes at once.
     internal override ValueTask<DbConnection> OpenReadAsync(CancellationToken cancellationToken) => new(Open());
@@ -255,7 +154,8 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
     internal override Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken) =>
         Writer.ExecuteAsync((c, t) => RelationalWrite.Synchronously(work(Write(c, t))), cancellationToken);
 
-    private static RelationalWrite Write(SqliteConnection connection, SqliteTransaction transaction) => new(connection, transaction, SqlDialect.Sqlite, async: false);
+    private RelationalWrite Write(SqliteConnection connection, SqliteTransaction transaction) =>
+        new(connection, transaction, SqlDialect.Sqlite, async: false, prepared: sql => Writer.Prepared(sql, transaction));
 
     private SqliteConnection Open()
     {
@@ -276,7 +176,7 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
             using var transaction = connection.BeginTransaction();
             connection.Execute(sql, transaction: transaction);
             connection.Execute("INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
-                new { version, at = Text(Clock.GetUtcNow()) }, transaction);
+                new { version, at = StoredTime.Text(Clock.GetUtcNow()) }, transaction);
             transaction.Commit();
         }
     }
@@ -287,8 +187,4 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
-
-    internal static string Text(DateTimeOffset value) => StoredTime.Text(value);
-
-    internal static DateTimeOffset Time(string value) => StoredTime.Time(value);
 }
