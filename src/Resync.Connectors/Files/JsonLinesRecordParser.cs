@@ -1,13 +1,11 @@
-using System.Globalization;
 using System.Text.Json;
 using Resync.Core.Records;
 
 namespace Resync.Connectors.Files;
 
 /// <summary>
-/// JSON Lines: one JSON object per line. Strings, numbers (whole numbers as <see cref="long"/>, others as
-/// <see cref="decimal"/>, or <see cref="double"/> beyond decimal's range), booleans and null become field
-/// values; nested objects and arrays are kept as their JSON text.
+/// JSON Lines: one JSON object per line. Values become field values as <see cref="RecordJson.ToValue"/> makes them, except
+/// that nested objects and arrays are kept as their JSON text, a string (as docs/connectors-files.md promises).
 /// </summary>
 internal sealed class JsonLinesRecordParser(string? keyField) : ILineRecordParser
 {
@@ -37,33 +35,14 @@ internal sealed class JsonLinesRecordParser(string? keyField) : ILineRecordParse
                     return Malformed(line, $"expected a JSON object, found {Describe(document.RootElement.ValueKind)}");
                 var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
                 foreach (var property in document.RootElement.EnumerateObject())
-                    fields[property.Name] = Value(property.Value);
-                var key = keyField is not null && fields.TryGetValue(keyField, out var value) ? KeyText(value) : null;
+                    fields[property.Name] = property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? property.Value.GetRawText() : RecordJson.ToValue(property.Value);
+                // As in CSV files, an empty key field gives no key.
+                var key = keyField is not null && fields.TryGetValue(keyField, out var value) && Record.KeyText(value) is { Length: > 0 } text ? text : null;
                 return new Record(key, fields);
             }
         }
         return null;
     }
-
-    internal static object? Value(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.String => element.GetString(),
-        JsonValueKind.Number when element.TryGetInt64(out var whole) => whole,
-        JsonValueKind.Number when element.TryGetDecimal(out var number) => number,
-        JsonValueKind.Number => element.GetDouble(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
-        _ => element.GetRawText(),
-    };
-
-    private static string? KeyText(object? value) => value switch
-    {
-        null => null,
-        string text => text.Length == 0 ? null : text,
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString(),
-    };
 
     private static Record Malformed(FileLine line, string problem) =>
         Record.Unreadable(FileErrors.MalformedLine(line.Number, problem), FileErrors.Raw(line));

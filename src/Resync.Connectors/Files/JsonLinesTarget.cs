@@ -1,8 +1,8 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Resync.Core.Records;
 using Resync.Core.Sdk;
 
 namespace Resync.Connectors.Files;
@@ -62,35 +62,7 @@ public sealed class JsonLinesTarget : ITarget
 
     private static void Write(Utf8JsonWriter json, string name, object? value)
     {
-        switch (value)
-        {
-            case null:
-                json.WriteNull(name);
-                break;
-            case string text:
-                json.WriteString(name, text);
-                break;
-            case bool flag:
-                json.WriteBoolean(name, flag);
-                break;
-            case long or int or short or byte or sbyte or ushort or uint:
-                json.WriteNumber(name, Convert.ToInt64(value, CultureInfo.InvariantCulture));
-                break;
-            case ulong whole:
-                json.WriteNumber(name, whole);
-                break;
-            case decimal number:
-                json.WriteNumber(name, number);
-                break;
-            case double number when double.IsFinite(number):
-                json.WriteNumber(name, number);
-                break;
-            case float number when float.IsFinite(number):
-                json.WriteNumber(name, number);
-                break;
-            default:
-                json.WriteString(name, FileValueText.Of(value));
-                break;
-        }
+        json.WritePropertyName(name);
+        RecordJson.WriteValue(json, value);
     }
 }

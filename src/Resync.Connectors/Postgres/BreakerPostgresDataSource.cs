@@ -13,8 +13,6 @@ namespace Resync.Connectors.Postgres;
 /// </summary>
 internal sealed class BreakerPostgresDataSource(DbDataSource inner, ConnectionBreakers breakers, string tenant) : DbDataSource
 {
-    private static readonly ErrorClassifier Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance);
-
     /// <summary>The connection a breaker counts for a connection string: the scheme, first host and port.</summary>
     public string Connection { get; } = ConnectionOf(inner.ConnectionString);
 
@@ -30,7 +28,7 @@ internal sealed class BreakerPostgresDataSource(DbDataSource inner, ConnectionBr
                 return await inner.OpenConnectionAsync(token);
             }
             catch (Exception exception) when (exception is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException
-                && Classifier.Classify(exception) is { Type: ErrorType.Connection } connection)
+                && PostgresExceptionClassifier.Policy.Classify(exception) is { Type: ErrorType.Connection } connection)
             {
                 // As a Connection error the breaker counts it; its classification is the one the run reports anyway.
                 throw new ResyncException(connection, exception);

@@ -11,6 +11,9 @@ public sealed class PostgresExceptionClassifier : IExceptionClassifier
 {
     public static PostgresExceptionClassifier Instance { get; } = new();
 
+    /// <summary>The default policy reading these facts: what every call to PostgreSQL is classified by.</summary>
+    public static ErrorClassifier Policy { get; } = ErrorClassifier.Default.With(Instance);
+
     public ErrorClassification? TryClassify(Exception exception, ErrorClassifier classifier) => exception switch
     {
         PostgresException postgres => classifier.ClassifySqlState(postgres.SqlState, postgres.MessageText, postgres.ColumnName, postgres.ConstraintName),

@@ -21,8 +21,7 @@ namespace Resync.Connectors.Postgres;
 /// </summary>
 public sealed class PostgresTableTarget : ITransactionalTarget
 {
-    private static readonly ErrorClassifier Classifier = ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance);
-    private readonly CallPipeline _retry = new(CallRetry.None, Classifier);
+    private readonly CallPipeline _retry = new(CallRetry.None, PostgresExceptionClassifier.Policy);
     private readonly DbDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly SqlTableName _table;
@@ -65,7 +64,7 @@ public sealed class PostgresTableTarget : ITransactionalTarget
     public bool IsTransactional => _options.Transactional;
 
     /// <summary>How a batch's write is made again after an ephemeral failure (the link's <c>settings.retry</c>). The default is none.</summary>
-    public CallRetry Retry { get => _retry.Retry; init => _retry = new CallPipeline(value, Classifier); }
+    public CallRetry Retry { get => _retry.Retry; init => _retry = new CallPipeline(value, PostgresExceptionClassifier.Policy); }
 
     // A batch is written again only when its failed try left nothing behind. Transactional: the batch is one transaction,
     // which the server undid (an error before the commit, or a connection lost before it); a failed commit leaves the

@@ -44,13 +44,13 @@ public sealed class SqlTableSource : ISource, IKeyedSource, IResumableSource, IA
     /// <param name="retry">How a read is made again after an ephemeral failure (the link's <c>settings.retry</c>); default: none.</param>
     public static SqlTableSource Postgres(System.Data.Common.DbDataSource dataSource, string table, string keyColumn, string? updatedAtColumn = null, CallRetry? retry = null) =>
         new(new PostgresSourceDialect(dataSource), table, keyColumn, updatedAtColumn,
-            new CallPipeline(retry ?? CallRetry.None, ErrorClassifier.Default.With(PostgresExceptionClassifier.Instance)));
+            new CallPipeline(retry ?? CallRetry.None, PostgresExceptionClassifier.Policy));
 
     /// <summary>A table of a SQLite file (opened read-only).</summary>
     /// <param name="retry">How a read is made again after an ephemeral failure (the link's <c>settings.retry</c>); default: none.</param>
     public static SqlTableSource Sqlite(string path, string table, string keyColumn, string? updatedAtColumn = null, Action<string>? beforeOpen = null, CallRetry? retry = null) =>
         new(new SqliteSourceDialect(path, beforeOpen), table, keyColumn, updatedAtColumn,
-            new CallPipeline(retry ?? CallRetry.None, ErrorClassifier.Default.With(SqliteExceptionClassifier.Instance)));
+            new CallPipeline(retry ?? CallRetry.None, SqliteExceptionClassifier.Policy));
 
     public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
         ReadFromAsync(new SqlSourceCursor(_updatedAt is null ? null : context.Watermark, null, null), context, cancellationToken);

@@ -18,8 +18,7 @@ namespace Resync.Connectors.Sqlite;
 /// </summary>
 public sealed partial class SqliteTableTarget : ITransactionalTarget
 {
-    private static readonly ErrorClassifier Classifier = ErrorClassifier.Default.With(SqliteExceptionClassifier.Instance);
-    private readonly CallPipeline _retry = new(CallRetry.None, Classifier);
+    private readonly CallPipeline _retry = new(CallRetry.None, SqliteExceptionClassifier.Policy);
     private readonly string _path;
     private readonly string _connectionString;
     private readonly string _table;
@@ -65,7 +64,7 @@ public sealed partial class SqliteTableTarget : ITransactionalTarget
     public bool IsTransactional => _options.Transactional;
 
     /// <summary>How a batch's write is made again after an ephemeral failure (the link's <c>settings.retry</c>). The default is none.</summary>
-    public CallRetry Retry { get => _retry.Retry; init => _retry = new CallPipeline(value, Classifier); }
+    public CallRetry Retry { get => _retry.Retry; init => _retry = new CallPipeline(value, SqliteExceptionClassifier.Policy); }
 
     /// <summary>How long a write waits for another writer's lock before it fails with <c>SQLITE_BUSY</c> (whole seconds, at least 1). The default is 30 seconds.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);

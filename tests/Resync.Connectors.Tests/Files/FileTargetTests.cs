@@ -114,6 +114,17 @@ public sealed class FileTargetTests : IDisposable
     }
 
     [Fact]
+    public async Task JsonLines_NestedJsonValue_IsWrittenAsJson()
+    {
+        var path = _folder.Combine("items.jsonl");
+        using var address = System.Text.Json.JsonDocument.Parse("""{"city":"Zürich"}""");
+        await using (var target = new JsonLinesTarget(path))
+            await target.WriteAsync(new TargetBatch("l", 1, 1, [new Record("1", new() { ["id"] = 1L, ["address"] = address.RootElement })]), CancellationToken.None);
+
+        (await File.ReadAllTextAsync(path)).ShouldBe("{\"id\":1,\"address\":{\"city\":\"Zürich\"}}\n");
+    }
+
+    [Fact]
     public async Task JsonLines_WithFields_WritesOnlyThose_InThatOrder()
     {
         var path = _folder.Combine("items.jsonl");

@@ -28,6 +28,16 @@ public sealed class JsonLinesSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task KeyField_BooleanOrEmpty_IsInvariantTextOrNoKey()
+    {
+        var path = _folder.Write("items.jsonl", "{\"id\": true}\n{\"id\": \"\"}\n{\"id\": 2.50}\n");
+
+        var records = SourceReading.Records(await SourceReading.ReadAllAsync(new JsonLinesSource(path, keyField: "id"), 10));
+
+        records.Select(r => r.Key).ShouldBe(["true", null, "2.50"]);
+    }
+
+    [Fact]
     public async Task MalformedLines_FailAlone_WithTheirLineNumbers()
     {
         var path = _folder.Write("items.jsonl", "{\"id\":1}\n{\"id\":2,\n[1,2]\n{\"id\":4}\n");
