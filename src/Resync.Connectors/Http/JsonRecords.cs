@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -10,47 +11,60 @@ namespace Resync.Connectors.Http;
 internal static class JsonRecords
 {
     private static readonly JsonDocumentOptions Options = new() { AllowTrailingCommas = false, MaxDepth = 128 };
+    private static readonly JsonReaderOptions ReaderOptions = new() { AllowTrailingCommas = false, MaxDepth = 128 };
 
     /// <summary>A parsed page: its records, its watermark and the next cursor or link found in the body.</summary>
     public readonly record struct ParsedPage(List<Record> Records, string? Watermark, string? Next);
 
-    /// <summary>Parses a page; a body that is not JSON or not the expected shape throws a classified <see cref="ResyncException"/>.</summary>
+    /// <summary>
+    /// Parses a page in one pass over its bytes, building each record's values straight from them (no document); a body
+    /// that is not JSON or not the expected shape throws a classified <see cref="ResyncException"/>, the same as
+    /// <see cref="Parse"/> and <see cref="Navigate"/> would: a body that is not JSON is that error wherever its fault is.
+    /// </summary>
     public static ParsedPage ReadPage(HttpAnswer answer, string what, string? recordsPath, string keyField, string? watermarkField, string? nextPath)
     {
         // 204 No Content, or an empty 2xx body: no records (the end of the data).
         if (answer.Status == 204 || answer.Body.IsEmpty)
             return new ParsedPage([], null, null);
-        using var document = Parse(answer, what);
-        var root = document.RootElement;
-        if (Navigate(root, recordsPath) is not { ValueKind: JsonValueKind.Array } array)
-        {
-            var found = Navigate(root, recordsPath) is { } other ? Describe(other.ValueKind) : "nothing";
-            throw Shape(answer, what, $"expected an array of records {At(recordsPath)}, found {found}");
-        }
+        // A next cursor inside the records (or holding them) is looked up in a document of the page instead: no API
+        // pages so, and the one pass follows paths that part.
+        var nextApart = nextPath is null || Apart(recordsPath, nextPath);
+        var walk = new BodyWalk(recordsPath, nextApart ? nextPath : null, keyField, items: true);
+        walk.Read(answer, what);
+        if (walk.Found != JsonValueKind.Array)
+            throw Shape(answer, what, $"expected an array of records {At(recordsPath)}, found {(walk.Found is { } kind ? Describe(kind) : "nothing")}");
+        if (walk.NotAnObject is var (index, found))
+            throw Shape(answer, what, $"expected each record {At(recordsPath)} to be an object, found {Describe(found)} at index {index}");
 
-        var records = new List<Record>(array.GetArrayLength());
+        var records = walk.Records!;
         string? watermark = null;
-        var shape = new PageShape(keyField);
-        foreach (var item in array.EnumerateArray())
+        if (watermarkField is not null)
         {
-            if (item.ValueKind != JsonValueKind.Object)
-                throw Shape(answer, what, $"expected each record {At(recordsPath)} to be an object, found {Describe(item.ValueKind)} at index {records.Count}");
-            var record = ToRecord(item, shape);
-            if (watermarkField is not null && Text(record[watermarkField]) is { } mark && string.CompareOrdinal(mark, watermark) > 0)
-                watermark = mark;
-            records.Add(record);
+            foreach (var record in records)
+            {
+                if (Text(record[watermarkField]) is { } mark && string.CompareOrdinal(mark, watermark) > 0)
+                    watermark = mark;
+            }
         }
-        var next = nextPath is null ? null : Navigate(root, nextPath) is { } found2 ? Text(ToValue(found2)) : null;
+        string? next;
+        if (nextApart)
+        {
+            next = walk.Next;
+        }
+        else
+        {
+            using var document = Parse(answer, what);
+            next = Navigate(document.RootElement, nextPath) is { } at ? Text(ToValue(at)) : null;
+        }
         return new ParsedPage(records, watermark, string.IsNullOrEmpty(next) ? null : next);
     }
 
     /// <summary>Parses one record (fetch by key).</summary>
     public static Record ReadItem(HttpAnswer answer, string what, string? itemPath, string keyField)
     {
-        using var document = Parse(answer, what);
-        if (Navigate(document.RootElement, itemPath) is not { ValueKind: JsonValueKind.Object } item)
-            throw Shape(answer, what, $"expected a record object {At(itemPath)}");
-        return ToRecord(item, new PageShape(keyField));
+        var walk = new BodyWalk(itemPath, null, keyField, items: false);
+        walk.Read(answer, what);
+        return walk.Item ?? throw Shape(answer, what, $"expected a record object {At(itemPath)}");
     }
 
     /// <summary>Parses an answer as JSON; throws a classified <see cref="ResyncException"/> naming what was received when it is not.</summary>
@@ -62,11 +76,14 @@ internal static class JsonRecords
         }
         catch (JsonException exception)
         {
-            throw new ResyncException(new ErrorClassification(ErrorType.IncompleteData, Durability.Ephemeral, ErrorCodes.InvalidJson,
-                $"{what} is not valid JSON: {answer.Describe()}",
-                "The server answered with an error page or a truncated body. Usually passing: use Retry Failures to fetch it again; if it persists, check the URL."), exception);
+            throw NotJson(answer, what, exception);
         }
     }
+
+    private static ResyncException NotJson(HttpAnswer answer, string what, JsonException exception) =>
+        new(new ErrorClassification(ErrorType.IncompleteData, Durability.Ephemeral, ErrorCodes.InvalidJson,
+            $"{what} is not valid JSON: {answer.Describe()}",
+            "The server answered with an error page or a truncated body. Usually passing: use Retry Failures to fetch it again; if it persists, check the URL."), exception);
 
     public static ResyncException Shape(HttpAnswer answer, string what, string expected) =>
         new(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.UnexpectedShape,
@@ -179,7 +196,22 @@ internal static class JsonRecords
         }
     }
 
-    private static Record ToRecord(JsonElement item, PageShape shape)
+    /// <summary>A value as <see cref="ToValue"/> makes it, read from the reader at its first token (which ends at its last).</summary>
+    private static object? ReadValue(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Number => reader.TryGetInt64(out var whole) ? whole
+            : reader.TryGetDecimal(out var exact) ? exact
+            : reader.TryGetDouble(out var real) ? real
+            : Encoding.UTF8.GetString(reader.ValueSpan),
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        JsonTokenType.Null => null,
+        _ => JsonElement.ParseValue(ref reader),
+    };
+
+    /// <summary>The record of the object the reader is at (its start), read to its end.</summary>
+    private static Record ToRecord(ref Utf8JsonReader reader, PageShape shape)
     {
         // Records of one page nearly always have the same fields in the same order: such a record holds only an array of
         // its values, by the page's shared schema (and the names' strings are not made again). One that differs gets a
@@ -189,20 +221,20 @@ internal static class JsonRecords
         var values = new object?[names.Length];
         Dictionary<string, object?>? fields = null;
         var index = 0;
-        foreach (var property in item.EnumerateObject())
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            // (By the name's UTF-8 bytes: comparing with the string would encode it again for every record.)
-            var known = index < names.Length && property.NameEquals(utf8Names[index]);
-            if (fields is null)
+            // (By the name's UTF-8 bytes, unescaped as needed: a string would be encoded again for every record.)
+            var known = index < names.Length && reader.ValueTextEquals(utf8Names[index]);
+            if (fields is null && known)
             {
-                if (known)
-                {
-                    values[index++] = ToValue(property.Value);
-                    continue;
-                }
-                fields = Prefix(names, values, index);
+                reader.Read();
+                values[index++] = ReadValue(ref reader);
+                continue;
             }
-            fields[known ? names[index] : property.Name] = ToValue(property.Value);
+            fields ??= Prefix(names, values, index);
+            var name = known ? names[index] : reader.GetString()!;
+            reader.Read();
+            fields[name] = ReadValue(ref reader);
             index++;
         }
         if (fields is null && index == names.Length)
@@ -245,6 +277,212 @@ internal static class JsonRecords
             _keyIndex = null;
         }
     }
+
+    /// <summary>
+    /// One pass over a body: the records (or the one record) at a path, and the value at another path that parts from it.
+    /// A path is followed as <see cref="Navigate"/> does: of properties with the same name the last counts, so what was found
+    /// under an earlier one is forgotten when a later one comes.
+    /// </summary>
+    private sealed class BodyWalk(string? path, string? nextPath, string keyField, bool items)
+    {
+        private readonly string[] _path = Segments(path);
+        private readonly int[] _pathIndexes = Indexes(path);
+        private readonly string[] _next = Segments(nextPath);
+        private readonly int[] _nextIndexes = Indexes(nextPath);
+
+        /// <summary>What is at the path: null when nothing is.</summary>
+        public JsonValueKind? Found { get; private set; }
+
+        /// <summary>The records of the array at the path, up to the first item that is no object.</summary>
+        public List<Record>? Records { get; private set; }
+
+        /// <summary>The first item of the array at the path that is no object.</summary>
+        public (int Index, JsonValueKind Kind)? NotAnObject { get; private set; }
+
+        /// <summary>The record of the object at the path (when not reading items).</summary>
+        public Record? Item { get; private set; }
+
+        /// <summary>The value at the next path, as text.</summary>
+        public string? Next { get; private set; }
+
+        public void Read(HttpAnswer answer, string what)
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(answer.Body.Span, ReaderOptions);
+                if (!reader.Read())
+                    throw new JsonException("The body holds no JSON value.");
+                Visit(ref reader, 0, nextPath is null ? -1 : 0);
+                // Past the value: only whitespace may follow (the reader throws otherwise).
+                while (reader.Read())
+                {
+                }
+            }
+            catch (JsonException exception)
+            {
+                throw NotJson(answer, what, exception);
+            }
+            catch (InvalidOperationException)
+            {
+                // A string that is not UTF-8, met before the end: a body that is not JSON further on is that error first, as
+                // when the whole document was parsed before any value was read.
+                try
+                {
+                    var check = new Utf8JsonReader(answer.Body.Span, ReaderOptions);
+                    while (check.Read())
+                    {
+                    }
+                }
+                catch (JsonException exception)
+                {
+                    throw NotJson(answer, what, exception);
+                }
+                throw;
+            }
+        }
+
+        // The reader is at a value's first token, and leaves it at its last. toPath and toNext: how many steps of each path
+        // lead here (-1: none).
+        private void Visit(ref Utf8JsonReader reader, int toPath, int toNext)
+        {
+            if (toPath == _path.Length)
+            {
+                Take(ref reader);
+                return;
+            }
+            if (toNext == _next.Length)
+            {
+                Next = Text(ReadValue(ref reader));
+                return;
+            }
+            if (toPath < 0 && toNext < 0)
+            {
+                reader.Skip();
+                return;
+            }
+            if (toPath >= 0)
+                Forget();
+            if (toNext >= 0)
+                Next = null;
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var path = toPath >= 0 && reader.ValueTextEquals(_path[toPath]) ? toPath + 1 : -1;
+                    var next = toNext >= 0 && reader.ValueTextEquals(_next[toNext]) ? toNext + 1 : -1;
+                    reader.Read();
+                    Visit(ref reader, path, next);
+                }
+            }
+            else if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                for (var i = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; i++)
+                    Visit(ref reader, toPath >= 0 && _pathIndexes[toPath] == i ? toPath + 1 : -1, toNext >= 0 && _nextIndexes[toNext] == i ? toNext + 1 : -1);
+            }
+        }
+
+        private void Take(ref Utf8JsonReader reader)
+        {
+            Forget();
+            if (items && reader.TokenType == JsonTokenType.StartArray)
+            {
+                Found = JsonValueKind.Array;
+                ReadRecords(ref reader);
+            }
+            else if (!items && reader.TokenType == JsonTokenType.StartObject)
+            {
+                Item = ToRecord(ref reader, new PageShape(keyField));
+            }
+            else
+            {
+                Found = KindOf(reader.TokenType);
+                reader.Skip();
+            }
+        }
+
+        private void ReadRecords(ref Utf8JsonReader reader)
+        {
+            // Gathered in a pooled array, then copied into a list of the right size (the page's count is known only at its end).
+            var shape = new PageShape(keyField);
+            var gathered = ArrayPool<Record>.Shared.Rent(1024);
+            var count = 0;
+            try
+            {
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (NotAnObject is null && reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        if (count == gathered.Length)
+                            gathered = Grow(gathered, count);
+                        gathered[count++] = ToRecord(ref reader, shape);
+                        continue;
+                    }
+                    // The first item that is no object is the page's error; the rest is only read through.
+                    NotAnObject ??= (count, KindOf(reader.TokenType));
+                    reader.Skip();
+                }
+                var records = new List<Record>(count);
+                records.AddRange(gathered.AsSpan(0, count));
+                Records = records;
+            }
+            finally
+            {
+                gathered.AsSpan(0, count).Clear();
+                ArrayPool<Record>.Shared.Return(gathered);
+            }
+        }
+
+        private static Record[] Grow(Record[] gathered, int count)
+        {
+            var larger = ArrayPool<Record>.Shared.Rent(gathered.Length * 2);
+            gathered.AsSpan(0, count).CopyTo(larger);
+            gathered.AsSpan(0, count).Clear();
+            ArrayPool<Record>.Shared.Return(gathered);
+            return larger;
+        }
+
+        private void Forget()
+        {
+            Found = null;
+            Records = null;
+            NotAnObject = null;
+            Item = null;
+        }
+
+        private static JsonValueKind KindOf(JsonTokenType token) => token switch
+        {
+            JsonTokenType.StartObject => JsonValueKind.Object,
+            JsonTokenType.StartArray => JsonValueKind.Array,
+            JsonTokenType.String => JsonValueKind.String,
+            JsonTokenType.Number => JsonValueKind.Number,
+            JsonTokenType.True => JsonValueKind.True,
+            JsonTokenType.False => JsonValueKind.False,
+            _ => JsonValueKind.Null,
+        };
+
+        private static int[] Indexes(string? path) => [.. Segments(path).Select(Index)];
+    }
+
+    // A dotted path's steps, as Navigate takes them; null or empty: none (the top of the body).
+    private static string[] Segments(string? path) => string.IsNullOrEmpty(path) ? [] : path.Split('.');
+
+    // Whether two dotted paths part: neither is the other or leads through it (steps that are the same array index, such as
+    // 1 and 01, are the same step).
+    private static bool Apart(string? one, string? other)
+    {
+        var first = Segments(one);
+        var second = Segments(other);
+        for (var i = 0; i < Math.Min(first.Length, second.Length); i++)
+        {
+            var index = Index(first[i]);
+            if (first[i] != second[i] && (index < 0 || index != Index(second[i])))
+                return true;
+        }
+        return false;
+    }
+
+    // A step as an array index, as Navigate reads it; -1: none.
+    private static int Index(string step) => int.TryParse(step, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index : -1;
 
     private static string At(string? path) => string.IsNullOrEmpty(path) ? "at the top of the body" : $"at '{path}'";
 
