@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Resync.Core.Errors;
 using YamlDotNet.RepresentationModel;
@@ -10,12 +11,19 @@ public static partial class LinkDocuments
     private const string Hidden = "********";
     private static readonly HashSet<string> VisibleAuthKeys = new(StringComparer.OrdinalIgnoreCase) { "type", "user", "header", "query" };
 
+    // A link's document is one string for as long as the link is loaded, and GET /links/{id} answers it redacted on every
+    // request: parsing and writing its YAML again each time cost more CPU than the rest of the request. Kept per string
+    // instance (not its text), for as long as that string lives.
+    private static readonly ConditionalWeakTable<string, string> Redacted = new();
+
     /// <summary>
     /// The document with every credential replaced by <c>********</c>: every value of an <c>auth</c> section but its
     /// kind, user and parameter names; any key named like a password, secret or token; credential-like headers; and
     /// the passwords of connection strings and the userinfo of URLs in any value (<see cref="SecretText"/>).
     /// </summary>
-    public static string Redact(string yaml)
+    public static string Redact(string yaml) => Redacted.GetValue(yaml, RedactOnce);
+
+    private static string RedactOnce(string yaml)
     {
         var stream = new YamlStream();
         try
