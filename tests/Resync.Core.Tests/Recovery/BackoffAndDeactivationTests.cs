@@ -11,12 +11,8 @@ public sealed class BackoffAndDeactivationTests
     [Fact]
     public async Task SourceDown_RerunsHappenAtTheScheduleOffsets_AndTheLinkIsDeactivatedAfterTheLast()
     {
-        var clock = new ManualTimeProvider(Start);
-        await using var harness = await RecoveryHarness.StartAsync(clock);
-        var source = ListSource.Paged(1, 5).ThrowAtFirstFetch(Down());
-        var link = HourlyLink(source);
-        await using var scheduled = new WatchedScheduler(harness, link);
-        scheduled.Start();
+        await using var down = await HourlyLinkWithSourceDown.StartAsync();
+        var (clock, harness, scheduled) = (down.Clock, down.Harness, down.Scheduled);
 
         // The hourly tick at 01:00 fails; then every attempt follows 1m, 2m, 5m, 10m, 1h, 3h, 12h, 24h.
         var expected = new List<DateTimeOffset> { new(2026, 3, 1, 1, 0, 0, TimeSpan.Zero) };
@@ -32,7 +28,7 @@ public sealed class BackoffAndDeactivationTests
         }
 
         started.ShouldBe(expected);
-        var health = (await harness.Store.GetLinkAsync(link.Id, CancellationToken.None))!.Health;
+        var health = (await harness.Store.GetLinkAsync(down.Link.Id, CancellationToken.None))!.Health;
         health.State.ShouldBe(LinkState.Deactivated);
         health.StateReason!.ShouldContain("after 9 attempts");
         // Each failed attempt is raised to be held by the routes; the deactivation ends the recovery: one digest.
@@ -48,26 +44,22 @@ public sealed class BackoffAndDeactivationTests
     [Fact]
     public async Task SourceBackAtTheFourthAttempt_ResetsTheCounter_AndTheScheduleResumes()
     {
-        var clock = new ManualTimeProvider(Start);
-        await using var harness = await RecoveryHarness.StartAsync(clock);
-        var source = ListSource.Paged(1, 5).ThrowAtFirstFetch(Down());
-        var link = HourlyLink(source);
-        await using var scheduled = new WatchedScheduler(harness, link);
-        scheduled.Start();
+        await using var down = await HourlyLinkWithSourceDown.StartAsync();
+        var (clock, harness, scheduled) = (down.Clock, down.Harness, down.Scheduled);
 
         var tick = new DateTimeOffset(2026, 3, 1, 1, 0, 0, TimeSpan.Zero);
         var times = new[] { tick, tick.AddMinutes(1), tick.AddMinutes(3), tick.AddMinutes(8) };
         for (var attempt = 0; attempt < times.Length; attempt++)
         {
             if (attempt == 3)
-                source.Recover();
+                down.Source.Recover();
             clock.SetUtcNow(times[attempt]);
             var run = await scheduled.NextEndedAsync();
             run.StartedAt.ShouldBe(times[attempt]);
             run.Result!.Status.ShouldBe(attempt == 3 ? RunStatus.Succeeded : RunStatus.Failed);
         }
 
-        var health = (await harness.Store.GetLinkAsync(link.Id, CancellationToken.None))!.Health;
+        var health = (await harness.Store.GetLinkAsync(down.Link.Id, CancellationToken.None))!.Health;
         health.ShouldBe(LinkHealth.Healthy);
         harness.Alerts.Raised.Select(a => (a.Kind, a.Recovery)).ShouldBe(
             [.. Enumerable.Repeat((AlertKinds.RunFailed, AlertRecovery.InProgress), 3), (AlertKinds.Recovered, AlertRecovery.Succeeded)]);
@@ -226,4 +218,38 @@ public sealed class BackoffAndDeactivationTests
         {
             Trigger = new LinkTrigger(new IntervalSchedule(TimeSpan.FromHours(1))),
         };
+
+    /// <summary>An hourly link whose source is down until it is recovered, its scheduler running on a manual clock at <see cref="Start"/>.</summary>
+    private sealed class HourlyLinkWithSourceDown : IAsyncDisposable
+    {
+        private HourlyLinkWithSourceDown(RecoveryHarness harness)
+        {
+            Harness = harness;
+            Link = HourlyLink(Source);
+            Scheduled = new WatchedScheduler(harness, Link);
+        }
+
+        public ManualTimeProvider Clock => Harness.Clock;
+
+        public RecoveryHarness Harness { get; }
+
+        public ListSource Source { get; } = ListSource.Paged(1, 5).ThrowAtFirstFetch(Down());
+
+        public Link Link { get; }
+
+        public WatchedScheduler Scheduled { get; }
+
+        public static async Task<HourlyLinkWithSourceDown> StartAsync()
+        {
+            var started = new HourlyLinkWithSourceDown(await RecoveryHarness.StartAsync(new ManualTimeProvider(Start)));
+            started.Scheduled.Start();
+            return started;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Scheduled.DisposeAsync();
+            await Harness.DisposeAsync();
+        }
+    }
 }
