@@ -30,12 +30,9 @@ public sealed class BatchLedgerCrashTests : IAsyncLifetime
         await WriteAudit.CreateAsync(audit, "updated text, n bigint");
         await using var source = await FakeApi.StartAsync((context, request) => ChangedContacts.AnswerAsync(context, request, Records, PageSize));
         using var cli = new CliProcess();
-        var link = cli.Write("pulled.yaml", $$"""
-            name: pulled
-            source: {{ChangedContacts.Source(source.Url)}}
-            target: { type: postgres, connectionString: "{{connectionString}}", table: contacts, key: id, transactional: true, batchLedger: {{(ledger ? "true" : "false")}} }
-            settings: { batchSize: {{PageSize}}, parallelism: 1 }
-            """);
+        var link = ChangedContacts.WritePullLink(cli, source.Url,
+            $"{{ type: postgres, connectionString: \"{connectionString}\", table: contacts, key: id, transactional: true, batchLedger: {(ledger ? "true" : "false")} }}",
+            PageSize, parallelism: 1);
 
         await using (var hold = await HeldWrites.HoldAsync(audit, "contacts", HoldKey))
         {
@@ -79,7 +76,7 @@ public sealed class BatchLedgerCrashTests : IAsyncLifetime
             // (The batch after it may have been cut after its commit too.)
             Enumerable.Range(0, PageSize).Select(ChangedContacts.Key).ShouldBeSubsetOf(twice, "without the ledger the resume writes the cut batch again");
         }
-        (await DocumentedRecovery.WatermarkAsync(cli, cli.StateFile, "pulled")).ShouldBe(ChangedContacts.Changed(Records - 1));
+        (await DocumentedRecovery.WatermarkAsync(cli, cli.StateFile, ChangedContacts.LinkName)).ShouldBe(ChangedContacts.Changed(Records - 1));
     }
 
     public async Task DisposeAsync()

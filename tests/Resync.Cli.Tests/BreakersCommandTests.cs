@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
-using Resync.Testing;
 
 namespace Resync.Cli.Tests;
 

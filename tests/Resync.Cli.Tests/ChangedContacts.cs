@@ -15,6 +15,20 @@ internal static class ChangedContacts
     public static string Source(string url) =>
         $"{{ type: http, url: \"{url}/contacts\", keyField: id, changedSince: since, watermarkField: updated, pagination: {{ style: page, pageParam: page, concurrency: 1 }} }}";
 
+    /// <summary>The name of the pull link <see cref="WritePullLink"/> writes (its watermark is read by this name).</summary>
+    public const string LinkName = "pulled";
+
+    /// <summary>
+    /// Writes the pull link <see cref="LinkName"/> (<c>pulled.yaml</c> in the CLI's folder): this API at <paramref name="url"/> into
+    /// <paramref name="target"/> (YAML, one line), a page a batch; answers its path.
+    /// </summary>
+    public static string WritePullLink(CliProcess cli, string url, string target, int pageSize, int parallelism) => cli.Write($"{LinkName}.yaml", $$"""
+        name: {{LinkName}}
+        source: {{Source(url)}}
+        target: {{target}}
+        settings: { batchSize: {{pageSize}}, parallelism: {{parallelism}} }
+        """);
+
     /// <summary>Answers the page asked for of the <paramref name="count"/> contacts changed after <c>since</c>, sorted by change time.</summary>
     public static Task AnswerAsync(HttpContext context, SeenRequest request, int count, int pageSize)
     {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
-using Resync.Testing;
 
 namespace Resync.Cli.Tests;
 

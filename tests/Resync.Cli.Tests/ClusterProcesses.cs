@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Npgsql;
-using Resync.Testing;
 
 namespace Resync.Cli.Tests;
 

@@ -121,12 +121,7 @@ public sealed class CrashHarnessTests : IAsyncLifetime
     {
         using var cli = new CliProcess();
         var (targetYaml, writes) = targetType == "postgres" ? await CreatePostgresTargetAsync() : CreateSqliteTarget(cli);
-        var link = cli.Write("pulled.yaml", $$"""
-            name: pulled
-            source: {{ChangedContacts.Source(sourceUrl)}}
-            target: {{targetYaml}}
-            settings: { batchSize: {{PageSize}}, parallelism: {{Parallelism}} }
-            """);
+        var link = ChangedContacts.WritePullLink(cli, sourceUrl, targetYaml, PageSize, Parallelism);
         var random = new Random(seed);
 
         using (var run = cli.Start("run", link, "--db", cli.StateFile))
@@ -155,7 +150,7 @@ public sealed class CrashHarnessTests : IAsyncLifetime
         // The batches the kill cut after their write committed (their start committed, not their result) are in the target's
         // batch ledger: their resume finds them there and writes nothing again.
         twice.ShouldBeEmpty($"no record written twice (the kill cut {killed["incomplete"]!.GetValue<long>()} records)");
-        (await DocumentedRecovery.WatermarkAsync(cli, cli.StateFile, "pulled")).ShouldBe(Changed(Records - 1), "the watermark is where the chain read, never ahead of the target");
+        (await DocumentedRecovery.WatermarkAsync(cli, cli.StateFile, ChangedContacts.LinkName)).ShouldBe(Changed(Records - 1), "the watermark is where the chain read, never ahead of the target");
         CountedSqliteTable.Integrity(cli.StateFile).ShouldBe("ok");
     }
 

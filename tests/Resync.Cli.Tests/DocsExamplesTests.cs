@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Resync.Connectors;
 using Resync.LinkFiles;
-using Resync.Testing;
 
 namespace Resync.Cli.Tests;
 

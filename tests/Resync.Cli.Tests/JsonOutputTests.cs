@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Resync.Cli.Tests;
 
 /// <summary>Every command honours <c>--json</c>: one JSON document on stdout, or one <c>{"error": …}</c> line on stderr with the exit code.</summary>

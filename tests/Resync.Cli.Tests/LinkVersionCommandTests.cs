@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Resync.Cli.Tests;
 
 /// <summary>Retry and resume use the link file as fixed since the failure, say which version they use and what changed; --definition original uses the run's own.</summary>

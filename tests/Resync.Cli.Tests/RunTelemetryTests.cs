@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Resync.Testing.Otlp;
 
 namespace Resync.Cli.Tests;

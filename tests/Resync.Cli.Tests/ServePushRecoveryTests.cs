@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Resync.Cli.Tests;
 
 /// <summary>Where <c>resync serve</c> takes its settings from, and in which order: command line &gt; environment &gt; settings file &gt; defaults.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 
 namespace Resync.Cli.Tests;

@@ -1,4 +1,3 @@
-using Resync.Testing;
 using Resync.Testing.Http;
 
 namespace Resync.Cli.Tests;
@@ -81,7 +80,7 @@ public sealed class StateDiskTests : IAsyncLifetime
         // run so stopped, as after a crash.
         written.Values.ShouldAllBe(n => n <= 1 + stopped.Count);
         written.Values.Sum(n => n - 1).ShouldBeLessThanOrEqualTo((int)cutRecords, string.Join(", ", written.Where(pair => pair.Value > 1)));
-        (await DocumentedRecovery.WatermarkAsync(_cli, state, "pulled")).ShouldBe(ChangedContacts.Changed(Records - 1));
+        (await DocumentedRecovery.WatermarkAsync(_cli, state, ChangedContacts.LinkName)).ShouldBe(ChangedContacts.Changed(Records - 1));
         CountedSqliteTable.Integrity(state).ShouldBe("ok");
     }
 
@@ -119,12 +118,7 @@ public sealed class StateDiskTests : IAsyncLifetime
         CountedSqliteTable.Integrity(_cli.StateFile).ShouldBe("ok");
     }
 
-    private string Link(string target) => _cli.Write("pulled.yaml", $$"""
-        name: pulled
-        source: {{ChangedContacts.Source(_source.Url)}}
-        target: {{target}}
-        settings: { batchSize: {{PageSize}}, parallelism: 2 }
-        """);
+    private string Link(string target) => ChangedContacts.WritePullLink(_cli, _source.Url, target, PageSize, parallelism: 2);
 
     public async Task DisposeAsync()
     {

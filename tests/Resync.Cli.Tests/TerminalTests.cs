@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Resync.Cli.Output;
 using Resync.Core.Runs;
 

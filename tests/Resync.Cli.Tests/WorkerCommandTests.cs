@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
-using Resync.Testing;
 using Resync.Testing.Postgres;
 using Resync.Testing.RabbitMq;
 

@@ -1,8 +1,5 @@
 using System.Net.Http.Json;
-using Microsoft.Playwright;
-using Resync.Server.Tests;
 using Resync.Server.Tests.Alerts;
-using static Microsoft.Playwright.Assertions;
 
 namespace Resync.Dashboard.Tests;
 

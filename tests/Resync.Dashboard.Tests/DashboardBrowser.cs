@@ -1,6 +1,4 @@
-using Microsoft.Playwright;
 using Resync.Server;
-using Resync.Server.Tests;
 
 namespace Resync.Dashboard.Tests;
 

@@ -2,12 +2,9 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
 using Resync.Core.Storage;
 using Resync.Server;
 using Resync.Server.Auth;
-using Resync.Server.Tests;
-using static Microsoft.Playwright.Assertions;
 
 namespace Resync.Dashboard.Tests;
 

@@ -1,10 +1,7 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Playwright;
 using Resync.Server;
-using Resync.Server.Tests;
 using Resync.Testing.Http;
-using static Microsoft.Playwright.Assertions;
 
 namespace Resync.Dashboard.Tests;
 

@@ -1,7 +1,4 @@
 using System.Globalization;
-using Microsoft.Playwright;
-using Resync.Server.Tests;
-using static Microsoft.Playwright.Assertions;
 
 namespace Resync.Dashboard.Tests;
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Microsoft.Playwright;
-using Resync.Server.Tests;
 
 namespace Resync.Dashboard.Tests;
 

@@ -1,7 +1,3 @@
-using Microsoft.Playwright;
-using Resync.Server.Tests;
-using static Microsoft.Playwright.Assertions;
-
 namespace Resync.Dashboard.Tests;
 
 /// <summary>The recovery journey a person makes in the browser, from a run with failures to its root resolved.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace Resync.Dashboard.Tests;
 
 /// <summary>

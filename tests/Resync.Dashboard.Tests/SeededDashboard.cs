@@ -1,5 +1,3 @@
-using Resync.Server.Tests;
-
 namespace Resync.Dashboard.Tests;
 
 /// <summary>

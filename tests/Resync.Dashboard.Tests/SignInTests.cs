@@ -1,4 +1,3 @@
-using Microsoft.Playwright;
 using Resync.Core.Storage;
 using Resync.Server;
 using Resync.Server.Auth;

@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace Resync.Dashboard.Tests;
 
 /// <summary>A tenant's session sees and acts on its own tenant only, on every page and every direct URL.</summary>

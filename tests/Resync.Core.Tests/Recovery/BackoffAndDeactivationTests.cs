@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Threading.Channels;
 
 namespace Resync.Core.Tests.Recovery;
 
@@ -12,11 +11,8 @@ public sealed class BackoffAndDeactivationTests
     [Fact]
     public async Task SourceDown_RerunsHappenAtTheScheduleOffsets_AndTheLinkIsDeactivatedAfterTheLast()
     {
-        var clock = new ManualTimeProvider(Start);
-        await using var harness = await RecoveryHarness.StartAsync(clock);
-        var source = ListSource.Paged(1, 5).ThrowAtFirstFetch(Down());
-        var link = HourlyLink(source);
-        var (scheduler, ended, loop, stop) = StartScheduler(harness, link);
+        await using var down = await HourlyLinkWithSourceDown.StartAsync();
+        var (clock, harness, scheduled) = (down.Clock, down.Harness, down.Scheduled);
 
         // The hourly tick at 01:00 fails; then every attempt follows 1m, 2m, 5m, 10m, 1h, 3h, 12h, 24h.
         var expected = new List<DateTimeOffset> { new(2026, 3, 1, 1, 0, 0, TimeSpan.Zero) };
@@ -26,13 +22,13 @@ public sealed class BackoffAndDeactivationTests
         foreach (var due in expected)
         {
             clock.SetUtcNow(due);
-            var run = await ended.Reader.ReadAsync().AsTask().WaitAsync(Patience.Limit);
+            var run = await scheduled.NextEndedAsync();
             run.Result!.Status.ShouldBe(RunStatus.Failed);
             started.Add(run.StartedAt);
         }
 
         started.ShouldBe(expected);
-        var health = (await harness.Store.GetLinkAsync(link.Id, CancellationToken.None))!.Health;
+        var health = (await harness.Store.GetLinkAsync(down.Link.Id, CancellationToken.None))!.Health;
         health.State.ShouldBe(LinkState.Deactivated);
         health.StateReason!.ShouldContain("after 9 attempts");
         // Each failed attempt is raised to be held by the routes; the deactivation ends the recovery: one digest.
@@ -41,44 +37,37 @@ public sealed class BackoffAndDeactivationTests
 
         // Deactivated: nothing runs any more, whatever the clock says.
         clock.Advance(TimeSpan.FromDays(3));
-        await scheduler.StartDueRunsAsync(CancellationToken.None);
-        ended.Reader.TryRead(out _).ShouldBeFalse();
-        await stop.CancelAsync();
-        await loop;
+        await scheduled.Scheduler.StartDueRunsAsync(CancellationToken.None);
+        scheduled.Ended.TryRead(out _).ShouldBeFalse();
     }
 
     [Fact]
     public async Task SourceBackAtTheFourthAttempt_ResetsTheCounter_AndTheScheduleResumes()
     {
-        var clock = new ManualTimeProvider(Start);
-        await using var harness = await RecoveryHarness.StartAsync(clock);
-        var source = ListSource.Paged(1, 5).ThrowAtFirstFetch(Down());
-        var link = HourlyLink(source);
-        var (_, ended, loop, stop) = StartScheduler(harness, link);
+        await using var down = await HourlyLinkWithSourceDown.StartAsync();
+        var (clock, harness, scheduled) = (down.Clock, down.Harness, down.Scheduled);
 
         var tick = new DateTimeOffset(2026, 3, 1, 1, 0, 0, TimeSpan.Zero);
         var times = new[] { tick, tick.AddMinutes(1), tick.AddMinutes(3), tick.AddMinutes(8) };
         for (var attempt = 0; attempt < times.Length; attempt++)
         {
             if (attempt == 3)
-                source.Recover();
+                down.Source.Recover();
             clock.SetUtcNow(times[attempt]);
-            var run = await ended.Reader.ReadAsync().AsTask().WaitAsync(Patience.Limit);
+            var run = await scheduled.NextEndedAsync();
             run.StartedAt.ShouldBe(times[attempt]);
             run.Result!.Status.ShouldBe(attempt == 3 ? RunStatus.Succeeded : RunStatus.Failed);
         }
 
-        var health = (await harness.Store.GetLinkAsync(link.Id, CancellationToken.None))!.Health;
+        var health = (await harness.Store.GetLinkAsync(down.Link.Id, CancellationToken.None))!.Health;
         health.ShouldBe(LinkHealth.Healthy);
         harness.Alerts.Raised.Select(a => (a.Kind, a.Recovery)).ShouldBe(
             [.. Enumerable.Repeat((AlertKinds.RunFailed, AlertRecovery.InProgress), 3), (AlertKinds.Recovered, AlertRecovery.Succeeded)]);
         // Back on the hourly schedule: the next run is at 02:00, not on the backoff schedule.
         clock.SetUtcNow(new DateTimeOffset(2026, 3, 1, 1, 59, 0, TimeSpan.Zero));
-        ended.Reader.TryRead(out _).ShouldBeFalse();
+        scheduled.Ended.TryRead(out _).ShouldBeFalse();
         clock.SetUtcNow(new DateTimeOffset(2026, 3, 1, 2, 0, 0, TimeSpan.Zero));
-        (await ended.Reader.ReadAsync().AsTask().WaitAsync(Patience.Limit)).StartedAt.ShouldBe(new DateTimeOffset(2026, 3, 1, 2, 0, 0, TimeSpan.Zero));
-        await stop.CancelAsync();
-        await loop;
+        (await scheduled.NextEndedAsync()).StartedAt.ShouldBe(new DateTimeOffset(2026, 3, 1, 2, 0, 0, TimeSpan.Zero));
     }
 
     [Fact]
@@ -98,9 +87,8 @@ public sealed class BackoffAndDeactivationTests
         {
             Trigger = new LinkTrigger(CronSchedule.Parse("* * * * *")),
         };
-        var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, clock);
-        var ended = Channel.CreateUnbounded<ScheduledRun>();
-        scheduler.RunEnded += run => ended.Writer.TryWrite(run);
+        await using var scheduled = new WatchedScheduler(harness, link);
+        var scheduler = scheduled.Scheduler;
 
         clock.SetUtcNow(Start.AddMinutes(1).AddSeconds(-30));
         await scheduler.StartDueRunsAsync(CancellationToken.None); // learns the next tick: 00:31
@@ -112,9 +100,9 @@ public sealed class BackoffAndDeactivationTests
         await scheduler.StartDueRunsAsync(CancellationToken.None);
         release.SetResult();
 
-        (await ended.Reader.ReadAsync().AsTask().WaitAsync(Patience.Limit)).Result!.Status.ShouldBe(RunStatus.Succeeded);
+        (await scheduled.NextEndedAsync()).Result!.Status.ShouldBe(RunStatus.Succeeded);
         (await harness.Store.ListRunsAsync(new Core.Storage.RunFilter(), CancellationToken.None)).Count.ShouldBe(1);
-        ended.Reader.TryRead(out _).ShouldBeFalse();
+        scheduled.Ended.TryRead(out _).ShouldBeFalse();
     }
 
     [Theory]
@@ -158,9 +146,8 @@ public sealed class BackoffAndDeactivationTests
             Trigger = new LinkTrigger(new IntervalSchedule(TimeSpan.FromMinutes(2))),
         };
         var gate = new LinkRunGate();
-        var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, clock, gate);
-        var ended = Channel.CreateUnbounded<ScheduledRun>();
-        scheduler.RunEnded += run => ended.Writer.TryWrite(run);
+        await using var scheduled = new WatchedScheduler(harness, link, gate);
+        var scheduler = scheduled.Scheduler;
         (await scheduler.StartDueRunsAsync(CancellationToken.None)).ShouldBe(Start.AddMinutes(2));
 
         // 00:32 the tick fails; 00:33 the first attempt fails; the 00:34 tick falls inside; 00:35 the second attempt succeeds.
@@ -170,7 +157,7 @@ public sealed class BackoffAndDeactivationTests
                 source.Recover();
             clock.SetUtcNow(Start.AddMinutes(minute - 30));
             await scheduler.StartDueRunsAsync(CancellationToken.None);
-            var run = await ended.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
+            var run = await scheduled.NextEndedAsync();
             run.Result!.Status.ShouldBe(succeeds ? RunStatus.Succeeded : RunStatus.Failed);
         }
 
@@ -232,13 +219,37 @@ public sealed class BackoffAndDeactivationTests
             Trigger = new LinkTrigger(new IntervalSchedule(TimeSpan.FromHours(1))),
         };
 
-    private static (LinkScheduler Scheduler, Channel<ScheduledRun> Ended, Task Loop, CancellationTokenSource Stop) StartScheduler(RecoveryHarness harness, Link link)
+    /// <summary>An hourly link whose source is down until it is recovered, its scheduler running on a manual clock at <see cref="Start"/>.</summary>
+    private sealed class HourlyLinkWithSourceDown : IAsyncDisposable
     {
-        var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, harness.Clock);
-        var ended = Channel.CreateUnbounded<ScheduledRun>();
-        scheduler.RunEnded += run => ended.Writer.TryWrite(run);
-        var stop = new CancellationTokenSource();
-        var loop = scheduler.RunAsync(stop.Token);
-        return (scheduler, ended, loop, stop);
+        private HourlyLinkWithSourceDown(RecoveryHarness harness)
+        {
+            Harness = harness;
+            Link = HourlyLink(Source);
+            Scheduled = new WatchedScheduler(harness, Link);
+        }
+
+        public ManualTimeProvider Clock => Harness.Clock;
+
+        public RecoveryHarness Harness { get; }
+
+        public ListSource Source { get; } = ListSource.Paged(1, 5).ThrowAtFirstFetch(Down());
+
+        public Link Link { get; }
+
+        public WatchedScheduler Scheduled { get; }
+
+        public static async Task<HourlyLinkWithSourceDown> StartAsync()
+        {
+            var started = new HourlyLinkWithSourceDown(await RecoveryHarness.StartAsync(new ManualTimeProvider(Start)));
+            started.Scheduled.Start();
+            return started;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Scheduled.DisposeAsync();
+            await Harness.DisposeAsync();
+        }
     }
 }

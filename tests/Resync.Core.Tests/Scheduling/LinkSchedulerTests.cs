@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Resync.Core.Tests.Recovery;
 
 namespace Resync.Core.Tests.Scheduling;
@@ -42,9 +41,8 @@ public sealed class LinkSchedulerTests
         {
             Trigger = new LinkTrigger(CronSchedule.Parse("0 2 * * *", CronSchedule.FindTimeZone("Europe/Zurich"))),
         };
-        var scheduler = new LinkScheduler(new FixedLinks(link), harness.Runner, harness.Store, clock);
-        var ended = Channel.CreateUnbounded<ScheduledRun>();
-        scheduler.RunEnded += run => ended.Writer.TryWrite(run);
+        await using var scheduled = new WatchedScheduler(harness, link);
+        var scheduler = scheduled.Scheduler;
 
         var due = await scheduler.StartDueRunsAsync(CancellationToken.None);
         var started = new List<DateTimeOffset>();
@@ -52,7 +50,7 @@ public sealed class LinkSchedulerTests
         {
             clock.SetUtcNow(due!.Value);
             due = await scheduler.StartDueRunsAsync(CancellationToken.None);
-            var run = await ended.Reader.ReadAsync().AsTask().WaitAsync(Patience.Limit);
+            var run = await scheduled.NextEndedAsync();
             run.Result!.Status.ShouldBe(RunStatus.Succeeded);
             started.Add(run.StartedAt);
         }
