@@ -54,7 +54,7 @@ internal static class JsonRecords
         else
         {
             using var document = Parse(answer, what);
-            next = Navigate(document.RootElement, nextPath) is { } at ? Text(ToValue(at)) : null;
+            next = Navigate(document.RootElement, nextPath) is { } at ? Text(RecordJson.ToValue(at)) : null;
         }
         return new ParsedPage(records, watermark, string.IsNullOrEmpty(next) ? null : next);
     }
@@ -148,20 +148,6 @@ internal static class JsonRecords
         return current;
     }
 
-    /// <summary>A JSON value as a plain CLR value: string, long, decimal (double beyond its range), bool, null; objects and arrays stay JSON.</summary>
-    public static object? ToValue(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => value.GetString(),
-        JsonValueKind.Number => value.TryGetInt64(out var whole) ? whole
-            : value.TryGetDecimal(out var exact) ? exact
-            : value.TryGetDouble(out var real) ? real
-            : value.GetRawText(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
-        _ => value.Clone(),
-    };
-
     /// <summary>A value as text (keys, watermarks, URL placeholders), invariant.</summary>
     public static string? Text(object? value) => Record.KeyText(value);
 
@@ -172,43 +158,10 @@ internal static class JsonRecords
         foreach (var (name, value) in record.Fields)
         {
             writer.WritePropertyName(name);
-            WriteValue(writer, value);
+            RecordJson.WriteValue(writer, value);
         }
         writer.WriteEndObject();
     }
-
-    private static void WriteValue(Utf8JsonWriter writer, object? value)
-    {
-        switch (value)
-        {
-            case null: writer.WriteNullValue(); break;
-            case string text: writer.WriteStringValue(text); break;
-            case long whole: writer.WriteNumberValue(whole); break;
-            case int whole: writer.WriteNumberValue(whole); break;
-            case decimal exact: writer.WriteNumberValue(exact); break;
-            case double real when double.IsFinite(real): writer.WriteNumberValue(real); break;
-            case float real when float.IsFinite(real): writer.WriteNumberValue(real); break;
-            case bool flag: writer.WriteBooleanValue(flag); break;
-            case DateTimeOffset time: writer.WriteStringValue(time); break;
-            case DateTime time: writer.WriteStringValue(time); break;
-            case JsonElement json: json.WriteTo(writer); break;
-            default: writer.WriteStringValue(Text(value)); break;
-        }
-    }
-
-    /// <summary>A value as <see cref="ToValue"/> makes it, read from the reader at its first token (which ends at its last).</summary>
-    private static object? ReadValue(ref Utf8JsonReader reader) => reader.TokenType switch
-    {
-        JsonTokenType.String => reader.GetString(),
-        JsonTokenType.Number => reader.TryGetInt64(out var whole) ? whole
-            : reader.TryGetDecimal(out var exact) ? exact
-            : reader.TryGetDouble(out var real) ? real
-            : Encoding.UTF8.GetString(reader.ValueSpan),
-        JsonTokenType.True => true,
-        JsonTokenType.False => false,
-        JsonTokenType.Null => null,
-        _ => JsonElement.ParseValue(ref reader),
-    };
 
     /// <summary>The record of the object the reader is at (its start), read to its end.</summary>
     private static Record ToRecord(ref Utf8JsonReader reader, PageShape shape)
@@ -228,13 +181,13 @@ internal static class JsonRecords
             if (fields is null && known)
             {
                 reader.Read();
-                values[index++] = ReadValue(ref reader);
+                values[index++] = RecordJson.ReadValue(ref reader);
                 continue;
             }
             fields ??= Prefix(names, values, index);
             var name = known ? names[index] : reader.GetString()!;
             reader.Read();
-            fields[name] = ReadValue(ref reader);
+            fields[name] = RecordJson.ReadValue(ref reader);
             index++;
         }
         if (fields is null && index == names.Length)
@@ -352,7 +305,7 @@ internal static class JsonRecords
             }
             if (toNext == _next.Length)
             {
-                Next = Text(ReadValue(ref reader));
+                Next = Text(RecordJson.ReadValue(ref reader));
                 return;
             }
             if (toPath < 0 && toNext < 0)

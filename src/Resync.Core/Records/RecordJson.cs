@@ -87,7 +87,7 @@ public static class RecordJson
     public static Dictionary<string, object?> ToFields(string json)
     {
         // Retries rebuild thousands of records from snapshots: read the text once, straight into the dictionary. The
-        // values follow ToValue's rule (RecordJsonTests holds the two to the same values).
+        // values follow ToValue's rule through ReadValue (RecordJsonTests holds the two to the same values).
         var length = Encoding.UTF8.GetMaxByteCount(json.Length);
         var rented = ArrayPool<byte>.Shared.Rent(length);
         try
@@ -101,17 +101,7 @@ public static class RecordJson
             {
                 var name = reader.GetString()!;
                 reader.Read();
-                fields[name] = reader.TokenType switch
-                {
-                    JsonTokenType.String => reader.GetString(),
-                    JsonTokenType.Number when reader.TryGetInt64(out var whole) => whole,
-                    JsonTokenType.Number when reader.TryGetDecimal(out var exact) => exact,
-                    JsonTokenType.Number => reader.GetDouble(),
-                    JsonTokenType.True => true,
-                    JsonTokenType.False => false,
-                    JsonTokenType.Null => null,
-                    _ => JsonElement.ParseValue(ref reader),
-                };
+                fields[name] = ReadValue(ref reader);
             }
             return fields;
         }
@@ -146,5 +136,21 @@ public static class RecordJson
         JsonValueKind.False => false,
         JsonValueKind.Null or JsonValueKind.Undefined => null,
         _ => value.Clone(),
+    };
+
+    /// <summary>
+    /// The record value of the JSON value the reader is at (its first token; the reader ends at its last), by
+    /// <see cref="ToValue"/>'s rule: the one reading for readers that build records without a document (snapshots, HTTP pages).
+    /// </summary>
+    public static object? ReadValue(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Number when reader.TryGetInt64(out var whole) => whole,
+        JsonTokenType.Number when reader.TryGetDecimal(out var exact) => exact,
+        JsonTokenType.Number => reader.GetDouble(),
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        JsonTokenType.Null => null,
+        _ => JsonElement.ParseValue(ref reader),
     };
 }
