@@ -30,8 +30,6 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
 
     private PushBatcher<PushWork>? _saver;
 
-    private readonly AcknowledgementsFirst _acknowledgementsFirst = new();
-
     private PushBatcher<PushWork> Batcher => _batcher ??= new PushBatcher<PushWork>(DispatchLaneAsync, options.MaxPushesPerRun, options.PushRunWindow, clock);
 
     // One lane for every link: while a commit of payloads is under way, the pushes that arrive wait and share the next one.
@@ -48,7 +46,6 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
     /// </summary>
     internal Task<StoredPush> SaveAsync(PushWork work)
     {
-        _acknowledgementsFirst.Storing();
         Saver.Enqueue("save", work);
         return work.Saved.Task;
     }
@@ -65,10 +62,6 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
             foreach (var work in works)
                 work.Saved.TrySetException(exception);
             return;
-        }
-        finally
-        {
-            _acknowledgementsFirst.Committed(works.Count);
         }
         for (var i = 0; i < works.Count; i++)
         {
@@ -110,8 +103,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
     /// end, so one client is never held back by another's run). An asynchronous lane opens the one after once this one has ended:
     /// its pushes are acknowledged already, and those that arrive meanwhile (at most <see cref="ServerOptions.MaxPushesPerRun"/>)
     /// share the next run, so under load runs grow instead of multiplying, and their fixed cost (the run row, its batch, the
-    /// target's transaction, its end, the pushes marked) stops taking the cores the acknowledgements need; while a burst's pushes
-    /// are being stored, it waits for their commits too (<see cref="AcknowledgementsFirst"/>). With a run per push
+    /// target's transaction, its end, the pushes marked) stops taking the cores the acknowledgements need. With a run per push
     /// (<see cref="ServerOptions.MaxPushesPerRun"/> 1) an asynchronous lane opens runs as a synchronous one does.
     /// </summary>
     private async Task DispatchLaneAsync(IReadOnlyList<PushWork> works)
@@ -122,12 +114,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
             return;
         // Its failure is the run's to record and FollowAsync's to log; the lane goes on either way.
         await Task.WhenAll(runs.Select(run => run.Ended)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        // A burst's acknowledgements first: the next run waits for the commits under way (bounded: see AcknowledgementsFirst).
-        await _acknowledgementsFirst.WaitAsync((long)AcknowledgedBeforeNextRun * options.MaxPushesPerRun, () => IsStopping);
     }
-
-    /// <summary>How many runs' worth of pushes (<see cref="ServerOptions.MaxPushesPerRun"/> each) may be acknowledged while an asynchronous lane's next run waits for a burst's commits.</summary>
-    internal const int AcknowledgedBeforeNextRun = 4;
 
     /// <summary>Opens one run over the works' records (works of another link version open their own); answers each work; returns the runs opened.</summary>
     private async Task<IReadOnlyList<ActiveRun>> DispatchAsync(IReadOnlyList<PushWork> works)
