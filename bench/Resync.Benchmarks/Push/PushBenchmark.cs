@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Buffers.Text;
 using System.Net.Http.Headers;
 using System.Text;
@@ -32,7 +33,7 @@ internal static class PushBenchmark
     {
         Console.WriteLine();
         Console.WriteLine($"{requests:N0} pushes of one record each (one client: at most 500), SQLite target (upsert), loopback HTTP/1.1; load average {LoadAverage()}");
-        Console.WriteLine($"{"clients",7} {"runs",-14} {"what",-34} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"per second",11} {"of floor",9}");
+        Console.WriteLine($"{"clients",7} {"runs",-14} {"what",-34} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"per second",11} {"of floor",9} {"CPU µs",7}");
         // A first server, not shown, warms the process up (JIT tiers, pools): else the first shown pays it.
         await BenchServer.InTempFolderAsync(folder => RunInAsync(folder, Math.Min(500, requests), concurrency, new ServerOptions().MaxPushesPerRun, show: false));
         (double Floor, double Sync, double Async, double SyncP99) shared = default, one = default;
@@ -73,7 +74,9 @@ internal static class PushBenchmark
             MaxPushesPerRun = maxPushesPerRun };
         await using var app = await ResyncServer.BuildAsync(options, configure: builder => builder.Logging.ClearProviders());
         var (url, key) = await BenchServer.StartAsync(app);
-        (double[] Latencies, double Seconds) floor, sync, asyncRun;
+        Phase floor, sync, asyncRun;
+        int warmed;
+        TimeSpan jitMeasured;
         var pushIds = new long[requests];
         // For setting up and checking only; the measured requests go through LeanHttpConnection.
         using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
@@ -93,15 +96,20 @@ internal static class PushBenchmark
         var clients = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => LeanHttpConnection.OpenAsync(new Uri(url), key)));
         try
         {
-            // Warm-up (JIT, connections, the state file's WAL), not measured.
-            await DriveAsync(clients, "warm", Math.Min(200, requests), async: false);
-            await DriveAsync(clients, "warm-async", Math.Min(200, requests), async: true);
+            // Warm-up (JIT, connections, the state file's WAL), not measured: rounds of each kind of request until the JIT is quiet.
+            // Tiered compilation keeps recompiling hot methods for seconds after a server starts (on 2 cores it took up to a quarter
+            // of the CPU for the first ~15 s of this benchmark's process): without it, a short phase would measure the JIT.
+            warmed = await WarmUpAsync(clients, Math.Min(500, requests));
+            var jit = JitInfo.GetCompilationTime();
 
             // The floor under any push: an authenticated API request that reads the link and writes nothing.
-            await ReadLinkAsync(clients, Math.Min(200, requests));
             floor = await ReadLinkAsync(clients, requests);
             sync = await DriveAsync(clients, "sync", requests, async: false);
             asyncRun = await DriveAsync(clients, "async", requests, async: true, pushIds);
+            // The runs go on after the last 202: the process's CPU until they end is the asynchronous pushes' too.
+            var (drainCpu, drainSeconds) = await UntilDrainedAsync(targetPath, 2L * requests + warmed);
+            asyncRun = asyncRun with { CpuSeconds = asyncRun.CpuSeconds + drainCpu, DrainSeconds = drainSeconds };
+            jitMeasured = JitInfo.GetCompilationTime() - jit;
         }
         finally
         {
@@ -111,17 +119,8 @@ internal static class PushBenchmark
         if (pushIds.Distinct().Count() != requests)
             throw new InvalidOperationException("Two asynchronous pushes were acknowledged with the same status URL.");
 
-        // Every pushed record must reach the table: the async runs go on after their 202.
-        var expected = 2L * requests + 2L * Math.Min(200, requests);
-        var stopwatch = Stopwatch.StartNew();
-        long rows;
-        while ((rows = await CountAsync(targetPath)) < expected)
-        {
-            if (stopwatch.Elapsed > TimeSpan.FromMinutes(5))
-                throw new InvalidOperationException($"Only {rows:N0} of {expected:N0} pushed records reached the target.");
-            await Task.Delay(100);
-        }
-        var drained = stopwatch.Elapsed.TotalSeconds;
+        var rows = await CountAsync(targetPath);
+        var drained = asyncRun.DrainSeconds;
         // And each push is followed by its own status URL: the first and the last acknowledged are read back, their record written.
         foreach (var id in new[] { pushIds[0], pushIds[^1] })
         {
@@ -136,15 +135,15 @@ internal static class PushBenchmark
         Row("sync push (answer after the run)", sync);
         Row("async push (202 after stored)", asyncRun);
         if (show)
-            Console.WriteLine($"{"",7} {"",-14} async runs finished {drained:F1} s after the last 202; {rows:N0} rows in the target, as pushed");
+            Console.WriteLine($"{"",7} {"",-14} async runs finished {drained:F1} s after the last 202; {rows:N0} rows in the target, as pushed; JIT {jitMeasured.TotalMilliseconds:F0} ms in the phases");
 
-        void Row(string what, (double[] Latencies, double Seconds) result)
+        void Row(string what, Phase result)
         {
             if (!show)
                 return;
             var sorted = result.Latencies.Order().ToArray();
             var rate = sorted.Length / result.Seconds;
-            Console.WriteLine($"{concurrency,7} {runs,-14} {what,-34} {Percentile(sorted, 0.50),8:F2} {Percentile(sorted, 0.99),8:F2} {sorted[^1],8:F2} {rate,11:N0} {rate / floorRate,9:P0}");
+            Console.WriteLine($"{concurrency,7} {runs,-14} {what,-34} {Percentile(sorted, 0.50),8:F2} {Percentile(sorted, 0.99),8:F2} {sorted[^1],8:F2} {rate,11:N0} {rate / floorRate,9:P0} {result.CpuSeconds * 1e6 / sorted.Length,7:F0}");
         }
         await app.StopAsync();
         return (floorRate, sync.Latencies.Length / sync.Seconds, asyncRun.Latencies.Length / asyncRun.Seconds, Percentile([.. sync.Latencies.Order()], 0.99));
@@ -155,13 +154,14 @@ internal static class PushBenchmark
     /// time. Every answer is checked: a synchronous push's lists its record <c>Succeeded</c>; an asynchronous push's is a 202 with
     /// its own status URL (<c>/api/v1/pushes/{id}</c>), a new id each time, kept in <paramref name="pushIds"/> when given.
     /// </summary>
-    private static async Task<(double[] Latencies, double Seconds)> DriveAsync(LeanHttpConnection[] clients, string prefix, int count, bool async,
+    private static async Task<Phase> DriveAsync(LeanHttpConnection[] clients, string prefix, int count, bool async,
         long[]? pushIds = null)
     {
         var latencies = new double[count];
         var next = -1;
         var path = async ? $"/api/v1/links/{LinkId}/push?mode=async" : $"/api/v1/links/{LinkId}/push";
         var expected = async ? 202 : 200;
+        var cpu = ProcessCpu();
         var wall = Stopwatch.StartNew();
         await Task.WhenAll(clients.Select(async client =>
         {
@@ -187,7 +187,7 @@ internal static class PushBenchmark
                 }
             }
         }));
-        return (latencies, wall.Elapsed.TotalSeconds);
+        return new Phase(latencies, wall.Elapsed.TotalSeconds, (ProcessCpu() - cpu).TotalSeconds);
     }
 
     /// <summary>The push id in an asynchronous push's answer, from its own status URL (<c>"pushUrl":"/api/v1/pushes/{id}"</c>); null without it.</summary>
@@ -199,11 +199,12 @@ internal static class PushBenchmark
             ? id : null;
     }
 
-    private static async Task<(double[] Latencies, double Seconds)> ReadLinkAsync(LeanHttpConnection[] clients, int count)
+    private static async Task<Phase> ReadLinkAsync(LeanHttpConnection[] clients, int count)
     {
         var latencies = new double[count];
         var next = -1;
         var path = $"/api/v1/links/{LinkId}";
+        var cpu = ProcessCpu();
         var wall = Stopwatch.StartNew();
         await Task.WhenAll(clients.Select(async client =>
         {
@@ -217,8 +218,59 @@ internal static class PushBenchmark
                     throw new InvalidOperationException($"GET {path} answered {answer.Status}: {answer.Text}");
             }
         }));
-        return (latencies, wall.Elapsed.TotalSeconds);
+        return new Phase(latencies, wall.Elapsed.TotalSeconds, (ProcessCpu() - cpu).TotalSeconds);
     }
+
+    /// <summary>
+    /// Rounds of <paramref name="count"/> GETs, synchronous and asynchronous pushes until one spends under 1 % of its time in the
+    /// JIT (at most 20 rounds); returns the records pushed, which are in the target too.
+    /// </summary>
+    private static async Task<int> WarmUpAsync(LeanHttpConnection[] clients, int count)
+    {
+        var pushed = 0;
+        for (var round = 0; round < 20; round++)
+        {
+            var jit = JitInfo.GetCompilationTime();
+            var wall = Stopwatch.StartNew();
+            await ReadLinkAsync(clients, count);
+            await DriveAsync(clients, $"warm{round}", count, async: false);
+            await DriveAsync(clients, $"warm-async{round}", count, async: true);
+            pushed += 2 * count;
+            if (JitInfo.GetCompilationTime() - jit < wall.Elapsed / 100)
+                break;
+        }
+        return pushed;
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
+    /// <summary>
+    /// Waits until every pushed record is in the target table (the asynchronous runs go on after their 202); returns the process's
+    /// CPU seconds meanwhile and the wait's.
+    /// </summary>
+    private static async Task<(double CpuSeconds, double Seconds)> UntilDrainedAsync(string targetPath, long expected)
+    {
+        var cpu = ProcessCpu();
+        var stopwatch = Stopwatch.StartNew();
+        long rows;
+        while ((rows = await CountAsync(targetPath)) < expected)
+        {
+            if (stopwatch.Elapsed > TimeSpan.FromMinutes(5))
+                throw new InvalidOperationException($"Only {rows:N0} of {expected:N0} pushed records reached the target.");
+            await Task.Delay(20);
+        }
+        return ((ProcessCpu() - cpu).TotalSeconds, stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// One measured phase: each request's latency (ms), the wall time, the process's CPU seconds (server and load generator: they
+    /// share it), and for asynchronous pushes the wait after the last 202 until their runs had written every record.
+    /// </summary>
+    private readonly record struct Phase(double[] Latencies, double Seconds, double CpuSeconds, double DrainSeconds = 0);
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
