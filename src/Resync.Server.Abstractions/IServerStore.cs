@@ -52,7 +52,8 @@ public interface IServerStore
     /// </summary>
     Task PushStartedAsync(IReadOnlyList<long> pushIds, long runId, CancellationToken cancellationToken);
 
-    Task PushFinishedAsync(long pushId, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>Marks the pushes as finished at <paramref name="at"/>, in one write: the pushes of a run end together.</summary>
+    Task PushesFinishedAsync(IReadOnlyList<long> pushIds, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>
     /// Empties the payloads of pushes whose run ended at or before <paramref name="finishedBefore"/> (their records are

@@ -78,5 +78,6 @@ internal static class PostgresMigrations
             """),
         (160, ServerSchema.AlertRouteDelivery),
         (170, ServerSchema.PushRecordCount(SqlDialect.Postgres)),
+        (180, ServerSchema.UnpurgedPushes),
     ];
 }

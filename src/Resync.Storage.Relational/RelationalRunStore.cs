@@ -118,14 +118,15 @@ public abstract partial class RelationalRunStore
             RunEventMessages.Crashed, 0));
     }
 
+    private const string EnsureLink = "INSERT INTO links (id, tenant) VALUES (@linkId, @tenant) ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant";
+
     public Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken) =>
-        WriteAsync(w => w.ExecuteAsync(
-            "INSERT INTO links (id, tenant) VALUES (@linkId, @tenant) ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant",
-            new { linkId, tenant }), cancellationToken);
+        WriteAsync(w => w.ExecuteAsync(EnsureLink, new { linkId, tenant }), cancellationToken);
 
     public Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken) =>
         WriteAsync(async w =>
         {
+            await w.ExecuteHotAsync(EnsureLink, ("linkId", run.LinkId), ("tenant", run.Tenant));
             // The document of a version is kept once; the latest copy wins (a server re-encrypts it, with its current credentials).
             if (run.LinkVersion is { } version)
             {

@@ -103,11 +103,14 @@ public abstract partial class RelationalServerStore : IServerStore
         WriteAsync(w => w.ExecuteAsync($"UPDATE pushes SET run_id = @runId WHERE {Dialect.InList("id", "@pushIds")}", new { pushIds = pushIds.ToArray(), runId }),
             cancellationToken);
 
-    public Task PushFinishedAsync(long pushId, DateTimeOffset at, CancellationToken cancellationToken) =>
-        WriteAsync(w => w.ExecuteAsync("UPDATE pushes SET finished_at = @at WHERE id = @pushId", new { pushId, at = StoredTime.Text(at) }), cancellationToken);
+    public Task PushesFinishedAsync(IReadOnlyList<long> pushIds, DateTimeOffset at, CancellationToken cancellationToken) =>
+        WriteAsync(w => w.ExecuteAsync($"UPDATE pushes SET finished_at = @at WHERE {Dialect.InList("id", "@pushIds")}",
+            new { pushIds = pushIds.ToArray(), at = StoredTime.Text(at) }), cancellationToken);
 
+    // Through the index of the payloads not yet emptied (ServerSchema.UnpurgedPushes): a purge after each run reads the pushes
+    // that just ended, not every push the server has taken.
     public Task<int> PurgePushPayloadsAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) =>
-        WriteAsync(w => w.ExecuteAsync("UPDATE pushes SET payload = '' WHERE finished_at IS NOT NULL AND finished_at <= @before AND payload <> ''",
+        WriteAsync(w => w.ExecuteAsync("UPDATE pushes SET payload = '' WHERE finished_at <= @before AND payload <> ''",
             new { before = StoredTime.Text(finishedBefore) }), cancellationToken);
 
     public async Task<StoredPush?> GetPushAsync(long pushId, string? tenant, CancellationToken cancellationToken)

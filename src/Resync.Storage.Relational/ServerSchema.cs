@@ -102,4 +102,7 @@ internal static class ServerSchema
         ALTER TABLE pushes ADD COLUMN record_count {d.Integer};
         CREATE INDEX pushes_by_run ON pushes(run_id, id) WHERE run_id IS NOT NULL;
         """;
+
+    /// <summary>The pushes whose payload is still kept, by the end of their run: what a purge reads.</summary>
+    public const string UnpurgedPushes = "CREATE INDEX pushes_unpurged ON pushes(finished_at) WHERE payload <> '';";
 }

@@ -44,5 +44,6 @@ internal static class SqliteServerMigrations
             """),
         (160, ServerSchema.AlertRouteDelivery),
         (170, ServerSchema.PushRecordCount(SqlDialect.Sqlite)),
+        (180, ServerSchema.UnpurgedPushes),
     ];
 }

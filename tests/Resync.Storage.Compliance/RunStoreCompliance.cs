@@ -74,6 +74,19 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreateRun_OfALinkNeverRegistered_RegistersIt_AndKeepsItsWatermark()
+    {
+        var link = Name("orders");
+        var first = await Store.CreateRunAsync(NewRun(link, Name("acme")), CancellationToken.None);
+        await Store.RunFinishedAsync(first, RunStatus.Succeeded, null, "2026-11-22T08:00:00Z", T0, CancellationToken.None);
+
+        (await Store.GetRunAsync(first, CancellationToken.None)).ShouldNotBeNull().LinkId.ShouldBe(link);
+        (await Store.GetWatermarkAsync(link, CancellationToken.None)).ShouldBe("2026-11-22T08:00:00Z", "the run's start registered its link");
+        await Store.CreateRunAsync(NewRun(link, Name("acme")), CancellationToken.None);
+        (await Store.GetWatermarkAsync(link, CancellationToken.None)).ShouldBe("2026-11-22T08:00:00Z", "a later run's start keeps the link's watermark");
+    }
+
+    [Fact]
     public async Task GetRun_OfUnknownId_ReturnsNull() =>
         (await Store.GetRunAsync(987_654_321, CancellationToken.None)).ShouldBeNull();
 

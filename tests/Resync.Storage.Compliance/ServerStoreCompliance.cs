@@ -121,7 +121,7 @@ public abstract class ServerStoreCompliance : IAsyncLifetime
         var finished = await Store.AddPushAsync(Push("[3]"), CancellationToken.None);
         await Store.PushStartedAsync([started], 41, CancellationToken.None);
         await Store.PushStartedAsync([finished], 42, CancellationToken.None);
-        await Store.PushFinishedAsync(finished, T0.AddMinutes(5), CancellationToken.None);
+        await Store.PushesFinishedAsync([finished], T0.AddMinutes(5), CancellationToken.None);
 
         (await Store.ListUnstartedPushesAsync(CancellationToken.None)).ShouldHaveSingleItem().ShouldBe(Push("[1]") with { Id = waiting });
         var unfinished = (await Store.ListUnfinishedPushesAsync(CancellationToken.None)).ShouldHaveSingleItem();
@@ -131,6 +131,21 @@ public abstract class ServerStoreCompliance : IAsyncLifetime
         (await Store.PurgePushPayloadsAsync(T0.AddMinutes(5), CancellationToken.None)).ShouldBe(1);
         (await Store.PurgePushPayloadsAsync(T0.AddMinutes(5), CancellationToken.None)).ShouldBe(0, "an emptied payload is not counted again");
         (await Store.ListUnfinishedPushesAsync(CancellationToken.None)).ShouldHaveSingleItem().Payload.ShouldBe("[2]");
+    }
+
+    [Fact]
+    public async Task PushesFinished_MarksEveryPushOfTheList_AndNoOther()
+    {
+        var first = await Store.AddPushAsync(Push("[1]"), CancellationToken.None);
+        var second = await Store.AddPushAsync(Push("[2]"), CancellationToken.None);
+        var other = await Store.AddPushAsync(Push("[3]"), CancellationToken.None);
+        await Store.PushStartedAsync([first, second, other], 61, CancellationToken.None);
+
+        await Store.PushesFinishedAsync([first, second], T0.AddMinutes(2), CancellationToken.None);
+
+        (await Store.ListUnfinishedPushesAsync(CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe(other);
+        (await Store.PurgePushPayloadsAsync(T0.AddMinutes(2), CancellationToken.None)).ShouldBe(2);
+        (await Store.ListUnfinishedPushesAsync(CancellationToken.None)).ShouldHaveSingleItem().Payload.ShouldBe("[3]", "an unfinished push keeps its payload");
     }
 
     [Fact]
@@ -158,7 +173,7 @@ public abstract class ServerStoreCompliance : IAsyncLifetime
         var waiting = await Store.AddPushAsync(Push("[7]") with { RecordCount = 1 }, CancellationToken.None);
         await Store.PushStartedAsync([first, second], 51, CancellationToken.None);
         await Store.PushStartedAsync([alone], 52, CancellationToken.None);
-        await Store.PushFinishedAsync(alone, T0.AddMinutes(1), CancellationToken.None);
+        await Store.PushesFinishedAsync([alone], T0.AddMinutes(1), CancellationToken.None);
 
         var shared = (await Store.GetPushAsync(second, "acme", CancellationToken.None)).ShouldNotBeNull();
         (shared.RunId, shared.RecordCount, shared.FirstRecord, shared.Payload).ShouldBe((51L, 2, 3, ""), "after the 3 records of the run's push with a smaller id");

@@ -70,7 +70,6 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
 
     private async Task<(long RunId, string? Watermark)> CreateRunAsync(Link link, RunRequest request, CancellationToken cancellationToken)
     {
-        await store.EnsureLinkAsync(link.Id, link.Tenant, cancellationToken);
         var watermark = await store.GetWatermarkAsync(link.Id, cancellationToken);
         var runId = await store.CreateRunAsync(
             new NewRun(link.Id, link.Tenant, request.Kind, request.Trigger, request.ParentRunId, request.RequestId, RunOwner.Current, clock.GetUtcNow())

@@ -18,7 +18,10 @@ public interface IRunStore
     /// <summary>Registers the link (or updates its tenant) so runs can refer to it.</summary>
     Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken);
 
-    /// <summary>Opens a run in state Running; returns its id.</summary>
+    /// <summary>
+    /// Opens a run in state Running; returns its id. Registers its link (or updates its tenant) in the same write, as
+    /// <see cref="EnsureLinkAsync"/> does: a run's start is one commit.
+    /// </summary>
     Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken);
 
     /// <summary>

@@ -208,9 +208,7 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
         }
         try
         {
-            // Together: the state file's group commit marks them all in one transaction.
-            var at = clock.GetUtcNow();
-            await Task.WhenAll(pushes.Select(push => serverStore.PushFinishedAsync(push.Id, at, CancellationToken.None)));
+            await serverStore.PushesFinishedAsync([.. pushes.Select(push => push.Id)], clock.GetUtcNow(), CancellationToken.None);
         }
         catch (Exception exception)
         {

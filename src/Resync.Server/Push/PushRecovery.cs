@@ -39,8 +39,7 @@ internal sealed class PushRecovery(IRunStore runs, IRunQueries queries, IRecover
             parked = await recovery.ParkAsync(new IncompleteRunView(0, runId, link.Id, link.Tenant, IncompleteStatus.Scheduled, error, null, 0, now, now, null,
                 "The server stopped while this push was processed; its records not yet written are resumed at the next start.", 0), CancellationToken.None);
         }
-        foreach (var push in pushes)
-            await serverStore.PushFinishedAsync(push.Id, clock.GetUtcNow(), CancellationToken.None);
+        await serverStore.PushesFinishedAsync([.. pushes.Select(push => push.Id)], clock.GetUtcNow(), CancellationToken.None);
         return parked;
     }
 
