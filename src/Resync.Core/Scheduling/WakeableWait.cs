@@ -8,10 +8,25 @@ namespace Resync.Core.Scheduling;
     "A SemaphoreSlim holds an unmanaged handle only once its AvailableWaitHandle is read, which this type never does.")]
 public sealed class WakeableWait
 {
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly SemaphoreSlim _wake = new(0, 1);
 
-    /// <summary>Ends the current (or the next) wait now.</summary>
-    public void Wake() => _wake.Release();
+    /// <summary>
+    /// Ends the current (or the next) wait now. Wake-ups coalesce: one pending is enough, as the look that follows it sees
+    /// everything that happened before (a burst of run ends was a look each).
+    /// </summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount > 0)
+            return;
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Another wake-up got there first: that one is pending.
+        }
+    }
 
     /// <summary>Waits until <paramref name="due"/> (null: until woken), returning at once when it is past; never throws on cancellation.</summary>
     public async Task WaitAsync(DateTimeOffset? due, TimeProvider clock, CancellationToken cancellationToken)

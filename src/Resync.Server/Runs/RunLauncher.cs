@@ -40,10 +40,11 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
     public ILogger Events => logger;
 
     /// <summary>
-    /// Raised after each run started here has ended (pushes included), once it has parked its remainder: the scheduler looks
-    /// again then, so that a remainder is retried at its <c>nextAttemptAt</c> whatever parked it.
+    /// Raised after each run started here has ended (pushes included), once it has parked its remainder, with how it ended (null
+    /// when its work threw): the scheduler looks again then, so that a remainder is retried at its <c>nextAttemptAt</c> whatever
+    /// parked it.
     /// </summary>
-    public event Action? RunEnded;
+    public event Action<RunResult?>? RunEnded;
 
     /// <summary>Cancelled when the server stops.</summary>
     public CancellationToken Stopping => _stopping.Token;
@@ -167,7 +168,7 @@ public sealed class RunLauncher(IRunStore store, IRunQueries queries, IRecoveryS
         {
             _active.TryRemove(runId, out _);
             ended?.Invoke();
-            RunEnded?.Invoke();
+            RunEnded?.Invoke(task.IsCompletedSuccessfully ? task.Result : null);
             if (task.IsFaulted)
                 ServerLog.RunFailedInRunner(logger, task.Exception, runId, link.Id);
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

@@ -1,4 +1,5 @@
 using Resync.Core.Recovery;
+using Resync.Core.Runs;
 using Resync.Core.Scheduling;
 using Resync.Core.Storage;
 using Resync.Core.Engine;
@@ -44,9 +45,14 @@ public sealed class SchedulerService : BackgroundService
         _scheduler.RunEnded += Ended;
         links.LinksChanged += Wake;
         gate.Freed += _ => Wake();
-        // Pushes take no gate: their end (and any remainder they parked) is seen here.
+        // Pushes take no gate: their end (and any remainder they parked) is seen here. A run that wrote every record leaves the
+        // scheduler nothing to do: under a stream of pushes, a look (every link's state read) per run was most of its cost.
         if (launcher is not null)
-            launcher.RunEnded += Wake;
+            launcher.RunEnded += result =>
+            {
+                if (result is not { Status: RunStatus.Succeeded, Counts.Incomplete: 0, ParkedError: null, SystemError: null })
+                    Wake();
+            };
     }
 
     /// <summary>Makes the scheduler look at the links again now.</summary>
