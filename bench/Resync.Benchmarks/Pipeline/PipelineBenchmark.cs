@@ -102,7 +102,7 @@ internal static class PipelineBenchmark
         var link = PipelineParts.Link("pipeline-bench", PipelineParts.Source(api, records, fetches), target, new LinkSettings { BatchSize = PageSize, Parallelism = writers });
         var engine = new RunEngine(BenchStore.Sqlite, TimeProvider.System);
 
-        var (measured, result) = await MeasureAsync(() => engine.RunAsync(link, new RunRequest(RunKind.Manual, "benchmark")));
+        var (measured, result) = await MeasureAsync("resync", () => engine.RunAsync(link, new RunRequest(RunKind.Manual, "benchmark")));
         await CheckResyncAsync(dataSource, records, result);
         return measured;
     }
@@ -110,7 +110,7 @@ internal static class PipelineBenchmark
     private static async Task<Measured> BareOnceAsync(BareLoop bare, NpgsqlDataSource dataSource, long records)
     {
         await ContactsTable.TruncateAsync(dataSource, BareTable);
-        var (measured, written) = await MeasureAsync(() => bare.RunAsync(records));
+        var (measured, written) = await MeasureAsync("bare", () => bare.RunAsync(records));
         var stored = await ContactsTable.ScalarAsync(dataSource, $"SELECT count(*) FROM {BareTable}");
         if (written != records || stored != records)
             throw new InvalidOperationException($"The bare loop wrote {written:N0} rows ({stored:N0} in its table) of {records:N0}.");
@@ -150,7 +150,10 @@ internal static class PipelineBenchmark
             throw new InvalidOperationException($"The store lists {failed:N0} failed records instead of {bad:N0}.");
     }
 
-    private static async Task<(Measured Measured, T Result)> MeasureAsync<T>(Func<Task<T>> run)
+    // PIPELINE_MARKS=1 prints each run's start and end on the monotonic clock, to split a `perf record -k CLOCK_MONOTONIC` by side.
+    private static readonly bool Marks = Environment.GetEnvironmentVariable("PIPELINE_MARKS") == "1";
+
+    private static async Task<(Measured Measured, T Result)> MeasureAsync<T>(string side, Func<Task<T>> run)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -160,8 +163,11 @@ internal static class PipelineBenchmark
         var jit = JitInfo.GetCompilationTime();
         var jitMethods = JitInfo.GetCompiledMethodCount();
         var stopwatch = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         var result = await run();
         stopwatch.Stop();
+        if (Marks)
+            Console.WriteLine($"  mark {side} {started * (1_000_000_000.0 / Stopwatch.Frequency):F0} {Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency):F0}");
         var measured = new Measured(stopwatch.Elapsed.TotalSeconds, GC.GetTotalAllocatedBytes(precise: true) - allocated,
             (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, (GC.GetTotalPauseDuration() - pause).TotalSeconds,
             (JitInfo.GetCompilationTime() - jit).TotalSeconds, JitInfo.GetCompiledMethodCount() - jitMethods);
