@@ -171,9 +171,9 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        // Each write is a savepoint of the writer's shared transaction: its statement journal stays in memory instead of a
-        // temporary file made and unlinked per commit.
-        Execute(connection, $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA temp_store = MEMORY;");
+        // Not temp_store = MEMORY, though each commit makes and unlinks a temporary statement journal: that file is what
+        // makes a full disk fail the run's next commit at once (StateDiskTests); kept in memory, a run wrote on for longer.
+        Execute(connection, $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {BusyTimeoutMilliseconds};");
         return connection;
     }
 
