@@ -58,7 +58,13 @@ internal static class RunSchema
         """;
 
     public static string RecordOutcomes(SqlDialect d) => $"""
-        CREATE TABLE record_outcomes (
+        {RecordOutcomesTable(d, "record_outcomes", d.KeyedTable)}
+        {RecordOutcomesByGroup}
+        """;
+
+    /// <summary>The <c>record_outcomes</c> table's columns and keys, under <paramref name="table"/>, with <paramref name="options"/> after it.</summary>
+    public static string RecordOutcomesTable(SqlDialect d, string table, string options) => $"""
+        CREATE TABLE {table} (
             run_id {d.Integer} NOT NULL,
             batch_number {d.Integer} NOT NULL,
             position {d.Integer} NOT NULL,
@@ -77,9 +83,11 @@ internal static class RunSchema
             after TEXT,
             PRIMARY KEY (run_id, batch_number, position),
             FOREIGN KEY (run_id, batch_number) REFERENCES batches(run_id, number)
-        ){d.KeyedTable};
-        CREATE INDEX record_outcomes_by_group ON record_outcomes(run_id, outcome, error_type, error_code, error_step, error_fields);
+        ){options};
         """;
+
+    public const string RecordOutcomesByGroup =
+        "CREATE INDEX record_outcomes_by_group ON record_outcomes(run_id, outcome, error_type, error_code, error_step, error_fields);";
 
     public static string RunEvents(SqlDialect d) => $"""
         CREATE TABLE run_events (

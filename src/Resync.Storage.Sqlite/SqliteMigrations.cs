@@ -43,5 +43,15 @@ internal static class SqliteMigrations
         (5, """
             ALTER TABLE batches ADD COLUMN watermark TEXT;
             """),
+        // Record outcomes in a table with rowids. Without them (clustered on the key), SQLite keeps at most ~1,000 bytes of a
+        // row in its b-tree page and moves the rest to an overflow page of its own: a failed record's outcome (its error and
+        // two snapshots, ~1 KB and often more) took a whole 4 KB page, written to the WAL and again at each checkpoint.
+        (6, $"""
+            {RunSchema.RecordOutcomesTable(SqlDialect.Sqlite, "record_outcomes_rows", options: "")}
+            INSERT INTO record_outcomes_rows SELECT * FROM record_outcomes ORDER BY run_id, batch_number, position;
+            DROP TABLE record_outcomes;
+            ALTER TABLE record_outcomes_rows RENAME TO record_outcomes;
+            {RunSchema.RecordOutcomesByGroup}
+            """),
     ];
 }

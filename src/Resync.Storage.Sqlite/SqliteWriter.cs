@@ -7,7 +7,8 @@ namespace Resync.Storage.Sqlite;
 
 /// <summary>
 /// The store's single writer: it takes every write queued since its last commit and commits them in one
-/// transaction (group commit), each inside its own savepoint so one failing write does not undo the others.
+/// transaction (group commit); when one of them fails, they are run again each inside its own savepoint, so that
+/// one failing write does not undo the others.
 /// Parallel batches thus share one fsync instead of paying one each. A caller's task completes only after
 /// its write is durable. When the disk fails a write (full, read-only, an I/O error) the whole commit is rolled back and the
 /// writer stops: every later write fails with the same error (<see cref="StateStoreStopped"/>).
@@ -89,25 +90,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         try
         {
-            using var transaction = _connection.BeginTransaction();
-            var savepoint = Prepared("SAVEPOINT w", transaction);
-            var release = Prepared("RELEASE w", transaction);
-            foreach (var write in writes)
-            {
-                savepoint.ExecuteNonQuery();
-                try
-                {
-                    write.Run(_connection, transaction);
-                    release.ExecuteNonQuery();
-                }
-                catch (Exception exception) when (DiskProblem(exception) is null)
-                {
-                    Prepared("ROLLBACK TO w", transaction).ExecuteNonQuery();
-                    release.ExecuteNonQuery();
-                    write.Fail(exception);
-                }
-            }
-            transaction.Commit();
+            if (!TryCommitTogether(writes))
+                CommitEachInItsSavepoint(writes);
         }
         catch (Exception exception)
         {
@@ -119,6 +103,53 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         foreach (var write in writes)
             write.Succeed();
+    }
+
+    /// <summary>
+    /// Commits the writes in one transaction with no savepoints; false, with nothing kept, when one of them fails. Nearly every
+    /// commit takes this way: a savepoint per write made SQLite copy every page a write changed again into a statement journal
+    /// (a temporary file per commit), which wrote more than the commit itself.
+    /// </summary>
+    private bool TryCommitTogether(List<Write> writes)
+    {
+        using var transaction = _connection.BeginTransaction();
+        foreach (var write in writes)
+        {
+            try
+            {
+                write.Run(_connection, transaction);
+            }
+            catch (Exception exception) when (DiskProblem(exception) is null)
+            {
+                return false; // rolled back as the transaction is disposed
+            }
+        }
+        transaction.Commit();
+        return true;
+    }
+
+    /// <summary>Commits the writes again, each inside its own savepoint, so that the one that fails does not undo the others.</summary>
+    private void CommitEachInItsSavepoint(List<Write> writes)
+    {
+        using var transaction = _connection.BeginTransaction();
+        var savepoint = Prepared("SAVEPOINT w", transaction);
+        var release = Prepared("RELEASE w", transaction);
+        foreach (var write in writes)
+        {
+            savepoint.ExecuteNonQuery();
+            try
+            {
+                write.Run(_connection, transaction);
+                release.ExecuteNonQuery();
+            }
+            catch (Exception exception) when (DiskProblem(exception) is null)
+            {
+                Prepared("ROLLBACK TO w", transaction).ExecuteNonQuery();
+                release.ExecuteNonQuery();
+                write.Fail(exception);
+            }
+        }
+        transaction.Commit();
     }
 
     private ResyncException Stop(Exception exception, StateDiskProblem problem)

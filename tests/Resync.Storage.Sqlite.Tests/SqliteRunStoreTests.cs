@@ -135,14 +135,89 @@ public sealed class SqliteRunStoreTests : StateStoreCompliance<SqliteRunStore>
         Integrity().ShouldBe("ok");
     }
 
-    private string Integrity()
+    [Fact]
+    public async Task FailedRecords_OfOverAKilobyteEach_TakeAboutTheirSizeInTheFile()
+    {
+        var runId = await StartRunAsync();
+        await Store.BatchStartedAsync(runId, 1, null, 200, T0, CancellationToken.None);
+        var pagesBefore = PageCount();
+        var outcomes = Enumerable.Range(0, 200).Select(position =>
+        {
+            var before = new Dictionary<string, object?>
+            {
+                ["id"] = position, ["name"] = $"Customer {position:D7} of the test tenant", ["phone"] = $"+41 44 {position:D3} 12 34 ext. {position} (switchboard, ask for billing)",
+                ["address"] = $"Bahnhofstrasse {position}, Building 2, Floor 1, 8001 Zurich, Switzerland; deliveries at the back door; ask at reception {position}",
+                ["notes"] = string.Concat(Enumerable.Repeat($"Called {position} times about the invoice. ", 5)),
+            };
+            var error = DataError("22001", "value too long for type character varying(40)", "target", "phone");
+            return new RecordOutcome(position, $"k{position}", OutcomeKind.Failed, error, null, null, [], new Snapshot(before, new Dictionary<string, object?>(before)));
+        }).ToList();
+
+        await Store.BatchFinishedAsync(Result(runId, 1, null, BatchStatus.Succeeded, read: 200, failed: 200, outcomes: outcomes), CancellationToken.None);
+
+        // ~1.3 KB each (the error and two snapshots): 200 of them fill ~65 pages of 4 KB. Kept clustered on their key, any row
+        // over ~1,000 bytes took an overflow page of its own besides (over 200 pages).
+        (PageCount() - pagesBefore).ShouldBeLessThan(120);
+        (await Store.ListRecordsAsync(runId, new RecordFilter(OutcomeKind.Failed, 0, 1000), CancellationToken.None)).Count.ShouldBe(200);
+    }
+
+    [Fact]
+    public async Task Migration_OfAFileWhoseOutcomesAreClusteredOnTheirKey_KeepsEveryOutcome()
+    {
+        var runId = await StartRunAsync();
+        await Store.BatchStartedAsync(runId, 1, null, 3, T0, CancellationToken.None);
+        await Store.BatchFinishedAsync(Result(runId, 1, null, BatchStatus.Succeeded, read: 3, succeeded: 1, failed: 1, ignored: 1, outcomes:
+        [
+            FailedOutcome(0, "k0", DataError("REQUIRED", "email is required", "validate", "email")),
+            IgnoredOutcome(2, "k2", "filter", "archived"),
+        ]), CancellationToken.None);
+        await DisposeStoreAsync();
+        // The file as it was before migration 6: the same table, without rowids.
+        using (var connection = new SqliteConnection($"Data Source={StatePath};Pooling=false"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT sql FROM sqlite_master WHERE name = 'record_outcomes'";
+            var create = ((string)command.ExecuteScalar()!).Replace("\"record_outcomes\"", "record_outcomes", StringComparison.Ordinal)
+                .Replace("record_outcomes", "record_outcomes_clustered", StringComparison.Ordinal);
+            command.CommandText = "SELECT sql FROM sqlite_master WHERE name = 'record_outcomes_by_group'";
+            var index = (string)command.ExecuteScalar()!;
+            command.CommandText = $"""
+                {create} WITHOUT ROWID;
+                INSERT INTO record_outcomes_clustered SELECT * FROM record_outcomes;
+                DROP TABLE record_outcomes;
+                ALTER TABLE record_outcomes_clustered RENAME TO record_outcomes;
+                {index};
+                DELETE FROM schema_migrations WHERE version = 6;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var reopened = new SqliteRunStore(StatePath);
+        await reopened.InitializeAsync(CancellationToken.None);
+
+        var records = await reopened.ListRecordsAsync(runId, new RecordFilter(null, 0, 10), CancellationToken.None);
+        records.Select(r => (r.Position, r.Key, r.Outcome)).ShouldBe([(0, "k0", OutcomeKind.Failed), (2, "k2", OutcomeKind.Ignored)]);
+        records[0].Error.ShouldNotBeNull().Code.ShouldBe("REQUIRED");
+        (await reopened.ListErrorGroupsAsync(runId, CancellationToken.None)).Single().Count.ShouldBe(1);
+        TableSql("record_outcomes").ShouldNotContain("WITHOUT ROWID");
+        Integrity().ShouldBe("ok");
+    }
+
+    private long PageCount() => (long)ReadOnlyScalar("PRAGMA page_count");
+
+    private string TableSql(string table) => (string)ReadOnlyScalar($"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'");
+
+    private object ReadOnlyScalar(string sql)
     {
         using var connection = new SqliteConnection($"Data Source={StatePath};Mode=ReadOnly;Pooling=false");
         connection.Open();
-        using var check = connection.CreateCommand();
-        check.CommandText = "PRAGMA integrity_check";
-        return (string)check.ExecuteScalar()!;
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar()!;
     }
+
+    private string Integrity() => (string)ReadOnlyScalar("PRAGMA integrity_check");
 
     private async Task DisposeStoreAsync() => await Store.DisposeAsync();
 }
