@@ -32,11 +32,12 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
 
     // Made on first use (its dispatch is a method of this processor), by the pushes that arrive together: each must get the one
     // published, or a push would wait in a lane no other push of its link joins (with a window, until it ends, apart from its run).
-    private PushBatcher<PushWork> Batcher => LazyInitializer.EnsureInitialized(ref _batcher,
+    private PushBatcher<PushWork> Batcher => Volatile.Read(ref _batcher) ?? LazyInitializer.EnsureInitialized(ref _batcher,
         () => new PushBatcher<PushWork>(DispatchLaneAsync, options.MaxPushesPerRun, options.PushRunWindow, clock));
 
     // One lane for every link: while a commit of payloads is under way, the pushes that arrive wait and share the next one.
-    private PushBatcher<PushWork> Saver => LazyInitializer.EnsureInitialized(ref _saver, () => new PushBatcher<PushWork>(SaveAsync, MaxPushesPerCommit, TimeSpan.Zero, clock));
+    private PushBatcher<PushWork> Saver => Volatile.Read(ref _saver) ?? LazyInitializer.EnsureInitialized(ref _saver,
+        () => new PushBatcher<PushWork>(SaveAsync, MaxPushesPerCommit, TimeSpan.Zero, clock));
 
     /// <summary>At most this many payloads in one commit: bounds the transaction (each payload is at most <see cref="ServerOptions.MaxBodyBytes"/>).</summary>
     internal const int MaxPushesPerCommit = 256;
