@@ -61,7 +61,7 @@ public static class SqlConnectors
             (config, context) =>
             {
                 context.AddClassifier(PostgresExceptionClassifier.Instance);
-                return new PostgresTableTarget(DataSource(config.Text("connectionString", ""), network, breakers, context.Tenant),
+                return new PostgresTableTarget(DataSource(PostgresTableTarget.KeepingSessions(config.Text("connectionString", "")), network, breakers, context.Tenant),
                     config.Text("table", ""), Mode(config), config.Text("key"), Options(config), ownsDataSource: true) { Retry = CallRetry.Of(context.Settings) };
             })
         .AddTarget("sqlite", "A SQLite table: insert, update or upsert by key, one transaction per batch, optionally all-or-none and stale-protected, exact per-record errors.",

@@ -150,9 +150,8 @@ internal sealed class PostgresStatements
                 """;
         }
         var function = "pg_temp.resync_rows_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)))[..16];
-        // Created only where missing: a session that keeps its temporary objects (a pool without reset) keeps the compiled
-        // function and its plans. Npgsql's pool drops them (DISCARD TEMP) when a connection is returned, so most batches
-        // that need the function create it again.
+        // Created only where missing: the target's sessions keep their temporary objects (PostgresTableTarget.KeepingSessions),
+        // so each pooled connection compiles the function once and keeps it with its plans.
         CreateFunctionSql = $"""
             DO $resync_create$ BEGIN
               IF to_regprocedure('{function}({string.Join(",", columns.Select(_ => "text[]"))})') IS NULL THEN

@@ -211,6 +211,36 @@ public sealed class PostgresTableTargetTests(PostgresDatabaseFixture fixture) : 
     }
 
     [Fact]
+    public async Task RowsRefusedBatchAfterBatch_TheSessionTheTargetKeeps_CompilesTheFallbackOnce_AndEachBatchFindsItsOwn()
+    {
+        var table = await CreateAccountsAsync();
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(PostgresTableTarget.KeepingSessions(fixture.Database.ConnectionString)), table,
+            SqlWriteMode.Upsert, "id", ownsDataSource: true);
+
+        var compiled = new List<object?>();
+        for (var batch = 0; batch < 5; batch++)
+        {
+            var records = Enumerable.Range(batch * 10 + 1, 10).Select(id => Account(id, "Account " + id, "FR", id % 10 == 3 ? -1 : 30)).ToArray();
+            var result = await target.WriteAsync(new TargetBatch("l", 1, batch + 1, records), CancellationToken.None);
+            result.Issues.Select(issue => (issue.Index, issue.Error!.Code)).ShouldBe([(2, "23514")], $"batch {batch + 1}");
+            compiled.AddRange((await fixture.Database.QueryAsync($"""
+                SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname LIKE 'pg_temp%' AND p.proname LIKE 'resync_rows_%' AND p.prosrc LIKE '%{table}%'
+                """)).Select(row => row[0]));
+        }
+
+        // The batches ran one after the other on one pooled connection, whose session kept the function compiled for the first.
+        // (A pool that resets sessions drops it when the connection is next taken, and each batch compiled it anew.)
+        compiled.Count.ShouldBe(5);
+        compiled.Distinct().Count().ShouldBe(1, "one function, compiled once");
+        (await fixture.Database.QueryAsync($"SELECT count(*) FROM {table}")).Single()[0].ShouldBe(45L);
+    }
+
+    [Fact]
+    public void KeepingSessions_OfAStringNpgsqlCannotRead_LeavesItToBeRefusedWhereItIsOpened() =>
+        PostgresTableTarget.KeepingSessions("Host=db;Nonsense=1").ShouldBe("Host=db;Nonsense=1");
+
+    [Fact]
     public async Task TheSameKeyTwice_InInsertMode_AfterARefusedRow_FailsOnlyTheSecond_AsRowByRow()
     {
         var table = await CreateAccountsAsync();
