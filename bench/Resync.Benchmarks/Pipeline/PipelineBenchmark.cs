@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime;
 using Npgsql;
-using Resync.Connectors.Postgres;
 using Resync.Core.Engine;
 using Resync.Core.Errors;
 using Resync.Core.Links;
@@ -26,8 +25,7 @@ internal static class PipelineBenchmark
     public static async Task RunAsync(long records, int repeat, int writers, int fetches)
     {
         await using var server = await PostgresServer.StartAsync(CancellationToken.None);
-        // As the product makes a PostgreSQL target's data source: sessions kept as they are when a connection returns to the pool.
-        await using var dataSource = NpgsqlDataSource.Create(PostgresTableTarget.KeepingSessions(server.ConnectionString()));
+        await using var dataSource = PipelineParts.DataSource(server);
         await using var api = await ContactsApi.StartAsync();
         await ContactsTable.CreateAsync(dataSource, ResyncTable, ContactsApi.PhoneLimit);
         await ContactsTable.CreateAsync(dataSource, BareTable, phoneLimit: null);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Npgsql;
-using Resync.Connectors.Postgres;
 using Resync.Core.Engine;
 using Resync.Core.Links;
 using Resync.Core.Runs;
@@ -21,8 +20,7 @@ internal static class PipelineMemoryBenchmark
     public static async Task RunAsync(long records, int writers, int fetches)
     {
         await using var server = await PostgresServer.StartAsync(CancellationToken.None);
-        // As the product makes a PostgreSQL target's data source: sessions kept as they are when a connection returns to the pool.
-        await using var dataSource = NpgsqlDataSource.Create(PostgresTableTarget.KeepingSessions(server.ConnectionString()));
+        await using var dataSource = PipelineParts.DataSource(server);
         await using var api = await ContactsApi.StartAsync();
         await ContactsTable.CreateAsync(dataSource, Table, ContactsApi.PhoneLimit);
         GC.Collect();

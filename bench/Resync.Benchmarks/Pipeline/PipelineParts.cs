@@ -6,6 +6,7 @@ using Resync.Core.Errors;
 using Resync.Core.Links;
 using Resync.Core.Sdk;
 using Resync.Core.Steps;
+using Resync.Testing.Postgres;
 
 namespace Resync.Benchmarks.Pipeline;
 
@@ -26,6 +27,12 @@ internal static class PipelineParts
         new ConvertStep("convert amount", "amount", ConversionType.Number),
         new TruncateStep("truncate name", "name", 80),
     ];
+
+    /// <summary>
+    /// The benchmarks' data source on <paramref name="server"/>, made as the product makes a PostgreSQL target's: sessions kept as
+    /// they are when a connection returns to the pool (<see cref="PostgresTableTarget.KeepingSessions"/>).
+    /// </summary>
+    public static NpgsqlDataSource DataSource(PostgresServer server) => NpgsqlDataSource.Create(PostgresTableTarget.KeepingSessions(server.ConnectionString()));
 
     /// <summary>The PostgreSQL target: an upsert by id into <paramref name="table"/>.</summary>
     public static PostgresTableTarget Target(NpgsqlDataSource dataSource, string table) => new(dataSource, table, SqlWriteMode.Upsert, "id");

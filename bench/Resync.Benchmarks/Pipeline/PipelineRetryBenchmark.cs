@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Npgsql;
-using Resync.Connectors.Postgres;
 using Resync.Core.Engine;
 using Resync.Core.Links;
 using Resync.Core.Recovery;
@@ -22,8 +21,7 @@ internal static class PipelineRetryBenchmark
     public static async Task RunAsync(long records, int repeat, int writers, int fetches)
     {
         await using var server = await PostgresServer.StartAsync(CancellationToken.None);
-        // As the product makes a PostgreSQL target's data source: sessions kept as they are when a connection returns to the pool.
-        await using var dataSource = NpgsqlDataSource.Create(PostgresTableTarget.KeepingSessions(server.ConnectionString()));
+        await using var dataSource = PipelineParts.DataSource(server);
         await using var api = await ContactsApi.StartAsync();
         await OnceAsync(api, dataSource, Math.Min(records, 100_000), writers, fetches, quiet: true);
 
