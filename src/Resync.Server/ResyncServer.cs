@@ -41,7 +41,9 @@ public static class ResyncServer
         breakers ??= new ConnectionBreakers(clock, options.BreakerOptions());
         catalog ??= BuiltInConnectors.CreateCatalog(options.NetworkPolicy(), breakers);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Resync.Server" });
+        // The host's own appsettings files are read once: reloading them would watch the working directory and every folder
+        // under it (inotify on Linux), so that each write to a state or target file there cost the server a wake-up.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Resync.Server", Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls(options.Urls);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // The slim builder pins the console formatter to "simple": Logging:Console (FormatterName: json, systemd…) applies over it.

@@ -9,10 +9,18 @@ public sealed class RuntimeConfigTests
     public void ToolRuntimeConfig_Gen0Budget_IsSetWithoutAnEnvironmentVariable()
     {
         // The runtime reads GCgen0size from the environment alone; Gen0MaxBudget is the knob it reads from this file.
+        ToolProperties().GetProperty("System.GC.Gen0MaxBudget").GetInt64().ShouldBe(32L * 1024 * 1024);
+    }
+
+    [Fact]
+    public void ToolRuntimeConfig_IdleThreadPoolWorkers_SleepWithoutSpinning()
+    {
+        ToolProperties().GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32().ShouldBe(0);
+    }
+
+    private static JsonElement ToolProperties()
+    {
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "resync.runtimeconfig.json")));
-
-        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
-
-        properties.GetProperty("System.GC.Gen0MaxBudget").GetInt64().ShouldBe(64L * 1024 * 1024);
+        return config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").Clone();
     }
 }

@@ -47,6 +47,20 @@ public sealed class ServerConfigurationTests
     }
 
     [Fact]
+    public async Task BuildAsync_TheHostsConfigurationFiles_AreReadOnceNotWatched()
+    {
+        // Watching them would put an inotify watch on the working directory and each folder under it, and wake the server at
+        // every write there (its state file's, a SQLite target's).
+        using var folder = new TempDirectory("resync-settings");
+        await using var app = await ResyncServer.BuildAsync(new ServerOptions { DatabasePath = folder.Combine("state.db"), Urls = "http://127.0.0.1:0" });
+
+        var files = ((IConfigurationRoot)app.Configuration).Providers.OfType<FileConfigurationProvider>().ToList();
+
+        files.ShouldNotBeEmpty();
+        files.ShouldAllBe(file => !file.Source.ReloadOnChange);
+    }
+
+    [Fact]
     public async Task BuildAsync_InvalidOptions_RefusedBeforeAnythingOpens()
     {
         using var folder = new TempDirectory("resync-settings");
