@@ -53,6 +53,11 @@ internal static class PushStatusReader
         var replayed = ended && run.Counts.Failed > 0
             ? await ReplayOutcomes.WrittenByReplaysAsync(queries, recovery, run.Id, batchSize, link.Settings.ReplayIncludesDurable, cancellationToken)
             : [];
+        // The batches before the records they kept: a batch's end and its kept records are one commit, but these are two reads. Read
+        // the other way round, a batch that ended between them would show as ended without its failures, each record Succeeded.
+        var fromBatch = first / batchSize;
+        var batches = (await queries.ListBatchesAsync(run.Id, fromBatch, (first + count - 1) / batchSize - fromBatch + 1, cancellationToken))
+            .ToDictionary(batch => batch.Number);
         var template = (link.Source as Connectors.Push.PushSource)?.ErrorMessage;
         foreach (var outcome in new[] { OutcomeKind.Failed, OutcomeKind.Ignored, OutcomeKind.Incomplete })
         {
@@ -70,9 +75,6 @@ internal static class PushStatusReader
                     };
             }
         }
-        var fromBatch = first / batchSize;
-        var batches = (await queries.ListBatchesAsync(run.Id, fromBatch, (first + count - 1) / batchSize - fromBatch + 1, cancellationToken))
-            .ToDictionary(batch => batch.Number);
         for (var i = 0; i < count; i++)
         {
             if (results[i] is not null)
