@@ -33,7 +33,7 @@ internal static class PushBenchmark
     {
         Console.WriteLine();
         Console.WriteLine($"{requests:N0} pushes of one record each (one client: at most 500), SQLite target (upsert), loopback HTTP/1.1; load average {LoadAverage()}");
-        Console.WriteLine($"{"clients",7} {"runs",-14} {"what",-34} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"per second",11} {"of floor",9} {"CPU µs",7}");
+        Console.WriteLine($"{"clients",7} {"runs",-14} {"what",-34} {"p50 ms",8} {"p99 ms",8} {"max ms",8} {"per second",11} {"of floor",9} {"CPU µs",7} {"pushes/run",10}");
         // A first server, not shown, warms the process up (JIT tiers, pools): else the first shown pays it.
         await BenchServer.InTempFolderAsync(folder => RunInAsync(folder, Math.Min(500, requests), concurrency, new ServerOptions().MaxPushesPerRun, show: false));
         (double Floor, double Sync, double Async, double SyncP99) shared = default, one = default;
@@ -104,11 +104,15 @@ internal static class PushBenchmark
 
             // The floor under any push: an authenticated API request that reads the link and writes nothing.
             floor = await ReadLinkAsync(clients, requests);
+            var runsBefore = await CountAsync(options.DatabasePath, "runs");
             sync = await DriveAsync(clients, "sync", requests, async: false);
+            var runsAfterSync = await CountAsync(options.DatabasePath, "runs");
             asyncRun = await DriveAsync(clients, "async", requests, async: true, pushIds);
             // The runs go on after the last 202: the process's CPU until they end is the asynchronous pushes' too.
             var (drainCpu, drainSeconds) = await UntilDrainedAsync(targetPath, 2L * requests + warmed);
-            asyncRun = asyncRun with { CpuSeconds = asyncRun.CpuSeconds + drainCpu, DrainSeconds = drainSeconds };
+            sync = sync with { Runs = runsAfterSync - runsBefore };
+            asyncRun = asyncRun with { CpuSeconds = asyncRun.CpuSeconds + drainCpu, DrainSeconds = drainSeconds,
+                Runs = await CountAsync(options.DatabasePath, "runs") - runsAfterSync };
             jitMeasured = JitInfo.GetCompilationTime() - jit;
         }
         finally
@@ -143,7 +147,7 @@ internal static class PushBenchmark
                 return;
             var sorted = result.Latencies.Order().ToArray();
             var rate = sorted.Length / result.Seconds;
-            Console.WriteLine($"{concurrency,7} {runs,-14} {what,-34} {Percentile(sorted, 0.50),8:F2} {Percentile(sorted, 0.99),8:F2} {sorted[^1],8:F2} {rate,11:N0} {rate / floorRate,9:P0} {result.CpuSeconds * 1e6 / sorted.Length,7:F0}");
+            Console.WriteLine($"{concurrency,7} {runs,-14} {what,-34} {Percentile(sorted, 0.50),8:F2} {Percentile(sorted, 0.99),8:F2} {sorted[^1],8:F2} {rate,11:N0} {rate / floorRate,9:P0} {result.CpuSeconds * 1e6 / sorted.Length,7:F0} {(result.Runs > 0 ? (sorted.Length / (double)result.Runs).ToString("F1", CultureInfo.InvariantCulture) : ""),10}");
         }
         await app.StopAsync();
         return (floorRate, sync.Latencies.Length / sync.Seconds, asyncRun.Latencies.Length / asyncRun.Seconds, Percentile([.. sync.Latencies.Order()], 0.99));
@@ -268,18 +272,19 @@ internal static class PushBenchmark
 
     /// <summary>
     /// One measured phase: each request's latency (ms), the wall time, the process's CPU seconds (server and load generator: they
-    /// share it), and for asynchronous pushes the wait after the last 202 until their runs had written every record.
+    /// share it), for asynchronous pushes the wait after the last 202 until their runs had written every record, and for pushes
+    /// the runs they made (so the pushes per run shared).
     /// </summary>
-    private readonly record struct Phase(double[] Latencies, double Seconds, double CpuSeconds, double DrainSeconds = 0);
+    private readonly record struct Phase(double[] Latencies, double Seconds, double CpuSeconds, double DrainSeconds = 0, long Runs = 0);
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    private static async Task<long> CountAsync(string path)
+    private static async Task<long> CountAsync(string path, string table = "contacts")
     {
         await using var connection = new SqliteConnection($"Data Source={path};Pooling=False;Mode=ReadOnly");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM contacts";
+        command.CommandText = $"SELECT COUNT(*) FROM {table}";
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }
