@@ -1,8 +1,8 @@
 namespace Resync.Server.Push;
 
 /// <summary>
-/// Gathers the pushes of one lane (a link, sync or async) into shared runs: while a lane's run is being opened (a commit of
-/// the state file), the pushes that arrive wait, and the next run takes all of them, at most <paramref name="maxPerRun"/>.
+/// Gathers the pushes of one lane (a link, sync or async) into shared runs: while a lane's dispatch is under way (the
+/// processor's: until its run has ended), the pushes that arrive wait, and the next run takes all of them, at most <paramref name="maxPerRun"/>.
 /// One client alone is never held back; many clients share a run's fixed cost (its run row, batch, target transaction and end)
 /// instead of paying it each. With a <paramref name="window"/>, a lane's first push waits that long for others to join it
 /// (or until <paramref name="maxPerRun"/> have come). The dispatch answers each item itself and does not throw.
@@ -29,6 +29,13 @@ internal sealed class PushBatcher<T>(Func<IReadOnlyList<T>, Task> dispatch, int 
         }
         if (start is not null)
             _ = Task.Run(() => DrainAsync(start), CancellationToken.None);
+    }
+
+    /// <summary>How many items of <paramref name="lane"/> wait for its next dispatch.</summary>
+    public int Waiting(string lane)
+    {
+        lock (_lanes)
+            return _lanes.TryGetValue(lane, out var queue) ? queue.Items.Count : 0;
     }
 
     private async Task DrainAsync(Lane lane)

@@ -88,6 +88,9 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
         }
     }
 
+    /// <summary>The synchronous pushes of the link waiting for its run under way to end (they share the next one).</summary>
+    internal int SyncPushesWaiting(string linkId) => Volatile.Read(ref _batcher)?.Waiting("sync:" + linkId) ?? 0;
+
     /// <summary>
     /// Runs the push's records, in a run it may share with other pushes of the link that arrive meanwhile (see
     /// <see cref="ServerOptions.MaxPushesPerRun"/>); a stored push with a callback runs alone, so that its callback is about it only.
@@ -103,18 +106,19 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
     }
 
     /// <summary>
-    /// A lane's next run: a synchronous lane opens the one after once this one has started (each answer waits for its own run's
-    /// end, so one client is never held back by another's run). An asynchronous lane opens the one after once this one has ended:
-    /// its pushes are acknowledged already, and those that arrive meanwhile (at most <see cref="ServerOptions.MaxPushesPerRun"/>)
-    /// share the next run, so under load runs grow instead of multiplying, and their fixed cost (the run row, its batch, the
-    /// target's transaction, its end, the pushes marked) stops taking the cores the acknowledgements need. With a run per push
-    /// (<see cref="ServerOptions.MaxPushesPerRun"/> 1) an asynchronous lane opens runs as a synchronous one does.
+    /// A lane's next run opens once this one has ended: the pushes that arrive meanwhile (at most
+    /// <see cref="ServerOptions.MaxPushesPerRun"/>) share the next run, so under load runs grow instead of multiplying, and their
+    /// fixed cost (the run row, its batch, the target's transaction, its end, for asynchronous pushes the pushes marked) stops
+    /// taking the cores the requests need. For synchronous pushes too: with 16 clients, runs opened as soon as the previous had
+    /// started held ~4 pushes each and overlapped, and cost a third more CPU per push for fewer requests per second than runs
+    /// of ~8 one after the other (docs/benchmarks.md, Push). With a run per push (<see cref="ServerOptions.MaxPushesPerRun"/> 1)
+    /// a lane opens the next run once this one has started.
     /// </summary>
     private async Task DispatchLaneAsync(IReadOnlyList<PushWork> works)
     {
         var runs = await DispatchAsync(works);
         // With a run per push (MaxPushesPerRun 1) no later run could take more: they go on side by side, as before runs were shared.
-        if (works[0].Stored is null || options.MaxPushesPerRun == 1)
+        if (options.MaxPushesPerRun == 1)
             return;
         // Its failure is the run's to record and FollowAsync's to log; the lane goes on either way.
         await Task.WhenAll(runs.Select(run => run.Ended)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Resync.Server.Push;
 using Resync.Server.Tests.Alerts;
 
 namespace Resync.Server.Tests.Push;
@@ -482,6 +484,47 @@ public sealed class PushEndpointTests
             answer["counts"]!["batchesTotal"]!.GetValue<int>().ShouldBe((first + count - 1) / 3 - first / 3 + 1);
         }
         CountContacts(server).ShouldBe(12);
+    }
+
+    [Fact]
+    public async Task SyncPushes_ArrivingWhileTheLinksRunIsUnderWay_WaitForItsEnd_ThenShareTheNextRun()
+    {
+        await using var server = await ServerHarness.StartAsync();
+        await server.PutLinkAsync(server.AcmeKey, "held-push", ServerHarness.CollectingPushLink("held-push"));
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writes = 0;
+        // The first run's write is held until the test lets it go; later writes pass.
+        server.Target.BeforeWrite = async (_, _) =>
+        {
+            if (Interlocked.Increment(ref writes) == 1)
+            {
+                entered.SetResult();
+                await release.Task;
+            }
+        };
+        var processor = server.Services.GetRequiredService<PushProcessor>();
+        using var client = server.Client(server.AcmeKey);
+        async Task<JsonNode> PushAsync(string prefix)
+        {
+            using var response = await client.PostAsync("/api/v1/links/held-push/push", ServerHarness.Json(ServerHarness.Contacts(prefix, 2)));
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            return await ServerHarness.JsonAsync(response);
+        }
+
+        var first = PushAsync("a");
+        await entered.Task;
+        var later = new[] { PushAsync("b"), PushAsync("c") };
+        // Both wait in the link's lane while its run is under way: neither opens a run of its own.
+        await ServerHarness.EventuallyAsync(() => Task.FromResult(processor.SyncPushesWaiting("held-push") == 2), "two pushes waiting for the run under way");
+        server.Target.BatchesWritten.Count.ShouldBe(1);
+        release.SetResult();
+
+        var firstRun = (await first)["runId"]!.GetValue<long>();
+        var answers = await Task.WhenAll(later);
+        answers.Select(answer => answer["runId"]!.GetValue<long>()).Distinct().ShouldHaveSingleItem().ShouldNotBe(firstRun);
+        answers.ShouldAllBe(answer => answer["status"]!.GetValue<string>() == "Succeeded");
+        server.Target.Written.Count.ShouldBe(6);
     }
 
     [Fact]
