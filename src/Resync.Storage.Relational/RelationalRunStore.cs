@@ -135,13 +135,16 @@ public abstract partial class RelationalRunStore
                     ON CONFLICT (link_id, hash) DO UPDATE SET document = excluded.document
                     """, new { run.LinkId, version.Hash, version.Document, StartedAt = StoredTime.Text(run.StartedAt) });
             }
-            return await w.ExecuteScalarAsync<long>("""
+            var runId = await w.ExecuteScalarAsync<long>("""
                 INSERT INTO runs (link_id, tenant, kind, status, trigger, parent_run_id, request_id, owner, started_at, root_run_id, carries_all, link_version)
                 VALUES (@LinkId, @Tenant, @Kind, 'Running', @Trigger, @ParentRunId, @RequestId, @Owner, @StartedAt,
                         (SELECT COALESCE(root_run_id, id) FROM runs WHERE id = @ParentRunId), @CarriesAll, @Version)
                 RETURNING id
                 """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner,
                     StartedAt = StoredTime.Text(run.StartedAt), CarriesAll = run.CarriesAllFailures ? 1L : 0L, Version = run.LinkVersion?.Hash });
+            if (run.FirstBatch is { } first)
+                await StartBatchAsync(w, runId, 1, first.Cursor, first.RecordCount, null, StoredTime.Text(run.StartedAt));
+            return runId;
         }, cancellationToken);
 
     public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
@@ -150,28 +153,30 @@ public abstract partial class RelationalRunStore
     public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         var startedText = StoredTime.Text(startedAt);
+        return WriteAsync(w => StartBatchAsync(w, runId, batchNumber, cursor, recordCount, watermark, startedText), cancellationToken);
+    }
+
+    private static async Task<int> StartBatchAsync(RelationalWrite w, long runId, int batchNumber, string? cursor, int recordCount, string? watermark, string startedText)
+    {
         (string, object?) run = ("run", runId), number = ("number", (long)batchNumber), read = ("read", (long)recordCount);
-        return WriteAsync(async w =>
+        var inserted = await w.ExecuteHotAsync("""
+            INSERT INTO batches (run_id, number, cursor, status, read, started_at, watermark)
+            VALUES (@run, @number, @cursor, 'Processing', @read, @startedAt, @watermark)
+            ON CONFLICT (run_id, number) DO NOTHING
+            """, run, number, ("cursor", cursor), read, ("startedAt", startedText), ("watermark", watermark));
+        // A batch delivered twice (cluster redelivery) is counted once.
+        if (inserted == 1)
         {
-            var inserted = await w.ExecuteHotAsync("""
-                INSERT INTO batches (run_id, number, cursor, status, read, started_at, watermark)
-                VALUES (@run, @number, @cursor, 'Processing', @read, @startedAt, @watermark)
-                ON CONFLICT (run_id, number) DO NOTHING
-                """, run, number, ("cursor", cursor), read, ("startedAt", startedText), ("watermark", watermark));
-            // A batch delivered twice (cluster redelivery) is counted once.
-            if (inserted == 1)
-            {
-                await w.ExecuteHotAsync("UPDATE runs SET read = read + @read, batches_total = batches_total + 1 WHERE id = @run", run, read);
-            }
-            else if (recordCount > 0 && await w.ExecuteHotAsync(
-                "UPDATE batches SET read = @read, watermark = @watermark WHERE run_id = @run AND number = @number AND status = 'Processing' AND read = 0",
-                run, number, read, ("watermark", watermark)) == 1)
-            {
-                // A page noted while it was still coming (with no records) has arrived: its records count now.
-                await w.ExecuteHotAsync("UPDATE runs SET read = read + @read WHERE id = @run", run, read);
-            }
-            return inserted;
-        }, cancellationToken);
+            await w.ExecuteHotAsync("UPDATE runs SET read = read + @read, batches_total = batches_total + 1 WHERE id = @run", run, read);
+        }
+        else if (recordCount > 0 && await w.ExecuteHotAsync(
+            "UPDATE batches SET read = @read, watermark = @watermark WHERE run_id = @run AND number = @number AND status = 'Processing' AND read = 0",
+            run, number, read, ("watermark", watermark)) == 1)
+        {
+            // A page noted while it was still coming (with no records) has arrived: its records count now.
+            await w.ExecuteHotAsync("UPDATE runs SET read = read + @read WHERE id = @run", run, read);
+        }
+        return inserted;
     }
 
     public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken)

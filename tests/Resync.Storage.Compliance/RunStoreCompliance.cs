@@ -206,6 +206,25 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreateRun_WithItsFirstBatch_NotesThatBatchStartedInTheSameWrite_AndANoteOfItAgainCountsOnce()
+    {
+        var link = Name("orders");
+        var runId = await Store.CreateRunAsync(NewRun(link, Name("acme")) with { FirstBatch = new FirstBatch("0", 3) }, CancellationToken.None);
+
+        (await CountsAsync(runId)).ShouldBe(RunCounts.Zero with { Read = 3, BatchesTotal = 1 });
+        var started = (await Store.GetBatchAsync(runId, 1, CancellationToken.None)).ShouldNotBeNull();
+        started.Status.ShouldBe(BatchStatus.Processing);
+        started.Cursor.ShouldBe("0");
+        started.Read.ShouldBe(3);
+        // The engine does not note it again, but a note of it again (a resume reading it anew) changes nothing.
+        await Store.BatchStartedAsync(runId, 1, "0", 3, T0.AddSeconds(1), CancellationToken.None);
+        await Store.BatchFinishedAsync(Result(runId, 1, "0", BatchStatus.Succeeded, read: 3, succeeded: 3), CancellationToken.None);
+
+        (await CountsAsync(runId)).ShouldBe(RunCounts.Zero with { Read = 3, Succeeded = 3, BatchesTotal = 1 });
+        (await Store.ListBatchesAsync(runId, 0, 100, CancellationToken.None)).ShouldHaveSingleItem().Status.ShouldBe(BatchStatus.Succeeded);
+    }
+
+    [Fact]
     public async Task BatchNotedWhileItsPageWasComing_TakesItsRecordsWhenNotedAgain_Once()
     {
         var runId = await StartRunAsync();

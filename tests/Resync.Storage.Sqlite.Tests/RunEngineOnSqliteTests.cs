@@ -111,6 +111,22 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
         (await _store.ListBatchesAsync(result.RunId, 0, 100, CancellationToken.None)).Single(b => b.Number == 4).Status.ShouldBe(BatchStatus.Processing);
     }
 
+    [Fact]
+    public async Task Run_OfASourceWithItsFirstPageInHand_NotesBatchOneWithTheRun_NotAgain_AndAccountsForEveryRecord()
+    {
+        var store = new FailingFinishStore(_store);
+        var link = new Link("orders", new InHandSource(3, 10), [], new RefusingTarget(refuseEvery: 0), new LinkSettings { BatchSize = 10, Parallelism = 2 });
+
+        var result = await new RunEngine(store, TimeProvider.System).RunAsync(link, new RunRequest());
+
+        result.Status.ShouldBe(RunStatus.Succeeded);
+        // Batch 1 was noted started in the run's opening commit: the engine did not write its start again.
+        store.Started.Order().ShouldBe([2, 3]);
+        var run = (await _store.GetRunAsync(result.RunId, CancellationToken.None)).ShouldNotBeNull();
+        run.Counts.ShouldBe(new RunCounts(30, 30, 0, 0, 0, 0, 3, 0));
+        (await _store.ListBatchesAsync(result.RunId, 0, 100, CancellationToken.None)).Select(batch => batch.Status).ShouldAllBe(status => status == BatchStatus.Succeeded);
+    }
+
     private sealed class PagedSource(int pages, int pageSize, int failingPage = 0) : ISource
     {
         public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -124,11 +140,28 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
                     yield return SourcePage.Failed(cursor, new ResyncException(new ErrorClassification(ErrorType.Runtime, Durability.Durable, ErrorCodes.InvalidJson, "not JSON")));
                     continue;
                 }
-                var records = Enumerable.Range((page - 1) * pageSize, pageSize).Select(i => new Record(i.ToString(CultureInfo.InvariantCulture),
-                    new Dictionary<string, object?> { ["n"] = (long)i, ["email"] = i % 7 == 3 ? "" : $"c{i}@example.org" })).ToList();
-                yield return SourcePage.Of(cursor, records, cursor);
+                yield return Page(page, pageSize);
             }
         }
+
+        public static SourcePage Page(int page, int pageSize)
+        {
+            var cursor = $"page-{page:D4}";
+            var records = Enumerable.Range((page - 1) * pageSize, pageSize).Select(i => new Record(i.ToString(CultureInfo.InvariantCulture),
+                new Dictionary<string, object?> { ["n"] = (long)i, ["email"] = i % 7 == 3 ? "" : $"c{i}@example.org" })).ToList();
+            return SourcePage.Of(cursor, records, cursor);
+        }
+
+        public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+
+    /// <summary>The paged source, with its first page in hand before a run reads it (as a push's body is).</summary>
+    private sealed class InHandSource(int pages, int pageSize) : ISource, IFirstPageInHandSource
+    {
+        public SourcePage? FirstPage(int batchSize) => PagedSource.Page(1, pageSize);
+
+        public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
+            new PagedSource(pages, pageSize).ReadAsync(context, cancellationToken);
 
         public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
@@ -165,9 +198,11 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
-    /// <summary>The real store, except that it refuses one batch's result.</summary>
-    private sealed class FailingFinishStore(IRunStore inner, int failingBatch) : IRunStore
+    /// <summary>The real store, except that it refuses one batch's result (none: 0); it keeps the numbers of the batches noted started.</summary>
+    private sealed class FailingFinishStore(IRunStore inner, int failingBatch = 0) : IRunStore
     {
+        public System.Collections.Concurrent.ConcurrentQueue<int> Started { get; } = new();
+
         public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
 
         public Task<IReadOnlyList<long>> RecoverInterruptedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -177,8 +212,11 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
 
         public Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken) => inner.CreateRunAsync(run, cancellationToken);
 
-        public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
-            inner.BatchStartedAsync(runId, batchNumber, cursor, recordCount, startedAt, cancellationToken);
+        public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken)
+        {
+            Started.Enqueue(batchNumber);
+            return inner.BatchStartedAsync(runId, batchNumber, cursor, recordCount, startedAt, cancellationToken);
+        }
 
         public async Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken)
         {

@@ -24,7 +24,13 @@ public sealed class PushSource(string keyField = "id", string? errorMessage = nu
     public string? ErrorMessage { get; } = errorMessage;
 
     /// <summary>A source over one push's records, in pages of the link's batch size.</summary>
-    public ISource WithRecords(IReadOnlyList<Record> records) => new PushedRecords(records, KeyField);
+    public ISource WithRecords(IReadOnlyList<Record> records) => WithRecords(records, firstBatchWithRun: true);
+
+    /// <summary>
+    /// A source over one push's records; with <paramref name="firstBatchWithRun"/>, its first page is in hand
+    /// (<see cref="IFirstPageInHandSource"/>): a run of it notes that batch's start in its opening commit.
+    /// </summary>
+    public ISource WithRecords(IReadOnlyList<Record> records, bool firstBatchWithRun) => new PushedRecords(records, KeyField, firstBatchWithRun);
 
     /// <summary>
     /// Reads a push body: one record object, an array of them, or <c>{"records": [...]}</c>. Throws
@@ -77,11 +83,15 @@ public sealed class PushSource(string keyField = "id", string? errorMessage = nu
 
     /// <summary>
     /// One push's records, in pages; the cursor is the page's first index, so a page can be taken again. Held: a run that stops
-    /// keeps the pages it did not read. Its key field is checked against the first page like a pull source's.
+    /// keeps the pages it did not read. Its key field is checked against the first page like a pull source's. Its first page may
+    /// be given as in hand: the run then notes that batch's start in its own opening commit.
     /// </summary>
-    private sealed class PushedRecords(IReadOnlyList<Record> records, string keyField) : ISource, IHeldRecordsSource, IKeyFieldSource
+    private sealed class PushedRecords(IReadOnlyList<Record> records, string keyField, bool firstPageInHand) : ISource, IHeldRecordsSource, IKeyFieldSource,
+        IFirstPageInHandSource
     {
         public string KeyField { get; } = keyField;
+
+        public SourcePage? FirstPage(int batchSize) => firstPageInHand && records.Count > 0 ? Page(0, batchSize) : null;
 
         public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
             PagesFrom(0, context.BatchSize, cancellationToken);

@@ -33,7 +33,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
 
         progress ??= new RunProgress();
         var startedAt = clock.GetTimestamp();
-        var (runId, watermark) = await CreateRunAsync(link, request, cancellationToken);
+        var firstBatch = FirstBatchInHand(link);
+        var (runId, watermark) = await CreateRunAsync(link, request, firstBatch, cancellationToken);
         progress.RunId = runId;
         using var span = ResyncTracing.Source.StartActivity("resync.run");
         span?.SetTag("resync.run.id", runId).SetTag("resync.link", link.Id).SetTag("resync.tenant", link.Tenant).SetTag("resync.run.kind", request.Kind.ToString())
@@ -42,7 +43,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
 
         var classifier = link.Classifier.WithOverrides(link.Settings.ErrorTypeOverrides);
         var run = new RunState(runId, link, classifier, store, clock, progress, new RunEvents(_events, runId, link, request.RequestId), span?.Context ?? default,
-            new DeadLetters(link, classifier, runId, request.RootRunId ?? runId, clock));
+            new DeadLetters(link, classifier, runId, request.RootRunId ?? runId, clock)) { NotedWithRun = firstBatch };
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         run.StopReading = reading.Cancel;
 
@@ -68,7 +69,17 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         return await FinishAsync(link, request, runId, run, progress.Snapshot(), read, highestWatermark, startedAt, span, cancellationToken);
     }
 
-    private async Task<(long RunId, string? Watermark)> CreateRunAsync(Link link, RunRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Batch 1 of a source whose first page is in hand (a push), to note started in the run's own commit; null otherwise, and
+    /// when the run would not take that page (a key field no record has: it is stored as a failed page instead).
+    /// </summary>
+    private static FirstBatch? FirstBatchInHand(Link link) =>
+        link.Source is IFirstPageInHandSource inHand && inHand.FirstPage(link.Settings.BatchSize) is { Failure: null, Arrival: null } page
+        && page.Records.Count > 0 && !(link.Source is IKeyFieldSource && page.Records.All(record => record.Key is null))
+            ? new FirstBatch(page.Cursor, page.Records.Count)
+            : null;
+
+    private async Task<(long RunId, string? Watermark)> CreateRunAsync(Link link, RunRequest request, FirstBatch? firstBatch, CancellationToken cancellationToken)
     {
         var watermark = await store.GetWatermarkAsync(link.Id, cancellationToken);
         var runId = await store.CreateRunAsync(
@@ -76,6 +87,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             {
                 CarriesAllFailures = request.CarriesAllFailures,
                 LinkVersion = link.Version,
+                FirstBatch = firstBatch,
             },
             cancellationToken);
         return (runId, watermark);
@@ -252,7 +264,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 // so a crash during the write still finds the batch Processing and counts its records as incomplete.
                 var started = _starts.TryRemove(work.Number, out var start)
                     ? start.Task.Unwrap()
-                    : store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, work.Watermark, clock.GetUtcNow(), CancellationToken.None);
+                    : StartAsync(work);
                 if (Volatile.Read(ref _skipQueued))
                 {
                     // The target stopped the run (or, with sequential processing, a record failed): a batch that had not started
@@ -497,8 +509,16 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             _unconfirmed.Release(_maxUnconfirmed);
         }
 
-        private async Task StartAsync(BatchWork work) =>
+        /// <summary>The run's batch 1 if the store noted it started with the run (<see cref="NewRun.FirstBatch"/>), else null.</summary>
+        public FirstBatch? NotedWithRun { get; init; }
+
+        private async Task StartAsync(BatchWork work)
+        {
+            // Noted with the run already: the same page, read again, needs no second commit before its target write.
+            if (work.Number == 1 && NotedWithRun is { } first && first.Cursor == work.Cursor && first.RecordCount == work.Records.Count)
+                return;
             await store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, work.Watermark, clock.GetUtcNow(), CancellationToken.None);
+        }
 
         private static int MaxUnconfirmed(LinkSettings settings) => 16 * (settings.SequentialProcessing ? 1 : settings.Parallelism);
 

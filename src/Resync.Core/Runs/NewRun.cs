@@ -24,4 +24,7 @@ public sealed record NewRun(
 
     /// <summary>The version of the link's definition the run runs with (kept by the store with the run), or null for links built in code.</summary>
     public Links.LinkVersion? LinkVersion { get; init; }
+
+    /// <summary>The run's first batch, when its page is in hand before the run opens (<see cref="Sdk.IFirstPageInHandSource"/>): noted started in the same commit.</summary>
+    public FirstBatch? FirstBatch { get; init; }
 }

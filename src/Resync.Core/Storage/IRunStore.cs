@@ -20,7 +20,8 @@ public interface IRunStore
 
     /// <summary>
     /// Opens a run in state Running; returns its id. Registers its link (or updates its tenant) in the same write, as
-    /// <see cref="EnsureLinkAsync"/> does: a run's start is one commit.
+    /// <see cref="EnsureLinkAsync"/> does, and notes <see cref="NewRun.FirstBatch"/> started as <see cref="BatchStartedAsync(long, int, string?, int, DateTimeOffset, CancellationToken)"/>
+    /// would (batch 1): a run's start is one commit.
     /// </summary>
     Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken);
 
