@@ -75,9 +75,13 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
     /// </summary>
     private static FirstBatch? FirstBatchInHand(Link link) =>
         link.Source is IFirstPageInHandSource inHand && inHand.FirstPage(link.Settings.BatchSize) is { Failure: null, Arrival: null } page
-        && page.Records.Count > 0 && !(link.Source is IKeyFieldSource && page.Records.All(record => record.Key is null))
+        && page.Records.Count > 0 && KeyFieldMissing(link, page) is null
             ? new FirstBatch(page.Cursor, page.Records.Count)
             : null;
+
+    /// <summary>The key field of the link's source when no record of its first page has it (the run does not take that page), else null.</summary>
+    private static string? KeyFieldMissing(Link link, SourcePage firstPage) =>
+        link.Source is IKeyFieldSource keyed && firstPage.Records.Count > 0 && firstPage.Records.All(record => record.Key is null) ? keyed.KeyField : null;
 
     private async Task<(long RunId, string? Watermark)> CreateRunAsync(Link link, RunRequest request, FirstBatch? firstBatch, CancellationToken cancellationToken)
     {
@@ -307,10 +311,10 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 await PageFailedAsync(number, page.Cursor, failure);
                 return true;
             }
-            if (number == 1 && link.Source is IKeyFieldSource keyed && page.Records.Count > 0 && page.Records.All(record => record.Key is null))
+            if (number == 1 && KeyFieldMissing(link, page) is { } keyField)
             {
                 // Not taken: a wrong key field is the link's fault, not the records'; the run stops before writing any.
-                await PageFailedAsync(number, page.Cursor, new ResyncException(ErrorClassifier.KeyFieldMissing(link.Id, keyed.KeyField, page.Records.Count)));
+                await PageFailedAsync(number, page.Cursor, new ResyncException(ErrorClassifier.KeyFieldMissing(link.Id, keyField, page.Records.Count)));
                 return false;
             }
             if (page.Watermark is { } pageMark)
