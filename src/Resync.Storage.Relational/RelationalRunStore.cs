@@ -143,7 +143,7 @@ public abstract partial class RelationalRunStore
                 """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner,
                     StartedAt = StoredTime.Text(run.StartedAt), CarriesAll = run.CarriesAllFailures ? 1L : 0L, Version = run.LinkVersion?.Hash });
             if (run.FirstBatch is { } first)
-                await StartBatchAsync(w, runId, 1, first.Cursor, first.RecordCount, null, StoredTime.Text(run.StartedAt));
+                await StartBatchAsync(w, runId, 1, first.Cursor, first.RecordCount, first.Watermark, StoredTime.Text(run.StartedAt));
             return runId;
         }, cancellationToken);
 

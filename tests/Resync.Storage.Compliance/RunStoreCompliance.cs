@@ -767,6 +767,27 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecoverInterruptedRuns_AFirstBatchNotedWithTheRunAndCut_KeepsItsWatermarkForWhenTheChainResolves()
+    {
+        // Batch 1 noted in the run's opening commit carries its page's change marker, as a start noted on its own does.
+        var runId = await Store.CreateRunAsync(NewRun(Name("orders"), Name("acme"), T0, DeadOwner()) with
+        {
+            FirstBatch = new FirstBatch("page=1", 5, "2026-11-22T01:00:00Z"),
+        }, CancellationToken.None);
+
+        await Store.RecoverInterruptedRunsAsync(T0.AddHours(1), CancellationToken.None);
+        (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBeNull();
+        var resume = await Store.CreateRunAsync(new NewRun(Name("orders"), Name("acme"), RunKind.Resume, "resume", runId, null, RunOwner.Current, T0.AddHours(2))
+        {
+            CarriesAllFailures = true,
+        }, CancellationToken.None);
+        await Store.RunFinishedAsync(resume, RunStatus.Succeeded, null, null, T0.AddHours(3), CancellationToken.None);
+        await ((IRecoveryStore)Store).ResolveChainAsync(resume, T0.AddHours(3), CancellationToken.None);
+
+        (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T01:00:00Z");
+    }
+
+    [Fact]
     public async Task RecoverInterruptedRuns_ALinkWatermarkAheadOfTheCrashedRun_IsNotMovedBack()
     {
         var crashed = await StartRunAsync(DeadOwner());

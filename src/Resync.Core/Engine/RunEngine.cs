@@ -76,7 +76,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
     private static FirstBatch? FirstBatchInHand(Link link) =>
         link.Source is IFirstPageInHandSource inHand && inHand.FirstPage(link.Settings.BatchSize) is { Failure: null, Arrival: null } page
         && page.Records.Count > 0 && KeyFieldMissing(link, page) is null
-            ? new FirstBatch(page.Cursor, page.Records.Count)
+            ? new FirstBatch(page.Cursor, page.Records.Count, page.Watermark)
             : null;
 
     /// <summary>The key field of the link's source when no record of its first page has it (the run does not take that page), else null.</summary>

@@ -6,4 +6,5 @@ namespace Resync.Core.Runs;
 /// </summary>
 /// <param name="Cursor">The page's cursor.</param>
 /// <param name="RecordCount">Its records.</param>
-public sealed record FirstBatch(string? Cursor, int RecordCount);
+/// <param name="Watermark">The highest change marker of its page, if the source tracks one (kept as a started batch's is).</param>
+public sealed record FirstBatch(string? Cursor, int RecordCount, string? Watermark = null);
