@@ -81,7 +81,7 @@ public abstract partial class RelationalServerStore : IServerStore
         """;
 
     public Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken) =>
-        WriteAsync(w => w.ExecuteScalarAsync<long>(InsertPush, PushParameters(push)), cancellationToken);
+        WriteAsync(w => InsertPushAsync(w, push), cancellationToken);
 
     public Task<IReadOnlyList<long>> AddPushesAsync(IReadOnlyList<StoredPush> pushes, CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyList<long>>(async w =>
@@ -89,15 +89,15 @@ public abstract partial class RelationalServerStore : IServerStore
             // One after the other in one transaction: the ids (a sequence) ascend in the order given, and one commit covers them all.
             var ids = new List<long>(pushes.Count);
             foreach (var push in pushes)
-                ids.Add(await w.ExecuteScalarAsync<long>(InsertPush, PushParameters(push)));
+                ids.Add(await InsertPushAsync(w, push));
             return ids;
         }, cancellationToken);
 
-    private static object PushParameters(StoredPush push) => new
-    {
-        push.LinkId, push.Tenant, push.Payload, push.RequestId, push.CallbackUrl, push.ProtectedCallbackSecret, AcceptedAt = StoredTime.Text(push.AcceptedAt),
-        RecordCount = (long?)push.RecordCount,
-    };
+    // A hot statement (one per acknowledged push, on SQLite inside the writer's serial path): kept prepared where the store keeps them.
+    private static async Task<long> InsertPushAsync(RelationalWrite w, StoredPush push) =>
+        await w.ExecuteHotScalarAsync<long>(InsertPush, ("LinkId", push.LinkId), ("Tenant", push.Tenant), ("Payload", push.Payload), ("RequestId", push.RequestId),
+            ("CallbackUrl", push.CallbackUrl), ("ProtectedCallbackSecret", push.ProtectedCallbackSecret), ("AcceptedAt", StoredTime.Text(push.AcceptedAt)),
+            ("RecordCount", (long?)push.RecordCount));
 
     public Task PushStartedAsync(IReadOnlyList<long> pushIds, long runId, CancellationToken cancellationToken) =>
         WriteAsync(w => w.ExecuteAsync($"UPDATE pushes SET run_id = @runId WHERE {Dialect.InList("id", "@pushIds")}", new { pushIds = pushIds.ToArray(), runId }),
