@@ -130,18 +130,19 @@ public abstract partial class RelationalRunStore
             // The document of a version is kept once; the latest copy wins (a server re-encrypts it, with its current credentials).
             if (run.LinkVersion is { } version)
             {
-                await w.ExecuteAsync("""
+                await w.ExecuteHotAsync("""
                     INSERT INTO link_versions (link_id, hash, document, first_used_at) VALUES (@LinkId, @Hash, @Document, @StartedAt)
                     ON CONFLICT (link_id, hash) DO UPDATE SET document = excluded.document
-                    """, new { run.LinkId, version.Hash, version.Document, StartedAt = StoredTime.Text(run.StartedAt) });
+                    """, ("LinkId", run.LinkId), ("Hash", version.Hash), ("Document", version.Document), ("StartedAt", StoredTime.Text(run.StartedAt)));
             }
-            var runId = await w.ExecuteScalarAsync<long>("""
+            var runId = await w.ExecuteHotScalarAsync<long>("""
                 INSERT INTO runs (link_id, tenant, kind, status, trigger, parent_run_id, request_id, owner, started_at, root_run_id, carries_all, link_version)
                 VALUES (@LinkId, @Tenant, @Kind, 'Running', @Trigger, @ParentRunId, @RequestId, @Owner, @StartedAt,
                         (SELECT COALESCE(root_run_id, id) FROM runs WHERE id = @ParentRunId), @CarriesAll, @Version)
                 RETURNING id
-                """, new { run.LinkId, run.Tenant, Kind = run.Kind.ToString(), run.Trigger, run.ParentRunId, run.RequestId, run.Owner,
-                    StartedAt = StoredTime.Text(run.StartedAt), CarriesAll = run.CarriesAllFailures ? 1L : 0L, Version = run.LinkVersion?.Hash });
+                """, ("LinkId", run.LinkId), ("Tenant", run.Tenant), ("Kind", run.Kind.ToString()), ("Trigger", run.Trigger), ("ParentRunId", run.ParentRunId),
+                ("RequestId", run.RequestId), ("Owner", run.Owner), ("StartedAt", StoredTime.Text(run.StartedAt)), ("CarriesAll", run.CarriesAllFailures ? 1L : 0L),
+                ("Version", run.LinkVersion?.Hash));
             if (run.FirstBatch is { } first)
                 await StartBatchAsync(w, runId, 1, first.Cursor, first.RecordCount, first.Watermark, StoredTime.Text(run.StartedAt));
             return runId;
@@ -233,14 +234,14 @@ public abstract partial class RelationalRunStore
         RunTransitions.Ensure(RunStatus.Running, status);
         await WriteAsync(async w =>
         {
-            var updated = await w.ExecuteAsync("""
+            var updated = await w.ExecuteHotAsync("""
                 UPDATE runs SET status = @status, system_error = COALESCE(@error, system_error), ended_at = @endedAt
                 WHERE id = @runId AND status = 'Running'
-                """, new { runId, status = status.ToString(), error = StoredJson.Error(systemError), endedAt = StoredTime.Text(endedAt) });
+                """, ("runId", runId), ("status", status.ToString()), ("error", StoredJson.Error(systemError)), ("endedAt", StoredTime.Text(endedAt)));
             if (updated != 1)
                 throw new InvalidTransitionException("run", "(not Running)", status.ToString());
             if (newWatermark is not null)
-                await w.ExecuteAsync("UPDATE links SET watermark = @newWatermark WHERE id = (SELECT link_id FROM runs WHERE id = @runId)", new { runId, newWatermark });
+                await w.ExecuteHotAsync("UPDATE links SET watermark = @newWatermark WHERE id = (SELECT link_id FROM runs WHERE id = @runId)", ("runId", runId), ("newWatermark", newWatermark));
             return updated;
         }, cancellationToken);
     }

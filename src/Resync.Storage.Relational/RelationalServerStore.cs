@@ -110,8 +110,8 @@ public abstract partial class RelationalServerStore : IServerStore
     // Through the index of the payloads not yet emptied (ServerSchema.UnpurgedPushes): a purge after each run reads the pushes
     // that just ended, not every push the server has taken.
     public Task<int> PurgePushPayloadsAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) =>
-        WriteAsync(w => w.ExecuteAsync("UPDATE pushes SET payload = '' WHERE finished_at <= @before AND payload <> ''",
-            new { before = StoredTime.Text(finishedBefore) }), cancellationToken);
+        WriteAsync(w => w.ExecuteHotAsync("UPDATE pushes SET payload = '' WHERE finished_at <= @before AND payload <> ''",
+            ("before", StoredTime.Text(finishedBefore))), cancellationToken);
 
     public async Task<StoredPush?> GetPushAsync(long pushId, string? tenant, CancellationToken cancellationToken)
     {
