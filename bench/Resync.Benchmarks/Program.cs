@@ -95,7 +95,7 @@ static async Task<int> AllAsync(Options options)
         ("pipeline-memory", () => Resync.Benchmarks.Pipeline.PipelineMemoryBenchmark.RunAsync(Scaled(1_000_000), options.Parallelism, options.Fetches)),
         ("retry", () => RetryBenchmark.RunAsync(BenchStore.Sqlite, Scaled(1_000_000), options.Parallelism, 3)),
         ("faults", () => Resync.Benchmarks.Pipeline.FaultOverlapBenchmark.RunAsync(BenchStore.Sqlite, Scaled(100_000), options.Parallelism, options.Fetches)),
-        ("push", () => Resync.Benchmarks.Push.PushBenchmark.RunAsync((int)Math.Max(200, 2_000 * options.Scale), 16)),
+        ("push", () => Resync.Benchmarks.Push.PushBenchmark.RunAsync((int)Math.Max(500, 5_000 * options.Scale), 16)),
         ("dashboard", () => Resync.Benchmarks.Dashboard.DashboardBenchmark.RunAsync(Scaled(200_000), 3)),
     ];
     foreach (var (name, run) in set)
