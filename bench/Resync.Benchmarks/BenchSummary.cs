@@ -32,6 +32,53 @@ internal static class BenchSummary
         }
     }
 
+    private const string ChildLine = "bench-summary\t";
+
+    /// <summary>
+    /// Set in a benchmark run in a process of its own by <c>all</c> (<see cref="RunInChildAsync"/>): its rows are printed at its end
+    /// for the parent to read back.
+    /// </summary>
+    public static bool InChild => Environment.GetEnvironmentVariable("RESYNC_BENCH_CHILD") == "1";
+
+    /// <summary>In a child: prints the rows, one per line, for <see cref="RunInChildAsync"/>.</summary>
+    public static void PrintForParent()
+    {
+        lock (Rows)
+        {
+            foreach (var row in Rows)
+                Console.WriteLine(ChildLine + string.Join('\t', row.Benchmark, row.What, row.Value, row.Target, row.Met?.ToString() ?? ""));
+        }
+    }
+
+    /// <summary>
+    /// Runs one benchmark command in a fresh process of this program (a memory peak must not count what the benchmarks before it
+    /// left in this one), relays its output, and adds its rows here. Throws when it fails.
+    /// </summary>
+    public static async Task RunInChildAsync(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        // Run as `dotnet Resync.Benchmarks.dll …`, the host needs the program's file first; its own launcher does not.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+            start.ArgumentList.Add(typeof(BenchSummary).Assembly.Location);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment["RESYNC_BENCH_CHILD"] = "1";
+        using var child = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"The benchmark process for '{arguments[0]}' did not start.");
+        while (await child.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (!line.StartsWith(ChildLine, StringComparison.Ordinal))
+            {
+                Console.WriteLine(line);
+                continue;
+            }
+            var parts = line[ChildLine.Length..].Split('\t');
+            Add(parts[0], parts[1], parts[2], parts[3], parts[4].Length == 0 ? null : bool.Parse(parts[4]));
+        }
+        await child.WaitForExitAsync();
+        if (child.ExitCode != 0)
+            throw new InvalidOperationException($"The benchmark process for '{arguments[0]}' exited with {child.ExitCode}.");
+    }
+
     /// <summary>The machine's load average (1, 5 and 15 minutes), or "?" where /proc is not there.</summary>
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
