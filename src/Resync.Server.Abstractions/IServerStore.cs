@@ -37,14 +37,11 @@ public interface IServerStore
     /// <summary>Deletes answers older than <paramref name="before"/>; returns how many.</summary>
     Task<int> PurgeIdempotencyAsync(DateTimeOffset before, CancellationToken cancellationToken);
 
-    /// <summary>Stores a push payload durably; returns its id.</summary>
-    Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken);
-
     /// <summary>
-    /// Stores push payloads durably in one transaction (one commit for every push waiting: group commit); returns their ids in
-    /// order, ascending, so that a run sharing them reads them in the order they were given.
+    /// Stores a push payload durably; returns its id. The ids ascend in the order pushes are stored, so that a run sharing them
+    /// reads them in the order they came.
     /// </summary>
-    Task<IReadOnlyList<long>> AddPushesAsync(IReadOnlyList<StoredPush> pushes, CancellationToken cancellationToken);
+    Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken);
 
     /// <summary>
     /// Marks the pushes as run by <paramref name="runId"/>, all or none: pushes of one link that arrive together share a run

@@ -80,24 +80,11 @@ public abstract partial class RelationalServerStore : IServerStore
         VALUES (@LinkId, @Tenant, @Payload, @RequestId, @CallbackUrl, @ProtectedCallbackSecret, @AcceptedAt, @RecordCount) RETURNING id
         """;
 
-    public Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken) =>
-        WriteAsync(w => InsertPushAsync(w, push), cancellationToken);
-
-    public Task<IReadOnlyList<long>> AddPushesAsync(IReadOnlyList<StoredPush> pushes, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlyList<long>>(async w =>
-        {
-            // One after the other in one transaction: the ids (a sequence) ascend in the order given, and one commit covers them all.
-            var ids = new List<long>(pushes.Count);
-            foreach (var push in pushes)
-                ids.Add(await InsertPushAsync(w, push));
-            return ids;
-        }, cancellationToken);
-
     // A hot statement (one per acknowledged push, on SQLite inside the writer's serial path): kept prepared where the store keeps them.
-    private static async Task<long> InsertPushAsync(RelationalWrite w, StoredPush push) =>
-        await w.ExecuteHotScalarAsync<long>(InsertPush, ("LinkId", push.LinkId), ("Tenant", push.Tenant), ("Payload", push.Payload), ("RequestId", push.RequestId),
-            ("CallbackUrl", push.CallbackUrl), ("ProtectedCallbackSecret", push.ProtectedCallbackSecret), ("AcceptedAt", StoredTime.Text(push.AcceptedAt)),
-            ("RecordCount", (long?)push.RecordCount));
+    public Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken) =>
+        WriteAsync(async w => await w.ExecuteHotScalarAsync<long>(InsertPush, ("LinkId", push.LinkId), ("Tenant", push.Tenant), ("Payload", push.Payload),
+            ("RequestId", push.RequestId), ("CallbackUrl", push.CallbackUrl), ("ProtectedCallbackSecret", push.ProtectedCallbackSecret),
+            ("AcceptedAt", StoredTime.Text(push.AcceptedAt)), ("RecordCount", (long?)push.RecordCount)), cancellationToken);
 
     public Task PushStartedAsync(IReadOnlyList<long> pushIds, long runId, CancellationToken cancellationToken) =>
         WriteAsync(w => w.ExecuteAsync($"UPDATE pushes SET run_id = @runId WHERE {Dialect.InList("id", "@pushIds")}", new { pushIds = pushIds.ToArray(), runId }),

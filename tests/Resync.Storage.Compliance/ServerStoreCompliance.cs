@@ -149,19 +149,18 @@ public abstract class ServerStoreCompliance : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AddPushes_StoresEveryPushInOneCall_IdsAscendInTheOrderGiven_AndEachWaitsUnstarted()
+    public async Task AddPush_KeepsEveryFieldOfEachPush_IdsAscendInTheOrderStored_AndEachWaitsUnstarted()
     {
-        var before = await Store.AddPushAsync(Push("[0]"), CancellationToken.None);
         var pushes = new[] { Push("[1]") with { RecordCount = 1 }, Push("[2,3]") with { RecordCount = 2, CallbackUrl = "https://example.com/done", ProtectedCallbackSecret = "protected" },
-            Push("[4]") with { LinkId = "invoices", Tenant = "globex", RequestId = null, RecordCount = 1 } };
+            Push("[4]") with { LinkId = "invoices", Tenant = "globex", RequestId = null, RecordCount = 1 }, Push("[5]") };
 
-        var ids = await Store.AddPushesAsync(pushes, CancellationToken.None);
+        var ids = new List<long>();
+        foreach (var push in pushes)
+            ids.Add(await Store.AddPushAsync(push, CancellationToken.None));
 
-        ids.Count.ShouldBe(3);
         ids.ShouldBe(ids.Order());
-        ids[0].ShouldBeGreaterThan(before);
-        (await Store.ListUnstartedPushesAsync(CancellationToken.None)).ShouldBe([Push("[0]") with { Id = before }, .. pushes.Select((push, i) => push with { Id = ids[i] })]);
-        (await Store.AddPushesAsync([], CancellationToken.None)).ShouldBeEmpty();
+        ids.Distinct().Count().ShouldBe(pushes.Length);
+        (await Store.ListUnstartedPushesAsync(CancellationToken.None)).ShouldBe([.. pushes.Select((push, i) => push with { Id = ids[i] })]);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace Resync.Server.Push;
 
 /// <summary>
 /// Runs pushes: a synchronous push is a run over the body's records; an asynchronous one is first stored (payloads arriving
-/// together in one commit, <see cref="SaveAsync(PushWork)"/>), acknowledged, then run,
+/// together sharing a commit, <see cref="SaveAsync(PushWork)"/>), acknowledged, then run,
 /// pushes of one link that arrive together sharing a run (<see cref="PushBatcher{T}"/>), and its callback URL (if any) is called when the run ends, through the alert outbox. Once the run has ended, the stored
 /// payload is emptied (after <see cref="ServerOptions.PushPayloadRetention"/>). At start, acknowledged pushes whose run was
 /// cut by the process stopping have their remainder parked for the scheduler to resume (<see cref="PushRecovery"/>), and
@@ -28,52 +28,27 @@ public sealed class PushProcessor(RunLauncher launcher, LinkRegistry links, ISer
     /// <summary>True once the server is stopping: no push is taken then.</summary>
     public bool IsStopping => launcher.Stopping.IsCancellationRequested;
 
-    private PushBatcher<PushWork>? _saver;
-
     // Made on first use (its dispatch is a method of this processor), by the pushes that arrive together: each must get the one
     // published, or a push would wait in a lane no other push of its link joins (with a window, until it ends, apart from its run).
     private PushBatcher<PushWork> Batcher => Volatile.Read(ref _batcher) ?? LazyInitializer.EnsureInitialized(ref _batcher,
         () => new PushBatcher<PushWork>(DispatchLaneAsync, options.MaxPushesPerRun, options.PushRunWindow, clock));
 
-    // One lane for every link: while a commit of payloads is under way, the pushes that arrive wait and share the next one.
-    private PushBatcher<PushWork> Saver => Volatile.Read(ref _saver) ?? LazyInitializer.EnsureInitialized(ref _saver,
-        () => new PushBatcher<PushWork>(SaveAsync, MaxPushesPerCommit, TimeSpan.Zero, clock));
-
-    /// <summary>At most this many payloads in one commit: bounds the transaction (each payload is at most <see cref="ServerOptions.MaxBodyBytes"/>).</summary>
-    internal const int MaxPushesPerCommit = 256;
-
     /// <summary>
-    /// Stores an asynchronous push's payload (<see cref="PushWork.Stored"/>) in a commit shared with every push waiting meanwhile, and
-    /// returns the push with its id once that commit is durable: the push is acknowledged then. A push without a callback then runs
-    /// (sharing a run as <see cref="StartAsync(PushWork)"/> says) without being waited for: a run that cannot start leaves it stored,
-    /// and the next start runs it (<see cref="IServerStore.ListUnstartedPushesAsync"/>). A push with a callback is started by the caller.
+    /// Stores an asynchronous push's payload (<see cref="PushWork.Stored"/>) and returns the push with its id once its commit is
+    /// durable: the push is acknowledged then. Each push goes to the store as it comes: on SQLite the state file's one writer
+    /// commits every write waiting in one transaction (group commit), so the pushes that arrive while a commit is under way share
+    /// the next one; PostgreSQL's concurrent commits share their WAL flushes. (A lane that gathered the payloads first and stored
+    /// them one commit at a time left the writer idle between commits: docs/benchmarks.md, Push.) A push without a callback then
+    /// runs (sharing a run as <see cref="StartAsync(PushWork)"/> says) without being waited for: a run that cannot start leaves it
+    /// stored, and the next start runs it (<see cref="IServerStore.ListUnstartedPushesAsync"/>). A push with a callback is started
+    /// by the caller.
     /// </summary>
-    internal Task<StoredPush> SaveAsync(PushWork work)
+    internal async Task<StoredPush> SaveAsync(PushWork work)
     {
-        Saver.Enqueue("save", work);
-        return work.Saved.Task;
-    }
-
-    private async Task SaveAsync(IReadOnlyList<PushWork> works)
-    {
-        IReadOnlyList<long> ids;
-        try
-        {
-            ids = await serverStore.AddPushesAsync([.. works.Select(work => work.Stored!)], CancellationToken.None);
-        }
-        catch (Exception exception)
-        {
-            foreach (var work in works)
-                work.Saved.TrySetException(exception);
-            return;
-        }
-        for (var i = 0; i < works.Count; i++)
-        {
-            var stored = works[i].Stored! with { Id = ids[i] };
-            works[i].Saved.TrySetResult(stored);
-            if (stored.CallbackUrl is null)
-                _ = RunAcceptedAsync(new PushWork(works[i].Link, works[i].Source, works[i].Records, works[i].RequestId, stored));
-        }
+        var stored = work.Stored! with { Id = await serverStore.AddPushAsync(work.Stored!, CancellationToken.None) };
+        if (stored.CallbackUrl is null)
+            _ = RunAcceptedAsync(new PushWork(work.Link, work.Source, work.Records, work.RequestId, stored));
+        return stored;
     }
 
     private async Task RunAcceptedAsync(PushWork work)

@@ -6,12 +6,9 @@ using Resync.Core.Storage;
 namespace Resync.Server.Push;
 
 /// <summary>
-/// A push waiting for its run: its records, and for an asynchronous one, the stored push. <see cref="Started"/> says where its records went;
-/// <see cref="Saved"/>, for an asynchronous push waiting to be stored, the push once its payload is committed (with its id).
+/// A push waiting for its run: its records, and for an asynchronous one, the stored push. <see cref="Started"/> says where its records went.
 /// </summary>
 internal sealed record PushWork(Link Link, PushSource Source, IReadOnlyList<Record> Records, string? RequestId, StoredPush? Stored)
 {
     public TaskCompletionSource<PushShare> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public TaskCompletionSource<StoredPush> Saved { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
