@@ -82,7 +82,7 @@ public abstract partial class RelationalServerStore : IServerStore
 
     // A hot statement (one per acknowledged push, on SQLite inside the writer's serial path): kept prepared where the store keeps them.
     public Task<long> AddPushAsync(StoredPush push, CancellationToken cancellationToken) =>
-        WriteAsync(async w => await w.ExecuteHotScalarAsync<long>(InsertPush, ("LinkId", push.LinkId), ("Tenant", push.Tenant), ("Payload", push.Payload),
+        WriteAsync(w => w.ExecuteHotScalarAsync<long>(InsertPush, ("LinkId", push.LinkId), ("Tenant", push.Tenant), ("Payload", push.Payload),
             ("RequestId", push.RequestId), ("CallbackUrl", push.CallbackUrl), ("ProtectedCallbackSecret", push.ProtectedCallbackSecret),
             ("AcceptedAt", StoredTime.Text(push.AcceptedAt)), ("RecordCount", (long?)push.RecordCount)), cancellationToken);
 
