@@ -26,5 +26,8 @@ internal sealed class NullRunStore : IRunStore
     public Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 
+    public Task RunFinishedWithLastBatchAsync(BatchResult lastBatch, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt,
+        CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }

@@ -180,15 +180,32 @@ public abstract partial class RelationalRunStore
         return inserted;
     }
 
-    public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken)
+    public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken) => WriteAsync(FinishBatch(result), cancellationToken);
+
+    public Task RunFinishedWithLastBatchAsync(BatchResult lastBatch, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt,
+        CancellationToken cancellationToken)
     {
-        // Serialised here, on the caller's thread, so that the write (on SQLite, the single writer) spends its time writing.
+        RunTransitions.Ensure(RunStatus.Running, status);
+        var finish = FinishBatch(lastBatch);
+        return WriteAsync(async w =>
+        {
+            await finish(w);
+            return await EndRunAsync(w, lastBatch.RunId, status, systemError, newWatermark, endedAt);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The write that stores a batch's result and adds its counts to the run. Its values are serialised here, on the caller's
+    /// thread, so that the write (on SQLite, the single writer) spends its time writing.
+    /// </summary>
+    private Func<RelationalWrite, Task<int>> FinishBatch(BatchResult result)
+    {
         var error = StoredJson.Error(result.Error);
         var endedAt = StoredTime.Text(result.EndedAt);
         var outcomes = OutcomeRow.From(result.Outcomes);
         (string, object?) run = ("run", result.RunId), succeeded = ("succeeded", (long)result.Succeeded), failed = ("failed", (long)result.Failed),
             ignored = ("ignored", (long)result.Ignored), warnings = ("warnings", (long)result.Warnings);
-        return WriteAsync(async w =>
+        return async w =>
         {
             // The row lock makes two deliveries of one batch finishing at once take turns (PostgreSQL): the second sees it finished.
             var current = await w.ExecuteHotScalarAsync<string>(_selectBatchStatus, run, ("number", (long)result.BatchNumber));
@@ -215,7 +232,7 @@ public abstract partial class RelationalRunStore
                 ("incomplete", (long)result.Incomplete), ("newRead", newBatch ? (long)result.Read : 0L), ("newBatch", newBatch ? 1L : 0L));
             await InsertOutcomesAsync(w, result.RunId, result.BatchNumber, outcomes, replace: true);
             return 1;
-        }, cancellationToken);
+        };
     }
 
     public Task KeepInterruptedRecordsAsync(long runId, int batchNumber, IReadOnlyList<RecordOutcome> records, CancellationToken cancellationToken)
@@ -232,18 +249,20 @@ public abstract partial class RelationalRunStore
     public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
     {
         RunTransitions.Ensure(RunStatus.Running, status);
-        await WriteAsync(async w =>
-        {
-            var updated = await w.ExecuteHotAsync("""
-                UPDATE runs SET status = @status, system_error = COALESCE(@error, system_error), ended_at = @endedAt
-                WHERE id = @runId AND status = 'Running'
-                """, ("runId", runId), ("status", status.ToString()), ("error", StoredJson.Error(systemError)), ("endedAt", StoredTime.Text(endedAt)));
-            if (updated != 1)
-                throw new InvalidTransitionException("run", "(not Running)", status.ToString());
-            if (newWatermark is not null)
-                await w.ExecuteHotAsync("UPDATE links SET watermark = @newWatermark WHERE id = (SELECT link_id FROM runs WHERE id = @runId)", ("runId", runId), ("newWatermark", newWatermark));
-            return updated;
-        }, cancellationToken);
+        await WriteAsync(w => EndRunAsync(w, runId, status, systemError, newWatermark, endedAt), cancellationToken);
+    }
+
+    private static async Task<int> EndRunAsync(RelationalWrite w, long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt)
+    {
+        var updated = await w.ExecuteHotAsync("""
+            UPDATE runs SET status = @status, system_error = COALESCE(@error, system_error), ended_at = @endedAt
+            WHERE id = @runId AND status = 'Running'
+            """, ("runId", runId), ("status", status.ToString()), ("error", StoredJson.Error(systemError)), ("endedAt", StoredTime.Text(endedAt)));
+        if (updated != 1)
+            throw new InvalidTransitionException("run", "(not Running)", status.ToString());
+        if (newWatermark is not null)
+            await w.ExecuteHotAsync("UPDATE links SET watermark = @newWatermark WHERE id = (SELECT link_id FROM runs WHERE id = @runId)", ("runId", runId), ("newWatermark", newWatermark));
+        return updated;
     }
 
     public async Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken)

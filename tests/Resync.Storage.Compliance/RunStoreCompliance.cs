@@ -550,6 +550,34 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunFinishedWithLastBatch_StoresTheBatchAndEndsTheRunInOneWrite_AndWhenTheEndIsRefusedKeepsNeither()
+    {
+        var link = Name("orders");
+        var runId = await Store.CreateRunAsync(NewRun(link, Name("acme")) with { FirstBatch = new FirstBatch("0", 3) }, CancellationToken.None);
+
+        await Store.RunFinishedWithLastBatchAsync(Result(runId, 1, "0", BatchStatus.CompletedWithErrors, read: 3, succeeded: 2, failed: 1,
+            outcomes: [FailedOutcome(2, "k3", DataError("REQUIRED", "email is required", "validate", "email"))]),
+            RunStatus.CompletedWithErrors, null, "2026-11-22T08:00:00Z", T0.AddMinutes(2), CancellationToken.None);
+
+        var run = (await Store.GetRunAsync(runId, CancellationToken.None)).ShouldNotBeNull();
+        run.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        run.EndedAt.ShouldBe(T0.AddMinutes(2));
+        run.Counts.ShouldBe(RunCounts.Zero with { Read = 3, Succeeded = 2, Failed = 1, BatchesTotal = 1 });
+        (await Store.GetBatchAsync(runId, 1, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(BatchStatus.CompletedWithErrors);
+        (await Store.ListRecordsAsync(runId, new RecordFilter(OutcomeKind.Failed), CancellationToken.None)).ShouldHaveSingleItem().Key.ShouldBe("k3");
+        (await Store.GetWatermarkAsync(link, CancellationToken.None)).ShouldBe("2026-11-22T08:00:00Z");
+
+        // A run that has ended already (recovery marked it Interrupted, say) refuses the end: its batch's result is not kept either.
+        var cut = await Store.CreateRunAsync(NewRun(link, Name("acme")) with { FirstBatch = new FirstBatch("0", 2) }, CancellationToken.None);
+        await Store.RunFinishedAsync(cut, RunStatus.Interrupted, null, null, T0.AddMinutes(3), CancellationToken.None);
+        await Should.ThrowAsync<InvalidTransitionException>(() => Store.RunFinishedWithLastBatchAsync(
+            Result(cut, 1, "0", BatchStatus.Succeeded, read: 2, succeeded: 2), RunStatus.Succeeded, null, "later", T0.AddMinutes(4), CancellationToken.None));
+        (await Store.GetBatchAsync(cut, 1, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(BatchStatus.Processing);
+        (await CountsAsync(cut)).Succeeded.ShouldBe(0);
+        (await Store.GetWatermarkAsync(link, CancellationToken.None)).ShouldBe("2026-11-22T08:00:00Z");
+    }
+
+    [Fact]
     public async Task Watermark_MovesOnlyWhenGiven()
     {
         var link = Name("orders");

@@ -127,6 +127,43 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
         (await _store.ListBatchesAsync(result.RunId, 0, 100, CancellationToken.None)).Select(batch => batch.Status).ShouldAllBe(status => status == BatchStatus.Succeeded);
     }
 
+    [Fact]
+    public async Task Run_OfASourceWhoseFirstPageIsAll_StoresThatBatchWithTheRunsEnd_InOneWrite()
+    {
+        var store = new FailingFinishStore(_store);
+        var link = new Link("orders", new InHandSource(1, 10), [], new RefusingTarget(refuseEvery: 3), new LinkSettings { BatchSize = 10 });
+
+        var result = await new RunEngine(store, TimeProvider.System).RunAsync(link, new RunRequest());
+
+        result.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        result.Counts.ShouldBe(new RunCounts(10, 6, 4, 0, 0, 0, 1, 0));
+        store.Started.ShouldBeEmpty();
+        store.Finished.ShouldBeEmpty();
+        store.FinishedWithTheRun.ShouldBe([1]);
+        var run = (await _store.GetRunAsync(result.RunId, CancellationToken.None)).ShouldNotBeNull();
+        run.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        run.Counts.ShouldBe(result.Counts);
+        (await _store.ListRecordsAsync(result.RunId, new RecordFilter(OutcomeKind.Failed), CancellationToken.None)).Count.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task Run_OfASourceWhoseFirstPageIsAll_WhenTheStoreRefusesItsEnd_FailsWithAStoreError_ItsBatchLeftProcessing()
+    {
+        var store = new FailingFinishStore(_store, failingBatch: 1);
+        var link = new Link("orders", new InHandSource(1, 10), [], new RefusingTarget(refuseEvery: 0), new LinkSettings { BatchSize = 10 });
+
+        var result = await new RunEngine(store, TimeProvider.System).RunAsync(link, new RunRequest());
+
+        result.Status.ShouldBe(RunStatus.Failed);
+        result.SystemError.ShouldNotBeNull().Step.ShouldBe("store");
+        // Nothing the store did not keep is counted: the batch's records are unaccounted until recovery, as when a batch's result is refused.
+        result.Counts.Succeeded.ShouldBe(0);
+        var run = (await _store.GetRunAsync(result.RunId, CancellationToken.None)).ShouldNotBeNull();
+        run.Status.ShouldBe(RunStatus.Failed);
+        run.Counts.Succeeded.ShouldBe(0);
+        (await _store.GetBatchAsync(result.RunId, 1, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(BatchStatus.Processing);
+    }
+
     private sealed class PagedSource(int pages, int pageSize, int failingPage = 0) : ISource
     {
         public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -159,6 +196,8 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
     private sealed class InHandSource(int pages, int pageSize) : ISource, IFirstPageInHandSource
     {
         public SourcePage? FirstPage(int batchSize) => PagedSource.Page(1, pageSize);
+
+        public bool FirstPageIsAll(int batchSize) => pages == 1;
 
         public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
             new PagedSource(pages, pageSize).ReadAsync(context, cancellationToken);
@@ -203,6 +242,11 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
     {
         public System.Collections.Concurrent.ConcurrentQueue<int> Started { get; } = new();
 
+        /// <summary>The batches whose result was stored alone, and those stored with the run's end.</summary>
+        public System.Collections.Concurrent.ConcurrentQueue<int> Finished { get; } = new();
+
+        public System.Collections.Concurrent.ConcurrentQueue<int> FinishedWithTheRun { get; } = new();
+
         public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
 
         public Task<IReadOnlyList<long>> RecoverInterruptedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -221,6 +265,7 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
         public async Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken)
         {
             await Task.Yield();
+            Finished.Enqueue(result.BatchNumber);
             if (result.BatchNumber == failingBatch)
                 throw new IOException("disk I/O error");
             await inner.BatchFinishedAsync(result, cancellationToken);
@@ -228,6 +273,16 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
 
         public Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken) =>
             inner.RunFinishedAsync(runId, status, systemError, newWatermark, endedAt, cancellationToken);
+
+        public async Task RunFinishedWithLastBatchAsync(BatchResult lastBatch, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt,
+            CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            FinishedWithTheRun.Enqueue(lastBatch.BatchNumber);
+            if (lastBatch.BatchNumber == failingBatch)
+                throw new IOException("disk I/O error");
+            await inner.RunFinishedWithLastBatchAsync(lastBatch, status, systemError, newWatermark, endedAt, cancellationToken);
+        }
 
         public Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken) => inner.GetWatermarkAsync(linkId, cancellationToken);
     }

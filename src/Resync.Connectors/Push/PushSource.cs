@@ -93,6 +93,8 @@ public sealed class PushSource(string keyField = "id", string? errorMessage = nu
 
         public SourcePage? FirstPage(int batchSize) => firstPageInHand && records.Count > 0 ? Page(0, batchSize) : null;
 
+        public bool FirstPageIsAll(int batchSize) => records.Count <= batchSize;
+
         public IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, CancellationToken cancellationToken) =>
             PagesFrom(0, context.BatchSize, cancellationToken);
 

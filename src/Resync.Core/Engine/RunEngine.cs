@@ -43,7 +43,11 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
 
         var classifier = link.Classifier.WithOverrides(link.Settings.ErrorTypeOverrides);
         var run = new RunState(runId, link, classifier, store, clock, progress, new RunEvents(_events, runId, link, request.RequestId), span?.Context ?? default,
-            new DeadLetters(link, classifier, runId, request.RootRunId ?? runId, clock)) { NotedWithRun = firstBatch };
+            new DeadLetters(link, classifier, runId, request.RootRunId ?? runId, clock))
+        {
+            NotedWithRun = firstBatch,
+            EndsWithOnlyBatch = firstBatch is not null && link.Source is IFirstPageInHandSource inHand && inHand.FirstPageIsAll(link.Settings.BatchSize),
+        };
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         run.StopReading = reading.Cancel;
 
@@ -97,6 +101,17 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         return (runId, watermark);
     }
 
+    private static RunStatus Settle(RunState run, RunCounts counts, CancellationToken cancellationToken) =>
+        run.SystemError is not null ? RunStatus.Failed
+            : cancellationToken.IsCancellationRequested ? RunStatus.Interrupted
+            : counts.Failed > 0 || counts.BatchesFailed > 0 || counts.Incomplete > 0 ? RunStatus.CompletedWithErrors
+            : RunStatus.Succeeded;
+
+    /// <summary>The counts with one more batch's result, as <see cref="RunProgress"/> adds it once stored.</summary>
+    private static RunCounts WithBatch(RunCounts counts, BatchResult result) => new(counts.Read + result.Read, counts.Succeeded + result.Succeeded,
+        counts.Failed + result.Failed, counts.Ignored + result.Ignored, counts.Incomplete + result.Incomplete, counts.Warnings + result.Warnings,
+        counts.BatchesTotal + 1, counts.BatchesFailed + (result.Status == BatchStatus.Failed ? 1 : 0));
+
     /// <summary>How far reading got: the pages seen, the cursor of the last one taken, and whether the source was read to its end.</summary>
     /// <param name="TakenBatches">The batches up to <paramref name="LastCursor"/>: a page read when the run stopped may not have been taken.</param>
     private readonly record struct ReadPosition(int BatchNumber, string? LastCursor, int TakenBatches, bool ReadToEnd);
@@ -146,17 +161,27 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
     }
 
     /// <summary>Settles the run's status from its counts, records it (and the watermark it reached) in the store, and reports it.</summary>
-    private async Task<RunResult> FinishAsync(Link link, RunRequest request, long runId, RunState run, RunCounts counts, ReadPosition read,
+    private async Task<RunResult> FinishAsync(Link link, RunRequest request, long runId, RunState run, RunCounts storedCounts, ReadPosition read,
         string? highestWatermark, long startedAt, Activity? span, CancellationToken cancellationToken)
     {
-        var status = run.SystemError is not null ? RunStatus.Failed
-            : cancellationToken.IsCancellationRequested ? RunStatus.Interrupted
-            : counts.Failed > 0 || counts.BatchesFailed > 0 || counts.Incomplete > 0 ? RunStatus.CompletedWithErrors
-            : RunStatus.Succeeded;
+        var counts = storedCounts;
+        var onlyBatch = run.TakeOnlyBatch();
+        if (onlyBatch is not null)
+            counts = WithBatch(counts, onlyBatch);
+        var status = Settle(run, counts, cancellationToken);
         // The watermark moves only when a run that read the source afresh succeeded with no error at all (last successful
         // sync). Retries, replays and resumes redo a parent's failures: their success resolves the parent instead.
         var newWatermark = status == RunStatus.Succeeded && request.IsRoot ? highestWatermark : null;
-        await store.RunFinishedAsync(runId, status, run.SystemError, newWatermark, clock.GetUtcNow(), CancellationToken.None);
+        if (onlyBatch is null)
+            await store.RunFinishedAsync(runId, status, run.SystemError, newWatermark, clock.GetUtcNow(), CancellationToken.None);
+        else if (!await run.EndWithOnlyBatchAsync(onlyBatch, status, newWatermark))
+        {
+            // Neither was kept: as when a batch's result cannot be stored, the run fails with the store's error, its batch left
+            // Processing (its records incomplete until recovery).
+            counts = storedCounts;
+            status = Settle(run, counts, cancellationToken);
+            await store.RunFinishedAsync(runId, status, run.SystemError, null, clock.GetUtcNow(), CancellationToken.None);
+        }
         RunEvents.Finished(_events, runId, link, request, status, counts, run.SystemError, clock.GetElapsedTime(startedAt));
         if (span is not null)
         {
@@ -288,6 +313,12 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 else if (link.Settings.SequentialProcessing && result.Failed > 0)
                     SetSystemError(SequentialStop(result), skipQueued: true);
 
+                if (EndsWithOnlyBatch && work.Number == 1)
+                {
+                    // The run's only batch: its result is stored with the run's end, in one commit (EndWithOnlyBatchAsync).
+                    Volatile.Write(ref _onlyBatch, result);
+                    return;
+                }
                 // The worker goes on with the next batch while the store commits this result (group commit); the run
                 // ends only after every result is confirmed (WaitUntilStoredAsync). Until then the batch stays Processing in the store.
                 await _unconfirmed.WaitAsync();
@@ -440,8 +471,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             var result = report.Result;
             if (report.ParkedError is not null)
                 Interlocked.CompareExchange(ref _parkedError, report.ParkedError, null);
-            progress.AddBatch(result.Read, result.Succeeded, result.Failed, result.Ignored, result.Warnings, result.Status == BatchStatus.Failed, result.Incomplete);
-            events.BatchStored(result);
+            Counted(result);
             if (report.SystemError is not null)
                 SetSystemError(report.SystemError, skipQueued: true);
             return Task.CompletedTask;
@@ -516,6 +546,36 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         /// <summary>The run's batch 1 if the store noted it started with the run (<see cref="NewRun.FirstBatch"/>), else null.</summary>
         public FirstBatch? NotedWithRun { get; init; }
 
+        /// <summary>
+        /// True when batch 1, noted with the run, is all its source has (<see cref="IFirstPageInHandSource.FirstPageIsAll"/>): its
+        /// result is then held and stored with the run's end (<see cref="EndWithOnlyBatchAsync"/>), one commit fewer for a push.
+        /// </summary>
+        public bool EndsWithOnlyBatch { get; init; }
+
+        private BatchResult? _onlyBatch;
+
+        /// <summary>The result of the run's only batch, held for its end (see <see cref="EndsWithOnlyBatch"/>), or null.</summary>
+        public BatchResult? TakeOnlyBatch() => Interlocked.Exchange(ref _onlyBatch, null);
+
+        /// <summary>
+        /// Stores the run's only batch's result and the run's end in one write, and counts the batch; false, with the store's
+        /// error as the run's system error, when the store kept neither.
+        /// </summary>
+        public async Task<bool> EndWithOnlyBatchAsync(BatchResult result, RunStatus status, string? newWatermark)
+        {
+            try
+            {
+                await store.RunFinishedWithLastBatchAsync(result, status, SystemError, newWatermark, clock.GetUtcNow(), CancellationToken.None);
+            }
+            catch (Exception exception)
+            {
+                SetSystemError(classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "store"));
+                return false;
+            }
+            Counted(result);
+            return true;
+        }
+
         private async Task StartAsync(BatchWork work)
         {
             // Noted with the run already: the same page, read again, needs no second commit before its target write.
@@ -532,10 +592,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             try
             {
                 await store.BatchFinishedAsync(result, CancellationToken.None);
-                // Live counts follow what the store holds.
-                progress.AddBatch(result.Read, result.Succeeded, result.Failed, result.Ignored, result.Warnings, result.Status == BatchStatus.Failed,
-                    result.Incomplete);
-                events.BatchStored(result);
+                Counted(result);
             }
             catch (Exception exception)
             {
@@ -545,6 +602,13 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             {
                 _unconfirmed.Release();
             }
+        }
+
+        /// <summary>Counts a batch whose result the store holds: live counts follow what the store holds.</summary>
+        private void Counted(BatchResult result)
+        {
+            progress.AddBatch(result.Read, result.Succeeded, result.Failed, result.Ignored, result.Warnings, result.Status == BatchStatus.Failed, result.Incomplete);
+            events.BatchStored(result);
         }
 
         private Activity? BatchSpan(int number, int records) =>

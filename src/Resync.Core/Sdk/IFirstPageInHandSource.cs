@@ -9,4 +9,10 @@ public interface IFirstPageInHandSource
 {
     /// <summary>The page a run reads first with pages of <paramref name="batchSize"/> records, or null when there is none.</summary>
     SourcePage? FirstPage(int batchSize);
+
+    /// <summary>
+    /// True when that first page is all the source has (a push of at most <paramref name="batchSize"/> records): the run's only
+    /// batch then has its result stored with the run's end, in one commit (<see cref="Storage.IRunStore.RunFinishedWithLastBatchAsync"/>).
+    /// </summary>
+    bool FirstPageIsAll(int batchSize);
 }

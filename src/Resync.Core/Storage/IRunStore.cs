@@ -44,6 +44,14 @@ public interface IRunStore
     /// <summary>Ends a run; moves the link's watermark when one is given.</summary>
     Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores the run's last batch result and ends the run, atomically: <see cref="BatchFinishedAsync"/> then
+    /// <see cref="RunFinishedAsync"/> in one write. A run of one batch (a push) thus commits twice, not three times, on a path
+    /// (a synchronous push) whose answer waits for each commit. When it fails, neither is kept.
+    /// </summary>
+    Task RunFinishedWithLastBatchAsync(BatchResult lastBatch, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt,
+        CancellationToken cancellationToken);
+
     /// <summary>The link's last successful sync point, or null before its first successful run.</summary>
     Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken);
 }

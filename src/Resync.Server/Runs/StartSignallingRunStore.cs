@@ -36,6 +36,18 @@ internal sealed class StartSignallingRunStore(IRunStore inner, TaskCompletionSou
     public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
     {
         await inner.RunFinishedAsync(runId, status, systemError, newWatermark, endedAt, cancellationToken);
+        Ended(runId);
+    }
+
+    public async Task RunFinishedWithLastBatchAsync(BatchResult lastBatch, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt,
+        CancellationToken cancellationToken)
+    {
+        await inner.RunFinishedWithLastBatchAsync(lastBatch, status, systemError, newWatermark, endedAt, cancellationToken);
+        Ended(lastBatch.RunId);
+    }
+
+    private void Ended(long runId)
+    {
         if (started.Task.IsCompletedSuccessfully && started.Task.Result == runId)
             ended.TrySetResult();
     }

@@ -24,6 +24,16 @@ public sealed class PushSourceTests
     }
 
     [Fact]
+    public void WithRecords_FirstPageIsAll_OnlyWhenThePushFitsInOneBatch()
+    {
+        var inHand = (IFirstPageInHandSource)new PushSource().WithRecords(FiveRecords);
+
+        inHand.FirstPageIsAll(2).ShouldBeFalse();
+        inHand.FirstPageIsAll(5).ShouldBeTrue();
+        inHand.FirstPageIsAll(1000).ShouldBeTrue();
+    }
+
+    [Fact]
     public void WithRecords_NotFirstBatchWithRun_OrNoRecords_HasNoFirstPageInHand()
     {
         // An asynchronous push's run notes its first batch on its own (docs/server.md); an empty push has no batch to note.
