@@ -164,6 +164,23 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
         (await _store.GetBatchAsync(result.RunId, 1, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(BatchStatus.Processing);
     }
 
+    [Fact]
+    public async Task Run_OfASourceWhoseFirstPageIsAll_WhenTheEndsCommitWasKeptButItsAnswerLost_EndsAsWritten()
+    {
+        var store = new FailingFinishStore(_store, failingBatch: 1, failsAfterCommit: true);
+        var link = new Link("orders", new InHandSource(1, 10), [], new RefusingTarget(refuseEvery: 3), new LinkSettings { BatchSize = 10 });
+
+        var result = await new RunEngine(store, TimeProvider.System).RunAsync(link, new RunRequest());
+
+        // Failing the run now would tell a push's client its records were lost when they were written and kept.
+        result.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        result.SystemError.ShouldBeNull();
+        var run = (await _store.GetRunAsync(result.RunId, CancellationToken.None)).ShouldNotBeNull();
+        run.Status.ShouldBe(RunStatus.CompletedWithErrors);
+        run.Counts.ShouldBe(result.Counts);
+        result.Counts.ShouldBe(new RunCounts(10, 6, 4, 0, 0, 0, 1, 0));
+    }
+
     private sealed class PagedSource(int pages, int pageSize, int failingPage = 0) : ISource
     {
         public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -238,7 +255,7 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
     }
 
     /// <summary>The real store, except that it refuses one batch's result (none: 0); it keeps the numbers of the batches noted started.</summary>
-    private sealed class FailingFinishStore(IRunStore inner, int failingBatch = 0) : IRunStore
+    private sealed class FailingFinishStore(IRunStore inner, int failingBatch = 0, bool failsAfterCommit = false) : IRunStore
     {
         public System.Collections.Concurrent.ConcurrentQueue<int> Started { get; } = new();
 
@@ -279,9 +296,11 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
         {
             await Task.Yield();
             FinishedWithTheRun.Enqueue(lastBatch.BatchNumber);
-            if (lastBatch.BatchNumber == failingBatch)
+            if (lastBatch.BatchNumber == failingBatch && !failsAfterCommit)
                 throw new IOException("disk I/O error");
             await inner.RunFinishedWithLastBatchAsync(lastBatch, status, systemError, newWatermark, endedAt, cancellationToken);
+            if (lastBatch.BatchNumber == failingBatch)
+                throw new IOException("connection reset while committing");
         }
 
         public Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken) => inner.GetWatermarkAsync(linkId, cancellationToken);

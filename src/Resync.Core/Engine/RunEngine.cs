@@ -176,11 +176,9 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             await store.RunFinishedAsync(runId, status, run.SystemError, newWatermark, clock.GetUtcNow(), CancellationToken.None);
         else if (!await run.EndWithOnlyBatchAsync(onlyBatch, status, newWatermark))
         {
-            // Neither was kept: as when a batch's result cannot be stored, the run fails with the store's error, its batch left
-            // Processing (its records incomplete until recovery).
+            // Neither was kept, and the run was ended Failed with the store's error: its counts are those stored.
             counts = storedCounts;
             status = Settle(run, counts, cancellationToken);
-            await store.RunFinishedAsync(runId, status, run.SystemError, null, clock.GetUtcNow(), CancellationToken.None);
         }
         RunEvents.Finished(_events, runId, link, request, status, counts, run.SystemError, clock.GetElapsedTime(startedAt));
         if (span is not null)
@@ -558,8 +556,9 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         public BatchResult? TakeOnlyBatch() => Interlocked.Exchange(ref _onlyBatch, null);
 
         /// <summary>
-        /// Stores the run's only batch's result and the run's end in one write, and counts the batch; false, with the store's
-        /// error as the run's system error, when the store kept neither.
+        /// Stores the run's only batch's result and the run's end in one write, and counts the batch. When the store kept
+        /// neither, ends the run Failed with the store's error (as when a batch's result cannot be stored: its batch is left
+        /// Processing, its records incomplete until recovery) and returns false, that error the run's system error.
         /// </summary>
         public async Task<bool> EndWithOnlyBatchAsync(BatchResult result, RunStatus status, string? newWatermark)
         {
@@ -567,9 +566,21 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             {
                 await store.RunFinishedWithLastBatchAsync(result, status, SystemError, newWatermark, clock.GetUtcNow(), CancellationToken.None);
             }
-            catch (Exception exception)
+            catch (Exception exception) when (exception is not InvalidTransitionException)
             {
-                SetSystemError(classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "store"));
+                var error = classifier.Classify(exception).ToError(ErrorScope.System, clock.GetUtcNow(), "store");
+                try
+                {
+                    await store.RunFinishedAsync(runId, RunStatus.Failed, SystemError ?? error, null, clock.GetUtcNow(), CancellationToken.None);
+                }
+                catch (InvalidTransitionException)
+                {
+                    // The run has ended already: the write was kept after all and only its answer was lost (a connection cut
+                    // during COMMIT). The run ended as it was written; failing it now would answer a push as lost that was not.
+                    Counted(result);
+                    return true;
+                }
+                SetSystemError(error);
                 return false;
             }
             Counted(result);

@@ -14,5 +14,5 @@ public interface IFirstPageInHandSource
     /// True when that first page is all the source has (a push of at most <paramref name="batchSize"/> records): the run's only
     /// batch then has its result stored with the run's end, in one commit (<see cref="Storage.IRunStore.RunFinishedWithLastBatchAsync"/>).
     /// </summary>
-    bool FirstPageIsAll(int batchSize);
+    bool FirstPageIsAll(int batchSize) => false;
 }
