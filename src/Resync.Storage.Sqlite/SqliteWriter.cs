@@ -35,6 +35,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         _connection = connection;
         MaxHold = maxHold ?? TimeSpan.FromMilliseconds(50);
+        // (Task.Wait takes at most int.MaxValue milliseconds: a longer hold would stop the writer.)
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxHold, TimeSpan.Zero, nameof(maxHold));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxHold, TimeSpan.FromDays(1), nameof(maxHold));
         _loop = Task.Factory.StartNew(Loop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 

@@ -182,6 +182,43 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
         result.Counts.ShouldBe(new RunCounts(10, 6, 4, 0, 0, 0, 1, 0));
     }
 
+    [Fact]
+    public async Task Run_StoppedWithMorePagesStillComingThanResultsMayWait_KeepsEachForTheResume_WithoutWaitingForTheHold()
+    {
+        // 40 pages still coming and room for 16 unconfirmed results: those kept once room is made must be asked for too.
+        var allComing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var link = new Link("orders", new StillComingSource(40, allComing), [], new RefusingTarget(refuseEvery: 0), new LinkSettings { BatchSize = 5, Parallelism = 1 });
+        using var stop = new CancellationTokenSource();
+
+        var running = new RunEngine(_store, TimeProvider.System).RunAsync(link, new RunRequest(), cancellationToken: stop.Token);
+        await allComing.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        var result = await running.WaitAsync(TimeSpan.FromSeconds(60));
+
+        result.Status.ShouldBe(RunStatus.Interrupted);
+        var batches = await _store.ListBatchesAsync(result.RunId, 0, 100, CancellationToken.None);
+        batches.Count.ShouldBe(40);
+        batches.ShouldAllBe(batch => batch.Status == BatchStatus.Interrupted);
+    }
+
+    /// <summary>Pages that are all still coming (a source retrying each), until the run is stopped.</summary>
+    private sealed class StillComingSource(int pages, TaskCompletionSource allComing) : ISource
+    {
+        public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var never = new TaskCompletionSource<SourcePage>(TaskCreationOptions.RunContinuationsAsynchronously);
+            for (var page = 1; page <= pages; page++)
+            {
+                await Task.Yield();
+                yield return SourcePage.Pending(page.ToString(CultureInfo.InvariantCulture), never.Task);
+            }
+            allComing.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+
     private sealed class PagedSource(int pages, int pageSize, int failingPage = 0) : ISource
     {
         public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -628,7 +628,12 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         {
             try
             {
-                await store.BatchFinishedHeldAsync(result, CancellationToken.None);
+                var stored = store.BatchFinishedHeldAsync(result, CancellationToken.None);
+                // No room left for another result: whoever waits for room (RoomForAResultAsync) needs this one committed, not held,
+                // though it may have asked before this one was queued (many pages still coming, stopped together).
+                if (_unconfirmed.CurrentCount == 0)
+                    store.CommitHeldWrites();
+                await stored;
                 Counted(result);
             }
             catch (Exception exception)

@@ -45,7 +45,9 @@ public interface IRunStore
     /// Notes a batch's start as <see cref="BatchStartedAsync(long, int, string?, int, string?, DateTimeOffset, CancellationToken)"/>
     /// does, but the store may hold the write to commit it with later ones (a run's batch starts and results then share
     /// commits): at the latest once <see cref="CommitHeldWrites"/> is called, or after a short while. The task completes once
-    /// the write is durable; a store that holds nothing commits it at once.
+    /// the write is durable; a store that holds nothing commits it at once. The engine asks for a held write right after this
+    /// returns: a store (or a store wrapping another) must have queued the write by then, and one that passes these writes on
+    /// must pass <see cref="CommitHeldWrites"/> on too.
     /// </summary>
     Task BatchStartedHeldAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt,
         CancellationToken cancellationToken) =>
