@@ -16,8 +16,7 @@ namespace Resync.Storage.Sqlite.Tests;
 /// <summary>
 /// The engine on the real SQLite store: whatever happens, what the engine reports and what the store holds agree, and
 /// every record read is accounted for. Guards the engine's pipelined store writes (starts noted at dispatch, results
-/// confirmed while workers go on). The store holds the engine's batch writes for as long as nobody asks for them (an hour,
-/// not the default's moments): a run that waited for a hold to end instead of asking would not finish.
+/// confirmed while workers go on).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xUnit disposes the store through IAsyncLifetime.DisposeAsync.")]
 public sealed class RunEngineOnSqliteTests : IAsyncLifetime
@@ -28,7 +27,7 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = new SqliteRunStore(Path.Combine(_folder, "state.db")) { MaxHold = TimeSpan.FromHours(1) };
+        _store = new SqliteRunStore(Path.Combine(_folder, "state.db"));
         await _store.InitializeAsync(CancellationToken.None);
     }
 
@@ -183,9 +182,9 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Run_StoppedWithMorePagesStillComingThanResultsMayWait_KeepsEachForTheResume_WithoutWaitingForTheHold()
+    public async Task Run_StoppedWithMorePagesStillComingThanResultsMayWait_KeepsEachForTheResume()
     {
-        // 40 pages still coming and room for 16 unconfirmed results: those kept once room is made must be asked for too.
+        // 40 pages still coming and room for 16 unconfirmed results: each is kept, as the stop finds it, for the resume.
         var allComing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var link = new Link("orders", new StillComingSource(40, allComing), [], new RefusingTarget(refuseEvery: 0), new LinkSettings { BatchSize = 5, Parallelism = 1 });
         using var stop = new CancellationTokenSource();
