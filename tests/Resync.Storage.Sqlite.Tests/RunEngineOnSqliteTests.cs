@@ -186,7 +186,12 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
     {
         // 40 pages still coming and room for 16 unconfirmed results: each is kept, as the stop finds it, for the resume.
         var allComing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var link = new Link("orders", new StillComingSource(40, allComing), [], new RefusingTarget(refuseEvery: 0), new LinkSettings { BatchSize = 5, Parallelism = 1 });
+        var source = Resync.Testing.ListSource.Paged(40, 5);
+        var never = new TaskCompletionSource().Task;
+        for (var page = 1; page <= 40; page++)
+            source.HoldPage(page, never);
+        source.AfterPageTaken = page => { if (page == 40) allComing.TrySetResult(); };
+        var link = new Link("orders", source, [], new RefusingTarget(refuseEvery: 0), new LinkSettings { BatchSize = 5, Parallelism = 1 });
         using var stop = new CancellationTokenSource();
 
         var running = new RunEngine(_store, TimeProvider.System).RunAsync(link, new RunRequest(), cancellationToken: stop.Token);
@@ -198,24 +203,6 @@ public sealed class RunEngineOnSqliteTests : IAsyncLifetime
         var batches = await _store.ListBatchesAsync(result.RunId, 0, 100, CancellationToken.None);
         batches.Count.ShouldBe(40);
         batches.ShouldAllBe(batch => batch.Status == BatchStatus.Interrupted);
-    }
-
-    /// <summary>Pages that are all still coming (a source retrying each), until the run is stopped.</summary>
-    private sealed class StillComingSource(int pages, TaskCompletionSource allComing) : ISource
-    {
-        public async IAsyncEnumerable<SourcePage> ReadAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            var never = new TaskCompletionSource<SourcePage>(TaskCreationOptions.RunContinuationsAsynchronously);
-            for (var page = 1; page <= pages; page++)
-            {
-                await Task.Yield();
-                yield return SourcePage.Pending(page.ToString(CultureInfo.InvariantCulture), never.Task);
-            }
-            allComing.TrySetResult();
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-
-        public Task<SourcePage> FetchPageAsync(string cursor, SourceContext context, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
     private sealed class PagedSource(int pages, int pageSize, int failingPage = 0) : ISource
