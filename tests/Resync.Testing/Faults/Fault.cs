@@ -1,6 +1,6 @@
 namespace Resync.Testing.Faults;
 
-/// <summary>A fault a <see cref="FaultProxy"/> applies to the next <paramref name="Connections"/> connections it accepts, then none.</summary>
+/// <summary>A fault a <see cref="FaultProxy"/> applies to the next <paramref name="Connections"/> connections that send something, then none.</summary>
 /// <param name="Kind">What it does.</param>
 /// <param name="Bytes">For the partial faults: how many bytes pass before it strikes.</param>
 /// <param name="Delay">For latency and slow drip (real time: a delay the test causes, never a timeout that decides its outcome).</param>

@@ -7,7 +7,8 @@ namespace Resync.Testing.Faults;
 /// A TCP proxy on 127.0.0.1 (a free port) in front of a loopback service (an HTTP API, PostgreSQL) that injects network
 /// faults into the connections it accepts: latency, an answer held until released (a timeout after the upstream
 /// committed), a reset mid-answer or mid-request, a truncated answer, a slow drip; <see cref="RefuseAsync"/> makes connections
-/// be refused. Each fault applies to the next connections accepted (<see cref="Fault.Connections"/>), then none.
+/// be refused. Each fault applies to the next connections that send something (<see cref="Fault.Connections"/>), then none: a
+/// client may open a connection it never uses (an HTTP client racing two), which a fault bound at accept would miss.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -114,7 +115,7 @@ public sealed class FaultProxy : IAsyncDisposable
                 }
                 Interlocked.Increment(ref _accepted);
                 lock (_lock)
-                    _connections.Add(HandleAsync(client, TakeFault()));
+                    _connections.Add(HandleAsync(client));
             }
         });
     }
@@ -130,16 +131,22 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    private async Task HandleAsync(TcpClient client, (Fault Fault, TaskCompletionSource Struck, Task Release) fault)
+    private async Task HandleAsync(TcpClient client)
     {
         using var upstream = new TcpClient();
         using (client)
         {
             try
             {
+                // The fault is taken by the first bytes the client sends (every client here speaks first: HTTP, PostgreSQL).
+                var first = new byte[64 * 1024];
+                var read = await client.GetStream().ReadAsync(first, _stop.Token);
+                if (read == 0)
+                    return;
+                var fault = TakeFault();
                 await upstream.ConnectAsync(IPAddress.Loopback, _upstreamPort, _stop.Token);
-                var request = PumpAsync(client, upstream, fault, answer: false);
-                var answer = PumpAsync(upstream, client, fault, answer: true);
+                var request = PumpAsync(client, upstream, fault, answer: false, first.AsMemory(0, read));
+                var answer = PumpAsync(upstream, client, fault, answer: true, ReadOnlyMemory<byte>.Empty);
                 await Task.WhenAll(request, answer);
             }
             catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -149,7 +156,8 @@ public sealed class FaultProxy : IAsyncDisposable
     }
 
     /// <summary>Copies one direction, applying the fault; returns when it ends (or strikes), having closed both sockets as the fault says.</summary>
-    private async Task PumpAsync(TcpClient from, TcpClient to, (Fault Fault, TaskCompletionSource Struck, Task Release) fault, bool answer)
+    /// <param name="first">What was read from <paramref name="from"/> already.</param>
+    private async Task PumpAsync(TcpClient from, TcpClient to, (Fault Fault, TaskCompletionSource Struck, Task Release) fault, bool answer, ReadOnlyMemory<byte> first)
     {
         var (kind, bytes, delay) = (fault.Fault.Kind, fault.Fault.Bytes, fault.Fault.Delay);
         var buffer = new byte[64 * 1024];
@@ -160,7 +168,14 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             while (true)
             {
-                var read = await input.ReadAsync(buffer, _stop.Token);
+                var read = first.Length;
+                if (read > 0)
+                {
+                    first.CopyTo(buffer);
+                    first = ReadOnlyMemory<byte>.Empty;
+                }
+                else
+                    read = await input.ReadAsync(buffer, _stop.Token);
                 if (read == 0)
                     break;
                 if (answer && passed == 0 && kind is FaultKind.Latency or FaultKind.Hang)
