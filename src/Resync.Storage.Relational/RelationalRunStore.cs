@@ -104,17 +104,45 @@ public abstract partial class RelationalRunStore
     /// <summary>
     /// A pull run whose process died is given its incomplete run at once, so that one retry finishes it: the batches cut by
     /// the crash (Interrupted: fetched again by cursor) and the pages never read, after the last page the run had started.
-    /// (Recovery runs and pushes are not: a push's records died with the process; a recovery run's remainder is its parent's.)
+    /// A resume run that had read on past its parent's failures takes its parent's remainder over the same way
+    /// (<see cref="CrashedResume"/>); one that had not leaves it with the parent. (Pushes are not parked: their records died with the process.)
     /// </summary>
     private static async Task ParkCrashedAsync(RelationalWrite w, long runId, ResyncError error, DateTimeOffset now)
     {
-        var run = await w.QuerySingleAsync<(string LinkId, string Tenant, string Kind)>("SELECT link_id, tenant, kind FROM runs WHERE id = @runId", new { runId });
-        if (!Enum.Parse<RunKind>(run.Kind).IsPull())
+        var run = await w.QuerySingleAsync<(string LinkId, string Tenant, string Kind, long? ParentRunId, long? RootRunId)>(
+            "SELECT link_id, tenant, kind, parent_run_id, root_run_id FROM runs WHERE id = @runId", new { runId });
+        var kind = Enum.Parse<RunKind>(run.Kind);
+        var attempts = 0;
+        string? last;
+        if (kind == RunKind.Resume && run.ParentRunId is { } parentRunId)
+        {
+            var taken = await w.QuerySingleOrDefaultAsync<(long Id, long Attempts)?>($"""
+                SELECT id, attempts FROM incomplete_runs WHERE run_id = @parentRunId AND status IN ('Scheduled', 'Waiting') ORDER BY id DESC LIMIT 1{w.Dialect.RowLock}
+                """, new { parentRunId });
+            if (taken is not { } parked)
+                return;
+            var batches = (await w.QueryAsync<(long Number, string Status, string? Cursor, string? Watermark)>(
+                "SELECT number, status, cursor, watermark FROM batches WHERE run_id = @runId ORDER BY number", new { runId })).ToList();
+            var parentCursors = await w.QueryAsync<string?>("SELECT cursor FROM batches WHERE run_id = @parentRunId", new { parentRunId });
+            last = CrashedResume.TakesOverAt(batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Cursor)), parentCursors);
+            if (last is null)
+                return;
+            attempts = (int)parked.Attempts + 1;
+            await w.ExecuteAsync(RecoveryStatements.UpdateIncomplete,
+                RecoveryParameters.IncompleteUpdate(parked.Id, IncompleteStatus.Resolved, attempts, null, runId, null));
+            await w.ExecuteAsync(RecoveryStatements.InsertRunEvent, RecoveryParameters.Event(
+                RunEventMessages.IncompleteClosedEntry(parentRunId, parked.Id, IncompleteStatus.Resolved, runId, null, now)));
+            // The pages it read after its parent's last continue the root's read, as a resume that ended keeps them.
+            if (CrashWatermark.Read(batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Watermark))) is { } read)
+                await w.ExecuteAsync(RecoveryStatements.SetPendingWatermark, new { runId = run.RootRunId ?? parentRunId, watermark = read });
+        }
+        else if (kind.IsPull())
+            last = await w.QuerySingleOrDefaultAsync<string?>("SELECT cursor FROM batches WHERE run_id = @runId ORDER BY number DESC LIMIT 1", new { runId });
+        else
             return;
-        var last = await w.QuerySingleOrDefaultAsync<string?>("SELECT cursor FROM batches WHERE run_id = @runId ORDER BY number DESC LIMIT 1", new { runId });
         if (last is null)
             return;
-        await ParkAsync(w, new IncompleteRunView(0, runId, run.LinkId, run.Tenant, IncompleteStatus.Waiting, error, last, 0, null, now, null,
+        await ParkAsync(w, new IncompleteRunView(0, runId, run.LinkId, run.Tenant, IncompleteStatus.Waiting, error, last, attempts, null, now, null,
             RunEventMessages.Crashed, 0));
     }
 

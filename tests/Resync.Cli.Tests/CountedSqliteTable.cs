@@ -45,4 +45,22 @@ internal static class CountedSqliteTable
         check.CommandText = "PRAGMA integrity_check";
         return (string)check.ExecuteScalar()!;
     }
+
+    /// <summary>The rows <paramref name="sql"/> reads from a SQLite file, a line each (what a failed check shows of the state file).</summary>
+    public static string Rows(string file, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={file};Mode=ReadOnly;Pooling=false");
+        connection.Open();
+        using var query = connection.CreateCommand();
+        query.CommandText = sql;
+        using var reader = query.ExecuteReader();
+        var lines = new System.Text.StringBuilder();
+        while (reader.Read())
+        {
+            for (var i = 0; i < reader.FieldCount; i++)
+                lines.Append(reader.IsDBNull(i) ? "null" : reader.GetValue(i)).Append(' ');
+            lines.Append('\n');
+        }
+        return lines.ToString();
+    }
 }

@@ -137,6 +137,49 @@ public sealed class RecoveryCommandTests : IDisposable
         (await _cli.RunJsonAsync(0, "show", "1", "--db", _cli.StateFile))["status"]!.GetValue<string>().ShouldBe("Succeeded");
     }
 
+    [Fact]
+    public async Task ResumeKilledAfterItReadOn_TakesTheRemainderOver_AndTheNextRetryWritesNoPageItHadCommitted()
+    {
+        // Regression: the resume of a killed run was killed in turn; the next retry started again from the first run's last page and
+        // wrote a second time every page the killed resume had committed.
+        const int total = 200_000;
+        _cli.Write("in.jsonl", string.Concat(Enumerable.Range(1, total).Select(i => $"{{\"id\":\"c-{i:D6}\",\"n\":{i}}}\n")));
+        var target = Path.Combine(_cli.Folder, "target.db");
+        var link = _cli.Write("killed.yaml", $$"""
+            name: killed
+            source: { type: jsonl, path: in.jsonl, keyField: id }
+            target: {{CountedSqliteTable.Create(target)}}
+            settings: { batchSize: 500 }
+            """);
+        await KillAfterAsync(1, 10, "run", link, "--db", _cli.StateFile);
+        await KillAfterAsync(2, 30, "incomplete", "retry", "--all", "--db", _cli.StateFile);
+
+        // The resume had read on past the first run's last page: its own remainder replaced the first run's.
+        var parked = (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["items"]!.AsArray().Single()!;
+        parked["runId"]!.GetValue<long>().ShouldBe(2);
+        await DocumentedRecovery.ResumeAllAsync(_cli, _cli.StateFile);
+
+        var runs = await DocumentedRecovery.RunsBalancedAsync(_cli, _cli.StateFile);
+        var cutRecords = runs.Where(r => r!["systemError"]?["code"]?.GetValue<string>() == "INTERRUPTED").Sum(r => r!["counts"]!["incomplete"]!.GetValue<long>());
+        var written = CountedSqliteTable.Writes(target);
+        written.Count.ShouldBe(total, "every record in the target");
+        // Written again at most: the records of the batches each kill cut (unless the target's batch ledger knew them written).
+        written.Values.Sum(n => n - 1).ShouldBeLessThanOrEqualTo((int)cutRecords);
+
+        async Task KillAfterAsync(long runId, int finishedBatches, params string[] args)
+        {
+            using var process = _cli.Start(args);
+            using var safetyNet = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            while (Scalar(_cli.StateFile, $"SELECT COUNT(*) FROM batches WHERE run_id = {runId} AND status <> 'Processing'") < finishedBatches)
+            {
+                process.HasExited.ShouldBeFalse("the run ended before it could be killed");
+                await Task.Delay(20, safetyNet.Token);
+            }
+            process.Kill(); // SIGKILL: no chance to clean up.
+            await process.WaitForExitAsync(safetyNet.Token);
+        }
+    }
+
     private static long Scalar(string database, string sql)
     {
         if (!File.Exists(database))

@@ -79,7 +79,8 @@ public sealed class StateDiskTests : IAsyncLifetime
         // Written again: only the records of a batch whose start was committed but not its result (the target had them), once per
         // run so stopped, as after a crash.
         written.Values.ShouldAllBe(n => n <= 1 + stopped.Count);
-        written.Values.Sum(n => n - 1).ShouldBeLessThanOrEqualTo((int)cutRecords, string.Join(", ", written.Where(pair => pair.Value > 1)));
+        written.Values.Sum(n => n - 1).ShouldBeLessThanOrEqualTo((int)cutRecords, $"written again: {string.Join(", ", written.Where(pair => pair.Value > 1))}\n" +
+            $"runs: {runs.ToJsonString()}\nbatches (run, number, cursor, status, read):\n{CountedSqliteTable.Rows(state, "SELECT run_id, number, cursor, status, read FROM batches ORDER BY run_id, number")}");
         (await DocumentedRecovery.WatermarkAsync(_cli, state, ChangedContacts.LinkName)).ShouldBe(ChangedContacts.Changed(Records - 1));
         CountedSqliteTable.Integrity(state).ShouldBe("ok");
     }

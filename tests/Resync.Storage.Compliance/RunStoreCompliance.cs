@@ -784,14 +784,68 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
         (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T02:00:00Z");
         (await Store.GetWatermarkAsync(other, CancellationToken.None)).ShouldBeNull();
         // When the run's chain resolves, it moves to where the run had read, the cut batch included.
-        var resume = await Store.CreateRunAsync(new NewRun(Name("orders"), Name("acme"), RunKind.Resume, "resume", runId, null, RunOwner.Current, T0.AddHours(2))
-        {
-            CarriesAllFailures = true,
-        }, CancellationToken.None);
+        var resume = await StartResumeAsync(runId, RunOwner.Current, T0.AddHours(2));
         await Store.RunFinishedAsync(resume, RunStatus.Succeeded, null, null, T0.AddHours(3), CancellationToken.None);
         await ((IRecoveryStore)Store).ResolveChainAsync(resume, T0.AddHours(3), CancellationToken.None);
         (await Store.GetRunAsync(runId, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(RunStatus.Succeeded);
         (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T05:00:00Z");
+    }
+
+    [Fact]
+    public async Task RecoverInterruptedRuns_AResumeThatHadReadOn_TakesItsParentsRemainderOver_SoThatItsCommittedPagesAreNotWrittenAgain()
+    {
+        // The run read pages 1 and 2 and died; the resume of its remainder read pages 3 to 5 and died too (3 and 4 committed, 5 cut).
+        var parent = await StartRunAsync(DeadOwner());
+        foreach (var number in new[] { 1, 2 })
+        {
+            await Store.BatchStartedAsync(parent, number, $"page={number}", 5, $"2026-11-22T0{number}:00:00Z", T0, CancellationToken.None);
+            await Store.BatchFinishedAsync(Result(parent, number, $"page={number}", BatchStatus.Succeeded, read: 5, succeeded: 5), CancellationToken.None);
+        }
+        await Store.RecoverInterruptedRunsAsync(T0.AddHours(1), CancellationToken.None);
+        var recovery = (IRecoveryStore)Store;
+        var remainder = (await recovery.ListIncompleteAsync(new IncompleteFilter(RunId: parent), CancellationToken.None)).ShouldHaveSingleItem();
+        var resume = await StartResumeAsync(parent, DeadOwner(), T0.AddHours(2));
+        foreach (var number in new[] { 1, 2, 3 })
+            await Store.BatchStartedAsync(resume, number, $"page={number + 2}", 5, $"2026-11-22T0{number + 2}:00:00Z", T0, CancellationToken.None);
+        foreach (var number in new[] { 1, 2 })
+            await Store.BatchFinishedAsync(Result(resume, number, $"page={number + 2}", BatchStatus.Succeeded, read: 5, succeeded: 5), CancellationToken.None);
+
+        await Store.RecoverInterruptedRunsAsync(T0.AddHours(3), CancellationToken.None);
+
+        // The parent's remainder is the resume's now: its next retry fetches page 5 again and reads on after it, not pages 3 and 4.
+        var taken = (await recovery.GetIncompleteAsync(remainder.Id, CancellationToken.None)).ShouldNotBeNull();
+        (taken.Status, taken.ResolvedByRunId, taken.Attempts).ShouldBe((IncompleteStatus.Resolved, resume, 1));
+        var own = (await recovery.ListIncompleteAsync(new IncompleteFilter(RunId: resume), CancellationToken.None)).ShouldHaveSingleItem();
+        (own.Status, own.ResumeCursor, own.Attempts, own.Error.Code).ShouldBe((IncompleteStatus.Waiting, "page=5", 1, ErrorCodes.Interrupted));
+        (await CountsAsync(resume)).ShouldBe(new RunCounts(15, 10, 0, 0, 5, 0, 3, 0));
+
+        // Once the resume's own resume gets through, the chain resolves and the watermark moves past every page the chain read.
+        var last = await StartResumeAsync(resume, RunOwner.Current, T0.AddHours(4));
+        await Store.RunFinishedAsync(last, RunStatus.Succeeded, null, null, T0.AddHours(5), CancellationToken.None);
+        await recovery.ResolveChainAsync(last, T0.AddHours(5), CancellationToken.None);
+        (await Store.GetRunAsync(parent, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(RunStatus.Succeeded);
+        (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T05:00:00Z");
+    }
+
+    [Fact]
+    public async Task RecoverInterruptedRuns_AResumeCutWhileRedoingItsParentsFailures_LeavesTheRemainderWithTheParent()
+    {
+        // The resume died while fetching again the parent's cut page 2: what it did is redone by the next retry of the parent's remainder.
+        var parent = await StartRunAsync(DeadOwner());
+        await Store.BatchStartedAsync(parent, 1, "page=1", 5, T0, CancellationToken.None);
+        await Store.BatchFinishedAsync(Result(parent, 1, "page=1", BatchStatus.Succeeded, read: 5, succeeded: 5), CancellationToken.None);
+        await Store.BatchStartedAsync(parent, 2, "page=2", 5, T0, CancellationToken.None);
+        await Store.RecoverInterruptedRunsAsync(T0.AddHours(1), CancellationToken.None);
+        var recovery = (IRecoveryStore)Store;
+        var remainder = (await recovery.ListIncompleteAsync(new IncompleteFilter(RunId: parent), CancellationToken.None)).ShouldHaveSingleItem();
+        var resume = await StartResumeAsync(parent, DeadOwner(), T0.AddHours(2));
+        await Store.BatchStartedAsync(resume, 1, "page=2", 5, T0, CancellationToken.None);
+
+        await Store.RecoverInterruptedRunsAsync(T0.AddHours(3), CancellationToken.None);
+
+        (await Store.GetRunAsync(resume, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(RunStatus.Interrupted);
+        (await recovery.GetIncompleteAsync(remainder.Id, CancellationToken.None)).ShouldNotBeNull().Status.ShouldBe(IncompleteStatus.Waiting);
+        (await recovery.ListIncompleteAsync(new IncompleteFilter(RunId: resume), CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -805,10 +859,7 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
 
         await Store.RecoverInterruptedRunsAsync(T0.AddHours(1), CancellationToken.None);
         (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBeNull();
-        var resume = await Store.CreateRunAsync(new NewRun(Name("orders"), Name("acme"), RunKind.Resume, "resume", runId, null, RunOwner.Current, T0.AddHours(2))
-        {
-            CarriesAllFailures = true,
-        }, CancellationToken.None);
+        var resume = await StartResumeAsync(runId, RunOwner.Current, T0.AddHours(2));
         await Store.RunFinishedAsync(resume, RunStatus.Succeeded, null, null, T0.AddHours(3), CancellationToken.None);
         await ((IRecoveryStore)Store).ResolveChainAsync(resume, T0.AddHours(3), CancellationToken.None);
 
@@ -858,6 +909,11 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
         await Store.EnsureLinkAsync(link, Name("acme"), CancellationToken.None);
         return await Store.CreateRunAsync(NewRun(link, Name("acme"), T0, owner ?? RunOwner.Current), CancellationToken.None);
     }
+
+    /// <summary>A resume of the remainder of run <paramref name="parentRunId"/> on link "orders", owned by <paramref name="owner"/>.</summary>
+    protected Task<long> StartResumeAsync(long parentRunId, string owner, DateTimeOffset startedAt) =>
+        Store.CreateRunAsync(new NewRun(Name("orders"), Name("acme"), RunKind.Resume, "resume", parentRunId, null, owner, startedAt) { CarriesAllFailures = true },
+            CancellationToken.None);
 
     /// <summary>The owner of a run whose process is gone (on this host): crash recovery takes it over.</summary>
     protected static string DeadOwner() => $"{Environment.MachineName}:{DeadProcessId().ToString(CultureInfo.InvariantCulture)}";

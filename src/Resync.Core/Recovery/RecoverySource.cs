@@ -24,7 +24,7 @@ internal sealed class RecoverySource(
     bool staleProtection) : ISource, IHeldRecordsSource
 {
     /// <summary>Cursors of pages rebuilt from snapshots start with this; the link's source never sees them.</summary>
-    internal const string SnapshotCursorPrefix = "snapshots:";
+    internal const string SnapshotCursorPrefix = Runs.CrashedResume.SnapshotCursorPrefix;
     private const int PageSize = 1000;
     private readonly ConcurrentDictionary<string, byte> _resumed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _fetchedAgain = new(StringComparer.Ordinal);
