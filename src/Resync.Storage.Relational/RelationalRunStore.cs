@@ -38,6 +38,17 @@ public abstract partial class RelationalRunStore
     internal abstract Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Runs one write as <see cref="WriteAsync{T}"/> does, but a store whose writes share commits may hold it for later ones
+    /// until <see cref="CommitHeldWrites"/> (<see cref="IRunStore.BatchStartedHeldAsync"/>); by default it is not held.
+    /// </summary>
+    internal virtual Task<T> WriteHeldAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken) => WriteAsync(work, cancellationToken);
+
+    /// <inheritdoc cref="IRunStore.CommitHeldWrites"/>
+    public virtual void CommitHeldWrites()
+    {
+    }
+
+    /// <summary>
     /// Writes a batch's record outcomes in the write <paramref name="w"/>, replacing those of an earlier delivery or (<paramref name="replace"/>
     /// false) keeping them: the hottest write, in the store's fastest spelling (SQLite runs one prepared command per record,
     /// PostgreSQL unnests arrays in one statement).
@@ -209,6 +220,15 @@ public abstract partial class RelationalRunStore
     }
 
     public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken) => WriteAsync(FinishBatch(result), cancellationToken);
+
+    public Task BatchStartedHeldAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt,
+        CancellationToken cancellationToken)
+    {
+        var startedText = StoredTime.Text(startedAt);
+        return WriteHeldAsync(w => StartBatchAsync(w, runId, batchNumber, cursor, recordCount, watermark, startedText), cancellationToken);
+    }
+
+    public Task BatchFinishedHeldAsync(BatchResult result, CancellationToken cancellationToken) => WriteHeldAsync(FinishBatch(result), cancellationToken);
 
     public Task RunFinishedWithLastBatchAsync(BatchResult lastBatch, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt,
         CancellationToken cancellationToken)

@@ -27,6 +27,9 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
         _connectionString = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true, DefaultTimeout = 30 }.ToString();
     }
 
+    /// <summary>How long a held write (<see cref="IRunStore.BatchStartedHeldAsync"/>) may wait for others before it is committed unasked (null: the writer's default).</summary>
+    internal TimeSpan? MaxHold { get; init; }
+
     /// <summary>The state file's full path.</summary>
     public string FilePath => _path;
 
@@ -86,7 +89,7 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
                     : classification.Hint,
             }, exception);
         }
-        _writer = new SqliteWriter(connection!);
+        _writer = new SqliteWriter(connection!, MaxHold);
         return Task.CompletedTask;
     }
 
@@ -160,6 +163,12 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
 
     internal override Task<T> WriteAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken) =>
         Writer.ExecuteAsync((c, t) => RelationalWrite.Synchronously(work(Write(c, t))), cancellationToken);
+
+    // A run's batch starts and results wait for each other's commit: one fsync for several batches instead of one or two each.
+    internal override Task<T> WriteHeldAsync<T>(Func<RelationalWrite, Task<T>> work, CancellationToken cancellationToken) =>
+        Writer.ExecuteAsync((c, t) => RelationalWrite.Synchronously(work(Write(c, t))), cancellationToken, held: true);
+
+    public override void CommitHeldWrites() => _writer?.CommitHeld();
 
     private RelationalWrite Write(SqliteConnection connection, SqliteTransaction transaction) =>
         new(connection, transaction, SqlDialect.Sqlite, async: false, prepared: sql => Writer.Prepared(sql, transaction));

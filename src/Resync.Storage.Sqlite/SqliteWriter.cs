@@ -10,37 +10,60 @@ namespace Resync.Storage.Sqlite;
 /// transaction (group commit); when one of them fails, they are run again each inside its own savepoint, so that
 /// one failing write does not undo the others.
 /// Parallel batches thus share one fsync instead of paying one each. A caller's task completes only after
-/// its write is durable. When the disk fails a write (full, read-only, an I/O error) the whole commit is rolled back and the
+/// its write is durable. A write may also be held (<see cref="ExecuteAsync{T}"/>'s <c>held</c>): while every write waiting is
+/// held, the writer waits for more, up to <see cref="MaxHold"/> or until <see cref="CommitHeld"/> asks, so that a run's batch
+/// starts and results share commits (a run asks for a start once its batch is about to be written). When the disk fails a write (full, read-only, an I/O error) the whole commit is rolled back and the
 /// writer stops: every later write fails with the same error (<see cref="StateStoreStopped"/>).
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
     private const int MaxWritesPerCommit = 256;
+
+    /// <summary>How many held writes wait together before they are committed unasked.</summary>
+    private const int MaxHeldWrites = 64;
+
+    // Asks the loop to commit what it holds (queued as a write, so that it comes after every write queued before it).
+    private static readonly Write CommitHeldMarker = new Write<int>((_, _) => 0);
     private readonly Channel<Write> _queue = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _connection;
     private readonly Task _loop;
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private ResyncException? _stopped;
 
-    public SqliteWriter(SqliteConnection connection)
+    /// <param name="maxHold">How long a held write may wait for others before it is committed unasked.</param>
+    public SqliteWriter(SqliteConnection connection, TimeSpan? maxHold = null)
     {
         _connection = connection;
+        MaxHold = maxHold ?? TimeSpan.FromMilliseconds(50);
+        // (Task.Wait takes at most int.MaxValue milliseconds: a longer hold would stop the writer.)
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxHold, TimeSpan.Zero, nameof(maxHold));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxHold, TimeSpan.FromDays(1), nameof(maxHold));
         _loop = Task.Factory.StartNew(Loop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>The disk failure after which this writer writes nothing more (null: none).</summary>
     public ResyncException? Stopped => Volatile.Read(ref _stopped);
 
-    public Task<T> ExecuteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    /// <summary>How long a held write waits at most for others before it is committed unasked.</summary>
+    public TimeSpan MaxHold { get; }
+
+    /// <summary>
+    /// Queues a write; its task completes once it is durable. A <paramref name="held"/> write may wait for later writes to
+    /// share their commit: up to <see cref="MaxHold"/>, until a write that is not held comes, or until <see cref="CommitHeld"/>.
+    /// </summary>
+    public Task<T> ExecuteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, bool held = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (Stopped is { } stopped)
             return Task.FromException<T>(stopped);
-        var write = new Write<T>(work);
+        var write = new Write<T>(work) { Held = held };
         if (!_queue.Writer.TryWrite(write))
             throw new ObjectDisposedException(nameof(SqliteWriter));
         return write.Completion.Task;
     }
+
+    /// <summary>Commits the held writes queued so far without waiting for more; those queued after may wait again. Nothing when none is held.</summary>
+    public void CommitHeld() => _queue.Writer.TryWrite(CommitHeldMarker);
 
     public async ValueTask DisposeAsync()
     {
@@ -71,12 +94,50 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private void Loop()
     {
         var pending = new List<Write>(MaxWritesPerCommit);
-        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        Task<bool>? more = null;
+        var open = true;
+        long holdingSince = 0;
+        while (open || pending.Count > 0)
         {
+            if (pending.Count == 0)
+            {
+                more ??= _queue.Reader.WaitToReadAsync().AsTask();
+                open = more.GetAwaiter().GetResult();
+                more = null;
+            }
+            var asked = false;
             while (pending.Count < MaxWritesPerCommit && _queue.Reader.TryRead(out var write))
+            {
+                if (ReferenceEquals(write, CommitHeldMarker))
+                {
+                    // Asked for what was queued before it: what comes after may wait again.
+                    asked = true;
+                    break;
+                }
                 pending.Add(write);
+            }
+            if (pending.Count == 0)
+                continue;
+            if (open && !asked && pending.Count < MaxHeldWrites && pending.TrueForAll(write => write.Held))
+            {
+                // Every write waiting may wait: for another write, for a caller to ask, or until the hold is over.
+                if (holdingSince == 0)
+                    holdingSince = Environment.TickCount64;
+                var left = MaxHold - TimeSpan.FromMilliseconds(Environment.TickCount64 - holdingSince);
+                if (left > TimeSpan.Zero)
+                {
+                    more ??= _queue.Reader.WaitToReadAsync().AsTask();
+                    if (more.Wait(left))
+                    {
+                        open = more.GetAwaiter().GetResult();
+                        more = null;
+                        continue;
+                    }
+                }
+            }
             Commit(pending);
             pending.Clear();
+            holdingSince = 0;
         }
     }
 
@@ -173,6 +234,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private abstract class Write
     {
+        /// <summary>Whether the write may wait for later ones to share their commit.</summary>
+        public bool Held { get; init; }
+
         public abstract void Run(SqliteConnection connection, SqliteTransaction transaction);
 
         public abstract void Fail(Exception exception);

@@ -550,6 +550,29 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HeldBatchWrites_AreDurableOnceAskedFor_AndCountLikeThePlainOnes()
+    {
+        var runId = await StartRunAsync();
+
+        // A store may hold these writes to share a later commit; asked for, they commit without waiting for more.
+        var starts = Enumerable.Range(1, 3).Select(number =>
+            Store.BatchStartedHeldAsync(runId, number, $"page={number}", 4, $"w{number}", T0.AddSeconds(number), CancellationToken.None)).ToList();
+        Store.CommitHeldWrites();
+        await Task.WhenAll(starts).WaitAsync(TimeSpan.FromSeconds(30));
+        (await CountsAsync(runId)).ShouldBe(new RunCounts(Read: 12, Succeeded: 0, Failed: 0, Ignored: 0, Incomplete: 0, Warnings: 0, BatchesTotal: 3, BatchesFailed: 0));
+
+        var results = Enumerable.Range(1, 3).Select(number => Store.BatchFinishedHeldAsync(
+            Result(runId, number, $"page={number}", BatchStatus.Succeeded, read: 4, succeeded: 4), CancellationToken.None)).ToList();
+        // Noted again (a redelivery), a held start counts once, as a plain one does.
+        results.Add(Store.BatchStartedHeldAsync(runId, 3, "page=3", 4, "w3", T0.AddSeconds(3), CancellationToken.None));
+        Store.CommitHeldWrites();
+        await Task.WhenAll(results).WaitAsync(TimeSpan.FromSeconds(30));
+
+        (await CountsAsync(runId)).ShouldBe(new RunCounts(Read: 12, Succeeded: 12, Failed: 0, Ignored: 0, Incomplete: 0, Warnings: 0, BatchesTotal: 3, BatchesFailed: 0));
+        (await Store.ListBatchesAsync(runId, 0, 100, CancellationToken.None)).Select(batch => batch.Status).ShouldAllBe(status => status == BatchStatus.Succeeded);
+    }
+
+    [Fact]
     public async Task RunFinishedWithLastBatch_StoresTheBatchAndEndsTheRunInOneWrite_AndWhenTheEndIsRefusedKeepsNeither()
     {
         var link = Name("orders");

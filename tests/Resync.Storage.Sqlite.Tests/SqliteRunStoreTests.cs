@@ -91,6 +91,44 @@ public sealed class SqliteRunStoreTests : StateStoreCompliance<SqliteRunStore>
     }
 
     [Fact]
+    public async Task HeldBatchWrites_WaitForALaterCommit_UntilAskedFor_OrAWriteThatIsNotHeld_OrTheEndOfTheHold()
+    {
+        await using var store = new SqliteRunStore(Path.Combine(_folder, "held.db")) { MaxHold = TimeSpan.FromHours(1) };
+        await store.InitializeAsync(CancellationToken.None);
+        await store.EnsureLinkAsync("orders", "acme", CancellationToken.None);
+        var runId = await store.CreateRunAsync(NewRun("orders", "acme", T0, RunOwner.Current), CancellationToken.None);
+
+        // Held: neither committed nor seen by a reader, however long it waits, until it is asked for.
+        var start = store.BatchStartedHeldAsync(runId, 1, "page=1", 3, null, T0, CancellationToken.None);
+        await Task.Delay(300);
+        start.IsCompleted.ShouldBeFalse();
+        (await store.ListBatchesAsync(runId, 0, 10, CancellationToken.None)).ShouldBeEmpty();
+        store.CommitHeldWrites();
+        await start.WaitAsync(TimeSpan.FromSeconds(30));
+        (await store.ListBatchesAsync(runId, 0, 10, CancellationToken.None)).ShouldHaveSingleItem().Status.ShouldBe(BatchStatus.Processing);
+
+        // A write that is not held commits the held writes queued before it, in the same commit or an earlier one.
+        var result = store.BatchFinishedHeldAsync(Result(runId, 1, "page=1", BatchStatus.Succeeded, read: 3, succeeded: 3), CancellationToken.None);
+        await Task.Delay(100);
+        result.IsCompleted.ShouldBeFalse();
+        await store.BatchStartedAsync(runId, 2, "page=2", 3, T0, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        result.IsCompletedSuccessfully.ShouldBeTrue();
+
+        // Asked for when nothing is held, nothing happens; what is held later waits again.
+        store.CommitHeldWrites();
+        var later = store.BatchFinishedHeldAsync(Result(runId, 2, "page=2", BatchStatus.Succeeded, read: 3, succeeded: 3), CancellationToken.None);
+        await Task.Delay(100);
+        later.IsCompleted.ShouldBeFalse();
+        store.CommitHeldWrites();
+        await later.WaitAsync(TimeSpan.FromSeconds(30));
+        (await store.GetRunAsync(runId, CancellationToken.None)).ShouldNotBeNull().Counts.Succeeded.ShouldBe(6);
+
+        // With the default hold, a held write that nobody asks for commits on its own, soon.
+        var unasked = Store.BatchStartedHeldAsync(await StartRunAsync(), 1, "page=1", 3, null, T0, CancellationToken.None);
+        await unasked.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task Store_UsedBeforeInitialize_SaysSo()
     {
         await using var store = new SqliteRunStore(Path.Combine(_folder, "other.db"));

@@ -290,7 +290,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 // The steps run while the store commits the start; the target is written only once the start is durable,
                 // so a crash during the write still finds the batch Processing and counts its records as incomplete.
                 var started = _starts.TryRemove(work.Number, out var start)
-                    ? start.Task.Unwrap()
+                    ? NotedStartAsync(start.Task)
                     : StartAsync(work);
                 if (Volatile.Read(ref _skipQueued))
                 {
@@ -319,7 +319,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 }
                 // The worker goes on with the next batch while the store commits this result (group commit); the run
                 // ends only after every result is confirmed (WaitUntilStoredAsync). Until then the batch stays Processing in the store.
-                await _unconfirmed.WaitAsync();
+                await RoomForAResultAsync();
                 _ = StoreResultAsync(result);
             }
             catch (Exception exception)
@@ -457,7 +457,29 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 start.TrySetCanceled(CancellationToken.None);
                 throw;
             }
-            start.SetResult(StartAsync(work));
+            start.SetResult(StartAsync(work, held: true));
+        }
+
+        /// <summary>
+        /// The start of a dispatched batch, which the store may hold for a later commit (<see cref="IRunStore.BatchStartedHeldAsync"/>):
+        /// asked for as soon as a worker takes the batch, so that it commits while the steps run, with the starts of the batches
+        /// queued after it and the results waiting; a worker that takes one of those finds its start durable already.
+        /// </summary>
+        private async Task NotedStartAsync(Task<Task> noted)
+        {
+            var write = await noted;
+            if (!write.IsCompleted)
+                store.CommitHeldWrites();
+            await write;
+        }
+
+        /// <summary>Waits for room among the results not yet confirmed, asking the store to commit those it holds when there is none.</summary>
+        private async Task RoomForAResultAsync()
+        {
+            if (_unconfirmed.Wait(0))
+                return;
+            store.CommitHeldWrites();
+            await _unconfirmed.WaitAsync();
         }
 
         /// <summary>The run as workers of other processes see it (cluster mode), or null when its batches run in this process.</summary>
@@ -504,7 +526,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         /// <summary>Stores a batch the run did not process as Interrupted, its records incomplete with their values.</summary>
         private async Task KeepUnprocessedAsync(BatchWork work)
         {
-            await _unconfirmed.WaitAsync();
+            await RoomForAResultAsync();
             _ = StoreResultAsync(BatchResult.Interrupted(runId, work.Number, work.Cursor, work.Records.Count, Unprocessed(work), clock.GetUtcNow()));
         }
 
@@ -536,6 +558,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         /// <summary>Waits until the store has confirmed every batch result handed to it.</summary>
         public async Task WaitUntilStoredAsync()
         {
+            store.CommitHeldWrites();
             for (var i = 0; i < _maxUnconfirmed; i++)
                 await _unconfirmed.WaitAsync();
             _unconfirmed.Release(_maxUnconfirmed);
@@ -587,12 +610,15 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             return true;
         }
 
-        private async Task StartAsync(BatchWork work)
+        private async Task StartAsync(BatchWork work, bool held = false)
         {
             // Noted with the run already: the same page, read again, needs no second commit before its target write.
             if (work.Number == 1 && NotedWithRun is { } first && first.Cursor == work.Cursor && first.RecordCount == work.Records.Count)
                 return;
-            await store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, work.Watermark, clock.GetUtcNow(), CancellationToken.None);
+            if (held)
+                await store.BatchStartedHeldAsync(runId, work.Number, work.Cursor, work.Records.Count, work.Watermark, clock.GetUtcNow(), CancellationToken.None);
+            else
+                await store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, work.Watermark, clock.GetUtcNow(), CancellationToken.None);
         }
 
         private static int MaxUnconfirmed(LinkSettings settings) => 16 * (settings.SequentialProcessing ? 1 : settings.Parallelism);
@@ -602,7 +628,12 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         {
             try
             {
-                await store.BatchFinishedAsync(result, CancellationToken.None);
+                var stored = store.BatchFinishedHeldAsync(result, CancellationToken.None);
+                // No room left for another result: whoever waits for room (RoomForAResultAsync) needs this one committed, not held,
+                // though it may have asked before this one was queued (many pages still coming, stopped together).
+                if (_unconfirmed.CurrentCount == 0)
+                    store.CommitHeldWrites();
+                await stored;
                 Counted(result);
             }
             catch (Exception exception)

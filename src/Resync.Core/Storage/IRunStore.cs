@@ -41,6 +41,26 @@ public interface IRunStore
     /// <summary>Stores a batch's result and adds its counts to the run, atomically.</summary>
     Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Notes a batch's start as <see cref="BatchStartedAsync(long, int, string?, int, string?, DateTimeOffset, CancellationToken)"/>
+    /// does, but the store may hold the write to commit it with later ones (a run's batch starts and results then share
+    /// commits): at the latest once <see cref="CommitHeldWrites"/> is called, or after a short while. The task completes once
+    /// the write is durable; a store that holds nothing commits it at once. The engine asks for a held write right after this
+    /// returns: a store (or a store wrapping another) must have queued the write by then, and one that passes these writes on
+    /// must pass <see cref="CommitHeldWrites"/> on too.
+    /// </summary>
+    Task BatchStartedHeldAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt,
+        CancellationToken cancellationToken) =>
+        BatchStartedAsync(runId, batchNumber, cursor, recordCount, watermark, startedAt, cancellationToken);
+
+    /// <summary>Stores a batch's result as <see cref="BatchFinishedAsync"/> does, but the store may hold the write as <see cref="BatchStartedHeldAsync"/> says.</summary>
+    Task BatchFinishedHeldAsync(BatchResult result, CancellationToken cancellationToken) => BatchFinishedAsync(result, cancellationToken);
+
+    /// <summary>Asks the store to commit the writes it holds now (<see cref="BatchStartedHeldAsync"/>) instead of waiting for more.</summary>
+    void CommitHeldWrites()
+    {
+    }
+
     /// <summary>Ends a run; moves the link's watermark when one is given.</summary>
     Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken);
 

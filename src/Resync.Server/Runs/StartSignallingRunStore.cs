@@ -33,6 +33,14 @@ internal sealed class StartSignallingRunStore(IRunStore inner, TaskCompletionSou
 
     public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken) => inner.BatchFinishedAsync(result, cancellationToken);
 
+    public Task BatchStartedHeldAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt,
+        CancellationToken cancellationToken) =>
+        inner.BatchStartedHeldAsync(runId, batchNumber, cursor, recordCount, watermark, startedAt, cancellationToken);
+
+    public Task BatchFinishedHeldAsync(BatchResult result, CancellationToken cancellationToken) => inner.BatchFinishedHeldAsync(result, cancellationToken);
+
+    public void CommitHeldWrites() => inner.CommitHeldWrites();
+
     public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
     {
         await inner.RunFinishedAsync(runId, status, systemError, newWatermark, endedAt, cancellationToken);
