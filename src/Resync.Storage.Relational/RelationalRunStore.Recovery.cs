@@ -127,14 +127,21 @@ public abstract partial class RelationalRunStore
                 ?? throw new KeyNotFoundException($"There is no incomplete run {id}.");
             if (Enum.Parse<IncompleteStatus>(current.Status).IsClosed())
                 throw new InvalidTransitionException("incomplete run", current.Status, status.ToString());
-            await w.ExecuteAsync(RecoveryStatements.UpdateIncomplete, RecoveryParameters.IncompleteUpdate(id, status, attempts, nextAttemptAt, resolvedByRunId, note));
-            if (status.IsClosed())
-            {
-                await w.ExecuteAsync(RecoveryStatements.InsertRunEvent, RecoveryParameters.Event(
-                    RunEventMessages.IncompleteClosedEntry(current.RunId, id, status, resolvedByRunId, note, Clock.GetUtcNow())));
-            }
+            await SetIncompleteAsync(w, id, current.RunId, status, attempts, nextAttemptAt, resolvedByRunId, note, Clock.GetUtcNow());
             return 0;
         }, cancellationToken);
+
+    /// <summary>Sets incomplete run <paramref name="id"/> (of run <paramref name="runId"/>) as told; one that closes gets its entry in the run's history.</summary>
+    private static async Task SetIncompleteAsync(RelationalWrite w, long id, long runId, IncompleteStatus status, int attempts, DateTimeOffset? nextAttemptAt,
+        long? resolvedByRunId, string? note, DateTimeOffset now)
+    {
+        await w.ExecuteAsync(RecoveryStatements.UpdateIncomplete, RecoveryParameters.IncompleteUpdate(id, status, attempts, nextAttemptAt, resolvedByRunId, note));
+        if (status.IsClosed())
+        {
+            await w.ExecuteAsync(RecoveryStatements.InsertRunEvent, RecoveryParameters.Event(
+                RunEventMessages.IncompleteClosedEntry(runId, id, status, resolvedByRunId, note, now)));
+        }
+    }
 
     public Task EditFailedRecordAsync(long runId, int batchNumber, int position, IReadOnlyDictionary<string, object?> fields, DateTimeOffset at, CancellationToken cancellationToken) =>
         SaveEditAsync("record_edits", "run_id", runId, batchNumber, position, fields, at, cancellationToken);

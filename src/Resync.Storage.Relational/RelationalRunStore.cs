@@ -133,18 +133,16 @@ public abstract partial class RelationalRunStore
             if (taken is not { } parked)
                 return;
             var batches = (await w.QueryAsync<(long Number, string Status, string? Cursor, string? Watermark)>(
-                "SELECT number, status, cursor, watermark FROM batches WHERE run_id = @runId ORDER BY number", new { runId })).ToList();
+                    "SELECT number, status, cursor, watermark FROM batches WHERE run_id = @runId ORDER BY number", new { runId }))
+                .Select(b => (Number: (int)b.Number, Status: Enum.Parse<BatchStatus>(b.Status), b.Cursor, b.Watermark)).ToList();
             var parentCursors = await w.QueryAsync<string?>("SELECT cursor FROM batches WHERE run_id = @parentRunId", new { parentRunId });
-            last = CrashedResume.TakesOverAt(batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Cursor)), parentCursors);
+            last = CrashedResume.TakesOverAt(batches.Select(b => (b.Number, b.Status, b.Cursor)), parentCursors);
             if (last is null)
                 return;
             attempts = (int)parked.Attempts + 1;
-            await w.ExecuteAsync(RecoveryStatements.UpdateIncomplete,
-                RecoveryParameters.IncompleteUpdate(parked.Id, IncompleteStatus.Resolved, attempts, null, runId, null));
-            await w.ExecuteAsync(RecoveryStatements.InsertRunEvent, RecoveryParameters.Event(
-                RunEventMessages.IncompleteClosedEntry(parentRunId, parked.Id, IncompleteStatus.Resolved, runId, null, now)));
+            await SetIncompleteAsync(w, parked.Id, parentRunId, IncompleteStatus.Resolved, attempts, null, runId, null, now);
             // The pages it read after its parent's last continue the root's read, as a resume that ended keeps them.
-            if (CrashWatermark.Read(batches.Select(b => ((int)b.Number, Enum.Parse<BatchStatus>(b.Status), b.Watermark))) is { } read)
+            if (CrashWatermark.Read(batches.Select(b => (b.Number, b.Status, b.Watermark))) is { } read)
                 await w.ExecuteAsync(RecoveryStatements.SetPendingWatermark, new { runId = run.RootRunId ?? parentRunId, watermark = read });
         }
         else if (kind.IsPull())

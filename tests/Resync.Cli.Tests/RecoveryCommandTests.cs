@@ -109,17 +109,7 @@ public sealed class RecoveryCommandTests : IDisposable
             target: { type: sqlite, path: out.db, table: people, mode: upsert, key: id }
             settings: { batchSize: 500 }
             """);
-        using (var process = _cli.Start("run", link, "--db", _cli.StateFile))
-        {
-            using var safetyNet = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            while (Scalar(_cli.StateFile, "SELECT COUNT(*) FROM batches WHERE status <> 'Processing'") < finishedBatchesBeforeKill)
-            {
-                process.HasExited.ShouldBeFalse("the run ended before it could be killed");
-                await Task.Delay(20, safetyNet.Token);
-            }
-            process.Kill(); // SIGKILL: no chance to clean up.
-            await process.WaitForExitAsync(safetyNet.Token);
-        }
+        await KillAfterAsync(1, finishedBatchesBeforeKill, "run", link, "--db", _cli.StateFile);
 
         var parked = (await _cli.RunJsonAsync(0, "incomplete", "list", "--db", _cli.StateFile))["items"]!.AsArray().Single()!;
         parked["runId"]!.GetValue<long>().ShouldBe(1);
@@ -165,19 +155,20 @@ public sealed class RecoveryCommandTests : IDisposable
         written.Count.ShouldBe(total, "every record in the target");
         // Written again at most: the records of the batches each kill cut (unless the target's batch ledger knew them written).
         written.Values.Sum(n => n - 1).ShouldBeLessThanOrEqualTo((int)cutRecords);
+    }
 
-        async Task KillAfterAsync(long runId, int finishedBatches, params string[] args)
+    /// <summary>Starts the CLI with <paramref name="args"/> and kills it (SIGKILL) once run <paramref name="runId"/> has <paramref name="finishedBatches"/> batches finished.</summary>
+    private async Task KillAfterAsync(long runId, int finishedBatches, params string[] args)
+    {
+        using var process = _cli.Start(args);
+        using var safetyNet = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (Scalar(_cli.StateFile, $"SELECT COUNT(*) FROM batches WHERE run_id = {runId} AND status <> 'Processing'") < finishedBatches)
         {
-            using var process = _cli.Start(args);
-            using var safetyNet = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            while (Scalar(_cli.StateFile, $"SELECT COUNT(*) FROM batches WHERE run_id = {runId} AND status <> 'Processing'") < finishedBatches)
-            {
-                process.HasExited.ShouldBeFalse("the run ended before it could be killed");
-                await Task.Delay(20, safetyNet.Token);
-            }
-            process.Kill(); // SIGKILL: no chance to clean up.
-            await process.WaitForExitAsync(safetyNet.Token);
+            process.HasExited.ShouldBeFalse("the run ended before it could be killed");
+            await Task.Delay(20, safetyNet.Token);
         }
+        process.Kill(); // SIGKILL: no chance to clean up.
+        await process.WaitForExitAsync(safetyNet.Token);
     }
 
     private static long Scalar(string database, string sql)

@@ -12,6 +12,7 @@ namespace Resync.Testing.Faults;
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
+    private const int BufferSize = 64 * 1024;
     private readonly int _upstreamPort;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
@@ -139,14 +140,14 @@ public sealed class FaultProxy : IAsyncDisposable
             try
             {
                 // The fault is taken by the first bytes the client sends (every client here speaks first: HTTP, PostgreSQL).
-                var first = new byte[64 * 1024];
+                var first = new byte[BufferSize];
                 var read = await client.GetStream().ReadAsync(first, _stop.Token);
                 if (read == 0)
                     return;
                 var fault = TakeFault();
                 await upstream.ConnectAsync(IPAddress.Loopback, _upstreamPort, _stop.Token);
-                var request = PumpAsync(client, upstream, fault, answer: false, first.AsMemory(0, read));
-                var answer = PumpAsync(upstream, client, fault, answer: true, ReadOnlyMemory<byte>.Empty);
+                var request = PumpAsync(client, upstream, fault, answer: false, first, read);
+                var answer = PumpAsync(upstream, client, fault, answer: true, new byte[BufferSize], 0);
                 await Task.WhenAll(request, answer);
             }
             catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -156,11 +157,10 @@ public sealed class FaultProxy : IAsyncDisposable
     }
 
     /// <summary>Copies one direction, applying the fault; returns when it ends (or strikes), having closed both sockets as the fault says.</summary>
-    /// <param name="first">What was read from <paramref name="from"/> already.</param>
-    private async Task PumpAsync(TcpClient from, TcpClient to, (Fault Fault, TaskCompletionSource Struck, Task Release) fault, bool answer, ReadOnlyMemory<byte> first)
+    /// <param name="read">How many bytes read from <paramref name="from"/> are in <paramref name="buffer"/> already.</param>
+    private async Task PumpAsync(TcpClient from, TcpClient to, (Fault Fault, TaskCompletionSource Struck, Task Release) fault, bool answer, byte[] buffer, int read)
     {
         var (kind, bytes, delay) = (fault.Fault.Kind, fault.Fault.Bytes, fault.Fault.Delay);
-        var buffer = new byte[64 * 1024];
         var passed = 0;
         var input = from.GetStream();
         var output = to.GetStream();
@@ -168,13 +168,7 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             while (true)
             {
-                var read = first.Length;
-                if (read > 0)
-                {
-                    first.CopyTo(buffer);
-                    first = ReadOnlyMemory<byte>.Empty;
-                }
-                else
+                if (read == 0)
                     read = await input.ReadAsync(buffer, _stop.Token);
                 if (read == 0)
                     break;
@@ -215,6 +209,7 @@ public sealed class FaultProxy : IAsyncDisposable
                     await output.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
                 }
                 passed += read;
+                read = 0;
             }
             to.Client.Shutdown(SocketShutdown.Send);
         }
