@@ -114,7 +114,8 @@ public abstract partial class RelationalRunStore
 
     /// <summary>
     /// A pull run whose process died is given its incomplete run at once, so that one retry finishes it: the batches cut by
-    /// the crash (Interrupted: fetched again by cursor) and the pages never read, after the last page the run had started.
+    /// the crash (Interrupted: fetched again by cursor) and the pages never read, after the last page the run had started (or,
+    /// when a batch number is missing, after the last page before it: <see cref="CrashedPull"/>).
     /// A resume run that had read on past its parent's failures takes its parent's remainder over the same way
     /// (<see cref="CrashedResume"/>); one that had not leaves it with the parent. (Pushes are not parked: their records died with the process.)
     /// </summary>
@@ -146,7 +147,11 @@ public abstract partial class RelationalRunStore
                 await w.ExecuteAsync(RecoveryStatements.SetPendingWatermark, new { runId = run.RootRunId ?? parentRunId, watermark = read });
         }
         else if (kind.IsPull())
-            last = await w.QuerySingleOrDefaultAsync<string?>("SELECT cursor FROM batches WHERE run_id = @runId ORDER BY number DESC LIMIT 1", new { runId });
+        {
+            // After the last batch before a missing number (CrashedPull): the page whose start never committed is read too.
+            var batches = await w.QueryAsync<(long Number, string? Cursor)>("SELECT number, cursor FROM batches WHERE run_id = @runId ORDER BY number", new { runId });
+            last = CrashedPull.ReadsOnAfter(batches.Select(b => ((int)b.Number, b.Cursor)));
+        }
         else
             return;
         if (last is null)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Resync.Core.Errors;
@@ -6,6 +5,7 @@ using Resync.Core.Links;
 using Resync.Core.Records;
 using Resync.Core.Runs;
 using Resync.Core.Storage;
+using Resync.Testing;
 using Shouldly;
 using Xunit;
 
@@ -699,7 +699,7 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     {
         var link = Name("orders");
         await Store.EnsureLinkAsync(link, Name("acme"), CancellationToken.None);
-        var deadOwner = $"{Environment.MachineName}:{DeadProcessId().ToString(CultureInfo.InvariantCulture)}";
+        var deadOwner = DeadOwner();
         var dead = await Store.CreateRunAsync(NewRun(link, Name("acme"), T0, deadOwner), CancellationToken.None);
         var alive = await Store.CreateRunAsync(NewRun(link, Name("acme"), T0, RunOwner.Current), CancellationToken.None);
         var elsewhere = await Store.CreateRunAsync(NewRun(link, Name("acme"), T0, "another-host:1"), CancellationToken.None);
@@ -757,7 +757,7 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     public async Task RecoverInterruptedRuns_APageStillComingAtTheCrash_IsCut_AndTheResumeGoesOnAfterTheLaterPagesDone()
     {
         // Page 2 was being retried when the process died; pages 3 and 4 after it had committed.
-        var deadOwner = $"{Environment.MachineName}:{DeadProcessId().ToString(CultureInfo.InvariantCulture)}";
+        var deadOwner = DeadOwner();
         var runId = await StartRunAsync(deadOwner);
         await Store.BatchStartedAsync(runId, 1, "page=1", 5, T0, CancellationToken.None);
         await Store.BatchFinishedAsync(Result(runId, 1, "page=1", BatchStatus.Succeeded, read: 5, succeeded: 5), CancellationToken.None);
@@ -776,6 +776,32 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
         // The resume fetches page 2 again by its cursor (a cut batch) and reads on after page 4: pages 3 and 4 are not written again.
         var parked = (await ((IRecoveryStore)Store).ListIncompleteAsync(new IncompleteFilter(), CancellationToken.None)).Single(i => i.RunId == runId);
         parked.ResumeCursor.ShouldBe("page=4");
+    }
+
+    [Fact]
+    public async Task RecoverInterruptedRuns_ABatchNumberMissing_ParksTheRemainderAfterTheLastPageBeforeIt_SoThatItsPageIsRead()
+    {
+        // Batch 3's start never committed (a full state disk) while batch 4's did: page 3 is in no batch. Parked after page 4,
+        // its resume would never read page 3, and the chain's watermark would then move past it.
+        var runId = await StartRunAsync(DeadOwner());
+        foreach (var number in new[] { 1, 2, 4, 5 })
+            await Store.BatchStartedAsync(runId, number, $"page={number}", 5, $"2026-11-22T0{number}:00:00Z", T0, CancellationToken.None);
+        foreach (var number in new[] { 1, 2, 4 })
+        {
+            await Store.BatchFinishedAsync(Result(runId, number, $"page={number}", BatchStatus.Succeeded, read: 5, succeeded: 5) with { Watermark = $"2026-11-22T0{number}:00:00Z" },
+                CancellationToken.None);
+        }
+
+        await Store.RecoverInterruptedRunsAsync(T0.AddHours(1), CancellationToken.None);
+
+        var parked = (await ((IRecoveryStore)Store).ListIncompleteAsync(new IncompleteFilter(RunId: runId), CancellationToken.None)).ShouldHaveSingleItem();
+        (parked.Status, parked.ResumeCursor).ShouldBe((IncompleteStatus.Waiting, "page=2"));
+        (await Store.GetWatermarkAsync(Name("orders"), CancellationToken.None)).ShouldBe("2026-11-22T02:00:00Z");
+        // A run whose first batch's start was lost has nothing to read on after: it is not parked, and the next run reads from the watermark.
+        var firstLost = await StartRunAsync(DeadOwner());
+        await Store.BatchStartedAsync(firstLost, 2, "page=2", 5, T0, CancellationToken.None);
+        await Store.RecoverInterruptedRunsAsync(T0.AddHours(2), CancellationToken.None);
+        (await ((IRecoveryStore)Store).ListIncompleteAsync(new IncompleteFilter(RunId: firstLost), CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -908,7 +934,7 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
     [Fact]
     public async Task RecoverInterruptedRuns_ThenLateBatchFinished_ChangesNothing()
     {
-        var deadOwner = $"{Environment.MachineName}:{DeadProcessId().ToString(CultureInfo.InvariantCulture)}";
+        var deadOwner = DeadOwner();
         var runId = await StartRunAsync(deadOwner);
         await Store.BatchStartedAsync(runId, 1, "page=1", 6, T0, CancellationToken.None);
         await Store.RecoverInterruptedRunsAsync(T0.AddHours(1), CancellationToken.None);
@@ -939,7 +965,7 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
             CancellationToken.None);
 
     /// <summary>The owner of a run whose process is gone (on this host): crash recovery takes it over.</summary>
-    protected static string DeadOwner() => $"{Environment.MachineName}:{DeadProcessId().ToString(CultureInfo.InvariantCulture)}";
+    protected static string DeadOwner() => DeadProcess.Owner();
 
     protected async Task<RunCounts> CountsAsync(long runId) =>
         (await Store.GetRunAsync(runId, CancellationToken.None)).ShouldNotBeNull().Counts;
@@ -975,15 +1001,6 @@ public abstract class RunStoreCompliance<TStore> : IAsyncLifetime
             a => a.Hint.ShouldBe(expected.Hint),
             a => a.OccurredAt.ShouldBe(expected.OccurredAt),
             a => a.Attempt.ShouldBe(expected.Attempt));
-
-    /// <summary>The id of a process of this host that has exited.</summary>
-    protected static int DeadProcessId()
-    {
-        using var process = Process.Start(new ProcessStartInfo("/bin/true") { UseShellExecute = false })
-            ?? throw new InvalidOperationException("/bin/true did not start.");
-        process.WaitForExit();
-        return process.Id;
-    }
 
     private static string Key(int batch, int position) => $"b{batch}-r{position:D2}";
 

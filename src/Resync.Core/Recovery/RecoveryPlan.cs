@@ -20,6 +20,13 @@ public sealed record RecoveryPlan(
     string? ResumeCursor,
     bool CarriesAllFailures)
 {
+    /// <summary>
+    /// For the remainder of a run that died with a batch number missing: its batches after the gap, by cursor with their
+    /// number, which the resume takes again after <see cref="ResumeCursor"/> (<see cref="Runs.CrashedPull.ReadAgain"/>), so
+    /// that none of them is fetched again or rebuilt as well. Empty for every other plan.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> ReadAgain { get; init; } = new Dictionary<string, int>();
+
     /// <summary>The run that resolved the parent's chain already (its failures are fixed), or null.</summary>
     public long? ResolvedByRunId { get; init; }
 

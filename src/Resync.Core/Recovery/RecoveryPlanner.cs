@@ -16,7 +16,10 @@ internal sealed class RecoveryPlanner(IRunQueries queries)
         if (run.Status == RunStatus.Running)
             throw new InvalidOperationException($"Run {runId} is still running; its failures can be retried once it has ended.");
 
-        var failedBatches = await FailedBatchesAsync(runId, cancellationToken);
+        var batches = await BatchesAsync(runId, cancellationToken);
+        var readAgain = scope == RecoveryScope.Remainder ? CrashedPull.ReadAgain(batches.Select(b => (b.Number, b.Cursor)), resumeCursor) : new Dictionary<string, int>();
+        // A batch the resume takes again from the source is not carried as a failure besides.
+        var failedBatches = batches.Where(b => b.Status.IsFetchedAgainWhole() && !readAgain.Values.Contains(b.Number)).Select(b => (b.Number, b.Cursor)).ToList();
         var counts = await queries.CountFailedRecordsAsync(runId, scope == RecoveryScope.ErrorGroup ? group : null, cancellationToken);
         var (records, notRetriable, outsideScope) = (counts.Retriable, counts.NotRetriable, counts.OutsideGroup);
         if (scope == RecoveryScope.EphemeralFailedRecords)
@@ -29,21 +32,22 @@ internal sealed class RecoveryPlanner(IRunQueries queries)
         return new RecoveryPlan(runId, scope, carriedBatches, records, notRetriable, scope == RecoveryScope.Remainder ? resumeCursor : null, carriesAll)
         {
             ResolvedByRunId = run.Status == RunStatus.Succeeded ? run.ResolvedByRunId : null,
+            ReadAgain = readAgain,
         };
     }
 
     /// <summary>A failed record can be rebuilt from its snapshot unless none was kept or the source could not read it.</summary>
     internal static bool IsRetriable(RecordView record) => record.IsRetriable;
 
-    private async Task<List<(int Number, string? Cursor)>> FailedBatchesAsync(long runId, CancellationToken cancellationToken)
+    private async Task<List<BatchView>> BatchesAsync(long runId, CancellationToken cancellationToken)
     {
-        var failed = new List<(int, string?)>();
+        var batches = new List<BatchView>();
         for (var offset = 0; ; offset += PageSize)
         {
             var page = await queries.ListBatchesAsync(runId, offset, PageSize, cancellationToken);
-            failed.AddRange(page.Where(b => b.Status.IsFetchedAgainWhole()).Select(b => (b.Number, b.Cursor)));
+            batches.AddRange(page);
             if (page.Count < PageSize)
-                return failed;
+                return batches;
         }
     }
 }

@@ -61,7 +61,16 @@ internal sealed class RecoverySource(
             await foreach (var page in resumable.ReadAfterAsync(resume, context, cancellationToken))
             {
                 _resumed.TryAdd(page.Cursor, 0);
-                yield return page;
+                if (plan.ReadAgain.TryGetValue(page.Cursor, out var number))
+                {
+                    // A batch of the parent after a missing number, taken again: it may be written already, and edits of its records win.
+                    _fetchedAgain.TryAdd(page.Cursor, 0);
+                    yield return page.Arrival is null ? WithEdits(number, page) : page;
+                }
+                else
+                {
+                    yield return page;
+                }
             }
         }
     }
@@ -71,6 +80,7 @@ internal sealed class RecoverySource(
     private async IAsyncEnumerable<SourcePage> ParentFailuresAsync(SourceContext context, bool keep, string? after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var skipping = after is not null;
+        var readAgain = plan.ReadAgain.Values.ToHashSet();
         // In the parent's order: each failed batch comes where it stood, between the loose records of the batches
         // around it, so that a sequential link's remainder is processed in order.
         var batches = new Queue<(int Number, string? Cursor)>(plan.FailedBatches.OrderBy(b => b.Number));
@@ -83,7 +93,8 @@ internal sealed class RecoverySource(
             // Read the next page from the store while this one is rebuilt and processed.
             next = snapshots.Count < PageSize ? null
                 : queries.ListRetriableFailedRecordsAsync(plan.ParentRunId, group, (snapshots[^1].BatchNumber, snapshots[^1].Position), PageSize, cancellationToken);
-            foreach (var failed in snapshots.Where(s => !s.Durable || plan.Scope != RecoveryScope.EphemeralFailedRecords))
+            // A failed record of a batch the resume takes again from the source (CrashedPull) is taken there, once.
+            foreach (var failed in snapshots.Where(s => (!s.Durable || plan.Scope != RecoveryScope.EphemeralFailedRecords) && !readAgain.Contains(s.BatchNumber)))
             {
                 while (batches.TryPeek(out var batch) && batch.Number < failed.BatchNumber)
                 {
@@ -189,7 +200,7 @@ internal sealed class RecoverySource(
             if (edits.TryGetValue((number, position), out var edited))
                 records[position] = new Record(records[position].Key, RecordJson.ToFields(edited));
         }
-        return SourcePage.Of(page.Cursor, records);
+        return SourcePage.Of(page.Cursor, records, page.Watermark);
     }
 
     private async Task<Record> RebuildAsync(int batchNumber, int position, string? recordKey, string beforeJson, bool keep, SourceContext context, CancellationToken cancellationToken)

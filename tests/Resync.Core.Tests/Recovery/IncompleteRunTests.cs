@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Sockets;
 using Resync.Storage.Sqlite;
@@ -199,6 +200,36 @@ public sealed class IncompleteRunTests
         (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Failed, "pages were never read: the run is not fixed");
         (await harness.HistoryAsync(resumed.RunId)).ShouldContain(e => e.Message.StartsWith("Not recovered by this resume. Not read: ", StringComparison.Ordinal));
         parked.NotRecovered.ShouldBe(parked.Note);
+    }
+
+    [Fact]
+    public async Task RunThatDiedWithABatchNumberMissing_ItsResumeReadsTheMissingPage_AndTakesTheLaterOnesOnceEach_AskingTheLedgerFirst()
+    {
+        // What a process that died leaves when batch 3's start never committed (a full state disk) while batch 4's did: pages 1,
+        // 2 and 4 written, page 5 cut by the crash, page 3 in no batch. Regression: the resume read on after page 5, so page 3 was lost.
+        await using var harness = await RecoveryHarness.StartAsync();
+        var written = new ConcurrentQueue<(string? Cursor, bool MayBeWritten)>();
+        var target = new CollectingTarget { BeforeWrite = (batch, _) => { written.Enqueue((batch.Cursor, batch.MayBeWritten)); return Task.CompletedTask; } };
+        var source = ListSource.Paged(6, 10);
+        var link = RecoveryHarness.Link(source, target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
+        var now = harness.Clock.GetUtcNow();
+        var runId = await harness.Store.CreateRunAsync(new NewRun(link.Id, link.Tenant, RunKind.Manual, "test", null, null, DeadProcess.Owner(), now), CancellationToken.None);
+        foreach (var number in new[] { 1, 2, 4, 5 })
+            await harness.Store.BatchStartedAsync(runId, number, $"{number}", 10, now, CancellationToken.None);
+        foreach (var number in new[] { 1, 2, 4 })
+            await harness.Store.BatchFinishedAsync(new BatchResult(runId, number, $"{number}", BatchStatus.Succeeded, 10, 10, 0, 0, 0, null, [], now), CancellationToken.None);
+        await harness.Store.RecoverInterruptedRunsAsync(now, CancellationToken.None);
+        var parked = (await harness.Store.ListIncompleteAsync(new IncompleteFilter(RunId: runId), CancellationToken.None)).ShouldHaveSingleItem();
+
+        var resumed = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
+
+        resumed.Status.ShouldBe(RunStatus.Succeeded);
+        (await harness.RunViewAsync(runId)).Status.ShouldBe(RunStatus.Succeeded);
+        // Page 3 is read; pages 4 and 5, which may be in the target already, are taken once each (not fetched again besides) and
+        // marked so that a target keeping a ledger of its batches does not write them twice.
+        written.ShouldBe([("3", false), ("4", true), ("5", true), ("6", false)]);
+        target.Written.Select(record => record.Key).ShouldBeUnique();
+        source.PagesRefetched.ShouldBe(0);
     }
 
     [Fact]
