@@ -47,13 +47,26 @@ public sealed class LinkRunner
     {
         var result = await _engine.RunAsync(link, request, progress, cancellationToken);
         await NoteErrorTargetFailuresAsync(link, result);
-        if (result.Status != RunStatus.Succeeded && result.HighestWatermark is { } reached && request.IsRoot)
-            await _recovery.SetPendingWatermarkAsync(result.RunId, reached, CancellationToken.None);
 
         // (A held source's cursor is its last page: its unread pages are kept as incomplete records, so nothing follows it.)
         var resume = link.Source is Sdk.IResumableSource ? result.LastCursor : null;
+        var firstPageLost = false;
+        if (result.StoppedPartway && resume is not null)
+        {
+            // A batch whose start the store lost (its write failed while a later one's committed) is in no batch: the remainder
+            // reads on from the last page before it, as for a crash (CrashedPull). With batch 1 lost there is no such page: nothing
+            // is parked and the watermark stays, so that the next run reads every page again.
+            var batches = await RecoveryPlanner.BatchesAsync(_queries, result.RunId, CancellationToken.None);
+            if (batches.Count > 0 && batches[^1].Number != batches.Count)
+            {
+                resume = CrashedPull.ReadsOnAfter(batches.Select(b => (b.Number, b.Cursor)));
+                firstPageLost = resume is null;
+            }
+        }
+        if (result.Status != RunStatus.Succeeded && result.HighestWatermark is { } reached && request.IsRoot && !firstPageLost)
+            await _recovery.SetPendingWatermarkAsync(result.RunId, reached, CancellationToken.None);
         var unreadAtSource = !result.ReadToEnd && link.Source is not (Sdk.IResumableSource or Sdk.IHeldRecordsSource);
-        var incomplete = await ParkIfStoppedPartwayAsync(link, result, resume, attempts: 0, request.RequestId, unreadAtSource);
+        var incomplete = firstPageLost ? null : await ParkIfStoppedPartwayAsync(link, result, resume, attempts: 0, request.RequestId, unreadAtSource);
         var replays = await ReplayAsync(link, result, cancellationToken);
         var health = await UpdateHealthAsync(link, result, parked: incomplete is not null, request.RequestId);
         return new LinkRunOutcome(result, replays, incomplete, health);

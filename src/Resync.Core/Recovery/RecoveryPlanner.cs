@@ -16,7 +16,7 @@ internal sealed class RecoveryPlanner(IRunQueries queries)
         if (run.Status == RunStatus.Running)
             throw new InvalidOperationException($"Run {runId} is still running; its failures can be retried once it has ended.");
 
-        var batches = await BatchesAsync(runId, cancellationToken);
+        var batches = await BatchesAsync(queries, runId, cancellationToken);
         var readAgain = scope == RecoveryScope.Remainder ? CrashedPull.ReadAgain(batches.Select(b => (b.Number, b.Cursor)), resumeCursor) : new Dictionary<string, int>();
         // A batch the resume takes again from the source is not carried as a failure besides.
         var failedBatches = batches.Where(b => b.Status.IsFetchedAgainWhole() && !readAgain.Values.Contains(b.Number)).Select(b => (b.Number, b.Cursor)).ToList();
@@ -39,7 +39,8 @@ internal sealed class RecoveryPlanner(IRunQueries queries)
     /// <summary>A failed record can be rebuilt from its snapshot unless none was kept or the source could not read it.</summary>
     internal static bool IsRetriable(RecordView record) => record.IsRetriable;
 
-    private async Task<List<BatchView>> BatchesAsync(long runId, CancellationToken cancellationToken)
+    /// <summary>Every batch of the run, in number order (read a page at a time).</summary>
+    internal static async Task<List<BatchView>> BatchesAsync(IRunQueries queries, long runId, CancellationToken cancellationToken)
     {
         var batches = new List<BatchView>();
         for (var offset = 0; ; offset += PageSize)

@@ -233,6 +233,74 @@ public sealed class IncompleteRunTests
     }
 
     [Fact]
+    public async Task RunWhoseStoreLostABatchStart_WhileLaterOnesCommitted_ParksItsRemainderBeforeThatPage_AndTheResumeLosesNothing()
+    {
+        // Regression: batch 3's start failed to commit (a state database connection cut, a full disk) while batch 4's committed;
+        // the run parked its remainder after the last page it took, so page 3 was never read again.
+        await using var harness = await RecoveryHarness.StartAsync();
+        var written = new ConcurrentQueue<(string? Cursor, bool MayBeWritten)>();
+        var target = new CollectingTarget { BeforeWrite = (batch, _) => { written.Enqueue((batch.Cursor, batch.MayBeWritten)); return Task.CompletedTask; } };
+        var link = RecoveryHarness.Link(ListSource.Paged(6, 10), target, new LinkSettings { BatchSize = 10, Parallelism = 1 });
+        var store = new LosingStartStore(harness.Store, lostBatch: 3);
+        var runner = new LinkRunner(store, harness.Store, harness.Store, harness.Clock);
+
+        var outcome = await runner.RunAsync(link, new RunRequest(RunKind.Manual, "test"));
+
+        outcome.Run.Status.ShouldBe(RunStatus.Failed);
+        outcome.Run.SystemError.ShouldNotBeNull().Step.ShouldBe("store");
+        var batches = await harness.Store.ListBatchesAsync(outcome.Run.RunId, 0, 100, CancellationToken.None);
+        batches.ShouldNotContain(batch => batch.Number == 3);
+        batches.ShouldContain(batch => batch.Number == 4, "the page after the lost start was taken");
+        var parked = await harness.ParkedAsync(outcome);
+        parked.ResumeCursor.ShouldBe("2");
+
+        var resumed = await runner.RetryIncompleteAsync(link, parked.Id);
+
+        resumed.Status.ShouldBe(RunStatus.Succeeded);
+        target.Written.Select(record => record.Key).Distinct().Count().ShouldBe(60, "every record of the six pages, page 3's included");
+        // A page written in the run and taken again by the resume is flagged, so that a target keeping a ledger skips it.
+        var first = written.Take(written.Count - resumed.Counts.BatchesTotal).Select(w => w.Cursor).ToHashSet();
+        written.Skip(first.Count).Where(w => first.Contains(w.Cursor)).ShouldAllBe(w => w.MayBeWritten);
+        written.Skip(first.Count).Select(w => w.Cursor).ShouldContain("3");
+    }
+
+    /// <summary>The real store, except that the start of one batch fails once, as a write the database did not take.</summary>
+    private sealed class LosingStartStore(IRunStore inner, int lostBatch) : IRunStore
+    {
+        private int _lost;
+
+        public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
+
+        public Task<IReadOnlyList<long>> RecoverInterruptedRunsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+            inner.RecoverInterruptedRunsAsync(now, cancellationToken);
+
+        public Task EnsureLinkAsync(string linkId, string tenant, CancellationToken cancellationToken) => inner.EnsureLinkAsync(linkId, tenant, cancellationToken);
+
+        public Task<long> CreateRunAsync(NewRun run, CancellationToken cancellationToken) => inner.CreateRunAsync(run, cancellationToken);
+
+        public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+            BatchStartedAsync(runId, batchNumber, cursor, recordCount, null, startedAt, cancellationToken);
+
+        public Task BatchStartedAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+            batchNumber == lostBatch && Interlocked.Exchange(ref _lost, 1) == 0
+                ? Task.FromException(new IOException("database disk image is full"))
+                : inner.BatchStartedAsync(runId, batchNumber, cursor, recordCount, watermark, startedAt, cancellationToken);
+
+        public Task BatchStartedHeldAsync(long runId, int batchNumber, string? cursor, int recordCount, string? watermark, DateTimeOffset startedAt,
+            CancellationToken cancellationToken) => BatchStartedAsync(runId, batchNumber, cursor, recordCount, watermark, startedAt, cancellationToken);
+
+        public Task BatchFinishedAsync(BatchResult result, CancellationToken cancellationToken) => inner.BatchFinishedAsync(result, cancellationToken);
+
+        public Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken) =>
+            inner.RunFinishedAsync(runId, status, systemError, newWatermark, endedAt, cancellationToken);
+
+        public Task RunFinishedWithLastBatchAsync(BatchResult lastBatch, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt,
+            CancellationToken cancellationToken) => inner.RunFinishedWithLastBatchAsync(lastBatch, status, systemError, newWatermark, endedAt, cancellationToken);
+
+        public Task<string?> GetWatermarkAsync(string linkId, CancellationToken cancellationToken) => inner.GetWatermarkAsync(linkId, cancellationToken);
+    }
+
+    [Fact]
     public async Task RunCancelledMidway_ParksWhatItDidNotGetTo_AndOneRetryWritesEveryRecordOnce()
     {
         // Regression: Ctrl+C left an Interrupted run and nothing about the records it never read.
