@@ -125,6 +125,8 @@ public sealed class LinkRunner
         }
         var edits = await _recovery.GetIncompleteEditsAsync(incompleteId, cancellationToken);
         var (result, source) = await RecoverAsync(link, plan, RunKind.Resume, $"resume incomplete run {incompleteId}", null, edits, progress, cancellationToken);
+        if (result.StoppedPartway && await LostABatchStartAsync(result.RunId))
+            return await KeepWithParentAsync(link, incomplete, result);
 
         // The remainder now lives in the resume run: this incomplete run is done; what the resume could not finish is its own
         // (the parent's failures it did not get to are kept in it, the pages never read stay behind the resume cursor).
@@ -144,6 +146,32 @@ public sealed class LinkRunner
                 $"Link '{link.Id}' recovered: resume run {result.RunId} got the remainder of run {incomplete.RunId} through (incomplete run {incompleteId}, " +
                 $"attempt {incomplete.Attempts + 1}).", null, _clock.GetUtcNow()) { Recovery = AlertRecovery.Succeeded });
         }
+        return result;
+    }
+
+    /// <summary>True when the store lost the start of one of the run's batches while a later one's committed (a number is missing).</summary>
+    private async Task<bool> LostABatchStartAsync(long runId)
+    {
+        var batches = await RecoveryPlanner.BatchesAsync(_queries, runId, CancellationToken.None);
+        return batches.Count > 0 && batches[^1].Number != batches.Count;
+    }
+
+    /// <summary>
+    /// A resume that stopped with a batch's start lost leaves the remainder with its parent, as one that crashed so does
+    /// (<see cref="CrashedResume"/>): the page of that batch may be one of the parent's failures or a page never read, and
+    /// neither the resume's failures kept nor its cursor would bring it back. The next retry redoes the whole remainder.
+    /// </summary>
+    private async Task<RunResult> KeepWithParentAsync(Link link, IncompleteRunView incomplete, RunResult result)
+    {
+        var error = result.SystemError ?? incomplete.Error;
+        var attempts = incomplete.Attempts + 1;
+        var next = error.Durability == Durability.Ephemeral ? Schedule(link).DelayAfter(attempts) : null;
+        var now = _clock.GetUtcNow();
+        await _recovery.UpdateIncompleteAsync(incomplete.Id, next is null ? IncompleteStatus.Waiting : IncompleteStatus.Scheduled, attempts, now + next, null,
+            incomplete.Note, CancellationToken.None);
+        await _recovery.AddRunEventAsync(new RunEvent(result.RunId, now, RunEventKinds.Resumed,
+            $"The state store lost the start of one of this run's batches ({error.Code}: {error.Message}); the remainder stays with incomplete run {incomplete.Id}, " +
+            "whose next retry does all of it again."), CancellationToken.None);
         return result;
     }
 

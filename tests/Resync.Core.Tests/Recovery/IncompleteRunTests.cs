@@ -264,6 +264,34 @@ public sealed class IncompleteRunTests
         written.Skip(first.Count).Select(w => w.Cursor).ShouldContain("3");
     }
 
+    [Fact]
+    public async Task ResumeWhoseStoreLostABatchStart_LeavesTheRemainderWithItsParent_WhoseNextRetryLosesNothing()
+    {
+        await using var harness = await RecoveryHarness.StartAsync();
+        var target = new CollectingTarget().ThrowOnBatch(3, TargetDown());
+        var link = RecoveryHarness.Link(ListSource.Paged(8, 10), target, new LinkSettings { BatchSize = 10, Parallelism = 1, CallRetryAttempts = 1 });
+        var outcome = await harness.RunAsync(link);
+        var parked = await harness.ParkedAsync(outcome);
+        target.Fix();
+
+        // The resume's second batch start is lost while its third commits: that page could be a failure of the parent or a page
+        // never read, and neither the resume's cursor nor what it keeps would bring it back.
+        var losing = new LinkRunner(new LosingStartStore(harness.Store, lostBatch: 2), harness.Store, harness.Store, harness.Clock);
+        var resumed = await losing.RetryIncompleteAsync(link, parked.Id);
+
+        resumed.Status.ShouldBe(RunStatus.Failed);
+        var kept = (await harness.Store.GetIncompleteAsync(parked.Id, CancellationToken.None)).ShouldNotBeNull();
+        (kept.Status, kept.Attempts).ShouldBe((IncompleteStatus.Scheduled, 1));
+        (await harness.Store.ListIncompleteAsync(new IncompleteFilter(RunId: resumed.RunId), CancellationToken.None)).ShouldBeEmpty();
+        (await harness.HistoryAsync(resumed.RunId)).ShouldContain(entry => entry.Message.Contains($"stays with incomplete run {parked.Id}"));
+
+        var again = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
+
+        again.Status.ShouldBe(RunStatus.Succeeded);
+        target.Written.Select(TestRecords.Id).Distinct().Order().ShouldBe(Enumerable.Range(1, 80).Select(id => (long)id), "every record, none lost");
+        (await harness.RunViewAsync(outcome.Run.RunId)).Status.ShouldBe(RunStatus.Succeeded);
+    }
+
     /// <summary>The real store, except that the start of one batch fails once, as a write the database did not take.</summary>
     private sealed class LosingStartStore(IRunStore inner, int lostBatch) : IRunStore
     {
