@@ -169,9 +169,13 @@ public sealed class LinkRunner
         var now = _clock.GetUtcNow();
         await _recovery.UpdateIncompleteAsync(incomplete.Id, next is null ? IncompleteStatus.Waiting : IncompleteStatus.Scheduled, attempts, now + next, null,
             incomplete.Note, CancellationToken.None);
-        await _recovery.AddRunEventAsync(new RunEvent(result.RunId, now, RunEventKinds.Resumed,
-            $"The state store lost the start of one of this run's batches ({error.Code}: {error.Message}); the remainder stays with incomplete run {incomplete.Id}, " +
-            "whose next retry does all of it again."), CancellationToken.None);
+        var what = $"Resume run {result.RunId} of link '{link.Id}' stopped partway ({error.Code}: {error.Message}) and the state store lost the start of one of " +
+            $"its batches; the remainder stays with incomplete run {incomplete.Id}, whose next retry does all of it again";
+        await _recovery.AddRunEventAsync(new RunEvent(result.RunId, now, RunEventKinds.Resumed, $"{what}."), CancellationToken.None);
+        await RaiseAsync(next is null
+            ? new Alert(AlertKinds.WaitingForAPerson, link.Id, link.Tenant, result.RunId, $"{what}, waiting for a person. {error.Hint}", error, now) { Recovery = AlertRecovery.Failed }
+            : new Alert(AlertKinds.RunFailed, link.Id, link.Tenant, result.RunId, $"{what}: attempt {attempts + 1} is due at {now + next:u}.", error, now)
+                { Recovery = AlertRecovery.InProgress });
         return result;
     }
 

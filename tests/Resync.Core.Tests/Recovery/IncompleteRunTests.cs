@@ -276,7 +276,7 @@ public sealed class IncompleteRunTests
 
         // The resume's second batch start is lost while its third commits: that page could be a failure of the parent or a page
         // never read, and neither the resume's cursor nor what it keeps would bring it back.
-        var losing = new LinkRunner(new LosingStartStore(harness.Store, lostBatch: 2), harness.Store, harness.Store, harness.Clock);
+        var losing = new LinkRunner(new LosingStartStore(harness.Store, lostBatch: 2), harness.Store, harness.Store, harness.Clock, harness.Alerts);
         var resumed = await losing.RetryIncompleteAsync(link, parked.Id);
 
         resumed.Status.ShouldBe(RunStatus.Failed);
@@ -284,6 +284,7 @@ public sealed class IncompleteRunTests
         (kept.Status, kept.Attempts).ShouldBe((IncompleteStatus.Scheduled, 1));
         (await harness.Store.ListIncompleteAsync(new IncompleteFilter(RunId: resumed.RunId), CancellationToken.None)).ShouldBeEmpty();
         (await harness.HistoryAsync(resumed.RunId)).ShouldContain(entry => entry.Message.Contains($"stays with incomplete run {parked.Id}"));
+        harness.Alerts.Raised.ShouldContain(alert => alert.RunId == resumed.RunId && alert.Message.Contains("attempt 2 is due"));
 
         var again = await harness.Runner.RetryIncompleteAsync(link, parked.Id);
 
