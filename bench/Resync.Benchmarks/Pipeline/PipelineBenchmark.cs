@@ -20,7 +20,8 @@ internal static class PipelineBenchmark
     private const int PageSize = 1000;
     private const string ResyncTable = "contacts_resync";
     private const string BareTable = "contacts_bare";
-    private const int MaxWarmUps = 8;
+    /// <summary>At most this many warm-up runs (or pairs) before the measured rounds.</summary>
+    internal const int MaxWarmUps = 8;
 
     public static async Task RunAsync(long records, int repeat, int writers, int fetches)
     {
