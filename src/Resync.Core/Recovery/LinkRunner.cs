@@ -56,8 +56,7 @@ public sealed class LinkRunner
             // A batch whose start the store lost (its write failed while a later one's committed) is in no batch: the remainder
             // reads on from the last page before it, as for a crash (CrashedPull). With batch 1 lost there is no such page: nothing
             // is parked and the watermark stays, so that the next run reads every page again.
-            var batches = await RecoveryPlanner.BatchesAsync(_queries, result.RunId, CancellationToken.None);
-            if (batches.Count > 0 && batches[^1].Number != batches.Count)
+            if (await BatchesMissingANumberAsync(result.RunId) is { } batches)
             {
                 resume = CrashedPull.ReadsOnAfter(batches.Select(b => (b.Number, b.Cursor)));
                 firstPageLost = resume is null;
@@ -125,7 +124,7 @@ public sealed class LinkRunner
         }
         var edits = await _recovery.GetIncompleteEditsAsync(incompleteId, cancellationToken);
         var (result, source) = await RecoverAsync(link, plan, RunKind.Resume, $"resume incomplete run {incompleteId}", null, edits, progress, cancellationToken);
-        if (result.StoppedPartway && await LostABatchStartAsync(result.RunId))
+        if (result.StoppedPartway && await BatchesMissingANumberAsync(result.RunId) is not null)
             return await KeepWithParentAsync(link, incomplete, result);
 
         // The remainder now lives in the resume run: this incomplete run is done; what the resume could not finish is its own
@@ -149,11 +148,14 @@ public sealed class LinkRunner
         return result;
     }
 
-    /// <summary>True when the store lost the start of one of the run's batches while a later one's committed (a number is missing).</summary>
-    private async Task<bool> LostABatchStartAsync(long runId)
+    /// <summary>
+    /// The run's batches when the store lost the start of one of them while a later one's committed (a number is missing),
+    /// else null. (They come in number order, each number once: the last is the count unless one is missing.)
+    /// </summary>
+    private async Task<List<BatchView>?> BatchesMissingANumberAsync(long runId)
     {
         var batches = await RecoveryPlanner.BatchesAsync(_queries, runId, CancellationToken.None);
-        return batches.Count > 0 && batches[^1].Number != batches.Count;
+        return batches.Count > 0 && batches[^1].Number != batches.Count ? batches : null;
     }
 
     /// <summary>
