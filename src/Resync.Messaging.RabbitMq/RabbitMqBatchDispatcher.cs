@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using RabbitMQ.Client.Exceptions;
 using Resync.Core.Engine;
 using Resync.Core.Storage;
 
@@ -37,7 +36,19 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
 
     public async ValueTask DispatchAsync(BatchWork work, CancellationToken cancellationToken)
     {
-        await StartAsync(cancellationToken);
+        while (true)
+        {
+            try
+            {
+                await StartAsync(cancellationToken);
+                break;
+            }
+            catch (Exception exception) when (BrokerCalls.IsTransientFailure(exception, cancellationToken))
+            {
+                // The broker is away or did not answer in time while the run's channels opened: try again, as for a publish.
+                await Task.Delay(RepublishDelay, clock, cancellationToken);
+            }
+        }
         await _window.WaitAsync(cancellationToken);
         _unreported[work.Number] = 0;
         try
@@ -58,7 +69,7 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
                     await _publisher!.BasicPublishAsync("", settings.Queue, mandatory: true, properties, body, cancellationToken);
                     break;
                 }
-                catch (Exception exception) when (exception is RabbitMQClientException or IOException && !cancellationToken.IsCancellationRequested)
+                catch (Exception exception) when (BrokerCalls.IsTransientFailure(exception, cancellationToken))
                 {
                     // The broker is away (or lost the batch unconfirmed): publish again once the connection has recovered. A batch
                     // published twice this way is processed once (the store) and counted once (the first report).
@@ -107,13 +118,22 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
             if (_publisher is not null)
                 return;
             var replies = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-            await RabbitMqTopology.DeclareAsync(replies, settings, cancellationToken);
-            // The reply queue lives as long as this run's engine: a report sent after it died is dropped (the store has the result).
-            var queue = await replies.QueueDeclareAsync(string.Create(CultureInfo.InvariantCulture, $"{settings.Queue}.reports.{run.RunId}.{Guid.NewGuid():N}"),
-                durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
-            var consumer = new AsyncEventingBasicConsumer(replies);
-            consumer.ReceivedAsync += (_, delivery) => TakeReportAsync(replies, delivery);
-            await replies.BasicConsumeAsync(queue.QueueName, autoAck: false, consumer, cancellationToken);
+            QueueDeclareOk queue;
+            try
+            {
+                await RabbitMqTopology.DeclareAsync(replies, settings, cancellationToken);
+                // The reply queue lives as long as this run's engine: a report sent after it died is dropped (the store has the result).
+                queue = await replies.QueueDeclareAsync(string.Create(CultureInfo.InvariantCulture, $"{settings.Queue}.reports.{run.RunId}.{Guid.NewGuid():N}"),
+                    durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
+                var consumer = new AsyncEventingBasicConsumer(replies);
+                consumer.ReceivedAsync += (_, delivery) => TakeReportAsync(replies, delivery);
+                await replies.BasicConsumeAsync(queue.QueueName, autoAck: false, consumer, cancellationToken);
+            }
+            catch
+            {
+                await BrokerCalls.CloseQuietlyAsync(replies); // the next attempt opens a channel of its own
+                throw;
+            }
             _replies = replies;
             _replyQueue = queue.QueueName;
             _recovered = (_, _) => CountStoredAsync();
@@ -138,11 +158,11 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
             if (_publisher is not { IsClosed: true } closed || !connection.IsOpen)
                 return;
             _publisher = await connection.CreateChannelAsync(PublisherOptions, cancellationToken);
-            await closed.DisposeAsync();
+            await BrokerCalls.CloseQuietlyAsync(closed);
         }
-        catch (Exception exception) when (exception is RabbitMQClientException or IOException)
+        catch (Exception exception) when (BrokerCalls.IsTransientFailure(exception, cancellationToken))
         {
-            // The connection went while opening it: the next attempt tries again.
+            // The connection went while opening it, or the broker did not answer in time: the next attempt tries again.
         }
         finally
         {

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using RabbitMQ.Client.Exceptions;
 using Resync.Core.Engine;
 using Resync.Core.Links;
 using Resync.Core.Storage;
@@ -48,15 +47,17 @@ public sealed class RabbitMqBatchWorker(IConnection connection, RabbitMqSettings
                 // Stopping: closing the channel (below) hands unacknowledged batches back to the queue.
                 return;
             }
-            catch (Exception exception) when (exception is RabbitMQClientException or IOException)
+            catch (Exception exception) when (BrokerCalls.IsTransientFailure(exception, cancellationToken))
             {
-                // The broker refused to open the channel or to start consuming (the queue not ready yet, the connection recovering).
-                RabbitMqLog.ChannelLost(_logger, settings.Queue, exception.Message);
+                // The broker refused to open the channel or to start consuming (the queue not ready yet, the connection recovering),
+                // or did not answer in time: the worker tries again rather than sit idle, alive, while batches wait.
+                RabbitMqLog.ChannelLost(_logger, settings.Queue, exception is OperationCanceledException
+                    ? "the broker did not answer in time" : exception.Message);
             }
             finally
             {
                 if (channel is not null)
-                    await CloseAsync(channel);
+                    await BrokerCalls.CloseQuietlyAsync(channel);
             }
             try
             {
@@ -94,7 +95,7 @@ public sealed class RabbitMqBatchWorker(IConnection connection, RabbitMqSettings
         }
         catch
         {
-            await CloseAsync(channel);
+            await BrokerCalls.CloseQuietlyAsync(channel);
             throw;
         }
     }
@@ -110,18 +111,6 @@ public sealed class RabbitMqBatchWorker(IConnection connection, RabbitMqSettings
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
-    }
-
-    private static async Task CloseAsync(IChannel channel)
-    {
-        try
-        {
-            await channel.DisposeAsync();
-        }
-        catch (Exception exception) when (exception is RabbitMQClientException or IOException or OperationCanceledException)
-        {
-            // Closed already (by the broker, or with the connection).
-        }
     }
 
     private async Task TakeAsync(IChannel channel, BasicDeliverEventArgs delivery, bool dead, CancellationToken cancellationToken)

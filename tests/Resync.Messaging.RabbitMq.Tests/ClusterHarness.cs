@@ -47,14 +47,17 @@ internal sealed class ClusterHarness : IAsyncDisposable
     public RunEngine Engine { get; }
 
     /// <param name="ownBroker">True for a broker of the test's own (one it may stop), false for the shared one.</param>
-    public static async Task<ClusterHarness> StartAsync(bool ownBroker = false)
+    /// <param name="engineWaitsFor">How long the engine's connection waits for each answer of the broker (default: the client's).</param>
+    public static async Task<ClusterHarness> StartAsync(bool ownBroker = false, TimeSpan? engineWaitsFor = null)
     {
         var broker = ownBroker ? await RabbitMqBroker.StartAsync(CancellationToken.None) : await RabbitMqBroker.SharedAsync();
         var database = await PostgresDatabase.CreateAsync("cluster");
         var store = new PostgresRunStore(new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 10 }.ToString());
         await store.InitializeAsync(CancellationToken.None);
         var settings = new RabbitMqSettings(broker.Uri) { Queue = "resync.test." + Guid.NewGuid().ToString("N")[..10] };
-        var connection = await RabbitMqBatchDispatcherFactory.ConnectAsync(settings, "engine", CancellationToken.None);
+        var connection = engineWaitsFor is { } patience
+            ? await RecoveringConnectionAsync(settings, patience)
+            : await RabbitMqBatchDispatcherFactory.ConnectAsync(settings, "engine", CancellationToken.None);
         return new ClusterHarness(broker, database, store, settings, connection) { _ownBroker = ownBroker };
     }
 
@@ -64,11 +67,21 @@ internal sealed class ClusterHarness : IAsyncDisposable
         var connection = reconnects
             ? await RabbitMqBatchDispatcherFactory.ConnectAsync(Settings, "worker", CancellationToken.None)
             : await new ConnectionFactory { Uri = Settings.Uri, AutomaticRecoveryEnabled = false }.CreateConnectionAsync(CancellationToken.None);
+        StartWorker(connection, links);
+        return connection;
+    }
+
+    /// <summary>A connection that recovers by itself, as the product's, and waits at most <paramref name="patience"/> for each answer.</summary>
+    public static Task<IConnection> RecoveringConnectionAsync(RabbitMqSettings settings, TimeSpan patience) =>
+        new ConnectionFactory { Uri = settings.Uri, AutomaticRecoveryEnabled = true, ContinuationTimeout = patience }.CreateConnectionAsync(CancellationToken.None);
+
+    /// <summary>Starts a worker on a connection the test opened (one with a short wait for the broker's answers, say).</summary>
+    public void StartWorker(IConnection connection, Func<RemoteRun, Link?> links)
+    {
         var stop = new CancellationTokenSource();
         var worker = new RabbitMqBatchWorker(connection, Settings, (run, _) => ValueTask.FromResult(links(run)), Store, Clock, WorkerEvents,
             pacing: TimeProvider.System); // waiting for the broker is real time, as for the engine
         _workers.Add((connection, stop, Task.Run(() => worker.RunAsync(stop.Token))));
-        return connection;
     }
 
     /// <summary>Runs the link through the broker and checks that the store accounts for every record read.</summary>

@@ -26,9 +26,7 @@ public sealed class RabbitMqBatchDispatcherTests
 
         var result = await cluster.RunAsync(link);
 
-        result.Status.ShouldBe(RunStatus.Succeeded);
-        result.Counts.ShouldBe(new RunCounts(Pages * PageSize, Pages * PageSize, 0, 0, 0, 0, Pages, 0));
-        target.ShouldHoldEachOfTheFirst(Pages * PageSize);
+        ShouldHaveWrittenEveryRecordOnce(result, target);
     }
 
     [Fact]
@@ -71,6 +69,59 @@ public sealed class RabbitMqBatchDispatcherTests
     }
 
     [Fact]
+    public async Task Worker_WhoseBrokerDoesNotAnswerInTime_KeepsTrying_AndTakesTheRunOnceItAnswers()
+    {
+        // The client reports a broker that did not answer within its continuation timeout as a cancellation nobody asked for:
+        // taken for the worker's own stop, it ended the worker's loop while its process lived on, and the run waiting for
+        // its batches hung (seen on a busy machine, where declaring a quorum queue can take that long).
+        await using var cluster = await ClusterHarness.StartAsync(ownBroker: true);
+        var target = new CollectingTarget();
+        var link = Link(ListSource.Paged(Pages, PageSize), target);
+        var connection = await ClusterHarness.RecoveringConnectionAsync(cluster.Settings, TimeSpan.FromSeconds(1));
+        await cluster.Broker.PauseAsync();
+        try
+        {
+            cluster.StartWorker(connection, _ => link);
+            using var safetyNet = new CancellationTokenSource(Patience.Limit);
+            while (cluster.WorkerEvents.All.Count(logged => logged.Id == 7004 && logged.Message.Contains("did not answer in time", StringComparison.Ordinal)) < 2)
+                await Task.Delay(50, safetyNet.Token);
+        }
+        finally
+        {
+            await cluster.Broker.ResumeAsync();
+        }
+
+        var result = await cluster.RunAsync(link);
+
+        ShouldHaveWrittenEveryRecordOnce(result, target);
+    }
+
+    [Fact]
+    public async Task Engine_WhoseBrokerDoesNotAnswerInTime_PublishesOnceItAnswers_AndTheRunEnds()
+    {
+        // The same cancellation nobody asked for, on the engine's side: it ended the run while its channels opened.
+        await using var cluster = await ClusterHarness.StartAsync(ownBroker: true, engineWaitsFor: TimeSpan.FromSeconds(1));
+        var target = new CollectingTarget();
+        var link = Link(ListSource.Paged(Pages, PageSize), target);
+        await cluster.StartWorkerAsync(_ => link);
+        await cluster.Broker.PauseAsync();
+        Task<RunResult> running;
+        try
+        {
+            running = Task.Run(() => cluster.RunAsync(link));
+            await Task.Delay(TimeSpan.FromSeconds(4)); // the engine's first calls to the broker time out, more than once
+        }
+        finally
+        {
+            await cluster.Broker.ResumeAsync();
+        }
+
+        var result = await running;
+
+        ShouldHaveWrittenEveryRecordOnce(result, target);
+    }
+
+    [Fact]
     public async Task Worker_KilledMidBatch_ItsBatchIsDeliveredAgainAndCountedOnce()
     {
         await using var cluster = await ClusterHarness.StartAsync();
@@ -92,7 +143,8 @@ public sealed class RabbitMqBatchDispatcherTests
         var doomedLink = Link(ListSource.Paged(Pages, PageSize), doomedTarget);
         var doomed = await cluster.StartWorkerAsync(_ => doomedLink, reconnects: false);
         var running = Task.Run(() => cluster.RunAsync(link));
-        await doomedHolds.Task.WaitAsync(Patience.Limit);
+        if (await Task.WhenAny(doomedHolds.Task, running).WaitAsync(Patience.Limit) == running)
+            throw new InvalidOperationException($"The run ended before the doomed worker held batch 3: {(await running).Status}");
         await cluster.StartWorkerAsync(_ => link);
 
         // The connection dies as with a killed process: the broker hands its unacknowledged batches to the other worker.
@@ -167,6 +219,13 @@ public sealed class RabbitMqBatchDispatcherTests
 
         result.Status.ShouldBe(RunStatus.Succeeded);
         target.Written.Count.ShouldBe(3 * PageSize);
+    }
+
+    private static void ShouldHaveWrittenEveryRecordOnce(RunResult result, CollectingTarget target)
+    {
+        result.Status.ShouldBe(RunStatus.Succeeded);
+        result.Counts.ShouldBe(new RunCounts(Pages * PageSize, Pages * PageSize, 0, 0, 0, 0, Pages, 0));
+        target.ShouldHoldEachOfTheFirst(Pages * PageSize);
     }
 
     private static Link Link(ListSource source, CollectingTarget target, LinkSettings? settings = null) =>

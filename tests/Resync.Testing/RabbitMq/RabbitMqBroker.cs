@@ -107,6 +107,21 @@ public sealed class RabbitMqBroker : ThrowawayServer
     }
 
     /// <summary>
+    /// Freezes the broker's process (SIGSTOP): its connections stay open and every call waits unanswered, as with a broker too
+    /// busy to answer; <see cref="ResumeAsync"/> lets it go on.
+    /// </summary>
+    public Task PauseAsync(CancellationToken cancellationToken = default) => SignalAsync("-STOP", cancellationToken);
+
+    /// <summary>Lets a broker frozen by <see cref="PauseAsync"/> go on.</summary>
+    public Task ResumeAsync(CancellationToken cancellationToken = default) => SignalAsync("-CONT", cancellationToken);
+
+    private async Task SignalAsync(string signal, CancellationToken cancellationToken)
+    {
+        var pid = (await File.ReadAllTextAsync(Path.Combine(Folder, "broker.pid"), cancellationToken)).Trim();
+        await ExternalProgram.RunAsync(ExternalProgram.StartInfo("kill", [signal, pid]), cancellationToken);
+    }
+
+    /// <summary>
     /// Kills the channels of a client's connection on the broker's side, leaving the connection up, as the broker does when a
     /// channel fails (a quorum queue consumed before its replica runs); returns how many it killed. Finds them by the local port.
     /// </summary>
