@@ -19,7 +19,8 @@ internal sealed class RecoveryPlanner(IRunQueries queries)
         var batches = await BatchesAsync(queries, runId, cancellationToken);
         var readAgain = scope == RecoveryScope.Remainder ? CrashedPull.ReadAgain(batches.Select(b => (b.Number, b.Cursor)), resumeCursor) : new Dictionary<string, int>();
         // A batch the resume takes again from the source is not carried as a failure besides.
-        var failedBatches = batches.Where(b => b.Status.IsFetchedAgainWhole() && !readAgain.Values.Contains(b.Number)).Select(b => (b.Number, b.Cursor)).ToList();
+        var takenAgain = readAgain.Values.ToHashSet();
+        var failedBatches = batches.Where(b => b.Status.IsFetchedAgainWhole() && !takenAgain.Contains(b.Number)).Select(b => (b.Number, b.Cursor)).ToList();
         var counts = await queries.CountFailedRecordsAsync(runId, scope == RecoveryScope.ErrorGroup ? group : null, cancellationToken);
         var (records, notRetriable, outsideScope) = (counts.Retriable, counts.NotRetriable, counts.OutsideGroup);
         if (scope == RecoveryScope.EphemeralFailedRecords)
