@@ -36,43 +36,32 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
 
     public async ValueTask DispatchAsync(BatchWork work, CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            try
-            {
-                await StartAsync(cancellationToken);
-                break;
-            }
-            catch (Exception exception) when (BrokerCalls.IsTransientFailure(exception, cancellationToken))
-            {
-                // The broker is away or did not answer in time while the run's channels opened: try again, as for a publish.
-                await Task.Delay(RepublishDelay, clock, cancellationToken);
-            }
-        }
         await _window.WaitAsync(cancellationToken);
         _unreported[work.Number] = 0;
         try
         {
-            var properties = new BasicProperties
-            {
-                Persistent = true,
-                ReplyTo = _replyQueue,
-                MessageId = string.Create(CultureInfo.InvariantCulture, $"{run.RunId}.{work.Number}"),
-                ContentType = "application/json",
-            };
             var body = BatchMessage.Serialize(run, work);
             while (true)
             {
                 try
                 {
+                    // The run's channels open with its first batch (and again on the next attempt, if the broker did not answer).
+                    await StartAsync(cancellationToken);
+                    var properties = new BasicProperties
+                    {
+                        Persistent = true,
+                        ReplyTo = _replyQueue,
+                        MessageId = string.Create(CultureInfo.InvariantCulture, $"{run.RunId}.{work.Number}"),
+                        ContentType = "application/json",
+                    };
                     // Confirm tracking: this returns once the broker has the batch in its quorum queue, or throws (never a silent loss).
                     await _publisher!.BasicPublishAsync("", settings.Queue, mandatory: true, properties, body, cancellationToken);
                     break;
                 }
                 catch (Exception exception) when (BrokerCalls.IsTransientFailure(exception, cancellationToken))
                 {
-                    // The broker is away (or lost the batch unconfirmed): publish again once the connection has recovered. A batch
-                    // published twice this way is processed once (the store) and counted once (the first report).
+                    // The broker is away, did not answer in time, or lost the batch unconfirmed: try again once the connection has
+                    // recovered. A batch published twice this way is processed once (the store) and counted once (the first report).
                     await Task.Delay(RepublishDelay, clock, cancellationToken);
                     await ReopenPublisherAsync(cancellationToken);
                 }

@@ -56,7 +56,7 @@ internal sealed class ClusterHarness : IAsyncDisposable
         await store.InitializeAsync(CancellationToken.None);
         var settings = new RabbitMqSettings(broker.Uri) { Queue = "resync.test." + Guid.NewGuid().ToString("N")[..10] };
         var connection = engineWaitsFor is { } patience
-            ? await RecoveringConnectionAsync(settings, patience)
+            ? await RecoveringConnectionAsync(settings, "engine", patience)
             : await RabbitMqBatchDispatcherFactory.ConnectAsync(settings, "engine", CancellationToken.None);
         return new ClusterHarness(broker, database, store, settings, connection) { _ownBroker = ownBroker };
     }
@@ -71,9 +71,13 @@ internal sealed class ClusterHarness : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>A connection that recovers by itself, as the product's, and waits at most <paramref name="patience"/> for each answer.</summary>
-    public static Task<IConnection> RecoveringConnectionAsync(RabbitMqSettings settings, TimeSpan patience) =>
-        new ConnectionFactory { Uri = settings.Uri, AutomaticRecoveryEnabled = true, ContinuationTimeout = patience }.CreateConnectionAsync(CancellationToken.None);
+    /// <summary>A connection as the product opens it, except that it waits at most <paramref name="patience"/> for each answer.</summary>
+    public static Task<IConnection> RecoveringConnectionAsync(RabbitMqSettings settings, string clientName, TimeSpan patience)
+    {
+        var factory = RabbitMqBatchDispatcherFactory.Connections(settings, clientName);
+        factory.ContinuationTimeout = patience;
+        return factory.CreateConnectionAsync(CancellationToken.None);
+    }
 
     /// <summary>Starts a worker on a connection the test opened (one with a short wait for the broker's answers, say).</summary>
     public void StartWorker(IConnection connection, Func<RemoteRun, Link?> links)

@@ -77,7 +77,7 @@ public sealed class RabbitMqBatchDispatcherTests
         await using var cluster = await ClusterHarness.StartAsync(ownBroker: true);
         var target = new CollectingTarget();
         var link = Link(ListSource.Paged(Pages, PageSize), target);
-        var connection = await ClusterHarness.RecoveringConnectionAsync(cluster.Settings, TimeSpan.FromSeconds(1));
+        var connection = await ClusterHarness.RecoveringConnectionAsync(cluster.Settings, "worker", TimeSpan.FromSeconds(1));
         await cluster.Broker.PauseAsync();
         try
         {
