@@ -45,6 +45,8 @@ internal static class PostgresMigrations
         (3, """
             ALTER TABLE batches ADD COLUMN watermark TEXT COLLATE "C";
             """),
+        // Each failed record's retry answers kept with it, and indexed: a retry's plan counts without reading the rows.
+        (4, RunSchema.RetryColumns(SqlDialect.Postgres)),
     ];
 
     public static IReadOnlyList<(int Version, string Sql)> Server { get; } =

@@ -144,14 +144,14 @@ public sealed partial class PostgresRunStore : RelationalRunStore, IStateStore
         // One statement for the whole batch: arrays unnested into rows.
         var sql = $"""
             INSERT INTO record_outcomes (run_id, batch_number, position, record_key, outcome, error_scope, error_type, error_code,
-                error_step, error_fields, error, ignored_by, ignore_reason, warnings, before, after)
+                error_step, error_fields, error, ignored_by, ignore_reason, warnings, before, after, retriable, durable)
             SELECT @runId, @batchNumber, * FROM UNNEST(@positions, @keys, @outcomes, @scopes, @types, @codes, @steps, @fields, @errors, @ignoredBy,
-                @ignoreReasons, @warnings, @befores, @afters)
+                @ignoreReasons, @warnings, @befores, @afters, @retriables, @durables)
             ON CONFLICT (run_id, batch_number, position) DO {(replace ? """
                 UPDATE SET record_key = excluded.record_key, outcome = excluded.outcome, error_scope = excluded.error_scope,
                     error_type = excluded.error_type, error_code = excluded.error_code, error_step = excluded.error_step, error_fields = excluded.error_fields,
                     error = excluded.error, ignored_by = excluded.ignored_by, ignore_reason = excluded.ignore_reason, warnings = excluded.warnings,
-                    before = excluded.before, after = excluded.after
+                    before = excluded.before, after = excluded.after, retriable = excluded.retriable, durable = excluded.durable
                 """ : "NOTHING")}
             """;
         string?[] Column(Func<OutcomeRow, string?> select) => [.. outcomes.Select(select)];
@@ -159,6 +159,8 @@ public sealed partial class PostgresRunStore : RelationalRunStore, IStateStore
         command.Parameters.Add(new NpgsqlParameter<long>("runId", runId));
         command.Parameters.Add(new NpgsqlParameter<long>("batchNumber", batchNumber));
         command.Parameters.Add(new NpgsqlParameter<long[]>("positions", [.. outcomes.Select(o => (long)o.Outcome.Position)]));
+        command.Parameters.Add(new NpgsqlParameter<long[]>("retriables", [.. outcomes.Select(o => o.Retriable)]));
+        command.Parameters.Add(new NpgsqlParameter<long[]>("durables", [.. outcomes.Select(o => o.Durable)]));
         foreach (var (name, values) in new (string, string?[])[]
         {
             ("keys", Column(o => o.Outcome.Key)),

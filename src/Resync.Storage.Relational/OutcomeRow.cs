@@ -1,3 +1,4 @@
+using Resync.Core.Errors;
 using Resync.Core.Records;
 using Resync.Core.Storage;
 
@@ -9,6 +10,12 @@ namespace Resync.Storage.Relational;
 /// </summary>
 internal readonly record struct OutcomeRow(RecordOutcome Outcome, string? Error, string? Warnings, string? Before, string? After)
 {
+    /// <summary>1 for a failed or incomplete record a retry can rebuild (<see cref="RecordView.Retriable"/>), else 0.</summary>
+    public long Retriable => Outcome.Kind is OutcomeKind.Failed or OutcomeKind.Incomplete && RecordView.Retriable(Before, Outcome.Error) ? 1 : 0;
+
+    /// <summary>1 for a failed or incomplete record whose error is durable (an automated replay of ephemeral failures leaves it), else 0.</summary>
+    public long Durable => Outcome.Kind is OutcomeKind.Failed or OutcomeKind.Incomplete && Outcome.Error?.Durability == Durability.Durable ? 1 : 0;
+
     public static OutcomeRow[] From(IReadOnlyList<RecordOutcome> outcomes)
     {
         if (outcomes.Count == 0)

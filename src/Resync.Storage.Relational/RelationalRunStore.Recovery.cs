@@ -173,14 +173,25 @@ public abstract partial class RelationalRunStore
 
     public async Task<FailedRecordCounts> CountFailedRecordsAsync(long runId, ErrorGroupKey? group, CancellationToken cancellationToken)
     {
+        // Without a group, from record_outcomes_to_retry alone (a group's columns are in the rows); a run's failed batches (their
+        // records go with them) are looked up once per batch, not once per record.
+        var inGroup = group is null ? "1 = 1" : InGroup;
+        var total = Dialect.BigintCast;
         await using var connection = await OpenReadAsync(cancellationToken);
         var row = await connection.QuerySingleAsync<(long Retriable, long NotRetriable, long OutsideGroup, long RetriableDurable)>(new CommandDefinition($"""
-            SELECT COALESCE(SUM(CASE WHEN {InGroup} AND {Retriable} THEN 1 ELSE 0 END), 0),
-                   COALESCE(SUM(CASE WHEN {InGroup} AND NOT ({Retriable}) THEN 1 ELSE 0 END), 0),
-                   COALESCE(SUM(CASE WHEN {InGroup} THEN 0 ELSE 1 END), 0),
-                   COALESCE(SUM(CASE WHEN {InGroup} AND {Retriable} AND {Durable} THEN 1 ELSE 0 END), 0)
-            FROM record_outcomes o
-            WHERE o.run_id = @runId AND o.outcome IN ('Failed', 'Incomplete') AND {RecoveryStatements.OutsideFailedBatches}
+            SELECT COALESCE(SUM(g.retriable), 0){total}, COALESCE(SUM(g.not_retriable), 0){total}, COALESCE(SUM(g.outside), 0){total},
+                   COALESCE(SUM(g.retriable_durable), 0){total}
+            FROM (
+                SELECT o.batch_number,
+                       SUM(CASE WHEN {inGroup} AND o.retriable = 1 THEN 1 ELSE 0 END) AS retriable,
+                       SUM(CASE WHEN {inGroup} AND o.retriable = 0 THEN 1 ELSE 0 END) AS not_retriable,
+                       SUM(CASE WHEN {inGroup} THEN 0 ELSE 1 END) AS outside,
+                       SUM(CASE WHEN {inGroup} AND o.retriable = 1 AND o.durable = 1 THEN 1 ELSE 0 END) AS retriable_durable
+                FROM record_outcomes o
+                WHERE o.run_id = @runId AND o.outcome IN ('Failed', 'Incomplete')
+                GROUP BY o.outcome, o.batch_number
+            ) g
+            WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.run_id = @runId AND b.number = g.batch_number AND b.status IN ('Failed', 'Interrupted'))
             """, GroupParameters(runId, group), cancellationToken: cancellationToken));
         return new FailedRecordCounts(row.Retriable, row.NotRetriable, row.OutsideGroup, row.RetriableDurable);
     }
@@ -193,34 +204,30 @@ public abstract partial class RelationalRunStore
         parameters.Add("afterPosition", (long)(after?.Position ?? -1));
         await using var connection = await OpenReadAsync(cancellationToken);
         var rows = await connection.QueryAsync<(long Batch, long Position, string? Key, string Before, long Durable)>(new CommandDefinition($"""
-            SELECT o.batch_number, o.position, o.record_key, o.before, CAST(CASE WHEN {Durable} THEN 1 ELSE 0 END AS {Dialect.Integer})
+            SELECT o.batch_number, o.position, o.record_key, o.before, o.durable
             FROM record_outcomes o
-            WHERE o.run_id = @runId AND o.outcome IN ('Failed', 'Incomplete') AND (o.batch_number, o.position) > (@afterBatch, @afterPosition)
-              AND {RecoveryStatements.OutsideFailedBatches} AND {InGroup} AND {Retriable}
+            WHERE o.run_id = @runId AND o.outcome IN ('Failed', 'Incomplete') AND o.retriable = 1 AND (o.batch_number, o.position) > (@afterBatch, @afterPosition)
+              AND {RecoveryStatements.OutsideFailedBatches}{(group is null ? "" : $" AND {InGroup}")}
             ORDER BY o.batch_number, o.position LIMIT @limit
             """, parameters, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new FailedRecordSnapshot((int)r.Batch, (int)r.Position, r.Key, r.Before, r.Durable != 0))];
     }
 
-    // The core's rule (RecordView.IsRetriable) in SQL: the compliance suite pins the two together.
-    private const string Retriable = "(o.before IS NOT NULL AND (o.error_step IS NULL OR o.error_step <> 'source'))";
-
-    // The error is kept as JSON (StoredJson: camelCase names, enums as text).
-    private string Durable => $"{Dialect.JsonText("o.error", "durability")} = 'Durable'";
-
     // The core's error-group identity (ErrorGroupKey) in SQL, pinned by the compliance suite. Never NULL (a record without an
     // error is outside any group), so that NOT (InGroup) counts it outside.
-    private string InGroup =>
-        $"COALESCE(@groupType{Dialect.TextCast} IS NULL OR (o.error_type = @groupType AND o.error_code = @groupCode AND o.error_step IS NOT DISTINCT FROM @groupStep AND o.error_fields IS NOT DISTINCT FROM @groupFields), false)";
+    private const string InGroup =
+        "COALESCE(o.error_type = @groupType AND o.error_code = @groupCode AND o.error_step IS NOT DISTINCT FROM @groupStep AND o.error_fields IS NOT DISTINCT FROM @groupFields, false)";
 
     private static DynamicParameters GroupParameters(long runId, ErrorGroupKey? group)
     {
         var parameters = new DynamicParameters();
         parameters.Add("runId", runId);
-        parameters.Add("groupType", group?.Type.ToString(), DbType.String);
-        parameters.Add("groupCode", group?.Code, DbType.String);
-        parameters.Add("groupStep", group?.Step, DbType.String);
-        parameters.Add("groupFields", group is null || group.Fields.Count == 0 ? null : string.Join(',', group.Fields), DbType.String);
+        if (group is null)
+            return parameters;
+        parameters.Add("groupType", group.Type.ToString(), DbType.String);
+        parameters.Add("groupCode", group.Code, DbType.String);
+        parameters.Add("groupStep", group.Step, DbType.String);
+        parameters.Add("groupFields", group.Fields.Count == 0 ? null : string.Join(',', group.Fields), DbType.String);
         return parameters;
     }
 

@@ -89,6 +89,22 @@ internal static class RunSchema
     public const string RecordOutcomesByGroup =
         "CREATE INDEX record_outcomes_by_group ON record_outcomes(run_id, outcome, error_type, error_code, error_step, error_fields);";
 
+    /// <summary>
+    /// Each failed or incomplete record's answer to the retry rule (<c>retriable</c>: rebuilt from its snapshot; <c>durable</c>: its
+    /// error is durable), kept as it is written, and an index that holds them with the batch: a retry's plan counts a run's
+    /// failures from the index alone instead of reading each row's snapshot and error (at 20,000 failures, ~90 ms on SQLite,
+    /// about a fifth of the retry). Rows written before get their answers here, from the same rule in SQL; other outcomes keep 0.
+    /// </summary>
+    public static string RetryColumns(SqlDialect d) => $"""
+        ALTER TABLE record_outcomes ADD COLUMN retriable {d.Integer} NOT NULL DEFAULT 0;
+        ALTER TABLE record_outcomes ADD COLUMN durable {d.Integer} NOT NULL DEFAULT 0;
+        UPDATE record_outcomes
+        SET retriable = CASE WHEN before IS NOT NULL AND (error_step IS NULL OR error_step <> 'source') THEN 1 ELSE 0 END,
+            durable = CASE WHEN {d.JsonText("error", "durability")} = 'Durable' THEN 1 ELSE 0 END
+        WHERE outcome IN ('Failed', 'Incomplete');
+        CREATE INDEX record_outcomes_to_retry ON record_outcomes(run_id, outcome, batch_number, retriable, durable);
+        """;
+
     public static string RunEvents(SqlDialect d) => $"""
         CREATE TABLE run_events (
             id {d.Identity},

@@ -53,5 +53,7 @@ internal static class SqliteMigrations
             ALTER TABLE record_outcomes_rows RENAME TO record_outcomes;
             {RunSchema.RecordOutcomesByGroup}
             """),
+        // Each failed record's retry answers kept with it, and indexed: a retry's plan counts without reading the rows.
+        (7, RunSchema.RetryColumns(SqlDialect.Sqlite)),
     ];
 }

@@ -118,8 +118,9 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
 
     private const string OutcomeInsert = """
         INTO record_outcomes (run_id, batch_number, position, record_key, outcome, error_scope, error_type, error_code,
-            error_step, error_fields, error, ignored_by, ignore_reason, warnings, before, after)
-        VALUES ($run, $batch, $position, $key, $outcome, $scope, $type, $code, $step, $fields, $error, $ignoredBy, $ignoreReason, $warnings, $before, $after)
+            error_step, error_fields, error, ignored_by, ignore_reason, warnings, before, after, retriable, durable)
+        VALUES ($run, $batch, $position, $key, $outcome, $scope, $type, $code, $step, $fields, $error, $ignoredBy, $ignoreReason, $warnings, $before, $after,
+            $retriable, $durable)
         """;
 
     private protected override Task InsertOutcomesAsync(RelationalWrite w, long runId, int batchNumber, OutcomeRow[] outcomes, bool replace)
@@ -146,6 +147,8 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
                 .Bind("$warnings", row.Warnings)
                 .Bind("$before", row.Before)
                 .Bind("$after", row.After)
+                .Bind("$retriable", row.Retriable)
+                .Bind("$durable", row.Durable)
                 .ExecuteNonQuery();
         }
         return Task.CompletedTask;

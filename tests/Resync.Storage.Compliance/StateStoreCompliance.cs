@@ -50,6 +50,47 @@ public abstract class StateStoreCompliance<TStore> : RunStoreCompliance<TStore>
         counts.RetriableDurable.ShouldBe(2, "the failed ones' errors are durable; the incomplete one has none");
     }
 
+    /// <summary>
+    /// A second store on the same database, initialised, after the database is put back as it was before the store kept each
+    /// failed record's retry answers (the columns and their index gone, their migration not applied): it migrates again.
+    /// The store under test is not used after this.
+    /// </summary>
+    protected abstract Task<TStore> ReopenWithoutRetryAnswersAsync();
+
+    [Fact]
+    public async Task RetryAnswers_OfFailuresKeptBeforeTheStoreKeptThem_AreWorkedOutByItsMigration_AsTheCoreRuleSays()
+    {
+        var runId = await StartRunAsync();
+        var snapshot = new Snapshot(new Dictionary<string, object?> { ["name"] = "ann" }, null);
+        ResyncError Error(string? step, Durability durability) =>
+            new(ErrorScope.Record, ErrorType.Data, durability, "REQUIRED", "email is required", step, [], null, T0, 1);
+        RecordOutcome Failed(int position, string? step, Snapshot? kept, Durability durability = Durability.Durable) =>
+            new(position, $"k{position}", OutcomeKind.Failed, Error(step, durability), null, null, [], kept);
+        RecordOutcome[] outcomes =
+        [
+            Failed(0, "validate", snapshot),
+            Failed(1, "validate", null),
+            Failed(2, "source", snapshot),
+            Failed(3, null, snapshot, Durability.Ephemeral),
+            new(4, "k4", OutcomeKind.Incomplete, null, null, null, [], snapshot),
+            new(5, "k5", OutcomeKind.Ignored, null, "filter", "archived", [], snapshot),
+            Failed(6, null, snapshot),
+        ];
+        await Store.BatchStartedAsync(runId, 1, "0", outcomes.Length, T0, CancellationToken.None);
+        await Store.BatchFinishedAsync(Result(runId, 1, "0", BatchStatus.CompletedWithErrors, read: outcomes.Length, failed: 5, ignored: 1, outcomes: outcomes),
+            CancellationToken.None);
+        await Store.RunFinishedAsync(runId, RunStatus.CompletedWithErrors, null, null, T0, CancellationToken.None);
+        var counts = await Store.CountFailedRecordsAsync(runId, null, CancellationToken.None);
+        var listed = await Store.ListRetriableFailedRecordsAsync(runId, null, null, 100, CancellationToken.None);
+
+        await using var reopened = await ReopenWithoutRetryAnswersAsync();
+
+        counts.ShouldBe(new FailedRecordCounts(Retriable: 4, NotRetriable: 2, OutsideGroup: 0, RetriableDurable: 2));
+        listed.Select(record => (record.Position, record.Durable)).ShouldBe([(0, true), (3, false), (4, false), (6, true)]);
+        (await reopened.CountFailedRecordsAsync(runId, null, CancellationToken.None)).ShouldBe(counts);
+        (await reopened.ListRetriableFailedRecordsAsync(runId, null, null, 100, CancellationToken.None)).ShouldBe(listed);
+    }
+
     [Fact]
     public async Task RetriableFailedRecords_InABatchFetchedAgainWhole_AreLeftToTheirBatch_AsTheCoreRuleSays()
     {

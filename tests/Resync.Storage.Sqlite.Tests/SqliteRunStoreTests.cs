@@ -18,6 +18,35 @@ public sealed class SqliteRunStoreTests : StateStoreCompliance<SqliteRunStore>
 
     protected override Task<SqliteRunStore> CreateStoreAsync() => Task.FromResult(new SqliteRunStore(StatePath));
 
+    protected override Task<SqliteRunStore> ReopenWithoutRetryAnswersAsync() => ReopenAfterAsync(command =>
+    {
+        command.CommandText = ForgetRetryAnswers;
+        command.ExecuteNonQuery();
+    });
+
+    /// <summary>Closes the store, changes its file with <paramref name="change"/> (on a connection of its own), then opens and initialises it again.</summary>
+    private async Task<SqliteRunStore> ReopenAfterAsync(Action<SqliteCommand> change)
+    {
+        await DisposeStoreAsync();
+        using (var connection = new SqliteConnection($"Data Source={StatePath};Pooling=false"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            change(command);
+        }
+        var reopened = new SqliteRunStore(StatePath);
+        await reopened.InitializeAsync(CancellationToken.None);
+        return reopened;
+    }
+
+    // The file as it was before migration 7.
+    private const string ForgetRetryAnswers = """
+        DROP INDEX record_outcomes_to_retry;
+        ALTER TABLE record_outcomes DROP COLUMN retriable;
+        ALTER TABLE record_outcomes DROP COLUMN durable;
+        DELETE FROM schema_migrations WHERE version = 7;
+        """;
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
@@ -209,12 +238,11 @@ public sealed class SqliteRunStoreTests : StateStoreCompliance<SqliteRunStore>
             FailedOutcome(0, "k0", DataError("REQUIRED", "email is required", "validate", "email")),
             IgnoredOutcome(2, "k2", "filter", "archived"),
         ]), CancellationToken.None);
-        await DisposeStoreAsync();
         // The file as it was before migration 6: the same table, without rowids.
-        using (var connection = new SqliteConnection($"Data Source={StatePath};Pooling=false"))
+        await using var reopened = await ReopenAfterAsync(command =>
         {
-            connection.Open();
-            using var command = connection.CreateCommand();
+            command.CommandText = ForgetRetryAnswers;
+            command.ExecuteNonQuery();
             command.CommandText = "SELECT sql FROM sqlite_master WHERE name = 'record_outcomes'";
             var create = ((string)command.ExecuteScalar()!).Replace("\"record_outcomes\"", "record_outcomes", StringComparison.Ordinal)
                 .Replace("record_outcomes", "record_outcomes_clustered", StringComparison.Ordinal);
@@ -229,10 +257,7 @@ public sealed class SqliteRunStoreTests : StateStoreCompliance<SqliteRunStore>
                 DELETE FROM schema_migrations WHERE version = 6;
                 """;
             command.ExecuteNonQuery();
-        }
-
-        await using var reopened = new SqliteRunStore(StatePath);
-        await reopened.InitializeAsync(CancellationToken.None);
+        });
 
         var records = await reopened.ListRecordsAsync(runId, new RecordFilter(null, 0, 10), CancellationToken.None);
         records.Select(r => (r.Position, r.Key, r.Outcome)).ShouldBe([(0, "k0", OutcomeKind.Failed), (2, "k2", OutcomeKind.Ignored)]);

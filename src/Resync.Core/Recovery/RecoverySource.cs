@@ -90,7 +90,8 @@ internal sealed class RecoverySource(
         while (next is not null)
         {
             var snapshots = await next;
-            // Read the next page from the store while this one is rebuilt and processed.
+            // Read the next page from the store while this one is rebuilt and processed (a store that reads asynchronously; SQLite
+            // reads inside the call: moving it to another thread measured no gain, the cores being busy with the batches).
             next = snapshots.Count < PageSize ? null
                 : queries.ListRetriableFailedRecordsAsync(plan.ParentRunId, group, (snapshots[^1].BatchNumber, snapshots[^1].Position), PageSize, cancellationToken);
             // A failed record of a batch the resume takes again from the source (CrashedPull) is taken there, once.

@@ -19,7 +19,13 @@ public sealed record RecordView(
 {
     /// <summary>
     /// Whether a failed (or Incomplete) record can be retried on its own: it can be rebuilt from its snapshot unless none was kept
-    /// or the source could not read it. The stores repeat this rule in SQL; the storage compliance suite pins them to it.
+    /// or the source could not read it (<see cref="Retriable"/>).
     /// </summary>
-    public bool IsRetriable => BeforeJson is not null && Error?.Step != "source";
+    public bool IsRetriable => Retriable(BeforeJson, Error);
+
+    /// <summary>
+    /// The rule behind <see cref="IsRetriable"/>, for a record's kept snapshot and error. The stores keep its answer with each
+    /// failed record as it is written, so that a retry's plan counts them from an index; the storage compliance suite pins the two.
+    /// </summary>
+    public static bool Retriable(string? beforeJson, ResyncError? error) => beforeJson is not null && error?.Step != "source";
 }
