@@ -63,8 +63,13 @@ internal static class RecoveryStatements
     public const string SelectBatchStatus = "SELECT status FROM batches WHERE run_id = @runId AND number = @batchNumber";
 
     /// <summary>A failed record outside a batch fetched again whole (<see cref="Core.Runs.BatchStatusExtensions.IsFetchedAgainWhole"/>, pinned by the compliance suite).</summary>
-    public const string OutsideFailedBatches =
-        "NOT EXISTS (SELECT 1 FROM batches b WHERE b.run_id = o.run_id AND b.number = o.batch_number AND b.status IN ('Failed', 'Interrupted'))";
+    public static string OutsideFailedBatches { get; } = OutsideAFailedBatch("o.run_id", "o.batch_number");
+
+    /// <summary>As <see cref="OutsideFailedBatches"/>, for the batch numbered <paramref name="batchNumber"/> of the run <paramref name="runId"/>.</summary>
+    public static string OutsideAFailedBatch(string runId, string batchNumber) =>
+        $"NOT EXISTS (SELECT 1 FROM batches b WHERE b.run_id = {runId} AND b.number = {batchNumber} AND {FailedBatch})";
+
+    private const string FailedBatch = "b.status IN ('Failed', 'Interrupted')";
 
     /// <summary>Links (<see cref="LinkRow"/>) matching <paramref name="where"/> (on <c>l</c>).</summary>
     public static string SelectLinks(string where) => $"""

@@ -191,7 +191,7 @@ public abstract partial class RelationalRunStore
                 WHERE o.run_id = @runId AND o.outcome IN ('Failed', 'Incomplete')
                 GROUP BY o.outcome, o.batch_number
             ) g
-            WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.run_id = @runId AND b.number = g.batch_number AND b.status IN ('Failed', 'Interrupted'))
+            WHERE {RecoveryStatements.OutsideAFailedBatch("@runId", "g.batch_number")}
             """, GroupParameters(runId, group), cancellationToken: cancellationToken));
         return new FailedRecordCounts(row.Retriable, row.NotRetriable, row.OutsideGroup, row.RetriableDurable);
     }
