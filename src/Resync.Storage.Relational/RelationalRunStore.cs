@@ -48,6 +48,11 @@ public abstract partial class RelationalRunStore
     {
     }
 
+    /// <inheritdoc cref="IRunStore.CommitHeldWritesWhenIdle"/>
+    public virtual void CommitHeldWritesWhenIdle()
+    {
+    }
+
     /// <summary>
     /// Writes a batch's record outcomes in the write <paramref name="w"/>, replacing those of an earlier delivery or (<paramref name="replace"/>
     /// false) keeping them: the hottest write, in the store's fastest spelling (SQLite runs one prepared command per record,

@@ -173,6 +173,8 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
 
     public override void CommitHeldWrites() => _writer?.CommitHeld();
 
+    public override void CommitHeldWritesWhenIdle() => _writer?.CommitHeldWhenIdle();
+
     private RelationalWrite Write(SqliteConnection connection, SqliteTransaction transaction) =>
         new(connection, transaction, SqlDialect.Sqlite, async: false, prepared: sql => Writer.Prepared(sql, transaction));
 

@@ -30,6 +30,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private ResyncException? _stopped;
 
+    // True from a commit's start until its writes are done, before any caller resumes (see CommitHeldWhenIdle).
+    private volatile bool _committing;
+
     /// <param name="maxHold">How long a held write may wait for others before it is committed unasked.</param>
     public SqliteWriter(SqliteConnection connection, TimeSpan? maxHold = null)
     {
@@ -64,6 +67,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     /// <summary>Commits the held writes queued so far without waiting for more; those queued after may wait again. Nothing when none is held.</summary>
     public void CommitHeld() => _queue.Writer.TryWrite(CommitHeldMarker);
+
+    /// <summary>
+    /// Commits the held writes as <see cref="CommitHeld"/> does, but only while no commit is under way: held writes then share
+    /// the next commit with whatever comes, instead of costing a commit of their own right after a busy one.
+    /// </summary>
+    public void CommitHeldWhenIdle()
+    {
+        if (!_committing)
+            CommitHeld();
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -149,6 +162,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 write.Fail(stopped);
             return;
         }
+        Exception? failure = null;
+        _committing = true;
         try
         {
             if (!TryCommitTogether(writes))
@@ -157,13 +172,20 @@ internal sealed class SqliteWriter : IAsyncDisposable
         catch (Exception exception)
         {
             // A disk failure fails the whole commit (the transaction is rolled back as it is disposed): not one of its writes is kept.
-            var failure = DiskProblem(exception) is { } problem ? Stop(exception, problem) : exception;
-            foreach (var write in writes)
-                write.Fail(failure);
-            return;
+            failure = DiskProblem(exception) is { } problem ? Stop(exception, problem) : exception;
+        }
+        finally
+        {
+            // Idle again before any caller resumes: one that asks for the held writes as it resumes is heard.
+            _committing = false;
         }
         foreach (var write in writes)
-            write.Succeed();
+        {
+            if (failure is null)
+                write.Succeed();
+            else
+                write.Fail(failure);
+        }
     }
 
     /// <summary>

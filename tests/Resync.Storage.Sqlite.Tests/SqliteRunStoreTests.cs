@@ -122,10 +122,8 @@ public sealed class SqliteRunStoreTests : StateStoreCompliance<SqliteRunStore>
     [Fact]
     public async Task HeldBatchWrites_WaitForALaterCommit_UntilAskedFor_OrAWriteThatIsNotHeld_OrTheEndOfTheHold()
     {
-        await using var store = new SqliteRunStore(Path.Combine(_folder, "held.db")) { MaxHold = TimeSpan.FromHours(1) };
-        await store.InitializeAsync(CancellationToken.None);
-        await store.EnsureLinkAsync("orders", "acme", CancellationToken.None);
-        var runId = await store.CreateRunAsync(NewRun("orders", "acme", T0, RunOwner.Current), CancellationToken.None);
+        var (store, runId) = await HoldingAnHourAsync("held.db");
+        await using var _ = store;
 
         // Held: neither committed nor seen by a reader, however long it waits, until it is asked for.
         var start = store.BatchStartedHeldAsync(runId, 1, "page=1", 3, null, T0, CancellationToken.None);
@@ -155,6 +153,38 @@ public sealed class SqliteRunStoreTests : StateStoreCompliance<SqliteRunStore>
         // With the default hold, a held write that nobody asks for commits on its own, soon.
         var unasked = Store.BatchStartedHeldAsync(await StartRunAsync(), 1, "page=1", 3, null, T0, CancellationToken.None);
         await unasked.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task HeldBatchWrites_AskedForWhenIdle_CommitAtOnce_ButNotWhileACommitIsUnderWay()
+    {
+        var (store, runId) = await HoldingAnHourAsync("idle.db");
+        await using var _ = store;
+
+        // A commit under way (a write that waits for the gate): a held start asked for when idle is not committed after it.
+        using var gate = new SemaphoreSlim(0);
+        var busy = store.Writer.ExecuteAsync((_, _) => gate.Wait(TimeSpan.FromSeconds(30)), CancellationToken.None);
+        await Task.Delay(100);
+        var start = store.BatchStartedHeldAsync(runId, 1, "page=1", 3, null, T0, CancellationToken.None);
+        store.CommitHeldWritesWhenIdle();
+        gate.Release();
+        (await busy.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBeTrue();
+        await Task.Delay(300);
+        start.IsCompleted.ShouldBeFalse();
+
+        // The writer idle, holding it: asked for when idle, it commits at once.
+        store.CommitHeldWritesWhenIdle();
+        await start.WaitAsync(TimeSpan.FromSeconds(30));
+        (await store.ListBatchesAsync(runId, 0, 10, CancellationToken.None)).ShouldHaveSingleItem().Status.ShouldBe(BatchStatus.Processing);
+    }
+
+    /// <summary>A store of its own whose held writes wait an hour unless asked for, with a run started in it.</summary>
+    private async Task<(SqliteRunStore Store, long RunId)> HoldingAnHourAsync(string file)
+    {
+        var store = new SqliteRunStore(Path.Combine(_folder, file)) { MaxHold = TimeSpan.FromHours(1) };
+        await store.InitializeAsync(CancellationToken.None);
+        await store.EnsureLinkAsync("orders", "acme", CancellationToken.None);
+        return (store, await store.CreateRunAsync(NewRun("orders", "acme", T0, RunOwner.Current), CancellationToken.None));
     }
 
     [Fact]

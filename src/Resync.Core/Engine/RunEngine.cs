@@ -471,6 +471,21 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             if (!write.IsCompleted)
                 store.CommitHeldWrites();
             await write;
+            // The starts of the batches queued behind this one were held while it committed: committed now, while the store is
+            // idle, the worker that takes the next one finds its start durable instead of asking for it and waiting.
+            if (AQueuedStartIsHeld())
+                store.CommitHeldWritesWhenIdle();
+        }
+
+        /// <summary>Whether a batch handed to the dispatcher and not yet taken by a worker has its start still held by the store.</summary>
+        private bool AQueuedStartIsHeld()
+        {
+            foreach (var (_, start) in _starts)
+            {
+                if (start.Task is { IsCompletedSuccessfully: true, Result.IsCompleted: false })
+                    return true;
+            }
+            return false;
         }
 
         /// <summary>Waits for room among the results not yet confirmed, asking the store to commit those it holds when there is none.</summary>

@@ -61,6 +61,14 @@ public interface IRunStore
     {
     }
 
+    /// <summary>
+    /// Asks as <see cref="CommitHeldWrites"/> does, but only if the store is not committing now: the writes it holds then
+    /// commit while it has nothing else to do, and a store that is busy is not asked for a commit more. Nothing by default.
+    /// </summary>
+    void CommitHeldWritesWhenIdle()
+    {
+    }
+
     /// <summary>Ends a run; moves the link's watermark when one is given.</summary>
     Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken);
 

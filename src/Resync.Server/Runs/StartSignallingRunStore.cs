@@ -41,6 +41,8 @@ internal sealed class StartSignallingRunStore(IRunStore inner, TaskCompletionSou
 
     public void CommitHeldWrites() => inner.CommitHeldWrites();
 
+    public void CommitHeldWritesWhenIdle() => inner.CommitHeldWritesWhenIdle();
+
     public async Task RunFinishedAsync(long runId, RunStatus status, ResyncError? systemError, string? newWatermark, DateTimeOffset endedAt, CancellationToken cancellationToken)
     {
         await inner.RunFinishedAsync(runId, status, systemError, newWatermark, endedAt, cancellationToken);
