@@ -65,6 +65,7 @@ public sealed partial class PostgresRunStore : RelationalRunStore, IStateStore
             await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@MigrationLock)", new { MigrationLock }, transaction);
             await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)", transaction: transaction);
             var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migrations", transaction: transaction)).ToHashSet();
+            NewerSchema.Refuse(applied, scripts, $"The PostgreSQL state store '{Location}'");
             foreach (var (version, sql) in scripts.Where(script => !applied.Contains(script.Version)))
             {
                 await connection.ExecuteAsync(sql, transaction: transaction);

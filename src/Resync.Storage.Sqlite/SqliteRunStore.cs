@@ -77,6 +77,11 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
             Execute(connection, "PRAGMA journal_mode = WAL;");
             Migrate(connection);
         }
+        catch (ResyncException)
+        {
+            connection?.Dispose(); // a newer Resync's file (NewerSchema)
+            throw;
+        }
         catch (SqliteException exception)
         {
             connection?.Dispose();
@@ -201,6 +206,7 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
     {
         Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
         var applied = connection.Query<long>("SELECT version FROM schema_migrations").ToHashSet();
+        NewerSchema.Refuse(applied, SqliteMigrations.All, $"The state file '{_path}'");
         foreach (var (version, sql) in SqliteMigrations.All)
         {
             if (applied.Contains(version))

@@ -17,6 +17,7 @@ public sealed class SqliteServerStore(SqliteRunStore runs, TimeProvider? clock =
         await runs.InitializeAsync(cancellationToken);
         await using var connection = await runs.OpenReadAsync(cancellationToken);
         var applied = connection.Query<long>("SELECT version FROM schema_migrations").ToHashSet();
+        NewerSchema.Refuse(applied, SqliteServerMigrations.All, $"The state file '{runs.Location}'");
         foreach (var (version, sql) in SqliteServerMigrations.All)
         {
             if (applied.Contains(version))

@@ -57,6 +57,25 @@ public abstract class StateStoreCompliance<TStore> : RunStoreCompliance<TStore>
     /// </summary>
     protected abstract Task<TStore> ReopenWithoutRetryAnswersAsync();
 
+    /// <summary>
+    /// Closes the store under test, runs <paramref name="sql"/> on its database on a connection of its own, and returns a
+    /// second store on the same database, not initialised.
+    /// </summary>
+    protected abstract Task<TStore> SecondStoreAfterAsync(string sql);
+
+    [Fact]
+    public async Task Store_MigratedByANewerResync_IsRefusedAsItStarts_NamingTheVersions()
+    {
+        // As a newer Resync leaves it: a run store script this one does not know, applied.
+        await using var older = await SecondStoreAfterAsync("INSERT INTO schema_migrations (version, applied_at) VALUES (99, '2030-01-01T00:00:00.0000000Z')");
+
+        var refused = await Should.ThrowAsync<ResyncException>(() => older.InitializeAsync(CancellationToken.None));
+
+        refused.Classification.Code.ShouldBe(ErrorCodes.StateSchemaNewer);
+        refused.Message.ShouldContain("was migrated by a newer Resync: it holds run store schema version 99");
+        refused.Classification.Hint.ShouldNotBeNull().ShouldContain("same version");
+    }
+
     [Fact]
     public async Task RetryAnswers_OfFailuresKeptBeforeTheStoreKeptThem_AreWorkedOutByItsMigration_AsTheCoreRuleSays()
     {

@@ -17,18 +17,22 @@ public sealed class PostgresRunStoreTests(PostgresStateDatabase database) : Stat
 
     protected override async Task<PostgresRunStore> ReopenWithoutRetryAnswersAsync()
     {
+        // The schema as it was before migration 4 (the index goes with its columns).
+        var reopened = await SecondStoreAfterAsync("ALTER TABLE record_outcomes DROP COLUMN retriable, DROP COLUMN durable; DELETE FROM schema_migrations WHERE version = 4");
+        await reopened.InitializeAsync(CancellationToken.None);
+        return reopened;
+    }
+
+    protected override async Task<PostgresRunStore> SecondStoreAfterAsync(string sql)
+    {
         await Store.DisposeAsync();
         await using (var connection = new Npgsql.NpgsqlConnection(_connectionString))
         {
             await connection.OpenAsync();
-            // The schema as it was before migration 4 (the index goes with its columns).
-            await using var forget = new Npgsql.NpgsqlCommand(
-                "ALTER TABLE record_outcomes DROP COLUMN retriable, DROP COLUMN durable; DELETE FROM schema_migrations WHERE version = 4", connection);
-            await forget.ExecuteNonQueryAsync();
+            await using var change = new Npgsql.NpgsqlCommand(sql, connection);
+            await change.ExecuteNonQueryAsync();
         }
-        var reopened = new PostgresRunStore(_connectionString!);
-        await reopened.InitializeAsync(CancellationToken.None);
-        return reopened;
+        return new PostgresRunStore(_connectionString!);
     }
 
     [Fact]

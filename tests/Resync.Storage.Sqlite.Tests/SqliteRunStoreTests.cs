@@ -24,19 +24,32 @@ public sealed class SqliteRunStoreTests : StateStoreCompliance<SqliteRunStore>
         command.ExecuteNonQuery();
     });
 
+    protected override async Task<SqliteRunStore> SecondStoreAfterAsync(string sql)
+    {
+        await ChangeFileAsync(command =>
+        {
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        });
+        return new SqliteRunStore(StatePath);
+    }
+
     /// <summary>Closes the store, changes its file with <paramref name="change"/> (on a connection of its own), then opens and initialises it again.</summary>
     private async Task<SqliteRunStore> ReopenAfterAsync(Action<SqliteCommand> change)
     {
-        await DisposeStoreAsync();
-        using (var connection = new SqliteConnection($"Data Source={StatePath};Pooling=false"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            change(command);
-        }
+        await ChangeFileAsync(change);
         var reopened = new SqliteRunStore(StatePath);
         await reopened.InitializeAsync(CancellationToken.None);
         return reopened;
+    }
+
+    private async Task ChangeFileAsync(Action<SqliteCommand> change)
+    {
+        await DisposeStoreAsync();
+        using var connection = new SqliteConnection($"Data Source={StatePath};Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        change(command);
     }
 
     // The file as it was before migration 7.

@@ -101,6 +101,9 @@ public static class ErrorCodes
     [Description("A warning: a step's `onError` (`warn` or `default`) let a record it failed go on.")]
     public const string StepErrorHandled = "STEP_ERROR_HANDLED";
 
+    [Description("The state store was migrated by a newer Resync than the one starting on it (see [server.md](server.md#upgrading)): run that version, or restore the backup taken before the upgrade.")]
+    public const string StateSchemaNewer = "STATE_SCHEMA_NEWER";
+
     [Description("A warning: a `truncate` step cut a value to its `maxLength`.")]
     public const string Truncated = "TRUNCATED";
 
