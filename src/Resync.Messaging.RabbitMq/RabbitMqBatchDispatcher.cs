@@ -108,6 +108,7 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
                 return;
             var replies = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
             QueueDeclareOk queue;
+            IChannel publisher;
             try
             {
                 await RabbitMqTopology.DeclareAsync(replies, settings, cancellationToken);
@@ -117,17 +118,19 @@ internal sealed class RabbitMqBatchDispatcher(IConnection connection, RabbitMqSe
                 var consumer = new AsyncEventingBasicConsumer(replies);
                 consumer.ReceivedAsync += (_, delivery) => TakeReportAsync(replies, delivery);
                 await replies.BasicConsumeAsync(queue.QueueName, autoAck: false, consumer, cancellationToken);
+                publisher = await connection.CreateChannelAsync(PublisherOptions, cancellationToken);
             }
             catch
             {
-                await BrokerCalls.CloseQuietlyAsync(replies); // the next attempt opens a channel of its own
+                // The next attempt opens channels of its own: this one, its reply queue and its consumer go (none was kept).
+                await BrokerCalls.CloseQuietlyAsync(replies);
                 throw;
             }
             _replies = replies;
             _replyQueue = queue.QueueName;
             _recovered = (_, _) => CountStoredAsync();
             connection.RecoverySucceededAsync += _recovered;
-            _publisher = await connection.CreateChannelAsync(PublisherOptions, cancellationToken);
+            _publisher = publisher;
         }
         finally
         {
