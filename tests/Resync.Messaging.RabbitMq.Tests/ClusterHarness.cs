@@ -4,6 +4,7 @@ using Resync.Core.Links;
 using Resync.Core.Runs;
 using Resync.Storage.Postgres;
 using Resync.Testing;
+using Resync.Testing.Faults;
 using Resync.Testing.Postgres;
 using Resync.Testing.RabbitMq;
 
@@ -61,14 +62,25 @@ internal sealed class ClusterHarness : IAsyncDisposable
         return new ClusterHarness(broker, database, store, settings, connection) { _ownBroker = ownBroker };
     }
 
-    /// <summary>Starts a worker that knows the links <paramref name="links"/> gives; returns its connection, which a test may close to kill it.</summary>
-    public async Task<IConnection> StartWorkerAsync(Func<RemoteRun, Link?> links, bool reconnects = true)
+    /// <summary>Starts a worker that knows the links <paramref name="links"/> gives, connected as the product connects; returns its connection.</summary>
+    public async Task<IConnection> StartWorkerAsync(Func<RemoteRun, Link?> links)
     {
-        var connection = reconnects
-            ? await RabbitMqBatchDispatcherFactory.ConnectAsync(Settings, "worker", CancellationToken.None)
-            : await new ConnectionFactory { Uri = Settings.Uri, AutomaticRecoveryEnabled = false }.CreateConnectionAsync(CancellationToken.None);
+        var connection = await RabbitMqBatchDispatcherFactory.ConnectAsync(Settings, "worker", CancellationToken.None);
         StartWorker(connection, links);
         return connection;
+    }
+
+    /// <summary>
+    /// Starts a worker whose connection goes through a proxy of the test's own, without recovery: disposing the proxy cuts
+    /// the connection as a killed process's is cut (no AMQP close, so the broker hands the batches it had not acknowledged
+    /// to other consumers at once), with no broker tool to run.
+    /// </summary>
+    public async Task<FaultProxy> StartKillableWorkerAsync(Func<RemoteRun, Link?> links)
+    {
+        var proxy = FaultProxy.Start(Broker.AmqpPort);
+        var through = new UriBuilder(Settings.Uri) { Port = proxy.Port }.Uri;
+        StartWorker(await new ConnectionFactory { Uri = through, AutomaticRecoveryEnabled = false }.CreateConnectionAsync(CancellationToken.None), links);
+        return proxy;
     }
 
     /// <summary>A connection as the product opens it, except that it waits at most <paramref name="patience"/> for each answer.</summary>

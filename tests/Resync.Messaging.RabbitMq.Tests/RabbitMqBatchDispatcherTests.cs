@@ -141,14 +141,14 @@ public sealed class RabbitMqBatchDispatcherTests
             },
         };
         var doomedLink = Link(ListSource.Paged(Pages, PageSize), doomedTarget);
-        var doomed = await cluster.StartWorkerAsync(_ => doomedLink, reconnects: false);
+        await using var doomed = await cluster.StartKillableWorkerAsync(_ => doomedLink);
         var running = Task.Run(() => cluster.RunAsync(link));
         if (await Task.WhenAny(doomedHolds.Task, running).WaitAsync(Patience.Limit) == running)
             throw new InvalidOperationException($"The run ended before the doomed worker held batch 3: {(await running).Status}");
         await cluster.StartWorkerAsync(_ => link);
 
         // The connection dies as with a killed process: the broker hands its unacknowledged batches to the other worker.
-        await cluster.Broker.DropConnectionAsync(doomed.LocalPort);
+        await doomed.DisposeAsync();
         var result = await running;
         afterDeath.SetResult(); // what the dead worker still does cannot reach the broker
 

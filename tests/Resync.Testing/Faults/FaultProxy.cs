@@ -24,6 +24,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private TaskCompletionSource _struck = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _accepted;
+    private int _disposed;
 
     private FaultProxy(int upstreamPort, int port)
     {
@@ -227,8 +228,11 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
+    // A test may dispose it early, to cut its connections as a killed process's are, and again at its end.
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await _stop.CancelAsync();
         _listener?.Stop();
         Release();

@@ -93,20 +93,6 @@ public sealed class RabbitMqBroker : ThrowawayServer
     }
 
     /// <summary>
-    /// Closes a client's connection from the broker's side, as when its process is killed: the broker hands the batches it
-    /// had not acknowledged to other consumers at once (the client itself is never asked). Finds it by its local port.
-    /// </summary>
-    public async Task DropConnectionAsync(int clientPort, CancellationToken cancellationToken = default)
-    {
-        var listing = await RunCtlAsync(["-q", "list_connections", "--no-table-headers", "pid", "peer_port"], cancellationToken);
-        var pid = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => line.Split('\t'))
-            .FirstOrDefault(columns => columns.Length == 2 && columns[1] == clientPort.ToString(CultureInfo.InvariantCulture))?[0]
-            ?? throw new InvalidOperationException($"No connection from port {clientPort} on the broker: {listing}");
-        await RunCtlAsync(["close_connection", pid, "dropped by the test"], cancellationToken);
-    }
-
-    /// <summary>
     /// Freezes the broker's process (SIGSTOP): its connections stay open and every call waits unanswered, as with a broker too
     /// busy to answer; <see cref="ResumeAsync"/> lets it go on.
     /// </summary>
