@@ -32,20 +32,24 @@ internal static class PipelineBenchmark
         await ContactsTable.CreateAsync(dataSource, BareTable, phoneLimit: null);
         var bare = new BareLoop(api.Url, dataSource, BareTable, PageSize, fetches, writers);
 
-        // Warm up the JIT, the connection pools and the server on runs of each side, until a pair of runs leaves the JIT
+        // Warm up the JIT, the connection pools and the server on runs of each side, until pairs of runs leave the JIT
         // nearly idle. One pair is not enough: tiered compilation delays promoting methods to tier 1 (and PGO's instrumented
         // tier) until 100 ms pass without new tier-0 code, and each side's run brings new tier-0 code, so a single pair left a
         // backlog of ~2,800 methods (1.8 s of JIT) that the first measured round paid; with DOTNET_TC_CallCountingDelayMs=0
         // the first round's JIT fell to 0.1 s. The promotions come in waves (a pair at 0.1 s was followed by one at 0.3 s), so
-        // the pairs stop when one compiles for under 0.1 s (the measured rounds' own level: 0.02–0.06 s), at most MaxWarmUps.
+        // the pairs stop when two in a row compile for under 0.1 s each (the measured rounds' own level: 0.02–0.06 s), at most
+        // MaxWarmUps. One quiet pair was not enough: the first measured round after it still compiled 0.18–0.29 s of Resync's
+        // code (350–430 methods) in four runs of four; after two, 0.05–0.07 s.
         var warmUp = Math.Min(records, 200_000);
+        var quietPairs = 0;
         for (var pair = 1; pair <= MaxWarmUps; pair++)
         {
             var warmResync = await ResyncOnceAsync(api, dataSource, warmUp, writers, fetches);
             var warmBare = await BareOnceAsync(bare, dataSource, warmUp);
             var jit = warmResync.JitSeconds + warmBare.JitSeconds;
             Console.WriteLine($"  warm-up {pair}: {warmUp:N0} records each, JIT {jit:F2} s / {warmResync.JitMethods + warmBare.JitMethods:N0} methods");
-            if (pair >= 2 && jit < 0.1)
+            quietPairs = jit < 0.1 ? quietPairs + 1 : 0;
+            if (quietPairs == 2)
                 break;
         }
 
