@@ -115,8 +115,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
             if (pending.Count == 0)
             {
                 more ??= _queue.Reader.WaitToReadAsync().AsTask();
-                open = more.GetAwaiter().GetResult();
-                more = null;
+                WaitWithoutSpinning(more, Timeout.InfiniteTimeSpan);
+                open = Done(ref more);
             }
             var asked = false;
             while (pending.Count < MaxWritesPerCommit && _queue.Reader.TryRead(out var write))
@@ -140,10 +140,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 if (left > TimeSpan.Zero)
                 {
                     more ??= _queue.Reader.WaitToReadAsync().AsTask();
-                    if (more.Wait(left))
+                    if (WaitWithoutSpinning(more, left))
                     {
-                        open = more.GetAwaiter().GetResult();
-                        more = null;
+                        open = Done(ref more);
                         continue;
                     }
                 }
@@ -152,6 +151,23 @@ internal sealed class SqliteWriter : IAsyncDisposable
             pending.Clear();
             holdingSince = 0;
         }
+    }
+
+    /// <summary>
+    /// Blocks the writer's thread until <paramref name="arrival"/> completes or <paramref name="timeout"/> passes; true if it
+    /// completed. Task.Wait spins (yielding the core again and again) before it blocks: that spinning took about a tenth of this
+    /// thread's CPU between the commits of a run (pipeline benchmark), for a wake-up a few microseconds sooner.
+    /// </summary>
+    private static bool WaitWithoutSpinning(Task<bool> arrival, TimeSpan timeout) =>
+        arrival.IsCompleted || ((IAsyncResult)arrival).AsyncWaitHandle.WaitOne(timeout);
+
+    /// <summary>The result of a completed wait for writes (false: the queue is closed), its task disposed with its wait handle.</summary>
+    private static bool Done(ref Task<bool>? arrival)
+    {
+        var open = arrival!.GetAwaiter().GetResult();
+        arrival.Dispose();
+        arrival = null;
+        return open;
     }
 
     private void Commit(List<Write> writes)

@@ -242,6 +242,8 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         private readonly int _maxUnconfirmed = MaxUnconfirmed(link.Settings);
         private readonly SemaphoreSlim _unconfirmed = new(MaxUnconfirmed(link.Settings));
         private readonly ConcurrentDictionary<int, TaskCompletionSource<Task>> _starts = new();
+        // How many queued batches the workers take next: one each (see ANextStartIsHeld).
+        private readonly int _nextTaken = link.Settings.SequentialProcessing ? 1 : link.Settings.Parallelism;
         private readonly BatchProcessor _processor = new(link, classifier, clock, deadLetters.RootRunId);
         private readonly SemaphoreSlim _dispatching = new(1);
         private readonly List<Task> _pending = [];
@@ -473,19 +475,32 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
             await write;
             // The starts of the batches queued behind this one were held while it committed: committed now, while the store is
             // idle, the worker that takes the next one finds its start durable instead of asking for it and waiting.
-            if (AQueuedStartIsHeld())
+            if (ANextStartIsHeld())
                 store.CommitHeldWritesWhenIdle();
         }
 
-        /// <summary>Whether a batch handed to the dispatcher and not yet taken by a worker has its start still held by the store.</summary>
-        private bool AQueuedStartIsHeld()
+        /// <summary>
+        /// Whether one of the batches the workers take next (the first <em>parallelism</em> handed to the dispatcher and not taken
+        /// yet) has its start still held by the store. The starts of batches further back in the queue wait to share a later
+        /// commit: asking for every queued start committed about once per batch, asking for the next ones about once per two.
+        /// </summary>
+        private bool ANextStartIsHeld()
         {
-            foreach (var (_, start) in _starts)
+            var firstHeld = int.MaxValue;
+            foreach (var (number, start) in _starts)
             {
-                if (start.Task is { IsCompletedSuccessfully: true, Result.IsCompleted: false })
-                    return true;
+                if (number < firstHeld && start.Task is { IsCompletedSuccessfully: true, Result.IsCompleted: false })
+                    firstHeld = number;
             }
-            return false;
+            if (firstHeld == int.MaxValue)
+                return false;
+            var ahead = 0;
+            foreach (var (number, _) in _starts)
+            {
+                if (number < firstHeld)
+                    ahead++;
+            }
+            return ahead < _nextTaken;
         }
 
         /// <summary>Waits for room among the results not yet confirmed, asking the store to commit those it holds when there is none.</summary>

@@ -180,12 +180,13 @@ public sealed class RunEngineSystemErrorTests
         result.Status.ShouldBe(RunStatus.Failed);
         (result.SystemError!.Scope, result.SystemError.Type, result.SystemError.Code, result.SystemError.Step)
             .ShouldBe((ErrorScope.System, ErrorType.Connection, ErrorCodes.ConnectionRefused, "target"));
-        // Two batches processing and two queued at most when reading stopped: pages after the fifth were never fetched.
-        source.PagesFetched.ShouldBeLessThanOrEqualTo(5);
+        // Two batches processing and four queued at most when reading stopped (two per worker), one page waiting to be queued:
+        // pages after the seventh were never fetched.
+        source.PagesFetched.ShouldBeLessThanOrEqualTo(7);
         source.ReadingStopped.IsCompleted.ShouldBeTrue();
 
         var batches = await harness.BatchesAsync(result.RunId);
-        batches.Count.ShouldBeInRange(2, 4);
+        batches.Count.ShouldBeInRange(2, 6);
         batches[0].ShouldSatisfyAllConditions(
             () => batches[0].Status.ShouldBe(BatchStatus.Failed),
             () => batches[0].Failed.ShouldBe(5),
@@ -214,8 +215,8 @@ public sealed class RunEngineSystemErrorTests
 
         result.Status.ShouldBe(RunStatus.Failed);
         (result.SystemError!.Scope, result.SystemError.Type, result.SystemError.Step).ShouldBe((ErrorScope.System, type, "target"));
-        // One batch processing, one queued, one waiting to be queued at most.
-        source.PagesFetched.ShouldBeLessThanOrEqualTo(3);
+        // One batch processing, two queued, one waiting to be queued at most.
+        source.PagesFetched.ShouldBeLessThanOrEqualTo(4);
         var batches = await harness.BatchesAsync(result.RunId);
         batches[0].Status.ShouldBe(BatchStatus.Failed);
         (await harness.RecordsAsync(result.RunId, OutcomeKind.Failed)).Select(record => record.Key).ShouldBe(["c1", "c2"]);
