@@ -52,6 +52,16 @@ internal static class PipelineBenchmark
             if (quietPairs == 2)
                 break;
         }
+        if (records > warmUp)
+        {
+            // One pair more at the measured size, unmeasured: PostgreSQL makes its WAL's 16 MB segment files (zero-filled) only
+            // as a run first needs them, and keeps them for reuse after. Runs of 200,000 records kept 6; the first run of a
+            // million records made 19 more (about 300 MB written besides its own WAL), and whichever side ran first paid it:
+            // 72 % for round 1 against 89 % for rounds 2 and 3 in one run (2026-12-04).
+            await ResyncOnceAsync(api, dataSource, records, writers, fetches);
+            await BareOnceAsync(bare, dataSource, records);
+            Console.WriteLine($"  warm-up at the measured size: {records:N0} records each");
+        }
 
         var resyncRuns = new List<Measured>();
         var bareRuns = new List<Measured>();
