@@ -228,19 +228,20 @@ public sealed class RecoveryCommandTests : IDisposable
     [Fact]
     public async Task IncompleteShow_OfMoreRecordsThanOnePage_PagesWithOffsetAndLimit_AndSaysTheTotal()
     {
-        // Sequential processing stops at c-00053: the remainder keeps it and the 27 records after it that were read.
+        // Sequential processing stops at c-00053: the remainder keeps it and the 47 records after it that were read (the rest of
+        // its batch and the two batches queued behind it).
         await RunOrderedDemoAsync();
 
         var page = await _cli.RunJsonAsync(0, "incomplete", "show", "1", "--offset", "5", "--limit", "10", "--db", _cli.StateFile);
-        page["totalRecords"]!.GetValue<int>().ShouldBe(28);
+        page["totalRecords"]!.GetValue<int>().ShouldBe(48);
         page["records"]!["items"]!.AsArray().Select(r => r!["key"]!.GetValue<string>()).ShouldBe([.. Enumerable.Range(58, 10).Select(n => $"c-{n:00000}")]);
         var (exit, output, error) = await _cli.RunAsync("incomplete", "show", "1", "--offset", "5", "--limit", "10", "--db", _cli.StateFile);
         exit.ShouldBe(0, error);
-        output.ShouldContain("28 failed or unprocessed record(s) in it");
-        output.ShouldContain("6–15 of 28 records shown — use --limit/--offset for more.");
-        var (lastExit, last, _) = await _cli.RunAsync("incomplete", "show", "1", "--offset", "20", "--limit", "10", "--db", _cli.StateFile);
+        output.ShouldContain("48 failed or unprocessed record(s) in it");
+        output.ShouldContain("6–15 of 48 records shown — use --limit/--offset for more.");
+        var (lastExit, last, _) = await _cli.RunAsync("incomplete", "show", "1", "--offset", "40", "--limit", "10", "--db", _cli.StateFile);
         lastExit.ShouldBe(0);
-        last.ShouldContain("21–28 of 28 records shown.");
+        last.ShouldContain("41–48 of 48 records shown.");
 
         var (badExit, _, badError) = await _cli.RunAsync("incomplete", "show", "1", "--offset", "-1", "--db", _cli.StateFile);
         badExit.ShouldBe(64);
