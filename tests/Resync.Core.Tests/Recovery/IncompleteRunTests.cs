@@ -172,7 +172,11 @@ public sealed class IncompleteRunTests
         if (inThePagesNeverRead)
             cursors.After.ShouldBeGreaterThan(cursors.Before, "the pages never read now start after the resume's last page");
         else
-            cursors.After.ShouldBe(cursors.Before, "the pages never read still start where the first run stopped reading");
+        {
+            // The resume stopped at its first cut batch; its queue (two batches per worker) may have taken a page never read by
+            // then, kept as interrupted: the pages never read start where the first run stopped reading, or after that page.
+            cursors.After.ShouldBeInRange(cursors.Before, cursors.Before + 1, "the pages never read start where the first run stopped reading");
+        }
 
         target.Fix();
         var resumed = await harness.Runner.RetryIncompleteAsync(link, second.Id);
