@@ -54,7 +54,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         // Cluster mode hands batches to workers elsewhere; a sequential link keeps its batches in this process, where order is kept.
         var dispatcher = _dispatchers is IRemoteBatchDispatcherFactory remote && !link.Settings.SequentialProcessing
             ? remote.Create(run.Remote = new RemoteRun(runId, link.Id, link.Tenant, request.RootRunId ?? runId), link.Settings.Parallelism, run.ReportedAsync)
-            : _dispatchers.Create(link.Settings.SequentialProcessing ? 1 : link.Settings.Parallelism, run.ProcessAsync);
+            : _dispatchers.Create(InProcessWorkers(link.Settings), run.ProcessAsync);
         // Sequential processing keeps its exact order: no page is taken while one before it is still coming.
         var context = new SourceContext(link.Id, runId, watermark, link.Settings.BatchSize, clock) { TakesPendingPages = !link.Settings.SequentialProcessing };
         var read = await ReadPagesAsync(link, classifier, run, dispatcher, context, reading);
@@ -227,6 +227,9 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         }
     }
 
+    /// <summary>How many workers run a link's batches in this process: one when its processing is sequential.</summary>
+    private static int InProcessWorkers(LinkSettings settings) => settings.SequentialProcessing ? 1 : settings.Parallelism;
+
     /// <summary>The shared state of one run while its batches are processed in parallel.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
         "Its SemaphoreSlims hold an unmanaged handle only once their AvailableWaitHandle is read, which this type never does.")]
@@ -243,7 +246,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
         private readonly SemaphoreSlim _unconfirmed = new(MaxUnconfirmed(link.Settings));
         private readonly ConcurrentDictionary<int, TaskCompletionSource<Task>> _starts = new();
         // How many queued batches the workers take next: one each (see ANextStartIsHeld).
-        private readonly int _nextTaken = link.Settings.SequentialProcessing ? 1 : link.Settings.Parallelism;
+        private readonly int _nextTaken = InProcessWorkers(link.Settings);
         private readonly BatchProcessor _processor = new(link, classifier, clock, deadLetters.RootRunId);
         private readonly SemaphoreSlim _dispatching = new(1);
         private readonly List<Task> _pending = [];
@@ -651,7 +654,7 @@ public sealed class RunEngine(IRunStore store, TimeProvider clock, IBatchDispatc
                 await store.BatchStartedAsync(runId, work.Number, work.Cursor, work.Records.Count, work.Watermark, clock.GetUtcNow(), CancellationToken.None);
         }
 
-        private static int MaxUnconfirmed(LinkSettings settings) => 16 * (settings.SequentialProcessing ? 1 : settings.Parallelism);
+        private static int MaxUnconfirmed(LinkSettings settings) => 16 * InProcessWorkers(settings);
 
         /// <summary>Hands the result to the store (queued in order, synchronously) and counts it once confirmed; never throws.</summary>
         private async Task StoreResultAsync(BatchResult result)
