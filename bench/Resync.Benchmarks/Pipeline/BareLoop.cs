@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -93,7 +92,7 @@ internal sealed class BareLoop(string apiUrl, NpgsqlDataSource dataSource, strin
         var written = 0L;
         await foreach (var page in pages.ReadAllAsync())
         {
-            var ids = new string?[page.Length];
+            var ids = new long[page.Length];
             var names = new string?[page.Length];
             var emails = new string?[page.Length];
             var phones = new string?[page.Length];
@@ -103,7 +102,7 @@ internal sealed class BareLoop(string apiUrl, NpgsqlDataSource dataSource, strin
             for (var i = 0; i < page.Length; i++)
             {
                 var contact = page[i];
-                ids[i] = contact.Id.ToString(CultureInfo.InvariantCulture);
+                ids[i] = contact.Id;
                 names[i] = contact.Name;
                 emails[i] = contact.Email;
                 phones[i] = contact.Phone;
@@ -112,7 +111,8 @@ internal sealed class BareLoop(string apiUrl, NpgsqlDataSource dataSource, strin
                 countries[i] = contact.Country;
             }
             await using var command = new NpgsqlCommand(_sql, connection);
-            foreach (var values in (string?[][])[ids, names, emails, phones, addresses, amounts, countries])
+            command.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+            foreach (var values in (string?[][])[names, emails, phones, addresses, amounts, countries])
                 command.Parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
             written += await command.ExecuteNonQueryAsync();
         }

@@ -45,13 +45,14 @@ internal static class ContactsTable
 
     /// <summary>
     /// The statement <see cref="Resync.Connectors.Postgres.PostgresTableTarget"/> sends for an upsert by id without a
-    /// version column: one text array per column, cast to the column's type, <c>ON CONFLICT (id) DO UPDATE</c>.
+    /// version column: one array per column (the ids as bigint, the rest text), each cast to the column's type,
+    /// <c>ON CONFLICT (id) DO UPDATE</c>.
     /// </summary>
     public static string UpsertSql(string table)
     {
         var list = string.Join(", ", Columns.Select(column => $"\"{column.Name}\""));
         var casts = string.Join(", ", Columns.Select((column, i) => $"CAST(u.v{i + 1} AS {column.CastType})"));
-        var arrays = string.Join(", ", Columns.Select((_, i) => $"${i + 1}::text[]"));
+        var arrays = string.Join(", ", Columns.Select((_, i) => $"${i + 1}"));
         var aliases = string.Join(", ", Columns.Select((_, i) => $"v{i + 1}"));
         var updates = string.Join(", ", Columns.Skip(1).Select(column => $"\"{column.Name}\" = excluded.\"{column.Name}\""));
         return $"INSERT INTO {table} AS t ({list}) SELECT {casts} FROM unnest({arrays}) AS u({aliases}) ON CONFLICT (\"id\") DO UPDATE SET {updates}";

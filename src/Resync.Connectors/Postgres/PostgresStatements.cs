@@ -5,9 +5,10 @@ using Resync.Connectors.Sql;
 namespace Resync.Connectors.Postgres;
 
 /// <summary>
-/// The SQL a PostgreSQL table target sends for one set of columns: a bulk statement over <c>unnest</c> of one text
-/// array per column, and a server-side fallback function for a batch the server still rejects, which writes each row as
-/// if alone (in its own subtransaction, or in a chunk of rows found clean) and returns the failed ones. Values travel as text and are cast to each column's type without its length, so an
+/// The SQL a PostgreSQL table target sends for one set of columns: a bulk statement over <c>unnest</c> of one array per
+/// column (text, or the column's own type: <see cref="PostgresColumnArrays"/>), and a server-side fallback function for a
+/// batch the server still rejects, which writes each row as if alone (in its own subtransaction, or in a chunk of rows found
+/// clean) and returns the failed ones, its arrays text. Values are cast to each column's type without its length, so an
 /// over-long value is an error, never cut.
 /// </summary>
 internal sealed class PostgresStatements
@@ -24,7 +25,8 @@ internal sealed class PostgresStatements
         var name = table.Quoted;
         var quoted = columns.Select(column => SqlTableName.Quote(column.Name)).ToArray();
         var list = string.Join(", ", quoted);
-        var arrays = string.Join(", ", columns.Select((_, i) => $"${i + 1}::text[]"));
+        // Untyped: each array is sent in the type PostgresColumnArrays chose (text, or the column's own), and cast to the column's type.
+        var arrays = string.Join(", ", columns.Select((_, i) => $"${i + 1}"));
         var aliases = string.Join(", ", columns.Select((_, i) => $"v{i + 1}"));
         var casts = string.Join(", ", columns.Select((column, i) => $"CAST(u.v{i + 1} AS {column.CastType})"));
         var keyColumn = key is null ? null : columns.FirstOrDefault(column => column.Name == key);

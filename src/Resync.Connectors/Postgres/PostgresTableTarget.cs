@@ -319,7 +319,7 @@ public sealed class PostgresTableTarget : ITransactionalTarget
         List<TargetRecordIssue> issues, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(group.Statements.BulkSql, connection, transaction);
-        AddArrays(command.Parameters, records, group);
+        PostgresColumnArrays.Add(command.Parameters, group.Statements.Columns, records, group.Indexes, typed: true);
         if (!group.Statements.DetectsSkipped)
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -339,7 +339,7 @@ public sealed class PostgresTableTarget : ITransactionalTarget
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(group.Statements.CreateFunctionSql));
         var call = new NpgsqlBatchCommand(group.Statements.CallFunctionSql);
-        AddArrays(call.Parameters, records, group);
+        PostgresColumnArrays.Add(call.Parameters, group.Statements.Columns, records, group.Indexes, typed: false);
         batch.BatchCommands.Add(call);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -360,19 +360,6 @@ public sealed class PostgresTableTarget : ITransactionalTarget
         rowExists && _options.VersionColumn is { } version
             ? new TargetRecordIssue(index, null, SqlTargetIssues.StaleReason(version, records[index][version]))
             : new TargetRecordIssue(index, SqlTargetIssues.NotFound(_table.ToString(), _key!, records[index][_key!]));
-
-    private static void AddArrays(NpgsqlParameterCollection parameters, IReadOnlyList<Record> records, Group group)
-    {
-        var columns = group.Statements.Columns;
-        var read = new ColumnValues(columns);
-        for (var c = 0; c < columns.Length; c++)
-        {
-            var values = new string?[group.Indexes.Count];
-            for (var r = 0; r < values.Length; r++)
-                values[r] = SqlValues.ToText(read.Of(records[group.Indexes[r]].Fields, c));
-            parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        }
-    }
 
     private static async Task EndAsync(NpgsqlTransaction transaction, bool commit, CancellationToken cancellationToken)
     {

@@ -122,6 +122,48 @@ public sealed class PostgresTableTargetTests(PostgresDatabaseFixture fixture) : 
     }
 
     [Fact]
+    public async Task NumbersAndFlags_SentInTheirColumnsOwnTypes_AreWrittenAsTheirTextWouldBe_AndAnIntegerOutOfRange_FailsOnlyItsRecord()
+    {
+        // The bulk statement sends a column in its own type where every value of the batch is one (PostgresColumnArrays), text
+        // where any is not; the fallback function always sends text, so a refused value is reported as before.
+        var table = "numbers_" + Guid.NewGuid().ToString("N")[..8];
+        await fixture.Database.ExecuteAsync($"""
+            CREATE TABLE {table} (id bigint PRIMARY KEY, small smallint, count integer, amount numeric(12,2), price numeric, ratio double precision, active boolean)
+            """);
+        await using var target = new PostgresTableTarget(NpgsqlDataSource.Create(fixture.Database.ConnectionString), table, SqlWriteMode.Upsert, "id", ownsDataSource: true);
+        static Record Row(long id, object? small, object? count, object? amount, object? price, object? ratio, object? active) =>
+            new("n" + id.ToString(CultureInfo.InvariantCulture), new Dictionary<string, object?>
+            {
+                ["id"] = id, ["small"] = small, ["count"] = count, ["amount"] = amount, ["price"] = price, ["ratio"] = ratio, ["active"] = active,
+            });
+        Record[] typed =
+        [
+            Row(1, 7L, 40L, 12.345m, 42L, 0.1, true),
+            Row(2, null, -2_147_483_648L, -0.005m, 123456789012345678901234.5678m, 1e300, false),
+            Row(3, 32_767L, 3_000_000_000L, 1m, 1.50m, -0.0, null),
+            Row(4, -32_768L, 0L, null, 7L, double.NaN, true),
+        ];
+        // Text where one value of the column is not of its type: a string among the numbers, an integer among the doubles.
+        Record[] mixed = [Row(5, "12", 1L, "7.5", 1m, 2L, "true"), Row(6, 13L, 2L, 8.25m, 2m, 2.5, false)];
+
+        var first = await target.WriteAsync(new TargetBatch("l", 1, 1, typed), CancellationToken.None);
+        var second = await target.WriteAsync(new TargetBatch("l", 1, 2, mixed), CancellationToken.None);
+
+        var issue = first.Issues.ShouldHaveSingleItem();
+        (issue.Index, issue.Error!.Code).ShouldBe((2, "22003"));
+        issue.Error.Message.ShouldContain("3000000000");
+        second.Issues.ShouldBeEmpty();
+        var rows = await fixture.Database.QueryAsync($"SELECT id, small, count, amount::text, price::text, ratio::text, active FROM {table} ORDER BY id");
+        rows.Select(row => string.Join(" ", row.Select(value => value?.ToString() ?? "-"))).ShouldBe([
+            "1 7 40 12.35 42 0.1 True",
+            "2 - -2147483648 -0.01 123456789012345678901234.5678 1e+300 False",
+            "4 -32768 0 - 7 NaN True",
+            "5 12 1 7.50 1 2 True",
+            "6 13 2 8.25 2 2.5 False",
+        ]);
+    }
+
+    [Fact]
     public async Task AColumnWidenedAfterARun_IsSeenByTheNextRun_OfTheSameTarget()
     {
         // Regression: the target read the table's shape once, so a retry after the fix kept refusing by the old length.
