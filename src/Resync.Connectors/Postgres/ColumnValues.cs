@@ -11,8 +11,12 @@ internal sealed class ColumnValues(PostgresColumn[] columns)
 {
     private readonly int[] _slots = new int[columns.Length];
     private FieldSchema? _schema;
+    private int[]? _constrained;
 
     public PostgresColumn[] Columns => columns;
+
+    /// <summary>The indexes into <see cref="Columns"/> of the columns with a constraint known up front (NOT NULL, a length): the only ones a record's check reads.</summary>
+    public int[] Constrained => _constrained ??= [.. Enumerable.Range(0, columns.Length).Where(i => columns[i].NotNull || columns[i].MaxLength is not null)];
 
     /// <summary>The record's value of column <paramref name="column"/> (an index into <see cref="Columns"/>); a missing field throws, as by name.</summary>
     public object? Of(RecordFields fields, int column)

@@ -154,7 +154,7 @@ internal sealed class PostgresTableShape
     public ErrorClassification? Check(Record record, ColumnValues present, bool insertsRows)
     {
         var columns = present.Columns;
-        for (var i = 0; i < columns.Length; i++)
+        foreach (var i in present.Constrained)
         {
             var column = columns[i];
             var value = present.Of(record.Fields, i);

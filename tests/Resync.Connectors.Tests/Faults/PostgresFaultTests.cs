@@ -58,9 +58,12 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
         var outcome = await runner.RunAsync(link, new RunRequest());
 
         var run = outcome.Run;
-        (run.Status, run.SystemError!.Type).ShouldBe((RunStatus.Failed, ErrorType.Connection));
+        // What stopped the run, in each message: the reset of batch 4's write, or anything else that stopped it first.
+        var stop = $"the run stopped with: {run.SystemError?.Step} {run.SystemError?.Code} {run.SystemError?.Message}";
+        proxy.Struck.IsCompleted.ShouldBeTrue($"the connection was reset mid-transaction; {stop}");
+        (run.Status, run.SystemError!.Type).ShouldBe((RunStatus.Failed, ErrorType.Connection), stop);
         run.Counts.IsBalanced.ShouldBeTrue();
-        run.Counts.Succeeded.ShouldBe((ResetAtBatch - 1) * PageSize, "the batches before the reset");
+        run.Counts.Succeeded.ShouldBe((ResetAtBatch - 1) * PageSize, $"the batches before the reset; {stop}");
         (await CountAsync(_database, "SELECT count(*) FROM contacts")).ShouldBe(run.Counts.Succeeded, "the reset batch rolled back");
         (await runner.RetryIncompleteAsync(link, outcome.IncompleteRunId.ShouldNotBeNull())).Status.ShouldBe(RunStatus.Succeeded);
         (await engine.Store.GetRunAsync(run.RunId, CancellationToken.None))!.Status.ShouldBe(RunStatus.Succeeded);
@@ -101,9 +104,10 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
         await postgres.StartAgainAsync();
 
         var run = outcome.Run;
-        (run.Status, run.SystemError!.Type).ShouldBe((RunStatus.Failed, ErrorType.Connection));
+        var stop = $"the run stopped with: {run.SystemError?.Step} {run.SystemError?.Code} {run.SystemError?.Message}";
+        (run.Status, run.SystemError!.Type).ShouldBe((RunStatus.Failed, ErrorType.Connection), stop);
         run.Counts.IsBalanced.ShouldBeTrue();
-        run.Counts.Succeeded.ShouldBe((ResetAtBatch - 1) * PageSize, "the batches before the restart");
+        run.Counts.Succeeded.ShouldBe((ResetAtBatch - 1) * PageSize, $"the batches before the restart; {stop}");
         (await CountAsync(_database, "SELECT count(*) FROM contacts")).ShouldBe(run.Counts.Succeeded, "the held batch rolled back");
         // A later command: a fresh connection pool, and the same link.
         await using (var target = PostgresContactsLink.Target(database))
