@@ -58,8 +58,7 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
         var outcome = await runner.RunAsync(link, new RunRequest());
 
         var run = outcome.Run;
-        // What stopped the run, in each message: the reset of batch 4's write, or anything else that stopped it first.
-        var stop = $"the run stopped with: {run.SystemError?.Step} {run.SystemError?.Code} {run.SystemError?.Message}";
+        var stop = Stopped(run);
         proxy.Struck.IsCompleted.ShouldBeTrue($"the connection was reset mid-transaction; {stop}");
         (run.Status, run.SystemError!.Type).ShouldBe((RunStatus.Failed, ErrorType.Connection), stop);
         run.Counts.IsBalanced.ShouldBeTrue();
@@ -104,7 +103,7 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
         await postgres.StartAgainAsync();
 
         var run = outcome.Run;
-        var stop = $"the run stopped with: {run.SystemError?.Step} {run.SystemError?.Code} {run.SystemError?.Message}";
+        var stop = Stopped(run);
         (run.Status, run.SystemError!.Type).ShouldBe((RunStatus.Failed, ErrorType.Connection), stop);
         run.Counts.IsBalanced.ShouldBeTrue();
         run.Counts.Succeeded.ShouldBe((ResetAtBatch - 1) * PageSize, $"the batches before the restart; {stop}");
@@ -118,6 +117,9 @@ public sealed class PostgresFaultTests(PostgresDatabaseFixture fixture) : IClass
     public async Task DisposeAsync() => await _api.DisposeAsync();
 
     private static LinkSettings Settings() => PostgresContactsLink.Settings(PageSize);
+
+    // What stopped the run, for the assertions' messages: the injected fault, or anything else that stopped it first.
+    private static string Stopped(RunResult run) => $"the run stopped with: {run.SystemError?.Step} {run.SystemError?.Code} {run.SystemError?.Message}";
 
     private Link Link(ITarget target, LinkSettings settings) => PostgresContactsLink.Link("pg-faults", _api, target, settings);
 
