@@ -4,7 +4,7 @@ namespace Resync.Benchmarks.Pipeline;
 /// This process's CPU time by kind of thread, from Linux's per-thread counters (/proc/self/task): the thread pool's workers (the
 /// source, the steps, the target, the API server), the long-running thread (the SQLite state store's single writer; the bare loop
 /// has none) and the rest (socket polling, the JIT's tiering, the GC's background thread). The writer's share is steady from run
-/// to run (0.42–0.49 s per million records on 2026-12-04) where the workers' swings with the machine, so a change to what the
+/// to run (0.41–0.50 s per million records on 2026-12-04) while the workers' share swings with the machine, so a change to what the
 /// store writes shows there first. Empty on a system without the counters.
 /// </summary>
 internal sealed class ThreadCpu
