@@ -57,7 +57,7 @@ internal static class PipelineBenchmark
         // Short runs, many: code that runs once per run or per connection (the engine's run method, the store's reads, the
         // target's table lookup, an HTTP connection's setup) reaches tier 1 only after about 30 calls, and PGO's instrumented
         // tier before it takes as many again; the pairs above make a handful. Left at tier 0, it was compiled in the measured
-        // rounds instead: 0.10–0.18 s of JIT in Resync's rounds against the bare loop's 0.02–0.04 s (2026-12-04), a per-process
+        // rounds instead: 0.04–0.18 s of JIT in each of Resync's rounds against the bare loop's 0.00–0.04 s (2026-12-04), a per-process
         // cost that a long-lived server pays once, counted here as per-record CPU.
         var shortRun = Math.Min(records, PageSize);
         var shortJit = 0.0;
@@ -204,7 +204,7 @@ internal static class PipelineBenchmark
         var started = Stopwatch.GetTimestamp();
         var result = await run();
         stopwatch.Stop();
-        var (workers, writer, _) = threads.Stop();
+        var (workers, writer) = threads.Stop();
         if (Marks)
             Console.WriteLine($"  mark {side} {started * (1_000_000_000.0 / Stopwatch.Frequency):F0} {Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency):F0}");
         var measured = new Measured(stopwatch.Elapsed.TotalSeconds, GC.GetTotalAllocatedBytes(precise: true) - allocated,

@@ -2,10 +2,10 @@ namespace Resync.Benchmarks.Pipeline;
 
 /// <summary>
 /// This process's CPU time by kind of thread, from Linux's per-thread counters (/proc/self/task): the thread pool's workers (the
-/// source, the steps, the target, the API server), the long-running thread (the SQLite state store's single writer; the bare loop
-/// has none) and the rest (socket polling, the JIT's tiering, the GC's background thread). The writer's share is steady from run
-/// to run (0.41–0.50 s per million records on 2026-12-04) while the workers' share swings with the machine, so a change to what the
-/// store writes shows there first. Empty on a system without the counters.
+/// source, the steps, the target, the API server) and the long-running thread (the SQLite state store's single writer; the bare
+/// loop has none). The rest (socket polling, the JIT's tiering, the GC's background thread) is the process's CPU less these.
+/// The writer's share is steady from run to run (0.41–0.50 s per million records on 2026-12-04) while the workers' swings with
+/// the machine, so a change to what the store writes shows there first. Zero on a system without the counters.
 /// </summary>
 internal sealed class ThreadCpu
 {
@@ -17,10 +17,10 @@ internal sealed class ThreadCpu
 
     public static ThreadCpu Start() => new(Read());
 
-    /// <summary>CPU seconds since <see cref="Start"/> of the threads alive now, by kind (a thread that ended meanwhile is left out).</summary>
-    public (double Workers, double Writer, double Other) Stop()
+    /// <summary>CPU seconds since <see cref="Start"/> of the workers and the writer alive now (a thread that ended meanwhile is left out).</summary>
+    public (double Workers, double Writer) Stop()
     {
-        double workers = 0, writer = 0, other = 0;
+        double workers = 0, writer = 0;
         foreach (var (id, (name, ticks)) in Read())
         {
             var seconds = (ticks - (_started.TryGetValue(id, out var before) ? before.Ticks : 0)) / TicksPerSecond;
@@ -29,10 +29,8 @@ internal sealed class ThreadCpu
                 workers += seconds;
             else if (name.StartsWith(".NET Long Runni", StringComparison.Ordinal))
                 writer += seconds;
-            else
-                other += seconds;
         }
-        return (workers, writer, other);
+        return (workers, writer);
     }
 
     private static Dictionary<string, (string Name, long Ticks)> Read()
