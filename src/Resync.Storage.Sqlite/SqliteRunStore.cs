@@ -124,37 +124,24 @@ public sealed partial class SqliteRunStore : RelationalRunStore, IStateStore
     private const string OutcomeInsert = """
         INTO record_outcomes (run_id, batch_number, position, record_key, outcome, error_scope, error_type, error_code,
             error_step, error_fields, error, ignored_by, ignore_reason, warnings, before, after, retriable, durable)
-        VALUES ($run, $batch, $position, $key, $outcome, $scope, $type, $code, $step, $fields, $error, $ignoredBy, $ignoreReason, $warnings, $before, $after,
-            $retriable, $durable)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """;
 
     private protected override Task InsertOutcomesAsync(RelationalWrite w, long runId, int batchNumber, OutcomeRow[] outcomes, bool replace)
     {
         if (outcomes.Length == 0)
             return Task.CompletedTask;
-        var command = Writer.Prepared(replace ? ReplaceOutcome : KeepOutcome, (SqliteTransaction)w.Transaction);
-        command.Bind("$run", runId).Bind("$batch", batchNumber);
+        var statement = Writer.Statement(replace ? ReplaceOutcome : KeepOutcome);
         foreach (var row in outcomes)
         {
             var outcome = row.Outcome;
             var error = outcome.Error;
-            command.Bind("$position", outcome.Position)
-                .Bind("$key", outcome.Key)
-                .Bind("$outcome", outcome.Kind.ToString())
-                .Bind("$scope", error?.Scope.ToString())
-                .Bind("$type", error?.Type.ToString())
-                .Bind("$code", error?.Code)
-                .Bind("$step", error?.Step)
-                .Bind("$fields", error is null || error.Fields.Count == 0 ? null : string.Join(',', error.Fields))
-                .Bind("$error", row.Error)
-                .Bind("$ignoredBy", outcome.IgnoredBy)
-                .Bind("$ignoreReason", outcome.IgnoreReason)
-                .Bind("$warnings", row.Warnings)
-                .Bind("$before", row.Before)
-                .Bind("$after", row.After)
-                .Bind("$retriable", row.Retriable)
-                .Bind("$durable", row.Durable)
-                .ExecuteNonQuery();
+            statement.Bind(runId).Bind(batchNumber).Bind(outcome.Position).Bind(outcome.Key).Bind(outcome.Kind.ToString())
+                .Bind(error?.Scope.ToString()).Bind(error?.Type.ToString()).Bind(error?.Code).Bind(error?.Step)
+                .Bind(error is null || error.Fields.Count == 0 ? null : string.Join(',', error.Fields))
+                .Bind(row.Error).Bind(outcome.IgnoredBy).Bind(outcome.IgnoreReason).Bind(row.Warnings).Bind(row.Before).Bind(row.After)
+                .Bind(row.Retriable).Bind(row.Durable)
+                .Execute();
         }
         return Task.CompletedTask;
     }

@@ -28,6 +28,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SqliteConnection _connection;
     private readonly Task _loop;
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteStatement> _statements = new(StringComparer.Ordinal);
     private ResyncException? _stopped;
 
     // True from a commit's start until its writes are done, before any caller resumes (see CommitHeldWhenIdle).
@@ -85,6 +86,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
         foreach (var command in _prepared.Values)
             await command.DisposeAsync();
         _prepared.Clear();
+        foreach (var statement in _statements.Values)
+            statement.Dispose();
+        _statements.Clear();
         await _connection.DisposeAsync();
     }
 
@@ -102,6 +106,17 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         command.Transaction = transaction;
         return command;
+    }
+
+    /// <summary>The <see cref="SqliteStatement"/> for <paramref name="sql"/>, kept prepared across writes. Only for use inside a write.</summary>
+    public SqliteStatement Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = new SqliteStatement(_connection, sql);
+            _statements[sql] = statement;
+        }
+        return statement;
     }
 
     private void Loop()

@@ -246,6 +246,29 @@ public sealed class SqliteRunStoreTests : StateStoreCompliance<SqliteRunStore>
     }
 
     [Fact]
+    public async Task KeptStatement_ThatBreaksAConstraint_ThrowsSqlitesErrorAndRunsAgainAfter()
+    {
+        var (refused, stored) = await Store.Writer.ExecuteAsync((c, t) =>
+        {
+            using var create = c.CreateCommand();
+            create.Transaction = t;
+            create.CommandText = "CREATE TABLE kept (id INTEGER NOT NULL UNIQUE, name TEXT)";
+            create.ExecuteNonQuery();
+            var insert = Store.Writer.Statement("INSERT INTO kept (id, name) VALUES (?, ?)");
+            insert.Bind(1).Bind("first").Execute();
+            var refused = Should.Throw<SqliteException>(() => insert.Bind(1).Bind("again").Execute());
+            // Reset after the failure: the same statement binds from its first value again and runs.
+            insert.Bind(2).Bind(null).Execute();
+            create.CommandText = "SELECT COUNT(*) || ':' || COALESCE(MAX(name), '') || ':' || SUM(name IS NULL) FROM kept";
+            return (refused, (string)create.ExecuteScalar()!);
+        }, CancellationToken.None);
+
+        refused.SqliteErrorCode.ShouldBe(SqliteResultCodes.Constraint);
+        refused.Message.ShouldContain("UNIQUE constraint failed: kept.id");
+        stored.ShouldBe("2:first:1");
+    }
+
+    [Fact]
     public async Task FailedRecords_OfOverAKilobyteEach_TakeAboutTheirSizeInTheFile()
     {
         var runId = await StartRunAsync();
