@@ -42,7 +42,7 @@ internal static class StateWritesBenchmark
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{batches:N0} batches of 1,000 records per round, medians of {repeat}: the state writer's CPU per batch {medianWith:F0} µs with {FailedPerBatch} failed records, {medianWithout:F0} µs with none; {perRow:F1} µs per failed record's row"));
-        BenchSummary.Add("state-writes", "State writer's CPU per batch (1% failed) / per failed record", string.Create(CultureInfo.InvariantCulture, $"{medianWith:F0} µs / {perRow:F1} µs"));
+        BenchSummary.Add("state-writes", "State writer's CPU per batch (1% failed) / per failed record", string.Create(CultureInfo.InvariantCulture, $"{medianWith:F0} / {perRow:F1} µs"));
     }
 
     /// <summary>The writer's CPU per batch, in microseconds, over <paramref name="batches"/> batches written to a new state file.</summary>
