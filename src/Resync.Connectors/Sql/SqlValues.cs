@@ -1,4 +1,5 @@
 using System.Globalization;
+using Resync.Core.Records;
 
 namespace Resync.Connectors.Sql;
 
@@ -36,6 +37,7 @@ internal static class SqlValues
         DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, time.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : time.Kind)).ToString("O", CultureInfo.InvariantCulture),
         double number => number.ToString("R", CultureInfo.InvariantCulture),
         float number => number.ToString("R", CultureInfo.InvariantCulture),
+        decimal number => PlainDecimal.Format(number),
         byte[] bytes => "\\x" + Convert.ToHexString(bytes),
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString(),

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Resync.Core.Errors;
+using Resync.Core.Records;
 using Resync.Core.Sdk;
 
 namespace Resync.Core.Steps;
@@ -69,6 +70,7 @@ public sealed class ConvertStep(string name, string field, ConversionType to) : 
         decimal => value,
         long or int or short or byte or sbyte or ushort or uint => Convert.ToDecimal(value, CultureInfo.InvariantCulture),
         double number when double.IsFinite(number) && Math.Abs(number) < 7.9e28 => (decimal)number,
+        string text when PlainDecimal.TryParse(text.AsSpan().Trim(), out var plain) => plain,
         string text when decimal.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => number,
         _ => null,
     };
