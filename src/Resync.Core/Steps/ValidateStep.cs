@@ -1,12 +1,11 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Resync.Core.Errors;
 using Resync.Core.Sdk;
 
 namespace Resync.Core.Steps;
 
 /// <summary>Checks one field (required, max length, pattern, email, range, enum); a failing record gets a Data record error.</summary>
-public sealed partial class ValidateStep(string name, string field, ValidationRules rules) : IFieldWritingStep
+public sealed class ValidateStep(string name, string field, ValidationRules rules) : IFieldWritingStep
 {
     private readonly HashSet<string>? _allowed = rules.OneOf is null ? null : new HashSet<string>(rules.OneOf, StringComparer.Ordinal);
 
@@ -25,7 +24,7 @@ public sealed partial class ValidateStep(string name, string field, ValidationRu
         }
         if (rules.MaxLength is { } max && text.Length > max)
             return Fail(ErrorCodes.TooLong, $"{field} is {text.Length} characters long; at most {max} are allowed", $"Shorten '{field}' at the source, or add a truncate step.");
-        if (rules.Email && !EmailPattern().IsMatch(text))
+        if (rules.Email && !EmailShape.Matches(text))
             return Fail(ErrorCodes.InvalidEmail, $"{field} '{Clip(text)}' is not an email address", $"Fix '{field}' at the source.");
         if (rules.Pattern is { } pattern && !pattern.IsMatch(text))
             return Fail(ErrorCodes.PatternMismatch, $"{field} '{Clip(text)}' does not match {pattern}", $"Fix '{field}' at the source, or relax the pattern.");
@@ -45,7 +44,4 @@ public sealed partial class ValidateStep(string name, string field, ValidationRu
         StepResult.Fail(new ErrorClassification(ErrorType.Data, Durability.Durable, code, message, hint, [field]));
 
     private static string Clip(string text) => text.Length <= 60 ? text : string.Concat(text.AsSpan(0, 57), "...");
-
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$", RegexOptions.CultureInvariant)]
-    private static partial Regex EmailPattern();
 }
