@@ -74,6 +74,11 @@ internal static class StateWritesBenchmark
             await Task.WhenAll(writes);
         }
         var (_, writer) = cpu.Stop();
+        // Checked as every benchmark's runs are: each batch and each failed record's row stored.
+        var run = await store.GetRunAsync(runId, CancellationToken.None);
+        var rows = await store.CountRecordsAsync(runId, new RecordFilter(OutcomeKind.Failed), CancellationToken.None);
+        if (run?.Counts.BatchesTotal != batches || run.Counts.Failed != (long)batches * failedPerBatch || rows != batches * failedPerBatch)
+            throw new InvalidOperationException($"The state file does not hold what was written: {run?.Counts.BatchesTotal} batches, {run?.Counts.Failed} failed, {rows} rows of failed records.");
         return writer * 1e6 / batches;
     }
 

@@ -5,8 +5,9 @@ namespace Resync.Core.Records;
 /// <summary>
 /// Decimals in their plain form (an optional minus, up to 18 digits, an optional point): parsed and formatted without the
 /// general number routines, for the convert step and the SQL targets, which meet one per record and amount column. The
-/// general routines (exponents, signs, culture, 28 digits) took ~40 ns each way per value, about 5 % of the pipeline
-/// benchmark's CPU (docs/benchmarks.md); every other form still goes through them, and both give the same decimal and text.
+/// general routines (exponents, signs, culture, 28 digits) took ~40 ns each way per value, about 5 % of Resync's worker samples
+/// in a profile of the pipeline benchmark (docs/benchmarks.md); every other form still goes through them, and both give the
+/// same decimal and text.
 /// </summary>
 public static class PlainDecimal
 {
