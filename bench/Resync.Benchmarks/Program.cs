@@ -20,6 +20,7 @@ using Resync.Testing;
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-refused [--records 300000] [--repeat 3]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-memory [--records 10000000]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- pipeline-profile [--records 200000] [--parallelism N] [--fetches 4]
+//   dotnet run -c Release --project bench/Resync.Benchmarks -- cli-run [--records 1000000] [--repeat 3]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- state-writes [--records 2000000] [--repeat 3]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- push [--records 2000] [--concurrency 4]
 //   dotnet run -c Release --project bench/Resync.Benchmarks -- faults [--records 100000] [--parallelism N] [--fetches 4]
@@ -62,6 +63,9 @@ switch (command)
     case "faults":
         await Resync.Benchmarks.Pipeline.FaultOverlapBenchmark.RunAsync(BenchStore.Sqlite, options.Records.FirstOrDefault(100_000), options.Parallelism, options.Fetches);
         break;
+    case "cli-run":
+        await Resync.Benchmarks.Pipeline.CliRunBenchmark.RunAsync(options.Records.FirstOrDefault(1_000_000), options.Repeat);
+        break;
     case "state-writes":
         await StateWritesBenchmark.RunAsync((int)(options.Records.FirstOrDefault(2_000_000) / 1000), options.Repeat);
         break;
@@ -75,7 +79,7 @@ switch (command)
         await Resync.Benchmarks.Dashboard.DashboardBenchmark.RunAsync(options.Records.FirstOrDefault(1_000_000), options.Repeat);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}': use all, engine, memory, retry, pipeline, pipeline-retry, pipeline-refused, pipeline-memory, pipeline-profile, faults, state-writes, push, dashboard or cluster.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}': use all, engine, memory, retry, pipeline, pipeline-retry, pipeline-refused, pipeline-memory, pipeline-profile, cli-run, faults, state-writes, push, dashboard or cluster.");
         return 2;
 }
 if (BenchSummary.InChild)
@@ -100,6 +104,8 @@ static async Task<int> AllAsync(Options options)
         ("pipeline", () => Resync.Benchmarks.Pipeline.PipelineBenchmark.RunAsync(Scaled(1_000_000), 3, options.Parallelism, options.Fetches)),
         // The pipeline's state writer alone (no target to count): what a change to the store's writes does shows here in one run.
         ("state-writes", () => StateWritesBenchmark.RunAsync((int)(Scaled(2_000_000) / 1000), 3)),
+        // The pipeline's link as a user runs it: `resync run`, a fresh process each time, as shipped and with dynamic PGO kept.
+        ("cli-run", () => Resync.Benchmarks.Pipeline.CliRunBenchmark.RunAsync(Scaled(300_000), 1)),
         ("pipeline-refused", () => Resync.Benchmarks.Pipeline.PipelineRefusedBenchmark.RunAsync(Scaled(300_000), 3, options.Parallelism, options.Fetches)),
         ("pipeline-retry", () => Resync.Benchmarks.Pipeline.PipelineRetryBenchmark.RunAsync(Scaled(300_000), 1, options.Parallelism, options.Fetches)),
         // In a process of its own: a peak of this one would count what the benchmarks before it left (195–205 MB at 1,000,000

@@ -13,7 +13,8 @@ namespace Resync.Benchmarks.Pipeline;
 /// A fast contacts API on 127.0.0.1 (Kestrel, a free port) for the pipeline benchmark:
 /// <c>GET /contacts?total=N&amp;page=P&amp;size=S</c> answers the P-th page (1-based) of N generated contacts as a JSON
 /// array, an empty array past the end. Each contact is ~300 bytes; every hundredth (<see cref="IsBad"/>) has a phone
-/// longer than the target's varchar(40). Pages are serialised into reused buffers, so the server costs both sides
+/// longer than the target's varchar(40); with <c>&amp;invalidEmails=true</c>, another hundredth (<see cref="HasInvalidEmail"/>)
+/// has an email the validate step refuses. Pages are serialised into reused buffers, so the server costs both sides
 /// of the benchmark the same, and little.
 /// </summary>
 internal sealed class ContactsApi : IAsyncDisposable
@@ -43,6 +44,12 @@ internal sealed class ContactsApi : IAsyncDisposable
     /// <summary>Whether contact <paramref name="id"/> (1-based) breaks the target's phone constraint.</summary>
     public static bool IsBad(long id) => id % 100 == 37;
 
+    /// <summary>Whether contact <paramref name="id"/> has an invalid email when the API is asked for them.</summary>
+    public static bool HasInvalidEmail(long id) => id % 100 == 73;
+
+    /// <summary>How many of the first <paramref name="total"/> contacts have an invalid email when the API is asked for them.</summary>
+    public static long InvalidEmailCount(long total) => total / 100 + (total % 100 >= 73 ? 1 : 0);
+
     /// <summary>How many of the first <paramref name="total"/> contacts are bad.</summary>
     public static long BadCount(long total) => total / 100 + (total % 100 >= 37 ? 1 : 0);
 
@@ -62,6 +69,7 @@ internal sealed class ContactsApi : IAsyncDisposable
         var total = long.Parse(query["total"].ToString(), CultureInfo.InvariantCulture);
         var page = long.Parse(query["page"].ToString(), CultureInfo.InvariantCulture);
         var size = int.Parse(query["size"].ToString(), CultureInfo.InvariantCulture);
+        var invalidEmails = query["invalidEmails"] == "true";
         var first = (page - 1) * size + 1;
         var last = Math.Min(total, first + size - 1);
 
@@ -77,7 +85,7 @@ internal sealed class ContactsApi : IAsyncDisposable
             writer.Reset(buffer);
             writer.WriteStartArray();
             for (var id = first; id <= last; id++)
-                WriteContact(writer, id);
+                WriteContact(writer, id, invalidEmails && HasInvalidEmail(id));
             writer.WriteEndArray();
             writer.Flush();
 
@@ -91,13 +99,13 @@ internal sealed class ContactsApi : IAsyncDisposable
         }
     }
 
-    private static void WriteContact(Utf8JsonWriter writer, long id)
+    private static void WriteContact(Utf8JsonWriter writer, long id, bool invalidEmail)
     {
         Span<char> text = stackalloc char[160];
         writer.WriteStartObject();
         writer.WriteNumber("id"u8, id);
         writer.WriteString("name"u8, Format(text, $"Customer {id:D7} of the benchmark tenant"));
-        writer.WriteString("email"u8, Format(text, $"customer{id}@example.org"));
+        writer.WriteString("email"u8, invalidEmail ? Format(text, $"customer{id} at example.org") : Format(text, $"customer{id}@example.org"));
         writer.WriteString("phone"u8, IsBad(id)
             ? Format(text, $"+41 44 {id % 1000:D3} 12 34 ext. {id} (switchboard, ask for billing)")
             : Format(text, $"+41 44 {id % 1000:D3} 12 34"));

@@ -1,0 +1,57 @@
+using System.Collections;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Resync.Cli;
+
+/// <summary>
+/// The commands that run links once (<c>run</c>, <c>demo</c>, <c>retry</c>, <c>incomplete retry</c>) start again without dynamic
+/// PGO. The runtime instruments the code a process runs first, then compiles it a third time: a server that runs for days gains
+/// from that (a push costs 10–40 % less CPU with it), but a one-shot run pays it and rarely lives long enough to earn it back:
+/// `resync run` of 300,000 to 1,000,000 records used about a third less CPU without it (docs/benchmarks.md, "`resync run` as a
+/// user runs it"). The runtime reads the switch once, when the process starts, and `resync serve` is this same program, so
+/// such a command replaces this process with the same one (<c>execve</c>: the same process id, signals, standard streams and
+/// exit code) with <see cref="DynamicPgoVariable"/> set to 0, before anything else is done. Linux only (the original command
+/// line comes from <c>/proc</c>); a variable set by the user is left as it is.
+/// </summary>
+internal static class OneShotProcess
+{
+    /// <summary>The runtime's switch for dynamic PGO, read from the environment when a process starts.</summary>
+    public const string DynamicPgoVariable = "DOTNET_TieredPGO";
+
+    /// <summary>Starts the command again without dynamic PGO when it runs links once; returns only where it does not.</summary>
+    public static void RestartWithoutDynamicPgo(string[] args)
+    {
+        if (!RunsLinksOnce(args) || !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(DynamicPgoVariable) is not null
+            || Environment.ProcessPath is not { } program)
+            return;
+        string[] commandLine;
+        try
+        {
+            // As it was started: `resync run …`, `dotnet resync.dll run …` (the .NET tool, the tests), the host's own options.
+            commandLine = File.ReadAllText("/proc/self/cmdline", Encoding.UTF8).TrimEnd('\0').Split('\0');
+        }
+        catch (IOException)
+        {
+            return;
+        }
+        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+            .Select(variable => $"{variable.Key}={variable.Value}")
+            .Append($"{DynamicPgoVariable}=0");
+        ExecuteAgain(program, [.. commandLine, null], [.. environment, null]);
+        // execve returns only when it failed (the program moved away, say): the command runs here as it is.
+    }
+
+    /// <summary>Whether the command line names a command that runs links once.</summary>
+    internal static bool RunsLinksOnce(string[] args) => args switch
+    {
+        ["run" or "demo" or "retry", ..] => true,
+        ["incomplete", "retry", ..] => true,
+        _ => false,
+    };
+
+    // The runtime's marshalling (UTF-8 strings, each array ending in a null pointer): the generated kind needs unsafe code.
+    [DllImport("libc", EntryPoint = "execve", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int ExecuteAgain(string path, string?[] arguments, string?[] environment);
+}
