@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -19,9 +20,16 @@ internal static class OneShotProcess
     /// <summary>The runtime's switch for dynamic PGO, read from the environment when a process starts.</summary>
     public const string DynamicPgoVariable = "DOTNET_TieredPGO";
 
-    /// <summary>Starts the command again without dynamic PGO when it runs links once; returns only where it does not.</summary>
-    public static void RestartWithoutDynamicPgo(string[] args)
+    /// <summary>
+    /// Starts the command again without dynamic PGO when it runs links once; returns only where it does not. A module
+    /// initializer: it runs before <c>Main</c>, whose one large method (every command's definition) would otherwise be compiled
+    /// first, only to be thrown away with the process.
+    /// </summary>
+    [ModuleInitializer]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "An application's own start, not a library's.")]
+    internal static void RestartWithoutDynamicPgo()
     {
+        var args = Environment.GetCommandLineArgs()[1..];
         if (!RunsLinksOnce(args) || !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(DynamicPgoVariable) is not null
             || Environment.ProcessPath is not { } program)
             return;
@@ -35,10 +43,13 @@ internal static class OneShotProcess
         {
             return;
         }
-        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
-            .Select(variable => $"{variable.Key}={variable.Value}")
-            .Append($"{DynamicPgoVariable}=0");
-        ExecuteAgain(program, [.. commandLine, null], [.. environment, null]);
+        var variables = Environment.GetEnvironmentVariables();
+        var environment = new string?[variables.Count + 2];
+        var next = 0;
+        foreach (DictionaryEntry variable in variables)
+            environment[next++] = $"{variable.Key}={variable.Value}";
+        environment[next] = $"{DynamicPgoVariable}=0";
+        ExecuteAgain(program, [.. commandLine, null], environment);
         // execve returns only when it failed (the program moved away, say): the command runs here as it is.
     }
 

@@ -5,8 +5,6 @@ using Resync.Cli.Output;
 using Resync.Server.Links;
 using Spectre.Console;
 
-OneShotProcess.RestartWithoutDynamicPgo(args);
-
 var db = new Option<string?>("--db", "--state")
 {
     Description = "Where state is kept: a SQLite file (default: $RESYNC_DB, else .resync/state.db) or a PostgreSQL connection string (postgres://user:password@host/db).",
