@@ -101,8 +101,11 @@ internal static class CliRunBenchmark
     /// <summary>Runs <c>resync run</c> and reads its CPU time from the kernel once it has exited and been reaped.</summary>
     private static async Task<CliRun> RunCliAsync(string link, string state, bool pgo)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "resync.dll"), "run", link, "--db", state, "--json" })
+        // RESYNC_BENCH_CLI: a published `resync` (the single-file executable, or a resync.dll) to measure instead.
+        var cli = Environment.GetEnvironmentVariable("RESYNC_BENCH_CLI") is { Length: > 0 } published ? published : Path.Combine(AppContext.BaseDirectory, "resync.dll");
+        var viaHost = cli.EndsWith(".dll", StringComparison.Ordinal);
+        var start = new ProcessStartInfo(viaHost ? "dotnet" : cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (viaHost ? [cli] : Array.Empty<string>()).Concat(["run", link, "--db", state, "--json"]))
             start.ArgumentList.Add(argument);
         if (pgo)
             start.Environment["DOTNET_TieredPGO"] = "1";
