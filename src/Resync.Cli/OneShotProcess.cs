@@ -29,6 +29,9 @@ internal static class OneShotProcess
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "An application's own start, not a library's.")]
     internal static void RestartWithoutDynamicPgo()
     {
+        // Only as the program itself: a test or benchmark process that loads this assembly keeps its own command line.
+        if (System.Reflection.Assembly.GetEntryAssembly() != typeof(OneShotProcess).Assembly)
+            return;
         var args = Environment.GetCommandLineArgs()[1..];
         if (!RunsLinksOnce(args) || !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(DynamicPgoVariable) is not null
             || Environment.ProcessPath is not { } program)
@@ -43,6 +46,9 @@ internal static class OneShotProcess
         {
             return;
         }
+        // An argument that is not UTF-8 (a file name in another encoding) would not survive the round trip: run as it is.
+        if (Array.Exists(commandLine, argument => argument.Contains('\uFFFD', StringComparison.Ordinal)))
+            return;
         var variables = Environment.GetEnvironmentVariables();
         var environment = new string?[variables.Count + 2];
         var next = 0;
