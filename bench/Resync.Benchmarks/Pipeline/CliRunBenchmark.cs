@@ -14,7 +14,7 @@ namespace Resync.Benchmarks.Pipeline;
 /// link file, and a fresh state file. Runs with 1 % bad records (phones the target's column refuses) and 2 % (those, and
 /// emails the validate step refuses), each as shipped and with dynamic PGO kept (<c>DOTNET_TieredPGO=1</c>: the command then does
 /// not start again without it); prints the process's CPU time (user + system, from the kernel's accounting of the finished
-/// child) per record and its wall time.
+/// child) per record, its wall time and its peak resident set size (VmHWM, read every 100 ms while it runs).
 /// </summary>
 internal static class CliRunBenchmark
 {
@@ -28,7 +28,7 @@ internal static class CliRunBenchmark
         using var folder = new TempDirectory("resync-bench-cli");
 
         Console.WriteLine($"`resync run` of {records:N0} records, HTTP → 3 steps → PostgreSQL upsert, a new process and state file each time:");
-        Console.WriteLine($"{"bad records",-40} {"process",-22} {"wall s",7} {"records/s",10} {"CPU s",7} {"µs CPU/rec",11}");
+        Console.WriteLine($"{"bad records",-40} {"process",-22} {"wall s",7} {"records/s",10} {"CPU s",7} {"µs CPU/rec",11} {"peak RSS",9}");
         var cpuPerRecord = new Dictionary<(bool InvalidEmails, bool Pgo), List<double>>();
         for (var round = 1; round <= repeat; round++)
         {
@@ -47,7 +47,7 @@ internal static class CliRunBenchmark
                     (cpuPerRecord.TryGetValue((invalidEmails, pgo), out var list) ? list : cpuPerRecord[(invalidEmails, pgo)] = []).Add(perRecord);
                     var what = invalidEmails ? "2 %: phones too long, invalid emails" : "1 %: phones too long";
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{what,-40} {(pgo ? "DOTNET_TieredPGO=1" : "as shipped"),-22} {run.WallSeconds,7:F2} {records / run.WallSeconds,10:N0} {run.CpuSeconds,7:F2} {perRecord,11:F2}"));
+                        $"{what,-40} {(pgo ? "DOTNET_TieredPGO=1" : "as shipped"),-22} {run.WallSeconds,7:F2} {records / run.WallSeconds,10:N0} {run.CpuSeconds,7:F2} {perRecord,11:F2} {run.PeakRssBytes / 1e6,6:F0} MB"));
                 }
             }
         }
@@ -96,7 +96,7 @@ internal static class CliRunBenchmark
             throw new InvalidOperationException($"resync run did not end as expected ({expectedFailed:N0} failed of {records:N0}): {counts.ToJsonString()}");
     }
 
-    private sealed record CliRun(double WallSeconds, double CpuSeconds, JsonNode Summary);
+    private sealed record CliRun(double WallSeconds, double CpuSeconds, long PeakRssBytes, JsonNode Summary);
 
     /// <summary>Runs <c>resync run</c> and reads its CPU time from the kernel once it has exited and been reaped.</summary>
     private static async Task<CliRun> RunCliAsync(string link, string state, bool pgo)
@@ -114,6 +114,21 @@ internal static class CliRunBenchmark
         using var process = Process.Start(start) ?? throw new InvalidOperationException("resync run did not start");
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
+        // Its peak resident set size, read while it runs (the kernel keeps it until the process is gone): the last reading.
+        long peakRss = 0;
+        var id = process.Id.ToString(CultureInfo.InvariantCulture);
+        while (!process.HasExited)
+        {
+            try
+            {
+                peakRss = Math.Max(peakRss, PipelineMemoryBenchmark.PeakRssBytes(id) ?? 0);
+            }
+            catch (IOException)
+            {
+                // It exited between the check and the read.
+            }
+            await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(100));
+        }
         await process.WaitForExitAsync();
         var wall = watch.Elapsed.TotalSeconds;
         var after = ChildrenUsage();
@@ -121,7 +136,7 @@ internal static class CliRunBenchmark
         if (process.ExitCode is not (0 or 1))
             throw new InvalidOperationException($"resync run exited with {process.ExitCode}: {await errors}");
         var summary = JsonNode.Parse(await output) ?? throw new InvalidOperationException("resync run printed no summary");
-        return new CliRun(wall, after - before, summary);
+        return new CliRun(wall, after - before, peakRss, summary);
     }
 
     /// <summary>The CPU time of this process's finished and reaped children (the runtime reaps each as it exits).</summary>

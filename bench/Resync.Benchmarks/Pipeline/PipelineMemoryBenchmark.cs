@@ -64,11 +64,13 @@ internal static class PipelineMemoryBenchmark
         }
     }
 
-    private static long? PeakRssBytes()
+    /// <summary>The peak resident set size (VmHWM) of <paramref name="process"/> (a process id, or self), null where Linux's /proc is not.</summary>
+    internal static long? PeakRssBytes(string process = "self")
     {
-        if (!File.Exists("/proc/self/status"))
+        var status = $"/proc/{process}/status";
+        if (!File.Exists(status))
             return null;
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return line is null ? null : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 }
