@@ -33,30 +33,53 @@ internal static class OneShotProcess
         if (System.Reflection.Assembly.GetEntryAssembly() != typeof(OneShotProcess).Assembly)
             return;
         var args = Environment.GetCommandLineArgs()[1..];
-        if (!RunsLinksOnce(args) || !OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(DynamicPgoVariable) is not null
-            || Environment.ProcessPath is not { } program)
+        if (!RunsLinksOnce(args) || !OperatingSystem.IsLinux() || SetElsewhere() || Environment.ProcessPath is not { } program)
             return;
-        string[] commandLine;
         try
         {
-            // As it was started: `resync run …`, `dotnet resync.dll run …` (the .NET tool, the tests), the host's own options.
-            commandLine = File.ReadAllText("/proc/self/cmdline", Encoding.UTF8).TrimEnd('\0').Split('\0');
+            // As it was started: `resync run …`, `dotnet resync.dll run …` (the .NET tool, the tests), the host's own options;
+            // each argument ends in a NUL (an empty last argument too).
+            var text = File.ReadAllText("/proc/self/cmdline", Encoding.UTF8);
+            if (text.Length == 0)
+                return;
+            string?[] commandLine = [.. text[..^1].Split('\0'), null];
+            var variables = Environment.GetEnvironmentVariables();
+            var environment = new string?[variables.Count + 2];
+            var next = 0;
+            foreach (DictionaryEntry variable in variables)
+                environment[next++] = $"{variable.Key}={variable.Value}";
+            environment[next] = $"{DynamicPgoVariable}=0";
+            // An argument or variable that is not UTF-8 (a file name in another encoding) would not survive the round trip.
+            if (text.Contains('\uFFFD', StringComparison.Ordinal) || Array.Exists(environment, entry => entry?.Contains('\uFFFD', StringComparison.Ordinal) == true))
+                return;
+            // The diagnostics socket is named by process id and start time, both kept by execve: the new image could not listen on
+            // it while the old one's file is there (dotnet-counters, dotnet-trace and dotnet-dump could not attach).
+            foreach (var socket in Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{Environment.ProcessId}-*-socket"))
+                File.Delete(socket);
+            ExecuteAgain(program, commandLine, environment);
+            // execve returns only when it failed (the program moved away, say): the command runs here as it is.
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
         {
-            return;
+            // /proc or libc out of reach (a confined process): the command runs here as it is.
         }
-        // An argument that is not UTF-8 (a file name in another encoding) would not survive the round trip: run as it is.
-        if (Array.Exists(commandLine, argument => argument.Contains('\uFFFD', StringComparison.Ordinal)))
-            return;
-        var variables = Environment.GetEnvironmentVariables();
-        var environment = new string?[variables.Count + 2];
-        var next = 0;
-        foreach (DictionaryEntry variable in variables)
-            environment[next++] = $"{variable.Key}={variable.Value}";
-        environment[next] = $"{DynamicPgoVariable}=0";
-        ExecuteAgain(program, [.. commandLine, null], environment);
-        // execve returns only when it failed (the program moved away, say): the command runs here as it is.
+    }
+
+    /// <summary>
+    /// Whether something else decides already: the user's own PGO or tiering setting (either prefix, or the runtime
+    /// configuration), or a tool that attaches at start (a diagnostic port that suspends, a startup hook, a profiler), which
+    /// would see the start twice.
+    /// </summary>
+    private static bool SetElsewhere()
+    {
+        string[] settings = ["TieredPGO", "TieredCompilation", "DiagnosticPorts", "DefaultDiagnosticPortSuspend", "STARTUP_HOOKS"];
+        foreach (var setting in settings)
+        {
+            if (Environment.GetEnvironmentVariable("DOTNET_" + setting) is not null || Environment.GetEnvironmentVariable("COMPlus_" + setting) is not null)
+                return true;
+        }
+        return Environment.GetEnvironmentVariable("CORECLR_ENABLE_PROFILING") is not null
+            || AppContext.GetData("System.Runtime.TieredPGO") is not null || AppContext.GetData("System.Runtime.TieredCompilation") is not null;
     }
 
     /// <summary>Whether the command line names a command that runs links once.</summary>

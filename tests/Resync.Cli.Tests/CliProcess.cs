@@ -64,6 +64,8 @@ internal sealed class CliProcess : IDisposable
         if (UserId is not null)
             start.Environment["HOME"] = Folder;
         start.Environment.Remove("RESYNC_DB");
+        // The one-shot commands' start again leaves a setting of the caller's own as it is: the tests see the product's default.
+        start.Environment.Remove(OneShotProcess.DynamicPgoVariable);
         foreach (var (name, value) in Environment)
             start.Environment[name] = value;
         return Process.Start(start)!;

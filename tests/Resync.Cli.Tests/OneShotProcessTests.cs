@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 
 namespace Resync.Cli.Tests;
 
@@ -30,10 +31,30 @@ public sealed class OneShotProcessTests : IDisposable
     [Fact]
     public async Task Run_StartsAgainInTheSameProcess_WithoutDynamicPgo()
     {
-        var environment = await EnvironmentOfLongRunAsync();
+        var (environment, _) = await LongRunAsync();
 
         environment.ShouldContain($"{OneShotProcess.DynamicPgoVariable}=0");
         environment.Count(variable => variable.StartsWith(OneShotProcess.DynamicPgoVariable + "=", StringComparison.Ordinal)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Run_StartedAgain_StillAnswersDiagnosticTools()
+    {
+        // The runtime's diagnostics socket is named by process id and start time, which execve keeps: the first image's file
+        // goes before the start again, so that the new one listens (dotnet-counters, dotnet-trace, dotnet-dump attach).
+        var (_, diagnosticsAnswered) = await LongRunAsync();
+
+        diagnosticsAnswered.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Run_WithAnEmptyLastArgument_RefusesItAsWithoutTheStartAgain()
+    {
+        var link = _cli.Write("link.yaml", "name: short\nsource: { type: demo, records: 10 }\ntarget: { type: demo, path: short.db }\n");
+
+        var error = await _cli.RunFailingAsync(64, "run", link, "--db", _cli.StateFile, "");
+
+        error.ShouldContain("''");
     }
 
     [Fact]
@@ -41,7 +62,7 @@ public sealed class OneShotProcessTests : IDisposable
     {
         _cli.Environment[OneShotProcess.DynamicPgoVariable] = "1";
 
-        var environment = await EnvironmentOfLongRunAsync();
+        var (environment, _) = await LongRunAsync();
 
         environment.Where(variable => variable.StartsWith(OneShotProcess.DynamicPgoVariable + "=", StringComparison.Ordinal))
             .ShouldBe([$"{OneShotProcess.DynamicPgoVariable}=1"]);
@@ -59,9 +80,10 @@ public sealed class OneShotProcessTests : IDisposable
 
     /// <summary>
     /// Starts a run long enough to look at, waits until it has made its state file (after any start again: that comes first),
-    /// and answers the environment of the process the test started, by its id, as the kernel has it; then stops the run.
+    /// and answers the environment of the process the test started (by its id, as the kernel has it) and whether the runtime's
+    /// diagnostics socket answers it; then stops the run.
     /// </summary>
-    private async Task<string[]> EnvironmentOfLongRunAsync()
+    private async Task<(string[] Environment, bool DiagnosticsAnswered)> LongRunAsync()
     {
         var link = _cli.Write("long.yaml", """
             name: long
@@ -78,7 +100,24 @@ public sealed class OneShotProcessTests : IDisposable
                 waited.Elapsed.ShouldBeLessThan(TimeSpan.FromMinutes(2), "resync run made no state file");
                 await Task.Delay(20);
             }
-            return (await File.ReadAllTextAsync($"/proc/{process.Id}/environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            var environment = (await File.ReadAllTextAsync($"/proc/{process.Id}/environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            // Named by the process's start time (the 22nd field of /proc/<id>/stat): a killed process that once had the same id
+            // may have left its own file beside it.
+            var stat = await File.ReadAllTextAsync($"/proc/{process.Id}/stat");
+            var startTime = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
+            var socket = Path.Combine(Path.GetTempPath(), $"dotnet-diagnostic-{process.Id}-{startTime}-socket");
+            using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            var answered = File.Exists(socket);
+            try
+            {
+                if (answered)
+                    await client.ConnectAsync(new UnixDomainSocketEndPoint(socket));
+            }
+            catch (SocketException)
+            {
+                answered = false;
+            }
+            return (environment, answered);
         }
         finally
         {

@@ -61,7 +61,13 @@ public class DashboardBrowser : IAsyncLifetime
         await page.GotoAsync("/signin");
         await page.GetByLabel("API key").FillAsync(key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/links", Committed);
+        // A refused sign-in answers the form again with its reason: fail with that at once, not after the wait's limit (a CI
+        // run waited five minutes here once, with nothing to say why).
+        var signedIn = page.WaitForURLAsync("**/links", Committed);
+        var refused = page.Locator("#signin-error").WaitForAsync();
+        if (await Task.WhenAny(signedIn, refused) == refused && !signedIn.IsCompleted)
+            throw new InvalidOperationException($"The sign-in was refused: {await page.Locator("#signin-error").InnerTextAsync()}");
+        await signedIn;
         await ReadyAsync(page);
         return page;
     }
