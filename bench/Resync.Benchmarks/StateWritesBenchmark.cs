@@ -36,8 +36,8 @@ internal static class StateWritesBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  round {round}: writer CPU per batch {failed:F0} µs with {FailedPerBatch} failed records, {clean:F0} µs with none"));
         }
-        var medianWith = Median(withRows);
-        var medianWithout = Median(without);
+        var medianWith = Statistics.Median(withRows);
+        var medianWithout = Statistics.Median(without);
         var perRow = (medianWith - medianWithout) / FailedPerBatch;
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -103,6 +103,4 @@ internal static class StateWritesBenchmark
         }
         return records;
     }
-
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }

@@ -51,12 +51,12 @@ internal static class CliRunBenchmark
                 }
             }
         }
-        var onePercent = Median(cpuPerRecord[(false, false)]);
-        var twoPercent = Median(cpuPerRecord[(true, false)]);
+        var onePercent = Statistics.Median(cpuPerRecord[(false, false)]);
+        var twoPercent = Statistics.Median(cpuPerRecord[(true, false)]);
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"The `resync run` process's CPU per record, medians of {repeat}: {onePercent:F2} µs with 1 % bad records, {twoPercent:F2} µs with 2 % " +
-            $"(with dynamic PGO kept: {Median(cpuPerRecord[(false, true)]):F2} and {Median(cpuPerRecord[(true, true)]):F2} µs)"));
+            $"(with dynamic PGO kept: {Statistics.Median(cpuPerRecord[(false, true)]):F2} and {Statistics.Median(cpuPerRecord[(true, true)]):F2} µs)"));
         BenchSummary.Add("cli-run", $"`resync run` process, µs CPU per record, 1 % / 2 % bad ({records / 1000:N0}k)",
             string.Create(CultureInfo.InvariantCulture, $"{onePercent:F2} / {twoPercent:F2} µs"));
     }
@@ -159,6 +159,4 @@ internal static class CliRunBenchmark
         public long UserSeconds, UserMicroseconds, SystemSeconds, SystemMicroseconds, MaxRssKilobytes;
         public long IxRss, IdRss, IsRss, MinFlt, MajFlt, NSwap, InBlock, OuBlock, MsgSnd, MsgRcv, NSignals, NVCsw, NIvCsw;
     }
-
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }

@@ -41,17 +41,24 @@ internal sealed class ContactsApi : IAsyncDisposable
         return api;
     }
 
+    // Which contact of each hundred is bad, in either way.
+    private const int BadPhone = 37;
+    private const int InvalidEmail = 73;
+
     /// <summary>Whether contact <paramref name="id"/> (1-based) breaks the target's phone constraint.</summary>
-    public static bool IsBad(long id) => id % 100 == 37;
+    public static bool IsBad(long id) => id % 100 == BadPhone;
 
     /// <summary>Whether contact <paramref name="id"/> has an invalid email when the API is asked for them.</summary>
-    public static bool HasInvalidEmail(long id) => id % 100 == 73;
+    public static bool HasInvalidEmail(long id) => id % 100 == InvalidEmail;
 
     /// <summary>How many of the first <paramref name="total"/> contacts have an invalid email when the API is asked for them.</summary>
-    public static long InvalidEmailCount(long total) => total / 100 + (total % 100 >= 73 ? 1 : 0);
+    public static long InvalidEmailCount(long total) => CountUpTo(total, InvalidEmail);
 
     /// <summary>How many of the first <paramref name="total"/> contacts are bad.</summary>
-    public static long BadCount(long total) => total / 100 + (total % 100 >= 37 ? 1 : 0);
+    public static long BadCount(long total) => CountUpTo(total, BadPhone);
+
+    /// <summary>How many of the ids 1 to <paramref name="total"/> have <paramref name="remainder"/> as their remainder by 100.</summary>
+    private static long CountUpTo(long total, int remainder) => total / 100 + (total % 100 >= remainder ? 1 : 0);
 
     public async ValueTask DisposeAsync()
     {

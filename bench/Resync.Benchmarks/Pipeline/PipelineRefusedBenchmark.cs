@@ -63,14 +63,12 @@ internal static class PipelineRefusedBenchmark
         Console.WriteLine();
         Console.WriteLine($"{records:N0} records, 1% refused ({ContactsApi.BadCount(records):N0}), {writers} writers, {fetches} fetches; median of {repeat}");
         Console.WriteLine($"{"refused by",-44} {"seconds",8} {"records/s",11}");
-        Console.WriteLine($"{"a known column limit (varchar(40))",-44} {Median(known),8:F2} {records / Median(known),11:N0}");
-        Console.WriteLine($"{"a CHECK constraint only the server knows",-44} {Median(check),8:F2} {records / Median(check),11:N0}");
+        Console.WriteLine($"{"a known column limit (varchar(40))",-44} {Statistics.Median(known),8:F2} {records / Statistics.Median(known),11:N0}");
+        Console.WriteLine($"{"a CHECK constraint only the server knows",-44} {Statistics.Median(check),8:F2} {records / Statistics.Median(check),11:N0}");
         Console.WriteLine($"CHECK / known limit: {ratio:P0} median of the rounds' ratios (target ≥ 80 %)");
         BenchSummary.Add("pipeline-refused", "1% refused by a CHECK / by a known column limit (rate)", $"{ratio:P0}", "≥ 80 %", ratio >= 0.8);
         return ratio;
     }
-
-    private static double Median(List<double> seconds) => seconds.Order().ElementAt(seconds.Count / 2);
 
     private static async Task<double> OnceAsync(ContactsApi api, NpgsqlDataSource dataSource, string table, long records, int writers, int fetches)
     {
