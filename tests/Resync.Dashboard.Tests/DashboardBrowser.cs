@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Resync.Server;
 
 namespace Resync.Dashboard.Tests;
@@ -63,7 +64,7 @@ public class DashboardBrowser : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         // A refused sign-in answers the form again with its reason: fail with that at once, not after the wait's limit (a CI
         // run waited five minutes here once, with nothing to say why).
-        var signedIn = page.WaitForURLAsync("**/links", Committed);
+        var signedIn = ArrivedAsync(page, "/links");
         var refused = page.Locator("#signin-error").WaitForAsync();
         if (await Task.WhenAny(signedIn, refused) == refused && !signedIn.IsCompleted)
             throw new InvalidOperationException($"The sign-in was refused: {await page.Locator("#signin-error").InnerTextAsync()}");
@@ -81,10 +82,13 @@ public class DashboardBrowser : IAsyncLifetime
     }
 
     /// <summary>
-    /// Waits for a navigation only until the new page's answer arrives: the page's own script readiness is what the tests wait
-    /// for next, and the browser's load event can lag far behind it on a busy machine.
+    /// Waits until the page's address has a path matching <paramref name="pathPattern"/> (a regular expression of the path and
+    /// query), checked again and again by the browser's driver. Never a navigation event awaited after the click that starts it:
+    /// on a busy machine the navigation can commit before such a wait is set up, which then waits for the limit (Playwright's
+    /// WaitForURLAsync, and its Commit option is ignored when the address already matches: it waits for the load event).
     /// </summary>
-    public static PageWaitForURLOptions Committed { get; } = new() { WaitUntil = WaitUntilState.Commit };
+    public static Task ArrivedAsync(IPage page, string pathPattern) =>
+        Expect(page).ToHaveURLAsync(new Regex($"^[a-z]+://[^/]+{pathPattern}$"));
 
     /// <summary>Opens <paramref name="path"/> and waits until the script has filled the page from the API.</summary>
     public static async Task GoAsync(IPage page, string path)

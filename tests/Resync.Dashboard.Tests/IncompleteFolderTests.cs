@@ -25,7 +25,7 @@ public sealed class IncompleteFolderTests(DashboardBrowser dashboard) : IClassFi
 
         server.Target.Fix();
         await page.Locator("#retry-incomplete").ClickAsync();
-        await page.WaitForURLAsync("**/runs/*", DashboardBrowser.Committed);
+        await DashboardBrowser.ArrivedAsync(page, "/runs/[^/?]+");
         await DashboardBrowser.ReadyAsync(page);
         await Expect(page.Locator("#summary-title + dl .badge").First).ToHaveTextAsync("Succeeded");
         await DashboardBrowser.GoAsync(page, $"/incomplete/{Id(id)}");

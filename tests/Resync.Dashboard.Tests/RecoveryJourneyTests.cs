@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Resync.Dashboard.Tests;
 
 /// <summary>The recovery journey a person makes in the browser, from a run with failures to its root resolved.</summary>
@@ -15,7 +17,7 @@ public sealed class RecoveryJourneyTests(DashboardBrowser dashboard) : IClassFix
 
         // Run it from the dashboard and watch the counts move without reloading.
         await page.GetByRole(AriaRole.Button, new() { Name = "Run now: journey" }).ClickAsync();
-        await page.WaitForURLAsync("**/runs/*", DashboardBrowser.Committed);
+        await DashboardBrowser.ArrivedAsync(page, "/runs/[^/?]+");
         await DashboardBrowser.ReadyAsync(page);
         var rootPath = new Uri(page.Url).AbsolutePath;
         await Expect(page.Locator("#live")).ToBeVisibleAsync();
@@ -39,7 +41,7 @@ public sealed class RecoveryJourneyTests(DashboardBrowser dashboard) : IClassFix
         await page.GoBackAsync();
         await DashboardBrowser.ReadyAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Retry this group: CHECK_VIOLATION" }).ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath != rootPath && new Uri(url).AbsolutePath.StartsWith("/runs/", StringComparison.Ordinal), DashboardBrowser.Committed);
+        await DashboardBrowser.ArrivedAsync(page, $"(?!{Regex.Escape(rootPath)}$)/runs/[^/?]+");
         await DashboardBrowser.ReadyAsync(page);
         await Expect(page.Locator(".banner")).ToContainTextAsync("This is a retry of Run");
         await Expect(page.Locator("#summary-title + dl .badge").First).ToHaveTextAsync("Succeeded");

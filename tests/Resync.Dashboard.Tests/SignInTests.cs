@@ -65,7 +65,7 @@ public sealed class SignInTests(DashboardBrowser browser) : IClassFixture<Dashbo
 
         await page.GetByLabel("API key").FillAsync(browser.Server.AcmeKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/runs?status=Failed");
+        await DashboardBrowser.ArrivedAsync(page, @"/runs\?status=Failed");
     }
 
     [Theory]
@@ -79,7 +79,7 @@ public sealed class SignInTests(DashboardBrowser browser) : IClassFixture<Dashbo
         await page.GetByLabel("API key").FillAsync(browser.Server.AcmeKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
-        await page.WaitForURLAsync("**/links");
+        await DashboardBrowser.ArrivedAsync(page, "/links");
         new Uri(page.Url).Authority.ShouldBe(new Uri(browser.Server.Url).Authority);
     }
 
@@ -88,7 +88,7 @@ public sealed class SignInTests(DashboardBrowser browser) : IClassFixture<Dashbo
     {
         var page = await browser.SignedInAsync(browser.Server.AcmeKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync("**/signin");
+        await DashboardBrowser.ArrivedAsync(page, "/signin");
 
         (await page.APIRequest.GetAsync("/api/v1/links")).Status.ShouldBe(401);
         await page.GotoAsync("/links");

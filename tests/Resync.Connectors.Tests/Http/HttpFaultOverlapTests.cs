@@ -107,9 +107,13 @@ public sealed class HttpFaultOverlapTests
         var (result, batches) = await engine.RunAsync(Source(api), target, EngineRun.Settings(Size)).WaitAsync(Patience.Limit);
 
         result.Status.ShouldBe(RunStatus.Succeeded);
-        result.Counts.ShouldBe(new RunCounts(Total, Total, 0, 0, 0, 0, Pages, 0));
+        // On a busy machine the empty page past the end may be slower than the ones after it and be handed over pending too:
+        // it is then a batch that read nothing.
+        var pastTheEnd = batches.Count == Pages + 1 ? 1 : 0;
+        result.Counts.ShouldBe(new RunCounts(Total, Total, 0, 0, 0, 0, Pages + pastTheEnd, 0));
         (result.Counts.Succeeded + result.Counts.Failed + result.Counts.Ignored + result.Counts.Incomplete).ShouldBe(result.Counts.Read);
-        batches.Select(b => (b.Number, PageIn(b.Cursor!), b.Read)).ShouldBe(Enumerable.Range(1, Pages).Select(n => (n, n, Size)), "batch numbers in source order");
+        batches.Select(b => (b.Number, PageIn(b.Cursor!), b.Read)).ShouldBe(
+            Enumerable.Range(1, Pages).Select(n => (n, n, Size)).Concat(Enumerable.Repeat((Pages + 1, Pages + 1, 0), pastTheEnd)), "batch numbers in source order");
         var order = target.BatchesWritten.ToList();
         order.IndexOf(Faulty).ShouldBeGreaterThan(order.IndexOf(8), "page 3 was written after the pages after it");
         target.Written.Select(r => r.Key).Order(StringComparer.Ordinal).ShouldBe(Enumerable.Range(1, Total).Select(i => $"c{i}").Order(StringComparer.Ordinal));
