@@ -32,6 +32,8 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
         {
             // The target takes the record and then waits for the test (however busy the machine, the stop comes
             // mid-run); with _hold, until after the process has exited: a shutdown waiting for this batch is cut short.
+            // The target's calls wait longer than any test: a CI run once sent the signals over 30 s after the hold began,
+            // when the default timeout had already failed the held calls and the run had ended on its own.
             if (_hold)
             {
                 _held.TryAdd(path, 0);
@@ -50,7 +52,7 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
               changedSince: since
               watermarkField: updated
               pagination: { style: page, pageParam: page, concurrency: 1 }
-            target: { type: http, url: "{{_target.Url}}/contacts/{id}", method: PUT }
+            target: { type: http, url: "{{_target.Url}}/contacts/{id}", method: PUT, timeout: 10m }
             trigger: { interval: 1s }
             settings: { batchSize: {{PageSize}}, parallelism: 2 }
             """);
