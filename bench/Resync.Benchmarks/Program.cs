@@ -251,8 +251,7 @@ static async Task<double> Median(int repeat, Func<Task<double>> measure)
     var results = new List<double>();
     for (var i = 0; i < repeat; i++)
         results.Add(await measure());
-    results.Sort();
-    return results[results.Count / 2];
+    return Statistics.Median(results);
 }
 
 /// <summary>The SQLite run store shared by every run of one benchmark process, in a temporary folder removed at the end.</summary>
