@@ -32,8 +32,6 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
         {
             // The target takes the record and then waits for the test (however busy the machine, the stop comes
             // mid-run); with _hold, until after the process has exited: a shutdown waiting for this batch is cut short.
-            // The target's calls wait longer than any test: a CI run once sent the signals over 30 s after the hold began,
-            // when the default timeout had already failed the held calls and the run had ended on its own.
             if (_hold)
             {
                 _held.TryAdd(path, 0);
@@ -42,6 +40,8 @@ public sealed class ServePullShutdownTests : IAsyncLifetime
             await _release.Task;
         });
         Directory.CreateDirectory(Path.Combine(_cli.Folder, "links"));
+        // The target's calls may take longer than any test (timeout): a CI run once sent the signals over 30 s after the hold
+        // began, when the default timeout had already failed the held calls and the run had ended on its own.
         _cli.Write(Path.Combine("links", "pulled.yaml"), $$"""
             name: pulled
             tenant: acme
